@@ -1,0 +1,21 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'coverage/', 'test-results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': 'off',
+    },
+  },
+  {
+    // The knowledge engine must stay free of transport and storage concerns.
+    files: ['src/knowledge/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['wechaty*', 'fastify*', '@fastify/*', 'ioredis'] }],
+    },
+  },
+);
