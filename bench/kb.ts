@@ -1,0 +1,54 @@
+/**
+ * npm run bench:kb — matching latency and load time at 10, 100 and 1,000 entries, beside
+ * plain Fuse.js over the same entries and questions in the same run.
+ */
+import { rmSync } from 'node:fs';
+import Fuse from 'fuse.js';
+import { loadKnowledgeBase, Matcher, percentile, warmUp } from '../src/knowledge/index.ts';
+import { syntheticKb } from './synthetic-kb.ts';
+
+function timeEach(questions: string[], f: (q: string) => unknown): number[] {
+  for (const q of questions.slice(0, 200)) f(q); // warm-up
+  const times = questions.map((q) => {
+    const t0 = performance.now();
+    f(q);
+    return performance.now() - t0;
+  });
+  return times.sort((a, b) => a - b);
+}
+
+const fmt = (ms: number): string => `${ms.toFixed(3)} ms`;
+
+const t0 = performance.now();
+warmUp();
+const initMs = performance.now() - t0;
+console.log(`shared init (jieba dictionary + general IDF, once per process): ${fmt(initMs)}`);
+console.log('');
+console.log('entries | load (read + lint + compile) | kb-bridge p50 | p99     | Fuse.js p50 | p99');
+console.log('--------|------------------------------|---------------|---------|-------------|--------');
+for (const size of [10, 100, 1000]) {
+  const { dir, questions } = syntheticKb(size);
+  try {
+    const l0 = performance.now();
+    const kb = await loadKnowledgeBase(dir);
+    const matcher = new Matcher(kb);
+    const loadMs = performance.now() - l0;
+    const ours = timeEach(questions, (q) => matcher.match(q));
+    const fuse = new Fuse(kb.entries, { keys: ['question', 'alternates', 'keywords'], includeScore: true });
+    const theirs = timeEach(questions, (q) => fuse.search(q, { limit: 3 }));
+    console.log(
+      [
+        String(size).padStart(7),
+        fmt(loadMs).padStart(28),
+        fmt(percentile(ours, 50)).padStart(13),
+        fmt(percentile(ours, 99)).padStart(7),
+        fmt(percentile(theirs, 50)).padStart(11),
+        fmt(percentile(theirs, 99)).padStart(7),
+      ].join(' | '),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+console.log('');
+console.log(`questions: 1,000 per size (about 1 in 5 out of scope); rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);

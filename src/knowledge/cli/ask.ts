@@ -1,0 +1,41 @@
+import { createInterface } from 'node:readline';
+import { renderAnswer } from '../render.ts';
+import type { Matcher } from '../engine/matcher.ts';
+import type { Thresholds } from '../types.ts';
+import { loadMatcher } from './load.ts';
+
+/** `question === null`: the machine contract — stdin lines in, one JSON object per line out. */
+export async function runAsk(kbDir: string, thresholds: Partial<Thresholds>, question: string | null): Promise<number> {
+  const matcher = await loadMatcher(kbDir, thresholds);
+  if (!matcher) return 1;
+  if (question !== null) {
+    process.stdout.write(describe(matcher, question));
+    return 0;
+  }
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    const q = line.replace(/\r$/, '');
+    const r = matcher.match(q);
+    const out = { q, decision: r.decision, id: r.id, score: r.score, candidates: r.candidates.map((c) => c.id) };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  }
+  return 0;
+}
+
+function describe(matcher: Matcher, question: string): string {
+  const r = matcher.match(question);
+  const out: string[] = [`decision: ${r.decision}   best: ${r.id ?? '-'}   score: ${r.score.toFixed(3)}`];
+  const t = matcher.thresholds;
+  out.push(`thresholds: answer >= ${t.answer}, suggest >= ${t.suggest}`);
+  for (const [i, c] of r.candidates.entries()) {
+    out.push(`  ${i + 1}. ${c.id} (${c.score.toFixed(3)}) ${matcher.entry(c.id)?.question ?? ''}`);
+  }
+  const best = r.id ? matcher.entry(r.id) : undefined;
+  if (r.decision === 'answer' && best) {
+    const messages = renderAnswer(best.answer);
+    messages.forEach((m, i) => {
+      out.push('', messages.length > 1 ? `--- WeChat message ${i + 1}/${messages.length} ---` : '--- WeChat message ---', m);
+    });
+  }
+  return `${out.join('\n')}\n`;
+}

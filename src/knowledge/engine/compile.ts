@@ -1,0 +1,121 @@
+import type { FaqEntry, KnowledgeBase } from '../types.ts';
+import { buildLexicon, type Lexicon } from './lexicon.ts';
+import { addWords, cutForIndex, warmUp } from './segmenter.ts';
+import { charBigrams, cjkRuns, normalize, pinyinOf } from './text.ts';
+
+/** How strongly a word found in a field speaks for the entry. */
+export const FIELD_STRENGTH = { question: 1, alternate: 1, keyword: 1, answer: 0.6 } as const;
+
+export interface EntryDoc {
+  entry: FaqEntry;
+  /** Word or concept id → strongest field strength it appears with. */
+  words: Map<string, number>;
+  /** Question + alternates + keywords, normalized, one per line. */
+  blob: string;
+  /** The answer as plain text, normalized. */
+  body: string;
+  bigrams: Set<string>;
+  /** Each phrasing (question, alternates) as a set of words and concepts. */
+  phrasings: Set<string>[];
+  /** Keywords and their concepts: words the editor says strongly signal this entry. */
+  keywords: Set<string>;
+  /** Words with letters (for typo tolerance on English: "watermrk"). */
+  vocabulary: string[];
+  /** Pinyin syllables of each Han run of the blob, computed when first needed. */
+  pinyin?: string[][];
+}
+
+export interface Posting {
+  doc: number;
+  strength: number;
+}
+
+export interface PostingList {
+  /** Inverse document frequency within this knowledge base, 0..1 (1 = in one entry only). */
+  idf: number;
+  list: Posting[];
+}
+
+export interface CompiledKb {
+  docs: EntryDoc[];
+  lexicon: Lexicon;
+  /** Word, concept or "b:"+bigram → entries containing it. */
+  postings: Map<string, PostingList>;
+  /** Inverse document frequency within this knowledge base, 0..1 (1 = in one entry only). */
+  idf(term: string): number;
+  /** Words the knowledge base itself names as meaningful (keywords, synonyms). */
+  meaningful: Set<string>;
+  byId: Map<string, FaqEntry>;
+}
+
+function wordsOf(text: string, lexicon: Lexicon): string[] {
+  const out: string[] = [];
+  for (const w of cutForIndex(text)) out.push(w, ...lexicon.concepts(w));
+  return out;
+}
+
+function compileEntry(entry: FaqEntry, lexicon: Lexicon): EntryDoc {
+  const question = normalize(entry.question);
+  const alternates = entry.alternates.map(normalize);
+  const keywords = entry.keywords.map(normalize);
+  const body = normalize(markdownWords(entry.answer));
+  const words = new Map<string, number>();
+  const put = (ws: string[], strength: number): void => {
+    for (const w of ws) words.set(w, Math.max(words.get(w) ?? 0, strength));
+  };
+  put(wordsOf(body, lexicon), FIELD_STRENGTH.answer);
+  const phrasings = [question, ...alternates].map((p) => new Set(wordsOf(p, lexicon)));
+  phrasings.forEach((p) => put([...p], FIELD_STRENGTH.question));
+  // A keyword counts whole and by its parts: "系统声音" also speaks for "声音".
+  put([...keywords, ...keywords.flatMap((k) => [...lexicon.concepts(k), ...wordsOf(k, lexicon)])], FIELD_STRENGTH.keyword);
+  const blob = [question, ...alternates, ...keywords].join('\n');
+  return {
+    entry,
+    words,
+    blob,
+    body,
+    bigrams: new Set(charBigrams(blob)),
+    phrasings,
+    keywords: new Set(keywords.flatMap((k) => [k, ...lexicon.concepts(k)])),
+    vocabulary: [...words.keys()].filter((w) => /[a-z]{3,}/.test(w)),
+  };
+}
+
+/** Markdown syntax and link targets out, words in: enough for matching, 10x cheaper than rendering. */
+function markdownWords(md: string): string {
+  return md.replace(/\]\([^)]*\)|https?:\/\/\S+/g, ' ').replace(/[*_`#>~|[\]()!-]+/g, ' ');
+}
+
+export function pinyinRuns(doc: EntryDoc): string[][] {
+  doc.pinyin ??= cjkRuns(doc.blob).map(pinyinOf);
+  return doc.pinyin;
+}
+
+export function compile(kb: KnowledgeBase): CompiledKb {
+  warmUp(); // the shared tables load here, so the first question does not pay for them
+  const lexicon = buildLexicon(kb.extras);
+  const meaningful = new Set<string>();
+  for (const e of kb.entries) for (const k of e.keywords) meaningful.add(normalize(k));
+  for (const g of kb.extras.synonyms) for (const w of g) meaningful.add(normalize(w));
+  addWords([...meaningful, ...kb.extras.words.map(normalize), ...lexicon.words()]);
+
+  const docs = kb.entries.map((e) => compileEntry(e, lexicon));
+  const postings = new Map<string, PostingList>();
+  const post = (term: string, doc: number, strength: number): void => {
+    const p = postings.get(term);
+    if (p) p.list.push({ doc, strength });
+    else postings.set(term, { idf: 1, list: [{ doc, strength }] });
+  };
+  docs.forEach((d, i) => {
+    for (const [w, s] of d.words) post(w, i, s);
+    for (const b of d.bigrams) post(`b:${b}`, i, 1);
+  });
+
+  const n = docs.length;
+  const maxIdf = Math.log(1 + (n - 0.5) / 1.5);
+  if (maxIdf > 0) {
+    for (const p of postings.values()) p.idf = Math.log(1 + (n - p.list.length + 0.5) / (p.list.length + 0.5)) / maxIdf;
+  }
+  const idf = (term: string): number => postings.get(term)?.idf ?? 1;
+  return { docs, lexicon, postings, idf, meaningful, byId: new Map(kb.entries.map((e) => [e.id, e])) };
+}

@@ -1,0 +1,140 @@
+import type { FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds } from '../types.ts';
+import { compile, type CompiledKb } from './compile.ts';
+import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
+import { parseQuery, type Query } from './query.ts';
+import { features, typoMatches } from './score.ts';
+
+export interface MatcherOptions {
+  thresholds?: Partial<Thresholds>;
+  model?: ConfidenceModel;
+  /** Entries re-scored in detail after the index lookup. */
+  shortlist?: number;
+}
+
+export interface RankedEntry {
+  id: string;
+  score: number;
+  input: ModelInput;
+}
+
+/** Word evidence outweighs bigram evidence; bigrams catch what segmentation split differently. */
+const BIGRAM_WEIGHT = 0.3;
+const MAX_SUGGESTIONS = 3;
+
+/**
+ * Retrieval in two steps: an inverted index over words, synonym concepts and character
+ * bigrams finds a shortlist cheaply; each shortlisted entry is then compared with the
+ * question in detail (substrings, homophones, typos, closest phrasing) and the confidence
+ * model turns that evidence into a probability of being the right answer.
+ */
+export class Matcher {
+  readonly kb: KnowledgeBase;
+  readonly thresholds: Thresholds;
+  private readonly compiled: CompiledKb;
+  private readonly model: ConfidenceModel;
+  private readonly shortlist: number;
+  /** Scratch buffers reused across questions (matching is synchronous, so never shared). */
+  private scores = new Float64Array(0);
+  private termBest = new Float64Array(0);
+
+  constructor(kb: KnowledgeBase, opts: MatcherOptions = {}) {
+    this.kb = kb;
+    this.model = opts.model ?? defaultModel();
+    this.thresholds = { ...this.model.thresholds, ...definedOnly(opts.thresholds ?? {}) };
+    this.shortlist = opts.shortlist ?? 8;
+    this.compiled = compile(kb);
+  }
+
+  entry(id: string): FaqEntry | undefined {
+    return this.compiled.byId.get(id);
+  }
+
+  match(question: string): MatchResult {
+    const ranked = this.rank(question);
+    const best = ranked[0];
+    if (!best) return { decision: 'handoff', id: null, score: 0, candidates: [] };
+    const { answer, suggest } = this.thresholds;
+    const decision = best.score >= answer ? 'answer' : best.score >= suggest ? 'suggest' : 'handoff';
+    // Suggest only entries that are plausible next to the best one.
+    const floor = Math.max(suggest / 2, best.score / 4);
+    const candidates: MatchCandidate[] = ranked
+      .filter((r, i) => i === 0 || r.score >= floor)
+      .slice(0, MAX_SUGGESTIONS)
+      .map((r) => ({ id: r.id, score: round(r.score) }));
+    return { decision, id: best.id, score: round(best.score), candidates };
+  }
+
+  /** Every shortlisted entry with its evidence, best first (for calibration and `kb ask`). */
+  rank(question: string): RankedEntry[] {
+    const kb = this.compiled;
+    const query = parseQuery(question, kb.lexicon, kb.meaningful);
+    const shortlist = this.retrieve(query);
+    if (shortlist.length === 0) {
+      // Nothing shared at all: report the menu's first entry with zero confidence.
+      const first = kb.docs[0];
+      return first ? [{ id: first.entry.id, score: 0, input: zeroInput() }] : [];
+    }
+    const docs = shortlist.map((i) => kb.docs[i]!);
+    const typos = typoMatches(query.terms, docs);
+    const feats = docs.map((d) => features(query, d, kb, typos));
+    const value = feats.map((f) => 0.5 * f.coverage + 0.3 * f.discriminative + 0.2 * f.phrasing);
+    const ranked = docs.map((d, i) => {
+      const others = value.filter((_, j) => j !== i);
+      const input = { ...feats[i]!, margin: value[i]! - (others.length ? Math.max(...others) : 0) };
+      return { id: d.entry.id, score: sigmoid(linear(this.model, input)), input, value: value[i]! };
+    });
+    ranked.sort((a, b) => b.score - a.score || b.value - a.value);
+    return ranked.map(({ id, score, input }) => ({ id, score, input }));
+  }
+
+  private retrieve(query: Query): number[] {
+    const kb = this.compiled;
+    const n = kb.docs.length;
+    if (this.scores.length !== n) {
+      this.scores = new Float64Array(n);
+      this.termBest = new Float64Array(n);
+    }
+    const { scores, termBest } = this;
+    const touched: number[] = [];
+    const add = (doc: number, s: number): void => {
+      if (scores[doc] === 0) touched.push(doc);
+      scores[doc]! += s;
+    };
+    for (const term of query.terms) {
+      // A word and its synonym concept count once per entry: the better of the two.
+      const termDocs: number[] = [];
+      for (const key of [term.text, ...term.concepts]) {
+        const p = kb.postings.get(key);
+        if (!p) continue;
+        const w = term.weight * p.idf;
+        for (const { doc, strength } of p.list) {
+          if (termBest[doc] === 0) termDocs.push(doc);
+          termBest[doc] = Math.max(termBest[doc]!, w * strength);
+        }
+      }
+      for (const doc of termDocs) {
+        add(doc, termBest[doc]!);
+        termBest[doc] = 0;
+      }
+    }
+    const bigramScale = BIGRAM_WEIGHT / Math.max(1, query.bigrams.length / 4);
+    for (const b of query.bigrams) {
+      const p = kb.postings.get(`b:${b}`);
+      if (!p) continue;
+      for (const { doc } of p.list) add(doc, bigramScale * p.idf);
+    }
+    const best = touched.sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, this.shortlist);
+    for (const doc of touched) scores[doc] = 0;
+    return best;
+  }
+}
+
+const round = (x: number): number => Math.round(x * 1000) / 1000;
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function zeroInput(): ModelInput {
+  return { coverage: 0, discriminative: 0, phrasing: 0, bigrams: 0, miss: 1, keyword: 0, mass: 0, evidence: 0, margin: 0 };
+}

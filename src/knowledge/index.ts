@@ -1,0 +1,27 @@
+/**
+ * The knowledge component: markdown FAQ files, their validation and hot reload, the
+ * matching engine and the WeChat renderer. No transport or storage here (no wechaty,
+ * fastify or Redis): the bot and the console build on this API only.
+ */
+export type {
+  Decision,
+  FaqEntry,
+  KbExtras,
+  KbProblem,
+  KnowledgeBase,
+  MatchCandidate,
+  MatchResult,
+  Thresholds,
+} from './types.ts';
+export { formatProblem, KnowledgeBaseInvalidError } from './errors.ts';
+export { lintKnowledgeBase, loadKnowledgeBase, parseEntryFile } from './loader.ts';
+export { watchKnowledgeBase, type KnowledgeWatcher, type WatchOptions } from './watcher.ts';
+export { createKnowledgeService, type KnowledgeService, type KnowledgeServiceOptions } from './service.ts';
+export { Matcher, type MatcherOptions, type RankedEntry } from './engine/matcher.ts';
+export { defaultThresholds } from './engine/model.ts';
+export { MAX_QUERY_CHARS } from './engine/query.ts';
+export { warmUp } from './engine/segmenter.ts';
+export { renderAnswer, renderPlainText, splitMessages, WECHAT_MAX_MESSAGE_BYTES } from './render.ts';
+export { menuEntries } from './menu.ts';
+export { evaluate, percentile, rate, type EvalCase, type EvalReport } from './evaluate.ts';
+export { readCases } from './cli/cases.ts';

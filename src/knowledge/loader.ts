@@ -1,0 +1,263 @@
+import { readFileSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isMap } from 'yaml';
+import type { Document } from 'yaml';
+import type { z } from 'zod';
+import { KnowledgeBaseInvalidError } from './errors.ts';
+import { numbersAsWritten, parseYaml, splitFrontMatter, stripBom } from './frontmatter.ts';
+import type { LineProblem, YamlPath } from './frontmatter.ts';
+import { entryId, frontMatterSchema, issueProblems, KNOWN_FIELDS, synonymsSchema, wordsSchema } from './schema.ts';
+import type { FaqEntry, KbExtras, KbProblem, KnowledgeBase } from './types.ts';
+
+/** An entry file's parse result plus the lines the cross-file checks need to point at. */
+interface ParsedEntry {
+  file: string;
+  entry?: FaqEntry;
+  problems: KbProblem[];
+  /** The id this file claims even when broken, so `related` does not also flag it as unknown. */
+  claimedId: string;
+  lines: { id: number; menu: number; related: number[] };
+}
+
+const TEXT_FIELDS = ['question', 'id', 'alternates', 'keywords', 'tags', 'related'];
+
+const fieldLabel = (p: YamlPath): string =>
+  p.length === 0 ? 'front matter' : `"${String(p[0])}"${typeof p[1] === 'number' ? ` item ${p[1] + 1}` : ''}`;
+
+function parseEntry(file: string, text: string): ParsedEntry {
+  const fromName = path.posix.basename(file).replace(/\.md$/i, '');
+  const out: ParsedEntry = { file, problems: [], claimedId: fromName, lines: { id: 1, menu: 1, related: [] } };
+  const report = (p: LineProblem): void => void out.problems.push({ file, ...p });
+
+  const split = splitFrontMatter(text);
+  if ('message' in split) {
+    report(split);
+    return out;
+  }
+  const { doc, lineOf, problems: yamlProblems } = parseYaml(split.yaml, 2);
+  yamlProblems.forEach(report);
+  if (doc.contents !== null && !isMap(doc.contents) && yamlProblems.length === 0) {
+    report({ line: lineOf([]), message: 'front matter must be "key: value" lines' });
+  }
+  if (out.problems.length > 0) return out;
+  for (const key of TEXT_FIELDS) numbersAsWritten(doc.get(key, true));
+  const raw: unknown = toJS(doc) ?? {};
+
+  const claimed = (raw as Record<string, unknown>).id;
+  if (typeof claimed === 'string' && claimed.trim()) out.claimedId = claimed.trim();
+
+  const parsed = frontMatterSchema.safeParse(raw);
+  if (!parsed.success) issueProblems(parsed.error, lineOf, fieldLabel).forEach(report);
+  if (!split.body) report({ line: split.bodyLine, message: 'answer is empty: write it below the closing "---"' });
+  if (!parsed.success) return out;
+
+  const fm = parsed.data;
+  if (fm.id === undefined && !entryId.safeParse(fromName).success) {
+    report({ line: 1, message: `id "${fromName}" from the file name must not contain whitespace: rename the file or set "id:"` });
+  }
+  const id = fm.id ?? fromName;
+  out.lines.id = fm.id === undefined ? 1 : lineOf(['id']);
+  out.lines.menu = lineOf(['menu']);
+
+  const related: string[] = [];
+  fm.related.forEach((r, i) => {
+    const line = lineOf(['related', i]);
+    if (r === id) {
+      report({ line, message: `"related" names the entry itself ("${id}")` });
+    } else if (!related.includes(r)) {
+      related.push(r);
+      out.lines.related.push(line);
+    }
+  });
+  if (out.problems.length > 0) return out;
+
+  const extra = Object.fromEntries(Object.entries(fm).filter(([k]) => !KNOWN_FIELDS.has(k)));
+  out.entry = {
+    id,
+    question: fm.question,
+    alternates: fm.alternates.filter((a) => a !== fm.question),
+    keywords: fm.keywords,
+    tags: fm.tags,
+    category: fm.tags[0] ?? 'uncategorized',
+    related,
+    answer: split.body,
+    file,
+    extra,
+  };
+  if (fm.menu !== undefined) out.entry.menu = fm.menu;
+  return out;
+}
+
+/** Parses one entry file's text; `relPath` is the file relative to the root, forward slashes. */
+export function parseEntryFile(relPath: string, text: string): { entry?: FaqEntry; problems: KbProblem[] } {
+  const { entry, problems } = parseEntry(relPath, text);
+  problems.sort((a, b) => a.line - b.line);
+  return entry ? { entry, problems } : { problems };
+}
+
+function toJS(doc: Document.Parsed): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    return undefined; // only alias abuse gets here; the schema then reports the missing fields
+  }
+}
+
+const isEntryFile = (rel: string): boolean => {
+  const name = path.posix.basename(rel);
+  return /\.md$/i.test(name) && !/^readme\.md$/i.test(name) && !name.startsWith('_');
+};
+
+/** Sorted relative paths of all files; dot-entries (editor locks, .git) and node_modules skipped. */
+async function listFiles(root: string, problems: KbProblem[]): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    let dirents;
+    try {
+      dirents = await readdir(path.join(root, rel), { withFileTypes: true });
+    } catch (err) {
+      return void problems.push({ file: rel || '.', line: 1, message: `cannot read directory: ${errText(err)}` });
+    }
+    for (const d of dirents) {
+      if (d.name.startsWith('.') || d.name === 'node_modules') continue;
+      const child = rel ? `${rel}/${d.name}` : d.name;
+      if (d.isDirectory()) await walk(child);
+      else files.push(child);
+    }
+  };
+  await walk('');
+  return files.sort(byPath);
+}
+
+const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const errText = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? String(err);
+
+/** The file's text, a problem, or null when it vanished since the listing (a save or rename in flight). */
+function readText(root: string, rel: string): string | LineProblem | null {
+  let buf: Buffer;
+  try {
+    // Synchronous on purpose: a knowledge base is many small files, and fs/promises' four
+    // thread-pool round trips per file cost far more than the reads themselves.
+    buf = readFileSync(path.join(root, rel));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return { line: 1, message: `cannot read file: ${errText(err)}` };
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    return { line: badUtf8Line(buf), message: 'not valid UTF-8 text: save the file as UTF-8' };
+  }
+}
+
+/** A newline byte never occurs inside a UTF-8 sequence, so the buffer can be checked line by line. */
+function badUtf8Line(buf: Buffer): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let start = 0;
+  for (let line = 1; ; line++) {
+    const end = buf.indexOf(0x0a, start);
+    try {
+      decoder.decode(buf.subarray(start, end < 0 ? buf.length : end));
+    } catch {
+      return line;
+    }
+    if (end < 0) return 1;
+    start = end + 1;
+  }
+}
+
+const synonymLabel = (p: YamlPath): string =>
+  p.length === 0 ? 'the file' : `group ${Number(p[0]) + 1}${p.length > 1 ? ` word ${Number(p[1]) + 1}` : ''}`;
+const wordLabel = (p: YamlPath): string => (p.length === 0 ? 'the file' : `word ${Number(p[0]) + 1}`);
+
+/** Reads `_synonyms.yml` and `_words.yml` (or `.yaml`) at the root; other `_*` files are the editors'. */
+async function loadExtras(root: string, files: string[], problems: KbProblem[]): Promise<KbExtras> {
+  const find = (name: string): string | undefined => {
+    const [yml, yaml] = [`_${name}.yml`, `_${name}.yaml`].map((f) => (files.includes(f) ? f : undefined));
+    if (yml && yaml) problems.push({ file: yaml, line: 1, message: `${yml} exists too: keep only one of them` });
+    return yml ?? yaml;
+  };
+  const synonyms = await readExtra(root, find('synonyms'), synonymsSchema, synonymLabel, problems);
+  const words = await readExtra(root, find('words'), wordsSchema, wordLabel, problems);
+  return { synonyms: synonyms ?? [], words: words ?? [] };
+}
+
+async function readExtra<T>(
+  root: string,
+  file: string | undefined,
+  schema: z.ZodType<T>,
+  label: (p: YamlPath) => string,
+  problems: KbProblem[],
+): Promise<T | undefined> {
+  if (!file) return undefined;
+  const report = (p: LineProblem): void => void problems.push({ file, ...p });
+  const text = readText(root, file);
+  if (text === null) return undefined;
+  if (typeof text !== 'string') return void report(text);
+  const yaml = parseYaml(stripBom(text), 1);
+  if (yaml.problems.length > 0) return void yaml.problems.forEach(report);
+  numbersAsWritten(yaml.doc.contents);
+  const parsed = schema.safeParse(toJS(yaml.doc) ?? null);
+  if (parsed.success) return parsed.data;
+  issueProblems(parsed.error, yaml.lineOf, label).forEach(report);
+  return undefined;
+}
+
+/** Checks that need the whole tree: unique ids and menu positions, `related` targets. */
+function crossCheck(parsed: ParsedEntry[], problems: KbProblem[]): void {
+  const byId = new Map<string, ParsedEntry>();
+  const byMenu = new Map<number, ParsedEntry>();
+  for (const p of parsed) {
+    if (!p.entry) continue;
+    const { id, menu, file } = p.entry;
+    const first = byId.get(id);
+    if (first) problems.push({ file, line: p.lines.id, message: `duplicate id "${id}" (also in ${first.file}:${first.lines.id})` });
+    else byId.set(id, p);
+    if (menu === undefined) continue;
+    const other = byMenu.get(menu);
+    if (other) problems.push({ file, line: p.lines.menu, message: `menu ${menu} is also used by ${other.file}:${other.lines.menu}` });
+    else byMenu.set(menu, p);
+  }
+  const claimed = new Set(parsed.map((p) => p.claimedId));
+  for (const p of parsed) {
+    p.entry?.related.forEach((r, i) => {
+      if (!claimed.has(r)) problems.push({ file: p.file, line: p.lines.related[i] ?? 1, message: `"related" names unknown id "${r}"` });
+    });
+  }
+}
+
+/** Loads and checks the whole tree; `kb` is null when there is any problem (nothing is half-loaded). */
+export async function lintKnowledgeBase(root: string): Promise<{ kb: KnowledgeBase | null; problems: KbProblem[] }> {
+  const abs = path.resolve(root);
+  const rootStat = await stat(abs).catch(() => null);
+  if (!rootStat?.isDirectory()) {
+    const message = rootStat ? `not a directory: ${abs}` : `knowledge base directory not found: ${abs}`;
+    return { kb: null, problems: [{ file: '.', line: 1, message }] };
+  }
+
+  const problems: KbProblem[] = [];
+  const files = await listFiles(abs, problems);
+  const parsed: ParsedEntry[] = [];
+  const texts = files.filter(isEntryFile).map((f) => [f, readText(abs, f)] as const);
+  for (const [file, text] of texts) {
+    if (text === null) continue;
+    if (typeof text === 'string') parsed.push(parseEntry(file, text));
+    else problems.push({ file, ...text });
+  }
+  problems.push(...parsed.flatMap((p) => p.problems));
+  const extras = await loadExtras(abs, files.filter((f) => !f.includes('/')), problems);
+  crossCheck(parsed, problems);
+
+  problems.sort((a, b) => byPath(a.file, b.file) || a.line - b.line);
+  if (problems.length > 0) return { kb: null, problems };
+  const entries = parsed.flatMap((p) => (p.entry ? [p.entry] : []));
+  return { kb: { root: abs, entries, extras, loadedAt: Date.now() }, problems };
+}
+
+/** Loads the tree or throws KnowledgeBaseInvalidError listing every problem. */
+export async function loadKnowledgeBase(root: string): Promise<KnowledgeBase> {
+  const { kb, problems } = await lintKnowledgeBase(root);
+  if (!kb) throw new KnowledgeBaseInvalidError(problems);
+  return kb;
+}
