@@ -8,6 +8,7 @@ const bool = z
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
 const unit = z.coerce.number().min(0).max(1);
+const THRESHOLD_VARS = ['KB_ANSWER_THRESHOLD', 'KB_SUGGEST_THRESHOLD'];
 
 const envSchema = z
   .object({
@@ -23,16 +24,24 @@ const envSchema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   })
-  .superRefine((env, ctx) => {
-    const { KB_ANSWER_THRESHOLD: answer, KB_SUGGEST_THRESHOLD: suggest } = env;
-    if (answer !== undefined && suggest !== undefined && suggest > answer) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KB_SUGGEST_THRESHOLD'],
-        message: `must not exceed KB_ANSWER_THRESHOLD (${answer})`,
-      });
-    }
-  });
+  .superRefine(
+    (env, ctx) => {
+      const { KB_ANSWER_THRESHOLD: answer, KB_SUGGEST_THRESHOLD: suggest } = env;
+      if (answer !== undefined && suggest !== undefined && suggest > answer) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['KB_SUGGEST_THRESHOLD'],
+          message: `must not exceed KB_ANSWER_THRESHOLD (${answer})`,
+        });
+      }
+    },
+    {
+      // By default zod skips this check when any other variable has a type error (PORT=abc),
+      // so the conflict would only show up on the next start. Run it whenever both thresholds
+      // are valid themselves, so every invalid variable is named at once.
+      when: (payload) => !payload.issues.some((i) => THRESHOLD_VARS.includes(String(i.path?.[0]))),
+    },
+  );
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -60,9 +69,12 @@ export class ConfigError extends KefuError {
   }
 }
 
-/** Empty strings count as unset, so `FOO=` in a .env file falls back to the default. */
+/**
+ * Empty (or blank) strings count as unset, so `FOO=` in a .env file falls back to the default.
+ * Blank matters: zod's number coercion turns " " into 0, i.e. a threshold of "answer everything".
+ */
 const withoutEmpty = (env: NodeJS.ProcessEnv): Record<string, string> =>
-  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+  Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''));
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(withoutEmpty(env));

@@ -32,14 +32,13 @@ export async function createKnowledgeService(opts: KnowledgeServiceOptions): Pro
   const watcher: KnowledgeWatcher<Matcher> = await watchKnowledgeBase(opts.dir, {
     build: (kb) => new Matcher(kb, { thresholds: opts.thresholds }),
     debounceMs: opts.debounceMs,
+    // Not watching still leaves reload() working (closing the watcher would disable it).
+    watch: opts.watch,
+    // The watcher logs each reload ('knowledge base reloaded') itself.
     logger: log,
-    onReload: (m, kb) => {
-      log?.info({ entries: kb.entries.length }, 'knowledge base reloaded');
-      opts.onReload?.(m.kb);
-    },
+    onReload: (m) => opts.onReload?.(m.kb),
     onProblems: opts.onProblems,
   });
-  if (opts.watch === false) await watcher.close();
   log?.info({ entries: watcher.current().kb.entries.length }, 'knowledge base loaded');
   return {
     matcher: () => watcher.current(),

@@ -20,6 +20,8 @@ export interface WatchOptions<T> {
   build: (kb: KnowledgeBase) => T;
   /** Quiet time after the last change before reloading; default 200. */
   debounceMs?: number;
+  /** Follow file changes (default true); when false, only `reload()` reloads. */
+  watch?: boolean;
   logger?: Logger;
   onReload?: (value: T, kb: KnowledgeBase) => void;
   onProblems?: (problems: KbProblem[]) => void;
@@ -41,8 +43,8 @@ export async function watchKnowledgeBase<T>(root: string, opts: WatchOptions<T>)
       .relative(abs, p)
       .split(path.sep)
       .some((seg) => (seg.startsWith('.') && seg !== '..') || seg === 'node_modules');
-  const fsw = watch(abs, { ignoreInitial: true, ignored });
-  fsw.on('error', (err) => logger?.warn({ err }, 'knowledge base watcher error'));
+  const fsw = opts.watch === false ? null : watch(abs, { ignoreInitial: true, ignored });
+  fsw?.on('error', (err) => logger?.warn({ err }, 'knowledge base watcher error'));
 
   let ready = false;
   let dirty = false;
@@ -63,16 +65,16 @@ export async function watchKnowledgeBase<T>(root: string, opts: WatchOptions<T>)
   };
   // Every kind of change matters (add/unlink/rename of files and folders, `_*.yml` edits);
   // the loader decides what counts.
-  fsw.on('all', schedule);
+  fsw?.on('all', schedule);
 
-  await new Promise<void>((resolve) => fsw.once('ready', resolve));
+  if (fsw) await new Promise<void>((resolve) => fsw.once('ready', resolve));
   let value: T;
   try {
     const { kb, problems } = await lintKnowledgeBase(abs);
     if (!kb) throw new KnowledgeBaseInvalidError(problems);
     value = build(kb);
   } catch (err) {
-    await fsw.close();
+    await fsw?.close();
     throw err;
   }
 
@@ -142,7 +144,7 @@ export async function watchKnowledgeBase<T>(root: string, opts: WatchOptions<T>)
     close: async () => {
       closed = true;
       clearTimeout(timer);
-      await fsw.close();
+      await fsw?.close();
       await inFlight?.catch(() => false);
     },
   };

@@ -31,7 +31,7 @@ class UsageError extends KefuError {
 
 function threshold(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const x = Number(raw);
+  const x = raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isFinite(x) || x < 0 || x > 1) throw new UsageError(`--${name} must be a number from 0 to 1`);
   return x;
 }

@@ -20,6 +20,7 @@ export interface RankedEntry {
 /** Word evidence outweighs bigram evidence; bigrams catch what segmentation split differently. */
 const BIGRAM_WEIGHT = 0.3;
 const MAX_SUGGESTIONS = 3;
+const NEGLIGIBLE = 0.01;
 
 /**
  * Retrieval in two steps: an inverted index over words, synonym concepts and character
@@ -78,10 +79,17 @@ export class Matcher {
     const typos = typoMatches(query.terms, docs);
     const feats = docs.map((d) => features(query, d, kb, typos));
     const value = feats.map((f) => 0.5 * f.coverage + 0.3 * f.discriminative + 0.2 * f.phrasing);
+    // Margin: against the best other entry (the runner-up for the best, the best for the rest).
+    let first = -1;
+    let second = -1;
+    for (const v of value) {
+      if (v > first) [first, second] = [v, first];
+      else if (v > second) second = v;
+    }
     const ranked = docs.map((d, i) => {
-      const others = value.filter((_, j) => j !== i);
-      const input = { ...feats[i]!, margin: value[i]! - (others.length ? Math.max(...others) : 0) };
-      return { id: d.entry.id, score: sigmoid(linear(this.model, input)), input, value: value[i]! };
+      const v = value[i]!;
+      const input = { ...feats[i]!, margin: v - (v === first ? Math.max(second, 0) : first) };
+      return { id: d.entry.id, score: sigmoid(linear(this.model, input)), input, value: v };
     });
     ranked.sort((a, b) => b.score - a.score || b.value - a.value);
     return ranked.map(({ id, score, input }) => ({ id, score, input }));
@@ -103,10 +111,12 @@ export class Matcher {
     for (const term of query.terms) {
       // A word and its synonym concept count once per entry: the better of the two.
       const termDocs: number[] = [];
-      for (const key of [term.text, ...term.concepts]) {
-        const p = kb.postings.get(key);
+      for (let k = -1; k < term.concepts.length; k++) {
+        const p = kb.postings.get(k < 0 ? term.text : term.concepts[k]!);
         if (!p) continue;
         const w = term.weight * p.idf;
+        // Filler and words in nearly every entry rank nothing, but walking them costs the most.
+        if (w < NEGLIGIBLE) continue;
         for (const { doc, strength } of p.list) {
           if (termBest[doc] === 0) termDocs.push(doc);
           termBest[doc] = Math.max(termBest[doc]!, w * strength);
@@ -120,13 +130,29 @@ export class Matcher {
     const bigramScale = BIGRAM_WEIGHT / Math.max(1, query.bigrams.length / 4);
     for (const b of query.bigrams) {
       const p = kb.postings.get(`b:${b}`);
-      if (!p) continue;
+      if (!p || bigramScale * p.idf < NEGLIGIBLE) continue;
       for (const { doc } of p.list) add(doc, bigramScale * p.idf);
     }
-    const best = touched.sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, this.shortlist);
+    const best = topK(touched, scores, this.shortlist);
     for (const doc of touched) scores[doc] = 0;
     return best;
   }
+}
+
+/** The k best-scoring docs, best first (ties: knowledge-base order), without sorting them all. */
+function topK(docs: number[], scores: Float64Array, k: number): number[] {
+  const better = (a: number, b: number): boolean => scores[a]! > scores[b]! || (scores[a] === scores[b] && a < b);
+  const top: number[] = [];
+  for (const doc of docs) {
+    if (top.length === k && !better(doc, top[k - 1]!)) continue;
+    let i = Math.min(top.length, k - 1);
+    while (i > 0 && better(doc, top[i - 1]!)) {
+      top[i] = top[i - 1]!;
+      i--;
+    }
+    top[i] = doc;
+  }
+  return top;
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;

@@ -25,6 +25,7 @@ export interface Query {
   bigrams: string[];
   /** Sum of term weights: how much the message says at all. */
   mass: number;
+  weightOf: Map<string, number>;
 }
 
 /**
@@ -64,5 +65,6 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
     terms: list,
     bigrams: [...new Set(charBigrams(informative.join('')))],
     mass: list.reduce((s, t) => s + t.weight, 0),
+    weightOf: new Map(list.map((t) => [t.text, t.weight])),
   };
 }

@@ -121,7 +121,6 @@ export function features(
   }
 
   let phrasing = 0;
-  const weightOf = new Map(query.terms.map((t) => [t.text, t.weight]));
   for (const p of doc.phrasings) {
     let inter = 0;
     let union = 0;
@@ -132,7 +131,7 @@ export function features(
     }
     // Words of the phrasing the customer did not say make it a worse fit; concept ids are
     // not words, so only surface words count.
-    for (const w of p) if (!w.startsWith('§') && !matched.has(w)) union += weightOf.get(w) ?? 0.5;
+    for (const w of p) if (!w.startsWith('§') && !matched.has(w)) union += query.weightOf.get(w) ?? 0.5;
     if (union > 0) phrasing = Math.max(phrasing, inter / union);
   }
 

@@ -1,0 +1,209 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import type { Config } from '../src/config.ts';
+
+const CONFIG_VARS = [
+  'NODE_ENV',
+  'LOG_LEVEL',
+  'LOG_PRETTY',
+  'KB_DIR',
+  'KB_ANSWER_THRESHOLD',
+  'KB_SUGGEST_THRESHOLD',
+  'KB_RELOAD_DEBOUNCE_MS',
+  'REDIS_URL',
+  'REDIS_PREFIX',
+  'HOST',
+  'PORT',
+];
+
+/** The ConfigError `loadConfig(env)` throws (fails the test when it does not throw one). */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`expected a ConfigError, got ${JSON.stringify(config)}`);
+}
+
+const invalidVariables = (env: NodeJS.ProcessEnv): string[] => [...new Set(configError(env).issues.map((i) => i.variable))].sort();
+
+describe('loadConfig', () => {
+  it('has defaults for everything', () => {
+    expect(loadConfig({})).toEqual({
+      env: 'development',
+      log: { level: 'info', pretty: Boolean(process.stdout.isTTY) },
+      knowledge: { dir: 'knowledge-base', thresholds: { answer: undefined, suggest: undefined }, reloadDebounceMs: 200 },
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'kefu' },
+      http: { host: '127.0.0.1', port: 3000 },
+    } satisfies Config);
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(loadConfig({ PATH: '/usr/bin', SOMETHING_ELSE: 'x' })).toEqual(loadConfig({}));
+  });
+
+  it('takes valid overrides, coercing numbers and booleans', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'silent',
+      LOG_PRETTY: 'yes',
+      KB_DIR: '/srv/faq',
+      KB_ANSWER_THRESHOLD: '0.75',
+      KB_SUGGEST_THRESHOLD: '0.2',
+      KB_RELOAD_DEBOUNCE_MS: '0',
+      REDIS_URL: 'rediss://user:pw@redis.example:6380/2',
+      REDIS_PREFIX: 'kefu:staging',
+      HOST: '0.0.0.0',
+      PORT: '8080',
+    });
+    expect(config).toEqual({
+      env: 'production',
+      log: { level: 'silent', pretty: true },
+      knowledge: { dir: '/srv/faq', thresholds: { answer: 0.75, suggest: 0.2 }, reloadDebounceMs: 0 },
+      redis: { url: 'rediss://user:pw@redis.example:6380/2', prefix: 'kefu:staging' },
+      http: { host: '0.0.0.0', port: 8080 },
+    } satisfies Config);
+  });
+
+  it.each([
+    ['true', true],
+    ['1', true],
+    ['on', true],
+    ['false', false],
+    ['0', false],
+    ['no', false],
+    ['off', false],
+  ])('LOG_PRETTY=%s is %s', (value, pretty) => {
+    expect(loadConfig({ LOG_PRETTY: value }).log.pretty).toBe(pretty);
+  });
+
+  it('names every invalid variable at once', () => {
+    const err = configError({
+      PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      REDIS_URL: 'http://x',
+      KB_ANSWER_THRESHOLD: '3',
+      HOST: 'fine',
+    });
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect([...new Set(err.issues.map((i) => i.variable))].sort()).toEqual(['KB_ANSWER_THRESHOLD', 'LOG_LEVEL', 'PORT', 'REDIS_URL']);
+    for (const i of err.issues) expect(i.message).not.toBe('');
+    for (const v of ['PORT', 'LOG_LEVEL', 'REDIS_URL', 'KB_ANSWER_THRESHOLD']) expect(err.message).toContain(`  ${v}: `);
+    expect(err.message).not.toContain('HOST');
+  });
+
+  it.each([
+    ['PORT', '70000'],
+    ['PORT', '80.5'],
+    ['NODE_ENV', 'staging'],
+    ['LOG_PRETTY', 'maybe'],
+    ['KB_SUGGEST_THRESHOLD', '-0.1'],
+    ['KB_ANSWER_THRESHOLD', 'high'],
+    ['KB_RELOAD_DEBOUNCE_MS', '-1'],
+    ['KB_RELOAD_DEBOUNCE_MS', '60001'],
+    ['REDIS_URL', 'not a url'],
+    ['REDIS_PREFIX', 'has space'],
+  ])('rejects %s=%s', (variable, value) => {
+    expect(invalidVariables({ [variable]: value })).toEqual([variable]);
+  });
+
+  it('rejects a suggest threshold above the answer threshold, allows them equal', () => {
+    const err = configError({ KB_ANSWER_THRESHOLD: '0.3', KB_SUGGEST_THRESHOLD: '0.9' });
+    expect(err.issues).toEqual([{ variable: 'KB_SUGGEST_THRESHOLD', message: expect.stringContaining('KB_ANSWER_THRESHOLD') }]);
+    expect(loadConfig({ KB_ANSWER_THRESHOLD: '0.5', KB_SUGGEST_THRESHOLD: '0.5' }).knowledge.thresholds).toEqual({
+      answer: 0.5,
+      suggest: 0.5,
+    });
+  });
+
+  it('names the threshold conflict even when another variable is invalid too', () => {
+    expect(invalidVariables({ PORT: 'abc', KB_ANSWER_THRESHOLD: '0.3', KB_SUGGEST_THRESHOLD: '0.9' })).toEqual([
+      'KB_SUGGEST_THRESHOLD',
+      'PORT',
+    ]);
+  });
+
+  it('reports an out-of-range threshold once, not also as a conflict', () => {
+    const err = configError({ KB_ANSWER_THRESHOLD: '0.3', KB_SUGGEST_THRESHOLD: '5' });
+    expect(err.issues).toHaveLength(1);
+    expect(err.issues[0]!.variable).toBe('KB_SUGGEST_THRESHOLD');
+  });
+
+  it('treats empty (and blank) strings as unset', () => {
+    const blank = Object.fromEntries(CONFIG_VARS.map((v) => [v, '']));
+    expect(loadConfig(blank)).toEqual(loadConfig({}));
+    const spaces = Object.fromEntries(CONFIG_VARS.map((v) => [v, '  ']));
+    expect(loadConfig(spaces)).toEqual(loadConfig({}));
+    // In particular a blank threshold is the calibrated default, never 0 ("answer everything").
+    expect(loadConfig({ KB_ANSWER_THRESHOLD: ' ', PORT: ' ' })).toMatchObject({
+      knowledge: { thresholds: { answer: undefined } },
+      http: { port: 3000 },
+    });
+  });
+});
+
+describe('loadConfigOrExit (child process)', { timeout: 30_000 }, () => {
+  const CONFIG_URL = pathToFileURL(path.resolve(import.meta.dirname, '../src/config.ts')).href;
+  // Resolved from the repo: the child runs in a temp dir, where a bare `tsx` would not resolve.
+  const TSX_URL = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const SCRIPT = [
+    `import { loadConfigOrExit } from ${JSON.stringify(CONFIG_URL)};`,
+    'const c = loadConfigOrExit();',
+    'process.stdout.write(JSON.stringify({ port: c.http.port, host: c.http.host, dir: c.knowledge.dir }));',
+    '',
+  ].join('\n');
+  const dirs: string[] = [];
+
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  async function run(env: Record<string, string>, dotEnv?: string) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-config-'));
+    dirs.push(dir);
+    await writeFile(path.join(dir, 'main.ts'), SCRIPT);
+    if (dotEnv !== undefined) await writeFile(path.join(dir, '.env'), dotEnv);
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+    for (const v of CONFIG_VARS) if (!(v in env)) delete childEnv[v];
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', TSX_URL, 'main.ts'], { cwd: dir, env: childEnv, timeout: 20_000 });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end();
+    });
+  }
+
+  it('exits 1 naming every invalid variable on stderr', async () => {
+    const r = await run({ PORT: 'abc', LOG_LEVEL: 'loud' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^ {2}PORT: /m);
+    expect(r.stderr).toMatch(/^ {2}LOG_LEVEL: /m);
+  });
+
+  it('reads .env from the working directory; empty values there fall back to defaults', async () => {
+    const r = await run({}, 'PORT=4321\nHOST=0.0.0.0\nKB_DIR=\n');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ port: 4321, host: '0.0.0.0', dir: 'knowledge-base' });
+  });
+
+  it('lets a real environment variable win over .env', async () => {
+    const r = await run({ PORT: '5555' }, 'PORT=4321\nHOST=0.0.0.0\n');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ port: 5555, host: '0.0.0.0', dir: 'knowledge-base' });
+  });
+});
