@@ -19,6 +19,8 @@ export interface EntryDoc {
   phrasings: Set<string>[];
   /** Keywords and their concepts: words the editor says strongly signal this entry. */
   keywords: Set<string>;
+  /** The keywords as written (normalized), to find them inside longer words ("专用发票"). */
+  keywordList: string[];
   /** Words with letters (for typo tolerance on English: "watermrk"). */
   vocabulary: string[];
   /** Pinyin syllables of each Han run of the blob, computed when first needed. */
@@ -77,6 +79,7 @@ function compileEntry(entry: FaqEntry, lexicon: Lexicon): EntryDoc {
     bigrams: new Set(charBigrams(blob)),
     phrasings,
     keywords: new Set(keywords.flatMap((k) => [k, ...lexicon.concepts(k)])),
+    keywordList: keywords.filter((k) => k.length >= 2),
     vocabulary: [...words.keys()].filter((w) => /[a-z]{3,}/.test(w)),
   };
 }

@@ -21,6 +21,8 @@ export interface RankedEntry {
 const BIGRAM_WEIGHT = 0.3;
 const MAX_SUGGESTIONS = 3;
 const NEGLIGIBLE = 0.01;
+/** Evidence gap (0..1) to the runner-up under which the best entry is not a clear winner. */
+const AMBIGUOUS_MARGIN = 0.05;
 
 /**
  * Retrieval in two steps: an inverted index over words, synonym concepts and character
@@ -55,7 +57,11 @@ export class Matcher {
     const best = ranked[0];
     if (!best) return { decision: 'handoff', id: null, score: 0, candidates: [] };
     const { answer, suggest } = this.thresholds;
-    const decision = best.score >= answer ? 'answer' : best.score >= suggest ? 'suggest' : 'handoff';
+    // Two entries that explain the question equally well: answering either is a coin toss,
+    // whatever the confidence in each; let the customer pick.
+    const runnerUp = ranked[1];
+    const ambiguous = runnerUp !== undefined && best.input.margin < AMBIGUOUS_MARGIN && runnerUp.score >= suggest;
+    const decision = best.score >= answer && !ambiguous ? 'answer' : best.score >= suggest ? 'suggest' : 'handoff';
     // Suggest only entries that are plausible next to the best one.
     const floor = Math.max(suggest / 2, best.score / 4);
     const candidates: MatchCandidate[] = ranked

@@ -16,6 +16,12 @@ export interface QueryTerm {
   concepts: readonly string[];
   /** Toneless pinyin, computed when first needed (most terms match without it). */
   pinyin?: string[];
+  /**
+   * For a run of single characters merged into one term: the characters, with their synonym
+   * concepts. The run may be one unknown word ("录屏", a typo "生音") or several one-character
+   * words ("崩" + "录"), so it is matched both as a whole and character by character.
+   */
+  parts?: { text: string; concepts: readonly string[] }[];
 }
 
 export interface Query {
@@ -38,6 +44,8 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
   const factor = (w: string): number => (meaningful.has(w) ? 1 : lexicon.fillerFactor(w));
 
   const pieces: string[] = [];
+  /** Pieces that are jieba's own words, not merged runs. */
+  const singles = new Set<string>();
   let chunk = '';
   for (const token of cut(text)) {
     if (token.length === 1 && isCjkWord(token) && factor(token) === 1) {
@@ -47,6 +55,7 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
     if (chunk) pieces.push(chunk);
     chunk = '';
     pieces.push(token);
+    singles.add(token);
   }
   if (chunk) pieces.push(chunk);
 
@@ -57,7 +66,12 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
     const base = piece.length === 1 ? Math.min(idfOf(piece), LONE_CHAR_IDF) : idfOf(piece);
     const weight = (Math.min(base, IDF_CAP) / IDF_CAP) * f;
     informative.push(f >= 0.5 ? piece : ' ');
-    if (!terms.has(piece)) terms.set(piece, { text: piece, weight, concepts: lexicon.concepts(piece) });
+    if (terms.has(piece)) continue;
+    const term: QueryTerm = { text: piece, weight, concepts: lexicon.concepts(piece) };
+    if (piece.length > 1 && isCjkWord(piece) && !singles.has(piece)) {
+      term.parts = [...piece].map((ch) => ({ text: ch, concepts: lexicon.concepts(ch) }));
+    }
+    terms.set(piece, term);
   }
   const list = [...terms.values()];
   return {

@@ -43,13 +43,21 @@ function containsSeq(hay: string[], needle: string[]): boolean {
   return false;
 }
 
+/** A lone character: its word or synonyms in the entry, or at least inside one of its words. */
+function charMatch(part: { text: string; concepts: readonly string[] }, doc: EntryDoc): number {
+  let m = doc.words.get(part.text) ?? 0;
+  for (const c of part.concepts) m = Math.max(m, (doc.words.get(c) ?? 0) * CONCEPT_MATCH);
+  if (m < CHAR_MATCH && doc.blob.includes(part.text)) m = CHAR_MATCH;
+  return m;
+}
+
 /** Exact, synonym, substring and homophone evidence for one term in one entry, 0..1. */
 export function termMatch(term: QueryTerm, doc: EntryDoc): number {
   let m = doc.words.get(term.text) ?? 0;
   if (m >= 1) return 1;
   for (const c of term.concepts) m = Math.max(m, (doc.words.get(c) ?? 0) * CONCEPT_MATCH);
   const cjk = isCjkWord(term.text);
-  if (cjk && term.text.length === 1 && m < CHAR_MATCH && doc.blob.includes(term.text)) m = CHAR_MATCH;
+  if (cjk && term.text.length === 1) return Math.max(m, charMatch(term, doc));
   if (cjk && term.text.length >= 2) {
     if (doc.blob.includes(term.text)) m = Math.max(m, SUBSTRING_MATCH);
     else if (doc.body.includes(term.text)) m = Math.max(m, SUBSTRING_MATCH / 2);
@@ -63,6 +71,11 @@ export function termMatch(term: QueryTerm, doc: EntryDoc): number {
       const chars = [...term.text];
       for (let i = 0; i + 1 < chars.length; i++) if (doc.bigrams.has(chars[i]! + chars[i + 1]!)) hit++;
       m = Math.max(m, (0.8 * hit) / (chars.length - 1));
+    }
+    if (term.parts && m < CHAR_MATCH) {
+      let sum = 0;
+      for (const part of term.parts) sum += charMatch(part, doc);
+      m = Math.max(m, sum / term.parts.length);
     }
   }
   return m;
@@ -115,7 +128,12 @@ export function features(
       matched.add(term.text);
       for (const c of term.concepts) matched.add(c);
     }
-    if (m >= CONCEPT_MATCH && (doc.keywords.has(term.text) || term.concepts.some((c) => doc.keywords.has(c)))) {
+    if (
+      m >= CONCEPT_MATCH &&
+      (doc.keywords.has(term.text) ||
+        term.concepts.some((c) => doc.keywords.has(c)) ||
+        doc.keywordList.some((k) => term.text.includes(k)))
+    ) {
       keyword = 1;
     }
   }

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluate, loadKnowledgeBase, Matcher, MAX_QUERY_CHARS, rate, readCases, type EvalReport, type KnowledgeBase } from '../../src/knowledge/index.ts';
+import { entry, makeTree, removeTrees } from '../helpers/kb-tree.ts';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+const shared = path.resolve(repo, '../shared/eval/notes-app');
+
+async function evalSet(kbDir: string, casesFile: string): Promise<EvalReport> {
+  const matcher = new Matcher(await loadKnowledgeBase(kbDir));
+  return evaluate(matcher, readCases(readFileSync(casesFile, 'utf8'), casesFile));
+}
+
+const rates = (r: EvalReport) => ({
+  correct: rate(r.correct, r.inScope),
+  wrong: rate(r.wrong, r.inScope),
+  oosAnswered: rate(r.oosAnswered, r.outOfScope),
+  helpful: rate(r.helpful, r.inScope),
+});
+
+describe('matching quality', () => {
+  it('on ../shared/eval/notes-app, a knowledge base the engine was not fitted on, meets the bar', async () => {
+    const r = rates(await evalSet(path.join(shared, 'kb'), path.join(shared, 'cases.jsonl')));
+    expect(r.correct).toBeGreaterThanOrEqual(0.9);
+    expect(r.wrong).toBeLessThanOrEqual(0.02);
+    expect(r.oosAnswered).toBeLessThanOrEqual(0.03);
+    expect(r.helpful).toBeGreaterThanOrEqual(0.97);
+  });
+
+  it("on the product's own knowledge base and its hard, colloquial cases", async () => {
+    const r = rates(await evalSet(path.join(repo, 'knowledge-base'), path.join(repo, 'test/cases/kb-cases.jsonl')));
+    expect(r.correct).toBeGreaterThanOrEqual(0.7);
+    expect(r.wrong).toBeLessThanOrEqual(0.02);
+    expect(r.oosAnswered).toBeLessThanOrEqual(0.03);
+    expect(r.helpful).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it.each(['bike-share', 'e-reader'])('on the %s fixture it never answers wrongly and mostly helps', async (name) => {
+    const dir = path.join(repo, 'test/fixtures/eval', name);
+    const r = rates(await evalSet(path.join(dir, 'kb'), path.join(dir, 'cases.jsonl')));
+    expect(r.wrong).toBeLessThanOrEqual(0.02);
+    expect(r.helpful).toBeGreaterThanOrEqual(0.85);
+    expect(r.correct).toBeGreaterThanOrEqual(0.5);
+  });
+});
+
+describe('the product knowledge base', () => {
+  let matcher: Matcher;
+  beforeAll(async () => {
+    matcher = new Matcher(await loadKnowledgeBase(path.join(repo, 'knowledge-base')));
+  });
+
+  it.each([
+    ['录屏没有声音怎么办', 'no-sound'],
+    ['VIP 多少钱一个月', 'membership-plans'],
+    ['iPhone 上录的视频保存在哪里', 'find-recordings'],
+    ['怎么导出 GIF', 'export-formats'],
+    ['Mac 录屏黑屏', 'mac-permission'],
+    ['录屏没生音', 'no-sound'], // homophone typo from a pinyin keyboard
+    ['ＶＩＰ多少钱', 'membership-plans'], // full-width letters
+  ])('answers %s with %s', (q, id) => {
+    const r = matcher.match(q);
+    expect(r).toMatchObject({ decision: 'answer', id });
+    expect(r.candidates[0]?.id).toBe(id);
+  });
+
+  it.each(['今天天气怎么样', '帮我写首诗', '推荐一部电影', '股票明天会涨吗'])('does not answer the out-of-scope %s', (q) => {
+    expect(matcher.match(q).decision).not.toBe('answer');
+  });
+
+  it.each(['在吗', '你好', '？', '啊啊啊', ''])('hands off a message with nothing to match: %j', (q) => {
+    const r = matcher.match(q);
+    expect(r.decision).toBe('handoff');
+    expect(r.score).toBeLessThan(matcher.thresholds.suggest);
+  });
+
+  it('gives scores in 0..1 and at most three candidates, best first', () => {
+    for (const q of ['会员', '视频', '怎么录屏', '录制', '水印和会员']) {
+      const r = matcher.match(q);
+      expect(r.score).toBeGreaterThanOrEqual(0);
+      expect(r.score).toBeLessThanOrEqual(1);
+      expect(r.candidates.length).toBeLessThanOrEqual(3);
+      expect(r.candidates[0]?.id).toBe(r.id);
+      const scores = r.candidates.map((c) => c.score);
+      expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    }
+  });
+
+  it('matches an oversized message on its beginning and does not choke on it', () => {
+    const q = `录屏没有声音怎么办${'真的很着急'.repeat(4000)}`;
+    const t0 = performance.now();
+    const r = matcher.match(q);
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(r.id).toBe('no-sound');
+    expect(MAX_QUERY_CHARS).toBeLessThan(q.length);
+  });
+
+  it('takes thresholds from its options', () => {
+    const kb = matcher.kb;
+    const strict = new Matcher(kb, { thresholds: { answer: 0.999, suggest: 0.5 } });
+    const loose = new Matcher(kb, { thresholds: { answer: 0.01, suggest: 0.005 } });
+    expect(strict.match('录屏没有声音怎么办').decision).toBe('suggest');
+    expect(loose.match('录屏软件').decision).toBe('answer');
+    expect(strict.thresholds).toEqual({ answer: 0.999, suggest: 0.5 });
+  });
+});
+
+describe('engine behaviour on small knowledge bases', () => {
+  afterAll(removeTrees);
+
+  const load = async (files: Record<string, string>): Promise<KnowledgeBase> => loadKnowledgeBase(await makeTree(files));
+
+  it('returns handoff with a null id for an empty knowledge base', async () => {
+    const m = new Matcher(await load({}));
+    expect(m.match('怎么退款')).toEqual({ decision: 'handoff', id: null, score: 0, candidates: [] });
+  });
+
+  it("uses the knowledge base's own synonym groups", async () => {
+    const files = {
+      'coins.md': entry('question: 充值的金币没到账怎么办\nkeywords: [金币, 到账]'),
+      'nick.md': entry('question: 怎么修改昵称\nkeywords: [昵称]'),
+      'theme.md': entry('question: 怎么换主题皮肤\nkeywords: [主题]'),
+    };
+    const without = new Matcher(await load(files));
+    const withSynonyms = new Matcher(await load({ ...files, '_synonyms.yml': '- [金币, 钻石, 点券]\n' }));
+    expect(without.match('充的钻石没到').id === 'coins' && without.match('充的钻石没到').decision === 'answer').toBe(false);
+    expect(withSynonyms.match('充的点券没到账')).toMatchObject({ decision: 'answer', id: 'coins' });
+  });
+
+  it('tolerates English typos against the shortlist', async () => {
+    const m = new Matcher(
+      await load({
+        'wm.md': entry('question: 怎么去掉 watermark\nalternates: [remove watermark]\nkeywords: [watermark]'),
+        'sub.md': entry('question: 怎么取消 subscription\nkeywords: [subscription]'),
+      }),
+    );
+    expect(m.match('watermrk 怎么去掉')).toMatchObject({ id: 'wm' });
+    expect(m.match('subscripton 取消')).toMatchObject({ id: 'sub' });
+  });
+
+  it('offers "did you mean" when two entries fit about equally', async () => {
+    const m = new Matcher(
+      await load({
+        'a.md': entry('question: 安卓手机怎么备份照片\nkeywords: [备份, 照片]'),
+        'b.md': entry('question: 苹果手机怎么备份照片\nkeywords: [备份, 照片]'),
+        'c.md': entry('question: 怎么注销账号\nkeywords: [注销]'),
+      }),
+    );
+    const r = m.match('手机照片怎么备份');
+    expect(r.decision).toBe('suggest');
+    expect(r.candidates.map((c) => c.id).sort()).toEqual(['a', 'b']);
+  });
+});
