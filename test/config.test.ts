@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -7,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import type { Config } from '../src/config.ts';
+import { runNode } from './helpers/run.ts';
 
 const CONFIG_VARS = [
   'NODE_ENV',
@@ -174,16 +174,7 @@ describe('loadConfigOrExit (child process)', { timeout: 30_000 }, () => {
     if (dotEnv !== undefined) await writeFile(path.join(dir, '.env'), dotEnv);
     const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
     for (const v of CONFIG_VARS) if (!(v in env)) delete childEnv[v];
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', TSX_URL, 'main.ts'], { cwd: dir, env: childEnv, timeout: 20_000 });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end();
-    });
+    return runNode(['--import', TSX_URL, 'main.ts'], { cwd: dir, env: childEnv, timeoutMs: 20_000 });
   }
 
   it('exits 1 naming every invalid variable on stderr', async () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACT_PATHS } from '../src/logger.ts';
+import { runNode } from './helpers/run.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -77,20 +77,7 @@ describe('createLogger (child process)', { timeout: 30_000 }, () => {
       script,
       [`import { createLogger } from ${JSON.stringify(LOGGER_URL)};`, `const record = ${JSON.stringify(RECORD)};`, ...body, ''].join('\n'),
     );
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', script], {
-        cwd: ROOT,
-        env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-        timeout: 20_000,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end();
-    });
+    return runNode(['--import', 'tsx', script], { cwd: ROOT });
   }
 
   it('writes redacted JSON lines to the chosen fd, at the chosen level', async () => {

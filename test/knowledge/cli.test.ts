@@ -2,40 +2,20 @@
  * The `kb` command line, run as a real child process (`node --import tsx src/knowledge/cli/main.ts`).
  * Each spawn costs about a second, so every test runs the CLI once and checks all it can.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadKnowledgeBase } from '../../src/knowledge/loader.ts';
 import { entry, makeTree, removeTrees } from '../helpers/kb-tree.ts';
+import { runNode, type Run } from '../helpers/run.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = path.join('src', 'knowledge', 'cli', 'main.ts');
 const NOTES_KB = path.resolve(ROOT, '..', 'shared', 'eval', 'notes-app', 'kb');
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `kb <args>` from the repo root, feeding `input` on stdin. */
 function kb(args: string[], input = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
-      timeout: 30_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runNode(['--import', 'tsx', CLI, ...args], { cwd: ROOT, input });
 }
 
 const lines = (s: string): string[] => s.split('\n').slice(0, -1);
