@@ -1,0 +1,341 @@
+import { randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { fieldsOf, toConversation, toMessage } from './convert.ts';
+import { fromScriptError } from './errors.ts';
+import { conversationId, createKeys, parseConversationId, type Keys } from './keys.ts';
+import { runScript, type ScriptName } from './scripts.ts';
+import { queueNotice, slaTimes, type QueueNotice, type SlaPolicy } from './sla.ts';
+import type {
+  Agent,
+  Conversation,
+  ConversationStatus,
+  CustomerRef,
+  HandoffReason,
+  NewMessage,
+  Tier,
+  TranscriptMessage,
+} from './types.ts';
+
+export interface HandoffOptions {
+  /** Prefix of every key (several deployments or tests can share one Redis). */
+  prefix: string;
+  policy: SlaPolicy;
+  /** Approximate length the events and outbound streams are trimmed to. */
+  streamMaxLen?: number;
+  /** Clock (ms), for tests. */
+  now?: () => number;
+  logger?: Logger;
+}
+
+export interface QueueTicket {
+  status: ConversationStatus;
+  /** false when the conversation was already waiting or with an agent (nothing changed). */
+  queued: boolean;
+  /** 1 = next; across every bot account sharing the agents. */
+  position: number;
+  slaDueAt: string | null;
+  /** What the bot needs to tell the customer where they stand. */
+  notice: QueueNotice | null;
+}
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  awaitingFix: number;
+}
+
+const MAX_LIST = 500;
+
+/**
+ * The handoff between bots and agents, all state in Redis. Each transition is one Lua script
+ * (see lua/): it checks the current status, changes the conversation, the queue and the SLA
+ * timers, and appends to the transcript and the events stream in one atomic step, so
+ * concurrent bots and consoles never see (or leave) a half-done change.
+ */
+export class Handoff {
+  readonly keys: Keys;
+  private readonly redis: Redis | Cluster;
+  private readonly policy: SlaPolicy;
+  private readonly maxLen: number;
+  private readonly now: () => number;
+
+  constructor(redis: Redis | Cluster, opts: HandoffOptions) {
+    this.redis = redis;
+    this.keys = createKeys(opts.prefix);
+    this.policy = opts.policy;
+    this.maxLen = opts.streamMaxLen ?? 100_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Records that a bot account exists, so consoles read its queue and events. */
+  async registerBot(botId: string): Promise<void> {
+    await this.redis.sadd(this.keys.bots(), botId);
+  }
+
+  async bots(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.bots())).sort();
+  }
+
+  /** Appends a message to the customer's conversation (created on first use). */
+  async recordMessage(ref: CustomerRef, msg: NewMessage): Promise<{ id: string; conversationId: string; status: ConversationStatus }> {
+    const id = conversationId(ref.botId, ref.customerId);
+    const extra: string[] = [];
+    if (msg.faqId) extra.push('faqId', msg.faqId);
+    if (msg.confidence !== undefined) extra.push('confidence', String(msg.confidence));
+    for (const k of ['kind', 'url', 'msgId', 'agentId', 'agentName'] as const) if (msg[k]) extra.push(k, msg[k]);
+    const [entryId, status] = (await this.run('append', id, [this.keys.conversation(id), this.keys.transcript(id), this.keys.events(ref.botId)], [
+      id,
+      ref.botId,
+      ref.customerId,
+      this.now(),
+      msg.from,
+      msg.text,
+      this.maxLen,
+      ref.customerName ?? '',
+      ...extra,
+    ])) as [string, ConversationStatus];
+    return { id: entryId, conversationId: id, status };
+  }
+
+  /**
+   * Puts the conversation in the human queue, its SLA due time computed in business time
+   * from the customer's tier. Asking again while waiting or with an agent changes nothing.
+   */
+  async requestHuman(ref: CustomerRef, opts: { reason: HandoffReason; question?: string }): Promise<QueueTicket> {
+    const id = conversationId(ref.botId, ref.customerId);
+    const now = this.now();
+    const tier = await this.tierOf(ref.botId, ref.customerId);
+    const times = slaTimes(now, tier, this.policy);
+    const question = (opts.question ?? '').split('\n')[0]!.slice(0, 200);
+    const k = this.keys;
+    const [status, , due, changed] = (await this.run(
+      'enqueue',
+      id,
+      [k.conversation(id), k.transcript(id), k.queue(ref.botId), k.slaTimers(ref.botId), k.events(ref.botId), k.customer(ref.botId, ref.customerId)],
+      [id, ref.botId, ref.customerId, now, opts.reason, times.dueAt, times.warnAt, tier, question, this.maxLen],
+    )) as [ConversationStatus, number, string, number];
+    if (status !== 'waiting') return { status, queued: false, position: 0, slaDueAt: due ? iso(due) : null, notice: null };
+    const dueAt = Number(due);
+    const position = await this.positionOf(id, dueAt);
+    const ticketTimes = changed ? times : { ...times, dueAt, startedAt: now };
+    return {
+      status,
+      queued: changed === 1,
+      position,
+      slaDueAt: iso(due),
+      notice: queueNotice(now, position, ticketTimes, this.policy.hours),
+    };
+  }
+
+  /** 1-based place among every waiting conversation of every bot account (earlier due first). */
+  async positionOf(id: string, dueAt: number): Promise<number> {
+    let ahead = 0;
+    for (const botId of await this.bots()) ahead += await this.redis.zcount(this.keys.queue(botId), '-inf', `(${dueAt}`);
+    return ahead + 1;
+  }
+
+  async conversation(id: string): Promise<Conversation | null> {
+    const h = await this.redis.hgetall(this.keys.conversation(id));
+    return h.status ? toConversation(h) : null;
+  }
+
+  /** Transcript entries after `after` (exclusive; default from the start), oldest first. */
+  async transcript(id: string, opts: { after?: string; count?: number } = {}): Promise<TranscriptMessage[]> {
+    const start = opts.after ? `(${opts.after}` : '-';
+    const entries = await this.redis.xrange(this.keys.transcript(id), start, '+', 'COUNT', opts.count ?? 1000);
+    return entries.map(([entryId, flat]) => toMessage(entryId, fieldsOf(flat)));
+  }
+
+  /** The most urgent waiting conversations of all bot accounts, by SLA due time. */
+  async listWaiting(limit = 50): Promise<Conversation[]> {
+    const n = Math.min(Math.max(limit, 1), MAX_LIST);
+    const ranked: { id: string; due: number }[] = [];
+    for (const botId of await this.bots()) {
+      const flat = await this.redis.zrange(this.keys.queue(botId), '0', String(n - 1), 'WITHSCORES');
+      for (let i = 0; i + 1 < flat.length; i += 2) ranked.push({ id: flat[i]!, due: Number(flat[i + 1]) });
+    }
+    ranked.sort((a, b) => a.due - b.due || (a.id < b.id ? -1 : 1));
+    return this.load(ranked.slice(0, n).map((r) => r.id));
+  }
+
+  /** Conversations with an agent (optionally one agent's) or parked on a problem, newest first. */
+  async list(status: 'active' | 'awaiting_fix', opts: { limit?: number; assigneeId?: string } = {}): Promise<Conversation[]> {
+    const n = Math.min(Math.max(opts.limit ?? 100, 1), MAX_LIST);
+    const ids: string[] = [];
+    for (const botId of await this.bots()) {
+      const key = status === 'active' ? this.keys.active(botId) : this.keys.parked(botId);
+      ids.push(...(await this.redis.zrevrange(key, 0, n - 1)));
+    }
+    const convs = (await this.load(ids)).filter((c) => !opts.assigneeId || c.assignee?.id === opts.assigneeId);
+    return convs.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, n);
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const c: QueueCounts = { waiting: 0, active: 0, awaitingFix: 0 };
+    for (const botId of await this.bots()) {
+      const [w, a, p] = await Promise.all([
+        this.redis.zcard(this.keys.queue(botId)),
+        this.redis.zcard(this.keys.active(botId)),
+        this.redis.zcard(this.keys.parked(botId)),
+      ]);
+      c.waiting += w;
+      c.active += a;
+      c.awaitingFix += p;
+    }
+    return c;
+  }
+
+  /** Exactly one agent wins: the others get HandoffError CONFLICT naming the owner. */
+  async claim(id: string, agent: Agent): Promise<Conversation> {
+    const { botId } = parseConversationId(id);
+    const k = this.keys;
+    await this.run('claim', id, [k.conversation(id), k.transcript(id), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId)], [
+      id,
+      agent.id,
+      agent.name,
+      this.now(),
+      this.maxLen,
+    ]);
+    return this.mustGet(id);
+  }
+
+  /** `expectedOwner` guards against transferring a chat someone else took meanwhile; omit for a manager's override. */
+  async transfer(id: string, to: Agent, opts: { expectedOwner?: string } = {}): Promise<Conversation> {
+    const { botId } = parseConversationId(id);
+    await this.run('transfer', id, [this.keys.conversation(id), this.keys.transcript(id), this.keys.events(botId)], [
+      id,
+      opts.expectedOwner ?? '',
+      to.id,
+      to.name,
+      this.now(),
+      this.maxLen,
+    ]);
+    return this.mustGet(id);
+  }
+
+  /** Back to the queue, keeping the original SLA due time. */
+  async release(id: string, opts: { expectedOwner?: string } = {}): Promise<Conversation> {
+    const { botId, customerId } = parseConversationId(id);
+    const now = this.now();
+    const times = slaTimes(now, await this.tierOf(botId, customerId), this.policy);
+    const k = this.keys;
+    await this.run('release', id, [k.conversation(id), k.transcript(id), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId)], [
+      id,
+      opts.expectedOwner ?? '',
+      now,
+      times.dueAt,
+      times.warnAt,
+      this.maxLen,
+    ]);
+    return this.mustGet(id);
+  }
+
+  async resolve(id: string, opts: { by: string; expectedOwner?: string }): Promise<Conversation> {
+    const { botId, customerId } = parseConversationId(id);
+    const k = this.keys;
+    await this.run(
+      'resolve',
+      id,
+      [k.conversation(id), k.transcript(id), k.queue(botId), k.slaTimers(botId), k.active(botId), k.parked(botId), k.events(botId), k.outbound(botId)],
+      [id, opts.by, this.now(), opts.expectedOwner ?? '', this.maxLen, customerId, randomUUID(), this.maxLen],
+    );
+    return this.mustGet(id);
+  }
+
+  async park(id: string, opts: { problemId: string; by: string }): Promise<Conversation> {
+    const { botId } = parseConversationId(id);
+    const k = this.keys;
+    await this.run(
+      'park',
+      id,
+      [k.conversation(id), k.transcript(id), k.queue(botId), k.slaTimers(botId), k.active(botId), k.parked(botId), k.events(botId)],
+      [id, opts.problemId, opts.by, this.now(), this.maxLen],
+    );
+    return this.mustGet(id);
+  }
+
+  /** The assignee's reply: into the transcript and onto the bot's outbound stream together. */
+  async reply(id: string, agent: Agent, text: string): Promise<{ id: string; msgId: string }> {
+    const { botId, customerId } = parseConversationId(id);
+    const msgId = randomUUID();
+    const entryId = (await this.run('reply', id, [this.keys.conversation(id), this.keys.transcript(id), this.keys.outbound(botId), this.keys.events(botId)], [
+      id,
+      agent.id,
+      agent.name,
+      text,
+      this.now(),
+      msgId,
+      customerId,
+      this.maxLen,
+      this.maxLen,
+    ])) as string;
+    return { id: entryId, msgId };
+  }
+
+  /** A private note: in the transcript for agents, never sent to the customer. */
+  async note(id: string, agent: Agent, text: string): Promise<{ id: string }> {
+    const ref = parseConversationId(id);
+    if (!(await this.conversation(id))) throw fromScriptError(new Error('NOT_FOUND'), id);
+    const { id: entryId } = await this.recordMessage(ref, { from: 'note', text, agentId: agent.id, agentName: agent.name });
+    return { id: entryId };
+  }
+
+  /** A manager's (or a rule's) decision: applies to this customer's next handoffs. */
+  async setTier(botId: string, customerId: string, tier: Tier): Promise<void> {
+    const id = conversationId(botId, customerId);
+    const k = this.keys;
+    const tx = this.redis.multi();
+    tx.hset(k.customer(botId, customerId), 'tier', tier);
+    if (await this.redis.exists(k.conversation(id))) tx.hset(k.conversation(id), 'tier', tier);
+    tx.xadd(k.events(botId), 'MAXLEN', '~', this.maxLen, '*', 'type', 'tier', 'conv', id, 'tier', tier, 'at', String(this.now()));
+    await tx.exec();
+  }
+
+  async setTags(id: string, tags: string[]): Promise<Conversation> {
+    const { botId } = parseConversationId(id);
+    const clean = [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
+    const k = this.keys;
+    if (!(await this.redis.exists(k.conversation(id)))) throw fromScriptError(new Error('NOT_FOUND'), id);
+    const tx = this.redis.multi();
+    tx.hset(k.conversation(id), 'tags', JSON.stringify(clean), 'updatedAt', String(this.now()));
+    tx.xadd(k.events(botId), 'MAXLEN', '~', this.maxLen, '*', 'type', 'tags', 'conv', id, 'tags', JSON.stringify(clean), 'at', String(this.now()));
+    await tx.exec();
+    return this.mustGet(id);
+  }
+
+  /** Fires due SLA warnings and breaches as events (each once, whoever ticks). Returns how many. */
+  async tickSla(): Promise<number> {
+    let fired = 0;
+    for (const botId of await this.bots()) {
+      fired += Number(await runScript(this.redis, 'sla-tick', [this.keys.slaTimers(botId), this.keys.events(botId)], [this.now(), 500, this.maxLen]));
+    }
+    return fired;
+  }
+
+  private async tierOf(botId: string, customerId: string): Promise<Tier> {
+    const tier = await this.redis.hget(this.keys.customer(botId, customerId), 'tier');
+    return tier === 'vip' ? 'vip' : 'standard';
+  }
+
+  private async load(ids: string[]): Promise<Conversation[]> {
+    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.conversation(id))));
+    return hashes.filter((h) => h.status).map(toConversation);
+  }
+
+  private async mustGet(id: string): Promise<Conversation> {
+    const c = await this.conversation(id);
+    if (!c) throw fromScriptError(new Error('NOT_FOUND'), id);
+    return c;
+  }
+
+  private async run(name: ScriptName, convId: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await runScript(this.redis, name, keys, args);
+    } catch (err) {
+      throw fromScriptError(err, convId);
+    }
+  }
+}
+
+const iso = (ms: string): string => new Date(Number(ms)).toISOString();

@@ -1,0 +1,41 @@
+/**
+ * The handoff component: conversations, the SLA queue and reliable delivery between bots and
+ * consoles, all through Redis. No wechaty and no fastify here: bots and consoles use this API.
+ */
+export type {
+  Agent,
+  Conversation,
+  ConversationStatus,
+  CustomerRef,
+  HandoffEvent,
+  HandoffEventType,
+  HandoffReason,
+  MessageFrom,
+  NewMessage,
+  OutboundMessage,
+  Tier,
+  TranscriptMessage,
+} from './types.ts';
+export { HANDOFF_REASONS, STATUSES } from './types.ts';
+export { HandoffError, type HandoffErrorCode } from './errors.ts';
+export { Handoff, type HandoffOptions, type QueueCounts, type QueueTicket } from './handoff.ts';
+export { OutboundConsumer, type OutboundOptions } from './outbound.ts';
+export { EventReader, type EventReaderOptions } from './events.ts';
+export { conversationId, createKeys, parseConversationId, InvalidIdError, type Keys } from './keys.ts';
+export { createRedis, isReady, type RedisConfig } from './redis.ts';
+export {
+  addBusinessMinutes,
+  businessMinutesBetween,
+  DEFAULT_SLA_POLICY,
+  isBusinessTime,
+  nextBusinessStart,
+  queueNotice,
+  slaPolicySchema,
+  slaState,
+  slaTimes,
+  type BusinessHours,
+  type QueueNotice,
+  type SlaPolicy,
+  type SlaState,
+  type SlaTimes,
+} from './sla.ts';

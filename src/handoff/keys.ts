@@ -1,0 +1,71 @@
+import { KefuError } from '../errors.ts';
+
+/**
+ * Every Redis key of the handoff, built here and nowhere else.
+ *
+ * All keys of one bot account share the hash tag `{b:<botId>}`, so in a Redis Cluster they live
+ * in one slot: a transition can then update the conversation, the queue, the SLA timers and
+ * the events stream in one atomic script. (A conversation's own keys are a subset, so they
+ * share a slot as well.) One bot account is one WeChat account, whose traffic WeChat itself
+ * keeps modest; more accounts spread over more slots. The only cross-slot key is the registry
+ * of bot accounts, which nothing updates atomically with anything else.
+ */
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export class InvalidIdError extends KefuError {
+  constructor(what: string, value: string) {
+    super('INVALID_ID', `${what} must be 1-64 letters, digits, "_" or "-": ${JSON.stringify(value)}`);
+  }
+}
+
+export function checkId(what: string, value: string): string {
+  if (!ID.test(value)) throw new InvalidIdError(what, value);
+  return value;
+}
+
+/** A conversation is one customer's thread with one bot account: its id says which. */
+export const conversationId = (botId: string, customerId: string): string =>
+  `${checkId('bot id', botId)}.${checkId('customer id', customerId)}`;
+
+export function parseConversationId(id: string): { botId: string; customerId: string } {
+  const dot = id.indexOf('.');
+  const botId = id.slice(0, dot);
+  const customerId = id.slice(dot + 1);
+  if (dot < 0 || !ID.test(botId) || !ID.test(customerId)) throw new InvalidIdError('conversation id', id);
+  return { botId, customerId };
+}
+
+export type Keys = ReturnType<typeof createKeys>;
+
+export function createKeys(prefix: string) {
+  const bot = (botId: string): string => `${prefix}:{b:${checkId('bot id', botId)}}`;
+  const conv = (id: string): string => {
+    const { botId, customerId } = parseConversationId(id);
+    return `${bot(botId)}:conv:${customerId}`;
+  };
+  return {
+    prefix,
+    /** Hash: status, assignee, SLA times, tags, customer name and tier. */
+    conversation: conv,
+    /** Stream: every message of the conversation (customer, bot, agent, system, note). */
+    transcript: (id: string): string => `${conv(id)}:msgs`,
+    /** Hash: the customer's profile (name, tier, tags), per bot account. */
+    customer: (botId: string, customerId: string): string => `${bot(botId)}:cust:${checkId('customer id', customerId)}`,
+    /** Sorted set: waiting conversations by SLA due time (ms). */
+    queue: (botId: string): string => `${bot(botId)}:queue`,
+    /** Sorted set: pending SLA events "<conv>|warn" / "<conv>|breach" by when they fire (ms). */
+    slaTimers: (botId: string): string => `${bot(botId)}:sla`,
+    /** Sorted set: conversations owned by an agent, by claim time. */
+    active: (botId: string): string => `${bot(botId)}:active`,
+    /** Sorted set: conversations parked on a known problem, by park time. */
+    parked: (botId: string): string => `${bot(botId)}:parked`,
+    /** Stream: queue changes and message hints for consoles. */
+    events: (botId: string): string => `${bot(botId)}:events`,
+    /** Stream: what the bot must deliver to WeChat (agent replies, notices), read by a consumer group. */
+    outbound: (botId: string): string => `${bot(botId)}:outbound`,
+    /** Sorted set: outbound message ids already delivered, by delivery time (dedupe). */
+    delivered: (botId: string): string => `${bot(botId)}:delivered`,
+    /** Set: every bot account that ever wrote here (its own slot). */
+    bots: (): string => `${prefix}:bots`,
+  };
+}

@@ -1,0 +1,30 @@
+-- claim: an agent takes a conversation (waiting -> active; bot|resolved -> active is an
+-- agent-initiated takeover). Exactly one agent wins a race; the winner claiming again is a no-op.
+-- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] queue zset  KEYS[4] SLA timers zset
+-- KEYS[5] active zset        KEYS[6] events stream
+-- ARGV[1] conversation id  ARGV[2] agent id  ARGV[3] agent name  ARGV[4] now (ms)  ARGV[5] events max length
+-- Returns 'active', or an error: NOT_FOUND | CONFLICT <owner id> | ILLEGAL_TRANSITION <from> active
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return redis.error_reply('NOT_FOUND') end
+if status == 'active' then
+  local owner = redis.call('HGET', KEYS[1], 'assigneeId')
+  if owner == ARGV[2] then return 'active' end
+  return redis.error_reply('CONFLICT ' .. (owner or ''))
+end
+if status ~= 'waiting' and status ~= 'bot' and status ~= 'resolved' then
+  return redis.error_reply('ILLEGAL_TRANSITION ' .. status .. ' active')
+end
+if status ~= 'waiting' then
+  redis.call('HSET', KEYS[1], 'reason', 'agent_initiated', 'waitingSince', ARGV[4])
+  redis.call('HDEL', KEYS[1], 'slaDueAt', 'slaWarnAt', 'firstResponseAt', 'problemId')
+end
+redis.call('HSET', KEYS[1], 'status', 'active', 'assigneeId', ARGV[2], 'assigneeName', ARGV[3],
+  'claimedAt', ARGV[4], 'updatedAt', ARGV[4])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1] .. '|warn', ARGV[1] .. '|breach')
+redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
+redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'claimed', 'agentId', ARGV[2], 'agentName', ARGV[3],
+  'text', 'claimed by ' .. ARGV[3], 'at', ARGV[4])
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*', 'type', 'claimed', 'conv', ARGV[1],
+  'agentId', ARGV[2], 'agentName', ARGV[3], 'from', status, 'at', ARGV[4])
+return 'active'

@@ -1,0 +1,21 @@
+-- reply: an agent's message to the customer. It enters the transcript and the bot's outbound
+-- stream together, so the console never shows a reply the customer will not get.
+-- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] outbound stream  KEYS[4] events stream
+-- ARGV[1] conversation id  ARGV[2] agent id  ARGV[3] agent name  ARGV[4] text  ARGV[5] now (ms)
+-- ARGV[6] outbound message id (unique)  ARGV[7] customer id  ARGV[8] events max length
+-- ARGV[9] outbound max length
+-- Returns the transcript entry id, or an error: NOT_FOUND | NOT_ASSIGNEE <owner id> | ILLEGAL_TRANSITION <status> reply
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return redis.error_reply('NOT_FOUND') end
+if status ~= 'active' then return redis.error_reply('ILLEGAL_TRANSITION ' .. status .. ' reply') end
+local owner = redis.call('HGET', KEYS[1], 'assigneeId') or ''
+if owner ~= ARGV[2] then return redis.error_reply('NOT_ASSIGNEE ' .. owner) end
+local id = redis.call('XADD', KEYS[2], '*', 'from', 'agent', 'text', ARGV[4], 'at', ARGV[5],
+  'agentId', ARGV[2], 'agentName', ARGV[3], 'msgId', ARGV[6])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[9], '*', 'kind', 'text', 'conv', ARGV[1],
+  'customerId', ARGV[7], 'msgId', ARGV[6], 'text', ARGV[4], 'at', ARGV[5])
+redis.call('HSETNX', KEYS[1], 'firstResponseAt', ARGV[5])
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[5])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'type', 'message', 'conv', ARGV[1],
+  'msg', id, 'from', 'agent', 'status', status, 'at', ARGV[5])
+return id

@@ -1,0 +1,16 @@
+-- transfer: hand an active conversation to another agent (active -> active).
+-- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] events stream
+-- ARGV[1] conversation id  ARGV[2] expected current owner ('' = any: a manager's override)
+-- ARGV[3] new agent id  ARGV[4] new agent name  ARGV[5] now (ms)  ARGV[6] events max length
+-- Returns 'active', or an error: NOT_FOUND | CONFLICT <owner id> | ILLEGAL_TRANSITION <from> active
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return redis.error_reply('NOT_FOUND') end
+if status ~= 'active' then return redis.error_reply('ILLEGAL_TRANSITION ' .. status .. ' active') end
+local owner = redis.call('HGET', KEYS[1], 'assigneeId') or ''
+if ARGV[2] ~= '' and owner ~= ARGV[2] then return redis.error_reply('CONFLICT ' .. owner) end
+redis.call('HSET', KEYS[1], 'assigneeId', ARGV[3], 'assigneeName', ARGV[4], 'updatedAt', ARGV[5])
+redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'transferred', 'fromAgentId', owner,
+  'agentId', ARGV[3], 'agentName', ARGV[4], 'text', 'transferred to ' .. ARGV[4], 'at', ARGV[5])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'type', 'transferred', 'conv', ARGV[1],
+  'fromAgentId', owner, 'agentId', ARGV[3], 'agentName', ARGV[4], 'at', ARGV[5])
+return 'active'

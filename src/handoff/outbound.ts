@@ -1,0 +1,178 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { fieldsOf } from './convert.ts';
+import type { Keys } from './keys.ts';
+import { runScript } from './scripts.ts';
+import type { OutboundMessage } from './types.ts';
+
+export interface OutboundOptions {
+  botId: string;
+  /** This process's name in the consumer group; reuse it across restarts to resume its own pending. */
+  consumer: string;
+  /** Sends to WeChat; resolves once WeChat accepted the message, throws to retry later. */
+  deliver: (msg: OutboundMessage) => Promise<void>;
+  group?: string;
+  /** Entries another consumer left unacknowledged this long are taken over (it died). */
+  claimIdleMs?: number;
+  blockMs?: number;
+  batch?: number;
+  /** Delivered message ids are remembered this long to drop redeliveries. */
+  dedupeMs?: number;
+  /** Wait between attempts after a failed delivery. */
+  retryMs?: number;
+  logger?: Logger;
+}
+
+type Entries = [string, string[]][];
+
+/**
+ * Delivers a bot account's outbound stream (agent replies, "resolved" notices) through a
+ * consumer group: at least once underneath, at most once as the customer sees it.
+ * An entry is acknowledged only after `deliver` succeeded; a failed one stays pending and is
+ * retried, in order, before anything newer; entries a dead consumer left pending are taken
+ * over (XAUTOCLAIM); a delivered id is remembered, so a redelivery is acknowledged unsent.
+ *
+ * Give it a connection of its own: XREADGROUP BLOCK holds the connection while it waits.
+ */
+export class OutboundConsumer {
+  private readonly redis: Redis | Cluster;
+  private readonly keys: Keys;
+  private readonly o: Required<Omit<OutboundOptions, 'logger'>> & { logger?: Logger };
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(redis: Redis | Cluster, keys: Keys, opts: OutboundOptions) {
+    this.redis = redis;
+    this.keys = keys;
+    this.o = {
+      group: 'bots',
+      claimIdleMs: 60_000,
+      blockMs: 2_000,
+      batch: 20,
+      dedupeMs: 7 * 24 * 3600_000,
+      retryMs: 1_000,
+      ...opts,
+    };
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    await this.ensureGroup();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the current step; a blocked read ends within `blockMs`. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private get stream(): string {
+    return this.keys.outbound(this.o.botId);
+  }
+
+  private async ensureGroup(): Promise<void> {
+    try {
+      // From the start of the stream: replies written before any bot ever ran are delivered too.
+      await this.redis.xgroup('CREATE', this.stream, this.o.group, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+  }
+
+  private async run(): Promise<void> {
+    let lastClaim = 0;
+    while (this.running) {
+      try {
+        // Our own unacknowledged entries first (after a restart or a failed delivery), in order.
+        const own = await this.read('0', false);
+        if (own.length > 0) {
+          if (!(await this.process(own))) await this.sleep(this.o.retryMs);
+          continue;
+        }
+        if (Date.now() - lastClaim >= Math.min(this.o.claimIdleMs, 10_000)) {
+          lastClaim = Date.now();
+          const [, claimed] = (await this.redis.xautoclaim(
+            this.stream,
+            this.o.group,
+            this.o.consumer,
+            this.o.claimIdleMs,
+            '0-0',
+            'COUNT',
+            this.o.batch,
+          )) as [string, Entries];
+          if (claimed.length > 0) {
+            if (!(await this.process(claimed))) await this.sleep(this.o.retryMs);
+            continue;
+          }
+        }
+        const fresh = await this.read('>', true);
+        if (fresh.length > 0 && !(await this.process(fresh))) await this.sleep(this.o.retryMs);
+      } catch (err) {
+        if (!this.running) break;
+        if (String((err as Error).message).includes('NOGROUP')) await this.ensureGroup().catch(() => undefined);
+        this.o.logger?.warn({ err }, 'outbound delivery loop error; retrying');
+        await this.sleep(this.o.retryMs);
+      }
+    }
+  }
+
+  private async read(id: '0' | '>', block: boolean): Promise<Entries> {
+    const args: (string | number)[] = ['GROUP', this.o.group, this.o.consumer, 'COUNT', this.o.batch];
+    if (block) args.push('BLOCK', this.o.blockMs);
+    const res = (await (this.redis.xreadgroup as (...a: (string | number)[]) => Promise<unknown>)(
+      ...args,
+      'STREAMS',
+      this.stream,
+      id,
+    )) as [string, Entries][] | null;
+    // Entries deleted by trimming while pending come back with null fields: nothing to send.
+    return (res?.[0]?.[1] ?? []).filter((e) => Array.isArray(e[1]));
+  }
+
+  /** Delivers in order; stops at the first failure (false) so nothing overtakes it. */
+  private async process(entries: Entries): Promise<boolean> {
+    for (const [entryId, flat] of entries) {
+      const f = fieldsOf(flat);
+      const msg: OutboundMessage = {
+        entryId,
+        msgId: f.msgId ?? entryId,
+        kind: (f.kind as OutboundMessage['kind'] | undefined) ?? 'text',
+        conv: f.conv ?? '',
+        customerId: f.customerId ?? '',
+        text: f.text ?? '',
+        at: f.at ? new Date(Number(f.at)).toISOString() : '',
+      };
+      const already = await this.redis.zscore(this.keys.delivered(this.o.botId), msg.msgId);
+      if (already === null) {
+        try {
+          await this.o.deliver(msg);
+        } catch (err) {
+          this.o.logger?.warn({ err, conv: msg.conv, msgId: msg.msgId }, 'outbound delivery failed; will retry');
+          return false;
+        }
+      }
+      await runScript(this.redis, 'ack', [this.stream, this.keys.delivered(this.o.botId)], [
+        this.o.group,
+        entryId,
+        msg.msgId,
+        Date.now(),
+        this.o.dedupeMs,
+      ]);
+    }
+    return true;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+}

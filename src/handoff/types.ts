@@ -1,0 +1,114 @@
+import type { Tier } from './sla.ts';
+
+export type { Tier };
+
+export const STATUSES = ['bot', 'waiting', 'active', 'awaiting_fix', 'resolved'] as const;
+export type ConversationStatus = (typeof STATUSES)[number];
+
+/** Why a chat went to a person. */
+export const HANDOFF_REASONS = ['customer_asked', 'low_confidence', 'not_helpful', 'non_text', 'agent_initiated'] as const;
+export type HandoffReason = (typeof HANDOFF_REASONS)[number];
+
+export type MessageFrom = 'customer' | 'bot' | 'agent' | 'system' | 'note';
+
+/** What identifies a customer's conversation: the bot account and the stable customer id. */
+export interface CustomerRef {
+  botId: string;
+  customerId: string;
+  /** Display name as WeChat shows it (personal data: never logged). */
+  customerName?: string;
+}
+
+export interface Conversation {
+  id: string;
+  botId: string;
+  status: ConversationStatus;
+  customer: { id: string; name: string; tier: Tier };
+  assignee: { id: string; name: string } | null;
+  reason: HandoffReason | null;
+  /** The customer's question when handed off (first line), for the queue. */
+  question: string | null;
+  slaDueAt: string | null;
+  slaWarnAt: string | null;
+  waitingSince: string | null;
+  firstResponseAt: string | null;
+  problemId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  tags: string[];
+}
+
+export interface TranscriptMessage {
+  /** Stream entry id: orders the transcript and lets a reader continue after it. */
+  id: string;
+  from: MessageFrom;
+  text: string;
+  at: string;
+  /** The FAQ entry the bot answered with, and its confidence. */
+  faqId?: string;
+  confidence?: number;
+  agentId?: string;
+  agentName?: string;
+  /** System events: waiting, claimed, transferred, released, resolved, parked. */
+  event?: string;
+  /** Non-text customer messages: image, voice, file, sticker, link, … */
+  kind?: string;
+  /** A link to the file, where the puppet provides one. */
+  url?: string;
+  /** WeChat's id of the customer's message, or the outbound id of an agent's reply. */
+  msgId?: string;
+}
+
+export interface NewMessage {
+  from: MessageFrom;
+  text: string;
+  faqId?: string;
+  confidence?: number;
+  kind?: string;
+  url?: string;
+  msgId?: string;
+  agentId?: string;
+  agentName?: string;
+}
+
+export type HandoffEventType =
+  | 'message'
+  | 'waiting'
+  | 'claimed'
+  | 'transferred'
+  | 'released'
+  | 'resolved'
+  | 'parked'
+  | 'sla_warning'
+  | 'sla_breach'
+  | 'tags'
+  | 'tier';
+
+export interface HandoffEvent {
+  /** Stream entry id (per bot account): where a reader resumes. */
+  id: string;
+  botId: string;
+  type: HandoffEventType;
+  conv: string;
+  at: string;
+  /** Other fields of the event (agentId, reason, msg, from, status, slaDueAt, …). */
+  data: Record<string, string>;
+}
+
+/** What the bot delivers to WeChat: an agent's reply, or a control message such as `resolved`. */
+export interface OutboundMessage {
+  /** Stream entry id. */
+  entryId: string;
+  /** Unique id of this message: the dedupe key. */
+  msgId: string;
+  kind: 'text' | 'resolved' | 'notice';
+  conv: string;
+  customerId: string;
+  text: string;
+  at: string;
+}
+
+export interface Agent {
+  id: string;
+  name: string;
+}
