@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { KefuError } from './errors.ts';
+import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from './handoff/sla.ts';
 
 /** "true"/"1"/"yes" style booleans, as people write them in .env files. */
 const bool = z
@@ -21,6 +22,7 @@ const envSchema = z
     KB_RELOAD_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/, 'letters, digits, _ : . - only').default('kefu'),
+    REDIS_CLUSTER: bool.default(false),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   })
@@ -54,7 +56,8 @@ export interface Config {
     thresholds: { answer?: number; suggest?: number };
     reloadDebounceMs: number;
   };
-  redis: { url: string; prefix: string };
+  redis: { url: string; prefix: string; cluster: boolean };
+  sla: SlaPolicy;
   http: { host: string; port: number };
 }
 
@@ -76,14 +79,66 @@ export class ConfigError extends KefuError {
 const withoutEmpty = (env: NodeJS.ProcessEnv): Record<string, string> =>
   Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''));
 
+/** Where each part of the SLA policy comes from. */
+const SLA_VARS: Record<string, string> = {
+  'hours.timezone': 'BUSINESS_TIMEZONE',
+  'hours.weekdays': 'BUSINESS_DAYS',
+  'hours.open': 'BUSINESS_HOURS',
+  'hours.close': 'BUSINESS_HOURS',
+  'hours.holidays': 'BUSINESS_HOLIDAYS',
+  'hours.workdays': 'BUSINESS_WORKDAYS',
+  'targetMinutes.vip': 'SLA_VIP_MINUTES',
+  'targetMinutes.standard': 'SLA_STANDARD_MINUTES',
+  warnAt: 'SLA_WARN_AT',
+};
+
+const list = (v: string | undefined): string[] | undefined => v?.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** "1-5" or "1,2,3,4,5,6" (ISO weekdays, 1 = Monday). */
+function weekdays(v: string | undefined): number[] | undefined {
+  const range = v?.match(/^\s*(\d)\s*-\s*(\d)\s*$/);
+  if (range) return Array.from({ length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) }, (_, i) => Number(range[1]) + i);
+  return list(v)?.map(Number);
+}
+
+/** The SLA policy from BUSINESS_* and SLA_* variables over the defaults, checked by its own schema. */
+function slaFromEnv(env: Record<string, string>): { policy?: SlaPolicy; issues: { variable: string; message: string }[] } {
+  const d = DEFAULT_SLA_POLICY;
+  const [open, close] = env.BUSINESS_HOURS?.split('-').map((x) => x.trim()) ?? [d.hours.open, d.hours.close];
+  const num = (v: string | undefined, fallback: number): number => (v === undefined ? fallback : Number(v));
+  const parsed = slaPolicySchema.safeParse({
+    hours: {
+      timezone: env.BUSINESS_TIMEZONE ?? d.hours.timezone,
+      weekdays: weekdays(env.BUSINESS_DAYS) ?? d.hours.weekdays,
+      open,
+      close,
+      holidays: list(env.BUSINESS_HOLIDAYS) ?? d.hours.holidays,
+      workdays: list(env.BUSINESS_WORKDAYS) ?? d.hours.workdays,
+    },
+    targetMinutes: { vip: num(env.SLA_VIP_MINUTES, d.targetMinutes.vip), standard: num(env.SLA_STANDARD_MINUTES, d.targetMinutes.standard) },
+    warnAt: num(env.SLA_WARN_AT, d.warnAt),
+  });
+  if (parsed.success) return { policy: parsed.data as SlaPolicy, issues: [] };
+  return {
+    issues: parsed.error.issues.map((i) => {
+      const path = i.path.map(String);
+      const key = SLA_VARS[path.slice(0, 2).join('.')] ?? SLA_VARS[path[0] ?? ''] ?? 'BUSINESS_HOURS';
+      return { variable: key, message: i.message };
+    }),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(withoutEmpty(env));
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '(env)'), message: i.message })),
-    );
-  }
+  const raw = withoutEmpty(env);
+  const parsed = envSchema.safeParse(raw);
+  const slaResult = slaFromEnv(raw);
+  const issues = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '(env)'), message: i.message }))),
+    ...slaResult.issues,
+  ];
+  if (!parsed.success || !slaResult.policy) throw new ConfigError(issues);
   const e = parsed.data;
+  const sla = slaResult.policy;
   return {
     env: e.NODE_ENV,
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY ?? Boolean(process.stdout.isTTY) },
@@ -92,7 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       thresholds: { answer: e.KB_ANSWER_THRESHOLD, suggest: e.KB_SUGGEST_THRESHOLD },
       reloadDebounceMs: e.KB_RELOAD_DEBOUNCE_MS,
     },
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, cluster: e.REDIS_CLUSTER },
+    sla,
     http: { host: e.HOST, port: e.PORT },
   };
 }

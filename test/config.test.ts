@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import type { Config } from '../src/config.ts';
 import { runNode } from './helpers/run.ts';
+import { DEFAULT_SLA_POLICY } from '../src/handoff/sla.ts';
 
 const CONFIG_VARS = [
   'NODE_ENV',
@@ -37,12 +38,30 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
 const invalidVariables = (env: NodeJS.ProcessEnv): string[] => [...new Set(configError(env).issues.map((i) => i.variable))].sort();
 
 describe('loadConfig', () => {
+  it('names every invalid business-hours and SLA variable along with the others', () => {
+    expect(
+      invalidVariables({
+        PORT: 'x',
+        BUSINESS_TIMEZONE: 'Mars/Base',
+        BUSINESS_DAYS: 'mon-fri',
+        BUSINESS_HOURS: '9-18',
+        BUSINESS_HOLIDAYS: '2026-02-30',
+        SLA_VIP_MINUTES: '-3',
+        SLA_STANDARD_MINUTES: 'soon',
+        SLA_WARN_AT: '1.5',
+      }),
+    ).toEqual(
+      ['BUSINESS_DAYS', 'BUSINESS_HOLIDAYS', 'BUSINESS_HOURS', 'BUSINESS_TIMEZONE', 'PORT', 'SLA_STANDARD_MINUTES', 'SLA_VIP_MINUTES', 'SLA_WARN_AT'],
+    );
+  });
+
   it('has defaults for everything', () => {
     expect(loadConfig({})).toEqual({
       env: 'development',
       log: { level: 'info', pretty: Boolean(process.stdout.isTTY) },
       knowledge: { dir: 'knowledge-base', thresholds: { answer: undefined, suggest: undefined }, reloadDebounceMs: 200 },
-      redis: { url: 'redis://127.0.0.1:6379', prefix: 'kefu' },
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'kefu', cluster: false },
+      sla: DEFAULT_SLA_POLICY,
       http: { host: '127.0.0.1', port: 3000 },
     } satisfies Config);
   });
@@ -64,12 +83,33 @@ describe('loadConfig', () => {
       REDIS_PREFIX: 'kefu:staging',
       HOST: '0.0.0.0',
       PORT: '8080',
+      REDIS_CLUSTER: 'true',
+      BUSINESS_TIMEZONE: 'Asia/Hong_Kong',
+      BUSINESS_DAYS: '1-6',
+      BUSINESS_HOURS: '10:00-19:30',
+      BUSINESS_HOLIDAYS: '2026-10-01, 2026-10-02',
+      BUSINESS_WORKDAYS: '2026-09-27',
+      SLA_VIP_MINUTES: '15',
+      SLA_STANDARD_MINUTES: '480',
+      SLA_WARN_AT: '0.75',
     });
     expect(config).toEqual({
       env: 'production',
       log: { level: 'silent', pretty: true },
       knowledge: { dir: '/srv/faq', thresholds: { answer: 0.75, suggest: 0.2 }, reloadDebounceMs: 0 },
-      redis: { url: 'rediss://user:pw@redis.example:6380/2', prefix: 'kefu:staging' },
+      redis: { url: 'rediss://user:pw@redis.example:6380/2', prefix: 'kefu:staging', cluster: true },
+      sla: {
+        hours: {
+          timezone: 'Asia/Hong_Kong',
+          weekdays: [1, 2, 3, 4, 5, 6],
+          open: '10:00',
+          close: '19:30',
+          holidays: ['2026-10-01', '2026-10-02'],
+          workdays: ['2026-09-27'],
+        },
+        targetMinutes: { vip: 15, standard: 480 },
+        warnAt: 0.75,
+      },
       http: { host: '0.0.0.0', port: 8080 },
     } satisfies Config);
   });
