@@ -153,11 +153,25 @@ interface Calendar {
   open: number;
   close: number;
   isBusinessDay(day: DateTime): boolean;
+  /**
+   * Business windows [open, close) of consecutive days from `from` (a day start) up to `to`,
+   * computed once: luxon's zone-aware date steps cost tens of microseconds each, and every
+   * handoff asks about the same few days.
+   */
+  windows: [number, number][];
+  from: number;
+  to: number;
+  next?: DateTime;
 }
+
+const calendars = new WeakMap<BusinessHours, Calendar>();
+const DAYS_PER_EXTENSION = 31;
 
 // Validated here too: the functions may get hours that never went through the schema, and a bad
 // zone or an empty window would otherwise turn into NaN results or an endless walk.
 function calendar(hours: BusinessHours): Calendar {
+  const known = calendars.get(hours);
+  if (known) return known;
   if (!IANAZone.isValidZone(hours.timezone)) throw new RangeError(`unknown time zone "${hours.timezone}"`);
   const open = minuteOfDay(hours.open);
   const close = minuteOfDay(hours.close);
@@ -166,15 +180,23 @@ function calendar(hours: BusinessHours): Calendar {
   }
   const holidays = new Set(hours.holidays);
   const workdays = new Set(hours.workdays);
-  return {
+  const weekdays = [...hours.weekdays];
+  const cal: Calendar = {
     zone: hours.timezone,
     open,
     close,
     isBusinessDay(day) {
       const date = day.toISODate() ?? '';
-      return workdays.has(date) || (!holidays.has(date) && hours.weekdays.includes(day.weekday));
+      return workdays.has(date) || (!holidays.has(date) && weekdays.includes(day.weekday));
     },
+    windows: [],
+    from: 0,
+    to: 0,
   };
+  // Frozen policies (the defaults) cannot change under the cache; others are cached by
+  // identity, so a caller mutating its hours object in place must pass a new one.
+  calendars.set(hours, cal);
+  return cal;
 }
 
 // plus({ days }) steps by calendar day (a 23- or 25-hour DST day is still one day) and set()
@@ -186,18 +208,43 @@ function wallClock(day: DateTime, minute: number): number {
   return day.set({ hour: Math.floor(minute / 60), minute: minute % 60 }).toMillis();
 }
 
+/** Adds the windows of the next days to the cache; throws when none opens for a year. */
+function extend(cal: Calendar): void {
+  let day = cal.next!;
+  for (let closed = 0, added = 0; added < DAYS_PER_EXTENSION || closed > 0; day = day.plus({ days: 1 })) {
+    if (cal.isBusinessDay(day)) {
+      cal.windows.push([wallClock(day, cal.open), wallClock(day, cal.close)]);
+      closed = 0;
+    } else if (++closed > MAX_CLOSED_DAYS) {
+      throw new RangeError(`no business hours within ${MAX_CLOSED_DAYS} days of ${day.toISODate()}`);
+    }
+    added++;
+  }
+  cal.next = day;
+  cal.to = day.toMillis();
+}
+
 /** The first business window that closes after `at` (it may already be open at `at`). */
 function windowAfter(at: number, cal: Calendar): [open: number, close: number] {
-  let day: DateTime = DateTime.fromMillis(at, { zone: cal.zone }).startOf('day');
-  for (let closed = 0; closed <= MAX_CLOSED_DAYS; day = day.plus({ days: 1 })) {
-    if (!cal.isBusinessDay(day)) {
-      closed++;
-      continue;
-    }
-    const close = wallClock(day, cal.close);
-    if (close > at) return [wallClock(day, cal.open), close];
+  if (at < cal.from || cal.windows.length > 4000 || !cal.next) {
+    const day = DateTime.fromMillis(at, { zone: cal.zone }).startOf('day');
+    cal.windows = [];
+    cal.from = day.toMillis();
+    cal.next = day;
+    extend(cal);
   }
-  throw new RangeError(`no business hours within ${MAX_CLOSED_DAYS} days of ${DateTime.fromMillis(at, { zone: cal.zone }).toISO()}`);
+  for (;;) {
+    const w = cal.windows;
+    let lo = 0;
+    let hi = w.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (w[mid]![1] > at) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo < w.length) return w[lo]!;
+    extend(cal);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

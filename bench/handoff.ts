@@ -1,0 +1,145 @@
+/**
+ * npm run bench:handoff — the handoff over a real Redis (a redis-server started for the run):
+ * enqueue, claim and relay throughput and latency, and listing the 50 most urgent of 10,000
+ * waiting conversations.
+ */
+import { Redis } from 'ioredis';
+import { DEFAULT_SLA_POLICY, EventReader, Handoff, OutboundConsumer, type HandoffEvent } from '../src/handoff/index.ts';
+import { percentile } from '../src/knowledge/index.ts';
+import { randomPrefix, startRedis, stopAll } from '../test/helpers/redis.ts';
+
+const WAITING = 10_000;
+const RELAY_RATE = 200; // messages per second
+const RELAY_SECONDS = 10;
+
+const fmt = (ms: number): string => `${ms.toFixed(2)} ms`;
+const line = (name: string, lat: number[], totalMs: number): void => {
+  lat.sort((a, b) => a - b);
+  console.log(
+    `${name.padEnd(34)} ${String(lat.length).padStart(6)} ops  ${((lat.length / totalMs) * 1000).toFixed(0).padStart(6)} ops/s  p50 ${fmt(percentile(lat, 50)).padStart(9)}  p99 ${fmt(percentile(lat, 99)).padStart(9)}`,
+  );
+};
+
+/** Runs `op(i)` for i < n with `concurrency` in flight; returns per-op latencies and the wall time. */
+async function pool(n: number, concurrency: number, op: (i: number) => Promise<unknown>): Promise<{ lat: number[]; ms: number }> {
+  const lat: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const s = performance.now();
+        await op(i);
+        lat.push(performance.now() - s);
+      }
+    }),
+  );
+  return { lat, ms: performance.now() - t0 };
+}
+
+/** Starts `op(i)` for i < n at RELAY_RATE per second (not waiting for each to finish). */
+async function paced(n: number, op: (i: number) => Promise<void>): Promise<void> {
+  const start = performance.now();
+  const running: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    const wait = start + (i * 1000) / RELAY_RATE - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    running.push(op(i));
+  }
+  await Promise.all(running);
+}
+
+const server = await startRedis();
+const redis = new Redis(server.url);
+const prefix = randomPrefix();
+const handoff = new Handoff(redis, { prefix, policy: DEFAULT_SLA_POLICY });
+const bots = ['bench-a', 'bench-b'];
+for (const b of bots) await handoff.registerBot(b);
+const ref = (i: number) => ({ botId: bots[i % bots.length]!, customerId: `c${i}`, customerName: `客户${i}` });
+const convId = (i: number): string => `${bots[i % bots.length]}.c${i}`;
+
+try {
+  console.log(`redis-server ${server.url} (loopback), prefix ${prefix}\n`);
+
+  const msg = await pool(WAITING, 50, (i) => handoff.recordMessage(ref(i), { from: 'customer', text: '我要转人工，录屏没有声音', msgId: `w${i}` }));
+  line('record customer message', msg.lat, msg.ms);
+  const enq = await pool(WAITING, 50, (i) =>
+    handoff.requestHuman(ref(i), { reason: i % 3 === 0 ? 'low_confidence' : 'customer_asked', question: '录屏没有声音' }),
+  );
+  line('enqueue (requestHuman, with position)', enq.lat, enq.ms);
+
+  const list = await pool(200, 1, () => handoff.listWaiting(50));
+  line(`list 50 most urgent of ${WAITING} waiting`, list.lat, list.ms);
+
+  // Claim: 10 clients race for the first 2,000 conversations, two agents per conversation.
+  const clients = Array.from({ length: 10 }, () => new Handoff(new Redis(server.url), { prefix, policy: DEFAULT_SLA_POLICY }));
+  let won = 0;
+  const claim = await pool(4000, 50, async (i) => {
+    const h = clients[i % clients.length]!;
+    try {
+      await h.claim(convId(i >> 1), { id: `agent${i % 7}`, name: `客服${i % 7}` });
+      won++;
+    } catch {
+      // the other agent won
+    }
+  });
+  line('claim (2 agents per conversation)', claim.lat, claim.ms);
+  console.log(`${''.padEnd(34)} ${won} won of 2,000 conversations`);
+
+  // Relay customer -> console: messages at a steady rate, timed from the write to the event a
+  // console's blocking reader receives. Each conversation gets one message at a time, so the
+  // send time is kept per conversation.
+  const sentAt = new Map<string, number>();
+  const relay: number[] = [];
+  const reader = new EventReader(redis, () => new Redis(server.url), handoff.keys, { blockMs: 1000 });
+  reader.onEvent((e: HandoffEvent) => {
+    const t0 = e.type === 'message' && e.data.from === 'customer' ? sentAt.get(e.conv) : undefined;
+    if (t0 !== undefined) {
+      relay.push(performance.now() - t0);
+      sentAt.delete(e.conv);
+    }
+  });
+  await reader.start();
+  const total = RELAY_RATE * RELAY_SECONDS;
+  await paced(total, async (i) => {
+    const r = ref(i % 2000);
+    sentAt.set(convId(i % 2000), performance.now());
+    await handoff.recordMessage(r, { from: 'customer', text: `第${i}条` });
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  await reader.stop();
+  line(`relay customer -> console (${RELAY_RATE}/s)`, relay, RELAY_SECONDS * 1000);
+
+  // Agent -> customer: replies onto the bot's outbound stream, timed to the consumer's `deliver`.
+  const active = (await handoff.list('active', { limit: 500 })).filter((c) => c.botId === bots[1]);
+  const replied = new Map<string, number>();
+  const outLat: number[] = [];
+  const consumerConn = new Redis(server.url);
+  const consumer = new OutboundConsumer(consumerConn, handoff.keys, {
+    botId: bots[1]!,
+    consumer: 'bench',
+    blockMs: 1000,
+    deliver: async (m) => {
+      const t0 = replied.get(m.msgId);
+      if (t0 !== undefined) outLat.push(performance.now() - t0);
+    },
+  });
+  await consumer.start();
+  await paced(total, async (i) => {
+    const conv = active[i % active.length]!;
+    const t0 = performance.now();
+    const r = await handoff.reply(conv.id, conv.assignee!, `客服回复${i}`);
+    replied.set(r.msgId, t0);
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  await consumer.stop();
+  consumerConn.disconnect();
+  line(`relay agent -> bot delivery (${RELAY_RATE}/s)`, outLat, RELAY_SECONDS * 1000);
+
+  for (const c of clients) (c as unknown as { redis: Redis }).redis.disconnect();
+  console.log(`\nrss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+} finally {
+  redis.disconnect();
+  await stopAll();
+}
