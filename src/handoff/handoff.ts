@@ -25,6 +25,11 @@ export interface HandoffOptions {
   streamMaxLen?: number;
   /** Clock (ms), for tests. */
   now?: () => number;
+  /**
+   * Tier by rule (e.g. from a WeChat contact tag), used when no manager has set the customer's
+   * tier; undefined = standard.
+   */
+  tierRule?: (ref: CustomerRef) => Tier | undefined;
   logger?: Logger;
 }
 
@@ -59,6 +64,7 @@ export class Handoff {
   private readonly policy: SlaPolicy;
   private readonly maxLen: number;
   private readonly now: () => number;
+  private readonly tierRule?: (ref: CustomerRef) => Tier | undefined;
 
   constructor(redis: Redis | Cluster, opts: HandoffOptions) {
     this.redis = redis;
@@ -66,6 +72,7 @@ export class Handoff {
     this.policy = opts.policy;
     this.maxLen = opts.streamMaxLen ?? 100_000;
     this.now = opts.now ?? Date.now;
+    this.tierRule = opts.tierRule;
   }
 
   /** Records that a bot account exists, so consoles read its queue and events. */
@@ -105,14 +112,22 @@ export class Handoff {
   async requestHuman(ref: CustomerRef, opts: { reason: HandoffReason; question?: string }): Promise<QueueTicket> {
     const id = conversationId(ref.botId, ref.customerId);
     const now = this.now();
-    const tier = await this.tierOf(ref.botId, ref.customerId);
+    const tier = await this.tierOf(ref);
     const times = slaTimes(now, tier, this.policy);
     const question = (opts.question ?? '').split('\n')[0]!.slice(0, 200);
     const k = this.keys;
     const [status, , due, changed] = (await this.run(
       'enqueue',
       id,
-      [k.conversation(id), k.transcript(id), k.queue(ref.botId), k.slaTimers(ref.botId), k.events(ref.botId), k.customer(ref.botId, ref.customerId)],
+      [
+        k.conversation(id),
+        k.transcript(id),
+        k.queue(ref.botId),
+        k.slaTimers(ref.botId),
+        k.events(ref.botId),
+        k.customer(ref.botId, ref.customerId),
+        k.parked(ref.botId),
+      ],
       [id, ref.botId, ref.customerId, now, opts.reason, times.dueAt, times.warnAt, tier, question, this.maxLen],
     )) as [ConversationStatus, number, string, number];
     if (status !== 'waiting') return { status, queued: false, position: 0, slaDueAt: due ? iso(due) : null, notice: null };
@@ -218,7 +233,7 @@ export class Handoff {
   async release(id: string, opts: { expectedOwner?: string } = {}): Promise<Conversation> {
     const { botId, customerId } = parseConversationId(id);
     const now = this.now();
-    const times = slaTimes(now, await this.tierOf(botId, customerId), this.policy);
+    const times = slaTimes(now, await this.tierOf({ botId, customerId }), this.policy);
     const k = this.keys;
     await this.run('release', id, [k.conversation(id), k.transcript(id), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId)], [
       id,
@@ -281,7 +296,7 @@ export class Handoff {
     return { id: entryId };
   }
 
-  /** A manager's (or a rule's) decision: applies to this customer's next handoffs. */
+  /** A manager's decision (over any rule): applies to this customer's next handoffs. */
   async setTier(botId: string, customerId: string, tier: Tier): Promise<void> {
     const id = conversationId(botId, customerId);
     const k = this.keys;
@@ -313,9 +328,11 @@ export class Handoff {
     return fired;
   }
 
-  private async tierOf(botId: string, customerId: string): Promise<Tier> {
-    const tier = await this.redis.hget(this.keys.customer(botId, customerId), 'tier');
-    return tier === 'vip' ? 'vip' : 'standard';
+  /** A manager's decision first, then the rule, then standard. */
+  private async tierOf(ref: CustomerRef): Promise<Tier> {
+    const set = await this.redis.hget(this.keys.customer(ref.botId, ref.customerId), 'tier');
+    if (set === 'vip' || set === 'standard') return set;
+    return this.tierRule?.(ref) ?? 'standard';
   }
 
   private async load(ids: string[]): Promise<Conversation[]> {

@@ -20,6 +20,7 @@ export { HANDOFF_REASONS, STATUSES } from './types.ts';
 export { HandoffError, type HandoffErrorCode } from './errors.ts';
 export { Handoff, type HandoffOptions, type QueueCounts, type QueueTicket } from './handoff.ts';
 export { OutboundConsumer, type OutboundOptions } from './outbound.ts';
+export { startSlaTicker } from './ticker.ts';
 export { EventReader, type EventReaderOptions } from './events.ts';
 export { conversationId, createKeys, parseConversationId, InvalidIdError, type Keys } from './keys.ts';
 export { createRedis, isReady, type RedisConfig } from './redis.ts';

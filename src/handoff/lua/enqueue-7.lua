@@ -1,7 +1,7 @@
 -- enqueue: hand a conversation to the human queue (bot|resolved|awaiting_fix -> waiting).
 -- Idempotent: a conversation already waiting or active is left as it is (no re-queuing).
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] queue zset  KEYS[4] SLA timers zset
--- KEYS[5] events stream      KEYS[6] customer profile hash
+-- KEYS[5] events stream      KEYS[6] customer profile hash  KEYS[7] parked zset
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)  ARGV[5] reason
 -- ARGV[6] SLA due (ms)  ARGV[7] SLA warning (ms)  ARGV[8] tier  ARGV[9] question (first line)
 -- ARGV[10] events max length
@@ -23,9 +23,11 @@ redis.call('HSET', KEYS[1], 'status', 'waiting', 'reason', ARGV[5], 'tier', ARGV
   'question', ARGV[9], 'waitingSince', ARGV[4], 'slaDueAt', ARGV[6], 'slaWarnAt', ARGV[7], 'updatedAt', ARGV[4])
 redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'problemId', 'firstResponseAt')
 redis.call('ZREM', KEYS[4], ARGV[1] .. '|warn', ARGV[1] .. '|breach')
+-- Leaving awaiting_fix: no longer parked (or it would stay listed and counted as awaiting a fix).
+redis.call('ZREM', KEYS[7], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1] .. '|warn', ARGV[6], ARGV[1] .. '|breach')
-redis.call('HSETNX', KEYS[6], 'tier', ARGV[8])
+redis.call('HSETNX', KEYS[6], 'firstHandoffAt', ARGV[4])
 redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'waiting', 'reason', ARGV[5], 'text', 'handoff: ' .. ARGV[5], 'at', ARGV[4])
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[10], '*', 'type', 'waiting', 'conv', ARGV[1],
   'reason', ARGV[5], 'slaDueAt', ARGV[6], 'from', status, 'at', ARGV[4])
