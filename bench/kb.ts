@@ -2,6 +2,7 @@
  * npm run bench:kb — matching latency and load time at 10, 100 and 1,000 entries, beside
  * plain Fuse.js over the same entries and questions in the same run.
  */
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import Fuse from 'fuse.js';
 import { loadKnowledgeBase, Matcher, percentile, warmUp } from '../src/knowledge/index.ts';
@@ -52,3 +53,25 @@ for (const size of [10, 100, 1000]) {
 }
 console.log('');
 console.log(`questions: 1,000 per size (about 1 in 5 out of scope); rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+console.log('load above: in this warmed-up process. A restart pays the shared init and a cold JIT too:');
+
+// A fresh process loading 1,000 entries: what a bot restart costs before it can answer.
+const { dir } = syntheticKb(1000);
+try {
+  const script = [
+    "const t0 = performance.now();",
+    "const k = await import('./src/knowledge/index.ts');",
+    "const t1 = performance.now();",
+    "const m = new k.Matcher(await k.loadKnowledgeBase(process.argv[1]));",
+    "const t2 = performance.now();",
+    "m.match('手机同步失败怎么办');",
+    "console.log(JSON.stringify({ imports: t1 - t0, load: t2 - t1, first: performance.now() - t2 }));",
+  ].join('\n');
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir], { encoding: 'utf8' });
+  const r = JSON.parse(out.trim().split('\n').pop()!) as { imports: number; load: number; first: number };
+  console.log(
+    `fresh process, 1,000 entries: load (init + read + lint + compile) ${fmt(r.load)}, first question ${fmt(r.first)} (module imports ${fmt(r.imports)})`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -7,7 +7,10 @@ import type { HandoffEvent, HandoffEventType } from './types.ts';
 export interface EventReaderOptions {
   /** Where to start per bot account: a stream id to continue after, or '$' (only new events). Default '$'. */
   from?: Record<string, string>;
-  /** Start for bot accounts not in `from` (including ones that appear later): '$' or '0'. */
+  /**
+   * Start for bot accounts not in `from` found when the reader starts: '$' or '0'. A bot account
+   * that appears later is read from its beginning: all of its events are new to this reader.
+   */
   defaultFrom?: '$' | '0';
   blockMs?: number;
   /** How often the list of bot accounts is re-read. */
@@ -31,6 +34,8 @@ export class EventReader {
   private readonly readers = new Map<string, { conn: Redis | Cluster; done: Promise<void> }>();
   private readonly handlers = new Set<(e: HandoffEvent) => void>();
   private running = false;
+  /** Whether the first discovery (the one `defaultFrom` applies to) is done. */
+  private discovered = false;
   private discoverTimer?: NodeJS.Timeout;
 
   constructor(registry: Redis | Cluster, connect: () => Redis | Cluster, keys: Keys, opts: EventReaderOptions = {}) {
@@ -70,12 +75,16 @@ export class EventReader {
   private async discover(): Promise<void> {
     for (const botId of await this.registry.smembers(this.keys.bots())) {
       if (!this.running || this.readers.has(botId)) continue;
-      if (!this.last.has(botId)) this.last.set(botId, await this.startId(botId));
+      // '$' for a bot account registered after we started would drop what it wrote before the
+      // next discovery (up to discoverMs): start those from their beginning.
+      if (!this.last.has(botId)) this.last.set(botId, this.discovered ? '0' : await this.startId(botId));
+      if (!this.running) return;
       const conn = this.connect();
       const reader = { conn, done: Promise.resolve() };
       this.readers.set(botId, reader);
       reader.done = this.follow(botId, conn);
     }
+    this.discovered = true;
   }
 
   /** '$' would race with events written between discovery and the first read: pin the current last id. */

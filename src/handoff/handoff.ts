@@ -65,6 +65,7 @@ export class Handoff {
   private readonly maxLen: number;
   private readonly now: () => number;
   private readonly tierRule?: (ref: CustomerRef) => Tier | undefined;
+  private readonly registered = new Set<string>();
 
   constructor(redis: Redis | Cluster, opts: HandoffOptions) {
     this.redis = redis;
@@ -75,27 +76,37 @@ export class Handoff {
     this.tierRule = opts.tierRule;
   }
 
-  /** Records that a bot account exists, so consoles read its queue and events. */
+  /** Records that a bot account exists, so consoles read its queue and events (done on first write too). */
   async registerBot(botId: string): Promise<void> {
     await this.redis.sadd(this.keys.bots(), botId);
+    this.registered.add(botId);
+  }
+
+  private async ensureRegistered(botId: string): Promise<void> {
+    if (!this.registered.has(botId)) await this.registerBot(botId);
   }
 
   async bots(): Promise<string[]> {
     return (await this.redis.smembers(this.keys.bots())).sort();
   }
 
-  /** Appends a message to the customer's conversation (created on first use). */
+  /**
+   * Appends a message to the customer's conversation (created on first use). A `msgId` already
+   * recorded in this conversation adds nothing and returns the first entry's id.
+   */
   async recordMessage(ref: CustomerRef, msg: NewMessage): Promise<{ id: string; conversationId: string; status: ConversationStatus }> {
     const id = conversationId(ref.botId, ref.customerId);
+    const now = this.now();
+    await this.ensureRegistered(ref.botId);
     const extra: string[] = [];
     if (msg.faqId) extra.push('faqId', msg.faqId);
     if (msg.confidence !== undefined) extra.push('confidence', String(msg.confidence));
     for (const k of ['kind', 'url', 'msgId', 'agentId', 'agentName'] as const) if (msg[k]) extra.push(k, msg[k]);
-    const [entryId, status] = (await this.run('append', id, [this.keys.conversation(id), this.keys.transcript(id), this.keys.events(ref.botId)], [
+    const [entryId, status] = (await this.run('append', id, [this.keys.conversation(id), this.keys.transcript(id), this.keys.events(ref.botId), this.keys.msgIds(id)], [
       id,
       ref.botId,
       ref.customerId,
-      this.now(),
+      now,
       msg.from,
       msg.text,
       this.maxLen,
@@ -112,6 +123,7 @@ export class Handoff {
   async requestHuman(ref: CustomerRef, opts: { reason: HandoffReason; question?: string }): Promise<QueueTicket> {
     const id = conversationId(ref.botId, ref.customerId);
     const now = this.now();
+    await this.ensureRegistered(ref.botId);
     const tier = await this.tierOf(ref);
     const times = slaTimes(now, tier, this.policy);
     const question = (opts.question ?? '').split('\n')[0]!.slice(0, 200);

@@ -49,6 +49,8 @@ export function createKeys(prefix: string) {
     conversation: conv,
     /** Stream: every message of the conversation (customer, bot, agent, system, note). */
     transcript: (id: string): string => `${conv(id)}:msgs`,
+    /** Hash: msgId of each message recorded with one -> its transcript entry id (a repeat is dropped). */
+    msgIds: (id: string): string => `${conv(id)}:msgids`,
     /** Hash: the customer's profile (name, tier, tags), per bot account. */
     customer: (botId: string, customerId: string): string => `${bot(botId)}:cust:${checkId('customer id', customerId)}`,
     /** Sorted set: waiting conversations by SLA due time (ms). */

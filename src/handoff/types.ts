@@ -78,6 +78,7 @@ export type HandoffEventType =
   | 'transferred'
   | 'released'
   | 'resolved'
+  | 'reopened'
   | 'parked'
   | 'sla_warning'
   | 'sla_breach'

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { CORE_SCHEMA, load as loadYamlFast } from 'js-yaml';
 import { isMap } from 'yaml';
 import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { KnowledgeBaseInvalidError } from './errors.ts';
 import { numbersAsWritten, parseYaml, splitFrontMatter, stripBom } from './frontmatter.ts';
-import type { LineProblem, YamlPath } from './frontmatter.ts';
+import type { LineProblem, SplitFile, YamlPath } from './frontmatter.ts';
 import { entryId, frontMatterSchema, issueProblems, KNOWN_FIELDS, synonymsSchema, wordsSchema } from './schema.ts';
 import type { FaqEntry, KbExtras, KbProblem, KnowledgeBase } from './types.ts';
 
@@ -26,11 +27,77 @@ const fieldLabel = (p: YamlPath): string =>
   p.length === 0 ? 'front matter' : `"${String(p[0])}"${typeof p[1] === 'number' ? ` item ${p[1] + 1}` : ''}`;
 
 function parseEntry(file: string, text: string): ParsedEntry {
+  const split = splitFrontMatter(text);
+  if (!('message' in split)) {
+    const fast = parseValidEntry(file, text, split);
+    if (fast) return fast;
+  }
+  return parseEntryWithLines(file, split);
+}
+
+/**
+ * The fast path for the common case, a valid file: js-yaml reads small documents several times
+ * faster than the \`yaml\` library's document model, which only earns its cost when a problem
+ * needs a line number. Anything unusual (a number in a text field, a schema problem, a YAML
+ * error) falls back to the full parse; the cross-file checks ask for lines only on a problem.
+ */
+function parseValidEntry(file: string, text: string, split: SplitFile): ParsedEntry | undefined {
+  let raw: unknown;
+  try {
+    raw = loadYamlFast(split.yaml, { schema: CORE_SCHEMA });
+  } catch {
+    return undefined;
+  }
+  if (raw === null || raw === undefined || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const fields = raw as Record<string, unknown>;
+  // YAML reads "id: 007" as 7; only the full parse can recover the text as written.
+  for (const key of TEXT_FIELDS) {
+    const v = fields[key];
+    if (typeof v === 'number' || (Array.isArray(v) && v.some((x) => typeof x !== 'string'))) return undefined;
+  }
+  const parsed = frontMatterSchema.safeParse(raw);
+  if (!parsed.success || !split.body) return undefined;
+  const fromName = path.posix.basename(file).replace(/\.md$/i, '');
+  const fm = parsed.data;
+  const id = fm.id ?? fromName;
+  if ((fm.id === undefined && !entryId.safeParse(fromName).success) || fm.related.includes(id)) return undefined;
+  const related = [...new Set(fm.related)];
+  let lines: ParsedEntry['lines'] | undefined;
+  return {
+    file,
+    problems: [],
+    claimedId: id,
+    entry: buildEntry(fm, id, related, split.body, file),
+    get lines() {
+      lines ??= parseEntryWithLines(file, split).lines;
+      return lines;
+    },
+  };
+}
+
+function buildEntry(fm: z.infer<typeof frontMatterSchema>, id: string, related: string[], answer: string, file: string): FaqEntry {
+  const extra = Object.fromEntries(Object.entries(fm).filter(([k]) => !KNOWN_FIELDS.has(k)));
+  const entry: FaqEntry = {
+    id,
+    question: fm.question,
+    alternates: fm.alternates.filter((a) => a !== fm.question),
+    keywords: fm.keywords,
+    tags: fm.tags,
+    category: fm.tags[0] ?? 'uncategorized',
+    related,
+    answer,
+    file,
+    extra,
+  };
+  if (fm.menu !== undefined) entry.menu = fm.menu;
+  return entry;
+}
+
+function parseEntryWithLines(file: string, split: SplitFile | LineProblem): ParsedEntry {
   const fromName = path.posix.basename(file).replace(/\.md$/i, '');
   const out: ParsedEntry = { file, problems: [], claimedId: fromName, lines: { id: 1, menu: 1, related: [] } };
   const report = (p: LineProblem): void => void out.problems.push({ file, ...p });
 
-  const split = splitFrontMatter(text);
   if ('message' in split) {
     report(split);
     return out;
@@ -71,21 +138,7 @@ function parseEntry(file: string, text: string): ParsedEntry {
     }
   });
   if (out.problems.length > 0) return out;
-
-  const extra = Object.fromEntries(Object.entries(fm).filter(([k]) => !KNOWN_FIELDS.has(k)));
-  out.entry = {
-    id,
-    question: fm.question,
-    alternates: fm.alternates.filter((a) => a !== fm.question),
-    keywords: fm.keywords,
-    tags: fm.tags,
-    category: fm.tags[0] ?? 'uncategorized',
-    related,
-    answer: split.body,
-    file,
-    extra,
-  };
-  if (fm.menu !== undefined) out.entry.menu = fm.menu;
+  out.entry = buildEntry(fm, id, related, split.body, file);
   return out;
 }
 

@@ -6,6 +6,8 @@
 -- ARGV[6] SLA due (ms)  ARGV[7] SLA warning (ms)  ARGV[8] tier  ARGV[9] question (first line)
 -- ARGV[10] events max length
 -- Returns {status, rank in this bot's queue (-1 if not waiting), SLA due ('' if none), changed (1|0)}
+-- Customers due at the same instant (everyone who wrote over the weekend is due Monday 18:00)
+-- are served first come, first served: a tie is due 1 ms after the last one queued for it.
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
   redis.call('HSET', KEYS[1], 'id', ARGV[1], 'botId', ARGV[2], 'customerId', ARGV[3],
@@ -19,16 +21,20 @@ end
 if status ~= 'bot' and status ~= 'resolved' and status ~= 'awaiting_fix' then
   return redis.error_reply('ILLEGAL_TRANSITION ' .. status .. ' waiting')
 end
+local due = tonumber(ARGV[6])
+local last = redis.call('ZREVRANGEBYSCORE', KEYS[3], due + 60000, due, 'WITHSCORES', 'LIMIT', 0, 1)
+if last[2] then due = math.max(due, tonumber(last[2]) + 1) end
+due = string.format('%d', due)
 redis.call('HSET', KEYS[1], 'status', 'waiting', 'reason', ARGV[5], 'tier', ARGV[8],
-  'question', ARGV[9], 'waitingSince', ARGV[4], 'slaDueAt', ARGV[6], 'slaWarnAt', ARGV[7], 'updatedAt', ARGV[4])
+  'question', ARGV[9], 'waitingSince', ARGV[4], 'slaDueAt', due, 'slaWarnAt', ARGV[7], 'updatedAt', ARGV[4])
 redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'problemId', 'firstResponseAt')
 redis.call('ZREM', KEYS[4], ARGV[1] .. '|warn', ARGV[1] .. '|breach')
 -- Leaving awaiting_fix: no longer parked (or it would stay listed and counted as awaiting a fix).
 redis.call('ZREM', KEYS[7], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
-redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1] .. '|warn', ARGV[6], ARGV[1] .. '|breach')
+redis.call('ZADD', KEYS[3], due, ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1] .. '|warn', due, ARGV[1] .. '|breach')
 redis.call('HSETNX', KEYS[6], 'firstHandoffAt', ARGV[4])
 redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'waiting', 'reason', ARGV[5], 'text', 'handoff: ' .. ARGV[5], 'at', ARGV[4])
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[10], '*', 'type', 'waiting', 'conv', ARGV[1],
-  'reason', ARGV[5], 'slaDueAt', ARGV[6], 'from', status, 'at', ARGV[4])
-return {'waiting', redis.call('ZRANK', KEYS[3], ARGV[1]), ARGV[6], 1}
+  'reason', ARGV[5], 'slaDueAt', due, 'from', status, 'at', ARGV[4])
+return {'waiting', redis.call('ZRANK', KEYS[3], ARGV[1]), due, 1}

@@ -1,5 +1,6 @@
 -- release: an agent gives an active conversation back to the queue (active -> waiting).
--- It keeps its original SLA due time: releasing must not buy anyone time.
+-- It keeps its original SLA due time: releasing must not buy anyone time. SLA timers that were
+-- already due before the claim are not re-armed (each warning and breach is announced once).
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] queue zset  KEYS[4] SLA timers zset
 -- KEYS[5] active zset        KEYS[6] events stream
 -- ARGV[1] conversation id  ARGV[2] expected owner ('' = any)  ARGV[3] now (ms)
@@ -13,16 +14,21 @@ local owner = redis.call('HGET', KEYS[1], 'assigneeId') or ''
 if ARGV[2] ~= '' and owner ~= ARGV[2] then return redis.error_reply('CONFLICT ' .. owner) end
 local due = redis.call('HGET', KEYS[1], 'slaDueAt')
 local warn = redis.call('HGET', KEYS[1], 'slaWarnAt')
+-- A timer that came due before the claim has fired (or was moot) during the first wait: re-arming
+-- it would announce the same warning or breach a second time.
+local claimedAt = tonumber(redis.call('HGET', KEYS[1], 'claimedAt') or '0')
 if not due then
   due = ARGV[4]
   warn = ARGV[5]
+  claimedAt = 0
   redis.call('HSET', KEYS[1], 'slaDueAt', due, 'slaWarnAt', warn)
 end
 redis.call('HSET', KEYS[1], 'status', 'waiting', 'updatedAt', ARGV[3])
 redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt')
 redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('ZADD', KEYS[3], due, ARGV[1])
-redis.call('ZADD', KEYS[4], warn, ARGV[1] .. '|warn', due, ARGV[1] .. '|breach')
+if tonumber(warn) >= claimedAt then redis.call('ZADD', KEYS[4], warn, ARGV[1] .. '|warn') end
+if tonumber(due) >= claimedAt then redis.call('ZADD', KEYS[4], due, ARGV[1] .. '|breach') end
 redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'released', 'agentId', owner, 'text', 'back to the queue', 'at', ARGV[3])
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', 'type', 'released', 'conv', ARGV[1],
   'agentId', owner, 'slaDueAt', due, 'at', ARGV[3])
