@@ -20,7 +20,8 @@ export class HandoffError extends KefuError {
 /** Scripts report refusals as Redis errors "<CODE> <details>"; anything else is a real failure. */
 export function fromScriptError(err: unknown, convId: string): unknown {
   const message = err instanceof Error ? err.message : '';
-  const [code, a = '', b = ''] = message.replace(/^ERR /, '').split(' ');
+  const [code = '', ...rest] = message.replace(/^ERR /, '').split(' ');
+  const [a = '', b = ''] = code === 'ILLEGAL_TRANSITION' ? rest : [rest.join(' ')];
   switch (code) {
     case 'NOT_FOUND':
       return new HandoffError('NOT_FOUND', `conversation ${convId} not found`);

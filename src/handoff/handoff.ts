@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { fieldsOf, toConversation, toMessage } from './convert.ts';
 import { fromScriptError } from './errors.ts';
-import { conversationId, createKeys, parseConversationId, type Keys } from './keys.ts';
+import { checkId, conversationId, createKeys, parseConversationId, type Keys } from './keys.ts';
 import { runScript, type ScriptName } from './scripts.ts';
 import { queueNotice, slaTimes, type QueueNotice, type SlaPolicy } from './sla.ts';
 import type {
@@ -216,6 +216,7 @@ export class Handoff {
   /** Exactly one agent wins: the others get HandoffError CONFLICT naming the owner. */
   async claim(id: string, agent: Agent): Promise<Conversation> {
     const { botId } = parseConversationId(id);
+    checkId('agent id', agent.id);
     const k = this.keys;
     await this.run('claim', id, [k.conversation(id), k.transcript(id), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId)], [
       id,
@@ -230,6 +231,7 @@ export class Handoff {
   /** `expectedOwner` guards against transferring a chat someone else took meanwhile; omit for a manager's override. */
   async transfer(id: string, to: Agent, opts: { expectedOwner?: string } = {}): Promise<Conversation> {
     const { botId } = parseConversationId(id);
+    checkId('agent id', to.id);
     await this.run('transfer', id, [this.keys.conversation(id), this.keys.transcript(id), this.keys.events(botId)], [
       id,
       opts.expectedOwner ?? '',
@@ -285,8 +287,10 @@ export class Handoff {
   /** The assignee's reply: into the transcript and onto the bot's outbound stream together. */
   async reply(id: string, agent: Agent, text: string): Promise<{ id: string; msgId: string }> {
     const { botId, customerId } = parseConversationId(id);
+    checkId('agent id', agent.id);
     const msgId = randomUUID();
-    const entryId = (await this.run('reply', id, [this.keys.conversation(id), this.keys.transcript(id), this.keys.outbound(botId), this.keys.events(botId)], [
+    const k = this.keys;
+    const entryId = (await this.run('reply', id, [k.conversation(id), k.transcript(id), k.outbound(botId), k.events(botId), k.msgIds(id)], [
       id,
       agent.id,
       agent.name,

@@ -38,6 +38,8 @@ export function parseConversationId(id: string): { botId: string; customerId: st
 export type Keys = ReturnType<typeof createKeys>;
 
 export function createKeys(prefix: string) {
+  // Braces would change the hash tag; a prefix is letters, digits and a few separators.
+  if (!/^[\w:.-]{1,64}$/.test(prefix)) throw new InvalidIdError('key prefix', prefix);
   const bot = (botId: string): string => `${prefix}:{b:${checkId('bot id', botId)}}`;
   const conv = (id: string): string => {
     const { botId, customerId } = parseConversationId(id);

@@ -7,7 +7,11 @@ import type { OutboundMessage } from './types.ts';
 
 export interface OutboundOptions {
   botId: string;
-  /** This process's name in the consumer group; reuse it across restarts to resume its own pending. */
+  /**
+   * This process's name in the consumer group. Keep it stable across restarts (e.g. the bot
+   * id): a restarted consumer then resumes its own pending entries first, in order, while a
+   * new name would only take them over after `claimIdleMs`, behind newer messages.
+   */
   consumer: string;
   /** Sends to WeChat; resolves once WeChat accepted the message, throws to retry later. */
   deliver: (msg: OutboundMessage) => Promise<void>;
@@ -129,8 +133,12 @@ export class OutboundConsumer {
       this.stream,
       id,
     )) as [string, Entries][] | null;
-    // Entries deleted by trimming while pending come back with null fields: nothing to send.
-    return (res?.[0]?.[1] ?? []).filter((e) => Array.isArray(e[1]));
+    // Entries deleted by trimming while pending come back with null fields: nothing to send,
+    // and acknowledged so they stop sitting at the head of the pending list.
+    const entries = res?.[0]?.[1] ?? [];
+    const gone = entries.filter((e) => !Array.isArray(e[1])).map((e) => e[0]);
+    if (gone.length > 0) await this.redis.xack(this.stream, this.o.group, ...gone);
+    return entries.filter((e) => Array.isArray(e[1]));
   }
 
   /** Delivers in order; stops at the first failure (false) so nothing overtakes it. */

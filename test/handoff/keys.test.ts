@@ -134,3 +134,11 @@ describe('ids', () => {
     expect(called).toEqual([]);
   });
 });
+
+describe('ids that would break keys or error replies', () => {
+  it('rejects a prefix with a hash-tag brace', () => {
+    expect(() => createKeys('kefu{x}')).toThrow(InvalidIdError);
+    expect(() => createKeys('')).toThrow(InvalidIdError);
+    expect(createKeys('kefu:staging.1').bots()).toBe('kefu:staging.1:bots');
+  });
+});

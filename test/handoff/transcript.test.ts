@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldsOf } from '../../src/handoff/convert.ts';
 import type { TranscriptMessage } from '../../src/handoff/index.ts';
 import { startRedis, stopAll, waitReady, type RedisServer } from '../helpers/redis.ts';
-import { ALICE, BOB, env, events, expectHandoffError, iso, ref, type Env } from './fixture.ts';
+import { runScript } from '../../src/handoff/scripts.ts';
+import { ALICE, BOB, bringTo, env, events, expectHandoffError, iso, ref, type Env } from './fixture.ts';
 
 let server: RedisServer;
 let redis: Redis;
@@ -125,6 +126,18 @@ describe('transcript', () => {
 });
 
 describe('reply and note', () => {
+  it('a reply re-sent with the same message id (a command replayed after a lost connection) is recorded once', async () => {
+    const e = await env(redis);
+    const id = await bringTo(e, ref('c1'), 'active');
+    const args = [id, ALICE.id, ALICE.name, '稍等', e.clock.t, 'm-fixed', 'c1', 1000, 1000];
+    const keys = [e.h.keys.conversation(id), e.h.keys.transcript(id), e.h.keys.outbound('botA'), e.h.keys.events('botA'), e.h.keys.msgIds(id)];
+    const first = await runScript(redis, 'reply', keys, args);
+    const again = await runScript(redis, 'reply', keys, args);
+    expect(again).toBe(first);
+    expect((await e.h.transcript(id)).filter((m) => m.from === 'agent')).toHaveLength(1);
+    expect(await outbound(e)).toHaveLength(1);
+  });
+
   it('a reply goes onto the bot outbound stream with the same msgId; a note never does', async () => {
     const e = await env(redis);
     const s = await story(e);

@@ -1,10 +1,14 @@
 -- reply: an agent's message to the customer. It enters the transcript and the bot's outbound
--- stream together, so the console never shows a reply the customer will not get.
+-- stream together, so the console never shows a reply the customer will not get. Running it
+-- again with the same message id (a command re-sent after a lost connection) changes nothing.
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] outbound stream  KEYS[4] events stream
+-- KEYS[5] recorded msgIds hash (msgId -> transcript entry id)
 -- ARGV[1] conversation id  ARGV[2] agent id  ARGV[3] agent name  ARGV[4] text  ARGV[5] now (ms)
 -- ARGV[6] outbound message id (unique)  ARGV[7] customer id  ARGV[8] events max length
 -- ARGV[9] outbound max length
 -- Returns the transcript entry id, or an error: NOT_FOUND | NOT_ASSIGNEE <owner id> | ILLEGAL_TRANSITION <status> reply
+local seen = redis.call('HGET', KEYS[5], ARGV[6])
+if seen then return seen end
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return redis.error_reply('NOT_FOUND') end
 if status ~= 'active' then return redis.error_reply('ILLEGAL_TRANSITION ' .. status .. ' reply') end
@@ -12,6 +16,7 @@ local owner = redis.call('HGET', KEYS[1], 'assigneeId') or ''
 if owner ~= ARGV[2] then return redis.error_reply('NOT_ASSIGNEE ' .. owner) end
 local id = redis.call('XADD', KEYS[2], '*', 'from', 'agent', 'text', ARGV[4], 'at', ARGV[5],
   'agentId', ARGV[2], 'agentName', ARGV[3], 'msgId', ARGV[6])
+redis.call('HSET', KEYS[5], ARGV[6], id)
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[9], '*', 'kind', 'text', 'conv', ARGV[1],
   'customerId', ARGV[7], 'msgId', ARGV[6], 'text', ARGV[4], 'at', ARGV[5])
 redis.call('HSETNX', KEYS[1], 'firstResponseAt', ARGV[5])
