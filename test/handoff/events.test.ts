@@ -4,21 +4,19 @@
  * account's events stream and resumes from saved positions without loss or duplicates.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventReader, Handoff, type HandoffEvent } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY } from '../../src/handoff/sla.ts';
-import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../helpers/redis.ts';
+import { randomPrefix, waitReady, type RedisServer, useRedisServer } from '../helpers/redis.ts';
 import { ALICE, at, BOB, bringTo, clockAt, env, events, iso, ref, TUESDAY_10, type Env } from './fixture.ts';
 
 let server: RedisServer;
 let redis: Redis;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-  await waitReady(redis);
+useRedisServer((s, r) => {
+  server = s;
+  redis = r;
 });
-afterAll(stopAll);
 
 const MIN = 60_000;
 

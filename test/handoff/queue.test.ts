@@ -4,21 +4,19 @@
  * and the listings the console reads.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CustomerRef, Tier } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY, slaTimes } from '../../src/handoff/sla.ts';
-import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../helpers/redis.ts';
+import { randomPrefix, waitReady, type RedisServer, useRedisServer } from '../helpers/redis.ts';
 import { ALICE, at, BOB, bringTo, env, FRIDAY_1830, iso, lastEvent, MONDAY_09, ref, shuffle, TUESDAY_10, type Env } from './fixture.ts';
 
 let server: RedisServer;
 let redis: Redis;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-  await waitReady(redis);
+useRedisServer((s, r) => {
+  server = s;
+  redis = r;
 });
-afterAll(stopAll);
 
 const MIN = 60_000;
 const due = (t: number, tier: Tier = 'standard') => slaTimes(t, tier, DEFAULT_SLA_POLICY).dueAt;

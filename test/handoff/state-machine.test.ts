@@ -4,10 +4,10 @@
  * one refused with a typed error and nothing changed, and the claim race.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Handoff, HandoffError, STATUSES, type Conversation, type ConversationStatus } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY, slaTimes } from '../../src/handoff/sla.ts';
-import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../helpers/redis.ts';
+import { randomPrefix, waitReady, type RedisServer, useRedisServer } from '../helpers/redis.ts';
 import {
   ALICE,
   BOB,
@@ -27,12 +27,10 @@ import {
 let server: RedisServer;
 let redis: Redis;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-  await waitReady(redis);
+useRedisServer((s, r) => {
+  server = s;
+  redis = r;
 });
-afterAll(stopAll);
 
 const MIN = 60_000;
 const std = (t: number) => slaTimes(t, 'standard', DEFAULT_SLA_POLICY);

@@ -3,22 +3,18 @@
  * its fields, paging, the outbound stream the bot delivers from, and first-response time.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fieldsOf } from '../../src/handoff/convert.ts';
 import type { TranscriptMessage } from '../../src/handoff/index.ts';
-import { startRedis, stopAll, waitReady, type RedisServer } from '../helpers/redis.ts';
+import { useRedisServer } from '../helpers/redis.ts';
 import { runScript } from '../../src/handoff/scripts.ts';
 import { ALICE, BOB, bringTo, env, events, expectHandoffError, iso, ref, type Env } from './fixture.ts';
 
-let server: RedisServer;
 let redis: Redis;
 
-beforeAll(async () => {
-  server = await startRedis();
-  redis = server.client();
-  await waitReady(redis);
+useRedisServer((_server, r) => {
+  redis = r;
 });
-afterAll(stopAll);
 
 const MIN = 60_000;
 const ID = expect.stringMatching(/^\d+-\d+$/);

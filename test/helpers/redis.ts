@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 
 /**
  * Real, throw-away redis-server processes for tests: each one on its own free port with its own temp dir,
@@ -530,4 +531,18 @@ export async function stopAll(): Promise<void> {
 /** A unique key prefix, e.g. `tk3j9x2a`, to keep tests' keys apart. */
 export function randomPrefix(): string {
   return `t${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/**
+ * One redis-server for a whole test file: started before its tests, stopped (with every other
+ * server this module started) after them. `ready` gets the server and a connected client.
+ */
+export function useRedisServer(ready: (server: RedisServer, client: Redis) => void, opts: StartRedisOptions = {}): void {
+  beforeAll(async () => {
+    const server = await startRedis(opts);
+    const client = server.client();
+    await waitReady(client);
+    ready(server, client);
+  });
+  afterAll(stopAll);
 }
