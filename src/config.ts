@@ -25,6 +25,24 @@ const envSchema = z
     REDIS_CLUSTER: bool.default(false),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    WECHATY_PUPPET: z
+      .string()
+      .regex(/^(@[\w.-]+\/)?[\w.-]+$/, 'an npm package name, e.g. wechaty-puppet-wechat4u')
+      .default('wechaty-puppet-wechat4u'),
+    WECHATY_NAME: z.string().regex(/^[\w.-]{1,64}$/, '1-64 letters, digits, _ . - (a file name)').default('kefu-bridge'),
+    BOT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, _ or -').optional(),
+    BOT_ROOM_MODE: z.enum(['mention', 'off']).default('mention'),
+    HANDOFF_MODE: z.enum(['auto', 'offer']).default('auto'),
+    HUMAN_KEYWORDS: z
+      .string()
+      .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+      .refine((v) => v.length > 0, 'a comma-separated list of words')
+      .optional(),
+    MAX_MESSAGE_AGE_S: z.coerce.number().int().min(1).max(86_400).default(120),
+    FLOOD_MAX: z.coerce.number().int().min(1).max(1_000).default(10),
+    FLOOD_WINDOW_S: z.coerce.number().int().min(1).max(3_600).default(10),
+    FLOOD_MUTE_S: z.coerce.number().int().min(1).max(86_400).default(60),
+    MAX_MATCH_CHARS: z.coerce.number().int().min(10).max(10_000).default(500),
   })
   .superRefine(
     (env, ctx) => {
@@ -59,6 +77,24 @@ export interface Config {
   redis: { url: string; prefix: string; cluster: boolean };
   sla: SlaPolicy;
   http: { host: string; port: number };
+  bot: {
+    /** npm name of the puppet (wechaty-puppet-mock for demos and tests). */
+    puppet: string;
+    /** Wechaty name: its memory card (`<name>.memory-card.json`) keeps the login across restarts. */
+    name: string;
+    /** This WeChat account's id in the handoff (default: the Wechaty name). */
+    id: string;
+    /** Group chats: answer only when @-mentioned, or never. */
+    roomMode: 'mention' | 'off';
+    /** Low confidence: hand off at once (auto) or offer a person first (offer). */
+    handoffMode: 'auto' | 'offer';
+    /** Words that ask for a person; undefined = the policy's defaults. */
+    humanKeywords?: string[];
+    maxMessageAgeS: number;
+    flood: { max: number; windowS: number; muteS: number };
+    /** Longer messages are matched on their first this many characters (stored whole). */
+    maxMatchChars: number;
+  };
 }
 
 export class ConfigError extends KefuError {
@@ -128,6 +164,9 @@ function slaFromEnv(env: Record<string, string>): { policy?: SlaPolicy; issues: 
   };
 }
 
+/** A Wechaty name as a bot id (ids allow no dots). */
+const botIdFrom = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '-');
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = withoutEmpty(env);
   const parsed = envSchema.safeParse(raw);
@@ -150,6 +189,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, cluster: e.REDIS_CLUSTER },
     sla,
     http: { host: e.HOST, port: e.PORT },
+    bot: {
+      puppet: e.WECHATY_PUPPET,
+      name: e.WECHATY_NAME,
+      id: e.BOT_ID ?? botIdFrom(e.WECHATY_NAME),
+      roomMode: e.BOT_ROOM_MODE,
+      handoffMode: e.HANDOFF_MODE,
+      humanKeywords: e.HUMAN_KEYWORDS,
+      maxMessageAgeS: e.MAX_MESSAGE_AGE_S,
+      flood: { max: e.FLOOD_MAX, windowS: e.FLOOD_WINDOW_S, muteS: e.FLOOD_MUTE_S },
+      maxMatchChars: e.MAX_MATCH_CHARS,
+    },
   };
 }
 

@@ -21,7 +21,30 @@ const CONFIG_VARS = [
   'REDIS_PREFIX',
   'HOST',
   'PORT',
+  'WECHATY_PUPPET',
+  'WECHATY_NAME',
+  'BOT_ID',
+  'BOT_ROOM_MODE',
+  'HANDOFF_MODE',
+  'HUMAN_KEYWORDS',
+  'MAX_MESSAGE_AGE_S',
+  'FLOOD_MAX',
+  'FLOOD_WINDOW_S',
+  'FLOOD_MUTE_S',
+  'MAX_MATCH_CHARS',
 ];
+
+const DEFAULT_BOT: Config['bot'] = {
+  puppet: 'wechaty-puppet-wechat4u',
+  name: 'kefu-bridge',
+  id: 'kefu-bridge',
+  roomMode: 'mention',
+  handoffMode: 'auto',
+  humanKeywords: undefined,
+  maxMessageAgeS: 120,
+  flood: { max: 10, windowS: 10, muteS: 60 },
+  maxMatchChars: 500,
+};
 
 /** The ConfigError `loadConfig(env)` throws (fails the test when it does not throw one). */
 function configError(env: NodeJS.ProcessEnv): ConfigError {
@@ -63,6 +86,7 @@ describe('loadConfig', () => {
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'kefu', cluster: false },
       sla: DEFAULT_SLA_POLICY,
       http: { host: '127.0.0.1', port: 3000 },
+      bot: DEFAULT_BOT,
     } satisfies Config);
   });
 
@@ -111,6 +135,7 @@ describe('loadConfig', () => {
         warnAt: 0.75,
       },
       http: { host: '0.0.0.0', port: 8080 },
+      bot: DEFAULT_BOT,
     } satisfies Config);
   });
 
@@ -152,8 +177,57 @@ describe('loadConfig', () => {
     ['KB_RELOAD_DEBOUNCE_MS', '60001'],
     ['REDIS_URL', 'not a url'],
     ['REDIS_PREFIX', 'has space'],
+    ['WECHATY_PUPPET', 'not a package!'],
+    ['WECHATY_NAME', 'a/b'],
+    ['BOT_ID', 'bot.1'],
+    ['BOT_ROOM_MODE', 'always'],
+    ['HANDOFF_MODE', 'never'],
+    ['HUMAN_KEYWORDS', ' , ,'],
+    ['MAX_MESSAGE_AGE_S', '0'],
+    ['FLOOD_MAX', 'lots'],
+    ['FLOOD_WINDOW_S', '-5'],
+    ['FLOOD_MUTE_S', '1.5'],
+    ['MAX_MATCH_CHARS', '5'],
   ])('rejects %s=%s', (variable, value) => {
     expect(invalidVariables({ [variable]: value })).toEqual([variable]);
+  });
+
+  it('takes the bot settings, the bot id defaulting to the Wechaty name', () => {
+    expect(
+      loadConfig({
+        WECHATY_PUPPET: 'wechaty-puppet-mock',
+        WECHATY_NAME: 'shop.main',
+        BOT_ROOM_MODE: 'off',
+        HANDOFF_MODE: 'offer',
+        HUMAN_KEYWORDS: '人工, 客服 ,,真人',
+        MAX_MESSAGE_AGE_S: '30',
+        FLOOD_MAX: '5',
+        FLOOD_WINDOW_S: '20',
+        FLOOD_MUTE_S: '300',
+        MAX_MATCH_CHARS: '200',
+      }).bot,
+    ).toEqual({
+      puppet: 'wechaty-puppet-mock',
+      name: 'shop.main',
+      id: 'shop-main',
+      roomMode: 'off',
+      handoffMode: 'offer',
+      humanKeywords: ['人工', '客服', '真人'],
+      maxMessageAgeS: 30,
+      flood: { max: 5, windowS: 20, muteS: 300 },
+      maxMatchChars: 200,
+    } satisfies Config['bot']);
+    expect(loadConfig({ WECHATY_NAME: 'shop.main', BOT_ID: 'shop_1' }).bot.id).toBe('shop_1');
+    expect(loadConfig({ WECHATY_PUPPET: '@juzi/wechaty-puppet-service' }).bot.puppet).toBe('@juzi/wechaty-puppet-service');
+  });
+
+  it('names every invalid bot variable at once', () => {
+    expect(invalidVariables({ BOT_ROOM_MODE: 'x', FLOOD_MAX: '0', MAX_MATCH_CHARS: 'big', PORT: 'x' })).toEqual([
+      'BOT_ROOM_MODE',
+      'FLOOD_MAX',
+      'MAX_MATCH_CHARS',
+      'PORT',
+    ]);
   });
 
   it('rejects a suggest threshold above the answer threshold, allows them equal', () => {

@@ -44,6 +44,15 @@ export interface QueueTicket {
   notice: QueueNotice | null;
 }
 
+/** A bot account's WeChat login as consoles show it. */
+export interface BotStatus {
+  status: 'scan' | 'logged_in' | 'logged_out' | 'stopped' | 'error';
+  /** The QR code to scan (status scan). */
+  qrUrl?: string;
+  /** ISO time of the change. */
+  at: string;
+}
+
 export interface QueueCounts {
   waiting: number;
   active: number;
@@ -84,6 +93,23 @@ export class Handoff {
 
   private async ensureRegistered(botId: string): Promise<void> {
     if (!this.registered.has(botId)) await this.registerBot(botId);
+  }
+
+  /** Keeps the bot account's login state (and the QR code to scan) where consoles can read it. */
+  async setBotStatus(botId: string, status: BotStatus): Promise<void> {
+    const key = this.keys.botStatus(botId);
+    await this.ensureRegistered(botId);
+    // One slot (the bot's hash tag): atomic in a Redis Cluster too.
+    const tx = this.redis.multi();
+    tx.del(key);
+    tx.hset(key, 'status', status.status, 'at', status.at, ...(status.qrUrl ? ['qrUrl', status.qrUrl] : []));
+    await tx.exec();
+  }
+
+  async botStatus(botId: string): Promise<BotStatus | null> {
+    const h = await this.redis.hgetall(this.keys.botStatus(botId));
+    if (!h.status || !h.at) return null;
+    return { status: h.status as BotStatus['status'], at: h.at, ...(h.qrUrl ? { qrUrl: h.qrUrl } : {}) };
   }
 
   async bots(): Promise<string[]> {

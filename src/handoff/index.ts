@@ -18,7 +18,7 @@ export type {
 } from './types.ts';
 export { HANDOFF_REASONS, STATUSES } from './types.ts';
 export { HandoffError, type HandoffErrorCode } from './errors.ts';
-export { Handoff, type HandoffOptions, type QueueCounts, type QueueTicket } from './handoff.ts';
+export { Handoff, type BotStatus, type HandoffOptions, type QueueCounts, type QueueTicket } from './handoff.ts';
 export { OutboundConsumer, type OutboundOptions } from './outbound.ts';
 export { startSlaTicker } from './ticker.ts';
 export { EventReader, type EventReaderOptions } from './events.ts';

@@ -69,6 +69,14 @@ export function createKeys(prefix: string) {
     outbound: (botId: string): string => `${bot(botId)}:outbound`,
     /** Sorted set: outbound message ids already delivered, by delivery time (dedupe). */
     delivered: (botId: string): string => `${bot(botId)}:delivered`,
+    /** Hash: the bot account's login state for consoles (status, QR code URL, when). */
+    botStatus: (botId: string): string => `${bot(botId)}:status`,
+    /**
+     * Hash: the bot's customer identities: `c:<contact id>` and `p:<profile fingerprint>` -> stable
+     * customer id, `to:<customer id>` -> current contact id, `seq` (last number handed out), `epoch`
+     * (login count).
+     */
+    identity: (botId: string): string => `${bot(botId)}:ident`,
     /** Set: every bot account that ever wrote here (its own slot). */
     bots: (): string => `${prefix}:bots`,
   };

@@ -29,6 +29,8 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     events: k.events(botId),
     outbound: k.outbound(botId),
     delivered: k.delivered(botId),
+    botStatus: k.botStatus(botId),
+    identity: k.identity(botId),
   };
 }
 

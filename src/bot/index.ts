@@ -1,0 +1,20 @@
+/**
+ * The bot component: a Wechaty plugin that answers from the FAQ and hands chats to people through
+ * the handoff. It builds on the public APIs of ../knowledge and ../handoff only (never fastify or
+ * the console).
+ */
+export { KefuBot, kindOf, type KefuBotConfig, type KefuBotPlugin, type KefuBotUninstaller } from './plugin.ts';
+export { startBot, policyFromConfig, qrImageUrl, type RunningBot, type StartOptions } from './main.ts';
+export { IdentityMap, customerIdFromAlias, fingerprint, ALIAS_PREFIX, type IdentityContact, type IdentityOptions } from './identity.ts';
+export { FloodGuard, RecentIds, isTooOld, type FloodOptions, type FloodVerdict } from './guard.ts';
+export {
+  decide,
+  decideNonText,
+  delayNoticeText,
+  queueNoticeText,
+  DEFAULT_POLICY_OPTIONS,
+  type PolicyKnowledge,
+  type PolicyOptions,
+} from './policy.ts';
+export { loadMessages, parseMessages, MessagesInvalidError, type Messages, type MessageKey } from './messages.ts';
+export type { Action, Decision, PolicyInput, Session } from './types.ts';

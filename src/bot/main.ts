@@ -1,0 +1,168 @@
+/**
+ * The product's bot: a Wechaty from the configuration with the KefuBot plugin.
+ *
+ *   npx tsx src/bot/main.ts        (WECHATY_PUPPET=wechaty-puppet-mock for a demo without WeChat)
+ *
+ * The QR code to scan is printed in the terminal and kept, with the login state, in the handoff
+ * (`Handoff.botStatus`) for the console. The Wechaty name is its memory card: a restart resumes
+ * the session without a new scan where the puppet supports it.
+ */
+import { pathToFileURL } from 'node:url';
+import qrcodeTerminal from 'qrcode-terminal';
+import { ScanStatus, WechatyBuilder, type Wechaty, type WechatyOptions } from 'wechaty';
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { loadConfigOrExit, type Config } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { createRedis, Handoff, type BotStatus } from '../handoff/index.ts';
+import { createKnowledgeService, type KnowledgeService } from '../knowledge/index.ts';
+import { loadMessages } from './messages.ts';
+import { KefuBot, type KefuBotConfig, type KefuBotPlugin } from './plugin.ts';
+import type { PolicyOptions } from './policy.ts';
+
+export interface RunningBot {
+  bot: Wechaty;
+  plugin: KefuBotPlugin;
+  handoff: Handoff;
+  redis: Redis | Cluster;
+  knowledge: KnowledgeService;
+  /** The mock puppet's mocker (WECHATY_PUPPET=wechaty-puppet-mock), to drive a demo or a test. */
+  mocker?: import('wechaty-puppet-mock').mock.Mocker;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Overrides of the plugin configuration (tests: short retry times). */
+  plugin?: Partial<KefuBotConfig>;
+  /** Print the QR code in the terminal (default true). */
+  printQr?: boolean;
+}
+
+/** The policy options the configuration controls. */
+export function policyFromConfig(config: Config): Partial<PolicyOptions> {
+  return {
+    handoffMode: config.bot.handoffMode,
+    ...(config.bot.humanKeywords ? { humanKeywords: config.bot.humanKeywords } : {}),
+  };
+}
+
+/** A URL of an image of the QR code, for a console to show (the terminal gets the code itself). */
+export const qrImageUrl = (qrcode: string): string => `https://wechaty.js.org/qrcode/${encodeURIComponent(qrcode)}`;
+
+async function buildWechaty(config: Config): Promise<{ bot: Wechaty; mocker?: RunningBot['mocker'] }> {
+  if (config.bot.puppet === 'wechaty-puppet-mock') {
+    const { PuppetMock, mock } = await import('wechaty-puppet-mock');
+    const mocker = new mock.Mocker();
+    const puppet = new PuppetMock({ mocker });
+    return { bot: WechatyBuilder.build({ name: config.bot.name, puppet }), mocker };
+  }
+  // Any puppet package by name: Wechaty imports it.
+  const puppet = config.bot.puppet as NonNullable<Extract<WechatyOptions, { puppet?: string }>['puppet']>;
+  return { bot: WechatyBuilder.build({ name: config.bot.name, puppet }) };
+}
+
+export async function startBot(config: Config, opts: StartOptions = {}): Promise<RunningBot> {
+  const logger = opts.logger ?? createLogger(config.log);
+  const log = logger.child({ module: 'bot', botId: config.bot.id });
+  const redis = createRedis(config.redis, logger);
+  const handoff = new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger });
+  const knowledge = await createKnowledgeService({
+    dir: config.knowledge.dir,
+    thresholds: config.knowledge.thresholds,
+    debounceMs: config.knowledge.reloadDebounceMs,
+    logger,
+  });
+  const messages = await loadMessages(config.knowledge.dir);
+  const { bot, mocker } = await buildWechaty(config);
+  const botId = config.bot.id;
+
+  const status = (s: Omit<BotStatus, 'at'>): void => {
+    handoff.setBotStatus(botId, { ...s, at: new Date().toISOString() }).catch((err: unknown) => log.warn({ err }, 'could not store the bot status'));
+  };
+
+  bot.on('scan', (qrcode: string, scan: ScanStatus) => {
+    if (scan === ScanStatus.Waiting || scan === ScanStatus.Timeout) {
+      if (opts.printQr ?? true) qrcodeTerminal.generate(qrcode, { small: true });
+      status({ status: 'scan', qrUrl: qrImageUrl(qrcode) });
+      log.info({ scan: ScanStatus[scan] }, 'scan the QR code to log in');
+    } else {
+      log.info({ scan: ScanStatus[scan] }, 'scan status');
+    }
+  });
+  bot.on('login', () => {
+    status({ status: 'logged_in' });
+    log.info('logged in');
+  });
+  bot.on('logout', () => {
+    status({ status: 'logged_out' });
+    log.warn('logged out');
+  });
+  // An 'error' without a listener would crash Node: log it and keep serving.
+  bot.on('error', (err: Error) => log.error({ err: err.message }, 'wechaty error'));
+
+  const plugin = KefuBot({
+    botId,
+    handoff,
+    redis,
+    knowledge,
+    messages,
+    policy: policyFromConfig(config),
+    timezone: config.sla.hours.timezone,
+    roomMode: config.bot.roomMode,
+    maxMessageAgeS: config.bot.maxMessageAgeS,
+    flood: config.bot.flood,
+    maxMatchChars: config.bot.maxMatchChars,
+    // The mock accepts a remark without keeping it (identity falls back to the Redis maps there).
+    setAlias: config.bot.puppet !== 'wechaty-puppet-mock',
+    logger,
+    ...opts.plugin,
+  });
+  bot.use(plugin);
+  await bot.start();
+  log.info({ puppet: config.bot.puppet, name: config.bot.name }, 'bot started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await plugin.stop();
+      await bot.stop().catch((err: unknown) => log.warn({ err }, 'wechaty did not stop cleanly'));
+      await handoff
+        .setBotStatus(botId, { status: 'stopped', at: new Date().toISOString() })
+        .catch(() => undefined);
+      await knowledge.close();
+      await redis.quit().catch(() => redis.disconnect());
+      log.info('bot stopped');
+    })());
+  return { bot, plugin, handoff, redis, knowledge, mocker, stop };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.log);
+  const running = await startBot(config, { logger });
+  if (running.mocker) {
+    // Demo: a logged-in mock account, so the bot runs without WeChat.
+    const user = running.mocker.createContact({ name: 'kefu-bridge demo' });
+    running.mocker.login(user);
+  }
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

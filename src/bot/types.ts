@@ -1,0 +1,45 @@
+import type { ConversationStatus, HandoffReason } from '../handoff/index.ts';
+
+/** What the bot remembers about one customer between messages (in memory, per bot process). */
+export interface Session {
+  /** Entry ids behind the numbers just offered ("did you mean", the menu, related questions). */
+  offered?: string[];
+  /**
+   * The number shown for `offered[0]` (default 1). Related questions after an answer start at 3
+   * when the "1 有帮助 / 2 没解决" check is in the same message, so every number is unambiguous.
+   */
+  offeredFrom?: number;
+  /** The entry just answered: "1 有帮助 / 2 没解决" is pending for it. */
+  feedbackFor?: string;
+  /** A person was offered (after "没解决", or low confidence with HANDOFF_MODE=offer): "1"/"好" accepts. */
+  humanOffered?: boolean;
+  /** Why the person was offered: the handoff reason when the customer accepts (default not_helpful). */
+  offerReason?: HandoffReason;
+  /** The "we'll tell you when it's fixed" notice was sent (status awaiting_fix): at most once. */
+  fixNoticeSent?: boolean;
+  /** The customer has been greeted with the menu once. */
+  greeted?: boolean;
+}
+
+/** One step the plugin carries out, in order. The policy itself never sends or writes anything. */
+export type Action =
+  /** Send this text as one WeChat message (already in the customer's language). */
+  | { type: 'say'; text: string }
+  /** Send the rendered answer of this entry (split into several messages when long). */
+  | { type: 'answer'; faqId: string; confidence: number }
+  /** Put the conversation in the human queue; the plugin then tells the customer where they stand. */
+  | { type: 'handoff'; reason: HandoffReason }
+  /** Record the customer's "helpful?" verdict for the funnel. */
+  | { type: 'feedback'; faqId: string; helpful: boolean };
+
+export interface PolicyInput {
+  text: string;
+  /** The conversation's status in the handoff (bot / resolved = the bot handles it). */
+  status: ConversationStatus;
+  session: Session;
+}
+
+export interface Decision {
+  actions: Action[];
+  session: Session;
+}

@@ -1,0 +1,254 @@
+/**
+ * The bot end to end: the real Wechaty runtime on wechaty-puppet-mock, the real knowledge base and
+ * the KefuBot plugin over a real redis-server. Mock customers talk to the bot; agents act through
+ * the Handoff API (claim, reply, resolve) the console uses.
+ */
+import { FileBox } from 'file-box';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { types } from 'wechaty';
+import { renderTemplate } from '../../src/bot/messages.ts';
+import { kindLabel } from '../../src/bot/policy.ts';
+import { renderAnswer } from '../../src/knowledge/index.ts';
+import { useRedisServer, type RedisServer } from '../helpers/redis.ts';
+import { BOT_NAME, quiet, startHarness, waitFor, type Harness } from './harness.ts';
+
+let server: RedisServer;
+let redis: Redis;
+useRedisServer(
+  (s, c) => {
+    server = s;
+    redis = c;
+  },
+  // Survives the restart of the last test.
+  { appendonly: true, appendfsync: 'everysec' },
+);
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness(server.url);
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const ALICE = { id: 'alice', name: 'Alice' };
+/** The first message of an entry's rendered answer. */
+const answerOf = (id: string): string => renderAnswer(h.knowledge.matcher().entry(id)!.answer)[0]!;
+const QUEUED = /排第 \d+ 位/;
+
+describe('KefuBot on wechaty-puppet-mock', () => {
+  it('answers an FAQ question with the entry\'s answer, recorded in the transcript with its confidence', async () => {
+    const c = h.customer({ name: '王小明' });
+    c.say('录屏没有声音怎么办');
+    await c.hears(answerOf('no-sound'));
+    await c.hears(h.messages.feedback_question);
+    const t = await c.transcript();
+    expect(t[0]).toMatchObject({ from: 'customer', text: '录屏没有声音怎么办' });
+    expect(t[0]!.msgId).toBeTruthy();
+    const answer = t.find((m) => m.from === 'bot' && m.faqId === 'no-sound');
+    expect(answer?.confidence).toBeGreaterThan(0.5);
+    const conv = await h.handoff.conversation(await c.conversationId());
+    expect(conv).toMatchObject({ status: 'bot', customer: { name: '王小明' } });
+  });
+
+  it('"did you mean", then a number picks the entry', async () => {
+    const c = h.customer();
+    c.say('导出');
+    await c.hears(h.messages.suggest_header);
+    const n = c.heard.length;
+    c.say('2');
+    await c.hears(answerOf('remove-watermark'), n);
+  });
+
+  it('the menu, then a number answers that entry; "1 有帮助" is counted as feedback', async () => {
+    const c = h.customer();
+    c.say('菜单');
+    const menu = await c.hears(h.messages.menu_header);
+    expect(menu).toContain('1.');
+    const n = c.heard.length;
+    c.say('1');
+    await c.hears(answerOf('no-sound'), n);
+    await c.hears(h.messages.feedback_question, n);
+    c.say('1');
+    await c.hears(h.messages.feedback_thanks, n);
+    await waitFor('the feedback in the transcript', async () =>
+      (await c.transcript()).some((m) => m.from === 'system' && m.kind === 'feedback' && m.faqId === 'no-sound' && m.text === 'helpful'),
+    );
+  });
+
+  it('转人工 queues the conversation (customer_asked) and tells the customer where they stand', async () => {
+    const c = h.customer();
+    c.say('转人工');
+    await c.hears(QUEUED);
+    const conv = await h.handoff.conversation(await c.conversationId());
+    expect(conv).toMatchObject({ status: 'waiting', reason: 'customer_asked' });
+    const queued = await h.handoff.listWaiting();
+    expect(queued.map((q) => q.id)).toContain(conv!.id);
+  });
+
+  it('an agent reply reaches the customer; the bot is silent while the agent has the chat; resolve asks for a rating, then the bot answers again', async () => {
+    const c = h.customer();
+    c.say('人工客服');
+    await c.hears(QUEUED);
+    const id = await c.conversationId();
+    await h.handoff.claim(id, ALICE);
+    await h.handoff.reply(id, ALICE, '您好，我是 Alice，您遇到什么问题了？');
+    await c.hears('我是 Alice');
+
+    const n = c.heard.length;
+    c.say('录屏没有声音怎么办');
+    await waitFor('the message in the transcript', async () => (await c.transcript()).some((m) => m.from === 'customer' && m.text === '录屏没有声音怎么办'));
+    await quiet(300);
+    expect(c.heard.slice(n)).toEqual([]);
+
+    await h.handoff.resolve(id, { by: ALICE.id });
+    await c.hears(h.messages.resolved, n);
+    const m = c.heard.length;
+    c.say('录屏没有声音怎么办');
+    await c.hears(answerOf('no-sound'), m);
+    expect((await h.handoff.conversation(id))!.status).toBe('bot');
+  });
+
+  it('non-text: an image gets the text-only reply from the bot; a link during a handoff goes to the transcript as a placeholder', async () => {
+    const c = h.customer();
+    c.contact.say(FileBox.fromBase64(Buffer.from('not really a png').toString('base64'), 'screenshot.png')).to(h.user);
+    await c.hears(renderTemplate(h.messages.text_only, { kind: kindLabel('image') }));
+    expect((await c.transcript())[0]).toMatchObject({ from: 'customer', kind: 'image', text: '[图片]' });
+
+    const d = h.customer();
+    d.say('转人工');
+    await d.hears(QUEUED);
+    const n = d.heard.length;
+    const msgId = d.emit({ type: types.Message.Url });
+    await waitFor('the link in the transcript', async () => (await d.transcript()).some((m) => m.msgId === msgId));
+    const link = (await d.transcript()).find((m) => m.msgId === msgId);
+    expect(link).toMatchObject({ from: 'customer', kind: 'link', text: '[链接]', url: 'https://mock.url' });
+    await quiet(200);
+    expect(d.heard.slice(n)).toEqual([]);
+  });
+
+  it('drops duplicates (the same message id delivered again) and old messages', async () => {
+    const c = h.customer();
+    const id = c.emit({ text: '录屏没有声音怎么办' });
+    await c.hears(h.messages.feedback_question);
+    const heard = c.heard.length;
+    h.redeliver(id);
+    c.emit({ text: '发票', timestamp: Date.now() - 10 * 60_000 });
+    await quiet(400);
+    expect(c.heard.length).toBe(heard);
+    const customerMsgs = (await c.transcript()).filter((m) => m.from === 'customer');
+    expect(customerMsgs.map((m) => m.text)).toEqual(['录屏没有声音怎么办']);
+    // Still listening.
+    c.say('发票');
+    await c.hears(answerOf('invoice'), heard);
+  });
+
+  it('flood: one polite warning, then silence; other customers are served meanwhile', async () => {
+    const c = h.customer();
+    for (let i = 0; i < 10; i++) c.say(`在吗 ${i}`);
+    await c.hears(h.messages.flood);
+    const other = h.customer();
+    other.say('发票');
+    await other.hears(answerOf('invoice'));
+    await quiet(300);
+    expect(c.heard.filter((t) => t === h.messages.flood)).toHaveLength(1);
+    expect(c.heard.at(-1)).toBe(h.messages.flood);
+    c.say('发票');
+    await quiet(300);
+    expect(c.heard.at(-1)).toBe(h.messages.flood);
+  });
+
+  it('in a group chat the bot answers only when @-mentioned, with the mention stripped before matching', async () => {
+    const c = h.customer({ name: '群成员' });
+    const room = h.mocker.createRoom({ topic: '闪录用户群', memberIdList: [h.user.id, c.id] });
+    const inRoom: string[] = [];
+    room.on('message', (m) => {
+      if (m.payload.talkerId === h.user.id) inRoom.push(m.payload.text ?? '');
+    });
+    c.contact.say('录屏没有声音怎么办').to(room);
+    await quiet(300);
+    expect(inRoom).toEqual([]);
+    c.contact.say(`@${BOT_NAME} 录屏没有声音怎么办`, [h.user]).to(room);
+    await waitFor('the answer in the room', () => inRoom.some((t) => t.includes(answerOf('no-sound'))));
+    expect(c.heard).toEqual([]);
+  });
+
+  it('a failed send of an agent reply is retried from the outbound stream and arrives once', async () => {
+    const c = h.customer();
+    c.say('转人工');
+    await c.hears(QUEUED);
+    const id = await c.conversationId();
+    await h.handoff.claim(id, ALICE);
+    const original = h.puppet.messageSendText.bind(h.puppet);
+    let failures = 0;
+    h.puppet.messageSendText = async (to: string, text: string) => {
+      if (to === c.id && failures === 0) {
+        failures++;
+        throw new Error('network down');
+      }
+      return original(to, text);
+    };
+    try {
+      await h.handoff.reply(id, ALICE, '稍等，我查一下');
+      await c.hears('稍等，我查一下');
+      await quiet(300);
+      expect(failures).toBe(1);
+      expect(c.heard.filter((t) => t === '稍等，我查一下')).toHaveLength(1);
+    } finally {
+      h.puppet.messageSendText = original;
+    }
+  });
+
+  it('identity survives a re-login that changes contact ids: the same person keeps their conversation', async () => {
+    const before = h.customer({ name: '老顾客', city: '杭州', province: '浙江' });
+    before.say('发票');
+    await before.hears(answerOf('invoice'));
+    const conv = await before.conversationId();
+
+    const loggedOut = new Promise<void>((r) => h.bot.once('logout', () => r()));
+    await h.bot.logout();
+    await loggedOut;
+    const loggedIn = new Promise<void>((r) => h.bot.once('login', () => r()));
+    h.mocker.login(h.user);
+    await loggedIn;
+
+    // The puppet knows the same person under a new contact id now.
+    const { id: _old, ...profile } = before.contact.payload;
+    const after = h.customer({ ...profile });
+    expect(after.id).not.toBe(before.id);
+    after.say('录屏没有声音怎么办');
+    await after.hears(answerOf('no-sound'));
+    expect(await after.conversationId()).toBe(conv);
+    const texts = (await h.handoff.transcript(conv)).filter((m) => m.from === 'customer').map((m) => m.text);
+    expect(texts).toEqual(['发票', '录屏没有声音怎么办']);
+
+    // Someone else with a different profile is someone else.
+    const stranger = h.customer({ name: '新顾客' });
+    stranger.say('发票');
+    await stranger.hears(answerOf('invoice'));
+    expect(await stranger.conversationId()).not.toBe(conv);
+  });
+
+  it('Redis down: FAQ answers go on, a handoff request is kept and the customer hears about the delay', async () => {
+    const c = h.customer();
+    c.say('你好');
+    await c.hears(h.messages.greeting);
+    const conv = await c.conversationId();
+    await server.stop();
+    await waitFor('the bot to notice', () => h.redis.status !== 'ready');
+    try {
+      const n = c.heard.length;
+      c.say('发票');
+      await c.hears(answerOf('invoice'), n, 3_000);
+      c.say('转人工');
+      await c.hears(h.messages.delay_notice, n, 3_000);
+    } finally {
+      await server.restart();
+    }
+    await waitFor('the kept request to reach Redis', async () => (await h.handoff.conversation(conv).catch(() => null))?.status === 'waiting', 10_000);
+    const t = await h.handoff.transcript(conv);
+    expect(t.filter((m) => m.from === 'customer').map((m) => m.text)).toEqual(['你好', '发票', '转人工']);
+    void redis;
+  });
+});

@@ -1,0 +1,399 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Messages } from '../../src/bot/messages.ts';
+import { loadMessages, renderTemplate } from '../../src/bot/messages.ts';
+import {
+  decide,
+  decideNonText,
+  DEFAULT_POLICY_OPTIONS,
+  delayNoticeText,
+  formatWhen,
+  humanRequest,
+  queueNoticeText,
+  type PolicyKnowledge,
+  type PolicyOptions,
+} from '../../src/bot/policy.ts';
+import type { Action, Decision, Session } from '../../src/bot/types.ts';
+import type { ConversationStatus } from '../../src/handoff/types.ts';
+import { DEFAULT_SLA_POLICY, queueNotice, slaTimes } from '../../src/handoff/sla.ts';
+import { loadKnowledgeBase, Matcher, menuEntries } from '../../src/knowledge/index.ts';
+
+const KB_DIR = fileURLToPath(new URL('../../knowledge-base', import.meta.url));
+const TZ = 'Asia/Shanghai';
+
+let kb: PolicyKnowledge;
+let messages: Messages;
+
+beforeAll(async () => {
+  const base = await loadKnowledgeBase(KB_DIR);
+  kb = { matcher: new Matcher(base), menu: menuEntries(base) };
+  messages = await loadMessages(KB_DIR);
+});
+
+const OFFER: PolicyOptions = { ...DEFAULT_POLICY_OPTIONS, handoffMode: 'offer' };
+
+const ask = (text: string, session: Session = {}, status: ConversationStatus = 'bot', options: PolicyOptions = DEFAULT_POLICY_OPTIONS): Decision =>
+  decide({ text, status, session }, kb, messages, options);
+
+/** Plays a conversation; returns every decision. */
+function chat(texts: string[], options: PolicyOptions = DEFAULT_POLICY_OPTIONS, session: Session = {}): Decision[] {
+  const out: Decision[] = [];
+  for (const text of texts) {
+    const d = ask(text, session, 'bot', options);
+    out.push(d);
+    session = d.session;
+  }
+  return out;
+}
+
+const types = (d: Decision): string[] => d.actions.map((a) => a.type);
+const said = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'say' ? [a.text] : []));
+const answered = (d: Decision): string | undefined => d.actions.find((a): a is Extract<Action, { type: 'answer' }> => a.type === 'answer')?.faqId;
+const handoffOf = (d: Decision): string | undefined =>
+  d.actions.find((a): a is Extract<Action, { type: 'handoff' }> => a.type === 'handoff')?.reason;
+
+describe('decide: FAQ answers', () => {
+  it('answers a clear question with the right entry and its confidence', () => {
+    const d = ask('录屏没声音怎么办');
+    expect(d.actions[0]).toMatchObject({ type: 'answer', faqId: 'no-sound' });
+    const a = d.actions[0] as Extract<Action, { type: 'answer' }>;
+    expect(a.confidence).toBeGreaterThanOrEqual(0.69);
+    expect(answered(ask('会员可以退款吗'))).toBe('refund');
+    expect(answered(ask('怎么去掉水印'))).toBe('remove-watermark');
+  });
+
+  it('follows the answer with the feedback check (1/2) and the related questions numbered from 3', () => {
+    const d = ask('录屏没声音怎么办');
+    expect(types(d)).toEqual(['answer', 'say']);
+    const [text] = said(d);
+    expect(text).toContain(messages.feedback_question);
+    expect(text).toContain(messages.related_header);
+    expect(text).toContain('3. Mac 上录屏是黑屏，怎么开启屏幕录制权限？');
+    expect(text).toContain('4. 录好的视频保存在哪里？');
+    expect(d.session).toEqual({ feedbackFor: 'no-sound', offered: ['mac-permission', 'find-recordings'], offeredFrom: 3 });
+  });
+
+  it('picks a related question by its number', () => {
+    const [, d] = chat(['录屏没声音怎么办', '4']);
+    expect(d!.actions[0]).toEqual({ type: 'answer', faqId: 'find-recordings', confidence: 1 });
+  });
+
+  it('numbers related questions from 1 without the feedback check, and honours relatedMax', () => {
+    const noCheck = { ...DEFAULT_POLICY_OPTIONS, feedbackCheck: false };
+    const d = ask('录屏没声音怎么办', {}, 'bot', noCheck);
+    expect(said(d)[0]).toBe(`${messages.related_header}\n1. Mac 上录屏是黑屏，怎么开启屏幕录制权限？\n2. 录好的视频保存在哪里？`);
+    expect(d.session).toEqual({ offered: ['mac-permission', 'find-recordings'], offeredFrom: 1 });
+    expect(answered(chat(['录屏没声音怎么办', '1'], noCheck)[1]!)).toBe('mac-permission');
+
+    const one = ask('录屏没声音怎么办', {}, 'bot', { ...DEFAULT_POLICY_OPTIONS, relatedMax: 1 });
+    expect(one.session.offered).toEqual(['mac-permission']);
+    const bare = ask('录屏没声音怎么办', {}, 'bot', { ...noCheck, relatedMax: 0 });
+    expect(types(bare)).toEqual(['answer']);
+    expect(bare.session).toEqual({});
+  });
+});
+
+describe('decide: did you mean', () => {
+  it('lists the candidates of a vague question, and "2" answers the second', () => {
+    const match = kb.matcher.match('会员');
+    expect(match.decision).toBe('suggest');
+    const [list, pick] = chat(['会员', '2']);
+    const ids = match.candidates.map((c) => c.id);
+    expect(list!.session.offered).toEqual(ids);
+    const text = said(list!)[0]!;
+    expect(text.startsWith(messages.suggest_header)).toBe(true);
+    expect(text.endsWith(messages.suggest_footer)).toBe(true);
+    expect(text).toContain(`2. ${kb.matcher.entry(ids[1]!)!.question}`);
+    expect(pick!.actions[0]).toEqual({ type: 'answer', faqId: ids[1], confidence: 1 });
+  });
+
+  it('accepts "第2个" and the full question typed out', () => {
+    const ids = kb.matcher.match('会员').candidates.map((c) => c.id);
+    expect(answered(chat(['会员', '第2个'])[1]!)).toBe(ids[1]);
+    const question = kb.matcher.entry(ids[2]!)!.question;
+    expect(answered(chat(['会员', question])[1]!)).toBe(ids[2]);
+  });
+
+  it('a number outside the list: a "please reply 1-N" hint that keeps the list', () => {
+    const [list, wrong, right] = chat(['会员', '7', '1']);
+    const n = list!.session.offered!.length;
+    expect(said(wrong!)).toEqual([renderTemplate(messages.pick_number, { choices: `1-${n}` })]);
+    expect(wrong!.session).toEqual(list!.session);
+    expect(answered(right!)).toBe(list!.session.offered![0]);
+  });
+});
+
+describe('decide: greeting and menu', () => {
+  it('greets a first "你好" with the menu; a number then answers', () => {
+    const [hello, pick] = chat(['你好', '3']);
+    expect(said(hello!)[0]).toBe(messages.greeting);
+    const menu = said(hello!)[1]!;
+    expect(menu.split('\n')).toEqual([
+      messages.menu_header,
+      ...kb.menu.map((e, i) => `${i + 1}. ${e.question}`),
+      messages.menu_footer,
+    ]);
+    expect(kb.menu).toHaveLength(10);
+    expect(hello!.session).toMatchObject({ greeted: true, offered: kb.menu.map((e) => e.id) });
+    expect(answered(pick!)).toBe(kb.menu[2]!.id);
+    expect(answered(chat(['您好！', '10'])[1]!)).toBe(kb.menu[9]!.id);
+  });
+
+  it('shows the menu for help words at any time, without the greeting once greeted', () => {
+    for (const word of ['帮助', '菜单', '帮助菜单', '?', '？', 'help', 'MENU', 'ｈｅｌｐ']) {
+      const d = ask(word, { greeted: true, feedbackFor: 'refund' });
+      expect(said(d), word).toHaveLength(1);
+      expect(said(d)[0]!.startsWith(messages.menu_header), word).toBe(true);
+      expect(d.session, word).toEqual({ greeted: true, offered: kb.menu.map((e) => e.id) });
+    }
+    expect(said(ask('帮助'))[0]).toBe(messages.greeting);
+  });
+
+  it('a later "你好" gets a short reply instead of the menu (and is never a low-confidence handoff)', () => {
+    const d = ask('你好', { greeted: true });
+    expect(d.actions).toEqual([{ type: 'say', text: messages.greeting_again }]);
+    expect(d.session).toEqual({ greeted: true });
+  });
+
+  it('a number with no list pending shows the menu', () => {
+    const d = ask('5', { greeted: true });
+    expect(said(d)[0]!.startsWith(messages.menu_header)).toBe(true);
+  });
+
+  it('thanks / ok get a short closing, not a handoff', () => {
+    for (const word of ['谢谢', '好的', 'OK', '知道了', '👍']) {
+      expect(ask(word, { greeted: true }).actions, word).toEqual([{ type: 'say', text: messages.closing }]);
+    }
+  });
+});
+
+describe('decide: explicit request for a person', () => {
+  it.each(['转人工', '人工', '人工客服', '找客服', '真人', '投诉', 'human', 'Agent', '我要人工客服', '我要转人工', '帮我转人工客服', '转人工吧', '人工客服谢谢', '我要投诉！', 'talk to a human please', '录屏没声音，转人工', '有人工吗', '人工客服在吗', '我要找真人客服', '转 人 工'])(
+    '%s -> handoff customer_asked',
+    (text) => {
+      const d = ask(text, { greeted: true, feedbackFor: 'refund', offered: ['invoice'] });
+      expect(d.actions).toEqual([{ type: 'handoff', reason: 'customer_asked' }]);
+      expect(d.session).toEqual({ greeted: true });
+    },
+  );
+
+  it.each(['人工智能是什么', '真人秀', '人工费多少', 'agents', 'reagent'])('%s is not a request for a person', (text) => {
+    expect(humanRequest(text, DEFAULT_POLICY_OPTIONS.humanKeywords)).toBeNull();
+    expect(handoffOf(ask(text))).not.toBe('customer_asked');
+    // With HANDOFF_MODE=offer a low-confidence question is not handed off at all.
+    expect(handoffOf(ask(text, {}, 'bot', OFFER))).toBeUndefined();
+  });
+
+  it('does not look for keywords inside long descriptions', () => {
+    const long = '我昨天在官网看到人工客服的电话，但是打了好几次都没人接，我的录屏没有声音怎么办';
+    expect(humanRequest(long, DEFAULT_POLICY_OPTIONS.humanKeywords)).toBeNull();
+    expect(answered(ask(long))).toBe('no-sound');
+  });
+
+  it('"不用转人工" is a decline, not a request', () => {
+    expect(humanRequest('不用转人工', DEFAULT_POLICY_OPTIONS.humanKeywords)).toBe('negated');
+    expect(ask('不用转人工了').actions).toEqual([{ type: 'say', text: messages.offer_declined }]);
+  });
+
+  it('uses the configured keyword list', () => {
+    const options = { ...DEFAULT_POLICY_OPTIONS, humanKeywords: ['叫老板'] };
+    expect(handoffOf(ask('叫老板', {}, 'bot', options))).toBe('customer_asked');
+    expect(handoffOf(ask('我要叫老板！', {}, 'bot', options))).toBe('customer_asked');
+    expect(handoffOf(ask('转人工', {}, 'bot', options))).not.toBe('customer_asked');
+  });
+});
+
+describe('decide: low confidence', () => {
+  it('auto mode: says so briefly and hands off (low_confidence)', () => {
+    expect(kb.matcher.match('天气怎么样').decision).toBe('handoff');
+    const d = ask('天气怎么样');
+    expect(d.actions).toEqual([
+      { type: 'say', text: messages.low_confidence_handoff },
+      { type: 'handoff', reason: 'low_confidence' },
+    ]);
+  });
+
+  it('offer mode: offers a person; "1" / 好 accepts with reason low_confidence', () => {
+    const d = ask('天气怎么样', { greeted: true }, 'bot', OFFER);
+    expect(d.actions).toEqual([{ type: 'say', text: messages.low_confidence_offer }]);
+    expect(d.session).toEqual({ greeted: true, humanOffered: true, offerReason: 'low_confidence' });
+    for (const yes of ['1', '好', '是', '要', '好的']) {
+      const accept = ask(yes, d.session, 'bot', OFFER);
+      expect(accept.actions, yes).toEqual([{ type: 'handoff', reason: 'low_confidence' }]);
+      expect(accept.session, yes).toEqual({ greeted: true });
+    }
+  });
+
+  it('offer mode: "不用了" declines, a new question is answered, another number gets the hint', () => {
+    const offered: Session = { humanOffered: true, offerReason: 'low_confidence' };
+    expect(ask('不用了', offered, 'bot', OFFER).actions).toEqual([{ type: 'say', text: messages.offer_declined }]);
+    const next = ask('录屏没声音怎么办', offered, 'bot', OFFER);
+    expect(answered(next)).toBe('no-sound');
+    expect(next.session.humanOffered).toBeUndefined();
+    expect(said(ask('3', offered, 'bot', OFFER))).toEqual([renderTemplate(messages.pick_number, { choices: '1' })]);
+  });
+});
+
+describe('decide: feedback check', () => {
+  it('"1" records helpful and thanks; the related questions stay pickable', () => {
+    const [, d, pick] = chat(['录屏没声音怎么办', '1', '3']);
+    expect(d!.actions).toEqual([
+      { type: 'feedback', faqId: 'no-sound', helpful: true },
+      { type: 'say', text: messages.feedback_thanks },
+    ]);
+    expect(d!.session).toEqual({ offered: ['mac-permission', 'find-recordings'], offeredFrom: 3 });
+    expect(answered(pick!)).toBe('mac-permission');
+  });
+
+  it('"有帮助" / "谢谢" / 👍 count as helpful too', () => {
+    for (const word of ['有帮助', '谢谢', '👍']) {
+      expect(ask(word, { feedbackFor: 'refund' }).actions[0], word).toEqual({ type: 'feedback', faqId: 'refund', helpful: true });
+    }
+  });
+
+  it('"2" records not helpful and offers a person; "1" / 好 / 是 / 要 then hands off (not_helpful)', () => {
+    const [, d] = chat(['录屏没声音怎么办', '2']);
+    expect(d!.actions).toEqual([
+      { type: 'feedback', faqId: 'no-sound', helpful: false },
+      { type: 'say', text: messages.not_helpful_offer },
+    ]);
+    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful' });
+    for (const yes of ['1', '好', '是', '要']) {
+      expect(ask(yes, d!.session).actions, yes).toEqual([{ type: 'handoff', reason: 'not_helpful' }]);
+    }
+  });
+
+  it('after "2", anything else is a new question', () => {
+    const [, , next] = chat(['录屏没声音怎么办', '没解决', '怎么去掉水印']);
+    expect(answered(next!)).toBe('remove-watermark');
+    expect(next!.session.humanOffered).toBeUndefined();
+  });
+
+  it('a new question while the check is pending: answered, no feedback recorded', () => {
+    const [, next] = chat(['录屏没声音怎么办', '会员可以退款吗']);
+    expect(types(next!)).not.toContain('feedback');
+    expect(answered(next!)).toBe('refund');
+    expect(next!.session.feedbackFor).toBe('refund');
+  });
+
+  it('a number outside feedback + related choices gets the hint for all of them', () => {
+    const [first, wrong] = chat(['录屏没声音怎么办', '7']);
+    expect(said(wrong!)).toEqual([renderTemplate(messages.pick_number, { choices: '1-4' })]);
+    expect(wrong!.session).toEqual(first!.session);
+    const only = ask('3', { feedbackFor: 'refund' });
+    expect(said(only)).toEqual([renderTemplate(messages.pick_number, { choices: '1-2' })]);
+  });
+});
+
+describe('decide: other statuses', () => {
+  const busy: Session = { greeted: true, feedbackFor: 'refund', offered: ['invoice'], offeredFrom: 3 };
+
+  it('waiting: silent, except a repeated request for a person gets "already queued"', () => {
+    for (const text of ['录屏没声音怎么办', '1', '你好', '帮助', '天气怎么样']) {
+      expect(ask(text, busy, 'waiting'), text).toEqual({ actions: [], session: busy });
+    }
+    expect(ask('转人工', busy, 'waiting')).toEqual({ actions: [{ type: 'say', text: messages.already_queued }], session: busy });
+  });
+
+  it('active: no actions at all, whatever the message', () => {
+    for (const text of ['录屏没声音怎么办', '转人工', '1', '帮助', '你好']) {
+      expect(ask(text, busy, 'active'), text).toEqual({ actions: [], session: busy });
+    }
+  });
+
+  it('awaiting_fix: the notice once per session, then silent; a request for a person is handed off', () => {
+    const first = ask('修好了吗', {}, 'awaiting_fix');
+    expect(first.actions).toEqual([{ type: 'say', text: messages.awaiting_fix }]);
+    expect(first.session).toEqual({ fixNoticeSent: true });
+    expect(ask('录屏没声音怎么办', first.session, 'awaiting_fix')).toEqual({ actions: [], session: first.session });
+    expect(ask('转人工', first.session, 'awaiting_fix').actions).toEqual([{ type: 'handoff', reason: 'customer_asked' }]);
+  });
+
+  it('resolved: normal dialogue; a 1-5 reply with no list pending is a rating', () => {
+    expect(answered(ask('录屏没声音怎么办', {}, 'resolved'))).toBe('no-sound');
+    expect(ask('5', {}, 'resolved').actions).toEqual([{ type: 'say', text: messages.rating_thanks }]);
+    expect(handoffOf(ask('转人工', {}, 'resolved'))).toBe('customer_asked');
+  });
+
+  it('empty or punctuation-only messages: nothing', () => {
+    expect(ask('   ').actions).toEqual([]);
+    expect(ask('。。。').actions).toEqual([]);
+  });
+});
+
+describe('decideNonText', () => {
+  it('waiting / active: no actions (the plugin relays a placeholder)', () => {
+    for (const status of ['waiting', 'active'] as const) {
+      expect(decideNonText('image', status, { greeted: true }, messages)).toEqual({ actions: [], session: { greeted: true } });
+    }
+  });
+
+  it('bot / resolved: reads text only and offers a person; "1" hands off (non_text)', () => {
+    for (const status of ['bot', 'resolved'] as const) {
+      const d = decideNonText('image', status, { greeted: true, feedbackFor: 'refund' }, messages);
+      expect(d.actions).toEqual([{ type: 'say', text: renderTemplate(messages.text_only, { kind: '图片' }) }]);
+      expect(d.session).toEqual({ greeted: true, humanOffered: true, offerReason: 'non_text' });
+      expect(ask('1', d.session).actions).toEqual([{ type: 'handoff', reason: 'non_text' }]);
+    }
+    expect(said(decideNonText('voice', 'bot', {}, messages))[0]).toContain('语音');
+    expect(said(decideNonText('hologram', 'bot', {}, messages))[0]).toContain('这类消息');
+  });
+
+  it('awaiting_fix: the notice once, then nothing', () => {
+    const d = decideNonText('file', 'awaiting_fix', {}, messages);
+    expect(d.actions).toEqual([{ type: 'say', text: messages.awaiting_fix }]);
+    expect(decideNonText('file', 'awaiting_fix', d.session, messages).actions).toEqual([]);
+  });
+});
+
+describe('queue notices', () => {
+  const at = (iso: string): number => Date.parse(iso);
+  const hours = DEFAULT_SLA_POLICY.hours; // Asia/Shanghai, Mon-Fri 09:00-18:00
+
+  it('within business hours: position and "预计 今天 15:30 前"', () => {
+    const now = at('2024-11-27T14:00:00+08:00'); // Wednesday
+    const text = queueNoticeText({ position: 2, withinHours: true, expectedBy: at('2024-11-27T15:30:00+08:00') }, messages, TZ, now);
+    expect(text).toBe(renderTemplate(messages.queued, { position: 2, time: '今天 15:30' }));
+    expect(text).toContain('第 2 位');
+    expect(text).toContain('预计 今天 15:30 前');
+  });
+
+  it('a standard SLA computed from business hours: due tomorrow', () => {
+    const now = at('2024-11-27T14:00:00+08:00');
+    const notice = queueNotice(now, 1, slaTimes(now, 'standard', DEFAULT_SLA_POLICY), hours);
+    expect(notice.withinHours).toBe(true);
+    expect(queueNoticeText(notice, messages, TZ, now)).toContain('预计 明天 14:00 前');
+  });
+
+  it('further away: date and weekday; seconds round up to the minute', () => {
+    const now = at('2026-11-25T10:00:00+08:00');
+    expect(formatWhen(at('2026-11-30T09:19:30+08:00'), now, TZ)).toBe('11月30日 周一 09:20');
+    expect(formatWhen(at('2027-01-04T09:00:00+08:00'), now, TZ)).toBe('2027年1月4日 周一 09:00');
+    // The day boundary is the business time zone's, not UTC's.
+    expect(formatWhen(at('2026-11-25T23:30:00+08:00'), at('2026-11-25T00:30:00+08:00'), TZ)).toBe('今天 23:30');
+  });
+
+  it('outside business hours: when agents are back ("周一 09:00")', () => {
+    const now = at('2024-11-29T20:00:00+08:00'); // Friday evening
+    const notice = queueNotice(now, 3, slaTimes(now, 'vip', DEFAULT_SLA_POLICY), hours);
+    expect(notice.withinHours).toBe(false);
+    const text = queueNoticeText(notice, messages, TZ, now);
+    expect(text).toBe(renderTemplate(messages.outside_hours, { position: 3, opens: '周一 09:00', time: '12月2日 周一 09:30' }));
+    expect(text).toContain('现在是非工作时间，客服将在 周一 09:00 上班后回复您');
+  });
+
+  it('outside hours before opening on a working day: "今天 09:00"; late evening: "明天 09:00"', () => {
+    const early = at('2024-11-27T07:00:00+08:00');
+    expect(queueNoticeText(queueNotice(early, 1, slaTimes(early, 'vip', DEFAULT_SLA_POLICY), hours), messages, TZ, early)).toContain(
+      '客服将在 今天 09:00 上班后',
+    );
+    const late = at('2024-11-27T22:00:00+08:00');
+    expect(queueNoticeText(queueNotice(late, 1, slaTimes(late, 'vip', DEFAULT_SLA_POLICY), hours), messages, TZ, late)).toContain(
+      '客服将在 明天 09:00 上班后',
+    );
+  });
+
+  it('delay notice when the handoff store is unreachable', () => {
+    expect(delayNoticeText(messages)).toBe('人工客服系统暂时有点忙，我们已记下您的请求，稍后会有客服联系您。');
+  });
+});
