@@ -159,11 +159,23 @@ const isLatin = (ch: string | undefined): boolean => ch !== undefined && /[a-z0-
  * "talk to a human" ask for a person, while "人工智能是什么" (人工 continues into 智能),
  * "真人秀" or "agents" do not. The longest keyword at a position wins ("人工客服" over "人工").
  */
+const preparedKeywords = new WeakMap<readonly string[], string[]>();
+
+/** Normalized keywords, longest first; prepared once per list (this runs on every message). */
+function keywordList(keywords: readonly string[]): string[] {
+  let words = preparedKeywords.get(keywords);
+  if (!words) {
+    words = [...new Set(keywords.map((k) => bareText(normalizeText(k))).filter(Boolean))].sort((a, b) => b.length - a.length);
+    preparedKeywords.set(keywords, words);
+  }
+  return words;
+}
+
 export function humanRequest(text: string, keywords: readonly string[]): 'ask' | 'negated' | null {
   // "转 人 工": spaces between Han characters do not split a word.
   const bare = bareText(normalizeText(text)).replace(/(?<=\p{Script=Han}) (?=\p{Script=Han})/gu, '');
   if (!bare) return null;
-  const words = [...new Set(keywords.map((k) => bareText(normalizeText(k))).filter(Boolean))].sort((a, b) => b.length - a.length);
+  const words = keywordList(keywords);
   if (words.includes(bare)) return 'ask';
   if ([...bare].length > HUMAN_SENTENCE_MAX_CHARS) return null;
   // Another keyword may follow directly: "转人工" then "人工客服" in "转人工客服".
