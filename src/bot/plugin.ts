@@ -345,7 +345,6 @@ class KefuRuntime {
       const url = await this.urlOf(msg, kind);
       if (url) record.url = url;
     }
-    const recording = this.write(st, (ref) => this.c.handoff.recordMessage(ref, record));
     const decideFor = (status: ConversationStatus) =>
       kind === 'text'
         ? decide(
@@ -355,13 +354,38 @@ class KefuRuntime {
             this.policy,
           )
         : decideNonText(kind, status, st.session, this.c.messages);
-    // The policy is pure: decide on the last known status while Redis records the message, and
-    // decide again in the rare case the status changed meanwhile (an agent claimed the chat).
+    // The policy is pure: decide on the last known status while Redis records the message.
     const assumed = st.status;
-    const early = decideFor(assumed);
-    const recorded = await recording;
-    if (recorded) st.status = recorded.status;
-    const decision = st.status === assumed ? early : decideFor(st.status);
+    let decision = decideFor(assumed);
+
+    // The common turn, replies that need no I/O to prepare: the customer's message and the bot's
+    // replies go to Redis in one round trip, recorded only if the chat is still in the status the
+    // replies were decided for.
+    if (decision.actions.every((a) => a.type === 'say' || a.type === 'answer') && isReady(this.c.redis)) {
+      const out: Outgoing[] = [];
+      for (const action of decision.actions) await this.act(action, st, room, text, out);
+      const sends = this.coalesce ? coalesce(out) : out;
+      const replies = sends.map((o): NewMessage => ({ from: 'bot', text: o.text, ...o.extra }));
+      const turn = await this.write(st, (ref) => this.c.handoff.recordTurn(ref, record, { replies, decidedFor: assumed }));
+      if (turn?.duplicate) return;
+      if (!turn || turn.repliesRecorded) {
+        if (turn) st.status = turn.status;
+        st.session = decision.session;
+        for (const o of sends) {
+          if (!(await this.send(st, room, o.text))) {
+            void this.write(st, (ref) => this.c.handoff.recordMessage(ref, { from: 'system', kind: 'send_failed', text: 'send failed' }), false);
+          }
+        }
+        return;
+      }
+      // An agent took the chat (or it was queued) meanwhile: decide again for its real status.
+      st.status = turn.status;
+      decision = decideFor(st.status);
+    } else {
+      const recorded = await this.write(st, (ref) => this.c.handoff.recordMessage(ref, record));
+      if (recorded) st.status = recorded.status;
+      if (st.status !== assumed) decision = decideFor(st.status);
+    }
     st.session = decision.session;
     const out: Outgoing[] = [];
     for (const action of decision.actions) await this.act(action, st, room, text, out);
@@ -451,21 +475,26 @@ class KefuRuntime {
 
   /** Sends (retrying a failed send) and records it as the bot's message. */
   private async say(st: CustomerState, room: Room | undefined, text: string, extra: Partial<NewMessage> = {}): Promise<void> {
+    if (!(await this.send(st, room, text))) return;
+    void this.write(st, (ref) => this.c.handoff.recordMessage(ref, { from: 'bot', text, ...extra }), false);
+  }
+
+  /** Sends to the customer (or the room), retrying a failed send; false when it gave up. */
+  private async send(st: CustomerState, room: Room | undefined, text: string): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
         if (room) await room.say(text, st.contact);
         else await st.contact.say(text);
-        break;
+        return true;
       } catch (err) {
         if (attempt >= this.attempts) {
           this.log?.error({ err }, 'send failed; giving up');
-          return;
+          return false;
         }
         this.log?.warn({ err, attempt }, 'send failed; retrying');
         await sleep(300 * attempt);
       }
     }
-    void this.write(st, (ref) => this.c.handoff.recordMessage(ref, { from: 'bot', text, ...extra }), false);
   }
 
   /**

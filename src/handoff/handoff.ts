@@ -121,14 +121,28 @@ export class Handoff {
    * recorded in this conversation adds nothing and returns the first entry's id.
    */
   async recordMessage(ref: CustomerRef, msg: NewMessage): Promise<{ id: string; conversationId: string; status: ConversationStatus }> {
+    const { id, conversationId, status } = await this.recordTurn(ref, msg);
+    return { id, conversationId, status };
+  }
+
+  /**
+   * A customer message and the bot's replies to it in one round trip. The replies are recorded
+   * only if the conversation is (still) in `decidedFor` (`repliesRecorded`, also with no
+   * replies); otherwise the bot should decide again for `status`. `duplicate`: the message was
+   * recorded before, and nothing was written.
+   */
+  async recordTurn(
+    ref: CustomerRef,
+    msg: NewMessage,
+    turn?: { replies: NewMessage[]; decidedFor: ConversationStatus },
+  ): Promise<{ id: string; conversationId: string; status: ConversationStatus; repliesRecorded: boolean; duplicate: boolean }> {
     const id = conversationId(ref.botId, ref.customerId);
     const now = this.now();
     await this.ensureRegistered(ref.botId);
-    const extra: string[] = [];
-    if (msg.faqId) extra.push('faqId', msg.faqId);
-    if (msg.confidence !== undefined) extra.push('confidence', String(msg.confidence));
-    for (const k of ['kind', 'url', 'msgId', 'agentId', 'agentName'] as const) if (msg[k]) extra.push(k, msg[k]);
-    const [entryId, status] = (await this.run('append', id, [this.keys.conversation(id), this.keys.transcript(id), this.keys.events(ref.botId), this.keys.msgIds(id)], [
+    const replies = turn?.replies.length ? JSON.stringify(turn.replies.map((r) => ({ text: r.text, fields: extraFields(r) }))) : '';
+    const decidedFor = turn?.decidedFor ?? '';
+    const k = this.keys;
+    const [entryId, status, replied, duplicate] = (await this.run('append', id, [k.conversation(id), k.transcript(id), k.events(ref.botId), k.msgIds(id)], [
       id,
       ref.botId,
       ref.customerId,
@@ -137,9 +151,11 @@ export class Handoff {
       msg.text,
       this.maxLen,
       ref.customerName ?? '',
-      ...extra,
-    ])) as [string, ConversationStatus];
-    return { id: entryId, conversationId: id, status };
+      decidedFor,
+      replies,
+      ...flatten(extraFields(msg)),
+    ])) as [string, ConversationStatus, number, number];
+    return { id: entryId, conversationId: id, status, repliesRecorded: replied === 1, duplicate: duplicate === 1 };
   }
 
   /**
@@ -398,3 +414,14 @@ export class Handoff {
 }
 
 const iso = (ms: string): string => new Date(Number(ms)).toISOString();
+
+/** The optional transcript fields of a message. */
+function extraFields(msg: NewMessage): Record<string, string> {
+  const f: Record<string, string> = {};
+  if (msg.faqId) f.faqId = msg.faqId;
+  if (msg.confidence !== undefined) f.confidence = String(msg.confidence);
+  for (const key of ['kind', 'url', 'msgId', 'agentId', 'agentName'] as const) if (msg[key]) f[key] = msg[key];
+  return f;
+}
+
+const flatten = (f: Record<string, string>): string[] => Object.entries(f).flat();

@@ -193,3 +193,43 @@ describe('reply and note', () => {
     expect((await e.h.conversation('botA.c1'))!.customer.name).toBe('王先生');
   });
 });
+
+describe('recordTurn: a customer message and the bot replies in one step', () => {
+  it('records the replies after the message while the chat is in the status they were decided for', async () => {
+    const e = await env(redis);
+    const r = await e.h.recordTurn(ref('c1'), { from: 'customer', text: '录屏没声音', msgId: 'w1' }, {
+      decidedFor: 'bot',
+      replies: [
+        { from: 'bot', text: '请检查音频设置', faqId: 'no-sound', confidence: 0.91 },
+        { from: 'bot', text: '有帮助吗？' },
+      ],
+    });
+    expect(r).toMatchObject({ status: 'bot', repliesRecorded: true, duplicate: false });
+    const t = await e.h.transcript(r.conversationId);
+    expect(t.map((m) => [m.from, m.text, m.faqId, m.confidence])).toEqual([
+      ['customer', '录屏没声音', undefined, undefined],
+      ['bot', '请检查音频设置', 'no-sound', 0.91],
+      ['bot', '有帮助吗？', undefined, undefined],
+    ]);
+    expect((await events(e)).filter((ev) => ev.type === 'message')).toHaveLength(3);
+  });
+
+  it('records only the message when an agent took the chat meanwhile, and says so', async () => {
+    const e = await env(redis);
+    const id = await bringTo(e, ref('c1'), 'active');
+    const before = (await e.h.transcript(id)).length;
+    const r = await e.h.recordTurn(ref('c1'), { from: 'customer', text: '还在吗' }, { decidedFor: 'bot', replies: [{ from: 'bot', text: '在的' }] });
+    expect(r).toMatchObject({ status: 'active', repliesRecorded: false, duplicate: false });
+    const t = await e.h.transcript(id);
+    expect(t).toHaveLength(before + 1);
+    expect(t.at(-1)).toMatchObject({ from: 'customer', text: '还在吗' });
+  });
+
+  it('writes nothing for a message id it has seen', async () => {
+    const e = await env(redis);
+    const first = await e.h.recordTurn(ref('c1'), { from: 'customer', text: '你好', msgId: 'w9' }, { decidedFor: 'bot', replies: [{ from: 'bot', text: '您好' }] });
+    const again = await e.h.recordTurn(ref('c1'), { from: 'customer', text: '你好', msgId: 'w9' }, { decidedFor: 'bot', replies: [{ from: 'bot', text: '您好' }] });
+    expect(again).toMatchObject({ id: first.id, duplicate: true, repliesRecorded: false });
+    expect(await e.h.transcript(first.conversationId)).toHaveLength(2);
+  });
+});

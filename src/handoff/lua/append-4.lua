@@ -1,21 +1,29 @@
 -- append: add one message to a conversation's transcript, creating the conversation on first use.
 -- A customer writing to a resolved conversation gives it back to the bot.
+-- Optionally also the bot's replies to it, in the same step, but only while the conversation is
+-- in the status the bot decided them for (one round trip per customer message; if an agent took
+-- the chat meanwhile, the bot decides again).
 -- A message with a msgId already recorded changes nothing: after a connection loss ioredis sends
 -- unanswered commands again, and the first run may have happened (its reply was what got lost).
 -- KEYS[1] conversation hash   KEYS[2] transcript stream   KEYS[3] events stream
 -- KEYS[4] recorded msgIds hash (msgId -> transcript entry id)
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)
 -- ARGV[5] from (customer|bot|agent|system|note)  ARGV[6] text  ARGV[7] events max length
--- ARGV[8] customer name ('' = unknown)  ARGV[9..] extra transcript field/value pairs
--- Returns {transcript entry id, status after}; for a repeated msgId, the first entry's id
+-- ARGV[8] customer name ('' = unknown)
+-- ARGV[9] status the replies were decided for ('' = no replies)
+-- ARGV[10] replies: JSON array of {"text": ..., "fields": {field: value}} from the bot ('' = none)
+-- ARGV[11..] extra transcript field/value pairs of the message
+-- Returns {transcript entry id, status after, decided for this status (1: replies recorded) or not (0),
+-- duplicate (0|1)};
+-- for a repeated msgId, the first entry's id
 local msgId
-for i = 9, #ARGV - 1, 2 do
+for i = 11, #ARGV - 1, 2 do
   if ARGV[i] == 'msgId' then msgId = ARGV[i + 1] end
 end
 local status = redis.call('HGET', KEYS[1], 'status')
 if msgId and status then
   local seen = redis.call('HGET', KEYS[4], msgId)
-  if seen then return {seen, status} end
+  if seen then return {seen, status, 0, 1} end
 end
 if not status then
   redis.call('HSET', KEYS[1], 'id', ARGV[1], 'botId', ARGV[2], 'customerId', ARGV[3],
@@ -30,12 +38,35 @@ elseif status == 'resolved' and ARGV[5] == 'customer' then
   status = 'bot'
 end
 if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'customerName', ARGV[8]) end
-local fields = {'from', ARGV[5], 'text', ARGV[6], 'at', ARGV[4]}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
-local id = redis.call('XADD', KEYS[2], '*', unpack(fields))
+
+local function append(from, text, extra)
+  local fields = {'from', from, 'text', text, 'at', ARGV[4]}
+  for _, v in ipairs(extra) do fields[#fields + 1] = v end
+  local id = redis.call('XADD', KEYS[2], '*', unpack(fields))
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'type', 'message', 'conv', ARGV[1],
+    'msg', id, 'from', from, 'status', status, 'at', ARGV[4])
+  return id
+end
+
+local extra = {}
+for i = 11, #ARGV do extra[#extra + 1] = ARGV[i] end
+local id = append(ARGV[5], ARGV[6], extra)
 if msgId then redis.call('HSET', KEYS[4], msgId, id) end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
 if ARGV[5] == 'customer' then redis.call('HSET', KEYS[1], 'lastCustomerAt', ARGV[4]) end
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'type', 'message', 'conv', ARGV[1],
-  'msg', id, 'from', ARGV[5], 'status', status, 'at', ARGV[4])
-return {id, status}
+
+local replied = 0
+if ARGV[9] == status then
+  if ARGV[10] ~= '' then
+    for _, r in ipairs(cjson.decode(ARGV[10])) do
+      local fields = {}
+      for k, v in pairs(r.fields or {}) do
+        fields[#fields + 1] = k
+        fields[#fields + 1] = tostring(v)
+      end
+      append('bot', r.text, fields)
+    end
+  end
+  replied = 1
+end
+return {id, status, replied, 0}
