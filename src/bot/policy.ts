@@ -176,6 +176,8 @@ export function humanRequest(text: string, keywords: readonly string[]): 'ask' |
   const bare = bareText(normalizeText(text)).replace(/(?<=\p{Script=Han}) (?=\p{Script=Han})/gu, '');
   if (!bare) return null;
   const words = keywordList(keywords);
+  // Most messages contain no keyword at all: one native search each settles them.
+  if (!words.some((w) => bare.includes(w))) return null;
   if (words.includes(bare)) return 'ask';
   if ([...bare].length > HUMAN_SENTENCE_MAX_CHARS) return null;
   // Another keyword may follow directly: "转人工" then "人工客服" in "转人工客服".
