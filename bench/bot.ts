@@ -20,7 +20,7 @@ import { startHarness } from '../test/bot/harness.ts';
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100);
 const QUESTIONS = Number(process.env.BENCH_QUESTIONS ?? 50);
 /** Echo and full runs alternate this many times; the median of each is reported (a 2-core machine is noisy). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TARGET_RATIO = 0.5;
 
 interface Talker {
