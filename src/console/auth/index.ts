@@ -1,0 +1,16 @@
+export {
+  AgentExistsError,
+  AgentNotFoundError,
+  AgentStore,
+  DEFAULT_TOKEN_TTL_MS,
+  InvalidAgentError,
+  ROLES,
+  hasRole,
+  hashPassword,
+  verifyPassword,
+  type AddAgentInput,
+  type Agent,
+  type AgentIssue,
+  type LoginResult,
+  type Role,
+} from './agents.ts';
