@@ -1,0 +1,95 @@
+/**
+ * The console's HTTP API (see the spec, shared/spec/http-api.md), built apart from `listen` so
+ * tests drive it with `inject`. It talks to bots only through the handoff API: never wechaty.
+ */
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
+import type { Handoff } from '../handoff/index.ts';
+import type { AgentStore } from './auth/index.ts';
+import { errorBody, errorHandler } from './errors.ts';
+import { conversationRoutes } from './routes/conversations.ts';
+import { healthRoutes } from './routes/health.ts';
+import { loginRoutes } from './routes/login.ts';
+import { statsRoutes } from './routes/stats.ts';
+
+export interface BuildAppOptions {
+  handoff: Handoff;
+  agents: AgentStore;
+  /**
+   * A pino logger made by `createLogger` (its redaction hides `req.headers.authorization`,
+   * tokens and passwords). Without one the app does not log.
+   */
+  logger?: Logger;
+  /** The knowledge engine, for the editor routes (later work; unused for now). */
+  knowledge?: unknown;
+  /** The Redis client /readyz pings; without it, /readyz asks the handoff for its counts. */
+  redis?: Redis | Cluster;
+  /** Login attempts per IP and username per minute (default 10). */
+  loginRateLimit?: number;
+  /** Trust X-Forwarded-For from a reverse proxy (default false). */
+  trustProxy?: boolean;
+}
+
+export const BODY_LIMIT = 64 * 1024;
+const READY_TIMEOUT_MS = 1_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms))),
+  ]);
+}
+
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const { handoff, agents, redis } = opts;
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    trustProxy: opts.trustProxy ?? false,
+    // Fastify logs through this pino instance, so its redaction (authorization, token, password,
+    // text…) covers request logs too. Message text goes in bodies, never URLs, so they stay free of it.
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+  }) as unknown as FastifyInstance;
+
+  app.decorateRequest('agent', null);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
+  );
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'self'"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+      },
+    },
+  });
+  // Only routes that opt in (login) are limited; the key needs the parsed body, hence preHandler.
+  await app.register(rateLimit, { global: false, hook: 'preHandler' });
+
+  const ready = redis
+    ? async () => (await withTimeout(redis.ping(), READY_TIMEOUT_MS)) === 'PONG'
+    : async () => {
+        await withTimeout(handoff.counts(), READY_TIMEOUT_MS);
+        return true;
+      };
+
+  await app.register(healthRoutes, { ready });
+  await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit });
+  await app.register(conversationRoutes, { handoff, agents });
+  await app.register(statsRoutes, { handoff, agents });
+  return app;
+}

@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { hasRole, type Agent, type AgentStore } from '../auth/index.ts';
+import { authenticate, currentAgent, requireRole } from '../auth.ts';
+import { ApiError, parse } from '../errors.ts';
+import { toApiConversation, toApiMessage } from '../serialize.ts';
+import type { Handoff, Agent as HandoffAgent } from '../../handoff/index.ts';
+
+export interface ConversationRoutesOptions {
+  handoff: Handoff;
+  agents: AgentStore;
+}
+
+export const MAX_TEXT = 2000;
+
+const ID_PART = '[A-Za-z0-9_-]{1,64}';
+const paramsSchema = z.object({
+  id: z.string().regex(new RegExp(`^${ID_PART}\\.${ID_PART}$`), 'must be a conversation id "<bot>.<customer>"'),
+});
+
+const listQuery = z.object({
+  status: z.enum(['waiting', 'active', 'awaiting_fix']).default('waiting'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** 1..2000 characters (code points, so an emoji counts once), not only blanks. */
+const textSchema = z.string({ error: 'is required and must be a string' }).superRefine((text, ctx) => {
+  const length = [...text].length;
+  if (text.trim().length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+  else if (length > MAX_TEXT) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_TEXT} characters (got ${length})` });
+});
+const textBody = z.object({ text: textSchema });
+
+const transferBody = z.object({ to: z.string().min(1, 'is required').max(64, 'must be at most 64 characters') });
+
+const tagsBody = z.object({
+  tags: z
+    .array(z.string().trim().min(1, 'must not be blank').max(32, 'must be at most 32 characters'))
+    .max(20, 'at most 20 tags'),
+});
+
+const asHandoffAgent = (a: Agent): HandoffAgent => ({ id: a.id, name: a.name });
+
+/**
+ * Conversations for agents (role agent; manager and admin imply it). Reads are open to every agent;
+ * changes that need ownership pass the caller as the expected owner, so a conversation someone else
+ * took meanwhile answers 409. A manager may transfer, release or resolve anyone's conversation.
+ */
+export async function conversationRoutes(app: FastifyInstance, opts: ConversationRoutesOptions): Promise<void> {
+  const { handoff, agents } = opts;
+  app.addHook('onRequest', authenticate(agents));
+  app.addHook('preHandler', requireRole('agent'));
+
+  /** The caller as the expected owner, or none for a manager's override. */
+  const ownerGuard = (agent: Agent): { expectedOwner?: string } => (hasRole(agent, 'manager') ? {} : { expectedOwner: agent.id });
+
+  app.get('/api/conversations', async (request) => {
+    const { status, limit } = parse(listQuery, request.query, 'query');
+    const agent = currentAgent(request);
+    let items;
+    if (status === 'waiting') items = await handoff.listWaiting(limit);
+    else if (status === 'active' && !hasRole(agent, 'manager')) items = await handoff.list('active', { limit, assigneeId: agent.id });
+    else items = await handoff.list(status, { limit });
+    return { items: items.map(toApiConversation) };
+  });
+
+  app.get('/api/conversations/:id', async (request) => {
+    const { id } = parse(paramsSchema, request.params, 'params');
+    const conv = await handoff.conversation(id);
+    if (!conv) throw new ApiError(404, 'NOT_FOUND', `conversation ${id} not found`);
+    const messages = await handoff.transcript(id);
+    return { ...toApiConversation(conv), messages: messages.map(toApiMessage) };
+  });
+
+  app.post('/api/conversations/:id/claim', async (request) => {
+    const { id } = parse(paramsSchema, request.params, 'params');
+    return toApiConversation(await handoff.claim(id, asHandoffAgent(currentAgent(request))));
+  });
+
+  app.post('/api/conversations/:id/messages', async (request, reply) => {
+    const { id } = parse(paramsSchema, request.params, 'params');
+    const { text } = parse(textBody, request.body, 'body');
+    const sent = await handoff.reply(id, asHandoffAgent(currentAgent(request)), text);
+    return reply.status(202).send({ id: sent.id, msgId: sent.msgId });
+  });
+
+  app.post('/api/conversations/:id/notes', async (request, reply) => {
+    const { id } = parse(paramsSchema, request.params, 'params');
+    const { text } = parse(textBody, request.body, 'body');
+    const note = await handoff.note(id, asHandoffAgent(currentAgent(request)), text);
+    return reply.status(201).send({ id: note.id });
+  });
+
+  app.post('/api/conversations/:id/transfer', async (request) => {
+    const { id } = parse(paramsSchema, request.params, 'params');
+    const { to } = parse(transferBody, request.body, 'body');
+    const target = await agents.get(to);
+    if (!target || target.disabled || !hasRole(target, 'agent')) {
+      throw new ApiError(400, 'BAD_REQUEST', `body.to: no enabled agent ${JSON.stringify(to)} with the agent role`);
+    }
+    const agent = currentAgent(request);
+    return toApiConversation(await handoff.transfer(id, asHandoffAgent(target), ownerGuard(agent)));
+  });
+
+  app.post('/api/conversations/:id/release', async (request) => {
+    const { id } = parse(paramsSchema, request.params, 'params');
+    return toApiConversation(await handoff.release(id, ownerGuard(currentAgent(request))));
+  });
+
+  app.post('/api/conversations/:id/resolve', async (request) => {
+    const { id } = parse(paramsSchema, request.params, 'params');
+    const agent = currentAgent(request);
+    return toApiConversation(await handoff.resolve(id, { by: agent.id, ...ownerGuard(agent) }));
+  });
+
+  app.post('/api/conversations/:id/tags', async (request) => {
+    const { id } = parse(paramsSchema, request.params, 'params');
+    const { tags } = parse(tagsBody, request.body, 'body');
+    return toApiConversation(await handoff.setTags(id, tags));
+  });
+}

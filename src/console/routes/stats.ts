@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { AgentStore } from '../auth/index.ts';
+import { authenticate, requireRole } from '../auth.ts';
+import type { Handoff } from '../../handoff/index.ts';
+
+export interface StatsRoutesOptions {
+  handoff: Handoff;
+  agents: AgentStore;
+}
+
+/**
+ * GET /api/stats (manager). What the handoff keeps today is the queue's current counts, so:
+ * - `waiting`, `active`, `awaitingFix`: live counts;
+ * - `conversations`: conversations currently with people (waiting + active + awaiting_fix);
+ * - `botAnswered`, `handoffs`, `csat`: 0 until the bot records those totals (no data yet).
+ */
+export async function statsRoutes(app: FastifyInstance, opts: StatsRoutesOptions): Promise<void> {
+  app.addHook('onRequest', authenticate(opts.agents));
+  app.get('/api/stats', { preHandler: requireRole('manager') }, async () => {
+    const c = await opts.handoff.counts();
+    return {
+      conversations: c.waiting + c.active + c.awaitingFix,
+      botAnswered: 0,
+      handoffs: 0,
+      waiting: c.waiting,
+      active: c.active,
+      awaitingFix: c.awaitingFix,
+      csat: { count: 0, average: 0 },
+    };
+  });
+}
