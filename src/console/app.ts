@@ -10,6 +10,7 @@ import type { Logger } from '../logger.ts';
 import type { Handoff } from '../handoff/index.ts';
 import type { AgentStore } from './auth/index.ts';
 import { errorBody, errorHandler } from './errors.ts';
+import { liveRoutes, type LiveOptions } from './live.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { healthRoutes } from './routes/health.ts';
 import { loginRoutes } from './routes/login.ts';
@@ -31,6 +32,11 @@ export interface BuildAppOptions {
   loginRateLimit?: number;
   /** Trust X-Forwarded-For from a reverse proxy (default false). */
   trustProxy?: boolean;
+  /**
+   * The WebSocket GET /api/live (see live.ts); without it the route is not registered. `connect`
+   * makes the Redis connections its event reader needs (one per bot account, blocking XREAD).
+   */
+  live?: Omit<LiveOptions, 'handoff' | 'agents' | 'logger'>;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -91,5 +97,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit });
   await app.register(conversationRoutes, { handoff, agents });
   await app.register(statsRoutes, { handoff, agents });
+  if (opts.live) await app.register(liveRoutes, { ...opts.live, handoff, agents, logger: opts.logger });
   return app;
 }

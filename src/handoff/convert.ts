@@ -1,4 +1,4 @@
-import type { Conversation, ConversationStatus, HandoffReason, MessageFrom, TranscriptMessage, Tier } from './types.ts';
+import type { Conversation, ConversationStatus, HandoffEvent, HandoffReason, MessageFrom, TranscriptMessage, Tier } from './types.ts';
 
 const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
 
@@ -45,4 +45,17 @@ export function toMessage(id: string, f: Record<string, string>): TranscriptMess
   if (f.confidence) m.confidence = Number(f.confidence);
   for (const k of ['agentId', 'agentName', 'event', 'kind', 'url', 'msgId'] as const) if (f[k]) m[k] = f[k];
   return m;
+}
+
+/** An events-stream entry as consoles receive it. */
+export function toEvent(botId: string, id: string, flat: string[]): HandoffEvent {
+  const { type, conv, at, ...data } = fieldsOf(flat);
+  return {
+    id,
+    botId,
+    type: type as HandoffEvent['type'],
+    conv: conv ?? '',
+    at: at ? new Date(Number(at)).toISOString() : '',
+    data,
+  };
 }

@@ -1,8 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { fieldsOf } from './convert.ts';
+import { toEvent } from './convert.ts';
 import type { Keys } from './keys.ts';
-import type { HandoffEvent, HandoffEventType } from './types.ts';
+import type { HandoffEvent } from './types.ts';
 
 export interface EventReaderOptions {
   /** Where to start per bot account: a stream id to continue after, or '$' (only new events). Default '$'. */
@@ -102,15 +102,7 @@ export class EventReader {
         for (const [, entries] of res ?? []) {
           for (const [id, flat] of entries) {
             this.last.set(botId, id);
-            const { type, conv, at, ...data } = fieldsOf(flat);
-            const event: HandoffEvent = {
-              id,
-              botId,
-              type: type as HandoffEventType,
-              conv: conv ?? '',
-              at: at ? new Date(Number(at)).toISOString() : '',
-              data,
-            };
+            const event = toEvent(botId, id, flat);
             for (const h of this.handlers) {
               try {
                 h(event);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { fieldsOf, toConversation, toMessage } from './convert.ts';
+import { fieldsOf, toConversation, toEvent, toMessage } from './convert.ts';
 import { fromScriptError } from './errors.ts';
 import { checkId, conversationId, createKeys, parseConversationId, type Keys } from './keys.ts';
 import { runScript, type ScriptName } from './scripts.ts';
@@ -11,6 +11,7 @@ import type {
   Conversation,
   ConversationStatus,
   CustomerRef,
+  HandoffEvent,
   HandoffReason,
   NewMessage,
   Tier,
@@ -214,6 +215,12 @@ export class Handoff {
     const start = opts.after ? `(${opts.after}` : '-';
     const entries = await this.redis.xrange(this.keys.transcript(id), start, '+', 'COUNT', opts.count ?? 1000);
     return entries.map(([entryId, flat]) => toMessage(entryId, fieldsOf(flat)));
+  }
+
+  /** A bot account's events after `after` (exclusive) up to `until` (inclusive), oldest first. */
+  async eventsBetween(botId: string, after: string, until = '+', count = 500): Promise<HandoffEvent[]> {
+    const entries = await this.redis.xrange(this.keys.events(botId), `(${after}`, until, 'COUNT', count);
+    return entries.map(([id, flat]) => toEvent(botId, id, flat));
   }
 
   /** The most urgent waiting conversations of all bot accounts, by SLA due time. */

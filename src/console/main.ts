@@ -1,0 +1,95 @@
+/**
+ * The console server: `npm run console`. Reads the configuration (REDIS_*, HOST, PORT, BUSINESS_*,
+ * SLA_*, LOG_*), serves the HTTP API and the live WebSocket, runs an SLA ticker (any number of
+ * processes may: each timer fires once) and shuts down cleanly on SIGINT / SIGTERM.
+ *
+ * First start: when no agent exists it creates `admin` with every role. Its password is
+ * KEFU_ADMIN_PASSWORD (at least 8 characters; read from the environment / .env directly, not via
+ * config.ts) or, without it, a generated one printed once to stderr.
+ */
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { loadConfigOrExit } from '../config.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { createRedis, Handoff, startSlaTicker } from '../handoff/index.ts';
+import { buildApp } from './app.ts';
+import { AgentExistsError, AgentStore, ROLES } from './auth/index.ts';
+
+export const ADMIN_USERNAME = 'admin';
+
+/**
+ * Creates `admin` (all roles) when there is no agent yet. Returns the generated password (to show
+ * once) when none was given, else null; throws on a given password shorter than 8 characters.
+ */
+export async function seedAdmin(agents: AgentStore, password: string | undefined, logger?: Logger): Promise<{ created: boolean; generated: string | null }> {
+  if (password !== undefined && password.length < 8) throw new Error('KEFU_ADMIN_PASSWORD must be at least 8 characters');
+  if ((await agents.list()).length > 0) return { created: false, generated: null };
+  const generated = password === undefined ? randomBytes(18).toString('base64url') : null;
+  try {
+    await agents.add({ username: ADMIN_USERNAME, name: 'Administrator', roles: [...ROLES], password: password ?? generated! });
+  } catch (err) {
+    // Another console process seeded it at the same moment.
+    if (err instanceof AgentExistsError) return { created: false, generated: null };
+    throw err;
+  }
+  logger?.info({ username: ADMIN_USERNAME }, 'created the first agent');
+  return { created: true, generated };
+}
+
+export async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+  const redis = createRedis(config.redis, logger);
+  const handoff = new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger });
+  const agents = new AgentStore(redis, config.redis.prefix);
+
+  const adminPassword = process.env.KEFU_ADMIN_PASSWORD?.trim() || undefined;
+  try {
+    const { generated } = await seedAdmin(agents, adminPassword, logger);
+    if (generated) {
+      process.stderr.write(`created agent "${ADMIN_USERNAME}" with password: ${generated}\n(shown once: change it with \`npm run kefu\`)\n`);
+    }
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    redis.disconnect();
+    process.exit(1);
+  }
+
+  const app = await buildApp({
+    handoff,
+    agents,
+    logger,
+    redis,
+    live: { connect: () => createRedis(config.redis, logger) },
+  });
+  const stopTicker = startSlaTicker(handoff, { logger });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stopTicker();
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    try {
+      await app.close();
+      await redis.quit();
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exitCode = 1;
+    }
+    clearTimeout(force);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ host: config.http.host, port: config.http.port });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`console failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
