@@ -11,9 +11,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { loadConfigOrExit, type Config } from '../config.ts';
 import { KefuError } from '../errors.ts';
+import { createRedis } from '../handoff/index.ts';
 import { AgentStore, InvalidAgentError, ROLES, type Agent, type Role } from './auth/index.ts';
 
 const USAGE = `usage:
@@ -32,22 +33,7 @@ class UsageError extends KefuError {
 
 /** A client that fails fast when Redis is down (a command line must not wait forever). */
 function connect(config: Config['redis']): Redis | Cluster {
-  const options: RedisOptions = {
-    maxRetriesPerRequest: 1,
-    connectTimeout: 5_000,
-    retryStrategy: (times) => (times > 3 ? null : 200 * times),
-  };
-  const urls = config.url.split(',').map((u) => u.trim()).filter(Boolean);
-  const client =
-    config.cluster || urls.length > 1
-      ? new Cluster(
-          urls.map((u) => {
-            const { hostname, port } = new URL(u);
-            return { host: hostname, port: Number(port || 6379) };
-          }),
-          { redisOptions: options, clusterRetryStrategy: (times) => (times > 3 ? null : 200 * times) },
-        )
-      : new Redis(urls[0] ?? 'redis://127.0.0.1:6379', options);
+  const client = createRedis({ ...config, failFast: true });
   // Errors surface through the commands; don't let ioredis print them too.
   client.on('error', () => undefined);
   return client;

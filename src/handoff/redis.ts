@@ -5,6 +5,11 @@ export interface RedisConfig {
   /** redis://host:port, or several comma-separated node URLs of a Redis Cluster. */
   url: string;
   cluster?: boolean;
+  /**
+   * For command lines: give up after a few attempts instead of waiting for Redis forever
+   * (no offline queue beyond that; commands fail with the connection error).
+   */
+  failFast?: boolean;
 }
 
 /**
@@ -13,13 +18,18 @@ export interface RedisConfig {
  * back, instead of failing after a few retries. Callers that must not wait check `isReady`.
  */
 export function createRedis(config: RedisConfig, logger?: Logger): Redis | Cluster {
-  const options: RedisOptions = {
-    maxRetriesPerRequest: null,
-    enableOfflineQueue: true,
-    retryStrategy: (times) => Math.min(100 * times, 2_000),
-    // A failover turns the old primary read-only: reconnect to find the new one.
-    reconnectOnError: (err) => err.message.startsWith('READONLY'),
-  };
+  const retry = config.failFast
+    ? (times: number) => (times > 3 ? null : 200 * times)
+    : (times: number) => Math.min(100 * times, 2_000);
+  const options: RedisOptions = config.failFast
+    ? { maxRetriesPerRequest: 1, connectTimeout: 5_000, retryStrategy: retry }
+    : {
+        maxRetriesPerRequest: null,
+        enableOfflineQueue: true,
+        retryStrategy: retry,
+        // A failover turns the old primary read-only: reconnect to find the new one.
+        reconnectOnError: (err) => err.message.startsWith('READONLY'),
+      };
   const urls = config.url.split(',').map((u) => u.trim()).filter(Boolean);
   const client =
     config.cluster || urls.length > 1
@@ -28,7 +38,7 @@ export function createRedis(config: RedisConfig, logger?: Logger): Redis | Clust
             const { hostname, port } = new URL(u);
             return { host: hostname, port: Number(port || 6379) };
           }),
-          { redisOptions: options, clusterRetryStrategy: (times) => Math.min(100 * times, 2_000) },
+          { redisOptions: options, clusterRetryStrategy: retry },
         )
       : new Redis(urls[0] ?? 'redis://127.0.0.1:6379', options);
   let wasReady = false;
