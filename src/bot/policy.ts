@@ -36,7 +36,7 @@
 import { DateTime } from 'luxon';
 import type { ConversationStatus, HandoffReason } from '../handoff/types.ts';
 import type { QueueNotice } from '../handoff/sla.ts';
-import type { FaqEntry, Matcher } from '../knowledge/index.ts';
+import { normalize, type FaqEntry, type Matcher } from '../knowledge/index.ts';
 import { renderTemplate, type Messages } from './messages.ts';
 import type { Action, Decision, PolicyInput, Session } from './types.ts';
 
@@ -92,10 +92,8 @@ export const HUMAN_SENTENCE_MAX_CHARS = 30;
 // Text helpers
 // ---------------------------------------------------------------------------------------------
 
-/** NFKC (full-width ＶＩＰ１２？ → ASCII), lower case, one space between words. */
-export function normalizeText(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
-}
+/** The matcher's own normalization (NFKC, lower case, one space), so both read a message alike. */
+export const normalizeText = normalize;
 
 // WeChat sends its built-in emoji as text codes: [微笑], [强], [OK].
 const WECHAT_EMOJI = /\[[\p{Script=Han}a-z]{1,4}\]/gu;

@@ -1,6 +1,7 @@
 import type { Conversation, ConversationStatus, HandoffEvent, HandoffReason, MessageFrom, TranscriptMessage, Tier } from './types.ts';
 
-const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
+/** Epoch ms as stored in Redis to ISO-8601; null when absent. */
+export const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
 
 function parseTags(raw: string | undefined): string[] {
   try {

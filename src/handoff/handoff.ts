@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { fieldsOf, toConversation, toEvent, toMessage } from './convert.ts';
+import { fieldsOf, iso, toConversation, toEvent, toMessage } from './convert.ts';
 import { fromScriptError } from './errors.ts';
 import { checkId, conversationId, createKeys, parseConversationId, type Keys } from './keys.ts';
 import { runScript, type ScriptName } from './scripts.ts';
@@ -185,7 +185,7 @@ export class Handoff {
       ],
       [id, ref.botId, ref.customerId, now, opts.reason, times.dueAt, times.warnAt, tier, question, this.maxLen],
     )) as [ConversationStatus, number, string, number];
-    if (status !== 'waiting') return { status, queued: false, position: 0, slaDueAt: due ? iso(due) : null, notice: null };
+    if (status !== 'waiting') return { status, queued: false, position: 0, slaDueAt: iso(due), notice: null };
     const dueAt = Number(due);
     const position = await this.positionOf(id, dueAt);
     const ticketTimes = changed ? times : { ...times, dueAt, startedAt: now };
@@ -200,9 +200,9 @@ export class Handoff {
 
   /** 1-based place among every waiting conversation of every bot account (earlier due first). */
   async positionOf(id: string, dueAt: number): Promise<number> {
-    let ahead = 0;
-    for (const botId of await this.bots()) ahead += await this.redis.zcount(this.keys.queue(botId), '-inf', `(${dueAt}`);
-    return ahead + 1;
+    const bots = await this.bots();
+    const ahead = await Promise.all(bots.map((botId) => this.redis.zcount(this.keys.queue(botId), '-inf', `(${dueAt}`)));
+    return ahead.reduce((a, b) => a + b, 0) + 1;
   }
 
   async conversation(id: string): Promise<Conversation | null> {
@@ -419,8 +419,6 @@ export class Handoff {
     }
   }
 }
-
-const iso = (ms: string): string => new Date(Number(ms)).toISOString();
 
 /** The optional transcript fields of a message. */
 function extraFields(msg: NewMessage): Record<string, string> {

@@ -20,6 +20,7 @@ export { createKnowledgeService, type KnowledgeService, type KnowledgeServiceOpt
 export { Matcher, type MatcherOptions, type RankedEntry } from './engine/matcher.ts';
 export { defaultThresholds } from './engine/model.ts';
 export { MAX_QUERY_CHARS } from './engine/query.ts';
+export { normalize } from './engine/text.ts';
 export { warmUp } from './engine/segmenter.ts';
 export { renderAnswer, renderPlainText, splitMessages, WECHAT_MAX_MESSAGE_BYTES } from './render.ts';
 export { menuEntries } from './menu.ts';

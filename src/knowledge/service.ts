@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { Matcher } from './engine/matcher.ts';
-import { warmUp } from './engine/segmenter.ts';
 import type { KbProblem, KnowledgeBase, MatchResult, Thresholds } from './types.ts';
 import { watchKnowledgeBase, type KnowledgeWatcher } from './watcher.ts';
 
@@ -27,7 +26,6 @@ export interface KnowledgeService {
 
 /** What the bot and the console use: a hot-reloaded knowledge base with its compiled matcher. */
 export async function createKnowledgeService(opts: KnowledgeServiceOptions): Promise<KnowledgeService> {
-  warmUp();
   const log = opts.logger?.child({ module: 'knowledge' });
   const watcher: KnowledgeWatcher<Matcher> = await watchKnowledgeBase(opts.dir, {
     build: (kb) => new Matcher(kb, { thresholds: opts.thresholds }),
