@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -17,5 +18,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', { patterns: ['wechaty*', 'fastify*', '@fastify/*', 'ioredis'] }],
     },
+  },
+  {
+    // The console's web UI: plain ES modules that run in the browser.
+    files: ['src/console/ui/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
 );

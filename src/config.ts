@@ -25,6 +25,8 @@ const envSchema = z
     REDIS_CLUSTER: bool.default(false),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    KEFU_ADMIN_PASSWORD: z.string().trim().min(8, 'at least 8 characters').max(1024).optional(),
+    TRUST_PROXY: bool.default(false),
     WECHATY_PUPPET: z
       .string()
       .regex(/^(@[\w.-]+\/)?[\w.-]+$/, 'an npm package name, e.g. wechaty-puppet-wechat4u')
@@ -76,7 +78,14 @@ export interface Config {
   };
   redis: { url: string; prefix: string; cluster: boolean };
   sla: SlaPolicy;
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /** Trust X-Forwarded-For from a reverse proxy (the login rate limit keys on the client's IP). */
+    trustProxy: boolean;
+    /** The first admin's password (console, first start); undefined = generated and printed once. */
+    adminPassword?: string;
+  };
   bot: {
     /** npm name of the puppet (wechaty-puppet-mock for demos and tests). */
     puppet: string;
@@ -188,7 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, cluster: e.REDIS_CLUSTER },
     sla,
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, adminPassword: e.KEFU_ADMIN_PASSWORD },
     bot: {
       puppet: e.WECHATY_PUPPET,
       name: e.WECHATY_NAME,

@@ -85,7 +85,7 @@ describe('loadConfig', () => {
       knowledge: { dir: 'knowledge-base', thresholds: { answer: undefined, suggest: undefined }, reloadDebounceMs: 200 },
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'kefu', cluster: false },
       sla: DEFAULT_SLA_POLICY,
-      http: { host: '127.0.0.1', port: 3000 },
+      http: { host: '127.0.0.1', port: 3000, trustProxy: false, adminPassword: undefined },
       bot: DEFAULT_BOT,
     } satisfies Config);
   });
@@ -107,6 +107,8 @@ describe('loadConfig', () => {
       REDIS_PREFIX: 'kefu:staging',
       HOST: '0.0.0.0',
       PORT: '8080',
+      TRUST_PROXY: '1',
+      KEFU_ADMIN_PASSWORD: ' s3cret-enough ',
       REDIS_CLUSTER: 'true',
       BUSINESS_TIMEZONE: 'Asia/Hong_Kong',
       BUSINESS_DAYS: '1-6',
@@ -134,7 +136,7 @@ describe('loadConfig', () => {
         targetMinutes: { vip: 15, standard: 480 },
         warnAt: 0.75,
       },
-      http: { host: '0.0.0.0', port: 8080 },
+      http: { host: '0.0.0.0', port: 8080, trustProxy: true, adminPassword: 's3cret-enough' },
       bot: DEFAULT_BOT,
     } satisfies Config);
   });
@@ -181,6 +183,8 @@ describe('loadConfig', () => {
     ['WECHATY_NAME', 'a/b'],
     ['BOT_ID', 'bot.1'],
     ['BOT_ROOM_MODE', 'always'],
+    ['KEFU_ADMIN_PASSWORD', 'short'],
+    ['TRUST_PROXY', 'maybe'],
     ['HANDOFF_MODE', 'never'],
     ['HUMAN_KEYWORDS', ' , ,'],
     ['MAX_MESSAGE_AGE_S', '0'],

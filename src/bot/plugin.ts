@@ -366,7 +366,7 @@ class KefuRuntime {
       for (const action of decision.actions) await this.act(action, st, room, text, out);
       const sends = this.coalesce ? coalesce(out) : out;
       const replies = sends.map((o): NewMessage => ({ from: 'bot', text: o.text, ...o.extra }));
-      const turn = await this.write(st, (ref) => this.c.handoff.recordTurn(ref, record, { replies, decidedFor: assumed }));
+      const turn = await this.write(st, (ref) => this.c.handoff.recordTurn(ref, record, { replies, decidedFor: assumed, outcome: decision.outcome }));
       if (turn?.duplicate) return;
       if (!turn || turn.repliesRecorded) {
         if (turn) st.status = turn.status;
@@ -382,7 +382,9 @@ class KefuRuntime {
       st.status = turn.status;
       decision = decideFor(st.status);
     } else {
-      const recorded = await this.write(st, (ref) => this.c.handoff.recordMessage(ref, record));
+      // No replies to record yet (a handoff needs I/O first); the outcome counts if the decision stands.
+      const { outcome } = decision;
+      const recorded = await this.write(st, (ref) => this.c.handoff.recordTurn(ref, record, { replies: [], decidedFor: assumed, outcome }));
       if (recorded) st.status = recorded.status;
       if (st.status !== assumed) decision = decideFor(st.status);
     }

@@ -34,7 +34,7 @@
  * explicit request for a person is handed off (the queue accepts awaiting_fix → waiting).
  */
 import { DateTime } from 'luxon';
-import type { ConversationStatus, HandoffReason } from '../handoff/types.ts';
+import type { ConversationStatus, HandoffReason, TurnOutcome } from '../handoff/types.ts';
 import type { QueueNotice } from '../handoff/sla.ts';
 import { normalize, type FaqEntry, type Matcher } from '../knowledge/index.ts';
 import { renderTemplate, type Messages } from './messages.ts';
@@ -280,7 +280,7 @@ export function decide(
     if (items.length > 0) next.offered = items.map((e) => e.id);
     return { actions: [...(withGreeting ? [say(messages.greeting)] : []), say(block)], session: next };
   };
-  const answer = (id: string, confidence: number): Decision => {
+  const answer = (id: string, confidence: number, question?: string): Decision => {
     const entry = kb.matcher.entry(id);
     if (!entry) return menu(false);
     const actions: Action[] = [{ type: 'answer', faqId: id, confidence }];
@@ -301,7 +301,9 @@ export function decide(
       next.offeredFrom = from;
     }
     if (lines.length > 0) actions.push(say(lines.join('\n')));
-    return { actions, session: next };
+    // Kept while a verdict or a pick may follow that an editor would want to read it with.
+    if (question && (next.feedbackFor || next.offered)) next.question = question;
+    return { actions, session: next, outcome: { type: 'answer', faqId: id } };
   };
   const offerPerson = (text: string, reason: HandoffReason, keep: Session = base): Decision => ({
     actions: [say(text)],
@@ -310,14 +312,18 @@ export function decide(
   const helpful = (yes: boolean): Decision => {
     const faqId = session.feedbackFor!;
     const feedback: Action = { type: 'feedback', faqId, helpful: yes };
-    if (!yes) return { ...offerPerson(messages.not_helpful_offer, 'not_helpful'), actions: [feedback, say(messages.not_helpful_offer)] };
+    const outcome: TurnOutcome = { type: yes ? 'helpful' : 'not_helpful', faqId };
+    if (session.question) outcome.question = session.question;
+    if (!yes) {
+      return { ...offerPerson(messages.not_helpful_offer, 'not_helpful'), actions: [feedback, say(messages.not_helpful_offer)], outcome };
+    }
     // The related questions of the same message stay valid.
     const next: Session = { ...base };
     if (session.offered?.length) {
       next.offered = session.offered;
       next.offeredFrom = session.offeredFrom ?? 1;
     }
-    return { actions: [feedback, say(messages.feedback_thanks)], session: next };
+    return { actions: [feedback, say(messages.feedback_thanks)], session: next, outcome };
   };
 
   // 1. Only emoji / punctuation ("?" / "？？" asks for help, see 3).
@@ -352,7 +358,7 @@ export function decide(
     const offered = session.offered ?? [];
     const from = session.offeredFrom ?? 1;
     const id = offered[n - from];
-    if (id !== undefined && n >= from) return answer(id, 1);
+    if (id !== undefined && n >= from) return answer(id, 1, session.question);
     const choices = pendingChoices(session);
     if (choices) return { actions: [say(renderTemplate(messages.pick_number, { choices }))], session };
     if (status === 'resolved' && n >= 1 && n <= 5) return { actions: [say(messages.rating_thanks)], session: base };
@@ -363,22 +369,24 @@ export function decide(
     const e = kb.matcher.entry(id);
     return e !== undefined && bareText(normalizeText(e.question)) === bare;
   });
-  if (typed) return answer(typed, 1);
+  if (typed) return answer(typed, 1, session.question);
   // 9. Thanks, ok, bye.
   if (CLOSING.has(bare)) return { actions: [say(messages.closing)], session: base };
 
   // 10. The knowledge base.
   const match = kb.matcher.match(input.text);
-  if (match.decision === 'answer' && match.id !== null) return answer(match.id, match.score);
+  const question = input.text.slice(0, 500);
+  if (match.decision === 'answer' && match.id !== null) return answer(match.id, match.score, question);
   if (match.decision === 'suggest') {
     const items = match.candidates.map((c) => kb.matcher.entry(c.id)).filter((e): e is FaqEntry => e !== undefined);
     if (items.length > 0) {
       const block = [messages.suggest_header, ...numbered(items, 1), messages.suggest_footer].join('\n');
-      return { actions: [say(block)], session: { ...base, offered: items.map((e) => e.id) } };
+      return { actions: [say(block)], session: { ...base, offered: items.map((e) => e.id), question }, outcome: { type: 'suggest' } };
     }
   }
-  if (options.handoffMode === 'offer') return offerPerson(messages.low_confidence_offer, 'low_confidence');
-  return handoff('low_confidence', [say(messages.low_confidence_handoff)]);
+  const unanswered: TurnOutcome = { type: 'unanswered', question };
+  if (options.handoffMode === 'offer') return { ...offerPerson(messages.low_confidence_offer, 'low_confidence'), outcome: unanswered };
+  return { ...handoff('low_confidence', [say(messages.low_confidence_handoff)]), outcome: unanswered };
 }
 
 const KIND_LABELS: Record<string, string> = {

@@ -1,4 +1,4 @@
-import type { ConversationStatus, HandoffReason } from '../handoff/index.ts';
+import type { ConversationStatus, HandoffReason, TurnOutcome } from '../handoff/index.ts';
 
 /** What the bot remembers about one customer between messages (in memory, per bot process). */
 export interface Session {
@@ -11,6 +11,8 @@ export interface Session {
   offeredFrom?: number;
   /** The entry just answered: "1 有帮助 / 2 没解决" is pending for it. */
   feedbackFor?: string;
+  /** The question behind `feedbackFor` / `offered` (the customer's words), kept for editors when it did not help. */
+  question?: string;
   /** A person was offered (after "没解决", or low confidence with HANDOFF_MODE=offer): "1"/"好" accepts. */
   humanOffered?: boolean;
   /** Why the person was offered: the handoff reason when the customer accepts (default not_helpful). */
@@ -42,4 +44,6 @@ export interface PolicyInput {
 export interface Decision {
   actions: Action[];
   session: Session;
+  /** What this turn means for editors and the funnel (recorded with the turn). */
+  outcome?: TurnOutcome;
 }

@@ -8,13 +8,19 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import type { Handoff } from '../handoff/index.ts';
+import type { KnowledgeService } from '../knowledge/index.ts';
 import type { AgentStore } from './auth/index.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { liveRoutes, type LiveOptions } from './live.ts';
+import { metricsRoutes } from './metrics.ts';
+import { cannedReplies } from './canned.ts';
+import { agentRoutes } from './routes/agents.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { healthRoutes } from './routes/health.ts';
+import { knowledgeRoutes } from './routes/knowledge.ts';
 import { loginRoutes } from './routes/login.ts';
 import { statsRoutes } from './routes/stats.ts';
+import { staticRoutes } from './static.ts';
 
 export interface BuildAppOptions {
   handoff: Handoff;
@@ -24,8 +30,12 @@ export interface BuildAppOptions {
    * tokens and passwords). Without one the app does not log.
    */
   logger?: Logger;
-  /** The knowledge engine, for the editor routes (later work; unused for now). */
-  knowledge?: unknown;
+  /** The hot-reloaded knowledge base: editors' routes and the canned replies (without it they answer 503). */
+  knowledge?: KnowledgeService;
+  /** The knowledge-base folder, where editors keep `_replies.yml` (the agents' reply templates). */
+  kbDir?: string;
+  /** Serve the web UI (default true). */
+  ui?: boolean;
   /** The Redis client /readyz pings; without it, /readyz asks the handoff for its counts. */
   redis?: Redis | Cluster;
   /** Login attempts per IP and username per minute (default 10). */
@@ -94,9 +104,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       };
 
   await app.register(healthRoutes, { ready });
+  // Not encapsulated: its onResponse hook must see every route's requests.
+  await metricsRoutes(app, { handoff });
   await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit });
   await app.register(conversationRoutes, { handoff, agents });
   await app.register(statsRoutes, { handoff, agents });
+  await app.register(agentRoutes, { agents });
+  await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir) });
+  if (opts.ui !== false) await app.register(staticRoutes);
   if (opts.live) await app.register(liveRoutes, { ...opts.live, handoff, agents, logger: opts.logger });
   return app;
 }

@@ -36,6 +36,8 @@ export interface LiveOptions {
   authTimeoutMs?: number;
   /** How long a typing mark lasts without a new `typing` message (default 6 s). */
   typingTtlMs?: number;
+  /** How often the agents of open sockets are marked online in Redis (default 20 s; see AgentStore.onlineIds). */
+  heartbeatMs?: number;
   /** Options of the shared EventReader (blockMs, discoverMs…). */
   reader?: Pick<EventReaderOptions, 'blockMs' | 'discoverMs'>;
 }
@@ -101,6 +103,15 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promi
   const clients = new Set<Client>();
   const authTimeoutMs = opts.authTimeoutMs ?? 5_000;
   const typingTtlMs = opts.typingTtlMs ?? 6_000;
+
+  // Presence across console processes: every open socket's agent is marked online in Redis.
+  const beat = (): void => {
+    const ids = new Set<string>();
+    for (const c of clients) if (c.agent && !c.closed) ids.add(c.agent.id);
+    agents.markOnline([...ids]).catch((err: unknown) => logger?.debug({ err }, 'online mark failed'));
+  };
+  const heartbeat = setInterval(beat, opts.heartbeatMs ?? 20_000);
+  heartbeat.unref();
 
   // One reader and one plain connection (discovery, XRANGE for resumes) per app, made on first use.
   let shared: { reader: EventReader; registry: Redis | Cluster; started: Promise<void> } | null = null;
@@ -186,6 +197,7 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promi
     client.helloPositions = shared.reader.positions();
     for (const [bot, id] of Object.entries(client.helloPositions)) client.sent.set(bot, id);
     client.agent = agent;
+    agents.markOnline([agent.id]).catch((err: unknown) => logger?.debug({ err }, 'online mark failed'));
     send(client, {
       type: 'hello',
       agent: { id: agent.id, username: agent.username, name: agent.name, roles: agent.roles },
@@ -317,6 +329,7 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promi
   });
 
   app.addHook('onClose', async () => {
+    clearInterval(heartbeat);
     const s = shared as { reader: EventReader; registry: Redis | Cluster; started: Promise<void> } | null;
     shared = null;
     if (!s) return;

@@ -4,14 +4,15 @@
  * processes may: each timer fires once) and shuts down cleanly on SIGINT / SIGTERM.
  *
  * First start: when no agent exists it creates `admin` with every role. Its password is
- * KEFU_ADMIN_PASSWORD (at least 8 characters; read from the environment / .env directly, not via
- * config.ts) or, without it, a generated one printed once to stderr.
+ * KEFU_ADMIN_PASSWORD (at least 8 characters) or, without it, a generated one printed once to stderr.
+ * The knowledge base (KB_DIR) is loaded and followed here too: editors' pages and canned replies.
  */
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { loadConfigOrExit } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createRedis, Handoff, startSlaTicker } from '../handoff/index.ts';
+import { createKnowledgeService } from '../knowledge/index.ts';
 import { buildApp } from './app.ts';
 import { AgentExistsError, AgentStore, ROLES } from './auth/index.ts';
 
@@ -43,9 +44,8 @@ export async function main(): Promise<void> {
   const handoff = new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger });
   const agents = new AgentStore(redis, config.redis.prefix);
 
-  const adminPassword = process.env.KEFU_ADMIN_PASSWORD?.trim() || undefined;
   try {
-    const { generated } = await seedAdmin(agents, adminPassword, logger);
+    const { generated } = await seedAdmin(agents, config.http.adminPassword, logger);
     if (generated) {
       process.stderr.write(`created agent "${ADMIN_USERNAME}" with password: ${generated}\n(shown once: change it with \`npm run kefu\`)\n`);
     }
@@ -55,11 +55,21 @@ export async function main(): Promise<void> {
     process.exit(1);
   }
 
+  // A broken knowledge base stops the start (file:line problems); later broken edits keep the last good one.
+  const knowledge = await createKnowledgeService({
+    dir: config.knowledge.dir,
+    thresholds: config.knowledge.thresholds,
+    debounceMs: config.knowledge.reloadDebounceMs,
+    logger,
+  });
   const app = await buildApp({
     handoff,
     agents,
     logger,
     redis,
+    knowledge,
+    kbDir: config.knowledge.dir,
+    trustProxy: config.http.trustProxy,
     live: { connect: () => createRedis(config.redis, logger) },
   });
   const stopTicker = startSlaTicker(handoff, { logger });
@@ -74,6 +84,7 @@ export async function main(): Promise<void> {
     force.unref();
     try {
       await app.close();
+      await knowledge.close();
       await redis.quit();
     } catch (err) {
       logger.error({ err }, 'shutdown failed');

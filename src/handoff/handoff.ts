@@ -13,9 +13,11 @@ import type {
   CustomerRef,
   HandoffEvent,
   HandoffReason,
+  KnowledgeGap,
   NewMessage,
   Tier,
   TranscriptMessage,
+  TurnOutcome,
 } from './types.ts';
 
 export interface HandoffOptions {
@@ -61,6 +63,11 @@ export interface QueueCounts {
 }
 
 const MAX_LIST = 500;
+/** Editors read the newest questions the FAQ missed; older ones are trimmed. */
+const GAPS_MAX_LEN = 10_000;
+const MAX_GAP_CHARS = 500;
+/** Day counters are kept a little over a year, for year-on-year reports. */
+const DAY_TTL_S = 400 * 24 * 3600;
 
 /**
  * The handoff between bots and agents, all state in Redis. Each transition is one Lua script
@@ -76,6 +83,7 @@ export class Handoff {
   private readonly now: () => number;
   private readonly tierRule?: (ref: CustomerRef) => Tier | undefined;
   private readonly registered = new Set<string>();
+  private readonly dayFormat: Intl.DateTimeFormat;
 
   constructor(redis: Redis | Cluster, opts: HandoffOptions) {
     this.redis = redis;
@@ -84,6 +92,13 @@ export class Handoff {
     this.maxLen = opts.streamMaxLen ?? 100_000;
     this.now = opts.now ?? Date.now;
     this.tierRule = opts.tierRule;
+    // en-CA formats dates as YYYY-MM-DD.
+    this.dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: opts.policy.hours.timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  }
+
+  /** The business day (YYYY-MM-DD in the business time zone) of an instant. */
+  dayOf(ms: number): string {
+    return this.dayFormat.format(ms);
   }
 
   /** Records that a bot account exists, so consoles read its queue and events (done on first write too). */
@@ -135,15 +150,25 @@ export class Handoff {
   async recordTurn(
     ref: CustomerRef,
     msg: NewMessage,
-    turn?: { replies: NewMessage[]; decidedFor: ConversationStatus },
+    turn?: { replies: NewMessage[]; decidedFor: ConversationStatus; outcome?: TurnOutcome },
   ): Promise<{ id: string; conversationId: string; status: ConversationStatus; repliesRecorded: boolean; duplicate: boolean }> {
     const id = conversationId(ref.botId, ref.customerId);
     const now = this.now();
     await this.ensureRegistered(ref.botId);
     const replies = turn?.replies.length ? JSON.stringify(turn.replies.map((r) => ({ text: r.text, fields: extraFields(r) }))) : '';
     const decidedFor = turn?.decidedFor ?? '';
+    const outcome = turn?.outcome;
     const k = this.keys;
-    const [entryId, status, replied, duplicate] = (await this.run('append', id, [k.conversation(id), k.transcript(id), k.events(ref.botId), k.msgIds(id)], [
+    const keys = [
+      k.conversation(id),
+      k.transcript(id),
+      k.events(ref.botId),
+      k.msgIds(id),
+      k.faqHits(ref.botId),
+      k.gaps(ref.botId),
+      k.day(ref.botId, this.dayOf(now)),
+    ];
+    const [entryId, status, replied, duplicate] = (await this.run('append', id, keys, [
       id,
       ref.botId,
       ref.customerId,
@@ -154,6 +179,11 @@ export class Handoff {
       ref.customerName ?? '',
       decidedFor,
       replies,
+      outcome?.type ?? '',
+      outcome?.faqId ?? '',
+      (outcome?.question ?? '').slice(0, MAX_GAP_CHARS),
+      GAPS_MAX_LEN,
+      DAY_TTL_S,
       ...flatten(extraFields(msg)),
     ])) as [string, ConversationStatus, number, number];
     return { id: entryId, conversationId: id, status, repliesRecorded: replied === 1, duplicate: duplicate === 1 };
@@ -260,6 +290,27 @@ export class Handoff {
       c.awaitingFix += p;
     }
     return c;
+  }
+
+  /**
+   * Waiting conversations past their SLA due time (breached) and past the warning point but not
+   * yet due (at risk). At risk is counted among the `scan` most urgent not yet due per bot account,
+   * enough for a dashboard: the queue is ordered by due time, and warnings come shortly before it.
+   */
+  async slaCounts(scan = 500): Promise<{ atRisk: number; breached: number }> {
+    const now = this.now();
+    const perBot = await Promise.all(
+      (await this.bots()).map(async (botId) => {
+        const queue = this.keys.queue(botId);
+        const [breached, upcoming] = await Promise.all([
+          this.redis.zcount(queue, '-inf', now),
+          this.redis.zrangebyscore(queue, `(${now}`, '+inf', 'LIMIT', 0, scan),
+        ]);
+        const warns = await Promise.all(upcoming.map((id) => this.redis.hget(this.keys.conversation(id), 'slaWarnAt')));
+        return { breached, atRisk: warns.filter((w) => w !== null && Number(w) <= now).length };
+      }),
+    );
+    return perBot.reduce((a, b) => ({ atRisk: a.atRisk + b.atRisk, breached: a.breached + b.breached }), { atRisk: 0, breached: 0 });
   }
 
   /** Exactly one agent wins: the others get HandoffError CONFLICT naming the owner. */
@@ -382,6 +433,33 @@ export class Handoff {
     tx.xadd(k.events(botId), 'MAXLEN', '~', this.maxLen, '*', 'type', 'tags', 'conv', id, 'tags', JSON.stringify(clean), 'at', String(this.now()));
     await tx.exec();
     return this.mustGet(id);
+  }
+
+  /** How often the bot answered with each FAQ entry, over every bot account. */
+  async faqHits(): Promise<Record<string, number>> {
+    const hits: Record<string, number> = {};
+    const all = await Promise.all((await this.bots()).map((botId) => this.redis.hgetall(this.keys.faqHits(botId))));
+    for (const h of all) for (const [faqId, n] of Object.entries(h)) hits[faqId] = (hits[faqId] ?? 0) + Number(n);
+    return hits;
+  }
+
+  /** The newest questions the FAQ did not answer (or whose answer did not help), over every bot account. */
+  async knowledgeGaps(limit = 100): Promise<KnowledgeGap[]> {
+    const n = Math.min(Math.max(limit, 1), MAX_LIST);
+    const bots = await this.bots();
+    const pages = await Promise.all(bots.map((botId) => this.redis.xrevrange(this.keys.gaps(botId), '+', '-', 'COUNT', n)));
+    const gaps = pages.flat().map(([id, flat]): KnowledgeGap => {
+      const f = fieldsOf(flat);
+      return {
+        id,
+        conv: f.conv ?? '',
+        reason: f.reason === 'not_helpful' ? 'not_helpful' : 'unanswered',
+        text: f.text ?? '',
+        faqId: f.faqId || null,
+        at: iso(f.at) ?? '',
+      };
+    });
+    return gaps.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, n);
   }
 
   /** Fires due SLA warnings and breaches as events (each once, whoever ticks). Returns how many. */

@@ -10,13 +10,15 @@ export type {
   HandoffEvent,
   HandoffEventType,
   HandoffReason,
+  KnowledgeGap,
   MessageFrom,
   NewMessage,
   OutboundMessage,
   Tier,
   TranscriptMessage,
+  TurnOutcome,
 } from './types.ts';
-export { HANDOFF_REASONS, STATUSES } from './types.ts';
+export { HANDOFF_REASONS, STATUSES, TURN_OUTCOMES } from './types.ts';
 export { HandoffError, type HandoffErrorCode } from './errors.ts';
 export { Handoff, type BotStatus, type HandoffOptions, type QueueCounts, type QueueTicket } from './handoff.ts';
 export { OutboundConsumer, type OutboundOptions } from './outbound.ts';

@@ -77,6 +77,15 @@ export function createKeys(prefix: string) {
      * (login count).
      */
     identity: (botId: string): string => `${bot(botId)}:ident`,
+    /** Hash: FAQ entry id -> how often the bot answered with it (all time). */
+    faqHits: (botId: string): string => `${bot(botId)}:faqhits`,
+    /** Stream: customer questions the FAQ did not answer (low confidence, "not helpful"), for editors. */
+    gaps: (botId: string): string => `${bot(botId)}:gaps`,
+    /** Hash: one business day's counters (`out:<outcome>`, `faq:<id>`), 'YYYY-MM-DD' in the business zone. */
+    day: (botId: string, date: string): string => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new InvalidIdError('date', date);
+      return `${bot(botId)}:day:${date}`;
+    },
     /** Set: every bot account that ever wrote here (its own slot). */
     bots: (): string => `${prefix}:bots`,
   };

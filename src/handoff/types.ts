@@ -109,6 +109,28 @@ export interface OutboundMessage {
   at: string;
 }
 
+/**
+ * What the bot made of one customer message, counted for editors and the funnel: answered with an
+ * entry, offered a "did you mean" list, could not answer, or the customer's verdict on an answer.
+ */
+export const TURN_OUTCOMES = ['answer', 'suggest', 'unanswered', 'helpful', 'not_helpful'] as const;
+export interface TurnOutcome {
+  type: (typeof TURN_OUTCOMES)[number];
+  faqId?: string;
+  /** The customer's question it was about (unanswered / not helpful: kept for editors). */
+  question?: string;
+}
+
+/** A question the FAQ did not answer, as editors see it. */
+export interface KnowledgeGap {
+  id: string;
+  conv: string;
+  reason: 'unanswered' | 'not_helpful';
+  text: string;
+  faqId: string | null;
+  at: string;
+}
+
 export interface Agent {
   id: string;
   name: string;

@@ -77,6 +77,25 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     );
   });
 
+  it('what the bot made of each turn is counted for editors: answers per entry, the questions it could not answer, "没解决"', async () => {
+    const before = (await h.handoff.faqHits())['time-limit'] ?? 0;
+    const c = h.customer();
+    c.say('录到十分钟为什么自己停了');
+    await c.hears(answerOf('time-limit'));
+    await waitFor('the hit counted', async () => ((await h.handoff.faqHits())['time-limit'] ?? 0) === before + 1);
+    const n = c.heard.length;
+    c.say('2');
+    await c.hears(h.messages.not_helpful_offer, n);
+    const other = h.customer();
+    other.say('天气怎么样');
+    await other.hears(h.messages.low_confidence_handoff);
+    const [mine, theirs] = [await c.conversationId(), await other.conversationId()];
+    await waitFor('both gaps recorded', async () => (await h.handoff.knowledgeGaps(50)).filter((g) => g.conv === mine || g.conv === theirs).length === 2);
+    const gaps = await h.handoff.knowledgeGaps(50);
+    expect(gaps.find((g) => g.conv === mine)).toMatchObject({ reason: 'not_helpful', faqId: 'time-limit', text: '录到十分钟为什么自己停了' });
+    expect(gaps.find((g) => g.conv === theirs)).toMatchObject({ reason: 'unanswered', faqId: null, text: '天气怎么样' });
+  });
+
   it('转人工 queues the conversation (customer_asked) and tells the customer where they stand', async () => {
     const c = h.customer();
     c.say('转人工');

@@ -70,7 +70,7 @@ describe('decide: FAQ answers', () => {
     expect(text).toContain(messages.related_header);
     expect(text).toContain('3. Mac 上录屏是黑屏，怎么开启屏幕录制权限？');
     expect(text).toContain('4. 录好的视频保存在哪里？');
-    expect(d.session).toEqual({ feedbackFor: 'no-sound', offered: ['mac-permission', 'find-recordings'], offeredFrom: 3 });
+    expect(d.session).toEqual({ feedbackFor: 'no-sound', offered: ['mac-permission', 'find-recordings'], offeredFrom: 3, question: '录屏没声音怎么办' });
   });
 
   it('picks a related question by its number', () => {
@@ -82,7 +82,7 @@ describe('decide: FAQ answers', () => {
     const noCheck = { ...DEFAULT_POLICY_OPTIONS, feedbackCheck: false };
     const d = ask('录屏没声音怎么办', {}, 'bot', noCheck);
     expect(said(d)[0]).toBe(`${messages.related_header}\n1. Mac 上录屏是黑屏，怎么开启屏幕录制权限？\n2. 录好的视频保存在哪里？`);
-    expect(d.session).toEqual({ offered: ['mac-permission', 'find-recordings'], offeredFrom: 1 });
+    expect(d.session).toEqual({ offered: ['mac-permission', 'find-recordings'], offeredFrom: 1, question: '录屏没声音怎么办' });
     expect(answered(chat(['录屏没声音怎么办', '1'], noCheck)[1]!)).toBe('mac-permission');
 
     const one = ask('录屏没声音怎么办', {}, 'bot', { ...DEFAULT_POLICY_OPTIONS, relatedMax: 1 });
@@ -395,5 +395,31 @@ describe('queue notices', () => {
 
   it('delay notice when the handoff store is unreachable', () => {
     expect(delayNoticeText(messages)).toBe('人工客服系统暂时有点忙，我们已记下您的请求，稍后会有客服联系您。');
+  });
+});
+
+describe('decide: outcomes for editors and the funnel', () => {
+  it('an answer counts for its entry; a pick from a list too, with the question that led to it', () => {
+    expect(ask('录屏没声音怎么办').outcome).toEqual({ type: 'answer', faqId: 'no-sound' });
+    const [list, pick] = chat(['会员', '2']);
+    expect(list!.outcome).toEqual({ type: 'suggest' });
+    expect(pick!.outcome).toEqual({ type: 'answer', faqId: answered(pick!) });
+    expect(pick!.session.question).toBe('会员');
+  });
+
+  it('low confidence is an unanswered question (auto and offer mode), with the customer\'s words', () => {
+    expect(ask('天气怎么样').outcome).toEqual({ type: 'unanswered', question: '天气怎么样' });
+    expect(ask('天气怎么样', {}, 'bot', OFFER).outcome).toEqual({ type: 'unanswered', question: '天气怎么样' });
+  });
+
+  it('the verdict on an answer names the entry and the question it answered', () => {
+    const [, yes] = chat(['录屏没声音怎么办', '1']);
+    expect(yes!.outcome).toEqual({ type: 'helpful', faqId: 'no-sound', question: '录屏没声音怎么办' });
+    const [, no] = chat(['录屏没声音怎么办', '2']);
+    expect(no!.outcome).toEqual({ type: 'not_helpful', faqId: 'no-sound', question: '录屏没声音怎么办' });
+  });
+
+  it('greetings, menus, a request for a person and chatter are no outcome', () => {
+    for (const text of ['你好', '菜单', '转人工', '谢谢']) expect(ask(text).outcome, text).toBeUndefined();
   });
 });

@@ -31,6 +31,9 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     delivered: k.delivered(botId),
     botStatus: k.botStatus(botId),
     identity: k.identity(botId),
+    faqHits: k.faqHits(botId),
+    gaps: k.gaps(botId),
+    day: k.day(botId, '2026-12-01'),
   };
 }
 

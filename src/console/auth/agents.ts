@@ -37,6 +37,8 @@ export interface LoginResult {
 }
 
 export const DEFAULT_TOKEN_TTL_MS = 12 * 60 * 60 * 1000;
+/** An agent counts as online while a live socket beat within this window (sockets beat every 20 s). */
+export const ONLINE_WINDOW_MS = 60_000;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Errors
@@ -171,6 +173,8 @@ export class AgentStore {
   private namesKey = (): string => `${this.base}:names`;
   private tokenKey = (hash: string): string => `${this.base}:t:${hash}`;
   private agentTokensKey = (id: string): string => `${this.base}:at:${id}`;
+  /** Sorted set: agent id -> when one of its live sockets last said it is there (ms). */
+  private onlineKey = (): string => `${this.base}:online`;
 
   async add(input: AddAgentInput): Promise<Agent> {
     const { username, name, roles, password } = parse(addSchema, input);
@@ -297,6 +301,23 @@ export class AgentStore {
     if (hashes.length > 0) live = await this.redis.del(hashes.map((h) => this.tokenKey(h)));
     await this.redis.del(setKey);
     return live;
+  }
+
+  /** Marks agents as present now (their live sockets beat every few seconds, in any console process). */
+  async markOnline(ids: readonly string[], now = Date.now()): Promise<void> {
+    if (ids.length === 0) return;
+    await this.redis.zadd(this.onlineKey(), ...ids.flatMap((id) => [now, id]));
+  }
+
+  /** Ids of the agents seen within `withinMs`; older marks are dropped on the way. */
+  async onlineIds(withinMs = ONLINE_WINDOW_MS, now = Date.now()): Promise<string[]> {
+    const since = now - withinMs;
+    const tx = this.redis.multi();
+    tx.zremrangebyscore(this.onlineKey(), '-inf', `(${since}`);
+    tx.zrangebyscore(this.onlineKey(), since, '+inf');
+    const res = await tx.exec();
+    const ids = res?.[1]?.[1];
+    return Array.isArray(ids) ? (ids as string[]) : [];
   }
 
   // -------------------------------------------------------------------------------------------------------------

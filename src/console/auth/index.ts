@@ -3,6 +3,7 @@ export {
   AgentNotFoundError,
   AgentStore,
   DEFAULT_TOKEN_TTL_MS,
+  ONLINE_WINDOW_MS,
   InvalidAgentError,
   ROLES,
   hasRole,

@@ -18,6 +18,9 @@ const paramsSchema = z.object({
   id: z.string().regex(new RegExp(`^${ID_PART}\\.${ID_PART}$`), 'must be a conversation id "<bot>.<customer>"'),
 });
 
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+const getQuery = z.object({ after: z.string().regex(STREAM_ID, 'must be a message id').optional() });
+
 const listQuery = z.object({
   status: z.enum(['waiting', 'active', 'awaiting_fix']).default('waiting'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -66,9 +69,11 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
 
   app.get('/api/conversations/:id', async (request) => {
     const { id } = parse(paramsSchema, request.params, 'params');
+    const { after } = parse(getQuery, request.query, 'query');
     const conv = await handoff.conversation(id);
     if (!conv) throw new ApiError(404, 'NOT_FOUND', `conversation ${id} not found`);
-    const messages = await handoff.transcript(id);
+    // With `after`, only what came since (a live client catching up on one conversation).
+    const messages = await handoff.transcript(id, after ? { after } : {});
     return { ...toApiConversation(conv), messages: messages.map(toApiMessage) };
   });
 

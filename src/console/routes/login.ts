@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AgentStore } from '../auth/index.ts';
+import { authenticate, bearerToken, currentAgent } from '../auth.ts';
 import { ApiError, parse } from '../errors.ts';
 
 export interface LoginRoutesOptions {
@@ -21,7 +22,10 @@ function loginKey(request: FastifyRequest): string {
   return `${request.ip}|${username}`;
 }
 
-/** POST /api/auth/login: username + password -> bearer token. Needs @fastify/rate-limit registered (global: false). */
+/**
+ * POST /api/auth/login: username + password -> bearer token (needs @fastify/rate-limit registered,
+ * global: false); POST /api/auth/logout revokes the token; GET /api/auth/me tells whose it is.
+ */
 export async function loginRoutes(app: FastifyInstance, opts: LoginRoutesOptions): Promise<void> {
   app.post(
     '/api/auth/login',
@@ -45,4 +49,14 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRoutesOptions
       return { token, agent: { id: agent.id, username: agent.username, name: agent.name, roles: agent.roles } };
     },
   );
+
+  const signedIn = { onRequest: authenticate(opts.agents) };
+  app.get('/api/auth/me', signedIn, async (request) => {
+    const agent = currentAgent(request);
+    return { agent: { id: agent.id, username: agent.username, name: agent.name, roles: agent.roles } };
+  });
+  app.post('/api/auth/logout', signedIn, async (request, reply) => {
+    await opts.agents.logout(bearerToken(request)!);
+    return reply.status(204).send();
+  });
 }

@@ -7,17 +7,24 @@
 -- unanswered commands again, and the first run may have happened (its reply was what got lost).
 -- KEYS[1] conversation hash   KEYS[2] transcript stream   KEYS[3] events stream
 -- KEYS[4] recorded msgIds hash (msgId -> transcript entry id)
+-- KEYS[5] FAQ hits hash (faq id -> answers, all time)   KEYS[6] knowledge gaps stream (unanswered /
+-- not helpful questions, for editors)   KEYS[7] the day's counters hash (the funnel)
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)
 -- ARGV[5] from (customer|bot|agent|system|note)  ARGV[6] text  ARGV[7] events max length
 -- ARGV[8] customer name ('' = unknown)
 -- ARGV[9] status the replies were decided for ('' = no replies)
 -- ARGV[10] replies: JSON array of {"text": ..., "fields": {field: value}} from the bot ('' = none)
--- ARGV[11..] extra transcript field/value pairs of the message
+-- ARGV[11] the turn's outcome ('' = none): answer | suggest | unanswered | helpful | not_helpful
+-- ARGV[12] its FAQ id ('' = none)   ARGV[13] the question it was about   ARGV[14] gaps stream max length
+-- ARGV[15] how long the day's counters are kept (s)
+-- ARGV[16..] extra transcript field/value pairs of the message
+-- The outcome counts only with the replies (when the decision stood), so a turn decided again is not
+-- counted twice.
 -- Returns {transcript entry id, status after, decided for this status (1: replies recorded) or not (0),
 -- duplicate (0|1)};
 -- for a repeated msgId, the first entry's id
 local msgId
-for i = 11, #ARGV - 1, 2 do
+for i = 16, #ARGV - 1, 2 do
   if ARGV[i] == 'msgId' then msgId = ARGV[i + 1] end
 end
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -49,7 +56,7 @@ local function append(from, text, extra)
 end
 
 local extra = {}
-for i = 11, #ARGV do extra[#extra + 1] = ARGV[i] end
+for i = 16, #ARGV do extra[#extra + 1] = ARGV[i] end
 local id = append(ARGV[5], ARGV[6], extra)
 if msgId then redis.call('HSET', KEYS[4], msgId, id) end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
@@ -68,5 +75,17 @@ if ARGV[9] == status then
     end
   end
   replied = 1
+  local outcome = ARGV[11]
+  if outcome ~= '' then
+    redis.call('HINCRBY', KEYS[7], 'out:' .. outcome, 1)
+    if outcome == 'answer' and ARGV[12] ~= '' then
+      redis.call('HINCRBY', KEYS[5], ARGV[12], 1)
+      redis.call('HINCRBY', KEYS[7], 'faq:' .. ARGV[12], 1)
+    elseif outcome == 'unanswered' or outcome == 'not_helpful' then
+      redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[14], '*', 'conv', ARGV[1], 'reason', outcome,
+        'text', ARGV[13], 'faqId', ARGV[12], 'at', ARGV[4])
+    end
+    redis.call('EXPIRE', KEYS[7], ARGV[15])
+  end
 end
 return {id, status, replied, 0}

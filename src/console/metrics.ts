@@ -1,0 +1,65 @@
+/**
+ * GET /metrics (Prometheus text, no token: scrape it from inside the network). One registry per
+ * app, so several apps in a process (tests) never clash. Queue figures are read from Redis at
+ * scrape time, so every console process reports the same shared truth.
+ */
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Handoff } from '../handoff/index.ts';
+
+export interface MetricsOptions {
+  handoff: Handoff;
+}
+
+export async function metricsRoutes(app: FastifyInstance, opts: MetricsOptions): Promise<void> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'kefu_console_' });
+
+  const requests = new Counter({
+    name: 'kefu_http_requests_total',
+    help: 'HTTP requests answered, by route and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'kefu_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const sla = new Gauge({
+    name: 'kefu_waiting_sla',
+    help: 'Waiting conversations past the SLA warning point (at_risk) or past their due time (breached)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'kefu_conversations',
+    help: 'Conversations with people now, by status (all bot accounts)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    // One collect fills both gauges: the figures come from Redis at scrape time.
+    async collect() {
+      const [c, s] = await Promise.all([opts.handoff.counts(), opts.handoff.slaCounts()]);
+      this.set({ status: 'waiting' }, c.waiting);
+      this.set({ status: 'active' }, c.active);
+      this.set({ status: 'awaiting_fix' }, c.awaitingFix);
+      sla.set({ state: 'at_risk' }, s.atRisk);
+      sla.set({ state: 'breached' }, s.breached);
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, not the URL: ids would explode the label set.
+    const route = request.routeOptions.url ?? 'unmatched';
+    if (route === '/metrics') return;
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await registry.metrics();
+    return reply.type(registry.contentType).send(text);
+  });
+}

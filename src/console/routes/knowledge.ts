@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AgentStore } from '../auth/index.ts';
+import { authenticate, requireRole } from '../auth.ts';
+import type { CannedReplies } from '../canned.ts';
+import { ApiError, parse } from '../errors.ts';
+import type { Handoff } from '../../handoff/index.ts';
+import type { KnowledgeService } from '../../knowledge/index.ts';
+
+export interface KnowledgeRoutesOptions {
+  handoff: Handoff;
+  agents: AgentStore;
+  knowledge?: KnowledgeService;
+  canned: CannedReplies;
+}
+
+const gapsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+
+/**
+ * What editors need to keep the FAQ good (role editor): the entries with how often the bot
+ * answered with them, the problems of the files on disk, and the questions the FAQ missed. And
+ * for agents, the canned replies (templates + FAQ answers).
+ */
+export async function knowledgeRoutes(app: FastifyInstance, opts: KnowledgeRoutesOptions): Promise<void> {
+  const { handoff, knowledge, canned } = opts;
+  app.addHook('onRequest', authenticate(opts.agents));
+  const service = (): KnowledgeService => {
+    if (!knowledge) throw new ApiError(503, 'UNAVAILABLE', 'this console runs without the knowledge base');
+    return knowledge;
+  };
+  const editor = { preHandler: requireRole('editor') };
+
+  app.get('/api/canned', { preHandler: requireRole('agent') }, async () => ({
+    items: await canned.list(knowledge ? knowledge.matcher().kb : null),
+  }));
+
+  app.get('/api/kb/entries', editor, async () => {
+    const kb = service().matcher().kb;
+    const hits = await handoff.faqHits();
+    const items = kb.entries.map((e) => ({
+      id: e.id,
+      question: e.question,
+      category: e.category,
+      tags: e.tags,
+      file: e.file,
+      menu: e.menu ?? null,
+      hits: hits[e.id] ?? 0,
+    }));
+    items.sort((a, b) => b.hits - a.hits || (a.menu ?? 99) - (b.menu ?? 99) || a.id.localeCompare(b.id));
+    return { items, totalHits: items.reduce((n, e) => n + e.hits, 0) };
+  });
+
+  app.get('/api/kb/problems', editor, async () => {
+    const [faq, replies] = [service().problems(), await canned.problems()];
+    return { items: [...faq, ...replies].map((p) => ({ file: p.file, line: p.line, message: p.message })) };
+  });
+
+  app.get('/api/kb/unanswered', editor, async (request) => {
+    const { limit } = parse(gapsQuery, request.query, 'query');
+    const gaps = await handoff.knowledgeGaps(limit);
+    return { items: gaps.map((g) => ({ text: g.text, at: g.at, conv: g.conv, reason: g.reason, faqId: g.faqId })) };
+  });
+}
