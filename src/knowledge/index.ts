@@ -24,5 +24,6 @@ export { normalize } from './engine/text.ts';
 export { warmUp } from './engine/segmenter.ts';
 export { renderAnswer, renderPlainText, splitMessages, WECHAT_MAX_MESSAGE_BYTES } from './render.ts';
 export { menuEntries } from './menu.ts';
+export { parseReplies, REPLIES_FILE, type CannedReply } from './replies.ts';
 export { evaluate, percentile, rate, type EvalCase, type EvalReport } from './evaluate.ts';
 export { readCases } from './cli/cases.ts';

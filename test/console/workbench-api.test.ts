@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/console/app.ts';
 import { AgentStore, type Role } from '../../src/console/auth/index.ts';
-import { parseReplies } from '../../src/console/canned.ts';
+import { parseReplies } from '../../src/knowledge/index.ts';
 import { Handoff, type TurnOutcome } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY } from '../../src/handoff/sla.ts';
 import { createKnowledgeService, type KnowledgeService } from '../../src/knowledge/index.ts';

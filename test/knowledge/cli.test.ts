@@ -25,6 +25,7 @@ const BROKEN = {
   'a-missing.md': entry('tags: [x]'),
   'b-yaml.md': '---\nquestion: 断了\n\nkeywords: [x]]\n---\nbody\n',
   'c-good.md': entry('question: 好的'),
+  '_replies.yml': '稍等: 好的，请稍等\n空的:\n',
 };
 let broken: string;
 
@@ -39,16 +40,18 @@ describe('kb command line', { timeout: 60_000 }, () => {
     const r = await kb(['lint']);
     expect(r.code).toBe(0);
     expect(lines(r.stdout)).toHaveLength(1);
-    expect(r.stdout).toMatch(new RegExp(`^knowledge-base: ok — ${entries.length} entries, \\d+ alternates`));
+    expect(r.stdout).toMatch(new RegExp(`^knowledge-base: ok — ${entries.length} entries, \\d+ alternates.*, \\d+ reply templates$`, 'm'));
   });
 
   it('lint on a broken tree: exit 1 and one path:line: message per problem, in file order', async () => {
     const r = await kb(['lint', '--kb', broken]);
     expect(r.code).toBe(1);
     const out = lines(r.stdout);
-    expect(out).toHaveLength(2);
+    expect(out).toHaveLength(3);
     expect(out[0]).toMatch(new RegExp(`^${escape(path.join(broken, 'a-missing.md'))}:\\d+: .*"question"`));
     expect(out[1]).toMatch(new RegExp(`^${escape(path.join(broken, 'b-yaml.md'))}:4: YAML syntax error`));
+    // The agents' reply templates are checked too.
+    expect(out[2]).toBe(`${path.join(broken, '_replies.yml')}:2: "空的" must not be empty`);
   });
 
   it('ask --json: one JSON line per input line, in order, and nothing else on stdout', async () => {
