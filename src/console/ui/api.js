@@ -1,0 +1,115 @@
+/**
+ * HTTP to the console API: the bearer token lives in localStorage (a reload keeps you logged in),
+ * every call sends it, and a 401 anywhere ends the session so the login screen comes back.
+ */
+
+const TOKEN_KEY = 'kefu.token';
+const AGENT_KEY = 'kefu.agent';
+
+function readAgent() {
+  try {
+    const agent = JSON.parse(localStorage.getItem(AGENT_KEY) ?? 'null');
+    return agent && typeof agent === 'object' ? agent : null;
+  } catch {
+    return null;
+  }
+}
+
+export const session = {
+  token: localStorage.getItem(TOKEN_KEY),
+  agent: readAgent(),
+};
+
+const listeners = new Set();
+/** Called with the session whenever someone logs in or out (or is logged out by a 401). */
+export function onSession(cb) {
+  listeners.add(cb);
+  return () => listeners.delete(cb);
+}
+const emit = () => listeners.forEach((cb) => cb(session));
+
+export function setSession(token, agent) {
+  session.token = token;
+  session.agent = agent;
+  localStorage.setItem(TOKEN_KEY, token);
+  localStorage.setItem(AGENT_KEY, JSON.stringify(agent));
+  emit();
+}
+
+export function updateAgent(agent) {
+  session.agent = agent;
+  localStorage.setItem(AGENT_KEY, JSON.stringify(agent));
+  emit();
+}
+
+export function clearSession() {
+  if (!session.token && !session.agent) return;
+  session.token = null;
+  session.agent = null;
+  localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(AGENT_KEY);
+  emit();
+}
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export async function api(method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (session.token) headers.authorization = `Bearer ${session.token}`;
+  // Fastify rejects an empty body sent as JSON, so bodiless POSTs carry no content-type.
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'network error');
+  }
+  if (res.status === 401 && path !== '/api/auth/login') clearSession();
+  if (res.status === 204) return null;
+  // Error pages from a proxy may not be JSON: keep the status, lose only the details.
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    throw new ApiError(res.status, data?.error?.code ?? `HTTP_${res.status}`, data?.error?.message ?? res.statusText);
+  }
+  return data;
+}
+
+export const get = (path) => api('GET', path);
+export const post = (path, body) => api('POST', path, body);
+
+/**
+ * For routes that may not exist on an older server (or that the role cannot use): a missing or
+ * forbidden list is just empty, so the page still renders.
+ */
+export async function getOptional(path, fallback) {
+  try {
+    return await get(path);
+  } catch (err) {
+    if (err instanceof ApiError && [403, 404, 405, 501, 503].includes(err.status)) return fallback;
+    throw err;
+  }
+}
+
+const BY_STATUS = {
+  0: '网络连接失败，请检查网络后重试',
+  400: '提交的内容不符合要求',
+  401: '登录已失效，请重新登录',
+  403: '你没有执行此操作的权限',
+  404: '找不到该内容，可能已被删除',
+  409: '会话状态已变化，请刷新后再试',
+  413: '内容太长了',
+  429: '操作太频繁，请稍后再试',
+};
+
+/** One Chinese sentence for people, plus the server's own message as a detail line. */
+export function describeError(err) {
+  if (!(err instanceof ApiError)) return { text: '出了点问题，请重试', detail: String(err?.message ?? err) };
+  const text = BY_STATUS[err.status] ?? (err.status >= 500 ? '服务器出错了，请稍后重试' : `请求失败（${err.status}）`);
+  return { text, detail: err.status === 0 ? '' : err.message };
+}

@@ -1,0 +1,211 @@
+import { html, render, useEffect, useState } from '/vendor/preact-htm.js';
+import { clearSession, getOptional, onSession, post, session, updateAgent } from './api.js';
+import { queue, startData, stopData } from './data.js';
+import { hasRole } from './format.js';
+import { live } from './live.js';
+import { setSoundEnabled, soundEnabled } from './notify.js';
+import { useStore } from './store.js';
+import { Toasts } from './toast.js';
+import { ConversationView } from './views/conversation.js';
+import { EditorPage } from './views/editor.js';
+import { Icon } from './views/icons.js';
+import { Login } from './views/login.js';
+import { ManagerPage } from './views/manager.js';
+import { QueueColumn, visibleIds } from './views/queue.js';
+
+function parseRoute() {
+  const hash = location.hash.replace(/^#/, '');
+  if (hash.startsWith('/c/')) {
+    try {
+      return { name: 'conv', id: decodeURIComponent(hash.slice(3)) };
+    } catch {
+      return { name: 'queue' };
+    }
+  }
+  if (hash === '/editor') return { name: 'editor' };
+  if (hash === '/manager') return { name: 'manager' };
+  return { name: 'queue' };
+}
+
+const KNOWN = /^#\/(queue|editor|manager|c\/.+)$/;
+
+/** The start page a role can use; an unknown or forbidden hash is replaced (no history entry). */
+function ensureHash(me) {
+  const home = hasRole(me, 'agent') ? '#/queue' : hasRole(me, 'editor') ? '#/editor' : '#/manager';
+  const hash = location.hash;
+  const conversations = hash === '#/queue' || hash.startsWith('#/c/');
+  if (!KNOWN.test(hash) || (conversations && !hasRole(me, 'agent'))) window.history.replaceState(null, '', home);
+}
+
+function useRoute(me) {
+  const [route, setRoute] = useState(() => {
+    ensureHash(me);
+    return parseRoute();
+  });
+  useEffect(() => {
+    const onHash = () => setRoute(parseRoute());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  return route;
+}
+
+const go = (hash) => {
+  if (location.hash !== hash) location.hash = hash;
+};
+
+const ROLE_NAMES = { agent: '客服', editor: '知识库编辑', manager: '主管', admin: '管理员' };
+
+function LiveStatus() {
+  const [state, setState] = useState(live.state);
+  useEffect(() => live.on('state', setState), []);
+  const online = state === 'online';
+  return html`<span class=${`live-status ${online ? 'is-online' : 'is-offline'}`} data-testid="live-status" data-state=${online ? 'online' : 'offline'}
+      role="status" aria-live="polite"><span class="live-dot" aria-hidden="true"></span>${online ? '实时连接中' : '连接已断开，正在重连…'}</span>`;
+}
+
+function SoundToggle() {
+  const [on, setOn] = useState(soundEnabled);
+  return html`<button type="button" class=${`icon-btn${on ? ' is-on' : ''}`} data-testid="sound-toggle" aria-pressed=${on}
+      title=${on ? '新会话提示音：开（点击关闭）' : '新会话提示音：关（点击开启）'}
+      onClick=${() => {
+        setSoundEnabled(!on);
+        setOn(!on);
+      }}><${Icon} name=${on ? 'bell' : 'bellOff'} size=${17} /><span class="icon-btn-text">${on ? '提示音开' : '提示音关'}</span></button>`;
+}
+
+function NavItem({ href, icon, label, active, testid, badge }) {
+  return html`<a href=${href} class=${`rail-item${active ? ' is-active' : ''}`} data-testid=${testid} aria-current=${active ? 'page' : undefined} title=${label}>
+    <span class="rail-icon"><${Icon} name=${icon} size=${20} />${badge ? html`<span class="rail-badge">${badge > 99 ? '99+' : badge}</span>` : null}</span>
+    <span class="rail-label">${label}</span>
+  </a>`;
+}
+
+function Rail({ me, route }) {
+  const q = useStore(queue);
+  const inConversations = route.name === 'queue' || route.name === 'conv';
+  return html`<nav class="rail" aria-label="主导航">
+    <div class="rail-brand" title="客服工作台"><${Icon} name="chat" size=${20} /></div>
+    ${hasRole(me, 'agent') ? html`<${NavItem} href="#/queue" icon="inbox" label="会话" testid="nav-queue" active=${inConversations} badge=${q.waiting.length} />` : null}
+    ${hasRole(me, 'editor') ? html`<${NavItem} href="#/editor" icon="book" label="知识库" testid="nav-editor" active=${route.name === 'editor'} />` : null}
+    ${hasRole(me, 'manager') ? html`<${NavItem} href="#/manager" icon="chart" label="数据" testid="nav-manager" active=${route.name === 'manager'} />` : null}
+  </nav>`;
+}
+
+function Topbar({ me, route }) {
+  const titles = { queue: '会话', conv: '会话', editor: '知识库', manager: '运营概览' };
+  const roles = (me.roles ?? []).map((r) => ROLE_NAMES[r] ?? r).join(' · ');
+  async function logout() {
+    try {
+      await post('/api/auth/logout');
+    } catch {
+      // Logging out locally is what matters; the token expires on its own.
+    }
+    clearSession();
+  }
+  return html`<header class="topbar">
+    <div class="topbar-title">客服工作台 <span class="sep">/</span> <strong>${titles[route.name]}</strong></div>
+    <div class="topbar-right">
+      <${LiveStatus} />
+      ${hasRole(me, 'agent') ? html`<${SoundToggle} />` : null}
+      <span class="me"><span class="me-avatar" aria-hidden="true">${[...(me.name || me.username || '?')][0]}</span>
+        <span class="me-text"><span class="me-name" data-testid="me-name">${me.name || me.username}</span><span class="me-roles">${roles}</span></span></span>
+      <button type="button" class="btn btn-ghost btn-sm" data-testid="logout" onClick=${logout}><${Icon} name="logout" size=${15} />退出</button>
+    </div>
+  </header>`;
+}
+
+function Welcome() {
+  const q = useStore(queue);
+  return html`<section class="conv-empty" data-testid="conv-none">
+    <${Icon} name="chat" size=${44} />
+    <h2>${q.waiting.length ? `有 ${q.waiting.length} 位客户在排队` : '暂时没有排队的客户'}</h2>
+    <p class="muted">从左侧选择一个会话开始处理。新的转人工会话会实时出现。</p>
+    <div class="kbd-help">
+      <span><kbd>N</kbd> 打开最紧急的排队会话</span>
+      <span><kbd>J</kbd> / <kbd>K</kbd> 下一个 / 上一个会话</span>
+      <span><kbd>Enter</kbd> 发送 · <kbd>Shift</kbd>+<kbd>Enter</kbd> 换行 · <kbd>/</kbd> 快捷回复</span>
+    </div>
+  </section>`;
+}
+
+function Forbidden() {
+  return html`<main class="page"><div class="conv-empty"><${Icon} name="lock" size=${40} /><h2>没有访问权限</h2>
+    <p class="muted">这个页面需要相应的角色，请联系管理员开通。</p></div></main>`;
+}
+
+/** j/k walk the column, n opens the most urgent waiting chat; never while typing in a field. */
+function useShortcuts(me, route) {
+  useEffect(() => {
+    function onKey(e) {
+      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      const t = e.target;
+      if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+      if (!hasRole(me, 'agent')) return;
+      const key = e.key.toLowerCase();
+      if (key === 'n') {
+        const first = queue.get().waiting[0];
+        if (first) go(`#/c/${encodeURIComponent(first.id)}`);
+      } else if (key === 'j' || key === 'k') {
+        const ids = visibleIds(me);
+        if (!ids.length) return;
+        const at = route.name === 'conv' ? ids.indexOf(route.id) : -1;
+        const next = at === -1 ? 0 : Math.min(Math.max(at + (key === 'j' ? 1 : -1), 0), ids.length - 1);
+        go(`#/c/${encodeURIComponent(ids[next])}`);
+      }
+    }
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [me, route]);
+}
+
+function Shell({ me }) {
+  const route = useRoute(me);
+  useShortcuts(me, route);
+  useEffect(() => {
+    live.start(session.token);
+    startData();
+    const off = live.on('unauthorized', clearSession);
+    // The roles may have changed since this tab logged in.
+    getOptional('/api/auth/me', null)
+      .then((res) => {
+        if (res?.agent && JSON.stringify(res.agent) !== JSON.stringify(session.agent)) updateAgent(res.agent);
+      })
+      .catch(() => undefined);
+    return () => {
+      off();
+      live.stop();
+      stopData();
+    };
+  }, []);
+
+  const isAgent = hasRole(me, 'agent');
+
+  let content;
+  if (route.name === 'editor') content = hasRole(me, 'editor') ? html`<${EditorPage} me=${me} />` : html`<${Forbidden} />`;
+  else if (route.name === 'manager') content = hasRole(me, 'manager') ? html`<${ManagerPage} />` : html`<${Forbidden} />`;
+  else if (!isAgent) content = html`<${Forbidden} />`;
+  else {
+    content = html`<div class="workspace">
+      <${QueueColumn} me=${me} selectedId=${route.name === 'conv' ? route.id : null} />
+      ${route.name === 'conv' ? html`<${ConversationView} key=${route.id} id=${route.id} me=${me} />` : html`<${Welcome} />`}
+    </div>`;
+  }
+
+  return html`<div class="app">
+    <${Rail} me=${me} route=${route} />
+    <div class="app-main">
+      <${Topbar} me=${me} route=${route} />
+      <div class="app-content">${content}</div>
+    </div>
+  </div>`;
+}
+
+function App() {
+  const [current, setCurrent] = useState({ token: session.token, agent: session.agent });
+  useEffect(() => onSession((s) => setCurrent({ token: s.token, agent: s.agent })), []);
+  if (!current.token || !current.agent) return html`<${Login} /><${Toasts} />`;
+  return html`<${Shell} key=${current.token} me=${current.agent} /><${Toasts} />`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));

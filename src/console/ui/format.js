@@ -1,0 +1,134 @@
+/** Chinese labels and time formats shared by the views. */
+
+export const REASONS = {
+  customer_asked: '客户要求转人工',
+  low_confidence: '机器人没把握',
+  not_helpful: '答案没帮上忙',
+  non_text: '图片/语音等',
+  agent_initiated: '客服发起',
+};
+
+export const STATUSES = {
+  bot: '机器人接待中',
+  waiting: '排队等待',
+  active: '人工服务中',
+  awaiting_fix: '等待问题修复',
+  resolved: '已解决',
+};
+
+export const SLA_LABELS = { ok: '正常', warn: '即将超时', breach: '已超时' };
+
+export const TIERS = { vip: 'VIP', standard: '标准' };
+
+export const KINDS = {
+  image: '图片',
+  voice: '语音',
+  audio: '语音',
+  video: '视频',
+  file: '文件',
+  sticker: '表情',
+  emoticon: '表情',
+  link: '链接',
+  url: '链接',
+  location: '位置',
+  miniprogram: '小程序',
+  contact: '名片',
+};
+
+export const reasonLabel = (r) => (r ? (REASONS[r] ?? r) : '');
+export const tierLabel = (t) => TIERS[t] ?? TIERS.standard;
+
+/** ok until the warning time, warn until the due time, then breach (no SLA = ok). */
+export function slaState(conv, now) {
+  if (!conv?.slaDueAt) return 'ok';
+  const due = Date.parse(conv.slaDueAt);
+  const warn = conv.slaWarnAt ? Date.parse(conv.slaWarnAt) : due;
+  if (now >= due) return 'breach';
+  if (now >= warn) return 'warn';
+  return 'ok';
+}
+
+/** "45秒", "3分12秒", "1小时5分", "2天3小时": short enough for a queue row. */
+export function duration(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}秒`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}分${String(s % 60).padStart(2, '0')}秒`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}小时${m % 60}分`;
+  return `${Math.floor(h / 24)}天${h % 24}小时`;
+}
+
+/** Coarser, for SLA budgets: "12分钟", "1小时5分钟". */
+export function minutes(ms) {
+  const m = Math.max(0, Math.round(ms / 60_000));
+  if (m < 60) return `${m}分钟`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h}小时${m % 60}分钟` : `${h}小时`;
+  return `${Math.floor(h / 24)}天${h % 24 ? `${h % 24}小时` : ''}`;
+}
+
+/** "剩余 12分钟" / "超出 5分钟"; `short` drops a character for the narrow queue rows. */
+export function slaText(conv, now, short = false) {
+  if (!conv?.slaDueAt) return '';
+  const left = Date.parse(conv.slaDueAt) - now;
+  if (left >= 0) return `${short ? '剩' : '剩余 '}${minutes(left)}`;
+  return `${short ? '超' : '超出 '}${minutes(-left)}`;
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+const sameDay = (a, b) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+
+export function clock(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '' : `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export function dayLabel(iso, now = Date.now()) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const today = new Date(now);
+  if (sameDay(d, today)) return '今天';
+  if (sameDay(d, new Date(now - 86_400_000))) return '昨天';
+  const md = `${d.getMonth() + 1}月${d.getDate()}日`;
+  return d.getFullYear() === today.getFullYear() ? md : `${d.getFullYear()}年${md}`;
+}
+
+/** "今天 14:05", "3月2日 09:30". */
+export function when(iso, now = Date.now()) {
+  const day = dayLabel(iso, now);
+  return day ? `${day} ${clock(iso)}` : '';
+}
+
+/** "5分钟前" for recent times, else a date. */
+export function ago(iso, now = Date.now()) {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  const s = Math.floor((now - t) / 1000);
+  if (s < 60) return '刚刚';
+  if (s < 3600) return `${Math.floor(s / 60)}分钟前`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}小时前`;
+  return when(iso, now);
+}
+
+export const percent = (x) => `${Math.round(Number(x) * 100)}%`;
+
+/** The first character of a name, for avatars (CJK names read well as one character). */
+export function initial(name) {
+  const ch = /[\p{L}\p{N}]/u.exec(String(name ?? ''))?.[0];
+  return ch ? ch.toUpperCase() : '?';
+}
+
+/** A stable colour slot (0..7) per name, so each customer keeps their avatar colour. */
+export function colorSlot(key) {
+  let h = 0;
+  for (const ch of String(key ?? '')) h = (h * 31 + ch.codePointAt(0)) >>> 0;
+  return h % 8;
+}
+
+/** admin implies every role; manager implies agent (as the server decides). */
+export function hasRole(agent, role) {
+  const roles = agent?.roles ?? [];
+  if (roles.includes('admin') || roles.includes(role)) return true;
+  return role === 'agent' && roles.includes('manager');
+}

@@ -1,0 +1,115 @@
+import { html, useState } from '/vendor/preact-htm.js';
+import { agentsList } from '../data.js';
+import { reasonLabel, STATUSES, when } from '../format.js';
+import { useStore } from '../store.js';
+import { Icon } from './icons.js';
+import { Avatar, customerName, TierBadge } from './queue.js';
+import { MAX_TEXT } from './composer.js';
+
+function Tags({ tags, onChange }) {
+  const [value, setValue] = useState('');
+  async function add(e) {
+    if (e.key !== 'Enter' || e.isComposing) return;
+    e.preventDefault();
+    const tag = value.trim();
+    if (!tag) return;
+    if (tags.includes(tag)) {
+      setValue('');
+      return;
+    }
+    if (await onChange([...tags, tag])) setValue('');
+  }
+  return html`<div class="tags">
+    ${tags.length
+      ? html`<div class="tag-list">${tags.map(
+          (t) => html`<span class="tag" data-testid="tag" key=${t}>${t}
+            <button type="button" class="tag-x" aria-label=${`移除标签 ${t}`} title="移除"
+              onClick=${() => onChange(tags.filter((x) => x !== t))}>×</button></span>`,
+        )}</div>`
+      : html`<div class="muted small">暂无标签</div>`}
+    <input class="input input-sm" data-testid="tag-input" placeholder="输入标签，按 Enter 添加" maxlength="32"
+      value=${value} onInput=${(e) => setValue(e.currentTarget.value)} onKeyDown=${add} />
+  </div>`;
+}
+
+function NoteForm({ onSave }) {
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  async function save() {
+    const value = text.trim();
+    if (!value || busy) return;
+    setBusy(true);
+    if (await onSave(value)) setText('');
+    setBusy(false);
+  }
+  return html`<div class="note-form">
+    <textarea class="input note-input" data-testid="note-input" rows="3" maxlength=${MAX_TEXT} value=${text}
+      placeholder="写给同事的备注，客户看不到" onInput=${(e) => setText(e.currentTarget.value)}
+      onKeyDown=${(e) => {
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          save();
+        }
+      }}></textarea>
+    <div class="row-between">
+      <span class="note-private"><${Icon} name="lock" size=${12} />仅内部可见</span>
+      <button type="button" class="btn btn-note btn-sm" data-testid="note-save" disabled=${busy || !text.trim()} onClick=${save}>保存备注</button>
+    </div>
+  </div>`;
+}
+
+function Transfer({ conv, me, enabled, onTransfer }) {
+  const { items, loaded } = useStore(agentsList);
+  const [to, setTo] = useState('');
+  const choices = items.filter((a) => a.id !== conv.assignee?.id);
+  const online = (a) => (a.online ? '在线' : '离线');
+  return html`<div class="transfer">
+    <select class="input input-sm" data-testid="transfer-select" value=${to} disabled=${!enabled}
+      onChange=${(e) => setTo(e.currentTarget.value)} aria-label="转接给">
+      <option value="">${choices.length ? '选择客服…' : loaded ? '暂无可转接的客服' : '正在加载客服…'}</option>
+      ${choices.map((a) => html`<option key=${a.id} value=${a.username}>${a.name}${a.id === me.id ? '（我）' : ''} · ${online(a)}</option>`)}
+    </select>
+    <button type="button" class="btn btn-sm" data-testid="transfer-btn" disabled=${!enabled || !to}
+      onClick=${async () => {
+        if (await onTransfer(to)) setTo('');
+      }}><${Icon} name="swap" size=${14} />转接</button>
+  </div>`;
+}
+
+export function Details({ conv, me, canManage, onTags, onNote, onTransfer }) {
+  const name = customerName(conv);
+  return html`<aside class="details" aria-label="会话详情">
+    <section class="card">
+      <div class="cust">
+        <${Avatar} name=${name} id=${conv.customer?.id} size="lg" />
+        <div class="cust-main">
+          <div class="cust-name">${name} <${TierBadge} tier=${conv.customer?.tier} /></div>
+          <div class="muted small">接待账号 ${conv.botId}</div>
+        </div>
+      </div>
+      <dl class="facts">
+        <dt>状态</dt><dd>${STATUSES[conv.status] ?? conv.status}</dd>
+        ${conv.reason ? html`<dt>转人工原因</dt><dd>${reasonLabel(conv.reason)}</dd>` : null}
+        ${conv.question ? html`<dt>客户问题</dt><dd class="pre">${conv.question}</dd>` : null}
+        ${conv.waitingSince ? html`<dt>开始排队</dt><dd>${when(conv.waitingSince)}</dd>` : null}
+        ${conv.slaDueAt ? html`<dt>响应时限</dt><dd>${when(conv.slaDueAt)}</dd>` : null}
+        ${conv.firstResponseAt ? html`<dt>首次回复</dt><dd>${when(conv.firstResponseAt)}</dd>` : null}
+        ${conv.problemId ? html`<dt>关联问题</dt><dd>${conv.problemId}</dd>` : null}
+        <dt>创建时间</dt><dd>${when(conv.createdAt)}</dd>
+      </dl>
+    </section>
+    <section class="card">
+      <h3 class="card-title"><${Icon} name="tag" size=${14} />标签</h3>
+      <${Tags} tags=${conv.tags ?? []} onChange=${onTags} />
+    </section>
+    <section class="card card-note">
+      <h3 class="card-title"><${Icon} name="lock" size=${14} />内部备注</h3>
+      <${NoteForm} onSave=${onNote} />
+    </section>
+    <section class="card">
+      <h3 class="card-title"><${Icon} name="swap" size=${14} />转接</h3>
+      <${Transfer} conv=${conv} me=${me} enabled=${canManage} onTransfer=${onTransfer} />
+      ${canManage ? null : html`<div class="muted small">接入会话后可以转接给其他客服</div>`}
+    </section>
+  </aside>`;
+}

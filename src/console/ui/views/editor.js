@@ -1,0 +1,159 @@
+import { html, useEffect, useMemo, useState } from '/vendor/preact-htm.js';
+import { ApiError, getOptional } from '../api.js';
+import { ago, hasRole, reasonLabel } from '../format.js';
+import { live } from '../live.js';
+import { useNow } from '../store.js';
+import { Icon } from './icons.js';
+
+const REFRESH_MS = 30_000;
+const GAP_REASONS = { unanswered: '机器人没答上', not_helpful: '答案没帮上忙' };
+
+function useKb() {
+  const [data, setData] = useState({ loaded: false, entries: null, totalHits: 0, problems: null, unanswered: null, error: '' });
+  useEffect(() => {
+    let stopped = false;
+    async function load() {
+      try {
+        const [entries, problems, unanswered] = await Promise.all([
+          getOptional('/api/kb/entries', null),
+          getOptional('/api/kb/problems', null),
+          getOptional('/api/kb/unanswered?limit=50', null),
+        ]);
+        if (stopped) return;
+        setData({
+          loaded: true,
+          entries: entries?.items ?? null,
+          totalHits: entries?.totalHits ?? 0,
+          problems: problems?.items ?? null,
+          unanswered: unanswered?.items ?? null,
+          error: '',
+        });
+      } catch (err) {
+        if (!stopped && !(err instanceof ApiError && err.status === 401)) setData((d) => ({ ...d, error: '知识库数据加载失败，稍后自动重试' }));
+      }
+    }
+    load();
+    const timer = setInterval(load, REFRESH_MS);
+    // A handoff for low confidence or an unhelpful answer adds an unanswered question.
+    let debounce = null;
+    const off = live.on('event', (ev) => {
+      if (ev.type !== 'waiting') return;
+      clearTimeout(debounce);
+      debounce = setTimeout(load, 1000);
+    });
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      clearTimeout(debounce);
+      off();
+    };
+  }, []);
+  return data;
+}
+
+function Problems({ problems, loaded }) {
+  if (!loaded) return html`<div class="card" data-testid="kb-problems"><div class="muted">正在检查知识库文件…</div></div>`;
+  if (problems === null) return html`<div class="card" data-testid="kb-problems"><div class="muted">暂时无法获取检查结果</div></div>`;
+  if (problems.length === 0) {
+    return html`<div class="card kb-status kb-status-ok" data-testid="kb-problems">
+      <div data-testid="kb-ok" class="kb-ok"><${Icon} name="check" size=${18} />
+        <div><strong>知识库文件检查通过</strong><div class="muted small">机器人正在使用磁盘上的最新文件</div></div></div>
+    </div>`;
+  }
+  return html`<div class="card kb-status kb-status-bad" data-testid="kb-problems">
+    <div class="kb-bad-head"><${Icon} name="alert" size=${18} />
+      <div><strong>${problems.length} 个问题需要修复</strong>
+        <div class="muted small">修复前，机器人继续使用上一次检查通过的版本</div></div></div>
+    <ul class="problem-list">
+      ${problems.map(
+        (p, i) => html`<li key=${i} data-testid="kb-problem" class="problem">
+          <code class="problem-loc">${p.file}${p.line ? `:${p.line}` : ''}</code><span class="problem-msg">${p.message}</span></li>`,
+      )}
+    </ul>
+  </div>`;
+}
+
+function Entries({ entries, totalHits, loaded }) {
+  const [query, setQuery] = useState('');
+  const [sort, setSort] = useState('hits');
+  const rows = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    const list = (entries ?? []).filter(
+      (e) => !q || [e.id, e.question, e.category, e.file, ...(e.tags ?? [])].some((s) => String(s ?? '').toLowerCase().includes(q)),
+    );
+    return [...list].sort((a, b) => (sort === 'hits' ? b.hits - a.hits : String(a.category).localeCompare(String(b.category)) || String(a.id).localeCompare(String(b.id))));
+  }, [entries, query, sort]);
+  const max = Math.max(1, ...(entries ?? []).map((e) => e.hits ?? 0));
+
+  return html`<section class="card card-flush">
+    <div class="card-bar">
+      <h2 class="card-title-lg">FAQ 条目 <span class="count">${entries?.length ?? 0}</span></h2>
+      <span class="muted small">共命中 ${totalHits} 次</span>
+      <div class="spacer"></div>
+      <div class="search"><${Icon} name="search" size=${14} />
+        <input class="input input-sm" placeholder="搜索问题、分类、标签" value=${query} onInput=${(e) => setQuery(e.currentTarget.value)} /></div>
+      <select class="input input-sm" value=${sort} onChange=${(e) => setSort(e.currentTarget.value)} aria-label="排序">
+        <option value="hits">按命中次数</option><option value="category">按分类</option>
+      </select>
+    </div>
+    <div class="table-wrap">
+      <table class="table" data-testid="kb-entries">
+        <thead><tr><th>问题</th><th>分类</th><th>文件</th><th class="num">菜单</th><th class="num">命中</th></tr></thead>
+        <tbody>
+          ${entries === null ? html`<tr><td colspan="5" class="muted center">${loaded ? '暂时无法获取 FAQ 条目' : '加载中…'}</td></tr>` : null}
+          ${entries && rows.length === 0 ? html`<tr><td colspan="5" class="muted center">没有匹配的条目</td></tr>` : null}
+          ${rows.map(
+            (e) => html`<tr key=${e.id} data-testid="kb-entry" data-faq-id=${e.id}>
+              <td><div class="entry-q">${e.question}</div>
+                <div class="entry-sub"><code>${e.id}</code>${(e.tags ?? []).map((t) => html`<span class="chip chip-xs" key=${t}>${t}</span>`)}</div></td>
+              <td>${e.category || '—'}</td>
+              <td class="file-cell"><code class="small" title=${e.file}>${e.file}</code></td>
+              <td class="num">${e.menu ?? '—'}</td>
+              <td class="num hits-cell"><span class="hits-bar"><span class="hits-fill" style=${{ width: `${Math.round(((e.hits ?? 0) / max) * 100)}%` }}></span></span>
+                <span data-testid="kb-hits" class="hits-num">${e.hits ?? 0}</span></td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>
+  </section>`;
+}
+
+function Unanswered({ items, canOpen, loaded, entries }) {
+  const now = useNow(30_000);
+  const questionOf = (id) => entries?.find((e) => e.id === id)?.question ?? id;
+  return html`<section class="card card-flush">
+    <div class="card-bar"><h2 class="card-title-lg">机器人没答上的问题 <span class="count">${items?.length ?? 0}</span></h2></div>
+    <p class="card-help muted small">置信度不足或被客户标记“没帮上忙”的提问，适合补充为新条目或备选问法。</p>
+    <ul class="unanswered" data-testid="kb-unanswered">
+      ${items === null ? html`<li class="muted center">${loaded ? '暂时无法获取' : '加载中…'}</li>` : null}
+      ${items && items.length === 0 ? html`<li class="muted center">最近没有机器人答不上的问题</li>` : null}
+      ${(items ?? []).map(
+        (u, i) => html`<li key=${i} class="unanswered-item" data-testid="unanswered-item">
+          <div class="u-text">${u.text}</div>
+          <div class="u-meta">
+            <span class=${`chip ${u.reason === 'not_helpful' ? 'chip-warn' : 'chip-reason'}`}>${GAP_REASONS[u.reason] ?? (reasonLabel(u.reason) || '未回答')}</span>
+            ${u.faqId ? html`<span class="u-faq small" title=${`FAQ 条目 ${u.faqId}`}>FAQ：${questionOf(u.faqId)}</span>` : null}
+            <span class="muted small">${ago(u.at, now)}</span>
+            ${canOpen && u.conv ? html`<a class="link small" href=${`#/c/${encodeURIComponent(u.conv)}`}>查看会话</a>` : null}
+          </div>
+        </li>`,
+      )}
+    </ul>
+  </section>`;
+}
+
+export function EditorPage({ me }) {
+  const kb = useKb();
+  return html`<main class="page" data-testid="editor-page">
+    <header class="page-head">
+      <div><h1>知识库</h1><p class="muted">FAQ 的命中情况、文件检查结果，以及机器人还答不上的问题</p></div>
+    </header>
+    ${kb.error ? html`<div class="inline-error">${kb.error}</div>` : null}
+    <${Problems} problems=${kb.problems} loaded=${kb.loaded} />
+    <div class="kb-grid">
+      <${Entries} entries=${kb.entries} totalHits=${kb.totalHits} loaded=${kb.loaded} />
+      <${Unanswered} items=${kb.unanswered} entries=${kb.entries} canOpen=${hasRole(me, 'agent')} loaded=${kb.loaded} />
+    </div>
+  </main>`;
+}

@@ -1,0 +1,123 @@
+import { html } from '/vendor/preact-htm.js';
+import { queue } from '../data.js';
+import { ago, colorSlot, duration, hasRole, initial, reasonLabel, SLA_LABELS, slaState, slaText, tierLabel } from '../format.js';
+import { useNow, useStore } from '../store.js';
+import { Icon } from './icons.js';
+
+export const customerName = (c) => c?.customer?.name || `客户 ${String(c?.customer?.id ?? '').slice(-6)}`;
+
+export function Avatar({ name, id, size = 'md' }) {
+  return html`<span class=${`avatar avatar-${size} avatar-c${colorSlot(id ?? name)}`} aria-hidden="true">${initial(name)}</span>`;
+}
+
+export function TierBadge({ tier, testid }) {
+  const vip = tier === 'vip';
+  return html`<span class=${`badge ${vip ? 'badge-vip' : 'badge-std'}`} data-testid=${testid}>${tierLabel(tier)}</span>`;
+}
+
+/** Shape + colour + words: the state reads without relying on colour alone. */
+export function SlaLabel({ conv, now, compact = false }) {
+  const state = slaState(conv, now);
+  const full = slaText(conv, now);
+  // In a queue row an "ok" chat needs no countdown; the full text stays in the tooltip.
+  const rest = compact ? (state === 'ok' ? '' : slaText(conv, now, true)) : full;
+  return html`<span class=${`sla-label sla-${state}`} data-sla-state=${state} title=${full ? `响应时限：${full}` : undefined}>
+    <span class="sla-shape" aria-hidden="true"></span>${SLA_LABELS[state]}${rest ? html`<span class="sla-rest"> · ${rest}</span>` : null}
+  </span>`;
+}
+
+function QueueItem({ conv, now, selected }) {
+  const state = slaState(conv, now);
+  const since = Date.parse(conv.waitingSince ?? conv.createdAt);
+  const name = customerName(conv);
+  return html`<a href=${`#/c/${encodeURIComponent(conv.id)}`} class=${`qi qi-${state}${selected ? ' is-selected' : ''}`}
+      data-testid="queue-item" data-conv-id=${conv.id} data-sla=${state} aria-current=${selected ? 'true' : undefined}>
+    <${Avatar} name=${name} id=${conv.customer?.id} />
+    <div class="qi-body">
+      <div class="qi-top">
+        <span class="qi-name" data-testid="queue-customer">${name}</span>
+        <${TierBadge} tier=${conv.customer?.tier} testid="queue-tier" />
+        <span class="qi-wait" data-testid="queue-waiting" title="已等待">${duration(now - since)}</span>
+      </div>
+      <div class="qi-question" data-testid="queue-question">${conv.question || '（客户未留下文字问题）'}</div>
+      <div class="qi-meta">
+        <span class="chip chip-reason" data-testid="queue-reason">${reasonLabel(conv.reason) || '转人工'}</span>
+        <${SlaLabel} conv=${conv} now=${now} compact />
+      </div>
+    </div>
+  </a>`;
+}
+
+function ActiveItem({ conv, now, selected, testid, showOwner }) {
+  const name = customerName(conv);
+  return html`<a href=${`#/c/${encodeURIComponent(conv.id)}`} class=${`qi qi-active${selected ? ' is-selected' : ''}`}
+      data-testid=${testid} data-conv-id=${conv.id} aria-current=${selected ? 'true' : undefined}>
+    <${Avatar} name=${name} id=${conv.customer?.id} />
+    <div class="qi-body">
+      <div class="qi-top">
+        <span class="qi-name">${name}</span>
+        <${TierBadge} tier=${conv.customer?.tier} />
+        <span class="qi-wait">${ago(conv.updatedAt, now)}</span>
+      </div>
+      <div class="qi-question">${conv.question || reasonLabel(conv.reason) || '人工服务中'}</div>
+      ${showOwner
+        ? html`<div class="qi-meta"><span class="chip"><${Icon} name="user" size=${12} />${conv.assignee?.name ?? '未分配'}</span>
+            ${conv.problemId ? html`<span class="chip chip-warn">问题 ${conv.problemId}</span>` : null}</div>`
+        : null}
+    </div>
+  </a>`;
+}
+
+function Section({ title, count, testid, empty, children, hint }) {
+  return html`<section class="qsec">
+    <h2 class="qsec-head"><span>${title}</span><span class="count">${count}</span>${hint ? html`<span class="qsec-hint">${hint}</span>` : null}</h2>
+    <div class="qsec-list" data-testid=${testid}>
+      ${count === 0 ? html`<div class="qsec-empty">${empty}</div>` : children}
+    </div>
+  </section>`;
+}
+
+export function QueueColumn({ me, selectedId }) {
+  const q = useStore(queue);
+  const now = useNow(1000);
+  const manager = hasRole(me, 'manager');
+  const mine = q.active.filter((c) => c.assignee?.id === me.id);
+  const others = manager ? q.active.filter((c) => c.assignee?.id !== me.id) : [];
+  const breached = q.waiting.filter((c) => slaState(c, now) === 'breach').length;
+
+  return html`<aside class="queue-col" aria-label="会话列表">
+    <header class="col-head">
+      <h1>会话</h1>
+      <div class="col-head-stats">
+        <span class="pill">${q.waiting.length} 排队</span>
+        ${breached ? html`<span class="pill pill-breach">${breached} 已超时</span>` : null}
+      </div>
+    </header>
+    ${q.failed ? html`<div class="inline-error">列表刷新失败，正在重试…</div>` : null}
+    <div class="queue-scroll">
+      <${Section} title="我的会话" count=${mine.length} testid="mine-list" empty="还没有接入的会话">
+        ${mine.map((c) => html`<${ActiveItem} key=${c.id} conv=${c} now=${now} selected=${c.id === selectedId} testid="mine-item" />`)}
+      <//>
+      <${Section} title="排队等待" count=${q.waiting.length} testid="queue-list" hint="按紧急程度排序"
+          empty=${q.loaded ? '暂无排队的客户，新的转人工会话会实时出现在这里' : '加载中…'}>
+        ${q.waiting.map((c) => html`<${QueueItem} key=${c.id} conv=${c} now=${now} selected=${c.id === selectedId} />`)}
+      <//>
+      ${manager
+        ? html`<${Section} title="其他客服的会话" count=${others.length} testid="others-list" empty="其他客服暂无进行中的会话">
+              ${others.map((c) => html`<${ActiveItem} key=${c.id} conv=${c} now=${now} selected=${c.id === selectedId} testid="others-item" showOwner />`)}
+            <//>
+            <${Section} title="等待问题修复" count=${q.awaitingFix.length} testid="fix-list" empty="没有挂起的会话">
+              ${q.awaitingFix.map((c) => html`<${ActiveItem} key=${c.id} conv=${c} now=${now} selected=${c.id === selectedId} testid="fix-item" showOwner />`)}
+            <//>`
+        : null}
+    </div>
+  </aside>`;
+}
+
+/** The ids in the order the column shows them, for j/k navigation. */
+export function visibleIds(me) {
+  const q = queue.get();
+  const mine = q.active.filter((c) => c.assignee?.id === me.id);
+  const rest = hasRole(me, 'manager') ? [...q.active.filter((c) => c.assignee?.id !== me.id), ...q.awaitingFix] : [];
+  return [...mine, ...q.waiting, ...rest].map((c) => c.id);
+}
