@@ -27,10 +27,10 @@ export const BOT_NAME = '闪录客服';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `cond` every 10 ms until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+export async function waitFor(what: string | (() => string), cond: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await sleep(10);
   }
 }
@@ -69,7 +69,8 @@ export class MockCustomer {
     const test = (t: string) => (typeof pattern === 'string' ? t.includes(pattern) : pattern.test(t));
     let found: string | undefined;
     await waitFor(
-      `the bot to say ${String(pattern)} to ${this.contact.payload.name} (heard: ${JSON.stringify(this.heard.slice(from))})`,
+      // Evaluated at the timeout: what was heard by then.
+      () => `the bot to say ${String(pattern)} to ${this.contact.payload.name} (heard: ${JSON.stringify(this.heard.slice(from))})`,
       () => (found = this.heard.slice(from).find(test)) !== undefined,
       timeoutMs,
     );

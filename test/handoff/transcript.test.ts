@@ -225,6 +225,20 @@ describe('recordTurn: a customer message and the bot replies in one step', () =>
     expect(t.at(-1)).toMatchObject({ from: 'customer', text: '还在吗' });
   });
 
+  it('replies decided for a resolved chat stand when the customer\'s message (the rating) reopens it', async () => {
+    const e = await env(redis);
+    const id = await bringTo(e, ref('c1'), 'resolved');
+    const r = await e.h.recordTurn(ref('c1'), { from: 'customer', text: '5' }, { decidedFor: 'resolved', replies: [{ from: 'bot', text: '感谢评价' }] });
+    expect(r).toMatchObject({ status: 'bot', repliesRecorded: true });
+    expect((await e.h.transcript(id)).slice(-2).map((m) => [m.from, m.text])).toEqual([
+      ['customer', '5'],
+      ['bot', '感谢评价'],
+    ]);
+    // Decided for the bot while an agent holds the chat: still refused.
+    await bringTo(e, ref('c2'), 'active');
+    expect((await e.h.recordTurn(ref('c2'), { from: 'customer', text: '5' }, { decidedFor: 'resolved', replies: [{ from: 'bot', text: 'x' }] })).repliesRecorded).toBe(false);
+  });
+
   it('writes nothing for a message id it has seen', async () => {
     const e = await env(redis);
     const first = await e.h.recordTurn(ref('c1'), { from: 'customer', text: '你好', msgId: 'w9' }, { decidedFor: 'bot', replies: [{ from: 'bot', text: '您好' }] });

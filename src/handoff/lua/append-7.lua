@@ -12,7 +12,8 @@
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)
 -- ARGV[5] from (customer|bot|agent|system|note)  ARGV[6] text  ARGV[7] events max length
 -- ARGV[8] customer name ('' = unknown)
--- ARGV[9] status the replies were decided for ('' = no replies)
+-- ARGV[9] status the replies were decided for ('' = no replies); 'resolved' also holds for the
+-- message that reopens the chat (the customer's rating after a resolve)
 -- ARGV[10] replies: JSON array of {"text": ..., "fields": {field: value}} from the bot ('' = none)
 -- ARGV[11] the turn's outcome ('' = none): answer | suggest | unanswered | helpful | not_helpful
 -- ARGV[12] its FAQ id ('' = none)   ARGV[13] the question it was about   ARGV[14] gaps stream max length
@@ -28,6 +29,9 @@ for i = 16, #ARGV - 1, 2 do
   if ARGV[i] == 'msgId' then msgId = ARGV[i + 1] end
 end
 local status = redis.call('HGET', KEYS[1], 'status')
+-- What the bot saw when it decided: a reply to a resolved chat (the rating) reopens it, and the
+-- replies decided for 'resolved' still stand.
+local seenStatus = status
 if msgId and status then
   local seen = redis.call('HGET', KEYS[4], msgId)
   if seen then return {seen, status, 0, 1} end
@@ -63,7 +67,7 @@ redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
 if ARGV[5] == 'customer' then redis.call('HSET', KEYS[1], 'lastCustomerAt', ARGV[4]) end
 
 local replied = 0
-if ARGV[9] == status then
+if ARGV[9] == status or (ARGV[9] ~= '' and ARGV[9] == seenStatus) then
   if ARGV[10] ~= '' then
     for _, r in ipairs(cjson.decode(ARGV[10])) do
       local fields = {}
