@@ -16,5 +16,6 @@ export {
   type PolicyKnowledge,
   type PolicyOptions,
 } from './policy.ts';
+export { MockWeChatSimulator, SimulatorFullError, type SimulatedLine, type SimulatorOptions } from './simulator.ts';
 export { loadMessages, parseMessages, MessagesInvalidError, type Messages, type MessageKey } from './messages.ts';
 export type { Action, Decision, PolicyInput, Session } from './types.ts';

@@ -37,6 +37,11 @@ export interface StartOptions {
   plugin?: Partial<KefuBotConfig>;
   /** Print the QR code in the terminal (default true). */
   printQr?: boolean;
+  /**
+   * The Redis client, handoff and knowledge base of a process that runs the console too (one of
+   * each per process); the bot then leaves closing them to their owner.
+   */
+  shared?: { redis: Redis | Cluster; handoff: Handoff; knowledge: KnowledgeService };
 }
 
 /** The policy options the configuration controls. */
@@ -65,14 +70,17 @@ async function buildWechaty(config: Config): Promise<{ bot: Wechaty; mocker?: Ru
 export async function startBot(config: Config, opts: StartOptions = {}): Promise<RunningBot> {
   const logger = opts.logger ?? createLogger(config.log);
   const log = logger.child({ module: 'bot', botId: config.bot.id });
-  const redis = createRedis(config.redis, logger);
-  const handoff = new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger });
-  const knowledge = await createKnowledgeService({
-    dir: config.knowledge.dir,
-    thresholds: config.knowledge.thresholds,
-    debounceMs: config.knowledge.reloadDebounceMs,
-    logger,
-  });
+  const own = !opts.shared;
+  const redis = opts.shared?.redis ?? createRedis(config.redis, logger);
+  const handoff = opts.shared?.handoff ?? new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger });
+  const knowledge =
+    opts.shared?.knowledge ??
+    (await createKnowledgeService({
+      dir: config.knowledge.dir,
+      thresholds: config.knowledge.thresholds,
+      debounceMs: config.knowledge.reloadDebounceMs,
+      logger,
+    }));
   const messages = await loadMessages(config.knowledge.dir);
   const { bot, mocker } = await buildWechaty(config);
   const botId = config.bot.id;
@@ -130,8 +138,10 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
       await handoff
         .setBotStatus(botId, { status: 'stopped', at: new Date().toISOString() })
         .catch(() => undefined);
-      await knowledge.close();
-      await redis.quit().catch(() => redis.disconnect());
+      if (own) {
+        await knowledge.close();
+        await redis.quit().catch(() => redis.disconnect());
+      }
       log.info('bot stopped');
     })());
   return { bot, plugin, handoff, redis, knowledge, mocker, stop };

@@ -449,7 +449,9 @@ class KefuRuntime {
         return;
       }
       case 'handoff': {
-        const ticket = await this.write(st, (ref) => this.c.handoff.requestHuman(ref, { reason: action.reason, question }));
+        // The question behind an accepted offer, else this message.
+        const asked = action.question ?? question;
+        const ticket = await this.write(st, (ref) => this.c.handoff.requestHuman(ref, { reason: action.reason, question: asked }));
         if (ticket) {
           st.status = ticket.status;
           if (ticket.notice) out.push({ text: queueNoticeText(ticket.notice, this.c.messages, this.c.timezone, Date.now()) });

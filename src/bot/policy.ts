@@ -269,8 +269,8 @@ export function decide(
   if (!normalized) return none;
 
   const base = carry(session);
-  const handoff = (reason: HandoffReason, before: Action[] = []): Decision => ({
-    actions: [...before, { type: 'handoff', reason }],
+  const handoff = (reason: HandoffReason, before: Action[] = [], question?: string): Decision => ({
+    actions: [...before, question ? { type: 'handoff', reason, question } : { type: 'handoff', reason }],
     session: base,
   });
   const menu = (withGreeting: boolean): Decision => {
@@ -305,9 +305,10 @@ export function decide(
     if (question && (next.feedbackFor || next.offered)) next.question = question;
     return { actions, session: next, outcome: { type: 'answer', faqId: id } };
   };
-  const offerPerson = (text: string, reason: HandoffReason, keep: Session = base): Decision => ({
+  /** `question`: what the customer asked, for the agent's queue when they accept ("1" says nothing). */
+  const offerPerson = (text: string, reason: HandoffReason, question?: string): Decision => ({
     actions: [say(text)],
-    session: { ...keep, humanOffered: true, offerReason: reason },
+    session: { ...base, humanOffered: true, offerReason: reason, ...(question ? { question } : {}) },
   });
   const helpful = (yes: boolean): Decision => {
     const faqId = session.feedbackFor!;
@@ -315,7 +316,7 @@ export function decide(
     const outcome: TurnOutcome = { type: yes ? 'helpful' : 'not_helpful', faqId };
     if (session.question) outcome.question = session.question;
     if (!yes) {
-      return { ...offerPerson(messages.not_helpful_offer, 'not_helpful'), actions: [feedback, say(messages.not_helpful_offer)], outcome };
+      return { ...offerPerson(messages.not_helpful_offer, 'not_helpful', session.question), actions: [feedback, say(messages.not_helpful_offer)], outcome };
     }
     // The related questions of the same message stay valid.
     const next: Session = { ...base };
@@ -344,7 +345,7 @@ export function decide(
   }
   // 5. A person was offered.
   if (session.humanOffered) {
-    if (YES.has(bare)) return handoff(session.offerReason ?? 'not_helpful');
+    if (YES.has(bare)) return handoff(session.offerReason ?? 'not_helpful', [], session.question);
     if (NO.has(bare)) return { actions: [say(messages.offer_declined)], session: base };
   }
   // 6. "有帮助吗？"
@@ -385,7 +386,7 @@ export function decide(
     }
   }
   const unanswered: TurnOutcome = { type: 'unanswered', question };
-  if (options.handoffMode === 'offer') return { ...offerPerson(messages.low_confidence_offer, 'low_confidence'), outcome: unanswered };
+  if (options.handoffMode === 'offer') return { ...offerPerson(messages.low_confidence_offer, 'low_confidence', question), outcome: unanswered };
   return { ...handoff('low_confidence', [say(messages.low_confidence_handoff)]), outcome: unanswered };
 }
 

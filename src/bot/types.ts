@@ -30,7 +30,7 @@ export type Action =
   /** Send the rendered answer of this entry (split into several messages when long). */
   | { type: 'answer'; faqId: string; confidence: number }
   /** Put the conversation in the human queue; the plugin then tells the customer where they stand. */
-  | { type: 'handoff'; reason: HandoffReason }
+  | { type: 'handoff'; reason: HandoffReason; question?: string }
   /** Record the customer's "helpful?" verdict for the funnel. */
   | { type: 'feedback'; faqId: string; helpful: boolean };
 

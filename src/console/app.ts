@@ -16,6 +16,7 @@ import { metricsRoutes } from './metrics.ts';
 import { cannedReplies } from './canned.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { conversationRoutes } from './routes/conversations.ts';
+import { demoRoutes, type DemoSimulator } from './routes/demo.ts';
 import { healthRoutes } from './routes/health.ts';
 import { knowledgeRoutes } from './routes/knowledge.ts';
 import { loginRoutes } from './routes/login.ts';
@@ -36,6 +37,8 @@ export interface BuildAppOptions {
   kbDir?: string;
   /** Serve the web UI (default true). */
   ui?: boolean;
+  /** The WeChat simulator of a demo (bot on wechaty-puppet-mock): enables /api/demo/*. */
+  demo?: DemoSimulator;
   /** The Redis client /readyz pings; without it, /readyz asks the handoff for its counts. */
   redis?: Redis | Cluster;
   /** Login attempts per IP and username per minute (default 10). */
@@ -111,6 +114,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(statsRoutes, { handoff, agents });
   await app.register(agentRoutes, { agents });
   await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir) });
+  if (opts.demo) await app.register(demoRoutes, { agents, simulator: opts.demo });
   if (opts.ui !== false) await app.register(staticRoutes);
   if (opts.live) await app.register(liveRoutes, { ...opts.live, handoff, agents, logger: opts.logger });
   return app;

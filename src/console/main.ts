@@ -9,11 +9,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { loadConfigOrExit } from '../config.ts';
+import type { FastifyInstance } from 'fastify';
+import type { Cluster, Redis } from 'ioredis';
+import { loadConfigOrExit, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createRedis, Handoff, startSlaTicker } from '../handoff/index.ts';
-import { createKnowledgeService } from '../knowledge/index.ts';
+import { createKnowledgeService, type KnowledgeService } from '../knowledge/index.ts';
 import { buildApp } from './app.ts';
+import type { DemoSimulator } from './routes/demo.ts';
 import { AgentExistsError, AgentStore, ROLES } from './auth/index.ts';
 
 export const ADMIN_USERNAME = 'admin';
@@ -37,31 +40,35 @@ export async function seedAdmin(agents: AgentStore, password: string | undefined
   return { created: true, generated };
 }
 
-export async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
-  const redis = createRedis(config.redis, logger);
-  const handoff = new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger });
+export interface RunningConsole {
+  app: FastifyInstance;
+  /** Where it listens, e.g. http://127.0.0.1:3000. */
+  url: string;
+  /** Stops taking requests, closes sockets and the SLA ticker (not the shared Redis or knowledge base). */
+  stop(): Promise<void>;
+}
+
+export interface ConsoleDeps {
+  logger: Logger;
+  redis: Redis | Cluster;
+  handoff: Handoff;
+  knowledge: KnowledgeService;
+  /** The demo's WeChat simulator (the bot on wechaty-puppet-mock in the same process). */
+  simulator?: DemoSimulator;
+}
+
+/**
+ * Seeds the first admin (KEFU_ADMIN_PASSWORD or a generated password printed once to stderr),
+ * serves the API, the live socket and the UI at HOST:PORT, and runs an SLA ticker.
+ * @throws when the admin password is too short or the port is taken
+ */
+export async function startConsole(config: Config, deps: ConsoleDeps): Promise<RunningConsole> {
+  const { logger, redis, handoff, knowledge } = deps;
   const agents = new AgentStore(redis, config.redis.prefix);
-
-  try {
-    const { generated } = await seedAdmin(agents, config.http.adminPassword, logger);
-    if (generated) {
-      process.stderr.write(`created agent "${ADMIN_USERNAME}" with password: ${generated}\n(shown once: change it with \`npm run kefu\`)\n`);
-    }
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    redis.disconnect();
-    process.exit(1);
+  const { generated } = await seedAdmin(agents, config.http.adminPassword, logger);
+  if (generated) {
+    process.stderr.write(`created agent "${ADMIN_USERNAME}" with password: ${generated}\n(shown once: change it with \`npm run kefu\`)\n`);
   }
-
-  // A broken knowledge base stops the start (file:line problems); later broken edits keep the last good one.
-  const knowledge = await createKnowledgeService({
-    dir: config.knowledge.dir,
-    thresholds: config.knowledge.thresholds,
-    debounceMs: config.knowledge.reloadDebounceMs,
-    logger,
-  });
   const app = await buildApp({
     handoff,
     agents,
@@ -71,19 +78,60 @@ export async function main(): Promise<void> {
     kbDir: config.knowledge.dir,
     trustProxy: config.http.trustProxy,
     live: { connect: () => createRedis(config.redis, logger) },
+    ...(deps.simulator ? { demo: deps.simulator } : {}),
   });
   const stopTicker = startSlaTicker(handoff, { logger });
+  let url: string;
+  try {
+    url = await app.listen({ host: config.http.host, port: config.http.port });
+  } catch (err) {
+    stopTicker();
+    await app.close();
+    throw err;
+  }
+  return {
+    app,
+    url,
+    async stop() {
+      stopTicker();
+      await app.close();
+    },
+  };
+}
+
+/** `npm run console`: the console alone (bots run elsewhere, on the same Redis). */
+export async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+  const redis = createRedis(config.redis, logger);
+  const handoff = new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger });
+  let knowledge: KnowledgeService | undefined;
+  let running: RunningConsole;
+  try {
+    // A broken knowledge base stops the start (file:line problems); later broken edits keep the last good one.
+    knowledge = await createKnowledgeService({
+      dir: config.knowledge.dir,
+      thresholds: config.knowledge.thresholds,
+      debounceMs: config.knowledge.reloadDebounceMs,
+      logger,
+    });
+    running = await startConsole(config, { logger, redis, handoff, knowledge });
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    await knowledge?.close();
+    redis.disconnect();
+    process.exit(1);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    stopTicker();
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     try {
-      await app.close();
+      await running.stop();
       await knowledge.close();
       await redis.quit();
     } catch (err) {
@@ -94,8 +142,6 @@ export async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
-
-  await app.listen({ host: config.http.host, port: config.http.port });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -94,6 +94,10 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     const gaps = await h.handoff.knowledgeGaps(50);
     expect(gaps.find((g) => g.conv === mine)).toMatchObject({ reason: 'not_helpful', faqId: 'time-limit', text: '录到十分钟为什么自己停了' });
     expect(gaps.find((g) => g.conv === theirs)).toMatchObject({ reason: 'unanswered', faqId: null, text: '天气怎么样' });
+    // Accepting the offered person queues the chat with the question that was asked, not the "1".
+    c.say('1');
+    await c.hears(QUEUED, n);
+    expect(await h.handoff.conversation(mine)).toMatchObject({ status: 'waiting', reason: 'not_helpful', question: '录到十分钟为什么自己停了' });
   });
 
   it('转人工 queues the conversation (customer_asked) and tells the customer where they stand', async () => {

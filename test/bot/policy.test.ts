@@ -216,10 +216,10 @@ describe('decide: low confidence', () => {
   it('offer mode: offers a person; "1" / 好 accepts with reason low_confidence', () => {
     const d = ask('天气怎么样', { greeted: true }, 'bot', OFFER);
     expect(d.actions).toEqual([{ type: 'say', text: messages.low_confidence_offer }]);
-    expect(d.session).toEqual({ greeted: true, humanOffered: true, offerReason: 'low_confidence' });
+    expect(d.session).toEqual({ greeted: true, humanOffered: true, offerReason: 'low_confidence', question: '天气怎么样' });
     for (const yes of ['1', '好', '是', '要', '好的']) {
       const accept = ask(yes, d.session, 'bot', OFFER);
-      expect(accept.actions, yes).toEqual([{ type: 'handoff', reason: 'low_confidence' }]);
+      expect(accept.actions, yes).toEqual([{ type: 'handoff', reason: 'low_confidence', question: '天气怎么样' }]);
       expect(accept.session, yes).toEqual({ greeted: true });
     }
   });
@@ -257,9 +257,10 @@ describe('decide: feedback check', () => {
       { type: 'feedback', faqId: 'no-sound', helpful: false },
       { type: 'say', text: messages.not_helpful_offer },
     ]);
-    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful' });
+    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful', question: '录屏没声音怎么办' });
+    // The agent's queue shows what was asked, not the "1" that accepted.
     for (const yes of ['1', '好', '是', '要']) {
-      expect(ask(yes, d!.session).actions, yes).toEqual([{ type: 'handoff', reason: 'not_helpful' }]);
+      expect(ask(yes, d!.session).actions, yes).toEqual([{ type: 'handoff', reason: 'not_helpful', question: '录屏没声音怎么办' }]);
     }
   });
 

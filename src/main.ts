@@ -1,0 +1,160 @@
+/**
+ * The composition root: `npm start` runs the bot and the console in one process;
+ * `npm start -- --role bot` / `--role console` runs one of them (any number of each on one Redis).
+ *
+ *   config -> logger -> redis -> knowledge -> handoff -> bot + console
+ *
+ * One Redis client, one hot-reloaded knowledge base and one handoff serve both roles. SIGINT /
+ * SIGTERM stop taking new work, let in-flight sends and acknowledgements finish, then close the
+ * server and Redis; a second signal exits at once.
+ */
+import { pathToFileURL } from 'node:url';
+import type { Cluster, Redis } from 'ioredis';
+import { loadConfigOrExit, type Config } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createRedis, Handoff, type CustomerRef, type Tier } from './handoff/index.ts';
+import { createKnowledgeService, type KnowledgeService } from './knowledge/index.ts';
+import type { RunningBot } from './bot/index.ts';
+import { startConsole, type RunningConsole } from './console/main.ts';
+import type { DemoSimulator } from './console/routes/demo.ts';
+
+export const ROLES = ['bot', 'console'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface StartKefuOptions {
+  roles: readonly Role[];
+  logger?: Logger;
+  /** Tier by rule (e.g. the demo's VIP names); a manager's choice still wins. */
+  tierRule?: (ref: CustomerRef) => Tier | undefined;
+  /**
+   * With the bot on wechaty-puppet-mock: log the mock account in and give the console a WeChat
+   * simulator (the demo). Called with the bot once it runs.
+   */
+  simulator?: (bot: RunningBot) => DemoSimulator;
+}
+
+export interface Kefu {
+  config: Config;
+  logger: Logger;
+  redis: Redis | Cluster;
+  handoff: Handoff;
+  knowledge: KnowledgeService;
+  bot?: RunningBot;
+  console?: RunningConsole;
+  simulator?: DemoSimulator;
+  stop(): Promise<void>;
+}
+
+export async function startKefu(config: Config, opts: StartKefuOptions): Promise<Kefu> {
+  const logger = opts.logger ?? createLogger(config.log);
+  const redis = createRedis(config.redis, logger);
+  const closeRedis = async () => {
+    await redis.quit().catch(() => redis.disconnect());
+  };
+  let knowledge: KnowledgeService;
+  try {
+    knowledge = await createKnowledgeService({
+      dir: config.knowledge.dir,
+      thresholds: config.knowledge.thresholds,
+      debounceMs: config.knowledge.reloadDebounceMs,
+      logger,
+    });
+  } catch (err) {
+    await closeRedis();
+    throw err;
+  }
+  const handoff = new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger, tierRule: opts.tierRule });
+  const shared = { redis, handoff, knowledge };
+
+  let bot: RunningBot | undefined;
+  let consoleServer: RunningConsole | undefined;
+  let simulator: DemoSimulator | undefined;
+  const stop = async () => {
+    // The console first (no new agent actions), then the bot (finishes its sends and acks).
+    await consoleServer?.stop().catch((err: unknown) => logger.error({ err }, 'console did not stop cleanly'));
+    await bot?.stop().catch((err: unknown) => logger.error({ err }, 'bot did not stop cleanly'));
+    await knowledge.close();
+    await closeRedis();
+  };
+  try {
+    if (opts.roles.includes('bot')) {
+      // Loaded only for this role: wechaty alone takes most of a second to import.
+      const { startBot } = await import('./bot/index.ts');
+      bot = await startBot(config, { logger, shared });
+    }
+    simulator = bot && opts.simulator ? opts.simulator(bot) : undefined;
+    if (opts.roles.includes('console')) consoleServer = await startConsole(config, { logger, ...shared, simulator });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { config, logger, redis, handoff, knowledge, bot, console: consoleServer, simulator, stop };
+}
+
+/** `--role bot|console|all` (repeatable, or comma-separated); default all. */
+export function parseRoles(argv: readonly string[]): Role[] {
+  const roles = new Set<Role>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = arg === '--role' ? argv[++i] : arg.startsWith('--role=') ? arg.slice('--role='.length) : undefined;
+    if (arg !== '--role' && value === undefined) throw new Error(`unknown argument ${JSON.stringify(arg)} (usage: --role bot|console|all)`);
+    if (!value) throw new Error('--role needs a value: bot, console or all');
+    for (const r of value.split(',').map((v) => v.trim())) {
+      if (r === 'all') ROLES.forEach((x) => roles.add(x));
+      else if ((ROLES as readonly string[]).includes(r)) roles.add(r as Role);
+      else throw new Error(`unknown role ${JSON.stringify(r)} (bot, console or all)`);
+    }
+  }
+  return roles.size > 0 ? [...roles] : [...ROLES];
+}
+
+/** Runs until SIGINT/SIGTERM: the first signal stops gracefully, a second one exits at once. */
+export function stopOnSignals(kefu: Pick<Kefu, 'stop' | 'logger'>, graceMs = 15_000): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      kefu.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    kefu.logger.info({ signal }, 'shutting down (a second signal exits at once)');
+    const force = setTimeout(() => {
+      kefu.logger.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, graceMs);
+    force.unref();
+    kefu.stop().then(
+      () => {
+        clearTimeout(force);
+        process.exit(0);
+      },
+      (err: unknown) => {
+        kefu.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+async function main(): Promise<void> {
+  let roles: Role[];
+  try {
+    roles = parseRoles(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const config = loadConfigOrExit();
+  const kefu = await startKefu(config, { roles });
+  stopOnSignals(kefu);
+  if (kefu.console) kefu.logger.info({ url: kefu.console.url, roles }, 'kefu-bridge is running');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`kefu-bridge failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,138 @@
+/**
+ * npm run demo: Redis found or started, the bot on the mock puppet with the console, the seeded
+ * queue, and the WeChat simulator routes going through the real bot.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NoRedisError, pingRedis, resolveDemoRedis } from '../src/demo/redis.ts';
+import { startDemo, type RunningDemo } from '../src/demo/main.ts';
+import { randomPrefix, useRedisServer, type RedisServer } from './helpers/redis.ts';
+
+let server: RedisServer;
+useRedisServer((s) => (server = s));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, timeoutMs = 8_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+describe('where the demo finds Redis', () => {
+  const closed = { host: '127.0.0.1', port: 1 };
+
+  it('REDIS_URL first, then a Redis that answers on the probed address', async () => {
+    expect(await resolveDemoRedis({ REDIS_URL: 'redis://example:1' }, { dataDir: 'x' })).toMatchObject({ url: 'redis://example:1', source: 'REDIS_URL' });
+    const found = await resolveDemoRedis({}, { dataDir: 'x', probe: { host: '127.0.0.1', port: server.port } });
+    expect(found).toMatchObject({ url: `redis://127.0.0.1:${server.port}`, source: 'local' });
+    expect(await pingRedis('127.0.0.1', 1)).toBe(false);
+  });
+
+  it('else starts redis-server with AOF in the data folder, and stops it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-demo-redis-'));
+    try {
+      const r = await resolveDemoRedis({}, { dataDir: dir, probe: closed });
+      expect(r.source).toBe('started');
+      const port = Number(new URL(r.url).port);
+      expect(await pingRedis('127.0.0.1', port)).toBe(true);
+      await r.stop();
+      expect(await pingRedis('127.0.0.1', port)).toBe(false);
+      // Redis 7 keeps its AOF in a folder of its own.
+      expect((await readdir(dir)).some((f) => f.startsWith('appendonly'))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without redis-server: one clear message with the install commands', async () => {
+    const err = await resolveDemoRedis({}, { dataDir: 'x', probe: closed, bin: 'no-such-redis-server' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NoRedisError);
+    expect((err as Error).message).toMatch(/apt-get install redis-server/);
+    expect((err as Error).message).toMatch(/brew install redis/);
+    expect(existsSync('x')).toBe(false);
+  });
+});
+
+describe('the demo', () => {
+  let demo: RunningDemo;
+  let token: string;
+  const api = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${demo.url}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, unknown> };
+  };
+
+  beforeAll(async () => {
+    demo = await startDemo({ env: { REDIS_URL: server.url, REDIS_PREFIX: randomPrefix(), PORT: '0', LOG_LEVEL: 'silent' } });
+    const login = await fetch(`${demo.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: demo.password }),
+    });
+    expect(login.status).toBe(200);
+    token = ((await login.json()) as { token: string }).token;
+  }, 60_000);
+  afterAll(async () => {
+    await demo?.stop();
+  });
+
+  it('seeds chats in different states and tiers, through the real bot', async () => {
+    const waiting = (await api('GET', '/api/conversations?status=waiting')).body.items as { customer: { name: string; tier: string }; reason: string; question: string }[];
+    const byName = Object.fromEntries(waiting.map((c) => [c.customer.name, c]));
+    expect(Object.keys(byName).sort()).toEqual(['张伟', '李娜', '王芳'].sort());
+    expect(byName['王芳']).toMatchObject({ reason: 'customer_asked', customer: { tier: 'vip' } });
+    expect(byName['张伟']).toMatchObject({ reason: 'not_helpful', question: '录屏没有声音怎么办', customer: { tier: 'vip' } });
+    expect(byName['李娜']).toMatchObject({ reason: 'low_confidence', customer: { tier: 'standard' } });
+    const active = (await api('GET', '/api/conversations?status=active')).body.items as { customer: { name: string }; assignee: { name: string } }[];
+    expect(active.map((c) => c.customer.name)).toEqual(['赵磊']);
+    // The agent's reply reached the simulated phone, as a line from the bot's account.
+    const chat = (await api('GET', `/api/demo/messages?customer=${encodeURIComponent('赵磊')}`)).body.items as { from: string; text: string }[];
+    expect(chat.at(-1)).toMatchObject({ from: 'bot', text: expect.stringContaining('年费会员购买 7 天内可以全额退款') });
+  });
+
+  it('the simulator: a new customer types, the bot answers as WeChat shows it; an agent reply arrives as the bot', async () => {
+    expect((await api('POST', '/api/demo/messages', { customer: '新客户', text: '怎么去掉水印' })).status).toBe(202);
+    const answered = await until('the bot\'s answer', async () => {
+      const items = (await api('GET', `/api/demo/messages?customer=${encodeURIComponent('新客户')}`)).body.items as { from: string; text: string }[];
+      return items.length >= 2 ? items : null;
+    });
+    expect(answered[0]).toMatchObject({ from: 'customer', text: '怎么去掉水印' });
+    expect(answered[1]!.from).toBe('bot');
+    expect(answered[1]!.text).not.toMatch(/\*\*/);
+
+    await api('POST', '/api/demo/messages', { customer: '新客户', text: '转人工' });
+    const conv = await until('the chat in the queue', async () => {
+      const items = (await api('GET', '/api/conversations?status=waiting')).body.items as { id: string; customer: { name: string } }[];
+      return items.find((c) => c.customer.name === '新客户');
+    });
+    expect((await api('POST', `/api/conversations/${conv.id}/claim`)).status).toBe(200);
+    expect((await api('POST', `/api/conversations/${conv.id}/messages`, { text: '您好，我来帮您' })).status).toBe(202);
+    await until('the reply on the phone', async () => {
+      const items = (await api('GET', `/api/demo/messages?customer=${encodeURIComponent('新客户')}`)).body.items as { from: string; text: string }[];
+      return items.some((l) => l.from === 'bot' && l.text === '您好，我来帮您');
+    });
+    const customers = (await api('GET', '/api/demo/customers')).body.items as { name: string }[];
+    expect(customers.map((c) => c.name)).toContain('新客户');
+  });
+
+  it('rejects a bad simulator message with the spec\'s error shape', async () => {
+    const bad = await api('POST', '/api/demo/messages', { customer: '', text: 'x' });
+    expect(bad.status).toBe(400);
+    expect((bad.body.error as { message: string }).message).toMatch(/body\.customer/);
+    expect((await api('POST', '/api/demo/messages', { customer: 'a', text: 'x'.repeat(2001) })).status).toBe(400);
+    expect((await api('GET', '/api/demo/messages')).status).toBe(400);
+    const anonymous = await fetch(`${demo.url}/api/demo/messages?customer=a`);
+    expect(anonymous.status).toBe(401);
+  });
+});
