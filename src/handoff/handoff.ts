@@ -257,8 +257,8 @@ export class Handoff {
   async listWaiting(limit = 50): Promise<Conversation[]> {
     const n = Math.min(Math.max(limit, 1), MAX_LIST);
     const ranked: { id: string; due: number }[] = [];
-    for (const botId of await this.bots()) {
-      const flat = await this.redis.zrange(this.keys.queue(botId), '0', String(n - 1), 'WITHSCORES');
+    const pages = await Promise.all((await this.bots()).map((botId) => this.redis.zrange(this.keys.queue(botId), '0', String(n - 1), 'WITHSCORES')));
+    for (const flat of pages) {
       for (let i = 0; i + 1 < flat.length; i += 2) ranked.push({ id: flat[i]!, due: Number(flat[i + 1]) });
     }
     ranked.sort((a, b) => a.due - b.due || (a.id < b.id ? -1 : 1));
@@ -268,11 +268,10 @@ export class Handoff {
   /** Conversations with an agent (optionally one agent's) or parked on a problem, newest first. */
   async list(status: 'active' | 'awaiting_fix', opts: { limit?: number; assigneeId?: string } = {}): Promise<Conversation[]> {
     const n = Math.min(Math.max(opts.limit ?? 100, 1), MAX_LIST);
-    const ids: string[] = [];
-    for (const botId of await this.bots()) {
-      const key = status === 'active' ? this.keys.active(botId) : this.keys.parked(botId);
-      ids.push(...(await this.redis.zrevrange(key, 0, n - 1)));
-    }
+    const pages = await Promise.all(
+      (await this.bots()).map((botId) => this.redis.zrevrange(status === 'active' ? this.keys.active(botId) : this.keys.parked(botId), 0, n - 1)),
+    );
+    const ids = pages.flat();
     const convs = (await this.load(ids)).filter((c) => !opts.assigneeId || c.assignee?.id === opts.assigneeId);
     return convs.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, n);
   }
@@ -478,9 +477,26 @@ export class Handoff {
     return this.tierRule?.(ref) ?? 'standard';
   }
 
+  /** The conversations of `ids`, in that order: one pipeline per bot account (its keys share a slot). */
   private async load(ids: string[]): Promise<Conversation[]> {
-    const hashes = await Promise.all(ids.map((id) => this.redis.hgetall(this.keys.conversation(id))));
-    return hashes.filter((h) => h.status).map(toConversation);
+    const byBot = new Map<string, number[]>();
+    ids.forEach((id, i) => {
+      const { botId } = parseConversationId(id);
+      byBot.set(botId, [...(byBot.get(botId) ?? []), i]);
+    });
+    const hashes: Record<string, string>[] = new Array(ids.length);
+    await Promise.all(
+      [...byBot.values()].map(async (indexes) => {
+        const pipe = this.redis.pipeline();
+        for (const i of indexes) pipe.hgetall(this.keys.conversation(ids[i]!));
+        const results = (await pipe.exec()) ?? [];
+        results.forEach(([err, h], j) => {
+          if (err) throw err;
+          hashes[indexes[j]!] = h as Record<string, string>;
+        });
+      }),
+    );
+    return hashes.filter((h) => h?.status).map(toConversation);
   }
 
   private async mustGet(id: string): Promise<Conversation> {

@@ -524,8 +524,15 @@ export async function stopAll(): Promise<void> {
   reg.clients.clear();
   const servers = [...reg.servers];
   reg.servers.clear();
-  await Promise.all(servers.map((s) => s.dispose()));
-  await Promise.all([...reg.dirs].map(removeDir));
+  // The servers are unref'd: without something holding the event loop, a script whose last step
+  // is this wait would end with "unsettled top-level await" (exit 13) before they are gone.
+  const hold = setInterval(() => undefined, 1_000);
+  try {
+    await Promise.all(servers.map((s) => s.dispose()));
+    await Promise.all([...reg.dirs].map(removeDir));
+  } finally {
+    clearInterval(hold);
+  }
 }
 
 /** A unique key prefix, e.g. `tk3j9x2a`, to keep tests' keys apart. */
