@@ -45,6 +45,15 @@ const envSchema = z
     FLOOD_WINDOW_S: z.coerce.number().int().min(1).max(3_600).default(10),
     FLOOD_MUTE_S: z.coerce.number().int().min(1).max(86_400).default(60),
     MAX_MATCH_CHARS: z.coerce.number().int().min(10).max(10_000).default(500),
+    // Checked together as the SLA policy (slaFromEnv); listed here so every variable is in one schema.
+    BUSINESS_TIMEZONE: z.string().optional(),
+    BUSINESS_DAYS: z.string().optional(),
+    BUSINESS_HOURS: z.string().optional(),
+    BUSINESS_HOLIDAYS: z.string().optional(),
+    BUSINESS_WORKDAYS: z.string().optional(),
+    SLA_VIP_MINUTES: z.string().optional(),
+    SLA_STANDARD_MINUTES: z.string().optional(),
+    SLA_WARN_AT: z.string().optional(),
   })
   .superRefine(
     (env, ctx) => {
@@ -66,6 +75,15 @@ const envSchema = z
   );
 
 export type Env = z.infer<typeof envSchema>;
+/** Every configuration variable, from the schema. */
+export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
+export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
+
+/** The schema's default of a variable (after its transform), or undefined when it has none. */
+export function schemaDefault(variable: ConfigVariable): unknown {
+  const r = envSchema.shape[variable].safeParse(undefined);
+  return r.success ? r.data : undefined;
+}
 
 export interface Config {
   env: Env['NODE_ENV'];

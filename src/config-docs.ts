@@ -1,0 +1,76 @@
+/**
+ * What each configuration variable means, for the README's table (`npm run docs:config`). Keyed by
+ * the schema's variables, so a variable added to the schema without a line here fails to compile,
+ * and defaults come from the schema itself unless the line says otherwise.
+ */
+import { CONFIG_VARIABLES, schemaDefault, type ConfigVariable } from './config.ts';
+import { DEFAULT_SLA_POLICY } from './handoff/sla.ts';
+
+interface Doc {
+  meaning: string;
+  /** Markdown shown instead of the schema's default (computed defaults, or none). */
+  default?: string;
+}
+
+const D = DEFAULT_SLA_POLICY;
+const code = (v: string | number): string => `\`${v}\``;
+
+export const CONFIG_DOCS: Record<ConfigVariable, Doc> = {
+  NODE_ENV: { meaning: '`development`, `production` or `test`' },
+  LOG_LEVEL: { meaning: 'pino level, or `silent`' },
+  LOG_PRETTY: { meaning: 'human-readable logs instead of JSON lines', default: 'when stdout is a terminal' },
+  KB_DIR: { meaning: 'the FAQ directory' },
+  KB_ANSWER_THRESHOLD: { meaning: 'confidence at which the bot answers directly', default: 'calibrated (`src/knowledge/engine/calibration.json`)' },
+  KB_SUGGEST_THRESHOLD: { meaning: 'confidence at which it offers "did you mean"; below, a person', default: 'calibrated' },
+  KB_RELOAD_DEBOUNCE_MS: { meaning: 'quiet time after an edit before the FAQ is reloaded' },
+  REDIS_URL: { meaning: 'Redis for the handoff (with `REDIS_CLUSTER`, or several comma-separated URLs: nodes of a Redis Cluster)' },
+  REDIS_PREFIX: { meaning: 'prefix of every Redis key' },
+  REDIS_CLUSTER: { meaning: 'talk to a Redis Cluster' },
+  HOST: { meaning: 'where the console listens' },
+  PORT: { meaning: 'the console\'s port (`0`: any free one)' },
+  KEFU_ADMIN_PASSWORD: { meaning: 'password of the `admin` account created on the console\'s first start (at least 8 characters)', default: 'generated, printed once' },
+  TRUST_PROXY: { meaning: 'trust `X-Forwarded-For` from a reverse proxy (the login rate limit keys on the client\'s IP)' },
+  WECHATY_PUPPET: { meaning: '`wechaty-puppet-mock` for the demo and tests' },
+  WECHATY_NAME: { meaning: 'memory-card name: the login survives a restart' },
+  BOT_ID: { meaning: 'the bot account\'s id in Redis', default: 'from `WECHATY_NAME`' },
+  BOT_ROOM_MODE: { meaning: 'in group chats answer only when @-mentioned, or `off`' },
+  HANDOFF_MODE: { meaning: 'on low confidence hand off at once (`auto`) or offer a person (`offer`)' },
+  HUMAN_KEYWORDS: { meaning: 'comma-separated words that ask for a person', default: '转人工, 人工, 人工客服, 找客服, 真人, 投诉, human, agent, …' },
+  MAX_MESSAGE_AGE_S: { meaning: 'older messages (re-delivered after a re-login) are dropped' },
+  FLOOD_MAX: { meaning: 'per-customer flood control: messages allowed per window, then one warning and silence' },
+  FLOOD_WINDOW_S: { meaning: 'the flood-control window' },
+  FLOOD_MUTE_S: { meaning: 'how long a flooding customer is not answered' },
+  MAX_MATCH_CHARS: { meaning: 'longer messages are matched on their beginning (stored whole)' },
+  BUSINESS_TIMEZONE: { meaning: 'zone of the business hours and dates', default: code(D.hours.timezone) },
+  BUSINESS_DAYS: { meaning: 'ISO weekdays with business hours (`1-5`, or a list such as `1,2,3,4,5,6`)', default: code(D.hours.weekdays.join(',')) },
+  BUSINESS_HOURS: { meaning: 'opening hours (`close` may be `24:00`)', default: code(`${D.hours.open}-${D.hours.close}`) },
+  BUSINESS_HOLIDAYS: { meaning: 'comma-separated `YYYY-MM-DD` dates without business hours', default: 'none' },
+  BUSINESS_WORKDAYS: { meaning: 'make-up working days (调休) that are business days even on a weekend', default: 'none' },
+  SLA_VIP_MINUTES: { meaning: 'first-response target for VIP customers, in business minutes', default: code(D.targetMinutes.vip) },
+  SLA_STANDARD_MINUTES: { meaning: 'first-response target for everyone else, in business minutes', default: code(D.targetMinutes.standard) },
+  SLA_WARN_AT: { meaning: 'share of the target at which a waiting chat is flagged', default: code(D.warnAt) },
+};
+
+function defaultText(variable: ConfigVariable): string {
+  const doc = CONFIG_DOCS[variable];
+  if (doc.default !== undefined) return doc.default;
+  const value = schemaDefault(variable);
+  return value === undefined ? 'none' : `\`${String(value)}\``;
+}
+
+/** The README's configuration table, one row per variable in the schema's order. */
+export function configTable(): string {
+  const rows = CONFIG_VARIABLES.map((v) => `| \`${v}\` | ${defaultText(v)} | ${CONFIG_DOCS[v].meaning} |`);
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
+
+export const TABLE_START = '<!-- config-table:start (npm run docs:config) -->';
+export const TABLE_END = '<!-- config-table:end -->';
+
+/** `readme` with the text between the markers replaced by the current table. */
+export function withConfigTable(readme: string): string {
+  const a = readme.indexOf(TABLE_START);
+  const b = readme.indexOf(TABLE_END);
+  if (a < 0 || b < a) throw new Error(`README has no ${TABLE_START} … ${TABLE_END} markers`);
+  return `${readme.slice(0, a + TABLE_START.length)}\n${configTable()}\n${readme.slice(b)}`;
+}
