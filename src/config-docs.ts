@@ -23,7 +23,7 @@ export const CONFIG_DOCS: Record<ConfigVariable, Doc> = {
   KB_ANSWER_THRESHOLD: { meaning: 'confidence at which the bot answers directly', default: 'calibrated (`src/knowledge/engine/calibration.json`)' },
   KB_SUGGEST_THRESHOLD: { meaning: 'confidence at which it offers "did you mean"; below, a person', default: 'calibrated' },
   KB_RELOAD_DEBOUNCE_MS: { meaning: 'quiet time after an edit before the FAQ is reloaded' },
-  REDIS_URL: { meaning: 'Redis for the handoff (with `REDIS_CLUSTER`, or several comma-separated URLs: nodes of a Redis Cluster)' },
+  REDIS_URL: { meaning: 'Redis for the handoff: `redis://host:6379`, a Sentinel set `redis+sentinel://s1:26379,s2:26379/mymaster`, or Cluster nodes `redis://a:7000,redis://b:7001` (see "Operating it")' },
   REDIS_PREFIX: { meaning: 'prefix of every Redis key' },
   REDIS_CLUSTER: { meaning: 'talk to a Redis Cluster' },
   HOST: { meaning: 'where the console listens' },

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { KefuError } from './errors.ts';
+import { parseRedisUrl } from './handoff/redis-url.ts';
 import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from './handoff/sla.ts';
 
 /** "true"/"1"/"yes" style booleans, as people write them in .env files. */
@@ -20,7 +21,16 @@ const envSchema = z
     KB_ANSWER_THRESHOLD: unit.optional(),
     KB_SUGGEST_THRESHOLD: unit.optional(),
     KB_RELOAD_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(200),
-    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+    REDIS_URL: z
+      .string()
+      .superRefine((url, ctx) => {
+        try {
+          parseRedisUrl(url);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${(err as Error).message} (redis://host:6379, a Sentinel set or Cluster nodes: see the README)` });
+        }
+      })
+      .default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/, 'letters, digits, _ : . - only').default('kefu'),
     REDIS_CLUSTER: bool.default(false),
     HOST: z.string().min(1).default('127.0.0.1'),

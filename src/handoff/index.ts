@@ -26,6 +26,7 @@ export { startSlaTicker } from './ticker.ts';
 export { EventReader, type EventReaderOptions } from './events.ts';
 export { conversationId, createKeys, parseConversationId, InvalidIdError, type Keys } from './keys.ts';
 export { createRedis, isReady, type RedisConfig } from './redis.ts';
+export { parseRedisUrl, RedisUrlError, type RedisTarget } from './redis-url.ts';
 export {
   addBusinessMinutes,
   businessMinutesBetween,

@@ -1,9 +1,11 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { parseRedisUrl } from './redis-url.ts';
 
 export interface RedisConfig {
-  /** redis://host:port, or several comma-separated node URLs of a Redis Cluster. */
+  /** See `parseRedisUrl`: one Redis, a Sentinel set, or the nodes of a Redis Cluster. */
   url: string;
+  /** Treat a single URL as a startup node of a Redis Cluster. */
   cluster?: boolean;
   /**
    * For command lines: give up after a few attempts instead of waiting for Redis forever
@@ -13,9 +15,10 @@ export interface RedisConfig {
 }
 
 /**
- * A client that rides out a Redis restart: it reconnects forever (backing off to 2 s), and
- * commands issued meanwhile wait in its offline queue and are sent, in order, when Redis is
- * back, instead of failing after a few retries. Callers that must not wait check `isReady`.
+ * A client that rides out a Redis restart (or a Sentinel failover): it reconnects forever
+ * (backing off to 2 s), and commands issued meanwhile wait in its offline queue and are sent, in
+ * order, when Redis is back, instead of failing after a few retries. Callers that must not wait
+ * check `isReady`.
  */
 export function createRedis(config: RedisConfig, logger?: Logger): Redis | Cluster {
   const retry = config.failFast
@@ -30,17 +33,32 @@ export function createRedis(config: RedisConfig, logger?: Logger): Redis | Clust
         // A failover turns the old primary read-only: reconnect to find the new one.
         reconnectOnError: (err) => err.message.startsWith('READONLY'),
       };
-  const urls = config.url.split(',').map((u) => u.trim()).filter(Boolean);
-  const client =
-    config.cluster || urls.length > 1
-      ? new Cluster(
-          urls.map((u) => {
-            const { hostname, port } = new URL(u);
-            return { host: hostname, port: Number(port || 6379) };
-          }),
-          { redisOptions: options, clusterRetryStrategy: retry },
-        )
-      : new Redis(urls[0] ?? 'redis://127.0.0.1:6379', options);
+  const target = parseRedisUrl(config.url, config.cluster);
+  let client: Redis | Cluster;
+  switch (target.kind) {
+    case 'single':
+      client = new Redis(target.url, options);
+      break;
+    case 'cluster':
+      client = new Cluster(target.nodes, {
+        redisOptions: { ...options, username: target.username, password: target.password, ...(target.tls ? { tls: {} } : {}) },
+        clusterRetryStrategy: retry,
+      });
+      break;
+    case 'sentinel':
+      client = new Redis({
+        ...options,
+        sentinels: target.sentinels,
+        name: target.name,
+        db: target.db,
+        username: target.username,
+        password: target.password,
+        sentinelPassword: target.sentinelPassword,
+        sentinelRetryStrategy: retry,
+        ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+      });
+      break;
+  }
   let wasReady = false;
   client.on('ready', () => {
     if (wasReady) logger?.info('redis connection restored');
