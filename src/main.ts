@@ -17,6 +17,8 @@ import { createKnowledgeService, type KnowledgeService } from './knowledge/index
 import type { RunningBot } from './bot/index.ts';
 import { startConsole, type RunningConsole } from './console/main.ts';
 import type { DemoSimulator } from './console/routes/demo.ts';
+import { createMetrics, type KefuMetrics } from './metrics.ts';
+import { startOpsServer, type OpsServer } from './ops.ts';
 
 export const ROLES = ['bot', 'console'] as const;
 export type Role = (typeof ROLES)[number];
@@ -42,6 +44,9 @@ export interface Kefu {
   bot?: RunningBot;
   console?: RunningConsole;
   simulator?: DemoSimulator;
+  metrics: KefuMetrics;
+  /** The bot role's /healthz, /readyz and /metrics when no console runs in this process. */
+  ops?: OpsServer;
   stop(): Promise<void>;
 }
 
@@ -65,13 +70,16 @@ export async function startKefu(config: Config, opts: StartKefuOptions): Promise
   }
   const handoff = new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger, tierRule: opts.tierRule });
   const shared = { redis, handoff, knowledge };
+  const metrics = createMetrics();
 
   let bot: RunningBot | undefined;
   let consoleServer: RunningConsole | undefined;
   let simulator: DemoSimulator | undefined;
+  let ops: OpsServer | undefined;
   const stop = async () => {
     // The console first (no new agent actions), then the bot (finishes its sends and acks).
     await consoleServer?.stop().catch((err: unknown) => logger.error({ err }, 'console did not stop cleanly'));
+    await ops?.stop().catch((err: unknown) => logger.error({ err }, 'ops server did not stop cleanly'));
     await bot?.stop().catch((err: unknown) => logger.error({ err }, 'bot did not stop cleanly'));
     await knowledge.close();
     await closeRedis();
@@ -80,15 +88,21 @@ export async function startKefu(config: Config, opts: StartKefuOptions): Promise
     if (opts.roles.includes('bot')) {
       // Loaded only for this role: wechaty alone takes most of a second to import.
       const { startBot } = await import('./bot/index.ts');
-      bot = await startBot(config, { logger, shared });
+      bot = await startBot(config, { logger, shared, plugin: { metrics: metrics.bot } });
     }
+    const running = bot;
+    const botReady = running ? () => running.bot.isLoggedIn : undefined;
     simulator = bot && opts.simulator ? opts.simulator(bot) : undefined;
-    if (opts.roles.includes('console')) consoleServer = await startConsole(config, { logger, ...shared, simulator });
+    if (opts.roles.includes('console')) {
+      consoleServer = await startConsole(config, { logger, ...shared, simulator, botReady, metrics: metrics.registry });
+    } else if (botReady) {
+      ops = await startOpsServer(config, { redis, registry: metrics.registry, botReady, logger });
+    }
   } catch (err) {
     await stop();
     throw err;
   }
-  return { config, logger, redis, handoff, knowledge, bot, console: consoleServer, simulator, stop };
+  return { config, logger, redis, handoff, knowledge, bot, console: consoleServer, simulator, metrics, ops, stop };
 }
 
 /** `--role bot|console|all` (repeatable, or comma-separated); default all. */
@@ -149,7 +163,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const kefu = await startKefu(config, { roles });
   stopOnSignals(kefu);
-  if (kefu.console) kefu.logger.info({ url: kefu.console.url, roles }, 'kefu-bridge is running');
+  kefu.logger.info({ url: kefu.console?.url ?? kefu.ops?.url, roles }, 'kefu-bridge is running');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -17,9 +17,11 @@ import {
   type ConversationStatus,
   type CustomerRef,
   type Handoff,
+  type HandoffReason,
   type NewMessage,
   type OutboundMessage,
   type OutboundOptions,
+  type TurnOutcome,
 } from '../handoff/index.ts';
 import { menuEntries, renderAnswer, WECHAT_MAX_MESSAGE_BYTES, type FaqEntry, type Matcher, type MatchResult } from '../knowledge/index.ts';
 import { FloodGuard, isTooOld, RecentIds } from './guard.ts';
@@ -81,6 +83,26 @@ export interface KefuBotConfig {
   /** Outbound consumer tuning (tests: short retry and block times). */
   outbound?: Pick<OutboundOptions, 'retryMs' | 'blockMs' | 'claimIdleMs'>;
   logger?: Logger;
+  /** Operational counters and timings (the composition root backs them with prom-client). */
+  metrics?: BotMetrics;
+}
+
+/** Hooks for operational metrics; every one is optional to implement. */
+export interface BotMetrics {
+  /** A customer message passed the guards (kind: text, image, voice, …). */
+  received?(kind: string): void;
+  /** What the bot made of a customer message. */
+  outcome?(type: TurnOutcome['type']): void;
+  /** A conversation entered the human queue. */
+  handoff?(reason: HandoffReason): void;
+  /** A message WeChat accepted: the bot's own, an agent's reply, or a notice (resolved). */
+  sent?(kind: 'bot' | 'agent' | 'notice'): void;
+  /** A send WeChat refused (the bot's own after its retries; an agent reply is retried later). */
+  sendFailed?(kind: 'bot' | 'agent'): void;
+  /** Time the matching engine took for one question (cache misses only). */
+  matchSeconds?(seconds: number): void;
+  /** From the agent's reply entering the outbound stream to WeChat accepting it. */
+  relaySeconds?(seconds: number): void;
 }
 
 /** Stops the plugin on one bot; resolves once the outbound consumer has stopped. */
@@ -338,6 +360,7 @@ class KefuRuntime {
         return;
     }
 
+    this.c.metrics?.received?.(kind);
     const record: NewMessage = { from: 'customer', text, msgId: msg.id };
     if (kind !== 'text') {
       record.kind = kind;
@@ -357,6 +380,7 @@ class KefuRuntime {
     // The policy is pure: decide on the last known status while Redis records the message.
     const assumed = st.status;
     let decision = decideFor(assumed);
+    if (decision.outcome) this.c.metrics?.outcome?.(decision.outcome.type);
 
     // The common turn, replies that need no I/O to prepare: the customer's message and the bot's
     // replies go to Redis in one round trip, recorded only if the chat is still in the status the
@@ -418,7 +442,9 @@ class KefuRuntime {
                 this.matchHits++;
                 return r;
               }
+              const t0 = performance.now();
               r = matcher.match(q);
+              this.c.metrics?.matchSeconds?.((performance.now() - t0) / 1000);
               cache.set(q, r);
               if (cache.size > size) cache.delete(cache.keys().next().value as string);
               return r;
@@ -454,6 +480,7 @@ class KefuRuntime {
         const ticket = await this.write(st, (ref) => this.c.handoff.requestHuman(ref, { reason: action.reason, question: asked }));
         if (ticket) {
           st.status = ticket.status;
+          if (ticket.queued) this.c.metrics?.handoff?.(action.reason);
           if (ticket.notice) out.push({ text: queueNoticeText(ticket.notice, this.c.messages, this.c.timezone, Date.now()) });
           else if (ticket.status === 'active') out.push({ text: this.c.messages.already_queued });
         } else {
@@ -489,9 +516,11 @@ class KefuRuntime {
       try {
         if (room) await room.say(text, st.contact);
         else await st.contact.say(text);
+        this.c.metrics?.sent?.('bot');
         return true;
       } catch (err) {
         if (attempt >= this.attempts) {
+          this.c.metrics?.sendFailed?.('bot');
           this.log?.error({ err }, 'send failed; giving up');
           return false;
         }
@@ -563,7 +592,14 @@ class KefuRuntime {
     const contact = await this.contactOf(m.customerId);
     if (!contact) throw new Error(`customer ${m.customerId} is not reachable (contact not found)`);
     const text = m.kind === 'resolved' ? this.c.messages.resolved : m.text;
-    await contact.say(text);
+    try {
+      await contact.say(text);
+    } catch (err) {
+      this.c.metrics?.sendFailed?.('agent');
+      throw err;
+    }
+    this.c.metrics?.sent?.(m.kind === 'text' ? 'agent' : 'notice');
+    if (m.kind === 'text' && m.at) this.c.metrics?.relaySeconds?.(Math.max(0, Date.now() - Date.parse(m.at)) / 1000);
     const st = this.state(contact);
     if (m.kind === 'resolved') {
       st.status = 'resolved';

@@ -6,6 +6,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import type { Handoff } from '../handoff/index.ts';
 import type { KnowledgeService } from '../knowledge/index.ts';
@@ -37,6 +38,13 @@ export interface BuildAppOptions {
   kbDir?: string;
   /** Serve the web UI (default true). */
   ui?: boolean;
+  /**
+   * The bot in this process, for /readyz: true while its account is logged in. Without it (a
+   * console on its own) readiness is Redis alone.
+   */
+  botReady?: () => boolean | Promise<boolean>;
+  /** The process's metrics registry (shared with the bot); default: the console's own. */
+  metrics?: Registry;
   /** The WeChat simulator of a demo (bot on wechaty-puppet-mock): enables /api/demo/*. */
   demo?: DemoSimulator;
   /** The Redis client /readyz pings; without it, /readyz asks the handoff for its counts. */
@@ -106,9 +114,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         return true;
       };
 
-  await app.register(healthRoutes, { ready });
+  const botReady = opts.botReady;
+  await app.register(healthRoutes, { checks: { redis: ready, ...(botReady ? { bot: async () => botReady() } : {}) } });
   // Not encapsulated: its onResponse hook must see every route's requests.
-  await metricsRoutes(app, { handoff });
+  await metricsRoutes(app, { handoff, registry: opts.metrics });
   await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit });
   await app.register(conversationRoutes, { handoff, agents });
   await app.register(statsRoutes, { handoff, agents });

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import { loadConfigOrExit, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createRedis, Handoff, startSlaTicker } from '../handoff/index.ts';
@@ -55,6 +56,10 @@ export interface ConsoleDeps {
   knowledge: KnowledgeService;
   /** The demo's WeChat simulator (the bot on wechaty-puppet-mock in the same process). */
   simulator?: DemoSimulator;
+  /** The bot in the same process: /readyz also needs its login. */
+  botReady?: () => boolean;
+  /** The process's metrics registry, shared with the bot. */
+  metrics?: Registry;
 }
 
 /**
@@ -79,6 +84,8 @@ export async function startConsole(config: Config, deps: ConsoleDeps): Promise<R
     trustProxy: config.http.trustProxy,
     live: { connect: () => createRedis(config.redis, logger) },
     ...(deps.simulator ? { demo: deps.simulator } : {}),
+    ...(deps.botReady ? { botReady: deps.botReady } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
   const stopTicker = startSlaTicker(handoff, { logger });
   let url: string;

@@ -9,11 +9,13 @@ import type { Handoff } from '../handoff/index.ts';
 
 export interface MetricsOptions {
   handoff: Handoff;
+  /** A registry shared with the rest of the process (it collects the process metrics itself). */
+  registry?: Registry;
 }
 
 export async function metricsRoutes(app: FastifyInstance, opts: MetricsOptions): Promise<void> {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'kefu_console_' });
+  const registry = opts.registry ?? new Registry();
+  if (!opts.registry) collectDefaultMetrics({ register: registry, prefix: 'kefu_console_' });
 
   const requests = new Counter({
     name: 'kefu_http_requests_total',

@@ -1,15 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 
 export interface HealthRoutesOptions {
-  /** True when the service can do its work (Redis answers PING). */
-  ready: () => Promise<boolean>;
+  /**
+   * What must hold for the process to do its work, by name: Redis answers, and where this process
+   * runs the bot, the bot account is logged in. Each returns true when fine.
+   */
+  checks: Record<string, () => Promise<boolean>>;
 }
 
-/** GET /healthz (the process is up) and GET /readyz (Redis answers): no token needed. */
+const MESSAGES: Record<string, string> = {
+  redis: 'redis is not answering',
+  bot: 'the bot account is not logged in to WeChat',
+};
+
+/** GET /healthz (the process is up) and GET /readyz (every check holds): no token needed. */
 export async function healthRoutes(app: FastifyInstance, opts: HealthRoutesOptions): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const ok = await opts.ready().catch(() => false);
-    return reply.status(ok ? 200 : 503).send(ok ? { status: 'ready' } : { error: { code: 'NOT_READY', message: 'redis is not answering' } });
+    const names = Object.keys(opts.checks);
+    const results = await Promise.all(names.map((n) => opts.checks[n]!().catch(() => false)));
+    const failing = names.filter((_, i) => !results[i]);
+    if (failing.length === 0) return { status: 'ready', checks: Object.fromEntries(names.map((n) => [n, 'ok'])) };
+    const message = failing.map((n) => MESSAGES[n] ?? `${n} is not ready`).join('; ');
+    return reply.status(503).send({ error: { code: 'NOT_READY', message } });
   });
 }

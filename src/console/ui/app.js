@@ -12,6 +12,7 @@ import { Icon } from './views/icons.js';
 import { Login } from './views/login.js';
 import { ManagerPage } from './views/manager.js';
 import { QueueColumn, visibleIds } from './views/queue.js';
+import { SimulatorPage, SimulatorUnavailable } from './views/simulator.js';
 
 function parseRoute() {
   const hash = location.hash.replace(/^#/, '');
@@ -24,10 +25,11 @@ function parseRoute() {
   }
   if (hash === '/editor') return { name: 'editor' };
   if (hash === '/manager') return { name: 'manager' };
+  if (hash === '/simulator') return { name: 'simulator' };
   return { name: 'queue' };
 }
 
-const KNOWN = /^#\/(queue|editor|manager|c\/.+)$/;
+const KNOWN = /^#\/(queue|editor|manager|simulator|c\/.+)$/;
 
 /** The start page a role can use; an unknown or forbidden hash is replaced (no history entry). */
 function ensureHash(me) {
@@ -81,7 +83,7 @@ function NavItem({ href, icon, label, active, testid, badge }) {
   </a>`;
 }
 
-function Rail({ me, route }) {
+function Rail({ me, route, demo }) {
   const q = useStore(queue);
   const inConversations = route.name === 'queue' || route.name === 'conv';
   return html`<nav class="rail" aria-label="主导航">
@@ -89,11 +91,15 @@ function Rail({ me, route }) {
     ${hasRole(me, 'agent') ? html`<${NavItem} href="#/queue" icon="inbox" label="会话" testid="nav-queue" active=${inConversations} badge=${q.waiting.length} />` : null}
     ${hasRole(me, 'editor') ? html`<${NavItem} href="#/editor" icon="book" label="知识库" testid="nav-editor" active=${route.name === 'editor'} />` : null}
     ${hasRole(me, 'manager') ? html`<${NavItem} href="#/manager" icon="chart" label="数据" testid="nav-manager" active=${route.name === 'manager'} />` : null}
+    ${demo
+      ? html`<div class="rail-spacer"></div>
+          <${NavItem} href="#/simulator" icon="phone" label="模拟器" testid="nav-simulator" active=${route.name === 'simulator'} />`
+      : null}
   </nav>`;
 }
 
 function Topbar({ me, route }) {
-  const titles = { queue: '会话', conv: '会话', editor: '知识库', manager: '运营概览' };
+  const titles = { queue: '会话', conv: '会话', editor: '知识库', manager: '运营概览', simulator: '微信模拟器' };
   const roles = (me.roles ?? []).map((r) => ROLE_NAMES[r] ?? r).join(' · ');
   async function logout() {
     try {
@@ -141,7 +147,8 @@ function useShortcuts(me, route) {
       if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
       const t = e.target;
       if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
-      if (!hasRole(me, 'agent')) return;
+      // The simulator is a customer's phone: the agents' keys do not belong there.
+      if (!hasRole(me, 'agent') || route.name === 'simulator') return;
       const key = e.key.toLowerCase();
       if (key === 'n') {
         const first = queue.get().waiting[0];
@@ -161,6 +168,8 @@ function useShortcuts(me, route) {
 
 function Shell({ me }) {
   const route = useRoute(me);
+  // The demo's WeChat simulator routes exist only when the console runs with the demo (else 404).
+  const [demo, setDemo] = useState(null);
   useShortcuts(me, route);
   useEffect(() => {
     live.start(session.token);
@@ -172,6 +181,9 @@ function Shell({ me }) {
         if (res?.agent && JSON.stringify(res.agent) !== JSON.stringify(session.agent)) updateAgent(res.agent);
       })
       .catch(() => undefined);
+    getOptional('/api/demo/customers', null)
+      .then((res) => setDemo(Boolean(res)))
+      .catch(() => setDemo(false));
     return () => {
       off();
       live.stop();
@@ -182,7 +194,11 @@ function Shell({ me }) {
   const isAgent = hasRole(me, 'agent');
 
   let content;
-  if (route.name === 'editor') content = hasRole(me, 'editor') ? html`<${EditorPage} me=${me} />` : html`<${Forbidden} />`;
+  if (route.name === 'simulator') {
+    content = demo === null
+      ? html`<section class="conv-empty"><div class="spinner" aria-label="加载中"></div></section>`
+      : demo ? html`<${SimulatorPage} />` : html`<${SimulatorUnavailable} />`;
+  } else if (route.name === 'editor') content = hasRole(me, 'editor') ? html`<${EditorPage} me=${me} />` : html`<${Forbidden} />`;
   else if (route.name === 'manager') content = hasRole(me, 'manager') ? html`<${ManagerPage} />` : html`<${Forbidden} />`;
   else if (!isAgent) content = html`<${Forbidden} />`;
   else {
@@ -193,7 +209,7 @@ function Shell({ me }) {
   }
 
   return html`<div class="app">
-    <${Rail} me=${me} route=${route} />
+    <${Rail} me=${me} route=${route} demo=${demo} />
     <div class="app-main">
       <${Topbar} me=${me} route=${route} />
       <div class="app-content">${content}</div>

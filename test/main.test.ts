@@ -1,0 +1,147 @@
+/**
+ * The composition root: roles, one Redis / knowledge base / handoff / metrics registry for bot and
+ * console, /readyz following the bot's login, the bot's metrics at /metrics, the bot role's own
+ * ops endpoints, and a clean stop on SIGTERM.
+ */
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { parseRoles, startKefu, type Kefu } from '../src/main.ts';
+import { randomPrefix, useRedisServer, type RedisServer } from './helpers/redis.ts';
+
+let server: RedisServer;
+useRedisServer((s) => (server = s));
+
+const running: Kefu[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((k) => k.stop()));
+});
+
+const configFor = (extra: Record<string, string> = {}) =>
+  loadConfig({
+    REDIS_URL: server.url,
+    REDIS_PREFIX: randomPrefix(),
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    WECHATY_PUPPET: 'wechaty-puppet-mock',
+    KEFU_ADMIN_PASSWORD: 'a long enough password',
+    ...extra,
+  });
+
+async function start(roles: ('bot' | 'console')[], extra?: Record<string, string>): Promise<Kefu> {
+  const k = await startKefu(configFor(extra), { roles });
+  running.push(k);
+  return k;
+}
+
+async function until(what: string, f: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await f())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The value of one series, e.g. `kefu_handoffs_total{reason="customer_asked"}`; 0 when absent. */
+const metric = (text: string, series: string): number => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+};
+
+describe('parseRoles', () => {
+  it('defaults to both; takes --role X, --role=X, comma lists and all', () => {
+    expect(parseRoles([])).toEqual(['bot', 'console']);
+    expect(parseRoles(['--role', 'bot'])).toEqual(['bot']);
+    expect(parseRoles(['--role=console'])).toEqual(['console']);
+    expect(parseRoles(['--role', 'console,bot']).sort()).toEqual(['bot', 'console']);
+    expect(parseRoles(['--role', 'all']).sort()).toEqual(['bot', 'console']);
+  });
+
+  it.each([[['--role', 'worker']], [['--role']], [['--verbose']]])('refuses %j', (argv) => {
+    expect(() => parseRoles(argv)).toThrow(/role|argument/);
+  });
+});
+
+describe('startKefu', () => {
+  it('bot + console: /readyz waits for the login; the bot\'s messages, outcomes, handoffs and relays are at /metrics', async () => {
+    const k = await start(['bot', 'console']);
+    const url = k.console!.url;
+    const notReady = await fetch(`${url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(((await notReady.json()) as { error: { message: string } }).error.message).toMatch(/not logged in/);
+
+    const mocker = k.bot!.mocker!;
+    const user = mocker.createContact({ name: '闪录客服' });
+    mocker.login(user);
+    await until('ready', async () => (await fetch(`${url}/readyz`)).status === 200);
+
+    const customer = mocker.createContact({ name: '测试' });
+    const heard: string[] = [];
+    customer.on('message', (m) => {
+      if (m.payload.talkerId === user.id) heard.push(m.payload.text ?? '');
+    });
+    customer.say('录屏没有声音怎么办').to(user);
+    await until('the answer', () => heard.length > 0);
+    customer.say('转人工').to(user);
+    await until('the queue notice', () => heard.some((t) => /排第/.test(t)));
+    const [conv] = await k.handoff.listWaiting();
+    const agent = { id: 'a1', name: 'A' };
+    await k.handoff.claim(conv!.id, agent);
+    await k.handoff.reply(conv!.id, agent, '您好');
+    await until('the agent reply', () => heard.includes('您好'));
+
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(metric(text, 'kefu_messages_in_total{kind="text"}')).toBe(2);
+    expect(metric(text, 'kefu_bot_outcomes_total{outcome="answer"}')).toBe(1);
+    expect(metric(text, 'kefu_handoffs_total{reason="customer_asked"}')).toBe(1);
+    expect(metric(text, 'kefu_messages_out_total{source="agent"}')).toBe(1);
+    expect(metric(text, 'kefu_messages_out_total{source="bot"}')).toBeGreaterThanOrEqual(2);
+    expect(metric(text, 'kefu_match_duration_seconds_count')).toBe(1);
+    expect(metric(text, 'kefu_relay_duration_seconds_count')).toBe(1);
+    expect(metric(text, 'kefu_conversations{status="active"}')).toBe(1);
+    // One registry for the process: the process metrics once, under the product's prefix.
+    expect(text).toMatch(/^kefu_process_cpu_seconds_total /m);
+    expect(text).not.toMatch(/kefu_console_process/);
+  });
+
+  it('the bot role alone serves /healthz, /readyz and /metrics on PORT', async () => {
+    const k = await start(['bot']);
+    expect(k.console).toBeUndefined();
+    const url = k.ops!.url;
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    k.bot!.mocker!.login(k.bot!.mocker!.createContact({ name: 'bot' }));
+    await until('ready', async () => (await fetch(`${url}/readyz`)).status === 200);
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^# HELP kefu_messages_in_total/m);
+  });
+
+  it('the console role alone is ready with Redis, and loads no bot', async () => {
+    const k = await start(['console']);
+    expect(k.bot).toBeUndefined();
+    expect((await fetch(`${k.console!.url}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('npm start', () => {
+  it('refuses an unknown role with exit 2; stops cleanly on SIGTERM', async () => {
+    const env = { ...process.env, REDIS_URL: server.url, REDIS_PREFIX: randomPrefix(), PORT: '0', LOG_LEVEL: 'info', LOG_PRETTY: 'false', WECHATY_PUPPET: 'wechaty-puppet-mock', KEFU_ADMIN_PASSWORD: 'a long enough password' };
+    const bad = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'nope'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let badErr = '';
+    bad.stderr.on('data', (d: Buffer) => (badErr += d.toString()));
+    expect(await new Promise((r) => bad.once('exit', r))).toBe(2);
+    expect(badErr).toMatch(/unknown role "nope"/);
+
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'console'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      await until('the console to run', () => /kefu-bridge is running/.test(out), 20_000);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/shutting down/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 30_000);
+});
