@@ -4,7 +4,7 @@
  * the console).
  */
 export { KefuBot, kindOf, type KefuBotConfig, type KefuBotPlugin, type KefuBotUninstaller } from './plugin.ts';
-export { startBot, policyFromConfig, qrImageUrl, type RunningBot, type StartOptions } from './main.ts';
+export { startBot, policyFromConfig, type RunningBot, type StartOptions } from './main.ts';
 export { IdentityMap, customerIdFromAlias, fingerprint, ALIAS_PREFIX, type IdentityContact, type IdentityOptions } from './identity.ts';
 export { FloodGuard, RecentIds, isTooOld, type FloodOptions, type FloodVerdict } from './guard.ts';
 export {

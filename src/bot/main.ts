@@ -52,9 +52,6 @@ export function policyFromConfig(config: Config): Partial<PolicyOptions> {
   };
 }
 
-/** A URL of an image of the QR code, for a console to show (the terminal gets the code itself). */
-export const qrImageUrl = (qrcode: string): string => `https://wechaty.js.org/qrcode/${encodeURIComponent(qrcode)}`;
-
 async function buildWechaty(config: Config): Promise<{ bot: Wechaty; mocker?: RunningBot['mocker'] }> {
   if (config.bot.puppet === 'wechaty-puppet-mock') {
     const { PuppetMock, mock } = await import('wechaty-puppet-mock');
@@ -92,7 +89,8 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
   bot.on('scan', (qrcode: string, scan: ScanStatus) => {
     if (scan === ScanStatus.Waiting || scan === ScanStatus.Timeout) {
       if (opts.printQr ?? true) qrcodeTerminal.generate(qrcode, { small: true });
-      status({ status: 'scan', qrUrl: qrImageUrl(qrcode) });
+      // The login URL itself: consoles draw the QR code locally (no image service).
+      status({ status: 'scan', qrUrl: qrcode });
       log.info({ scan: ScanStatus[scan] }, 'scan the QR code to log in');
     } else {
       log.info({ scan: ScanStatus[scan] }, 'scan status');

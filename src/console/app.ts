@@ -16,6 +16,7 @@ import { liveRoutes, type LiveOptions } from './live.ts';
 import { metricsRoutes } from './metrics.ts';
 import { cannedReplies } from './canned.ts';
 import { agentRoutes } from './routes/agents.ts';
+import { botRoutes } from './routes/bots.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { demoRoutes, type DemoSimulator } from './routes/demo.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -122,6 +123,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(conversationRoutes, { handoff, agents });
   await app.register(statsRoutes, { handoff, agents });
   await app.register(agentRoutes, { agents });
+  await app.register(botRoutes, { handoff, agents });
   await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir) });
   if (opts.demo) await app.register(demoRoutes, { agents, simulator: opts.demo });
   if (opts.ui !== false) await app.register(staticRoutes);

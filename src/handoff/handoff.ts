@@ -50,7 +50,7 @@ export interface QueueTicket {
 /** A bot account's WeChat login as consoles show it. */
 export interface BotStatus {
   status: 'scan' | 'logged_in' | 'logged_out' | 'stopped' | 'error';
-  /** The QR code to scan (status scan). */
+  /** What the QR code to scan encodes (status scan): WeChat's login URL. Consoles draw it themselves. */
   qrUrl?: string;
   /** ISO time of the change. */
   at: string;
@@ -119,6 +119,8 @@ export class Handoff {
     const tx = this.redis.multi();
     tx.del(key);
     tx.hset(key, 'status', status.status, 'at', status.at, ...(status.qrUrl ? ['qrUrl', status.qrUrl] : []));
+    // Consoles follow it live: a logout is an alert for admins (the QR itself stays in the hash).
+    tx.xadd(this.keys.events(botId), 'MAXLEN', '~', this.maxLen, '*', 'type', 'bot_status', 'conv', '', 'status', status.status, 'at', String(Date.parse(status.at) || this.now()));
     await tx.exec();
   }
 

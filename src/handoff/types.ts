@@ -83,7 +83,9 @@ export type HandoffEventType =
   | 'sla_warning'
   | 'sla_breach'
   | 'tags'
-  | 'tier';
+  | 'tier'
+  /** The bot account's WeChat login changed (data.status: scan, logged_in, logged_out, stopped). */
+  | 'bot_status';
 
 export interface HandoffEvent {
   /** Stream entry id (per bot account): where a reader resumes. */

@@ -294,3 +294,22 @@ describe('the web UI', () => {
     expect((await call('GET', '/assets/../app.ts')).statusCode).toBe(404);
   });
 });
+
+describe('GET /api/bots', () => {
+  it('shows each bot account\'s login, the QR code to scan drawn locally, and announces changes live', async () => {
+    await ctx.handoff.setBotStatus('botA', { status: 'scan', qrUrl: 'https://login.weixin.qq.com/l/abc', at: new Date(TUESDAY_10).toISOString() });
+    await ctx.handoff.setBotStatus('botB', { status: 'logged_out', at: new Date(TUESDAY_10).toISOString() });
+    const { items } = ok<{ items: { id: string; status: string; qr: string | null }[] }>(await call('GET', '/api/bots', { as: 'mia' }));
+    expect(items.map((b) => [b.id, b.status])).toEqual([
+      ['botA', 'scan'],
+      ['botB', 'logged_out'],
+    ]);
+    expect(items[0]!.qr).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(Buffer.from(items[0]!.qr!.split(',')[1]!, 'base64').toString()).toMatch(/^<svg[^>]*>.*<path/s);
+    expect(items[1]!.qr).toBeNull();
+    // Consoles learn about a logout from the events stream.
+    const events = await ctx.handoff.eventsBetween('botB', '0');
+    expect(events.at(-1)).toMatchObject({ type: 'bot_status', data: { status: 'logged_out' } });
+    expectError(await call('GET', '/api/bots', { as: 'alice' }), 403, 'FORBIDDEN');
+  });
+});

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import QRCode from 'qrcode';
+import type { AgentStore } from '../auth/index.ts';
+import { authenticate, requireRole } from '../auth.ts';
+import type { Handoff } from '../../handoff/index.ts';
+
+export interface BotRoutesOptions {
+  handoff: Handoff;
+  agents: AgentStore;
+}
+
+/**
+ * GET /api/bots (manager): every bot account's WeChat login, with the QR code to scan drawn here
+ * as an SVG data URL (the page's CSP allows data: images; no image service is asked).
+ */
+export async function botRoutes(app: FastifyInstance, opts: BotRoutesOptions): Promise<void> {
+  const { handoff } = opts;
+  app.addHook('onRequest', authenticate(opts.agents));
+  app.get('/api/bots', { preHandler: requireRole('manager') }, async () => {
+    const ids = await handoff.bots();
+    const items = await Promise.all(
+      ids.map(async (id) => {
+        const s = await handoff.botStatus(id);
+        const qr = s?.status === 'scan' && s.qrUrl ? await QRCode.toString(s.qrUrl, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) : null;
+        return {
+          id,
+          status: s?.status ?? 'unknown',
+          at: s?.at ?? null,
+          qr: qr ? `data:image/svg+xml;base64,${Buffer.from(qr).toString('base64')}` : null,
+        };
+      }),
+    );
+    return { items };
+  });
+}
