@@ -119,7 +119,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(healthRoutes, { checks: { redis: ready, ...(botReady ? { bot: async () => botReady() } : {}) } });
   // Not encapsulated: its onResponse hook must see every route's requests.
   await metricsRoutes(app, { handoff, registry: opts.metrics });
-  await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit });
+  await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit, features: { demo: Boolean(opts.demo) } });
   await app.register(conversationRoutes, { handoff, agents });
   await app.register(statsRoutes, { handoff, agents });
   await app.register(agentRoutes, { agents });

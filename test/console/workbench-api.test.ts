@@ -97,10 +97,10 @@ async function turn(customerId: string, text: string, outcome: TurnOutcome, botI
 
 describe('session', () => {
   it('GET /api/auth/me names the token\'s agent; logout revokes the token at once', async () => {
-    expect(ok<{ agent: { name: string; roles: string[] } }>(await call('GET', '/api/auth/me', { as: 'alice' })).agent).toMatchObject({
-      name: 'Alice',
-      roles: ['agent'],
-    });
+    const me = ok<{ agent: { name: string; roles: string[] }; features: { demo: boolean } }>(await call('GET', '/api/auth/me', { as: 'alice' }));
+    expect(me.agent).toMatchObject({ name: 'Alice', roles: ['agent'] });
+    // No simulator without the demo: the UI hides its page.
+    expect(me.features).toEqual({ demo: false });
     expect((await call('POST', '/api/auth/logout', { as: 'alice' })).statusCode).toBe(204);
     expectError(await call('GET', '/api/auth/me', { as: 'alice' }), 401, 'UNAUTHORIZED');
     expectError(await call('GET', '/api/conversations', { as: 'alice' }), 401, 'UNAUTHORIZED');

@@ -6,6 +6,8 @@ import { ApiError, parse } from '../errors.ts';
 
 export interface LoginRoutesOptions {
   agents: AgentStore;
+  /** What this console offers beyond the core, for the UI (GET /api/auth/me). */
+  features?: { demo: boolean };
   /** Login attempts allowed per IP and username per minute (default 10). */
   loginRateLimit?: number;
 }
@@ -53,7 +55,10 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRoutesOptions
   const signedIn = { onRequest: authenticate(opts.agents) };
   app.get('/api/auth/me', signedIn, async (request) => {
     const agent = currentAgent(request);
-    return { agent: { id: agent.id, username: agent.username, name: agent.name, roles: agent.roles } };
+    return {
+      agent: { id: agent.id, username: agent.username, name: agent.name, roles: agent.roles },
+      features: { demo: opts.features?.demo ?? false },
+    };
   });
   app.post('/api/auth/logout', signedIn, async (request, reply) => {
     await opts.agents.logout(bearerToken(request)!);

@@ -168,21 +168,19 @@ function useShortcuts(me, route) {
 
 function Shell({ me }) {
   const route = useRoute(me);
-  // The demo's WeChat simulator routes exist only when the console runs with the demo (else 404).
+  // The demo's WeChat simulator routes exist only when the console runs with the demo.
   const [demo, setDemo] = useState(null);
   useShortcuts(me, route);
   useEffect(() => {
     live.start(session.token);
     startData();
     const off = live.on('unauthorized', clearSession);
-    // The roles may have changed since this tab logged in.
+    // The roles may have changed since this tab logged in; `features` says whether the demo runs.
     getOptional('/api/auth/me', null)
       .then((res) => {
         if (res?.agent && JSON.stringify(res.agent) !== JSON.stringify(session.agent)) updateAgent(res.agent);
+        setDemo(Boolean(res?.features?.demo));
       })
-      .catch(() => undefined);
-    getOptional('/api/demo/customers', null)
-      .then((res) => setDemo(Boolean(res)))
       .catch(() => setDemo(false));
     return () => {
       off();
