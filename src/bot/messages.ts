@@ -27,6 +27,7 @@ export const DEFAULT_MESSAGES_FILE = '_messages.yml';
  * - `opens`: when business hours start again, e.g. `明天 09:00`, `周一 09:00`.
  * - `agent`: the agent's display name.
  * - `kind`: what the customer sent, in words: 图片, 语音, 文件, 表情, 链接, …
+ * - `title`, `note`: a known problem's title and the note written when it was fixed.
  */
 export const MESSAGE_PLACEHOLDERS = {
   /** First contact ("你好"), sent before the menu. */
@@ -79,6 +80,8 @@ export const MESSAGE_PLACEHOLDERS = {
   rating_thanks: [],
   /** Status awaiting_fix: the known problem is being fixed (sent at most once per session). */
   awaiting_fix: [],
+  /** The known problem the customer is waiting on was fixed (sent once to every linked customer). */
+  problem_fixed: ['title', 'note'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type MessageKey = keyof typeof MESSAGE_PLACEHOLDERS;

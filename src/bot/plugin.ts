@@ -26,7 +26,7 @@ import {
 import { menuEntries, renderAnswer, WECHAT_MAX_MESSAGE_BYTES, type FaqEntry, type Matcher, type MatchResult } from '../knowledge/index.ts';
 import { FloodGuard, isTooOld, RecentIds } from './guard.ts';
 import { IdentityMap } from './identity.ts';
-import type { Messages } from './messages.ts';
+import { renderTemplate, type Messages } from './messages.ts';
 import {
   decide,
   decideNonText,
@@ -591,7 +591,12 @@ class KefuRuntime {
     if (!this.bot.isLoggedIn) throw new Error('not logged in');
     const contact = await this.contactOf(m.customerId);
     if (!contact) throw new Error(`customer ${m.customerId} is not reachable (contact not found)`);
-    const text = m.kind === 'resolved' ? this.c.messages.resolved : m.text;
+    const text =
+      m.kind === 'resolved'
+        ? this.c.messages.resolved
+        : m.kind === 'fixed'
+          ? renderTemplate(this.c.messages.problem_fixed, { title: m.title ?? '', note: m.text })
+          : m.text;
     try {
       await contact.say(text);
     } catch (err) {
@@ -601,9 +606,12 @@ class KefuRuntime {
     this.c.metrics?.sent?.(m.kind === 'text' ? 'agent' : 'notice');
     if (m.kind === 'text' && m.at) this.c.metrics?.relaySeconds?.(Math.max(0, Date.now() - Date.parse(m.at)) / 1000);
     const st = this.state(contact);
-    if (m.kind === 'resolved') {
-      st.status = 'resolved';
-      st.session = {};
+    if (m.kind === 'resolved' || m.kind === 'fixed') {
+      // A fix notice resolves a chat parked on that problem (the handoff did); one with an agent stays.
+      if (m.kind === 'resolved' || st.status === 'awaiting_fix') {
+        st.status = 'resolved';
+        st.session = {};
+      }
       void this.write(st, (ref) => this.c.handoff.recordMessage(ref, { from: 'bot', text }), false);
     } else if (st.status !== 'active') {
       st.status = 'active';

@@ -21,6 +21,7 @@ import { conversationRoutes } from './routes/conversations.ts';
 import { demoRoutes, type DemoSimulator } from './routes/demo.ts';
 import { healthRoutes } from './routes/health.ts';
 import { knowledgeRoutes } from './routes/knowledge.ts';
+import { problemRoutes } from './routes/problems.ts';
 import { loginRoutes } from './routes/login.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { staticRoutes } from './static.ts';
@@ -124,6 +125,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(statsRoutes, { handoff, agents });
   await app.register(agentRoutes, { agents });
   await app.register(botRoutes, { handoff, agents });
+  await app.register(problemRoutes, { handoff, agents });
   await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir) });
   if (opts.demo) await app.register(demoRoutes, { agents, simulator: opts.demo });
   if (opts.ui !== false) await app.register(staticRoutes);

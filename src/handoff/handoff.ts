@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { fieldsOf, iso, toConversation, toEvent, toMessage } from './convert.ts';
 import { fromScriptError } from './errors.ts';
 import { checkId, conversationId, createKeys, parseConversationId, type Keys } from './keys.ts';
+import { Problems } from './problems.ts';
 import { runScript, type ScriptName } from './scripts.ts';
 import { queueNotice, slaTimes, type QueueNotice, type SlaPolicy } from './sla.ts';
 import type {
@@ -84,6 +85,8 @@ export class Handoff {
   private readonly tierRule?: (ref: CustomerRef) => Tier | undefined;
   private readonly registered = new Set<string>();
   private readonly dayFormat: Intl.DateTimeFormat;
+  /** Known problems and the closed loop (see problems.ts). */
+  readonly problems: Problems;
 
   constructor(redis: Redis | Cluster, opts: HandoffOptions) {
     this.redis = redis;
@@ -93,6 +96,7 @@ export class Handoff {
     this.now = opts.now ?? Date.now;
     this.tierRule = opts.tierRule;
     // en-CA formats dates as YYYY-MM-DD.
+    this.problems = new Problems(redis, this, { now: this.now, streamMaxLen: this.maxLen });
     this.dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: opts.policy.hours.timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
   }
 

@@ -86,6 +86,15 @@ export function createKeys(prefix: string) {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new InvalidIdError('date', date);
       return `${bot(botId)}:day:${date}`;
     },
+    /** Set: "<problem id>|<conversation id>" of every fix notice sent through this bot account (exactly once each). */
+    fixNotices: (botId: string): string => `${bot(botId)}:fixnotices`,
+    /** Hash: a known problem (title, description, status open|fixed, note, who and when). Slot `{problems}`. */
+    problem: (id: string): string => `${prefix}:{problems}:p:${checkId('problem id', id)}`,
+    /** Set: the conversations linked to a known problem. */
+    problemConvs: (id: string): string => `${prefix}:{problems}:p:${checkId('problem id', id)}:convs`,
+    /** Sorted set: every known problem by creation time; and the counter its ids come from. */
+    problems: (): string => `${prefix}:{problems}:all`,
+    problemSeq: (): string => `${prefix}:{problems}:seq`,
     /** Set: every bot account that ever wrote here (its own slot). */
     bots: (): string => `${prefix}:bots`,
   };

@@ -153,6 +153,7 @@ export class OutboundConsumer {
         customerId: f.customerId ?? '',
         text: f.text ?? '',
         at: f.at ? new Date(Number(f.at)).toISOString() : '',
+        ...(f.title !== undefined ? { title: f.title } : {}),
       };
       const already = await this.redis.zscore(this.keys.delivered(this.o.botId), msg.msgId);
       if (already === null) {

@@ -10,7 +10,9 @@ export type ScriptName =
   | 'park'
   | 'reply'
   | 'sla-tick'
-  | 'ack';
+  | 'ack'
+  | 'notify-fix'
+  | 'problem-fix';
 
 /** The handoff's transitions: `lua/<name>-<numKeys>.lua`. */
 export const runScript = luaScripts<ScriptName>(new URL('./lua/', import.meta.url), 'kefu');

@@ -80,6 +80,8 @@ export type HandoffEventType =
   | 'resolved'
   | 'reopened'
   | 'parked'
+  /** A known problem the conversation was linked to was fixed, and the customer told (data.problemId, status). */
+  | 'fixed'
   | 'sla_warning'
   | 'sla_breach'
   | 'tags'
@@ -104,11 +106,13 @@ export interface OutboundMessage {
   entryId: string;
   /** Unique id of this message: the dedupe key. */
   msgId: string;
-  kind: 'text' | 'resolved' | 'notice';
+  kind: 'text' | 'resolved' | 'notice' | 'fixed';
   conv: string;
   customerId: string;
   text: string;
   at: string;
+  /** kind fixed: the known problem's title (`text` is the fix note). */
+  title?: string;
 }
 
 /**

@@ -7,6 +7,7 @@ import { FileBox } from 'file-box';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { types } from 'wechaty';
+import { KefuBot } from '../../src/bot/index.ts';
 import { renderTemplate } from '../../src/bot/messages.ts';
 import { kindLabel } from '../../src/bot/policy.ts';
 import { renderAnswer } from '../../src/knowledge/index.ts';
@@ -251,6 +252,51 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     stranger.say('发票');
     await stranger.hears(answerOf('invoice'));
     expect(await stranger.conversationId()).not.toBe(conv);
+  });
+
+  it('a known problem fixed while the bot was down: each parked customer hears the templated notice once, after the restart', async () => {
+    const [c1, c2] = [h.customer(), h.customer()];
+    for (const c of [c1, c2]) {
+      c.say('导出的视频打不开，转人工');
+      await c.hears(QUEUED);
+    }
+    const problem = await h.handoff.problems.create({ title: '导出的视频打不开', by: ALICE });
+    for (const c of [c1, c2]) await h.handoff.problems.link(await c.conversationId(), problem.id, ALICE);
+    const heard = [c1.heard.length, c2.heard.length];
+
+    // The bot stops (a restart): the notices wait in its outbound stream.
+    await h.plugin.stop();
+    expect((await h.handoff.problems.fixed(problem.id, { note: '请升级到 3.2.1。', by: ALICE })).notified).toBe(2);
+    await h.handoff.problems.fixed(problem.id, { note: '请升级到 3.2.1。', by: ALICE });
+    await quiet(300);
+    expect(c1.heard.length).toBe(heard[0]);
+
+    const again = KefuBot({
+      botId: h.botId,
+      handoff: h.handoff,
+      redis: h.redis,
+      knowledge: h.knowledge,
+      messages: h.messages,
+      timezone: 'Asia/Shanghai',
+      setAlias: false,
+      outbound: { retryMs: 100, blockMs: 300 },
+    });
+    h.bot.use(again);
+    const notice = renderTemplate(h.messages.problem_fixed, { title: '导出的视频打不开', note: '请升级到 3.2.1。' });
+    try {
+      for (const [i, c] of [c1, c2].entries()) await c.hears(notice, heard[i]);
+      await quiet(500);
+      for (const [i, c] of [c1, c2].entries()) expect(c.heard.slice(heard[i]!).filter((t) => t === notice)).toHaveLength(1);
+      // Back with the bot: the next question is answered, not parked.
+      const n = c1.heard.length;
+      c1.say('录屏没有声音怎么办');
+      await c1.hears(answerOf('no-sound'), n);
+      expect((await h.handoff.conversation(await c2.conversationId()))!.status).toBe('resolved');
+    } finally {
+      await again.stop();
+      // The harness's own plugin serves the remaining tests.
+      h.bot.use(h.plugin);
+    }
   });
 
   it('Redis down: FAQ answers go on, a handoff request is kept and the customer hears about the delay', async () => {

@@ -34,6 +34,7 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     faqHits: k.faqHits(botId),
     gaps: k.gaps(botId),
     day: k.day(botId, '2026-12-01'),
+    fixNotices: k.fixNotices(botId),
   };
 }
 
@@ -41,7 +42,14 @@ const hashTag = (key: string): string | null => /\{([^}]+)\}/.exec(key)?.[1] ?? 
 
 describe('keys', () => {
   it('every builder of the module is covered here (a new key must join the slot check)', () => {
-    expect(Object.keys(keys).sort()).toEqual([...Object.keys(allKeys(keys, CONV)), 'bots', 'prefix'].sort());
+    expect(Object.keys(keys).sort()).toEqual([...Object.keys(allKeys(keys, CONV)), 'bots', 'prefix', 'problem', 'problemConvs', 'problems', 'problemSeq'].sort());
+  });
+
+  it('a known problem\'s keys share the {problems} slot (its fix is one script there)', () => {
+    const all = [keys.problem('P1'), keys.problemConvs('P1'), keys.problems(), keys.problemSeq(), keys.problem('P2')];
+    expect(new Set(all.map(calculateSlot)).size).toBe(1);
+    expect(hashTag(keys.problem('P1'))).toBe('problems');
+    expect(() => keys.problem('P1}x')).toThrow(InvalidIdError);
   });
 
   it('every key of a conversation and of its bot account shares one hash tag, hence one cluster slot', () => {

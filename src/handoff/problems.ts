@@ -1,0 +1,165 @@
+import type { Cluster, Redis } from 'ioredis';
+import { iso } from './convert.ts';
+import { HandoffError } from './errors.ts';
+import type { Handoff } from './handoff.ts';
+import { parseConversationId } from './keys.ts';
+import { runScript } from './scripts.ts';
+import type { Agent, Conversation } from './types.ts';
+
+export type ProblemStatus = 'open' | 'fixed';
+
+/** A known problem: customers who hit it wait, parked, until it is fixed, then all hear about it. */
+export interface Problem {
+  id: string;
+  title: string;
+  description: string;
+  status: ProblemStatus;
+  createdAt: string;
+  createdBy: Agent | null;
+  fixedAt: string | null;
+  fixedBy: Agent | null;
+  note: string | null;
+  /** Conversations linked to it. */
+  linked: number;
+}
+
+export interface ProblemsOptions {
+  now?: () => number;
+  streamMaxLen?: number;
+}
+
+/**
+ * Known problems and the closed loop (all in Redis): link a conversation (it is parked out of the
+ * SLA queue), mark the problem fixed (every linked customer is told once, through the bot account
+ * that serves them). A problem's own keys share the `{problems}` slot; each notice runs on the
+ * conversation's bot slot, guarded so that repeating `fixed` (after a crash, or twice by hand)
+ * never tells anyone twice.
+ */
+export class Problems {
+  private readonly now: () => number;
+  private readonly maxLen: number;
+
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly handoff: Handoff,
+    opts: ProblemsOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.maxLen = opts.streamMaxLen ?? 100_000;
+  }
+
+  private get keys() {
+    return this.handoff.keys;
+  }
+
+  async create(input: { title: string; description?: string; by: Agent }): Promise<Problem> {
+    const n = await this.redis.incr(this.keys.problemSeq());
+    const id = `P${n}`;
+    const now = this.now();
+    const tx = this.redis.multi();
+    tx.hset(this.keys.problem(id), 'id', id, 'title', input.title, 'description', input.description ?? '', 'status', 'open', 'createdAt', now, 'createdById', input.by.id, 'createdByName', input.by.name);
+    tx.zadd(this.keys.problems(), now, id);
+    await tx.exec();
+    return (await this.get(id))!;
+  }
+
+  async get(id: string): Promise<Problem | null> {
+    const [h, linked] = await Promise.all([this.redis.hgetall(this.keys.problem(id)), this.redis.scard(this.keys.problemConvs(id))]);
+    return h.status ? toProblem(h, linked) : null;
+  }
+
+  /** Newest first; `status` filters. */
+  async list(opts: { status?: ProblemStatus; limit?: number } = {}): Promise<Problem[]> {
+    const ids = await this.redis.zrevrange(this.keys.problems(), 0, Math.min(Math.max(opts.limit ?? 200, 1), 1000) - 1);
+    const all = await Promise.all(ids.map((id) => this.get(id)));
+    return all.filter((p): p is Problem => p !== null && (!opts.status || p.status === opts.status));
+  }
+
+  /** The conversations linked to a problem, and whether each customer has been told of the fix. */
+  async linked(id: string): Promise<{ conversation: Conversation; notified: boolean }[]> {
+    const convs = (await this.redis.smembers(this.keys.problemConvs(id))).sort();
+    const rows = await Promise.all(
+      convs.map(async (conv) => {
+        const { botId } = parseConversationId(conv);
+        const [conversation, notified] = await Promise.all([
+          this.handoff.conversation(conv),
+          this.redis.sismember(this.keys.fixNotices(botId), `${id}|${conv}`),
+        ]);
+        return conversation ? { conversation, notified: notified === 1 } : null;
+      }),
+    );
+    return rows.filter((r): r is { conversation: Conversation; notified: boolean } => r !== null);
+  }
+
+  /**
+   * Links the conversation to an open problem and parks it (waiting|active -> awaiting_fix, out of
+   * the SLA queue). A fixed problem takes no more links (ILLEGAL_TRANSITION).
+   */
+  async link(convId: string, problemId: string, by: Agent): Promise<Conversation> {
+    const status = await this.redis.hget(this.keys.problem(problemId), 'status');
+    if (!status) throw new HandoffError('NOT_FOUND', `problem ${problemId} not found`);
+    if (status !== 'open') throw new HandoffError('ILLEGAL_TRANSITION', `problem ${problemId} is ${status}: link the conversation to an open one`, { from: status, to: 'linked' });
+    // Linked first: a park that fails is undone; a crash between the two leaves a link that a
+    // fix would notify, which is what the customer asked for anyway.
+    const added = await this.redis.sadd(this.keys.problemConvs(problemId), convId);
+    try {
+      return await this.handoff.park(convId, { problemId, by: by.id });
+    } catch (err) {
+      if (added) await this.redis.srem(this.keys.problemConvs(problemId), convId);
+      throw err;
+    }
+  }
+
+  /**
+   * Marks the problem fixed (the first call's note stands) and tells every linked customer once.
+   * Safe to repeat: it finishes notices a crash left unsent and sends nothing twice.
+   * @returns the problem and how many linked customers have been told (now or before)
+   */
+  async fixed(id: string, input: { note: string; by: Agent }): Promise<{ problem: Problem; notified: number; sentNow: number }> {
+    const [, title, note] = (await runScript(this.redis, 'problem-fix', [this.keys.problem(id)], [this.now(), input.note, input.by.id, input.by.name]).catch(
+      (err: unknown) => {
+        if (err instanceof Error && /NOT_FOUND/.test(err.message)) throw new HandoffError('NOT_FOUND', `problem ${id} not found`);
+        throw err;
+      },
+    )) as [string, string, string, number];
+    const convs = await this.redis.smembers(this.keys.problemConvs(id));
+    let sentNow = 0;
+    // A few at a time: a problem may have thousands of customers behind it.
+    for (let i = 0; i < convs.length; i += 50) {
+      const batch = convs.slice(i, i + 50);
+      const sent = await Promise.all(batch.map((conv) => this.notify(id, conv, title, note)));
+      sentNow += sent.filter(Boolean).length;
+    }
+    const rows = await this.linked(id);
+    return { problem: (await this.get(id))!, notified: rows.filter((r) => r.notified).length, sentNow };
+  }
+
+  private async notify(problemId: string, conv: string, title: string, note: string): Promise<boolean> {
+    const { botId, customerId } = parseConversationId(conv);
+    const k = this.keys;
+    const sent = await runScript(
+      this.redis,
+      'notify-fix',
+      [k.conversation(conv), k.transcript(conv), k.parked(botId), k.events(botId), k.outbound(botId), k.fixNotices(botId)],
+      // The message id is the notice's own: the bot's delivered-id dedupe backs the notices set.
+      [conv, problemId, this.now(), customerId, `fix-${problemId}-${conv}`, title, note, this.maxLen, this.maxLen],
+    );
+    return sent === 1;
+  }
+}
+
+function toProblem(h: Record<string, string>, linked: number): Problem {
+  return {
+    id: h.id!,
+    title: h.title ?? '',
+    description: h.description ?? '',
+    status: h.status === 'fixed' ? 'fixed' : 'open',
+    createdAt: iso(h.createdAt)!,
+    createdBy: h.createdById ? { id: h.createdById, name: h.createdByName ?? h.createdById } : null,
+    fixedAt: iso(h.fixedAt),
+    fixedBy: h.fixedById ? { id: h.fixedById, name: h.fixedByName ?? h.fixedById } : null,
+    note: h.status === 'fixed' ? (h.note ?? '') : null,
+    linked,
+  };
+}
+
