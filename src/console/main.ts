@@ -87,7 +87,7 @@ export async function startConsole(config: Config, deps: ConsoleDeps): Promise<R
     ...(deps.botReady ? { botReady: deps.botReady } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
   });
-  const stopTicker = startSlaTicker(handoff, { logger });
+  const stopTicker = startSlaTicker(handoff, { logger, onFired: (fired) => app.recordSlaFired(fired) });
   let url: string;
   try {
     url = await app.listen({ host: config.http.host, port: config.http.port });

@@ -13,6 +13,13 @@ export interface MetricsOptions {
   registry?: Registry;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Counts SLA warnings and breaches this process fired (its ticker calls it). */
+    recordSlaFired(fired: { warnings: number; breaches: number }): void;
+  }
+}
+
 export async function metricsRoutes(app: FastifyInstance, opts: MetricsOptions): Promise<void> {
   const registry = opts.registry ?? new Registry();
   if (!opts.registry) collectDefaultMetrics({ register: registry, prefix: 'kefu_console_' });
@@ -50,6 +57,17 @@ export async function metricsRoutes(app: FastifyInstance, opts: MetricsOptions):
       sla.set({ state: 'at_risk' }, s.atRisk);
       sla.set({ state: 'breached' }, s.breached);
     },
+  });
+
+  const slaFired = new Counter({
+    name: 'kefu_sla_events_total',
+    help: 'SLA warnings (80% of the target) and breaches fired by this process\'s ticker (each fires once across processes)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  app.decorate('recordSlaFired', (fired: { warnings: number; breaches: number }) => {
+    if (fired.warnings) slaFired.inc({ kind: 'warning' }, fired.warnings);
+    if (fired.breaches) slaFired.inc({ kind: 'breach' }, fired.breaches);
   });
 
   app.addHook('onResponse', async (request, reply) => {

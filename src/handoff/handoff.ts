@@ -469,9 +469,17 @@ export class Handoff {
 
   /** Fires due SLA warnings and breaches as events (each once, whoever ticks). Returns how many. */
   async tickSla(): Promise<number> {
-    let fired = 0;
+    const { warnings, breaches } = await this.tickSlaCounts();
+    return warnings + breaches;
+  }
+
+  /** tickSla, with what this call fired by kind (for metrics). */
+  async tickSlaCounts(): Promise<{ warnings: number; breaches: number }> {
+    const fired = { warnings: 0, breaches: 0 };
     for (const botId of await this.bots()) {
-      fired += Number(await runScript(this.redis, 'sla-tick', [this.keys.slaTimers(botId), this.keys.events(botId)], [this.now(), 500, this.maxLen]));
+      const [w, b] = (await runScript(this.redis, 'sla-tick', [this.keys.slaTimers(botId), this.keys.events(botId)], [this.now(), 500, this.maxLen])) as [number, number];
+      fired.warnings += w;
+      fired.breaches += b;
     }
     return fired;
   }

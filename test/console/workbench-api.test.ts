@@ -273,6 +273,11 @@ describe('GET /metrics', () => {
     expect(res.body).toMatch(/^kefu_http_requests_total\{method="GET",route="\/api\/conversations\/:id",status="200"\} 1$/m);
     expect(res.body).not.toContain('botA.c1');
     expect(res.body).toMatch(/^kefu_console_process_cpu_seconds_total /m);
+    // What this process's SLA ticker fired, by kind.
+    ctx.app.recordSlaFired({ warnings: 2, breaches: 1 });
+    const after = (await call('GET', '/metrics')).body;
+    expect(after).toMatch(/^kefu_sla_events_total\{kind="warning"\} 2$/m);
+    expect(after).toMatch(/^kefu_sla_events_total\{kind="breach"\} 1$/m);
   });
 });
 

@@ -73,7 +73,7 @@ describe('tickSla', () => {
     await e.h.setTier('botA', 'v', 'vip');
     await e.h.requestHuman(ref('v'), { reason: 'customer_asked' });
     e.clock.t = at('2026-11-24T11:00');
-    expect(await e.h.tickSla()).toBe(2);
+    expect(await e.h.tickSlaCounts()).toEqual({ warnings: 1, breaches: 1 });
     expect(await e.h.tickSla()).toBe(0);
     expect((await slaEvents(e)).map(([type]) => type)).toEqual(['sla_warning', 'sla_breach']);
   });
