@@ -17,5 +17,5 @@ export {
   type PolicyOptions,
 } from './policy.ts';
 export { MockWeChatSimulator, SimulatorFullError, type SimulatedLine, type SimulatorOptions } from './simulator.ts';
-export { loadMessages, parseMessages, MessagesInvalidError, type Messages, type MessageKey } from './messages.ts';
+export { loadMessages, parseMessages, watchMessages, MessagesInvalidError, type Messages, type MessageKey, type MessagesWatcher } from './messages.ts';
 export type { Action, Decision, PolicyInput, Session } from './types.ts';

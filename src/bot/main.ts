@@ -16,7 +16,7 @@ import { loadConfigOrExit, type Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createRedis, Handoff, type BotStatus } from '../handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from '../knowledge/index.ts';
-import { loadMessages } from './messages.ts';
+import { watchMessages } from './messages.ts';
 import { KefuBot, type KefuBotConfig, type KefuBotPlugin } from './plugin.ts';
 import type { PolicyOptions } from './policy.ts';
 
@@ -78,7 +78,7 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
       debounceMs: config.knowledge.reloadDebounceMs,
       logger,
     }));
-  const messages = await loadMessages(config.knowledge.dir);
+  const messages = await watchMessages(config.knowledge.dir, { debounceMs: config.knowledge.reloadDebounceMs, logger: log });
   const { bot, mocker } = await buildWechaty(config);
   const botId = config.bot.id;
 
@@ -112,7 +112,8 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
     handoff,
     redis,
     knowledge,
-    messages,
+    messages: messages.current(),
+    messagesSource: messages.current,
     policy: policyFromConfig(config),
     timezone: config.sla.hours.timezone,
     roomMode: config.bot.roomMode,
@@ -136,6 +137,7 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
       await handoff
         .setBotStatus(botId, { status: 'stopped', at: new Date().toISOString() })
         .catch(() => undefined);
+      await messages.close();
       if (own) {
         await knowledge.close();
         await redis.quit().catch(() => redis.disconnect());

@@ -4,11 +4,15 @@
  * `{placeholders}` listed for its key in MESSAGE_PLACEHOLDERS. Problems are reported as
  * `file:line: message`, like the FAQ loader's.
  *
+ * The bot follows edits (`watchMessages`): saved phrases apply without a restart.
+ *
  * (The knowledge loader ignores `_*` files other than `_synonyms.yml` / `_words.yml`, so this file
  * never affects FAQ loading.)
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { watch } from 'chokidar';
+import type { Logger } from 'pino';
 import { isMap } from 'yaml';
 import { z } from 'zod';
 import { KefuError } from '../errors.ts';
@@ -216,4 +220,48 @@ export async function loadMessages(kbDir: string, file: string = DEFAULT_MESSAGE
   const { messages, problems } = parseMessages(text, where);
   if (!messages) throw new MessagesInvalidError(problems);
   return messages;
+}
+
+export interface MessagesWatcher {
+  /** The last valid phrases. */
+  current(): Messages;
+  close(): Promise<void>;
+}
+
+/**
+ * Loads the phrases and follows edits of the file: a valid save replaces them within
+ * `debounceMs`, a broken one is reported (file:line) and the last good phrases keep serving.
+ * @throws MessagesInvalidError when the file is broken at start
+ */
+export async function watchMessages(
+  kbDir: string,
+  opts: { file?: string; debounceMs?: number; logger?: Logger; onProblems?: (problems: KbProblem[]) => void } = {},
+): Promise<MessagesWatcher> {
+  const file = opts.file ?? DEFAULT_MESSAGES_FILE;
+  let current = await loadMessages(kbDir, file);
+  let timer: NodeJS.Timeout | undefined;
+  const reload = async (): Promise<void> => {
+    try {
+      current = await loadMessages(kbDir, file);
+      opts.logger?.info({ file }, 'messages reloaded');
+    } catch (err) {
+      const problems = err instanceof MessagesInvalidError ? err.problems : [{ file, line: 1, message: String(err) }];
+      opts.logger?.warn({ problems: problems.map(formatProblem) }, 'messages file has problems; the last good version keeps serving');
+      opts.onProblems?.(problems);
+    }
+  };
+  const watcher = watch(path.join(kbDir, file), { ignoreInitial: true });
+  watcher.on('all', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void reload(), opts.debounceMs ?? 200);
+  });
+  watcher.on('error', (err) => opts.logger?.warn({ err }, 'messages watcher error'));
+  await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return {
+    current: () => current,
+    async close() {
+      clearTimeout(timer);
+      await watcher.close();
+    },
+  };
 }

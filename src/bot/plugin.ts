@@ -53,6 +53,8 @@ export interface KefuBotConfig {
   /** The current matcher (e.g. a hot-reloaded KnowledgeService). */
   knowledge: { matcher(): Matcher };
   messages: Messages;
+  /** The current phrases, when they are hot-reloaded (`watchMessages`); else `messages` stays. */
+  messagesSource?: () => Messages;
   policy?: Partial<PolicyOptions>;
   /** Business-hours time zone, for queue notices ("we are back on Monday 09:00"). */
   timezone: string;
@@ -237,6 +239,11 @@ class KefuRuntime {
   private consumerStart?: Promise<void>;
   private kbCache?: PolicyKnowledge & { source: Matcher };
   private matchHits = 0;
+
+  /** The phrases as editors last saved them (valid ones only). */
+  private get messages(): Messages {
+    return this.c.messagesSource?.() ?? this.c.messages;
+  }
   /** Entries are replaced, never changed, on reload: the object is the version. */
   private readonly renderCache = new WeakMap<FaqEntry, string[]>();
   private readonly coalesce: boolean;
@@ -356,7 +363,7 @@ class KefuRuntime {
         return;
       case 'warn':
         this.log?.info({ msgId: msg.id }, 'customer flooding: warned, muted for a while');
-        await this.say(st, room, this.c.messages.flood);
+        await this.say(st, room, this.messages.flood);
         return;
     }
 
@@ -373,10 +380,10 @@ class KefuRuntime {
         ? decide(
             { text: text.length > this.maxMatchChars ? text.slice(0, this.maxMatchChars) : text, status, session: st.session },
             this.knowledge(),
-            this.c.messages,
+            this.messages,
             this.policy,
           )
-        : decideNonText(kind, status, st.session, this.c.messages);
+        : decideNonText(kind, status, st.session, this.messages);
     // The policy is pure: decide on the last known status while Redis records the message.
     const assumed = st.status;
     let decision = decideFor(assumed);
@@ -481,12 +488,12 @@ class KefuRuntime {
         if (ticket) {
           st.status = ticket.status;
           if (ticket.queued) this.c.metrics?.handoff?.(action.reason);
-          if (ticket.notice) out.push({ text: queueNoticeText(ticket.notice, this.c.messages, this.c.timezone, Date.now()) });
-          else if (ticket.status === 'active') out.push({ text: this.c.messages.already_queued });
+          if (ticket.notice) out.push({ text: queueNoticeText(ticket.notice, this.messages, this.c.timezone, Date.now()) });
+          else if (ticket.status === 'active') out.push({ text: this.messages.already_queued });
         } else {
           // Queued for when Redis is back (the offline queue keeps it): the customer hears about the delay.
           st.status = 'waiting';
-          out.push({ text: delayNoticeText(this.c.messages) });
+          out.push({ text: delayNoticeText(this.messages) });
         }
         return;
       }
@@ -593,9 +600,9 @@ class KefuRuntime {
     if (!contact) throw new Error(`customer ${m.customerId} is not reachable (contact not found)`);
     const text =
       m.kind === 'resolved'
-        ? this.c.messages.resolved
+        ? this.messages.resolved
         : m.kind === 'fixed'
-          ? renderTemplate(this.c.messages.problem_fixed, { title: m.title ?? '', note: m.text })
+          ? renderTemplate(this.messages.problem_fixed, { title: m.title ?? '', note: m.text })
           : m.text;
     try {
       await contact.say(text);
