@@ -1,11 +1,13 @@
 import { html, render, useEffect, useState } from '/vendor/preact-htm.js';
 import { clearSession, getOptional, onSession, post, session, updateAgent } from './api.js';
+import { botAlerts, startBots } from './bots.js';
 import { queue, startData, stopData } from './data.js';
 import { hasRole } from './format.js';
 import { live } from './live.js';
 import { setSoundEnabled, soundEnabled } from './notify.js';
 import { useStore } from './store.js';
 import { Toasts } from './toast.js';
+import { BotAlerts, BotsPage } from './views/bots.js';
 import { ConversationView } from './views/conversation.js';
 import { EditorPage } from './views/editor.js';
 import { Icon } from './views/icons.js';
@@ -26,10 +28,11 @@ function parseRoute() {
   if (hash === '/editor') return { name: 'editor' };
   if (hash === '/manager') return { name: 'manager' };
   if (hash === '/simulator') return { name: 'simulator' };
+  if (hash === '/bots') return { name: 'bots' };
   return { name: 'queue' };
 }
 
-const KNOWN = /^#\/(queue|editor|manager|simulator|c\/.+)$/;
+const KNOWN = /^#\/(queue|editor|manager|simulator|bots|c\/.+)$/;
 
 /** The start page a role can use; an unknown or forbidden hash is replaced (no history entry). */
 function ensureHash(me) {
@@ -85,12 +88,14 @@ function NavItem({ href, icon, label, active, testid, badge }) {
 
 function Rail({ me, route, demo }) {
   const q = useStore(queue);
+  const alerts = useStore(botAlerts);
   const inConversations = route.name === 'queue' || route.name === 'conv';
   return html`<nav class="rail" aria-label="主导航">
     <div class="rail-brand" title="客服工作台"><${Icon} name="chat" size=${20} /></div>
     ${hasRole(me, 'agent') ? html`<${NavItem} href="#/queue" icon="inbox" label="会话" testid="nav-queue" active=${inConversations} badge=${q.waiting.length} />` : null}
     ${hasRole(me, 'editor') ? html`<${NavItem} href="#/editor" icon="book" label="知识库" testid="nav-editor" active=${route.name === 'editor'} />` : null}
     ${hasRole(me, 'manager') ? html`<${NavItem} href="#/manager" icon="chart" label="数据" testid="nav-manager" active=${route.name === 'manager'} />` : null}
+    ${hasRole(me, 'manager') ? html`<${NavItem} href="#/bots" icon="qr" label="微信账号" testid="nav-bots" active=${route.name === 'bots'} badge=${alerts.items.length} />` : null}
     ${demo
       ? html`<div class="rail-spacer"></div>
           <${NavItem} href="#/simulator" icon="phone" label="模拟器" testid="nav-simulator" active=${route.name === 'simulator'} />`
@@ -99,7 +104,7 @@ function Rail({ me, route, demo }) {
 }
 
 function Topbar({ me, route }) {
-  const titles = { queue: '会话', conv: '会话', editor: '知识库', manager: '运营概览', simulator: '微信模拟器' };
+  const titles = { queue: '会话', conv: '会话', editor: '知识库', manager: '运营概览', simulator: '微信模拟器', bots: '微信账号' };
   const roles = (me.roles ?? []).map((r) => ROLE_NAMES[r] ?? r).join(' · ');
   async function logout() {
     try {
@@ -189,6 +194,10 @@ function Shell({ me }) {
     };
   }, []);
 
+  // Managers follow the bot accounts' logins everywhere: a logged-out account shows a banner.
+  const isManager = hasRole(me, 'manager');
+  useEffect(() => (isManager ? startBots() : undefined), [isManager]);
+
   const isAgent = hasRole(me, 'agent');
 
   let content;
@@ -197,7 +206,8 @@ function Shell({ me }) {
       ? html`<section class="conv-empty"><div class="spinner" aria-label="加载中"></div></section>`
       : demo ? html`<${SimulatorPage} />` : html`<${SimulatorUnavailable} />`;
   } else if (route.name === 'editor') content = hasRole(me, 'editor') ? html`<${EditorPage} me=${me} />` : html`<${Forbidden} />`;
-  else if (route.name === 'manager') content = hasRole(me, 'manager') ? html`<${ManagerPage} />` : html`<${Forbidden} />`;
+  else if (route.name === 'manager') content = isManager ? html`<${ManagerPage} />` : html`<${Forbidden} />`;
+  else if (route.name === 'bots') content = isManager ? html`<${BotsPage} />` : html`<${Forbidden} />`;
   else if (!isAgent) content = html`<${Forbidden} />`;
   else {
     content = html`<div class="workspace">
@@ -210,6 +220,7 @@ function Shell({ me }) {
     <${Rail} me=${me} route=${route} demo=${demo} />
     <div class="app-main">
       <${Topbar} me=${me} route=${route} />
+      <div class="shell-alerts" role="alert">${isManager ? html`<${BotAlerts} />` : null}</div>
       <div class="app-content">${content}</div>
     </div>
   </div>`;
