@@ -16,12 +16,14 @@ import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import { percentile } from '../src/knowledge/index.ts';
 import { startRedis, stopAll } from '../test/helpers/redis.ts';
 import { startHarness } from '../test/bot/harness.ts';
+import { atLeast, reporter } from './report.ts';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100);
 const QUESTIONS = Number(process.env.BENCH_QUESTIONS ?? 50);
 /** Echo and full runs alternate this many times; the median of each is reported (a 2-core machine is noisy). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const TARGET_RATIO = 0.5;
+const figure = reporter('bot');
 
 interface Talker {
   mocker: mock.Mocker;
@@ -135,6 +137,9 @@ async function profile(file: string | undefined): Promise<() => Promise<void>> {
 const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
 function report(r: Result): number {
   const rate = (r.messages / r.ms) * 1000;
+  figure(`${r.name} throughput`, rate, 'msg/s');
+  figure(`${r.name} latency p50`, percentile(r.lat, 50), 'ms');
+  figure(`${r.name} latency p99`, percentile(r.lat, 99), 'ms');
   console.log(
     `${r.name.padEnd(12)} ${String(r.messages).padStart(6)} msgs  ${rate.toFixed(0).padStart(6)} msg/s  p50 ${fmt(percentile(r.lat, 50)).padStart(9)}  p99 ${fmt(percentile(r.lat, 99)).padStart(9)}  max ${fmt(r.lat.at(-1) ?? 0).padStart(9)}  rss ${r.rssMb.toFixed(0)} MB`,
   );
@@ -169,8 +174,12 @@ try {
     `ratio full/echo ${ratio.toFixed(2)} (target >= ${TARGET_RATIO}; match cache hits ${full.cacheHits}/${full.result.messages} on ${full.questions.length} distinct questions)`,
   );
   console.log(`ratio full-nocache/echo ${(uncachedRate / echoRate).toFixed(2)}`);
+  figure('ratio full/echo throughput', ratio, 'x', atLeast(ratio, TARGET_RATIO, ''));
+  figure('ratio full-nocache/echo throughput', uncachedRate / echoRate, 'x');
+  figure('rss (full bot run)', full.result.rssMb, 'MB');
   console.log(`(median of ${ROUNDS} alternating runs each: echo ${echoRuns.map((r) => (byRate(r) * 1000).toFixed(0)).join(', ')} msg/s; full ${fullRuns.map((r) => (byRate(r.result) * 1000).toFixed(0)).join(', ')} msg/s)`);
   console.log(`transcript events written by the full bot: ${full.recorded} (customer message + reply per question)`);
+  figure('transcript events written by the full bot', full.recorded, '');
   if (ratio < TARGET_RATIO) process.exitCode = 1;
 } finally {
   await stopAll();

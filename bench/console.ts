@@ -24,6 +24,7 @@ import type { ApiConversation } from '../src/console/serialize.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type HandoffEvent } from '../src/handoff/index.ts';
 import { percentile } from '../src/knowledge/index.ts';
 import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../test/helpers/redis.ts';
+import { atMost, noneOf, reporter } from './report.ts';
 
 const WAITING = 10_000;
 const SEED_CONCURRENCY = 50;
@@ -53,6 +54,7 @@ interface WsClient {
 const require = createRequire(import.meta.url);
 const { WebSocket } = require('ws') as { WebSocket: new (url: string) => WsClient };
 
+const report = reporter('console');
 const failures: string[] = [];
 const fail = (what: string): void => {
   failures.push(what);
@@ -412,12 +414,17 @@ try {
   for (const f of pageFigures) {
     console.log(`${f.name.replace(/ p99$/, ' p50').padEnd(48)} ${fmt(f.s.p50).padStart(10)}`);
     row(f.name, f.s.p99, QUEUE_P99_TARGET);
+    report(f.name.replace(/ p99$/, ' p50'), f.s.p50, 'ms');
+    report(f.name, f.s.p99, 'ms', atMost(f.s.p99, QUEUE_P99_TARGET, 'ms'));
   }
   for (const f of socketFigures) {
     console.log(`${f.name.replace(/ p99$/, ' p50').padEnd(48)} ${fmt(f.s.p50).padStart(10)}`);
     row(f.name, f.s.p99, SOCKET_P99_TARGET);
+    report(f.name.replace(/ p99$/, ' p50'), f.s.p50, 'ms');
+    report(f.name, f.s.p99, 'ms', atMost(f.s.p99, SOCKET_P99_TARGET, 'ms'));
   }
   console.log(`\nrss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB, load average ${os.loadavg()[0]!.toFixed(2)} (1 min)`);
+  report('rss', process.memoryUsage().rss / 2 ** 20, 'MB');
 } catch (err) {
   fail(err instanceof Error ? (err.stack ?? err.message) : String(err));
 } finally {
@@ -429,6 +436,7 @@ try {
   await stopAll();
   clearInterval(holdLoop);
 }
+report('wrong pages, lost or duplicate events (failures)', failures.length, '', noneOf(failures.length));
 if (failures.length > 0) {
   console.log(`\n${failures.length} failure(s):\n${failures.map((f) => `  - ${f}`).join('\n')}`);
   process.exitCode = 1;

@@ -1,0 +1,634 @@
+/**
+ * npm run bench:load — the whole system under a crowd, in one process against one redis-server
+ * started for the run:
+ *
+ *  - the bot on the real Wechaty runtime with wechaty-puppet-mock (test/bot/harness.ts), flood
+ *    control opened up (10 messages in a few seconds would otherwise, rightly, be throttled);
+ *  - the console app listening on 127.0.0.1 (same Redis, same key prefix and so the same bot
+ *    account), live WebSocket enabled, one socket open on /api/live counting what it is sent;
+ *  - LOAD_CUSTOMERS mock customers (default 1,000) x LOAD_MESSAGES messages (default 10), at most
+ *    LOAD_CONCURRENCY customers talking at once (default 250). A customer sends its next message once
+ *    it heard the bot's reply (at most 10 s), or after a short pause when no reply is expected (while
+ *    with a person, a lone emoji). The mix: questions and alternates of the product's knowledge base,
+ *    chatter ("你好", "谢谢", "好的", emoji, numbers) and "转人工" (every 10th customer, once, some twice);
+ *  - LOAD_AGENTS agents (default 10) as API clients over real HTTP: each logs in, polls
+ *    GET /api/conversations?status=waiting, claims one of the first three (a 409 when another agent
+ *    was faster is expected), reads it, replies once or twice and resolves. When the customers are
+ *    done the agents empty the queue (at most LOAD_DRAIN_S seconds, default 30), then stop.
+ *
+ * Verified at the end (exit 1 with the list of problems on any failure): every customer message (by
+ * its WeChat message id) is in that customer's transcript exactly once; every "转人工" said to the bot is
+ * followed by a handoff, and every handoff is waiting (in the queue), claimed (active, with its
+ * assignee) or resolved (then back with the bot once the customer writes again), the conversation's
+ * status agreeing with its transcript and counts() with them all; every agent reply and
+ * every "resolved" notice reached the mock customer exactly once; the live socket got every customer
+ * message event once; no unexpected HTTP status. Printed: throughput (customer messages/s, first send
+ * to last reply), the bot's answer latency p50/p99 (send -> first reply heard), agent reply delivery
+ * p50/p99 (POST -> the customer heard it), handoffs, claims, 409s, RSS.
+ *
+ * Customers, bot, console and agents share this one process and its event loop (as in
+ * bench:console): the latencies include the customers' and agents' own work, and peak while all
+ * LOAD_CONCURRENCY customers talk at once.
+ *
+ *   LOAD_CUSTOMERS=1000 LOAD_MESSAGES=10 LOAD_CONCURRENCY=250 LOAD_AGENTS=10 npm run bench:load
+ */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import type { mock } from 'wechaty-puppet-mock';
+import { buildApp } from '../src/console/app.ts';
+import { AgentStore } from '../src/console/auth/index.ts';
+import type { ApiConversation } from '../src/console/serialize.ts';
+import { DEFAULT_SLA_POLICY, Handoff, type HandoffEvent } from '../src/handoff/index.ts';
+import { percentile } from '../src/knowledge/index.ts';
+import { startHarness, type Harness, type MockCustomer } from '../test/bot/harness.ts';
+import { startRedis, stopAll, waitReady, type RedisServer } from '../test/helpers/redis.ts';
+import { noneOf, printFigures, reporter, type Figure } from './report.ts';
+
+const CUSTOMERS = Number(process.env.LOAD_CUSTOMERS ?? 1000);
+const MESSAGES = Number(process.env.LOAD_MESSAGES ?? 10);
+const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 250);
+const AGENTS = Number(process.env.LOAD_AGENTS ?? 10);
+const DRAIN_S = Number(process.env.LOAD_DRAIN_S ?? 30);
+/** How long a customer waits for the bot's answer when one is expected. */
+const REPLY_TIMEOUT_MS = 10_000;
+/** The pause before the next message when no answer is expected (with a person, a lone emoji). */
+const QUIET_MS = 300;
+/** Agents: pause between polls of an empty queue, and "typing" time per reply. */
+const POLL_MS = 100;
+const THINK_MS = 30;
+const PASSWORD = 'bench load password';
+const SEED = Number(process.env.LOAD_SEED ?? 20240601);
+
+const CHATTER = ['你好', '在吗', '谢谢', '好的', '收到', '👍', '😊', '123', '1', '3', '8'];
+/** Chatter the bot rightly does not answer (a message with no words in it). */
+const SILENT = new Set(['😊']);
+const HUMAN = '转人工';
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const failures: string[] = [];
+const fail = (what: string): void => {
+  failures.push(what);
+};
+
+/** Small, seeded PRNG (mulberry32): the same mix every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+/** The customers' messages (all drawn before the run: the same mix every time). */
+const mixRand = prng(SEED);
+/** The agents' choices (which of the first three to claim, one reply or two). */
+const agentRand = prng(SEED + 1);
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(mixRand() * xs.length)]!;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
+const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
+
+/** The `ws` client (the package ships no types: this is the part used here). */
+interface WsClient {
+  readyState: number;
+  send(data: string): void;
+  close(): void;
+  terminate(): void;
+  on(event: 'message', cb: (data: Buffer) => void): void;
+  on(event: 'close', cb: (code: number, reason: Buffer) => void): void;
+  on(event: 'open', cb: () => void): void;
+  on(event: 'error', cb: (err: Error) => void): void;
+}
+const require = createRequire(import.meta.url);
+const { WebSocket } = require('ws') as { WebSocket: new (url: string) => WsClient };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Customers
+
+interface Sent {
+  id: string;
+  text: string;
+  /** "转人工" said while with the bot: a handoff must follow. */
+  askedBot: boolean;
+}
+
+interface Customer {
+  index: number;
+  mc: MockCustomer;
+  plan: string[];
+  sent: Sent[];
+  /** Bot messages heard (not agents' replies, not the "resolved" notice). */
+  botHeard: number;
+  lastBotAt: number;
+  /** With a person (heard a queue notice, not yet the "resolved" notice). */
+  human: boolean;
+  resolvedHeard: number;
+  wake?: () => void;
+}
+
+/** Every agent reply: `客服<agent>回复#<n>…`, unique by n. */
+const AGENT_REPLY = /^客服\d+回复#\d+/;
+
+function planFor(index: number, questions: string[]): string[] {
+  const plan: string[] = [];
+  const asks = index % 10 === 3;
+  const askAt = asks ? 1 + Math.floor(mixRand() * Math.max(1, Math.min(7, MESSAGES - 1))) : -1;
+  // A fifth of them ask again two messages later (still waiting, with the agent, or after it was resolved).
+  const againAt = asks && mixRand() < 0.2 ? askAt + 2 : -1;
+  for (let k = 0; k < MESSAGES; k++) {
+    if (k === askAt || k === againAt) plan.push(HUMAN);
+    else plan.push(mixRand() < 0.55 ? pick(questions) : pick(CHATTER));
+  }
+  return plan;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const server: RedisServer = await startRedis();
+let h: Harness | undefined;
+let app: FastifyInstance | undefined;
+let live: WsClient | undefined;
+const figures: Figure[] = [];
+const report = reporter('load');
+const add = (...args: Parameters<typeof report>): void => void figures.push(report(...args));
+const t00 = performance.now();
+
+try {
+  const load0 = os.loadavg()[0]!;
+  h = await startHarness(server.url, { flood: { max: 1000, windowS: 10, muteS: 1 } });
+  const harness = h;
+  const messages = harness.messages;
+
+  // The console: its own Redis clients, the bot's prefix.
+  const consoleRedis = server.client();
+  await waitReady(consoleRedis);
+  const handoff = new Handoff(consoleRedis, { prefix: harness.prefix, policy: DEFAULT_SLA_POLICY });
+  await handoff.registerBot(harness.botId);
+  const agentStore = new AgentStore(consoleRedis, harness.prefix);
+  app = await buildApp({ handoff, agents: agentStore, redis: consoleRedis, ui: false, live: { connect: () => server.client() } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const base = `http://127.0.0.1:${port}`;
+
+  // Real questions the bot answers from the product's knowledge base: every question and alternate.
+  const questions = harness.knowledge
+    .matcher()
+    .kb.entries.flatMap((e) => [e.question, ...e.alternates])
+    .filter((q) => harness.knowledge.match(q).decision === 'answer');
+
+  // Texts that tell the customer it is with (or queued for) a person.
+  const prefixOf = (template: string): string => template.split('{')[0]!;
+  const queueNotices = [messages.queued, messages.outside_hours, messages.already_queued, messages.delay_notice].map(prefixOf);
+  /** "您好，我是客服{agent}…": sent by the person's side, if a claim ever tells the customer (not the bot's answer). */
+  const joinedNotice = prefixOf(messages.agent_joined);
+
+  console.log(
+    `bench:load — node ${process.version}, ${os.cpus().length} CPUs (load average ${load0.toFixed(2)}), redis-server ${server.url}, console ${base}`,
+  );
+  const plans = Array.from({ length: CUSTOMERS }, (_, i) => planFor(i, questions));
+  const mix = { faq: 0, chatter: 0, human: 0 };
+  for (const t of plans.flat()) {
+    if (t === HUMAN) mix.human++;
+    else if (CHATTER.includes(t)) mix.chatter++;
+    else mix.faq++;
+  }
+  console.log(
+    `${CUSTOMERS} mock customers x ${MESSAGES} messages (at most ${CONCURRENCY} customers at once), ${AGENTS} agents over HTTP (login, poll the queue, claim, read, reply 1-2 times, resolve)`,
+  );
+  console.log(
+    `mix: ${mix.faq} FAQ questions (${questions.length} distinct questions/alternates of the knowledge base), ${mix.chatter} chatter (${CHATTER.join(' ')}), ${mix.human} x ${HUMAN} (every 10th customer, a fifth of them twice)\n`,
+  );
+
+  // --- Agents log in -----------------------------------------------------------------------------------------
+  interface AgentClient {
+    n: number;
+    id: string;
+    token: string;
+  }
+  let httpErrors = 0;
+  const httpError = (what: string): void => {
+    if (httpErrors++ < 10) fail(what);
+  };
+  const api = async (a: AgentClient, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${a.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json };
+  };
+  const agentClients: AgentClient[] = [];
+  for (let n = 0; n < AGENTS; n++) {
+    const added = await agentStore.add({ username: `load${n}`, roles: ['agent'], password: PASSWORD, name: `压测客服${n}` });
+    const res = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: `load${n}`, password: PASSWORD }),
+    });
+    if (res.status !== 200) throw new Error(`login of load${n} answered ${res.status}: ${await res.text()}`);
+    const { token } = (await res.json()) as { token: string };
+    agentClients.push({ n, id: added.id, token });
+  }
+
+  // --- One live socket: counts the customer message events per conversation --------------------------------------
+  const liveCustomerEvents = new Map<string, number>();
+  let liveClosed = false;
+  await new Promise<void>((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api/live`);
+    live = ws;
+    const timer = setTimeout(() => reject(new Error('no hello on /api/live within 5 s')), 5_000);
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', token: agentClients[0]!.token })));
+    ws.on('message', (data) => {
+      const m = JSON.parse(data.toString('utf8')) as { type: string; event?: HandoffEvent };
+      if (m.type === 'hello') {
+        clearTimeout(timer);
+        resolve();
+      } else if (m.type === 'event' && m.event?.type === 'message' && m.event.data.from === 'customer') {
+        liveCustomerEvents.set(m.event.conv, (liveCustomerEvents.get(m.event.conv) ?? 0) + 1);
+      }
+    });
+    ws.on('close', () => {
+      liveClosed = true;
+      clearTimeout(timer);
+      reject(new Error('/api/live closed'));
+    });
+    ws.on('error', () => undefined);
+  });
+
+  // --- Agents at work ------------------------------------------------------------------------------------------
+  let stopAgents = false;
+  let polls = 0;
+  let claims = 0;
+  let conflicts = 0;
+  let resolves = 0;
+  let replySeq = 0;
+  /** Every agent reply accepted (202): text -> conversation and POST time; when heard. */
+  const replies = new Map<string, { conv: string; t0: number; heardAt?: number }>();
+  const resolvedOf = new Map<string, number>();
+  /** One round of an agent: look at the queue, claim one, read it, reply, resolve. */
+  const agentTurn = async (a: AgentClient): Promise<void> => {
+    const list = await api(a, 'GET', '/api/conversations?status=waiting&limit=20');
+    polls++;
+    if (list.status !== 200) {
+      httpError(`agent ${a.n}: GET waiting answered ${list.status}: ${JSON.stringify(list.json).slice(0, 200)}`);
+      await sleep(POLL_MS);
+      return;
+    }
+    const items = (list.json as { items: ApiConversation[] }).items;
+    if (items.length === 0) {
+      await sleep(POLL_MS);
+      return;
+    }
+    const conv = items[Math.floor(agentRand() * Math.min(3, items.length))]!.id;
+    const claim = await api(a, 'POST', `/api/conversations/${conv}/claim`);
+    if (claim.status === 409) {
+      conflicts++;
+      return;
+    }
+    if (claim.status !== 200) {
+      httpError(`agent ${a.n}: claim ${conv} answered ${claim.status}: ${JSON.stringify(claim.json).slice(0, 200)}`);
+      return;
+    }
+    claims++;
+    const read = await api(a, 'GET', `/api/conversations/${conv}`);
+    if (read.status !== 200) httpError(`agent ${a.n}: GET ${conv} answered ${read.status}`);
+    const n = agentRand() < 0.5 ? 1 : 2;
+    for (let r = 0; r < n; r++) {
+      await sleep(THINK_MS);
+      const text = `客服${a.n}回复#${++replySeq}：您好，这边帮您查一下`;
+      const t0 = performance.now();
+      // Registered before the POST: the delivery may come before its answer.
+      replies.set(text, { conv, t0 });
+      const sent = await api(a, 'POST', `/api/conversations/${conv}/messages`, { text });
+      if (sent.status !== 202) {
+        replies.delete(text);
+        httpError(`agent ${a.n}: reply in ${conv} answered ${sent.status}: ${JSON.stringify(sent.json).slice(0, 200)}`);
+      }
+    }
+    await sleep(THINK_MS);
+    const done = await api(a, 'POST', `/api/conversations/${conv}/resolve`);
+    if (done.status === 200) {
+      resolves++;
+      resolvedOf.set(conv, (resolvedOf.get(conv) ?? 0) + 1);
+    } else {
+      httpError(`agent ${a.n}: resolve ${conv} answered ${done.status}: ${JSON.stringify(done.json).slice(0, 200)}`);
+    }
+  };
+  const agentLoop = async (a: AgentClient): Promise<void> => {
+    while (!stopAgents) {
+      try {
+        await agentTurn(a);
+      } catch (err) {
+        httpError(`agent ${a.n}: ${err instanceof Error ? err.message : String(err)}`);
+        await sleep(POLL_MS);
+      }
+    }
+  };
+  const agentsRunning = Promise.all(agentClients.map(agentLoop));
+
+  // --- Customers -------------------------------------------------------------------------------------------------
+  const customers: Customer[] = [];
+  const botLat: number[] = [];
+  let noReply = 0;
+  let lastHeardAt = 0;
+  const makeCustomer = (index: number): Customer => {
+    const mc = harness.customer({ name: `压测顾客${index}` });
+    const c: Customer = {
+      index,
+      mc,
+      plan: plans[index]!,
+      sent: [],
+      botHeard: 0,
+      lastBotAt: 0,
+      human: false,
+      resolvedHeard: 0,
+    };
+    (mc.contact as mock.ContactMock).on('message', (m: mock.MessageMock) => {
+      if (m.payload.talkerId !== harness.user.id || m.payload.roomId) return;
+      const at = performance.now();
+      lastHeardAt = at;
+      const text = m.payload.text ?? '';
+      if (AGENT_REPLY.test(text)) {
+        const r = replies.get(text);
+        if (r && r.heardAt === undefined) r.heardAt = at;
+        return;
+      }
+      if (text === messages.resolved) {
+        c.resolvedHeard++;
+        c.human = false;
+        return;
+      }
+      if (joinedNotice && text.startsWith(joinedNotice)) {
+        c.human = true;
+        return;
+      }
+      if (queueNotices.some((p) => text.includes(p))) {
+        c.human = true;
+      }
+      c.botHeard++;
+      c.lastBotAt = at;
+      c.wake?.();
+    });
+    return c;
+  };
+
+  /** Resolves true once the customer heard the bot after `before` messages, false after `ms`. */
+  const heardBot = (c: Customer, before: number, ms: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (c.botHeard > before) return resolve(true);
+      const timer = setTimeout(() => {
+        c.wake = undefined;
+        resolve(false);
+      }, ms);
+      c.wake = () => {
+        if (c.botHeard <= before) return;
+        clearTimeout(timer);
+        c.wake = undefined;
+        resolve(true);
+      };
+    });
+
+  const talk = async (c: Customer): Promise<void> => {
+    for (let k = 0; k < c.plan.length; k++) {
+      const text = c.plan[k]!;
+      const withBot = !c.human;
+      // With a person the bot keeps quiet (but for "转人工" while waiting), as it does for a lone emoji.
+      const expectReply = withBot && !SILENT.has(text);
+      const before = c.botHeard;
+      const id = `load${c.index}m${k}`;
+      c.sent.push({ id, text, askedBot: text === HUMAN && withBot });
+      const t0 = performance.now();
+      c.mc.emit({ id, text });
+      if (!expectReply) {
+        await sleep(QUIET_MS);
+        continue;
+      }
+      if (await heardBot(c, before, REPLY_TIMEOUT_MS)) botLat.push(c.lastBotAt - t0);
+      else noReply++;
+    }
+  };
+
+  const tStart = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, CUSTOMERS) }, async () => {
+      while (next < CUSTOMERS) {
+        const c = makeCustomer(next++);
+        customers.push(c);
+        await talk(c);
+      }
+    }),
+  );
+  const customersMs = performance.now() - tStart;
+  const sentTotal = customers.reduce((n, c) => n + c.sent.length, 0);
+  console.log(
+    `customers done: ${sentTotal} messages in ${(customersMs / 1000).toFixed(1)} s; queue ${JSON.stringify(await handoff.counts())}; claims so far ${claims}, 409s ${conflicts}`,
+  );
+
+  // --- Agents empty the queue, then stop --------------------------------------------------------------------------
+  const drainDeadline = performance.now() + DRAIN_S * 1000;
+  while ((await handoff.counts()).waiting > 0 && performance.now() < drainDeadline) await sleep(100);
+  stopAgents = true;
+  await agentsRunning;
+  const agentsMs = performance.now() - tStart;
+
+  // --- Settle: deliveries, transcript writes and live events still on their way (at most 15 s) -----------------
+  const byConv = new Map<string, Customer>();
+  for (const c of customers) byConv.set(await c.mc.conversationId(), c);
+  const convOf = new Map<Customer, string>([...byConv].map(([conv, c]) => [c, conv]));
+  const pendingDeliveries = (): number => {
+    let n = 0;
+    for (const r of replies.values()) if (r.heardAt === undefined) n++;
+    for (const [conv, times] of resolvedOf) if ((byConv.get(conv)?.resolvedHeard ?? 0) < times) n++;
+    return n;
+  };
+  const liveTotal = (): number => [...liveCustomerEvents.values()].reduce((a, b) => a + b, 0);
+  const settleDeadline = performance.now() + 15_000;
+  while ((pendingDeliveries() > 0 || liveTotal() < sentTotal) && performance.now() < settleDeadline) await sleep(100);
+  await sleep(300); // anything arriving twice arrives now
+
+  // --- Verify -------------------------------------------------------------------------------------------------------
+  let lost = 0;
+  let duplicated = 0;
+  let strangers = 0;
+  let lostHandoffs = 0;
+  let liveMismatch = 0;
+  let handoffs = 0;
+  let claimedEvents = 0;
+  let resolvedEvents = 0;
+  const statuses: Record<string, number> = {};
+  const open = { waiting: 0, active: 0 };
+  const k = handoff.keys;
+  for (const c of customers) {
+    const conv = convOf.get(c)!;
+    const transcript = await handoff.transcript(conv, { count: 100_000 });
+    const sentById = new Map(c.sent.map((s) => [s.id, s]));
+    const seen = new Map<string, number>();
+    const problems: string[] = [];
+    let customerEntries = 0;
+    // Each handoff of the conversation: waiting -> claimed -> resolved; the next customer message after
+    // a resolve gives the chat back to the bot (a new handoff may follow).
+    let stage: 'bot' | 'waiting' | 'claimed' | 'resolved' | 'reopened' = 'bot';
+    /** A "转人工" said to the bot, not yet followed by its handoff. */
+    let asking: string | undefined;
+    for (const m of transcript) {
+      if (m.from === 'customer') {
+        customerEntries++;
+        seen.set(m.msgId ?? '', (seen.get(m.msgId ?? '') ?? 0) + 1);
+        if (asking) problems.push(`"${HUMAN}" ${asking} was not followed by a handoff`);
+        asking = sentById.get(m.msgId ?? '')?.askedBot ? m.msgId : undefined;
+        if (stage === 'resolved') stage = 'reopened';
+      } else if (m.from === 'system' && m.event) {
+        const was = stage;
+        if (m.event === 'waiting') {
+          handoffs++;
+          asking = undefined;
+          stage = 'waiting';
+          if (was === 'waiting' || was === 'claimed') problems.push(`queued again while ${was}`);
+        } else if (m.event === 'claimed') {
+          claimedEvents++;
+          stage = 'claimed';
+          if (was !== 'waiting') problems.push(`claimed while ${was}`);
+        } else if (m.event === 'resolved') {
+          resolvedEvents++;
+          stage = 'resolved';
+          if (was !== 'claimed') problems.push(`resolved while ${was}`);
+        } else {
+          problems.push(`unexpected event ${m.event}`);
+        }
+      }
+    }
+    if (asking) problems.push(`"${HUMAN}" ${asking} was not followed by a handoff`);
+
+    for (const s of c.sent) {
+      const n = seen.get(s.id) ?? 0;
+      if (n === 0) {
+        if (lost++ < 5) fail(`customer ${c.index}: message ${s.id} (${JSON.stringify(s.text)}) is not in transcript ${conv}`);
+      } else if (n > 1) {
+        if (duplicated++ < 5) fail(`customer ${c.index}: message ${s.id} is ${n} times in transcript ${conv}`);
+      }
+      seen.delete(s.id);
+    }
+    for (const [id, n] of seen) if (strangers++ < 5) fail(`customer ${c.index}: transcript ${conv} has ${n} customer message(s) ${id} never sent`);
+
+    const got = liveCustomerEvents.get(conv) ?? 0;
+    if (got !== customerEntries && liveMismatch++ < 5) {
+      fail(`live socket: ${got} customer message events for ${conv}, its transcript has ${customerEntries}`);
+    }
+
+    // Where the last handoff stands must be where the conversation is: queued, claimed, resolved.
+    const cv = await handoff.conversation(conv);
+    const now = cv?.status ?? 'missing';
+    statuses[now] = (statuses[now] ?? 0) + 1;
+    const expected = { bot: 'bot', waiting: 'waiting', claimed: 'active', resolved: 'resolved', reopened: 'bot' }[stage];
+    if (now !== expected) problems.push(`its transcript ends ${stage}, the conversation is ${now}`);
+    if (now === 'waiting') {
+      open.waiting++;
+      if ((await consoleRedis.zscore(k.queue(harness.botId), conv)) === null) problems.push('waiting, but not in the queue');
+    } else if (now === 'active') {
+      open.active++;
+      if (!cv?.assignee) problems.push('active without an assignee');
+      if ((await consoleRedis.zscore(k.active(harness.botId), conv)) === null) problems.push('active, but not in the active set');
+    }
+    if (problems.length > 0 && lostHandoffs++ < 5) fail(`customer ${c.index}, ${conv}: ${problems.join('; ')}`);
+  }
+  const counts = await handoff.counts();
+  if (counts.waiting !== open.waiting || counts.active !== open.active) {
+    fail(`counts() says ${JSON.stringify(counts)}, the conversations say waiting ${open.waiting}, active ${open.active}`);
+  }
+  if (claimedEvents !== claims) fail(`${claims} claims won over HTTP, ${claimedEvents} "claimed" events in the transcripts`);
+  if (resolvedEvents !== resolves) fail(`${resolves} resolves over HTTP, ${resolvedEvents} "resolved" events in the transcripts`);
+  if (lost > 5) fail(`${lost} customer messages missing from transcripts in all`);
+  if (duplicated > 5) fail(`${duplicated} customer messages recorded more than once in all`);
+  if (lostHandoffs > 5) fail(`${lostHandoffs} conversations with handoff problems in all`);
+  if (liveMismatch > 5) fail(`${liveMismatch} conversations whose live events do not match their transcript in all`);
+
+  // Agent replies and "resolved" notices: each heard once, by the right customer (what
+  // MockCustomer.heard recorded: every private message the bot account sent the customer).
+  const heardBy = new Map<Customer, Map<string, number>>();
+  const allHeard = new Map<string, number>();
+  for (const c of customers) {
+    const counts = new Map<string, number>();
+    for (const text of c.mc.heard) counts.set(text, (counts.get(text) ?? 0) + 1);
+    heardBy.set(c, counts);
+    for (const [text, n] of counts) if (AGENT_REPLY.test(text)) allHeard.set(text, (allHeard.get(text) ?? 0) + n);
+  }
+  let badReplies = 0;
+  for (const [text, r] of replies) {
+    const owner = byConv.get(r.conv);
+    const mine = owner ? (heardBy.get(owner)!.get(text) ?? 0) : 0;
+    const anywhere = allHeard.get(text) ?? 0;
+    if ((mine !== 1 || anywhere !== 1) && badReplies++ < 5) {
+      fail(`agent reply ${JSON.stringify(text.slice(0, 12))} in ${r.conv}: heard ${mine} time(s) by its customer, ${anywhere} in all`);
+    }
+  }
+  for (const text of allHeard.keys()) if (!replies.has(text) && badReplies++ < 5) fail(`a customer heard ${JSON.stringify(text)}, never sent`);
+  if (badReplies > 5) fail(`${badReplies} agent replies not heard exactly once in all`);
+  let badNotices = 0;
+  for (const c of customers) {
+    const expected = resolvedOf.get(convOf.get(c)!) ?? 0;
+    const heard = heardBy.get(c)!.get(messages.resolved) ?? 0;
+    if (heard !== expected && badNotices++ < 5) fail(`customer ${c.index}: heard the "resolved" notice ${heard} time(s), ${expected} resolve(s)`);
+  }
+  if (liveClosed) fail('the live socket was closed during the run');
+
+  // --- Figures -------------------------------------------------------------------------------------------------------
+  const bot = sorted(botLat);
+  const delivery = sorted([...replies.values()].flatMap((r) => (r.heardAt === undefined ? [] : [r.heardAt - r.t0])));
+  const endToEndMs = Math.max(customersMs, lastHeardAt - tStart);
+  const load1 = os.loadavg()[0]!;
+  console.log(
+    `agents: ${polls} polls, ${claims} claims won, ${conflicts} lost races (409), ${replies.size} replies, ${resolves} resolved; all done ${(agentsMs / 1000).toFixed(1)} s after the first message`,
+  );
+  console.log(`conversations by status: ${JSON.stringify(statuses)}; bot messages heard ${customers.reduce((n, c) => n + c.botHeard, 0)}`);
+  console.log('');
+  add('customers x messages', sentTotal, '');
+  add('throughput (customer messages, end to end)', (sentTotal / endToEndMs) * 1000, 'msg/s');
+  add('bot answer latency p50', percentile(bot, 50), 'ms');
+  add('bot answer latency p99', percentile(bot, 99), 'ms');
+  add('bot answers timed', bot.length, '');
+  add(`expected answers not heard within ${REPLY_TIMEOUT_MS / 1000} s`, noReply, '');
+  add('agent reply delivery p50', percentile(delivery, 50), 'ms');
+  add('agent reply delivery p99', percentile(delivery, 99), 'ms');
+  add('handoffs (to the queue)', handoffs, '');
+  add('customers who asked for a person', customers.filter((c) => c.sent.some((x) => x.text === HUMAN)).length, '');
+  add('claims won', claims, '');
+  add('claims lost to another agent (409)', conflicts, '');
+  add('agent replies', replies.size, '');
+  add('resolved', resolves, '');
+  add('customer messages lost from transcripts', lost + strangers, '', noneOf(lost + strangers));
+  add('customer messages recorded twice', duplicated, '', noneOf(duplicated));
+  add('conversations whose handoffs went astray', lostHandoffs, '', noneOf(lostHandoffs));
+  add('agent replies not heard exactly once', badReplies, '', noneOf(badReplies));
+  add('"resolved" notices not heard exactly once', badNotices, '', noneOf(badNotices));
+  add('conversations with live events != transcript', liveMismatch, '', noneOf(liveMismatch));
+  add('unexpected HTTP statuses', httpErrors, '', noneOf(httpErrors));
+  add('rss', rssMb(), 'MB');
+  printFigures(figures);
+  console.log(
+    `\nwall time ${((performance.now() - t00) / 1000).toFixed(1)} s; load average ${load1.toFixed(2)} (1 min, at the start ${load0.toFixed(2)}); others may share this machine`,
+  );
+} catch (err) {
+  fail(err instanceof Error ? (err.stack ?? err.message) : String(err));
+} finally {
+  live?.terminate();
+  await app?.close().catch(() => undefined);
+  await h?.stop().catch(() => undefined);
+  await stopAll();
+}
+if (failures.length > 0) {
+  console.log(`\n${failures.length} failure(s):\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+  process.exitCode = 1;
+}
