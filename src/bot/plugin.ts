@@ -14,6 +14,7 @@ import { types, type Contact, type Message, type Room, type Wechaty, type Wechat
 import {
   isReady,
   OutboundConsumer,
+  parseConversationId,
   type ConversationStatus,
   type CustomerRef,
   type Handoff,
@@ -83,7 +84,7 @@ export interface KefuBotConfig {
   /** Attempts per message the bot sends itself (default 3). */
   sendAttempts?: number;
   /** Outbound consumer tuning (tests: short retry and block times). */
-  outbound?: Pick<OutboundOptions, 'retryMs' | 'blockMs' | 'claimIdleMs'>;
+  outbound?: Pick<OutboundOptions, 'retryMs' | 'blockMs' | 'claimIdleMs' | 'giveUpMs'>;
   logger?: Logger;
   /** Operational counters and timings (the composition root backs them with prom-client). */
   metrics?: BotMetrics;
@@ -270,6 +271,11 @@ class KefuRuntime {
       // Stable across restarts: a restarted bot resumes its own pending deliveries first.
       consumer: c.botId,
       deliver: (m) => this.deliver(m),
+      // The agent learns from the transcript that the customer never got it.
+      onGiveUp: async (m) => {
+        const { customerId } = parseConversationId(m.conv);
+        await c.handoff.recordMessage({ botId: c.botId, customerId }, { from: 'system', kind: 'send_failed', text: m.text || m.kind });
+      },
       logger: this.log,
       ...c.outbound,
     });

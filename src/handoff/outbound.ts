@@ -24,24 +24,36 @@ export interface OutboundOptions {
   dedupeMs?: number;
   /** Wait between attempts after a failed delivery. */
   retryMs?: number;
+  /**
+   * A message still failing this long after it was written is given up: acknowledged (so its
+   * conversation's later messages go on) and reported to `onGiveUp`. Default 24 h.
+   */
+  giveUpMs?: number;
+  /** Told about a message given up (the bot notes it in the transcript for the agent). */
+  onGiveUp?: (msg: OutboundMessage, err: unknown) => void | Promise<void>;
   logger?: Logger;
 }
 
 type Entries = [string, string[]][];
 
 /**
- * Delivers a bot account's outbound stream (agent replies, "resolved" notices) through a
- * consumer group: at least once underneath, at most once as the customer sees it.
+ * Delivers a bot account's outbound stream (agent replies, notices) through a consumer group,
+ * at least once: a bot that dies after WeChat accepted a message and before acknowledging it
+ * sends that one message again (WeChat has no idempotency key to prevent it).
  * An entry is acknowledged only after `deliver` succeeded; a failed one stays pending and is
- * retried, in order, before anything newer; entries a dead consumer left pending are taken
- * over (XAUTOCLAIM); a delivered id is remembered, so a redelivery is acknowledged unsent.
+ * retried, in order, before anything newer of the same conversation, while other conversations
+ * go on (one unreachable customer must not hold up a whole account); entries a dead consumer
+ * left pending are taken over (XAUTOCLAIM); a delivered id is remembered, so a redelivery is
+ * acknowledged unsent. New entries are only claimed by a read and then delivered from the
+ * pending list, in id order, so a read replayed after a lost connection cannot reorder them.
  *
  * Give it a connection of its own: XREADGROUP BLOCK holds the connection while it waits.
  */
 export class OutboundConsumer {
   private readonly redis: Redis | Cluster;
   private readonly keys: Keys;
-  private readonly o: Required<Omit<OutboundOptions, 'logger'>> & { logger?: Logger };
+  private readonly o: Required<Omit<OutboundOptions, 'logger' | 'onGiveUp' | 'giveUpMs'>> & Pick<OutboundOptions, 'logger' | 'onGiveUp'>;
+  private readonly giveUpMs: number;
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
@@ -58,6 +70,7 @@ export class OutboundConsumer {
       retryMs: 1_000,
       ...opts,
     };
+    this.giveUpMs = opts.giveUpMs ?? 24 * 3600_000;
   }
 
   async start(): Promise<void> {
@@ -91,12 +104,20 @@ export class OutboundConsumer {
     let lastClaim = 0;
     while (this.running) {
       try {
-        // Our own unacknowledged entries first (after a restart or a failed delivery), in order.
-        const own = await this.read('0', false);
-        if (own.length > 0) {
-          if (!(await this.process(own))) await this.sleep(this.o.retryMs);
-          continue;
+        // Conversations whose oldest message failed in this pass: their later ones wait.
+        const blocked = new Set<string>();
+        // Our own unacknowledged entries first (after a restart, a failure, or a fresh read), in order.
+        let pendingLeft = false;
+        for (let after = '0'; this.running; ) {
+          const page = await this.read(after, false);
+          if (page.length === 0) break;
+          await this.process(page, blocked);
+          pendingLeft = true;
+          after = page.at(-1)![0];
+          if (page.length < this.o.batch) break;
         }
+        // Stopping: the delivery in flight has finished; start nothing new.
+        if (!this.running) break;
         if (Date.now() - lastClaim >= Math.min(this.o.claimIdleMs, 10_000)) {
           lastClaim = Date.now();
           const [, claimed] = (await this.redis.xautoclaim(
@@ -108,13 +129,18 @@ export class OutboundConsumer {
             'COUNT',
             this.o.batch,
           )) as [string, Entries];
-          if (claimed.length > 0) {
-            if (!(await this.process(claimed))) await this.sleep(this.o.retryMs);
-            continue;
-          }
+          // Now ours: the next pass delivers them from the pending list, in order.
+          if (claimed.length > 0) continue;
         }
-        const fresh = await this.read('>', true);
-        if (fresh.length > 0 && !(await this.process(fresh))) await this.sleep(this.o.retryMs);
+        if (blocked.size > 0) {
+          // Other conversations go on: take in what is new, then wait before the retry.
+          if ((await this.read('>', false)).length === 0) await this.sleep(this.o.retryMs);
+          continue;
+        }
+        // New entries move into our pending list; the next pass delivers them (at once when
+        // there are any; a read without new entries blocks up to blockMs). Everything that was
+        // pending was delivered, so "was there anything" only decides whether to block.
+        await this.read('>', !pendingLeft);
       } catch (err) {
         if (!this.running) break;
         if (String((err as Error).message).includes('NOGROUP')) await this.ensureGroup().catch(() => undefined);
@@ -124,7 +150,7 @@ export class OutboundConsumer {
     }
   }
 
-  private async read(id: '0' | '>', block: boolean): Promise<Entries> {
+  private async read(id: string, block: boolean): Promise<Entries> {
     const args: (string | number)[] = ['GROUP', this.o.group, this.o.consumer, 'COUNT', this.o.batch];
     if (block) args.push('BLOCK', this.o.blockMs);
     const res = (await (this.redis.xreadgroup as (...a: (string | number)[]) => Promise<unknown>)(
@@ -141,9 +167,13 @@ export class OutboundConsumer {
     return entries.filter((e) => Array.isArray(e[1]));
   }
 
-  /** Delivers in order; stops at the first failure (false) so nothing overtakes it. */
-  private async process(entries: Entries): Promise<boolean> {
+  /**
+   * Delivers in order; a conversation whose message fails is added to `blocked` and its later
+   * entries are left pending, so nothing overtakes within a conversation.
+   */
+  private async process(entries: Entries, blocked: Set<string>): Promise<void> {
     for (const [entryId, flat] of entries) {
+      if (!this.running) return;
       const f = fieldsOf(flat);
       const msg: OutboundMessage = {
         entryId,
@@ -155,13 +185,21 @@ export class OutboundConsumer {
         at: f.at ? new Date(Number(f.at)).toISOString() : '',
         ...(f.title !== undefined ? { title: f.title } : {}),
       };
+      if (blocked.has(msg.conv)) continue;
       const already = await this.redis.zscore(this.keys.delivered(this.o.botId), msg.msgId);
       if (already === null) {
         try {
           await this.o.deliver(msg);
         } catch (err) {
-          this.o.logger?.warn({ err, conv: msg.conv, msgId: msg.msgId }, 'outbound delivery failed; will retry');
-          return false;
+          // Its age by the stream entry id: Redis's clock when the reply was written.
+          const age = Date.now() - Number(entryId.split('-')[0]);
+          if (age < this.giveUpMs) {
+            this.o.logger?.warn({ err, conv: msg.conv, msgId: msg.msgId }, 'outbound delivery failed; will retry');
+            blocked.add(msg.conv);
+            continue;
+          }
+          this.o.logger?.error({ err, conv: msg.conv, msgId: msg.msgId }, 'outbound delivery given up');
+          await Promise.resolve(this.o.onGiveUp?.(msg, err)).catch((e: unknown) => this.o.logger?.warn({ err: e }, 'onGiveUp failed'));
         }
       }
       await runScript(this.redis, 'ack', [this.stream, this.keys.delivered(this.o.botId)], [
@@ -172,7 +210,6 @@ export class OutboundConsumer {
         this.o.dedupeMs,
       ]);
     }
-    return true;
   }
 
   private sleep(ms: number): Promise<void> {

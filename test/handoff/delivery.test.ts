@@ -197,6 +197,58 @@ describe('OutboundConsumer: delivery', () => {
     await waitFor('every entry acknowledged', async () => (await pendingCount(e)) === 0);
   });
 
+  it('a customer who cannot be reached holds up only their own conversation, never the account', async () => {
+    const e = await env();
+    const other = await openChat(e.h, e.botId, 'cust2');
+    let reachable = false;
+    const sent: string[] = [];
+    await started(
+      consumer(e, {
+        deliver: async (m) => {
+          if (m.conv === e.conv && !reachable) throw new Error('customer not reachable');
+          sent.push(m.text);
+        },
+      }),
+    );
+    await replies(e, ['a1', 'a2', 'a3']);
+    await replies(e, ['b1', 'b2'], other);
+    await waitFor('the other customer served', () => sent.length === 2);
+    expect(sent).toEqual(['b1', 'b2']);
+    // More than a batch (20) behind the blocked one: still served.
+    await replies(e, numbered('b', 25, 3), other);
+    await waitFor('the other customer served again', () => sent.length === 27);
+    reachable = true;
+    await waitFor('the first customer served', () => sent.length === 30);
+    // In order within each conversation.
+    expect(sent.filter((t) => t.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
+    expect(sent.filter((t) => t.startsWith('b'))).toEqual(numbered('b', 27));
+    await waitFor('every entry acknowledged', async () => (await pendingCount(e)) === 0);
+  });
+
+  it('a message that keeps failing past giveUpMs is given up (reported, acknowledged), and the conversation goes on', async () => {
+    const e = await env();
+    const given: string[] = [];
+    const sent: string[] = [];
+    await started(
+      consumer(e, {
+        giveUpMs: 300,
+        onGiveUp: (m) => void given.push(m.text),
+        deliver: async (m) => {
+          if (m.text === 'never') throw new Error('refused');
+          sent.push(m.text);
+        },
+      }),
+    );
+    await replies(e, ['never', 'after']);
+    await waitFor('given up, and the next one delivered', () => given.length === 1 && sent.length === 1, 5_000);
+    expect(given).toEqual(['never']);
+    expect(sent).toEqual(['after']);
+    await waitFor('every entry acknowledged', async () => (await pendingCount(e)) === 0);
+    // Given up, it is not delivered later either.
+    await sleep(200);
+    expect(sent).toEqual(['after']);
+  });
+
   it('an entry whose message id is already in the delivered set is acknowledged without a second send', async () => {
     const e = await env();
     const [id1, id2, id3] = await replies(e, ['one', 'two', 'three']);
