@@ -408,6 +408,11 @@ class KefuRuntime {
       if (!turn || turn.repliesRecorded) {
         if (turn) st.status = turn.status;
         st.session = decision.session;
+        const { outcome } = decision;
+        if (outcome?.type === 'rating' && outcome.score) {
+          const score = outcome.score;
+          void this.write(st, (ref) => this.c.handoff.recordRating(ref, score), false);
+        }
         for (const o of sends) {
           if (!(await this.send(st, room, o.text))) {
             void this.write(st, (ref) => this.c.handoff.recordMessage(ref, { from: 'system', kind: 'send_failed', text: 'send failed' }), false);

@@ -306,6 +306,7 @@ export function decide(
     return { actions, session: next, outcome: { type: 'answer', faqId: id } };
   };
   /** `question`: what the customer asked, for the agent's queue when they accept ("1" says nothing). */
+  const rated = (score: number): Decision => ({ actions: [say(messages.rating_thanks)], session: base, outcome: { type: 'rating', score } });
   const offerPerson = (text: string, reason: HandoffReason, question?: string): Decision => ({
     actions: [say(text)],
     session: { ...base, humanOffered: true, offerReason: reason, ...(question ? { question } : {}) },
@@ -362,7 +363,7 @@ export function decide(
     if (id !== undefined && n >= from) return answer(id, 1, session.question);
     const choices = pendingChoices(session);
     if (choices) return { actions: [say(renderTemplate(messages.pick_number, { choices }))], session };
-    if (status === 'resolved' && n >= 1 && n <= 5) return { actions: [say(messages.rating_thanks)], session: base };
+    if (status === 'resolved' && n >= 1 && n <= 5) return rated(n);
     return menu(!session.greeted);
   }
   // 8. An offered question, typed out.
@@ -371,6 +372,8 @@ export function decide(
     return e !== undefined && bareText(normalizeText(e.question)) === bare;
   });
   if (typed) return answer(typed, 1, session.question);
+  // The rating asked for at the resolve, in words.
+  if (status === 'resolved' && RATING_WORDS.has(bare)) return rated(RATING_WORDS.get(bare)!);
   // 9. Thanks, ok, bye.
   if (CLOSING.has(bare)) return { actions: [say(messages.closing)], session: base };
 
@@ -389,6 +392,20 @@ export function decide(
   if (options.handoffMode === 'offer') return { ...offerPerson(messages.low_confidence_offer, 'low_confidence', question), outcome: unanswered };
   return { ...handoff('low_confidence', [say(messages.low_confidence_handoff)]), outcome: unanswered };
 }
+
+/** The 1-5 rating in words (非常满意 … 非常不满意), as customers answer the rating question. */
+const RATING_WORDS = new Map<string, number>([
+  ['非常满意', 5],
+  ['很满意', 5],
+  ['满意', 4],
+  ['比较满意', 4],
+  ['一般', 3],
+  ['还行', 3],
+  ['不满意', 2],
+  ['不太满意', 2],
+  ['非常不满意', 1],
+  ['很不满意', 1],
+]);
 
 const KIND_LABELS: Record<string, string> = {
   image: '图片',

@@ -3,7 +3,8 @@ import type { Conversation, ConversationStatus, HandoffEvent, HandoffReason, Mes
 /** Epoch ms as stored in Redis to ISO-8601; null when absent. */
 export const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
 
-function parseTags(raw: string | undefined): string[] {
+/** A JSON list of strings as stored (tags); [] for anything else. */
+export function parseTags(raw: string | null | undefined): string[] {
   try {
     const v: unknown = JSON.parse(raw ?? '[]');
     return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : [];

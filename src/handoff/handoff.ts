@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { fieldsOf, iso, toConversation, toEvent, toMessage } from './convert.ts';
+import { fieldsOf, iso, parseTags, toConversation, toEvent, toMessage } from './convert.ts';
 import { fromScriptError } from './errors.ts';
 import { checkId, conversationId, createKeys, parseConversationId, type Keys } from './keys.ts';
 import { Problems } from './problems.ts';
@@ -173,6 +173,7 @@ export class Handoff {
       k.faqHits(ref.botId),
       k.gaps(ref.botId),
       k.day(ref.botId, this.dayOf(now)),
+      k.totals(ref.botId),
     ];
     const [entryId, status, replied, duplicate] = (await this.run('append', id, keys, [
       id,
@@ -221,6 +222,14 @@ export class Handoff {
       ],
       [id, ref.botId, ref.customerId, now, opts.reason, times.dueAt, times.warnAt, tier, question, this.maxLen],
     )) as [ConversationStatus, number, string, number];
+    if (changed === 1) {
+      // Counted apart from the script (handoffs are rare next to messages): the funnel's handoffs by reason.
+      const tx = this.redis.multi();
+      tx.hincrby(k.totals(ref.botId), `handoff:${opts.reason}`, 1);
+      tx.hincrby(k.day(ref.botId, this.dayOf(now)), `handoff:${opts.reason}`, 1);
+      tx.expire(k.day(ref.botId, this.dayOf(now)), DAY_TTL_S);
+      await tx.exec();
+    }
     if (status !== 'waiting') return { status, queued: false, position: 0, slaDueAt: iso(due), notice: null };
     const dueAt = Number(due);
     const position = await this.positionOf(id, dueAt);
@@ -440,6 +449,66 @@ export class Handoff {
     return this.mustGet(id);
   }
 
+  /**
+   * A customer's 1-5 rating after a resolve, kept with who served them and what it was about (the
+   * conversation's tags and the last FAQ entry the bot answered with) for satisfaction by category
+   * and channel. A 1 or 2 flags the conversation for a manager (and is announced live).
+   */
+  async recordRating(ref: CustomerRef, score: number): Promise<Rating> {
+    if (!Number.isInteger(score) || score < 1 || score > 5) throw new RangeError(`a rating is 1-5, not ${score}`);
+    const id = conversationId(ref.botId, ref.customerId);
+    const k = this.keys;
+    const now = this.now();
+    const [conv, recent] = await Promise.all([this.redis.hmget(k.conversation(id), 'resolvedBy', 'tags'), this.redis.xrevrange(k.transcript(id), '+', '-', 'COUNT', 200)]);
+    const [agentId, tags] = conv;
+    const faqId = recent.map(([, flat]) => fieldsOf(flat)).find((f) => f.from === 'bot' && f.faqId)?.faqId ?? '';
+    const day = k.day(ref.botId, this.dayOf(now));
+    const tx = this.redis.multi();
+    tx.xadd(k.ratings(ref.botId), 'MAXLEN', '~', this.maxLen, '*', 'conv', id, 'score', score, 'agentId', agentId ?? '', 'tags', tags ?? '[]', 'faqId', faqId, 'at', now);
+    for (const key of [k.totals(ref.botId), day]) {
+      tx.hincrby(key, 'csat:count', 1);
+      tx.hincrby(key, 'csat:sum', score);
+      tx.hincrby(key, `csat:${score}`, 1);
+    }
+    tx.expire(day, DAY_TTL_S);
+    if (score <= 2) {
+      tx.hset(k.conversation(id), 'lowRating', score);
+      tx.zadd(k.flagged(ref.botId), now, id);
+      tx.xadd(k.events(ref.botId), 'MAXLEN', '~', this.maxLen, '*', 'type', 'low_rating', 'conv', id, 'score', score, 'at', now);
+    }
+    await tx.exec();
+    return { conv: id, botId: ref.botId, score, agentId: agentId || null, tags: parseTags(tags), faqId: faqId || null, at: iso(String(now))! };
+  }
+
+  /** Ratings of every bot account in [fromMs, toMs), oldest first. */
+  async ratings(fromMs: number, toMs: number): Promise<Rating[]> {
+    const pages = await Promise.all(
+      (await this.bots()).map(async (botId) => {
+        const entries = await this.redis.xrange(this.keys.ratings(botId), String(Math.max(0, Math.floor(fromMs))), `(${Math.floor(toMs)}`);
+        return entries.map(([, flat]): Rating => {
+          const f = fieldsOf(flat);
+          return { conv: f.conv ?? '', botId, score: Number(f.score), agentId: f.agentId || null, tags: parseTags(f.tags), faqId: f.faqId || null, at: iso(f.at) ?? '' };
+        });
+      }),
+    );
+    return pages.flat().sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  }
+
+  /** The all-time counters, summed over every bot account (conversations, out:*, handoff:*, csat:*). */
+  async totals(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    const all = await Promise.all((await this.bots()).map((botId) => this.redis.hgetall(this.keys.totals(botId))));
+    for (const h of all) for (const [field, n] of Object.entries(h)) out[field] = (out[field] ?? 0) + Number(n);
+    return out;
+  }
+
+  /** One business day's counters per bot account (the funnel), 'YYYY-MM-DD'. */
+  async dayCounters(date: string): Promise<Record<string, Record<string, number>>> {
+    const bots = await this.bots();
+    const all = await Promise.all(bots.map((botId) => this.redis.hgetall(this.keys.day(botId, date))));
+    return Object.fromEntries(bots.map((botId, i) => [botId, Object.fromEntries(Object.entries(all[i]!).map(([f, n]) => [f, Number(n)]))]));
+  }
+
   /** How often the bot answered with each FAQ entry, over every bot account. */
   async faqHits(): Promise<Record<string, number>> {
     const hits: Record<string, number> = {};
@@ -526,6 +595,17 @@ export class Handoff {
       throw fromScriptError(err, convId);
     }
   }
+}
+
+/** A customer's rating as reports read it. */
+export interface Rating {
+  conv: string;
+  botId: string;
+  score: number;
+  agentId: string | null;
+  tags: string[];
+  faqId: string | null;
+  at: string;
 }
 
 /** The optional transcript fields of a message. */

@@ -20,7 +20,7 @@ export type {
 } from './types.ts';
 export { HANDOFF_REASONS, STATUSES, TURN_OUTCOMES } from './types.ts';
 export { HandoffError, type HandoffErrorCode } from './errors.ts';
-export { Handoff, type BotStatus, type HandoffOptions, type QueueCounts, type QueueTicket } from './handoff.ts';
+export { Handoff, type BotStatus, type Rating, type HandoffOptions, type QueueCounts, type QueueTicket } from './handoff.ts';
 export { OutboundConsumer, type OutboundOptions } from './outbound.ts';
 export { Problems, type Problem, type ProblemStatus, type ProblemsOptions } from './problems.ts';
 export { startSlaTicker } from './ticker.ts';

@@ -79,6 +79,12 @@ export function createKeys(prefix: string) {
     identity: (botId: string): string => `${bot(botId)}:ident`,
     /** Hash: FAQ entry id -> how often the bot answered with it (all time). */
     faqHits: (botId: string): string => `${bot(botId)}:faqhits`,
+    /** Hash: the bot account's all-time counters (conversations, `out:<outcome>`, `handoff:<reason>`, `csat:*`). */
+    totals: (botId: string): string => `${bot(botId)}:totals`,
+    /** Stream: customers' 1-5 ratings after a resolve (conversation, score, agent, tags, FAQ entry). */
+    ratings: (botId: string): string => `${bot(botId)}:ratings`,
+    /** Sorted set: conversations rated 1-2, by when (for a manager to look at). */
+    flagged: (botId: string): string => `${bot(botId)}:flagged`,
     /** Stream: customer questions the FAQ did not answer (low confidence, "not helpful"), for editors. */
     gaps: (botId: string): string => `${bot(botId)}:gaps`,
     /** Hash: one business day's counters (`out:<outcome>`, `faq:<id>`), 'YYYY-MM-DD' in the business zone. */

@@ -87,7 +87,9 @@ export type HandoffEventType =
   | 'tags'
   | 'tier'
   /** The bot account's WeChat login changed (data.status: scan, logged_in, logged_out, stopped). */
-  | 'bot_status';
+  | 'bot_status'
+  /** A customer rated the service 1 or 2 (data.score): a manager should look. */
+  | 'low_rating';
 
 export interface HandoffEvent {
   /** Stream entry id (per bot account): where a reader resumes. */
@@ -119,10 +121,12 @@ export interface OutboundMessage {
  * What the bot made of one customer message, counted for editors and the funnel: answered with an
  * entry, offered a "did you mean" list, could not answer, or the customer's verdict on an answer.
  */
-export const TURN_OUTCOMES = ['answer', 'suggest', 'unanswered', 'helpful', 'not_helpful'] as const;
+export const TURN_OUTCOMES = ['answer', 'suggest', 'unanswered', 'helpful', 'not_helpful', 'rating'] as const;
 export interface TurnOutcome {
   type: (typeof TURN_OUTCOMES)[number];
   faqId?: string;
+  /** rating: the customer's 1-5 after a resolve. */
+  score?: number;
   /** The customer's question it was about (unanswered / not helpful: kept for editors). */
   question?: string;
 }

@@ -134,6 +134,43 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     expect((await h.handoff.conversation(id))!.status).toBe('bot');
   });
 
+  it('the rating after a resolve is thanked and recorded with the agent and the topic; a low one flags the chat for a manager', async () => {
+    const rate = async (reply: string) => {
+      const c = h.customer();
+      c.say('录屏没有声音怎么办');
+      await c.hears(answerOf('no-sound'));
+      c.say('转人工');
+      await c.hears(QUEUED);
+      const id = await c.conversationId();
+      await h.handoff.claim(id, ALICE);
+      await h.handoff.setTags(id, ['audio']);
+      await h.handoff.resolve(id, { by: ALICE.id });
+      await c.hears(h.messages.resolved);
+      const n = c.heard.length;
+      c.say(reply);
+      await c.hears(h.messages.rating_thanks, n);
+      return id;
+    };
+    const before = await h.handoff.totals();
+    const t0 = Date.now() - 1;
+    const good = await rate('5');
+    const bad = await rate('不满意');
+    await waitFor('both ratings recorded', async () => (await h.handoff.ratings(t0, Date.now() + 1)).length === 2);
+    const ratings = await h.handoff.ratings(t0, Date.now() + 1);
+    expect(ratings.map((r) => [r.conv, r.score, r.agentId, r.tags, r.faqId, r.botId])).toEqual([
+      [good, 5, ALICE.id, ['audio'], 'no-sound', h.botId],
+      [bad, 2, ALICE.id, ['audio'], 'no-sound', h.botId],
+    ]);
+    const after = await h.handoff.totals();
+    expect((after['csat:count'] ?? 0) - (before['csat:count'] ?? 0)).toBe(2);
+    expect((after['csat:sum'] ?? 0) - (before['csat:sum'] ?? 0)).toBe(7);
+    // The low one is flagged, and announced to consoles.
+    expect(await h.redis.zscore(h.handoff.keys.flagged(h.botId), bad)).not.toBeNull();
+    expect(await h.redis.zscore(h.handoff.keys.flagged(h.botId), good)).toBeNull();
+    const events = await h.handoff.eventsBetween(h.botId, '0');
+    expect(events.filter((e) => e.type === 'low_rating').map((e) => [e.conv, e.data.score])).toEqual([[bad, '2']]);
+  });
+
   it('non-text: an image gets the text-only reply from the bot; a link during a handoff goes to the transcript as a placeholder', async () => {
     const c = h.customer();
     c.contact.say(FileBox.fromBase64(Buffer.from('not really a png').toString('base64'), 'screenshot.png')).to(h.user);

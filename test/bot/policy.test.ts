@@ -420,6 +420,16 @@ describe('decide: outcomes for editors and the funnel', () => {
     expect(no!.outcome).toEqual({ type: 'not_helpful', faqId: 'no-sound', question: '录屏没声音怎么办' });
   });
 
+  it('after a resolve, 1-5 or the words for them are the rating', () => {
+    expect(ask('4', {}, 'resolved').outcome).toEqual({ type: 'rating', score: 4 });
+    expect(ask('非常满意', {}, 'resolved').outcome).toEqual({ type: 'rating', score: 5 });
+    expect(said(ask('一般', {}, 'resolved'))).toEqual([messages.rating_thanks]);
+    expect(ask('非常不满意', {}, 'resolved').outcome).toEqual({ type: 'rating', score: 1 });
+    // Not after a resolve: a number is a menu pick, 满意 is no rating.
+    expect(ask('4', {}, 'bot').outcome?.type).not.toBe('rating');
+    expect(ask('满意', {}, 'bot').outcome?.type).not.toBe('rating');
+  });
+
   it('greetings, menus, a request for a person and chatter are no outcome', () => {
     for (const text of ['你好', '菜单', '转人工', '谢谢']) expect(ask(text).outcome, text).toBeUndefined();
   });

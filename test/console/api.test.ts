@@ -164,7 +164,7 @@ describe('authentication and roles', () => {
     await ctx.handoff.claim('botA.c2', { id: ctx.ids.alice!, name: 'Alice' });
     const res = await call('GET', '/api/stats', { as: 'mia' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ conversations: 2, botAnswered: 0, handoffs: 0, waiting: 1, csat: { count: 0, average: 0 } });
+    expect(res.json()).toMatchObject({ conversations: 2, botAnswered: 0, handoffs: 2, waiting: 1, csat: { count: 0, average: 0 } });
   });
 
   it('a manager may use the agent routes', async () => {

@@ -35,6 +35,9 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     gaps: k.gaps(botId),
     day: k.day(botId, '2026-12-01'),
     fixNotices: k.fixNotices(botId),
+    totals: k.totals(botId),
+    ratings: k.ratings(botId),
+    flagged: k.flagged(botId),
   };
 }
 

@@ -9,26 +9,27 @@ export interface StatsRoutesOptions {
 }
 
 /**
- * GET /api/stats (manager). What the handoff keeps today is the queue's current counts, so:
- * - `waiting`, `active`, `awaitingFix`, `agentsOnline`, `slaAtRisk`, `slaBreached`: live counts;
- * - `conversations`: conversations currently with people (waiting + active + awaiting_fix);
- * - `botAnswered`, `handoffs`, `csat`: 0 until the bot records those totals (no data yet).
+ * GET /api/stats (manager): all-time totals over every bot account plus the live queue.
+ * - `conversations`: every conversation ever opened; `botAnswered`: questions the bot answered
+ *   from the FAQ; `handoffs`: chats queued for a person; `csat`: the 1-5 ratings after a resolve;
+ * - `waiting`, `active`, `awaitingFix`, `agentsOnline`, `slaAtRisk`, `slaBreached`: live counts.
  */
 export async function statsRoutes(app: FastifyInstance, opts: StatsRoutesOptions): Promise<void> {
   app.addHook('onRequest', authenticate(opts.agents));
   app.get('/api/stats', { preHandler: requireRole('manager') }, async () => {
-    const [c, sla, online] = await Promise.all([opts.handoff.counts(), opts.handoff.slaCounts(), opts.agents.onlineIds()]);
+    const [c, sla, online, t] = await Promise.all([opts.handoff.counts(), opts.handoff.slaCounts(), opts.agents.onlineIds(), opts.handoff.totals()]);
+    const count = t['csat:count'] ?? 0;
     return {
-      conversations: c.waiting + c.active + c.awaitingFix,
-      botAnswered: 0,
-      handoffs: 0,
+      conversations: t.conversations ?? 0,
+      botAnswered: t['out:answer'] ?? 0,
+      handoffs: Object.entries(t).reduce((n, [field, v]) => (field.startsWith('handoff:') ? n + v : n), 0),
       waiting: c.waiting,
       active: c.active,
       awaitingFix: c.awaitingFix,
       agentsOnline: online.length,
       slaAtRisk: sla.atRisk,
       slaBreached: sla.breached,
-      csat: { count: 0, average: 0 },
+      csat: { count, average: count ? Math.round(((t['csat:sum'] ?? 0) / count) * 100) / 100 : 0 },
     };
   });
 }

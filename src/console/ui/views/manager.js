@@ -76,7 +76,7 @@ export function ManagerPage() {
       <section class="card">
         <h2 class="card-title-lg">累计指标</h2>
         <dl class="facts facts-wide">
-          <dt>人工环节的会话</dt><dd>${show(s.conversations)}</dd>
+          <dt>会话总数</dt><dd>${show(s.conversations)}</dd>
           <dt>机器人解答</dt><dd>${show(s.botAnswered)}</dd>
           <dt>转人工</dt><dd>${show(s.handoffs)}</dd>
           <dt>满意度</dt><dd>${s.csat?.count ? `${Number(s.csat.average).toFixed(1)} 分（${s.csat.count} 份评价）` : '暂无评价'}</dd>

@@ -9,6 +9,7 @@
 -- KEYS[4] recorded msgIds hash (msgId -> transcript entry id)
 -- KEYS[5] FAQ hits hash (faq id -> answers, all time)   KEYS[6] knowledge gaps stream (unanswered /
 -- not helpful questions, for editors)   KEYS[7] the day's counters hash (the funnel)
+-- KEYS[8] the bot account's all-time counters hash (same fields as a day's)
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)
 -- ARGV[5] from (customer|bot|agent|system|note)  ARGV[6] text  ARGV[7] events max length
 -- ARGV[8] customer name ('' = unknown)
@@ -40,6 +41,9 @@ if not status then
   redis.call('HSET', KEYS[1], 'id', ARGV[1], 'botId', ARGV[2], 'customerId', ARGV[3],
     'status', 'bot', 'tier', 'standard', 'tags', '[]', 'createdAt', ARGV[4])
   status = 'bot'
+  redis.call('HINCRBY', KEYS[7], 'conversations', 1)
+  redis.call('HINCRBY', KEYS[8], 'conversations', 1)
+  redis.call('EXPIRE', KEYS[7], ARGV[15])
 elseif status == 'resolved' and ARGV[5] == 'customer' then
   -- Back to the bot: the last handoff's owner and timers no longer describe this chat.
   redis.call('HSET', KEYS[1], 'status', 'bot')
@@ -82,6 +86,7 @@ if ARGV[9] == status or (ARGV[9] ~= '' and ARGV[9] == seenStatus) then
   local outcome = ARGV[11]
   if outcome ~= '' then
     redis.call('HINCRBY', KEYS[7], 'out:' .. outcome, 1)
+    redis.call('HINCRBY', KEYS[8], 'out:' .. outcome, 1)
     if outcome == 'answer' and ARGV[12] ~= '' then
       redis.call('HINCRBY', KEYS[5], ARGV[12], 1)
       redis.call('HINCRBY', KEYS[7], 'faq:' .. ARGV[12], 1)
