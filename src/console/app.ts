@@ -21,6 +21,8 @@ import { conversationRoutes } from './routes/conversations.ts';
 import { demoRoutes, type DemoSimulator } from './routes/demo.ts';
 import { healthRoutes } from './routes/health.ts';
 import { knowledgeRoutes } from './routes/knowledge.ts';
+import { kbEditRoutes } from './routes/kb-edit.ts';
+import { insightRoutes } from './routes/insights.ts';
 import { problemRoutes } from './routes/problems.ts';
 import { loginRoutes } from './routes/login.ts';
 import { statsRoutes } from './routes/stats.ts';
@@ -38,6 +40,8 @@ export interface BuildAppOptions {
   knowledge?: KnowledgeService;
   /** The knowledge-base folder, where editors keep `_replies.yml` (the agents' reply templates). */
   kbDir?: string;
+  /** The business time zone (reports' days); default Asia/Shanghai. */
+  timezone?: string;
   /** Serve the web UI (default true). */
   ui?: boolean;
   /**
@@ -126,7 +130,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(agentRoutes, { agents });
   await app.register(botRoutes, { handoff, agents });
   await app.register(problemRoutes, { handoff, agents });
+  await app.register(insightRoutes, { handoff, agents, knowledge: opts.knowledge, timezone: opts.timezone ?? 'Asia/Shanghai' });
   await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir) });
+  await app.register(kbEditRoutes, { handoff, agents, knowledge: opts.knowledge, kbDir: opts.kbDir });
   if (opts.demo) await app.register(demoRoutes, { agents, simulator: opts.demo });
   if (opts.ui !== false) await app.register(staticRoutes);
   if (opts.live) await app.register(liveRoutes, { ...opts.live, handoff, agents, logger: opts.logger });

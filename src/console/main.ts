@@ -81,6 +81,7 @@ export async function startConsole(config: Config, deps: ConsoleDeps): Promise<R
     redis,
     knowledge,
     kbDir: config.knowledge.dir,
+    timezone: config.sla.hours.timezone,
     trustProxy: config.http.trustProxy,
     live: { connect: () => createRedis(config.redis, logger) },
     ...(deps.simulator ? { demo: deps.simulator } : {}),

@@ -69,6 +69,7 @@ const GAPS_MAX_LEN = 10_000;
 const MAX_GAP_CHARS = 500;
 /** Day counters are kept a little over a year, for year-on-year reports. */
 const DAY_TTL_S = 400 * 24 * 3600;
+const DAY_MS = 24 * 3600_000;
 
 /**
  * The handoff between bots and agents, all state in Redis. Each transition is one Lua script
@@ -484,11 +485,12 @@ export class Handoff {
   async ratings(fromMs: number, toMs: number): Promise<Rating[]> {
     const pages = await Promise.all(
       (await this.bots()).map(async (botId) => {
-        const entries = await this.redis.xrange(this.keys.ratings(botId), String(Math.max(0, Math.floor(fromMs))), `(${Math.floor(toMs)}`);
-        return entries.map(([, flat]): Rating => {
-          const f = fieldsOf(flat);
-          return { conv: f.conv ?? '', botId, score: Number(f.score), agentId: f.agentId || null, tags: parseTags(f.tags), faqId: f.faqId || null, at: iso(f.at) ?? '' };
-        });
+        // Entry ids are Redis's clock, `at` is ours: read from a day before and keep by `at`.
+        const entries = await this.redis.xrange(this.keys.ratings(botId), String(Math.max(0, Math.floor(fromMs) - DAY_MS)), String(Math.floor(toMs) + DAY_MS));
+        return entries
+          .map(([, flat]) => fieldsOf(flat))
+          .filter((f) => Number(f.at) >= fromMs && Number(f.at) < toMs)
+          .map((f): Rating => ({ conv: f.conv ?? '', botId, score: Number(f.score), agentId: f.agentId || null, tags: parseTags(f.tags), faqId: f.faqId || null, at: iso(f.at) ?? '' }));
       }),
     );
     return pages.flat().sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
