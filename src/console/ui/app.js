@@ -5,6 +5,7 @@ import { queue, startData, stopData } from './data.js';
 import { hasRole } from './format.js';
 import { live } from './live.js';
 import { setSoundEnabled, soundEnabled } from './notify.js';
+import { startProblems } from './problems.js';
 import { useStore } from './store.js';
 import { Toasts } from './toast.js';
 import { BotAlerts, BotsPage } from './views/bots.js';
@@ -13,6 +14,7 @@ import { EditorPage } from './views/editor.js';
 import { Icon } from './views/icons.js';
 import { Login } from './views/login.js';
 import { ManagerPage } from './views/manager.js';
+import { ProblemsPage } from './views/problems.js';
 import { QueueColumn, visibleIds } from './views/queue.js';
 import { SimulatorPage, SimulatorUnavailable } from './views/simulator.js';
 
@@ -25,6 +27,8 @@ function parseRoute() {
       return { name: 'queue' };
     }
   }
+  const problem = /^\/problems(?:\/(P\d{1,12}))?$/.exec(hash);
+  if (problem) return { name: 'problems', id: problem[1] ?? null };
   if (hash === '/editor') return { name: 'editor' };
   if (hash === '/manager') return { name: 'manager' };
   if (hash === '/simulator') return { name: 'simulator' };
@@ -32,13 +36,13 @@ function parseRoute() {
   return { name: 'queue' };
 }
 
-const KNOWN = /^#\/(queue|editor|manager|simulator|bots|c\/.+)$/;
+const KNOWN = /^#\/(queue|editor|manager|simulator|bots|problems(\/P\d{1,12})?|c\/.+)$/;
 
 /** The start page a role can use; an unknown or forbidden hash is replaced (no history entry). */
 function ensureHash(me) {
   const home = hasRole(me, 'agent') ? '#/queue' : hasRole(me, 'editor') ? '#/editor' : '#/manager';
   const hash = location.hash;
-  const conversations = hash === '#/queue' || hash.startsWith('#/c/');
+  const conversations = hash === '#/queue' || hash.startsWith('#/c/') || hash.startsWith('#/problems');
   if (!KNOWN.test(hash) || (conversations && !hasRole(me, 'agent'))) window.history.replaceState(null, '', home);
 }
 
@@ -93,6 +97,7 @@ function Rail({ me, route, demo }) {
   return html`<nav class="rail" aria-label="主导航">
     <div class="rail-brand" title="客服工作台"><${Icon} name="chat" size=${20} /></div>
     ${hasRole(me, 'agent') ? html`<${NavItem} href="#/queue" icon="inbox" label="会话" testid="nav-queue" active=${inConversations} badge=${q.waiting.length} />` : null}
+    ${hasRole(me, 'agent') ? html`<${NavItem} href="#/problems" icon="flag" label="已知问题" testid="nav-problems" active=${route.name === 'problems'} />` : null}
     ${hasRole(me, 'editor') ? html`<${NavItem} href="#/editor" icon="book" label="知识库" testid="nav-editor" active=${route.name === 'editor'} />` : null}
     ${hasRole(me, 'manager') ? html`<${NavItem} href="#/manager" icon="chart" label="数据" testid="nav-manager" active=${route.name === 'manager'} />` : null}
     ${hasRole(me, 'manager') ? html`<${NavItem} href="#/bots" icon="qr" label="微信账号" testid="nav-bots" active=${route.name === 'bots'} badge=${alerts.items.length} />` : null}
@@ -104,7 +109,7 @@ function Rail({ me, route, demo }) {
 }
 
 function Topbar({ me, route }) {
-  const titles = { queue: '会话', conv: '会话', editor: '知识库', manager: '运营概览', simulator: '微信模拟器', bots: '微信账号' };
+  const titles = { queue: '会话', conv: '会话', problems: '已知问题', editor: '知识库', manager: '运营概览', simulator: '微信模拟器', bots: '微信账号' };
   const roles = (me.roles ?? []).map((r) => ROLE_NAMES[r] ?? r).join(' · ');
   async function logout() {
     try {
@@ -199,6 +204,8 @@ function Shell({ me }) {
   useEffect(() => (isManager ? startBots() : undefined), [isManager]);
 
   const isAgent = hasRole(me, 'agent');
+  // Problem titles for the chats, the queue and the 已知问题 page.
+  useEffect(() => (isAgent ? startProblems() : undefined), [isAgent]);
 
   let content;
   if (route.name === 'simulator') {
@@ -208,6 +215,7 @@ function Shell({ me }) {
   } else if (route.name === 'editor') content = hasRole(me, 'editor') ? html`<${EditorPage} me=${me} />` : html`<${Forbidden} />`;
   else if (route.name === 'manager') content = isManager ? html`<${ManagerPage} />` : html`<${Forbidden} />`;
   else if (route.name === 'bots') content = isManager ? html`<${BotsPage} />` : html`<${Forbidden} />`;
+  else if (route.name === 'problems') content = isAgent ? html`<${ProblemsPage} me=${me} id=${route.id} />` : html`<${Forbidden} />`;
   else if (!isAgent) content = html`<${Forbidden} />`;
   else {
     content = html`<div class="workspace">

@@ -3,12 +3,14 @@ import { ApiError, get, post } from '../api.js';
 import { canned, loadAgents, refreshQueue } from '../data.js';
 import { hasRole, SLA_LABELS, slaState, slaText, STATUSES } from '../format.js';
 import { live } from '../live.js';
+import { problems } from '../problems.js';
 import { useNow, useStore } from '../store.js';
 import { toast, toastError } from '../toast.js';
 import { Composer } from './composer.js';
 import { Details } from './details.js';
 import { Icon } from './icons.js';
 import { Transcript } from './messages.js';
+import { LinkProblemDialog } from './problems.js';
 import { Avatar, customerName, TierBadge } from './queue.js';
 
 const convPath = (id) => `/api/conversations/${encodeURIComponent(id)}`;
@@ -121,6 +123,14 @@ function useStickToBottom(dep) {
 const CLAIM_ERRORS = { 409: '该会话已被其他客服接入' };
 const OWNER_ERRORS = { 409: '该会话已不在你名下（可能已被转接或结束），请刷新后再试' };
 
+/** The problem a parked chat waits on: its title, a link to the 已知问题 page. */
+function ProblemLink({ id }) {
+  const { byId } = useStore(problems);
+  const title = byId.get(id)?.title;
+  return html`<a class="conv-problem" data-testid="conv-problem" data-problem-id=${id} href=${`#/problems/${encodeURIComponent(id)}`}
+      title=${`已知问题 ${id}：修复后机器人会自动通知客户`}><${Icon} name="flag" size=${12} /><span class="conv-problem-title">${title ?? id}</span></a>`;
+}
+
 function Header({ conv, now, viewers, actions, busy }) {
   const name = customerName(conv);
   const sla = conv.status === 'waiting' ? slaState(conv, now) : null;
@@ -131,6 +141,7 @@ function Header({ conv, now, viewers, actions, busy }) {
         <div class="conv-name">${name} <${TierBadge} tier=${conv.customer?.tier} /></div>
         <div class="conv-sub">
           <span class=${`status status-${conv.status}`} data-testid="conv-status">${STATUSES[conv.status] ?? conv.status}</span>
+          ${conv.status === 'awaiting_fix' && conv.problemId ? html`<${ProblemLink} id=${conv.problemId} />` : null}
           <span class="conv-owner">负责人：<strong data-testid="conv-assignee">${conv.assignee?.name ?? ''}</strong>${conv.assignee ? null : html`<span class="muted">未分配</span>`}</span>
           ${sla ? html`<span class=${`sla-label sla-${sla}`}><span class="sla-shape" aria-hidden="true"></span>${SLA_LABELS[sla]} · ${slaText(conv, now)}</span>` : null}
         </div>
@@ -148,6 +159,10 @@ function Header({ conv, now, viewers, actions, busy }) {
       ${conv.status === 'bot' || conv.status === 'resolved'
         ? html`<button type="button" class="btn" data-testid="takeover-btn" disabled=${busy} onClick=${actions.claim}
             title="不等客户转人工，直接由你接待">主动接入</button>`
+        : null}
+      ${actions.canLink
+        ? html`<button type="button" class="btn" data-testid="conv-link-problem" disabled=${busy} onClick=${actions.openLink}
+            aria-haspopup="dialog" title="客户遇到的是已知问题：挂起会话，修复后自动通知客户"><${Icon} name="flag" size=${15} />关联已知问题</button>`
         : null}
       ${actions.canManage
         ? html`<button type="button" class="btn" data-testid="release-btn" disabled=${busy} onClick=${actions.release}
@@ -168,6 +183,8 @@ export function ConversationView({ id, me }) {
   const now = useNow(15_000);
   const [busy, setBusy] = useState(false);
   const [focusKey, setFocusKey] = useState(0);
+  const [linking, setLinking] = useState(false);
+  const closeLink = useCallback(() => setLinking(false), []);
   const scroller = useStickToBottom(messages.length);
 
   useEffect(() => {
@@ -187,6 +204,8 @@ export function ConversationView({ id, me }) {
   const takenBy = active && conv.assignee && conv.assignee.id !== me.id ? conv.assignee : null;
   const canManage = active && (mine || manager);
   const canResolve = canManage || (manager && (conv.status === 'waiting' || conv.status === 'awaiting_fix'));
+  // A waiting chat may be parked by any agent (it is no one's yet); an active one by its agent or a manager.
+  const canLink = conv.status === 'waiting' || canManage;
 
   /** Runs a state change; the answer is the new conversation, then the transcript catches up. */
   async function act(fn, action, overrides) {
@@ -210,6 +229,8 @@ export function ConversationView({ id, me }) {
   const actions = {
     canManage,
     canResolve,
+    canLink,
+    openLink: () => setLinking(true),
     claim: async () => {
       if (await act(() => post(`${convPath(id)}/claim`), '接入失败', CLAIM_ERRORS)) setFocusKey((k) => k + 1);
     },
@@ -220,6 +241,15 @@ export function ConversationView({ id, me }) {
       if (await act(() => post(`${convPath(id)}/resolve`), '操作失败', OWNER_ERRORS)) toast('会话已解决', { kind: 'success' });
     },
   };
+
+  function onLinked(res) {
+    setLinking(false);
+    if (res && res.id === id) setConv(res);
+    scroller.reset();
+    sync();
+    refreshQueue();
+    // No toast: the status, the problem's title and the transcript's system line say it.
+  }
 
   const onSend = (text) => act(() => post(`${convPath(id)}/messages`, { text }), '发送失败', {
     409: '你不是该会话的负责人，无法回复',
@@ -245,7 +275,7 @@ export function ConversationView({ id, me }) {
         : conv.status === 'bot'
           ? '机器人接待中。点击「主动接入」可直接回复'
           : conv.status === 'awaiting_fix'
-            ? '会话已挂起，等待问题修复'
+            ? '会话已挂起，等待问题修复。修复后机器人会自动通知客户'
             : '当前不能回复';
 
   return html`<section class="conv" data-testid="conv-view" data-conv-id=${conv.id} data-status=${conv.status}>
@@ -267,5 +297,6 @@ export function ConversationView({ id, me }) {
       <${Composer} convId=${id} enabled=${mine} disabledText=${disabledText} onSend=${onSend} focusKey=${focusKey} typingOthers=${typing} />
     </div>
     <${Details} conv=${conv} me=${me} canManage=${canManage} onTags=${onTags} onNote=${onNote} onTransfer=${onTransfer} />
+    ${linking && canLink ? html`<${LinkProblemDialog} convId=${id} onClose=${closeLink} onLinked=${onLinked} />` : null}
   </section>`;
 }

@@ -1,5 +1,6 @@
 import { html, useState } from '/vendor/preact-htm.js';
 import { agentsList } from '../data.js';
+import { problems } from '../problems.js';
 import { reasonLabel, STATUSES, when } from '../format.js';
 import { useStore } from '../store.js';
 import { Icon } from './icons.js';
@@ -78,6 +79,8 @@ function Transfer({ conv, me, enabled, onTransfer }) {
 
 export function Details({ conv, me, canManage, onTags, onNote, onTransfer }) {
   const name = customerName(conv);
+  const { byId } = useStore(problems);
+  const problem = conv.problemId ? byId.get(conv.problemId) : null;
   return html`<aside class="details" aria-label="会话详情">
     <section class="card">
       <div class="cust">
@@ -94,7 +97,10 @@ export function Details({ conv, me, canManage, onTags, onNote, onTransfer }) {
         ${conv.waitingSince ? html`<dt>开始排队</dt><dd>${when(conv.waitingSince)}</dd>` : null}
         ${conv.slaDueAt ? html`<dt>响应时限</dt><dd>${when(conv.slaDueAt)}</dd>` : null}
         ${conv.firstResponseAt ? html`<dt>首次回复</dt><dd>${when(conv.firstResponseAt)}</dd>` : null}
-        ${conv.problemId ? html`<dt>关联问题</dt><dd>${conv.problemId}</dd>` : null}
+        ${conv.problemId
+          ? html`<dt>关联问题</dt><dd><a class="link" data-testid="details-problem" href=${`#/problems/${encodeURIComponent(conv.problemId)}`}>${problem?.title ?? conv.problemId}</a>
+              ${problem?.status === 'fixed' ? html`<span class="muted small">（已修复）</span>` : null}</dd>`
+          : null}
         <dt>创建时间</dt><dd>${when(conv.createdAt)}</dd>
       </dl>
     </section>

@@ -1,10 +1,19 @@
 import { html } from '/vendor/preact-htm.js';
 import { clock, dayLabel, KINDS, percent, reasonLabel } from '../format.js';
+import { problems } from '../problems.js';
+import { useStore } from '../store.js';
 import { Icon } from './icons.js';
 import { Avatar } from './queue.js';
 
+/** The problem a parked line names ("waiting for a fix: P3"): its title once the list knows it. */
+function parkedProblem(m, titles) {
+  const ref = /fix:\s*(.+)$/.exec(m.text ?? '')?.[1]?.trim();
+  if (!ref) return '';
+  return titles.get(ref)?.title ?? ref;
+}
+
 /** System events in plain Chinese; the stored English text is only a fallback. */
-function systemText(m) {
+function systemText(m, titles) {
   if (m.kind === 'feedback') return m.text === 'helpful' ? '客户反馈：这个回答有帮助' : '客户反馈：这个回答没帮上忙';
   if (m.kind === 'send_failed') return '消息未能送达微信（发送失败）';
   const who = m.agentName ?? '';
@@ -22,9 +31,11 @@ function systemText(m) {
     case 'resolved':
       return '会话已解决，交回机器人接待';
     case 'parked': {
-      const problem = /fix:\s*(.+)$/.exec(m.text ?? '')?.[1];
-      return `会话已挂起，等待问题修复${problem ? `（${problem}）` : ''}`;
+      const problem = parkedProblem(m, titles);
+      return problem ? `已关联问题：${problem}，修复后将自动通知客户` : '已关联已知问题，修复后将自动通知客户';
     }
+    case 'fixed':
+      return '问题已修复，已通知客户';
     case 'reopened':
       return '客户再次发来消息，会话重新打开';
     default:
@@ -46,12 +57,13 @@ function FaqLine({ m, faqs }) {
   </div>`;
 }
 
-function Message({ m, customer, faqs }) {
+function Message({ m, customer, faqs, titles }) {
   const base = { 'data-testid': 'msg', 'data-from': m.from, 'data-msg-id': m.id };
   if (m.from === 'system') {
     const failed = m.kind === 'send_failed';
-    return html`<div class=${`msg msg-system${failed ? ' msg-system-bad' : ''}`} ...${base}>
-      <span class="msg-text" data-testid="msg-text">${systemText(m)}</span><span class="msg-time">${clock(m.at)}</span>
+    const tone = failed ? ' msg-system-bad' : m.event === 'fixed' ? ' msg-system-ok' : m.event === 'parked' ? ' msg-system-warn' : '';
+    return html`<div class=${`msg msg-system${tone}`} ...${base}>
+      <span class="msg-text" data-testid="msg-text" data-event=${m.event}>${systemText(m, titles)}</span><span class="msg-time">${clock(m.at)}</span>
     </div>`;
   }
   if (m.from === 'note') {
@@ -81,6 +93,7 @@ function Message({ m, customer, faqs }) {
 }
 
 export function Transcript({ messages, customer, faqs }) {
+  const titles = useStore(problems).byId;
   let lastDay = '';
   const out = [];
   for (const m of messages) {
@@ -89,7 +102,7 @@ export function Transcript({ messages, customer, faqs }) {
       out.push(html`<div class="day-sep" key=${`d-${m.id}`}><span>${day}</span></div>`);
       lastDay = day;
     }
-    out.push(html`<${Message} key=${m.id} m=${m} customer=${customer} faqs=${faqs} />`);
+    out.push(html`<${Message} key=${m.id} m=${m} customer=${customer} faqs=${faqs} titles=${titles} />`);
   }
   return out;
 }

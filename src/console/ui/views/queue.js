@@ -1,5 +1,6 @@
 import { html } from '/vendor/preact-htm.js';
 import { queue } from '../data.js';
+import { problems } from '../problems.js';
 import { ago, colorSlot, duration, hasRole, initial, reasonLabel, SLA_LABELS, slaState, slaText, tierLabel } from '../format.js';
 import { useNow, useStore } from '../store.js';
 import { Icon } from './icons.js';
@@ -48,6 +49,14 @@ function QueueItem({ conv, now, selected }) {
   </a>`;
 }
 
+/** The known problem a parked chat waits on, by title (the id until the list knows it). */
+function ProblemChip({ id }) {
+  const { byId } = useStore(problems);
+  const title = byId.get(id)?.title;
+  return html`<span class="chip chip-warn chip-problem" data-testid="fix-problem" data-problem-id=${id} title=${`已知问题 ${id}${title ? `：${title}` : ''}`}>
+    <${Icon} name="flag" size=${12} /><span class="chip-text">${title ?? id}</span></span>`;
+}
+
 function ActiveItem({ conv, now, selected, testid, showOwner }) {
   const name = customerName(conv);
   return html`<a href=${`#/c/${encodeURIComponent(conv.id)}`} class=${`qi qi-active${selected ? ' is-selected' : ''}`}
@@ -62,7 +71,7 @@ function ActiveItem({ conv, now, selected, testid, showOwner }) {
       <div class="qi-question">${conv.question || reasonLabel(conv.reason) || '人工服务中'}</div>
       ${showOwner
         ? html`<div class="qi-meta"><span class="chip"><${Icon} name="user" size=${12} />${conv.assignee?.name ?? '未分配'}</span>
-            ${conv.problemId ? html`<span class="chip chip-warn">问题 ${conv.problemId}</span>` : null}</div>`
+            ${conv.problemId && conv.status === 'awaiting_fix' ? html`<${ProblemChip} id=${conv.problemId} />` : null}</div>`
         : null}
     </div>
   </a>`;
