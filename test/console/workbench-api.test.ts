@@ -294,6 +294,11 @@ describe('the web UI', () => {
     expect(vendor.statusCode).toBe(200);
     expect(vendor.headers['content-type']).toMatch(/javascript/);
     expect(vendor.body).toMatch(/export\s*\{/);
+    for (const [url, type] of [['/vendor/uplot.js', /javascript/], ['/vendor/uplot.css', /text\/css/]] as const) {
+      const r = await call('GET', url);
+      expect(r.statusCode, url).toBe(200);
+      expect(r.headers['content-type']).toMatch(type);
+    }
     expectError(await call('GET', '/assets/nope.js'), 404, 'NOT_FOUND');
     // Files outside the UI folder are not reachable.
     expect((await call('GET', '/assets/../app.ts')).statusCode).toBe(404);
