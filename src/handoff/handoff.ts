@@ -6,7 +6,7 @@ import { fromScriptError } from './errors.ts';
 import { checkId, conversationId, createKeys, parseConversationId, type Keys } from './keys.ts';
 import { Problems } from './problems.ts';
 import { runScript, type ScriptName } from './scripts.ts';
-import { queueNotice, slaTimes, type QueueNotice, type SlaPolicy } from './sla.ts';
+import { businessMinutesBetween, queueNotice, slaTimes, type QueueNotice, type SlaPolicy } from './sla.ts';
 import type {
   Agent,
   Conversation,
@@ -384,6 +384,16 @@ export class Handoff {
       [k.conversation(id), k.transcript(id), k.queue(botId), k.slaTimers(botId), k.active(botId), k.parked(botId), k.events(botId), k.outbound(botId)],
       [id, opts.by, this.now(), opts.expectedOwner ?? '', this.maxLen, customerId, randomUUID(), this.maxLen],
     );
+    // The funnel: resolved, and resolved with exactly one agent reply.
+    const replies = Number(await this.redis.hget(k.conversation(id), 'agentReplies'));
+    const day = k.day(botId, this.dayOf(this.now()));
+    const tx = this.redis.multi();
+    for (const key of [day, k.totals(botId)]) {
+      tx.hincrby(key, 'resolved', 1);
+      if (replies === 1) tx.hincrby(key, 'resolved:one_reply', 1);
+    }
+    tx.expire(day, DAY_TTL_S);
+    await tx.exec();
     return this.mustGet(id);
   }
 
@@ -405,18 +415,36 @@ export class Handoff {
     checkId('agent id', agent.id);
     const msgId = randomUUID();
     const k = this.keys;
-    const entryId = (await this.run('reply', id, [k.conversation(id), k.transcript(id), k.outbound(botId), k.events(botId), k.msgIds(id)], [
+    const now = this.now();
+    const [entryId, first] = (await this.run('reply', id, [k.conversation(id), k.transcript(id), k.outbound(botId), k.events(botId), k.msgIds(id)], [
       id,
       agent.id,
       agent.name,
       text,
-      this.now(),
+      now,
       msgId,
       customerId,
       this.maxLen,
       this.maxLen,
-    ])) as string;
+    ])) as [string, number];
+    if (first === 1) await this.countFirstResponse(id, botId, now);
     return { id: entryId, msgId };
+  }
+
+  /** The funnel's first-response time (in business minutes) and SLA met, counted once per handoff. */
+  private async countFirstResponse(id: string, botId: string, now: number): Promise<void> {
+    const [since, due] = await this.redis.hmget(this.keys.conversation(id), 'waitingSince', 'slaDueAt');
+    if (!since) return;
+    const minutes = Math.round(businessMinutesBetween(Number(since), now, this.policy.hours));
+    const day = this.keys.day(botId, this.dayOf(now));
+    const tx = this.redis.multi();
+    for (const key of [day, this.keys.totals(botId)]) {
+      tx.hincrby(key, 'fr:count', 1);
+      tx.hincrby(key, 'fr:minutes', minutes);
+      if (due && now <= Number(due)) tx.hincrby(key, 'fr:met', 1);
+    }
+    tx.expire(day, DAY_TTL_S);
+    await tx.exec();
   }
 
   /** A private note: in the transcript for agents, never sent to the customer. */

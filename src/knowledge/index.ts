@@ -27,3 +27,21 @@ export { menuEntries } from './menu.ts';
 export { parseReplies, REPLIES_FILE, type CannedReply } from './replies.ts';
 export { evaluate, percentile, rate, type EvalCase, type EvalReport } from './evaluate.ts';
 export { readCases } from './cli/cases.ts';
+export {
+  addAlternate,
+  applyKbEdits,
+  createEntry,
+  KbEditError,
+  MAX_MENU,
+  MAX_PHRASE_CHARS,
+  menuOf,
+  phraseKey,
+  setMenuOrder,
+  type AlternateAdded,
+  type EntryCreated,
+  type FileChange,
+  type KbEditCode,
+  type MenuItem,
+  type NewEntry,
+} from './edit.ts';
+export { groupGaps, type GapExample, type GapGroup, type GapInput, type GroupGapsOptions } from './gaps.ts';

@@ -2,6 +2,10 @@
  * The funnel and satisfaction by category then channel, for a scripted day of traffic counted by
  * hand, through the API on a real redis-server (the bot's turns recorded as the bot records them).
  */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,10 +15,19 @@ import { Handoff, type TurnOutcome } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY } from '../../src/handoff/sla.ts';
 import { createKnowledgeService, type KnowledgeService } from '../../src/knowledge/index.ts';
 import { entry, makeTree, removeTrees } from '../helpers/kb-tree.ts';
-import { randomPrefix, useRedisServer } from '../helpers/redis.ts';
+import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
+import { runNode } from '../helpers/run.ts';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let redis: Redis;
-useRedisServer((_s, c) => (redis = c));
+let server: RedisServer;
+useRedisServer((s, c) => {
+  server = s;
+  redis = c;
+});
+const serverUrl = () => server.url;
+let kbDir: string;
+const kbDirOf = () => kbDir;
 
 const PW = 'correct horse battery';
 const TUESDAY_10 = Date.parse('2026-11-24T02:00:00Z'); // 10:00 in Shanghai
@@ -35,7 +48,7 @@ beforeEach(async () => {
   await agents.add({ username: 'mia', roles: ['manager'], password: PW, name: 'Mia' });
   await agents.add({ username: 'al', roles: ['agent'], password: PW, name: 'Al' });
   token = (await agents.login('mia', PW))!.token;
-  const kbDir = await makeTree({
+  kbDir = await makeTree({
     'billing/refund.md': entry('question: 怎么退款？\ntags: [billing]'),
     'recording/no-sound.md': entry('question: 录屏没声音？\ntags: [recording]'),
   });
@@ -78,14 +91,23 @@ describe('the funnel', () => {
     await turn('botA', 'c2', '没声音', { type: 'answer', faqId: 'no-sound' }, 'no-sound'); // answered
     await turn('botA', 'c2', '2', { type: 'not_helpful', faqId: 'no-sound', question: '没声音' }); // not helpful
     await handoff.requestHuman({ botId: 'botA', customerId: 'c2' }, { reason: 'not_helpful' }); // handoff
+    // Asking again while waiting is no second handoff.
+    await handoff.requestHuman({ botId: 'botA', customerId: 'c2' }, { reason: 'customer_asked' });
     await turn('botB', 'c3', '会员', { type: 'suggest' }); //                                suggested
     await turn('botB', 'c4', '天气', { type: 'unanswered', question: '天气' }); //             unanswered
     await handoff.requestHuman({ botId: 'botB', customerId: 'c4' }, { reason: 'low_confidence' }); // handoff
     await handoff.claim('botB.c4', ALICE);
+    clock.t += 5 * 60_000; // answered after 5 business minutes, one reply
+    await handoff.reply('botB.c4', ALICE, '您好');
     await handoff.resolve('botB.c4', { by: ALICE.id });
     await handoff.recordRating({ botId: 'botB', customerId: 'c4' }, 4);
-    // Asking again while waiting is no second handoff.
-    await handoff.requestHuman({ botId: 'botA', customerId: 'c2' }, { reason: 'customer_asked' });
+    // botA.c2 is answered after its SLA (540 business minutes for a standard customer: due
+    // Wednesday 10:00), on Wednesday 11:00 = 600 business minutes, with two replies.
+    await handoff.claim('botA.c2', ALICE);
+    clock.t = WEDNESDAY_10 + 3600_000;
+    await handoff.reply('botA.c2', ALICE, '在吗');
+    await handoff.reply('botA.c2', ALICE, '好的');
+    await handoff.resolve('botA.c2', { by: ALICE.id });
 
     clock.t = WEDNESDAY_10;
     await turn('botA', 'c5', '怎么退款', { type: 'answer', faqId: 'refund' }, 'refund');
@@ -103,6 +125,10 @@ describe('the funnel', () => {
         notHelpful: 1,
         handoffs: { not_helpful: 1, low_confidence: 1 },
         csat: { count: 1, average: 4 },
+        firstResponse: { count: 1, averageMinutes: 5, slaMet: 1 },
+        resolved: 1,
+        resolvedOneReply: 1,
+        faq: { refund: 1, 'no-sound': 1 },
       },
     ]);
     const both = await get<{ days: { date: string; conversations: number }[]; total: { conversations: number; botAnswered: number } }>(
@@ -112,7 +138,14 @@ describe('the funnel', () => {
       ['2026-11-24', 4],
       ['2026-11-25', 1],
     ]);
-    expect(both.body.total).toMatchObject({ conversations: 5, botAnswered: 3 });
+    expect(both.body.total).toMatchObject({
+      conversations: 5,
+      botAnswered: 3,
+      // 5 and 600 business minutes; only the first within its SLA; c2 took two replies.
+      firstResponse: { count: 2, averageMinutes: 302.5, slaMet: 0.5 },
+      resolved: 2,
+      resolvedOneReply: 1,
+    });
   });
 
   it('refuses a reversed or too long range, and agents', async () => {
@@ -147,4 +180,75 @@ describe('satisfaction by category, then by channel', () => {
     // Other days are not in it.
     expect((await get<{ total: { count: number } }>('/api/csat?from=2026-11-25&to=2026-11-25')).body.total.count).toBe(0);
   });
+});
+
+describe('the feedback report', () => {
+  /** A week of traffic: answers over two days, a known problem fixed, ratings, questions missed (one naming the customer). */
+  async function seedWeek(): Promise<void> {
+    await turn('botA', 'w1', '怎么退款', { type: 'answer', faqId: 'refund' }, 'refund');
+    await turn('botA', 'w2', '怎么退款呀', { type: 'answer', faqId: 'refund' }, 'refund');
+    await handoff.recordMessage({ botId: 'botA', customerId: 'w3', customerName: '王小明' }, { from: 'customer', text: '你好' });
+    await turn('botA', 'w3', '我是王小明，你们支持 Linux 吗', { type: 'unanswered', question: '我是王小明，你们支持 Linux 吗' });
+    await turn('botA', 'w4', '你们支持linux吗？', { type: 'unanswered', question: '你们支持linux吗？' });
+    await servedAndRated('botA', 'w1', 2);
+    const p = await handoff.problems.create({ title: '导出 4K 失败', by: ALICE });
+    await handoff.requestHuman({ botId: 'botA', customerId: 'w5' }, { reason: 'customer_asked' });
+    await handoff.problems.link('botA.w5', p.id, ALICE);
+    await handoff.problems.fixed(p.id, { note: '3.2.1 已修复', by: ALICE });
+    clock.t = WEDNESDAY_10;
+    await turn('botB', 'w6', '没声音', { type: 'answer', faqId: 'no-sound' }, 'no-sound');
+    await turn('botB', 'w7', '怎么退款', { type: 'answer', faqId: 'refund' }, 'refund');
+  }
+
+  it('markdown and CSV: top issues with their trend, problems with customers affected, CSAT by category and channel, missed questions without names', async () => {
+    await seedWeek();
+    const res = await app.inject({ method: 'GET', url: '/api/report?from=2026-11-24&to=2026-11-25', headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/markdown/);
+    expect(res.headers['content-disposition']).toContain('report-2026-11-24_2026-11-25.md');
+    const md = res.body;
+    expect(md).toMatch(/^# 客服反馈报告 2026-11-24 至 2026-11-25/);
+    // refund: 2 on Tuesday, 1 on Wednesday.
+    expect(md).toMatch(/\| 1 \| 怎么退款？ \(`refund`\) \| 3 \| 2 1 \|/);
+    expect(md).toMatch(/\| P1 \| 导出 4K 失败 \| 已修复 2026-11-2\d \| 1 \| 1 \| 3\.2\.1 已修复 \|/);
+    expect(md).toMatch(/\| \*\*billing\*\* \| 全部 \| 1 \| 2 \| 1 \|/);
+    // The two Linux questions are one group; the customer's name is gone.
+    expect(md).toMatch(/\| 1 \| .*linux.* \| 2 \| 2 \/ 0 \|/i);
+    expect(md).not.toContain('王小明');
+    expect(md).toContain('[客户]');
+
+    const csv = await app.inject({ method: 'GET', url: '/api/report?from=2026-11-24&to=2026-11-25&file=top-issues.csv', headers: { authorization: `Bearer ${token}` } });
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.body.replace(/^\uFEFF/, '').split('\r\n').slice(0, 2)).toEqual(['faq_id,question,answers,2026-11-24,2026-11-25', 'refund,怎么退款？,3,2,1']);
+    expect((await app.inject({ method: 'GET', url: '/api/report?file=nope.csv', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(404);
+  });
+
+  it('kefu report writes the same files from the command line', async () => {
+    await seedWeek();
+    const out = await mkdtemp(path.join(os.tmpdir(), 'kefu-report-'));
+    try {
+      const r = await runNode(['--import', 'tsx', 'src/console/cli.ts', 'report', '--from', '2026-11-24', '--to', '2026-11-25', '--out', out], {
+        cwd: ROOT,
+        env: { ...process.env, REDIS_URL: serverUrl(), REDIS_PREFIX: handoff.keys.prefix, KB_DIR: kbDirOf() },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const files = (await readdir(out)).sort();
+      expect(files).toEqual([
+        'report-2026-11-24_2026-11-25-csat.csv',
+        'report-2026-11-24_2026-11-25-daily.csv',
+        'report-2026-11-24_2026-11-25-problems.csv',
+        'report-2026-11-24_2026-11-25-top-issues.csv',
+        'report-2026-11-24_2026-11-25-unanswered.csv',
+        'report-2026-11-24_2026-11-25.md',
+      ]);
+      expect(r.stdout.trim().split('\n')).toHaveLength(6);
+      const md = await readFile(path.join(out, 'report-2026-11-24_2026-11-25.md'), 'utf8');
+      expect(md).toMatch(/导出 4K 失败/);
+      const bad = await runNode(['--import', 'tsx', 'src/console/cli.ts', 'report', '--from', 'yesterday'], { cwd: ROOT, env: { ...process.env, REDIS_URL: serverUrl() } });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--from must be a date/);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

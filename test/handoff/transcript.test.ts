@@ -127,9 +127,11 @@ describe('reply and note', () => {
     const id = await bringTo(e, ref('c1'), 'active');
     const args = [id, ALICE.id, ALICE.name, '稍等', e.clock.t, 'm-fixed', 'c1', 1000, 1000];
     const keys = [e.h.keys.conversation(id), e.h.keys.transcript(id), e.h.keys.outbound('botA'), e.h.keys.events('botA'), e.h.keys.msgIds(id)];
-    const first = await runScript(redis, 'reply', keys, args);
-    const again = await runScript(redis, 'reply', keys, args);
+    const [first, wasFirst] = (await runScript(redis, 'reply', keys, args)) as [string, number];
+    const [again, firstAgain] = (await runScript(redis, 'reply', keys, args)) as [string, number];
     expect(again).toBe(first);
+    // The first response of the handoff, counted once.
+    expect([wasFirst, firstAgain]).toEqual([1, 0]);
     expect((await e.h.transcript(id)).filter((m) => m.from === 'agent')).toHaveLength(1);
     expect(await outbound(e)).toHaveLength(1);
   });

@@ -48,7 +48,7 @@ elseif status == 'resolved' and ARGV[5] == 'customer' then
   -- Back to the bot: the last handoff's owner and timers no longer describe this chat.
   redis.call('HSET', KEYS[1], 'status', 'bot')
   redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'reason', 'question',
-    'waitingSince', 'slaDueAt', 'slaWarnAt', 'firstResponseAt', 'problemId')
+    'waitingSince', 'slaDueAt', 'slaWarnAt', 'firstResponseAt', 'problemId', 'agentReplies')
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'type', 'reopened', 'conv', ARGV[1], 'at', ARGV[4])
   status = 'bot'
 end

@@ -6,9 +6,10 @@
 -- ARGV[1] conversation id  ARGV[2] agent id  ARGV[3] agent name  ARGV[4] text  ARGV[5] now (ms)
 -- ARGV[6] outbound message id (unique)  ARGV[7] customer id  ARGV[8] events max length
 -- ARGV[9] outbound max length
--- Returns the transcript entry id, or an error: NOT_FOUND | NOT_ASSIGNEE <owner id> | ILLEGAL_TRANSITION <status> reply
+-- Returns {transcript entry id, 1 when this was the first response of the handoff else 0}, or an
+-- error: NOT_FOUND | NOT_ASSIGNEE <owner id> | ILLEGAL_TRANSITION <status> reply
 local seen = redis.call('HGET', KEYS[5], ARGV[6])
-if seen then return seen end
+if seen then return {seen, 0} end
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return redis.error_reply('NOT_FOUND') end
 if status ~= 'active' then return redis.error_reply('ILLEGAL_TRANSITION ' .. status .. ' reply') end
@@ -19,8 +20,10 @@ local id = redis.call('XADD', KEYS[2], '*', 'from', 'agent', 'text', ARGV[4], 'a
 redis.call('HSET', KEYS[5], ARGV[6], id)
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[9], '*', 'kind', 'text', 'conv', ARGV[1],
   'customerId', ARGV[7], 'msgId', ARGV[6], 'text', ARGV[4], 'at', ARGV[5])
-redis.call('HSETNX', KEYS[1], 'firstResponseAt', ARGV[5])
+local first = redis.call('HSETNX', KEYS[1], 'firstResponseAt', ARGV[5])
+-- Replies in this handoff: "resolved with one agent reply" is counted at the resolve.
+redis.call('HINCRBY', KEYS[1], 'agentReplies', 1)
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[5])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'type', 'message', 'conv', ARGV[1],
   'msg', id, 'from', 'agent', 'status', status, 'at', ARGV[5])
-return id
+return {id, first}

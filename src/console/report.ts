@@ -1,0 +1,153 @@
+/**
+ * The feedback report for the dev team (`kefu report`, and GET /api/report in the console): top
+ * issues with their daily trend, known problems open and fixed with the customers affected,
+ * satisfaction by category and channel, and the most common questions the bot could not answer
+ * with example quotes. Markdown for people, CSV files for spreadsheets. No customer names: quotes
+ * are what customers asked, with any name the handoff knows for them blanked out.
+ */
+import type { Handoff } from '../handoff/index.ts';
+import { groupGaps, type KnowledgeService } from '../knowledge/index.ts';
+import { csatByCategory, dayRange, funnel } from './insights.ts';
+
+export interface ReportOptions {
+  from: string;
+  to: string;
+  timezone: string;
+}
+
+export interface Report {
+  markdown: string;
+  /** File name -> CSV text (UTF-8 with a BOM, so Excel reads Chinese correctly). */
+  csv: Record<string, string>;
+}
+
+const BOM = '\uFEFF';
+
+function csvCell(v: unknown): string {
+  const s = String(v ?? '');
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+const csvOf = (rows: unknown[][]): string => BOM + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+
+/** Markdown table cell: one line, pipes escaped. */
+const md = (v: unknown): string => String(v ?? '').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+
+/** A customer's words with their known display names blanked (they asked; the report is shared). */
+function scrub(text: string, names: readonly string[]): string {
+  let out = text;
+  for (const n of names) if (n.length >= 2) out = out.split(n).join('[客户]');
+  return out;
+}
+
+export async function buildReport(handoff: Handoff, knowledge: KnowledgeService, opts: ReportOptions): Promise<Report> {
+  const { days, fromMs, toMs } = dayRange(opts.from, opts.to, opts.timezone);
+  const matcher = knowledge.matcher();
+  const question = (id: string): string => matcher.entry(id)?.question ?? id;
+
+  const [f, csat, problems, gapsRaw] = await Promise.all([
+    funnel(handoff, days),
+    csatByCategory(handoff, knowledge, fromMs, toMs),
+    handoff.problems.list(),
+    handoff.knowledgeGaps(500),
+  ]);
+
+  // Top issues: FAQ answers in the range, with the daily trend.
+  const top = Object.entries(f.total.faq)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10);
+  // Problems touched in the range: created or fixed in it, or still open.
+  const inRange = (iso: string | null) => iso !== null && Date.parse(iso) >= fromMs && Date.parse(iso) < toMs;
+  const relevant = problems.filter((p) => p.status === 'open' || inRange(p.createdAt) || inRange(p.fixedAt));
+  const affected = await Promise.all(relevant.map(async (p) => ({ p, linked: await handoff.problems.linked(p.id) })));
+
+  const gapsInRange = gapsRaw.filter((g) => Date.parse(g.at) >= fromMs && Date.parse(g.at) < toMs);
+  const convNames = new Map<string, string>();
+  await Promise.all(
+    [...new Set(gapsInRange.map((g) => g.conv))].map(async (id) => {
+      const c = await handoff.conversation(id).catch(() => null);
+      if (c?.customer.name) convNames.set(id, c.customer.name);
+    }),
+  );
+  const names = [...new Set(convNames.values())];
+  const groups = groupGaps(
+    gapsInRange.map((g) => ({ text: scrub(g.text, names), reason: g.reason, at: g.at, conv: g.conv, faqId: g.faqId })),
+    matcher,
+    { limit: 15 },
+  );
+
+  const t = f.total;
+  const handoffs = Object.values(t.handoffs).reduce((a, b) => a + b, 0);
+  const pct = (n: number, of: number) => (of ? `${Math.round((n / of) * 1000) / 10}%` : '—');
+  const lines: string[] = [];
+  lines.push(`# 客服反馈报告 ${opts.from} 至 ${opts.to}`, '');
+  lines.push(`时区 ${opts.timezone}。由 kefu-bridge 生成；不含客户姓名。`, '');
+  lines.push('## 概览', '');
+  lines.push('| 指标 | 数值 |', '|---|---|');
+  lines.push(`| 会话 | ${t.conversations} |`);
+  lines.push(`| 机器人直接解答 | ${t.botAnswered} |`);
+  lines.push(`| 反馈“有帮助” / “没解决” | ${t.helpful} / ${t.notHelpful}（有帮助 ${pct(t.helpful, t.helpful + t.notHelpful)}） |`);
+  lines.push(`| “您是想问”推荐 | ${t.suggested} |`);
+  lines.push(`| 机器人答不上来 | ${t.unanswered} |`);
+  lines.push(`| 转人工 | ${handoffs}（${Object.entries(t.handoffs).map(([r, n]) => `${r} ${n}`).join('，') || '无'}） |`);
+  lines.push(`| 满意度 | ${csat.total.count ? `${csat.total.average} 分，${csat.total.count} 份评价，差评 ${csat.total.low}` : '暂无评价'} |`, '');
+
+  lines.push('## 热门问题（按机器人解答次数）', '');
+  if (top.length === 0) lines.push('这段时间没有机器人解答记录。', '');
+  else {
+    lines.push(`| # | 问题 | 次数 | 每日趋势（${days[0]} → ${days.at(-1)}） |`, '|---|---|---|---|');
+    top.forEach(([id, n], i) => lines.push(`| ${i + 1} | ${md(question(id))} (\`${id}\`) | ${n} | ${f.days.map((d) => d.faq[id] ?? 0).join(' ')} |`));
+    lines.push('');
+  }
+
+  lines.push('## 已知问题', '');
+  if (affected.length === 0) lines.push('没有进行中或在这段时间内修复的已知问题。', '');
+  else {
+    lines.push('| 编号 | 问题 | 状态 | 影响客户 | 已通知 | 修复说明 |', '|---|---|---|---|---|---|');
+    for (const { p, linked } of affected) {
+      lines.push(`| ${p.id} | ${md(p.title)} | ${p.status === 'fixed' ? `已修复 ${p.fixedAt?.slice(0, 10) ?? ''}` : '进行中'} | ${linked.length} | ${linked.filter((l) => l.notified).length} | ${md(p.note ?? '')} |`);
+    }
+    lines.push('');
+  }
+
+  lines.push('## 满意度（按分类，再按渠道）', '');
+  if (csat.categories.length === 0) lines.push('这段时间没有评价。', '');
+  else {
+    lines.push('| 分类 | 渠道 | 评价数 | 平均分 | 差评（1-2 分） |', '|---|---|---|---|---|');
+    for (const c of csat.categories) {
+      lines.push(`| **${md(c.category)}** | 全部 | ${c.count} | ${c.average} | ${c.low} |`);
+      for (const ch of c.channels) lines.push(`| | ${md(ch.channel)} | ${ch.count} | ${ch.average} | ${ch.low} |`);
+    }
+    lines.push('');
+  }
+
+  lines.push('## 机器人答不上来的问题（相似问法归组）', '');
+  if (groups.length === 0) lines.push('没有记录。', '');
+  else {
+    lines.push('| # | 问法 | 次数 | 答不上来 / 没帮上忙 | 例句 |', '|---|---|---|---|---|');
+    groups.forEach((g, i) =>
+      lines.push(`| ${i + 1} | ${md(g.label)} | ${g.count} | ${g.reasons.unanswered} / ${g.reasons.not_helpful} | ${g.examples.map((e) => `“${md(e.text)}”`).join('；')} |`),
+    );
+    lines.push('');
+  }
+
+  const csv: Record<string, string> = {
+    'daily.csv': csvOf([
+      ['date', 'conversations', 'bot_answered', 'helpful', 'not_helpful', 'suggested', 'unanswered', 'handoffs', 'csat_count', 'csat_average'],
+      ...f.days.map((d) => [d.date, d.conversations, d.botAnswered, d.helpful, d.notHelpful, d.suggested, d.unanswered, Object.values(d.handoffs).reduce((a, b) => a + b, 0), d.csat.count, d.csat.average]),
+    ]),
+    'top-issues.csv': csvOf([['faq_id', 'question', 'answers', ...days], ...top.map(([id, n]) => [id, question(id), n, ...f.days.map((d) => d.faq[id] ?? 0)])]),
+    'problems.csv': csvOf([
+      ['id', 'title', 'status', 'created_at', 'fixed_at', 'customers_affected', 'customers_notified', 'note'],
+      ...affected.map(({ p, linked }) => [p.id, p.title, p.status, p.createdAt, p.fixedAt ?? '', linked.length, linked.filter((l) => l.notified).length, p.note ?? '']),
+    ]),
+    'csat.csv': csvOf([
+      ['category', 'channel', 'count', 'average', 'low'],
+      ...csat.categories.flatMap((c) => [[c.category, '', c.count, c.average, c.low], ...c.channels.map((ch) => [c.category, ch.channel, ch.count, ch.average, ch.low])]),
+    ]),
+    'unanswered.csv': csvOf([
+      ['question', 'count', 'unanswered', 'not_helpful', 'examples'],
+      ...groups.map((g) => [g.label, g.count, g.reasons.unanswered, g.reasons.not_helpful, g.examples.map((e) => e.text).join(' | ')]),
+    ]),
+  };
+  return { markdown: lines.join('\n'), csv };
+}
