@@ -1,0 +1,226 @@
+/**
+ * The editors' page in a real browser (headless Debian chromium, playwright-core): knowledge from
+ * real traffic. The questions the bot missed, grouped by similarity; an editor adds one as an
+ * alternate to the suggested entry (the markdown file gains one line, the next question matches
+ * it), starts a new entry from another, and adopts the top 10 by traffic as the menu order.
+ *
+ * No bot process: the test records the bot's turns with `handoff.recordTurn` as the bot does, and
+ * the console (buildApp on a real port, a real redis-server) serves a temp copy of the product's
+ * knowledge base (the original is never touched).
+ *
+ * Screenshots (1280x800): test-results/screenshots/editor-gaps.png, editor-traffic.png (git-ignored).
+ */
+import { mkdirSync } from 'node:fs';
+import { cp, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/console/app.ts';
+import { AgentStore } from '../../src/console/auth/index.ts';
+import { DEFAULT_SLA_POLICY, Handoff, type TurnOutcome } from '../../src/handoff/index.ts';
+import { createKnowledgeService, type KnowledgeService } from '../../src/knowledge/index.ts';
+import { makeTree, removeTrees } from '../helpers/kb-tree.ts';
+import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
+import { CHROMIUM, CHROMIUM_ARGS, PASSWORD, SCREENSHOT_DIR, VIEWPORT } from './browser-harness.ts';
+
+const PRODUCT_KB = path.resolve(import.meta.dirname, '../../knowledge-base');
+const FAN = '录屏的时候电脑风扇狂转';
+
+let server: RedisServer;
+useRedisServer((s) => (server = s));
+
+let handoff: Handoff;
+let knowledge: KnowledgeService;
+let kbDir: string;
+let app: FastifyInstance;
+let baseUrl: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+const consoleErrors: string[] = [];
+
+let clock = Date.now() - 60 * 60_000;
+async function turn(customerId: string, text: string, outcome: TurnOutcome): Promise<void> {
+  clock += 1_000;
+  const replies = outcome.type === 'answer' ? [{ from: 'bot' as const, text: 'answer', faqId: outcome.faqId, confidence: 0.9 }] : [];
+  await handoff.recordTurn({ botId: 'kefu-a', customerId, customerName: customerId }, { from: 'customer', text }, { replies, decidedFor: 'bot', outcome });
+}
+const missed = (customerId: string, text: string) => turn(customerId, text, { type: 'unanswered', question: text });
+
+beforeAll(async () => {
+  const redis = server.client();
+  const prefix = randomPrefix();
+  handoff = new Handoff(redis, { prefix, policy: DEFAULT_SLA_POLICY, now: () => clock });
+  const agents = new AgentStore(redis, prefix);
+  await agents.add({ username: 'eddie', name: '编辑艾迪', roles: ['editor'], password: PASSWORD });
+
+  kbDir = await makeTree();
+  await cp(PRODUCT_KB, kbDir, { recursive: true });
+  knowledge = await createKnowledgeService({ dir: kbDir, watch: false });
+
+  // Real traffic: the FAQ answered refund 3 times, invoice twice; five questions it missed.
+  for (let i = 0; i < 3; i++) await turn(`r${i}`, '怎么退款', { type: 'answer', faqId: 'refund' });
+  for (let i = 0; i < 2; i++) await turn(`i${i}`, '开发票', { type: 'answer', faqId: 'invoice' });
+  await missed('c1', FAN);
+  await missed('c2', FAN);
+  await missed('c3', '录屏时电脑风扇狂转');
+  await missed('c4', '你们支持 Linux 吗');
+  await missed('c5', 'linux 能用吗');
+
+  app = await buildApp({
+    handoff,
+    agents,
+    redis,
+    knowledge,
+    kbDir,
+    ui: true,
+    live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } },
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  if (!addr || typeof addr !== 'object') throw new Error('the console is not listening');
+  baseUrl = `http://127.0.0.1:${addr.port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+
+  context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  context.setDefaultTimeout(10_000);
+  page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('dialog', (d) => void d.dismiss().catch(() => undefined));
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined);
+  await browser?.close().catch(() => undefined);
+  await app?.close();
+  await knowledge?.close();
+  await removeTrees();
+}, 30_000);
+
+const byId = (scope: Page | Locator, id: string): Locator => scope.locator(`[data-testid="${id}"]`);
+const read = (file: string) => readFile(path.join(kbDir, file), 'utf8');
+const exactly = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+const groupOf = (label: string): Locator => byId(page, 'kb-gap-group').filter({ has: page.locator('[data-testid="kb-gap-label"]', { hasText: exactly(label) }) });
+const exampleOf = (group: Locator, text: string): Locator =>
+  byId(group, 'kb-gap-example').filter({ has: page.locator('[data-testid="kb-gap-text"]', { hasText: exactly(text) }) });
+
+describe('the editors\' page: knowledge from real traffic', () => {
+  it('shows the missed questions grouped by similarity, with counts, reasons and the suggested entry', async () => {
+    await page.goto(baseUrl);
+    await byId(page, 'login-username').fill('eddie');
+    await byId(page, 'login-password').fill(PASSWORD);
+    await byId(page, 'login-submit').click();
+    await byId(page, 'me-name').filter({ hasText: '编辑艾迪' }).waitFor();
+    // An editor lands on the knowledge page.
+    await byId(page, 'editor-page').waitFor();
+
+    const groups = byId(page, 'kb-gap-group');
+    await expect.poll(() => groups.count()).toBe(2);
+    expect(await groups.evaluateAll((els) => els.map((e) => e.getAttribute('data-count')))).toEqual(['3', '2']);
+    const fan = groupOf(FAN);
+    expect(await byId(fan, 'kb-gap-count').textContent()).toBe('3 次');
+    expect(await byId(fan, 'kb-gap-suggested').getAttribute('data-faq-id')).toBe('recording-lag');
+    expect(await byId(fan, 'kb-gap-example').count()).toBe(2);
+    expect(await fan.textContent()).toContain('机器人没答上 3');
+    expect(await byId(groupOf('linux 能用吗'), 'kb-gap-example').count()).toBe(2);
+  });
+
+  it('adds an example as an alternate to the suggested entry: the file gains one line, the next question matches it', async () => {
+    const fan = groupOf(FAN);
+    const example = exampleOf(fan, FAN);
+    const file = 'recording/recording-lag.md';
+    const before = await read(file);
+
+    await byId(example, 'kb-add-alt').click();
+    const select = byId(example, 'kb-add-alt-entry');
+    await select.waitFor();
+    // The suggested entry is preselected.
+    expect(await select.inputValue()).toBe('recording-lag');
+    expect(await byId(example, 'kb-add-alt-text').inputValue()).toBe(FAN);
+    await fan.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'editor-gaps.png') });
+    await byId(example, 'kb-add-alt-save').click();
+    await byId(page, 'toast').filter({ hasText: '备选问法' }).waitFor();
+    // Done: the form closes and the example shows it is in the FAQ now.
+    await byId(exampleOf(groupOf(FAN), FAN), 'kb-gap-covered').waitFor();
+    expect(await byId(page, 'kb-add-alt-form').count()).toBe(0);
+
+    const after = await read(file);
+    const [a, b] = [before.split('\n'), after.split('\n')];
+    expect(b.length).toBe(a.length + 1);
+    expect(b.filter((l) => !a.includes(l))).toEqual([`  - ${FAN}`]);
+    expect(knowledge.match(FAN)).toMatchObject({ decision: 'answer', id: 'recording-lag' });
+  });
+
+  it('a duplicate phrasing is refused in the form, with the server\'s reason', async () => {
+    const fan = groupOf(FAN);
+    const example = exampleOf(fan, '录屏时电脑风扇狂转');
+    await byId(example, 'kb-add-alt').click();
+    await byId(example, 'kb-add-alt-text').fill('录屏 的时候电脑风扇狂转！');
+    await byId(example, 'kb-add-alt-save').click();
+    const error = byId(example, 'kb-add-alt-error');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('already');
+    await byId(example, 'kb-add-alt-cancel').click();
+    expect(await byId(page, 'kb-add-alt-form').count()).toBe(0);
+  });
+
+  it('starts a new entry from an example', async () => {
+    const linux = groupOf('linux 能用吗');
+    const example = exampleOf(linux, '你们支持 Linux 吗');
+    await byId(example, 'kb-new-entry').click();
+    expect(await byId(example, 'kb-new-entry-question').inputValue()).toBe('你们支持 Linux 吗');
+    // The group's other examples are offered as alternates.
+    expect(await byId(example, 'kb-new-entry-alternates').inputValue()).toBe('linux 能用吗');
+    await byId(example, 'kb-new-entry-id').fill('linux-support');
+    await byId(example, 'kb-new-entry-category').fill('device');
+    await byId(example, 'kb-new-entry-answer').fill('目前只支持 **Windows** 和 **macOS**，Linux 版在计划中。');
+    await byId(example, 'kb-new-entry-save').click();
+    await byId(page, 'toast').filter({ hasText: 'device/linux-support.md' }).waitFor();
+    await byId(exampleOf(groupOf('linux 能用吗'), '你们支持 Linux 吗'), 'kb-gap-covered').waitFor();
+    expect(await read('device/linux-support.md')).toBe(
+      '---\nquestion: 你们支持 Linux 吗\nalternates:\n  - linux 能用吗\ntags: [device]\nid: linux-support\n---\n目前只支持 **Windows** 和 **macOS**，Linux 版在计划中。\n',
+    );
+    expect(knowledge.match('linux 能用吗')).toMatchObject({ decision: 'answer', id: 'linux-support' });
+    // The new entry is in the FAQ table.
+    await page.locator('[data-testid="kb-entry"][data-faq-id="linux-support"]').waitFor();
+  });
+
+  it('the Top 10 by traffic stands next to the menu; 采用此顺序 rewrites the menu order', async () => {
+    const top = byId(page, 'kb-top');
+    await top.waitFor();
+    const ids = (testId: string) => byId(top, testId).evaluateAll((els) => els.map((e) => e.getAttribute('data-faq-id')));
+    const byTraffic = await ids('kb-top-item');
+    expect(byTraffic).toHaveLength(10);
+    expect(byTraffic.slice(0, 2)).toEqual(['refund', 'invoice']);
+    const menuBefore = await ids('kb-menu-item');
+    expect(menuBefore[0]).toBe('no-sound');
+    expect(menuBefore).not.toEqual(byTraffic);
+    await top.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'editor-traffic.png') });
+
+    const refundBefore = await read('billing/refund.md');
+    const adopt = byId(top, 'kb-top-adopt');
+    expect(await adopt.isEnabled()).toBe(true);
+    await adopt.click();
+    await byId(page, 'toast').filter({ hasText: '菜单' }).waitFor();
+    await expect.poll(() => ids('kb-menu-item')).toEqual(byTraffic);
+    await expect.poll(() => adopt.isDisabled()).toBe(true);
+
+    // The files: menu lines only.
+    const refundAfter = await read('billing/refund.md');
+    expect(refundAfter).toBe(refundBefore.replace('menu: 9\n', 'menu: 1\n'));
+    expect(await read('billing/invoice.md')).toMatch(/\nmenu: 2\n/);
+    const menu = knowledge.matcher().kb.entries.filter((e) => e.menu !== undefined).sort((a, b) => a.menu! - b.menu!);
+    expect(menu.map((e) => e.id)).toEqual(byTraffic);
+
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors.filter((e) => !/status of 409/.test(e))).toEqual([]);
+  });
+});
