@@ -1,18 +1,16 @@
 /**
- * The product's bot: a Wechaty from the configuration with the KefuBot plugin.
- *
- *   npx tsx src/bot/main.ts        (WECHATY_PUPPET=wechaty-puppet-mock for a demo without WeChat)
+ * The product's bot: a Wechaty from the configuration with the KefuBot plugin (`npm run bot` =
+ * `src/main.ts --role bot`; the demo runs it on wechaty-puppet-mock).
  *
  * The QR code to scan is printed in the terminal and kept, with the login state, in the handoff
  * (`Handoff.botStatus`) for the console. The Wechaty name is its memory card: a restart resumes
  * the session without a new scan where the puppet supports it.
  */
-import { pathToFileURL } from 'node:url';
 import qrcodeTerminal from 'qrcode-terminal';
 import { ScanStatus, WechatyBuilder, type Wechaty, type WechatyOptions } from 'wechaty';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { loadConfigOrExit, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createRedis, Handoff, type BotStatus } from '../handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from '../knowledge/index.ts';
@@ -145,34 +143,4 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
       log.info('bot stopped');
     })());
   return { bot, plugin, handoff, redis, knowledge, mocker, stop };
-}
-
-async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const logger = createLogger(config.log);
-  const running = await startBot(config, { logger });
-  if (running.mocker) {
-    // Demo: a logged-in mock account, so the bot runs without WeChat.
-    const user = running.mocker.createContact({ name: 'kefu-bridge demo' });
-    running.mocker.login(user);
-  }
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    running.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  });
 }

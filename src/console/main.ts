@@ -1,21 +1,20 @@
 /**
- * The console server: `npm run console`. Reads the configuration (REDIS_*, HOST, PORT, BUSINESS_*,
- * SLA_*, LOG_*), serves the HTTP API and the live WebSocket, runs an SLA ticker (any number of
- * processes may: each timer fires once) and shuts down cleanly on SIGINT / SIGTERM.
+ * The console server (`npm run console` = `src/main.ts --role console`): serves the HTTP API, the
+ * live WebSocket and the UI, and runs an SLA ticker (any number of processes may: each timer
+ * fires once).
  *
  * First start: when no agent exists it creates `admin` with every role. Its password is
  * KEFU_ADMIN_PASSWORD (at least 8 characters) or, without it, a generated one printed once to stderr.
- * The knowledge base (KB_DIR) is loaded and followed here too: editors' pages and canned replies.
+ * The knowledge base it is given serves the editors' pages and the canned replies.
  */
 import { randomBytes } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import { loadConfigOrExit, type Config } from '../config.ts';
-import { createLogger, type Logger } from '../logger.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
 import { createRedis, Handoff, startSlaTicker } from '../handoff/index.ts';
-import { createKnowledgeService, type KnowledgeService } from '../knowledge/index.ts';
+import type { KnowledgeService } from '../knowledge/index.ts';
 import { buildApp } from './app.ts';
 import type { DemoSimulator } from './routes/demo.ts';
 import { AgentExistsError, AgentStore, ROLES } from './auth/index.ts';
@@ -105,56 +104,4 @@ export async function startConsole(config: Config, deps: ConsoleDeps): Promise<R
       await app.close();
     },
   };
-}
-
-/** `npm run console`: the console alone (bots run elsewhere, on the same Redis). */
-export async function main(): Promise<void> {
-  const config = loadConfigOrExit();
-  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
-  const redis = createRedis(config.redis, logger);
-  const handoff = new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger });
-  let knowledge: KnowledgeService | undefined;
-  let running: RunningConsole;
-  try {
-    // A broken knowledge base stops the start (file:line problems); later broken edits keep the last good one.
-    knowledge = await createKnowledgeService({
-      dir: config.knowledge.dir,
-      thresholds: config.knowledge.thresholds,
-      debounceMs: config.knowledge.reloadDebounceMs,
-      logger,
-    });
-    running = await startConsole(config, { logger, redis, handoff, knowledge });
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    await knowledge?.close();
-    redis.disconnect();
-    process.exit(1);
-  }
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
-    try {
-      await running.stop();
-      await knowledge.close();
-      await redis.quit();
-    } catch (err) {
-      logger.error({ err }, 'shutdown failed');
-      process.exitCode = 1;
-    }
-    clearTimeout(force);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`console failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
 }

@@ -46,7 +46,8 @@ export function pingRedis(host: string, port: number, timeoutMs = 500): Promise<
   });
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on now (the OS picks it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

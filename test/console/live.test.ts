@@ -320,7 +320,7 @@ describe('console main', () => {
 
   it('starts, serves and stops on SIGTERM', async () => {
     const prefix = randomPrefix();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/console/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'console'], {
       env: { ...process.env, REDIS_URL: server.url, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', LOG_PRETTY: 'false', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

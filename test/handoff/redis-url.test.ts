@@ -4,13 +4,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedis, parseRedisUrl, RedisUrlError } from '../../src/handoff/index.ts';
 import { loadConfig, ConfigError } from '../../src/config.ts';
+import { freePort } from '../../src/demo/redis.ts';
 import { startRedis, stopAll } from '../helpers/redis.ts';
 
 describe('parseRedisUrl', () => {
@@ -83,17 +83,6 @@ afterAll(async () => {
   await stopAll();
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A redis-server in sentinel mode watching `masterPort` as "kefu" (quorum 1, quick failover). */
 async function startSentinel(masterPort: number): Promise<number> {
