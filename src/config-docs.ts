@@ -29,6 +29,7 @@ export const CONFIG_DOCS: Record<ConfigVariable, Doc> = {
   HOST: { meaning: 'where the console listens' },
   PORT: { meaning: 'the console\'s port (`0`: any free one)' },
   KEFU_ADMIN_PASSWORD: { meaning: 'password of the `admin` account created on the console\'s first start (at least 8 characters)', default: 'generated, printed once' },
+  ANNOUNCE_AGENT_JOIN: { meaning: 'when an agent takes a chat, the customer hears who (`agent_joined` in `_messages.yml`)' },
   TRUST_PROXY: { meaning: 'trust `X-Forwarded-For` from a reverse proxy (the login rate limit keys on the client\'s IP)' },
   WECHATY_PUPPET: { meaning: '`wechaty-puppet-mock` for the demo and tests' },
   WECHATY_NAME: { meaning: 'memory-card name: the login survives a restart' },

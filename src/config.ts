@@ -37,6 +37,7 @@ const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     KEFU_ADMIN_PASSWORD: z.string().trim().min(8, 'at least 8 characters').max(1024).optional(),
     TRUST_PROXY: bool.default(false),
+    ANNOUNCE_AGENT_JOIN: bool.default(true),
     WECHATY_PUPPET: z
       .string()
       .regex(/^(@[\w.-]+\/)?[\w.-]+$/, 'an npm package name, e.g. wechaty-puppet-wechat4u')
@@ -131,6 +132,8 @@ export interface Config {
     flood: { max: number; windowS: number; muteS: number };
     /** Longer messages are matched on their first this many characters (stored whole). */
     maxMatchChars: number;
+    /** Tell the customer which agent took the chat (`agent_joined`). */
+    announceAgentJoin: boolean;
   };
 }
 
@@ -236,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxMessageAgeS: e.MAX_MESSAGE_AGE_S,
       flood: { max: e.FLOOD_MAX, windowS: e.FLOOD_WINDOW_S, muteS: e.FLOOD_MUTE_S },
       maxMatchChars: e.MAX_MATCH_CHARS,
+      announceAgentJoin: e.ANNOUNCE_AGENT_JOIN,
     },
   };
 }

@@ -68,7 +68,13 @@ export async function startKefu(config: Config, opts: StartKefuOptions): Promise
     await closeRedis();
     throw err;
   }
-  const handoff = new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger, tierRule: opts.tierRule });
+  const handoff = new Handoff(redis, {
+    prefix: config.redis.prefix,
+    policy: config.sla,
+    logger,
+    tierRule: opts.tierRule,
+    announceClaims: config.bot.announceAgentJoin,
+  });
   const shared = { redis, handoff, knowledge };
   const metrics = createMetrics();
 

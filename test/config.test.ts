@@ -44,6 +44,7 @@ const DEFAULT_BOT: Config['bot'] = {
   maxMessageAgeS: 120,
   flood: { max: 10, windowS: 10, muteS: 60 },
   maxMatchChars: 500,
+  announceAgentJoin: true,
 };
 
 /** The ConfigError `loadConfig(env)` throws (fails the test when it does not throw one). */
@@ -185,6 +186,7 @@ describe('loadConfig', () => {
     ['BOT_ROOM_MODE', 'always'],
     ['KEFU_ADMIN_PASSWORD', 'short'],
     ['TRUST_PROXY', 'maybe'],
+    ['ANNOUNCE_AGENT_JOIN', 'sometimes'],
     ['HANDOFF_MODE', 'never'],
     ['HUMAN_KEYWORDS', ' , ,'],
     ['MAX_MESSAGE_AGE_S', '0'],
@@ -209,6 +211,7 @@ describe('loadConfig', () => {
         FLOOD_WINDOW_S: '20',
         FLOOD_MUTE_S: '300',
         MAX_MATCH_CHARS: '200',
+        ANNOUNCE_AGENT_JOIN: 'off',
       }).bot,
     ).toEqual({
       puppet: 'wechaty-puppet-mock',
@@ -220,6 +223,7 @@ describe('loadConfig', () => {
       maxMessageAgeS: 30,
       flood: { max: 5, windowS: 20, muteS: 300 },
       maxMatchChars: 200,
+      announceAgentJoin: false,
     } satisfies Config['bot']);
     expect(loadConfig({ WECHATY_NAME: 'shop.main', BOT_ID: 'shop_1' }).bot.id).toBe('shop_1');
     expect(loadConfig({ WECHATY_PUPPET: '@juzi/wechaty-puppet-service' }).bot.puppet).toBe('@juzi/wechaty-puppet-service');

@@ -5,8 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadMessages, renderTemplate } from '../src/bot/messages.ts';
 import { loadConfig } from '../src/config.ts';
 import { parseRoles, startKefu, type Kefu } from '../src/main.ts';
+import { KB_DIR } from './bot/harness.ts';
 import { randomPrefix, useRedisServer, type RedisServer } from './helpers/redis.ts';
 
 let server: RedisServer;
@@ -87,8 +89,12 @@ describe('startKefu', () => {
     const [conv] = await k.handoff.listWaiting();
     const agent = { id: 'a1', name: 'A' };
     await k.handoff.claim(conv!.id, agent);
+    // The customer hears who joined (ANNOUNCE_AGENT_JOIN is on by default).
+    const joined = renderTemplate((await loadMessages(KB_DIR)).agent_joined, { agent: 'A' });
+    await until('the joined notice', () => heard.includes(joined));
     await k.handoff.reply(conv!.id, agent, '您好');
     await until('the agent reply', () => heard.includes('您好'));
+    expect(heard.filter((t) => t === joined)).toHaveLength(1);
 
     const text = await (await fetch(`${url}/metrics`)).text();
     expect(metric(text, 'kefu_messages_in_total{kind="text"}')).toBe(2);

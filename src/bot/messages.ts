@@ -70,7 +70,7 @@ export const MESSAGE_PLACEHOLDERS = {
   outside_hours: ['position', 'opens', 'time'],
   /** Asked for a person again while already queued. */
   already_queued: [],
-  /** An agent took the conversation (optional for the plugin). */
+  /** An agent took the conversation (sent when ANNOUNCE_AGENT_JOIN is on, the default). */
   agent_joined: ['agent'],
   /** A picture, voice message, file, … while the bot handles the chat: offers a person, "1" accepts. */
   text_only: ['kind'],

@@ -614,7 +614,9 @@ class KefuRuntime {
         ? this.messages.resolved
         : m.kind === 'fixed'
           ? renderTemplate(this.messages.problem_fixed, { title: m.title ?? '', note: m.text })
-          : m.text;
+          : m.kind === 'joined'
+            ? renderTemplate(this.messages.agent_joined, { agent: m.text })
+            : m.text;
     try {
       await contact.say(text);
     } catch (err) {
@@ -624,7 +626,10 @@ class KefuRuntime {
     this.c.metrics?.sent?.(m.kind === 'text' ? 'agent' : 'notice');
     if (m.kind === 'text' && m.at) this.c.metrics?.relaySeconds?.(Math.max(0, Date.now() - Date.parse(m.at)) / 1000);
     const st = this.state(contact);
-    if (m.kind === 'resolved' || m.kind === 'fixed') {
+    if (m.kind === 'joined') {
+      st.status = 'active';
+      void this.write(st, (ref) => this.c.handoff.recordMessage(ref, { from: 'bot', text }), false);
+    } else if (m.kind === 'resolved' || m.kind === 'fixed') {
       // A fix notice resolves a chat parked on that problem (the handoff did); one with an agent stays.
       if (m.kind === 'resolved' || st.status === 'awaiting_fix') {
         st.status = 'resolved';

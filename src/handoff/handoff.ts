@@ -34,6 +34,8 @@ export interface HandoffOptions {
    * tier; undefined = standard.
    */
   tierRule?: (ref: CustomerRef) => Tier | undefined;
+  /** Tell the customer which agent took the chat (the bot sends `agent_joined`); default false. */
+  announceClaims?: boolean;
   logger?: Logger;
 }
 
@@ -86,6 +88,7 @@ export class Handoff {
   private readonly tierRule?: (ref: CustomerRef) => Tier | undefined;
   private readonly registered = new Set<string>();
   private readonly dayFormat: Intl.DateTimeFormat;
+  private readonly announceClaims: boolean;
   /** Known problems and the closed loop (see problems.ts). */
   readonly problems: Problems;
 
@@ -96,6 +99,7 @@ export class Handoff {
     this.maxLen = opts.streamMaxLen ?? 100_000;
     this.now = opts.now ?? Date.now;
     this.tierRule = opts.tierRule;
+    this.announceClaims = opts.announceClaims ?? false;
     // en-CA formats dates as YYYY-MM-DD.
     this.problems = new Problems(redis, this, { now: this.now, streamMaxLen: this.maxLen });
     this.dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: opts.policy.hours.timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
@@ -328,18 +332,20 @@ export class Handoff {
     return perBot.reduce((a, b) => ({ atRisk: a.atRisk + b.atRisk, breached: a.breached + b.breached }), { atRisk: 0, breached: 0 });
   }
 
-  /** Exactly one agent wins: the others get HandoffError CONFLICT naming the owner. */
+  /**
+   * Exactly one agent wins: the others get HandoffError CONFLICT naming the owner. With
+   * `announceClaims` the customer is told who joined (a `joined` notice through the bot).
+   */
   async claim(id: string, agent: Agent): Promise<Conversation> {
-    const { botId } = parseConversationId(id);
+    const { botId, customerId } = parseConversationId(id);
     checkId('agent id', agent.id);
     const k = this.keys;
-    await this.run('claim', id, [k.conversation(id), k.transcript(id), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId)], [
+    await this.run(
+      'claim',
       id,
-      agent.id,
-      agent.name,
-      this.now(),
-      this.maxLen,
-    ]);
+      [k.conversation(id), k.transcript(id), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId), k.outbound(botId)],
+      [id, agent.id, agent.name, this.now(), this.maxLen, customerId, this.announceClaims ? randomUUID() : '', this.maxLen],
+    );
     return this.mustGet(id);
   }
 

@@ -108,7 +108,8 @@ export interface OutboundMessage {
   entryId: string;
   /** Unique id of this message: the dedupe key. */
   msgId: string;
-  kind: 'text' | 'resolved' | 'notice' | 'fixed';
+  /** text: an agent's reply; resolved / fixed / joined (text = the agent's name): notices the bot words. */
+  kind: 'text' | 'resolved' | 'notice' | 'fixed' | 'joined';
   conv: string;
   customerId: string;
   text: string;

@@ -15,9 +15,11 @@ import {
   type OutboundMessage,
   type OutboundOptions,
 } from '../../src/handoff/index.ts';
+import { fieldsOf } from '../../src/handoff/convert.ts';
 import { randomPrefix, startRedis, stopAll, type RedisServer } from '../helpers/redis.ts';
 
 const ALICE = { id: 'alice', name: 'Alice' };
+const BOB = { id: 'bob', name: 'Bob' };
 const GROUP = 'bots';
 
 let server: RedisServer;
@@ -247,6 +249,22 @@ describe('OutboundConsumer: delivery', () => {
     // Given up, it is not delivered later either.
     await sleep(200);
     expect(sent).toEqual(['after']);
+  });
+
+  it('with announceClaims, the winning claim tells the customer who joined, once; without it, nothing is sent', async () => {
+    const prefix = randomPrefix();
+    const loud = new Handoff(redis, { prefix, policy: DEFAULT_SLA_POLICY, announceClaims: true });
+    const ref = { botId: 'bot1', customerId: 'c9' };
+    await loud.recordMessage(ref, { from: 'customer', text: '转人工' });
+    await loud.requestHuman(ref, { reason: 'customer_asked' });
+    await loud.claim('bot1.c9', ALICE);
+    await loud.claim('bot1.c9', ALICE); // the winner again: no second notice
+    await expect(loud.claim('bot1.c9', BOB)).rejects.toThrow();
+    const entries = (await redis.xrange(loud.keys.outbound('bot1'), '-', '+')).map(([, f]) => fieldsOf(f));
+    expect(entries.map((f) => [f.kind, f.text, f.customerId])).toEqual([['joined', ALICE.name, 'c9']]);
+
+    const e = await env(); // claimed by Alice through a Handoff without announceClaims
+    expect(await redis.xlen(e.stream)).toBe(0);
   });
 
   it('an entry whose message id is already in the delivered set is acknowledged without a second send', async () => {

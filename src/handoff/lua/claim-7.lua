@@ -1,8 +1,11 @@
 -- claim: an agent takes a conversation (waiting -> active; bot|resolved -> active is an
 -- agent-initiated takeover). Exactly one agent wins a race; the winner claiming again is a no-op.
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] queue zset  KEYS[4] SLA timers zset
--- KEYS[5] active zset        KEYS[6] events stream
+-- KEYS[5] active zset        KEYS[6] events stream  KEYS[7] outbound stream
 -- ARGV[1] conversation id  ARGV[2] agent id  ARGV[3] agent name  ARGV[4] now (ms)  ARGV[5] events max length
+-- ARGV[6] customer id  ARGV[7] outbound message id ('' = do not tell the customer)  ARGV[8] outbound max length
+-- The winner's claim tells the customer who joined (a 'joined' notice the bot words); a repeated
+-- claim by the winner changes nothing and tells nobody again.
 -- Returns 'active', or an error: NOT_FOUND | CONFLICT <owner id> | ILLEGAL_TRANSITION <from> active
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return redis.error_reply('NOT_FOUND') end
@@ -27,4 +30,8 @@ redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'claimed', 'agentId'
   'text', 'claimed by ' .. ARGV[3], 'at', ARGV[4])
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*', 'type', 'claimed', 'conv', ARGV[1],
   'agentId', ARGV[2], 'agentName', ARGV[3], 'from', status, 'at', ARGV[4])
+if ARGV[7] ~= '' then
+  redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[8], '*', 'kind', 'joined', 'conv', ARGV[1],
+    'customerId', ARGV[6], 'msgId', ARGV[7], 'text', ARGV[3], 'at', ARGV[4])
+end
 return 'active'
