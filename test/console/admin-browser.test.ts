@@ -7,16 +7,13 @@
  *
  * Screenshots (1280x800): test-results/screenshots/bots.png, bots-alert.png (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/console/app.ts';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type BotStatus } from '../../src/handoff/index.ts';
 import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { CHROMIUM, CHROMIUM_ARGS, PASSWORD, SCREENSHOT_DIR, VIEWPORT } from './browser-harness.ts';
+import { byId, launchChromium, listenApp, loginAs, openTab as openKitTab, PASSWORD, shot, type Tab } from './browser-kit.ts';
 
 // The page's globals used in page.evaluate / init scripts (the project compiles without the DOM lib).
 declare const window: Record<string, unknown> & { AudioContext: new () => { createOscillator(): unknown } };
@@ -57,19 +54,14 @@ beforeAll(async () => {
   await setStatus(SCANNING, 'scan', QR_URL);
   await setStatus(OTHER, 'logged_in');
 
-  app = await buildApp({
+  ({ app, baseUrl } = await listenApp({
     handoff,
     agents,
     redis,
     ui: true,
     live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  if (!addr || typeof addr !== 'object') throw new Error('the console is not listening');
-  baseUrl = `http://127.0.0.1:${addr.port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  }));
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -80,49 +72,25 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Browser helpers
 
-interface Tab {
-  context: BrowserContext;
-  page: Page;
-  pageErrors: string[];
-  consoleErrors: string[];
-}
-
-async function openTab(): Promise<Tab> {
-  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(10_000);
-  // Sound on, and every tone of the beep counted (an oscillator per tone).
-  await context.addInitScript(() => {
-    localStorage.setItem('kefu.sound', 'on');
-    window.__tones = 0;
-    const Base = window.AudioContext;
-    window.AudioContext = class extends Base {
-      override createOscillator() {
-        window.__tones = Number(window.__tones) + 1;
-        return super.createOscillator();
-      }
-    };
+// Sound on, and every tone of the beep counted (an oscillator per tone).
+const openTab = (): Promise<Tab> =>
+  openKitTab(browser, {
+    initScript: () => {
+      localStorage.setItem('kefu.sound', 'on');
+      window.__tones = 0;
+      const Base = window.AudioContext;
+      window.AudioContext = class extends Base {
+        override createOscillator() {
+          window.__tones = Number(window.__tones) + 1;
+          return super.createOscillator();
+        }
+      };
+    },
   });
-  const page = await context.newPage();
-  const tab: Tab = { context, page, pageErrors: [], consoleErrors: [] };
-  page.on('pageerror', (err) => tab.pageErrors.push(String(err)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') tab.consoleErrors.push(m.text());
-  });
-  page.on('dialog', (d) => void d.dismiss().catch(() => undefined));
-  return tab;
-}
 
-async function login(tab: Tab, username: keyof typeof USERS): Promise<void> {
-  const { page } = tab;
-  await page.goto(baseUrl);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').filter({ hasText: USERS[username].name }).waitFor();
-  await byId(page, 'live-status').and(page.locator('[data-state="online"]')).waitFor();
-}
+const login = (tab: Tab, username: keyof typeof USERS): Promise<void> =>
+  loginAs(tab.page, baseUrl, username, PASSWORD, USERS[username].name, { waitOnline: true });
 
-const byId = (page: Page | Locator, id: string): Locator => page.locator(`[data-testid="${id}"]`);
 const card = (page: Page, botId: string): Locator => page.locator(`[data-testid="bot-card"][data-bot-id="${botId}"]`);
 const alertFor = (page: Page, botId: string): Locator => page.locator(`[data-testid="bot-alert"][data-bot-id="${botId}"]`);
 const hash = (page: Page): string => new URL(page.url()).hash;
@@ -178,7 +146,7 @@ describe('the WeChat accounts page and the logout banner', () => {
     expect(await other.getByTestId('bot-status').textContent()).toBe('在线');
     expect(await other.getByTestId('bot-qr').count()).toBe(0);
     expect(await byId(page, 'bot-alert').count()).toBe(0);
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'bots.png') });
+    await shot(page, 'bots');
   });
 
   it('a plain agent has no 微信账号 item, and the page is not theirs', async () => {
@@ -215,7 +183,7 @@ describe('the WeChat accounts page and the logout banner', () => {
     expect(hash(page)).toBe('#/bots');
     await expect.poll(() => card(page, OTHER).getAttribute('data-status')).toBe('logged_out');
     expect(await card(page, OTHER).getByTestId('bot-status').textContent()).toBe('已掉线');
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'bots-alert.png') });
+    await shot(page, 'bots-alert');
 
     // The agent's tab got the same event stream (its socket is online) and shows nothing.
     await page.waitForTimeout(500);

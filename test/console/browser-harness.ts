@@ -8,34 +8,19 @@
  * knowledge service, but the bot's key prefix (and so the bot's account id), so an agent's reply in
  * the browser goes through the handoff's outbound stream to the bot and on to the mock customer.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
-import { buildApp } from '../../src/console/app.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { AgentStore, type Role } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from '../../src/knowledge/index.ts';
 import { KB_DIR, startHarness, waitFor, type Harness } from '../bot/harness.ts';
 import { useRedisServer, type RedisServer } from '../helpers/redis.ts';
+import { contextOptions, launchChromium, listenApp, loginAs, PASSWORD, shot } from './browser-kit.ts';
 
 export { KB_DIR, quiet, waitFor, type Harness, type MockCustomer } from '../bot/harness.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-/** The flags this project's machines need (see shared/context/stack-notes.md); playwright adds --headless. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-export const VIEWPORT = { width: 1280, height: 800 };
-export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '../../test-results/screenshots');
-export const PASSWORD = 'correct horse battery';
+export { CHROMIUM, CHROMIUM_ARGS, PASSWORD, SCREENSHOT_DIR, VIEWPORT } from './browser-kit.ts';
 
 export interface TestAgent {
   id: string;
@@ -116,7 +101,7 @@ async function startEnv(server: RedisServer): Promise<{ env: ConsoleEnv; stop: (
       users[a.username] = { ...a, id: added.id, password: PASSWORD };
     }
 
-    const app = await buildApp({
+    const { app, baseUrl } = await listenApp({
       handoff,
       agents,
       redis,
@@ -126,19 +111,13 @@ async function startEnv(server: RedisServer): Promise<{ env: ConsoleEnv; stop: (
       live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } },
     });
     stops.push(() => app.close());
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    if (!addr || typeof addr !== 'object') throw new Error('the console is not listening');
-    const baseUrl = `http://127.0.0.1:${addr.port}`;
 
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+    const browser = await launchChromium();
     stops.push(() => browser.close());
 
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-
     const session = async (): Promise<Session> => {
-      const context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-      context.setDefaultTimeout(10_000);
+      const context = await browser.newContext(contextOptions());
+      context.setDefaultTimeout(15_000);
       const page = await context.newPage();
       const log: PageLog = { pageErrors: [], consoleErrors: [], dialogs: [], failedResponses: [] };
       page.on('pageerror', (err) => log.pageErrors.push(String(err)));
@@ -156,13 +135,7 @@ async function startEnv(server: RedisServer): Promise<{ env: ConsoleEnv; stop: (
         context,
         page,
         log,
-        async login(username, password = PASSWORD) {
-          await page.goto(baseUrl);
-          await page.getByTestId('login-username').fill(username);
-          await page.getByTestId('login-password').fill(password);
-          await page.getByTestId('login-submit').click();
-          await page.getByTestId('me-name').filter({ hasText: users[username]?.name ?? username }).waitFor();
-        },
+        login: (username, password = PASSWORD) => loginAs(page, baseUrl, username, password, users[username]?.name ?? username),
         unexpectedErrors(allowed = []) {
           return log.consoleErrors.filter((e) => {
             const m = /^Failed to load resource: the server responded with a status of (\d+)/.exec(e);
@@ -184,11 +157,7 @@ async function startEnv(server: RedisServer): Promise<{ env: ConsoleEnv; stop: (
       browser,
       users,
       session,
-      async screenshot(page, name) {
-        const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-        await page.screenshot({ path: file });
-        return file;
-      },
+      screenshot: shot,
     };
     return { env, stop };
   } catch (err) {
@@ -228,4 +197,11 @@ export async function waitStatus(env: ConsoleEnv, conv: string, status: string, 
   } catch (err) {
     throw new Error(`${(err as Error).message} (it is ${String(last)})`, { cause: err });
   }
+}
+
+/** No uncaught exceptions, no console errors (but "Failed to load resource" for `allowedStatuses`), no dialogs. */
+export function expectCleanPage(s: Session, allowedStatuses: number[] = []): void {
+  expect(s.log.pageErrors, 'uncaught exceptions in the page').toEqual([]);
+  expect(s.unexpectedErrors(allowedStatuses), `console errors in the page (responses >= 400: ${s.log.failedResponses.join(', ')})`).toEqual([]);
+  expect(s.log.dialogs, 'dialogs').toEqual([]);
 }

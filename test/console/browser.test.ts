@@ -9,7 +9,8 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quiet, useConsoleEnv, waitFor, waitStatus, type MockCustomer, type Session } from './browser-harness.ts';
+import { expectCleanPage, quiet, useConsoleEnv, waitFor, waitStatus, type MockCustomer, type Session } from './browser-harness.ts';
+import { byId, expectAttr, until } from './browser-kit.ts';
 
 // The page's globals used in page.evaluate (the project compiles without the DOM lib).
 declare const document: { documentElement: { lang: string }; scripts: ArrayLike<{ src: string }> };
@@ -26,7 +27,6 @@ const XSS_NAME = '<img src=x onerror=alert(document.domain)>';
 // ---------------------------------------------------------------------------------------------
 // Page helpers (selectors from the console contract only)
 
-const byId = (page: Page | Locator, id: string): Locator => page.locator(`[data-testid="${id}"]`);
 const queueItem = (page: Page, conv: string): Locator => page.locator(`[data-testid="queue-item"][data-conv-id="${conv}"]`);
 const mineItem = (page: Page, conv: string): Locator => page.locator(`[data-testid="mine-item"][data-conv-id="${conv}"]`);
 const convView = (page: Page, conv: string): Locator => page.locator(`[data-testid="conv-view"][data-conv-id="${conv}"]`);
@@ -35,32 +35,6 @@ const messages = (page: Page, from?: string): Locator =>
 /** The transcript message from `from` whose msg-text is exactly `text`. */
 const messageWithText = (page: Page, from: string, text: string): Locator =>
   messages(page, from).filter({ has: page.getByTestId('msg-text').getByText(text, { exact: true }) });
-
-/** Polls `read` until `ok` holds for its value; fails with the last value seen. */
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      if (ok(last)) return last;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}${lastErr ? `; last error: ${String(lastErr)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const attr = (l: Locator, name: string) => () => l.getAttribute(name, { timeout: 1_000 });
-
-/** Waits until the element's attribute has the value (and says what it was otherwise). */
-async function expectAttr(l: Locator, name: string, value: string, timeoutMs = 8_000): Promise<void> {
-  await until(`${name}="${value}"`, attr(l, name), (v) => v === value, timeoutMs);
-}
 
 /** True when the reply box cannot be typed into: absent, hidden, disabled or read-only. */
 async function replyUnusable(page: Page): Promise<boolean> {
@@ -92,12 +66,6 @@ async function heard(c: MockCustomer, from: number, text: string, timeoutMs = 5_
   } catch (err) {
     throw new Error(`${(err as Error).message}; they heard ${JSON.stringify(c.heard.slice(from))}`, { cause: err });
   }
-}
-
-function expectCleanPage(s: Session, allowedStatuses: number[] = []): void {
-  expect(s.log.pageErrors, 'uncaught exceptions in the page').toEqual([]);
-  expect(s.unexpectedErrors(allowedStatuses), `console errors in the page (responses >= 400: ${s.log.failedResponses.join(', ')})`).toEqual([]);
-  expect(s.log.dialogs, 'dialogs').toEqual([]);
 }
 
 /** An API token for server-side look-ups (what the UI should show). */

@@ -11,17 +11,15 @@
  * Screenshots (1280x800): test-results/screenshots/dashboard.png, dashboard-full.png (git-ignored).
  */
 import { readFile } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/console/app.ts';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type TurnOutcome } from '../../src/handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from '../../src/knowledge/index.ts';
 import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { CHROMIUM, CHROMIUM_ARGS, PASSWORD, SCREENSHOT_DIR, VIEWPORT } from './browser-harness.ts';
+import { byId, launchChromium, listenApp, loginAs, openTab as openKitTab, PASSWORD, shot, VIEWPORT, type Tab } from './browser-kit.ts';
 
 const KB_DIR = path.resolve(import.meta.dirname, '../../knowledge-base');
 const A = 'kefu-a';
@@ -117,20 +115,15 @@ beforeAll(async () => {
   knowledge = await createKnowledgeService({ dir: KB_DIR, watch: false });
   await seed();
 
-  app = await buildApp({
+  ({ app, baseUrl } = await listenApp({
     handoff,
     agents,
     redis,
     knowledge,
     ui: true,
     live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  if (!addr || typeof addr !== 'object') throw new Error('the console is not listening');
-  baseUrl = `http://127.0.0.1:${addr.port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  }));
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -142,37 +135,11 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Browser helpers
 
-interface Tab {
-  context: BrowserContext;
-  page: Page;
-  pageErrors: string[];
-  consoleErrors: string[];
-}
+const openTab = (): Promise<Tab> => openKitTab(browser, { context: { acceptDownloads: true } });
 
-async function openTab(): Promise<Tab> {
-  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  const tab: Tab = { context, page, pageErrors: [], consoleErrors: [] };
-  page.on('pageerror', (err) => tab.pageErrors.push(String(err)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') tab.consoleErrors.push(m.text());
-  });
-  page.on('dialog', (d) => void d.dismiss().catch(() => undefined));
-  return tab;
-}
+const login = (tab: Tab, username: keyof typeof USERS): Promise<void> =>
+  loginAs(tab.page, baseUrl, username, PASSWORD, USERS[username].name, { waitOnline: true });
 
-async function login(tab: Tab, username: keyof typeof USERS): Promise<void> {
-  const { page } = tab;
-  await page.goto(baseUrl);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').filter({ hasText: USERS[username].name }).waitFor();
-  await byId(page, 'live-status').and(page.locator('[data-state="online"]')).waitFor();
-}
-
-const byId = (page: Page | Locator, id: string): Locator => page.locator(`[data-testid="${id}"]`);
 const step = (page: Page, name: string): Locator => page.locator(`[data-testid="funnel-step"][data-step="${name}"]`);
 const attr = (l: Locator, name: string): Promise<string | null> => l.getAttribute(name);
 /** Opens a drill-down row (a category or a channel) unless it is open already. */
@@ -402,10 +369,10 @@ describe('the managers\' dashboard', () => {
     await expect.poll(() => byId(page, 'funnel-chart').locator('.u-legend .u-series').nth(1).locator('.u-value').textContent()).toBe(String(SEEDED.conversations + 1));
     // The screenshot from the top of the page (the drill-down clicks scrolled it).
     await byId(page, 'manager-page').evaluate((el) => ((el as unknown as { scrollTop: number }).scrollTop = 0));
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'dashboard.png') });
+    await shot(page, 'dashboard');
     // The whole page (it scrolls inside the shell): a taller window for a moment.
     await page.setViewportSize({ width: VIEWPORT.width, height: 1900 });
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'dashboard-full.png') });
+    await shot(page, 'dashboard-full');
     await page.setViewportSize(VIEWPORT);
 
     // The notice leads to the conversation.

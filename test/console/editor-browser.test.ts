@@ -10,19 +10,17 @@
  *
  * Screenshots (1280x800): test-results/screenshots/editor-gaps.png, editor-traffic.png (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
 import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/console/app.ts';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type TurnOutcome } from '../../src/handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from '../../src/knowledge/index.ts';
 import { makeTree, removeTrees } from '../helpers/kb-tree.ts';
 import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { CHROMIUM, CHROMIUM_ARGS, PASSWORD, SCREENSHOT_DIR, VIEWPORT } from './browser-harness.ts';
+import { byId, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot } from './browser-kit.ts';
 
 const PRODUCT_KB = path.resolve(import.meta.dirname, '../../knowledge-base');
 const FAN = '录屏的时候电脑风扇狂转';
@@ -38,8 +36,8 @@ let baseUrl: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
-const consoleErrors: string[] = [];
+let pageErrors: string[];
+let consoleErrors: string[];
 
 let clock = Date.now() - 60 * 60_000;
 async function turn(customerId: string, text: string, outcome: TurnOutcome): Promise<void> {
@@ -69,7 +67,7 @@ beforeAll(async () => {
   await missed('c4', '你们支持 Linux 吗');
   await missed('c5', 'linux 能用吗');
 
-  app = await buildApp({
+  ({ app, baseUrl } = await listenApp({
     handoff,
     agents,
     redis,
@@ -77,22 +75,9 @@ beforeAll(async () => {
     kbDir,
     ui: true,
     live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  if (!addr || typeof addr !== 'object') throw new Error('the console is not listening');
-  baseUrl = `http://127.0.0.1:${addr.port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-
-  context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(10_000);
-  page = await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('dialog', (d) => void d.dismiss().catch(() => undefined));
+  }));
+  browser = await launchChromium();
+  ({ context, page, pageErrors, consoleErrors } = await openTab(browser));
 }, 60_000);
 
 afterAll(async () => {
@@ -103,7 +88,6 @@ afterAll(async () => {
   await removeTrees();
 }, 30_000);
 
-const byId = (scope: Page | Locator, id: string): Locator => scope.locator(`[data-testid="${id}"]`);
 const read = (file: string) => readFile(path.join(kbDir, file), 'utf8');
 const exactly = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 const groupOf = (label: string): Locator => byId(page, 'kb-gap-group').filter({ has: page.locator('[data-testid="kb-gap-label"]', { hasText: exactly(label) }) });
@@ -112,11 +96,7 @@ const exampleOf = (group: Locator, text: string): Locator =>
 
 describe('the editors\' page: knowledge from real traffic', () => {
   it('shows the missed questions grouped by similarity, with counts, reasons and the suggested entry', async () => {
-    await page.goto(baseUrl);
-    await byId(page, 'login-username').fill('eddie');
-    await byId(page, 'login-password').fill(PASSWORD);
-    await byId(page, 'login-submit').click();
-    await byId(page, 'me-name').filter({ hasText: '编辑艾迪' }).waitFor();
+    await loginAs(page, baseUrl, 'eddie', PASSWORD, '编辑艾迪');
     // An editor lands on the knowledge page.
     await byId(page, 'editor-page').waitFor();
 
@@ -144,7 +124,7 @@ describe('the editors\' page: knowledge from real traffic', () => {
     expect(await select.inputValue()).toBe('recording-lag');
     expect(await byId(example, 'kb-add-alt-text').inputValue()).toBe(FAN);
     await fan.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'editor-gaps.png') });
+    await shot(page, 'editor-gaps');
     await byId(example, 'kb-add-alt-save').click();
     await byId(page, 'toast').filter({ hasText: '备选问法' }).waitFor();
     // Done: the form closes and the example shows it is in the FAQ now.
@@ -203,7 +183,7 @@ describe('the editors\' page: knowledge from real traffic', () => {
     expect(menuBefore[0]).toBe('no-sound');
     expect(menuBefore).not.toEqual(byTraffic);
     await top.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'editor-traffic.png') });
+    await shot(page, 'editor-traffic');
 
     const refundBefore = await read('billing/refund.md');
     const adopt = byId(top, 'kb-top-adopt');

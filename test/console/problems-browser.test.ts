@@ -11,7 +11,8 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../src/bot/messages.ts';
-import { quiet, useConsoleEnv, waitStatus, type MockCustomer, type Session } from './browser-harness.ts';
+import { expectCleanPage, quiet, useConsoleEnv, waitStatus, type MockCustomer, type Session } from './browser-harness.ts';
+import { byId, expectAttr, until } from './browser-kit.ts';
 
 const E = useConsoleEnv();
 const env = () => E.env;
@@ -27,7 +28,6 @@ const FIXED_LINE = '问题已修复，已通知客户';
 // ---------------------------------------------------------------------------------------------
 // Helpers (selectors from the console contract only)
 
-const byId = (page: Page | Locator, id: string): Locator => page.locator(`[data-testid="${id}"]`);
 const queueItem = (page: Page, conv: string): Locator => page.locator(`[data-testid="queue-item"][data-conv-id="${conv}"]`);
 const convView = (page: Page, conv: string): Locator => page.locator(`[data-testid="conv-view"][data-conv-id="${conv}"]`);
 const problemRow = (page: Page, id: string): Locator => page.locator(`[data-testid="problem-row"][data-problem-id="${id}"]`);
@@ -35,29 +35,6 @@ const problemConv = (page: Page, conv: string): Locator => page.locator(`[data-t
 const systemLine = (page: Page, text: string): Locator =>
   byId(page, 'transcript').locator('[data-testid="msg"][data-from="system"]').filter({ has: page.getByTestId('msg-text').getByText(text, { exact: true }) });
 const textOf = async (l: Locator): Promise<string> => ((await l.textContent({ timeout: 1_000 })) ?? '').trim();
-
-/** Polls `read` until `ok` holds for its value; fails with the last value seen. */
-async function until<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastErr: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      if (ok(last)) return last;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}${lastErr ? `; last error: ${String(lastErr)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function expectAttr(l: Locator, name: string, value: string, timeoutMs = 8_000): Promise<void> {
-  await until(`${name}="${value}"`, () => l.getAttribute(name, { timeout: 1_000 }), (v) => v === value, timeoutMs);
-}
 
 async function expectText(l: Locator, what: string, ok: (t: string) => boolean, timeoutMs = 8_000): Promise<string> {
   return until(what, () => textOf(l), ok, timeoutMs);
@@ -71,12 +48,6 @@ async function waitingCustomer(c: MockCustomer, text: string): Promise<string> {
   const conv = await c.conversationId();
   await waitStatus(env(), conv, 'waiting');
   return conv;
-}
-
-function expectCleanPage(s: Session, allowedStatuses: number[] = []): void {
-  expect(s.log.pageErrors, 'uncaught exceptions in the page').toEqual([]);
-  expect(s.unexpectedErrors(allowedStatuses), `console errors in the page (responses >= 400: ${s.log.failedResponses.join(', ')})`).toEqual([]);
-  expect(s.log.dialogs, 'dialogs').toEqual([]);
 }
 
 async function apiAs(username: string, method: 'GET' | 'POST', url: string, payload?: object): Promise<{ status: number; body: Record<string, unknown> }> {

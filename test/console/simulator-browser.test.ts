@@ -6,16 +6,14 @@
  *
  * Screenshot (1280x800): test-results/screenshots/simulator.png (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/console/app.ts';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { startDemo, type RunningDemo } from '../../src/demo/main.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
 import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOT_DIR, VIEWPORT } from './browser-harness.ts';
+import { byId, launchChromium, listenApp, loginAs as login, openTab as openKitTab, shot as screenshot, type Tab } from './browser-kit.ts';
 
 // The page's globals used in page.evaluate (the project compiles without the DOM lib).
 declare const window: Record<string, unknown>;
@@ -34,8 +32,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   demo = await startDemo({ env: { REDIS_URL: server.url, REDIS_PREFIX: randomPrefix(), PORT: '0', LOG_LEVEL: 'silent' } });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
@@ -46,36 +43,8 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------
 // Browser helpers
 
-interface Tab {
-  context: BrowserContext;
-  page: Page;
-  pageErrors: string[];
-  consoleErrors: string[];
-}
+const openTab = (): Promise<Tab> => openKitTab(browser);
 
-async function openTab(): Promise<Tab> {
-  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  const tab: Tab = { context, page, pageErrors: [], consoleErrors: [] };
-  page.on('pageerror', (err) => tab.pageErrors.push(String(err)));
-  page.on('console', (m) => {
-    if (m.type() === 'error') tab.consoleErrors.push(m.text());
-  });
-  page.on('dialog', (d) => void d.dismiss().catch(() => undefined));
-  return tab;
-}
-
-/** Opens the console at `baseUrl` and logs in; resolves once the shell shows the agent's name. */
-async function login(page: Page, baseUrl: string, username: string, password: string, name: string): Promise<void> {
-  await page.goto(baseUrl);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').filter({ hasText: name }).waitFor();
-}
-
-const byId = (page: Page | Locator, id: string): Locator => page.locator(`[data-testid="${id}"]`);
 const customerRow = (page: Page, name: string): Locator => page.locator(`[data-testid="sim-customer"][data-name="${name}"]`);
 const chat = (page: Page): Locator => byId(page, 'sim-chat');
 const lines = (page: Page, from?: 'customer' | 'bot'): Locator =>
@@ -87,12 +56,6 @@ const lineWithText = (page: Page, from: 'customer' | 'bot', text: string): Locat
     .filter({ has: page.getByTestId('sim-text').getByText(text, { exact: true }) });
 const lineContaining = (page: Page, from: 'customer' | 'bot', text: string): Locator =>
   lines(page, from).filter({ has: page.getByTestId('sim-text').filter({ hasText: text }) });
-
-async function screenshot(page: Page, name: string): Promise<string> {
-  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path: file });
-  return file;
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -233,7 +196,7 @@ describe('the WeChat simulator page (demo)', () => {
 });
 
 describe('a console without the demo', () => {
-  let app: Awaited<ReturnType<typeof buildApp>>;
+  let app: FastifyInstance;
   let baseUrl: string;
   const password = 'correct horse battery';
 
@@ -242,11 +205,7 @@ describe('a console without the demo', () => {
     const prefix = randomPrefix();
     const agents = new AgentStore(redis, prefix);
     await agents.add({ username: 'alice', name: '爱丽丝', roles: ['agent'], password });
-    app = await buildApp({ handoff: new Handoff(redis, { prefix, policy: DEFAULT_SLA_POLICY }), agents, redis, ui: true });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const addr = app.server.address();
-    if (!addr || typeof addr !== 'object') throw new Error('the console is not listening');
-    baseUrl = `http://127.0.0.1:${addr.port}`;
+    ({ app, baseUrl } = await listenApp({ handoff: new Handoff(redis, { prefix, policy: DEFAULT_SLA_POLICY }), agents, redis, ui: true }));
   });
   afterAll(async () => {
     await app?.close();
