@@ -14,7 +14,6 @@
  * A missed target still exits 0 (it is a benchmark); a wrong page or a lost event exits 1.
  */
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -25,6 +24,7 @@ import { DEFAULT_SLA_POLICY, Handoff, type HandoffEvent } from '../src/handoff/i
 import { percentile } from '../src/knowledge/index.ts';
 import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../test/helpers/redis.ts';
 import { atMost, noneOf, reporter } from './report.ts';
+import { WebSocket, type WsClient } from '../test/helpers/ws.ts';
 
 const WAITING = 10_000;
 const SEED_CONCURRENCY = 50;
@@ -40,19 +40,6 @@ const SOCKET_P99_TARGET = 10;
 /** What the route answers without `limit` (listQuery in src/console/routes/conversations.ts). */
 const DEFAULT_PAGE = 100;
 
-/** The `ws` client (the package ships no types: this is the part used here). */
-interface WsClient {
-  readyState: number;
-  send(data: string): void;
-  close(): void;
-  terminate(): void;
-  on(event: 'message', cb: (data: Buffer) => void): void;
-  on(event: 'close', cb: (code: number, reason: Buffer) => void): void;
-  on(event: 'open', cb: () => void): void;
-  on(event: 'error', cb: (err: Error) => void): void;
-}
-const require = createRequire(import.meta.url);
-const { WebSocket } = require('ws') as { WebSocket: new (url: string) => WsClient };
 
 const report = reporter('console');
 const failures: string[] = [];

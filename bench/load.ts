@@ -32,7 +32,6 @@
  *
  *   LOAD_CUSTOMERS=1000 LOAD_MESSAGES=10 LOAD_CONCURRENCY=250 LOAD_AGENTS=10 npm run bench:load
  */
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { mock } from 'wechaty-puppet-mock';
@@ -44,6 +43,7 @@ import { percentile } from '../src/knowledge/index.ts';
 import { startHarness, type Harness, type MockCustomer } from '../test/bot/harness.ts';
 import { startRedis, stopAll, waitReady, type RedisServer } from '../test/helpers/redis.ts';
 import { noneOf, printFigures, reporter, type Figure } from './report.ts';
+import { WebSocket, type WsClient } from '../test/helpers/ws.ts';
 
 const CUSTOMERS = Number(process.env.LOAD_CUSTOMERS ?? 1000);
 const MESSAGES = Number(process.env.LOAD_MESSAGES ?? 10);
@@ -92,19 +92,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
 const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
 
-/** The `ws` client (the package ships no types: this is the part used here). */
-interface WsClient {
-  readyState: number;
-  send(data: string): void;
-  close(): void;
-  terminate(): void;
-  on(event: 'message', cb: (data: Buffer) => void): void;
-  on(event: 'close', cb: (code: number, reason: Buffer) => void): void;
-  on(event: 'open', cb: () => void): void;
-  on(event: 'error', cb: (err: Error) => void): void;
-}
-const require = createRequire(import.meta.url);
-const { WebSocket } = require('ws') as { WebSocket: new (url: string) => WsClient };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Customers

@@ -7,7 +7,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
-import { healthRoutes } from './console/routes/health.ts';
+import { healthRoutes, redisAnswers } from './console/routes/health.ts';
 
 export interface OpsServer {
   url: string;
@@ -19,11 +19,7 @@ export async function startOpsServer(
   deps: { redis: Redis | Cluster; registry: Registry; botReady: () => boolean; logger?: Logger },
 ): Promise<OpsServer> {
   const app = Fastify({ logger: false });
-  const ping = async () => {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000).unref());
-    return (await Promise.race([deps.redis.ping(), timeout])) === 'PONG';
-  };
-  await app.register(healthRoutes, { checks: { redis: ping, bot: async () => deps.botReady() } });
+  await app.register(healthRoutes, { checks: { redis: redisAnswers(deps.redis), bot: async () => deps.botReady() } });
   app.get('/metrics', async (_request, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
   const url = await app.listen({ host: config.http.host, port: config.http.port });
   deps.logger?.info({ url }, 'bot ops endpoints listening');

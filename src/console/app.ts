@@ -19,7 +19,7 @@ import { agentRoutes } from './routes/agents.ts';
 import { botRoutes } from './routes/bots.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { demoRoutes, type DemoSimulator } from './routes/demo.ts';
-import { healthRoutes } from './routes/health.ts';
+import { healthRoutes, redisAnswers, withTimeout } from './routes/health.ts';
 import { knowledgeRoutes } from './routes/knowledge.ts';
 import { kbEditRoutes } from './routes/kb-edit.ts';
 import { insightRoutes } from './routes/insights.ts';
@@ -69,14 +69,6 @@ export interface BuildAppOptions {
 export const BODY_LIMIT = 64 * 1024;
 const READY_TIMEOUT_MS = 1_000;
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms))),
-  ]);
-}
-
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const { handoff, agents, redis } = opts;
   const app = Fastify({
@@ -114,7 +106,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(rateLimit, { global: false, hook: 'preHandler' });
 
   const ready = redis
-    ? async () => (await withTimeout(redis.ping(), READY_TIMEOUT_MS)) === 'PONG'
+    ? redisAnswers(redis)
     : async () => {
         await withTimeout(handoff.counts(), READY_TIMEOUT_MS);
         return true;

@@ -31,6 +31,12 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], where?: stri
     .join('; ');
 }
 
+/** The knowledge service, or 503 UNAVAILABLE for a console started without one. */
+export function requireKnowledge<T>(knowledge: T | undefined): T {
+  if (!knowledge) throw new ApiError(503, 'UNAVAILABLE', 'this console runs without the knowledge base');
+  return knowledge;
+}
+
 /** Parses a body, query or params with zod; a mismatch is a 400 BAD_REQUEST naming the fields. */
 export function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'params'): z.output<T> {
   const result = schema.safeParse(value);

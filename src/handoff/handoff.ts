@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { fieldsOf, iso, parseTags, toConversation, toEvent, toMessage } from './convert.ts';
 import { fromScriptError } from './errors.ts';
@@ -230,9 +230,7 @@ export class Handoff {
     if (changed === 1) {
       // Counted apart from the script (handoffs are rare next to messages): the funnel's handoffs by reason.
       const tx = this.redis.multi();
-      tx.hincrby(k.totals(ref.botId), `handoff:${opts.reason}`, 1);
-      tx.hincrby(k.day(ref.botId, this.dayOf(now)), `handoff:${opts.reason}`, 1);
-      tx.expire(k.day(ref.botId, this.dayOf(now)), DAY_TTL_S);
+      this.count(tx, ref.botId, now, { [`handoff:${opts.reason}`]: 1 });
       await tx.exec();
     }
     if (status !== 'waiting') return { status, queued: false, position: 0, slaDueAt: iso(due), notice: null };
@@ -392,13 +390,8 @@ export class Handoff {
     );
     // The funnel: resolved, and resolved with exactly one agent reply.
     const replies = Number(await this.redis.hget(k.conversation(id), 'agentReplies'));
-    const day = k.day(botId, this.dayOf(this.now()));
     const tx = this.redis.multi();
-    for (const key of [day, k.totals(botId)]) {
-      tx.hincrby(key, 'resolved', 1);
-      if (replies === 1) tx.hincrby(key, 'resolved:one_reply', 1);
-    }
-    tx.expire(day, DAY_TTL_S);
+    this.count(tx, botId, this.now(), { resolved: 1, ...(replies === 1 ? { 'resolved:one_reply': 1 } : {}) });
     await tx.exec();
     return this.mustGet(id);
   }
@@ -442,15 +435,16 @@ export class Handoff {
     const [since, due] = await this.redis.hmget(this.keys.conversation(id), 'waitingSince', 'slaDueAt');
     if (!since) return;
     const minutes = Math.round(businessMinutesBetween(Number(since), now, this.policy.hours));
-    const day = this.keys.day(botId, this.dayOf(now));
     const tx = this.redis.multi();
-    for (const key of [day, this.keys.totals(botId)]) {
-      tx.hincrby(key, 'fr:count', 1);
-      tx.hincrby(key, 'fr:minutes', minutes);
-      if (due && now <= Number(due)) tx.hincrby(key, 'fr:met', 1);
-    }
-    tx.expire(day, DAY_TTL_S);
+    this.count(tx, botId, now, { 'fr:count': 1, 'fr:minutes': minutes, ...(due && now <= Number(due) ? { 'fr:met': 1 } : {}) });
     await tx.exec();
+  }
+
+  /** Adds `fields` to the bot account's counters of the day of `now` and of all time (in `tx`). */
+  private count(tx: ChainableCommander, botId: string, now: number, fields: Record<string, number>): void {
+    const day = this.keys.day(botId, this.dayOf(now));
+    for (const key of [day, this.keys.totals(botId)]) for (const [field, n] of Object.entries(fields)) tx.hincrby(key, field, n);
+    tx.expire(day, DAY_TTL_S);
   }
 
   /** A private note: in the transcript for agents, never sent to the customer. */
@@ -497,15 +491,9 @@ export class Handoff {
     const [conv, recent] = await Promise.all([this.redis.hmget(k.conversation(id), 'resolvedBy', 'tags'), this.redis.xrevrange(k.transcript(id), '+', '-', 'COUNT', 200)]);
     const [agentId, tags] = conv;
     const faqId = recent.map(([, flat]) => fieldsOf(flat)).find((f) => f.from === 'bot' && f.faqId)?.faqId ?? '';
-    const day = k.day(ref.botId, this.dayOf(now));
     const tx = this.redis.multi();
     tx.xadd(k.ratings(ref.botId), 'MAXLEN', '~', this.maxLen, '*', 'conv', id, 'score', score, 'agentId', agentId ?? '', 'tags', tags ?? '[]', 'faqId', faqId, 'at', now);
-    for (const key of [k.totals(ref.botId), day]) {
-      tx.hincrby(key, 'csat:count', 1);
-      tx.hincrby(key, 'csat:sum', score);
-      tx.hincrby(key, `csat:${score}`, 1);
-    }
-    tx.expire(day, DAY_TTL_S);
+    this.count(tx, ref.botId, now, { 'csat:count': 1, 'csat:sum': score, [`csat:${score}`]: 1 });
     if (score <= 2) {
       tx.hset(k.conversation(id), 'lowRating', score);
       tx.zadd(k.flagged(ref.botId), now, id);

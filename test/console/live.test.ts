@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,20 +9,8 @@ import { seedAdmin } from '../../src/console/main.ts';
 import { Handoff, type HandoffEvent } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY } from '../../src/handoff/sla.ts';
 import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
+import { WebSocket, type WsClient } from '../helpers/ws.ts';
 
-/** The `ws` client (the package ships no types: this is the part the tests use). */
-interface WsClient {
-  readyState: number;
-  send(data: string | Buffer): void;
-  close(): void;
-  terminate(): void;
-  on(event: 'message', cb: (data: Buffer) => void): void;
-  on(event: 'close', cb: (code: number, reason: Buffer) => void): void;
-  on(event: 'open', cb: () => void): void;
-  on(event: 'error', cb: (err: Error) => void): void;
-}
-const require = createRequire(import.meta.url);
-const { WebSocket } = require('ws') as { WebSocket: new (url: string) => WsClient };
 
 let redis: Redis;
 let server: RedisServer;

@@ -1,5 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 
+/** `p`, or a rejection after `ms` (a Redis that does not answer must not hang a probe). */
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms))),
+  ]);
+}
+
+/** The readiness check of a Redis client: PONG within a second. */
+export const redisAnswers = (redis: { ping(): Promise<string> }) => async (): Promise<boolean> => (await withTimeout(redis.ping(), 1_000)) === 'PONG';
+
 export interface HealthRoutesOptions {
   /**
    * What must hold for the process to do its work, by name: Redis answers, and where this process

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AgentStore } from '../auth/index.ts';
 import { authenticate, requireRole } from '../auth.ts';
-import { ApiError, parse } from '../errors.ts';
+import { ApiError, parse, requireKnowledge } from '../errors.ts';
 import { csatByCategory, dayRange, funnel } from '../insights.ts';
 import { buildReport } from '../report.ts';
 import type { Handoff } from '../../handoff/index.ts';
@@ -44,8 +44,7 @@ export async function insightRoutes(app: FastifyInstance, opts: InsightRoutesOpt
   app.get('/api/report', async (request, reply) => {
     const q = parse(rangeQuery.extend({ file: z.string().regex(/^[a-z-]+\.csv$/).optional() }), request.query, 'query');
     const { days } = parseRange(q, timezone);
-    if (!knowledge) throw new ApiError(503, 'UNAVAILABLE', 'this console runs without the knowledge base');
-    const report = await buildReport(handoff, knowledge, { from: days[0]!, to: days.at(-1)!, timezone });
+    const report = await buildReport(handoff, requireKnowledge(knowledge), { from: days[0]!, to: days.at(-1)!, timezone });
     const base = `report-${days[0]}_${days.at(-1)}`;
     if (q.file) {
       const csv = report.csv[q.file];

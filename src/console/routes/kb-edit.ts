@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AgentStore } from '../auth/index.ts';
 import { authenticate, requireRole } from '../auth.ts';
-import { ApiError, parse } from '../errors.ts';
+import { ApiError, parse, requireKnowledge } from '../errors.ts';
 import type { Conversation, Handoff } from '../../handoff/index.ts';
 import {
   addAlternate,
@@ -86,10 +86,7 @@ async function editing<T>(fn: () => Promise<T>): Promise<T> {
 export async function kbEditRoutes(app: FastifyInstance, opts: KbEditRoutesOptions): Promise<void> {
   const { handoff, knowledge } = opts;
   app.addHook('onRequest', authenticate(opts.agents));
-  const service = (): KnowledgeService => {
-    if (!knowledge) throw new ApiError(503, 'UNAVAILABLE', 'this console runs without the knowledge base');
-    return knowledge;
-  };
+  const service = (): KnowledgeService => requireKnowledge(knowledge);
   const kbDir = (): string => opts.kbDir ?? service().matcher().kb.root;
   const editor = { preHandler: requireRole('editor') };
   /** The change is live before we answer; false when the files on disk do not load (see /api/kb/problems). */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AgentStore } from '../auth/index.ts';
 import { authenticate, requireRole } from '../auth.ts';
 import type { CannedReplies } from '../canned.ts';
-import { ApiError, parse } from '../errors.ts';
+import { parse, requireKnowledge } from '../errors.ts';
 import type { Handoff } from '../../handoff/index.ts';
 import type { KnowledgeService } from '../../knowledge/index.ts';
 
@@ -24,10 +24,7 @@ const gapsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).defa
 export async function knowledgeRoutes(app: FastifyInstance, opts: KnowledgeRoutesOptions): Promise<void> {
   const { handoff, knowledge, canned } = opts;
   app.addHook('onRequest', authenticate(opts.agents));
-  const service = (): KnowledgeService => {
-    if (!knowledge) throw new ApiError(503, 'UNAVAILABLE', 'this console runs without the knowledge base');
-    return knowledge;
-  };
+  const service = (): KnowledgeService => requireKnowledge(knowledge);
   const editor = { preHandler: requireRole('editor') };
 
   app.get('/api/canned', { preHandler: requireRole('agent') }, async () => ({

@@ -10,7 +10,7 @@
 import { getOptional } from './api.js';
 import { live } from './live.js';
 import { beep, soundEnabled } from './notify.js';
-import { createStore } from './store.js';
+import { createStore, singleFlight } from './store.js';
 
 export const BOT_STATUSES = {
   scan: '等待扫码登录',
@@ -39,8 +39,6 @@ const seen = new Map();
 let running = false;
 /** Bumped by every start and stop: an answer for an earlier session is dropped. */
 let generation = 0;
-let inflight = null;
-let again = false;
 
 const ms = (iso) => {
   const t = Date.parse(iso ?? '');
@@ -109,20 +107,11 @@ async function load() {
   if (rang) alarm();
 }
 
-/** Re-reads the list: at most one request at a time, plus one trailing for what came meanwhile. */
+const loads = singleFlight(load);
+
+/** Re-reads the list: one request at a time, plus one trailing for what came meanwhile. */
 export function refreshBots() {
-  if (!running) return;
-  if (inflight) {
-    again = true;
-    return;
-  }
-  inflight = load().finally(() => {
-    inflight = null;
-    if (again) {
-      again = false;
-      refreshBots();
-    }
-  });
+  if (running) loads.run();
 }
 
 function onEvent(ev) {
@@ -167,7 +156,7 @@ export function stopBots() {
   stopFns = [];
   running = false;
   generation += 1;
-  again = false;
+  loads.reset();
   down.clear();
   seen.clear();
   bots.set({ items: [], loaded: false, failed: false, at: null });

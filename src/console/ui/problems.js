@@ -7,7 +7,7 @@
 import { get, post, session } from './api.js';
 import { hasRole } from './format.js';
 import { live } from './live.js';
-import { createStore } from './store.js';
+import { createStore, singleFlight } from './store.js';
 
 const POLL_MS = 30_000;
 /** Events that change a problem: a conversation linked to it, or a fix told to a customer. */
@@ -20,8 +20,6 @@ export const problems = createStore({ items: [], byId: new Map(), loaded: false,
 
 let running = false;
 let generation = 0;
-let inflight = null;
-let again = false;
 
 function publish(items) {
   problems.set({ items, byId: new Map(items.map((p) => [p.id, p])), loaded: true, failed: false });
@@ -38,20 +36,11 @@ async function load() {
   }
 }
 
+const loads = singleFlight(load);
+
 /** Re-reads the list: one request at a time, plus one trailing for what came meanwhile. */
 export function refreshProblems() {
-  if (!running) return;
-  if (inflight) {
-    again = true;
-    return;
-  }
-  inflight = load().finally(() => {
-    inflight = null;
-    if (again) {
-      again = false;
-      refreshProblems();
-    }
-  });
+  if (running) loads.run();
 }
 
 /** A problem the server just returned (created, fixed): shown at once, before the next read. */
@@ -113,6 +102,6 @@ export function stopProblems() {
   stopFns = [];
   running = false;
   generation += 1;
-  again = false;
+  loads.reset();
   problems.set({ items: [], byId: new Map(), loaded: false, failed: false });
 }
