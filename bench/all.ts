@@ -38,6 +38,7 @@ const BENCHES: Bench[] = [
   { name: 'bot', timeoutS: 300, exitsOnMiss: true },
   { name: 'console', timeoutS: 300 },
   { name: 'load', timeoutS: 300 },
+  { name: 'flood', timeoutS: 300 },
 ];
 
 interface Outcome {

@@ -156,7 +156,8 @@ try {
   const handoff = new Handoff(consoleRedis, { prefix: harness.prefix, policy: DEFAULT_SLA_POLICY });
   await handoff.registerBot(harness.botId);
   const agentStore = new AgentStore(consoleRedis, harness.prefix);
-  app = await buildApp({ handoff, agents: agentStore, redis: consoleRedis, ui: false, live: { connect: () => server.client() } });
+  // Every simulated agent logs in from 127.0.0.1: the per-IP login limit must not count them as an attack.
+  app = await buildApp({ handoff, agents: agentStore, redis: consoleRedis, ui: false, loginIpRateLimit: Math.max(30, AGENTS * 2), live: { connect: () => server.client() } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

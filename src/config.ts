@@ -33,10 +33,12 @@ const envSchema = z
       .default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/, 'letters, digits, _ : . - only').default('kefu'),
     REDIS_CLUSTER: bool.default(false),
+    REDIS_WAIT_MS: z.coerce.number().int().min(100).max(30_000).default(1_500),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-    KEFU_ADMIN_PASSWORD: z.string().trim().min(8, 'at least 8 characters').max(1024).optional(),
+    KEFU_ADMIN_PASSWORD: z.string().trim().min(10, 'at least 10 characters').max(1024).optional(),
     TRUST_PROXY: bool.default(false),
+    LIVE_MAX_SOCKETS_PER_AGENT: z.coerce.number().int().min(1).max(1_000).default(10),
     ANNOUNCE_AGENT_JOIN: bool.default(true),
     WECHATY_PUPPET: z
       .string()
@@ -55,6 +57,8 @@ const envSchema = z
     FLOOD_MAX: z.coerce.number().int().min(1).max(1_000).default(10),
     FLOOD_WINDOW_S: z.coerce.number().int().min(1).max(3_600).default(10),
     FLOOD_MUTE_S: z.coerce.number().int().min(1).max(86_400).default(60),
+    FLOOD_CAP_PER_MIN: z.coerce.number().int().min(10).max(100_000).default(100),
+    BOT_JOURNAL_DIR: z.string().min(1).default('.data/journal'),
     MAX_MATCH_CHARS: z.coerce.number().int().min(10).max(10_000).default(500),
     // Checked together as the SLA policy (slaFromEnv); listed here so every variable is in one schema.
     BUSINESS_TIMEZONE: z.string().optional(),
@@ -112,6 +116,10 @@ export interface Config {
     port: number;
     /** Trust X-Forwarded-For from a reverse proxy (the login rate limit keys on the client's IP). */
     trustProxy: boolean;
+    /** Live sockets (GET /api/live) one agent may hold in one console process; one more is refused (close 4429). */
+    liveMaxSocketsPerAgent: number;
+    /** How long a console request waits for an unreachable Redis before its 503 REDIS_UNAVAILABLE. */
+    redisWaitMs: number;
     /** The first admin's password (console, first start); undefined = generated and printed once. */
     adminPassword?: string;
   };
@@ -130,6 +138,10 @@ export interface Config {
     humanKeywords?: string[];
     maxMessageAgeS: number;
     flood: { max: number; windowS: number; muteS: number };
+    /** A true flood: messages a minute one conversation stores one by one; beyond, counted and noted. */
+    floodCapPerMin: number;
+    /** Where the bot journals Redis writes not confirmed yet (replayed at start). */
+    journalDir: string;
     /** Longer messages are matched on their first this many characters (stored whole). */
     maxMatchChars: number;
     /** Tell the customer which agent took the chat (`agent_joined`). */
@@ -228,7 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, cluster: e.REDIS_CLUSTER },
     sla,
-    http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, adminPassword: e.KEFU_ADMIN_PASSWORD },
+    http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, liveMaxSocketsPerAgent: e.LIVE_MAX_SOCKETS_PER_AGENT, redisWaitMs: e.REDIS_WAIT_MS, adminPassword: e.KEFU_ADMIN_PASSWORD },
     bot: {
       puppet: e.WECHATY_PUPPET,
       name: e.WECHATY_NAME,
@@ -238,6 +250,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       humanKeywords: e.HUMAN_KEYWORDS,
       maxMessageAgeS: e.MAX_MESSAGE_AGE_S,
       flood: { max: e.FLOOD_MAX, windowS: e.FLOOD_WINDOW_S, muteS: e.FLOOD_MUTE_S },
+      floodCapPerMin: e.FLOOD_CAP_PER_MIN,
+      journalDir: e.BOT_JOURNAL_DIR,
       maxMatchChars: e.MAX_MATCH_CHARS,
       announceAgentJoin: e.ANNOUNCE_AGENT_JOIN,
     },

@@ -19,6 +19,10 @@ export async function startOpsServer(
   deps: { redis: Redis | Cluster; registry: Registry; botReady: () => boolean; logger?: Logger },
 ): Promise<OpsServer> {
   const app = Fastify({ logger: false });
+  // Probes and scrapes only: nothing here may be answered from a cache.
+  app.addHook('onSend', async (_request, reply) => {
+    void reply.header('cache-control', 'no-store');
+  });
   await app.register(healthRoutes, { checks: { redis: redisAnswers(deps.redis), bot: async () => deps.botReady() } });
   app.get('/metrics', async (_request, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
   const url = await app.listen({ host: config.http.host, port: config.http.port });

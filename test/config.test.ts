@@ -43,6 +43,8 @@ const DEFAULT_BOT: Config['bot'] = {
   humanKeywords: undefined,
   maxMessageAgeS: 120,
   flood: { max: 10, windowS: 10, muteS: 60 },
+  floodCapPerMin: 100,
+  journalDir: '.data/journal',
   maxMatchChars: 500,
   announceAgentJoin: true,
 };
@@ -86,7 +88,7 @@ describe('loadConfig', () => {
       knowledge: { dir: 'knowledge-base', thresholds: { answer: undefined, suggest: undefined }, reloadDebounceMs: 200 },
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'kefu', cluster: false },
       sla: DEFAULT_SLA_POLICY,
-      http: { host: '127.0.0.1', port: 3000, trustProxy: false, adminPassword: undefined },
+      http: { host: '127.0.0.1', port: 3000, trustProxy: false, liveMaxSocketsPerAgent: 10, redisWaitMs: 1500, adminPassword: undefined },
       bot: DEFAULT_BOT,
     } satisfies Config);
   });
@@ -109,8 +111,10 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       PORT: '8080',
       TRUST_PROXY: '1',
+      LIVE_MAX_SOCKETS_PER_AGENT: '3',
       KEFU_ADMIN_PASSWORD: ' s3cret-enough ',
       REDIS_CLUSTER: 'true',
+      REDIS_WAIT_MS: '2500',
       BUSINESS_TIMEZONE: 'Asia/Hong_Kong',
       BUSINESS_DAYS: '1-6',
       BUSINESS_HOURS: '10:00-19:30',
@@ -137,7 +141,7 @@ describe('loadConfig', () => {
         targetMinutes: { vip: 15, standard: 480 },
         warnAt: 0.75,
       },
-      http: { host: '0.0.0.0', port: 8080, trustProxy: true, adminPassword: 's3cret-enough' },
+      http: { host: '0.0.0.0', port: 8080, trustProxy: true, liveMaxSocketsPerAgent: 3, redisWaitMs: 2500, adminPassword: 's3cret-enough' },
       bot: DEFAULT_BOT,
     } satisfies Config);
   });
@@ -186,6 +190,7 @@ describe('loadConfig', () => {
     ['BOT_ROOM_MODE', 'always'],
     ['KEFU_ADMIN_PASSWORD', 'short'],
     ['TRUST_PROXY', 'maybe'],
+    ['LIVE_MAX_SOCKETS_PER_AGENT', '0'],
     ['ANNOUNCE_AGENT_JOIN', 'sometimes'],
     ['HANDOFF_MODE', 'never'],
     ['HUMAN_KEYWORDS', ' , ,'],
@@ -210,6 +215,8 @@ describe('loadConfig', () => {
         FLOOD_MAX: '5',
         FLOOD_WINDOW_S: '20',
         FLOOD_MUTE_S: '300',
+        FLOOD_CAP_PER_MIN: '600',
+        BOT_JOURNAL_DIR: '/var/lib/kefu/journal',
         MAX_MATCH_CHARS: '200',
         ANNOUNCE_AGENT_JOIN: 'off',
       }).bot,
@@ -222,6 +229,8 @@ describe('loadConfig', () => {
       humanKeywords: ['人工', '客服', '真人'],
       maxMessageAgeS: 30,
       flood: { max: 5, windowS: 20, muteS: 300 },
+      floodCapPerMin: 600,
+      journalDir: '/var/lib/kefu/journal',
       maxMatchChars: 200,
       announceAgentJoin: false,
     } satisfies Config['bot']);
@@ -230,8 +239,9 @@ describe('loadConfig', () => {
   });
 
   it('names every invalid bot variable at once', () => {
-    expect(invalidVariables({ BOT_ROOM_MODE: 'x', FLOOD_MAX: '0', MAX_MATCH_CHARS: 'big', PORT: 'x' })).toEqual([
+    expect(invalidVariables({ BOT_ROOM_MODE: 'x', FLOOD_MAX: '0', FLOOD_CAP_PER_MIN: '5', MAX_MATCH_CHARS: 'big', PORT: 'x' })).toEqual([
       'BOT_ROOM_MODE',
+      'FLOOD_CAP_PER_MIN',
       'FLOOD_MAX',
       'MAX_MATCH_CHARS',
       'PORT',

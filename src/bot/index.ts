@@ -7,6 +7,8 @@ export { KefuBot, kindOf, type KefuBotConfig, type KefuBotPlugin, type KefuBotUn
 export { startBot, policyFromConfig, type RunningBot, type StartOptions } from './main.ts';
 export { IdentityMap, customerIdFromAlias, fingerprint, ALIAS_PREFIX, type IdentityContact, type IdentityOptions } from './identity.ts';
 export { FloodGuard, RecentIds, isTooOld, type FloodOptions, type FloodVerdict } from './guard.ts';
+export { FloodCap, type FloodCapOptions, type FloodCut } from './guard.ts';
+export { Journal, journalName, type JournalEntry, type JournalOptions } from './journal.ts';
 export {
   decide,
   decideNonText,

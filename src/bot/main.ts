@@ -117,6 +117,8 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
     roomMode: config.bot.roomMode,
     maxMessageAgeS: config.bot.maxMessageAgeS,
     flood: config.bot.flood,
+    floodCap: { perMin: config.bot.floodCapPerMin },
+    journalDir: config.bot.journalDir,
     maxMatchChars: config.bot.maxMatchChars,
     // The mock accepts a remark without keeping it (identity falls back to the Redis maps there).
     setAlias: config.bot.puppet !== 'wechaty-puppet-mock',

@@ -1,226 +1,29 @@
 /**
- * The bot's customer-facing phrases, kept next to the FAQ in `<kbDir>/_messages.yml` so editors
- * change the wording without touching code. Every key is required; a template may use only the
- * `{placeholders}` listed for its key in MESSAGE_PLACEHOLDERS. Problems are reported as
- * `file:line: message`, like the FAQ loader's.
+ * The bot's customer-facing phrases (`<kbDir>/_messages.yml`): the bot follows edits of the file
+ * (`watchMessages`), so saved phrases apply without a restart.
  *
- * The bot follows edits (`watchMessages`): saved phrases apply without a restart.
- *
- * (The knowledge loader ignores `_*` files other than `_synonyms.yml` / `_words.yml`, so this file
- * never affects FAQ loading.)
+ * The phrase catalogue (keys and the `{placeholders}` each may use, MESSAGE_PLACEHOLDERS) and the
+ * file's parsing and validation live in ../knowledge/phrases.ts: the knowledge component owns every
+ * editor file, so `kb lint` checks the phrases the same way the bot loads them. Add a phrase key
+ * there. This module re-exports them so the bot's code and tests keep one import.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { watch } from 'chokidar';
 import type { Logger } from 'pino';
-import { isMap } from 'yaml';
-import { z } from 'zod';
-import { KefuError } from '../errors.ts';
-import { formatProblem } from '../knowledge/errors.ts';
-import { numbersAsWritten, parseYaml, stripBom } from '../knowledge/frontmatter.ts';
-import type { KbProblem } from '../knowledge/index.ts';
+import { DEFAULT_MESSAGES_FILE, formatProblem, loadMessages, MessagesInvalidError, type KbProblem, type Messages } from '../knowledge/index.ts';
 
-export const DEFAULT_MESSAGES_FILE = '_messages.yml';
-
-/**
- * Every message key and the placeholders its template may use (none of them is required).
- *
- * - `choices`: the numbers the customer may reply, e.g. `1-3` or `1`.
- * - `position`: place in the human queue, 1 = next.
- * - `time`: when an agent is expected to reply, e.g. `今天 15:30`, `明天 10:00`, `11月30日 周一 09:20`.
- * - `opens`: when business hours start again, e.g. `明天 09:00`, `周一 09:00`.
- * - `agent`: the agent's display name.
- * - `kind`: what the customer sent, in words: 图片, 语音, 文件, 表情, 链接, …
- * - `title`, `note`: a known problem's title and the note written when it was fixed.
- */
-export const MESSAGE_PLACEHOLDERS = {
-  /** First contact ("你好"), sent before the menu. */
-  greeting: [],
-  /** "你好" again after the greeting was sent once. */
-  greeting_again: [],
-  /** Above the numbered top-10 menu ("帮助", "菜单", "?"). */
-  menu_header: [],
-  /** Below the menu. */
-  menu_footer: [],
-  /** Above the numbered "did you mean" list (medium confidence). */
-  suggest_header: [],
-  /** Below the "did you mean" list. */
-  suggest_footer: [],
-  /** Above the numbered related questions after an answer. */
-  related_header: [],
-  /** After an answer; the policy reads "1" as helpful and "2" as not solved. */
-  feedback_question: [],
-  /** After "1 有帮助". */
-  feedback_thanks: [],
-  /** After "2 没解决": offers a person, "1" accepts. */
-  not_helpful_offer: [],
-  /** Low confidence with HANDOFF_MODE=auto, sent just before the handoff. */
-  low_confidence_handoff: [],
-  /** Low confidence with HANDOFF_MODE=offer: offers a person, "1" accepts. */
-  low_confidence_offer: [],
-  /** The customer declined the offered person ("不用了"), or wrote "不用转人工". */
-  offer_declined: [],
-  /** A number outside the list just offered. */
-  pick_number: ['choices'],
-  /** "谢谢" / "好的" / "知道了" when nothing is pending. */
-  closing: [],
-  /** Queued within business hours. */
-  queued: ['position', 'time'],
-  /** Queued outside business hours. */
-  outside_hours: ['position', 'opens', 'time'],
-  /** Asked for a person again while already queued. */
-  already_queued: [],
-  /** An agent took the conversation (sent when ANNOUNCE_AGENT_JOIN is on, the default). */
-  agent_joined: ['agent'],
-  /** A picture, voice message, file, … while the bot handles the chat: offers a person, "1" accepts. */
-  text_only: ['kind'],
-  /** The customer sends too fast; the bot pauses. */
-  flood: [],
-  /** The handoff store (Redis) is unreachable: the request is noted, someone will get back. */
-  delay_notice: [],
-  /** The agent closed the conversation: asks for a 1-5 rating. */
-  resolved: [],
-  /** A 1-5 reply after `resolved`. */
-  rating_thanks: [],
-  /** Status awaiting_fix: the known problem is being fixed (sent at most once per session). */
-  awaiting_fix: [],
-  /** The known problem the customer is waiting on was fixed (sent once to every linked customer). */
-  problem_fixed: ['title', 'note'],
-} as const satisfies Record<string, readonly string[]>;
-
-export type MessageKey = keyof typeof MESSAGE_PLACEHOLDERS;
-export const MESSAGE_KEYS = Object.keys(MESSAGE_PLACEHOLDERS) as MessageKey[];
-
-/** Every phrase, validated: non-empty, trimmed, only known placeholders. */
-export type Messages = Readonly<Record<MessageKey, string>>;
-
-/** `_messages.yml` could not be loaded; every problem is listed. */
-export class MessagesInvalidError extends KefuError {
-  readonly problems: KbProblem[];
-  constructor(problems: KbProblem[]) {
-    super('MESSAGES_INVALID', `messages file has ${problems.length} problem(s):\n${problems.map(formatProblem).join('\n')}`);
-    this.problems = problems;
-  }
-}
-
-const PLACEHOLDER = /\{([^{}\s]*)\}/g;
-
-/** Placeholder names used in a template, in order of appearance (duplicates kept out). */
-export function placeholdersOf(template: string): string[] {
-  return [...new Set([...template.matchAll(PLACEHOLDER)].map((m) => m[1] ?? ''))];
-}
-
-/**
- * Fills `{name}` placeholders. A placeholder without a value is left as written (templates are
- * validated at load, so that only happens on a caller bug; a visible `{x}` beats a crash).
- */
-export function renderTemplate(template: string, vars: Readonly<Record<string, string | number>> = {}): string {
-  return template.replace(PLACEHOLDER, (whole, name: string) => {
-    const v = vars[name];
-    return v === undefined ? whole : String(v);
-  });
-}
-
-const phrase = (key: MessageKey) => {
-  const allowed: readonly string[] = MESSAGE_PLACEHOLDERS[key];
-  return z.preprocess(
-    (v) => (v === null ? '' : v),
-    z
-      .string({
-        error: (iss) =>
-          iss.input === undefined
-            ? 'is missing'
-            : 'must be text (put it in quotes when it starts with "{", "[" or contains ": ")',
-      })
-      .trim()
-      .min(1, { error: 'must not be empty' })
-      .superRefine((s, ctx) => {
-        for (const name of placeholdersOf(s)) {
-          if (allowed.includes(name)) continue;
-          const hint = allowed.length > 0 ? `allowed here: ${allowed.map((a) => `{${a}}`).join(', ')}` : 'this message takes no placeholders';
-          ctx.addIssue({ code: 'custom', message: `has unknown placeholder {${name}} (${hint})` });
-        }
-      }),
-  );
-};
-
-const messagesSchema = z.strictObject(
-  Object.fromEntries(MESSAGE_KEYS.map((k) => [k, phrase(k)])) as Record<MessageKey, ReturnType<typeof phrase>>,
-  {
-    error: (iss) =>
-      iss.code === 'unrecognized_keys'
-        ? undefined
-        : 'must be "key: text" lines, e.g. "greeting: 您好！"',
-  },
-);
-
-/**
- * Parses and validates the text of a messages file; `file` is only used in the problems.
- * Problems are sorted by line.
- */
-export function parseMessages(text: string, file: string = DEFAULT_MESSAGES_FILE): { messages?: Messages; problems: KbProblem[] } {
-  const problems: KbProblem[] = [];
-  const report = (line: number, message: string): void => void problems.push({ file, line, message });
-  const { doc, problems: yamlProblems, lineOf } = parseYaml(stripBom(text), 1);
-  if (yamlProblems.length > 0) {
-    yamlProblems.forEach((p) => report(p.line, p.message));
-    return { problems };
-  }
-  if (doc.contents !== null && !isMap(doc.contents)) {
-    report(lineOf([], 1), 'must be "key: text" lines, e.g. "greeting: 您好！"');
-    return { problems };
-  }
-  // "1" or "618" as a whole message is still text.
-  numbersAsWritten(doc.contents);
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
-  } catch {
-    raw = {};
-  }
-  const parsed = messagesSchema.safeParse(raw);
-  if (parsed.success) return { messages: Object.freeze(parsed.data), problems };
-  for (const iss of parsed.error.issues) {
-    if (iss.code === 'unrecognized_keys') {
-      for (const key of iss.keys) report(lineOf([key], 1), `unknown message "${key}" (known: ${MESSAGE_KEYS.join(', ')})`);
-      continue;
-    }
-    const key = iss.path[0];
-    if (key === undefined) report(1, iss.message);
-    // A missing key has no line of its own: the whole file (line 1).
-    else report(iss.message === 'is missing' ? 1 : lineOf([key], 1), `"${String(key)}" ${iss.message}`);
-  }
-  problems.sort((a, b) => a.line - b.line);
-  return { problems };
-}
-
-/**
- * Reads and validates `<kbDir>/<file>` (default `_messages.yml`, UTF-8, zh-CN).
- * Problems name the file as `path.join(kbDir, file)`.
- * @throws MessagesInvalidError listing every problem (also when the file is missing or unreadable).
- */
-export async function loadMessages(kbDir: string, file: string = DEFAULT_MESSAGES_FILE): Promise<Messages> {
-  const where = path.join(kbDir, file);
-  const fail = (message: string): never => {
-    throw new MessagesInvalidError([{ file: where, line: 1, message }]);
-  };
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(where);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'messages file not found' : `cannot read file: ${code ?? String(err)}`);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return fail('not valid UTF-8 text: save the file as UTF-8');
-  }
-  const { messages, problems } = parseMessages(text, where);
-  if (!messages) throw new MessagesInvalidError(problems);
-  return messages;
-}
+export {
+  DEFAULT_MESSAGES_FILE,
+  loadMessages,
+  MESSAGE_KEYS,
+  MESSAGE_PLACEHOLDERS,
+  MessagesInvalidError,
+  parseMessages,
+  placeholdersOf,
+  renderTemplate,
+  type MessageKey,
+  type Messages,
+} from '../knowledge/index.ts';
 
 export interface MessagesWatcher {
   /** The last valid phrases. */

@@ -14,6 +14,7 @@ import type { AgentStore } from './auth/index.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { liveRoutes, type LiveOptions } from './live.ts';
 import { metricsRoutes } from './metrics.ts';
+import { RedisGate, redisGateHook } from './redis-gate.ts';
 import { cannedReplies } from './canned.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { botRoutes } from './routes/bots.ts';
@@ -53,10 +54,17 @@ export interface BuildAppOptions {
   metrics?: Registry;
   /** The WeChat simulator of a demo (bot on wechaty-puppet-mock): enables /api/demo/*. */
   demo?: DemoSimulator;
-  /** The Redis client /readyz pings; without it, /readyz asks the handoff for its counts. */
+  /**
+   * The Redis client /readyz pings and every /api request waits for (at most `redisWaitMs`, then
+   * 503 REDIS_UNAVAILABLE); without it, /readyz asks the handoff for its counts and nothing waits.
+   */
   redis?: Redis | Cluster;
+  /** How long a request waits for an unreachable Redis before its 503 (default 1.5 s; REDIS_WAIT_MS). */
+  redisWaitMs?: number;
   /** Login attempts per IP and username per minute (default 10). */
   loginRateLimit?: number;
+  /** Login attempts per IP per minute, whatever the usernames (default 30). */
+  loginIpRateLimit?: number;
   /** Trust X-Forwarded-For from a reverse proxy (default false). */
   trustProxy?: boolean;
   /**
@@ -67,7 +75,11 @@ export interface BuildAppOptions {
 }
 
 export const BODY_LIMIT = 64 * 1024;
+export const DEFAULT_REDIS_WAIT_MS = 1_500;
 const READY_TIMEOUT_MS = 1_000;
+
+/** Answers that must never be reused from a cache: the API (one agent's data, live state) and the probes. */
+const NO_STORE = /^\/(api\/|metrics(\?|$)|healthz(\?|$)|readyz(\?|$))/;
 
 export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
   const { handoff, agents, redis } = opts;
@@ -81,6 +93,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   app.decorateRequest('agent', null);
   app.setErrorHandler(errorHandler);
+  acceptEmptyJson(app);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
@@ -104,6 +117,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   // Only routes that opt in (login) are limited; the key needs the parsed body, hence preHandler.
   await app.register(rateLimit, { global: false, hook: 'preHandler' });
+  app.addHook('onSend', async (request, reply) => {
+    if (NO_STORE.test(request.url)) void reply.header('cache-control', 'no-store');
+  });
+  const redisWaitMs = opts.redisWaitMs ?? DEFAULT_REDIS_WAIT_MS;
+  if (redis) {
+    // Before every route's own hooks (the token check needs Redis too).
+    const gate = new RedisGate(redis, { waitMs: redisWaitMs });
+    app.addHook('onRequest', redisGateHook(gate));
+    app.addHook('onClose', async () => gate.close());
+  }
 
   const ready = redis
     ? redisAnswers(redis)
@@ -115,8 +138,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const botReady = opts.botReady;
   await app.register(healthRoutes, { checks: { redis: ready, ...(botReady ? { bot: async () => botReady() } : {}) } });
   // Not encapsulated: its onResponse hook must see every route's requests.
-  await metricsRoutes(app, { handoff, registry: opts.metrics });
-  await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit, features: { demo: Boolean(opts.demo) } });
+  await metricsRoutes(app, { handoff, registry: opts.metrics, redisWaitMs });
+  await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit, loginIpRateLimit: opts.loginIpRateLimit, features: { demo: Boolean(opts.demo) } });
   await app.register(conversationRoutes, { handoff, agents });
   await app.register(statsRoutes, { handoff, agents });
   await app.register(agentRoutes, { agents });
@@ -129,4 +152,22 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   if (opts.ui !== false) await app.register(staticRoutes);
   if (opts.live) await app.register(liveRoutes, { ...opts.live, handoff, agents, logger: opts.logger });
   return app;
+}
+
+/**
+ * Many HTTP clients send `Content-Type: application/json` with an empty body on a bodiless POST
+ * (claim, release…): that is `{}`, not Fastify's 400. Everything else is Fastify's own JSON parser
+ * (the body limit, invalid JSON and prototype poisoning answer as before).
+ */
+function acceptEmptyJson(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = String(body);
+    if (text === '') {
+      done(null, {});
+      return;
+    }
+    parseJson(request, text, done);
+  });
 }

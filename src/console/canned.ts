@@ -2,11 +2,11 @@
  * Canned replies for agents: the editors' templates in `<kbDir>/_replies.yml` ("标题: 内容" lines)
  * and the answer of every FAQ entry. The file is re-read when it changes on disk (one stat per
  * request), and a broken edit keeps the last good templates serving while its problems are
- * reported as file:line: message, like the FAQ's.
+ * reported as file:line: message, like the FAQ's. Reading and checking it is the knowledge
+ * component's (it owns every editor file, so `kb lint` and the console agree).
  */
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseReplies, renderAnswer, REPLIES_FILE, type CannedReply, type KbProblem, type KnowledgeBase } from '../knowledge/index.ts';
+import { followFile, readReplies, renderAnswer, REPLIES_FILE, type CannedReply, type KbProblem, type KnowledgeBase } from '../knowledge/index.ts';
 
 export type { CannedReply };
 
@@ -18,29 +18,19 @@ export interface CannedReplies {
 }
 
 export function cannedReplies(kbDir: string | undefined): CannedReplies {
+  // Problems name the file in full (the console shows them next to the FAQ's).
   const file = kbDir ? path.join(kbDir, REPLIES_FILE) : null;
-  let loadedMtime = -1;
+  const follow = kbDir && file ? followFile(file, () => readReplies(kbDir, file)) : null;
   let good: CannedReply[] = [];
   let lastProblems: KbProblem[] = [];
   const faqCache = new WeakMap<KnowledgeBase, CannedReply[]>();
 
   async function refresh(): Promise<void> {
-    if (!file) return;
-    let mtime: number;
-    try {
-      mtime = (await stat(file)).mtimeMs;
-    } catch {
-      // No file: no templates, and nothing to report (it is optional).
-      good = [];
-      lastProblems = [];
-      loadedMtime = -1;
-      return;
-    }
-    if (mtime === loadedMtime) return;
-    loadedMtime = mtime;
-    const { replies, problems } = parseReplies(await readFile(file, 'utf8'), file);
-    lastProblems = problems;
-    if (problems.length === 0) good = replies;
+    const read = await follow?.();
+    // No file: no templates, and nothing to report (it is optional).
+    lastProblems = read?.problems ?? [];
+    if (!read) good = [];
+    else if (read.problems.length === 0) good = read.replies;
   }
 
   function faqReplies(kb: KnowledgeBase): CannedReply[] {

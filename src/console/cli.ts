@@ -1,16 +1,19 @@
 /**
  * `kefu` — the console's administration command line:
- *   kefu agents add NAME --role ROLE [--role ROLE…] [--name "Display Name"] [--password P | --password-stdin]
+ *   kefu agents add NAME --role ROLE [--role ROLE…] [--name "Display Name"] [--password-stdin]
+ *   kefu agents passwd NAME [--password-stdin]
  *   kefu agents list [--json]
  *   kefu agents disable NAME
  *   kefu agents enable NAME
+ *   kefu agents unlock NAME
  *   kefu report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--out DIR]   (default: the last 7 days, ./reports)
  * Redis comes from REDIS_URL / REDIS_PREFIX (and REDIS_CLUSTER), read like the bot reads them.
- * Without --password / --password-stdin, `add` generates a password and prints it once on stdout.
+ * A password never comes from argv (other users see it in `ps`, the shell history keeps it):
+ * `--password-stdin` reads the first line of stdin; without it, a terminal is asked (no echo), and
+ * otherwise a password is generated and printed once on stdout.
  * Standard output carries only the command's result; diagnostics go to stderr. Nothing here ever
  * prints a password hash or a token.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,16 +24,22 @@ import { KefuError } from '../errors.ts';
 import { createRedis, Handoff } from '../handoff/index.ts';
 import { createKnowledgeService } from '../knowledge/index.ts';
 import { buildReport } from './report.ts';
-import { AgentStore, InvalidAgentError, ROLES, type Agent, type Role } from './auth/index.ts';
+import { AgentNotFoundError, AgentStore, generatePassword, InvalidAgentError, passwordProblems, ROLES, type Agent, type Role } from './auth/index.ts';
+import { PasswordInputError, promptHidden, readStdinLine } from './password-input.ts';
 
 const USAGE = `usage:
-  kefu agents add NAME --role ROLE [--role ROLE…] [--name "Display Name"] [--password P | --password-stdin]
+  kefu agents add NAME --role ROLE [--role ROLE…] [--name "Display Name"] [--password-stdin]
+  kefu agents passwd NAME [--password-stdin]
   kefu agents list [--json]
   kefu agents disable NAME
   kefu agents enable NAME
+  kefu agents unlock NAME          (lifts the lock that failed logins put on the account)
   kefu report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--out DIR]
 roles: ${ROLES.join(', ')} (admin implies every role, manager implies agent)
-without --password or --password-stdin, add generates a password and prints it once`;
+passwords: --password-stdin reads the first line of stdin; without it a terminal is asked (no echo,
+empty = generate one), otherwise one is generated and printed once`;
+
+const COMMANDS = ['add', 'passwd', 'list', 'disable', 'enable', 'unlock'];
 
 class UsageError extends KefuError {
   constructor(message: string) {
@@ -46,15 +55,31 @@ function connect(config: Config['redis']): Redis | Cluster {
   return client;
 }
 
-async function readStdinLine(): Promise<string> {
-  let data = '';
-  process.stdin.setEncoding('utf8');
-  for await (const chunk of process.stdin) data += String(chunk);
-  return data.split(/\r?\n/)[0] ?? '';
+/**
+ * The new password of add/passwd: the first line of stdin with --password-stdin; else, on a
+ * terminal, typed twice without echo (refused ones are asked again); else generated.
+ */
+async function newPassword(passwordStdin: boolean, account: { username: string; name?: string }): Promise<{ password: string; generated: boolean }> {
+  if (passwordStdin) return { password: await readStdinLine(), generated: false };
+  if (!process.stdin.isTTY) return { password: generatePassword(), generated: true };
+  for (let tries = 0; tries < 3; tries++) {
+    const password = await promptHidden(`new password for ${account.username} (empty: generate one): `);
+    if (password === '') return { password: generatePassword(), generated: true };
+    const problems = passwordProblems(password, account);
+    if (problems.length > 0) {
+      process.stderr.write(`kefu: this password ${problems.map((p) => p.message).join('; ')}\n`);
+      continue;
+    }
+    if ((await promptHidden('repeat it: ')) === password) return { password, generated: false };
+    process.stderr.write('kefu: the two passwords differ\n');
+  }
+  throw new PasswordInputError('no password set after 3 tries');
 }
 
-const row = (a: Agent): string =>
-  [a.username.padEnd(20), a.disabled ? 'disabled' : 'active  ', a.roles.join(',').padEnd(28), a.name].join('  ').trimEnd();
+function row(a: Agent, lockedUntil: string | null): string {
+  const status = a.disabled ? 'disabled' : lockedUntil ? 'locked  ' : 'active  ';
+  return [a.username.padEnd(20), status, a.roles.join(',').padEnd(28), a.name].join('  ').trimEnd();
+}
 
 /** Writes report-<from>_<to>.md and its CSV files into --out (default ./reports); prints the paths. */
 async function report(values: { from?: string; to?: string; out?: string }): Promise<number> {
@@ -114,12 +139,14 @@ async function main(argv: string[]): Promise<number> {
   }
   if (group === 'report') return report(values);
   if (group !== 'agents') throw new UsageError(`unknown command "${group}"`);
-  if (!command) throw new UsageError('agents needs a command: add, list, disable or enable');
-  if (!['add', 'list', 'disable', 'enable'].includes(command)) throw new UsageError(`unknown command "agents ${command}"`);
+  if (!command) throw new UsageError(`agents needs a command: ${COMMANDS.join(', ')}`);
+  if (!COMMANDS.includes(command)) throw new UsageError(`unknown command "agents ${command}"`);
   const username = rest[0];
   if (command !== 'list' && (!username || rest.length > 1)) throw new UsageError(`agents ${command} needs one NAME`);
-  if (command === 'add' && values.password !== undefined && values['password-stdin']) {
-    throw new UsageError('use either --password or --password-stdin');
+  if (values.password !== undefined) {
+    throw new UsageError(
+      '--password is no longer accepted: a password on the command line is seen by other users (ps) and kept in the shell history; use --password-stdin, or type it when asked',
+    );
   }
 
   const config = loadConfigOrExit();
@@ -128,10 +155,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'add': {
-        let password = values.password;
-        if (values['password-stdin']) password = await readStdinLine();
-        const generated = password === undefined;
-        password ??= randomBytes(15).toString('base64url');
+        const { password, generated } = await newPassword(values['password-stdin'], { username: username!, name: values.name });
         const agent = await store.add({
           username: username!,
           name: values.name,
@@ -142,10 +166,26 @@ async function main(argv: string[]): Promise<number> {
         if (generated) process.stdout.write(`password: ${password}\n`);
         return 0;
       }
+      case 'passwd': {
+        const current = await store.get(username!);
+        if (!current) throw new AgentNotFoundError(username!);
+        const { password, generated } = await newPassword(values['password-stdin'], { username: current.username, name: current.name });
+        await store.setPassword(username!, password);
+        process.stdout.write(`changed the password of ${username!}; its sessions are ended\n`);
+        if (generated) process.stdout.write(`password: ${password}\n`);
+        return 0;
+      }
       case 'list': {
         const agents = await store.list();
-        if (values.json) process.stdout.write(`${JSON.stringify(agents)}\n`);
-        else for (const a of agents) process.stdout.write(`${row(a)}\n`);
+        const locks = await Promise.all(agents.map((a) => store.lockState(a.username)));
+        if (values.json) {
+          process.stdout.write(`${JSON.stringify(agents.map((a, i) => ({ ...a, lockedUntil: locks[i]!.lockedUntil })))}\n`);
+        } else for (const [i, a] of agents.entries()) process.stdout.write(`${row(a, locks[i]!.lockedUntil)}\n`);
+        return 0;
+      }
+      case 'unlock': {
+        const unlocked = await store.unlock(username!);
+        process.stdout.write(unlocked ? `unlocked ${username!}; its failed logins are forgotten\n` : `${username!} was not locked\n`);
         return 0;
       }
       case 'disable':
@@ -175,6 +215,11 @@ main(process.argv.slice(2)).then(
     if (err instanceof InvalidAgentError) {
       process.stderr.write(`kefu: ${err.message}\n`);
       process.exitCode = 2;
+      return;
+    }
+    if (err instanceof PasswordInputError) {
+      process.stderr.write(`kefu: ${err.message}\n`);
+      process.exitCode = err.message === 'cancelled' ? 130 : 2;
       return;
     }
     process.stderr.write(`kefu: ${err instanceof Error ? err.message : String(err)}\n`);

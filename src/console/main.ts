@@ -4,7 +4,7 @@
  * fires once).
  *
  * First start: when no agent exists it creates `admin` with every role. Its password is
- * KEFU_ADMIN_PASSWORD (at least 8 characters) or, without it, a generated one printed once to stderr.
+ * KEFU_ADMIN_PASSWORD (the password policy of ./auth applies) or, without it, a generated one printed once to stderr.
  * The knowledge base it is given serves the editors' pages and the canned replies.
  */
 import { randomBytes } from 'node:crypto';
@@ -17,16 +17,19 @@ import { createRedis, Handoff, startSlaTicker } from '../handoff/index.ts';
 import type { KnowledgeService } from '../knowledge/index.ts';
 import { buildApp } from './app.ts';
 import type { DemoSimulator } from './routes/demo.ts';
-import { AgentExistsError, AgentStore, ROLES } from './auth/index.ts';
+import { AgentExistsError, AgentStore, passwordProblems, ROLES } from './auth/index.ts';
 
 export const ADMIN_USERNAME = 'admin';
 
 /**
  * Creates `admin` (all roles) when there is no agent yet. Returns the generated password (to show
- * once) when none was given, else null; throws on a given password shorter than 8 characters.
+ * once) when none was given, else null; throws on a given password the policy refuses, naming the variable.
  */
 export async function seedAdmin(agents: AgentStore, password: string | undefined, logger?: Logger): Promise<{ created: boolean; generated: string | null }> {
-  if (password !== undefined && password.length < 8) throw new Error('KEFU_ADMIN_PASSWORD must be at least 8 characters');
+  if (password !== undefined) {
+    const problems = passwordProblems(password, { username: ADMIN_USERNAME });
+    if (problems.length > 0) throw new Error(`KEFU_ADMIN_PASSWORD: ${problems.map((p) => p.message).join('; ')}`);
+  }
   if ((await agents.list()).length > 0) return { created: false, generated: null };
   const generated = password === undefined ? randomBytes(18).toString('base64url') : null;
   try {
@@ -82,7 +85,8 @@ export async function startConsole(config: Config, deps: ConsoleDeps): Promise<R
     kbDir: config.knowledge.dir,
     timezone: config.sla.hours.timezone,
     trustProxy: config.http.trustProxy,
-    live: { connect: () => createRedis(config.redis, logger) },
+    redisWaitMs: config.http.redisWaitMs,
+    live: { connect: () => createRedis(config.redis, logger), maxSocketsPerAgent: config.http.liveMaxSocketsPerAgent },
     ...(deps.simulator ? { demo: deps.simulator } : {}),
     ...(deps.botReady ? { botReady: deps.botReady } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),

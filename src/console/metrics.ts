@@ -6,11 +6,17 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Handoff } from '../handoff/index.ts';
+import { withTimeout } from './routes/health.ts';
 
 export interface MetricsOptions {
   handoff: Handoff;
   /** A registry shared with the rest of the process (it collects the process metrics itself). */
   registry?: Registry;
+  /**
+   * How long a scrape waits for the Redis figures (default 1.5 s): past it the queue gauges are
+   * left out of that scrape instead of hanging it, so the process metrics still arrive in an outage.
+   */
+  redisWaitMs?: number;
 }
 
 declare module 'fastify' {
@@ -50,7 +56,14 @@ export async function metricsRoutes(app: FastifyInstance, opts: MetricsOptions):
     registers: [registry],
     // One collect fills both gauges: the figures come from Redis at scrape time.
     async collect() {
-      const [c, s] = await Promise.all([opts.handoff.counts(), opts.handoff.slaCounts()]);
+      const figures = await withTimeout(Promise.all([opts.handoff.counts(), opts.handoff.slaCounts()]), opts.redisWaitMs ?? 1_500).catch(() => null);
+      if (!figures) {
+        // No figure rather than a stale one: "absent" is what alerting rules can tell apart.
+        this.reset();
+        sla.reset();
+        return;
+      }
+      const [c, s] = figures;
       this.set({ status: 'waiting' }, c.waiting);
       this.set({ status: 'active' }, c.active);
       this.set({ status: 'awaiting_fix' }, c.awaitingFix);

@@ -5,6 +5,7 @@
  * with example quotes. Markdown for people, CSV files for spreadsheets. No customer names: quotes
  * are what customers asked, with any name the handoff knows for them blanked out.
  */
+import { toCsv } from '../csv.ts';
 import type { Handoff } from '../handoff/index.ts';
 import { groupGaps, type KnowledgeService } from '../knowledge/index.ts';
 import { csatByCategory, dayRange, funnel } from './insights.ts';
@@ -17,17 +18,9 @@ export interface ReportOptions {
 
 export interface Report {
   markdown: string;
-  /** File name -> CSV text (UTF-8 with a BOM, so Excel reads Chinese correctly). */
+  /** File name -> CSV text (../csv.ts: UTF-8 with a BOM, cells that could be formulas neutralised). */
   csv: Record<string, string>;
 }
-
-const BOM = '\uFEFF';
-
-function csvCell(v: unknown): string {
-  const s = String(v ?? '');
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-const csvOf = (rows: unknown[][]): string => BOM + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 
 /** Markdown table cell: one line, pipes escaped. */
 const md = (v: unknown): string => String(v ?? '').replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
@@ -131,20 +124,20 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
   }
 
   const csv: Record<string, string> = {
-    'daily.csv': csvOf([
+    'daily.csv': toCsv([
       ['date', 'conversations', 'bot_answered', 'helpful', 'not_helpful', 'suggested', 'unanswered', 'handoffs', 'csat_count', 'csat_average'],
       ...f.days.map((d) => [d.date, d.conversations, d.botAnswered, d.helpful, d.notHelpful, d.suggested, d.unanswered, Object.values(d.handoffs).reduce((a, b) => a + b, 0), d.csat.count, d.csat.average]),
     ]),
-    'top-issues.csv': csvOf([['faq_id', 'question', 'answers', ...days], ...top.map(([id, n]) => [id, question(id), n, ...f.days.map((d) => d.faq[id] ?? 0)])]),
-    'problems.csv': csvOf([
+    'top-issues.csv': toCsv([['faq_id', 'question', 'answers', ...days], ...top.map(([id, n]) => [id, question(id), n, ...f.days.map((d) => d.faq[id] ?? 0)])]),
+    'problems.csv': toCsv([
       ['id', 'title', 'status', 'created_at', 'fixed_at', 'customers_affected', 'customers_notified', 'note'],
       ...affected.map(({ p, linked }) => [p.id, p.title, p.status, p.createdAt, p.fixedAt ?? '', linked.length, linked.filter((l) => l.notified).length, p.note ?? '']),
     ]),
-    'csat.csv': csvOf([
+    'csat.csv': toCsv([
       ['category', 'channel', 'count', 'average', 'low'],
       ...csat.categories.flatMap((c) => [[c.category, '', c.count, c.average, c.low], ...c.channels.map((ch) => [c.category, ch.channel, ch.count, ch.average, ch.low])]),
     ]),
-    'unanswered.csv': csvOf([
+    'unanswered.csv': toCsv([
       ['question', 'count', 'unanswered', 'not_helpful', 'examples'],
       ...groups.map((g) => [g.label, g.count, g.reasons.unanswered, g.reasons.not_helpful, g.examples.map((e) => e.text).join(' | ')]),
     ]),

@@ -14,6 +14,8 @@ export interface ApiConversation {
   reason: string | null;
   question: string | null;
   problemId: string | null;
+  /** Who closed it, while resolved (the UI offers the tag editor to them and to managers). */
+  resolvedBy: string | null;
   createdAt: string;
   updatedAt: string;
   tags: string[];
@@ -46,6 +48,7 @@ export function toApiConversation(c: Conversation): ApiConversation {
     reason: c.reason,
     question: c.question,
     problemId: c.problemId,
+    resolvedBy: c.resolvedBy,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     tags: [...c.tags],

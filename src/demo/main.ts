@@ -5,11 +5,10 @@
  * AOF in ./.data/redis. Seeds conversations in different states and tiers when the queue is empty
  * (through the simulator, so they take the real bot's path) and prints the URL and the password.
  */
-import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, ConfigError } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { AgentStore } from '../console/auth/index.ts';
+import { AgentStore, generatePassword, passwordProblems } from '../console/auth/index.ts';
 import { ADMIN_USERNAME } from '../console/main.ts';
 import { MockWeChatSimulator } from '../bot/index.ts';
 import { startKefu, stopOnSignals, type Kefu } from '../main.ts';
@@ -34,9 +33,14 @@ export interface RunningDemo {
 
 export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
   const env = { ...(opts.env ?? process.env) };
-  const redis = await resolveDemoRedis(env, { dataDir: opts.dataDir ?? '.data/redis' });
   // A fresh password every start unless one is given: the demo prints what works now.
-  const password = env.KEFU_ADMIN_PASSWORD?.trim() || randomBytes(9).toString('base64url');
+  const password = env.KEFU_ADMIN_PASSWORD?.trim() || generatePassword();
+  // Refused before anything starts: the same policy as every other way of setting a password.
+  const problems = passwordProblems(password, { username: ADMIN_USERNAME });
+  if (problems.length > 0) {
+    throw new ConfigError([{ variable: 'KEFU_ADMIN_PASSWORD', message: `the admin password ${problems.map((p) => p.message).join('; ')}` }]);
+  }
+  const redis = await resolveDemoRedis(env, { dataDir: opts.dataDir ?? '.data/redis' });
   const config = loadConfig({
     LOG_LEVEL: 'warn',
     REDIS_PREFIX: 'kefu-demo',

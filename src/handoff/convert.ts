@@ -28,6 +28,7 @@ export function toConversation(h: Record<string, string>): Conversation {
     waitingSince: iso(h.waitingSince),
     firstResponseAt: iso(h.firstResponseAt),
     problemId: h.problemId || null,
+    resolvedBy: h.status === 'resolved' ? h.resolvedBy || null : null,
     createdAt: iso(h.createdAt)!,
     updatedAt: iso(h.updatedAt ?? h.createdAt)!,
     tags: parseTags(h.tags),

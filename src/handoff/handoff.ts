@@ -6,6 +6,7 @@ import { fromScriptError } from './errors.ts';
 import { checkId, conversationId, createKeys, parseConversationId, type Keys } from './keys.ts';
 import { Problems } from './problems.ts';
 import { runScript, type ScriptName } from './scripts.ts';
+import { checkStreamId, LAST_STREAM_ID } from './stream-id.ts';
 import { businessMinutesBetween, queueNotice, slaTimes, type QueueNotice, type SlaPolicy } from './sla.ts';
 import type {
   Agent,
@@ -260,6 +261,7 @@ export class Handoff {
 
   /** Transcript entries after `after` (exclusive; default from the start), oldest first. */
   async transcript(id: string, opts: { after?: string; count?: number } = {}): Promise<TranscriptMessage[]> {
+    if (opts.after && checkStreamId(opts.after) === LAST_STREAM_ID) return [];
     const start = opts.after ? `(${opts.after}` : '-';
     const entries = await this.redis.xrange(this.keys.transcript(id), start, '+', 'COUNT', opts.count ?? 1000);
     return entries.map(([entryId, flat]) => toMessage(entryId, fieldsOf(flat)));
@@ -267,6 +269,7 @@ export class Handoff {
 
   /** A bot account's events after `after` (exclusive) up to `until` (inclusive), oldest first. */
   async eventsBetween(botId: string, after: string, until = '+', count = 500): Promise<HandoffEvent[]> {
+    if (checkStreamId(after, { seqOptional: true }) === LAST_STREAM_ID) return [];
     const entries = await this.redis.xrange(this.keys.events(botId), `(${after}`, until, 'COUNT', count);
     return entries.map(([id, flat]) => toEvent(botId, id, flat));
   }
@@ -362,8 +365,11 @@ export class Handoff {
     return this.mustGet(id);
   }
 
-  /** Back to the queue, keeping the original SLA due time. */
-  async release(id: string, opts: { expectedOwner?: string } = {}): Promise<Conversation> {
+  /**
+   * Back to the queue, keeping the original SLA due time. `by` (default the expected owner): who
+   * releases; the same agent releasing again while it still waits is a retry, answered as done.
+   */
+  async release(id: string, opts: { expectedOwner?: string; by?: string } = {}): Promise<Conversation> {
     const { botId, customerId } = parseConversationId(id);
     const now = this.now();
     const times = slaTimes(now, await this.tierOf({ botId, customerId }), this.policy);
@@ -375,24 +381,38 @@ export class Handoff {
       times.dueAt,
       times.warnAt,
       this.maxLen,
+      opts.by ?? opts.expectedOwner ?? '',
     ]);
     return this.mustGet(id);
   }
 
-  async resolve(id: string, opts: { by: string; expectedOwner?: string }): Promise<Conversation> {
+  /**
+   * Closes the chat. With `expectedOwner` only that agent's chat (a waiting one is nobody's:
+   * NOT_ASSIGNEE; someone else's: CONFLICT); without, anyone's (a manager). The customer is asked
+   * for a rating only if an agent replied in this handoff, and never with `rate: false` (spam).
+   * `by` resolving again what `by` resolved is a retry: nothing changes, nothing is sent twice.
+   */
+  async resolve(id: string, opts: { by: string; expectedOwner?: string; rate?: boolean }): Promise<Conversation> {
     const { botId, customerId } = parseConversationId(id);
     const k = this.keys;
+    const now = this.now();
     await this.run(
       'resolve',
       id,
-      [k.conversation(id), k.transcript(id), k.queue(botId), k.slaTimers(botId), k.active(botId), k.parked(botId), k.events(botId), k.outbound(botId)],
-      [id, opts.by, this.now(), opts.expectedOwner ?? '', this.maxLen, customerId, randomUUID(), this.maxLen],
+      [
+        k.conversation(id),
+        k.transcript(id),
+        k.queue(botId),
+        k.slaTimers(botId),
+        k.active(botId),
+        k.parked(botId),
+        k.events(botId),
+        k.outbound(botId),
+        k.day(botId, this.dayOf(now)),
+        k.totals(botId),
+      ],
+      [id, opts.by, now, opts.expectedOwner ?? '', this.maxLen, customerId, randomUUID(), this.maxLen, opts.rate === false ? '0' : '1', DAY_TTL_S],
     );
-    // The funnel: resolved, and resolved with exactly one agent reply.
-    const replies = Number(await this.redis.hget(k.conversation(id), 'agentReplies'));
-    const tx = this.redis.multi();
-    this.count(tx, botId, this.now(), { resolved: 1, ...(replies === 1 ? { 'resolved:one_reply': 1 } : {}) });
-    await tx.exec();
     return this.mustGet(id);
   }
 
@@ -466,15 +486,18 @@ export class Handoff {
     await tx.exec();
   }
 
-  async setTags(id: string, tags: string[]): Promise<Conversation> {
+  /**
+   * Replaces the tags. `by` (an agent who is not a manager) is held to the owner's rules: a chat
+   * someone owns (active or parked: its assignee; resolved: who resolved it) is theirs to tag,
+   * NOT_ASSIGNEE for anyone else; a chat nobody owns (bot, waiting, parked from the queue) is open to
+   * every agent. `manager` (or no `by`) may tag any chat.
+   */
+  async setTags(id: string, tags: string[], opts: { by?: string; manager?: boolean } = {}): Promise<Conversation> {
     const { botId } = parseConversationId(id);
     const clean = [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
     const k = this.keys;
-    if (!(await this.redis.exists(k.conversation(id)))) throw fromScriptError(new Error('NOT_FOUND'), id);
-    const tx = this.redis.multi();
-    tx.hset(k.conversation(id), 'tags', JSON.stringify(clean), 'updatedAt', String(this.now()));
-    tx.xadd(k.events(botId), 'MAXLEN', '~', this.maxLen, '*', 'type', 'tags', 'conv', id, 'tags', JSON.stringify(clean), 'at', String(this.now()));
-    await tx.exec();
+    const held = opts.by && !opts.manager ? opts.by : '';
+    await this.run('tags', id, [k.conversation(id), k.events(botId)], [id, JSON.stringify(clean), this.now(), this.maxLen, held, opts.by ?? '']);
     return this.mustGet(id);
   }
 

@@ -9,6 +9,7 @@ export type ScriptName =
   | 'resolve'
   | 'park'
   | 'reply'
+  | 'tags'
   | 'sla-tick'
   | 'ack'
   | 'notify-fix'

@@ -33,6 +33,8 @@ export interface Conversation {
   waitingSince: string | null;
   firstResponseAt: string | null;
   problemId: string | null;
+  /** Who closed it (an agent id, or 'system' for a fix notice), while it is resolved; else null. */
+  resolvedBy: string | null;
   createdAt: string;
   updatedAt: string;
   tags: string[];

@@ -19,6 +19,7 @@ import { KefuError } from '../errors.ts';
 import { formatProblem } from './errors.ts';
 import { lintKnowledgeBase } from './loader.ts';
 import { normalize } from './engine/text.ts';
+import { unsafeText } from './safe-text.ts';
 import type { FaqEntry, KbProblem, KnowledgeBase } from './types.ts';
 
 /** Longest phrasing accepted (the matcher reads no more of a question either). */
@@ -28,12 +29,14 @@ const MAX_ANSWER_CHARS = 4000;
 const MAX_NEW_ALTERNATES = 50;
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-export type KbEditCode = 'NOT_FOUND' | 'CONFLICT' | 'INVALID' | 'KB_INVALID';
+export type KbEditCode = 'NOT_FOUND' | 'CONFLICT' | 'INVALID' | 'UNSAFE_TEXT' | 'KB_INVALID';
 
 /**
  * Why an edit was refused. NOT_FOUND: no such entry; CONFLICT: the phrasing, id or file exists
- * already, or the file changed on disk meanwhile; INVALID: bad input; KB_INVALID: the tree does not
- * lint (before the edit, or it would not after it: then nothing was changed), `problems` says why.
+ * already, or the file changed on disk meanwhile; INVALID: bad input; UNSAFE_TEXT: a text with a
+ * control character, a lone surrogate or nothing visible (see safe-text.ts); KB_INVALID: the tree
+ * does not lint (before the edit, or it would not after it: then nothing was changed), `problems`
+ * says why.
  */
 export class KbEditError extends KefuError {
   declare readonly code: KbEditCode;
@@ -155,6 +158,7 @@ export async function createEntry(kbDir: string, input: NewEntry): Promise<Entry
   if (alternates.length > MAX_NEW_ALTERNATES) throw new KbEditError('INVALID', `at most ${MAX_NEW_ALTERNATES} alternates`);
   const answer = input.answer.replace(/\r\n?/g, '\n').trim();
   if (!answer) throw new KbEditError('INVALID', 'the answer is empty: write what the bot should reply');
+  refuseUnsafe(answer, 'answer');
   if (answer.length > MAX_ANSWER_CHARS) throw new KbEditError('INVALID', `the answer has more than ${MAX_ANSWER_CHARS} characters`);
 
   return serialized(kbDir, async (root) => {
@@ -232,11 +236,16 @@ function phrase(value: string, what: string): string {
   const text = value.trim();
   if (!text) throw new KbEditError('INVALID', `the ${what} is empty`);
   if (/[\r\n\u2028\u2029]/.test(text)) throw new KbEditError('INVALID', `the ${what} must be one line`);
+  refuseUnsafe(text, what);
   if ([...text].length > MAX_PHRASE_CHARS) throw new KbEditError('INVALID', `the ${what} has more than ${MAX_PHRASE_CHARS} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) throw new KbEditError('INVALID', `the ${what} contains control characters`);
   if (!phraseKey(text)) throw new KbEditError('INVALID', `the ${what} has no words`);
   return text;
+}
+
+/** The loader would refuse the file anyway; refusing the text first names the field, not a file. */
+function refuseUnsafe(text: string, what: string): void {
+  const bad = unsafeText(text);
+  if (bad) throw new KbEditError('UNSAFE_TEXT', `the ${what} ${bad.message}`);
 }
 
 function findEntry(kb: KnowledgeBase, id: string): FaqEntry {

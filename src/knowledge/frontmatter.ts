@@ -15,6 +15,8 @@ export interface SplitFile {
   body: string;
   /** File line of the first body line (the line after the closing `---`). */
   bodyLine: number;
+  /** File line where `body` starts (after the blank lines it drops). */
+  answerLine: number;
 }
 
 const FENCE = /^---[ \t]*$/;
@@ -29,12 +31,11 @@ export function splitFrontMatter(text: string): SplitFile | LineProblem {
   if (close < 0) {
     return { line: 1, message: 'front matter is not closed: add a "---" line after it' };
   }
-  const body = lines
-    .slice(close + 1)
-    .join('\n')
-    .replace(/^(?:[ \t]*\n)+/, '')
-    .trimEnd();
-  return { yaml: lines.slice(1, close).join('\n'), body, bodyLine: close + 2 };
+  const rest = lines.slice(close + 1);
+  let blank = 0;
+  while (blank < rest.length && /^[ \t]*$/.test(rest[blank]!)) blank++;
+  const body = rest.slice(blank).join('\n').trimEnd();
+  return { yaml: lines.slice(1, close).join('\n'), body, bodyLine: close + 2, answerLine: close + 2 + blank };
 }
 
 export const stripBom = (text: string): string => (text.startsWith('\uFEFF') ? text.slice(1) : text);

@@ -24,7 +24,23 @@ export { normalize } from './engine/text.ts';
 export { warmUp } from './engine/segmenter.ts';
 export { renderAnswer, renderPlainText, splitMessages, WECHAT_MAX_MESSAGE_BYTES } from './render.ts';
 export { menuEntries } from './menu.ts';
-export { parseReplies, REPLIES_FILE, type CannedReply } from './replies.ts';
+export { parseReplies, readReplies, REPLIES_FILE, type CannedReply } from './replies.ts';
+export {
+  DEFAULT_MESSAGES_FILE,
+  loadMessages,
+  MESSAGE_KEYS,
+  MESSAGE_PLACEHOLDERS,
+  MessagesInvalidError,
+  parseMessages,
+  placeholdersOf,
+  readMessages,
+  renderTemplate,
+  type MessageKey,
+  type Messages,
+} from './phrases.ts';
+export { lintEditorFiles, type EditorFilesReport } from './editor-files.ts';
+export { followFile } from './follow.ts';
+export { unsafeText, type UnsafeText } from './safe-text.ts';
 export { evaluate, percentile, rate, type EvalCase, type EvalReport } from './evaluate.ts';
 export { readCases } from './cli/cases.ts';
 export {

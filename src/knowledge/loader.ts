@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CORE_SCHEMA, load as loadYamlFast } from 'js-yaml';
@@ -6,9 +5,11 @@ import { isMap } from 'yaml';
 import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { KnowledgeBaseInvalidError } from './errors.ts';
+import { errText, readText } from './files.ts';
 import { numbersAsWritten, parseYaml, splitFrontMatter, stripBom } from './frontmatter.ts';
 import type { LineProblem, SplitFile, YamlPath } from './frontmatter.ts';
 import { entryId, frontMatterSchema, issueProblems, KNOWN_FIELDS, synonymsSchema, wordsSchema } from './schema.ts';
+import { lineAt, unsafeText } from './safe-text.ts';
 import type { FaqEntry, KbExtras, KbProblem, KnowledgeBase } from './types.ts';
 
 /** An entry file's parse result plus the lines the cross-file checks need to point at. */
@@ -56,7 +57,7 @@ function parseValidEntry(file: string, text: string, split: SplitFile): ParsedEn
     if (typeof v === 'number' || (Array.isArray(v) && v.some((x) => typeof x !== 'string'))) return undefined;
   }
   const parsed = frontMatterSchema.safeParse(raw);
-  if (!parsed.success || !split.body) return undefined;
+  if (!parsed.success || !split.body || unsafeText(split.body)) return undefined;
   const fromName = path.posix.basename(file).replace(/\.md$/i, '');
   const fm = parsed.data;
   const id = fm.id ?? fromName;
@@ -117,6 +118,8 @@ function parseEntryWithLines(file: string, split: SplitFile | LineProblem): Pars
   const parsed = frontMatterSchema.safeParse(raw);
   if (!parsed.success) issueProblems(parsed.error, lineOf, fieldLabel).forEach(report);
   if (!split.body) report({ line: split.bodyLine, message: 'answer is empty: write it below the closing "---"' });
+  const unsafe = unsafeText(split.body);
+  if (unsafe) report({ line: lineAt(split.body, unsafe.index, split.answerLine), message: `the answer ${unsafe.message}` });
   if (!parsed.success) return out;
 
   const fm = parsed.data;
@@ -184,42 +187,6 @@ async function listFiles(root: string, problems: KbProblem[]): Promise<string[]>
 }
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const errText = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? String(err);
-
-/** The file's text, a problem, or null when it vanished since the listing (a save or rename in flight). */
-function readText(root: string, rel: string): string | LineProblem | null {
-  let buf: Buffer;
-  try {
-    // Synchronous on purpose: a knowledge base is many small files, and fs/promises' four
-    // thread-pool round trips per file cost far more than the reads themselves.
-    buf = readFileSync(path.join(root, rel));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    return { line: 1, message: `cannot read file: ${errText(err)}` };
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
-  } catch {
-    return { line: badUtf8Line(buf), message: 'not valid UTF-8 text: save the file as UTF-8' };
-  }
-}
-
-/** A newline byte never occurs inside a UTF-8 sequence, so the buffer can be checked line by line. */
-function badUtf8Line(buf: Buffer): number {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let start = 0;
-  for (let line = 1; ; line++) {
-    const end = buf.indexOf(0x0a, start);
-    try {
-      decoder.decode(buf.subarray(start, end < 0 ? buf.length : end));
-    } catch {
-      return line;
-    }
-    if (end < 0) return 1;
-    start = end + 1;
-  }
-}
-
 const synonymLabel = (p: YamlPath): string =>
   p.length === 0 ? 'the file' : `group ${Number(p[0]) + 1}${p.length > 1 ? ` word ${Number(p[1]) + 1}` : ''}`;
 const wordLabel = (p: YamlPath): string => (p.length === 0 ? 'the file' : `word ${Number(p[0]) + 1}`);

@@ -5,7 +5,10 @@
  */
 import { isMap } from 'yaml';
 import { z } from 'zod';
+import { readText } from './files.ts';
 import { numbersAsWritten, parseYaml, stripBom } from './frontmatter.ts';
+import { unsafeText } from './safe-text.ts';
+import { refuseUnsafe } from './schema.ts';
 import type { KbProblem } from './types.ts';
 
 export const REPLIES_FILE = '_replies.yml';
@@ -20,14 +23,23 @@ export interface CannedReply {
 }
 
 const MAX_TEMPLATES = 500;
-const titleSchema = z.string().trim().min(1, 'the title must not be empty').max(40, 'the title must be at most 40 characters');
+const titleSchema = z
+  .string()
+  .trim()
+  .min(1, 'the title must not be empty')
+  .max(40, 'the title must be at most 40 characters')
+  .superRefine((s, ctx) => {
+    const bad = unsafeText(s);
+    if (bad) ctx.addIssue({ code: 'custom', message: `the title ${bad.message}` });
+  });
 const textSchema = z.preprocess(
   (v) => (v === null ? '' : v),
   z
     .string({ error: 'must be text (put it in quotes when it starts with "{", "[" or contains ": ")' })
     .trim()
     .min(1, 'must not be empty')
-    .max(2000, 'must be at most 2000 characters (one WeChat message)'),
+    .max(2000, 'must be at most 2000 characters (one WeChat message)')
+    .superRefine(refuseUnsafe),
 );
 
 /** Parses the text of a replies file; `file` only names it in the problems. */
@@ -56,4 +68,15 @@ export function parseReplies(source: string, file: string = REPLIES_FILE): { rep
   }
   if (replies.length > MAX_TEMPLATES) report(1, `at most ${MAX_TEMPLATES} replies (got ${replies.length})`);
   return { replies: replies.slice(0, MAX_TEMPLATES), problems };
+}
+
+/**
+ * Reads and checks `<root>/_replies.yml`; null when there is none (the templates are optional).
+ * Problems name the file as `file` (default: relative to the root).
+ */
+export function readReplies(root: string, file: string = REPLIES_FILE): { replies: CannedReply[]; problems: KbProblem[] } | null {
+  const text = readText(root, REPLIES_FILE);
+  if (text === null) return null;
+  if (typeof text !== 'string') return { replies: [], problems: [{ file, ...text }] };
+  return parseReplies(text, file);
 }

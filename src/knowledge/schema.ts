@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LineProblem, YamlPath } from './frontmatter.ts';
+import { unsafeText } from './safe-text.ts';
 
 // Messages are predicates; the loader prefixes the field (`"alternates" item 2 must not be empty`).
 
@@ -9,8 +10,15 @@ const text = z.preprocess(
   z
     .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be text') })
     .trim()
-    .min(1, { error: 'must not be empty' }),
+    .min(1, { error: 'must not be empty' })
+    .superRefine(refuseUnsafe),
 );
+
+/** Control characters, lone surrogates and invisible-only text (see safe-text.ts), as a zod issue. */
+export function refuseUnsafe(s: string, ctx: z.core.$RefinementCtx<string>): void {
+  const bad = unsafeText(s);
+  if (bad) ctx.addIssue({ code: 'custom', message: bad.message });
+}
 
 /** Keywords and tags are single words; a comma means the editor wrote a list as one string. */
 const word = text.refine((s) => !/[,，、]/.test(s), {

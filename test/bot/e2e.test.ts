@@ -143,6 +143,8 @@ describe('KefuBot on wechaty-puppet-mock', () => {
       await c.hears(QUEUED);
       const id = await c.conversationId();
       await h.handoff.claim(id, ALICE);
+      // Only a chat an agent answered asks for a rating.
+      await h.handoff.reply(id, ALICE, '已为您处理好了');
       await h.handoff.setTags(id, ['audio']);
       await h.handoff.resolve(id, { by: ALICE.id });
       await c.hears(h.messages.resolved);
@@ -203,21 +205,6 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     // Still listening.
     c.say('发票');
     await c.hears(answerOf('invoice'), heard);
-  });
-
-  it('flood: one polite warning, then silence; other customers are served meanwhile', async () => {
-    const c = h.customer();
-    for (let i = 0; i < 10; i++) c.say(`在吗 ${i}`);
-    await c.hears(h.messages.flood);
-    const other = h.customer();
-    other.say('发票');
-    await other.hears(answerOf('invoice'));
-    await quiet(300);
-    expect(c.heard.filter((t) => t === h.messages.flood)).toHaveLength(1);
-    expect(c.heard.at(-1)).toBe(h.messages.flood);
-    c.say('发票');
-    await quiet(300);
-    expect(c.heard.at(-1)).toBe(h.messages.flood);
   });
 
   it('in a group chat the bot answers only when @-mentioned, with the mention stripped before matching', async () => {

@@ -1,8 +1,12 @@
-/** The in-memory guards: recent message ids, message age and per-customer flood control. */
+/**
+ * The in-memory guards: recent message ids, message age, the limit on the bot's replies to one
+ * customer (FloodGuard) and the per-conversation cap on a true flood (FloodCap). That no customer
+ * message is lost through them is shown end to end in ./flood.test.ts.
+ */
 import { describe, expect, it } from 'vitest';
-import { coalesce } from '../../src/bot/plugin.ts';
+import { coalesce, floodCutText } from '../../src/bot/plugin.ts';
 import { customerIdFromAlias, fingerprint } from '../../src/bot/identity.ts';
-import { FloodGuard, isTooOld, RecentIds } from '../../src/bot/guard.ts';
+import { FloodCap, FloodGuard, isTooOld, RecentIds } from '../../src/bot/guard.ts';
 
 describe('RecentIds', () => {
   it('reports a repeat, forgets the oldest beyond its capacity', () => {
@@ -20,8 +24,8 @@ describe('isTooOld', () => {
   });
 });
 
-describe('FloodGuard', () => {
-  it('allows max per window, warns once, is silent while muted, then allows again', () => {
+describe('FloodGuard (the bot\'s replies)', () => {
+  it('allows max replies per window, warns once, is silent while muted, then allows again', () => {
     let t = 0;
     const f = new FloodGuard({ max: 3, windowS: 10, muteS: 60, now: () => t });
     expect([1, 2, 3, 4, 5].map(() => f.check('c'))).toEqual(['ok', 'ok', 'ok', 'warn', 'muted']);
@@ -41,6 +45,50 @@ describe('FloodGuard', () => {
     t = 10_001;
     expect(f.check('c')).toBe('ok');
     expect(f.check('c')).toBe('warn');
+  });
+});
+
+describe('FloodCap (a true flood)', () => {
+  it('stores a burst of perMin, then counts the rest with the start of the first few; refills at perMin a minute', () => {
+    let t = 0;
+    const cap = new FloodCap({ perMin: 60, now: () => t, samples: 2, sampleChars: 4 });
+    const taken = Array.from({ length: 65 }, (_, i) => cap.take('c', `消息${i}号内容`));
+    expect(taken.filter(Boolean)).toHaveLength(60);
+    expect(taken.slice(60)).toEqual([false, false, false, false, false]);
+    expect(cap.cutting('c')).toBe(true);
+    // Other conversations have their own bucket.
+    expect(cap.take('other', 'x')).toBe(true);
+    expect(cap.drain('c')).toEqual({ count: 5, samples: ['消息60', '消息61'] });
+    expect(cap.cutting('c')).toBe(false);
+    expect(cap.drain('c')).toBeUndefined();
+    // One a second comes back (a counted message takes none).
+    t = 999;
+    expect(cap.take('c', 'y')).toBe(false);
+    t = 2_000;
+    expect([cap.take('c', 'z'), cap.take('c', 'z'), cap.take('c', 'z')]).toEqual([true, true, false]);
+    expect(cap.drain('c')).toEqual({ count: 2, samples: ['y', 'z'] });
+  });
+
+  it('is well above a person typing fast: 30 bubbles in 10 s, every minute, are all stored at the default-like cap of 100', () => {
+    let t = 0;
+    const cap = new FloodCap({ perMin: 100, now: () => t });
+    for (let minute = 0; minute < 5; minute++) {
+      for (let i = 0; i < 30; i++) {
+        expect(cap.take('c', '嗯')).toBe(true);
+        t += 333;
+      }
+      t = (minute + 1) * 60_000;
+    }
+    expect(cap.cutting('c')).toBe(false);
+  });
+
+  it('refuses a cap below one message a minute', () => {
+    expect(() => new FloodCap({ perMin: 0 })).toThrow(RangeError);
+  });
+
+  it('the note for the agent says how many and quotes the first few', () => {
+    expect(floodCutText({ count: 120, samples: ['你好', '在吗'] })).toBe('客户刷屏：另有 120 条消息未逐条保存，开头如 「你好」「在吗」');
+    expect(floodCutText({ count: 3, samples: ['', ''] })).toBe('客户刷屏：另有 3 条消息未逐条保存');
   });
 });
 

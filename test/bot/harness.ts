@@ -117,9 +117,13 @@ export interface Harness {
 
 let seq = 0;
 
-export async function startHarness(redisUrl: string, overrides: Partial<KefuBotConfig> = {}): Promise<Harness> {
-  const prefix = randomPrefix();
-  const botId = `bot${++seq}`;
+/**
+ * @param overrides plugin settings (a `botId` of an earlier harness meets its journal and conversations again)
+ * @param opts.prefix the key prefix (default a fresh one): the same as an earlier harness to share its data
+ */
+export async function startHarness(redisUrl: string, overrides: Partial<KefuBotConfig> = {}, opts: { prefix?: string } = {}): Promise<Harness> {
+  const prefix = opts.prefix ?? randomPrefix();
+  const botId = overrides.botId ?? `bot${++seq}`;
   const redis = createRedis({ url: redisUrl });
   const handoff = new Handoff(redis, { prefix, policy: DEFAULT_SLA_POLICY });
   const knowledge = await createKnowledgeService({ dir: KB_DIR, watch: false });

@@ -23,3 +23,17 @@ it('adds, logs in, authenticates and disables on a cluster', async () => {
   await store.disable('alice');
   expect(await store.authenticate(login?.token ?? '')).toBeNull();
 }, 30_000);
+
+it('counts failed logins, locks and unlocks on a cluster (the record shares the {agents} slot)', async () => {
+  const client = cluster.client();
+  await waitReady(client);
+  const store = new AgentStore(client, randomPrefix(), { lockout: { freeFailures: 1, lockAfter: 2, firstWaitMs: 0 } });
+  await store.add({ username: 'bob', roles: ['agent'], password: 'bob cluster passphrase' });
+  expect(await store.login('bob', 'wrong')).toBeNull();
+  expect(await store.login('bob', 'wrong again')).toBeNull();
+  await expect(store.login('bob', 'bob cluster passphrase')).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
+  await expect(store.login('nobody', 'x')).resolves.toBeNull();
+  expect(await store.unlock('bob')).toBe(true);
+  expect(await store.login('bob', 'bob cluster passphrase')).not.toBeNull();
+  expect(await store.lockState('bob')).toEqual({ failures: 0, lockedUntil: null });
+}, 30_000);

@@ -253,3 +253,22 @@ describe('hasRole', () => {
     expect(hasRole({ roles: [] }, 'agent')).toBe(false);
   });
 });
+
+describe('failed logins', () => {
+  it('are kept per username tried (known or not) under hashed keys that expire, and a success clears them', async () => {
+    await store.add({ username: 'quinn', roles: ['agent'], password: PW });
+    expect(await store.login('quinn', 'wrong')).toBeNull();
+    expect(await store.login('}{evil:*', 'wrong')).toBeNull();
+    const records = (await dump()).keys.filter((k) => k.includes(':lf:'));
+    expect(records).toHaveLength(2);
+    for (const key of records) {
+      expect(key.startsWith(`${prefix}:{agents}:lf:`)).toBe(true);
+      expect(key).toMatch(/:lf:[0-9a-f]{64}$/);
+      expect(await redis.pttl(key)).toBeGreaterThan(0);
+    }
+    expect(await store.lockState('quinn')).toEqual({ failures: 1, lockedUntil: null });
+    expect(await store.login('quinn', PW)).not.toBeNull();
+    expect(await store.lockState('quinn')).toEqual({ failures: 0, lockedUntil: null });
+    await expect(store.unlock('nobody')).rejects.toMatchObject({ code: 'AGENT_NOT_FOUND' });
+  });
+});

@@ -303,7 +303,12 @@ describe('conversations', () => {
     expect(resolved.statusCode).toBe(200);
     expect(resolved.json()).toMatchObject({ id: vip, status: 'resolved' });
     expect((await outbound()).map((o) => o.kind)).toEqual(['text', 'resolved']);
-    expectError(await call('POST', `/api/conversations/${vip}/resolve`, { as: 'alice' }), 409, 'ILLEGAL_TRANSITION');
+    // Re-sent (the first answer was lost): done already, nothing sent twice. Bob's is still refused.
+    const again = await call('POST', `/api/conversations/${vip}/resolve`, { as: 'alice' });
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(resolved.json());
+    expect((await outbound()).map((o) => o.kind)).toEqual(['text', 'resolved']);
+    expectError(await call('POST', `/api/conversations/${vip}/resolve`, { as: 'bob' }), 409, 'ILLEGAL_TRANSITION');
 
     const left = await call('GET', '/api/conversations?status=waiting', { as: 'alice' });
     expect(left.json<{ items: { id: string }[] }>().items.map((c) => c.id)).toEqual([late, std]);
@@ -320,6 +325,65 @@ describe('conversations', () => {
     const released = await call('POST', `/api/conversations/${id}/release`, { as: 'mia' });
     expect(released.statusCode).toBe(200);
     expect(released.json()).toMatchObject({ status: 'waiting', assignee: null });
+  });
+
+  it('resolve: an agent must own the chat (409 NOT_ASSIGNEE on a waiting one); a manager may close any, and nobody is asked to rate an unanswered chat', async () => {
+    const id = await waiting('c1');
+    const e = expectError(await call('POST', `/api/conversations/${id}/resolve`, { as: 'alice' }), 409, 'NOT_ASSIGNEE');
+    expect(e.message).toContain('claim it first');
+    expect((await ctx.handoff.conversation(id))!.status).toBe('waiting');
+
+    const closed = await call('POST', `/api/conversations/${id}/resolve`, { as: 'mia' });
+    expect(closed.statusCode).toBe(200);
+    expect(closed.json()).toMatchObject({ status: 'resolved', resolvedBy: ctx.ids.mia });
+    expect(await outbound()).toEqual([]);
+  });
+
+  it('resolve {"rate": false} closes an answered chat without the rating question; a bad body is 400', async () => {
+    const id = await waiting('c1');
+    await call('POST', `/api/conversations/${id}/claim`, { as: 'alice' });
+    await call('POST', `/api/conversations/${id}/messages`, { as: 'alice', body: { text: '您好' } });
+    expect(expectError(await call('POST', `/api/conversations/${id}/resolve`, { as: 'alice', body: { rate: 'no' } }), 400, 'BAD_REQUEST').message).toContain('body.rate');
+    expect((await call('POST', `/api/conversations/${id}/resolve`, { as: 'alice', body: { rate: false } })).statusCode).toBe(200);
+    expect((await outbound()).map((o) => o.kind)).toEqual(['text']);
+  });
+
+  it('release re-sent by the same agent: 200 with the conversation, released once', async () => {
+    const id = await waiting('c1');
+    await call('POST', `/api/conversations/${id}/claim`, { as: 'alice' });
+    const first = await call('POST', `/api/conversations/${id}/release`, { as: 'alice' });
+    const again = await call('POST', `/api/conversations/${id}/release`, { as: 'alice' });
+    expect(first.statusCode).toBe(200);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(first.json());
+    expect((await ctx.handoff.transcript(id)).filter((m) => m.event === 'released')).toHaveLength(1);
+    // Not Bob's to release: refused as before.
+    expectError(await call('POST', `/api/conversations/${id}/release`, { as: 'bob' }), 409, 'ILLEGAL_TRANSITION');
+  });
+
+  it('linking a chat to a known problem re-sent: 200 both times, parked once', async () => {
+    const id = await waiting('c1');
+    const problem = (await call('POST', '/api/problems', { as: 'alice', body: { title: '登录失败' } })).json<{ id: string }>();
+    const link = () => call('POST', `/api/conversations/${id}/problem`, { as: 'alice', body: { problemId: problem.id } });
+    const first = await link();
+    const again = await link();
+    expect([first.statusCode, again.statusCode]).toEqual([200, 200]);
+    expect(again.json()).toEqual(first.json());
+    expect((await ctx.handoff.transcript(id)).filter((m) => m.event === 'parked')).toHaveLength(1);
+  });
+
+  it('tags: anyone on a waiting chat; on an active one only its agent or a manager (409 NOT_ASSIGNEE); resolved: who resolved it', async () => {
+    const id = await waiting('c1');
+    const tag = (as: string, tags: string[]) => call('POST', `/api/conversations/${id}/tags`, { as, body: { tags } });
+    expect((await tag('bob', ['退款'])).json()).toMatchObject({ tags: ['退款'] });
+    await call('POST', `/api/conversations/${id}/claim`, { as: 'alice' });
+    expect(expectError(await tag('bob', ['spam']), 409, 'NOT_ASSIGNEE').message).toContain(ctx.ids.alice);
+    expect((await ctx.handoff.conversation(id))!.tags).toEqual(['退款']);
+    expect((await tag('alice', ['退款', '物流'])).statusCode).toBe(200);
+    expect((await tag('mia', ['物流'])).statusCode).toBe(200);
+    await call('POST', `/api/conversations/${id}/resolve`, { as: 'alice' });
+    expectError(await tag('bob', ['x']), 409, 'NOT_ASSIGNEE');
+    expect((await tag('alice', ['物流', '已退款'])).json()).toMatchObject({ status: 'resolved', resolvedBy: ctx.ids.alice, tags: ['物流', '已退款'] });
   });
 
   it('returns hostile text verbatim as JSON, with no HTML processing', async () => {

@@ -5,7 +5,7 @@
  * changes the markdown file by one line and the next question matches it; a new entry. Via inject,
  * on a real redis-server and a temp copy of the product's knowledge base (never the original).
  */
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -308,5 +308,46 @@ describe('starting a new entry', () => {
     expectError(await call('POST', '/api/kb/entries', { as: 'eddie', body: { ...body, id: 'other', answer: '  ' } }), 400, 'BAD_REQUEST', /body\.answer/);
     expectError(await call('POST', '/api/kb/entries', { as: 'eddie', body: { ...body, id: 'other', category: '../x' } }), 400, 'BAD_REQUEST', /body\.category/);
     expectError(await call('POST', '/api/kb/entries', { as: 'eddie', body: { ...body, id: 'other', question: '会员可以退款吗？', alternates: [] } }), 409, 'CONFLICT', /"refund"/);
+  });
+});
+
+describe('text the bot must never send (control characters, lone surrogates, nothing visible)', () => {
+  it('400 UNSAFE_TEXT for an alternate or a new entry carrying one; nothing is written', async () => {
+    const before = await read('billing/refund.md');
+    const alt = (question: string) => call('POST', '/api/kb/entries/refund/alternates', { as: 'eddie', body: { question } });
+    expectError(await alt('退款\u0000多久'), 400, 'UNSAFE_TEXT', /question contains a control character \(U\+0000\)/);
+    expectError(await alt('退款\u0085多久'), 400, 'UNSAFE_TEXT', /U\+0085/);
+    expectError(await alt('退款\uD800'), 400, 'UNSAFE_TEXT', /lone surrogate U\+D800/);
+    for (const invisible of ['\u200B\u200B', '\u200E\u202E\u2066', '\u2060\u200D']) {
+      expectError(await alt(invisible), 400, 'UNSAFE_TEXT', /only invisible characters/);
+    }
+    expect(await read('billing/refund.md')).toBe(before);
+
+    const entryBody = { id: 'linux-support', question: '支持 Linux 吗？', category: 'device', answer: '目前只支持 Windows 和 macOS。' };
+    const create = (body: object) => call('POST', '/api/kb/entries', { as: 'eddie', body: { ...entryBody, ...body } });
+    expectError(await create({ answer: '目前只支持\u0000 Windows。' }), 400, 'UNSAFE_TEXT', /answer contains a control character \(U\+0000\)/);
+    expectError(await create({ answer: '\u200B\u200B' }), 400, 'UNSAFE_TEXT', /answer has only invisible characters/);
+    expectError(await create({ alternates: ['有没有 Linux 版', '\u200B'] }), 400, 'UNSAFE_TEXT', /alternate has only invisible characters/);
+    expectError(await create({ question: '支持\u0007 Linux 吗？' }), 400, 'UNSAFE_TEXT', /question contains a control character \(U\+0007\)/);
+    await expect(read('device/linux-support.md')).rejects.toThrow(/ENOENT/);
+    // Invisible characters inside visible words, tabs and line breaks in an answer are fine.
+    ok(await create({ alternates: ['Linux\u200B 能用吗'], answer: '目前只支持：\n\t- Windows\n\t- macOS' }), 201);
+  });
+});
+
+describe('the editors\' problems page covers the bot\'s phrases', () => {
+  it('a broken _messages.yml is listed as file:line (the bot only logs it), and cleared when fixed', async () => {
+    const problems = async () => ok<{ items: { file: string; line: number; message: string }[] }>(await call('GET', '/api/kb/problems', { as: 'eddie' })).items;
+    expect(await problems()).toEqual([]);
+    const file = path.join(ctx.kbDir, '_messages.yml');
+    const good = await read('_messages.yml');
+    const line = good.split('\n').findIndex((l) => l.startsWith('greeting:')) + 1;
+    await writeFile(file, good.replace(/^greeting: .*$/m, 'greeting: "您好\\0"'));
+    expect(await problems()).toEqual([{ file: '_messages.yml', line, message: '"greeting" contains a control character (U+0000): remove it' }]);
+    // A later mtime than the broken write, even on coarse file systems.
+    await writeFile(file, good);
+    const later = new Date(Date.now() + 5_000);
+    await utimes(file, later, later);
+    expect(await problems()).toEqual([]);
   });
 });

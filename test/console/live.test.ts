@@ -1,145 +1,21 @@
 import { spawn } from 'node:child_process';
-import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/console/app.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
-import { CLOSE_UNAUTHORIZED, compareStreamIds } from '../../src/console/live.ts';
+import { CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, compareStreamIds } from '../../src/console/live.ts';
 import { seedAdmin } from '../../src/console/main.ts';
-import { Handoff, type HandoffEvent } from '../../src/handoff/index.ts';
-import { DEFAULT_SLA_POLICY } from '../../src/handoff/sla.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { WebSocket, type WsClient } from '../helpers/ws.ts';
+import { randomPrefix } from '../helpers/redis.ts';
+import { WebSocket } from '../helpers/ws.ts';
+import { Conn, useLiveApp, type LiveCtx } from './live-kit.ts';
 
-
-let redis: Redis;
-let server: RedisServer;
-useRedisServer((s, client) => {
-  server = s;
-  redis = client;
+const live = useLiveApp({ alice: ['agent'], bob: ['agent'] });
+let ctx: LiveCtx;
+beforeEach(() => {
+  ctx = live();
 });
-
-const PW = 'correct horse battery';
-
-interface Ctx {
-  app: FastifyInstance;
-  url: string;
-  handoff: Handoff;
-  tokens: Record<string, string>;
-  ids: Record<string, string>;
-  sockets: Conn[];
-}
-let ctx: Ctx;
-
-beforeEach(async () => {
-  const prefix = randomPrefix();
-  const handoff = new Handoff(redis, { prefix, policy: DEFAULT_SLA_POLICY });
-  await handoff.registerBot('botA');
-  await handoff.registerBot('botB');
-  const agents = new AgentStore(redis, prefix);
-  const tokens: Record<string, string> = {};
-  const ids: Record<string, string> = {};
-  for (const username of ['alice', 'bob']) {
-    const a = await agents.add({ username, roles: ['agent'], password: PW, name: username.toUpperCase() });
-    ids[username] = a.id;
-    tokens[username] = (await agents.login(username, PW))!.token;
-  }
-  const app = await buildApp({
-    handoff,
-    agents,
-    redis,
-    live: { connect: () => server.client(), authTimeoutMs: 300, reader: { blockMs: 200, discoverMs: 200 } },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  ctx = { app, url: `ws://127.0.0.1:${port}/api/live`, handoff, tokens, ids, sockets: [] };
-});
-afterEach(async () => {
-  for (const s of ctx.sockets) s.ws.terminate();
-  await ctx.app.close();
-});
-
-type Msg = { type: string } & Record<string, unknown>;
-
-/** A client socket that collects what it receives. */
-class Conn {
-  readonly messages: Msg[] = [];
-  closed: { code: number; reason: string } | null = null;
-  private waiters: (() => void)[] = [];
-  constructor(readonly ws: WsClient) {
-    ws.on('message', (d) => {
-      this.messages.push(JSON.parse(d.toString('utf8')) as Msg);
-      this.wake();
-    });
-    ws.on('close', (code, reason) => {
-      this.closed = { code, reason: reason.toString('utf8') };
-      this.wake();
-    });
-    ws.on('error', () => undefined);
-  }
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-  send(m: unknown): void {
-    this.ws.send(JSON.stringify(m));
-  }
-  /** Waits until `pred` holds (checked on every message / close), or fails after `ms`. */
-  async until<T>(pred: () => T | null | undefined | false, what: string, ms = 3_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = pred();
-      if (v) return v;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages)} closed=${JSON.stringify(this.closed)}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
-  }
-  events(): HandoffEvent[] {
-    return this.messages.filter((m) => m.type === 'event').map((m) => m.event as HandoffEvent);
-  }
-  waitEvent(pred: (e: HandoffEvent) => boolean, what: string): Promise<HandoffEvent> {
-    return this.until(() => this.events().find(pred), what);
-  }
-  waitClose(): Promise<{ code: number; reason: string }> {
-    return this.until(() => this.closed, 'close');
-  }
-  presence(conv: string): Msg | undefined {
-    return this.messages.filter((m) => m.type === 'presence' && m.conv === conv).at(-1);
-  }
-}
-
-async function open(): Promise<Conn> {
-  const ws = new WebSocket(ctx.url);
-  const conn = new Conn(ws);
-  ctx.sockets.push(conn);
-  await new Promise<void>((resolve, reject) => {
-    ws.on('open', resolve);
-    ws.on('error', reject);
-  });
-  return conn;
-}
-
-async function login(as: string, extra?: unknown): Promise<Conn> {
-  const c = await open();
-  c.send({ type: 'auth', token: ctx.tokens[as] });
-  if (extra) c.send(extra);
-  await c.until(() => c.messages.find((m) => m.type === 'hello'), 'hello');
-  return c;
-}
-
+const open = (): Promise<Conn> => ctx.open();
+const login = (as: string, extra?: unknown): Promise<Conn> => ctx.login(as, extra);
+const handOff = (customerId: string): Promise<void> => ctx.handOff(customerId);
 const ref = (customerId: string) => ({ botId: 'botA', customerId, customerName: `Name ${customerId}` });
-
-async function handOff(customerId: string): Promise<void> {
-  await ctx.handoff.recordMessage(ref(customerId), { from: 'customer', text: '我要退款' });
-  await ctx.handoff.requestHuman(ref(customerId), { reason: 'customer_asked', question: '我要退款' });
-}
 
 describe('GET /api/live: authentication', () => {
   it('closes 4401 when no auth message comes in time', async () => {
@@ -205,7 +81,7 @@ describe('GET /api/live: events', () => {
     // Missed while away: a message and a claim-free second handoff.
     await handOff('c2');
     await ctx.handoff.recordMessage(ref('c1'), { from: 'customer', text: 'hello?' });
-    const missed = (await redis.xrange(ctx.handoff.keys.events('botA'), `(${positions.botA}`, '+')).map(([id]) => id);
+    const missed = (await ctx.redis.xrange(ctx.handoff.keys.events('botA'), `(${positions.botA}`, '+')).map(([id]) => id);
     expect(missed.length).toBe(3);
 
     const again = await login('alice', { type: 'resume', positions });
@@ -243,19 +119,30 @@ describe('GET /api/live: events', () => {
 });
 
 describe('GET /api/live: presence', () => {
-  it('broadcasts viewing and typing and clears them when a socket closes', async () => {
+  it('sends viewing and typing to the sockets viewing that conversation, and clears them when a socket closes', async () => {
     const a = await login('alice');
     const b = await login('bob');
-    a.send({ type: 'viewing', conv: 'botA.c1' });
-    await b.until(() => (b.presence('botA.c1')?.agents as unknown[] | undefined)?.length === 1, 'viewing presence');
-    expect(b.presence('botA.c1')).toEqual({ type: 'presence', conv: 'botA.c1', agents: [{ id: ctx.ids.alice, name: 'ALICE' }], typing: [] });
-
+    const elsewhere = await login('bob');
+    elsewhere.send({ type: 'viewing', conv: 'botA.other' });
     b.send({ type: 'viewing', conv: 'botA.c1' });
+    // A newcomer gets the conversation's presence at once, itself included (the UI leaves itself out).
+    await b.until(() => (b.presence('botA.c1')?.agents as unknown[] | undefined)?.length === 1, 'own presence');
+    a.send({ type: 'viewing', conv: 'botA.c1' });
+    await b.until(() => (b.presence('botA.c1')?.agents as unknown[] | undefined)?.length === 2, 'viewing presence');
+    expect(b.presence('botA.c1')).toEqual({
+      type: 'presence',
+      conv: 'botA.c1',
+      agents: [
+        { id: ctx.ids.bob, name: 'BOB' },
+        { id: ctx.ids.alice, name: 'ALICE' },
+      ],
+      typing: [],
+    });
+
     a.send({ type: 'typing', conv: 'botA.c1' });
     await b.until(() => (b.presence('botA.c1')?.typing as unknown[] | undefined)?.length === 1, 'typing presence');
-    const p = b.presence('botA.c1')!;
-    expect((p.agents as { id: string }[]).map((x) => x.id).sort()).toEqual([ctx.ids.alice, ctx.ids.bob].sort());
-    expect(p.typing).toEqual([{ id: ctx.ids.alice, name: 'ALICE' }]);
+    expect(b.presence('botA.c1')!.typing).toEqual([{ id: ctx.ids.alice, name: 'ALICE' }]);
+    await a.until(() => (a.presence('botA.c1')?.typing as unknown[] | undefined)?.length === 1, 'own typing presence');
 
     a.ws.close();
     await b.until(() => {
@@ -263,6 +150,9 @@ describe('GET /api/live: presence', () => {
       return last && (last.agents as unknown[]).length === 1 && (last.typing as unknown[]).length === 0;
     }, 'presence cleared');
     expect(b.presence('botA.c1')!.agents).toEqual([{ id: ctx.ids.bob, name: 'BOB' }]);
+    // The socket looking at another conversation was never told about this one.
+    expect(elsewhere.presence('botA.c1')).toBeUndefined();
+    expect(elsewhere.presence('botA.other')).toBeDefined();
   });
 
   it('rejects a bad conversation id without echoing it', async () => {
@@ -291,8 +181,8 @@ describe('GET /api/live: limits', () => {
 
 describe('console main', () => {
   it('seeds admin with every role once, with a given or generated password', async () => {
-    const agents = new AgentStore(redis, randomPrefix());
-    await expect(seedAdmin(agents, 'short')).rejects.toThrow(/at least 8/);
+    const agents = new AgentStore(ctx.redis, randomPrefix());
+    await expect(seedAdmin(agents, 'short')).rejects.toThrow(/at least \d+ characters/);
     const first = await seedAdmin(agents, undefined);
     expect(first.created).toBe(true);
     expect(first.generated).toMatch(/^[\w-]{20,}$/);
@@ -300,15 +190,24 @@ describe('console main', () => {
     expect(await agents.login('admin', first.generated!)).not.toBeNull();
     expect(await seedAdmin(agents, undefined)).toEqual({ created: false, generated: null });
 
-    const other = new AgentStore(redis, randomPrefix());
+    const other = new AgentStore(ctx.redis, randomPrefix());
     expect(await seedAdmin(other, 'a given password')).toEqual({ created: true, generated: null });
     expect(await other.login('admin', 'a given password')).not.toBeNull();
   });
 
-  it('starts, serves and stops on SIGTERM', async () => {
+  it('starts, serves (with LIVE_MAX_SOCKETS_PER_AGENT) and stops on SIGTERM', async () => {
     const prefix = randomPrefix();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'console'], {
-      env: { ...process.env, REDIS_URL: server.url, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1', LOG_PRETTY: 'false', LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        REDIS_URL: ctx.server.url,
+        REDIS_PREFIX: prefix,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_PRETTY: 'false',
+        LOG_LEVEL: 'info',
+        LIVE_MAX_SOCKETS_PER_AGENT: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -327,6 +226,33 @@ describe('console main', () => {
       expect(out).not.toContain(/password: (\S+)/.exec(err)![1]!);
       const res = await fetch(`${base}/readyz`);
       expect(res.status).toBe(200);
+
+      // The setting reaches the live socket: a second socket of the same user is refused.
+      const password = /password: (\S+)/.exec(err)![1]!;
+      const login = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password }),
+      });
+      expect(login.status).toBe(200);
+      const { token } = (await login.json()) as { token: string };
+      const socket = async (): Promise<Conn> => {
+        const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/live`);
+        const conn = new Conn(ws);
+        ctx.sockets.push(conn);
+        await new Promise<void>((resolve, reject) => {
+          ws.on('open', resolve);
+          ws.on('error', reject);
+        });
+        conn.send({ type: 'auth', token });
+        await conn.until(() => conn.closed ?? conn.messages.find((m) => m.type === 'hello'), 'hello or close');
+        return conn;
+      };
+      const first = await socket();
+      expect(first.closed).toBeNull();
+      const second = await socket();
+      expect(second.closed?.code).toBe(CLOSE_TOO_MANY);
+      first.ws.close();
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {

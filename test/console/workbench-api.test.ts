@@ -259,6 +259,19 @@ describe('GET /api/conversations/:id?after=', () => {
     expect(since.status).toBe('bot');
     expectError(await call('GET', '/api/conversations/botA.c1?after=x', { as: 'alice' }), 400, 'BAD_REQUEST');
   });
+
+  it('a stream id past 2^64-1 in either part is 400, not a Redis error as 500; the greatest id is valid and has nothing after it', async () => {
+    await ctx.handoff.recordMessage(ref('c1'), { from: 'customer', text: 'one' });
+    const MAX = '18446744073709551615';
+    for (const after of ['18446744073709551616-0', '0-18446744073709551616', '99999999999999999999-1', '1-99999999999999999999']) {
+      const res = await call('GET', `/api/conversations/botA.c1?after=${after}`, { as: 'alice' });
+      expectError(res, 400, 'BAD_REQUEST');
+      expect(res.json<{ error: { message: string } }>().error.message).toContain('query.after');
+    }
+    expect(ok<{ messages: unknown[] }>(await call('GET', `/api/conversations/botA.c1?after=${MAX}-${MAX}`, { as: 'alice' })).messages).toEqual([]);
+    expect(ok<{ messages: unknown[] }>(await call('GET', `/api/conversations/botA.c1?after=${MAX}-0`, { as: 'alice' })).messages).toEqual([]);
+    expect(ok<{ messages: unknown[] }>(await call('GET', '/api/conversations/botA.c1?after=0-0', { as: 'alice' })).messages).toHaveLength(1);
+  });
 });
 
 describe('GET /metrics', () => {

@@ -282,31 +282,47 @@ describe('legal transitions', () => {
     expect(await place(e, id)).toEqual({ ...NOWHERE, queue: t.dueAt, warn: t.warnAt, breach: t.dueAt });
   });
 
+  it('active -> resolved by its assignee after a reply: out of every set, timers gone, a `resolved` message for the bot (the rating question)', async () => {
+    const e = await env(redis);
+    const id = await bringTo(e, ref('c1'), 'active');
+    await e.h.reply(id, ALICE, '已为您处理');
+    const outBefore = (await outbound(e)).length;
+    const now = e.clock.advance(MIN);
+
+    const c = await e.h.resolve(id, { by: 'alice', expectedOwner: 'alice' });
+
+    expect(c).toMatchObject({ status: 'resolved', updatedAt: iso(now), resolvedBy: 'alice' });
+    expect(await place(e, id)).toEqual(NOWHERE);
+    expect(await e.h.counts()).toEqual({ waiting: 0, active: 0, awaitingFix: 0 });
+    expect(await lastSystemEntry(e, id)).toMatchObject({ event: 'resolved', agentId: 'alice', at: iso(now) });
+    expect(await lastEvent(e)).toMatchObject({ type: 'resolved', conv: id, data: { agentId: 'alice', from: 'active', askRating: '1' } });
+    const out = await outbound(e);
+    expect(out).toHaveLength(outBefore + 1);
+    expect(out.at(-1)).toMatchObject({
+      kind: 'resolved',
+      conv: id,
+      customerId: 'c1',
+      text: '',
+      at: String(now),
+      msgId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
   it.each(['waiting', 'active', 'awaiting_fix'] as const)(
-    '%s -> resolved: out of every set, timers gone, a `resolved` message for the bot',
+    '%s -> resolved with no agent reply (a manager\'s close): out of every set, and nothing for the customer',
     async (from) => {
       const e = await env(redis);
       const id = await bringTo(e, ref('c1'), from);
-      const outBefore = (await outbound(e)).length;
+      const outBefore = await outbound(e);
       const now = e.clock.advance(MIN);
 
-      const c = await e.h.resolve(id, { by: 'alice', expectedOwner: 'alice' });
+      const c = await e.h.resolve(id, { by: 'mia' });
 
-      expect(c).toMatchObject({ status: 'resolved', updatedAt: iso(now) });
+      expect(c).toMatchObject({ status: 'resolved', updatedAt: iso(now), resolvedBy: 'mia' });
       expect(await place(e, id)).toEqual(NOWHERE);
-      expect(await e.h.counts()).toEqual({ waiting: 0, active: 0, awaitingFix: 0 });
-      expect(await lastSystemEntry(e, id)).toMatchObject({ event: 'resolved', agentId: 'alice', at: iso(now) });
-      expect(await lastEvent(e)).toMatchObject({ type: 'resolved', conv: id, data: { agentId: 'alice', from } });
-      const out = await outbound(e);
-      expect(out).toHaveLength(outBefore + 1);
-      expect(out.at(-1)).toMatchObject({
-        kind: 'resolved',
-        conv: id,
-        customerId: 'c1',
-        text: '',
-        at: String(now),
-        msgId: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      });
+      expect(await lastSystemEntry(e, id)).toMatchObject({ event: 'resolved', agentId: 'mia', at: iso(now) });
+      expect(await lastEvent(e)).toMatchObject({ type: 'resolved', conv: id, data: { agentId: 'mia', from, askRating: '0' } });
+      expect(await outbound(e)).toEqual(outBefore);
     },
   );
 
@@ -382,11 +398,13 @@ type Outcome = 'ok' | 'noop' | 'ILLEGAL_TRANSITION' | 'CONFLICT' | 'NOT_ASSIGNEE
 interface Op {
   name: string;
   run: (e: Env, id: string) => Promise<unknown>;
-  /** Status after a legal run. */
-  to: ConversationStatus;
+  /** Status after a legal run; none = the status it was in. */
+  to?: ConversationStatus;
   /** What HandoffError.to says when refused as illegal. */
   target: string;
   outcome: Record<ConversationStatus, Outcome>;
+  /** The owner a CONFLICT / NOT_ASSIGNEE names, by status (default alice; '' = nobody). */
+  owner?: Partial<Record<ConversationStatus, string>>;
 }
 
 const r1 = ref('c1');
@@ -442,19 +460,44 @@ const OPS: Op[] = [
     outcome: { bot: ILLEGAL, waiting: ILLEGAL, active: 'CONFLICT', awaiting_fix: ILLEGAL, resolved: ILLEGAL },
   },
   {
-    name: 'resolve',
+    name: 'release by the owner (alice)',
+    run: (e, id) => e.h.release(id, { expectedOwner: 'alice', by: 'alice' }),
+    to: 'waiting',
+    target: 'waiting',
+    // Waiting here came from the bot, not from alice's release: not a retry of hers.
+    outcome: { bot: ILLEGAL, waiting: ILLEGAL, active: 'ok', awaiting_fix: ILLEGAL, resolved: ILLEGAL },
+  },
+  {
+    name: 'resolve without an owner check (as alice)',
     run: (e, id) => e.h.resolve(id, { by: 'alice' }),
     to: 'resolved',
     target: 'resolved',
+    // Resolved here was resolved by alice: her resolve again is a retry.
+    outcome: { bot: ILLEGAL, waiting: 'ok', active: 'ok', awaiting_fix: 'ok', resolved: 'noop' },
+  },
+  {
+    name: 'resolve without an owner check (as bob)',
+    run: (e, id) => e.h.resolve(id, { by: 'bob' }),
+    to: 'resolved',
+    target: 'resolved',
     outcome: { bot: ILLEGAL, waiting: 'ok', active: 'ok', awaiting_fix: 'ok', resolved: ILLEGAL },
+  },
+  {
+    name: 'resolve by the owner (alice)',
+    run: (e, id) => e.h.resolve(id, { by: 'alice', expectedOwner: 'alice' }),
+    to: 'resolved',
+    target: 'resolved',
+    // Nobody owns a waiting chat, nor one parked from the queue: claim it first.
+    outcome: { bot: ILLEGAL, waiting: 'NOT_ASSIGNEE', active: 'ok', awaiting_fix: 'NOT_ASSIGNEE', resolved: 'noop' },
+    owner: { waiting: '', awaiting_fix: '' },
   },
   {
     name: 'resolve expecting the wrong owner',
     run: (e, id) => e.h.resolve(id, { by: 'bob', expectedOwner: 'bob' }),
     to: 'resolved',
     target: 'resolved',
-    // The owner only matters while someone owns it.
-    outcome: { bot: ILLEGAL, waiting: 'ok', active: 'CONFLICT', awaiting_fix: 'ok', resolved: ILLEGAL },
+    outcome: { bot: ILLEGAL, waiting: 'NOT_ASSIGNEE', active: 'CONFLICT', awaiting_fix: 'NOT_ASSIGNEE', resolved: ILLEGAL },
+    owner: { waiting: '', awaiting_fix: '' },
   },
   {
     name: 'park',
@@ -462,6 +505,32 @@ const OPS: Op[] = [
     to: 'awaiting_fix',
     target: 'awaiting_fix',
     outcome: { bot: ILLEGAL, waiting: 'ok', active: 'ok', awaiting_fix: ILLEGAL, resolved: ILLEGAL },
+  },
+  {
+    name: 'park on the problem it is parked on (P1)',
+    run: (e, id) => e.h.park(id, { problemId: 'P1', by: 'bob' }),
+    to: 'awaiting_fix',
+    target: 'awaiting_fix',
+    outcome: { bot: ILLEGAL, waiting: 'ok', active: 'ok', awaiting_fix: 'noop', resolved: ILLEGAL },
+  },
+  {
+    name: 'tags by another agent (bob)',
+    run: (e, id) => e.h.setTags(id, ['x'], { by: 'bob' }),
+    target: 'tags',
+    // Alice's active chat and the chat she resolved are hers; nobody owns the others.
+    outcome: { bot: 'ok', waiting: 'ok', active: 'NOT_ASSIGNEE', awaiting_fix: 'ok', resolved: 'NOT_ASSIGNEE' },
+  },
+  {
+    name: 'tags by the owner (alice)',
+    run: (e, id) => e.h.setTags(id, ['x'], { by: 'alice' }),
+    target: 'tags',
+    outcome: { bot: 'ok', waiting: 'ok', active: 'ok', awaiting_fix: 'ok', resolved: 'ok' },
+  },
+  {
+    name: 'tags by a manager',
+    run: (e, id) => e.h.setTags(id, ['x'], { by: 'mia', manager: true }),
+    target: 'tags',
+    outcome: { bot: 'ok', waiting: 'ok', active: 'ok', awaiting_fix: 'ok', resolved: 'ok' },
   },
   {
     name: 'reply by the owner (alice)',
@@ -495,7 +564,7 @@ describe('every operation in every status', () => {
 
     if (outcome === 'ok') {
       await op.run(e, id);
-      expect((await e.h.conversation(id))!.status).toBe(op.to);
+      expect((await e.h.conversation(id))!.status).toBe(op.to ?? status);
       return;
     }
     if (outcome === 'noop') {
@@ -509,8 +578,9 @@ describe('every operation in every status', () => {
       expect(err).toMatchObject({ from: status, to: op.target });
       expect(err.message).toBe(`conversation ${id}: ${status} -> ${op.target} is not allowed`);
     } else {
-      expect(err.owner).toBe('alice');
-      expect(err.message).toContain('alice');
+      const owner = op.owner?.[status] ?? 'alice';
+      expect(err.owner).toBe(owner);
+      expect(err.message).toContain(owner || 'claim it first');
     }
     expect(await snapshot(e, id)).toEqual(before);
   });

@@ -8,6 +8,7 @@ import { fieldsOf } from '../../src/handoff/convert.ts';
 import type { TranscriptMessage } from '../../src/handoff/index.ts';
 import { useRedisServer } from '../helpers/redis.ts';
 import { runScript } from '../../src/handoff/scripts.ts';
+import { isStreamId } from '../../src/handoff/stream-id.ts';
 import { ALICE, BOB, bringTo, env, events, expectHandoffError, iso, ref, type Env } from './fixture.ts';
 
 let redis: Redis;
@@ -98,6 +99,23 @@ describe('transcript', () => {
     }
     expect(pages.map((p) => p.length)).toEqual([4, 4, 1]);
     expect(pages.flat()).toEqual(all);
+  });
+
+  it('refuses a client\'s stream id past 2^64-1 (INVALID_ID) before Redis sees it; after the greatest id comes nothing', async () => {
+    const e = await env(redis);
+    const s = await story(e);
+    const MAX = '18446744073709551615';
+    for (const after of [`1${MAX}-0`, '18446744073709551616-0', '0-18446744073709551616', '1-2-3', '-1']) {
+      await expect(e.h.transcript(s.id, { after })).rejects.toMatchObject({ code: 'INVALID_ID' });
+      await expect(e.h.eventsBetween('botA', after)).rejects.toMatchObject({ code: 'INVALID_ID' });
+    }
+    expect(await e.h.transcript(s.id, { after: `${MAX}-${MAX}` })).toEqual([]);
+    expect(await e.h.eventsBetween('botA', `${MAX}-${MAX}`)).toEqual([]);
+    // Events take a bare millisecond time too, as Redis does.
+    expect((await e.h.eventsBetween('botA', '0')).length).toBeGreaterThan(0);
+    expect(isStreamId('0', { seqOptional: true })).toBe(true);
+    expect(isStreamId('0')).toBe(false);
+    expect(isStreamId(`${MAX}-${MAX}`)).toBe(true);
   });
 
   it('of an unknown conversation is empty', async () => {

@@ -2,9 +2,11 @@
  * The `kb` command line, run as a real child process (`node --import tsx src/knowledge/cli/main.ts`).
  * Each spawn costs about a second, so every test runs the CLI once and checks all it can.
  */
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatProblem, lintEditorFiles, MESSAGE_KEYS } from '../../src/knowledge/index.ts';
 import { loadKnowledgeBase } from '../../src/knowledge/loader.ts';
 import { entry, makeTree, removeTrees } from '../helpers/kb-tree.ts';
 import { runNode, type Run } from '../helpers/run.ts';
@@ -40,7 +42,7 @@ describe('kb command line', { timeout: 60_000 }, () => {
     const r = await kb(['lint']);
     expect(r.code).toBe(0);
     expect(lines(r.stdout)).toHaveLength(1);
-    expect(r.stdout).toMatch(new RegExp(`^knowledge-base: ok — ${entries.length} entries, \\d+ alternates.*, \\d+ reply templates$`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^knowledge-base: ok — ${entries.length} entries, \\d+ alternates.*, ${MESSAGE_KEYS.length} bot phrases, \\d+ reply templates$`, 'm'));
   });
 
   it('lint on a broken tree: exit 1 and one path:line: message per problem, in file order', async () => {
@@ -48,10 +50,34 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(r.code).toBe(1);
     const out = lines(r.stdout);
     expect(out).toHaveLength(3);
-    expect(out[0]).toMatch(new RegExp(`^${escape(path.join(broken, 'a-missing.md'))}:\\d+: .*"question"`));
-    expect(out[1]).toMatch(new RegExp(`^${escape(path.join(broken, 'b-yaml.md'))}:4: YAML syntax error`));
-    // The agents' reply templates are checked too.
-    expect(out[2]).toBe(`${path.join(broken, '_replies.yml')}:2: "空的" must not be empty`);
+    // The agents' reply templates are checked too ("_" sorts before letters).
+    expect(out[0]).toBe(`${path.join(broken, '_replies.yml')}:2: "空的" must not be empty`);
+    expect(out[1]).toMatch(new RegExp(`^${escape(path.join(broken, 'a-missing.md'))}:\\d+: .*"question"`));
+    expect(out[2]).toMatch(new RegExp(`^${escape(path.join(broken, 'b-yaml.md'))}:4: YAML syntax error`));
+  });
+
+  it('lint on a copy of the product knowledge base with every editor file broken: exit 1, each at its file:line', async () => {
+    const copy = await productCopy();
+    const at = await breakAll(copy);
+    const r = await kb(['lint', '--kb', copy]);
+    expect(r.code).toBe(1);
+    const out = lines(r.stdout);
+    for (const [file, line, message] of at) expect(out).toContain(`${path.join(copy, file)}:${line}: ${message}`);
+    expect(out).toHaveLength(at.length);
+  });
+
+  it('lint on a copy whose only problem is a broken _messages.yml (lint used to print ok): exit 1, the line of the error', async () => {
+    const copy = await productCopy();
+    const file = path.join(copy, '_messages.yml');
+    const text = await readFile(file, 'utf8');
+    const line = text.split('\n').findIndex((l) => l.startsWith('closing:')) + 1;
+    await writeFile(file, text.replace(/^closing: .*$/m, 'closing: [不客气'));
+    const r = await kb(['lint', '--kb', copy]);
+    expect(r.code).toBe(1);
+    const out = lines(r.stdout);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(new RegExp(`^${escape(file)}:(\\d+): YAML syntax error`));
+    expect(Number(/:(\d+): /.exec(out[0]!)![1])).toBeGreaterThanOrEqual(line);
   });
 
   it('ask --json: one JSON line per input line, in order, and nothing else on stdout', async () => {
@@ -146,6 +172,78 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(r.stderr).toContain(`${path.join(broken, 'a-missing.md')}:`);
     expect(r.stderr).toContain(`${path.join(broken, 'b-yaml.md')}:4: YAML syntax error`);
   });
+});
+
+/** A temp copy of the product knowledge base (tests break the copy, never the original). */
+async function productCopy(): Promise<string> {
+  const copy = await makeTree();
+  await cp(path.join(ROOT, 'knowledge-base'), copy, { recursive: true });
+  return copy;
+}
+
+/**
+ * Breaks one thing in each editor file of a product copy (or only in `only`); returns
+ * [file, line, message] of each problem lint must report.
+ */
+async function breakAll(root: string, only?: string): Promise<[file: string, line: number, message: string][]> {
+  const out: [string, number, string][] = [];
+  for (const b of BREAKINGS) {
+    if (only && b.file !== only) continue;
+    const file = path.join(root, b.file);
+    const before = await readFile(file, 'utf8');
+    const after = b.edit(before);
+    expect(after).not.toBe(before);
+    await writeFile(file, after);
+    out.push([b.file, b.line(after), b.message(after)]);
+  }
+  return out;
+}
+
+/** Line of the first line starting with `prefix`, or of the last line when `prefix` is omitted. */
+const lineOf = (text: string, prefix?: string): number => {
+  const all = text.replace(/\n$/, '').split('\n');
+  return prefix === undefined ? all.length : all.findIndex((l) => l.startsWith(prefix)) + 1;
+};
+
+/** How many list items a YAML list file has (the appended broken one is the last). */
+const items = (text: string): number => text.split('\n').filter((l) => l.startsWith('- ')).length;
+
+const INVISIBLE = 'has only invisible characters (zero-width spaces, direction marks): write visible text';
+
+const BREAKINGS: { file: string; edit: (text: string) => string; line: (text: string) => number; message: (text: string) => string }[] = [
+  {
+    file: '_messages.yml',
+    edit: (t) => t.replace(/^queued: .*$/m, 'queued: 您排第 {positon} 位'),
+    line: (t) => lineOf(t, 'queued:'),
+    message: () => '"queued" has unknown placeholder {positon} (allowed here: {position}, {time})',
+  },
+  { file: '_replies.yml', edit: (t) => `${t}坏的一条:\n`, line: (t) => lineOf(t), message: () => '"坏的一条" must not be empty' },
+  { file: '_synonyms.yml', edit: (t) => `${t}- [会员]\n`, line: (t) => lineOf(t), message: (t) => `group ${items(t)} needs at least 2 different words` },
+  { file: '_words.yml', edit: (t) => `${t}- "\\u200B"\n`, line: (t) => lineOf(t), message: (t) => `word ${items(t)} ${INVISIBLE}` },
+  {
+    file: 'billing/refund.md',
+    edit: (t) => `${t.trimEnd()}\n多余的\u0000字符\n`,
+    line: (t) => lineOf(t),
+    message: () => 'the answer contains a control character (U+0000): remove it',
+  },
+];
+
+describe('lint checks every editor file (in process, one broken file at a time)', () => {
+  it('the product knowledge base is clean, phrases and templates included', async () => {
+    const report = await lintEditorFiles(path.join(ROOT, 'knowledge-base'));
+    expect(report.problems).toEqual([]);
+    expect(Object.keys(report.messages ?? {}).sort()).toEqual([...MESSAGE_KEYS].sort());
+    expect(report.replies?.length).toBeGreaterThan(0);
+  });
+
+  for (const b of BREAKINGS) {
+    it(`${b.file} broken alone`, async () => {
+      const copy = await productCopy();
+      const [[file, line, message]] = (await breakAll(copy, b.file)) as [[string, number, string]];
+      const report = await lintEditorFiles(copy);
+      expect(report.problems.map(formatProblem)).toEqual([`${file}:${line}: ${message}`]);
+    });
+  }
 });
 
 function escape(s: string): string {

@@ -1,8 +1,13 @@
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import { KefuError } from '../../errors.ts';
 import { luaScripts } from '../../lua.ts';
+import { LoginLockout, type LockoutPolicy, type LockState } from './lockout.ts';
+import { getDummyHash, hashPassword, verifyPassword } from './passwords.ts';
+import { PASSWORD_MAX_LENGTH, passwordProblems } from './password-policy.ts';
+
+export { hashPassword, verifyPassword } from './passwords.ts';
 
 /**
  * Console agents and their bearer tokens, in Redis.
@@ -14,6 +19,7 @@ import { luaScripts } from '../../lua.ts';
  * - `<prefix>:{agents}:names`         hash: username -> id
  * - `<prefix>:{agents}:t:<sha256>`    string: agent id, with PEXPIRE (the raw token is never stored)
  * - `<prefix>:{agents}:at:<id>`       sorted set: the agent's token hashes by expiry (ms), for revokeAll
+ * - `<prefix>:{agents}:lf:<sha256>`   hash: failed logins of a username, known or not (see lockout.ts)
  *
  * Password hashes and tokens are never logged nor returned, except the token `login` hands out.
  */
@@ -47,6 +53,8 @@ export interface AgentIssue {
   /** The input field, e.g. "username", "roles", "password". */
   field: string;
   message: string;
+  /** The same in zh-CN, for the console UI (password policy issues). */
+  zh?: string;
 }
 
 export class AgentExistsError extends KefuError {
@@ -75,15 +83,27 @@ export const usernameSchema = z
   .min(2, 'must be at least 2 characters')
   .max(32, 'must be at most 32 characters')
   .regex(/^[a-z0-9_.-]+$/, 'may only contain a-z, 0-9, "_", "." and "-"');
-export const passwordSchema = z
-  .string()
-  .min(8, 'must be at least 8 characters')
-  .max(1024, 'must be at most 1024 characters');
+/** Only the shape: the policy (passwordProblems) needs the account too, see `parse`. */
+export const passwordSchema = z.string().max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
 export const rolesSchema = z
   .array(z.enum(ROLES))
   .min(1, 'at least one role is required')
   .transform((roles) => ROLES.filter((r) => roles.includes(r)));
 const nameSchema = z.string().trim().min(1, 'must not be blank').max(64, 'must be at most 64 characters');
+
+/**
+ * The password policy as one issue naming every problem ("must be at least 10 characters; is a
+ * common password"), with its zh-CN text; null when the password may be set.
+ */
+function policyIssue(input: unknown): AgentIssue | null {
+  const { username, name, password } = (input ?? {}) as Record<string, unknown>;
+  // Not a string, or too long: passwordSchema's issue already.
+  if (typeof password !== 'string' || password.length > PASSWORD_MAX_LENGTH) return null;
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const problems = passwordProblems(password, { username: text(username), name: text(name) });
+  if (problems.length === 0) return null;
+  return { field: 'password', message: problems.map((p) => p.message).join('; '), zh: problems.map((p) => p.zh).join('；') };
+}
 
 const addSchema = z.object({
   username: usernameSchema,
@@ -94,49 +114,17 @@ const addSchema = z.object({
 
 export type AddAgentInput = z.input<typeof addSchema>;
 
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+/** Parses with zod; with `policy`, the input's `password` must pass the password policy too. Every issue at once. */
+function parse<T extends z.ZodType>(schema: T, input: unknown, policy = false): z.output<T> {
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new InvalidAgentError(
-    result.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(input)', message: i.message })),
-  );
+  const issues: AgentIssue[] = result.success
+    ? []
+    : result.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(input)', message: i.message }));
+  const weak = policy ? policyIssue(input) : null;
+  if (weak) issues.push(weak);
+  if (issues.length > 0 || !result.success) throw new InvalidAgentError(issues);
+  return result.data;
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// Passwords
-
-const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 64 } as const;
-
-function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCb(password.normalize('NFC'), salt, keylen, { ...opts, maxmem: 64 * 1024 * 1024 }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
-  );
-}
-
-/** `scrypt$N$r$p$<salt base64>$<hash base64>` with a fresh random 16-byte salt. */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scrypt(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')].join('$');
-}
-
-/** True when `password` matches `stored` (constant-time compare); false for a malformed `stored`. */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [N, r, p] = parts.slice(1, 4).map(Number);
-  const salt = Buffer.from(parts[4] ?? '', 'base64');
-  const expected = Buffer.from(parts[5] ?? '', 'base64');
-  if (!N || !r || !p || salt.length === 0 || expected.length === 0) return false;
-  const actual = await scrypt(password, salt, expected.length, { N, r, p });
-  return timingSafeEqual(actual, expected);
-}
-
-/** A hash of nothing anyone knows, verified against for unknown usernames so that they cost the same time. */
-let dummyHash: Promise<string> | undefined;
-const getDummyHash = (): Promise<string> => (dummyHash ??= hashPassword(randomBytes(32).toString('base64')));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Roles
@@ -153,18 +141,27 @@ export function hasRole(agent: Pick<Agent, 'roles'>, role: Role): boolean {
 
 const sha256 = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-const runScript = luaScripts<'add-agent' | 'login'>(new URL('./lua/', import.meta.url), 'kefu_auth');
+const runScript = luaScripts<'add-agent' | 'login' | 'login-attempt'>(new URL('./lua/', import.meta.url), 'kefu_auth');
+
+export interface AgentStoreOptions {
+  /** Failed logins per account: when to slow down and lock (default DEFAULT_LOCKOUT). */
+  lockout?: Partial<LockoutPolicy>;
+}
 
 export class AgentStore {
   private readonly base: string;
+  /** Failed logins per username, across IPs and console processes. */
+  readonly lockout: LoginLockout;
 
   constructor(
     private readonly redis: Redis | Cluster,
     prefix: string,
+    opts: AgentStoreOptions = {},
   ) {
     // Braces would change the hash tag; same rule as the handoff's keys.
     if (!/^[\w:.-]{1,64}$/.test(prefix)) throw new InvalidAgentError([{ field: 'prefix', message: `invalid key prefix ${JSON.stringify(prefix)}` }]);
     this.base = `${prefix}:{agents}`;
+    this.lockout = new LoginLockout(redis, runScript, this.failuresKey, opts.lockout);
     // Warm the dummy hash, so that even the first unknown username costs one scrypt, like a known one.
     getDummyHash().catch(() => undefined);
   }
@@ -173,11 +170,13 @@ export class AgentStore {
   private namesKey = (): string => `${this.base}:names`;
   private tokenKey = (hash: string): string => `${this.base}:t:${hash}`;
   private agentTokensKey = (id: string): string => `${this.base}:at:${id}`;
+  /** Any string may be tried as a username: hashed, it makes a safe key of fixed length. */
+  private failuresKey = (username: string): string => `${this.base}:lf:${sha256(username)}`;
   /** Sorted set: agent id -> when one of its live sockets last said it is there (ms). */
   private onlineKey = (): string => `${this.base}:online`;
 
   async add(input: AddAgentInput): Promise<Agent> {
-    const { username, name, roles, password } = parse(addSchema, input);
+    const { username, name, roles, password } = parse(addSchema, input, true);
     const agent: Agent = {
       id: `ag_${randomBytes(9).toString('base64url')}`,
       username,
@@ -232,12 +231,31 @@ export class AgentStore {
     return this.setField(username, 'roles', parse(z.object({ roles: rolesSchema }), { roles }).roles.join(','));
   }
 
-  /** Sets a new password and revokes every token of the agent. */
+  /** Sets a new password (the policy applies), revokes every token of the agent and lifts any lock. */
   async setPassword(username: string, password: string): Promise<Agent> {
-    const { password: pw } = parse(z.object({ password: passwordSchema }), { password });
+    const rec = await this.record(username);
+    if (!rec?.id) throw new AgentNotFoundError(username);
+    const { password: pw } = parse(z.object({ password: passwordSchema }), { username, name: rec.name, password }, true);
     const agent = await this.setField(username, 'pw', await hashPassword(pw));
     await this.revokeAll(username);
+    await this.lockout.unlock(username);
     return agent;
+  }
+
+  /** Lifts a lock and forgets the failed logins of an agent; true when there were some. */
+  async unlock(username: string): Promise<boolean> {
+    if (!(await this.redis.hexists(this.namesKey(), username))) throw new AgentNotFoundError(username);
+    return this.lockout.unlock(username);
+  }
+
+  /** Failed logins of an agent since its last success, and until when it is locked. */
+  async lockState(username: string): Promise<LockState> {
+    return this.lockout.state(username);
+  }
+
+  /** The agent with this id (disabled ones too), or null. */
+  async getById(id: string): Promise<Agent | null> {
+    return typeof id === 'string' && /^[\w-]{1,64}$/.test(id) ? this.byId(id) : null;
   }
 
   /** The agent when the password is right and the agent enabled; otherwise null (same cost either way). */
@@ -254,10 +272,16 @@ export class AgentStore {
     return agent.disabled ? null : agent;
   }
 
-  /** A new random bearer token for the agent (only its sha256 is stored, expiring after ttlMs). */
+  /**
+   * A new random bearer token for the agent (only its sha256 is stored, expiring after ttlMs); null
+   * on a wrong username or password. Throws LoginThrottledError while the username (known or not)
+   * must wait or is locked after failed logins; a success clears them.
+   */
   async login(username: string, password: string, ttlMs = DEFAULT_TOKEN_TTL_MS): Promise<LoginResult | null> {
     if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0) throw new RangeError('ttlMs must be a positive integer');
-    const agent = await this.verify(username, password);
+    const name = typeof username === 'string' ? username : '';
+    await this.lockout.attempt(name);
+    const agent = await this.verify(name, password);
     if (!agent) return null;
     const token = randomBytes(32).toString('base64url');
     const hash = sha256(token);
@@ -270,6 +294,7 @@ export class AgentStore {
     );
     // Disabled (or removed) between verify and here.
     if (stored !== 1) return null;
+    await this.lockout.succeeded(name);
     return { token, agent };
   }
 

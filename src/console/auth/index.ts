@@ -12,6 +12,15 @@ export {
   type AddAgentInput,
   type Agent,
   type AgentIssue,
+  type AgentStoreOptions,
   type LoginResult,
   type Role,
 } from './agents.ts';
+export { DEFAULT_LOCKOUT, LoginThrottledError, type LockState, type LockoutPolicy } from './lockout.ts';
+export {
+  PASSWORD_MIN_LENGTH,
+  generatePassword,
+  passwordProblems,
+  type PasswordProblem,
+  type PasswordProblemCode,
+} from './password-policy.ts';

@@ -1,12 +1,20 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { hasRole, type AgentStore } from '../auth/index.ts';
 import { authenticate, requireRole } from '../auth.ts';
+import { ApiError, parse } from '../errors.ts';
 
 export interface AgentRoutesOptions {
   agents: AgentStore;
 }
 
-/** GET /api/agents (agent): the enabled agents a chat can be transferred to, and who is online. */
+const idParams = z.object({ id: z.string().regex(/^[\w-]{1,64}$/, 'must be an agent id') });
+
+/**
+ * GET /api/agents (agent): the enabled agents a chat can be transferred to, and who is online.
+ * POST /api/agents/:id/unlock (admin): lifts the lock that failed logins put on an account and
+ * forgets them -> `{"id","username","unlocked"}` (`unlocked` false: there was nothing to lift).
+ */
 export async function agentRoutes(app: FastifyInstance, opts: AgentRoutesOptions): Promise<void> {
   const { agents } = opts;
   app.addHook('onRequest', authenticate(agents));
@@ -17,5 +25,13 @@ export async function agentRoutes(app: FastifyInstance, opts: AgentRoutesOptions
       .filter((a) => !a.disabled && hasRole(a, 'agent'))
       .map((a) => ({ id: a.id, username: a.username, name: a.name, roles: a.roles, online: here.has(a.id) }));
     return { items };
+  });
+  app.post('/api/agents/:id/unlock', { preHandler: requireRole('admin') }, async (request) => {
+    const { id } = parse(idParams, request.params, 'params');
+    const agent = await agents.getById(id);
+    if (!agent) throw new ApiError(404, 'NOT_FOUND', `no agent ${id}`);
+    const unlocked = await agents.unlock(agent.username);
+    request.log.info({ agentId: agent.id, by: request.agent?.id, unlocked }, 'agent unlocked');
+    return { id: agent.id, username: agent.username, unlocked };
   });
 }

@@ -4,6 +4,7 @@ import { hasRole, type Agent, type AgentStore } from '../auth/index.ts';
 import { authenticate, currentAgent, requireRole } from '../auth.ts';
 import { ApiError, parse } from '../errors.ts';
 import { toApiConversation, toApiMessage } from '../serialize.ts';
+import { streamIdSchema } from '../stream-id.ts';
 import type { Handoff, Agent as HandoffAgent } from '../../handoff/index.ts';
 
 export interface ConversationRoutesOptions {
@@ -18,8 +19,7 @@ const paramsSchema = z.object({
   id: z.string().regex(new RegExp(`^${ID_PART}\\.${ID_PART}$`), 'must be a conversation id "<bot>.<customer>"'),
 });
 
-const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
-const getQuery = z.object({ after: z.string().regex(STREAM_ID, 'must be a message id').optional() });
+const getQuery = z.object({ after: streamIdSchema({ message: 'must be a message id "<ms>-<seq>" (each at most 2^64-1)' }).optional() });
 
 const listQuery = z.object({
   status: z.enum(['waiting', 'active', 'awaiting_fix']).default('waiting'),
@@ -36,6 +36,12 @@ const textBody = z.object({ text: textSchema });
 
 const transferBody = z.object({ to: z.string().min(1, 'is required').max(64, 'must be at most 64 characters') });
 
+/**
+ * `rate: false` closes without asking the customer for a rating even though an agent replied (spam,
+ * a customer who left); a chat no agent replied to is never rated. Optional, and so is the body.
+ */
+const resolveBody = z.object({ rate: z.boolean({ error: 'must be true or false' }).optional() });
+
 const tagsBody = z.object({
   tags: z
     .array(z.string().trim().min(1, 'must not be blank').max(32, 'must be at most 32 characters'))
@@ -48,6 +54,10 @@ const asHandoffAgent = (a: Agent): HandoffAgent => ({ id: a.id, name: a.name });
  * Conversations for agents (role agent; manager and admin imply it). Reads are open to every agent;
  * changes that need ownership pass the caller as the expected owner, so a conversation someone else
  * took meanwhile answers 409. A manager may transfer, release or resolve anyone's conversation.
+ * Only the assignee (or a manager) resolves a chat: one nobody claimed is 409 NOT_ASSIGNEE for an
+ * agent. Tags: a chat someone owns is tagged by its assignee (resolved: by who resolved it) or a
+ * manager; one nobody owns (bot, waiting) by any agent. A resolve or release repeated by the same
+ * agent (a request re-sent after a lost answer) answers 200 and changes nothing.
  */
 export async function conversationRoutes(app: FastifyInstance, opts: ConversationRoutesOptions): Promise<void> {
   const { handoff, agents } = opts;
@@ -109,18 +119,22 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
 
   app.post('/api/conversations/:id/release', async (request) => {
     const { id } = parse(paramsSchema, request.params, 'params');
-    return toApiConversation(await handoff.release(id, ownerGuard(currentAgent(request))));
+    const agent = currentAgent(request);
+    return toApiConversation(await handoff.release(id, { by: agent.id, ...ownerGuard(agent) }));
   });
 
   app.post('/api/conversations/:id/resolve', async (request) => {
     const { id } = parse(paramsSchema, request.params, 'params');
+    // Many clients send no body (or an empty one) for an action.
+    const { rate } = parse(resolveBody, request.body ?? {}, 'body');
     const agent = currentAgent(request);
-    return toApiConversation(await handoff.resolve(id, { by: agent.id, ...ownerGuard(agent) }));
+    return toApiConversation(await handoff.resolve(id, { by: agent.id, ...ownerGuard(agent), ...(rate === undefined ? {} : { rate }) }));
   });
 
   app.post('/api/conversations/:id/tags', async (request) => {
     const { id } = parse(paramsSchema, request.params, 'params');
     const { tags } = parse(tagsBody, request.body, 'body');
-    return toApiConversation(await handoff.setTags(id, tags));
+    const agent = currentAgent(request);
+    return toApiConversation(await handoff.setTags(id, tags, { by: agent.id, manager: hasRole(agent, 'manager') }));
   });
 }

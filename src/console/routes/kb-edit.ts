@@ -62,6 +62,8 @@ const EDIT_STATUS: Record<KbEditError['code'], [number, string]> = {
   NOT_FOUND: [404, 'NOT_FOUND'],
   CONFLICT: [409, 'CONFLICT'],
   INVALID: [400, 'BAD_REQUEST'],
+  // Its own code: a client can tell "remove the hidden character" from a malformed request.
+  UNSAFE_TEXT: [400, 'UNSAFE_TEXT'],
   KB_INVALID: [409, 'KB_INVALID'],
 };
 

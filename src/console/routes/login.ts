@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AgentStore } from '../auth/index.ts';
+import { LoginThrottledError, type AgentStore } from '../auth/index.ts';
 import { authenticate, bearerToken, currentAgent } from '../auth.ts';
-import { ApiError, parse } from '../errors.ts';
+import { ApiError, errorBody, parse } from '../errors.ts';
 
 export interface LoginRoutesOptions {
   agents: AgentStore;
@@ -10,7 +10,12 @@ export interface LoginRoutesOptions {
   features?: { demo: boolean };
   /** Login attempts allowed per IP and username per minute (default 10). */
   loginRateLimit?: number;
+  /** Login attempts allowed per IP per minute, whatever the usernames (default 30). */
+  loginIpRateLimit?: number;
 }
+
+/** An office behind one NAT logs in many people in a morning minute; one guesser rotating usernames is far faster. */
+export const DEFAULT_LOGIN_IP_RATE_LIMIT = 30;
 
 const loginSchema = z.object({
   username: z.string().min(1, 'is required').max(64, 'must be at most 64 characters'),
@@ -24,14 +29,34 @@ function loginKey(request: FastifyRequest): string {
   return `${request.ip}|${username}`;
 }
 
+/** 429 with Retry-After: the UI tells people how long to wait (and, when locked, to ask an admin). */
+function tooMany(reply: FastifyReply, code: string, message: string, retryAfterMs: number): FastifyReply {
+  void reply.header('retry-after', Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  return reply.status(429).send(errorBody(code, message));
+}
+
 /**
  * POST /api/auth/login: username + password -> bearer token (needs @fastify/rate-limit registered,
  * global: false); POST /api/auth/logout revokes the token; GET /api/auth/me tells whose it is.
+ *
+ * Three limits, cheapest first: per IP whatever the usernames (in memory, so a guesser rotating
+ * usernames is cut off), per IP and username (in memory), then per account whatever the IP (in
+ * Redis, AgentStore.login: progressive waits, then a lock an admin can lift).
  */
 export async function loginRoutes(app: FastifyInstance, opts: LoginRoutesOptions): Promise<void> {
+  // The default key is the IP, IPv6 reduced to its subnet (one host has many addresses).
+  const perIp = app.createRateLimit({ max: opts.loginIpRateLimit ?? DEFAULT_LOGIN_IP_RATE_LIMIT, timeWindow: 60_000 });
   app.post(
     '/api/auth/login',
     {
+      // Runs before the route's own rate limit (which the plugin appends), so every try counts here.
+      preHandler: async (request, reply) => {
+        const limit = await perIp(request);
+        if (!limit.isAllowed && limit.isExceeded) {
+          return tooMany(reply, 'RATE_LIMITED', `too many login attempts from this address, retry in ${limit.ttlInSeconds} s`, limit.ttl);
+        }
+        return undefined;
+      },
       config: {
         rateLimit: {
           max: opts.loginRateLimit ?? 10,
@@ -42,9 +67,17 @@ export async function loginRoutes(app: FastifyInstance, opts: LoginRoutesOptions
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { username, password } = parse(loginSchema, request.body, 'body');
-      const result = await opts.agents.login(username, password);
+      let result;
+      try {
+        result = await opts.agents.login(username, password);
+      } catch (err) {
+        if (!(err instanceof LoginThrottledError)) throw err;
+        // No username in the log: people type passwords into the username field.
+        if (err.locked) request.log.warn({ ip: request.ip }, 'login refused: the account is locked after failed logins');
+        return tooMany(reply, err.locked ? 'ACCOUNT_LOCKED' : 'RATE_LIMITED', err.message, err.retryAfterMs);
+      }
       if (!result) throw new ApiError(401, 'UNAUTHORIZED', 'invalid username or password');
       const { token, agent } = result;
       request.log.info({ agentId: agent.id }, 'agent logged in');

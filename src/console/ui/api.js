@@ -59,24 +59,43 @@ export class ApiError extends Error {
   }
 }
 
+/** The server's answer when it cannot reach Redis: nothing was done, retry shortly. */
+export const REDIS_UNAVAILABLE = 'REDIS_UNAVAILABLE';
+
+const reachability = new Set();
+/**
+ * Called with false after every call the service could not serve at all (no network, its database
+ * unreachable, a proxy without a backend) and with true after every other answer (connection.js).
+ */
+export function onReachability(cb) {
+  reachability.add(cb);
+  return () => reachability.delete(cb);
+}
+const reach = (ok) => reachability.forEach((cb) => cb(ok));
+const UNREACHABLE = new Set([502, 504]);
+
 export async function api(method, path, body) {
   const headers = { accept: 'application/json' };
   if (session.token) headers.authorization = `Bearer ${session.token}`;
-  // Fastify rejects an empty body sent as JSON, so bodiless POSTs carry no content-type.
+  // Bodiless POSTs carry neither a body nor a content type.
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
+    reach(false);
     throw new ApiError(0, 'NETWORK', 'network error');
   }
   if (res.status === 401 && path !== '/api/auth/login') clearSession();
-  if (res.status === 204) return null;
+  if (res.status === 204) {
+    reach(true);
+    return null;
+  }
   // Error pages from a proxy may not be JSON: keep the status, lose only the details.
   const data = await res.json().catch(() => null);
-  if (!res.ok) {
-    throw new ApiError(res.status, data?.error?.code ?? `HTTP_${res.status}`, data?.error?.message ?? res.statusText);
-  }
+  const code = data?.error?.code ?? `HTTP_${res.status}`;
+  reach(!(UNREACHABLE.has(res.status) || (res.status === 503 && code === REDIS_UNAVAILABLE)));
+  if (!res.ok) throw new ApiError(res.status, code, data?.error?.message ?? res.statusText);
   return data;
 }
 
@@ -110,6 +129,7 @@ const BY_STATUS = {
 /** One Chinese sentence for people, plus the server's own message as a detail line. */
 export function describeError(err) {
   if (!(err instanceof ApiError)) return { text: '出了点问题，请重试', detail: String(err?.message ?? err) };
+  if (err.code === REDIS_UNAVAILABLE) return { text: '服务暂时中断，操作未执行，请稍后重试', detail: '' };
   const text = BY_STATUS[err.status] ?? (err.status >= 500 ? '服务器出错了，请稍后重试' : `请求失败（${err.status}）`);
   return { text, detail: err.status === 0 ? '' : err.message };
 }

@@ -1,6 +1,7 @@
 import { html, render, useEffect, useState } from '/vendor/preact-htm.js';
 import { clearSession, getOptional, onSession, post, session, updateAgent } from './api.js';
 import { botAlerts, startBots } from './bots.js';
+import { connection, startConnection, stopConnection } from './connection.js';
 import { queue, startData, stopData } from './data.js';
 import { hasRole } from './format.js';
 import { live } from './live.js';
@@ -68,9 +69,21 @@ const ROLE_NAMES = { agent: '客服', editor: '知识库编辑', manager: '主�
 function LiveStatus() {
   const [state, setState] = useState(live.state);
   useEffect(() => live.on('state', setState), []);
-  const online = state === 'online';
+  // An open socket brings nothing while the service cannot reach its data: not "online" then.
+  const { down } = useStore(connection);
+  const online = state === 'online' && !down;
   return html`<span class=${`live-status ${online ? 'is-online' : 'is-offline'}`} data-testid="live-status" data-state=${online ? 'online' : 'offline'}
       role="status" aria-live="polite"><span class="live-dot" aria-hidden="true"></span>${online ? '实时连接中' : '连接已断开，正在重连…'}</span>`;
+}
+
+/** While the service cannot be reached: nothing the agent does now is lost silently, and it comes back by itself. */
+function ConnectionBanner() {
+  const { down } = useStore(connection);
+  if (!down) return null;
+  return html`<div class="conn-banner" data-testid="connection-banner">
+    <span class="conn-spinner" aria-hidden="true"></span><strong>连接中断，正在重连…</strong>
+    <span class="conn-banner-hint">此时的操作不会执行；恢复后页面会自动更新，无需刷新</span>
+  </div>`;
 }
 
 function SoundToggle() {
@@ -183,17 +196,25 @@ function Shell({ me }) {
   useShortcuts(me, route);
   useEffect(() => {
     live.start(session.token);
+    startConnection();
     startData();
     const off = live.on('unauthorized', clearSession);
     // The roles may have changed since this tab logged in; `features` says whether the demo runs.
-    getOptional('/api/auth/me', null)
-      .then((res) => {
-        if (res?.agent && JSON.stringify(res.agent) !== JSON.stringify(session.agent)) updateAgent(res.agent);
-        setDemo(Boolean(res?.features?.demo));
-      })
-      .catch(() => setDemo(false));
+    const loadMe = () =>
+      getOptional('/api/auth/me', null)
+        .then((res) => {
+          if (res?.agent && JSON.stringify(res.agent) !== JSON.stringify(session.agent)) updateAgent(res.agent);
+          if (res) setDemo(Boolean(res.features?.demo));
+          else setDemo((d) => d ?? false);
+        })
+        .catch(() => setDemo((d) => d ?? false));
+    loadMe();
+    // After an outage (or a reconnect) ask again: the first answer may have been lost to it.
+    const offResync = live.on('resync', loadMe);
     return () => {
       off();
+      offResync();
+      stopConnection();
       live.stop();
       stopData();
     };
@@ -228,7 +249,7 @@ function Shell({ me }) {
     <${Rail} me=${me} route=${route} demo=${demo} />
     <div class="app-main">
       <${Topbar} me=${me} route=${route} />
-      <div class="shell-alerts" role="alert">${isManager ? html`<${BotAlerts} />` : null}</div>
+      <div class="shell-alerts" role="alert"><${ConnectionBanner} />${isManager ? html`<${BotAlerts} />` : null}</div>
       <div class="app-content">${content}</div>
     </div>
   </div>`;

@@ -101,6 +101,14 @@ class Live {
     };
   }
 
+  /** The server answers again (connection.js): connect at once instead of waiting out the backoff. */
+  reconnectNow() {
+    if (!this.token || this.ws) return;
+    clearTimeout(this.timer);
+    this.attempt = 0;
+    this.connect();
+  }
+
   scheduleReconnect() {
     if (!this.token) return;
     const base = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt);

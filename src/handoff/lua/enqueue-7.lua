@@ -27,7 +27,8 @@ if last[2] then due = math.max(due, tonumber(last[2]) + 1) end
 due = string.format('%d', due)
 redis.call('HSET', KEYS[1], 'status', 'waiting', 'reason', ARGV[5], 'tier', ARGV[8],
   'question', ARGV[9], 'waitingSince', ARGV[4], 'slaDueAt', due, 'slaWarnAt', ARGV[7], 'updatedAt', ARGV[4])
-redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'problemId', 'firstResponseAt', 'agentReplies')
+redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'problemId', 'firstResponseAt', 'agentReplies',
+  'releasedBy')
 redis.call('ZREM', KEYS[4], ARGV[1] .. '|warn', ARGV[1] .. '|breach')
 -- Leaving awaiting_fix: no longer parked (or it would stay listed and counted as awaiting a fix).
 redis.call('ZREM', KEYS[7], ARGV[1])

@@ -1,4 +1,5 @@
 -- park: set a conversation aside until a known problem is fixed (waiting|active -> awaiting_fix).
+-- Parking it again on the same problem (a request re-sent after a lost answer) changes nothing.
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] queue zset  KEYS[4] SLA timers zset
 -- KEYS[5] active zset        KEYS[6] parked zset        KEYS[7] events stream
 -- ARGV[1] conversation id  ARGV[2] problem id  ARGV[3] by (agent id)  ARGV[4] now (ms)
@@ -6,6 +7,7 @@
 -- Returns 'awaiting_fix', or an error: NOT_FOUND | ILLEGAL_TRANSITION <from> awaiting_fix
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return redis.error_reply('NOT_FOUND') end
+if status == 'awaiting_fix' and redis.call('HGET', KEYS[1], 'problemId') == ARGV[2] then return 'awaiting_fix' end
 if status ~= 'waiting' and status ~= 'active' then
   return redis.error_reply('ILLEGAL_TRANSITION ' .. status .. ' awaiting_fix')
 end

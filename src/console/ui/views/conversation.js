@@ -11,7 +11,7 @@ import { Details } from './details.js';
 import { Icon } from './icons.js';
 import { Transcript } from './messages.js';
 import { LinkProblemDialog } from './problems.js';
-import { Avatar, customerName, TierBadge } from './queue.js';
+import { Avatar, Bidi, customerName, TierBadge } from './queue.js';
 
 const convPath = (id) => `/api/conversations/${encodeURIComponent(id)}`;
 
@@ -138,7 +138,7 @@ function Header({ conv, now, viewers, actions, busy }) {
     <div class="conv-title">
       <${Avatar} name=${name} id=${conv.customer?.id} />
       <div class="conv-title-text">
-        <div class="conv-name">${name} <${TierBadge} tier=${conv.customer?.tier} /></div>
+        <div class="conv-name" data-testid="conv-customer"><${Bidi} text=${name} /> <${TierBadge} tier=${conv.customer?.tier} /></div>
         <div class="conv-sub">
           <span class=${`status status-${conv.status}`} data-testid="conv-status">${STATUSES[conv.status] ?? conv.status}</span>
           ${conv.status === 'awaiting_fix' && conv.problemId ? html`<${ProblemLink} id=${conv.problemId} />` : null}
@@ -206,6 +206,9 @@ export function ConversationView({ id, me }) {
   const canResolve = canManage || (manager && (conv.status === 'waiting' || conv.status === 'awaiting_fix'));
   // A waiting chat may be parked by any agent (it is no one's yet); an active one by its agent or a manager.
   const canLink = conv.status === 'waiting' || canManage;
+  // Tags feed the satisfaction figures: a chat someone owns (or closed) is tagged by them or a manager.
+  const owner = conv.status === 'resolved' ? conv.resolvedBy : conv.assignee?.id;
+  const canTag = manager || !owner || owner === me.id;
 
   /** Runs a state change; the answer is the new conversation, then the transcript catches up. */
   async function act(fn, action, overrides) {
@@ -296,7 +299,7 @@ export function ConversationView({ id, me }) {
       </div>
       <${Composer} convId=${id} enabled=${mine} disabledText=${disabledText} onSend=${onSend} focusKey=${focusKey} typingOthers=${typing} />
     </div>
-    <${Details} conv=${conv} me=${me} canManage=${canManage} onTags=${onTags} onNote=${onNote} onTransfer=${onTransfer} />
+    <${Details} conv=${conv} me=${me} canManage=${canManage} canTag=${canTag} onTags=${onTags} onNote=${onNote} onTransfer=${onTransfer} />
     ${linking && canLink ? html`<${LinkProblemDialog} convId=${id} onClose=${closeLink} onLinked=${onLinked} />` : null}
   </section>`;
 }

@@ -4,10 +4,10 @@ import { problems } from '../problems.js';
 import { reasonLabel, STATUSES, when } from '../format.js';
 import { useStore } from '../store.js';
 import { Icon } from './icons.js';
-import { Avatar, customerName, TierBadge } from './queue.js';
+import { Avatar, Bidi, customerName, TierBadge } from './queue.js';
 import { MAX_TEXT } from './composer.js';
 
-function Tags({ tags, onChange }) {
+function Tags({ tags, onChange, enabled }) {
   const [value, setValue] = useState('');
   async function add(e) {
     if (e.key !== 'Enter' || e.isComposing) return;
@@ -24,12 +24,16 @@ function Tags({ tags, onChange }) {
     ${tags.length
       ? html`<div class="tag-list">${tags.map(
           (t) => html`<span class="tag" data-testid="tag" key=${t}>${t}
-            <button type="button" class="tag-x" aria-label=${`移除标签 ${t}`} title="移除"
-              onClick=${() => onChange(tags.filter((x) => x !== t))}>×</button></span>`,
+            ${enabled
+              ? html`<button type="button" class="tag-x" aria-label=${`移除标签 ${t}`} title="移除"
+                  onClick=${() => onChange(tags.filter((x) => x !== t))}>×</button>`
+              : null}</span>`,
         )}</div>`
       : html`<div class="muted small">暂无标签</div>`}
-    <input class="input input-sm" data-testid="tag-input" placeholder="输入标签，按 Enter 添加" maxlength="32"
-      value=${value} onInput=${(e) => setValue(e.currentTarget.value)} onKeyDown=${add} />
+    ${enabled
+      ? html`<input class="input input-sm" data-testid="tag-input" placeholder="输入标签，按 Enter 添加" maxlength="32"
+          value=${value} onInput=${(e) => setValue(e.currentTarget.value)} onKeyDown=${add} />`
+      : html`<div class="muted small" data-testid="tag-locked">只有负责该会话的客服或主管可以修改标签</div>`}
   </div>`;
 }
 
@@ -77,7 +81,7 @@ function Transfer({ conv, me, enabled, onTransfer }) {
   </div>`;
 }
 
-export function Details({ conv, me, canManage, onTags, onNote, onTransfer }) {
+export function Details({ conv, me, canManage, canTag = true, onTags, onNote, onTransfer }) {
   const name = customerName(conv);
   const { byId } = useStore(problems);
   const problem = conv.problemId ? byId.get(conv.problemId) : null;
@@ -86,14 +90,14 @@ export function Details({ conv, me, canManage, onTags, onNote, onTransfer }) {
       <div class="cust">
         <${Avatar} name=${name} id=${conv.customer?.id} size="lg" />
         <div class="cust-main">
-          <div class="cust-name">${name} <${TierBadge} tier=${conv.customer?.tier} /></div>
+          <div class="cust-name"><${Bidi} text=${name} /> <${TierBadge} tier=${conv.customer?.tier} /></div>
           <div class="muted small">接待账号 ${conv.botId}</div>
         </div>
       </div>
       <dl class="facts">
         <dt>状态</dt><dd>${STATUSES[conv.status] ?? conv.status}</dd>
         ${conv.reason ? html`<dt>转人工原因</dt><dd>${reasonLabel(conv.reason)}</dd>` : null}
-        ${conv.question ? html`<dt>客户问题</dt><dd class="pre">${conv.question}</dd>` : null}
+        ${conv.question ? html`<dt>客户问题</dt><dd class="pre"><${Bidi} text=${conv.question} /></dd>` : null}
         ${conv.waitingSince ? html`<dt>开始排队</dt><dd>${when(conv.waitingSince)}</dd>` : null}
         ${conv.slaDueAt ? html`<dt>响应时限</dt><dd>${when(conv.slaDueAt)}</dd>` : null}
         ${conv.firstResponseAt ? html`<dt>首次回复</dt><dd>${when(conv.firstResponseAt)}</dd>` : null}
@@ -106,7 +110,7 @@ export function Details({ conv, me, canManage, onTags, onNote, onTransfer }) {
     </section>
     <section class="card">
       <h3 class="card-title"><${Icon} name="tag" size=${14} />标签</h3>
-      <${Tags} tags=${conv.tags ?? []} onChange=${onTags} />
+      <${Tags} tags=${conv.tags ?? []} onChange=${onTags} enabled=${canTag} />
     </section>
     <section class="card card-note">
       <h3 class="card-title"><${Icon} name="lock" size=${14} />内部备注</h3>

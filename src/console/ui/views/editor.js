@@ -130,6 +130,7 @@ const EDIT_ERRORS = {
   BAD_REQUEST: '内容不符合要求',
   NOT_FOUND: '找不到这个条目，可能刚被改名或删除',
   KB_INVALID: '知识库文件有问题，请先修复上方列出的问题',
+  UNSAFE_TEXT: '含有控制字符或看不见的字符，请删除后再保存',
 };
 /** One Chinese sentence for the form's error line, with the server's reason (which names the entry or field). */
 function errorText(err, fallback) {
@@ -307,7 +308,7 @@ function Gaps({ groups, entries, canOpen, loaded, onChanged }) {
       ${(groups ?? []).map(
         (g) => html`<li key=${g.label} class="unanswered-item" data-testid="kb-gap-group" data-count=${g.count}>
           <div class="row-between">
-            <strong class="u-text" data-testid="kb-gap-label">${g.label}</strong>
+            <strong class="u-text" data-testid="kb-gap-label"><bdi>${g.label}</bdi></strong>
             <span class="chip" data-testid="kb-gap-count">${g.count} 次</span>
           </div>
           <div class="u-meta">
@@ -326,7 +327,7 @@ function Gaps({ groups, entries, canOpen, loaded, onChanged }) {
               const form = open?.key === key ? open.kind : null;
               const others = g.examples.map((x) => x.text).filter((t) => t !== ex.text && !g.examples.find((x) => x.text === t)?.covered);
               return html`<li key=${ex.text} data-testid="kb-gap-example" data-covered=${ex.covered ?? ''} style=${{ padding: '4px 0' }}>
-                <div class="u-text"><span data-testid="kb-gap-text">${ex.text}</span>${ex.count > 1 ? html` <span class="muted small">×${ex.count}</span>` : null}</div>
+                <div class="u-text"><span data-testid="kb-gap-text"><bdi>${ex.text}</bdi></span>${ex.count > 1 ? html` <span class="muted small">×${ex.count}</span>` : null}</div>
                 <div class="u-meta">
                   <span class="muted small">${ago(ex.lastAt, now)}</span>
                   ${canOpen && ex.conv ? html`<a class="link small" href=${`#/c/${encodeURIComponent(ex.conv)}`}>查看会话</a>` : null}

@@ -5,7 +5,8 @@ import { Icon } from './icons.js';
 function loginMessage(err) {
   if (!(err instanceof ApiError)) return '登录失败，请重试';
   if (err.status === 401) return '用户名或密码错误';
-  if (err.status === 429) return '尝试次数过多，请一分钟后再试';
+  if (err.code === 'ACCOUNT_LOCKED') return '密码错误次数过多，账号已被暂时锁定。请稍后再试，或联系管理员解锁';
+  if (err.status === 429) return '登录尝试次数过多，请稍后再试';
   if (err.status === 400) return '请输入用户名和密码';
   if (err.status === 0) return '无法连接服务器，请检查网络';
   return '登录失败，请稍后重试';

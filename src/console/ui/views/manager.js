@@ -173,7 +173,7 @@ function useLowRatings() {
           if (stopped) return;
           const name = conv?.customer?.name || conv?.customer?.id || '';
           if (name) setNotices((list) => list.map((x) => (x.key === item.key ? { ...x, name } : x)));
-          toast(`收到差评：${item.score ?? '?'} 分${name ? ` · 客户 ${name}` : ''}`, { kind: 'warn', detail: `会话 ${e.conv}`, ms: 8000 });
+          toast(html`收到差评：${item.score ?? '?'} 分${name ? html` · 客户 <bdi>${name}</bdi>` : ''}`, { kind: 'warn', detail: `会话 ${e.conv}`, ms: 8000 });
         });
     });
     return () => {
@@ -580,7 +580,7 @@ function LowRatingNotices({ notices, dismiss }) {
     ${notices.map(
       (n) => html`<div class="dash-notice" key=${n.key} role="alert" data-testid="low-rating-notice" data-conv-id=${n.conv} data-score=${n.score ?? ''}>
         <${Icon} name="alert" size=${18} />
-        <span class="dash-notice-text">收到差评：<strong>${n.score ?? '?'} 分</strong>${n.name ? ` · 客户 ${n.name}` : ''}<span class="muted small"> · ${n.botId || '—'} · ${when(n.at)}</span></span>
+        <span class="dash-notice-text">收到差评：<strong>${n.score ?? '?'} 分</strong>${n.name ? html` · 客户 <bdi>${n.name}</bdi>` : ''}<span class="muted small"> · ${n.botId || '—'} · ${when(n.at)}</span></span>
         <a class="btn btn-sm dash-notice-go" href=${`#/c/${encodeURIComponent(n.conv)}`}>查看会话</a>
         <button type="button" class="dash-notice-x" aria-label="关闭" onClick=${() => dismiss(n.key)}>×</button>
       </div>`,

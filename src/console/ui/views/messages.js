@@ -82,7 +82,7 @@ function Message({ m, customer, faqs, titles }) {
   return html`<div class=${`msg msg-${side} msg-from-${m.from}`} ...${base}>
     ${avatar}
     <div class="msg-col">
-      <div class="msg-head"><span class="msg-who">${who}</span><span class="msg-time">${clock(m.at)}</span></div>
+      <div class="msg-head"><span class="msg-who"><bdi>${who}</bdi></span><span class="msg-time">${clock(m.at)}</span></div>
       <div class="bubble">
         ${kind ? html`<span class="kind-badge">${kind}消息</span>` : null}
         <div class="msg-text" data-testid="msg-text">${m.text}</div>

@@ -13,7 +13,7 @@ import { createProblem, linkProblem, markFixed, PROBLEM_EVENTS, PROBLEM_STATUSES
 import { useNow, useStore } from '../store.js';
 import { toast } from '../toast.js';
 import { Icon } from './icons.js';
-import { Avatar, customerName } from './queue.js';
+import { Avatar, Bidi, customerName } from './queue.js';
 
 export const TITLE_MAX = 100;
 export const DESC_MAX = 2000;
@@ -296,8 +296,8 @@ function ConvRow({ c, fixed }) {
   return html`<li class="kp-conv" data-testid="problem-conv" data-conv-id=${c.id} data-notified=${c.notified ? 'true' : 'false'} data-status=${c.status}>
     <${Avatar} name=${name} id=${c.customer?.id} size="sm" />
     <div class="kp-conv-main">
-      <a class="kp-conv-name" href=${`#/c/${encodeURIComponent(c.id)}`} title="打开会话">${name}</a>
-      <span class="muted small">${c.question || c.botId}</span>
+      <a class="kp-conv-name" href=${`#/c/${encodeURIComponent(c.id)}`} title="打开会话"><${Bidi} text=${name} /></a>
+      <span class="muted small">${c.question ? html`<${Bidi} text=${c.question} />` : c.botId}</span>
     </div>
     <span class=${`status status-${c.status}`} data-testid="problem-conv-status">${STATUSES[c.status] ?? c.status}</span>
     ${c.notified

@@ -7,6 +7,12 @@ import { Icon } from './icons.js';
 
 export const customerName = (c) => c?.customer?.name || `客户 ${String(c?.customer?.id ?? '').slice(-6)}`;
 
+/**
+ * Text a customer chose (names, questions) in its own bidi isolate: a name with U+202E cannot turn
+ * the labels next to it around. Markup, not FSI/PDI characters, which the text itself could close.
+ */
+export const Bidi = ({ text }) => html`<bdi>${text}</bdi>`;
+
 export function Avatar({ name, id, size = 'md' }) {
   return html`<span class=${`avatar avatar-${size} avatar-c${colorSlot(id ?? name)}`} aria-hidden="true">${initial(name)}</span>`;
 }
@@ -36,11 +42,11 @@ function QueueItem({ conv, now, selected }) {
     <${Avatar} name=${name} id=${conv.customer?.id} />
     <div class="qi-body">
       <div class="qi-top">
-        <span class="qi-name" data-testid="queue-customer">${name}</span>
+        <span class="qi-name" data-testid="queue-customer"><${Bidi} text=${name} /></span>
         <${TierBadge} tier=${conv.customer?.tier} testid="queue-tier" />
         <span class="qi-wait" data-testid="queue-waiting" title="已等待">${duration(now - since)}</span>
       </div>
-      <div class="qi-question" data-testid="queue-question">${conv.question || '（客户未留下文字问题）'}</div>
+      <div class="qi-question" data-testid="queue-question">${conv.question ? html`<${Bidi} text=${conv.question} />` : '（客户未留下文字问题）'}</div>
       <div class="qi-meta">
         <span class="chip chip-reason" data-testid="queue-reason">${reasonLabel(conv.reason) || '转人工'}</span>
         <${SlaLabel} conv=${conv} now=${now} compact />
@@ -64,11 +70,11 @@ function ActiveItem({ conv, now, selected, testid, showOwner }) {
     <${Avatar} name=${name} id=${conv.customer?.id} />
     <div class="qi-body">
       <div class="qi-top">
-        <span class="qi-name">${name}</span>
+        <span class="qi-name"><${Bidi} text=${name} /></span>
         <${TierBadge} tier=${conv.customer?.tier} />
         <span class="qi-wait">${ago(conv.updatedAt, now)}</span>
       </div>
-      <div class="qi-question">${conv.question || reasonLabel(conv.reason) || '人工服务中'}</div>
+      <div class="qi-question">${conv.question ? html`<${Bidi} text=${conv.question} />` : reasonLabel(conv.reason) || '人工服务中'}</div>
       ${showOwner
         ? html`<div class="qi-meta"><span class="chip"><${Icon} name="user" size=${12} />${conv.assignee?.name ?? '未分配'}</span>
             ${conv.problemId && conv.status === 'awaiting_fix' ? html`<${ProblemChip} id=${conv.problemId} />` : null}</div>`

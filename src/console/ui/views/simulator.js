@@ -253,7 +253,7 @@ function CustomerList({ names, local, selected, previews, unread, now, onSelect,
             data-testid="sim-customer" data-name=${n} aria-current=${n === selected ? 'true' : undefined} onClick=${() => onSelect(n)}>
           <span class="sim-cust-avatar"><${CustomerAvatar} name=${n} />${count ? html`<span class="rail-badge sim-unread" data-testid="sim-unread">${count > 99 ? '99+' : count}</span>` : null}</span>
           <span class="sim-cust-body">
-            <span class="sim-cust-top"><span class="sim-cust-name">${n}</span>
+            <span class="sim-cust-top"><span class="sim-cust-name"><bdi>${n}</bdi></span>
               ${last ? html`<span class="sim-cust-time">${timeLabel(last.at, now)}</span>` : null}</span>
             <span class="sim-cust-sub">${n === selected ? html`<span class="sim-me-tag">当前身份</span>` : null}${isNew ? '新客户 · 还没发过消息' : n === selected ? '正在聊天' : previewText(last)}</span>
           </span>

@@ -1,0 +1,129 @@
+/**
+ * What the bot delivers from the handoff's outbound stream: agents' replies and the notices it
+ * words itself (resolved, fixed, joined).
+ *
+ * The console takes replies of up to 2,000 characters, WeChat a message of up to 2,000 bytes (a
+ * third of that in Chinese): a longer text is split the way the bot's own answers are
+ * (`splitMessages`: at paragraphs, lines, sentences, and only as a last resort inside a sentence)
+ * and sent part by part, in order.
+ *
+ * Re-delivery: the outbound consumer delivers at least once per message (it acknowledges after
+ * WeChat took it). For a text of several parts, each part WeChat accepted is marked in the
+ * bot's delivered set (`<msgId>#<n>`, trimmed with the delivered ids), so a re-delivery (a later part
+ * failed, the process restarted, another consumer took over) sends only the parts still missing.
+ * That makes it at least once per part: only the one part in flight when a process died can be
+ * seen twice, as a whole message can today.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import type { Contact, Wechaty } from 'wechaty';
+import type { ConversationStatus, Keys, OutboundMessage } from '../handoff/index.ts';
+import { splitMessages, WECHAT_MAX_MESSAGE_BYTES } from '../knowledge/index.ts';
+import type { IdentityMap } from './identity.ts';
+import { renderTemplate, type Messages } from './messages.ts';
+import type { Session } from './types.ts';
+import type { BotWriter, WriteChain } from './writes.ts';
+
+export interface DeliveryHost {
+  bot: Wechaty;
+  botId: string;
+  redis: Redis | Cluster;
+  keys: Keys;
+  identity: IdentityMap;
+  writer: BotWriter;
+  messages(): Messages;
+  /** The bot's memory of this customer (the plugin's per-contact state). */
+  state(contact: Contact): WriteChain & { status: ConversationStatus; session: Session };
+  metrics?: {
+    sent?(kind: 'bot' | 'agent' | 'notice'): void;
+    sendFailed?(kind: 'bot' | 'agent'): void;
+    relaySeconds?(seconds: number): void;
+  };
+  maxBytes?: number;
+}
+
+/** The text the customer gets for an outbound message. */
+export function outboundText(m: OutboundMessage, messages: Messages): string {
+  switch (m.kind) {
+    case 'resolved':
+      return messages.resolved;
+    case 'fixed':
+      return renderTemplate(messages.problem_fixed, { title: m.title ?? '', note: m.text });
+    case 'joined':
+      return renderTemplate(messages.agent_joined, { agent: m.text });
+    default:
+      return m.text;
+  }
+}
+
+/**
+ * Sends `text` in as many WeChat messages as it needs, in order, skipping the parts an earlier
+ * attempt of the same message (`msgId`) got through.
+ */
+export async function sendInParts(
+  say: (part: string) => Promise<void>,
+  text: string,
+  o: { msgId: string; redis: Redis | Cluster; deliveredKey: string; maxBytes?: number },
+): Promise<number> {
+  const max = o.maxBytes ?? WECHAT_MAX_MESSAGE_BYTES;
+  const parts = Buffer.byteLength(text, 'utf8') <= max ? [text] : splitMessages(text, max);
+  if (parts.length === 1) {
+    await say(parts[0]!);
+    return 1;
+  }
+  const ids = parts.map((_, i) => `${o.msgId}#${i + 1}`);
+  const marked = (await o.redis.zmscore(o.deliveredKey, ...ids)) as unknown as (string | null)[];
+  for (const [i, part] of parts.entries()) {
+    if (marked[i] !== null && marked[i] !== undefined) continue;
+    await say(part);
+    await o.redis.zadd(o.deliveredKey, Date.now(), ids[i]!);
+  }
+  return parts.length;
+}
+
+/** Throws when the customer cannot be reached now: the consumer keeps the entry and retries. */
+export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): Promise<void> {
+  if (!host.bot.isLoggedIn) throw new Error('not logged in');
+  const contact = await contactOf(host, m.customerId);
+  if (!contact) throw new Error(`customer ${m.customerId} is not reachable (contact not found)`);
+  const text = outboundText(m, host.messages());
+  try {
+    await sendInParts((part) => contact.say(part).then(() => undefined), text, {
+      msgId: m.msgId,
+      redis: host.redis,
+      deliveredKey: host.keys.delivered(host.botId),
+      maxBytes: host.maxBytes,
+    });
+  } catch (err) {
+    host.metrics?.sendFailed?.('agent');
+    throw err;
+  }
+  host.metrics?.sent?.(m.kind === 'text' ? 'agent' : 'notice');
+  if (m.kind === 'text' && m.at) host.metrics?.relaySeconds?.(Math.max(0, Date.now() - Date.parse(m.at)) / 1000);
+  const st = host.state(contact);
+  // The notice's line in the transcript takes its id from the outbound message: a re-delivery records it once.
+  const record = () => void host.writer.write(st, { kind: 'message', msg: { from: 'bot', text, msgId: `o:${m.msgId}` } }, false);
+  if (m.kind === 'joined') {
+    st.status = 'active';
+    record();
+  } else if (m.kind === 'resolved' || m.kind === 'fixed') {
+    // A fix notice resolves a chat parked on that problem (the handoff did); one with an agent stays.
+    if (m.kind === 'resolved' || st.status === 'awaiting_fix') {
+      st.status = 'resolved';
+      st.session = {};
+    }
+    record();
+  } else if (st.status !== 'active') {
+    st.status = 'active';
+  }
+}
+
+async function contactOf(host: DeliveryHost, customerId: string): Promise<Contact | undefined> {
+  const id = await host.identity.contactIdOf(customerId);
+  if (id) {
+    const c = await host.bot.Contact.find({ id });
+    if (c) return c;
+  }
+  // A new login may have changed the contact's id: its remark still carries the customer number.
+  const byAlias = await host.bot.Contact.find({ alias: customerId }).catch(() => undefined);
+  return byAlias ?? undefined;
+}

@@ -1,0 +1,82 @@
+/**
+ * The wire protocol of GET /api/live: frame limits, close codes, message schemas (zod at the edge)
+ * and the part of a `ws` socket the live modules use. See index.ts for the whole exchange.
+ */
+import { z } from 'zod';
+import type { Agent } from '../auth/index.ts';
+import type { HandoffEvent } from '../../handoff/index.ts';
+import { streamIdSchema } from '../stream-id.ts';
+
+export const LIVE_MAX_FRAME = 4 * 1024;
+/** Not signed in, or the session ended (logout, revoked, agent disabled): the UI signs out. */
+export const CLOSE_UNAUTHORIZED = 4401;
+/** This agent already has the most live sockets allowed (LIVE_MAX_SOCKETS_PER_AGENT): the new one is refused. */
+export const CLOSE_TOO_MANY = 4429;
+/** A client that does not read what it is sent (RFC 6455 "try again later"). */
+export const CLOSE_TOO_SLOW = 1013;
+
+/** What the live modules use of a `ws` WebSocket (typed here: the package ships no types). */
+export interface Socket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  ping(): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: 'message', cb: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): void;
+  on(event: 'close' | 'pong', cb: () => void): void;
+  on(event: 'error', cb: (err: Error) => void): void;
+}
+export const OPEN = 1;
+
+const BOT_ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const STREAM_ID = streamIdSchema({ seqOptional: true });
+const CONV = z.string().regex(/^[\w.:-]{1,200}$/);
+
+export const authMessage = z.object({ type: z.literal('auth'), token: z.string().min(1).max(256) });
+export const resumeMessage = z.object({
+  type: z.literal('resume'),
+  positions: z.record(BOT_ID, STREAM_ID).refine((p) => Object.keys(p).length <= 100, 'at most 100 bot accounts'),
+});
+export const presenceMessage = z.object({ type: z.enum(['viewing', 'typing']), conv: CONV.nullable() });
+
+/** Compares stream ids ("ms-seq") numerically. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
+
+/** A frame's text, whatever shape `ws` handed it over in. */
+export function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return Buffer.from(new Uint8Array(data)).toString('utf8');
+}
+
+/** One connected socket and what the server knows about it. */
+export interface Client {
+  socket: Socket;
+  /** Set once the auth message was accepted; refreshed by each re-validation (roles may change). */
+  agent: Agent | null;
+  /** The agent whose slot of the per-agent cap this socket holds (set as soon as its token is accepted). */
+  agentId: string | null;
+  /** The session token, kept to re-validate the session while the socket lives (never sent or logged). */
+  token: string | null;
+  /** Per bot account: the id of the last event this client got (live or caught up). */
+  sent: Map<string, string>;
+  /** The reader's positions when this client went live: a resume fills the gap up to them. */
+  helloPositions: Record<string, string>;
+  /** While catching up, live events wait here. */
+  buffer: HandoffEvent[] | null;
+  viewing: string | null;
+  typing: string | null;
+  typingTimer?: NodeJS.Timeout;
+  authTimer?: NodeJS.Timeout;
+  /** Messages are handled one after the other (auth is async; a resume may follow at once). */
+  queue: Promise<void>;
+  closed: boolean;
+  /** False after a ping until its pong: a socket still false at the next ping is dead. */
+  alive: boolean;
+}
