@@ -10,13 +10,13 @@
  *
  *   BENCH_CUSTOMERS=100 BENCH_QUESTIONS=20 npm run bench:bot
  */
-import { writeFileSync } from 'node:fs';
 import { WechatyBuilder, type Message } from 'wechaty';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import { percentile } from '../src/knowledge/index.ts';
 import { startRedis, stopAll } from '../test/helpers/redis.ts';
 import { startHarness } from '../test/bot/harness.ts';
 import { atLeast, reporter } from './report.ts';
+import { profile } from './profile.ts';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100);
 const QUESTIONS = Number(process.env.BENCH_QUESTIONS ?? 50);
@@ -118,21 +118,6 @@ async function fullBot(
   }
 }
 
-/** BENCH_PROFILE=file.cpuprofile: a CPU profile of the measured full-bot run (open in Chrome DevTools). */
-async function profile(file: string | undefined): Promise<() => Promise<void>> {
-  if (!file) return async () => undefined;
-  const { Session } = await import('node:inspector/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile: p } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(p));
-    session.disconnect();
-    console.log(`profile written to ${file}`);
-  };
-}
 
 const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
 function report(r: Result): number {

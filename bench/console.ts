@@ -13,7 +13,6 @@
  * the client's side of the work too. Targets: queue page p99 <= 50 ms, socket delay p99 <= 10 ms.
  * A missed target still exits 0 (it is a benchmark); a wrong page or a lost event exits 1.
  */
-import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -25,6 +24,7 @@ import { percentile } from '../src/knowledge/index.ts';
 import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../test/helpers/redis.ts';
 import { atMost, noneOf, reporter } from './report.ts';
 import { WebSocket, type WsClient } from '../test/helpers/ws.ts';
+import { profile } from './profile.ts';
 
 const WAITING = 10_000;
 const SEED_CONCURRENCY = 50;
@@ -78,21 +78,6 @@ async function pool(n: number, concurrency: number, op: (i: number) => Promise<u
   return performance.now() - t0;
 }
 
-/** BENCH_PROFILE=file.cpuprofile: a CPU profile of the queue-page runs (open in Chrome DevTools). */
-async function profile(file: string | undefined): Promise<() => Promise<void>> {
-  if (!file) return async () => undefined;
-  const { Session } = await import('node:inspector/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile: p } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(p));
-    session.disconnect();
-    console.log(`profile written to ${file}`);
-  };
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -152,7 +137,8 @@ try {
   // --- The console app on a real socket; a login through the API -----------------------------------------------
   await agents.add({ username: 'bench', roles: ['agent'], password: PASSWORD, name: '压测客服' });
   // ui: false: the static UI routes are not what is measured here.
-  app = await buildApp({ handoff, agents, redis: consoleRedis, ui: false, live: { connect: () => server.client() } });
+  // One user holds every measured socket here (the per-user cap guards against a flood, not this).
+  app = await buildApp({ handoff, agents, redis: consoleRedis, ui: false, live: { connect: () => server.client(), maxSocketsPerAgent: MANY_SOCKETS + 1 } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;

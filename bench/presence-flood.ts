@@ -20,7 +20,6 @@
  *   FLOOD_SOCKETS=500 FLOOD_MESSAGES=2000 npm run bench:flood
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +32,7 @@ import { startHarness, type Harness } from '../test/bot/harness.ts';
 import { startRedis, stopAll, waitReady } from '../test/helpers/redis.ts';
 import { WebSocket, type WsClient } from '../test/helpers/ws.ts';
 import { atMost, noneOf, printFigures, reporter, type Figure } from './report.ts';
+import { profile } from './profile.ts';
 
 const SOCKETS = Number(process.env.FLOOD_SOCKETS ?? 500);
 const MESSAGES = Number(process.env.FLOOD_MESSAGES ?? 2000);
@@ -197,21 +197,6 @@ async function attack(url: string, token: string, tell: (kind: 'opened' | 'flood
 // ---------------------------------------------------------------------------------------------------------------
 // The system under attack (this process)
 
-/** BENCH_PROFILE=file.cpuprofile: a CPU profile of this process from the attack's start to the flood sent. */
-async function profile(file: string | undefined): Promise<() => Promise<void>> {
-  if (!file) return async () => undefined;
-  const { Session } = await import('node:inspector/promises');
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile: p } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(p));
-    session.disconnect();
-    console.log(`profile written to ${file}`);
-  };
-}
 
 async function main(): Promise<void> {
   const report = reporter('flood');
