@@ -11,6 +11,7 @@ import type { Logger } from '../logger.ts';
 import type { Handoff } from '../handoff/index.ts';
 import type { KnowledgeService } from '../knowledge/index.ts';
 import type { AgentStore } from './auth/index.ts';
+import { openApiRoutes } from './api-docs/index.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { liveRoutes, type LiveOptions } from './live.ts';
 import { metricsRoutes } from './metrics.ts';
@@ -116,7 +117,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     },
   });
   // Only routes that opt in (login) are limited; the key needs the parsed body, hence preHandler.
-  await app.register(rateLimit, { global: false, hook: 'preHandler' });
+  // Counted in Redis where there is one, so an attacker spreading over console processes behind a
+  // balancer meets one limit, not one per process.
+  await app.register(rateLimit, {
+    global: false,
+    hook: 'preHandler',
+    ...(redis ? { redis, nameSpace: `${handoff.keys.prefix}:rl:`, skipOnError: true } : {}),
+  });
   app.addHook('onSend', async (request, reply) => {
     if (NO_STORE.test(request.url)) void reply.header('cache-control', 'no-store');
   });
@@ -149,6 +156,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir) });
   await app.register(kbEditRoutes, { handoff, agents, knowledge: opts.knowledge, kbDir: opts.kbDir });
   if (opts.demo) await app.register(demoRoutes, { agents, simulator: opts.demo });
+  await app.register(openApiRoutes, { agents });
   if (opts.ui !== false) await app.register(staticRoutes);
   if (opts.live) await app.register(liveRoutes, { ...opts.live, handoff, agents, logger: opts.logger });
   return app;
