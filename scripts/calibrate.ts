@@ -9,7 +9,8 @@
  * test/fixtures/eval (other products, written apart from the engine). Before fitting on all of
  * them it reports leave-one-set-out results: each set scored by a model fitted without it,
  * which is the honest estimate for a knowledge base the engine has never seen.
- * Never fit on ../shared/eval: it is the check that the engine generalises.
+ * Never fit on the evaluation set kept outside the repository (see test/knowledge/matching.test.ts):
+ * it is the check that the engine generalises.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

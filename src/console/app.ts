@@ -1,5 +1,5 @@
 /**
- * The console's HTTP API (see the spec, shared/spec/http-api.md), built apart from `listen` so
+ * The console's HTTP API (reference: docs/http-api.md, from api-docs/), built apart from `listen` so
  * tests drive it with `inject`. It talks to bots only through the handoff API: never wechaty.
  */
 import helmet from '@fastify/helmet';
@@ -11,7 +11,7 @@ import type { Logger } from '../logger.ts';
 import type { Handoff } from '../handoff/index.ts';
 import type { KnowledgeService } from '../knowledge/index.ts';
 import type { AgentStore } from './auth/index.ts';
-import { openApiRoutes } from './api-docs/index.ts';
+import { openApiRoutes, trackRoutes } from './api-docs/index.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { liveRoutes, type LiveOptions } from './live.ts';
 import { metricsRoutes } from './metrics.ts';
@@ -92,6 +92,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
   }) as unknown as FastifyInstance;
 
+  trackRoutes(app);
   app.decorateRequest('agent', null);
   app.setErrorHandler(errorHandler);
   acceptEmptyJson(app);

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Handoff } from '../handoff/index.ts';
+import { routeGroup } from './api-docs/registry.ts';
 import { withTimeout } from './routes/health.ts';
 
 export interface MetricsOptions {
@@ -25,6 +26,17 @@ declare module 'fastify' {
     recordSlaFired(fired: { warnings: number; breaches: number }): void;
   }
 }
+
+export const metricsRouteDocs = routeGroup('Health and metrics', [
+  {
+    method: 'GET',
+    path: '/metrics',
+    summary: 'Prometheus metrics: requests by route pattern, queue by status, SLA at risk and breached, the process (and the bot\'s, where it runs)',
+    access: 'public',
+    ok: { status: 200, description: 'Prometheus text format', contentType: 'text/plain; version=0.0.4' },
+    core: true,
+  },
+]);
 
 export async function metricsRoutes(app: FastifyInstance, opts: MetricsOptions): Promise<void> {
   const registry = opts.registry ?? new Registry();

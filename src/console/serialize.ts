@@ -1,37 +1,57 @@
-import type { Conversation, TranscriptMessage } from '../handoff/index.ts';
+import { z } from 'zod';
+import { HANDOFF_REASONS, STATUSES, type Conversation, type TranscriptMessage } from '../handoff/index.ts';
 
-/** A conversation as the API shows it (spec: id, status, customer, assignee, slaDueAt, createdAt, updatedAt, tags; plus extras). */
-export interface ApiConversation {
-  id: string;
-  botId: string;
-  status: Conversation['status'];
-  customer: { id: string; name: string; tier: string };
-  assignee: { id: string; name: string } | null;
-  slaDueAt: string | null;
-  slaWarnAt: string | null;
-  waitingSince: string | null;
-  firstResponseAt: string | null;
-  reason: string | null;
-  question: string | null;
-  problemId: string | null;
-  /** Who closed it, while resolved (the UI offers the tag editor to them and to managers). */
-  resolvedBy: string | null;
-  createdAt: string;
-  updatedAt: string;
-  tags: string[];
-}
+/*
+ * The API's shapes as zod schemas: the TypeScript types below are inferred from them, so the
+ * serializers cannot return a field the API description (GET /api/openapi.json, docs/http-api.md)
+ * does not name. `x-core` marks the fields of the contract's stable core; the rest are extensions.
+ */
+const core = { 'x-core': true } as const;
+const isoTime = z.string().meta({ format: 'date-time' });
+const person = z.object({ id: z.string(), name: z.string() });
 
-export interface ApiMessage {
-  id: string;
-  from: TranscriptMessage['from'];
-  text: string;
-  at: string;
-  faqId?: string;
-  confidence?: number;
-  agentName?: string;
-  event?: string;
-  kind?: string;
-}
+export const apiConversationSchema = z
+  .object({
+    id: z.string().meta({ ...core, description: '"<bot account>.<customer>"' }),
+    botId: z.string().meta({ description: 'the bot account (WeChat account) the customer writes to' }),
+    status: z.enum(STATUSES).meta(core),
+    customer: z.object({ id: z.string(), name: z.string(), tier: z.enum(['vip', 'standard']) }).meta(core),
+    assignee: person.nullable().meta({ ...core, description: 'the agent who owns the chat' }),
+    slaDueAt: isoTime.nullable().meta({ ...core, description: 'first-response target of a waiting chat' }),
+    slaWarnAt: isoTime.nullable().meta({ description: 'when a waiting chat is flagged as at risk' }),
+    waitingSince: isoTime.nullable(),
+    firstResponseAt: isoTime.nullable(),
+    reason: z.enum(HANDOFF_REASONS).nullable().meta({ description: 'why the chat went to a person' }),
+    question: z.string().nullable().meta({ description: 'the customer\'s question when handed off' }),
+    problemId: z.string().nullable().meta({ description: 'the known problem it is parked on' }),
+    resolvedBy: z.string().nullable().meta({ description: 'who closed it (an agent id, or "system"), while resolved' }),
+    createdAt: isoTime.meta(core),
+    updatedAt: isoTime.meta(core),
+    tags: z.array(z.string()).meta(core),
+  })
+  .meta({ id: 'Conversation' });
+
+export const apiMessageSchema = z
+  .object({
+    id: z.string().meta({ ...core, description: 'orders the transcript; `?after=` continues after it' }),
+    from: z.enum(['customer', 'bot', 'agent', 'system', 'note']).meta(core),
+    text: z.string().meta(core),
+    at: isoTime.meta(core),
+    faqId: z.string().optional().meta({ description: 'the FAQ entry the bot answered with' }),
+    confidence: z.number().optional().meta({ description: 'the bot\'s confidence in it, 0..1' }),
+    agentName: z.string().optional(),
+    event: z.string().optional().meta({ description: 'system lines: waiting, claimed, transferred, released, resolved, parked…' }),
+    kind: z.string().optional().meta({ description: 'a customer message that is not text: image, voice, file…' }),
+  })
+  .meta({ id: 'Message' });
+
+export const apiConversationWithMessagesSchema = apiConversationSchema
+  .extend({ messages: z.array(apiMessageSchema).meta({ ...core, description: 'oldest first' }) })
+  .meta({ id: 'ConversationWithMessages' });
+
+/** A conversation as the API shows it. */
+export type ApiConversation = z.infer<typeof apiConversationSchema>;
+export type ApiMessage = z.infer<typeof apiMessageSchema>;
 
 /** Fields picked one by one, so nothing the handoff adds later leaks out unreviewed. */
 export function toApiConversation(c: Conversation): ApiConversation {

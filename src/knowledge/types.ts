@@ -1,4 +1,4 @@
-/** One FAQ entry, as loaded from `knowledge-base/**.md` (see ../shared/spec/knowledge-base.md). */
+/** One FAQ entry, as loaded from `knowledge-base/**.md` (see docs/knowledge-base.md). */
 export interface FaqEntry {
   id: string;
   question: string;

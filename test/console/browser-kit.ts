@@ -11,7 +11,10 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import { buildApp } from '../../src/console/app.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
-/** The flags this project's machines need (see shared/context/stack-notes.md); playwright adds --headless. */
+/**
+ * The flags Debian's chromium needs in a container (no sandbox, no GPU); without the networking ones it
+ * floods a closed network with refused connections. Playwright adds --headless.
+ */
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

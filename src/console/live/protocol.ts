@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Agent } from '../auth/index.ts';
 import type { HandoffEvent } from '../../handoff/index.ts';
+import { routeGroup } from '../api-docs/registry.ts';
 import { streamIdSchema } from '../stream-id.ts';
 
 export const LIVE_MAX_FRAME = 4 * 1024;
@@ -39,6 +40,26 @@ export const resumeMessage = z.object({
   positions: z.record(BOT_ID, STREAM_ID).refine((p) => Object.keys(p).length <= 100, 'at most 100 bot accounts'),
 });
 export const presenceMessage = z.object({ type: z.enum(['viewing', 'typing']), conv: CONV.nullable() });
+
+export const liveRouteDocs = routeGroup('Live updates', [
+  {
+    method: 'GET',
+    path: '/api/live',
+    summary: 'the WebSocket: handoff events as far as the roles allow, catch-up after a reconnect, presence',
+    details: [
+      'JSON text frames, at most 4 KB from the client. The token goes in the first message, never the URL:',
+      '`{"type":"auth","token"}` within 5 s (else close 4401); the server answers `{"type":"hello","agent","positions"}`,',
+      'then `{"type":"event","event":{"id","botId","type","conv","at","data"}}` frames. A reconnecting client sends',
+      '`{"type":"resume","positions":{"<bot>":"<stream id>"}}` to get what it missed. Agents send',
+      '`{"type":"viewing"|"typing","conv":id|null}` and receive `{"type":"presence","conv","agents","typing"}` for the',
+      'chat they view. Bad messages get `{"type":"error","code","message"}`. Close codes: 4401 not signed in or the',
+      'session ended, 4429 too many sockets for this user (`LIVE_MAX_SOCKETS_PER_AGENT`), 1013 a client that does not read.',
+    ].join(' '),
+    access: 'signed-in',
+    ok: { status: 101, description: 'switching protocols (WebSocket)' },
+    websocket: true,
+  },
+]);
 
 /** Compares stream ids ("ms-seq") numerically. */
 export function compareStreamIds(a: string, b: string): number {

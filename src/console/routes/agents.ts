@@ -2,13 +2,33 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { hasRole, type AgentStore } from '../auth/index.ts';
 import { authenticate, requireRole } from '../auth.ts';
+import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse } from '../errors.ts';
 
 export interface AgentRoutesOptions {
   agents: AgentStore;
 }
 
-const idParams = z.object({ id: z.string().regex(/^[\w-]{1,64}$/, 'must be an agent id') });
+const idParams = z.object({ id: z.string().regex(/^[\w-]{1,64}$/, 'must be an agent id').meta({ description: 'an agent id' }) });
+
+export const agentRouteDocs = routeGroup('Agents', [
+  {
+    method: 'GET',
+    path: '/api/agents',
+    summary: 'the enabled agents a chat can be transferred to, with who is online',
+    access: 'agent',
+    ok: { status: 200, description: '`{"items":[{"id","username","name","roles","online"}…]}`' },
+  },
+  {
+    method: 'POST',
+    path: '/api/agents/:id/unlock',
+    summary: 'lift the lock that failed logins put on an account, and forget them',
+    access: 'admin',
+    params: idParams,
+    ok: { status: 200, description: '`{"id","username","unlocked"}` (`unlocked` false: there was nothing to lift)' },
+    errors: ['NOT_FOUND'],
+  },
+]);
 
 /**
  * GET /api/agents (agent): the enabled agents a chat can be transferred to, and who is online.

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import QRCode from 'qrcode';
 import type { AgentStore } from '../auth/index.ts';
+import { routeGroup } from '../api-docs/registry.ts';
 import { authenticate, requireRole } from '../auth.ts';
 import type { Handoff } from '../../handoff/index.ts';
 
@@ -8,6 +9,16 @@ export interface BotRoutesOptions {
   handoff: Handoff;
   agents: AgentStore;
 }
+
+export const botRouteDocs = routeGroup('Bot accounts', [
+  {
+    method: 'GET',
+    path: '/api/bots',
+    summary: "every bot account's WeChat login, with the QR code to scan when it needs one",
+    access: 'manager',
+    ok: { status: 200, description: '`{"items":[{"id","status","at","qr"}…]}` (`qr`: an SVG data URL, or null)' },
+  },
+]);
 
 /**
  * GET /api/bots (manager): every bot account's WeChat login, with the QR code to scan drawn here

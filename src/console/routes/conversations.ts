@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { hasRole, type Agent, type AgentStore } from '../auth/index.ts';
 import { authenticate, currentAgent, requireRole } from '../auth.ts';
+import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse } from '../errors.ts';
-import { toApiConversation, toApiMessage } from '../serialize.ts';
+import { apiConversationSchema, apiConversationWithMessagesSchema, toApiConversation, toApiMessage } from '../serialize.ts';
 import { streamIdSchema } from '../stream-id.ts';
 import type { Handoff, Agent as HandoffAgent } from '../../handoff/index.ts';
 
@@ -16,10 +17,17 @@ export const MAX_TEXT = 2000;
 
 const ID_PART = '[A-Za-z0-9_-]{1,64}';
 const paramsSchema = z.object({
-  id: z.string().regex(new RegExp(`^${ID_PART}\\.${ID_PART}$`), 'must be a conversation id "<bot>.<customer>"'),
+  id: z
+    .string()
+    .regex(new RegExp(`^${ID_PART}\\.${ID_PART}$`), 'must be a conversation id "<bot>.<customer>"')
+    .meta({ description: 'a conversation id "<bot>.<customer>"' }),
 });
 
-const getQuery = z.object({ after: streamIdSchema({ message: 'must be a message id "<ms>-<seq>" (each at most 2^64-1)' }).optional() });
+const getQuery = z.object({
+  after: streamIdSchema({ message: 'must be a message id "<ms>-<seq>" (each at most 2^64-1)' })
+    .meta({ description: 'a message id: only the messages after it' })
+    .optional(),
+});
 
 const listQuery = z.object({
   status: z.enum(['waiting', 'active', 'awaiting_fix']).default('waiting'),
@@ -31,7 +39,7 @@ const textSchema = z.string({ error: 'is required and must be a string' }).super
   const length = [...text].length;
   if (text.trim().length === 0) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
   else if (length > MAX_TEXT) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_TEXT} characters (got ${length})` });
-});
+}).meta({ description: `1 to ${MAX_TEXT} characters, not only blanks` });
 const textBody = z.object({ text: textSchema });
 
 const transferBody = z.object({ to: z.string().min(1, 'is required').max(64, 'must be at most 64 characters') });
@@ -49,6 +57,109 @@ const tagsBody = z.object({
 });
 
 const asHandoffAgent = (a: Agent): HandoffAgent => ({ id: a.id, name: a.name });
+
+const conversation = { status: 200, description: 'the conversation', schema: apiConversationSchema };
+
+export const conversationRouteDocs = routeGroup('Conversations', [
+  {
+    method: 'GET',
+    path: '/api/conversations',
+    summary: 'conversations by status: `waiting` by SLA due time (most urgent first); `active` is the caller\'s own (a manager\'s: everyone\'s)',
+    access: 'agent',
+    query: listQuery,
+    ok: { status: 200, description: '`{"items":[Conversation…]}`', schema: z.object({ items: z.array(apiConversationSchema) }) },
+    core: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/conversations/:id',
+    summary: 'one conversation with its transcript, oldest first; `?after=<message id>` gives only what came since',
+    access: 'agent',
+    params: paramsSchema,
+    query: getQuery,
+    ok: { status: 200, description: 'the conversation and `messages`', schema: apiConversationWithMessagesSchema },
+    errors: ['NOT_FOUND'],
+    core: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/conversations/:id/claim',
+    summary: 'take a waiting chat: it becomes `active` with the caller as assignee',
+    access: 'agent',
+    params: paramsSchema,
+    ok: conversation,
+    errors: ['NOT_FOUND', 'CONFLICT', 'ILLEGAL_TRANSITION'],
+    core: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/conversations/:id/messages',
+    summary: 'reply to the customer (the bot delivers it in WeChat); only the assignee',
+    access: 'agent',
+    params: paramsSchema,
+    body: textBody,
+    ok: { status: 202, description: '`{"id","msgId"}`: the transcript id and the outbound id of the reply' },
+    errors: ['NOT_FOUND', 'NOT_ASSIGNEE', 'ILLEGAL_TRANSITION'],
+    core: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/conversations/:id/notes',
+    summary: 'a private note in the transcript, never sent to the customer',
+    access: 'agent',
+    params: paramsSchema,
+    body: textBody,
+    ok: { status: 201, description: '`{"id"}`' },
+    errors: ['NOT_FOUND'],
+  },
+  {
+    method: 'POST',
+    path: '/api/conversations/:id/transfer',
+    summary: 'hand the chat to another enabled agent; the assignee or a manager',
+    access: 'agent',
+    params: paramsSchema,
+    body: transferBody,
+    ok: conversation,
+    errors: ['NOT_FOUND', 'CONFLICT', 'ILLEGAL_TRANSITION'],
+  },
+  {
+    method: 'POST',
+    path: '/api/conversations/:id/release',
+    summary: 'put the chat back in the queue; the assignee or a manager (repeated: 200, nothing twice)',
+    access: 'agent',
+    params: paramsSchema,
+    ok: conversation,
+    errors: ['NOT_FOUND', 'CONFLICT', 'ILLEGAL_TRANSITION'],
+  },
+  {
+    method: 'POST',
+    path: '/api/conversations/:id/resolve',
+    summary: 'close the chat: the bot takes it back and asks for a rating if an agent replied',
+    details:
+      'Only the assignee or a manager (an unclaimed chat: 409 `NOT_ASSIGNEE`, claim it first). The body is optional; ' +
+      '`{"rate": false}` closes without asking for a rating (an extension). Repeated by the same agent: 200, nothing done twice.',
+    access: 'agent',
+    params: paramsSchema,
+    body: resolveBody,
+    bodyOptional: true,
+    ok: conversation,
+    errors: ['NOT_FOUND', 'CONFLICT', 'NOT_ASSIGNEE', 'ILLEGAL_TRANSITION'],
+    core: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/conversations/:id/tags',
+    summary: 'replace the tags (the first is the category in reports)',
+    details:
+      'An owned chat: its assignee or a manager; a resolved one: whoever resolved it or a manager; a queued or bot chat: any agent.',
+    access: 'agent',
+    params: paramsSchema,
+    body: tagsBody,
+    ok: conversation,
+    errors: ['NOT_FOUND', 'NOT_ASSIGNEE'],
+  },
+]);
+
 
 /**
  * Conversations for agents (role agent; manager and admin imply it). Reads are open to every agent;

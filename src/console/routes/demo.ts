@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AgentStore } from '../auth/index.ts';
 import { authenticate } from '../auth.ts';
+import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse } from '../errors.ts';
 
 /** One line of a simulated WeChat chat, as the customer's phone shows it. */
@@ -43,9 +44,44 @@ const sayBody = z.object({
   text: z
     .string({ error: 'is required and must be a string' })
     .refine((s) => s.trim().length > 0, 'must not be empty')
-    .refine((s) => [...s].length <= 2000, 'must be at most 2000 characters'),
+    .refine((s) => [...s].length <= 2000, 'must be at most 2000 characters')
+    .meta({ description: 'not only blanks, at most 2000 characters' }),
 });
 const chatQuery = z.object({ customer: customerName });
+
+const only = 'the demo (the bot on wechaty-puppet-mock)';
+
+export const demoRouteDocs = routeGroup('Demo simulator', [
+  {
+    method: 'POST',
+    path: '/api/demo/messages',
+    summary: 'a customer of the simulator (created on first use) writes to the bot, through the real Wechaty runtime',
+    access: 'signed-in',
+    body: sayBody,
+    ok: { status: 202, description: '`{"customer"}`' },
+    errors: ['SIMULATOR_FULL'],
+    core: true,
+    only,
+  },
+  {
+    method: 'GET',
+    path: '/api/demo/messages',
+    summary: "the chat exactly as that customer sees it in WeChat (agents' replies arrive as `bot`)",
+    access: 'signed-in',
+    query: chatQuery,
+    ok: { status: 200, description: '`{"items":[{"from":"customer"|"bot","text","at"}…]}`' },
+    core: true,
+    only,
+  },
+  {
+    method: 'GET',
+    path: '/api/demo/customers',
+    summary: 'the simulated customers, in order of creation',
+    access: 'signed-in',
+    ok: { status: 200, description: '`{"items":[{"name"}…]}`' },
+    only,
+  },
+]);
 
 /** The spec's demo routes (any role): POST/GET /api/demo/messages, plus GET /api/demo/customers. */
 export async function demoRoutes(app: FastifyInstance, opts: DemoRoutesOptions): Promise<void> {

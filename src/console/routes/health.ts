@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { routeGroup } from '../api-docs/registry.ts';
 
 /** `p`, or a rejection after `ms` (a Redis that does not answer must not hang a probe). */
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -19,6 +20,26 @@ export interface HealthRoutesOptions {
    */
   checks: Record<string, () => Promise<boolean>>;
 }
+
+export const healthRouteDocs = routeGroup('Health and metrics', [
+  {
+    method: 'GET',
+    path: '/healthz',
+    summary: 'the process is up',
+    access: 'public',
+    ok: { status: 200, description: '`{"status":"ok"}`' },
+    core: true,
+  },
+  {
+    method: 'GET',
+    path: '/readyz',
+    summary: 'Redis answers and, where this process runs the bot, its account is logged in',
+    access: 'public',
+    ok: { status: 200, description: '`{"status":"ready","checks":{"redis":"ok","bot"?:"ok"}}`' },
+    errors: ['NOT_READY'],
+    core: true,
+  },
+]);
 
 const MESSAGES: Record<string, string> = {
   redis: 'redis is not answering',

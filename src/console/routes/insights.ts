@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AgentStore } from '../auth/index.ts';
 import { authenticate, requireRole } from '../auth.ts';
+import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse, requireKnowledge } from '../errors.ts';
 import { csatByCategory, dayRange, funnel } from '../insights.ts';
 import { buildReport } from '../report.ts';
@@ -16,8 +17,42 @@ export interface InsightRoutesOptions {
   timezone: string;
 }
 
-const DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').meta({ description: 'a date YYYY-MM-DD' });
 const rangeQuery = z.object({ from: DATE.optional(), to: DATE.optional() });
+const reportQuery = rangeQuery.extend({ file: z.string().regex(/^[a-z-]+\.csv$/).optional() });
+
+const range = 'Days are calendar days of the business time zone, `from` and `to` included; the default is the last 7 days.';
+
+export const insightRouteDocs = routeGroup('Stats and insights', [
+  {
+    method: 'GET',
+    path: '/api/funnel',
+    summary: 'the self-service funnel for each day and the whole range',
+    details: range,
+    access: 'manager',
+    query: rangeQuery,
+    ok: { status: 200, description: '`{"days":[day…],"total":day}`: answered, suggested, unanswered, helpful, handoffs by reason, ratings, first response, SLA met…' },
+  },
+  {
+    method: 'GET',
+    path: '/api/report',
+    summary: 'the feedback report as markdown, or one of its CSV files with `?file=`',
+    details: `${range} An unknown \`file\` answers 404 naming the files there are.`,
+    access: 'manager',
+    query: reportQuery,
+    ok: { status: 200, description: 'a download (`Content-Disposition: attachment`)', contentType: 'text/markdown, or text/csv with ?file=' },
+    errors: ['NOT_FOUND', 'UNAVAILABLE'],
+  },
+  {
+    method: 'GET',
+    path: '/api/csat',
+    summary: 'satisfaction by category, then by channel, with the conversations behind each number',
+    details: range,
+    access: 'manager',
+    query: rangeQuery,
+    ok: { status: 200, description: '`{"total","categories":[…]}`' },
+  },
+]);
 
 /** from/to (inclusive) in the business zone; default the last 7 days. */
 export function parseRange(query: unknown, timezone: string): ReturnType<typeof dayRange> {
@@ -42,7 +77,7 @@ export async function insightRoutes(app: FastifyInstance, opts: InsightRoutesOpt
 
   // The feedback report: the markdown, or one of its CSV files (?file=daily.csv …).
   app.get('/api/report', async (request, reply) => {
-    const q = parse(rangeQuery.extend({ file: z.string().regex(/^[a-z-]+\.csv$/).optional() }), request.query, 'query');
+    const q = parse(reportQuery, request.query, 'query');
     const { days } = parseRange(q, timezone);
     const report = await buildReport(handoff, requireKnowledge(knowledge), { from: days[0]!, to: days.at(-1)!, timezone });
     const base = `report-${days[0]}_${days.at(-1)}`;

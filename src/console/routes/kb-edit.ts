@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AgentStore } from '../auth/index.ts';
 import { authenticate, requireRole } from '../auth.ts';
+import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse, requireKnowledge } from '../errors.ts';
 import type { Conversation, Handoff } from '../../handoff/index.ts';
 import {
@@ -39,7 +40,11 @@ const oneLine = (what: string) =>
     .max(MAX_PHRASE_CHARS, `at most ${MAX_PHRASE_CHARS} characters`)
     .refine((s) => !/[\r\n\u2028\u2029]/.test(s), 'must be one line');
 
-const kebab = z.string().trim().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be kebab-case: lower-case letters, digits and "-"');
+const kebab = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be kebab-case: lower-case letters, digits and "-"')
+  .meta({ description: 'kebab-case: lower-case letters, digits and "-"' });
 
 const gapsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(500) });
 const entryParams = z.object({ id: z.string().min(1).max(200) });
@@ -57,6 +62,59 @@ const entryBody = z.object({
   category: kebab.pipe(z.string().max(32)),
   answer: z.string().trim().min(1, 'the answer is empty').max(4000),
 });
+
+const edited = 'The change is written to the markdown files and loaded before the answer; `reloaded` false: the files on disk do not load (see /api/kb/problems).';
+
+export const kbEditRouteDocs = routeGroup('Knowledge base', [
+  {
+    method: 'GET',
+    path: '/api/kb/top',
+    summary: 'the top 10 entries by traffic (bot answers plus agents\' tags) next to the editors\' menu',
+    access: 'editor',
+    ok: { status: 200, description: '`{"items":[{"id","question","category","hits","tagged","score","rank","menu"}…],"menu":[…],"totalHits"}`' },
+    errors: ['UNAVAILABLE'],
+  },
+  {
+    method: 'POST',
+    path: '/api/kb/menu',
+    summary: 'set the menu order (`menu:` of each entry; at most 10)',
+    details: edited,
+    access: 'editor',
+    body: menuBody,
+    ok: { status: 200, description: '`{"menu":[{"id","question","menu"}…],"reloaded"}`' },
+    errors: ['NOT_FOUND', 'CONFLICT', 'KB_INVALID', 'UNAVAILABLE'],
+  },
+  {
+    method: 'GET',
+    path: '/api/kb/gaps',
+    summary: 'the questions the FAQ missed, grouped by similarity, biggest group first, with the closest entry',
+    access: 'editor',
+    query: gapsQuery,
+    ok: { status: 200, description: '`{"groups":[{"label","count","examples","reasons","notHelpful","suggested","lastAt"}…],"total"}`' },
+    errors: ['UNAVAILABLE'],
+  },
+  {
+    method: 'POST',
+    path: '/api/kb/entries/:id/alternates',
+    summary: "add a phrasing to an entry's alternates (one added line in its file)",
+    details: edited,
+    access: 'editor',
+    params: entryParams,
+    body: alternateBody,
+    ok: { status: 200, description: '`{"id","file","alternates","reloaded"}`' },
+    errors: ['NOT_FOUND', 'CONFLICT', 'UNSAFE_TEXT', 'KB_INVALID', 'UNAVAILABLE'],
+  },
+  {
+    method: 'POST',
+    path: '/api/kb/entries',
+    summary: 'create an entry as `<category>/<id>.md`',
+    details: edited,
+    access: 'editor',
+    body: entryBody,
+    ok: { status: 201, description: '`{"id","file","reloaded"}`' },
+    errors: ['CONFLICT', 'UNSAFE_TEXT', 'KB_INVALID', 'UNAVAILABLE'],
+  },
+]);
 
 const EDIT_STATUS: Record<KbEditError['code'], [number, string]> = {
   NOT_FOUND: [404, 'NOT_FOUND'],

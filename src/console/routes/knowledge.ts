@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AgentStore } from '../auth/index.ts';
 import { authenticate, requireRole } from '../auth.ts';
 import type { CannedReplies } from '../canned.ts';
+import { routeGroup } from '../api-docs/registry.ts';
 import { parse, requireKnowledge } from '../errors.ts';
 import type { Handoff } from '../../handoff/index.ts';
 import { DEFAULT_MESSAGES_FILE, followFile, readMessages, type KbProblem, type KnowledgeService } from '../../knowledge/index.ts';
@@ -16,6 +17,40 @@ export interface KnowledgeRoutesOptions {
 }
 
 const gapsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+
+export const knowledgeRouteDocs = routeGroup('Knowledge base', [
+  {
+    method: 'GET',
+    path: '/api/canned',
+    summary: "the agents' canned replies: the templates of `_replies.yml`, then every FAQ answer",
+    access: 'agent',
+    ok: { status: 200, description: '`{"items":[{"key","title","text","source":"template"|"faq","faqId"?}…]}`' },
+  },
+  {
+    method: 'GET',
+    path: '/api/kb/entries',
+    summary: 'the FAQ entries with how often the bot answered with each, most used first',
+    access: 'editor',
+    ok: { status: 200, description: '`{"items":[{"id","question","category","tags","file","menu","hits"}…],"totalHits"}`' },
+    errors: ['UNAVAILABLE'],
+  },
+  {
+    method: 'GET',
+    path: '/api/kb/problems',
+    summary: 'the problems of the editor files on disk (`file`, `line`, `message`); empty when all load',
+    access: 'editor',
+    ok: { status: 200, description: '`{"items":[{"file","line","message"}…]}`' },
+    errors: ['UNAVAILABLE'],
+  },
+  {
+    method: 'GET',
+    path: '/api/kb/unanswered',
+    summary: 'the latest questions the FAQ did not answer (or whose answer did not help)',
+    access: 'editor',
+    query: gapsQuery,
+    ok: { status: 200, description: '`{"items":[{"text","at","conv","reason","faqId"}…]}`' },
+  },
+]);
 
 /**
  * What editors need to keep the FAQ good (role editor): the entries with how often the bot

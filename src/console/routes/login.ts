@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { LoginThrottledError, type AgentStore } from '../auth/index.ts';
 import { authenticate, bearerToken, currentAgent } from '../auth.ts';
+import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, errorBody, parse } from '../errors.ts';
 
 export interface LoginRoutesOptions {
@@ -21,6 +22,38 @@ const loginSchema = z.object({
   username: z.string().min(1, 'is required').max(64, 'must be at most 64 characters'),
   password: z.string().min(1, 'is required').max(1024, 'must be at most 1024 characters'),
 });
+
+const agentShape = '`{"id","username","name","roles":[…]}`';
+
+export const loginRouteDocs = routeGroup('Auth', [
+  {
+    method: 'POST',
+    path: '/api/auth/login',
+    summary: 'username and password for a bearer token',
+    details:
+      'Limits: 30 tries a minute per IP, 10 per IP and username; per account, after 10 failures each try waits twice as long ' +
+      '(1 s … 5 min) and the 20th locks the account for an hour (an admin unlocks it). Refused tries answer 429 with `Retry-After`.',
+    access: 'public',
+    body: loginSchema,
+    ok: { status: 200, description: `\`{"token","agent":${agentShape.slice(1, -1)}}\`` },
+    errors: ['UNAUTHORIZED', 'RATE_LIMITED', 'ACCOUNT_LOCKED'],
+    core: true,
+  },
+  {
+    method: 'GET',
+    path: '/api/auth/me',
+    summary: "whose token this is, and what this console offers beyond the core (`features.demo`)",
+    access: 'signed-in',
+    ok: { status: 200, description: `\`{"agent":${agentShape.slice(1, -1)},"features":{"demo"}}\`` },
+  },
+  {
+    method: 'POST',
+    path: '/api/auth/logout',
+    summary: 'revoke the token',
+    access: 'signed-in',
+    ok: { status: 204, description: 'no body' },
+  },
+]);
 
 /** Rate-limit key: the client's IP and the username tried (so one user's typos do not lock out an office). */
 function loginKey(request: FastifyRequest): string {

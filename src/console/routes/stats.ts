@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AgentStore } from '../auth/index.ts';
+import { routeGroup } from '../api-docs/registry.ts';
 import { authenticate, requireRole } from '../auth.ts';
 import type { Handoff } from '../../handoff/index.ts';
 
@@ -7,6 +8,20 @@ export interface StatsRoutesOptions {
   handoff: Handoff;
   agents: AgentStore;
 }
+
+export const statsRouteDocs = routeGroup('Stats and insights', [
+  {
+    method: 'GET',
+    path: '/api/stats',
+    summary: 'all-time totals over every bot account, and the live queue',
+    details:
+      'Core: `conversations`, `botAnswered`, `handoffs`, `waiting`, `csat` `{"count","average"}`. ' +
+      'Extensions: `active`, `awaitingFix`, `agentsOnline`, `slaAtRisk`, `slaBreached`.',
+    access: 'manager',
+    ok: { status: 200, description: '`{"conversations","botAnswered","handoffs","waiting","active","awaitingFix","agentsOnline","slaAtRisk","slaBreached","csat":{"count","average"}}`' },
+    core: true,
+  },
+]);
 
 /**
  * GET /api/stats (manager): all-time totals over every bot account plus the live queue.

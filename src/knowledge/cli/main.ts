@@ -1,5 +1,5 @@
 /**
- * `kb` — the knowledge editors' command line (see ../shared/spec/knowledge-base.md):
+ * `kb` — the knowledge editors' command line (see docs/knowledge-base.md):
  *   kb lint [--kb DIR]
  *   kb ask  [--kb DIR] --json            (questions on stdin, JSON lines on stdout)
  *   kb ask  [--kb DIR] "question"

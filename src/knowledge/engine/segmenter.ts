@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict';
+// With its extension: the package has no exports map, and plain Node's ESM resolver does not guess one.
+import { dict } from '@node-rs/jieba/dict.js';
 import { isWordToken } from './text.ts';
 
 /**
