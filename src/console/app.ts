@@ -118,13 +118,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     },
   });
   // Only routes that opt in (login) are limited; the key needs the parsed body, hence preHandler.
-  // Counted in Redis where there is one, so an attacker spreading over console processes behind a
-  // balancer meets one limit, not one per process.
-  await app.register(rateLimit, {
-    global: false,
-    hook: 'preHandler',
-    ...(redis ? { redis, nameSpace: `${handoff.keys.prefix}:rl:`, skipOnError: true } : {}),
-  });
+  // Counted per process: the per-account limit (AgentStore.login, in Redis) is the one every
+  // console process shares.
+  await app.register(rateLimit, { global: false, hook: 'preHandler' });
   app.addHook('onSend', async (request, reply) => {
     if (NO_STORE.test(request.url)) void reply.header('cache-control', 'no-store');
   });
