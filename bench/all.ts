@@ -39,6 +39,7 @@ const BENCHES: Bench[] = [
   { name: 'console', timeoutS: 300 },
   { name: 'load', timeoutS: 300 },
   { name: 'flood', timeoutS: 300 },
+  { name: 'startup', timeoutS: 300 },
 ];
 
 interface Outcome {

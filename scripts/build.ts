@@ -15,7 +15,7 @@
  * `npm start`) compares src/ with it.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,8 +37,21 @@ if (within(SRC, out) || within(out, SRC) || within(out, path.join(ROOT, 'node_mo
 // Taken before the compiler reads anything: a source saved during the build counts as newer.
 const builtAt = new Date();
 const staging = `${out}.building-${process.pid}`;
-rmSync(staging, { recursive: true, force: true });
 mkdirSync(path.dirname(staging), { recursive: true });
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+// What an interrupted build left beside the output (not a build still running).
+for (const name of readdirSync(path.dirname(out))) {
+  const m = /^\.(?:building|old)-(\d+)$/.exec(name.slice(path.basename(out).length));
+  if (m && name.startsWith(path.basename(out)) && !alive(Number(m[1]))) rmSync(path.join(path.dirname(out), name), { recursive: true, force: true });
+}
+rmSync(staging, { recursive: true, force: true });
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const args = [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', staging, ...(values['no-check'] ? ['--noCheck'] : [])];
