@@ -13,8 +13,8 @@
 import { WechatyBuilder, type Message } from 'wechaty';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import { percentile } from '../src/knowledge/index.ts';
-import { startRedis, stopAll } from '../test/helpers/redis.ts';
-import { startHarness } from '../test/bot/harness.ts';
+import { startHarness } from '../test/support/bot.ts';
+import { startRedis, stopAll } from '../test/support/redis.ts';
 import { atLeast, reporter } from './report.ts';
 import { profile } from './profile.ts';
 

@@ -21,9 +21,9 @@ import { AgentStore } from '../src/console/auth/index.ts';
 import type { ApiConversation } from '../src/console/serialize.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type HandoffEvent } from '../src/handoff/index.ts';
 import { percentile } from '../src/knowledge/index.ts';
-import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../test/helpers/redis.ts';
+import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../test/support/redis.ts';
+import { WebSocket, type WsClient } from '../test/support/sockets.ts';
 import { atMost, noneOf, reporter } from './report.ts';
-import { WebSocket, type WsClient } from '../test/helpers/ws.ts';
 import { profile } from './profile.ts';
 
 const WAITING = 10_000;

@@ -6,7 +6,9 @@
 import { Redis } from 'ioredis';
 import { DEFAULT_SLA_POLICY, EventReader, Handoff, OutboundConsumer, type HandoffEvent } from '../src/handoff/index.ts';
 import { percentile } from '../src/knowledge/index.ts';
-import { randomPrefix, startRedis, stopAll } from '../test/helpers/redis.ts';
+import { randomPrefix, startRedis, stopAll } from '../test/support/redis.ts';
+import { waitDrained } from '../test/support/streams.ts';
+import { waitFor } from '../test/support/waits.ts';
 import { atMost, noneOf, reporter, type Goal } from './report.ts';
 
 const WAITING = 10_000;
@@ -84,7 +86,8 @@ try {
   line(`list 50 most urgent of ${WAITING} waiting`, list.lat, list.ms, LIST_P99_TARGET);
 
   // Claim: 10 clients race for the first 2,000 conversations, two agents per conversation.
-  const clients = Array.from({ length: 10 }, () => new Handoff(new Redis(server.url), { prefix, policy: DEFAULT_SLA_POLICY }));
+  const conns = Array.from({ length: 10 }, () => new Redis(server.url));
+  const clients = conns.map((c) => new Handoff(c, { prefix, policy: DEFAULT_SLA_POLICY }));
   let won = 0;
   const claim = await pool(4000, 50, async (i) => {
     const h = clients[i % clients.length]!;
@@ -119,7 +122,8 @@ try {
     sentAt.set(convId(i % 2000), performance.now());
     await handoff.recordMessage(r, { from: 'customer', text: `第${i}条` });
   });
-  await new Promise((r) => setTimeout(r, 500));
+  // Each conversation's last message relayed (a lost one shows as missing samples, not a hang).
+  await waitFor('the last messages relayed', () => sentAt.size === 0, { timeout: 5_000 }).catch(() => undefined);
   await reader.stop();
   line(`relay customer -> console (${RELAY_RATE}/s)`, relay, RELAY_SECONDS * 1000, RELAY_P99_TARGET);
 
@@ -146,12 +150,13 @@ try {
     replied.set(text, performance.now());
     await handoff.reply(conv.id, conv.assignee!, text);
   });
-  await new Promise((r) => setTimeout(r, 500));
+  // Read and acknowledged to the end (a stuck delivery shows as missing samples, not a hang).
+  await waitDrained(consumerConn, handoff.keys.outbound(bots[1]!), 'bots', { timeout: 5_000 }).catch(() => undefined);
   await consumer.stop();
   consumerConn.disconnect();
   line(`relay agent -> bot delivery (${RELAY_RATE}/s)`, outLat, RELAY_SECONDS * 1000);
 
-  for (const c of clients) (c as unknown as { redis: Redis }).redis.disconnect();
+  for (const c of conns) c.disconnect();
   console.log(`\nrss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
   report('rss', process.memoryUsage().rss / 2 ** 20, 'MB');
 } finally {

@@ -1,6 +1,8 @@
 /**
  * npm run bench:kb — matching latency and load time at 10, 100 and 1,000 entries, beside
- * plain Fuse.js over the same entries and questions in the same run.
+ * plain Fuse.js over the same entries and questions in the same run; an oversized message (20,000
+ * characters: only the first MAX_QUERY_CHARS are read) and grouping 3,000 unanswered questions for
+ * the editors' gaps page, on the project's knowledge base.
  *
  * BENCH_KB_FUSE_QUESTIONS=N times Fuse.js on the first N questions only (default all 1,000): at
  * 1,000 entries plain Fuse.js takes some 100 ms a question, minutes for the whole set.
@@ -8,11 +10,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import path from 'node:path';
 import Fuse from 'fuse.js';
-import { loadKnowledgeBase, Matcher, percentile, warmUp } from '../src/knowledge/index.ts';
+import { groupGaps, loadKnowledgeBase, Matcher, percentile, warmUp } from '../src/knowledge/index.ts';
 import { atMost, reporter } from './report.ts';
 import { syntheticKb } from './synthetic-kb.ts';
 
+const KB_DIR = path.resolve(import.meta.dirname, '../knowledge-base');
 const FUSE_QUESTIONS = Number(process.env.BENCH_KB_FUSE_QUESTIONS ?? 1000);
 const report = reporter('kb');
 
@@ -70,6 +74,25 @@ console.log(
   `questions: 1,000 per size (about 1 in 5 out of scope)${FUSE_QUESTIONS < 1000 ? `, Fuse.js timed on the first ${FUSE_QUESTIONS}` : ''}; rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`,
 );
 report('rss', process.memoryUsage().rss / 2 ** 20, 'MB');
+
+// The project's knowledge base: an oversized message, and the gaps page's grouping.
+{
+  const matcher = new Matcher(await loadKnowledgeBase(KB_DIR));
+  const oversized = timeEach([`录屏没有声音怎么办${'真的很着急'.repeat(4000)}`], (q) => matcher.match(q));
+  console.log(`oversized message (20,009 characters): ${fmt(oversized[0]!)}`);
+  report('oversized message (20,009 characters)', oversized[0]!, 'ms', atMost(oversized[0]!, 200, 'ms'));
+  const words = ['导出', '声音', '发票', '退款', '会员', '卡顿', '水印', '登录', '摄像头', '字幕', 'linux', 'mac', '崩溃', '找不到', '格式'];
+  const gaps = Array.from({ length: 3000 }, (_, i) => ({
+    text: `${words[i % words.length]}${words[(i * 7) % words.length]}怎么办${i % 40}`,
+    reason: 'unanswered' as const,
+    at: new Date(1_700_000_000_000 + i * 1000).toISOString(),
+  }));
+  const grouping = timeEach([''], () => groupGaps(gaps, matcher, { limit: 200 }));
+  console.log(`group 3,000 gaps (200 biggest groups): ${fmt(grouping[0]!)}`);
+  report('group 3,000 gaps (200 biggest groups)', grouping[0]!, 'ms', atMost(grouping[0]!, 3000, 'ms'));
+  console.log('');
+}
+
 console.log('load above: in this warmed-up process. A restart pays the shared init and a cold JIT too:');
 
 // A fresh process loading 1,000 entries: what a bot restart costs before it can answer.

@@ -2,7 +2,7 @@
  * npm run bench:load — the whole system under a crowd, in one process against one redis-server
  * started for the run:
  *
- *  - the bot on the real Wechaty runtime with wechaty-puppet-mock (test/bot/harness.ts), flood
+ *  - the bot on the real Wechaty runtime with wechaty-puppet-mock (test/support/bot.ts), flood
  *    control opened up (10 messages in a few seconds would otherwise, rightly, be throttled);
  *  - the console app listening on 127.0.0.1 (same Redis, same key prefix and so the same bot
  *    account), live WebSocket enabled, one socket open on /api/live counting what it is sent;
@@ -40,10 +40,10 @@ import { AgentStore } from '../src/console/auth/index.ts';
 import type { ApiConversation } from '../src/console/serialize.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type HandoffEvent } from '../src/handoff/index.ts';
 import { percentile } from '../src/knowledge/index.ts';
-import { startHarness, type Harness, type MockCustomer } from '../test/bot/harness.ts';
-import { startRedis, stopAll, waitReady, type RedisServer } from '../test/helpers/redis.ts';
+import { startHarness, type Harness, type MockCustomer } from '../test/support/bot.ts';
+import { startRedis, stopAll, waitReady, type RedisServer } from '../test/support/redis.ts';
+import { WebSocket, type WsClient } from '../test/support/sockets.ts';
 import { noneOf, printFigures, reporter, type Figure } from './report.ts';
-import { WebSocket, type WsClient } from '../test/helpers/ws.ts';
 
 const CUSTOMERS = Number(process.env.LOAD_CUSTOMERS ?? 1000);
 const MESSAGES = Number(process.env.LOAD_MESSAGES ?? 10);

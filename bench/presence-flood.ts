@@ -2,7 +2,7 @@
  * npm run bench:flood — the live-socket presence flood of issue 11 against the whole system:
  *
  *  - this process: a redis-server started for the run, the bot on the real Wechaty runtime with
- *    wechaty-puppet-mock (test/bot/harness.ts) and the console app with its live WebSocket on
+ *    wechaty-puppet-mock (test/support/bot.ts) and the console app with its live WebSocket on
  *    127.0.0.1: one process, as `npm start` runs them, so a stalled event loop stalls the bot too;
  *  - a child process (this file with --attacker), so the attacker's own work does not count as the
  *    server's: one signed-in user opens FLOOD_SOCKETS sockets (default 500) and sends FLOOD_MESSAGES
@@ -28,9 +28,9 @@ import { buildApp } from '../src/console/app.ts';
 import { AgentStore } from '../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../src/handoff/index.ts';
 import { percentile } from '../src/knowledge/index.ts';
-import { startHarness, type Harness } from '../test/bot/harness.ts';
-import { startRedis, stopAll, waitReady } from '../test/helpers/redis.ts';
-import { WebSocket, type WsClient } from '../test/helpers/ws.ts';
+import { startHarness, type Harness } from '../test/support/bot.ts';
+import { startRedis, stopAll, waitReady } from '../test/support/redis.ts';
+import { WebSocket, type WsClient } from '../test/support/sockets.ts';
 import { atMost, noneOf, printFigures, reporter, type Figure } from './report.ts';
 import { profile } from './profile.ts';
 

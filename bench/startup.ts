@@ -10,8 +10,8 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../src/knowledge/index.ts';
-import { buildInTemp, ROOT, startKefuProcess, treeRssMb } from '../test/helpers/kefu-process.ts';
-import { randomPrefix, startRedis, stopAll } from '../test/helpers/redis.ts';
+import { buildInTemp, ROOT, startKefuProcess, treeRssMb } from '../test/support/processes.ts';
+import { randomPrefix, startRedis, stopAll } from '../test/support/redis.ts';
 import { atLeast, reporter } from './report.ts';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);

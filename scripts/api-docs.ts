@@ -1,6 +1,6 @@
 /** npm run docs:api — rewrites docs/http-api.md from the console's route declarations. */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { API_ROUTE_GROUPS, apiReference } from '../src/console/api-docs/index.ts';
+import { API_ROUTE_GROUPS, apiReference } from '../src/console/index.ts';
 
 const file = new URL('../docs/http-api.md', import.meta.url);
 const before = (() => {

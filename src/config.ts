@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { CHANNEL_KINDS, type ChannelKind } from './channels/types.ts';
+import { wecomKfSettingsSchema, type WecomKfSettings } from './channels/wecom-kf/settings.ts';
 import { KefuError } from './errors.ts';
 import { parseRedisUrl } from './handoff/redis-url.ts';
 import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from './handoff/sla.ts';
@@ -11,6 +13,16 @@ const bool = z
 
 const unit = z.coerce.number().min(0).max(1);
 const THRESHOLD_VARS = ['KB_ANSWER_THRESHOLD', 'KB_SUGGEST_THRESHOLD'];
+
+const W = wecomKfSettingsSchema.shape;
+
+const apiBase = z.url({ protocol: /^https?$/, message: 'an http(s) URL' }).transform((u) => u.replace(/\/+$/, ''));
+
+/** What a listed channel needs set: every missing one is named at once. */
+const CHANNEL_REQUIRED: Record<string, readonly string[]> = {
+  'wecom-kf': ['WECOM_CORP_ID', 'WECOM_KF_SECRET', 'WECOM_TOKEN', 'WECOM_AES_KEY', 'WECOM_OPEN_KFIDS'],
+  oa: ['OA_APP_ID', 'OA_APP_SECRET', 'OA_TOKEN'],
+};
 
 const envSchema = z
   .object({
@@ -45,6 +57,27 @@ const envSchema = z
       .regex(/^(@[\w.-]+\/)?[\w.-]+$/, 'an npm package name, e.g. wechaty-puppet-wechat4u')
       .default('wechaty-puppet-wechat4u'),
     WECHATY_NAME: z.string().regex(/^[\w.-]{1,64}$/, '1-64 letters, digits, _ . - (a file name)').default('kefu-bridge'),
+    CHANNELS: z
+      .string()
+      .transform((v) => [...new Set(v.split(',').map((x) => x.trim()).filter(Boolean))])
+      .pipe(z.array(z.enum(CHANNEL_KINDS, { message: `each of ${CHANNEL_KINDS.join(', ')}` })).min(1, 'at least one channel'))
+      .default(['wechaty']),
+    // 微信客服: the channel's own schema (src/channels/wecom-kf/settings.ts), required when listed.
+    WECOM_CORP_ID: W.WECOM_CORP_ID.optional(),
+    WECOM_KF_SECRET: W.WECOM_KF_SECRET.optional(),
+    WECOM_TOKEN: W.WECOM_TOKEN.optional(),
+    WECOM_AES_KEY: W.WECOM_AES_KEY.optional(),
+    WECOM_AES_KEY_PREVIOUS: W.WECOM_AES_KEY_PREVIOUS,
+    WECOM_OPEN_KFIDS: W.WECOM_OPEN_KFIDS.optional(),
+    WECOM_API_BASE: W.WECOM_API_BASE,
+    WECOM_POLL_S: W.WECOM_POLL_S,
+    WECOM_TRANSFER_TO_SERVICER: W.WECOM_TRANSFER_TO_SERVICER,
+    OA_APP_ID: z.string().regex(/^wx[0-9a-f]{16}$/i, 'the AppID (wx + 16 hex digits)').optional(),
+    OA_APP_SECRET: z.string().regex(/^[0-9a-f]{32}$/i, 'the AppSecret (32 hex digits)').optional(),
+    OA_TOKEN: z.string().regex(/^[A-Za-z0-9]{3,32}$/, '3-32 letters or digits').optional(),
+    // The same EncodingAESKey form as 微信客服's.
+    OA_AES_KEY: W.WECOM_AES_KEY.optional(),
+    OA_API_BASE: apiBase.default('https://api.weixin.qq.com'),
     BOT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, _ or -').optional(),
     BOT_ROOM_MODE: z.enum(['mention', 'off']).default('mention'),
     HANDOFF_MODE: z.enum(['auto', 'offer']).default('auto'),
@@ -70,6 +103,15 @@ const envSchema = z
     SLA_STANDARD_MINUTES: z.string().optional(),
     SLA_WARN_AT: z.string().optional(),
   })
+  .superRefine((env, ctx) => {
+    for (const channel of env.CHANNELS) {
+      for (const variable of CHANNEL_REQUIRED[channel] ?? []) {
+        if (env[variable as keyof typeof env] === undefined) {
+          ctx.addIssue({ code: 'custom', path: [variable], message: `required with CHANNELS=${env.CHANNELS.join(',')}` });
+        }
+      }
+    }
+  })
   .superRefine(
     (env, ctx) => {
       const { KB_ANSWER_THRESHOLD: answer, KB_SUGGEST_THRESHOLD: suggest } = env;
@@ -90,13 +132,14 @@ const envSchema = z
   );
 
 export type Env = z.infer<typeof envSchema>;
+const envShape = envSchema.shape;
 /** Every configuration variable, from the schema. */
-export const CONFIG_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
+export const CONFIG_VARIABLES = Object.keys(envShape) as (keyof typeof envShape)[];
 export type ConfigVariable = (typeof CONFIG_VARIABLES)[number];
 
 /** The schema's default of a variable (after its transform), or undefined when it has none. */
 export function schemaDefault(variable: ConfigVariable): unknown {
-  const r = envSchema.shape[variable].safeParse(undefined);
+  const r = envShape[variable].safeParse(undefined);
   return r.success ? r.data : undefined;
 }
 
@@ -123,6 +166,12 @@ export interface Config {
     /** The first admin's password (console, first start); undefined = generated and printed once. */
     adminPassword?: string;
   };
+  /** The channels the bot role serves, with their settings. */
+  channels: {
+    list: ChannelKind[];
+    wecomKf?: WecomKfSettings;
+    oa?: OaConfig;
+  };
   bot: {
     /** npm name of the puppet (wechaty-puppet-mock for demos and tests). */
     puppet: string;
@@ -147,6 +196,15 @@ export interface Config {
     /** Tell the customer which agent took the chat (`agent_joined`). */
     announceAgentJoin: boolean;
   };
+}
+
+/** Official Account settings (`aesKey` unset: plaintext mode). */
+export interface OaConfig {
+  appId: string;
+  appSecret: string;
+  token: string;
+  aesKey?: string;
+  apiBase: string;
 }
 
 export class ConfigError extends KefuError {
@@ -241,6 +299,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, cluster: e.REDIS_CLUSTER },
     sla,
     http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, liveMaxSocketsPerAgent: e.LIVE_MAX_SOCKETS_PER_AGENT, redisWaitMs: e.REDIS_WAIT_MS, adminPassword: e.KEFU_ADMIN_PASSWORD },
+    channels: {
+      list: e.CHANNELS,
+      wecomKf: e.CHANNELS.includes('wecom-kf')
+        ? {
+            corpId: e.WECOM_CORP_ID!,
+            secret: e.WECOM_KF_SECRET!,
+            token: e.WECOM_TOKEN!,
+            aesKey: e.WECOM_AES_KEY!,
+            previousAesKey: e.WECOM_AES_KEY_PREVIOUS,
+            openKfids: e.WECOM_OPEN_KFIDS!,
+            apiBase: e.WECOM_API_BASE,
+            pollS: e.WECOM_POLL_S,
+            transferToServicer: e.WECOM_TRANSFER_TO_SERVICER,
+          }
+        : undefined,
+      oa: e.CHANNELS.includes('oa')
+        ? { appId: e.OA_APP_ID!, appSecret: e.OA_APP_SECRET!, token: e.OA_TOKEN!, aesKey: e.OA_AES_KEY, apiBase: e.OA_API_BASE }
+        : undefined,
+    },
     bot: {
       puppet: e.WECHATY_PUPPET,
       name: e.WECHATY_NAME,

@@ -15,8 +15,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createRedis, Handoff, type CustomerRef, type Tier } from './handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from './knowledge/index.ts';
 import type { RunningBot } from './bot/index.ts';
-import { startConsole, type RunningConsole } from './console/main.ts';
-import type { DemoSimulator } from './console/routes/demo.ts';
+import { startConsole, type DemoSimulator, type RunningConsole } from './console/index.ts';
 import { createMetrics, type KefuMetrics } from './metrics.ts';
 import { startOpsServer, type OpsServer } from './ops.ts';
 
@@ -97,12 +96,12 @@ export async function startKefu(config: Config, opts: StartKefuOptions): Promise
       bot = await startBot(config, { logger, shared, plugin: { metrics: metrics.bot } });
     }
     const running = bot;
-    const botReady = running ? () => running.bot.isLoggedIn : undefined;
+    const botReady = running ? () => running.ready() : undefined;
     simulator = bot && opts.simulator ? opts.simulator(bot) : undefined;
     if (opts.roles.includes('console')) {
-      consoleServer = await startConsole(config, { logger, ...shared, simulator, botReady, metrics: metrics.registry });
+      consoleServer = await startConsole(config, { logger, ...shared, simulator, botReady, metrics: metrics.registry, channelRoutes: running?.routes });
     } else if (botReady) {
-      ops = await startOpsServer(config, { redis, registry: metrics.registry, botReady, logger });
+      ops = await startOpsServer(config, { redis, registry: metrics.registry, botReady, logger, routes: running?.routes });
     }
   } catch (err) {
     await stop();

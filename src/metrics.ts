@@ -4,7 +4,7 @@
  * GET /metrics serves it (the console, or the bot role's small ops server).
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { BotMetrics } from './bot/plugin.ts';
+import type { BotMetrics } from './bot/config.ts';
 
 export interface KefuMetrics {
   registry: Registry;

@@ -7,7 +7,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
-import { healthRoutes, redisAnswers } from './console/routes/health.ts';
+import { healthRoutes, redisAnswers } from './console/index.ts';
 
 export interface OpsServer {
   url: string;
@@ -16,7 +16,14 @@ export interface OpsServer {
 
 export async function startOpsServer(
   config: Config,
-  deps: { redis: Redis | Cluster; registry: Registry; botReady: () => boolean; logger?: Logger },
+  deps: {
+    redis: Redis | Cluster;
+    registry: Registry;
+    botReady: () => boolean;
+    logger?: Logger;
+    /** The channels' callback routes (微信客服, Official Account) on this same server. */
+    routes?: (app: import('fastify').FastifyInstance) => Promise<void>;
+  },
 ): Promise<OpsServer> {
   const app = Fastify({ logger: false });
   // Probes and scrapes only: nothing here may be answered from a cache.
@@ -24,6 +31,7 @@ export async function startOpsServer(
     void reply.header('cache-control', 'no-store');
   });
   await app.register(healthRoutes, { checks: { redis: redisAnswers(deps.redis), bot: async () => deps.botReady() } });
+  if (deps.routes) await app.register(deps.routes);
   app.get('/metrics', async (_request, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
   const url = await app.listen({ host: config.http.host, port: config.http.port });
   deps.logger?.info({ url }, 'bot ops endpoints listening');

@@ -9,8 +9,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync,
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildInTemp, ROOT, startKefuProcess, type Build, type KefuProcess } from './helpers/kefu-process.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from './helpers/redis.ts';
+import { useRedisServer } from './support/hooks.ts';
+import { buildInTemp, ROOT, startKefuProcess, type Build, type KefuProcess } from './support/processes.ts';
+import { randomPrefix, type RedisServer } from './support/redis.ts';
 
 let server: RedisServer;
 useRedisServer((s) => (server = s));

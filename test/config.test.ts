@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import type { Config } from '../src/config.ts';
-import { runNode } from './helpers/run.ts';
+import { runNode } from './support/processes.ts';
 import { DEFAULT_SLA_POLICY } from '../src/handoff/sla.ts';
 
 const CONFIG_VARS = [
@@ -89,6 +89,7 @@ describe('loadConfig', () => {
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'kefu', cluster: false },
       sla: DEFAULT_SLA_POLICY,
       http: { host: '127.0.0.1', port: 3000, trustProxy: false, liveMaxSocketsPerAgent: 10, redisWaitMs: 1500, adminPassword: undefined },
+      channels: { list: ['wechaty'], wecomKf: undefined, oa: undefined },
       bot: DEFAULT_BOT,
     } satisfies Config);
   });
@@ -123,6 +124,16 @@ describe('loadConfig', () => {
       SLA_VIP_MINUTES: '15',
       SLA_STANDARD_MINUTES: '480',
       SLA_WARN_AT: '0.75',
+      CHANNELS: 'wecom-kf, oa,wecom-kf',
+      WECOM_CORP_ID: 'wx5823bf96d3bd56c7',
+      WECOM_KF_SECRET: 'kf-secret-value',
+      WECOM_TOKEN: 'QDG6eK',
+      WECOM_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+      WECOM_OPEN_KFIDS: 'wkAJ2GCAAAZSfhHCt7IFSvLKtMPxyJTw, wkAJ2GCAAAsecond',
+      WECOM_API_BASE: 'http://127.0.0.1:9000/',
+      OA_APP_ID: 'wxb11529c136998cb6',
+      OA_APP_SECRET: '0123456789abcdef0123456789abcdef',
+      OA_TOKEN: 'pamtest',
     });
     expect(config).toEqual({
       env: 'production',
@@ -142,8 +153,40 @@ describe('loadConfig', () => {
         warnAt: 0.75,
       },
       http: { host: '0.0.0.0', port: 8080, trustProxy: true, liveMaxSocketsPerAgent: 3, redisWaitMs: 2500, adminPassword: 's3cret-enough' },
+      channels: {
+        list: ['wecom-kf', 'oa'],
+        wecomKf: {
+          corpId: 'wx5823bf96d3bd56c7',
+          secret: 'kf-secret-value',
+          token: 'QDG6eK',
+          aesKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C',
+          previousAesKey: undefined,
+          openKfids: ['wkAJ2GCAAAZSfhHCt7IFSvLKtMPxyJTw', 'wkAJ2GCAAAsecond'],
+          apiBase: 'http://127.0.0.1:9000',
+          pollS: 60,
+          transferToServicer: undefined,
+        },
+        oa: { appId: 'wxb11529c136998cb6', appSecret: '0123456789abcdef0123456789abcdef', token: 'pamtest', aesKey: undefined, apiBase: 'https://api.weixin.qq.com' },
+      },
       bot: DEFAULT_BOT,
     } satisfies Config);
+  });
+
+  it('names every setting a listed channel is missing, and rejects an unknown channel or a bad key', () => {
+    const issues = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as ConfigError).issues.map((i) => i.variable).sort();
+      }
+      return [];
+    };
+    expect(issues({ CHANNELS: 'wecom-kf' })).toEqual(['WECOM_AES_KEY', 'WECOM_CORP_ID', 'WECOM_KF_SECRET', 'WECOM_OPEN_KFIDS', 'WECOM_TOKEN']);
+    expect(issues({ CHANNELS: 'oa', OA_APP_ID: 'wxb11529c136998cb6' })).toEqual(['OA_APP_SECRET', 'OA_TOKEN']);
+    expect(issues({ CHANNELS: 'wechaty,telegram' })).toEqual(['CHANNELS']);
+    expect(issues({ WECOM_AES_KEY: 'too-short' })).toEqual(['WECOM_AES_KEY']);
+    // Settings of a channel not listed are checked for their form but not required.
+    expect(issues({ CHANNELS: 'wechaty' })).toEqual([]);
   });
 
   it.each([

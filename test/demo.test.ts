@@ -1,30 +1,23 @@
 /**
- * npm run demo: Redis found or started, the bot on the mock puppet with the console, the seeded
- * queue, and the WeChat simulator routes going through the real bot.
+ * npm run demo: Redis found or started, the bot on the mock puppet (or, with DEMO_CHANNEL=wecom-kf,
+ * on the 微信客服 channel against the WeChat API simulator) with the console, the seeded queue,
+ * and the WeChat simulator routes going through the real bot.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/config.ts';
 import { NoRedisError, pingRedis, resolveDemoRedis } from '../src/demo/redis.ts';
-import { startDemo, type RunningDemo } from '../src/demo/main.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from './helpers/redis.ts';
+import { startDemo, type DemoChannel, type RunningDemo } from '../src/demo/main.ts';
+import { DEMO_WECOM, externalUserIdOf } from '../src/demo/wecom-sim.ts';
+import { useRedisServer } from './support/hooks.ts';
+import { randomPrefix, type RedisServer } from './support/redis.ts';
+import { waitFor } from './support/waits.ts';
 
 let server: RedisServer;
 useRedisServer((s) => (server = s));
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, f: () => Promise<T | undefined | null | false>, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 describe('where the demo finds Redis', () => {
   const closed = { host: '127.0.0.1', port: 1 };
@@ -61,7 +54,8 @@ describe('where the demo finds Redis', () => {
   });
 });
 
-describe('the demo', () => {
+/** The same demo, whichever WeChat door it plays. */
+const demoSuite = (channel: DemoChannel) => describe(`the demo (DEMO_CHANNEL=${channel})`, () => {
   let demo: RunningDemo;
   let token: string;
   const api = async (method: string, url: string, body?: unknown) => {
@@ -74,7 +68,7 @@ describe('the demo', () => {
   };
 
   beforeAll(async () => {
-    demo = await startDemo({ env: { REDIS_URL: server.url, REDIS_PREFIX: randomPrefix(), PORT: '0', LOG_LEVEL: 'silent' } });
+    demo = await startDemo({ env: { REDIS_URL: server.url, REDIS_PREFIX: randomPrefix(), PORT: '0', LOG_LEVEL: 'silent', DEMO_CHANNEL: channel } });
     const login = await fetch(`${demo.url}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -103,22 +97,25 @@ describe('the demo', () => {
 
   it('the simulator: a new customer types, the bot answers as WeChat shows it; an agent reply arrives as the bot', async () => {
     expect((await api('POST', '/api/demo/messages', { customer: '新客户', text: '怎么去掉水印' })).status).toBe(202);
-    const answered = await until('the bot\'s answer', async () => {
+    // On 微信客服 the customer opened the chat first and got the welcome before typing.
+    const own = channel === 'wecom-kf' ? 1 : 0;
+    const answered = await waitFor('the bot\'s answer', async () => {
       const items = (await api('GET', `/api/demo/messages?customer=${encodeURIComponent('新客户')}`)).body.items as { from: string; text: string }[];
-      return items.length >= 2 ? items : null;
+      return items.length >= own + 2 ? items : null;
     });
-    expect(answered[0]).toMatchObject({ from: 'customer', text: '怎么去掉水印' });
-    expect(answered[1]!.from).toBe('bot');
-    expect(answered[1]!.text).not.toMatch(/\*\*/);
+    if (own) expect(answered[0]).toMatchObject({ from: 'bot', text: expect.stringMatching(/\S/) });
+    expect(answered[own]).toMatchObject({ from: 'customer', text: '怎么去掉水印' });
+    expect(answered[own + 1]!.from).toBe('bot');
+    expect(answered[own + 1]!.text).not.toMatch(/\*\*/);
 
     await api('POST', '/api/demo/messages', { customer: '新客户', text: '转人工' });
-    const conv = await until('the chat in the queue', async () => {
+    const conv = await waitFor('the chat in the queue', async () => {
       const items = (await api('GET', '/api/conversations?status=waiting')).body.items as { id: string; customer: { name: string } }[];
       return items.find((c) => c.customer.name === '新客户');
     });
     expect((await api('POST', `/api/conversations/${conv.id}/claim`)).status).toBe(200);
     expect((await api('POST', `/api/conversations/${conv.id}/messages`, { text: '您好，我来帮您' })).status).toBe(202);
-    await until('the reply on the phone', async () => {
+    await waitFor('the reply on the phone', async () => {
       const items = (await api('GET', `/api/demo/messages?customer=${encodeURIComponent('新客户')}`)).body.items as { from: string; text: string }[];
       return items.some((l) => l.from === 'bot' && l.text === '您好，我来帮您');
     });
@@ -134,5 +131,34 @@ describe('the demo', () => {
     expect((await api('GET', '/api/demo/messages')).status).toBe(400);
     const anonymous = await fetch(`${demo.url}/api/demo/messages?customer=a`);
     expect(anonymous.status).toBe(401);
+  });
+
+  if (channel === 'wecom-kf') {
+    it('plays 微信客服 through the simulator: the chats are the open_kfid\'s, what the phone shows is what WeChat delivered', async () => {
+      expect(demo.channel).toBe('wecom-kf');
+      expect(demo.kefu.config.channels.list).toEqual(['wecom-kf']);
+      expect(demo.kefu.config.channels.wecomKf).toMatchObject({ apiBase: demo.wechat!.url, openKfids: [DEMO_WECOM.openKfid] });
+      const waiting = (await api('GET', '/api/conversations?status=waiting')).body.items as { id: string; customer: { name: string } }[];
+      const wang = waiting.find((c) => c.customer.name === '王芳')!;
+      expect(wang.id).toBe(`kf-${DEMO_WECOM.openKfid}.${externalUserIdOf('王芳')}`);
+      // The phone's lines are exactly what WeChat delivered to that external_userid (welcome included).
+      const delivered = demo.wechat!.received(externalUserIdOf('王芳')).map((m) => m.text);
+      const chat = (await api('GET', `/api/demo/messages?customer=${encodeURIComponent('王芳')}`)).body.items as { from: string; text: string }[];
+      expect(chat.filter((l) => l.from === 'bot').map((l) => l.text)).toEqual(delivered);
+      expect(demo.wechat!.received(externalUserIdOf('王芳'))[0]!.via).toBe('send_msg_on_event');
+      expect(chat.filter((l) => l.from === 'customer').map((l) => l.text)).toEqual(['我要投诉，导出的视频一直失败，转人工']);
+    });
+  }
+});
+
+demoSuite('wechaty');
+demoSuite('wecom-kf');
+
+describe('DEMO_CHANNEL', () => {
+  it('refuses an unknown channel before anything starts, naming the variable', async () => {
+    const err = await startDemo({ env: { DEMO_CHANNEL: 'oa', REDIS_URL: 'redis://127.0.0.1:1', LOG_LEVEL: 'silent' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues).toEqual([{ variable: 'DEMO_CHANNEL', message: expect.stringContaining('wechaty, wecom-kf') }]);
+    expect((err as Error).message).toMatch(/DEMO_CHANNEL/);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * Fault injection (issue 6): real processes, real signals.
  *
- * - The bot runs in a child process (test/fixtures/fault/bot.ts: startBot on wechaty-puppet-mock with
+ * - The bot runs in a child process (test/support/bot-process.ts: startBot on wechaty-puppet-mock with
  *   mock customers that write every line they hear to a JSONL file). With agent replies in flight it
  *   is SIGKILLed and restarted, and Redis (AOF, appendfsync always) is SIGKILLed and restarted too:
  *   every reply reaches its customer exactly once, in order.
- * - A console child process (test/fixtures/fault/console.ts: startKefu with the console role) is
+ * - A console child process (test/support/console-process.ts: startKefu with the console role) is
  *   SIGKILLed while its live socket is streaming: a fresh console shows the same transcript as Redis.
  *
  * FAULT_LOG_LEVEL=warn puts the children's logs (stderr) into failure messages; FAULT_KEEP=1 keeps the
@@ -14,25 +14,23 @@
  * The agent side is this process: a Handoff on a production client (createRedis: reconnects, offline
  * queue) that claims the conversations and replies, as the console's routes do.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES } from '../src/config.ts';
 import { toApiMessage } from '../src/console/serialize.ts';
-import { createRedis, DEFAULT_SLA_POLICY, Handoff, isReady, type HandoffEvent } from '../src/handoff/index.ts';
-import { randomPrefix, startRedis, stopAll, type RedisServer } from './helpers/redis.ts';
+import { createRedis, DEFAULT_SLA_POLICY, Handoff, isReady } from '../src/handoff/index.ts';
+import { OUTBOUND_GROUP } from './support/bot.ts';
+import { KB_DIR, ROOT, ScriptProcess } from './support/processes.ts';
+import { randomPrefix, startRedis, stopAll, type RedisServer } from './support/redis.ts';
+import { Conn, WebSocket } from './support/sockets.ts';
+import { clientIds, waitClientsGone, waitDrained } from './support/streams.ts';
+import { waitFor } from './support/waits.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const BOT_SCRIPT = path.join(ROOT, 'test/fixtures/fault/bot.ts');
-const CONSOLE_SCRIPT = path.join(ROOT, 'test/fixtures/fault/console.ts');
-// Resolved from the repo: the children run in a temp dir (memory cards land there), where a bare `tsx` would not resolve.
-const TSX_URL = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const BOT_SCRIPT = path.join(ROOT, 'test/support/bot-process.ts');
+const CONSOLE_SCRIPT = path.join(ROOT, 'test/support/console-process.ts');
 /** FAULT_LOG_LEVEL=warn to see the children's logs in a failure message. */
 const CHILD_LOG_LEVEL = process.env.FAULT_LOG_LEVEL ?? 'silent';
 
@@ -40,103 +38,21 @@ const BOT_ID = 'faultbot';
 const CUSTOMERS = Array.from({ length: 5 }, (_, i) => `客户${i + 1}`);
 const AGENT = { id: 'agent-f', name: '坐席F' };
 const PASSWORD = 'fault test password';
-/** A reply every this many ms, round robin over the customers. */
+/** A reply every this many ms, round robin over the customers (the agent's pace, not a wait). */
 const REPLY_EVERY_MS = 12;
-
-// The `ws` client (the package ships no types: this is the part used here).
-interface WsClient {
-  send(data: string): void;
-  terminate(): void;
-  on(event: 'message', cb: (data: Buffer) => void): void;
-  on(event: 'close', cb: (code: number) => void): void;
-  on(event: 'open', cb: () => void): void;
-  on(event: 'error', cb: (err: Error) => void): void;
-}
-const { WebSocket } = createRequire(import.meta.url)('ws') as { WebSocket: new (url: string) => WsClient };
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function waitFor(what: string | (() => string), cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
-    await sleep(20);
-  }
-}
+/** The waits here span process starts and restarts. */
+const LONG = 15_000;
 
 // ---------------------------------------------------------------------------------------------------
 // Child processes
 
-const children = new Set<Child>();
+const children = new Set<ScriptProcess>();
 
-class Child {
-  readonly proc: ChildProcess;
-  readonly exited: Promise<void>;
-  readonly lines: Record<string, unknown>[] = [];
-  private stderr = '';
-  private stdoutBuf = '';
-
-  constructor(
-    readonly name: string,
-    script: string,
-    env: Record<string, string>,
-  ) {
-    const base = { ...process.env };
-    // Only what the test sets: nothing from the developer's shell (REDIS_URL, LOG_LEVEL, ...).
-    for (const v of CONFIG_VARIABLES) delete base[v];
-    this.proc = spawn(process.execPath, ['--import', TSX_URL, script], {
-      cwd: tmp,
-      env: { ...base, NODE_ENV: 'test', LOG_LEVEL: CHILD_LOG_LEVEL, KB_DIR: path.join(ROOT, 'knowledge-base'), ...env },
-      // stdin: a pipe the child watches, so it exits with this process even if this one is SIGKILLed.
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.proc.stdin!.on('error', () => undefined);
-    this.proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      this.stdoutBuf += d;
-      let i;
-      while ((i = this.stdoutBuf.indexOf('\n')) >= 0) {
-        const line = this.stdoutBuf.slice(0, i);
-        this.stdoutBuf = this.stdoutBuf.slice(i + 1);
-        try {
-          this.lines.push(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          this.stderr += `[stdout] ${line}\n`;
-        }
-      }
-    });
-    this.proc.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr = (this.stderr + d).slice(-6000)));
-    this.exited = new Promise((resolve) => this.proc.once('exit', () => resolve()));
-    children.add(this);
-  }
-
-  get pid(): number {
-    return this.proc.pid!;
-  }
-
-  get alive(): boolean {
-    return this.proc.exitCode === null && this.proc.signalCode === null;
-  }
-
-  /** The first stdout line {"fault": kind}; fails when the process exits first. */
-  async wait(kind: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-    let found: Record<string, unknown> | undefined;
-    await waitFor(
-      () => `${this.name} to print ${kind} (exit ${String(this.proc.exitCode ?? this.proc.signalCode)}; stderr: ${this.stderr})`,
-      () => {
-        found = this.lines.find((l) => l.fault === kind);
-        if (!found && !this.alive) throw new Error(`${this.name} exited (${String(this.proc.exitCode ?? this.proc.signalCode)}) before ${kind}:\n${this.stderr}`);
-        return found !== undefined;
-      },
-      timeoutMs,
-    );
-    return found!;
-  }
-
-  async kill9(): Promise<void> {
-    if (this.alive) this.proc.kill('SIGKILL');
-    await this.exited;
-    children.delete(this);
-  }
+function start(name: string, script: string, env: Record<string, string>): ScriptProcess {
+  const child = new ScriptProcess({ name, script, cwd: tmp, env: { LOG_LEVEL: CHILD_LOG_LEVEL, KB_DIR, ...env } });
+  children.add(child);
+  void child.exited.then(() => children.delete(child));
+  return child;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -148,7 +64,7 @@ let server: RedisServer;
 let prefix: string;
 let redis: Redis;
 let handoff: Handoff;
-let bot: Child;
+let bot: ScriptProcess;
 /** Customer name -> conversation id (from the queue after the first start). */
 const convOf = new Map<string, string>();
 /** The repliers of the tests, in order (a later test checks every reply is in the transcript). */
@@ -176,21 +92,21 @@ function heard(): Heard[] {
     .map((l) => JSON.parse(l) as Heard);
 }
 
-function startBotProcess(name: string, say: string): Child {
-  return new Child(name, BOT_SCRIPT, {
+function startBotProcess(name: string, say: string): ScriptProcess {
+  return start(name, BOT_SCRIPT, {
     REDIS_URL: server.url,
     REDIS_PREFIX: prefix,
     WECHATY_NAME: BOT_ID,
     BOT_ID,
     WECHATY_PUPPET: 'wechaty-puppet-mock',
-    FAULT_HEARD: heardFile,
-    FAULT_CUSTOMERS: String(CUSTOMERS.length),
-    FAULT_SAY: say,
+    MOCK_HEARD: heardFile,
+    MOCK_CUSTOMERS: String(CUSTOMERS.length),
+    MOCK_SAY: say,
   });
 }
 
-function startConsoleProcess(name: string): Child {
-  return new Child(name, CONSOLE_SCRIPT, {
+function startConsoleProcess(name: string): ScriptProcess {
+  return start(name, CONSOLE_SCRIPT, {
     REDIS_URL: server.url,
     REDIS_PREFIX: prefix,
     HOST: '127.0.0.1',
@@ -226,7 +142,7 @@ class Replier {
         const result = handoff.reply(conv, AGENT, text);
         result.catch(() => undefined);
         this.sent.push({ customer, conv, text, offline: !isReady(redis), result });
-        await sleep(REPLY_EVERY_MS);
+        await new Promise((r) => setTimeout(r, REPLY_EVERY_MS));
       }
     })();
   }
@@ -260,10 +176,7 @@ beforeAll(async () => {
   // First start: every customer asks for a person, so each has a conversation in the queue.
   bot = startBotProcess('bot #1', '转人工');
   await bot.wait('ready');
-  await waitFor(
-    'every customer to be waiting',
-    async () => (await handoff.listWaiting()).length === CUSTOMERS.length,
-  );
+  await waitFor('every customer to be waiting', async () => (await handoff.listWaiting()).length === CUSTOMERS.length, LONG);
   for (const c of await handoff.listWaiting()) {
     convOf.set(c.customer.name, c.id);
     await handoff.claim(c.id, AGENT);
@@ -286,7 +199,7 @@ describe('fault injection', () => {
     const customerIds = new Map([...convOf].map(([name, conv]) => [name, conv.slice(BOT_ID.length + 1)]));
     const replier = new Replier('R');
     repliers.push(replier);
-    const bots: Child[] = [bot];
+    const bots: ScriptProcess[] = [bot];
 
     /**
      * SIGKILLs the bot and measures what its customers had heard, and which of those lines it had
@@ -296,10 +209,14 @@ describe('fault injection', () => {
      * (delivery is sequential), and it must be heard again right after the restart, nothing else.
      */
     const seenNotAcked: string[] = [];
+    const ours = await redis.client('ID');
     const killBot = async (): Promise<{ heard: number; seenNotAcked: number }> => {
       const dead = bot;
+      // Every connection but ours is the bot's.
+      const its = (await clientIds(redis)).filter((id) => id !== String(ours));
       await dead.kill9();
-      await sleep(100); // Redis runs whatever the dead process had already written to its socket
+      // Gone on the server too: Redis has run whatever the dead process had written to its sockets.
+      await waitClientsGone(redis, its);
       const mine = heardReplies('R').filter((l) => l.pid === dead.pid);
       const before = seenNotAcked.length;
       for (const l of mine) {
@@ -316,31 +233,37 @@ describe('fault injection', () => {
       bots.push(bot);
       await bot.wait('ready');
     };
-    const heardBy = (c: Child) => heardReplies('R').filter((l) => l.pid === c.pid).length;
+    const heardBy = (c: ScriptProcess) => heardReplies('R').filter((l) => l.pid === c.pid).length;
 
     // 1. The bot is delivering live: SIGKILL it; replies pile up in the outbound stream meanwhile.
-    await waitFor('the first replies to be heard', () => heardReplies('R').length >= 25);
+    await waitFor('the first replies to be heard', () => heardReplies('R').length >= 25, LONG);
     const sentAtKill = replier.sent.length;
     const kill1 = await killBot();
-    await sleep(300);
+    await waitFor('replies written while no bot runs', () => replier.sent.length >= sentAtKill + 25);
     await restartBot();
     const sentWhileBotDown = replier.sent.length - sentAtKill;
 
     // 2. The restarted bot works through the backlog: SIGKILL it in the middle of that.
-    await waitFor('the restarted bot to deliver part of the backlog', () => heardBy(bot) >= 40);
+    await waitFor('the restarted bot to deliver part of the backlog', () => heardBy(bot) >= 40, LONG);
     const backlogLeft = replier.sent.length - heardReplies('R').length;
     const kill2 = await killBot();
     await restartBot();
 
     // 3. While the third bot delivers: SIGKILL Redis, restart it on its AOF, replies still coming.
-    await waitFor('the third bot to deliver', () => heardBy(bot) >= 1);
+    await waitFor('the third bot to deliver', () => heardBy(bot) >= 1, LONG);
     const redisPid = server.pid;
     await server.stop({ signal: 'SIGKILL' });
     await waitFor('the agent side to notice', () => !isReady(redis), 5_000);
-    await sleep(400);
+    const offlineBefore = replier.sent.filter((s) => s.offline).length;
+    await waitFor('replies issued while Redis is down', () => replier.sent.filter((s) => s.offline).length >= offlineBefore + 10);
     await server.restart();
     expect(server.pid).not.toBe(redisPid);
-    await sleep(400);
+    // Replies issued after the restart reach a customer: agent side and bot are both back.
+    const afterRestart = replier.sent.length;
+    await waitFor('a reply issued after the restart to be heard', () => {
+      const texts = new Set(heardReplies('R').map((l) => l.text));
+      return replier.sent.slice(afterRestart).some((s) => texts.has(s.text));
+    }, LONG);
     const sent = await replier.stop();
     const offline = sent.filter((s) => s.offline).length;
 
@@ -357,11 +280,8 @@ describe('fault injection', () => {
       () => heardReplies('R').length >= sent.length + seenNotAcked.length,
       30_000,
     );
-    await waitFor('the outbound stream to have nothing pending', async () => {
-      const [pending] = (await redis.xpending(handoff.keys.outbound(BOT_ID), 'bots')) as [number];
-      return Number(pending) === 0;
-    });
-    await sleep(300);
+    // Read and acknowledged to the end: nothing is left that could still be resent.
+    await waitDrained(redis, handoff.keys.outbound(BOT_ID), OUTBOUND_GROUP, { timeout: LONG });
 
     // Same customers, same conversations: no new customer id was handed out, every "我回来了" is in
     // the conversation the customer had before, which is still the agent's.
@@ -413,24 +333,10 @@ describe('fault injection', () => {
     };
 
     // The live socket of console A, collecting events.
-    const events: HandoffEvent[] = [];
-    let closedA = false;
-    const ws = new WebSocket(`${urlA.replace(/^http/, 'ws')}/api/live`);
-    ws.on('error', () => undefined);
-    ws.on('close', () => (closedA = true));
-    const hello = new Promise<void>((resolve) => {
-      ws.on('message', (d) => {
-        const m = JSON.parse(d.toString('utf8')) as { type: string; event?: HandoffEvent };
-        if (m.type === 'hello') resolve();
-        if (m.type === 'event' && m.event) events.push(m.event);
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      ws.on('open', resolve);
-      ws.on('error', reject);
-    });
-    ws.send(JSON.stringify({ type: 'auth', token }));
-    await hello;
+    const live = new Conn(new WebSocket(`${urlA.replace(/^http/, 'ws')}/api/live`));
+    await live.open;
+    live.send({ type: 'auth', token });
+    await live.until(() => live.messages.some((m) => m.type === 'hello'), 'hello');
 
     const watched = convOf.get(CUSTOMERS[0]!)!;
     const shownByA = await getConv(urlA, watched);
@@ -439,12 +345,14 @@ describe('fault injection', () => {
     // Replies flowing, console A streaming them: SIGKILL it.
     const replier = new Replier('S');
     repliers.push(replier);
-    const agentEvents = () => events.filter((e) => e.type === 'message' && e.data.from === 'agent');
-    await waitFor('console A to stream replies', () => agentEvents().length >= 20);
+    const agentEvents = () => live.events().filter((e) => e.type === 'message' && e.data.from === 'agent');
+    await waitFor('console A to stream replies', () => agentEvents().length >= 20, LONG);
     await consoleA.kill9();
-    const streamedByA = [...events];
-    await waitFor('console A socket to close', () => closedA, 5_000);
-    await sleep(200);
+    const streamedByA = live.events();
+    await live.waitClose(5_000);
+    // Replies go on reaching the customers while no console runs.
+    const heardWithoutConsole = heardReplies('S').length;
+    await waitFor('replies heard while no console runs', () => heardReplies('S').length >= heardWithoutConsole + 10, LONG);
 
     // A fresh console, while the replies keep coming; the agent's token is still good (sessions are in Redis).
     const consoleB = startConsoleProcess('console B');
@@ -455,7 +363,8 @@ describe('fault injection', () => {
       () => heardReplies('S').length >= sent.length,
       30_000,
     );
-    await sleep(300);
+    // Read and acknowledged to the end: nothing more can be heard.
+    await waitDrained(redis, handoff.keys.outbound(BOT_ID), OUTBOUND_GROUP, { timeout: LONG });
 
     for (const [name, conv] of convOf) {
       const shownByB = await getConv(urlB, conv);
@@ -479,6 +388,6 @@ describe('fault injection', () => {
     const streamedMessages = streamedByA.filter((e) => e.type === 'message');
     expect(streamedMessages.length).toBeGreaterThanOrEqual(20);
     expect(streamedMessages.filter((e) => !idsB.has(e.data.msg!))).toEqual([]);
-    ws.terminate();
+    live.ws.terminate();
   }, 90_000);
 });

@@ -6,7 +6,9 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { startKefu, type Kefu } from '../src/main.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from './helpers/redis.ts';
+import { useRedisServer } from './support/hooks.ts';
+import { randomPrefix, type RedisServer } from './support/redis.ts';
+import { waitFor } from './support/waits.ts';
 
 let server: RedisServer;
 useRedisServer((s) => (server = s));
@@ -37,14 +39,6 @@ const api = async <T>(method: string, url: string, body?: unknown): Promise<T> =
   return (await r.json()) as T;
 };
 
-async function until(what: string, f: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await f())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('the funnel of a scripted day, end to end', () => {
   it('matches the hand count', async () => {
     const mocker = kefu.bot!.mocker!;
@@ -59,7 +53,7 @@ describe('the funnel of a scripted day, end to end', () => {
       const say = async (text: string) => {
         const n = heard.length;
         c.say(text).to(user);
-        await until(`the bot to answer ${name}: ${text}`, () => heard.length > n);
+        await waitFor(`the bot to answer ${name}: ${text}`, () => heard.length > n);
       };
       return { say, heard };
     };
@@ -75,13 +69,13 @@ describe('the funnel of a scripted day, end to end', () => {
     const dConv = waiting.items.find((x) => x.customer.name === '丁')!.id;
     await api('POST', `/api/conversations/${dConv}/claim`);
     await api('POST', `/api/conversations/${dConv}/messages`, { text: '您好，我来帮您' });
-    await until('the reply', () => d!.heard.includes('您好，我来帮您'));
+    await waitFor('the reply', () => d!.heard.includes('您好，我来帮您'));
     await api('POST', `/api/conversations/${dConv}/resolve`);
-    await until('the rating question', () => d!.heard.some((t) => t.includes('打分')));
+    await waitFor('the rating question', () => d!.heard.some((t) => t.includes('打分')));
     await d!.say('5');
 
     const today = DateTime.now().setZone('Asia/Shanghai').toISODate();
-    await until('the rating counted', async () => (await api<{ total: { csat: { count: number } } }>('GET', `/api/funnel?from=${today}&to=${today}`)).total.csat.count === 1);
+    await waitFor('the rating counted', async () => (await api<{ total: { csat: { count: number } } }>('GET', `/api/funnel?from=${today}&to=${today}`)).total.csat.count === 1);
     const { total } = await api<{ total: Record<string, unknown> }>('GET', `/api/funnel?from=${today}&to=${today}`);
     expect(total).toMatchObject({
       conversations: 4,

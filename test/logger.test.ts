@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDACT_PATHS } from '../src/logger.ts';
-import { runNode } from './helpers/run.ts';
+import { runNode } from './support/processes.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 

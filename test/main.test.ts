@@ -8,8 +8,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadMessages, renderTemplate } from '../src/bot/messages.ts';
 import { loadConfig } from '../src/config.ts';
 import { parseRoles, startKefu, type Kefu } from '../src/main.ts';
-import { KB_DIR } from './bot/harness.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from './helpers/redis.ts';
+import { KB_DIR } from './support/bot.ts';
+import { useRedisServer } from './support/hooks.ts';
+import { randomPrefix, type RedisServer } from './support/redis.ts';
+import { waitFor } from './support/waits.ts';
 
 let server: RedisServer;
 useRedisServer((s) => (server = s));
@@ -34,14 +36,6 @@ async function start(roles: ('bot' | 'console')[], extra?: Record<string, string
   const k = await startKefu(configFor(extra), { roles });
   running.push(k);
   return k;
-}
-
-async function until(what: string, f: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await f())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The value of one series, e.g. `kefu_handoffs_total{reason="customer_asked"}`; 0 when absent. */
@@ -75,7 +69,7 @@ describe('startKefu', () => {
     const mocker = k.bot!.mocker!;
     const user = mocker.createContact({ name: '闪录客服' });
     mocker.login(user);
-    await until('ready', async () => (await fetch(`${url}/readyz`)).status === 200);
+    await waitFor('ready', async () => (await fetch(`${url}/readyz`)).status === 200);
 
     const customer = mocker.createContact({ name: '测试' });
     const heard: string[] = [];
@@ -83,17 +77,17 @@ describe('startKefu', () => {
       if (m.payload.talkerId === user.id) heard.push(m.payload.text ?? '');
     });
     customer.say('录屏没有声音怎么办').to(user);
-    await until('the answer', () => heard.length > 0);
+    await waitFor('the answer', () => heard.length > 0);
     customer.say('转人工').to(user);
-    await until('the queue notice', () => heard.some((t) => /排第/.test(t)));
+    await waitFor('the queue notice', () => heard.some((t) => /排第/.test(t)));
     const [conv] = await k.handoff.listWaiting();
     const agent = { id: 'a1', name: 'A' };
     await k.handoff.claim(conv!.id, agent);
     // The customer hears who joined (ANNOUNCE_AGENT_JOIN is on by default).
     const joined = renderTemplate((await loadMessages(KB_DIR)).agent_joined, { agent: 'A' });
-    await until('the joined notice', () => heard.includes(joined));
+    await waitFor('the joined notice', () => heard.includes(joined));
     await k.handoff.reply(conv!.id, agent, '您好');
-    await until('the agent reply', () => heard.includes('您好'));
+    await waitFor('the agent reply', () => heard.includes('您好'));
     expect(heard.filter((t) => t === joined)).toHaveLength(1);
 
     const text = await (await fetch(`${url}/metrics`)).text();
@@ -117,7 +111,7 @@ describe('startKefu', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(503);
     k.bot!.mocker!.login(k.bot!.mocker!.createContact({ name: 'bot' }));
-    await until('ready', async () => (await fetch(`${url}/readyz`)).status === 200);
+    await waitFor('ready', async () => (await fetch(`${url}/readyz`)).status === 200);
     expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^# HELP kefu_messages_in_total/m);
   });
 
@@ -142,7 +136,7 @@ describe('npm start', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise((r) => child.once('exit', r));
     try {
-      await until('the console to run', () => /kefu-bridge is running/.test(out), 20_000);
+      await waitFor('the console to run', () => /kefu-bridge is running/.test(out), 20_000);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(out).toMatch(/shutting down/);

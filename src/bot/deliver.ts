@@ -15,30 +15,28 @@
  * seen twice, as a whole message can today.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { Contact, Wechaty } from 'wechaty';
+import type { Logger } from 'pino';
+import { ChannelSendError, type ChannelAdapter, type CustomerHandle } from '../channels/types.ts';
 import type { ConversationStatus, Keys, OutboundMessage } from '../handoff/index.ts';
 import { splitMessages, WECHAT_MAX_MESSAGE_BYTES } from '../knowledge/index.ts';
-import type { IdentityMap } from './identity.ts';
 import { renderTemplate, type Messages } from './messages.ts';
 import type { Session } from './types.ts';
 import type { BotWriter, WriteChain } from './writes.ts';
 
 export interface DeliveryHost {
-  bot: Wechaty;
-  botId: string;
+  adapter: ChannelAdapter;
   redis: Redis | Cluster;
   keys: Keys;
-  identity: IdentityMap;
   writer: BotWriter;
   messages(): Messages;
-  /** The bot's memory of this customer (the plugin's per-contact state). */
-  state(contact: Contact): WriteChain & { status: ConversationStatus; session: Session };
+  /** The bot's memory of this customer (the turn's per-customer state). */
+  state(customer: CustomerHandle): WriteChain & { status: ConversationStatus; session: Session };
   metrics?: {
     sent?(kind: 'bot' | 'agent' | 'notice'): void;
     sendFailed?(kind: 'bot' | 'agent'): void;
     relaySeconds?(seconds: number): void;
   };
-  maxBytes?: number;
+  logger?: Logger;
 }
 
 /** The text the customer gets for an outbound message. */
@@ -60,46 +58,56 @@ export function outboundText(m: OutboundMessage, messages: Messages): string {
  * attempt of the same message (`msgId`) got through.
  */
 export async function sendInParts(
-  say: (part: string) => Promise<void>,
+  say: (part: string, key: string) => Promise<void>,
   text: string,
   o: { msgId: string; redis: Redis | Cluster; deliveredKey: string; maxBytes?: number },
 ): Promise<number> {
   const max = o.maxBytes ?? WECHAT_MAX_MESSAGE_BYTES;
   const parts = Buffer.byteLength(text, 'utf8') <= max ? [text] : splitMessages(text, max);
   if (parts.length === 1) {
-    await say(parts[0]!);
+    await say(parts[0]!, o.msgId);
     return 1;
   }
   const ids = parts.map((_, i) => `${o.msgId}#${i + 1}`);
   const marked = (await o.redis.zmscore(o.deliveredKey, ...ids)) as unknown as (string | null)[];
   for (const [i, part] of parts.entries()) {
     if (marked[i] !== null && marked[i] !== undefined) continue;
-    await say(part);
+    await say(part, ids[i]!);
     await o.redis.zadd(o.deliveredKey, Date.now(), ids[i]!);
   }
   return parts.length;
 }
 
-/** Throws when the customer cannot be reached now: the consumer keeps the entry and retries. */
+/**
+ * Throws when the customer cannot be reached now: the consumer keeps the entry and retries. A
+ * refusal the channel says is final (微信客服's 48-hour window closed) is not retried: the agent
+ * finds the reason in the transcript.
+ */
 export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): Promise<void> {
-  if (!host.bot.isLoggedIn) throw new Error('not logged in');
-  const contact = await contactOf(host, m.customerId);
-  if (!contact) throw new Error(`customer ${m.customerId} is not reachable (contact not found)`);
+  const { adapter } = host;
+  if (!adapter.canSend()) throw new Error('the channel cannot send now (not logged in)');
+  const customer = await adapter.handleOf(m.customerId);
+  if (!customer) throw new Error(`customer ${m.customerId} is not reachable (contact not found)`);
+  const st = host.state(customer);
   const text = outboundText(m, host.messages());
   try {
-    await sendInParts((part) => contact.say(part).then(() => undefined), text, {
+    await sendInParts((part, key) => adapter.send(customer, part, key), text, {
       msgId: m.msgId,
       redis: host.redis,
-      deliveredKey: host.keys.delivered(host.botId),
-      maxBytes: host.maxBytes,
+      deliveredKey: host.keys.delivered(adapter.botId),
+      maxBytes: adapter.limits.maxTextBytes,
     });
   } catch (err) {
     host.metrics?.sendFailed?.('agent');
+    if (err instanceof ChannelSendError && err.permanent) {
+      host.logger?.warn({ code: err.code, msgId: m.msgId }, 'the channel refused a reply for good; the agent is told');
+      void host.writer.write(st, { kind: 'message', msg: { from: 'system', kind: 'send_failed', text: err.message, msgId: `f:${m.msgId}` } }, false);
+      return;
+    }
     throw err;
   }
   host.metrics?.sent?.(m.kind === 'text' ? 'agent' : 'notice');
   if (m.kind === 'text' && m.at) host.metrics?.relaySeconds?.(Math.max(0, Date.now() - Date.parse(m.at)) / 1000);
-  const st = host.state(contact);
   // The notice's line in the transcript takes its id from the outbound message: a re-delivery records it once.
   const record = () => void host.writer.write(st, { kind: 'message', msg: { from: 'bot', text, msgId: `o:${m.msgId}` } }, false);
   if (m.kind === 'joined') {
@@ -115,15 +123,4 @@ export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): P
   } else if (st.status !== 'active') {
     st.status = 'active';
   }
-}
-
-async function contactOf(host: DeliveryHost, customerId: string): Promise<Contact | undefined> {
-  const id = await host.identity.contactIdOf(customerId);
-  if (id) {
-    const c = await host.bot.Contact.find({ id });
-    if (c) return c;
-  }
-  // A new login may have changed the contact's id: its remark still carries the customer number.
-  const byAlias = await host.bot.Contact.find({ alias: customerId }).catch(() => undefined);
-  return byAlias ?? undefined;
 }

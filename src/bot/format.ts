@@ -1,39 +1,10 @@
 /**
- * Pure helpers of a turn: the transcript kind of a WeChat message, the bot's texts joined into as
- * few WeChat messages as fit, and the transcript's note of a flood cut.
+ * Pure helpers of a turn: the bot's texts joined into as few WeChat messages as fit, and the
+ * transcript's note of a flood cut.
  */
-import { types } from 'wechaty';
 import type { NewMessage } from '../handoff/index.ts';
 import { WECHAT_MAX_MESSAGE_BYTES } from '../knowledge/index.ts';
 import type { FloodCut } from './guard.ts';
-
-/** The transcript kind of a WeChat message type; undefined = not something a customer says. */
-export function kindOf(type: types.Message): string | undefined {
-  switch (type) {
-    case types.Message.Text:
-      return 'text';
-    case types.Message.Image:
-      return 'image';
-    case types.Message.Audio:
-      return 'voice';
-    case types.Message.Attachment:
-      return 'file';
-    case types.Message.Emoticon:
-      return 'sticker';
-    case types.Message.Url:
-      return 'link';
-    case types.Message.Video:
-      return 'video';
-    case types.Message.Location:
-      return 'location';
-    case types.Message.MiniProgram:
-      return 'miniprogram';
-    case types.Message.Contact:
-      return 'contact';
-    default:
-      return undefined;
-  }
-}
 
 /** A text the bot is about to send, with what its transcript entry carries. */
 export interface Outgoing {
@@ -47,7 +18,7 @@ const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
  * Joins consecutive texts with a blank line while the result fits one WeChat message. The joined
  * message keeps the FAQ id and confidence of the answer in it (the transcript counts answers).
  */
-export function coalesce(out: Outgoing[], maxBytes = WECHAT_MAX_MESSAGE_BYTES): Outgoing[] {
+export function coalesce(out: Outgoing[], maxBytes: number = WECHAT_MAX_MESSAGE_BYTES): Outgoing[] {
   const merged: Outgoing[] = [];
   for (const o of out) {
     const last = merged.at(-1);

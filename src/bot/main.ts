@@ -1,38 +1,44 @@
 /**
- * The product's bot: a Wechaty from the configuration with the KefuBot plugin (`npm run bot` =
- * `src/main.ts --role bot`; the demo runs it on wechaty-puppet-mock).
- *
- * The QR code to scan is printed in the terminal and kept, with the login state, in the handoff
- * (`Handoff.botStatus`) for the console. The Wechaty name is its memory card: a restart resumes
- * the session without a new scan where the puppet supports it.
+ * The product's bot role (`npm run bot` = `src/main.ts --role bot`): every channel `CHANNELS`
+ * lists, each account run by a `BotRuntime` over the channel's adapter (the demo runs the Wechaty
+ * channel on wechaty-puppet-mock).
  */
-import qrcodeTerminal from 'qrcode-terminal';
-import { ScanStatus, WechatyBuilder, type Wechaty, type WechatyOptions } from 'wechaty';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Wechaty } from 'wechaty';
+import { createChannels, type ChannelModule } from '../channels/index.ts';
+import type { WechatyModule } from '../channels/wechaty/module.ts';
 import type { Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { createRedis, Handoff, type BotStatus } from '../handoff/index.ts';
+import { createRedis, Handoff } from '../handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from '../knowledge/index.ts';
+import type { BotRuntimeConfig } from './config.ts';
 import { watchMessages } from './messages.ts';
-import { KefuBot, type KefuBotConfig, type KefuBotPlugin } from './plugin.ts';
 import type { PolicyOptions } from './policy.ts';
+import { BotRuntime } from './runtime.ts';
 
 export interface RunningBot {
-  bot: Wechaty;
-  plugin: KefuBotPlugin;
+  /** The Wechaty of the `wechaty` channel, when it runs. */
+  bot?: Wechaty;
+  /** The mock puppet's mocker (WECHATY_PUPPET=wechaty-puppet-mock), to drive a demo or a test. */
+  mocker?: import('wechaty-puppet-mock').mock.Mocker;
+  channels: ChannelModule[];
+  runtimes: BotRuntime[];
   handoff: Handoff;
   redis: Redis | Cluster;
   knowledge: KnowledgeService;
-  /** The mock puppet's mocker (WECHATY_PUPPET=wechaty-puppet-mock), to drive a demo or a test. */
-  mocker?: import('wechaty-puppet-mock').mock.Mocker;
+  /** Every channel can receive (a Wechaty logged in, the official APIs reachable). */
+  ready(): boolean;
+  /** The channels' callback routes, for the bot role's HTTP server. */
+  routes(app: import('fastify').FastifyInstance): Promise<void>;
+  stats(): { matchCacheHits: number };
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
   logger?: Logger;
-  /** Overrides of the plugin configuration (tests: short retry times). */
-  plugin?: Partial<KefuBotConfig>;
+  /** Overrides of the runtime configuration (tests: short retry times). */
+  plugin?: Partial<BotRuntimeConfig>;
   /** Print the QR code in the terminal (default true). */
   printQr?: boolean;
   /**
@@ -50,21 +56,9 @@ export function policyFromConfig(config: Config): Partial<PolicyOptions> {
   };
 }
 
-async function buildWechaty(config: Config): Promise<{ bot: Wechaty; mocker?: RunningBot['mocker'] }> {
-  if (config.bot.puppet === 'wechaty-puppet-mock') {
-    const { PuppetMock, mock } = await import('wechaty-puppet-mock');
-    const mocker = new mock.Mocker();
-    const puppet = new PuppetMock({ mocker });
-    return { bot: WechatyBuilder.build({ name: config.bot.name, puppet }), mocker };
-  }
-  // Any puppet package by name: Wechaty imports it.
-  const puppet = config.bot.puppet as NonNullable<Extract<WechatyOptions, { puppet?: string }>['puppet']>;
-  return { bot: WechatyBuilder.build({ name: config.bot.name, puppet }) };
-}
-
 export async function startBot(config: Config, opts: StartOptions = {}): Promise<RunningBot> {
   const logger = opts.logger ?? createLogger(config.log);
-  const log = logger.child({ module: 'bot', botId: config.bot.id });
+  const log = logger.child({ module: 'bot' });
   const own = !opts.shared;
   const redis = opts.shared?.redis ?? createRedis(config.redis, logger);
   const handoff = opts.shared?.handoff ?? new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla, logger });
@@ -76,67 +70,40 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
       debounceMs: config.knowledge.reloadDebounceMs,
       logger,
     }));
-  const messages = await watchMessages(config.knowledge.dir, { debounceMs: config.knowledge.reloadDebounceMs, logger: log });
-  const { bot, mocker } = await buildWechaty(config);
-  const botId = config.bot.id;
+  const messages = await watchMessages(config.knowledge.dir, { debounceMs: config.knowledge.reloadDebounceMs, logger: log, files: knowledge.files });
+  const channels = await createChannels(config, { redis, handoff, logger, printQr: opts.printQr });
 
-  const status = (s: Omit<BotStatus, 'at'>): void => {
-    handoff.setBotStatus(botId, { ...s, at: new Date().toISOString() }).catch((err: unknown) => log.warn({ err }, 'could not store the bot status'));
-  };
-
-  bot.on('scan', (qrcode: string, scan: ScanStatus) => {
-    if (scan === ScanStatus.Waiting || scan === ScanStatus.Timeout) {
-      if (opts.printQr ?? true) qrcodeTerminal.generate(qrcode, { small: true });
-      // The login URL itself: consoles draw the QR code locally (no image service).
-      status({ status: 'scan', qrUrl: qrcode });
-      log.info({ scan: ScanStatus[scan] }, 'scan the QR code to log in');
-    } else {
-      log.info({ scan: ScanStatus[scan] }, 'scan status');
-    }
-  });
-  bot.on('login', () => {
-    status({ status: 'logged_in' });
-    log.info('logged in');
-  });
-  bot.on('logout', () => {
-    status({ status: 'logged_out' });
-    log.warn('logged out');
-  });
-  // An 'error' without a listener would crash Node: log it and keep serving.
-  bot.on('error', (err: Error) => log.error({ err: err.message }, 'wechaty error'));
-
-  const plugin = KefuBot({
-    botId,
-    handoff,
-    redis,
-    knowledge,
-    messages: messages.current(),
-    messagesSource: messages.current,
-    policy: policyFromConfig(config),
-    timezone: config.sla.hours.timezone,
-    roomMode: config.bot.roomMode,
-    maxMessageAgeS: config.bot.maxMessageAgeS,
-    flood: config.bot.flood,
-    floodCap: { perMin: config.bot.floodCapPerMin },
-    journalDir: config.bot.journalDir,
-    maxMatchChars: config.bot.maxMatchChars,
-    // The mock accepts a remark without keeping it (identity falls back to the Redis maps there).
-    setAlias: config.bot.puppet !== 'wechaty-puppet-mock',
-    logger,
-    ...opts.plugin,
-  });
-  bot.use(plugin);
-  await bot.start();
-  log.info({ puppet: config.bot.puppet, name: config.bot.name }, 'bot started');
+  const runtimes = channels.flatMap((m) =>
+    m.adapters.map(
+      (adapter) =>
+        new BotRuntime(adapter, {
+          botId: adapter.botId,
+          handoff,
+          redis,
+          knowledge,
+          messages: messages.current(),
+          messagesSource: messages.current,
+          policy: policyFromConfig(config),
+          timezone: config.sla.hours.timezone,
+          maxMessageAgeS: config.bot.maxMessageAgeS,
+          flood: config.bot.flood,
+          floodCap: { perMin: config.bot.floodCapPerMin },
+          journalDir: config.bot.journalDir,
+          maxMatchChars: config.bot.maxMatchChars,
+          logger,
+          ...opts.plugin,
+        }),
+    ),
+  );
+  for (const r of runtimes) await r.start();
+  for (const m of channels) await m.start();
+  log.info({ channels: channels.map((m) => m.kind), accounts: runtimes.length }, 'bot started');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      await plugin.stop();
-      await bot.stop().catch((err: unknown) => log.warn({ err }, 'wechaty did not stop cleanly'));
-      await handoff
-        .setBotStatus(botId, { status: 'stopped', at: new Date().toISOString() })
-        .catch(() => undefined);
+      await Promise.all(runtimes.map((r) => r.stop()));
+      await Promise.all(channels.map((m) => m.close()));
       await messages.close();
       if (own) {
         await knowledge.close();
@@ -144,5 +111,20 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
       }
       log.info('bot stopped');
     })());
-  return { bot, plugin, handoff, redis, knowledge, mocker, stop };
+  const wechaty = channels.find((m): m is WechatyModule => m.kind === 'wechaty');
+  return {
+    bot: wechaty?.bot,
+    mocker: wechaty?.mocker,
+    channels,
+    runtimes,
+    handoff,
+    redis,
+    knowledge,
+    ready: () => channels.every((m) => m.ready()),
+    routes: async (app) => {
+      for (const m of channels) if (m.routes) await m.routes(app);
+    },
+    stats: () => ({ matchCacheHits: runtimes.reduce((n, r) => n + r.stats().matchCacheHits, 0) }),
+    stop,
+  };
 }

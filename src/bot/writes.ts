@@ -35,7 +35,7 @@ import {
   type NewMessage,
   type TurnOutcome,
 } from '../handoff/index.ts';
-import type { IdentityContact, IdentityMap } from './identity.ts';
+import type { CustomerHandle } from '../channels/types.ts';
 import type { Journal, JournalEntry } from './journal.ts';
 
 export type WriteOp =
@@ -52,12 +52,9 @@ export interface WriteResults {
   handoff: Awaited<ReturnType<H['requestHuman']>>;
 }
 
-/** A contact as identity needs it, with the remark the puppet reported (a wechaty Contact fits). */
-export type WriterContact = IdentityContact & { payload?: { alias?: string } };
-
-/** One customer's write chain (the plugin keeps one per contact). */
+/** One customer's write chain (the runtime keeps one per customer of the channel account). */
 export interface WriteChain {
-  contact: WriterContact;
+  customer: CustomerHandle;
   ref?: Promise<CustomerRef>;
   /** The resolved `ref`, once known. */
   refValue?: CustomerRef;
@@ -72,7 +69,8 @@ export interface WriterOptions {
   handoff: Handoff;
   /** The client `handoff` uses: its readiness decides whether to wait for Redis. */
   redis: Redis | Cluster;
-  identity: IdentityMap;
+  /** The customer of a journal snapshot (the channel adapter's `restore`). */
+  restore(snapshot: Record<string, unknown>): CustomerHandle;
   /** How long to wait for a write before going on without it. */
   waitMs: number;
   journal?: Journal;
@@ -104,53 +102,16 @@ const opSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rating'), score: z.number().int().min(1).max(5) }),
   z.object({ kind: z.literal('handoff'), reason: z.enum(HANDOFF_REASONS), question: z.string().optional() }),
 ]);
-const snapshotSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  alias: z.string().optional(),
-  handle: z.string().optional(),
-  gender: z.number().optional(),
-  province: z.string().optional(),
-  city: z.string().optional(),
-});
+/** The channel's snapshot of a customer (a Wechaty contact's profile, a WeCom external_userid…). */
+const snapshotSchema = z.record(z.string(), z.unknown());
 const refSchema = z.object({ botId: z.string(), customerId: z.string(), customerName: z.string().optional() });
-/** A journal entry's data: the write, and whom it is for (the customer id, or the contact when it was not known yet). */
+/** A journal entry's data: the write, and whom it is for (the customer id, or the channel's snapshot when it was not known yet). */
 const recordSchema = z.object({ op: opSchema, ref: refSchema.optional(), contact: snapshotSchema.optional() });
-type Snapshot = z.infer<typeof snapshotSchema>;
-
 /** A msgId for a line the bot writes itself, so that redoing the write is recognised. */
 export const ownMsgId = (): string => `b:${randomUUID()}`;
 
 /** How far back replay looks for a rating already recorded (clocks of bot and Redis may differ a little). */
 const RATING_SKEW_MS = 60_000;
-
-function snapshot(c: WriterContact): Snapshot {
-  const s: Snapshot = { id: c.id, name: c.name() };
-  const alias = c.payload?.alias;
-  if (alias) s.alias = alias;
-  const handle = c.handle?.();
-  if (handle) s.handle = handle;
-  const gender = c.gender?.();
-  if (gender !== undefined) s.gender = gender;
-  const province = c.province?.();
-  if (province) s.province = province;
-  const city = c.city?.();
-  if (city) s.city = city;
-  return s;
-}
-
-/** The contact as it was when the entry was written (a later login may have another contact id). */
-function contactOf(s: Snapshot): IdentityContact {
-  return {
-    id: s.id,
-    name: () => s.name,
-    alias: ((value?: string) => (value === undefined ? Promise.resolve(s.alias) : Promise.resolve())) as IdentityContact['alias'],
-    handle: () => s.handle,
-    gender: () => s.gender ?? 0,
-    province: () => s.province,
-    city: () => s.city,
-  };
-}
 
 /** `p`'s value, or undefined when it fails or takes longer than `ms` (it goes on regardless). */
 async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
@@ -179,7 +140,7 @@ export class BotWriter {
     const any = op as WriteOp;
     if (any.kind === 'message') any.msg.msgId ??= ownMsgId();
     const ready = isReady(this.o.redis);
-    const jid = this.o.journal?.append(st.refValue ? { op, ref: st.refValue } : { op, contact: snapshot(st.contact) });
+    const jid = this.o.journal?.append(st.refValue ? { op, ref: st.refValue } : { op, contact: st.customer.snapshot() });
     let run: Promise<WriteResults[K]>;
     if (st.refValue && st.chained === 0) {
       // Issued at once: one connection runs commands in the order they were sent (and all of a
@@ -206,8 +167,8 @@ export class BotWriter {
 
   refOf(st: WriteChain): Promise<CustomerRef> {
     if (!st.ref) {
-      const ref = this.o.identity.resolve(st.contact).then((customerId) => {
-        const value: CustomerRef = { botId: this.o.botId, customerId, customerName: st.contact.name() };
+      const ref = st.customer.resolve().then((customerId) => {
+        const value: CustomerRef = { botId: this.o.botId, customerId, customerName: st.customer.name() };
         st.refValue = value;
         return value;
       });
@@ -227,7 +188,7 @@ export class BotWriter {
     const journal = this.o.journal;
     if (!journal || journal.recovered.length === 0) return;
     this.log?.info({ entries: journal.recovered.length, file: journal.file }, 'replaying writes Redis had not confirmed');
-    const byContact = new Map<string, CustomerRef>();
+    const byCustomer = new Map<string, CustomerRef>();
     for (const e of journal.recovered) {
       const parsed = recordSchema.safeParse(e.data);
       if (!parsed.success || (!parsed.data.ref && !parsed.data.contact)) {
@@ -237,16 +198,17 @@ export class BotWriter {
       const { op, contact } = parsed.data;
       let ref = parsed.data.ref;
       if (!ref && contact) {
-        ref = byContact.get(contact.id);
+        const customer = this.o.restore(contact);
+        ref = byCustomer.get(customer.key);
         if (!ref) {
           try {
-            ref = { botId: this.o.botId, customerId: await this.o.identity.resolve(contactOf(contact)), customerName: contact.name };
+            ref = { botId: this.o.botId, customerId: await customer.resolve(), customerName: customer.name() };
           } catch (err) {
             // Kept for the next start (this customer's later entries fail the same way, so their order holds).
             this.log?.warn({ err, id: e.id }, 'could not identify the customer of a journal entry; kept for the next start');
             continue;
           }
-          byContact.set(contact.id, ref);
+          byCustomer.set(customer.key, ref);
         }
       }
       let run: Promise<unknown>;

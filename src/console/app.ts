@@ -56,6 +56,11 @@ export interface BuildAppOptions {
   /** The WeChat simulator of a demo (bot on wechaty-puppet-mock): enables /api/demo/*. */
   demo?: DemoSimulator;
   /**
+   * The bot's channel callbacks (微信客服, Official Account) when the bot runs in this process: they
+   * are served on the same HOST:PORT (the composition root passes them; the console knows no channel).
+   */
+  channelRoutes?: (app: FastifyInstance) => Promise<void>;
+  /**
    * The Redis client /readyz pings and every /api request waits for (at most `redisWaitMs`, then
    * 503 REDIS_UNAVAILABLE); without it, /readyz asks the handoff for its counts and nothing waits.
    */
@@ -150,9 +155,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(botRoutes, { handoff, agents });
   await app.register(problemRoutes, { handoff, agents });
   await app.register(insightRoutes, { handoff, agents, knowledge: opts.knowledge, timezone: opts.timezone ?? 'Asia/Shanghai' });
-  await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir) });
+  await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir, opts.knowledge?.files) });
   await app.register(kbEditRoutes, { handoff, agents, knowledge: opts.knowledge, kbDir: opts.kbDir });
   if (opts.demo) await app.register(demoRoutes, { agents, simulator: opts.demo });
+  if (opts.channelRoutes) await app.register(opts.channelRoutes);
   await app.register(openApiRoutes, { agents });
   if (opts.ui !== false) await app.register(staticRoutes);
   if (opts.live) await app.register(liveRoutes, { ...opts.live, handoff, agents, logger: opts.logger });

@@ -1,12 +1,12 @@
 /**
  * Canned replies for agents: the editors' templates in `<kbDir>/_replies.yml` ("标题: 内容" lines)
- * and the answer of every FAQ entry. The file is re-read when it changes on disk (one stat per
- * request), and a broken edit keeps the last good templates serving while its problems are
- * reported as file:line: message, like the FAQ's. Reading and checking it is the knowledge
- * component's (it owns every editor file, so `kb lint` and the console agree).
+ * and the answer of every FAQ entry. The templates come from the knowledge base's one watcher
+ * (the service's `files`), so a broken edit keeps the last good templates serving while its
+ * problems are reported as file:line: message, like the FAQ's. Reading and checking the file is
+ * the knowledge component's (it owns every editor file, so `kb lint` and the console agree).
  */
 import path from 'node:path';
-import { followFile, readReplies, renderAnswer, REPLIES_FILE, type CannedReply, type KbProblem, type KnowledgeBase } from '../knowledge/index.ts';
+import { renderAnswer, watchEditorFiles, type CannedReply, type EditorFiles, type KbProblem, type KnowledgeBase } from '../knowledge/index.ts';
 
 export type { CannedReply };
 
@@ -17,21 +17,17 @@ export interface CannedReplies {
   problems(): Promise<KbProblem[]>;
 }
 
-export function cannedReplies(kbDir: string | undefined): CannedReplies {
-  // Problems name the file in full (the console shows them next to the FAQ's).
-  const file = kbDir ? path.join(kbDir, REPLIES_FILE) : null;
-  const follow = kbDir && file ? followFile(file, () => readReplies(kbDir, file)) : null;
-  let good: CannedReply[] = [];
-  let lastProblems: KbProblem[] = [];
+/**
+ * @param kbDir the knowledge base folder (names the problems' file in full)
+ * @param files the process's watcher of that folder (`KnowledgeService.files`); without it the
+ *   templates are read on their own, again whenever the file's mtime changed
+ */
+export function cannedReplies(kbDir: string | undefined, files?: EditorFiles<unknown>): CannedReplies {
+  let own: Promise<EditorFiles<unknown>> | undefined;
+  // Not watching: no file handles to close, so a console without a knowledge service needs no stop.
+  const editorFiles = async (): Promise<EditorFiles<unknown> | undefined> =>
+    files ?? (kbDir ? await (own ??= watchEditorFiles<unknown>(kbDir, { parts: ['replies'], watch: false })) : undefined);
   const faqCache = new WeakMap<KnowledgeBase, CannedReply[]>();
-
-  async function refresh(): Promise<void> {
-    const read = await follow?.();
-    // No file: no templates, and nothing to report (it is optional).
-    lastProblems = read?.problems ?? [];
-    if (!read) good = [];
-    else if (read.problems.length === 0) good = read.replies;
-  }
 
   function faqReplies(kb: KnowledgeBase): CannedReply[] {
     let out = faqCache.get(kb);
@@ -45,12 +41,16 @@ export function cannedReplies(kbDir: string | undefined): CannedReplies {
 
   return {
     async list(kb) {
-      await refresh();
-      return [...good, ...(kb ? faqReplies(kb) : [])];
+      const f = await editorFiles();
+      const templates = f ? (await f.refresh('replies')).replies : [];
+      return [...templates, ...(kb ? faqReplies(kb) : [])];
     },
     async problems() {
-      await refresh();
-      return lastProblems;
+      const f = await editorFiles();
+      if (!f) return [];
+      await f.refresh('replies');
+      // Problems name the file in full (the console shows them next to the FAQ's).
+      return f.problems('replies').map((p) => ({ ...p, file: path.join(kbDir ?? f.root, p.file) }));
     },
   };
 }

@@ -62,6 +62,8 @@ export interface ConsoleDeps {
   botReady?: () => boolean;
   /** The process's metrics registry, shared with the bot. */
   metrics?: Registry;
+  /** The bot's channel callbacks, on this same server. */
+  channelRoutes?: (app: import('fastify').FastifyInstance) => Promise<void>;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function startConsole(config: Config, deps: ConsoleDeps): Promise<R
     ...(deps.simulator ? { demo: deps.simulator } : {}),
     ...(deps.botReady ? { botReady: deps.botReady } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.channelRoutes ? { channelRoutes: deps.channelRoutes } : {}),
   });
   const stopTicker = startSlaTicker(handoff, { logger, onFired: (fired) => app.recordSlaFired(fired) });
   let url: string;

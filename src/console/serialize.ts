@@ -45,8 +45,28 @@ export const apiMessageSchema = z
   })
   .meta({ id: 'Message' });
 
+export const apiChannelSchema = z
+  .object({
+    kind: z.string().meta({ description: '`wechaty`, `wecom-kf` (微信客服) or `oa` (Official Account)' }),
+    label: z.string(),
+    maxTextBytes: z.number().meta({ description: 'the largest text one WeChat message carries (longer replies are split)' }),
+    window: z
+      .object({
+        remaining: z.number().meta({ description: 'replies the business may still send before the customer writes again' }),
+        maxReplies: z.number(),
+        closesAt: isoTime.nullable().meta({ description: 'when the window closes; null = closed now' }),
+      })
+      .nullable()
+      .meta({ description: 'WeChat\'s service window (48 h / 5 messages), on channels that have one' }),
+  })
+  .meta({ id: 'Channel' });
+export type ApiChannel = z.infer<typeof apiChannelSchema>;
+
 export const apiConversationWithMessagesSchema = apiConversationSchema
-  .extend({ messages: z.array(apiMessageSchema).meta({ ...core, description: 'oldest first' }) })
+  .extend({
+    messages: z.array(apiMessageSchema).meta({ ...core, description: 'oldest first' }),
+    channel: apiChannelSchema.nullable().meta({ description: 'the channel of the bot account, when its bot has said (null: unknown, e.g. an older bot)' }),
+  })
   .meta({ id: 'ConversationWithMessages' });
 
 /** A conversation as the API shows it. */

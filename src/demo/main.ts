@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: kefu-bridge in one command, without a WeChat account. The bot runs on
- * wechaty-puppet-mock next to the console; the console's WeChat simulator page lets you type as
+ * wechaty-puppet-mock next to the console (or, with DEMO_CHANNEL=wecom-kf, on the 微信客服 channel
+ * against the local WeChat API simulator); the console's WeChat simulator page lets you type as
  * customers. Redis: REDIS_URL, else 127.0.0.1:6379 if it answers, else a redis-server child with
  * AOF in ./.data/redis. Seeds conversations in different states and tiers when the queue is empty
  * (through the simulator, so they take the real bot's path) and prints the URL and the password.
@@ -8,12 +9,26 @@
 import { pathToFileURL } from 'node:url';
 import { loadConfig, ConfigError } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { AgentStore, generatePassword, passwordProblems } from '../console/auth/index.ts';
-import { ADMIN_USERNAME } from '../console/main.ts';
-import { MockWeChatSimulator } from '../bot/index.ts';
+import { ADMIN_USERNAME, AgentStore, generatePassword, passwordProblems, type DemoSimulator } from '../console/index.ts';
+import { MockWeChatSimulator, type RunningBot } from '../bot/index.ts';
+import { CALLBACK_PATH } from '../channels/wecom-kf/callback.ts';
+import { createKeys, createRedis } from '../handoff/index.ts';
 import { startKefu, stopOnSignals, type Kefu } from '../main.ts';
+import type { WeChatSimulator } from '../wechat-sim/index.ts';
 import { NoRedisError, resolveDemoRedis, type DemoRedis } from './redis.ts';
 import { seedDemo, DEMO_BOT_NAME, DEMO_VIPS } from './seed.ts';
+import { demoWecomEnv, forgetOldCursor, startDemoWeChat, WecomDemoSimulator } from './wecom-sim.ts';
+
+/** Which WeChat door the demo plays: a mock personal account (Wechaty), or 微信客服 through the local simulator. */
+export const DEMO_CHANNELS = ['wechaty', 'wecom-kf'] as const;
+export type DemoChannel = (typeof DEMO_CHANNELS)[number];
+
+/** DEMO_CHANNEL (default wechaty); anything else is refused before the demo starts. */
+export function demoChannelOf(env: NodeJS.ProcessEnv): DemoChannel {
+  const value = env.DEMO_CHANNEL?.trim() || 'wechaty';
+  if ((DEMO_CHANNELS as readonly string[]).includes(value)) return value as DemoChannel;
+  throw new ConfigError([{ variable: 'DEMO_CHANNEL', message: `must be one of ${DEMO_CHANNELS.join(', ')} (got ${JSON.stringify(value)})` }]);
+}
 
 export interface DemoOptions {
   env?: NodeJS.ProcessEnv;
@@ -26,6 +41,9 @@ export interface DemoOptions {
 export interface RunningDemo {
   kefu: Kefu;
   redis: DemoRedis;
+  channel: DemoChannel;
+  /** The WeChat API simulator the 微信客服 channel talks to (DEMO_CHANNEL=wecom-kf). */
+  wechat?: WeChatSimulator;
   url: string;
   password: string;
   stop(): Promise<void>;
@@ -33,6 +51,7 @@ export interface RunningDemo {
 
 export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
   const env = { ...(opts.env ?? process.env) };
+  const channel = demoChannelOf(env);
   // A fresh password every start unless one is given: the demo prints what works now.
   const password = env.KEFU_ADMIN_PASSWORD?.trim() || generatePassword();
   // Refused before anything starts: the same policy as every other way of setting a password.
@@ -41,23 +60,44 @@ export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
     throw new ConfigError([{ variable: 'KEFU_ADMIN_PASSWORD', message: `the admin password ${problems.map((p) => p.message).join('; ')}` }]);
   }
   const redis = await resolveDemoRedis(env, { dataDir: opts.dataDir ?? '.data/redis' });
-  const config = loadConfig({
-    LOG_LEVEL: 'warn',
-    REDIS_PREFIX: 'kefu-demo',
-    WECHATY_NAME: 'kefu-demo',
-    ...env,
-    WECHATY_PUPPET: 'wechaty-puppet-mock',
-    REDIS_URL: redis.url,
-    KEFU_ADMIN_PASSWORD: password,
-  });
-  const logger = createLogger(config.log);
-  let kefu: Kefu;
+  let wechat: WeChatSimulator | undefined;
+  let kefu: Kefu | undefined;
+  // Whatever started is stopped again, newest first.
+  const stop = async (): Promise<void> => {
+    await kefu?.stop();
+    await wechat?.close();
+    await redis.stop();
+  };
   try {
+    if (channel === 'wecom-kf') wechat = await startDemoWeChat();
+    const config = loadConfig({
+      LOG_LEVEL: 'warn',
+      // Its own keys: the 微信客服 demo's conversations do not mix with the mock account's.
+      REDIS_PREFIX: channel === 'wecom-kf' ? 'kefu-demo-kf' : 'kefu-demo',
+      WECHATY_NAME: 'kefu-demo',
+      ...env,
+      WECHATY_PUPPET: 'wechaty-puppet-mock',
+      ...(wechat ? demoWecomEnv(wechat.url) : { CHANNELS: 'wechaty' }),
+      REDIS_URL: redis.url,
+      KEFU_ADMIN_PASSWORD: password,
+    });
+    const logger = createLogger(config.log);
+    const sim = wechat;
+    if (sim) {
+      const client = createRedis(config.redis, logger);
+      try {
+        await forgetOldCursor(client, createKeys(config.redis.prefix));
+      } finally {
+        await client.quit().catch(() => client.disconnect());
+      }
+    }
     kefu = await startKefu(config, {
       roles: ['bot', 'console'],
       logger,
+      // The customer's name: the mock contact's, or the 微信客服 nickname the channel looked up.
       tierRule: (ref) => (ref.customerName && DEMO_VIPS.includes(ref.customerName) ? 'vip' : undefined),
-      simulator: (bot) => {
+      simulator: (bot: RunningBot): DemoSimulator => {
+        if (sim) return new WecomDemoSimulator(sim);
         const { mocker } = bot;
         if (!mocker) throw new Error('the demo needs the mock puppet');
         const user = mocker.createContact({ name: DEMO_BOT_NAME });
@@ -65,23 +105,17 @@ export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
         return new MockWeChatSimulator(mocker, user);
       },
     });
+    const url = kefu.console!.url;
+    // The channel's callback route lives on the console's server (bot and console share the process).
+    sim?.setCallbackUrl('wecom-kf', `${url}${CALLBACK_PATH}`);
+    // An admin from an earlier demo run keeps its data; it gets this start's password.
+    await new AgentStore(kefu.redis, config.redis.prefix).setPassword(ADMIN_USERNAME, password);
+    if (opts.seed !== false && kefu.bot && kefu.console) await seedDemo(kefu);
+    return { kefu, redis, channel, wechat, url, password, stop };
   } catch (err) {
-    await redis.stop();
+    await stop().catch(() => undefined);
     throw err;
   }
-  // An admin from an earlier demo run keeps its data; it gets this start's password.
-  await new AgentStore(kefu.redis, config.redis.prefix).setPassword(ADMIN_USERNAME, password);
-  if (opts.seed !== false && kefu.bot && kefu.console) await seedDemo(kefu);
-  return {
-    kefu,
-    redis,
-    url: kefu.console!.url,
-    password,
-    async stop() {
-      await kefu.stop();
-      await redis.stop();
-    },
-  };
 }
 
 async function main(): Promise<void> {
@@ -101,6 +135,7 @@ async function main(): Promise<void> {
       '',
       '  kefu-bridge 演示已启动 / demo is running',
       '',
+      `  微信渠道:     ${demo.channel === 'wecom-kf' ? `微信客服 模拟（本地 WeChat API 模拟器 ${demo.wechat!.url}）/ simulated 微信客服` : '模拟个人微信 / mock WeChat (wechaty-puppet-mock)'}`,
       `  客服工作台:   ${demo.url}`,
       `  微信模拟器:   ${demo.url}/#/simulator`,
       `  账号 / 密码:  ${ADMIN_USERNAME} / ${demo.password}`,

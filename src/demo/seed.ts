@@ -2,9 +2,7 @@
  * The demo's opening scene: a few customers talk to the bot through the WeChat simulator (the
  * real bot path), so the console starts with chats in different states and tiers.
  */
-import { AgentStore } from '../console/auth/index.ts';
-import { ADMIN_USERNAME } from '../console/main.ts';
-import type { DemoSimulator } from '../console/routes/demo.ts';
+import { ADMIN_USERNAME, AgentStore, type DemoSimulator } from '../console/index.ts';
 import type { Kefu } from '../main.ts';
 
 export const DEMO_BOT_NAME = '闪录客服';
@@ -32,12 +30,24 @@ const SCRIPT: Step[][] = [
   ],
 ];
 
-async function waitForBot(sim: DemoSimulator, customer: string, botLines: number, timeoutMs = 8_000): Promise<void> {
+async function waitUntil(customer: string, done: () => boolean, timeoutMs = 8_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (sim.chat(customer).filter((l) => l.from === 'bot').length < botLines) {
+  while (!done()) {
     if (Date.now() > deadline) throw new Error(`demo seed: the bot did not answer ${customer} in time`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+const botLines = (sim: DemoSimulator, customer: string): number => sim.chat(customer).filter((l) => l.from === 'bot').length;
+
+/**
+ * The bot spoke after the customer's line `text`: counting bot lines is not enough, since on
+ * 微信客服 a new customer first gets the welcome (before their first line).
+ */
+function answered(sim: DemoSimulator, customer: string, text: string): boolean {
+  const lines = sim.chat(customer);
+  const at = lines.findLastIndex((l) => l.from === 'customer' && l.text === text);
+  return at >= 0 && lines.slice(at + 1).some((l) => l.from === 'bot');
 }
 
 /** Seeds when nobody is waiting or being served yet (a restarted demo keeps what it had). */
@@ -50,9 +60,8 @@ export async function seedDemo(kefu: Kefu): Promise<boolean> {
   await Promise.all(
     SCRIPT.map(async (steps) => {
       for (const step of steps) {
-        const before = sim.chat(step.customer).filter((l) => l.from === 'bot').length;
         await sim.say(step.customer, step.text);
-        await waitForBot(sim, step.customer, before + 1);
+        await waitUntil(step.customer, () => answered(sim, step.customer, step.text));
       }
     }),
   );
@@ -64,9 +73,9 @@ export async function seedDemo(kefu: Kefu): Promise<boolean> {
   if (admin && zhao) {
     const agent = { id: admin.id, name: admin.name };
     await kefu.handoff.claim(zhao.id, agent);
-    const before = sim.chat('赵磊').filter((l) => l.from === 'bot').length;
+    const before = botLines(sim, '赵磊');
     await kefu.handoff.reply(zhao.id, agent, '您好，我是闪录客服。年费会员购买 7 天内可以全额退款，我这就帮您提交，请稍等～');
-    await waitForBot(sim, '赵磊', before + 1);
+    await waitUntil('赵磊', () => botLines(sim, '赵磊') > before);
   }
   return true;
 }

@@ -20,10 +20,15 @@ export type {
 } from './types.ts';
 export { HANDOFF_REASONS, STATUSES, TURN_OUTCOMES } from './types.ts';
 export { HandoffError, type HandoffErrorCode } from './errors.ts';
-export { Handoff, type BotStatus, type Rating, type HandoffOptions, type QueueCounts, type QueueTicket } from './handoff.ts';
+export { Handoff } from './handoff.ts';
+export type { HandoffOptions } from './context.ts';
+export type { BotStatus, ChannelInfo, ServiceWindow } from './registry.ts';
+export type { QueueCounts } from './queries.ts';
+export type { QueueTicket } from './transitions.ts';
+export type { Rating } from './counters.ts';
 export { OutboundConsumer, type OutboundOptions } from './outbound.ts';
-export { Problems, type Problem, type ProblemStatus, type ProblemsOptions } from './problems.ts';
-export { startSlaTicker } from './ticker.ts';
+export { Problems, type Problem, type ProblemStatus, type ProblemsDeps, type ProblemsOptions } from './problems.ts';
+export { startSlaTicker, type SlaFired } from './ticker.ts';
 export { EventReader, type EventReaderOptions } from './events.ts';
 export { conversationId, createKeys, parseConversationId, InvalidIdError, type Keys } from './keys.ts';
 export { createRedis, isReady, type RedisConfig } from './redis.ts';

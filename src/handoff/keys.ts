@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { KefuError } from '../errors.ts';
 
 /**
- * Every Redis key of the handoff, built here and nowhere else.
+ * Every Redis key of the product, built here and nowhere else: the handoff's, the known problems'
+ * and the console's agents and logins (the strings are the stored data's names: never change one).
  *
  * All keys of one bot account share the hash tag `{b:<botId>}`, so in a Redis Cluster they live
  * in one slot: a transition can then update the conversation, the queue, the SLA timers and
@@ -11,6 +13,7 @@ import { KefuError } from '../errors.ts';
  * of bot accounts, which nothing updates atomically with anything else.
  */
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 export class InvalidIdError extends KefuError {
   constructor(what: string, value: string) {
@@ -41,6 +44,9 @@ export function createKeys(prefix: string) {
   // Braces would change the hash tag; a prefix is letters, digits and a few separators.
   if (!/^[\w:.-]{1,64}$/.test(prefix)) throw new InvalidIdError('key prefix', prefix);
   const bot = (botId: string): string => `${prefix}:{b:${checkId('bot id', botId)}}`;
+  // Agents are global (no bot account): their keys share `{agents}`, so the auth scripts stay atomic in a cluster.
+  const agents = `${prefix}:{agents}`;
+  const agentId = (id: string): string => checkId('agent id', id);
   const conv = (id: string): string => {
     const { botId, customerId } = parseConversationId(id);
     return `${bot(botId)}:conv:${customerId}`;
@@ -69,6 +75,8 @@ export function createKeys(prefix: string) {
     outbound: (botId: string): string => `${bot(botId)}:outbound`,
     /** Sorted set: outbound message ids already delivered, by delivery time (dedupe). */
     delivered: (botId: string): string => `${bot(botId)}:delivered`,
+    /** Hash: the account's channel for consoles (kind, label, maxTextBytes, windowS, maxReplies). */
+    channel: (botId: string): string => `${bot(botId)}:channel`,
     /** Hash: the bot account's login state for consoles (status, QR code URL, when). */
     botStatus: (botId: string): string => `${bot(botId)}:status`,
     /**
@@ -101,7 +109,51 @@ export function createKeys(prefix: string) {
     /** Sorted set: every known problem by creation time; and the counter its ids come from. */
     problems: (): string => `${prefix}:{problems}:all`,
     problemSeq: (): string => `${prefix}:{problems}:seq`,
+    // 微信客服 (wecom-kf): a bot account is one open_kfid; its keys share the account's slot, so one
+    // script can check the pull lock's fence and move the cursor together.
+    /** String: the account's kf/sync_msg cursor ("" = installed, nothing read yet). */
+    kfCursor: (botId: string): string => `${bot(botId)}:kf:cursor`,
+    /** String: the fence token of the process pulling this account now (expires); and the fence counter. */
+    kfLock: (botId: string): string => `${bot(botId)}:kf:lock`,
+    kfFence: (botId: string): string => `${bot(botId)}:kf:fence`,
+    /** String: a callback's sync token left for the lock holder, which pulls again before letting go. */
+    kfPending: (botId: string): string => `${bot(botId)}:kf:pending`,
+    /** Sorted set: msgids already handed on, by when (kept longer than sync_msg's 3-day re-read). */
+    kfSeen: (botId: string): string => `${bot(botId)}:kf:seen`,
+    /** Hash: a customer's 48 h / 5 service window (lastIn, sent, m:<msgid> per counted send). */
+    kfWindow: (botId: string, customerId: string): string => `${bot(botId)}:kf:win:${checkId('customer id', customerId)}`,
+    /** Hash: a customer's mirrored 微信客服 session state (state 0-4, servicer, at). */
+    kfSession: (botId: string, customerId: string): string => `${bot(botId)}:kf:sess:${checkId('customer id', customerId)}`,
+    /** Hash: customer id -> external_userid, for the ids that had to be hashed. */
+    kfExternal: (botId: string): string => `${bot(botId)}:kf:ext`,
+    /** Hash: customer id -> the customer's 微信客服 nickname (kf/customer/batchget), looked up once. */
+    kfNames: (botId: string): string => `${bot(botId)}:kf:names`,
+    /** String: the corp's cached access token (JSON), shared by every process. */
+    wecomToken: (corpId: string): string => `${prefix}:{wecom:${checkId('corp id', corpId)}}:token`,
+    // Official Account (oa): a bot account is one AppID.
+    /** String (expires): a callback message or event already taken (MsgId, or FromUserName+CreateTime for events). */
+    oaSeen: (botId: string, id: string): string => `${bot(botId)}:oa:seen:${id.replace(/[{}]/g, '_')}`,
+    /** String: the Official Account's cached access token (JSON), shared by every process. */
+    oaToken: (appId: string): string => `${prefix}:{oa:${checkId('app id', appId)}}:token`,
     /** Set: every bot account that ever wrote here (its own slot). */
     bots: (): string => `${prefix}:bots`,
+    /** The console's agents, tokens and logins (see console/auth). Slot `{agents}`. */
+    agents: {
+      /** Hash: id, username, name, roles (comma-separated), disabled (0/1), createdAt, pw (the password hash). */
+      agent: (id: string): string => `${agents}:a:${agentId(id)}`,
+      /** Hash: username -> agent id. */
+      names: (): string => `${agents}:names`,
+      /** String: the agent id a token belongs to, with PEXPIRE; named by the token's sha256 (the raw token is never stored). */
+      token: (tokenHash: string): string => {
+        if (!SHA256_HEX.test(tokenHash)) throw new InvalidIdError('token hash', tokenHash);
+        return `${agents}:t:${tokenHash}`;
+      },
+      /** Sorted set: the agent's token hashes by expiry (ms), for revoking them all. */
+      tokens: (id: string): string => `${agents}:at:${agentId(id)}`,
+      /** Hash: failed logins of a username, known or not; any string may be tried, hashed it is a safe key. */
+      loginFailures: (username: string): string => `${agents}:lf:${createHash('sha256').update(username).digest('hex')}`,
+      /** Sorted set: agent id -> when one of its live sockets last said it is there (ms). */
+      online: (): string => `${agents}:online`,
+    },
   };
 }

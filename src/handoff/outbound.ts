@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { fieldsOf } from './convert.ts';
 import type { Keys } from './keys.ts';
-import { runScript } from './scripts.ts';
+import { ack } from './scripts.ts';
 import type { OutboundMessage } from './types.ts';
 
 export interface OutboundOptions {
@@ -202,13 +202,7 @@ export class OutboundConsumer {
           await Promise.resolve(this.o.onGiveUp?.(msg, err)).catch((e: unknown) => this.o.logger?.warn({ err: e }, 'onGiveUp failed'));
         }
       }
-      await runScript(this.redis, 'ack', [this.stream, this.keys.delivered(this.o.botId)], [
-        this.o.group,
-        entryId,
-        msg.msgId,
-        Date.now(),
-        this.o.dedupeMs,
-      ]);
+      await ack(this.redis, this.keys, { botId: this.o.botId, group: this.o.group, entryId, msgId: msg.msgId, now: Date.now(), rememberMs: this.o.dedupeMs });
     }
   }
 

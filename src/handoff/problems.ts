@@ -1,9 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { iso } from './convert.ts';
 import { HandoffError } from './errors.ts';
-import type { Handoff } from './handoff.ts';
-import { parseConversationId } from './keys.ts';
-import { runScript } from './scripts.ts';
+import { parseConversationId, type Keys } from './keys.ts';
+import { notifyFix, problemFix } from './scripts.ts';
 import type { Agent, Conversation } from './types.ts';
 
 export type ProblemStatus = 'open' | 'fixed';
@@ -28,6 +27,13 @@ export interface ProblemsOptions {
   streamMaxLen?: number;
 }
 
+/** What known problems need of the conversations: read one, park one (the handoff provides both). */
+export interface ProblemsDeps {
+  keys: Keys;
+  conversation(id: string): Promise<Conversation | null>;
+  park(id: string, opts: { problemId: string; by: string }): Promise<Conversation>;
+}
+
 /**
  * Known problems and the closed loop (all in Redis): link a conversation (it is parked out of the
  * SLA queue), mark the problem fixed (every linked customer is told once, through the bot account
@@ -41,15 +47,15 @@ export class Problems {
 
   constructor(
     private readonly redis: Redis | Cluster,
-    private readonly handoff: Handoff,
+    private readonly conversations: ProblemsDeps,
     opts: ProblemsOptions = {},
   ) {
     this.now = opts.now ?? Date.now;
     this.maxLen = opts.streamMaxLen ?? 100_000;
   }
 
-  private get keys() {
-    return this.handoff.keys;
+  private get keys(): Keys {
+    return this.conversations.keys;
   }
 
   async create(input: { title: string; description?: string; by: Agent }): Promise<Problem> {
@@ -82,7 +88,7 @@ export class Problems {
       convs.map(async (conv) => {
         const { botId } = parseConversationId(conv);
         const [conversation, notified] = await Promise.all([
-          this.handoff.conversation(conv),
+          this.conversations.conversation(conv),
           this.redis.sismember(this.keys.fixNotices(botId), `${id}|${conv}`),
         ]);
         return conversation ? { conversation, notified: notified === 1 } : null;
@@ -103,7 +109,7 @@ export class Problems {
     // fix would notify, which is what the customer asked for anyway.
     const added = await this.redis.sadd(this.keys.problemConvs(problemId), convId);
     try {
-      return await this.handoff.park(convId, { problemId, by: by.id });
+      return await this.conversations.park(convId, { problemId, by: by.id });
     } catch (err) {
       if (added) await this.redis.srem(this.keys.problemConvs(problemId), convId);
       throw err;
@@ -116,12 +122,12 @@ export class Problems {
    * @returns the problem and how many linked customers have been told (now or before)
    */
   async fixed(id: string, input: { note: string; by: Agent }): Promise<{ problem: Problem; notified: number; sentNow: number }> {
-    const [, title, note] = (await runScript(this.redis, 'problem-fix', [this.keys.problem(id)], [this.now(), input.note, input.by.id, input.by.name]).catch(
+    const { title, note } = await problemFix(this.redis, this.keys, { problemId: id, now: this.now(), note: input.note, byId: input.by.id, byName: input.by.name }).catch(
       (err: unknown) => {
         if (err instanceof Error && /NOT_FOUND/.test(err.message)) throw new HandoffError('NOT_FOUND', `problem ${id} not found`);
         throw err;
       },
-    )) as [string, string, string, number];
+    );
     const convs = await this.redis.smembers(this.keys.problemConvs(id));
     let sentNow = 0;
     // A few at a time: a problem may have thousands of customers behind it.
@@ -135,16 +141,17 @@ export class Problems {
   }
 
   private async notify(problemId: string, conv: string, title: string, note: string): Promise<boolean> {
-    const { botId, customerId } = parseConversationId(conv);
-    const k = this.keys;
-    const sent = await runScript(
-      this.redis,
-      'notify-fix',
-      [k.conversation(conv), k.transcript(conv), k.parked(botId), k.events(botId), k.outbound(botId), k.fixNotices(botId)],
+    return notifyFix(this.redis, this.keys, {
+      conv,
+      problemId,
+      now: this.now(),
       // The message id is the notice's own: the bot's delivered-id dedupe backs the notices set.
-      [conv, problemId, this.now(), customerId, `fix-${problemId}-${conv}`, title, note, this.maxLen, this.maxLen],
-    );
-    return sent === 1;
+      msgId: `fix-${problemId}-${conv}`,
+      title,
+      note,
+      eventsMaxLen: this.maxLen,
+      outboundMaxLen: this.maxLen,
+    });
   }
 }
 

@@ -1,19 +1,281 @@
+import type { Cluster, Redis } from 'ioredis';
+import { KefuError } from '../errors.ts';
 import { luaScripts } from '../lua.ts';
+import { fromScriptError } from './errors.ts';
+import { parseConversationId, type Keys } from './keys.ts';
+import type { ConversationStatus, HandoffReason, MessageFrom, Tier, TurnOutcome } from './types.ts';
 
-export type ScriptName =
-  | 'append'
-  | 'enqueue'
-  | 'claim'
-  | 'transfer'
-  | 'release'
-  | 'resolve'
-  | 'park'
-  | 'reply'
-  | 'tags'
-  | 'sla-tick'
-  | 'ack'
-  | 'notify-fix'
-  | 'problem-fix';
+/**
+ * One typed function per Lua script of lua/ (`<name>-<numKeys>.lua`, whose header documents KEYS
+ * and ARGV): named arguments in, a parsed result out. Each builds its KEYS from the key builder
+ * and its ARGV in the header's order, here and only here, so no caller lines up positions.
+ * The conversation scripts turn their refusals into HandoffError (see errors.ts).
+ */
 
-/** The handoff's transitions: `lua/<name>-<numKeys>.lua`. */
+type Client = Redis | Cluster;
+
+/** Every script and how many of its arguments are keys (the number in its file name). */
+export const SCRIPT_KEYS = {
+  append: 8,
+  enqueue: 7,
+  claim: 7,
+  transfer: 3,
+  release: 6,
+  resolve: 10,
+  park: 7,
+  reply: 5,
+  tags: 2,
+  'sla-tick': 2,
+  ack: 2,
+  'notify-fix': 6,
+  'problem-fix': 1,
+} as const;
+export type ScriptName = keyof typeof SCRIPT_KEYS;
+
+/**
+ * Positional KEYS and ARGV, as Redis takes them: only the functions below use it (and tests that
+ * replay one command exactly as a reconnecting client would).
+ */
 export const runScript = luaScripts<ScriptName>(new URL('./lua/', import.meta.url), 'kefu');
+
+/** A script argument that Redis would store as garbage ("NaN", "undefined"): a bug in the caller. */
+export class ScriptArgError extends KefuError {
+  constructor(script: ScriptName, what: string) {
+    super('INVALID_SCRIPT_ARG', `${script}: ${what}`);
+  }
+}
+
+type Arg = string | number;
+
+/** Runs `name` with ARGV in the order of `args`' fields (that of the script's header), each checked first. */
+async function run(redis: Client, name: ScriptName, keys: string[], args: Record<string, Arg>, rest: string[] = []): Promise<unknown> {
+  if (keys.length !== SCRIPT_KEYS[name]) throw new ScriptArgError(name, `takes ${SCRIPT_KEYS[name]} keys, not ${keys.length}`);
+  for (const [field, v] of Object.entries(args)) {
+    const ok = typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+    if (!ok) throw new ScriptArgError(name, `${field} must be a string or a finite number, not ${String(v)}`);
+  }
+  return runScript(redis, name, keys, [...Object.values(args), ...rest]);
+}
+
+/** A conversation's script: its refusals ("NOT_FOUND", "CONFLICT <owner>", …) become HandoffError. */
+async function runConv(redis: Client, name: ScriptName, conv: string, keys: string[], args: Record<string, Arg>, rest?: string[]): Promise<unknown> {
+  try {
+    return await run(redis, name, keys, args, rest);
+  } catch (err) {
+    throw fromScriptError(err, conv);
+  }
+}
+
+/** A reply of the expected length (an array from a script that changed its answer is a bug to see at once). */
+function tuple(name: ScriptName, raw: unknown, length: number): unknown[] {
+  if (!Array.isArray(raw) || raw.length !== length) throw new Error(`${name} answered ${JSON.stringify(raw)}, not ${length} values`);
+  return raw;
+}
+
+/** What every script writing to the events (and outbound) streams needs. */
+interface Streams {
+  conv: string;
+  now: number;
+  /** Approximate length the events stream is trimmed to. */
+  eventsMaxLen: number;
+}
+
+/** append-8.lua: one message (and the bot's replies to it) into the conversation, created on first use. */
+export async function append(
+  redis: Client,
+  k: Keys,
+  a: Streams & {
+    customerName: string;
+    /** The business day of `now` (its counters). */
+    day: string;
+    from: MessageFrom;
+    text: string;
+    /** The status the replies were decided for ('' = no replies). */
+    decidedFor: ConversationStatus | '';
+    replies: { text: string; fields: Record<string, string> }[];
+    outcome?: { type: TurnOutcome['type']; faqId?: string; question?: string };
+    gapsMaxLen: number;
+    dayTtlS: number;
+    /** Extra transcript fields of the message (msgId, kind, url, faqId, …). */
+    fields: Record<string, string>;
+  },
+): Promise<{ entryId: string; status: ConversationStatus; repliesRecorded: boolean; duplicate: boolean }> {
+  const { botId, customerId } = parseConversationId(a.conv);
+  const c = a.conv;
+  const keys = [k.conversation(c), k.transcript(c), k.events(botId), k.msgIds(c), k.faqHits(botId), k.gaps(botId), k.day(botId, a.day), k.totals(botId)];
+  const args = {
+    conv: c,
+    botId,
+    customerId,
+    now: a.now,
+    from: a.from,
+    text: a.text,
+    eventsMaxLen: a.eventsMaxLen,
+    customerName: a.customerName,
+    decidedFor: a.decidedFor,
+    replies: a.replies.length ? JSON.stringify(a.replies) : '',
+    outcome: a.outcome?.type ?? '',
+    faqId: a.outcome?.faqId ?? '',
+    question: a.outcome?.question ?? '',
+    gapsMaxLen: a.gapsMaxLen,
+    dayTtlS: a.dayTtlS,
+  };
+  const raw = await runConv(redis, 'append', c, keys, args, Object.entries(a.fields).flat());
+  const [entryId, status, replied, duplicate] = tuple('append', raw, 4);
+  return { entryId: String(entryId), status: status as ConversationStatus, repliesRecorded: replied === 1, duplicate: duplicate === 1 };
+}
+
+/** enqueue-7.lua: into the human queue (bot|resolved|awaiting_fix -> waiting); already waiting or active: unchanged. */
+export async function enqueue(
+  redis: Client,
+  k: Keys,
+  a: Streams & { reason: HandoffReason; slaDueAt: number; slaWarnAt: number; tier: Tier; question: string },
+): Promise<{ status: ConversationStatus; changed: boolean; slaDueAt: number | null }> {
+  const { botId, customerId } = parseConversationId(a.conv);
+  const c = a.conv;
+  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.events(botId), k.customer(botId, customerId), k.parked(botId)];
+  const { reason, slaDueAt, slaWarnAt, tier, question, eventsMaxLen } = a;
+  const raw = await runConv(redis, 'enqueue', c, keys, { conv: c, botId, customerId, now: a.now, reason, slaDueAt, slaWarnAt, tier, question, eventsMaxLen });
+  const [status, , due, changed] = tuple('enqueue', raw, 4);
+  return { status: status as ConversationStatus, changed: changed === 1, slaDueAt: due === '' || due === null ? null : Number(due) };
+}
+
+/** claim-7.lua: an agent takes the conversation (exactly one wins; the others get CONFLICT). */
+export async function claim(
+  redis: Client,
+  k: Keys,
+  a: Streams & { agentId: string; agentName: string; /** '' = do not tell the customer. */ outboundMsgId: string; outboundMaxLen: number },
+): Promise<void> {
+  const { botId, customerId } = parseConversationId(a.conv);
+  const c = a.conv;
+  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId), k.outbound(botId)];
+  const { agentId, agentName, now, eventsMaxLen, outboundMsgId, outboundMaxLen } = a;
+  await runConv(redis, 'claim', c, keys, { conv: c, agentId, agentName, now, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen });
+}
+
+/** transfer-3.lua: an active conversation to another agent. */
+export async function transfer(
+  redis: Client,
+  k: Keys,
+  a: Streams & { /** '' = any (a manager's override). */ expectedOwner: string; agentId: string; agentName: string },
+): Promise<void> {
+  const { botId } = parseConversationId(a.conv);
+  const c = a.conv;
+  const { expectedOwner, agentId, agentName, now, eventsMaxLen } = a;
+  await runConv(redis, 'transfer', c, [k.conversation(c), k.transcript(c), k.events(botId)], { conv: c, expectedOwner, agentId, agentName, now, eventsMaxLen });
+}
+
+/** release-6.lua: back to the queue, keeping its SLA due time (the fallback is for a chat that had none). */
+export async function release(
+  redis: Client,
+  k: Keys,
+  a: Streams & { expectedOwner: string; fallbackDueAt: number; fallbackWarnAt: number; /** '' = unknown (no retry is recognised). */ releasedBy: string },
+): Promise<void> {
+  const { botId } = parseConversationId(a.conv);
+  const c = a.conv;
+  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId)];
+  const { expectedOwner, now, fallbackDueAt, fallbackWarnAt, eventsMaxLen, releasedBy } = a;
+  await runConv(redis, 'release', c, keys, { conv: c, expectedOwner, now, fallbackDueAt, fallbackWarnAt, eventsMaxLen, releasedBy });
+}
+
+/** resolve-10.lua: closes the chat; a retry by the same closer changes nothing. */
+export async function resolve(
+  redis: Client,
+  k: Keys,
+  a: Streams & { by: string; expectedOwner: string; outboundMsgId: string; outboundMaxLen: number; askRating: boolean; day: string; dayTtlS: number },
+): Promise<{ changed: boolean; ratingAsked: boolean }> {
+  const { botId, customerId } = parseConversationId(a.conv);
+  const c = a.conv;
+  const keys = [
+    k.conversation(c),
+    k.transcript(c),
+    k.queue(botId),
+    k.slaTimers(botId),
+    k.active(botId),
+    k.parked(botId),
+    k.events(botId),
+    k.outbound(botId),
+    k.day(botId, a.day),
+    k.totals(botId),
+  ];
+  const { by, now, expectedOwner, eventsMaxLen, outboundMsgId, outboundMaxLen, dayTtlS } = a;
+  const args = { conv: c, by, now, expectedOwner, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen, askRating: a.askRating ? '1' : '0', dayTtlS };
+  const [, changed, asked] = tuple('resolve', await runConv(redis, 'resolve', c, keys, args), 3);
+  return { changed: changed === 1, ratingAsked: asked === 1 };
+}
+
+/** park-7.lua: set aside until a known problem is fixed (waiting|active -> awaiting_fix). */
+export async function park(redis: Client, k: Keys, a: Streams & { problemId: string; by: string }): Promise<void> {
+  const { botId } = parseConversationId(a.conv);
+  const c = a.conv;
+  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.active(botId), k.parked(botId), k.events(botId)];
+  await runConv(redis, 'park', c, keys, { conv: c, problemId: a.problemId, by: a.by, now: a.now, eventsMaxLen: a.eventsMaxLen });
+}
+
+/** reply-5.lua: the assignee's message, into the transcript and the outbound stream together. */
+export async function reply(
+  redis: Client,
+  k: Keys,
+  a: Streams & { agentId: string; agentName: string; text: string; msgId: string; outboundMaxLen: number },
+): Promise<{ entryId: string; firstResponse: boolean }> {
+  const { botId, customerId } = parseConversationId(a.conv);
+  const c = a.conv;
+  const keys = [k.conversation(c), k.transcript(c), k.outbound(botId), k.events(botId), k.msgIds(c)];
+  const { agentId, agentName, text, now, msgId, eventsMaxLen, outboundMaxLen } = a;
+  const raw = await runConv(redis, 'reply', c, keys, { conv: c, agentId, agentName, text, now, msgId, customerId, eventsMaxLen, outboundMaxLen });
+  const [entryId, first] = tuple('reply', raw, 2);
+  return { entryId: String(entryId), firstResponse: first === 1 };
+}
+
+/** tags-2.lua: replaces the tags; `heldTo` (an agent, '' = none) is held to the owner's rules. */
+export async function tags(redis: Client, k: Keys, a: Streams & { tags: string[]; heldTo: string; /** '' = none. */ by: string }): Promise<void> {
+  const { botId } = parseConversationId(a.conv);
+  const c = a.conv;
+  const args = { conv: c, tags: JSON.stringify(a.tags), now: a.now, eventsMaxLen: a.eventsMaxLen, heldTo: a.heldTo, by: a.by };
+  await runConv(redis, 'tags', c, [k.conversation(c), k.events(botId)], args);
+}
+
+/** sla-tick-2.lua: fires a bot account's due SLA warnings and breaches, each once. */
+export async function slaTick(
+  redis: Client,
+  k: Keys,
+  a: { botId: string; now: number; /** Most to fire in one call. */ limit: number; eventsMaxLen: number },
+): Promise<{ warnings: number; breaches: number }> {
+  const raw = await run(redis, 'sla-tick', [k.slaTimers(a.botId), k.events(a.botId)], { now: a.now, limit: a.limit, eventsMaxLen: a.eventsMaxLen });
+  const [warnings, breaches] = tuple('sla-tick', raw, 2);
+  return { warnings: Number(warnings), breaches: Number(breaches) };
+}
+
+/** ack-2.lua: an outbound message was delivered: remember its id and acknowledge the entry. Returns how many were acknowledged. */
+export async function ack(
+  redis: Client,
+  k: Keys,
+  a: { botId: string; group: string; entryId: string; msgId: string; now: number; /** How long delivered ids are remembered (ms). */ rememberMs: number },
+): Promise<number> {
+  const { group, entryId, msgId, now, rememberMs } = a;
+  return Number(await run(redis, 'ack', [k.outbound(a.botId), k.delivered(a.botId)], { group, entryId, msgId, now, rememberMs }));
+}
+
+/** notify-fix-6.lua: tells one linked customer of a fix, exactly once; true when this call sent it. */
+export async function notifyFix(
+  redis: Client,
+  k: Keys,
+  a: Streams & { problemId: string; msgId: string; title: string; note: string; outboundMaxLen: number },
+): Promise<boolean> {
+  const { botId, customerId } = parseConversationId(a.conv);
+  const c = a.conv;
+  const keys = [k.conversation(c), k.transcript(c), k.parked(botId), k.events(botId), k.outbound(botId), k.fixNotices(botId)];
+  const { problemId, now, msgId, title, note, eventsMaxLen, outboundMaxLen } = a;
+  return (await run(redis, 'notify-fix', keys, { conv: c, problemId, now, customerId, msgId, title, note, eventsMaxLen, outboundMaxLen })) === 1;
+}
+
+/** problem-fix-1.lua: marks a known problem fixed (the first call's note stands); NOT_FOUND as a Redis error. */
+export async function problemFix(
+  redis: Client,
+  k: Keys,
+  a: { problemId: string; now: number; note: string; byId: string; byName: string },
+): Promise<{ status: string; title: string; note: string; changed: boolean }> {
+  const raw = await run(redis, 'problem-fix', [k.problem(a.problemId)], { now: a.now, note: a.note, byId: a.byId, byName: a.byName });
+  const [status, title, note, changed] = tuple('problem-fix', raw, 4);
+  return { status: String(status), title: String(title ?? ''), note: String(note ?? ''), changed: changed === 1 };
+}

@@ -1,13 +1,34 @@
 import type { Logger } from 'pino';
-import type { Handoff } from './handoff.ts';
+import type { HandoffContext } from './context.ts';
+import type { BotRegistry } from './registry.ts';
+import { slaTick } from './scripts.ts';
+
+/** Most timers one bot account fires per tick; the rest fire on the next. */
+const TICK_LIMIT = 500;
+
+export interface SlaFired {
+  warnings: number;
+  breaches: number;
+}
+
+/** Fires every bot account's due SLA warnings and breaches as events (each once, whoever ticks). */
+export async function tickSla(ctx: HandoffContext, registry: BotRegistry): Promise<SlaFired> {
+  const fired = { warnings: 0, breaches: 0 };
+  for (const botId of await registry.bots()) {
+    const { warnings, breaches } = await slaTick(ctx.redis, ctx.keys, { botId, now: ctx.now(), limit: TICK_LIMIT, eventsMaxLen: ctx.maxLen });
+    fired.warnings += warnings;
+    fired.breaches += breaches;
+  }
+  return fired;
+}
 
 /**
  * Fires due SLA warnings and breaches every `intervalMs`. Any number of processes may run one:
  * the tick script pops each timer once, so every event still fires exactly once.
  */
 export function startSlaTicker(
-  handoff: Handoff,
-  opts: { intervalMs?: number; logger?: Logger; onFired?: (fired: { warnings: number; breaches: number }) => void } = {},
+  handoff: { tickSlaCounts(): Promise<SlaFired> },
+  opts: { intervalMs?: number; logger?: Logger; onFired?: (fired: SlaFired) => void } = {},
 ): () => void {
   let busy = false;
   const timer = setInterval(() => {

@@ -1,14 +1,85 @@
 /**
- * Every file the editors keep in the knowledge base, checked in one pass for `kb lint`: the FAQ
- * entries with `_synonyms.yml` and `_words.yml` (what the matcher needs), the bot's phrases
- * (`_messages.yml`) and the agents' reply templates (`_replies.yml`). The phrases and templates
- * are loaded apart from the FAQ at run time, so a broken one never blocks the FAQ; here they are
- * reported together, so an editor learns before the bot does.
+ * Every file the editors keep in the knowledge base, as three parts that load apart, so a broken
+ * one never blocks another: the FAQ (entries with `_synonyms.yml` and `_words.yml`, what the
+ * matcher compiles; loader.ts), the bot's phrases (`_messages.yml`; phrases.ts) and the agents'
+ * reply templates (`_replies.yml`; replies.ts). Each part's module parses and validates its files;
+ * this one routes a path to its part and reads a part, for `kb lint` (all parts in one pass) and
+ * the watcher (editor-watch.ts).
  */
 import { lintKnowledgeBase } from './loader.ts';
-import { readMessages, type Messages } from './phrases.ts';
-import { readReplies, type CannedReply } from './replies.ts';
+import { DEFAULT_MESSAGES_FILE, readMessages, type Messages } from './phrases.ts';
+import { readReplies, REPLIES_FILE, type CannedReply } from './replies.ts';
 import type { KbProblem, KnowledgeBase } from './types.ts';
+
+export type EditorPart = 'faq' | 'messages' | 'replies';
+export const EDITOR_PARTS: readonly EditorPart[] = Object.freeze(['faq', 'messages', 'replies']);
+
+/** What each part serves once loaded. */
+export interface EditorPartValues {
+  faq: KnowledgeBase;
+  messages: Messages;
+  replies: readonly CannedReply[];
+}
+
+/**
+ * A part as read from disk: `value` when it loaded, else its problems (paths relative to the
+ * root). Neither: the part's file is absent and it has no value of its own then (the phrases; the
+ * templates are optional and load as none).
+ */
+export interface PartRead<T> {
+  value?: T;
+  problems: KbProblem[];
+}
+
+export interface EditorFileNames {
+  /** The phrases' file, relative to the root (default `_messages.yml`). */
+  messagesFile?: string;
+}
+
+/** The file of a one-file part (paths relative to the root, forward slashes). */
+export function partFile(part: 'messages' | 'replies', names: EditorFileNames = {}): string {
+  return part === 'messages' ? (names.messagesFile ?? DEFAULT_MESSAGES_FILE) : REPLIES_FILE;
+}
+
+/** The part a changed path belongs to; anything else in the tree (a folder, a rename) is the FAQ's. */
+export function partOfPath(rel: string, names: EditorFileNames = {}): EditorPart {
+  if (rel === partFile('messages', names)) return 'messages';
+  if (rel === REPLIES_FILE) return 'replies';
+  return 'faq';
+}
+
+const cannotLoad = (err: unknown): KbProblem[] => [{ file: '.', line: 1, message: `cannot load: ${err instanceof Error ? err.message : String(err)}` }];
+
+/** Reads one part of the knowledge base at `root`; never throws (a failure is a problem). */
+export async function readPart<P extends EditorPart>(root: string, part: P, names: EditorFileNames = {}): Promise<PartRead<EditorPartValues[P]>> {
+  try {
+    return (await readAny(root, part, names)) as PartRead<EditorPartValues[P]>;
+  } catch (err) {
+    return { problems: cannotLoad(err) };
+  }
+}
+
+async function readAny(root: string, part: EditorPart, names: EditorFileNames): Promise<PartRead<EditorPartValues[EditorPart]>> {
+  switch (part) {
+    case 'faq': {
+      const { kb, problems } = await lintKnowledgeBase(root);
+      return kb ? { value: kb, problems } : { problems };
+    }
+    case 'messages': {
+      const read = readMessages(root, partFile('messages', names));
+      if (!read) return { problems: [] };
+      return read.messages ? { value: read.messages, problems: [] } : { problems: read.problems };
+    }
+    case 'replies': {
+      // No file: no templates, and nothing to report (they are optional).
+      const read = readReplies(root);
+      if (!read) return { value: [], problems: [] };
+      return read.problems.length === 0 ? { value: read.replies, problems: [] } : { problems: read.problems };
+    }
+  }
+}
+
+export const byFileThenLine = (a: KbProblem, b: KbProblem): number => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line);
 
 export interface EditorFilesReport {
   /** The FAQ, or null when any FAQ, synonym or word file has a problem. */
@@ -21,16 +92,16 @@ export interface EditorFilesReport {
   problems: KbProblem[];
 }
 
+/** `kb lint`: every part in one pass, so an editor learns of a problem before the bot does. */
 export async function lintEditorFiles(root: string): Promise<EditorFilesReport> {
-  const { kb, problems } = await lintKnowledgeBase(root);
+  const faq = await readPart(root, 'faq');
   // No folder to look into: the loader said so once, for the whole tree.
-  if (!kb && problems.some((p) => p.file === '.')) return { kb, problems };
-  const messages = readMessages(root);
+  if (!faq.value && faq.problems.some((p) => p.file === '.')) return { kb: null, problems: faq.problems };
+  const messages = await readPart(root, 'messages');
   const replies = readReplies(root);
-  const all = [...problems, ...(messages?.problems ?? []), ...(replies?.problems ?? [])];
-  all.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
-  const report: EditorFilesReport = { kb, problems: all };
-  if (messages?.messages) report.messages = messages.messages;
+  const problems = [...faq.problems, ...messages.problems, ...(replies?.problems ?? [])].sort(byFileThenLine);
+  const report: EditorFilesReport = { kb: faq.value ?? null, problems };
+  if (messages.value) report.messages = messages.value;
   if (replies && replies.problems.length === 0) report.replies = replies.replies;
   return report;
 }

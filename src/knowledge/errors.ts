@@ -14,3 +14,21 @@ export class KnowledgeBaseInvalidError extends KefuError {
     this.problems = problems;
   }
 }
+
+export type KbEditCode = 'NOT_FOUND' | 'CONFLICT' | 'INVALID' | 'UNSAFE_TEXT' | 'KB_INVALID';
+
+/**
+ * Why an edit was refused. NOT_FOUND: no such entry; CONFLICT: the phrasing, id or file exists
+ * already, or the file changed on disk meanwhile; INVALID: bad input; UNSAFE_TEXT: a text with a
+ * control character, a lone surrogate or nothing visible (see safe-text.ts); KB_INVALID: the tree
+ * does not lint (before the edit, or it would not after it: then nothing was changed), `problems`
+ * says why.
+ */
+export class KbEditError extends KefuError {
+  declare readonly code: KbEditCode;
+  readonly problems: KbProblem[];
+  constructor(code: KbEditCode, message: string, problems: KbProblem[] = []) {
+    super(code, message);
+    this.problems = problems;
+  }
+}

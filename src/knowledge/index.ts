@@ -38,8 +38,16 @@ export {
   type MessageKey,
   type Messages,
 } from './phrases.ts';
-export { lintEditorFiles, type EditorFilesReport } from './editor-files.ts';
-export { followFile } from './follow.ts';
+export { EDITOR_PARTS, lintEditorFiles, partOfPath, readPart, type EditorFilesReport, type EditorPart, type EditorPartValues, type PartRead } from './editor-files.ts';
+export {
+  followingWatcher,
+  watchEditorFiles,
+  type EditorEvent,
+  type EditorFiles,
+  type EditorFilesOptions,
+  type EditorSnapshot,
+  type PartResults,
+} from './editor-watch.ts';
 export { unsafeText, type UnsafeText } from './safe-text.ts';
 export { evaluate, percentile, rate, type EvalCase, type EvalReport } from './evaluate.ts';
 export { readCases } from './cli/cases.ts';

@@ -1,3 +1,9 @@
+/**
+ * The FAQ's load: every entry file of the tree (markdown with front matter), the matcher's extras
+ * (extras.ts) and the checks across files, in one pass that either yields the whole knowledge base
+ * or every problem (nothing is half-loaded). The other editor files (`_messages.yml`,
+ * `_replies.yml`) are parts of their own (editor-files.ts): a broken one never blocks the FAQ.
+ */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CORE_SCHEMA, load as loadYamlFast } from 'js-yaml';
@@ -6,11 +12,12 @@ import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { KnowledgeBaseInvalidError } from './errors.ts';
 import { errText, readText } from './files.ts';
-import { numbersAsWritten, parseYaml, splitFrontMatter, stripBom } from './frontmatter.ts';
+import { numbersAsWritten, parseYaml, splitFrontMatter } from './frontmatter.ts';
 import type { LineProblem, SplitFile, YamlPath } from './frontmatter.ts';
-import { entryId, frontMatterSchema, issueProblems, KNOWN_FIELDS, synonymsSchema, wordsSchema } from './schema.ts';
+import { readExtras } from './extras.ts';
+import { entryId, frontMatterSchema, issueProblems, KNOWN_FIELDS } from './schema.ts';
 import { lineAt, unsafeText } from './safe-text.ts';
-import type { FaqEntry, KbExtras, KbProblem, KnowledgeBase } from './types.ts';
+import type { FaqEntry, KbProblem, KnowledgeBase } from './types.ts';
 
 /** An entry file's parse result plus the lines the cross-file checks need to point at. */
 interface ParsedEntry {
@@ -187,43 +194,6 @@ async function listFiles(root: string, problems: KbProblem[]): Promise<string[]>
 }
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const synonymLabel = (p: YamlPath): string =>
-  p.length === 0 ? 'the file' : `group ${Number(p[0]) + 1}${p.length > 1 ? ` word ${Number(p[1]) + 1}` : ''}`;
-const wordLabel = (p: YamlPath): string => (p.length === 0 ? 'the file' : `word ${Number(p[0]) + 1}`);
-
-/** Reads `_synonyms.yml` and `_words.yml` (or `.yaml`) at the root; other `_*` files are the editors'. */
-async function loadExtras(root: string, files: string[], problems: KbProblem[]): Promise<KbExtras> {
-  const find = (name: string): string | undefined => {
-    const [yml, yaml] = [`_${name}.yml`, `_${name}.yaml`].map((f) => (files.includes(f) ? f : undefined));
-    if (yml && yaml) problems.push({ file: yaml, line: 1, message: `${yml} exists too: keep only one of them` });
-    return yml ?? yaml;
-  };
-  const synonyms = await readExtra(root, find('synonyms'), synonymsSchema, synonymLabel, problems);
-  const words = await readExtra(root, find('words'), wordsSchema, wordLabel, problems);
-  return { synonyms: synonyms ?? [], words: words ?? [] };
-}
-
-async function readExtra<T>(
-  root: string,
-  file: string | undefined,
-  schema: z.ZodType<T>,
-  label: (p: YamlPath) => string,
-  problems: KbProblem[],
-): Promise<T | undefined> {
-  if (!file) return undefined;
-  const report = (p: LineProblem): void => void problems.push({ file, ...p });
-  const text = readText(root, file);
-  if (text === null) return undefined;
-  if (typeof text !== 'string') return void report(text);
-  const yaml = parseYaml(stripBom(text), 1);
-  if (yaml.problems.length > 0) return void yaml.problems.forEach(report);
-  numbersAsWritten(yaml.doc.contents);
-  const parsed = schema.safeParse(toJS(yaml.doc) ?? null);
-  if (parsed.success) return parsed.data;
-  issueProblems(parsed.error, yaml.lineOf, label).forEach(report);
-  return undefined;
-}
-
 /** Checks that need the whole tree: unique ids and menu positions, `related` targets. */
 function crossCheck(parsed: ParsedEntry[], problems: KbProblem[]): void {
   const byId = new Map<string, ParsedEntry>();
@@ -266,7 +236,7 @@ export async function lintKnowledgeBase(root: string): Promise<{ kb: KnowledgeBa
     else problems.push({ file, ...text });
   }
   problems.push(...parsed.flatMap((p) => p.problems));
-  const extras = await loadExtras(abs, files.filter((f) => !f.includes('/')), problems);
+  const extras = readExtras(abs, files.filter((f) => !f.includes('/')), problems);
   crossCheck(parsed, problems);
 
   problems.sort((a, b) => byPath(a.file, b.file) || a.line - b.line);

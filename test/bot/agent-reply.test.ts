@@ -7,8 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WECHAT_MAX_MESSAGE_BYTES } from '../../src/knowledge/index.ts';
-import { useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { quiet, startHarness, waitFor, type Harness, type MockCustomer } from './harness.ts';
+import { startHarness, type Harness, type MockCustomer } from '../support/bot.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import type { RedisServer } from '../support/redis.ts';
+import { waitFor } from '../support/waits.ts';
 
 let server: RedisServer;
 useRedisServer((s) => (server = s));
@@ -50,7 +52,8 @@ async function heardWhole(c: MockCustomer, from: number, text: string): Promise<
     () => c.heard.slice(from).join('').length >= text.length,
     8_000,
   );
-  await quiet(300);
+  // Delivered and acknowledged to the end: nothing more can arrive.
+  await h.outboundDrained();
   return c.heard.slice(from);
 }
 

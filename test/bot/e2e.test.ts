@@ -11,8 +11,11 @@ import { KefuBot } from '../../src/bot/index.ts';
 import { renderTemplate } from '../../src/bot/messages.ts';
 import { kindLabel } from '../../src/bot/policy.ts';
 import { renderAnswer } from '../../src/knowledge/index.ts';
-import { useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { BOT_NAME, quiet, startHarness, waitFor, type Harness } from './harness.ts';
+import { BOT_NAME, OUTBOUND_GROUP, startHarness, type Harness } from '../support/bot.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import type { RedisServer } from '../support/redis.ts';
+import { groupDrained } from '../support/streams.ts';
+import { waitFor } from '../support/waits.ts';
 
 let server: RedisServer;
 let redis: Redis;
@@ -122,8 +125,9 @@ describe('KefuBot on wechaty-puppet-mock', () => {
 
     const n = c.heard.length;
     c.say('录屏没有声音怎么办');
-    await waitFor('the message in the transcript', async () => (await c.transcript()).some((m) => m.from === 'customer' && m.text === '录屏没有声音怎么办'));
-    await quiet(300);
+    // A later line in the transcript: the bot has finished the question's turn, replies included.
+    c.say('在吗');
+    await c.recorded('在吗');
     expect(c.heard.slice(n)).toEqual([]);
 
     await h.handoff.resolve(id, { by: ALICE.id });
@@ -187,7 +191,9 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     await waitFor('the link in the transcript', async () => (await d.transcript()).some((m) => m.msgId === msgId));
     const link = (await d.transcript()).find((m) => m.msgId === msgId);
     expect(link).toMatchObject({ from: 'customer', kind: 'link', text: '[链接]', url: 'https://mock.url' });
-    await quiet(200);
+    // A later line in the transcript: the link's turn is over, replies included.
+    d.say('还在排队吗');
+    await d.recorded('还在排队吗');
     expect(d.heard.slice(n)).toEqual([]);
   });
 
@@ -198,13 +204,13 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     const heard = c.heard.length;
     h.redeliver(id);
     c.emit({ text: '发票', timestamp: Date.now() - 10 * 60_000 });
-    await quiet(400);
-    expect(c.heard.length).toBe(heard);
+    // Still listening: a new question after them is answered, and the bot handles a customer's
+    // messages in order, so by its answer the two before it have been dropped (or not).
+    c.say('录到十分钟为什么自己停了');
+    await c.hears(answerOf('time-limit'), heard);
+    expect(c.heard.slice(heard).filter((t) => t.includes(answerOf('invoice')) || t.includes(answerOf('no-sound')))).toEqual([]);
     const customerMsgs = (await c.transcript()).filter((m) => m.from === 'customer');
-    expect(customerMsgs.map((m) => m.text)).toEqual(['录屏没有声音怎么办']);
-    // Still listening.
-    c.say('发票');
-    await c.hears(answerOf('invoice'), heard);
+    expect(customerMsgs.map((m) => m.text)).toEqual(['录屏没有声音怎么办', '录到十分钟为什么自己停了']);
   });
 
   it('in a group chat the bot answers only when @-mentioned, with the mention stripped before matching', async () => {
@@ -214,11 +220,13 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     room.on('message', (m) => {
       if (m.payload.talkerId === h.user.id) inRoom.push(m.payload.text ?? '');
     });
-    c.contact.say('录屏没有声音怎么办').to(room);
-    await quiet(300);
-    expect(inRoom).toEqual([]);
+    c.contact.say('发票').to(room);
     c.contact.say(`@${BOT_NAME} 录屏没有声音怎么办`, [h.user]).to(room);
     await waitFor('the answer in the room', () => inRoom.some((t) => t.includes(answerOf('no-sound'))));
+    // One member's messages are handled in order: by the answer to the mention, the line without
+    // one has been passed over.
+    expect(inRoom.filter((t) => t.includes(answerOf('invoice')))).toEqual([]);
+    expect(inRoom[0]).toContain(answerOf('no-sound'));
     expect(c.heard).toEqual([]);
   });
 
@@ -240,7 +248,7 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     try {
       await h.handoff.reply(id, ALICE, '稍等，我查一下');
       await c.hears('稍等，我查一下');
-      await quiet(300);
+      await h.outboundDrained();
       expect(failures).toBe(1);
       expect(c.heard.filter((t) => t === '稍等，我查一下')).toHaveLength(1);
     } finally {
@@ -292,7 +300,8 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     await h.plugin.stop();
     expect((await h.handoff.problems.fixed(problem.id, { note: '请升级到 3.2.1。', by: ALICE })).notified).toBe(2);
     await h.handoff.problems.fixed(problem.id, { note: '请升级到 3.2.1。', by: ALICE });
-    await quiet(300);
+    // Stopped means nothing read them: the notices are in the stream, not yet delivered.
+    expect(await groupDrained(h.redis, h.handoff.keys.outbound(h.botId), OUTBOUND_GROUP)).toBe(false);
     expect(c1.heard.length).toBe(heard[0]);
 
     const again = KefuBot({
@@ -309,7 +318,7 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     const notice = renderTemplate(h.messages.problem_fixed, { title: '导出的视频打不开', note: '请升级到 3.2.1。' });
     try {
       for (const [i, c] of [c1, c2].entries()) await c.hears(notice, heard[i]);
-      await quiet(500);
+      await h.outboundDrained();
       for (const [i, c] of [c1, c2].entries()) expect(c.heard.slice(heard[i]!).filter((t) => t === notice)).toHaveLength(1);
       // Back with the bot: the next question is answered, not parked.
       const n = c1.heard.length;

@@ -9,8 +9,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TranscriptMessage } from '../../src/handoff/index.ts';
-import { useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { quiet, startHarness, waitFor, type Harness, type MockCustomer } from './harness.ts';
+import { renderAnswer } from '../../src/knowledge/index.ts';
+import { startHarness, type Harness, type MockCustomer } from '../support/bot.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import type { RedisServer } from '../support/redis.ts';
+import { waitFor } from '../support/waits.ts';
 
 let server: RedisServer;
 useRedisServer((s) => (server = s));
@@ -45,6 +48,13 @@ async function recorded(c: MockCustomer, n: number, timeoutMs = 8_000): Promise<
   return texts;
 }
 
+/** The first message of the answer to an FAQ question. */
+const answerTo = (q: string): string => {
+  const r = h.knowledge.match(q);
+  if (r.decision !== 'answer' || !r.id) throw new Error(`not answered outright: ${q}`);
+  return renderAnswer(h.knowledge.matcher().entry(r.id)!.answer)[0]!;
+};
+
 /** FAQ questions the bot answers outright (no "did you mean", no handoff). */
 function answerable(): string[] {
   return h.knowledge
@@ -69,11 +79,13 @@ describe('flood control keeps every customer message', () => {
     clock += 25_000;
     c.say('还在吗？');
     expect(await recorded(c, 17)).toEqual(['转人工', ...lines, '还在吗？']);
-    await quiet(200);
+    // One more line: once it is recorded, the turn of every line before it is over, replies included.
+    c.say('好的');
+    expect(await recorded(c, 18)).toEqual(['转人工', ...lines, '还在吗？', '好的']);
     expect(c.heard.slice(heard)).toEqual([]);
     // The agent sees them: live events for every line.
     const events = await h.handoff.eventsBetween(h.botId, '0');
-    expect(events.filter((e) => e.conv === id && e.type === 'message' && e.data.from === 'customer')).toHaveLength(17);
+    expect(events.filter((e) => e.conv === id && e.type === 'message' && e.data.from === 'customer')).toHaveLength(18);
   });
 
   it('a customer flooding the bot gets at most the throttled number of replies and one "slow down", but every message is recorded', async () => {
@@ -82,32 +94,34 @@ describe('flood control keeps every customer message', () => {
     const c = h.customer({ name: '刷屏客户' });
     const burst = Array.from({ length: 15 }, (_, i) => questions[i % questions.length]!);
     for (const q of burst) c.say(q);
+    // Recorded: every line of the burst was decided on (the guard's clock read) before it moves.
     expect(await recorded(c, 15)).toEqual(burst);
-    await quiet(300);
+
+    // 25 s later the bot is still pausing (muteS = 60): the line is recorded, not answered.
+    clock += 25_000;
+    c.say(questions[1]!);
+    expect(await recorded(c, 16)).toEqual([...burst, questions[1]]);
+    // Its turn began after the burst's last one ended: what the burst got is all it gets.
     // FLOOD.max answered turns (each ends with the "有帮助吗" check), then the one warning, then nothing.
     expect(c.heard.filter((t) => t.includes(h.messages.feedback_question))).toHaveLength(FLOOD.max);
     expect(c.heard.filter((t) => t === h.messages.flood)).toHaveLength(1);
     expect(c.heard.at(-1)).toBe(h.messages.flood);
     const bot = (await c.transcript()).filter((m) => m.from === 'bot');
     expect(bot.at(-1)?.text).toBe(h.messages.flood);
+    const n = c.heard.length;
 
     // Another customer is served meanwhile.
     const other = h.customer();
     other.say(questions[0]!);
     await other.hears(h.messages.feedback_question);
 
-    // 25 s later the bot is still pausing (muteS = 60): the line is recorded, not answered.
-    clock += 25_000;
-    const n = c.heard.length;
-    c.say(questions[1]!);
-    expect(await recorded(c, 16)).toEqual([...burst, questions[1]]);
-    await quiet(300);
-    expect(c.heard.length).toBe(n);
-
-    // After the pause the bot answers again.
+    // After the pause the bot answers again: the next line only, not the one said while it paused
+    // (that turn ended before this one began).
     clock += 40_000;
     c.say(questions[2]!);
+    await c.hears(answerTo(questions[2]!), n);
     await c.hears(h.messages.feedback_question, n);
+    expect(c.heard.slice(n).filter((t) => t.includes(answerTo(questions[1]!)))).toEqual([]);
     expect(await recorded(c, 17)).toEqual([...burst, questions[1], questions[2]]);
   });
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { coalesce, floodCutText } from '../../src/bot/plugin.ts';
-import { customerIdFromAlias, fingerprint } from '../../src/bot/identity.ts';
+import { customerIdFromAlias, fingerprint } from '../../src/channels/wechaty/identity.ts';
 import { FloodCap, FloodGuard, isTooOld, RecentIds } from '../../src/bot/guard.ts';
 
 describe('RecentIds', () => {

@@ -16,8 +16,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journalName } from '../../src/bot/journal.ts';
 import { conversationId } from '../../src/handoff/index.ts';
-import { useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { startHarness, waitFor, type Harness, type MockCustomer } from './harness.ts';
+import { startHarness, type Harness, type MockCustomer } from '../support/bot.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import type { RedisServer } from '../support/redis.ts';
+import { waitFor } from '../support/waits.ts';
 
 let server: RedisServer;
 useRedisServer((s) => (server = s), { appendonly: true, appendfsync: 'always' });

@@ -14,7 +14,7 @@ import {
 } from '../../src/bot/messages.ts';
 import { formatProblem } from '../../src/knowledge/errors.ts';
 import { lintKnowledgeBase } from '../../src/knowledge/loader.ts';
-import { entry, makeTree, removeTrees } from '../helpers/kb-tree.ts';
+import { entry, makeTree, removeTrees } from '../support/kb-tree.ts';
 
 afterEach(removeTrees);
 

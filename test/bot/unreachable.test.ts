@@ -5,8 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationId } from '../../src/handoff/index.ts';
-import { useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { startHarness, waitFor, type Harness } from './harness.ts';
+import { startHarness, type Harness } from '../support/bot.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import type { RedisServer } from '../support/redis.ts';
+import { waitFor } from '../support/waits.ts';
 
 let server: RedisServer;
 useRedisServer((s) => (server = s));

@@ -1,7 +1,8 @@
 /** The agent store on a Redis Cluster: every key shares the `{agents}` hash tag, so its scripts run there too. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
-import { randomPrefix, startCluster, stopAll, waitReady, type RedisCluster } from '../helpers/redis.ts';
+import { startCluster, type RedisCluster } from '../support/redis-cluster.ts';
+import { randomPrefix, stopAll, waitReady } from '../support/redis.ts';
 
 let cluster: RedisCluster;
 beforeAll(async () => {

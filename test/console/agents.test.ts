@@ -10,7 +10,9 @@ import {
   hasRole,
   type Role,
 } from '../../src/console/auth/index.ts';
-import { randomPrefix, useRedisServer } from '../helpers/redis.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix } from '../support/redis.ts';
+import { waitFor } from '../support/waits.ts';
 
 let redis: Redis;
 useRedisServer((_server, client) => (redis = client));
@@ -189,7 +191,8 @@ describe('tokens', () => {
     expect(await store.authenticate(login?.token ?? '')).toEqual(a);
     expect(await store.authenticate('not-a-token')).toBeNull();
     expect(await store.authenticate('')).toBeNull();
-    await new Promise((r) => setTimeout(r, 300));
+    // Redis expires the token (its own clock): wait for that, not for a guess of how long it takes.
+    await waitFor('the token to expire', async () => (await store.authenticate(login?.token ?? '')) === null);
     expect(await store.authenticate(login?.token ?? '')).toBeNull();
   });
 

@@ -14,7 +14,8 @@ import { AgentStore, type Role } from '../../src/console/auth/index.ts';
 import type { DemoSimulator } from '../../src/console/routes/demo.ts';
 import { apiConversationWithMessagesSchema } from '../../src/console/serialize.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix, type RedisServer } from '../support/redis.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ROUTES: RouteDoc[] = API_ROUTE_GROUPS.flatMap((g) => g.routes);

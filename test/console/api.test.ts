@@ -6,7 +6,8 @@ import { AgentStore, type Role } from '../../src/console/auth/index.ts';
 import { Handoff } from '../../src/handoff/index.ts';
 import { fieldsOf } from '../../src/handoff/convert.ts';
 import { DEFAULT_SLA_POLICY } from '../../src/handoff/sla.ts';
-import { randomPrefix, useRedisServer } from '../helpers/redis.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix } from '../support/redis.ts';
 
 let redis: Redis;
 useRedisServer((_server, client) => (redis = client));

@@ -13,8 +13,9 @@ import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { byId, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot, type Tab } from './browser-kit.ts';
+import { byId, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot, type Tab } from '../support/browser.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix, type RedisServer } from '../support/redis.ts';
 
 // The page's globals used in page.evaluate (the project compiles without the DOM lib).
 declare const window: Record<string, unknown>;

@@ -1,7 +1,7 @@
 /**
  * The agent console in a real browser: headless Debian chromium (playwright-core) against the
  * console app on a real port, with the bot on wechaty-puppet-mock and a real redis-server behind it
- * (see browser-harness.ts). Mock WeChat customers write to the bot; agents work in the web UI; the
+ * (see ../support/browser-env.ts). Mock WeChat customers write to the bot; agents work in the web UI; the
  * tests check both sides: what the page shows (only through the data-testid selectors of the
  * console contract) and what the customer heard.
  *
@@ -9,11 +9,12 @@
  */
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectCleanPage, quiet, useConsoleEnv, waitFor, waitStatus, type MockCustomer, type Session } from './browser-harness.ts';
-import { byId, expectAttr, until } from './browser-kit.ts';
+import { expectCleanPage, useConsoleEnv, waitStatus, type MockCustomer, type Session } from '../support/browser-env.ts';
+import { byId, expectAttr } from '../support/browser.ts';
+import { waitFor, until } from '../support/waits.ts';
 
 // The page's globals used in page.evaluate (the project compiles without the DOM lib).
-declare const document: { documentElement: { lang: string }; scripts: ArrayLike<{ src: string }> };
+declare const document: { documentElement: { lang: string }; scripts: ArrayLike<{ src: string }>; images: ArrayLike<{ decode(): Promise<void> }> };
 declare const window: Record<string, unknown>;
 
 const E = useConsoleEnv();
@@ -229,7 +230,7 @@ describe('one agent, one customer: live queue, claim, reply, note, canned replie
     await customer.hears(REPLY, n);
     await messageWithText(page, 'agent', REPLY).waitFor();
     expect(await input.inputValue()).toBe('');
-    await quiet(500);
+    await env().bot.outboundDrained();
     expect(customer.heard.slice(n).filter((t) => t === REPLY)).toHaveLength(1);
     expect(customer.heard.slice(n)).toEqual([REPLY]);
 
@@ -239,10 +240,10 @@ describe('one agent, one customer: live queue, claim, reply, note, canned replie
     await input.press('Shift+Enter');
     await input.pressSequentially('第二行');
     expect(await input.inputValue()).toBe('第一行\n第二行');
-    await quiet(400);
-    expect(customer.heard.slice(m)).toEqual([]);
     await input.press('Enter');
     await customer.hears('第一行\n第二行', m);
+    // Had Shift+Enter sent the first line, the customer would have heard it before both lines.
+    await env().bot.outboundDrained();
     expect(customer.heard.slice(m)).toEqual(['第一行\n第二行']);
     const stored = await env().handoff.transcript(conv);
     expect(stored.filter((x) => x.from === 'agent').map((x) => x.text)).toEqual([REPLY, '第一行\n第二行']);
@@ -254,11 +255,16 @@ describe('one agent, one customer: live queue, claim, reply, note, canned replie
     const { page } = alice;
     const n = customer.heard.length;
     await page.getByTestId('note-input').fill(NOTE);
+    const saved = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/notes'));
     await page.getByTestId('note-save').click();
+    expect((await saved).status()).toBeLessThan(300);
     await messageWithText(page, 'note', NOTE).waitFor();
     expect(await messageWithText(page, 'agent', NOTE).count()).toBe(0);
     await waitFor('the note in the transcript', async () => (await env().handoff.transcript(conv)).some((m) => m.from === 'note' && m.text === NOTE));
-    await quiet(1_000);
+    // Saved (the request is done): it never went to the bot's outbound stream, and all there was is delivered.
+    const { bot } = env();
+    expect((await bot.redis.xrange(bot.handoff.keys.outbound(bot.botId), '-', '+')).some(([, f]) => f.includes(NOTE))).toBe(false);
+    await bot.outboundDrained();
     expect(customer.heard.slice(n)).toEqual([]);
     expect(customer.heard.some((t) => t.includes('内部备注'))).toBe(false);
     await env().screenshot(page, 'conversation');
@@ -312,9 +318,12 @@ describe('one agent, one customer: live queue, claim, reply, note, canned replie
     await menu.waitFor({ state: 'hidden' });
     expect(await input.inputValue()).toBe('/');
 
-    await input.fill('');
-    await quiet(400);
-    expect(customer.heard.slice(n)).toEqual([]);
+    // A reply sent after it all, the same way: the first thing the customer hears since the menu opened.
+    await input.fill('好的，请稍等');
+    await input.press('Enter');
+    await customer.hears('好的，请稍等', n);
+    await env().bot.outboundDrained();
+    expect(customer.heard.slice(n)).toEqual(['好的，请稍等']);
     expectCleanPage(alice, [401]);
   });
 
@@ -385,7 +394,8 @@ describe('customer text is shown as text, never HTML', { timeout: 45_000 }, () =
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(await page.locator('[onerror]').count()).toBe(0);
     await env().screenshot(page, 'xss');
-    await quiet(300);
+    // Every image on the page has loaded or failed (an onerror would have run by now).
+    await page.evaluate(() => Promise.all(Array.from(document.images, (img) => img.decode().catch(() => undefined))));
     expect(alice.log.dialogs).toEqual([]);
     expectCleanPage(alice);
   });

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
-import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../helpers/redis.ts';
-import { runNode, type Run } from '../helpers/run.ts';
+import { runNode, type Run } from '../support/processes.ts';
+import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../support/redis.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = 'src/console/cli.ts';

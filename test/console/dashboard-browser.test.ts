@@ -18,8 +18,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type TurnOutcome } from '../../src/handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from '../../src/knowledge/index.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { byId, launchChromium, listenApp, loginAs, openTab as openKitTab, PASSWORD, shot, VIEWPORT, type Tab } from './browser-kit.ts';
+import { byId, launchChromium, listenApp, loginAs, openTab as openKitTab, PASSWORD, shot, VIEWPORT, type Tab } from '../support/browser.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix, type RedisServer } from '../support/redis.ts';
 
 const KB_DIR = path.resolve(import.meta.dirname, '../../knowledge-base');
 const A = 'kefu-a';

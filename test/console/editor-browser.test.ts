@@ -18,9 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type TurnOutcome } from '../../src/handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from '../../src/knowledge/index.ts';
-import { makeTree, removeTrees } from '../helpers/kb-tree.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { byId, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot } from './browser-kit.ts';
+import { byId, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot } from '../support/browser.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { makeTree, removeTrees } from '../support/kb-tree.ts';
+import { randomPrefix, type RedisServer } from '../support/redis.ts';
 
 const PRODUCT_KB = path.resolve(import.meta.dirname, '../../knowledge-base');
 const FAN = '录屏的时候电脑风扇狂转';

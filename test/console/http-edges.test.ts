@@ -12,7 +12,8 @@ import { BODY_LIMIT, buildApp } from '../../src/console/app.ts';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
 import { startOpsServer } from '../../src/ops.ts';
-import { randomPrefix, useRedisServer } from '../helpers/redis.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix } from '../support/redis.ts';
 
 let redis: Redis;
 useRedisServer((_server, client) => (redis = client));

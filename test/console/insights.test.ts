@@ -14,9 +14,10 @@ import { AgentStore } from '../../src/console/auth/index.ts';
 import { Handoff, type TurnOutcome } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY } from '../../src/handoff/sla.ts';
 import { createKnowledgeService, type KnowledgeService } from '../../src/knowledge/index.ts';
-import { entry, makeTree, removeTrees } from '../helpers/kb-tree.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { runNode } from '../helpers/run.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { entry, makeTree, removeTrees } from '../support/kb-tree.ts';
+import { runNode } from '../support/processes.ts';
+import { randomPrefix, type RedisServer } from '../support/redis.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let redis: Redis;

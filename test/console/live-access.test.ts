@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { CLOSE_UNAUTHORIZED, revalidateLiveSessions } from '../../src/console/live.ts';
 import type { HandoffEvent } from '../../src/handoff/index.ts';
-import { PW, useLiveApp, type Conn } from './live-kit.ts';
+import { PW, useLiveApp, type Conn } from '../support/live-app.ts';
 
 const onlyWaitingSignals = (events: HandoffEvent[]): boolean =>
   events.every((e) => e.type === 'waiting' && e.conv === '' && Object.keys(e.data).length === 0);

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { CLOSE_TOO_MANY, DEFAULT_MAX_SOCKETS_PER_AGENT } from '../../src/console/live.ts';
 import { FrameGate, TokenBucket } from '../../src/console/live/bucket.ts';
-import { useLiveApp, type Conn } from './live-kit.ts';
+import { useLiveApp, type Conn } from '../support/live-app.ts';
+import { waitFor } from '../support/waits.ts';
 
 const ctx = useLiveApp({ mallory: ['agent'], bob: ['agent'] });
 
@@ -111,7 +112,7 @@ describe('FrameGate', () => {
     expect(notices).toBe(1);
     expect(gate.dropped).toBe(6);
     now += 5; // several tokens back: the timer passes the newest frame
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor('the held frame to pass', () => passed.length > 3);
     expect(passed).toEqual([1, 2, 3, 10]);
     gate.stop();
   });

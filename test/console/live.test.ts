@@ -3,9 +3,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, compareStreamIds } from '../../src/console/live.ts';
 import { seedAdmin } from '../../src/console/main.ts';
-import { randomPrefix } from '../helpers/redis.ts';
-import { WebSocket } from '../helpers/ws.ts';
-import { Conn, useLiveApp, type LiveCtx } from './live-kit.ts';
+import { Conn, useLiveApp, type LiveCtx } from '../support/live-app.ts';
+import { randomPrefix } from '../support/redis.ts';
+import { WebSocket } from '../support/sockets.ts';
+import { waitFor } from '../support/waits.ts';
 
 const live = useLiveApp({ alice: ['agent'], bob: ['agent'] });
 let ctx: LiveCtx;
@@ -88,13 +89,15 @@ describe('GET /api/live: events', () => {
     await again.until(() => again.events().length >= missed.length, 'missed events');
     await handOff('c3'); // live after the catch-up
     await again.until(() => again.events().filter((e) => e.conv === 'botA.c3').length === 2, 'live events');
-    await new Promise((r) => setTimeout(r, 300));
+    // A last event: the stream comes in order, so with it in, everything before it is in, once or more.
+    const marker = await ctx.handoff.recordMessage(ref('c3'), { from: 'customer', text: 'marker' });
+    await again.waitEvent((e) => e.data.msg === marker.id, 'the last event');
     const ids = again.events().map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.slice(0, 3)).toEqual(missed);
     expect(again.events().slice(0, 3).map((e) => e.conv)).toEqual(['botA.c2', 'botA.c2', 'botA.c1']);
     expect(ids.every((id) => compareStreamIds(id, positions.botA) > 0)).toBe(true);
-    expect(ids).toHaveLength(5);
+    expect(ids).toHaveLength(6);
   });
 
   it('a resume from a position newer than hello sends nothing old', async () => {
@@ -105,8 +108,10 @@ describe('GET /api/live: events', () => {
     c.send({ type: 'bogus' }); // ignored
     await handOff('c2');
     await c.until(() => c.events().length === 2, 'two live events');
-    await new Promise((r) => setTimeout(r, 200));
-    expect(c.events().map((e) => e.conv)).toEqual(['botA.c2', 'botA.c2']);
+    // A last event: the streams come in order, so with it in, anything old would be in before it.
+    const marker = await ctx.handoff.recordMessage(ref('c2'), { from: 'customer', text: 'marker' });
+    await c.waitEvent((e) => e.data.msg === marker.id, 'the last event');
+    expect(c.events().map((e) => e.conv)).toEqual(['botA.c2', 'botA.c2', 'botA.c2']);
   });
 
   it('answers an invalid resume with an error that does not echo the input', async () => {
@@ -216,11 +221,14 @@ describe('console main', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
-      const deadline = Date.now() + 15_000;
-      while (!/Server listening at (http:\/\/127\.0\.0\.1:\d+)/.test(out)) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no listen: ${out}\n${err}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(
+        () => `the console to listen: ${out}\n${err}`,
+        () => {
+          if (child.exitCode !== null) throw new Error(`exited before it listened: ${out}\n${err}`);
+          return /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.test(out);
+        },
+        { timeout: 15_000, interval: 50 },
+      );
       const base = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
       expect(err).toMatch(/created agent "admin" with password: \S{20,}/);
       expect(out).not.toContain(/password: (\S+)/.exec(err)![1]!);

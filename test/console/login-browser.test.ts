@@ -10,8 +10,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { byId, launchChromium, listenApp, openTab, PASSWORD, shot, type Tab } from './browser-kit.ts';
+import { byId, launchChromium, listenApp, openTab, PASSWORD, shot, type Tab } from '../support/browser.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix, type RedisServer } from '../support/redis.ts';
 
 let server: RedisServer;
 useRedisServer((s) => (server = s));

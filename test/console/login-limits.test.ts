@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/console/app.ts';
 import { AgentStore, DEFAULT_LOCKOUT, type LockoutPolicy } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
-import { randomPrefix, useRedisServer } from '../helpers/redis.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix } from '../support/redis.ts';
 
 let redis: Redis;
 useRedisServer((_server, client) => (redis = client));

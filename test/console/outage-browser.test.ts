@@ -13,8 +13,9 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { createRedis, DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
-import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../helpers/redis.ts';
-import { byId, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot, until, type Tab } from './browser-kit.ts';
+import { byId, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot, type Tab } from '../support/browser.ts';
+import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../support/redis.ts';
+import { until } from '../support/waits.ts';
 
 const BANNER = '连接中断，正在重连…';
 

@@ -14,7 +14,8 @@ import {
 } from '../../src/console/auth/index.ts';
 import { ConfigError } from '../../src/config.ts';
 import { startDemo } from '../../src/demo/main.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix, type RedisServer } from '../support/redis.ts';
 
 let server: RedisServer;
 let redis: Redis;

@@ -1,6 +1,6 @@
 /**
  * Known problems, the closed loop, in a real browser (headless Debian chromium via playwright-core,
- * see browser-harness.ts: the bot on wechaty-puppet-mock, the console on a real port, a real
+ * see ../support/browser-env.ts: the bot on wechaty-puppet-mock, the console on a real port, a real
  * redis-server). Two mock customers hit the same problem; agent alice parks both chats on it from
  * the conversation view (one new problem, one picked from the list); a manager marks it fixed on the
  * 已知问题 page, and both customers hear the editable `problem_fixed` phrase through the bot,
@@ -11,8 +11,9 @@
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../src/bot/messages.ts';
-import { expectCleanPage, quiet, useConsoleEnv, waitStatus, type MockCustomer, type Session } from './browser-harness.ts';
-import { byId, expectAttr, until } from './browser-kit.ts';
+import { expectCleanPage, useConsoleEnv, waitStatus, type MockCustomer, type Session } from '../support/browser-env.ts';
+import { byId, expectAttr } from '../support/browser.ts';
+import { until } from '../support/waits.ts';
 
 const E = useConsoleEnv();
 const env = () => E.env;
@@ -209,7 +210,7 @@ describe('known problems: link two chats in the UI, a manager marks the problem 
     // Both customers hear the editable phrase through the bot, once.
     await c1.hears(notice, before[0]);
     await c2.hears(notice, before[1]);
-    await quiet(600);
+    await env().bot.outboundDrained();
     expect(times(c1, before[0], notice)).toBe(1);
     expect(times(c2, before[1], notice)).toBe(1);
 
@@ -245,7 +246,8 @@ describe('known problems: link two chats in the UI, a manager marks the problem 
     const again = await apiAs('mia', 'POST', `/api/problems/${problemId}/fixed`, { note: '另一条说明' });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ status: 'fixed', notified: 2, note: NOTE });
-    await quiet(800);
+    // Answered, so anything it wrote is in the outbound stream: delivered to the end, nothing new.
+    await env().bot.outboundDrained();
     expect(times(c1, before[0], notice)).toBe(1);
     expect(times(c2, before[1], notice)).toBe(1);
     // The page still says who was told, and offers no repeat (nobody is left untold).

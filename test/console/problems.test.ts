@@ -11,7 +11,8 @@ import { AgentStore, type Role } from '../../src/console/auth/index.ts';
 import { fieldsOf } from '../../src/handoff/convert.ts';
 import { Handoff } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY } from '../../src/handoff/sla.ts';
-import { randomPrefix, useRedisServer } from '../helpers/redis.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix } from '../support/redis.ts';
 
 let redis: Redis;
 useRedisServer((_s, c) => (redis = c));

@@ -12,8 +12,8 @@ import { buildApp } from '../../src/console/app.ts';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { RedisGate } from '../../src/console/redis-gate.ts';
 import { createRedis, DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
-import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../helpers/redis.ts';
-import { WebSocket } from '../helpers/ws.ts';
+import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../support/redis.ts';
+import { WebSocket } from '../support/sockets.ts';
 
 const PW = 'correct horse battery';
 

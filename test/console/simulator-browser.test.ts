@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { startDemo, type RunningDemo } from '../../src/demo/main.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
-import { randomPrefix, useRedisServer, type RedisServer } from '../helpers/redis.ts';
-import { byId, launchChromium, listenApp, loginAs as login, openTab as openKitTab, shot as screenshot, type Tab } from './browser-kit.ts';
+import { byId, launchChromium, listenApp, loginAs as login, openTab as openKitTab, shot as screenshot, type Tab } from '../support/browser.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix, type RedisServer } from '../support/redis.ts';
 
 // The page's globals used in page.evaluate (the project compiles without the DOM lib).
 declare const window: Record<string, unknown>;

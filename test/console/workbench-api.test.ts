@@ -15,8 +15,9 @@ import { parseReplies } from '../../src/knowledge/index.ts';
 import { Handoff, type TurnOutcome } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY } from '../../src/handoff/sla.ts';
 import { createKnowledgeService, type KnowledgeService } from '../../src/knowledge/index.ts';
-import { entry, makeTree, removeTrees } from '../helpers/kb-tree.ts';
-import { randomPrefix, useRedisServer } from '../helpers/redis.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { entry, makeTree, removeTrees } from '../support/kb-tree.ts';
+import { randomPrefix } from '../support/redis.ts';
 
 let redis: Redis;
 useRedisServer((_server, client) => (redis = client));

@@ -4,8 +4,8 @@
  */
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { useRedisServer } from '../helpers/redis.ts';
-import { env } from './fixture.ts';
+import { env } from '../support/handoff-fixture.ts';
+import { useRedisServer } from '../support/hooks.ts';
 
 let redis: Redis;
 useRedisServer((_s, c) => (redis = c));

@@ -18,7 +18,10 @@ import {
   type HandoffEvent,
   type OutboundMessage,
 } from '../../src/handoff/index.ts';
-import { randomPrefix, startCluster, stopAll, type RedisCluster } from '../helpers/redis.ts';
+import { startCluster, type RedisCluster } from '../support/redis-cluster.ts';
+import { randomPrefix, stopAll } from '../support/redis.ts';
+import { commandCalls, waitCommandCalls, waitDrained } from '../support/streams.ts';
+import { waitFor } from '../support/waits.ts';
 
 /** A Tuesday, 10:00 in Shanghai: inside the default business hours. */
 const TUESDAY_10 = Date.parse('2026-11-24T10:00:00+08:00');
@@ -33,16 +36,6 @@ const extra: (Redis | Cluster)[] = [];
 let bots: string[];
 /** Master port per bot. */
 const portOf = new Map<string, number>();
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 const urls = (): string => cluster.nodes.map((n) => n.url).join(',');
 
@@ -331,7 +324,10 @@ describe('Redis Cluster (3 masters)', () => {
     await heir.start();
     try {
       await waitFor('x1..x3 taken over', () => got.length >= 3);
-      await sleep(300);
+      // Two more takeover passes (XAUTOCLAIM, every claimIdleMs) on the stream's node: nothing is taken or sent twice.
+      const node = cluster.nodes.find((n) => n.port === portOf.get(bot))!.client();
+      await waitCommandCalls(node, 'xautoclaim', await commandCalls(node, 'xautoclaim'), 2);
+      await waitDrained(client, e.h.keys.outbound(bot), 'bots');
       expect(got).toEqual(['x1', 'x2', 'x3']);
       const pending = (await client.xpending(e.h.keys.outbound(bot), 'bots')) as [number, ...unknown[]];
       expect(Number(pending[0])).toBe(0);
@@ -355,14 +351,17 @@ describe('Redis Cluster (3 masters)', () => {
       await Promise.all(convs.map((id) => e.h.setTags(id, ['vip-candidate'])));
       await Promise.all(convs.map((id) => e.h.resolve(id, { by: ALICE.id })));
       await waitFor('6 events per bot', () => bots.every((b) => seen.filter((ev) => ev.botId === b).length >= 6));
-      await sleep(200);
+      // A last event per bot (the resolved chat reopens): each stream is read in order, so with it in,
+      // every event before it is in too.
+      const markers = await Promise.all(bots.map((b) => e.h.recordMessage({ botId: b, customerId: 'c1' }, { from: 'customer', text: 'marker' })));
+      await waitFor('the last events', () => markers.every((m) => seen.some((ev) => ev.data.msg === m.id)));
       for (const [i, bot] of bots.entries()) {
         const mine = seen.filter((ev) => ev.botId === bot);
-        expect(mine.map((ev) => ev.type)).toEqual(['message', 'message', 'waiting', 'claimed', 'tags', 'resolved']);
+        expect(mine.map((ev) => ev.type)).toEqual(['message', 'message', 'waiting', 'claimed', 'tags', 'resolved', 'reopened', 'message']);
         expect(mine.every((ev) => ev.conv === convs[i])).toBe(true);
         expect(reader.positions()[bot]).toBe(mine.at(-1)!.id);
       }
-      expect(seen).toHaveLength(18);
+      expect(seen).toHaveLength(24);
     } finally {
       await reader.stop();
     }

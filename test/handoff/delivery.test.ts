@@ -16,7 +16,9 @@ import {
   type OutboundOptions,
 } from '../../src/handoff/index.ts';
 import { fieldsOf } from '../../src/handoff/convert.ts';
-import { randomPrefix, startRedis, stopAll, type RedisServer } from '../helpers/redis.ts';
+import { randomPrefix, startRedis, stopAll, type RedisServer } from '../support/redis.ts';
+import { commandCalls, waitCommandCalls, waitDrained } from '../support/streams.ts';
+import { waitFor } from '../support/waits.ts';
 
 const ALICE = { id: 'alice', name: 'Alice' };
 const BOB = { id: 'bob', name: 'Bob' };
@@ -40,16 +42,8 @@ afterEach(async () => {
 
 afterAll(stopAll);
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls `cond` every 10 ms until it holds; fails with `what` after `timeoutMs`. */
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
+/** Read and acknowledged to the end: nothing more can be delivered (a repeat would already be in). */
+const drained = (e: Env): Promise<void> => waitDrained(redis, e.stream, GROUP);
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
   let resolve!: () => void;
@@ -137,7 +131,7 @@ describe('OutboundConsumer: delivery', () => {
     const after = await replies(e, numbered('late-', 25));
 
     await waitFor('30 deliveries', () => sent.length >= 30);
-    await sleep(150); // nothing more trickles in
+    await drained(e);
     expect(sent.map((m) => m.text)).toEqual([...numbered('early-', 5), ...numbered('late-', 25)]);
     expect(sent.map((m) => m.msgId)).toEqual([...before, ...after]);
     for (const m of sent) {
@@ -194,7 +188,7 @@ describe('OutboundConsumer: delivery', () => {
 
     failOn = null;
     await waitFor('m1..m10 delivered', () => sent.length === 10);
-    await sleep(100);
+    await drained(e);
     expect(sent).toEqual(numbered('m', 10));
     await waitFor('every entry acknowledged', async () => (await pendingCount(e)) === 0);
   });
@@ -246,9 +240,11 @@ describe('OutboundConsumer: delivery', () => {
     expect(given).toEqual(['never']);
     expect(sent).toEqual(['after']);
     await waitFor('every entry acknowledged', async () => (await pendingCount(e)) === 0);
-    // Given up, it is not delivered later either.
-    await sleep(200);
-    expect(sent).toEqual(['after']);
+    // Given up, it is not delivered later either: a later reply of the same conversation is, after it.
+    await replies(e, ['later']);
+    await waitFor('the later reply', () => sent.includes('later'));
+    expect(sent).toEqual(['after', 'later']);
+    expect(given).toEqual(['never']);
   });
 
   it('with announceClaims, the winning claim tells the customer who joined, once; without it, nothing is sent', async () => {
@@ -361,7 +357,9 @@ describe('OutboundConsumer: delivery', () => {
     // New replies go to bot-B as usual, after the taken-over ones.
     await replies(e, ['m6']);
     await waitFor('m6', () => sent.length >= 6);
-    await sleep(300); // longer than claimIdleMs: nothing is claimed or sent twice
+    // Two more takeover passes (XAUTOCLAIM, every claimIdleMs) after it: nothing is claimed or sent twice.
+    await waitCommandCalls(redis, 'xautoclaim', await commandCalls(redis, 'xautoclaim'), 2);
+    await drained(e);
     expect(sent).toEqual(numbered('m', 6));
     await waitFor('all acknowledged', async () => (await pendingCount(e)) === 0);
     expect(await redis.zcard(e.delivered)).toBe(6);
@@ -390,7 +388,7 @@ describe('OutboundConsumer: delivery', () => {
     await started(consumer(e, { consumer: 'bot-1', deliver: async (m) => void sent.push(m.text) }));
     await replies(e, ['m5']);
     await waitFor('m1..m5', () => sent.length >= 5);
-    await sleep(100);
+    await drained(e);
     expect(sent).toEqual(numbered('m', 5));
     await waitFor('all acknowledged', async () => (await pendingCount(e)) === 0);
   });
@@ -419,7 +417,7 @@ describe('OutboundConsumer: delivery', () => {
         consumer: name,
         batch: 10,
         deliver: async (m) => {
-          await sleep(1); // a send takes a moment: the other consumer gets its share
+          await new Promise((r) => setTimeout(r, 1)); // a send takes a moment: the other consumer gets its share
           byConsumer[name]!.push(m);
         },
       });
@@ -435,7 +433,7 @@ describe('OutboundConsumer: delivery', () => {
     }
     const all = () => [...byConsumer['bot-1']!, ...byConsumer['bot-2']!];
     await waitFor('200 deliveries', () => all().length >= 200, 10_000);
-    await sleep(200);
+    await drained(e);
 
     const ids = all().map((m) => m.msgId);
     expect(ids).toHaveLength(200);

@@ -7,8 +7,10 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { EventReader, Handoff, type HandoffEvent } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY } from '../../src/handoff/sla.ts';
-import { randomPrefix, waitReady, type RedisServer, useRedisServer } from '../helpers/redis.ts';
-import { ALICE, at, BOB, bringTo, clockAt, env, events, iso, ref, TUESDAY_10, type Env } from './fixture.ts';
+import { ALICE, at, BOB, bringTo, clockAt, env, events, iso, ref, TUESDAY_10, type Env } from '../support/handoff-fixture.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix, waitReady, type RedisServer } from '../support/redis.ts';
+import { waitFor } from '../support/waits.ts';
 
 let server: RedisServer;
 let redis: Redis;
@@ -22,14 +24,6 @@ const MIN = 60_000;
 
 const slaEvents = async (e: Env, botId = 'botA') =>
   (await events(e, botId)).filter((ev) => ev.type === 'sla_warning' || ev.type === 'sla_breach').map((ev) => [ev.type, ev.conv, ev.at]);
-
-async function waitFor(what: string, ok: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('tickSla', () => {
   it('fires nothing before warnAt, one warning at warnAt, one breach at dueAt, nothing after a claim', async () => {
@@ -256,7 +250,10 @@ describe('EventReader', () => {
     // And then live again.
     await e.h.resolve('botA.c1', { by: 'alice' });
     await waitFor('live after resume', () => got2.length >= gap.length + 1);
-    await new Promise((res) => setTimeout(res, 150));
+    // A last event on each bot: each stream is read in order, so with these in, every event before
+    // them is in too, as often as it will ever be.
+    const markers = [await e.h.recordMessage(ref('m'), { from: 'customer', text: 'marker' }), await e.h.recordMessage(ref('m', 'botB'), { from: 'customer', text: 'marker' })];
+    await waitFor('the last events', () => markers.every((m) => got2.some((ev) => ev.data.msg === m.id)));
     await second.stop();
 
     expect(byBotThenId(got1)).toEqual(expected1);
@@ -291,9 +288,13 @@ describe('EventReader', () => {
     const all = await events(e, 'botB');
     expect(all.map((ev) => ev.type)).toEqual(['message', 'waiting']);
     await waitFor('the new bot', () => got.length >= all.length);
-    await new Promise((res) => setTimeout(res, 150));
+    // A last event: the stream is read in order, so with it in, every event before it is in too.
+    const marker = await e.h.recordMessage(ref('c1', 'botB'), { from: 'customer', text: 'marker' });
+    await waitFor('the last event', () => got.some((ev) => ev.data.msg === marker.id));
     await r.stop();
-    expect(got).toEqual(all);
-    expect(r.positions()).toMatchObject({ botB: all.at(-1)!.id });
+    const now = await events(e, 'botB');
+    expect(now.map((ev) => ev.type)).toEqual(['message', 'waiting', 'message']);
+    expect(got).toEqual(now);
+    expect(r.positions()).toMatchObject({ botB: now.at(-1)!.id });
   });
 });

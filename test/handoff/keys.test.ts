@@ -30,6 +30,7 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     outbound: k.outbound(botId),
     delivered: k.delivered(botId),
     botStatus: k.botStatus(botId),
+    channel: k.channel(botId),
     identity: k.identity(botId),
     faqHits: k.faqHits(botId),
     gaps: k.gaps(botId),
@@ -38,6 +39,17 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     totals: k.totals(botId),
     ratings: k.ratings(botId),
     flagged: k.flagged(botId),
+    // The channels' per-account keys (wecom-kf, Official Account).
+    kfCursor: k.kfCursor(botId),
+    kfLock: k.kfLock(botId),
+    kfFence: k.kfFence(botId),
+    kfPending: k.kfPending(botId),
+    kfSeen: k.kfSeen(botId),
+    kfWindow: k.kfWindow(botId, customerId),
+    kfSession: k.kfSession(botId, customerId),
+    kfExternal: k.kfExternal(botId),
+    kfNames: k.kfNames(botId),
+    oaSeen: k.oaSeen(botId, 'msg-1'),
   };
 }
 
@@ -45,7 +57,7 @@ const hashTag = (key: string): string | null => /\{([^}]+)\}/.exec(key)?.[1] ?? 
 
 describe('keys', () => {
   it('every builder of the module is covered here (a new key must join the slot check)', () => {
-    expect(Object.keys(keys).sort()).toEqual([...Object.keys(allKeys(keys, CONV)), 'bots', 'prefix', 'problem', 'problemConvs', 'problems', 'problemSeq'].sort());
+    expect(Object.keys(keys).sort()).toEqual([...Object.keys(allKeys(keys, CONV)), 'agents', 'bots', 'oaToken', 'prefix', 'problem', 'problemConvs', 'problems', 'problemSeq', 'wecomToken'].sort());
   });
 
   it('a known problem\'s keys share the {problems} slot (its fix is one script there)', () => {

@@ -7,9 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fieldsOf } from '../../src/handoff/convert.ts';
 import { Handoff } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY } from '../../src/handoff/sla.ts';
-import { useRedisServer, waitReady, type RedisServer } from '../helpers/redis.ts';
-import { ALICE, BOB, bringTo, env, events, expectHandoffError, ref, snapshot, type Env } from './fixture.ts';
-import { lossyProxy, type LossyProxy } from './lossy-proxy.ts';
+import { ALICE, BOB, bringTo, env, events, expectHandoffError, ref, snapshot, type Env } from '../support/handoff-fixture.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { lossyProxy, type LossyProxy } from '../support/lossy-proxy.ts';
+import { waitReady, type RedisServer } from '../support/redis.ts';
 
 let server: RedisServer;
 let redis: Redis;

@@ -7,8 +7,9 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import type { CustomerRef, Tier } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY, slaTimes } from '../../src/handoff/sla.ts';
-import { randomPrefix, waitReady, type RedisServer, useRedisServer } from '../helpers/redis.ts';
-import { ALICE, at, BOB, bringTo, env, FRIDAY_1830, iso, lastEvent, MONDAY_09, ref, shuffle, TUESDAY_10, type Env } from './fixture.ts';
+import { ALICE, at, BOB, bringTo, env, FRIDAY_1830, iso, lastEvent, MONDAY_09, ref, shuffle, TUESDAY_10, type Env } from '../support/handoff-fixture.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix, waitReady, type RedisServer } from '../support/redis.ts';
 
 let server: RedisServer;
 let redis: Redis;

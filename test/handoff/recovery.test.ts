@@ -15,7 +15,9 @@ import {
   OutboundConsumer,
   type HandoffEvent,
 } from '../../src/handoff/index.ts';
-import { randomPrefix, startRedis, stopAll, type RedisServer } from '../helpers/redis.ts';
+import { randomPrefix, startRedis, stopAll, type RedisServer } from '../support/redis.ts';
+import { waitDrained } from '../support/streams.ts';
+import { waitFor, waitForEvent } from '../support/waits.ts';
 
 const ALICE = { id: 'alice', name: 'Alice' };
 
@@ -36,16 +38,6 @@ afterEach(async () => {
 });
 
 afterAll(stopAll);
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** The production client (src/handoff/redis.ts), closed after the test. */
 function connect(): Redis {
@@ -162,7 +154,8 @@ describe('recovery: Redis restarted with AOF on', () => {
     const after = [4, 5, 6].map((i) => h.recordMessage(ref, { from: 'customer', text: `offline ${i}`, msgId: `off${i}` }));
     const all = Promise.all([...before, ticketP, ...after]);
     const settled = tracker(all);
-    await sleep(300);
+    // A failed reconnection attempt with the writes queued: they wait, neither sent nor failed.
+    await waitForEvent(client, 'reconnecting');
     expect(isReady(client)).toBe(false);
     expect(settled()).toBe(false);
 
@@ -197,7 +190,8 @@ describe('recovery: Redis restarted with AOF on', () => {
     await h.claim(conv, ALICE);
 
     const sent: string[] = [];
-    const consumer = new OutboundConsumer(connect(), h.keys, {
+    const botSide = connect();
+    const consumer = new OutboundConsumer(botSide, h.keys, {
       botId: 'bot1',
       consumer: 'bot-1',
       blockMs: 200,
@@ -213,13 +207,14 @@ describe('recovery: Redis restarted with AOF on', () => {
     await server.stop({ signal: 'SIGKILL' });
     await waitFor('agent side notices', () => !isReady(agentSide));
     const during = texts('during', 5).map((t) => h.reply(conv, ALICE, t));
-    await sleep(200);
+    await waitFor('the consumer side to notice too', () => !isReady(botSide));
     await server.restart();
     await Promise.all(during);
 
     for (const t of texts('after', 5)) await h.reply(conv, ALICE, t);
     await waitFor('all 15 delivered', () => sent.length >= 15);
-    await sleep(300);
+    // Read and acknowledged to the end: nothing is left that could be delivered again.
+    await waitDrained(agentSide, h.keys.outbound('bot1'), 'bots');
     expect(sent).toEqual([...texts('before', 5), ...texts('during', 5), ...texts('after', 5)]);
     const pending = (await agentSide.xpending(h.keys.outbound('bot1'), 'bots')) as [number, ...unknown[]];
     expect(Number(pending[0])).toBe(0);
@@ -234,7 +229,8 @@ describe('recovery: Redis restarted with AOF on', () => {
     const conv = conversationId(ref.botId, ref.customerId);
 
     const seen: HandoffEvent[] = [];
-    const reader = new EventReader(connect(), connect, h.keys, { blockMs: 200, discoverMs: 200 });
+    const readerSide = connect();
+    const reader = new EventReader(readerSide, connect, h.keys, { blockMs: 200, discoverMs: 200 });
     reader.onEvent((e) => seen.push(e));
     await reader.start();
     cleanups.push(() => reader.stop());
@@ -245,20 +241,22 @@ describe('recovery: Redis restarted with AOF on', () => {
     await server.stop({ signal: 'SIGKILL' });
     await waitFor('writer notices', () => !isReady(writer));
     const during = texts('during', 5).map((text) => h.recordMessage(ref, { from: 'customer', text }));
-    await sleep(200);
+    await waitFor('the reader side to notice too', () => !isReady(readerSide));
     await server.restart();
     await Promise.all(during);
     for (const t of texts('after', 4)) await h.recordMessage(ref, { from: 'customer', text: t });
     await h.requestHuman(ref, { reason: 'customer_asked' });
+    // A last event: the reader reads the stream in order, so once it has this one it has had every
+    // event before it, each as often as it will ever get it.
+    const marker = await h.recordMessage(ref, { from: 'customer', text: 'marker' });
 
-    await waitFor('15 events', () => seen.length >= 15);
-    await sleep(300);
+    await waitFor('the last event', () => seen.some((e) => e.data.msg === marker.id));
     const transcript = await h.transcript(conv);
     const messages = transcript.filter((m) => m.from === 'customer');
     expect(seen.filter((e) => e.type === 'message').map((e) => e.data.msg)).toEqual(messages.map((m) => m.id));
-    expect(seen.map((e) => e.type)).toEqual([...Array<string>(14).fill('message'), 'waiting']);
+    expect(seen.map((e) => e.type)).toEqual([...Array<string>(14).fill('message'), 'waiting', 'message']);
     expect(seen.every((e) => e.botId === 'bot1' && e.conv === conv)).toBe(true);
-    expect(new Set(seen.map((e) => e.id)).size).toBe(15);
+    expect(new Set(seen.map((e) => e.id)).size).toBe(16);
     expect(reader.positions()).toEqual({ bot1: seen.at(-1)!.id });
 
     // The console restarts: it persisted positions() and continues after them.
@@ -271,8 +269,8 @@ describe('recovery: Redis restarted with AOF on', () => {
     again.onEvent((e) => resumed.push(e));
     await again.start();
     cleanups.push(() => again.stop());
-    await waitFor('events since the saved position', () => resumed.length >= 2);
-    await sleep(200);
-    expect(resumed.map((e) => e.type)).toEqual(['claimed', 'message']);
+    const last = await h.reply(conv, ALICE, '还有问题吗？');
+    await waitFor('events since the saved position', () => resumed.some((e) => e.data.msg === last.id));
+    expect(resumed.map((e) => e.type)).toEqual(['claimed', 'message', 'message']);
   });
 });

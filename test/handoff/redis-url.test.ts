@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createRedis, parseRedisUrl, RedisUrlError } from '../../src/handoff/index.ts';
 import { loadConfig, ConfigError } from '../../src/config.ts';
 import { freePort } from '../../src/demo/redis.ts';
-import { startRedis, stopAll } from '../helpers/redis.ts';
+import { startRedis, stopAll } from '../support/redis.ts';
+import { waitFor } from '../support/waits.ts';
 
 describe('parseRedisUrl', () => {
   it('one Redis, with credentials, TLS and a database', () => {
@@ -107,13 +108,8 @@ async function startSentinel(masterPort: number): Promise<number> {
   return port;
 }
 
-const until = async (what: string, f: () => Promise<boolean>, timeoutMs = 15_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await f().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+/** Waits on a Redis call that may fail meanwhile (a failover in progress counts as "not yet"). */
+const until = (what: string, f: () => Promise<boolean>, timeoutMs = 15_000) => waitFor(what, () => f().catch(() => false), { timeout: timeoutMs, interval: 50 });
 
 describe('a Sentinel set', () => {
   it('is reached through redis+sentinel:// and followed through a failover', async () => {

@@ -7,22 +7,9 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { Handoff, HandoffError, STATUSES, type Conversation, type ConversationStatus } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY, slaTimes } from '../../src/handoff/sla.ts';
-import { randomPrefix, waitReady, type RedisServer, useRedisServer } from '../helpers/redis.ts';
-import {
-  ALICE,
-  BOB,
-  bringTo,
-  env,
-  events,
-  expectHandoffError,
-  iso,
-  lastEvent,
-  ref,
-  shuffle,
-  snapshot,
-  TUESDAY_10,
-  type Env,
-} from './fixture.ts';
+import { ALICE, BOB, bringTo, env, events, expectHandoffError, iso, lastEvent, ref, shuffle, snapshot, TUESDAY_10, type Env } from '../support/handoff-fixture.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import { randomPrefix, waitReady, type RedisServer } from '../support/redis.ts';
 
 let server: RedisServer;
 let redis: Redis;

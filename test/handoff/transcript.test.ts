@@ -6,10 +6,10 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { fieldsOf } from '../../src/handoff/convert.ts';
 import type { TranscriptMessage } from '../../src/handoff/index.ts';
-import { useRedisServer } from '../helpers/redis.ts';
+import { ALICE, BOB, bringTo, env, events, expectHandoffError, iso, ref, type Env } from '../support/handoff-fixture.ts';
+import { useRedisServer } from '../support/hooks.ts';
 import { runScript } from '../../src/handoff/scripts.ts';
 import { isStreamId } from '../../src/handoff/stream-id.ts';
-import { ALICE, BOB, bringTo, env, events, expectHandoffError, iso, ref, type Env } from './fixture.ts';
 
 let redis: Redis;
 

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatProblem, lintEditorFiles, MESSAGE_KEYS } from '../../src/knowledge/index.ts';
 import { loadKnowledgeBase } from '../../src/knowledge/loader.ts';
-import { entry, makeTree, removeTrees } from '../helpers/kb-tree.ts';
-import { runNode, type Run } from '../helpers/run.ts';
+import { entry, makeTree, removeTrees } from '../support/kb-tree.ts';
+import { runNode, type Run } from '../support/processes.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = path.join('src', 'knowledge', 'cli', 'main.ts');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_PLACEHOLDERS } from '../../src/knowledge/index.ts';
 import { KNOWN_FIELDS } from '../../src/knowledge/schema.ts';
-import { runNode } from '../helpers/run.ts';
+import { runNode } from '../support/processes.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const doc = readFileSync(path.join(ROOT, 'docs/knowledge-base.md'), 'utf8');

@@ -5,8 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatProblem, KnowledgeBaseInvalidError } from '../../src/knowledge/errors.ts';
 import { lintKnowledgeBase, loadKnowledgeBase, parseEntryFile } from '../../src/knowledge/loader.ts';
 import type { KbProblem } from '../../src/knowledge/types.ts';
-import { entry, makeTree, removeTrees } from '../helpers/kb-tree.ts';
-import type { Tree } from '../helpers/kb-tree.ts';
+import { entry, makeTree, removeTrees, type Tree } from '../support/kb-tree.ts';
 
 afterEach(removeTrees);
 

@@ -4,10 +4,8 @@ import { KnowledgeBaseInvalidError } from '../../src/knowledge/errors.ts';
 import { createKnowledgeService } from '../../src/knowledge/service.ts';
 import type { KnowledgeService, KnowledgeServiceOptions } from '../../src/knowledge/service.ts';
 import type { KbProblem, KnowledgeBase } from '../../src/knowledge/types.ts';
-import { entry, makeTree, removeTrees, waitFor, writeTree } from '../helpers/kb-tree.ts';
-import type { Tree } from '../helpers/kb-tree.ts';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { entry, makeTree, removeTrees, writeTree, type Tree } from '../support/kb-tree.ts';
+import { waitFor } from '../support/waits.ts';
 
 const NO_SOUND = entry(
   `
@@ -62,6 +60,16 @@ async function start(files: Tree = TREE, opts: Partial<KnowledgeServiceOptions> 
   return { root, service, logs, reloaded, reported, write: (f: Tree) => writeTree(root, f) };
 }
 
+/**
+ * A second, watching service on `root` with start()'s debounce: its reload shows that an edit was
+ * there to be seen, for tests of a service that must not see it.
+ */
+async function follow(root: string): Promise<KnowledgeService> {
+  const witness = await createKnowledgeService({ dir: root, debounceMs: 30 });
+  open.push(witness);
+  return witness;
+}
+
 describe('createKnowledgeService', () => {
   it('loads the tree and matches questions', async () => {
     const { service, logs } = await start();
@@ -99,8 +107,12 @@ describe('createKnowledgeService', () => {
     const t = await start();
     await t.write({ 'export.md': entry('question: 怎么导出 MP4？\nid: export') });
     await waitFor(() => t.reloaded.length === 1);
-    await sleep(100);
     expect(t.logs.filter((l) => l.msg === 'knowledge base reloaded')).toHaveLength(1);
+    // A second edit: once it is applied, any late reload of the first would have come before it.
+    await t.write({ 'new.md': entry('question: 新问题\nid: new') });
+    await waitFor(() => t.service.matcher().entry('new') !== undefined);
+    expect(t.reloaded).toHaveLength(2);
+    expect(t.logs.filter((l) => l.msg === 'knowledge base reloaded')).toHaveLength(2);
   });
 
   it('keeps serving the last good version through a broken edit, then applies the fix', async () => {
@@ -141,9 +153,11 @@ describe('createKnowledgeService', () => {
 
   it('with watch: false ignores edits until reload() is called', async () => {
     const t = await start(undefined, { watch: false });
+    const witness = await follow(t.root);
     const first = t.service.matcher();
     await t.write({ 'billing/refund.md': REFUND(['买错了想退钱', NEW_QUESTION]), 'new.md': entry('question: 新问题\nid: new') });
-    await sleep(300); // nothing to wait for: no event may arrive
+    // A watching service on the same tree has seen the edit and reloaded (same debounce).
+    await waitFor(() => witness.matcher().entry('new') !== undefined);
     expect(t.service.matcher()).toBe(first);
     expect(t.service.matcher().entry('new')).toBeUndefined();
     expect(t.reloaded).toEqual([]);
@@ -155,10 +169,12 @@ describe('createKnowledgeService', () => {
 
   it('stops following edits after close()', async () => {
     const t = await start();
+    const witness = await follow(t.root);
     const first = t.service.matcher();
     await t.service.close();
     await t.write({ 'new.md': entry('question: 新问题\nid: new') });
-    await sleep(300);
+    // A watching service on the same tree has seen the edit and reloaded (same debounce).
+    await waitFor(() => witness.matcher().entry('new') !== undefined);
     expect(t.service.matcher()).toBe(first);
     expect(t.reloaded).toEqual([]);
     // Still answers from what it had.

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/knowledge/errors.ts';
 import { createKnowledgeService, lintEditorFiles, parseMessages, parseReplies, unsafeText } from '../../src/knowledge/index.ts';
 import { lintKnowledgeBase } from '../../src/knowledge/loader.ts';
-import { entry, makeTree, removeTrees } from '../helpers/kb-tree.ts';
+import { entry, makeTree, removeTrees } from '../support/kb-tree.ts';
 
 afterEach(removeTrees);
 

@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   NOT_ACCEPTABLE: { status: 406, meaning: 'the client accepts no type the route can answer with' },
   CONFLICT: { status: 409, meaning: 'the state is in the way: another agent owns the chat (a lost claim), or the entry exists already' },
   NOT_ASSIGNEE: { status: 409, meaning: 'only the assignee (or a manager) may do this; claim the chat first' },
+  WINDOW_CLOSED: { status: 409, meaning: 'WeChat would refuse the reply: the customer\'s 48-hour window is over or its 5 replies are used (微信客服, Official Account); they must write again first' },
   ILLEGAL_TRANSITION: { status: 409, meaning: "the conversation's status does not allow this action" },
   KB_INVALID: { status: 409, meaning: 'the edit would leave a knowledge base that does not lint; nothing was written (the problems are in the message)' },
   SIMULATOR_FULL: { status: 409, meaning: 'the demo simulator holds as many customers as it can' },

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import { KefuError } from '../../errors.ts';
+import { createKeys, type Keys } from '../../handoff/keys.ts';
 import { luaScripts } from '../../lua.ts';
 import { LoginLockout, type LockoutPolicy, type LockState } from './lockout.ts';
 import { getDummyHash, hashPassword, verifyPassword } from './passwords.ts';
@@ -13,13 +14,8 @@ export { hashPassword, verifyPassword } from './passwords.ts';
  * Console agents and their bearer tokens, in Redis.
  *
  * Agents are global (not per bot account), so all their keys share the hash tag `{agents}`: one
- * slot, so the scripts below stay atomic on a Redis Cluster too.
- *
- * - `<prefix>:{agents}:a:<id>`        hash: id, username, name, roles (comma-separated), disabled (0/1), createdAt, pw
- * - `<prefix>:{agents}:names`         hash: username -> id
- * - `<prefix>:{agents}:t:<sha256>`    string: agent id, with PEXPIRE (the raw token is never stored)
- * - `<prefix>:{agents}:at:<id>`       sorted set: the agent's token hashes by expiry (ms), for revokeAll
- * - `<prefix>:{agents}:lf:<sha256>`   hash: failed logins of a username, known or not (see lockout.ts)
+ * slot, so the scripts below stay atomic on a Redis Cluster too. The keys are built with every
+ * other key of the product, in handoff/keys.ts (`createKeys(prefix).agents`).
  *
  * Password hashes and tokens are never logged nor returned, except the token `login` hands out.
  */
@@ -149,7 +145,7 @@ export interface AgentStoreOptions {
 }
 
 export class AgentStore {
-  private readonly base: string;
+  private readonly keys: Keys['agents'];
   /** Failed logins per username, across IPs and console processes. */
   readonly lockout: LoginLockout;
 
@@ -160,20 +156,11 @@ export class AgentStore {
   ) {
     // Braces would change the hash tag; same rule as the handoff's keys.
     if (!/^[\w:.-]{1,64}$/.test(prefix)) throw new InvalidAgentError([{ field: 'prefix', message: `invalid key prefix ${JSON.stringify(prefix)}` }]);
-    this.base = `${prefix}:{agents}`;
-    this.lockout = new LoginLockout(redis, runScript, this.failuresKey, opts.lockout);
+    this.keys = createKeys(prefix).agents;
+    this.lockout = new LoginLockout(redis, runScript, this.keys.loginFailures, opts.lockout);
     // Warm the dummy hash, so that even the first unknown username costs one scrypt, like a known one.
     getDummyHash().catch(() => undefined);
   }
-
-  private agentKey = (id: string): string => `${this.base}:a:${id}`;
-  private namesKey = (): string => `${this.base}:names`;
-  private tokenKey = (hash: string): string => `${this.base}:t:${hash}`;
-  private agentTokensKey = (id: string): string => `${this.base}:at:${id}`;
-  /** Any string may be tried as a username: hashed, it makes a safe key of fixed length. */
-  private failuresKey = (username: string): string => `${this.base}:lf:${sha256(username)}`;
-  /** Sorted set: agent id -> when one of its live sockets last said it is there (ms). */
-  private onlineKey = (): string => `${this.base}:online`;
 
   async add(input: AddAgentInput): Promise<Agent> {
     const { username, name, roles, password } = parse(addSchema, input, true);
@@ -195,7 +182,7 @@ export class AgentStore {
       createdAt: agent.createdAt,
       pw,
     };
-    const added = await runScript(this.redis, 'add-agent', [this.namesKey(), this.agentKey(agent.id)], [
+    const added = await runScript(this.redis, 'add-agent', [this.keys.names(), this.keys.agent(agent.id)], [
       username,
       agent.id,
       ...Object.entries(fields).flat(),
@@ -206,7 +193,7 @@ export class AgentStore {
 
   /** Every agent, by username (no password hashes). */
   async list(): Promise<Agent[]> {
-    const ids = Object.values(await this.redis.hgetall(this.namesKey()));
+    const ids = Object.values(await this.redis.hgetall(this.keys.names()));
     const agents = await Promise.all(ids.map((id) => this.byId(id)));
     return agents.filter((a): a is Agent => a !== null).sort((a, b) => a.username.localeCompare(b.username));
   }
@@ -244,7 +231,7 @@ export class AgentStore {
 
   /** Lifts a lock and forgets the failed logins of an agent; true when there were some. */
   async unlock(username: string): Promise<boolean> {
-    if (!(await this.redis.hexists(this.namesKey(), username))) throw new AgentNotFoundError(username);
+    if (!(await this.redis.hexists(this.keys.names(), username))) throw new AgentNotFoundError(username);
     return this.lockout.unlock(username);
   }
 
@@ -289,7 +276,7 @@ export class AgentStore {
     const stored = await runScript(
       this.redis,
       'login',
-      [this.tokenKey(hash), this.agentTokensKey(agent.id), this.agentKey(agent.id)],
+      [this.keys.token(hash), this.keys.tokens(agent.id), this.keys.agent(agent.id)],
       [agent.id, ttlMs, now + ttlMs, hash, now],
     );
     // Disabled (or removed) between verify and here.
@@ -301,7 +288,7 @@ export class AgentStore {
   /** The agent a token belongs to; null when unknown, expired, revoked or the agent is disabled. */
   async authenticate(token: string): Promise<Agent | null> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 256) return null;
-    const id = await this.redis.get(this.tokenKey(sha256(token)));
+    const id = await this.redis.get(this.keys.token(sha256(token)));
     if (!id) return null;
     const agent = await this.byId(id);
     return agent && !agent.disabled ? agent : null;
@@ -310,20 +297,20 @@ export class AgentStore {
   async logout(token: string): Promise<void> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 256) return;
     const hash = sha256(token);
-    const key = this.tokenKey(hash);
+    const key = this.keys.token(hash);
     const id = await this.redis.get(key);
     await this.redis.del(key);
-    if (id) await this.redis.zrem(this.agentTokensKey(id), hash);
+    if (id) await this.redis.zrem(this.keys.tokens(id), hash);
   }
 
   /** Revokes every token of the agent; returns how many were live. */
   async revokeAll(username: string): Promise<number> {
-    const id = await this.redis.hget(this.namesKey(), username);
+    const id = await this.redis.hget(this.keys.names(), username);
     if (!id) throw new AgentNotFoundError(username);
-    const setKey = this.agentTokensKey(id);
+    const setKey = this.keys.tokens(id);
     const hashes = await this.redis.zrange(setKey, '0', '-1');
     let live = 0;
-    if (hashes.length > 0) live = await this.redis.del(hashes.map((h) => this.tokenKey(h)));
+    if (hashes.length > 0) live = await this.redis.del(hashes.map((h) => this.keys.token(h)));
     await this.redis.del(setKey);
     return live;
   }
@@ -331,15 +318,15 @@ export class AgentStore {
   /** Marks agents as present now (their live sockets beat every few seconds, in any console process). */
   async markOnline(ids: readonly string[], now = Date.now()): Promise<void> {
     if (ids.length === 0) return;
-    await this.redis.zadd(this.onlineKey(), ...ids.flatMap((id) => [now, id]));
+    await this.redis.zadd(this.keys.online(), ...ids.flatMap((id) => [now, id]));
   }
 
   /** Ids of the agents seen within `withinMs`; older marks are dropped on the way. */
   async onlineIds(withinMs = ONLINE_WINDOW_MS, now = Date.now()): Promise<string[]> {
     const since = now - withinMs;
     const tx = this.redis.multi();
-    tx.zremrangebyscore(this.onlineKey(), '-inf', `(${since}`);
-    tx.zrangebyscore(this.onlineKey(), since, '+inf');
+    tx.zremrangebyscore(this.keys.online(), '-inf', `(${since}`);
+    tx.zrangebyscore(this.keys.online(), since, '+inf');
     const res = await tx.exec();
     const ids = res?.[1]?.[1];
     return Array.isArray(ids) ? (ids as string[]) : [];
@@ -348,21 +335,21 @@ export class AgentStore {
   // -------------------------------------------------------------------------------------------------------------
 
   private async record(username: string): Promise<Record<string, string> | null> {
-    const id = await this.redis.hget(this.namesKey(), username);
+    const id = await this.redis.hget(this.keys.names(), username);
     if (!id) return null;
-    const rec = await this.redis.hgetall(this.agentKey(id));
+    const rec = await this.redis.hgetall(this.keys.agent(id));
     return rec.id ? rec : null;
   }
 
   private async byId(id: string): Promise<Agent | null> {
-    const rec = await this.redis.hgetall(this.agentKey(id));
+    const rec = await this.redis.hgetall(this.keys.agent(id));
     return rec.id ? toAgent(rec) : null;
   }
 
   private async setField(username: string, field: string, value: string): Promise<Agent> {
     const rec = await this.record(username);
     if (!rec?.id) throw new AgentNotFoundError(username);
-    await this.redis.hset(this.agentKey(rec.id), field, value);
+    await this.redis.hset(this.keys.agent(rec.id), field, value);
     return toAgent({ ...rec, [field]: value });
   }
 }

@@ -66,7 +66,7 @@ export class LoginLockout {
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly run: ScriptRunner<'login-attempt'>,
-    /** The username's record key (the store builds its keys). */
+    /** The username's record key (from the key builder: `createKeys(prefix).agents.loginFailures`). */
     private readonly key: (username: string) => string,
     policy: Partial<LockoutPolicy> = {},
   ) {

@@ -16,7 +16,7 @@ export const botRouteDocs = routeGroup('Bot accounts', [
     path: '/api/bots',
     summary: "every bot account's WeChat login, with the QR code to scan when it needs one",
     access: 'manager',
-    ok: { status: 200, description: '`{"items":[{"id","status","at","qr"}…]}` (`qr`: an SVG data URL, or null)' },
+    ok: { status: 200, description: '`{"items":[{"id","status","channel","at","qr"}…]}` (`channel`: `{"kind","label"}` or null; `qr`: an SVG data URL, or null)' },
   },
 ]);
 
@@ -31,11 +31,12 @@ export async function botRoutes(app: FastifyInstance, opts: BotRoutesOptions): P
     const ids = await handoff.bots();
     const items = await Promise.all(
       ids.map(async (id) => {
-        const s = await handoff.botStatus(id);
+        const [s, channel] = await Promise.all([handoff.botStatus(id), handoff.registry.channel(id)]);
         const qr = s?.status === 'scan' && s.qrUrl ? await QRCode.toString(s.qrUrl, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) : null;
         return {
           id,
           status: s?.status ?? 'unknown',
+          channel: channel ? { kind: channel.kind, label: channel.label } : null,
           at: s?.at ?? null,
           qr: qr ? `data:image/svg+xml;base64,${Buffer.from(qr).toString('base64')}` : null,
         };

@@ -5,6 +5,7 @@ import { authenticate, currentAgent, requireRole } from '../auth.ts';
 import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse } from '../errors.ts';
 import { apiConversationSchema, apiConversationWithMessagesSchema, toApiConversation, toApiMessage } from '../serialize.ts';
+import { channelOf } from '../channel.ts';
 import { streamIdSchema } from '../stream-id.ts';
 import type { Handoff, Agent as HandoffAgent } from '../../handoff/index.ts';
 
@@ -99,7 +100,7 @@ export const conversationRouteDocs = routeGroup('Conversations', [
     params: paramsSchema,
     body: textBody,
     ok: { status: 202, description: '`{"id","msgId"}`: the transcript id and the outbound id of the reply' },
-    errors: ['NOT_FOUND', 'NOT_ASSIGNEE', 'ILLEGAL_TRANSITION'],
+    errors: ['NOT_FOUND', 'NOT_ASSIGNEE', 'ILLEGAL_TRANSITION', 'WINDOW_CLOSED'],
     core: true,
   },
   {
@@ -194,8 +195,8 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
     const conv = await handoff.conversation(id);
     if (!conv) throw new ApiError(404, 'NOT_FOUND', `conversation ${id} not found`);
     // With `after`, only what came since (a live client catching up on one conversation).
-    const messages = await handoff.transcript(id, after ? { after } : {});
-    return { ...toApiConversation(conv), messages: messages.map(toApiMessage) };
+    const [messages, channel] = await Promise.all([handoff.transcript(id, after ? { after } : {}), channelOf(handoff, id)]);
+    return { ...toApiConversation(conv), messages: messages.map(toApiMessage), channel };
   });
 
   app.post('/api/conversations/:id/claim', async (request) => {
@@ -206,6 +207,11 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
   app.post('/api/conversations/:id/messages', async (request, reply) => {
     const { id } = parse(paramsSchema, request.params, 'params');
     const { text } = parse(textBody, request.body, 'body');
+    // A reply WeChat would refuse is refused here, with the reason, rather than lost on the way.
+    const window = (await channelOf(handoff, id))?.window;
+    if (window && window.remaining === 0) {
+      throw new ApiError(409, 'WINDOW_CLOSED', '微信只允许在客户最后一条消息后 48 小时内回复，且最多 5 条；客户再发消息后才能回复。');
+    }
     const sent = await handoff.reply(id, asHandoffAgent(currentAgent(request)), text);
     return reply.status(202).send({ id: sent.id, msgId: sent.msgId });
   });

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AgentStore } from '../auth/index.ts';
@@ -7,7 +6,7 @@ import type { CannedReplies } from '../canned.ts';
 import { routeGroup } from '../api-docs/registry.ts';
 import { parse, requireKnowledge } from '../errors.ts';
 import type { Handoff } from '../../handoff/index.ts';
-import { DEFAULT_MESSAGES_FILE, followFile, readMessages, type KbProblem, type KnowledgeService } from '../../knowledge/index.ts';
+import type { KbProblem, KnowledgeService } from '../../knowledge/index.ts';
 
 export interface KnowledgeRoutesOptions {
   handoff: Handoff;
@@ -63,13 +62,8 @@ export async function knowledgeRoutes(app: FastifyInstance, opts: KnowledgeRoute
   const service = (): KnowledgeService => requireKnowledge(knowledge);
   const editor = { preHandler: requireRole('editor') };
   // The bot's phrases: the bot only logs a broken save (and keeps the last good phrases), so the
-  // editors' page is where they learn of it. Named relative to the root, like the FAQ's problems.
-  let phrases: (() => Promise<{ problems: KbProblem[] } | null>) | undefined;
-  const phraseProblems = async (): Promise<KbProblem[]> => {
-    const root = service().matcher().kb.root;
-    phrases ??= followFile(path.join(root, DEFAULT_MESSAGES_FILE), () => readMessages(root));
-    return (await phrases())?.problems ?? [];
-  };
+  // editors' page is where they learn of it; the one watcher of the editors' files knows.
+  const phraseProblems = (): KbProblem[] => service().files.problems('messages');
 
   app.get('/api/canned', { preHandler: requireRole('agent') }, async () => ({
     items: await canned.list(knowledge ? knowledge.matcher().kb : null),
@@ -92,7 +86,7 @@ export async function knowledgeRoutes(app: FastifyInstance, opts: KnowledgeRoute
   });
 
   app.get('/api/kb/problems', editor, async () => {
-    const [faq, replies, messages] = [service().problems(), await canned.problems(), await phraseProblems()];
+    const [faq, replies, messages] = [service().problems(), await canned.problems(), phraseProblems()];
     return { items: [...faq, ...messages, ...replies].map((p) => ({ file: p.file, line: p.line, message: p.message })) };
   });
 

@@ -1,9 +1,12 @@
 import { html, render, useEffect, useState } from '/vendor/preact-htm.js';
 import { clearSession, getOptional, onSession, post, session, updateAgent } from './api.js';
 import { botAlerts, startBots } from './bots.js';
+import { Icon } from './components/icons.js';
+import { Spinner } from './components/spinner.js';
 import { connection, startConnection, stopConnection } from './connection.js';
+import { ROLE_NAMES } from './constants.js';
 import { queue, startData, stopData } from './data.js';
-import { hasRole } from './format.js';
+import { convHref, hasRole } from './format.js';
 import { live } from './live.js';
 import { setSoundEnabled, soundEnabled } from './notify.js';
 import { startProblems } from './problems.js';
@@ -12,7 +15,6 @@ import { Toasts } from './toast.js';
 import { BotAlerts, BotsPage } from './views/bots.js';
 import { ConversationView } from './views/conversation.js';
 import { EditorPage } from './views/editor.js';
-import { Icon } from './views/icons.js';
 import { Login } from './views/login.js';
 import { ManagerPage } from './views/manager.js';
 import { ProblemsPage } from './views/problems.js';
@@ -63,8 +65,6 @@ function useRoute(me) {
 const go = (hash) => {
   if (location.hash !== hash) location.hash = hash;
 };
-
-const ROLE_NAMES = { agent: '客服', editor: '知识库编辑', manager: '主管', admin: '管理员' };
 
 function LiveStatus() {
   const [state, setState] = useState(live.state);
@@ -175,13 +175,13 @@ function useShortcuts(me, route) {
       const key = e.key.toLowerCase();
       if (key === 'n') {
         const first = queue.get().waiting[0];
-        if (first) go(`#/c/${encodeURIComponent(first.id)}`);
+        if (first) go(convHref(first.id));
       } else if (key === 'j' || key === 'k') {
         const ids = visibleIds(me);
         if (!ids.length) return;
         const at = route.name === 'conv' ? ids.indexOf(route.id) : -1;
         const next = at === -1 ? 0 : Math.min(Math.max(at + (key === 'j' ? 1 : -1), 0), ids.length - 1);
-        go(`#/c/${encodeURIComponent(ids[next])}`);
+        go(convHref(ids[next]));
       }
     }
     document.addEventListener('keydown', onKey);
@@ -231,7 +231,7 @@ function Shell({ me }) {
   let content;
   if (route.name === 'simulator') {
     content = demo === null
-      ? html`<section class="conv-empty"><div class="spinner" aria-label="加载中"></div></section>`
+      ? html`<section class="conv-empty"><${Spinner} /></section>`
       : demo ? html`<${SimulatorPage} />` : html`<${SimulatorUnavailable} />`;
   } else if (route.name === 'editor') content = hasRole(me, 'editor') ? html`<${EditorPage} me=${me} />` : html`<${Forbidden} />`;
   else if (route.name === 'manager') content = isManager ? html`<${ManagerPage} />` : html`<${Forbidden} />`;

@@ -8,23 +8,14 @@
  * while it waits for a scan; closing the banner hides it until the account goes down again.
  */
 import { getOptional } from './api.js';
+import { BOT_STATUSES, BOTS_REFRESH_MS } from './constants.js';
 import { live } from './live.js';
+import { singleFlight } from './loader.js';
 import { beep, soundEnabled } from './notify.js';
-import { createStore, singleFlight } from './store.js';
-
-export const BOT_STATUSES = {
-  scan: '等待扫码登录',
-  logged_in: '在线',
-  logged_out: '已掉线',
-  stopped: '已停止',
-  error: '出错',
-  unknown: '未知',
-};
+import { createStore } from './store.js';
 
 export const botStatusLabel = (s) => BOT_STATUSES[s] ?? BOT_STATUSES.unknown;
 export const isDown = (s) => s === 'logged_out' || s === 'error';
-
-const POLL_MS = 15_000;
 
 /** items: [{id, status, at, qr}] sorted by id, as the server lists them. */
 export const bots = createStore({ items: [], loaded: false, failed: false, at: null });
@@ -144,7 +135,7 @@ export function startBots() {
   running = true;
   generation += 1;
   refreshBots();
-  const timer = setInterval(refreshBots, POLL_MS);
+  const timer = setInterval(refreshBots, BOTS_REFRESH_MS);
   const offs = [live.on('event', onEvent), live.on('resync', refreshBots)];
   stopFns = [() => clearInterval(timer), ...offs];
   return stopBots;

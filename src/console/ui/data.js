@@ -4,28 +4,32 @@
  * show up immediately), later ones within the window are merged into one trailing refresh.
  */
 import { get, getOptional, session } from './api.js';
+import { REFRESH_MS } from './constants.js';
 import { hasRole } from './format.js';
 import { live } from './live.js';
+import { singleFlight } from './loader.js';
 import { beep, setTitleCount, soundEnabled } from './notify.js';
 import { createStore } from './store.js';
 
 const THROTTLE_MS = 150;
-const SAFETY_REFRESH_MS = 30_000;
+/** The agents list is read again at most this often (a transfer's choices need not be to the second). */
+const AGENTS_MAX_AGE_MS = 30_000;
 
 export const queue = createStore({ waiting: [], active: [], awaitingFix: [], loaded: false, failed: false });
 export const canned = createStore({ items: [], byFaq: new Map(), loaded: false });
 export const agentsList = createStore({ items: [], loaded: false });
 
-let inflight = null;
-let again = false;
 let lastRun = 0;
 let timer = null;
 let known = null;
 
+/** One read at a time; what is asked meanwhile runs after it, through the throttle again. */
+const loads = singleFlight(loadQueue, { rerun: () => refreshQueue() });
+
 export function refreshQueue() {
   if (timer) return;
   const wait = lastRun + THROTTLE_MS - Date.now();
-  if (wait <= 0 && !inflight) run();
+  if (wait <= 0 && !loads.busy()) run();
   else timer = setTimeout(() => {
     timer = null;
     run();
@@ -33,18 +37,8 @@ export function refreshQueue() {
 }
 
 function run() {
-  if (inflight) {
-    again = true;
-    return;
-  }
-  lastRun = Date.now();
-  inflight = loadQueue().finally(() => {
-    inflight = null;
-    if (again) {
-      again = false;
-      refreshQueue();
-    }
-  });
+  if (!loads.busy()) lastRun = Date.now();
+  loads.run();
 }
 
 async function loadQueue() {
@@ -82,7 +76,7 @@ export async function loadCanned() {
 
 let agentsAt = 0;
 export async function loadAgents(force = false) {
-  if (!force && Date.now() - agentsAt < 30_000) return;
+  if (!force && Date.now() - agentsAt < AGENTS_MAX_AGE_MS) return;
   agentsAt = Date.now();
   const data = await getOptional('/api/agents', { items: [] }).catch(() => ({ items: [] }));
   agentsList.set({ items: Array.isArray(data?.items) ? data.items : [], loaded: true });
@@ -94,7 +88,7 @@ export function startData() {
   known = null;
   refreshQueue();
   if (session.agent && hasRole(session.agent, 'agent')) loadCanned();
-  const safety = setInterval(refreshQueue, SAFETY_REFRESH_MS);
+  const safety = setInterval(refreshQueue, REFRESH_MS);
   stopFns = [live.on('event', refreshQueue), live.on('resync', refreshQueue), () => clearInterval(safety)];
 }
 

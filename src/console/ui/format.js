@@ -1,39 +1,5 @@
-/** Chinese labels and time formats shared by the views. */
-
-export const REASONS = {
-  customer_asked: '客户要求转人工',
-  low_confidence: '机器人没把握',
-  not_helpful: '答案没帮上忙',
-  non_text: '图片/语音等',
-  agent_initiated: '客服发起',
-};
-
-export const STATUSES = {
-  bot: '机器人接待中',
-  waiting: '排队等待',
-  active: '人工服务中',
-  awaiting_fix: '等待问题修复',
-  resolved: '已解决',
-};
-
-export const SLA_LABELS = { ok: '正常', warn: '即将超时', breach: '已超时' };
-
-export const TIERS = { vip: 'VIP', standard: '标准' };
-
-export const KINDS = {
-  image: '图片',
-  voice: '语音',
-  audio: '语音',
-  video: '视频',
-  file: '文件',
-  sticker: '表情',
-  emoticon: '表情',
-  link: '链接',
-  url: '链接',
-  location: '位置',
-  miniprogram: '小程序',
-  contact: '名片',
-};
+/** Formats shared by the views: labels of codes, durations and times, links to the console's pages. */
+import { REASONS, TIERS } from './constants.js';
 
 export const reasonLabel = (r) => (r ? (REASONS[r] ?? r) : '');
 export const tierLabel = (t) => TIERS[t] ?? TIERS.standard;
@@ -111,7 +77,23 @@ export function ago(iso, now = Date.now()) {
   return when(iso, now);
 }
 
+/** "张三 创建于 5分钟前" ("系统" when no one did it). */
+export const byLine = (agent, iso, now, verb) => `${agent?.name ?? '系统'} ${verb}于 ${ago(iso, now)}`;
+
+/** "14:05:09", for "更新于 …". */
+export const timeOfDay = (date) => date.toLocaleTimeString('zh-CN', { hour12: false });
+
 export const percent = (x) => `${Math.round(Number(x) * 100)}%`;
+
+/** The sum of an object's values (counts by reason, by FAQ entry…). */
+export const sumValues = (o) => Object.values(o ?? {}).reduce((n, v) => n + (Number(v) || 0), 0);
+
+/** Length in characters as people (and the server's limits) count them, not UTF-16 units. */
+export const chars = (s) => [...s].length;
+
+/** Links to the console's own pages. */
+export const convHref = (id) => `#/c/${encodeURIComponent(id)}`;
+export const problemHref = (id) => `#/problems/${encodeURIComponent(id)}`;
 
 /** The first character of a name, for avatars (CJK names read well as one character). */
 export function initial(name) {

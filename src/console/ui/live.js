@@ -127,7 +127,9 @@ class Live {
       this.setState('online');
       // Presence is per socket: tell the new one what we are looking at.
       if (this.viewing) this.send({ type: 'viewing', conv: this.viewing });
-      if (this.connectedOnce) this.emit('resync');
+      // Also on the first hello: a list loaded before the socket was subscribed may miss what
+      // happened in between, and the stream only delivers what comes after this hello.
+      this.emit('resync');
       this.connectedOnce = true;
     } else if (msg.type === 'event' && msg.event) {
       const { botId, id } = msg.event;

@@ -5,15 +5,11 @@
  * live events (a link changes a count, a fix a status), on every reconnect and every 30 s.
  */
 import { get, post, session } from './api.js';
+import { PROBLEM_EVENTS, REFRESH_MS } from './constants.js';
 import { hasRole } from './format.js';
 import { live } from './live.js';
-import { createStore, singleFlight } from './store.js';
-
-const POLL_MS = 30_000;
-/** Events that change a problem: a conversation linked to it, or a fix told to a customer. */
-export const PROBLEM_EVENTS = new Set(['parked', 'fixed']);
-
-export const PROBLEM_STATUSES = { open: '进行中', fixed: '已修复' };
+import { singleFlight } from './loader.js';
+import { createStore } from './store.js';
 
 /** items: newest first, open and fixed; byId: id -> problem. */
 export const problems = createStore({ items: [], byId: new Map(), loaded: false, failed: false });
@@ -85,7 +81,7 @@ export function startProblems() {
   running = true;
   generation += 1;
   refreshProblems();
-  const timer = setInterval(refreshProblems, POLL_MS);
+  const timer = setInterval(refreshProblems, REFRESH_MS);
   const offs = [
     live.on('event', (ev) => {
       if (PROBLEM_EVENTS.has(ev?.type)) refreshProblems();

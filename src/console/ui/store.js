@@ -32,26 +32,3 @@ export function useNow(ms) {
   }, [ms]);
   return now;
 }
-
-/**
- * Runs `load` one call at a time: a call while one is in flight makes one more run after it (what
- * changed meanwhile is read then), however many calls came. `reset()` forgets a pending rerun.
- */
-export function singleFlight(load) {
-  let inflight = null;
-  let again = false;
-  const run = () => {
-    if (inflight) {
-      again = true;
-      return;
-    }
-    inflight = load().finally(() => {
-      inflight = null;
-      if (again) {
-        again = false;
-        run();
-      }
-    });
-  };
-  return { run, reset: () => (again = false) };
-}

@@ -4,10 +4,12 @@
  * The data (bots.js) follows bot_status live events and polls every 15 s.
  */
 import { html, useEffect } from '/vendor/preact-htm.js';
-import { BOT_STATUSES, botAlerts, bots, dismissBotAlert, refreshBots } from '../bots.js';
-import { ago, when } from '../format.js';
+import { botAlerts, bots, dismissBotAlert, refreshBots } from '../bots.js';
+import { Icon } from '../components/icons.js';
+import { Spinner } from '../components/spinner.js';
+import { BOT_STATUSES, TICK_AGO_MS, TICK_TIMES_MS } from '../constants.js';
+import { ago, timeOfDay, when } from '../format.js';
 import { useNow, useStore } from '../store.js';
-import { Icon } from './icons.js';
 
 /** What the time under the status means, per status. */
 const SINCE = {
@@ -52,7 +54,7 @@ function qrSide(dataUrl) {
 
 function ScanBody({ bot }) {
   if (!bot.qr) {
-    return html`<div class="bot-qr-box bot-qr-pending"><div class="spinner" aria-label="加载中"></div><p class="muted">正在获取登录二维码…</p></div>`;
+    return html`<div class="bot-qr-box bot-qr-pending"><${Spinner} /><p class="muted">正在获取登录二维码…</p></div>`;
   }
   const side = qrSide(bot.qr);
   return html`<div class="bot-qr-box">
@@ -84,7 +86,7 @@ function BotCard({ bot, now }) {
 
 export function BotsPage() {
   const state = useStore(bots);
-  const now = useNow(15_000);
+  const now = useNow(TICK_TIMES_MS);
   useEffect(() => refreshBots(), []);
   const items = state.items;
   const online = items.filter((b) => b.status === 'logged_in').length;
@@ -92,13 +94,13 @@ export function BotsPage() {
     <header class="page-head row-between">
       <div>
         <h1>微信账号 ${state.loaded ? html`<span class="count">${online}/${items.length} 在线</span>` : null}</h1>
-        <p class="muted">机器人登录的客服微信，状态实时更新${state.at ? ` · 更新于 ${state.at.toLocaleTimeString('zh-CN', { hour12: false })}` : ''}</p>
+        <p class="muted">机器人登录的客服微信，状态实时更新${state.at ? ` · 更新于 ${timeOfDay(state.at)}` : ''}</p>
       </div>
       <button type="button" class="btn btn-sm" data-testid="bots-refresh" onClick=${() => refreshBots()}><${Icon} name="refresh" size=${15} />刷新</button>
     </header>
     ${state.failed ? html`<div class="inline-error">账号状态刷新失败，稍后自动重试</div>` : null}
     ${!state.loaded
-      ? html`<div class="conv-empty"><div class="spinner" aria-label="加载中"></div></div>`
+      ? html`<div class="conv-empty"><${Spinner} /></div>`
       : items.length === 0
         ? html`<div class="card bots-empty" data-testid="bots-empty"><${Icon} name="bot" size=${36} /><h2>还没有微信账号</h2>
             <p class="muted">机器人进程启动后，它的账号会出现在这里；需要登录时会显示二维码。</p></div>`
@@ -109,7 +111,7 @@ export function BotsPage() {
 /** The red banners at the top of the shell: one per account that is down (managers only). */
 export function BotAlerts() {
   const { items } = useStore(botAlerts);
-  const now = useNow(30_000);
+  const now = useNow(TICK_AGO_MS);
   if (!items.length) return null;
   return html`<div class="bot-alerts">
     ${items.map(

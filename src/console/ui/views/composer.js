@@ -1,15 +1,14 @@
 import { html, useEffect, useMemo, useRef, useState } from '/vendor/preact-htm.js';
+import { Icon } from '../components/icons.js';
+import { MAX_TEXT } from '../constants.js';
 import { canned } from '../data.js';
+import { chars } from '../format.js';
 import { live } from '../live.js';
 import { useStore } from '../store.js';
 import { toast } from '../toast.js';
-import { Icon } from './icons.js';
 
-export const MAX_TEXT = 2000;
 const TYPING_EVERY_MS = 2500;
 const MENU_LIMIT = 50;
-
-const length = (s) => [...s].length;
 
 /** Title matches first, then the key, then the text: "/发票" should put the invoice FAQ on top. */
 function matches(items, query) {
@@ -111,8 +110,8 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
   async function send() {
     const value = text.trim();
     if (!value || sending || !enabled) return;
-    if (length(value) > MAX_TEXT) {
-      toast(`消息太长了：最多 ${MAX_TEXT} 字，当前 ${length(value)} 字`, { kind: 'error' });
+    if (chars(value) > MAX_TEXT) {
+      toast(`消息太长了：最多 ${MAX_TEXT} 字，当前 ${chars(value)} 字`, { kind: 'error' });
       return;
     }
     setSending(true);
@@ -155,7 +154,7 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
     }
   }
 
-  const count = length(text);
+  const count = chars(text);
   return html`<div class=${`composer${enabled ? '' : ' is-disabled'}`}>
     ${typingOthers.length
       ? html`<div class="typing" data-testid="typing-indicator"><span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>

@@ -1,90 +1,62 @@
-import { html, useCallback, useEffect, useLayoutEffect, useRef, useState } from '/vendor/preact-htm.js';
+/**
+ * One chat (#/c/<id>): its header and banners, the transcript, the reply box and the details
+ * panel; the actions (claim, release, resolve, transfer, link a known problem, notes, tags).
+ */
+import { html, useCallback, useEffect, useState } from '/vendor/preact-htm.js';
 import { ApiError, get, post } from '../api.js';
+import { customerName } from '../components/customer.js';
+import { Icon } from '../components/icons.js';
+import { useStickToBottom } from '../components/scroll.js';
+import { Spinner } from '../components/spinner.js';
+import { TICK_TIMES_MS } from '../constants.js';
 import { canned, loadAgents, refreshQueue } from '../data.js';
-import { hasRole, SLA_LABELS, slaState, slaText, STATUSES } from '../format.js';
+import { hasRole } from '../format.js';
 import { live } from '../live.js';
-import { problems } from '../problems.js';
+import { useLoader } from '../loader.js';
 import { useNow, useStore } from '../store.js';
 import { toast, toastError } from '../toast.js';
 import { Composer } from './composer.js';
+import { Header } from './conversation/header.js';
 import { Details } from './details.js';
-import { Icon } from './icons.js';
 import { Transcript } from './messages.js';
-import { LinkProblemDialog } from './problems.js';
-import { Avatar, Bidi, customerName, TierBadge } from './queue.js';
+import { LinkProblemDialog } from './problems/link-dialog.js';
 
 const convPath = (id) => `/api/conversations/${encodeURIComponent(id)}`;
 
-/**
- * Loads a conversation and keeps it current: each live event for it fetches only the messages
- * after the last one shown (`?after=`), falling back to a full fetch. Fetches never overlap.
- */
+/** The conversation and its messages: the first read takes all; later ones only what came after the last message shown. */
+async function readConversation({ key: id, prev }) {
+  const last = prev?.messages.at(-1)?.id;
+  let data;
+  let full = !last;
+  try {
+    data = await get(full ? convPath(id) : `${convPath(id)}?after=${encodeURIComponent(last)}`);
+  } catch (err) {
+    // An `after` this server refuses (not an id it takes): read it all.
+    if (full || !(err instanceof ApiError) || err.status !== 400) throw err;
+    full = true;
+    data = await get(convPath(id));
+  }
+  const { messages: incoming = [], ...conv } = data;
+  if (full) return { conv, messages: incoming };
+  const seen = new Set(prev.messages.map((m) => m.id));
+  return { conv, messages: [...prev.messages, ...incoming.filter((m) => !seen.has(m.id))] };
+}
+
+/** Loads a conversation and keeps it current: every live event for it reads what is new. */
 function useConversation(id) {
-  const [conv, setConv] = useState(null);
-  const [messages, setMessages] = useState([]);
-  const [missing, setMissing] = useState(false);
-  const state = useRef({ id, messages: [], busy: false, again: false });
-
-  const sync = useCallback(async (full = false) => {
-    const s = state.current;
-    if (s.busy) {
-      s.again = true;
-      return;
-    }
-    s.busy = true;
-    const forId = s.id;
-    try {
-      const last = s.messages.at(-1)?.id;
-      let data;
-      try {
-        data = await get(full || !last ? convPath(forId) : `${convPath(forId)}?after=${encodeURIComponent(last)}`);
-      } catch (err) {
-        if (full || !last || !(err instanceof ApiError) || err.status !== 400) throw err;
-        full = true;
-        data = await get(convPath(forId));
-      }
-      if (state.current.id !== forId) return;
-      const { messages: incoming = [], ...fields } = data;
-      let next;
-      if (full || !last) next = incoming;
-      else {
-        const seen = new Set(s.messages.map((m) => m.id));
-        next = [...s.messages, ...incoming.filter((m) => !seen.has(m.id))];
-      }
-      s.messages = next;
-      setMessages(next);
-      setConv(fields);
-      setMissing(false);
-    } catch (err) {
-      if (state.current.id !== forId) return;
-      if (err instanceof ApiError && err.status === 404) setMissing(true);
-      else if (!(err instanceof ApiError && err.status === 401)) toastError(err, '加载会话失败');
-    } finally {
-      s.busy = false;
-      if (s.again && state.current.id === forId) {
-        s.again = false;
-        sync();
-      }
-    }
-  }, []);
-
+  const loader = useLoader(readConversation, { key: id, on: (ev) => ev.conv === id, resync: true });
+  const { error } = loader;
   useEffect(() => {
-    state.current = { id, messages: [], busy: false, again: false };
-    setConv(null);
-    setMessages([]);
-    setMissing(false);
-    sync(true);
-    const offEvent = live.on('event', (ev) => {
-      if (ev.conv === id) sync();
-    });
-    const offResync = live.on('resync', () => sync());
-    return () => {
-      offEvent();
-      offResync();
-    };
-  }, [id, sync]);
-
-  return { conv, setConv, messages, missing, sync };
+    if (error && !(error instanceof ApiError && (error.status === 404 || error.status === 401))) toastError(error, '加载会话失败');
+  }, [error]);
+  const fresh = loader.dataKey === id ? loader.data : null;
+  return {
+    conv: fresh?.conv ?? null,
+    setConv: (conv) => loader.set((d) => ({ ...d, conv })),
+    messages: fresh?.messages ?? [],
+    missing: error instanceof ApiError && error.status === 404,
+    sync: loader.reload,
+  };
 }
 
 function usePresence(id, me) {
@@ -105,82 +77,14 @@ function usePresence(id, me) {
   return { viewers: others(presence.agents), typing: others(presence.typing) };
 }
 
-/** Keeps the newest message in view unless the agent scrolled up to read. */
-function useStickToBottom(dep) {
-  const ref = useRef(null);
-  const atBottom = useRef(true);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
-  }, [dep]);
-  const onScroll = () => {
-    const el = ref.current;
-    if (el) atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-  };
-  return { ref, onScroll, reset: () => (atBottom.current = true) };
-}
-
 const CLAIM_ERRORS = { 409: '该会话已被其他客服接入' };
 const OWNER_ERRORS = { 409: '该会话已不在你名下（可能已被转接或结束），请刷新后再试' };
-
-/** The problem a parked chat waits on: its title, a link to the 已知问题 page. */
-function ProblemLink({ id }) {
-  const { byId } = useStore(problems);
-  const title = byId.get(id)?.title;
-  return html`<a class="conv-problem" data-testid="conv-problem" data-problem-id=${id} href=${`#/problems/${encodeURIComponent(id)}`}
-      title=${`已知问题 ${id}：修复后机器人会自动通知客户`}><${Icon} name="flag" size=${12} /><span class="conv-problem-title">${title ?? id}</span></a>`;
-}
-
-function Header({ conv, now, viewers, actions, busy }) {
-  const name = customerName(conv);
-  const sla = conv.status === 'waiting' ? slaState(conv, now) : null;
-  return html`<header class="conv-head">
-    <div class="conv-title">
-      <${Avatar} name=${name} id=${conv.customer?.id} />
-      <div class="conv-title-text">
-        <div class="conv-name" data-testid="conv-customer"><${Bidi} text=${name} /> <${TierBadge} tier=${conv.customer?.tier} /></div>
-        <div class="conv-sub">
-          <span class=${`status status-${conv.status}`} data-testid="conv-status">${STATUSES[conv.status] ?? conv.status}</span>
-          ${conv.status === 'awaiting_fix' && conv.problemId ? html`<${ProblemLink} id=${conv.problemId} />` : null}
-          <span class="conv-owner">负责人：<strong data-testid="conv-assignee">${conv.assignee?.name ?? ''}</strong>${conv.assignee ? null : html`<span class="muted">未分配</span>`}</span>
-          ${sla ? html`<span class=${`sla-label sla-${sla}`}><span class="sla-shape" aria-hidden="true"></span>${SLA_LABELS[sla]} · ${slaText(conv, now)}</span>` : null}
-        </div>
-      </div>
-    </div>
-    <div class="conv-actions">
-      ${viewers.length
-        ? html`<span class="viewers" data-testid="presence-viewers" title="也在查看此会话">
-            <${Icon} name="eye" size=${14} />${viewers.map((a) => a.name).join('、')} 也在查看</span>`
-        : null}
-      ${conv.status === 'waiting'
-        ? html`<button type="button" class="btn btn-primary" data-testid="claim-btn" disabled=${busy} onClick=${actions.claim}>
-            <${Icon} name="check" size=${16} />接入会话</button>`
-        : null}
-      ${conv.status === 'bot' || conv.status === 'resolved'
-        ? html`<button type="button" class="btn" data-testid="takeover-btn" disabled=${busy} onClick=${actions.claim}
-            title="不等客户转人工，直接由你接待">主动接入</button>`
-        : null}
-      ${actions.canLink
-        ? html`<button type="button" class="btn" data-testid="conv-link-problem" disabled=${busy} onClick=${actions.openLink}
-            aria-haspopup="dialog" title="客户遇到的是已知问题：挂起会话，修复后自动通知客户"><${Icon} name="flag" size=${15} />关联已知问题</button>`
-        : null}
-      ${actions.canManage
-        ? html`<button type="button" class="btn" data-testid="release-btn" disabled=${busy} onClick=${actions.release}
-            title="放回排队队列，由其他客服接入"><${Icon} name="undo" size=${15} />退回队列</button>`
-        : null}
-      ${actions.canResolve
-        ? html`<button type="button" class=${`btn${conv.status === 'active' ? ' btn-success' : ''}`} data-testid="resolve-btn" disabled=${busy} onClick=${actions.resolve}>
-            <${Icon} name="check" size=${15} />解决</button>`
-        : null}
-    </div>
-  </header>`;
-}
 
 export function ConversationView({ id, me }) {
   const { conv, setConv, messages, missing, sync } = useConversation(id);
   const { viewers, typing } = usePresence(id, me);
   const { byFaq } = useStore(canned);
-  const now = useNow(15_000);
+  const now = useNow(TICK_TIMES_MS);
   const [busy, setBusy] = useState(false);
   const [focusKey, setFocusKey] = useState(0);
   const [linking, setLinking] = useState(false);
@@ -196,7 +100,7 @@ export function ConversationView({ id, me }) {
       <${Icon} name="inbox" size=${40} /><h2>找不到这个会话</h2><p class="muted">它可能已被删除，或链接有误。</p>
       <a class="btn" href="#/queue">返回会话列表</a></section>`;
   }
-  if (!conv) return html`<section class="conv-empty"><div class="spinner" aria-label="加载中"></div></section>`;
+  if (!conv) return html`<section class="conv-empty"><${Spinner} /></section>`;
 
   const manager = hasRole(me, 'manager');
   const active = conv.status === 'active';

@@ -1,11 +1,12 @@
+/** The panel beside a chat: the customer and the chat's facts, tags, internal notes, transfer. */
 import { html, useState } from '/vendor/preact-htm.js';
+import { Avatar, Bidi, customerName, TierBadge } from '../components/customer.js';
+import { Icon } from '../components/icons.js';
+import { MAX_TEXT, STATUSES, TAG_MAX } from '../constants.js';
 import { agentsList } from '../data.js';
+import { problemHref, reasonLabel, when } from '../format.js';
 import { problems } from '../problems.js';
-import { reasonLabel, STATUSES, when } from '../format.js';
 import { useStore } from '../store.js';
-import { Icon } from './icons.js';
-import { Avatar, Bidi, customerName, TierBadge } from './queue.js';
-import { MAX_TEXT } from './composer.js';
 
 function Tags({ tags, onChange, enabled }) {
   const [value, setValue] = useState('');
@@ -31,7 +32,7 @@ function Tags({ tags, onChange, enabled }) {
         )}</div>`
       : html`<div class="muted small">暂无标签</div>`}
     ${enabled
-      ? html`<input class="input input-sm" data-testid="tag-input" placeholder="输入标签，按 Enter 添加" maxlength="32"
+      ? html`<input class="input input-sm" data-testid="tag-input" placeholder="输入标签，按 Enter 添加" maxlength=${TAG_MAX}
           value=${value} onInput=${(e) => setValue(e.currentTarget.value)} onKeyDown=${add} />`
       : html`<div class="muted small" data-testid="tag-locked">只有负责该会话的客服或主管可以修改标签</div>`}
   </div>`;
@@ -102,7 +103,7 @@ export function Details({ conv, me, canManage, canTag = true, onTags, onNote, on
         ${conv.slaDueAt ? html`<dt>响应时限</dt><dd>${when(conv.slaDueAt)}</dd>` : null}
         ${conv.firstResponseAt ? html`<dt>首次回复</dt><dd>${when(conv.firstResponseAt)}</dd>` : null}
         ${conv.problemId
-          ? html`<dt>关联问题</dt><dd><a class="link" data-testid="details-problem" href=${`#/problems/${encodeURIComponent(conv.problemId)}`}>${problem?.title ?? conv.problemId}</a>
+          ? html`<dt>关联问题</dt><dd><a class="link" data-testid="details-problem" href=${problemHref(conv.problemId)}>${problem?.title ?? conv.problemId}</a>
               ${problem?.status === 'fixed' ? html`<span class="muted small">（已修复）</span>` : null}</dd>`
           : null}
         <dt>创建时间</dt><dd>${when(conv.createdAt)}</dd>

@@ -1,6 +1,6 @@
 import { html, useState } from '/vendor/preact-htm.js';
 import { ApiError, post, setSession } from '../api.js';
-import { Icon } from './icons.js';
+import { Icon } from '../components/icons.js';
 
 function loginMessage(err) {
   if (!(err instanceof ApiError)) return '登录失败，请重试';

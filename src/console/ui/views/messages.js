@@ -1,9 +1,11 @@
+/** A chat's transcript: the customer's, the bot's and the agents' lines, internal notes, system events. */
 import { html } from '/vendor/preact-htm.js';
-import { clock, dayLabel, KINDS, percent, reasonLabel } from '../format.js';
+import { Avatar } from '../components/customer.js';
+import { Icon } from '../components/icons.js';
+import { KINDS } from '../constants.js';
+import { clock, dayLabel, percent, reasonLabel } from '../format.js';
 import { problems } from '../problems.js';
 import { useStore } from '../store.js';
-import { Icon } from './icons.js';
-import { Avatar } from './queue.js';
 
 /** The problem a parked line names ("waiting for a fix: P3"): its title once the list knows it. */
 function parkedProblem(m, titles) {

@@ -1,26 +1,15 @@
-import { html } from '/vendor/preact-htm.js';
-import { queue } from '../data.js';
-import { problems } from '../problems.js';
-import { ago, colorSlot, duration, hasRole, initial, reasonLabel, SLA_LABELS, slaState, slaText, tierLabel } from '../format.js';
-import { useNow, useStore } from '../store.js';
-import { Icon } from './icons.js';
-
-export const customerName = (c) => c?.customer?.name || `客户 ${String(c?.customer?.id ?? '').slice(-6)}`;
-
 /**
- * Text a customer chose (names, questions) in its own bidi isolate: a name with U+202E cannot turn
- * the labels next to it around. Markup, not FSI/PDI characters, which the text itself could close.
+ * The queue column beside a chat: the agent's own chats, the waiting queue (most urgent first) and,
+ * for managers, the other agents' chats and those parked until a fix.
  */
-export const Bidi = ({ text }) => html`<bdi>${text}</bdi>`;
-
-export function Avatar({ name, id, size = 'md' }) {
-  return html`<span class=${`avatar avatar-${size} avatar-c${colorSlot(id ?? name)}`} aria-hidden="true">${initial(name)}</span>`;
-}
-
-export function TierBadge({ tier, testid }) {
-  const vip = tier === 'vip';
-  return html`<span class=${`badge ${vip ? 'badge-vip' : 'badge-std'}`} data-testid=${testid}>${tierLabel(tier)}</span>`;
-}
+import { html } from '/vendor/preact-htm.js';
+import { Icon } from '../components/icons.js';
+import { Avatar, Bidi, customerName, TierBadge } from '../components/customer.js';
+import { ProblemChip } from '../components/problem.js';
+import { SLA_LABELS, TICK_CLOCK_MS } from '../constants.js';
+import { queue } from '../data.js';
+import { ago, convHref, duration, hasRole, reasonLabel, slaState, slaText } from '../format.js';
+import { useNow, useStore } from '../store.js';
 
 /** Shape + colour + words: the state reads without relying on colour alone. */
 export function SlaLabel({ conv, now, compact = false }) {
@@ -37,7 +26,7 @@ function QueueItem({ conv, now, selected }) {
   const state = slaState(conv, now);
   const since = Date.parse(conv.waitingSince ?? conv.createdAt);
   const name = customerName(conv);
-  return html`<a href=${`#/c/${encodeURIComponent(conv.id)}`} class=${`qi qi-${state}${selected ? ' is-selected' : ''}`}
+  return html`<a href=${convHref(conv.id)} class=${`qi qi-${state}${selected ? ' is-selected' : ''}`}
       data-testid="queue-item" data-conv-id=${conv.id} data-sla=${state} aria-current=${selected ? 'true' : undefined}>
     <${Avatar} name=${name} id=${conv.customer?.id} />
     <div class="qi-body">
@@ -55,17 +44,9 @@ function QueueItem({ conv, now, selected }) {
   </a>`;
 }
 
-/** The known problem a parked chat waits on, by title (the id until the list knows it). */
-function ProblemChip({ id }) {
-  const { byId } = useStore(problems);
-  const title = byId.get(id)?.title;
-  return html`<span class="chip chip-warn chip-problem" data-testid="fix-problem" data-problem-id=${id} title=${`已知问题 ${id}${title ? `：${title}` : ''}`}>
-    <${Icon} name="flag" size=${12} /><span class="chip-text">${title ?? id}</span></span>`;
-}
-
 function ActiveItem({ conv, now, selected, testid, showOwner }) {
   const name = customerName(conv);
-  return html`<a href=${`#/c/${encodeURIComponent(conv.id)}`} class=${`qi qi-active${selected ? ' is-selected' : ''}`}
+  return html`<a href=${convHref(conv.id)} class=${`qi qi-active${selected ? ' is-selected' : ''}`}
       data-testid=${testid} data-conv-id=${conv.id} aria-current=${selected ? 'true' : undefined}>
     <${Avatar} name=${name} id=${conv.customer?.id} />
     <div class="qi-body">
@@ -94,7 +75,7 @@ function Section({ title, count, testid, empty, children, hint }) {
 
 export function QueueColumn({ me, selectedId }) {
   const q = useStore(queue);
-  const now = useNow(1000);
+  const now = useNow(TICK_CLOCK_MS);
   const manager = hasRole(me, 'manager');
   const mine = q.active.filter((c) => c.assignee?.id === me.id);
   const others = manager ? q.active.filter((c) => c.assignee?.id !== me.id) : [];

@@ -1,0 +1,72 @@
+/**
+ * The notices the bot sends outside the dialogue itself: where a queued customer stands and when
+ * to expect an agent (times as a customer reads them: "今天 15:30", "周一 09:00"), the delay notice
+ * when the handoff store is unreachable, and the kind of a non-text message in words. The wording
+ * is the editors' (`_messages.yml`); this fills it in.
+ */
+import { DateTime } from 'luxon';
+import type { QueueNotice } from '../../handoff/sla.ts';
+import { renderTemplate, type Messages } from '../messages.ts';
+
+const WEEKDAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日'];
+
+/**
+ * A moment as the customer reads it, relative to `now` in `timezone`: "今天 15:30", "明天 10:00";
+ * further away "11月30日 周一 09:20" (with the year when it differs), or with `weekdayOnly`
+ * "周一 09:00" when within the coming 6 days. Seconds are rounded up: "before 15:30" stays true.
+ */
+export function formatWhen(at: number, now: number, timezone: string, weekdayOnly = false): string {
+  const when = DateTime.fromMillis(Math.ceil(at / 60_000) * 60_000, { zone: timezone });
+  const today = DateTime.fromMillis(now, { zone: timezone }).startOf('day');
+  const days = Math.round(when.startOf('day').diff(today, 'days').days);
+  const time = when.toFormat('HH:mm');
+  if (days === 0) return `今天 ${time}`;
+  if (days === 1) return `明天 ${time}`;
+  const weekday = WEEKDAYS[when.weekday - 1] ?? '';
+  if (weekdayOnly && days > 1 && days < 7) return `${weekday} ${time}`;
+  const year = when.year === today.year ? '' : `${when.year}年`;
+  return `${year}${when.month}月${when.day}日 ${weekday} ${time}`;
+}
+
+/**
+ * Tells a customer who was just queued where they stand (zh-CN).
+ * Within business hours (`queued`): position and "预计 今天 15:30 前"; outside (`outside_hours`):
+ * position and when the agents start ("客服将在 周一 09:00 上班后回复您"). Times are shown in the
+ * business `timezone`; `now` is the moment of queuing (epoch ms), for "今天" / "明天".
+ */
+export function queueNoticeText(notice: QueueNotice, messages: Messages, timezone: string, now: number): string {
+  const vars = { position: notice.position, time: formatWhen(notice.expectedBy, now, timezone) };
+  if (notice.withinHours || notice.opensAt === undefined) return renderTemplate(messages.queued, vars);
+  return renderTemplate(messages.outside_hours, { ...vars, opens: formatWhen(notice.opensAt, now, timezone, true) });
+}
+
+/** When the handoff store (Redis) is unreachable: the request is noted, an agent will get back. */
+export function delayNoticeText(messages: Messages): string {
+  return messages.delay_notice;
+}
+
+const KIND_LABELS: Record<string, string> = {
+  image: '图片',
+  picture: '图片',
+  photo: '图片',
+  voice: '语音',
+  audio: '语音',
+  video: '视频',
+  file: '文件',
+  attachment: '文件',
+  sticker: '表情',
+  emoticon: '表情',
+  emoji: '表情',
+  link: '链接',
+  url: '链接',
+  location: '位置',
+  contact: '名片',
+  card: '名片',
+  miniprogram: '小程序',
+  mini_program: '小程序',
+};
+
+/** The kind of a non-text message in words, for `{kind}`: image → 图片, … (unknown kinds: 这类消息). */
+export function kindLabel(kind: string): string {
+  return KIND_LABELS[kind.toLowerCase()] ?? '这类消息';
+}

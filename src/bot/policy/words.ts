@@ -1,0 +1,152 @@
+/**
+ * How the policy reads a customer's short replies: the word lists (help, greeting, yes / no,
+ * helpful / not, thanks, rating words), numbers ("2", "第2个", "二") and requests for a person
+ * ("转人工", and "不用转人工" as a decline). All of it works on the normalized message, the same
+ * normalization the matcher uses, so both read a message alike.
+ */
+import { normalize } from '../../knowledge/index.ts';
+
+/** The matcher's own normalization (NFKC, lower case, one space), so both read a message alike. */
+export const normalizeText = normalize;
+
+// WeChat sends its built-in emoji as text codes: [微笑], [强], [OK].
+const WECHAT_EMOJI = /\[[\p{Script=Han}a-z]{1,4}\]/gu;
+const EDGE = /^[\p{P}\p{S}\p{Z}\p{Cf}\p{M}\s]+|[\p{P}\p{S}\p{Z}\p{Cf}\p{M}\s]+$/gu;
+export const THUMBS = /👍|👌|🙏|\[强\]|\[ok\]|\[抱拳\]/u;
+
+/** The normalized message without WeChat emoji codes, and without punctuation/emoji at its ends. */
+export function bareText(normalized: string): string {
+  return normalized.replace(WECHAT_EMOJI, ' ').replace(EDGE, '').replace(/\s+/g, ' ');
+}
+
+const oneOf = (words: string[]): ReadonlySet<string> => new Set(words.map(normalizeText));
+
+export const HELP = oneOf(['帮助', '菜单', '帮助菜单', '目录', '常见问题', '问题列表', '功能菜单', 'help', 'menu']);
+export const GREETING =
+  /^(?:(?:你好|您好|你好呀|你好啊|您好呀|hi|hello|hey|嗨|哈喽|哈啰|哈罗|在吗|在么|在嘛|在不在|有人吗|有人在吗|早上好|上午好|中午好|下午好|晚上好|早|亲|客服)[\s\p{P}\p{S}]*)+$/u;
+export const YES = oneOf([
+  '1', '好', '好的', '好啊', '好吧', '好滴', '是', '是的', '要', '要的', '需要', '可以', '可以的', '行', '嗯', '嗯嗯',
+  '对', '转', '转吧', '转人工吧', '麻烦了', '麻烦你了', 'ok', 'okay', 'yes', 'y',
+]);
+export const NO = oneOf([
+  '不用', '不用了', '不要', '不要了', '不了', '不需要', '先不用', '暂时不用', '算了', '没事', '没事了', 'no', 'n',
+]);
+export const HELPFUL = oneOf([
+  '1', '有帮助', '有用', '有效', '解决了', '已解决', '好了', '可以了', '行了', '谢谢', '谢谢你', '多谢', '感谢', '明白了',
+  '懂了', '好的', 'ok', 'thanks', 'thank you', 'thx',
+]);
+export const NOT_HELPFUL = oneOf([
+  '2', '没解决', '没有解决', '未解决', '没帮助', '没有帮助', '没用', '没有用', '不管用', '没帮上', '不行', '还是不行', '不对',
+]);
+export const CLOSING = oneOf([
+  '谢谢', '谢谢你', '谢谢啦', '多谢', '感谢', '好的', '好', '好吧', '嗯', '嗯嗯', '哦', '知道了', '明白了', '懂了', '收到',
+  '好了', '没事了', '没问题了', '拜拜', '再见', 'ok', 'bye', 'thanks', 'thank you', 'thx',
+]);
+
+/** The 1-5 rating in words (非常满意 … 非常不满意), as customers answer the rating question. */
+export const RATING_WORDS: ReadonlyMap<string, number> = new Map([
+  ['非常满意', 5],
+  ['很满意', 5],
+  ['满意', 4],
+  ['比较满意', 4],
+  ['一般', 3],
+  ['还行', 3],
+  ['不满意', 2],
+  ['不太满意', 2],
+  ['非常不满意', 1],
+  ['很不满意', 1],
+]);
+
+const CN_DIGITS = '一二三四五六七八九';
+
+/** "2", "第2个", "2号", "二": the number, else undefined. */
+export function numberOf(bare: string): number | undefined {
+  const m = /^(?:第\s*)?(\d{1,3}|[一二三四五六七八九])\s*(?:个|条|项|号)?$/u.exec(bare);
+  if (!m?.[1]) return undefined;
+  const d = CN_DIGITS.indexOf(m[1]);
+  return d >= 0 ? d + 1 : Number(m[1]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A request for a person
+// ---------------------------------------------------------------------------------------------
+
+export const DEFAULT_HUMAN_KEYWORDS: readonly string[] = Object.freeze([
+  '转人工',
+  '人工',
+  '人工客服',
+  '人工服务',
+  '找人工',
+  '找客服',
+  '联系客服',
+  '客服人员',
+  '真人',
+  '真人客服',
+  '投诉',
+  'human',
+  'agent',
+  'real person',
+]);
+
+/** Above this many characters a message is a description, not a request: keywords only count as the whole message. */
+export const HUMAN_SENTENCE_MAX_CHARS = 30;
+
+// Said right after a keyword it still reads as the request: 转人工吧 / 人工客服谢谢 / 投诉你们 / 人工在吗.
+const TAIL = /^(?:客服|在吗|在么|在嘛|在不在|一下|服务|处理|谢谢|谢了|好吗|好不好|可以吗|行吗|行不行|你们|你|吧|啊|呀|吗|嘛|呢|了|啦|哦|喔|哈|呗|哟|please|pls)/u;
+// Just before a keyword it cancels it: 不用转人工 / 别找客服 / 不需要人工.
+const NEGATION = /(?:不|别|没|甭|无需|不需要|不用|不要|不想)(?:转|找|要|用|联系|接)?\s*$/u;
+const isWordChar = (ch: string | undefined): boolean => ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
+const isLatin = (ch: string | undefined): boolean => ch !== undefined && /[a-z0-9]/.test(ch);
+
+const preparedKeywords = new WeakMap<readonly string[], string[]>();
+
+/** Normalized keywords, longest first; prepared once per list (this runs on every message). */
+function keywordList(keywords: readonly string[]): string[] {
+  let words = preparedKeywords.get(keywords);
+  if (!words) {
+    words = [...new Set(keywords.map((k) => bareText(normalizeText(k))).filter(Boolean))].sort((a, b) => b.length - a.length);
+    preparedKeywords.set(keywords, words);
+  }
+  return words;
+}
+
+/**
+ * Whether a message asks for a person: 'ask', 'negated' ("不用转人工"), or null.
+ *
+ * The rule: the whole message is a keyword, or — in a short message (at most
+ * HUMAN_SENTENCE_MAX_CHARS characters) — a keyword stands as a word of its own. A keyword stands
+ * alone when what follows it (after chat particles such as 吧/啊/了/谢谢/一下) is the end of the
+ * message, punctuation, a space or another keyword; and, for Latin keywords, when no letter or
+ * digit precedes it. So "我要转人工", "帮我转人工客服", "人工客服谢谢", "投诉！" and
+ * "talk to a human" ask for a person, while "人工智能是什么" (人工 continues into 智能),
+ * "真人秀" or "agents" do not. The longest keyword at a position wins ("人工客服" over "人工").
+ */
+export function humanRequest(text: string, keywords: readonly string[]): 'ask' | 'negated' | null {
+  // "转 人 工": spaces between Han characters do not split a word.
+  const bare = bareText(normalizeText(text)).replace(/(?<=\p{Script=Han}) (?=\p{Script=Han})/gu, '');
+  if (!bare) return null;
+  const words = keywordList(keywords);
+  // Most messages contain no keyword at all: one native search each settles them.
+  if (!words.some((w) => bare.includes(w))) return null;
+  if (words.includes(bare)) return 'ask';
+  if ([...bare].length > HUMAN_SENTENCE_MAX_CHARS) return null;
+  let negated = false;
+  for (let i = 0; i < bare.length; i++) {
+    const word = words.find((w) => bare.startsWith(w, i));
+    if (!word || !standsAlone(bare, i, word, words)) continue;
+    if (!NEGATION.test(bare.slice(0, i))) return 'ask';
+    negated = true;
+  }
+  return negated ? 'negated' : null;
+}
+
+/** Whether `word`, found at `i` of `bare`, is a word of its own there (see humanRequest). */
+function standsAlone(bare: string, i: number, word: string, words: readonly string[]): boolean {
+  const latin = isLatin(word[0]);
+  if (latin && isLatin(bare[i - 1])) return false;
+  let end = i + word.length;
+  for (let tail = TAIL.exec(bare.slice(end)); tail && !latin; tail = TAIL.exec(bare.slice(end))) end += tail[0].length;
+  const next = bare[end];
+  // Another keyword may follow directly: "转人工" then "人工客服" in "转人工客服".
+  return !isWordChar(next) || (latin ? !isLatin(next) : words.some((w) => bare.startsWith(w, end)));
+}

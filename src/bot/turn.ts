@@ -1,0 +1,406 @@
+/**
+ * The channel-agnostic turn: every channel adapter (Wechaty, 微信客服, Official Account) hands its
+ * customers' messages here (the `TurnSink`), and the turn does guards -> identity -> transcript ->
+ * decide -> reply, in order per customer. The policy decides (./policy.ts, pure); writes go
+ * through the per-customer write chain (./writes.ts); replies go back through the message's own
+ * `reply`. The adapter never sees FAQ, policy or transcript; the turn never sees a channel's API.
+ *
+ * Every customer message is recorded. What is limited is what the bot says (FloodGuard) and,
+ * against a true flood only, how many messages a minute are stored one by one (FloodCap).
+ */
+import type { Logger } from 'pino';
+import type { ChannelAdapter, CustomerHandle, InboundMessage, TurnSink } from '../channels/types.ts';
+import { conversationId, isReady, type ConversationStatus, type NewMessage } from '../handoff/index.ts';
+import type { BotRuntimeConfig } from './config.ts';
+import { coalesce, floodCutText, type Outgoing } from './format.ts';
+import { FloodCap, FloodGuard, isTooOld, RecentIds } from './guard.ts';
+import type { KnowledgeCache } from './knowledge-cache.ts';
+import type { Messages } from './messages.ts';
+import { decide, decideNonText, delayNoticeText, kindLabel, queueNoticeText, type PolicyOptions } from './policy.ts';
+import type { Action, Decision, Session } from './types.ts';
+import type { BotWriter, WriteChain, WriteOp, WriteResults } from './writes.ts';
+
+/** What the bot keeps per customer of one channel account. */
+export interface CustomerState extends WriteChain {
+  session: Session;
+  /** Last status the bot knew (answers go on from it while Redis is away). */
+  status: ConversationStatus;
+  /** Messages of one customer are handled one after another. */
+  turn: Promise<void>;
+  /** Notes a flood cut in the transcript if no stored message does first. */
+  cutTimer?: NodeJS.Timeout;
+}
+
+/** A person has the chat: the bot says next to nothing, and nothing the customer sends is throttled. */
+const PERSON_STATUSES: ReadonlySet<ConversationStatus> = new Set(['waiting', 'active', 'awaiting_fix']);
+
+/**
+ * The greeting and the menu, as the policy gives them to a customer who asks for the menu on
+ * first contact (the menu's numbers then pick its entries).
+ */
+function welcomeDecision(session: Session, kb: ReturnType<KnowledgeCache['knowledge']>, messages: Messages, policy: PolicyOptions): Decision {
+  return decide({ text: '菜单', status: 'bot', session: { ...session, greeted: false } }, kb, messages, policy);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface TurnDeps {
+  config: BotRuntimeConfig;
+  adapter: ChannelAdapter;
+  writer: BotWriter;
+  kb: KnowledgeCache;
+  policy: PolicyOptions;
+  messages(): Messages;
+  logger?: Logger;
+}
+
+export class Turn implements TurnSink {
+  private readonly c: BotRuntimeConfig;
+  private readonly log?: Logger;
+  private readonly recent = new RecentIds();
+  private readonly flood: FloodGuard;
+  private readonly cap: FloodCap;
+  private readonly cutFlushMs: number;
+  private readonly customers = new Map<string, CustomerState>();
+  private readonly maxAgeS: number;
+  private readonly maxMatchChars: number;
+  private readonly attempts: number;
+  private readonly coalesce: boolean;
+  /** Customer messages are handled once this settles (the journal replayed, a login's epoch begun). */
+  private gate: Promise<void> = Promise.resolve();
+
+  constructor(private readonly d: TurnDeps) {
+    const c = (this.c = d.config);
+    this.log = d.logger;
+    const now = c.now ?? Date.now;
+    this.flood = new FloodGuard({ ...(c.flood ?? { max: 10, windowS: 10, muteS: 60 }), now });
+    this.cap = new FloodCap({ perMin: c.floodCap?.perMin ?? 100, now });
+    this.cutFlushMs = c.floodCap?.flushMs ?? 10_000;
+    this.maxAgeS = c.maxMessageAgeS ?? 120;
+    this.maxMatchChars = c.maxMatchChars ?? 500;
+    this.attempts = Math.max(1, c.sendAttempts ?? 3);
+    this.coalesce = c.coalesce ?? true;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // TurnSink
+
+  before(task: () => Promise<void>): void {
+    this.gate = this.gate.then(task).catch((err: unknown) => this.log?.error({ err }, 'a task before the next messages failed'));
+  }
+
+  forget(): void {
+    this.customers.clear();
+  }
+
+  record(customer: CustomerHandle, line: { from: 'system' | 'agent'; kind?: string; text: string; msgId?: string }): void {
+    const st = this.state(customer);
+    st.turn = st.turn.then(() => void this.write(st, { kind: 'message', msg: { ...line } }, false));
+  }
+
+  /** Synchronous guards first (cheap, no awaits), then the customer's turn queue. */
+  message(msg: InboundMessage): Promise<void> {
+    let stored!: () => void;
+    const storedP = new Promise<void>((r) => (stored = r));
+    let queued = false;
+    try {
+      if (this.recent.seen(msg.id)) {
+        this.log?.debug({ msgId: msg.id }, 'duplicate message dropped');
+        return storedP;
+      }
+      if (isTooOld(msg.at, this.maxAgeS)) {
+        if (!this.d.adapter.keepLate) {
+          this.log?.debug({ msgId: msg.id }, 'old message dropped');
+          return storedP;
+        }
+        // Late but real: recorded for the agents, not answered as if it were new.
+        msg = { ...msg, silent: true };
+      }
+      const st = this.state(msg.customer);
+      // A group message counts once it is known to be for the bot (after the mention check).
+      if (!msg.group && !this.admit(st, msg.kind === 'text' ? msg.text : `[${kindLabel(msg.kind)}]`)) return storedP;
+      const m = msg;
+      st.turn = st.turn
+        .then(() => this.gate)
+        .then(() => this.handle(m, st, stored))
+        .catch((err: unknown) => this.log?.error({ err, msgId: m.id }, 'message handling failed'))
+        .finally(() => {
+          stored();
+          m.done?.();
+        });
+      queued = true;
+    } catch (err) {
+      this.log?.error({ err, msgId: msg.id }, 'message dropped: could not read it');
+    } finally {
+      if (!queued) {
+        stored();
+        msg.done?.();
+      }
+    }
+    return storedP;
+  }
+
+  welcome(customer: CustomerHandle, id: string, reply: (text: string, key: string) => Promise<void>): void {
+    if (this.recent.seen(`welcome:${id}`)) return;
+    const st = this.state(customer);
+    st.turn = st.turn
+      .then(() => this.gate)
+      .then(async () => {
+        // This process may not know the chat yet (a restart): ask Redis, briefly, whether a person has it.
+        const known = await this.storedStatus(st);
+        if (known) st.status = known;
+        // A person has the chat: they greet in their own words.
+        if (PERSON_STATUSES.has(st.status)) return;
+        const decision = welcomeDecision(st.session, this.d.kb.knowledge(), this.d.messages(), this.d.policy);
+        st.session = decision.session;
+        const out: Outgoing[] = [];
+        for (const action of decision.actions) await this.act(action, st, '', out);
+        for (const [i, o] of this.joined(out).entries()) {
+          if (await this.send({ reply } as InboundMessage, o.text, `${id}:${i}`)) {
+            void this.write(st, { kind: 'message', msg: { from: 'bot', text: o.text, ...o.extra } }, false);
+          }
+        }
+      })
+      .catch((err: unknown) => this.log?.error({ err }, 'welcome failed'));
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  /** The per-customer state (the delivery of agents' replies shares it). */
+  state(customer: CustomerHandle): CustomerState {
+    let st = this.customers.get(customer.key);
+    if (!st) {
+      st = { customer, session: {}, status: 'bot', turn: Promise.resolve(), writes: Promise.resolve(), chained: 0 };
+      this.customers.set(customer.key, st);
+    }
+    return st;
+  }
+
+  /** The conversation's status in Redis, or undefined when Redis does not answer within the wait. */
+  private async storedStatus(st: CustomerState): Promise<ConversationStatus | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const lookup = (async () => {
+      const ref = await this.d.writer.refOf(st);
+      return (await this.c.handoff.conversation(conversationId(ref.botId, ref.customerId)))?.status;
+    })();
+    try {
+      return await Promise.race([lookup, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), this.c.redisWaitMs ?? 2_000)))]);
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Notes the cuts still pending (at uninstall). */
+  flushCuts(): void {
+    for (const st of this.customers.values()) if (st.cutTimer) this.noteCut(st);
+  }
+
+  private write<K extends WriteOp['kind']>(st: CustomerState, op: Extract<WriteOp, { kind: K }>, wait = true): Promise<WriteResults[K] | undefined> {
+    return this.d.writer.write(st, op, wait);
+  }
+
+  /** The flood cap: false when this message is only counted (a true flood). */
+  private admit(st: CustomerState, text: string): boolean {
+    const key = st.customer.key;
+    const cutting = this.cap.cutting(key);
+    if (this.cap.take(key, text)) {
+      // The note goes in before the message that ends the cut.
+      if (cutting) this.noteCut(st);
+      return true;
+    }
+    if (!cutting) {
+      this.log?.warn('customer flood: messages beyond the cap are counted, not stored one by one');
+      st.cutTimer = setTimeout(() => this.noteCut(st), this.cutFlushMs);
+      st.cutTimer.unref();
+    }
+    return false;
+  }
+
+  /** Writes what the flood cut so far into the transcript, in turn order. */
+  private noteCut(st: CustomerState): void {
+    clearTimeout(st.cutTimer);
+    st.cutTimer = undefined;
+    st.turn = st.turn.then(() => {
+      const cut = this.cap.drain(st.customer.key);
+      if (!cut) return;
+      void this.write(st, { kind: 'message', msg: { from: 'system', kind: 'flood_cut', text: floodCutText(cut) } }, false);
+    });
+  }
+
+  /**
+   * The bot's replies, throttled while the bot has the chat. A handoff still goes through (a person
+   * is the way out of a flood, and the customer hears where they stand); the rest is recorded
+   * without a reply, and the session stays as the customer last saw it.
+   */
+  private throttle(st: CustomerState, status: ConversationStatus, d: Decision): Decision {
+    if (PERSON_STATUSES.has(status) || !d.actions.some((a) => a.type === 'say' || a.type === 'answer')) return d;
+    const verdict = this.flood.check(st.customer.key);
+    if (verdict === 'ok') return d;
+    const handoffs = d.actions.filter((a) => a.type === 'handoff');
+    if (handoffs.length > 0) return { actions: handoffs, session: d.session };
+    if (verdict === 'warn') this.log?.info('customer flooding: the bot pauses its replies (messages are still recorded)');
+    return { actions: verdict === 'warn' ? [{ type: 'say', text: this.d.messages().flood }] : [], session: st.session };
+  }
+
+  private decideFor(msg: InboundMessage, text: string, st: CustomerState, status: ConversationStatus): Decision {
+    const messages = this.d.messages();
+    const decision =
+      msg.kind === 'text'
+        ? decide(
+            { text: text.length > this.maxMatchChars ? text.slice(0, this.maxMatchChars) : text, status, session: st.session },
+            this.d.kb.knowledge(),
+            messages,
+            this.d.policy,
+          )
+        : decideNonText(msg.kind, status, st.session, messages);
+    return this.throttle(st, status, decision);
+  }
+
+  /** `stored` is called once the customer's message is written (or journaled). */
+  private async handle(msg: InboundMessage, st: CustomerState, stored: () => void): Promise<void> {
+    let text = msg.text;
+    if (msg.group) {
+      const forMe = await msg.group.forMe();
+      if (forMe === undefined) return;
+      text = forMe;
+      if (!this.admit(st, text)) return;
+    }
+
+    this.c.metrics?.received?.(msg.kind);
+    const record: NewMessage = { from: 'customer', text, msgId: msg.id };
+    if (msg.kind !== 'text') {
+      record.kind = msg.kind;
+      record.text = msg.text || `[${kindLabel(msg.kind)}]`;
+      const url = msg.url ?? (await msg.mediaUrl?.());
+      if (url) record.url = url;
+    }
+    if (msg.silent) {
+      const pending = this.write(st, { kind: 'turn', msg: record, replies: [] });
+      stored();
+      const recorded = await pending;
+      if (recorded) st.status = recorded.status;
+      return;
+    }
+    // The policy is pure: decide on the last known status while Redis records the message.
+    const assumed = st.status;
+    let decision = this.decideFor(msg, text, st, assumed);
+    if (decision.outcome) this.c.metrics?.outcome?.(decision.outcome.type);
+
+    // The common turn, replies that need no I/O to prepare: the customer's message and the bot's
+    // replies go to Redis in one round trip, recorded only if the chat is still in the status the
+    // replies were decided for.
+    if (decision.actions.every((a) => a.type === 'say' || a.type === 'answer') && isReady(this.c.redis)) {
+      const out: Outgoing[] = [];
+      for (const action of decision.actions) await this.act(action, st, text, out);
+      const sends = this.joined(out);
+      const replies = sends.map((o): NewMessage => ({ from: 'bot', text: o.text, ...o.extra }));
+      const pending = this.write(st, { kind: 'turn', msg: record, replies, decidedFor: assumed, outcome: decision.outcome });
+      stored();
+      const turn = await pending;
+      if (turn?.duplicate) return;
+      if (!turn || turn.repliesRecorded) {
+        if (turn) st.status = turn.status;
+        st.session = decision.session;
+        const { outcome } = decision;
+        if (outcome?.type === 'rating' && outcome.score) void this.write(st, { kind: 'rating', score: outcome.score }, false);
+        for (const [i, o] of sends.entries()) {
+          if (!(await this.send(msg, o.text, `${msg.id}:${i}`))) {
+            void this.write(st, { kind: 'message', msg: { from: 'system', kind: 'send_failed', text: 'send failed' } }, false);
+          }
+        }
+        return;
+      }
+      // An agent took the chat (or it was queued) meanwhile: decide again for its real status.
+      st.status = turn.status;
+      decision = this.decideFor(msg, text, st, st.status);
+    } else {
+      // No replies to record yet (a handoff needs I/O first); the outcome counts if the decision stands.
+      const { outcome } = decision;
+      const pending = this.write(st, { kind: 'turn', msg: record, replies: [], decidedFor: assumed, outcome });
+      stored();
+      const recorded = await pending;
+      if (recorded?.duplicate) return;
+      if (recorded) st.status = recorded.status;
+      if (st.status !== assumed) decision = this.decideFor(msg, text, st, st.status);
+      // Redis away: the rating waits with the turn (the common turn above records it when Redis is there).
+      else if (outcome?.type === 'rating' && outcome.score) void this.write(st, { kind: 'rating', score: outcome.score }, false);
+    }
+    st.session = decision.session;
+    const out: Outgoing[] = [];
+    for (const action of decision.actions) await this.act(action, st, text, out);
+    for (const [i, o] of this.joined(out).entries()) await this.say(msg, st, o, `${msg.id}:${i}`);
+  }
+
+  private joined(out: Outgoing[]): Outgoing[] {
+    return this.coalesce ? coalesce(out, this.d.adapter.limits.maxTextBytes) : out;
+  }
+
+  /** Carries out one action; texts to send go to `out` (sent in order at the end of the turn). */
+  private async act(action: Action, st: CustomerState, question: string, out: Outgoing[]): Promise<void> {
+    const messages = this.d.messages();
+    switch (action.type) {
+      case 'say':
+        out.push({ text: action.text });
+        return;
+      case 'answer': {
+        const entry = this.c.knowledge.matcher().entry(action.faqId);
+        if (!entry) {
+          this.log?.warn({ faqId: action.faqId }, 'answer of an entry that is gone');
+          return;
+        }
+        for (const part of this.d.kb.rendered(entry)) out.push({ text: part, extra: { faqId: action.faqId, confidence: action.confidence } });
+        return;
+      }
+      case 'handoff': {
+        // The question behind an accepted offer, else this message.
+        const asked = action.question ?? question;
+        const ticket = await this.write(st, { kind: 'handoff', reason: action.reason, question: asked });
+        if (ticket) {
+          st.status = ticket.status;
+          if (ticket.queued) {
+            this.c.metrics?.handoff?.(action.reason);
+            this.d.adapter.handedOff?.(st.customer).catch((err: unknown) => this.log?.warn({ err }, 'the channel could not follow the handoff'));
+          }
+          if (ticket.notice) out.push({ text: queueNoticeText(ticket.notice, messages, this.c.timezone, Date.now()) });
+          else if (ticket.status === 'active') out.push({ text: messages.already_queued });
+        } else {
+          // Queued for when Redis is back (the offline queue and the journal keep it): the customer hears about the delay.
+          st.status = 'waiting';
+          out.push({ text: delayNoticeText(messages) });
+        }
+        return;
+      }
+      case 'feedback':
+        void this.write(st, { kind: 'message', msg: { from: 'system', kind: 'feedback', faqId: action.faqId, text: action.helpful ? 'helpful' : 'not_helpful' } }, false);
+        return;
+    }
+  }
+
+  /** Sends (retrying a failed send) and records it as the bot's message. */
+  private async say(msg: InboundMessage, st: CustomerState, o: Outgoing, key: string): Promise<void> {
+    if (!(await this.send(msg, o.text, key))) return;
+    void this.write(st, { kind: 'message', msg: { from: 'bot', text: o.text, ...o.extra } }, false);
+  }
+
+  /** Replies to the customer, retrying a failed send; false when it gave up. */
+  private async send(msg: InboundMessage, text: string, key: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await msg.reply(text, key);
+        this.c.metrics?.sent?.('bot');
+        return true;
+      } catch (err) {
+        const permanent = (err as { permanent?: boolean }).permanent === true;
+        if (permanent || attempt >= this.attempts) {
+          this.c.metrics?.sendFailed?.('bot');
+          this.log?.error({ err }, 'send failed; giving up');
+          return false;
+        }
+        this.log?.warn({ err, attempt }, 'send failed; retrying');
+        await sleep(300 * attempt);
+      }
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import type { HandoffContext } from './context.ts';
+
+/** A bot account's WeChat login as consoles show it. */
+export interface BotStatus {
+  status: 'scan' | 'logged_in' | 'logged_out' | 'stopped' | 'error';
+  /** What the QR code to scan encodes (status scan): WeChat's login URL. Consoles draw it themselves. */
+  qrUrl?: string;
+  /** ISO time of the change. */
+  at: string;
+}
+
+/** Which channel a bot account is (a Wechaty login, a 微信客服 account, an Official Account) and its limits. */
+export interface ChannelInfo {
+  kind: string;
+  label: string;
+  /** The largest text one message may carry (UTF-8 bytes). */
+  maxTextBytes: number;
+  /** WeChat's service window, when the channel has one: at most `maxReplies` within `windowS` of the customer's last message. */
+  windowS?: number;
+  maxReplies?: number;
+}
+
+export interface ServiceWindow {
+  /** Replies the business may still send now (0: closed until the customer writes again). */
+  remaining: number;
+  /** When the window closes (ms since the epoch), or null when it is closed. */
+  closesAt: number | null;
+  /** The customer's last message (ms), when known. */
+  lastCustomerAt: number | null;
+  maxReplies: number;
+}
+
+/**
+ * The bot accounts that write here and their login state. Every read across accounts (the queue,
+ * the counters) goes through `bots()`: an account is known from its first write on.
+ */
+export class BotRegistry {
+  /** Accounts this process registered already: one SADD per account and process. */
+  private readonly registered = new Set<string>();
+
+  constructor(private readonly ctx: HandoffContext) {}
+
+  /** Records that a bot account exists, so consoles read its queue and events (done on first write too). */
+  async registerBot(botId: string): Promise<void> {
+    await this.ctx.redis.sadd(this.ctx.keys.bots(), botId);
+    this.registered.add(botId);
+  }
+
+  async ensureRegistered(botId: string): Promise<void> {
+    if (!this.registered.has(botId)) await this.registerBot(botId);
+  }
+
+  /** Keeps the bot account's login state (and the QR code to scan) where consoles can read it. */
+  async setBotStatus(botId: string, status: BotStatus): Promise<void> {
+    const { redis, keys } = this.ctx;
+    const key = keys.botStatus(botId);
+    await this.ensureRegistered(botId);
+    // One slot (the bot's hash tag): atomic in a Redis Cluster too.
+    const tx = redis.multi();
+    tx.del(key);
+    tx.hset(key, 'status', status.status, 'at', status.at, ...(status.qrUrl ? ['qrUrl', status.qrUrl] : []));
+    // Consoles follow it live: a logout is an alert for admins (the QR itself stays in the hash).
+    const at = String(Date.parse(status.at) || this.ctx.now());
+    tx.xadd(keys.events(botId), 'MAXLEN', '~', this.ctx.maxLen, '*', 'type', 'bot_status', 'conv', '', 'status', status.status, 'at', at);
+    await tx.exec();
+  }
+
+  async botStatus(botId: string): Promise<BotStatus | null> {
+    const h = await this.ctx.redis.hgetall(this.ctx.keys.botStatus(botId));
+    if (!h.status || !h.at) return null;
+    return { status: h.status as BotStatus['status'], at: h.at, ...(h.qrUrl ? { qrUrl: h.qrUrl } : {}) };
+  }
+
+  /** Written by the bot at start, so consoles can show the channel and its limits. */
+  async setChannel(botId: string, info: ChannelInfo): Promise<void> {
+    await this.ensureRegistered(botId);
+    const fields: (string | number)[] = ['kind', info.kind, 'label', info.label, 'maxTextBytes', info.maxTextBytes];
+    if (info.windowS && info.maxReplies) fields.push('windowS', info.windowS, 'maxReplies', info.maxReplies);
+    const key = this.ctx.keys.channel(botId);
+    await this.ctx.redis.multi().del(key).hset(key, ...fields).exec();
+  }
+
+  async channel(botId: string): Promise<ChannelInfo | null> {
+    const h = await this.ctx.redis.hgetall(this.ctx.keys.channel(botId));
+    if (!h.kind) return null;
+    const info: ChannelInfo = { kind: h.kind, label: h.label ?? botId, maxTextBytes: Number(h.maxTextBytes) || 2_000 };
+    if (h.windowS && h.maxReplies) Object.assign(info, { windowS: Number(h.windowS), maxReplies: Number(h.maxReplies) });
+    return info;
+  }
+
+  /**
+   * A customer's service window on a channel that has one (the channel adapter counts the sends
+   * in `keys.kfWindow`): how many replies are left and when the window closes (ms; null = closed).
+   */
+  async serviceWindow(botId: string, customerId: string, info: ChannelInfo, now = this.ctx.now()): Promise<ServiceWindow | null> {
+    if (!info.windowS || !info.maxReplies) return null;
+    const [lastIn, sent] = await this.ctx.redis.hmget(this.ctx.keys.kfWindow(botId, customerId), 'lastIn', 'sent');
+    const last = Number(lastIn ?? 0);
+    const closesAt = last ? last + info.windowS * 1000 : 0;
+    const remaining = closesAt > now ? Math.max(0, info.maxReplies - Number(sent ?? 0)) : 0;
+    return { remaining, closesAt: remaining > 0 ? closesAt : null, lastCustomerAt: last || null, maxReplies: info.maxReplies };
+  }
+
+  async bots(): Promise<string[]> {
+    return (await this.ctx.redis.smembers(this.ctx.keys.bots())).sort();
+  }
+}
