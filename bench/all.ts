@@ -40,6 +40,7 @@ const BENCHES: Bench[] = [
   { name: 'load', timeoutS: 300 },
   { name: 'flood', timeoutS: 300 },
   { name: 'startup', timeoutS: 300 },
+  { name: 'channels', timeoutS: 300 },
 ];
 
 interface Outcome {

@@ -39,6 +39,7 @@
 export {
   decide,
   decideNonText,
+  decideWelcome,
   DEFAULT_POLICY_OPTIONS,
   type NonTextKind,
   type PolicyKnowledge,

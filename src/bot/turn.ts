@@ -9,14 +9,14 @@
  * against a true flood only, how many messages a minute are stored one by one (FloodCap).
  */
 import type { Logger } from 'pino';
-import type { ChannelAdapter, CustomerHandle, InboundMessage, TurnSink } from '../channels/types.ts';
+import { ChannelSendError, type ChannelAdapter, type CustomerHandle, type InboundMessage, type TurnSink } from '../channels/types.ts';
 import { conversationId, isReady, type ConversationStatus, type NewMessage } from '../handoff/index.ts';
 import type { BotRuntimeConfig } from './config.ts';
 import { coalesce, floodCutText, type Outgoing } from './format.ts';
 import { FloodCap, FloodGuard, isTooOld, RecentIds } from './guard.ts';
 import type { KnowledgeCache } from './knowledge-cache.ts';
 import type { Messages } from './messages.ts';
-import { decide, decideNonText, delayNoticeText, kindLabel, queueNoticeText, type PolicyOptions } from './policy.ts';
+import { decide, decideNonText, decideWelcome, delayNoticeText, kindLabel, queueNoticeText, type PolicyOptions } from './policy.ts';
 import type { Action, Decision, Session } from './types.ts';
 import type { BotWriter, WriteChain, WriteOp, WriteResults } from './writes.ts';
 
@@ -33,14 +33,6 @@ export interface CustomerState extends WriteChain {
 
 /** A person has the chat: the bot says next to nothing, and nothing the customer sends is throttled. */
 const PERSON_STATUSES: ReadonlySet<ConversationStatus> = new Set(['waiting', 'active', 'awaiting_fix']);
-
-/**
- * The greeting and the menu, as the policy gives them to a customer who asks for the menu on
- * first contact (the menu's numbers then pick its entries).
- */
-function welcomeDecision(session: Session, kb: ReturnType<KnowledgeCache['knowledge']>, messages: Messages, policy: PolicyOptions): Decision {
-  return decide({ text: '菜单', status: 'bot', session: { ...session, greeted: false } }, kb, messages, policy);
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -151,12 +143,12 @@ export class Turn implements TurnSink {
         if (known) st.status = known;
         // A person has the chat: they greet in their own words.
         if (PERSON_STATUSES.has(st.status)) return;
-        const decision = welcomeDecision(st.session, this.d.kb.knowledge(), this.d.messages(), this.d.policy);
+        const decision = decideWelcome(st.session, this.d.kb.knowledge(), this.d.messages(), this.d.policy);
         st.session = decision.session;
         const out: Outgoing[] = [];
         for (const action of decision.actions) await this.act(action, st, '', out);
         for (const [i, o] of this.joined(out).entries()) {
-          if (await this.send({ reply } as InboundMessage, o.text, `${id}:${i}`)) {
+          if ((await this.send({ reply } as InboundMessage, o.text, `${id}:${i}`)) === undefined) {
             void this.write(st, { kind: 'message', msg: { from: 'bot', text: o.text, ...o.extra } }, false);
           }
         }
@@ -306,9 +298,8 @@ export class Turn implements TurnSink {
         const { outcome } = decision;
         if (outcome?.type === 'rating' && outcome.score) void this.write(st, { kind: 'rating', score: outcome.score }, false);
         for (const [i, o] of sends.entries()) {
-          if (!(await this.send(msg, o.text, `${msg.id}:${i}`))) {
-            void this.write(st, { kind: 'message', msg: { from: 'system', kind: 'send_failed', text: 'send failed' } }, false);
-          }
+          const failed = await this.send(msg, o.text, `${msg.id}:${i}`);
+          if (failed !== undefined) void this.write(st, { kind: 'message', msg: { from: 'system', kind: 'send_failed', text: failed } }, false);
         }
         return;
       }
@@ -378,25 +369,29 @@ export class Turn implements TurnSink {
     }
   }
 
-  /** Sends (retrying a failed send) and records it as the bot's message. */
+  /** Sends (retrying a failed send) and records it as the bot's message, or why it could not. */
   private async say(msg: InboundMessage, st: CustomerState, o: Outgoing, key: string): Promise<void> {
-    if (!(await this.send(msg, o.text, key))) return;
-    void this.write(st, { kind: 'message', msg: { from: 'bot', text: o.text, ...o.extra } }, false);
+    const failed = await this.send(msg, o.text, key);
+    const line: NewMessage = failed === undefined ? { from: 'bot', text: o.text, ...o.extra } : { from: 'system', kind: 'send_failed', text: failed };
+    void this.write(st, { kind: 'message', msg: line }, false);
   }
 
-  /** Replies to the customer, retrying a failed send; false when it gave up. */
-  private async send(msg: InboundMessage, text: string, key: string): Promise<boolean> {
+  /**
+   * Replies to the customer, retrying a failed send: undefined once sent, else why not (a
+   * channel's own reason, e.g. 微信客服's closed window, for the agents to read).
+   */
+  private async send(msg: InboundMessage, text: string, key: string): Promise<string | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         await msg.reply(text, key);
         this.c.metrics?.sent?.('bot');
-        return true;
+        return undefined;
       } catch (err) {
         const permanent = (err as { permanent?: boolean }).permanent === true;
         if (permanent || attempt >= this.attempts) {
           this.c.metrics?.sendFailed?.('bot');
           this.log?.error({ err }, 'send failed; giving up');
-          return false;
+          return err instanceof ChannelSendError ? err.message : 'send failed';
         }
         this.log?.warn({ err, attempt }, 'send failed; retrying');
         await sleep(300 * attempt);

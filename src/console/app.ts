@@ -19,6 +19,7 @@ import { RedisGate, redisGateHook } from './redis-gate.ts';
 import { cannedReplies } from './canned.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { botRoutes } from './routes/bots.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { conversationRoutes } from './routes/conversations.ts';
 import { demoRoutes, type DemoSimulator } from './routes/demo.ts';
 import { healthRoutes, redisAnswers, withTimeout } from './routes/health.ts';
@@ -115,7 +116,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         fontSrc: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
-        imgSrc: ["'self'", 'data:'],
+        // blob: the customers' images, fetched with the agent's token (an <img> cannot send it).
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
         objectSrc: ["'none'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
@@ -153,6 +156,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(statsRoutes, { handoff, agents });
   await app.register(agentRoutes, { agents });
   await app.register(botRoutes, { handoff, agents });
+  await app.register(mediaRoutes, { handoff, agents });
   await app.register(problemRoutes, { handoff, agents });
   await app.register(insightRoutes, { handoff, agents, knowledge: opts.knowledge, timezone: opts.timezone ?? 'Asia/Shanghai' });
   await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir, opts.knowledge?.files) });

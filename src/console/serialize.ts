@@ -42,6 +42,10 @@ export const apiMessageSchema = z
     agentName: z.string().optional(),
     event: z.string().optional().meta({ description: 'system lines: waiting, claimed, transferred, released, resolved, parked…' }),
     kind: z.string().optional().meta({ description: 'a customer message that is not text: image, voice, file…' }),
+    mediaUrl: z
+      .string()
+      .optional()
+      .meta({ description: 'the customer\'s image, voice or file as kept for agents: `GET` it with the same token (`/api/media/…`)' }),
   })
   .meta({ id: 'Message' });
 
@@ -102,5 +106,7 @@ export function toApiMessage(m: TranscriptMessage): ApiMessage {
   if (m.agentName !== undefined) out.agentName = m.agentName;
   if (m.event !== undefined) out.event = m.event;
   if (m.kind !== undefined) out.kind = m.kind;
+  // Only media the console serves itself: a link elsewhere (a puppet's file URL) is not handed on.
+  if (m.url?.startsWith('/api/media/')) out.mediaUrl = m.url;
   return out;
 }

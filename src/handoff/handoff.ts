@@ -4,6 +4,7 @@ import { Counters, type Rating } from './counters.ts';
 import type { Keys } from './keys.ts';
 import { Problems } from './problems.ts';
 import { Queries, type QueueCounts } from './queries.ts';
+import { MediaStore } from './media.ts';
 import { BotRegistry, type BotStatus } from './registry.ts';
 import { tickSla, type SlaFired } from './ticker.ts';
 import { Transitions, type QueueTicket } from './transitions.ts';
@@ -39,12 +40,15 @@ export class Handoff {
   readonly transitions: Transitions;
   /** Known problems and the closed loop (see problems.ts). */
   readonly problems: Problems;
+  /** Customers' media fetched by the channels, for the console (see media.ts). */
+  readonly media: MediaStore;
   private readonly ctx: HandoffContext;
 
   constructor(redis: Redis | Cluster, opts: HandoffOptions) {
     this.ctx = createContext(redis, opts);
     this.keys = this.ctx.keys;
     this.registry = new BotRegistry(this.ctx);
+    this.media = new MediaStore(redis, this.keys);
     this.queries = new Queries(this.ctx, this.registry);
     this.counters = new Counters(this.ctx, this.registry);
     this.transitions = new Transitions(this.ctx, this.registry, this.queries, this.counters, {

@@ -49,3 +49,4 @@ export {
   type SlaState,
   type SlaTimes,
 } from './sla.ts';
+export { MediaStore, MEDIA_TTL_S, type MediaFile } from './media.ts';

@@ -75,6 +75,8 @@ export function createKeys(prefix: string) {
     outbound: (botId: string): string => `${bot(botId)}:outbound`,
     /** Sorted set: outbound message ids already delivered, by delivery time (dedupe). */
     delivered: (botId: string): string => `${bot(botId)}:delivered`,
+    /** Hash (expires): a customer's image, voice or file fetched from the channel (type, name, data). */
+    media: (botId: string, id: string): string => `${bot(botId)}:media:${checkId('media id', id)}`,
     /** Hash: the account's channel for consoles (kind, label, maxTextBytes, windowS, maxReplies). */
     channel: (botId: string): string => `${bot(botId)}:channel`,
     /** Hash: the bot account's login state for consoles (status, QR code URL, when). */

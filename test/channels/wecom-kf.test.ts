@@ -199,6 +199,8 @@ describe('callbacks and pulls', () => {
     await waitFor('the welcome', () => sim.received(who).length > 0);
     expect(sim.received(who)).toMatchObject([{ via: 'send_msg_on_event', text: '欢迎光临' }]);
     expect(p.sink.welcomed).toEqual([entered.msgid]);
+    // The agents see where the customer came from.
+    expect(p.sink.lines).toContainEqual(expect.objectContaining({ from: 'system', kind: 'enter_session', text: expect.stringContaining('poster') }));
   });
 });
 

@@ -31,6 +31,7 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     delivered: k.delivered(botId),
     botStatus: k.botStatus(botId),
     channel: k.channel(botId),
+    media: k.media(botId, "m1"),
     identity: k.identity(botId),
     faqHits: k.faqHits(botId),
     gaps: k.gaps(botId),

@@ -83,6 +83,15 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   return chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? fromKnowledge(t);
 }
 
+/**
+ * A customer opened the chat (微信客服's enter_session, an Official Account follow): the greeting
+ * and the menu, whose numbers then pick its entries.
+ */
+export function decideWelcome(session: Session, kb: PolicyKnowledge, messages: Messages, options: PolicyOptions = DEFAULT_POLICY_OPTIONS): Decision {
+  const t: Turn = { status: 'bot', text: '', normalized: '', bare: '', human: null, session, base: carry(session), kb, messages, options };
+  return menu(t, true);
+}
+
 /** Waiting, with an agent or a known problem: mostly silent (see ../policy.ts). */
 function withPerson(status: Exclude<ConversationStatus, 'bot' | 'resolved'>, session: Session, messages: Messages, hasText: boolean, asks: boolean): Decision {
   const none: Decision = { actions: [], session };

@@ -4,9 +4,10 @@
  * after our own check of the 48 h / 5 window. Events (a customer opening the chat, a failed send,
  * a WeCom servicer taking the session) become welcomes, transcript lines and the mirrored state.
  */
+import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Keys } from '../../handoff/index.ts';
+import { MediaStore, type Keys } from '../../handoff/index.ts';
 import { ChannelSendError, type ChannelAdapter, type ChannelLimits, type CustomerHandle, type InboundMessage, type TurnSink } from '../types.ts';
 import type { MediaFile, WecomApi } from './api.ts';
 import { DUPLICATE_MSGID_CODES, ERRCODE, WecomApiError, WecomRateLimitedError, WINDOW_CLOSED_CODES } from './errors.ts';
@@ -25,6 +26,8 @@ export const WECOM_KF_MAX_TEXT_BYTES = 2_048;
 const WELCOME_CODE_MS = 20_000;
 /** Media files we fetch at most (WeChat's own limits: images and voice 2 MB, video 10 MB, files 20 MB). */
 const DEFAULT_MEDIA_MAX_BYTES = 20 * 1024 * 1024;
+/** Media kept in Redis for the console: photos and voice notes fit; a larger file stays at WeChat. */
+const KEPT_MEDIA_MAX_BYTES = 5 * 1024 * 1024;
 
 export interface WecomKfAdapterOptions {
   api: WecomApi;
@@ -195,6 +198,23 @@ export class WecomKfAdapter implements ChannelAdapter {
     return this.o.api.mediaGet(mediaId, maxBytes);
   }
 
+  /**
+   * Fetches a customer's image, voice or file (within KEPT_MEDIA_MAX_BYTES) into Redis for the
+   * console: the transcript links to it. Undefined when it cannot (too large, gone): the
+   * transcript still says what it was and its media_id.
+   */
+  private async keepMedia(msgid: string, mediaId: string): Promise<string | undefined> {
+    const id = createHash('sha1').update(msgid).digest('base64url').slice(0, 27);
+    try {
+      const file = await this.media(mediaId, KEPT_MEDIA_MAX_BYTES);
+      await new MediaStore(this.o.redis, this.o.keys).put(this.botId, id, { contentType: file.contentType, filename: file.filename, data: file.body });
+      return `/api/media/${this.botId}/${id}`;
+    } catch (err) {
+      this.log?.warn({ err: (err as Error).message }, 'customer media not kept (the transcript keeps its media_id)');
+      return undefined;
+    }
+  }
+
   // ------------------------------------------------------------------------------------------
 
   private handle(ext: string): KfHandle {
@@ -250,6 +270,8 @@ export class WecomKfAdapter implements ChannelAdapter {
           silent: !(await this.botMaySpeak(customer)),
           reply: (text, key) => this.send(customer, text, key),
         };
+        const mediaId = c.mediaId;
+        if (mediaId) inbound.mediaUrl = () => this.keepMedia(m.msgid, mediaId);
         // The cursor moves only past what the turn has stored.
         await sink.message(inbound);
         return;
@@ -269,6 +291,11 @@ export class WecomKfAdapter implements ChannelAdapter {
     if (!c.externalUserId) return;
     const customer = this.handle(c.externalUserId);
     if (e.event_type === 'enter_session') {
+      // Where the customer came from (the scene of the link or QR code) is for the agents to see.
+      if (e.scene) {
+        const param = e.scene_param ? ` (${e.scene_param})` : '';
+        sink.record(customer, { from: 'system', kind: 'enter_session', text: `客户进入会话，场景：${e.scene}${param}`, msgId: m.msgid });
+      }
       if (e.welcome_code) this.welcome(sink, customer, m.msgid, c.at, e.welcome_code);
       return;
     }

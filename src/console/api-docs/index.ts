@@ -11,6 +11,7 @@ import { metricsRouteDocs } from '../metrics.ts';
 import { agentRouteDocs } from '../routes/agents.ts';
 import { botRouteDocs } from '../routes/bots.ts';
 import { conversationRouteDocs } from '../routes/conversations.ts';
+import { mediaRouteDocs } from '../routes/media.ts';
 import { demoRouteDocs } from '../routes/demo.ts';
 import { healthRouteDocs } from '../routes/health.ts';
 import { insightRouteDocs } from '../routes/insights.ts';
@@ -52,6 +53,7 @@ function merge(groups: readonly RouteGroup[]): RouteGroup[] {
 export const API_ROUTE_GROUPS: readonly RouteGroup[] = merge([
   loginRouteDocs,
   conversationRouteDocs,
+  mediaRouteDocs,
   problemRouteDocs,
   statsRouteDocs,
   insightRouteDocs,

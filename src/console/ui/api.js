@@ -99,6 +99,17 @@ export async function api(method, path, body) {
   return data;
 }
 
+/**
+ * A file the API serves (a customer's image or voice note) as an object URL: an <img> cannot send
+ * the agent's token, so the file is fetched here. The caller revokes the URL when done.
+ */
+export async function blobUrl(path) {
+  const headers = session.token ? { authorization: `Bearer ${session.token}` } : {};
+  const res = await fetch(path, { headers });
+  if (!res.ok) throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText);
+  return URL.createObjectURL(await res.blob());
+}
+
 export const get = (path) => api('GET', path);
 export const post = (path, body) => api('POST', path, body);
 

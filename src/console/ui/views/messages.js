@@ -2,6 +2,7 @@
 import { html } from '/vendor/preact-htm.js';
 import { Avatar } from '../components/customer.js';
 import { Icon } from '../components/icons.js';
+import { Media } from '../components/media.js';
 import { KINDS } from '../constants.js';
 import { clock, dayLabel, percent, reasonLabel } from '../format.js';
 import { problems } from '../problems.js';
@@ -87,6 +88,7 @@ function Message({ m, customer, faqs, titles }) {
       <div class="msg-head"><span class="msg-who"><bdi>${who}</bdi></span><span class="msg-time">${clock(m.at)}</span></div>
       <div class="bubble">
         ${kind ? html`<span class="kind-badge">${kind}消息</span>` : null}
+        ${m.mediaUrl ? html`<${Media} url=${m.mediaUrl} kind=${m.kind} />` : null}
         <div class="msg-text" data-testid="msg-text">${m.text}</div>
       </div>
       ${m.from === 'bot' ? html`<${FaqLine} m=${m} faqs=${faqs} />` : null}
