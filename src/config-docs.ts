@@ -51,6 +51,7 @@ export const CONFIG_DOCS: Record<ConfigVariable, Doc> = {
   OA_AES_KEY: { meaning: 'Official Account: the EncodingAESKey for safe mode', default: 'unset: plaintext mode' },
   OA_API_BASE: { meaning: 'Official Account: API address (a simulator\'s in tests)' },
   BOT_ID: { meaning: 'the bot account\'s id in Redis', default: 'from `WECHATY_NAME`' },
+  BOT_INSTANCE: { meaning: 'with several bot processes on the same 微信客服 / Official Account accounts: a distinct, stable name per process (each takes agents\' replies under its own name; a dead one\'s are taken over after 60 s)', default: 'unset: one bot process per account' },
   BOT_ROOM_MODE: { meaning: 'in group chats answer only when @-mentioned, or `off`' },
   HANDOFF_MODE: { meaning: 'on low confidence hand off at once (`auto`) or offer a person (`offer`)' },
   HUMAN_KEYWORDS: { meaning: 'comma-separated words that ask for a person', default: '转人工, 人工, 人工客服, 找客服, 真人, 投诉, human, agent, …' },

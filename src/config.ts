@@ -79,6 +79,7 @@ const envSchema = z
     OA_AES_KEY: W.WECOM_AES_KEY.optional(),
     OA_API_BASE: apiBase.default('https://api.weixin.qq.com'),
     BOT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, '1-64 letters, digits, _ or -').optional(),
+    BOT_INSTANCE: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, '1-32 letters, digits, _ or -').optional(),
     BOT_ROOM_MODE: z.enum(['mention', 'off']).default('mention'),
     HANDOFF_MODE: z.enum(['auto', 'offer']).default('auto'),
     HUMAN_KEYWORDS: z
@@ -179,6 +180,11 @@ export interface Config {
     name: string;
     /** This WeChat account's id in the handoff (default: the Wechaty name). */
     id: string;
+    /**
+     * This bot process's name among several serving the same accounts (微信客服, Official
+     * Account): each consumes agents' replies under its own name. Undefined: one process per account.
+     */
+    instance?: string;
     /** Group chats: answer only when @-mentioned, or never. */
     roomMode: 'mention' | 'off';
     /** Low confidence: hand off at once (auto) or offer a person first (offer). */
@@ -322,6 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       puppet: e.WECHATY_PUPPET,
       name: e.WECHATY_NAME,
       id: e.BOT_ID ?? botIdFrom(e.WECHATY_NAME),
+      instance: e.BOT_INSTANCE,
       roomMode: e.BOT_ROOM_MODE,
       handoffMode: e.HANDOFF_MODE,
       humanKeywords: e.HUMAN_KEYWORDS,

@@ -38,6 +38,7 @@ const DEFAULT_BOT: Config['bot'] = {
   puppet: 'wechaty-puppet-wechat4u',
   name: 'kefu-bridge',
   id: 'kefu-bridge',
+  instance: undefined,
   roomMode: 'mention',
   handoffMode: 'auto',
   humanKeywords: undefined,

@@ -12,6 +12,12 @@ import type { PolicyOptions } from './policy.ts';
 export interface BotRuntimeConfig {
   /** The channel account's id in the handoff (letters, digits, _ and -); an adapter may bring its own. */
   botId: string;
+  /**
+   * This process's name when several bot processes serve the same account: agents' replies are
+   * consumed under `<botId>:<instance>`, so two processes never deliver the same pending entry.
+   * Undefined: `<botId>` (one process per account; a restart resumes its own pending entries first).
+   */
+  instance?: string;
   handoff: Handoff;
   /** The Redis client `handoff` uses: its readiness decides whether the bot waits for Redis. */
   redis: Redis | Cluster;

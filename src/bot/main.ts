@@ -78,6 +78,7 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
       (adapter) =>
         new BotRuntime(adapter, {
           botId: adapter.botId,
+          instance: config.bot.instance,
           handoff,
           redis,
           knowledge,

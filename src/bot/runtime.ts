@@ -81,7 +81,7 @@ export class BotRuntime {
     this.consumer = new OutboundConsumer(this.outboundRedis, c.handoff.keys, {
       botId,
       // Stable across restarts: a restarted bot resumes its own pending deliveries first.
-      consumer: botId,
+      consumer: c.instance ? `${botId}:${c.instance}` : botId,
       deliver: (m) => deliverOutbound(delivery, m),
       // The agent learns from the transcript that the customer never got it.
       onGiveUp: async (m) => {

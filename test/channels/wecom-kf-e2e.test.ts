@@ -312,8 +312,8 @@ describe('two bot processes on one KF account', () => {
     const watch = new SendWatch(sim);
     const base = await sim.listen();
     const prefix = randomPrefix();
-    const a = await startKefu(await config(base, prefix), { roles: ['bot'] });
-    const b = await startKefu(await config(base, prefix), { roles: ['bot'] });
+    const a = await startKefu(await config(base, prefix, { BOT_INSTANCE: 'a' }), { roles: ['bot'] });
+    const b = await startKefu(await config(base, prefix, { BOT_INSTANCE: 'b' }), { roles: ['bot'] });
     const lb = await relay([a.ops!.url, b.ops!.url]);
     try {
       sim.setCallbackUrl('wecom-kf', `${lb.url}${CALLBACK}`);
@@ -335,6 +335,17 @@ describe('two bot processes on one KF account', () => {
       }
       expect(watch.duplicateTotal).toBe(0);
       expect((await takenIn(a)) + (await takenIn(b))).toBe(customers.length * 4);
+
+      // Agents' replies: each process takes them under its own name, so no pending entry is
+      // delivered by both (WeChat would refuse the second copy as a duplicate msgid).
+      const agent = { id: 'ag1', name: '小王' };
+      const who = customers.slice(0, 10);
+      for (const c of who) await a.handoff.claim(conv(c), agent);
+      for (const c of who) await a.handoff.reply(conv(c), agent, `您好，这是给 ${c} 的回复`);
+      await waitFor('the replies delivered', () => who.every((c) => texts(sim, c).some((t) => t.includes(`给 ${c} 的回复`))));
+      const consumers = (await a.redis.xinfo('CONSUMERS', a.handoff.keys.outbound(BOT_ID), 'bots')) as unknown[][];
+      expect(consumers.map((c) => c[1]).sort()).toEqual([`${BOT_ID}:a`, `${BOT_ID}:b`]);
+      expect(watch.duplicateTotal).toBe(0);
     } finally {
       await lb.close();
       await Promise.all([a.stop(), b.stop()]);
