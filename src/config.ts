@@ -60,7 +60,13 @@ const envSchema = z
     CHANNELS: z
       .string()
       .transform((v) => [...new Set(v.split(',').map((x) => x.trim()).filter(Boolean))])
-      .pipe(z.array(z.enum(CHANNEL_KINDS, { message: `each of ${CHANNEL_KINDS.join(', ')}` })).min(1, 'at least one channel'))
+      .superRefine((list, ctx) => {
+        if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one channel' });
+        for (const c of list) {
+          if (!(CHANNEL_KINDS as readonly string[]).includes(c)) ctx.addIssue({ code: 'custom', message: `unknown channel ${JSON.stringify(c)}: use ${CHANNEL_KINDS.join(', ')}` });
+        }
+      })
+      .transform((list) => list as ChannelKind[])
       .default(['wechaty']),
     // 微信客服: the channel's own schema (src/channels/wecom-kf/settings.ts), required when listed.
     WECOM_CORP_ID: W.WECOM_CORP_ID.optional(),
@@ -104,15 +110,19 @@ const envSchema = z
     SLA_STANDARD_MINUTES: z.string().optional(),
     SLA_WARN_AT: z.string().optional(),
   })
-  .superRefine((env, ctx) => {
-    for (const channel of env.CHANNELS) {
-      for (const variable of CHANNEL_REQUIRED[channel] ?? []) {
-        if (env[variable as keyof typeof env] === undefined) {
-          ctx.addIssue({ code: 'custom', path: [variable], message: `required with CHANNELS=${env.CHANNELS.join(',')}` });
+  .superRefine(
+    (env, ctx) => {
+      for (const channel of env.CHANNELS) {
+        for (const variable of CHANNEL_REQUIRED[channel] ?? []) {
+          if (env[variable as keyof typeof env] === undefined) {
+            ctx.addIssue({ code: 'custom', path: [variable], message: `required with CHANNELS=${env.CHANNELS.join(',')}` });
+          }
         }
       }
-    }
-  })
+    },
+    // Also when another variable is invalid (PORT=abc): every invalid or missing one is named at once.
+    { when: (payload) => !payload.issues.some((i) => i.path?.[0] === 'CHANNELS') },
+  )
   .superRefine(
     (env, ctx) => {
       const { KB_ANSWER_THRESHOLD: answer, KB_SUGGEST_THRESHOLD: suggest } = env;

@@ -185,6 +185,9 @@ describe('loadConfig', () => {
     expect(issues({ CHANNELS: 'wecom-kf' })).toEqual(['WECOM_AES_KEY', 'WECOM_CORP_ID', 'WECOM_KF_SECRET', 'WECOM_OPEN_KFIDS', 'WECOM_TOKEN']);
     expect(issues({ CHANNELS: 'oa', OA_APP_ID: 'wxb11529c136998cb6' })).toEqual(['OA_APP_SECRET', 'OA_TOKEN']);
     expect(issues({ CHANNELS: 'wechaty,telegram' })).toEqual(['CHANNELS']);
+    expect(() => loadConfig({ CHANNELS: 'wechaty,telegram' })).toThrow(/unknown channel "telegram"/);
+    // Another invalid variable does not hide what a listed channel is missing.
+    expect(issues({ CHANNELS: 'wecom-kf', PORT: 'abc' })).toEqual(['PORT', 'WECOM_AES_KEY', 'WECOM_CORP_ID', 'WECOM_KF_SECRET', 'WECOM_OPEN_KFIDS', 'WECOM_TOKEN']);
     expect(issues({ WECOM_AES_KEY: 'too-short' })).toEqual(['WECOM_AES_KEY']);
     // Settings of a channel not listed are checked for their form but not required.
     expect(issues({ CHANNELS: 'wechaty' })).toEqual([]);

@@ -88,7 +88,14 @@ export function createWecomKf(settings: WecomKfSettings, deps: WecomKfDeps): Wec
   };
 
   const warm = (): void => {
-    api.tokens.get().catch((err: unknown) => log?.error({ err }, 'no access token from WeChat (check WECOM_CORP_ID, WECOM_KF_SECRET and the trusted IPs)'));
+    api.tokens.get().catch((err: unknown) =>
+      log?.error(
+        { err },
+        (err as { code?: string }).code === 'WECOM_UNREACHABLE'
+          ? 'cannot reach WeChat at WECOM_API_BASE (network, DNS or proxy): no access token yet'
+          : 'WeChat refused an access token (check WECOM_CORP_ID, WECOM_KF_SECRET and the trusted IPs)',
+      ),
+    );
   };
   let timer: NodeJS.Timeout | undefined;
 

@@ -1,6 +1,6 @@
 /**
- * The 微信客服 channel's settings, from the environment (names fixed by the channels contract:
- * ../shared/spec/channels.md). The composition root validates them with the rest of the config;
+ * The 微信客服 channel's settings, from the environment (names fixed by the channels contract
+ * other tools rely on; docs/channels.md). The composition root validates them with the rest of the config;
  * this schema is the channel's own view, usable on its own (tests, tools).
  */
 import { z } from 'zod';

@@ -13,9 +13,9 @@ export interface SimulatedLine {
 }
 
 /**
- * The demo's WeChat simulator, implemented by the bot side on wechaty-puppet-mock (the console
- * never imports wechaty): customers are real mock contacts, so their messages go through the same
- * Wechaty runtime and bot code as production.
+ * The demo's WeChat simulator, implemented outside the console (it never imports a channel): the
+ * mock puppet's contacts, or 微信客服 customers of the local WeChat API simulator; either way their
+ * messages take the same channel and bot code as production.
  */
 export interface DemoSimulator {
   /** Sends `text` from the customer named `customer` (created on first use) to the bot account. */
@@ -49,13 +49,13 @@ const sayBody = z.object({
 });
 const chatQuery = z.object({ customer: customerName });
 
-const only = 'the demo (the bot on wechaty-puppet-mock)';
+const only = 'the demo (`npm run demo`: the mock puppet, or 微信客服 on the local simulator)';
 
 export const demoRouteDocs = routeGroup('Demo simulator', [
   {
     method: 'POST',
     path: '/api/demo/messages',
-    summary: 'a customer of the simulator (created on first use) writes to the bot, through the real Wechaty runtime',
+    summary: 'a customer of the simulator (created on first use) writes to the bot, through the real bot (the mock puppet, or 微信客服 on the local simulator with DEMO_CHANNEL=wecom-kf)',
     access: 'signed-in',
     body: sayBody,
     ok: { status: 202, description: '`{"customer"}`' },

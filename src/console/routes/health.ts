@@ -43,7 +43,7 @@ export const healthRouteDocs = routeGroup('Health and metrics', [
 
 const MESSAGES: Record<string, string> = {
   redis: 'redis is not answering',
-  bot: 'the bot account is not logged in to WeChat',
+  bot: 'a channel of the bot cannot receive yet (a Wechaty account not logged in, or no access token from WeChat: see the bot\'s log)',
 };
 
 /** GET /healthz (the process is up) and GET /readyz (every check holds): no token needed. */
