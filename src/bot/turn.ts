@@ -5,34 +5,28 @@
  * through the per-customer write chain (./writes.ts); replies go back through the message's own
  * `reply`. The adapter never sees FAQ, policy or transcript; the turn never sees a channel's API.
  *
- * Every customer message is recorded. What is limited is what the bot says (FloodGuard) and,
- * against a true flood only, how many messages a minute are stored one by one (FloodCap).
+ * Every customer message is recorded. What is limited is what the bot says and, against a true
+ * flood only, how many messages a minute are stored one by one (./turn-flood.ts).
  */
 import type { Logger } from 'pino';
 import { ChannelSendError, type ChannelAdapter, type CustomerHandle, type InboundMessage, type TurnSink } from '../channels/types.ts';
 import { conversationId, isReady, type ConversationStatus, type NewMessage } from '../handoff/index.ts';
 import type { BotRuntimeConfig } from './config.ts';
-import { coalesce, floodCutText, type Outgoing } from './format.ts';
-import { FloodCap, FloodGuard, isTooOld, RecentIds } from './guard.ts';
+import { coalesce, type Outgoing } from './format.ts';
+import { isTooOld, RecentIds } from './guard.ts';
 import type { KnowledgeCache } from './knowledge-cache.ts';
 import type { Messages } from './messages.ts';
 import { decide, decideNonText, decideWelcome, delayNoticeText, kindLabel, queueNoticeText, type PolicyOptions } from './policy.ts';
-import type { Action, Decision, Session } from './types.ts';
-import type { BotWriter, WriteChain, WriteOp, WriteResults } from './writes.ts';
+import type { Action, Decision } from './types.ts';
+import { PERSON_STATUSES, TurnFlood, type FloodState } from './turn-flood.ts';
+import type { BotWriter, WriteOp, WriteResults } from './writes.ts';
 
 /** What the bot keeps per customer of one channel account. */
-export interface CustomerState extends WriteChain {
-  session: Session;
+export interface CustomerState extends FloodState {
   /** Last status the bot knew (answers go on from it while Redis is away). */
   status: ConversationStatus;
-  /** Messages of one customer are handled one after another. */
-  turn: Promise<void>;
-  /** Notes a flood cut in the transcript if no stored message does first. */
-  cutTimer?: NodeJS.Timeout;
 }
 
-/** A person has the chat: the bot says next to nothing, and nothing the customer sends is throttled. */
-const PERSON_STATUSES: ReadonlySet<ConversationStatus> = new Set(['waiting', 'active', 'awaiting_fix']);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -50,9 +44,7 @@ export class Turn implements TurnSink {
   private readonly c: BotRuntimeConfig;
   private readonly log?: Logger;
   private readonly recent = new RecentIds();
-  private readonly flood: FloodGuard;
-  private readonly cap: FloodCap;
-  private readonly cutFlushMs: number;
+  private readonly floods: TurnFlood;
   private readonly customers = new Map<string, CustomerState>();
   private readonly maxAgeS: number;
   private readonly maxMatchChars: number;
@@ -64,10 +56,11 @@ export class Turn implements TurnSink {
   constructor(private readonly d: TurnDeps) {
     const c = (this.c = d.config);
     this.log = d.logger;
-    const now = c.now ?? Date.now;
-    this.flood = new FloodGuard({ ...(c.flood ?? { max: 10, windowS: 10, muteS: 60 }), now });
-    this.cap = new FloodCap({ perMin: c.floodCap?.perMin ?? 100, now });
-    this.cutFlushMs = c.floodCap?.flushMs ?? 10_000;
+    this.floods = new TurnFlood(c, {
+      note: (st, op) => void this.write(st as CustomerState, op, false),
+      pauseText: () => d.messages().flood,
+      logger: d.logger,
+    });
     this.maxAgeS = c.maxMessageAgeS ?? 120;
     this.maxMatchChars = c.maxMatchChars ?? 500;
     this.attempts = Math.max(1, c.sendAttempts ?? 3);
@@ -110,7 +103,7 @@ export class Turn implements TurnSink {
       }
       const st = this.state(msg.customer);
       // A group message counts once it is known to be for the bot (after the mention check).
-      if (!msg.group && !this.admit(st, msg.kind === 'text' ? msg.text : `[${kindLabel(msg.kind)}]`)) return storedP;
+      if (!msg.group && !this.floods.admit(st, msg.kind === 'text' ? msg.text : `[${kindLabel(msg.kind)}]`)) return storedP;
       const m = msg;
       st.turn = st.turn
         .then(() => this.gate)
@@ -186,54 +179,11 @@ export class Turn implements TurnSink {
 
   /** Notes the cuts still pending (at uninstall). */
   flushCuts(): void {
-    for (const st of this.customers.values()) if (st.cutTimer) this.noteCut(st);
+    for (const st of this.customers.values()) if (st.cutTimer) this.floods.noteCut(st);
   }
 
   private write<K extends WriteOp['kind']>(st: CustomerState, op: Extract<WriteOp, { kind: K }>, wait = true): Promise<WriteResults[K] | undefined> {
     return this.d.writer.write(st, op, wait);
-  }
-
-  /** The flood cap: false when this message is only counted (a true flood). */
-  private admit(st: CustomerState, text: string): boolean {
-    const key = st.customer.key;
-    const cutting = this.cap.cutting(key);
-    if (this.cap.take(key, text)) {
-      // The note goes in before the message that ends the cut.
-      if (cutting) this.noteCut(st);
-      return true;
-    }
-    if (!cutting) {
-      this.log?.warn('customer flood: messages beyond the cap are counted, not stored one by one');
-      st.cutTimer = setTimeout(() => this.noteCut(st), this.cutFlushMs);
-      st.cutTimer.unref();
-    }
-    return false;
-  }
-
-  /** Writes what the flood cut so far into the transcript, in turn order. */
-  private noteCut(st: CustomerState): void {
-    clearTimeout(st.cutTimer);
-    st.cutTimer = undefined;
-    st.turn = st.turn.then(() => {
-      const cut = this.cap.drain(st.customer.key);
-      if (!cut) return;
-      void this.write(st, { kind: 'message', msg: { from: 'system', kind: 'flood_cut', text: floodCutText(cut) } }, false);
-    });
-  }
-
-  /**
-   * The bot's replies, throttled while the bot has the chat. A handoff still goes through (a person
-   * is the way out of a flood, and the customer hears where they stand); the rest is recorded
-   * without a reply, and the session stays as the customer last saw it.
-   */
-  private throttle(st: CustomerState, status: ConversationStatus, d: Decision): Decision {
-    if (PERSON_STATUSES.has(status) || !d.actions.some((a) => a.type === 'say' || a.type === 'answer')) return d;
-    const verdict = this.flood.check(st.customer.key);
-    if (verdict === 'ok') return d;
-    const handoffs = d.actions.filter((a) => a.type === 'handoff');
-    if (handoffs.length > 0) return { actions: handoffs, session: d.session };
-    if (verdict === 'warn') this.log?.info('customer flooding: the bot pauses its replies (messages are still recorded)');
-    return { actions: verdict === 'warn' ? [{ type: 'say', text: this.d.messages().flood }] : [], session: st.session };
   }
 
   private decideFor(msg: InboundMessage, text: string, st: CustomerState, status: ConversationStatus): Decision {
@@ -247,7 +197,7 @@ export class Turn implements TurnSink {
             this.d.policy,
           )
         : decideNonText(msg.kind, status, st.session, messages);
-    return this.throttle(st, status, decision);
+    return this.floods.throttle(st, status, decision);
   }
 
   /** `stored` is called once the customer's message is written (or journaled). */
@@ -257,7 +207,7 @@ export class Turn implements TurnSink {
       const forMe = await msg.group.forMe();
       if (forMe === undefined) return;
       text = forMe;
-      if (!this.admit(st, text)) return;
+      if (!this.floods.admit(st, text)) return;
     }
 
     this.c.metrics?.received?.(msg.kind);
