@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WeChatSimulator } from '../../src/wechat-sim/index.ts';
+import { createSimClock, type WeChatSimulator } from '../../src/wechat-sim/index.ts';
 import { api, KF, KF2, makeSim, wecomPost, wecomToken } from './helpers.ts';
 
 let sim: WeChatSimulator;
@@ -39,7 +39,8 @@ describe('sync_msg', () => {
   });
 
   it('returns customer messages in the wire format', async () => {
-    sim = makeSim();
+    // A frozen clock: send_time is the second the customer wrote, whatever second the check runs in.
+    sim = makeSim({ clock: createSimClock({ frozen: true }) });
     const token = await wecomToken(sim);
     const { msgid } = sim.customerSays(KF, 'wmAlice', '你好');
     const [msg] = (await sync(sim, token, {})).msg_list;
