@@ -56,6 +56,26 @@ export function policyFromConfig(config: Config): Partial<PolicyOptions> {
   };
 }
 
+/** One channel account's runtime settings, as the configuration gives them. */
+export function runtimeConfig(
+  config: Config,
+  botId: string,
+  deps: Pick<BotRuntimeConfig, 'handoff' | 'redis' | 'knowledge' | 'messages' | 'logger'>,
+): BotRuntimeConfig {
+  return {
+    botId,
+    instance: config.bot.instance,
+    ...deps,
+    policy: policyFromConfig(config),
+    timezone: config.sla.hours.timezone,
+    maxMessageAgeS: config.bot.maxMessageAgeS,
+    flood: config.bot.flood,
+    floodCap: { perMin: config.bot.floodCapPerMin },
+    journalDir: config.bot.journalDir,
+    maxMatchChars: config.bot.maxMatchChars,
+  };
+}
+
 export async function startBot(config: Config, opts: StartOptions = {}): Promise<RunningBot> {
   const logger = opts.logger ?? createLogger(config.log);
   const log = logger.child({ module: 'bot' });
@@ -77,21 +97,8 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
     m.adapters.map(
       (adapter) =>
         new BotRuntime(adapter, {
-          botId: adapter.botId,
-          instance: config.bot.instance,
-          handoff,
-          redis,
-          knowledge,
-          messages: messages.current(),
+          ...runtimeConfig(config, adapter.botId, { handoff, redis, knowledge, messages: messages.current(), logger }),
           messagesSource: messages.current,
-          policy: policyFromConfig(config),
-          timezone: config.sla.hours.timezone,
-          maxMessageAgeS: config.bot.maxMessageAgeS,
-          flood: config.bot.flood,
-          floodCap: { perMin: config.bot.floodCapPerMin },
-          journalDir: config.bot.journalDir,
-          maxMatchChars: config.bot.maxMatchChars,
-          logger,
           ...opts.plugin,
         }),
     ),

@@ -23,6 +23,7 @@ export { HandoffError, type HandoffErrorCode } from './errors.ts';
 export { Handoff } from './handoff.ts';
 export type { HandoffOptions } from './context.ts';
 export type { BotStatus, ChannelInfo, ServiceWindow } from './registry.ts';
+export { readServiceWindow } from './registry.ts';
 export type { QueueCounts } from './queries.ts';
 export type { QueueTicket } from './transitions.ts';
 export type { Rating } from './counters.ts';

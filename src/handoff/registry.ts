@@ -30,6 +30,22 @@ export interface ServiceWindow {
   maxReplies: number;
 }
 
+/** A customer's service window as counted in `keys.kfWindow` (lastIn, sent) by the channel adapter. */
+export async function readServiceWindow(
+  redis: HandoffContext['redis'],
+  keys: HandoffContext['keys'],
+  botId: string,
+  customerId: string,
+  rule: { windowS: number; maxReplies: number },
+  now: number,
+): Promise<ServiceWindow> {
+  const [lastIn, sent] = await redis.hmget(keys.kfWindow(botId, customerId), 'lastIn', 'sent');
+  const last = Number(lastIn ?? 0);
+  const closesAt = last ? last + rule.windowS * 1000 : 0;
+  const remaining = closesAt > now ? Math.max(0, rule.maxReplies - Number(sent ?? 0)) : 0;
+  return { remaining, closesAt: remaining > 0 ? closesAt : null, lastCustomerAt: last || null, maxReplies: rule.maxReplies };
+}
+
 /**
  * The bot accounts that write here and their login state. Every read across accounts (the queue,
  * the counters) goes through `bots()`: an account is known from its first write on.
@@ -94,11 +110,7 @@ export class BotRegistry {
    */
   async serviceWindow(botId: string, customerId: string, info: ChannelInfo, now = this.ctx.now()): Promise<ServiceWindow | null> {
     if (!info.windowS || !info.maxReplies) return null;
-    const [lastIn, sent] = await this.ctx.redis.hmget(this.ctx.keys.kfWindow(botId, customerId), 'lastIn', 'sent');
-    const last = Number(lastIn ?? 0);
-    const closesAt = last ? last + info.windowS * 1000 : 0;
-    const remaining = closesAt > now ? Math.max(0, info.maxReplies - Number(sent ?? 0)) : 0;
-    return { remaining, closesAt: remaining > 0 ? closesAt : null, lastCustomerAt: last || null, maxReplies: info.maxReplies };
+    return readServiceWindow(this.ctx.redis, this.ctx.keys, botId, customerId, { windowS: info.windowS, maxReplies: info.maxReplies }, now);
   }
 
   async bots(): Promise<string[]> {

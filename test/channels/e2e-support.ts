@@ -13,7 +13,7 @@ import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { loadMessages } from '../../src/bot/messages.ts';
-import { policyFromConfig } from '../../src/bot/main.ts';
+import { runtimeConfig } from '../../src/bot/main.ts';
 import { BotRuntime } from '../../src/bot/runtime.ts';
 import { createWecomKf, type WecomKfDeps, type WecomKfModule } from '../../src/channels/wecom-kf/index.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -235,18 +235,8 @@ export async function startKfBot(config: Config, deps: Pick<WecomKfDeps, 'afterF
     const module = createWecomKf(config.channels.wecomKf!, { redis, keys: handoff.keys, ...deps });
     const adapter = module.adapters[0]!;
     const runtime = new BotRuntime(adapter, {
-      botId: adapter.botId,
-      handoff,
-      redis,
+      ...runtimeConfig(config, adapter.botId, { handoff, redis, knowledge, messages }),
       outboundRedis,
-      knowledge,
-      messages,
-      policy: policyFromConfig(config),
-      timezone: config.sla.hours.timezone,
-      maxMessageAgeS: config.bot.maxMessageAgeS,
-      flood: config.bot.flood,
-      floodCap: { perMin: config.bot.floodCapPerMin },
-      journalDir: config.bot.journalDir,
       outbound: { retryMs: 100, blockMs: 300 },
     });
     await runtime.start();

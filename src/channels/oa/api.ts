@@ -36,12 +36,10 @@ export class OaApi {
   private readonly tokens: TokenSource;
 
   constructor(private readonly o: OaApiOptions) {
-    // The token cache is the same as 微信客服's, under the Official Account's own key.
-    const keys = { ...o.keys, wecomToken: () => o.keys.oaToken(o.appId) } as Keys;
+    // The same token cache as 微信客服's, under the Official Account's own key.
     this.tokens = new TokenSource({
       redis: o.redis,
-      keys,
-      corpId: o.appId,
+      key: o.keys.oaToken(o.appId),
       now: o.now,
       logger: o.logger,
       fetchToken: () => this.fetchToken(),

@@ -70,6 +70,7 @@ export class WecomKfAdapter implements ChannelAdapter {
   readonly limits: ChannelLimits = { maxTextBytes: WECOM_KF_MAX_TEXT_BYTES, window: { windowS: WINDOW_S, maxReplies: MAX_REPLIES } };
   /** A backlog pulled after an outage is real customers' words: recorded even when too old to answer. */
   readonly keepLate = true;
+  private readonly mediaStore: MediaStore;
   readonly engine: SyncEngine;
   readonly session: SessionMirror;
   /** Customers' nicknames (kf/customer/batchget), the handles' `name()`. */
@@ -81,6 +82,7 @@ export class WecomKfAdapter implements ChannelAdapter {
   private readonly log?: Logger;
 
   constructor(private readonly o: WecomKfAdapterOptions) {
+    this.mediaStore = new MediaStore(o.redis, o.keys);
     this.openKfid = o.openKfid;
     this.botId = botIdOf(o.openKfid);
     this.label = `微信客服 ${o.openKfid}`;
@@ -207,7 +209,7 @@ export class WecomKfAdapter implements ChannelAdapter {
     const id = createHash('sha1').update(msgid).digest('base64url').slice(0, 27);
     try {
       const file = await this.media(mediaId, KEPT_MEDIA_MAX_BYTES);
-      await new MediaStore(this.o.redis, this.o.keys).put(this.botId, id, { contentType: file.contentType, filename: file.filename, data: file.body });
+      await this.mediaStore.put(this.botId, id, { contentType: file.contentType, filename: file.filename, data: file.body });
       return `/api/media/${this.botId}/${id}`;
     } catch (err) {
       this.log?.warn({ err: (err as Error).message }, 'customer media not kept (the transcript keeps its media_id)');

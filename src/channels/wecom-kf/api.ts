@@ -68,7 +68,7 @@ export class WecomApi {
     this.timeoutMs = o.timeoutMs ?? 10_000;
     this.backoffMs = o.rateLimitBackoffMs ?? 60_000;
     this.log = o.logger;
-    this.tokens = new TokenSource({ redis: o.redis, keys: o.keys, corpId: o.corpId, now: o.now, logger: o.logger, fetchToken: () => this.getToken() });
+    this.tokens = new TokenSource({ redis: o.redis, key: o.keys.wecomToken(o.corpId), now: o.now, logger: o.logger, fetchToken: () => this.getToken() });
   }
 
   syncMsg(req: SyncMsgRequest): Promise<SyncMsgAnswer> {

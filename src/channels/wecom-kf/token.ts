@@ -1,5 +1,6 @@
 /**
- * The corp's access token for the 微信客服 API, shared by every process through Redis.
+ * An access token (the corp's for 微信客服, the Official Account's), shared by every process
+ * through Redis.
  *
  * WeChat answers gettoken with the same token for as long as it is valid, so two processes that
  * refresh at the same moment fetch the same token: a benign double fetch, cheaper than a lock
@@ -8,7 +9,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Keys } from '../../handoff/index.ts';
 
 /** Fetch a new token this long before the cached one expires (a tenth of a short lifetime). */
 const REFRESH_MARGIN_MS = 5 * 60_000;
@@ -20,8 +20,8 @@ const DEL_IF_SAME = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.
 
 export interface TokenSourceOptions {
   redis: Redis | Cluster;
-  keys: Keys;
-  corpId: string;
+  /** Where the token is cached (the key builder's `wecomToken` / `oaToken`). */
+  key: string;
   /** Calls gettoken: the token and its lifetime in seconds. */
   fetchToken(): Promise<{ token: string; expiresInS: number }>;
   now?: () => number;
@@ -38,7 +38,7 @@ export class TokenSource {
 
   constructor(private readonly o: TokenSourceOptions) {
     this.now = o.now ?? Date.now;
-    this.key = o.keys.wecomToken(o.corpId);
+    this.key = o.key;
   }
 
   /** A token valid for at least a few more minutes. */

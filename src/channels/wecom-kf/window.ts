@@ -5,7 +5,7 @@
  * window. Sends are counted by msgid, so a retry of the same reply part is not counted twice.
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { Keys } from '../../handoff/index.ts';
+import { readServiceWindow, type Keys, type ServiceWindow } from '../../handoff/index.ts';
 import { ChannelSendError } from '../types.ts';
 import { runKfScript } from './scripts.ts';
 
@@ -34,24 +34,11 @@ export async function settleSend(redis: R, keys: Keys, botId: string, customerId
   await runKfScript(redis, 'window-settle', [keys.kfWindow(botId, customerId)], [how, msgid, MAX_REPLIES]);
 }
 
-export interface WindowState {
-  /** Replies the business may still send now (0 when closed). */
-  remaining: number;
-  /** When the window closes (ms), or null when it is closed (or never opened). */
-  closesAt: number | null;
-  /** The customer's last message (ms), if within the kept history. */
-  lastCustomerAt: number | null;
-}
+export type WindowState = ServiceWindow;
 
-/** For the console: how many replies are left to this customer and until when. */
-export async function windowState(redis: R, keys: Keys, botId: string, customerId: string, now = Date.now()): Promise<WindowState> {
-  const [lastIn, sent] = await redis.hmget(keys.kfWindow(botId, customerId), 'lastIn', 'sent');
-  const last = Number(lastIn ?? 0);
-  if (!last) return { remaining: 0, closesAt: null, lastCustomerAt: null };
-  const closesAt = last + WINDOW_MS;
-  if (closesAt < now) return { remaining: 0, closesAt: null, lastCustomerAt: last };
-  const remaining = Math.max(0, MAX_REPLIES - Number(sent ?? 0));
-  return { remaining, closesAt: remaining > 0 ? closesAt : null, lastCustomerAt: last };
+/** For the console: how many replies are left to this customer and until when (the registry's reading). */
+export function windowState(redis: R, keys: Keys, botId: string, customerId: string, now = Date.now()): Promise<WindowState> {
+  return readServiceWindow(redis, keys, botId, customerId, { windowS: WINDOW_S, maxReplies: MAX_REPLIES }, now);
 }
 
 /** The error for a send the window does not allow (permanent: the agent is told why). */
