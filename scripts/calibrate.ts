@@ -3,16 +3,18 @@
  * a logistic regression from match features to "this entry is the right answer", then the
  * default thresholds from the same data.
  *
- *   npm run calibrate [-- --set KB_DIR:CASES.jsonl ...] [--dry-run]
+ *   npm run calibrate [-- --set KB_DIR:CASES.jsonl ...] [--holdout KB_DIR:CASES.jsonl ...] [--by-type] [--write]
  *
- * The default sets are the product's knowledge base and the evaluation fixtures under
- * test/fixtures/eval (other products, written apart from the engine). Before fitting on all of
- * them it reports leave-one-set-out results: each set scored by a model fitted without it,
- * which is the honest estimate for a knowledge base the engine has never seen.
- * Never fit on the evaluation set kept outside the repository (see test/knowledge/matching.test.ts):
- * it is the check that the engine generalises.
+ * The sets fitted on are the product's knowledge base, the small fixtures under test/fixtures/eval
+ * and the training domains under test/fixtures/domains (other industries' FAQs and customer
+ * questions, written before anyone looked at how the engine fails), plus look-alikes made from
+ * each knowledge base (see engine/self-calibrate.ts). Before fitting on all of them it reports
+ * leave-one-set-out results: each set scored by a model fitted without it, the honest estimate
+ * for a knowledge base the engine has never seen (`--by-type`: pooled per case type).
+ * test/fixtures/holdout and ../shared/eval are only ever scored, never fitted on: they are the
+ * check that the engine generalises. Nothing is written without `--write`.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCases } from '../src/knowledge/cli/cases.ts';
@@ -22,18 +24,31 @@ import { loadKnowledgeBase } from '../src/knowledge/loader.ts';
 import type { Thresholds } from '../src/knowledge/types.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-const fixtures = path.join(root, 'test/fixtures/eval');
-const defaultSets = [
-  `${path.join(root, 'knowledge-base')}:${path.join(root, 'test/cases/kb-cases.jsonl')}`,
-  ...readdirSync(fixtures).map((d) => `${path.join(fixtures, d, 'kb')}:${path.join(fixtures, d, 'cases.jsonl')}`),
-];
+/** Sets under these folders are fitted on: the product's FAQ, the small eval fixtures, the training domains. */
+const trainDirs = ['test/fixtures/eval', 'test/fixtures/domains'];
+/** Sets here are only ever scored: written blind, never fitted on, never tuned against. */
+const holdoutDirs = ['test/fixtures/holdout', '../shared/eval'];
+const specsUnder = (dir: string): string[] => {
+  const abs = path.resolve(root, dir);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs)
+    .filter((d) => existsSync(path.join(abs, d, 'cases.jsonl')))
+    .sort()
+    .map((d) => `${path.join(abs, d, 'kb')}:${path.join(abs, d, 'cases.jsonl')}`);
+};
+const defaultSets = [`${path.join(root, 'knowledge-base')}:${path.join(root, 'test/cases/kb-cases.jsonl')}`, ...trainDirs.flatMap(specsUnder)];
 const { values: args } = parseArgs({
-  options: { set: { type: 'string', multiple: true }, 'dry-run': { type: 'boolean', default: false } },
+  options: {
+    set: { type: 'string', multiple: true },
+    holdout: { type: 'string', multiple: true },
+    write: { type: 'boolean', default: false },
+    'by-type': { type: 'boolean', default: false },
+  },
 });
 
 /** Every shortlisted entry of one question, with whether it is the expected one. */
-interface Question { expect: string | null; ranked: { id: string; x: number[] }[] }
-interface DataSet { name: string; questions: Question[] }
+interface Question { expect: string | null; type: string; resembles?: string; ranked: { id: string; x: number[] }[] }
+interface DataSet { name: string; questions: Question[]; synthetic: Question[] }
 
 const vec = (input: ModelInput): number[] => FEATURE_NAMES.map((n) => input[n]);
 
@@ -42,20 +57,36 @@ async function loadSet(spec: string): Promise<DataSet> {
   const matcher = new Matcher(await loadKnowledgeBase(kbDir));
   const questions = readCases(readFileSync(casesFile, 'utf8'), casesFile).map((c) => ({
     expect: c.expect,
+    type: c.type ?? 'untyped',
+    ...(c.resembles ? { resembles: c.resembles } : {}),
     ranked: matcher.rank(c.q).map((e) => ({ id: e.id, x: vec(e.input) })),
   }));
-  return { name: path.relative(root, kbDir) || kbDir, questions };
+  const named = path.basename(kbDir) === 'kb' ? path.dirname(kbDir) : kbDir;
+  // Look-alikes made from the knowledge base itself teach the model what a trap looks like; they
+  // are fitted on, never reported (the sets' own cases are what the figures count).
+  const synthetic = matcher.lookalikes().map((l) => ({
+    expect: null,
+    type: 'synthetic',
+    resembles: l.resembles,
+    ranked: matcher.rank(l.q).map((e) => ({ id: e.id, x: vec(e.input) })),
+  }));
+  return { name: path.relative(root, named), questions, synthetic };
 }
 
 // The best-ranked entry is what the bot acts on: its rows weigh more than the other
 // shortlisted entries (mostly easy negatives). Each set weighs the same whatever its size, so
 // the product's long case list does not teach its own style only.
 const TOP_WEIGHT = 3;
+/** Made-up look-alikes weigh as much, per set, as a fifth of its labelled questions. */
+const SYNTHETIC_WEIGHT = 1;
 
 function fit(sets: DataSet[]): ConfidenceModel['weights'] {
   const rows: { x: number[]; y: number; weight: number }[] = [];
   for (const set of sets) {
     const perQuestion = 100 / set.questions.length;
+    for (const q of set.synthetic) {
+      q.ranked.forEach((e, i) => rows.push({ x: e.x, y: 0, weight: (SYNTHETIC_WEIGHT * (100 / Math.max(set.synthetic.length, 1)) * (i === 0 ? TOP_WEIGHT : 1)) / 5 }));
+    }
     for (const q of set.questions) {
       q.ranked.forEach((e, i) => rows.push({ x: e.x, y: e.id === q.expect ? 1 : 0, weight: perQuestion * (i === 0 ? TOP_WEIGHT : 1) }));
     }
@@ -79,39 +110,45 @@ function fit(sets: DataSet[]): ConfidenceModel['weights'] {
   return { bias: round(b), ...Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, round(w[i]!)])) } as ConfidenceModel['weights'];
 }
 
-interface Scored { expect: string | null; top: string | null; all: { id: string; conf: number }[] }
+interface Scored { expect: string | null; type: string; resembles?: string; top: string | null; all: { id: string; conf: number }[] }
 
 function score(weights: ConfidenceModel['weights'], q: Question): Scored {
   const all = q.ranked
     .map((e) => ({ id: e.id, conf: sigmoid(weights.bias + FEATURE_NAMES.reduce((s, n, i) => s + weights[n] * e.x[i]!, 0)) }))
     .sort((a, b) => b.conf - a.conf);
-  return { expect: q.expect, top: all[0]?.id ?? null, all };
+  return { expect: q.expect, type: q.type, ...(q.resembles ? { resembles: q.resembles } : {}), top: all[0]?.id ?? null, all };
 }
 
 const grid = Array.from({ length: 91 }, (_, i) => round(0.05 + i * 0.01));
 
+interface Outcomes { correct: number; wrong: number; oosAnswered: number; helped: number; inScope: number; oos: number; lookalikes: number; lookalikeAnswered: number }
+
 /** What the bot would do with each question at these thresholds. */
-function outcomes(scored: Scored[], t: Thresholds) {
-  let correct = 0, wrong = 0, oosAnswered = 0, helped = 0, inScope = 0, oos = 0;
+function outcomes(scored: Scored[], t: Thresholds): Outcomes {
+  const o: Outcomes = { correct: 0, wrong: 0, oosAnswered: 0, helped: 0, inScope: 0, oos: 0, lookalikes: 0, lookalikeAnswered: 0 };
   for (const s of scored) {
     const conf = s.all[0]?.conf ?? 0;
+    if (s.resembles !== undefined) {
+      o.lookalikes++;
+      if (conf >= t.answer && s.top === s.resembles) o.lookalikeAnswered++;
+    }
     if (s.expect === null) {
-      oos++;
-      if (conf >= t.answer) oosAnswered++;
+      o.oos++;
+      if (conf >= t.answer) o.oosAnswered++;
       continue;
     }
-    inScope++;
+    o.inScope++;
     if (conf >= t.answer) {
       if (s.top === s.expect) {
-        correct++;
-        helped++;
-      } else wrong++;
+        o.correct++;
+        o.helped++;
+      } else o.wrong++;
     } else if (conf >= t.suggest) {
       const floor = Math.max(t.suggest / 2, conf / 4);
-      if (s.all.filter((e, i) => i === 0 || e.conf >= floor).slice(0, 3).some((e) => e.id === s.expect)) helped++;
+      if (s.all.filter((e, i) => i === 0 || e.conf >= floor).slice(0, 3).some((e) => e.id === s.expect)) o.helped++;
     }
   }
-  return { correct, wrong, oosAnswered, helped, inScope, oos };
+  return o;
 }
 
 /**
@@ -138,20 +175,37 @@ function thresholds(scored: Scored[]): Thresholds {
   return { answer, suggest };
 }
 
+const pct = (n: number, d: number): string => (d === 0 ? '   n/a' : `${((100 * n) / d).toFixed(1)}%`.padStart(6));
+
 function report(name: string, scored: Scored[], t: Thresholds): string {
   const o = outcomes(scored, t);
-  const pct = (n: number, d: number): string => `${((100 * n) / Math.max(d, 1)).toFixed(1)}%`;
-  return `${name.padEnd(40)} correct ${pct(o.correct, o.inScope).padStart(6)}  wrong ${pct(o.wrong, o.inScope).padStart(5)}  oos answered ${pct(o.oosAnswered, o.oos).padStart(5)}  helpful ${pct(o.helped, o.inScope).padStart(6)}`;
+  const look = o.lookalikes > 0 ? `  look-alike answered ${pct(o.lookalikeAnswered, o.lookalikes)}` : '';
+  return `${name.padEnd(34)} n ${String(scored.length).padStart(3)}  correct ${pct(o.correct, o.inScope)}  wrong ${pct(o.wrong, o.inScope)}  oos answered ${pct(o.oosAnswered, o.oos)}  helpful ${pct(o.helped, o.inScope)}${look}`;
+}
+
+/** The same rates per case type, over every scored question given. */
+function byType(scored: Scored[], t: Thresholds): string[] {
+  const types = [...new Set(scored.map((s) => s.type))].sort();
+  return types.map((type) => `    ${report(type, scored.filter((s) => s.type === type), t)}`);
 }
 
 const sets = await Promise.all((args.set ?? defaultSets).map(loadSet));
+const holdouts = await Promise.all((args.holdout ?? holdoutDirs.flatMap(specsUnder)).map(loadSet));
+const pooled: Scored[] = [];
 if (sets.length > 1) {
-  console.error('leave one set out (fitted without the set it scores):');
+  console.error('leave one set out (fitted without the set it scores, thresholds from the others):');
   for (const held of sets) {
     const others = sets.filter((s) => s !== held);
     const weights = fit(others);
     const t = thresholds(others.flatMap((s) => s.questions.map((q) => score(weights, q))));
-    console.error(`  ${report(held.name, held.questions.map((q) => score(weights, q)), t)}  (answer ${t.answer}, suggest ${t.suggest})`);
+    const scored = held.questions.map((q) => score(weights, q));
+    // Pooled at each set's own threshold: what a never-seen knowledge base gets, type by type.
+    pooled.push(...scored.map((s) => ({ ...s, all: s.all.map((e) => ({ ...e, conf: e.conf - t.answer + 0.5 })) })));
+    console.error(`  ${report(held.name, scored, t)}  (answer ${t.answer}, suggest ${t.suggest})`);
+  }
+  if (args['by-type']) {
+    console.error('  pooled by type (each question judged at its own left-out threshold):');
+    for (const line of byType(pooled, { answer: 0.5, suggest: 0 })) console.error(line);
   }
 }
 const weights = fit(sets);
@@ -163,8 +217,19 @@ const model: ConfidenceModel = {
 };
 console.error('fitted on all sets:');
 for (const s of sets) console.error(`  ${report(s.name, s.questions.map((q) => score(weights, q)), model.thresholds)}`);
+if (holdouts.length > 0) {
+  console.error('held out (never fitted on):');
+  for (const h of holdouts) {
+    const scored = h.questions.map((q) => score(weights, q));
+    console.error(`  ${report(h.name, scored, model.thresholds)}`);
+    if (args['by-type']) for (const line of byType(scored, model.thresholds)) console.error(line);
+  }
+}
 console.error(JSON.stringify(model, null, 2));
-if (!args['dry-run']) writeFileSync(path.join(root, 'src/knowledge/engine/calibration.json'), `${JSON.stringify(model, null, 2)}\n`);
+// Writing is explicit: a model fitted on more (and harder) sets can still make a knowledge base
+// that was fine worse; compare the figures above with `kb eval` before replacing the shipped one.
+if (args.write) writeFileSync(path.join(root, 'src/knowledge/engine/calibration.json'), `${JSON.stringify(model, null, 2)}\n`);
+else console.error('(not written: add --write to replace src/knowledge/engine/calibration.json)');
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;

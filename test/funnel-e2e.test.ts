@@ -62,7 +62,7 @@ describe('the funnel of a scripted day, end to end', () => {
     await a!.say('1'); //                 helpful
     await b!.say('导出'); //              "did you mean"
     await b!.say('2'); //                 answered (picked)
-    await c!.say('天气怎么样'); //        unanswered -> a person (low_confidence)
+    await c!.say('帮我写首诗'); //        unanswered -> a person (low_confidence)
     await d!.say('转人工'); //            a person (customer_asked)
 
     const waiting = await api<{ items: { id: string; customer: { name: string } }[] }>('GET', '/api/conversations?status=waiting');

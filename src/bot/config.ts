@@ -5,7 +5,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Handoff, HandoffReason, OutboundOptions, TurnOutcome } from '../handoff/index.ts';
-import type { Matcher } from '../knowledge/index.ts';
+import type { Matcher, Smalltalk } from '../knowledge/index.ts';
 import type { Messages } from './messages.ts';
 import type { PolicyOptions } from './policy.ts';
 
@@ -27,7 +27,7 @@ export interface BotRuntimeConfig {
    */
   outboundRedis?: Redis | Cluster;
   /** The current matcher (e.g. a hot-reloaded KnowledgeService). */
-  knowledge: { matcher(): Matcher };
+  knowledge: { matcher(): Matcher; files?: { snapshot(): { smalltalk: Smalltalk } } };
   messages: Messages;
   /** The current phrases, when they are hot-reloaded (`watchMessages`); else `messages` stays. */
   messagesSource?: () => Messages;

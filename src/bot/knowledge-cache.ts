@@ -1,15 +1,16 @@
 /**
  * The knowledge the policy reads, built once per knowledge-base version: the matcher behind a
  * result cache (customers ask the same FAQ in the same words again and again; a reload starts
- * afresh), the menu, and each entry's answer rendered as WeChat messages.
+ * afresh), the menu, the editors' small-talk phrases, and each entry's answer rendered as WeChat
+ * messages.
  */
-import { menuEntries, renderAnswer, type FaqEntry, type Matcher, type MatchResult } from '../knowledge/index.ts';
+import { menuEntries, renderAnswer, type FaqEntry, type Matcher, type MatchResult, type Smalltalk } from '../knowledge/index.ts';
 import type { PolicyKnowledge } from './policy.ts';
 
 export class KnowledgeCache {
   /** Questions answered from the cache. */
   hits = 0;
-  private current?: PolicyKnowledge & { source: Matcher };
+  private current?: PolicyKnowledge & { source: Matcher; smalltalkSource: Smalltalk | undefined };
   /** Entries are replaced, never changed, on reload: the object is the version. */
   private readonly renders = new WeakMap<FaqEntry, string[]>();
 
@@ -18,13 +19,18 @@ export class KnowledgeCache {
    * @param onMatch time the matching engine took for one question (cache misses only)
    */
   constructor(
-    private readonly source: { matcher(): Matcher },
+    private readonly source: { matcher(): Matcher; files?: { snapshot(): { smalltalk: Smalltalk } } },
     private readonly size: number,
     private readonly onMatch?: (seconds: number) => void,
   ) {}
 
   knowledge(): PolicyKnowledge {
     const matcher = this.source.matcher();
+    const smalltalk = this.source.files?.snapshot().smalltalk;
+    if (this.current && this.current.source === matcher && this.current.smalltalkSource !== smalltalk) {
+      // Only the small-talk file changed: the match cache stays good.
+      this.current = { ...this.current, smalltalkSource: smalltalk, ...(smalltalk ? { smalltalk } : {}) };
+    }
     if (this.current?.source !== matcher) {
       const cache = new Map<string, MatchResult>();
       const match =
@@ -43,7 +49,13 @@ export class KnowledgeCache {
               return r;
             }
           : (q: string): MatchResult => matcher.match(q);
-      this.current = { source: matcher, matcher: { match, entry: (id) => matcher.entry(id) }, menu: menuEntries(matcher.kb) };
+      this.current = {
+        source: matcher,
+        smalltalkSource: smalltalk,
+        matcher: { match, entry: (id) => matcher.entry(id) },
+        menu: menuEntries(matcher.kb),
+        ...(smalltalk ? { smalltalk } : {}),
+      };
     }
     return this.current;
   }

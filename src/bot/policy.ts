@@ -7,21 +7,33 @@
  * ## Order of the checks (status bot / resolved)
  *
  * 1. Empty text: nothing to do. Only emoji/punctuation: 👍 counts as "helpful" or a thank-you.
- * 2. Explicit request for a person (see `humanRequest`): hand off at once, reason customer_asked.
- *    A negated request ("不用转人工") is answered with `offer_declined`.
- * 3. Help / menu words (帮助, 菜单, ?, help, …): the numbered menu (with the greeting on first contact).
- * 4. A pure greeting (你好, hi, 在吗, …): greeting + menu on first contact, `greeting_again` later.
+ * 2. "你是机器人吗" / "是真人吗" as the whole message (small talk, `_smalltalk.yml`): the
+ *    `smalltalk_bot_identity` reply and the menu, though 真人 is a keyword for a person.
+ * 3. Explicit request for a person (see `humanRequest`): hand off at once, reason customer_asked
+ *    (right after an answer, recorded as `rejected` for that entry). A negated request
+ *    ("不用转人工") is answered with `offer_declined`.
+ * 4. Help / menu words (帮助, 菜单, ?, help, …): the numbered menu (with the greeting on first contact).
+ *    A greeting (你好, hi, 在吗, 你好呀～, …): greeting + menu on first contact, `greeting_again` later.
  * 5. A pending offer of a person (Session.humanOffered): "1" / 好 / 是 / 要 / … accepts (handoff with
  *    Session.offerReason), 不用 / 算了 / … declines.
- * 6. A pending "有帮助吗？" check (Session.feedbackFor): "1" / 有帮助 / 谢谢 / 👍 → helpful;
- *    "2" / 没解决 / 没用 → not helpful, and a person is offered.
+ * 6. A pending "有帮助吗？" check (Session.feedbackFor): "1" / 有帮助 / 谢谢 / 👍 → helpful (so are
+ *    thanks and praise in other words: "太感谢了"); "2" / 没解决 / 没用 → not helpful, and a person
+ *    is offered; "还是不行啊" / "答非所问" … the same, recorded as `rejected`.
  * 7. A number: the entry behind it in the most recent numbered list (Session.offered, shown from
  *    Session.offeredFrom); a number outside every pending choice → `pick_number` hint (the state
  *    is kept so the customer can try again); a number when no list is pending → the menu
- *    (status resolved: a 1-5 reply is a rating → `rating_thanks`).
- * 8. The full question of an offered entry, typed out: that entry.
+ *    (status resolved: a 1-5 reply is a rating → `rating_thanks`). A pick from a "did you mean"
+ *    list (Session.suggested) is recorded as `picked`, with the question behind the list.
+ * 8. The full question of an offered entry, typed out: that entry (`picked` likewise).
  * 9. Thanks / ok / bye: `closing`.
- * 10. Otherwise the matcher: answer / "did you mean" list / low confidence (handoff or offer).
+ * 10. "都不是" after a "did you mean" list: the first time `rephrase` and the menu
+ *     (Session.rephrased); again — or "都不是" to the next list — a person as for low confidence.
+ * 11. The whole message is small talk (thanks, bye, 你好吗, the weather, praise, 哈哈 / 讲个笑话):
+ *     its `smalltalk_*` phrase, then the menu (not after thanks and bye); outcome `smalltalk`.
+ * 12. Otherwise the matcher: answer / "did you mean" list / low confidence (handoff or offer).
+ *     When it finds nothing (or only a weak list) and the message is mostly small talk other than
+ *     a greeting, thanks or bye ("今天天气怎么样啊，适合出去玩吗"), the small-talk reply instead —
+ *     except after a rephrase prompt, where a question the FAQ cannot answer goes to a person.
  *
  * Numbers are unambiguous by construction: after an answer, one message carries the feedback
  * check as 1 and 2 and the related questions from 3 on (from 1 when the check is off); a "did
@@ -33,8 +45,10 @@
  * `active` → always silent; `awaiting_fix` → `awaiting_fix` once per session, else silent, but an
  * explicit request for a person is handed off (the queue accepts awaiting_fix → waiting).
  *
- * The parts: the decision (policy/decide.ts), how short replies, numbers and requests for a person
- * are read (policy/words.ts), and the queue and delay notices (policy/notices.ts).
+ * The parts: the decision (policy/decide.ts) with what its steps share (policy/context.ts), small
+ * talk and dead ends (policy/chitchat.ts; what counts as small talk: knowledge/smalltalk.ts), how
+ * short replies, numbers and requests for a person are read (policy/words.ts), and the queue and
+ * delay notices (policy/notices.ts).
  */
 export {
   decide,

@@ -4,6 +4,13 @@ import type { ConversationStatus, HandoffReason, TurnOutcome } from '../handoff/
 export interface Session {
   /** Entry ids behind the numbers just offered ("did you mean", the menu, related questions). */
   offered?: string[];
+  /** `offered` is a "did you mean" list: a pick there is evidence for the question behind it (`picked`). */
+  suggested?: boolean;
+  /**
+   * After "都不是" the customer was asked once to rephrase: another dead end ("都不是" again, or
+   * another question the FAQ cannot answer) goes to a person. Lasts until a question is answered.
+   */
+  rephrased?: boolean;
   /**
    * The number shown for `offered[0]` (default 1). Related questions after an answer start at 3
    * when the "1 有帮助 / 2 没解决" check is in the same message, so every number is unambiguous.

@@ -152,7 +152,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   // Not encapsulated: its onResponse hook must see every route's requests.
   await metricsRoutes(app, { handoff, registry: opts.metrics, redisWaitMs });
   await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit, loginIpRateLimit: opts.loginIpRateLimit, features: { demo: Boolean(opts.demo) } });
-  await app.register(conversationRoutes, { handoff, agents });
+  await app.register(conversationRoutes, { handoff, agents, ...(opts.knowledge ? { knowledge: opts.knowledge } : {}) });
   await app.register(statsRoutes, { handoff, agents });
   await app.register(agentRoutes, { agents });
   await app.register(botRoutes, { handoff, agents });

@@ -52,7 +52,8 @@ function funnelOf(date: string, c: Record<string, number>): FunnelDay {
   return {
     date,
     conversations: c.conversations ?? 0,
-    botAnswered: c['out:answer'] ?? 0,
+    // A pick from "did you mean" is an answer the bot gave too (counted apart for learning).
+    botAnswered: (c['out:answer'] ?? 0) + (c['out:picked'] ?? 0),
     suggested: c['out:suggest'] ?? 0,
     unanswered: c['out:unanswered'] ?? 0,
     helpful: c['out:helpful'] ?? 0,

@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { createContext, type HandoffContext, type HandoffOptions } from './context.ts';
 import { Counters, type Rating } from './counters.ts';
 import type { Keys } from './keys.ts';
+import { Learning, type Evidence } from './learning.ts';
 import { Problems } from './problems.ts';
 import { Queries, type QueueCounts } from './queries.ts';
 import { MediaStore } from './media.ts';
@@ -29,7 +30,8 @@ import type {
  * - `queries` (queries.ts): conversations, transcripts, events and the queues, read;
  * - `registry` (registry.ts): the bot accounts and their WeChat login state;
  * - `counters` (counters.ts): the funnel's counters, ratings and the FAQ's knowledge gaps;
- * - `problems` (problems.ts): known problems and the closed loop; the SLA tick is in ticker.ts.
+ * - `problems` (problems.ts): known problems and the closed loop; the SLA tick is in ticker.ts;
+ * - `learning` (learning.ts): evidence of what customers' questions mean, and editors' decisions.
  * The methods' documentation is on the parts.
  */
 export class Handoff {
@@ -42,6 +44,8 @@ export class Handoff {
   readonly problems: Problems;
   /** Customers' media fetched by the channels, for the console (see media.ts). */
   readonly media: MediaStore;
+  /** Learning from traffic: evidence and the editors' decisions on it (see learning.ts). */
+  readonly learning: Learning;
   private readonly ctx: HandoffContext;
 
   constructor(redis: Redis | Cluster, opts: HandoffOptions) {
@@ -51,6 +55,7 @@ export class Handoff {
     this.media = new MediaStore(redis, this.keys);
     this.queries = new Queries(this.ctx, this.registry);
     this.counters = new Counters(this.ctx, this.registry);
+    this.learning = new Learning(this.ctx, this.registry);
     this.transitions = new Transitions(this.ctx, this.registry, this.queries, this.counters, {
       tierRule: opts.tierRule,
       announceClaims: opts.announceClaims ?? false,
@@ -168,6 +173,14 @@ export class Handoff {
   }
   knowledgeGaps(limit = 100): Promise<KnowledgeGap[]> {
     return this.counters.knowledgeGaps(limit);
+  }
+
+  // Learning from traffic (learning.ts).
+  recordAgentAnswer(id: string, faqId: string): Promise<Evidence | null> {
+    return this.learning.recordAgentAnswer(id, faqId);
+  }
+  learningEvidence(limit?: number): Promise<Evidence[]> {
+    return this.learning.evidence(limit);
   }
 
   // SLA timers (ticker.ts).

@@ -27,6 +27,18 @@ export { readServiceWindow } from './registry.ts';
 export type { QueueCounts } from './queries.ts';
 export type { QueueTicket } from './transitions.ts';
 export type { Rating } from './counters.ts';
+export {
+  DEFAULT_THRESHOLD,
+  EVIDENCE_KINDS,
+  Learning,
+  LEARNING_MAX_LEN,
+  MAX_THRESHOLD,
+  MIN_THRESHOLD,
+  type Adoption,
+  type Evidence,
+  type EvidenceKind,
+  type LearningSettings,
+} from './learning.ts';
 export { OutboundConsumer, type OutboundOptions } from './outbound.ts';
 export { Problems, type Problem, type ProblemStatus, type ProblemsDeps, type ProblemsOptions } from './problems.ts';
 export { startSlaTicker, type SlaFired } from './ticker.ts';

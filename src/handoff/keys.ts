@@ -97,6 +97,11 @@ export function createKeys(prefix: string) {
     flagged: (botId: string): string => `${bot(botId)}:flagged`,
     /** Stream: customer questions the FAQ did not answer (low confidence, "not helpful"), for editors. */
     gaps: (botId: string): string => `${bot(botId)}:gaps`,
+    /**
+     * Stream: evidence of what customers' questions mean (kind picked | helpful | agent | rejected |
+     * not_helpful, conv, faqId, text, botFaqId, at), for editors' alternates and wrong answers.
+     */
+    learning: (botId: string): string => `${bot(botId)}:learning`,
     /** Hash: one business day's counters (`out:<outcome>`, `faq:<id>`), 'YYYY-MM-DD' in the business zone. */
     day: (botId: string, date: string): string => {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new InvalidIdError('date', date);
@@ -111,6 +116,22 @@ export function createKeys(prefix: string) {
     /** Sorted set: every known problem by creation time; and the counter its ids come from. */
     problems: (): string => `${prefix}:{problems}:all`,
     problemSeq: (): string => `${prefix}:{problems}:seq`,
+    /**
+     * Learning from traffic, for the one knowledge base every bot account answers from: the
+     * editors' switch, their decisions and the audit of automatic adoptions. Slot `{learning}`.
+     */
+    learn: {
+      /** Hash: autoAdopt (0|1), threshold (agreeing conversations), updatedBy, updatedAt. */
+      settings: (): string => `${prefix}:{learning}:settings`,
+      /** Hash: "<faq id>|<phrase key>" -> when an editor dismissed (or undid) that alternate. */
+      dismissed: (): string => `${prefix}:{learning}:dismissed`,
+      /** Hash: "<faq id>|<phrase key>" -> the audit entry of its automatic adoption (claimed once). */
+      adopted: (): string => `${prefix}:{learning}:adopted`,
+      /** Stream: every automatic adoption (faqId, text, key, convs, count, kinds, at): the audit list. */
+      adoptions: (): string => `${prefix}:{learning}:adoptions`,
+      /** Hash: audit entry id -> JSON {by, at} of its undo. */
+      undone: (): string => `${prefix}:{learning}:undone`,
+    },
     // 微信客服 (wecom-kf): a bot account is one open_kfid; its keys share the account's slot, so one
     // script can check the pull lock's fence and move the cursor together.
     /** String: the account's kf/sync_msg cursor ("" = installed, nothing read yet). */

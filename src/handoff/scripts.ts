@@ -16,7 +16,7 @@ type Client = Redis | Cluster;
 
 /** Every script and how many of its arguments are keys (the number in its file name). */
 export const SCRIPT_KEYS = {
-  append: 8,
+  append: 9,
   enqueue: 7,
   claim: 7,
   transfer: 3,
@@ -80,7 +80,7 @@ interface Streams {
   eventsMaxLen: number;
 }
 
-/** append-8.lua: one message (and the bot's replies to it) into the conversation, created on first use. */
+/** append-9.lua: one message (and the bot's replies to it) into the conversation, created on first use. */
 export async function append(
   redis: Client,
   k: Keys,
@@ -94,6 +94,7 @@ export async function append(
     decidedFor: ConversationStatus | '';
     replies: { text: string; fields: Record<string, string> }[];
     outcome?: { type: TurnOutcome['type']; faqId?: string; question?: string };
+    /** Approximate length the gaps and learning streams are trimmed to. */
     gapsMaxLen: number;
     dayTtlS: number;
     /** Extra transcript fields of the message (msgId, kind, url, faqId, …). */
@@ -102,7 +103,7 @@ export async function append(
 ): Promise<{ entryId: string; status: ConversationStatus; repliesRecorded: boolean; duplicate: boolean }> {
   const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
-  const keys = [k.conversation(c), k.transcript(c), k.events(botId), k.msgIds(c), k.faqHits(botId), k.gaps(botId), k.day(botId, a.day), k.totals(botId)];
+  const keys = [k.conversation(c), k.transcript(c), k.events(botId), k.msgIds(c), k.faqHits(botId), k.gaps(botId), k.day(botId, a.day), k.totals(botId), k.learning(botId)];
   const args = {
     conv: c,
     botId,

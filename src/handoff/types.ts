@@ -123,8 +123,11 @@ export interface OutboundMessage {
 /**
  * What the bot made of one customer message, counted for editors and the funnel: answered with an
  * entry, offered a "did you mean" list, could not answer, or the customer's verdict on an answer.
+ * `picked`: the customer chose an entry from a "did you mean" list (evidence that their question
+ * means that entry); `rejected`: right after an answer the customer asked for a person (evidence the
+ * answer was wrong); `smalltalk`: chit-chat answered with a short reply and the menu.
  */
-export const TURN_OUTCOMES = ['answer', 'suggest', 'unanswered', 'helpful', 'not_helpful', 'rating'] as const;
+export const TURN_OUTCOMES = ['answer', 'suggest', 'unanswered', 'helpful', 'not_helpful', 'rating', 'picked', 'rejected', 'smalltalk'] as const;
 export interface TurnOutcome {
   type: (typeof TURN_OUTCOMES)[number];
   faqId?: string;

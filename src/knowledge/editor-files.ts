@@ -1,24 +1,29 @@
 /**
  * Every file the editors keep in the knowledge base, as three parts that load apart, so a broken
  * one never blocks another: the FAQ (entries with `_synonyms.yml` and `_words.yml`, what the
- * matcher compiles; loader.ts), the bot's phrases (`_messages.yml`; phrases.ts) and the agents'
- * reply templates (`_replies.yml`; replies.ts). Each part's module parses and validates its files;
+ * matcher compiles; loader.ts), the bot's phrases (`_messages.yml`; phrases.ts), the agents'
+ * reply templates (`_replies.yml`; replies.ts) and the small-talk phrases (`_smalltalk.yml`;
+ * smalltalk.ts). Each part's module parses and validates its files;
  * this one routes a path to its part and reads a part, for `kb lint` (all parts in one pass) and
  * the watcher (editor-watch.ts).
  */
 import { lintKnowledgeBase } from './loader.ts';
 import { DEFAULT_MESSAGES_FILE, readMessages, type Messages } from './phrases.ts';
 import { readReplies, REPLIES_FILE, type CannedReply } from './replies.ts';
+import { DEFAULT_SMALLTALK, readSmalltalk, SMALLTALK_FILE, type Smalltalk } from './smalltalk.ts';
 import type { KbProblem, KnowledgeBase } from './types.ts';
 
-export type EditorPart = 'faq' | 'messages' | 'replies';
-export const EDITOR_PARTS: readonly EditorPart[] = Object.freeze(['faq', 'messages', 'replies']);
+export type EditorPart = 'faq' | 'messages' | 'replies' | 'smalltalk';
+export const EDITOR_PARTS: readonly EditorPart[] = Object.freeze(['faq', 'messages', 'replies', 'smalltalk']);
+/** The parts kept in one file at the root. */
+export type OneFilePart = Exclude<EditorPart, 'faq'>;
 
 /** What each part serves once loaded. */
 export interface EditorPartValues {
   faq: KnowledgeBase;
   messages: Messages;
   replies: readonly CannedReply[];
+  smalltalk: Smalltalk;
 }
 
 /**
@@ -37,7 +42,8 @@ export interface EditorFileNames {
 }
 
 /** The file of a one-file part (paths relative to the root, forward slashes). */
-export function partFile(part: 'messages' | 'replies', names: EditorFileNames = {}): string {
+export function partFile(part: OneFilePart, names: EditorFileNames = {}): string {
+  if (part === 'smalltalk') return SMALLTALK_FILE;
   return part === 'messages' ? (names.messagesFile ?? DEFAULT_MESSAGES_FILE) : REPLIES_FILE;
 }
 
@@ -45,6 +51,7 @@ export function partFile(part: 'messages' | 'replies', names: EditorFileNames = 
 export function partOfPath(rel: string, names: EditorFileNames = {}): EditorPart {
   if (rel === partFile('messages', names)) return 'messages';
   if (rel === REPLIES_FILE) return 'replies';
+  if (rel === SMALLTALK_FILE) return 'smalltalk';
   return 'faq';
 }
 
@@ -76,6 +83,12 @@ async function readAny(root: string, part: EditorPart, names: EditorFileNames): 
       if (!read) return { value: [], problems: [] };
       return read.problems.length === 0 ? { value: read.replies, problems: [] } : { problems: read.problems };
     }
+    case 'smalltalk': {
+      // No file: the built-in phrases.
+      const read = readSmalltalk(root);
+      if (!read) return { value: DEFAULT_SMALLTALK, problems: [] };
+      return read.smalltalk ? { value: read.smalltalk, problems: [] } : { problems: read.problems };
+    }
   }
 }
 
@@ -88,6 +101,8 @@ export interface EditorFilesReport {
   messages?: Messages;
   /** The agents' reply templates; undefined when `_replies.yml` is absent or has problems. */
   replies?: CannedReply[];
+  /** The small-talk phrases (built-in without `_smalltalk.yml`); undefined when the file has problems. */
+  smalltalk?: Smalltalk;
   /** Every problem of every editor file, by file, then line; paths relative to the root. */
   problems: KbProblem[];
 }
@@ -99,9 +114,11 @@ export async function lintEditorFiles(root: string): Promise<EditorFilesReport> 
   if (!faq.value && faq.problems.some((p) => p.file === '.')) return { kb: null, problems: faq.problems };
   const messages = await readPart(root, 'messages');
   const replies = readReplies(root);
-  const problems = [...faq.problems, ...messages.problems, ...(replies?.problems ?? [])].sort(byFileThenLine);
+  const smalltalk = await readPart(root, 'smalltalk');
+  const problems = [...faq.problems, ...messages.problems, ...(replies?.problems ?? []), ...smalltalk.problems].sort(byFileThenLine);
   const report: EditorFilesReport = { kb: faq.value ?? null, problems };
   if (messages.value) report.messages = messages.value;
+  if (smalltalk.value) report.smalltalk = smalltalk.value;
   if (replies && replies.problems.length === 0) report.replies = replies.replies;
   return report;
 }

@@ -8,6 +8,7 @@ import { byFileThenLine, partFile, type EditorFileNames, type EditorPart, type P
 import { formatProblem } from './errors.ts';
 import type { Messages } from './phrases.ts';
 import type { CannedReply } from './replies.ts';
+import { DEFAULT_SMALLTALK, type Smalltalk } from './smalltalk.ts';
 import type { KbProblem, KnowledgeBase } from './types.ts';
 
 /** One version of every part; replaced, never changed, so holding one is reading one version. */
@@ -21,6 +22,8 @@ export interface EditorSnapshot<C = KnowledgeBase> {
   readonly messages: Messages | undefined;
   /** The last good reply templates; [] when there is no `_replies.yml`. */
   readonly replies: readonly CannedReply[];
+  /** The last good small-talk phrases; the built-in ones when there is no `_smalltalk.yml`. */
+  readonly smalltalk: Smalltalk;
 }
 
 /** After each read of a part: `applied` when its new version now serves, else its `problems`. */
@@ -31,12 +34,12 @@ export interface EditorEvent<C = KnowledgeBase> {
   snapshot: EditorSnapshot<C>;
 }
 
-const LABEL: Record<EditorPart, string> = { faq: 'knowledge base', messages: 'messages file', replies: 'replies file' };
+const LABEL: Record<EditorPart, string> = { faq: 'knowledge base', messages: 'messages file', replies: 'replies file', smalltalk: 'small-talk file' };
 
 export class EditorState<C> {
   /** False during the first load: only later reads are events (and "reloaded" in the log). */
   started = false;
-  private snap: EditorSnapshot<C> = Object.freeze({ version: 0, faq: undefined, kb: undefined, messages: undefined, replies: [] });
+  private snap: EditorSnapshot<C> = Object.freeze({ version: 0, faq: undefined, kb: undefined, messages: undefined, replies: [], smalltalk: DEFAULT_SMALLTALK });
   private readonly byPart = new Map<EditorPart, KbProblem[]>();
   private readonly listeners = new Set<(event: EditorEvent<C>) => void>();
 
@@ -89,6 +92,7 @@ export class EditorState<C> {
   private withValue(part: EditorPart, value: unknown): { values?: Partial<EditorSnapshot<C>>; problems: KbProblem[] } {
     if (part === 'messages') return { values: { messages: value as Messages }, problems: [] };
     if (part === 'replies') return { values: { replies: value as readonly CannedReply[] }, problems: [] };
+    if (part === 'smalltalk') return { values: { smalltalk: value as Smalltalk }, problems: [] };
     try {
       return { values: { faq: this.compile(value as KnowledgeBase), kb: value as KnowledgeBase }, problems: [] };
     } catch (err) {

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
-import { EDITOR_PARTS, partFile, partOfPath, readPart, type EditorFileNames, type EditorPart } from './editor-files.ts';
+import { EDITOR_PARTS, partFile, partOfPath, readPart, type EditorFileNames, type EditorPart, type OneFilePart } from './editor-files.ts';
 import { EditorState, type EditorEvent, type EditorSnapshot } from './editor-state.ts';
 import type { Messages } from './phrases.ts';
 import type { CannedReply } from './replies.ts';
@@ -34,7 +34,7 @@ export interface EditorFiles<C = KnowledgeBase> {
   /** Reads every part now. One read at a time; calls during one share a single follow-up. */
   reload(): Promise<PartResults>;
   /** Without a watcher: reads a one-file part again when its file changed since (one stat). */
-  refresh(part: 'messages' | 'replies'): Promise<EditorSnapshot<C>>;
+  refresh(part: OneFilePart): Promise<EditorSnapshot<C>>;
   /** Listens to every read after the first; returns the unsubscribe. */
   onChange(listener: (event: EditorEvent<C>) => void): () => void;
   close(): Promise<void>;
@@ -69,7 +69,7 @@ export async function watchEditorFiles<C = KnowledgeBase>(root: string, opts: Ed
   const state = new EditorState<C>(opts.compile ?? ((kb) => kb as unknown as C), opts, opts.logger);
   /** mtime (ms) of a one-file part's file when it was read; null: it did not exist. */
   const seen = new Map<EditorPart, number | null>();
-  const fileOf = (part: 'messages' | 'replies'): string => path.join(abs, partFile(part, opts));
+  const fileOf = (part: OneFilePart): string => path.join(abs, partFile(part, opts));
   let closed = false;
 
   const queue = serialReads(async (todo) => {

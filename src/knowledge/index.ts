@@ -69,3 +69,24 @@ export {
   type NewEntry,
 } from './edit.ts';
 export { groupGaps, type GapExample, type GapGroup, type GapInput, type GroupGapsOptions } from './gaps.ts';
+export {
+  adoptConfirmed,
+  autoAdopt,
+  decisionKey,
+  learnFromTraffic,
+  MIN_AUTO_THRESHOLD,
+  readyToAdopt,
+  type AdoptionLedger,
+  type Adopted,
+  type AlternateProposal,
+  type EvidenceInput,
+  type LearningLog,
+  type LearningReport,
+  type LearningStore,
+  type LearningTarget,
+  type LearnOptions,
+  type ProposalGroup,
+  type WrongAnswer,
+} from './learning.ts';
+export { removeAlternate, withoutAlternate } from './learning-edit.ts';
+export { DEFAULT_SMALLTALK, detectSmalltalk, parseSmalltalk, readSmalltalk, SMALLTALK_FILE, SMALLTALK_INTENTS, type Smalltalk, type SmalltalkIntent, type SmalltalkMatch } from './smalltalk.ts';

@@ -3,7 +3,8 @@
  * change the wording without touching code: the catalogue of keys with the `{placeholders}` each
  * may use, and the file's parsing and validation. It lives in the knowledge component, which owns
  * every editor file, so `kb lint` checks it like the FAQ; the bot renders the phrases and follows
- * edits of the file (bot/messages.ts). Every key is required. Problems are reported as
+ * edits of the file (bot/messages.ts). Every key is required, except the later ones with a default
+ * (MESSAGE_DEFAULTS). Problems are reported as
  * `file:line: message`, like the FAQ loader's.
  *
  * (The FAQ loader ignores `_*` files other than `_synonyms.yml` / `_words.yml`, so a broken
@@ -85,10 +86,41 @@ export const MESSAGE_PLACEHOLDERS = {
   awaiting_fix: [],
   /** The known problem the customer is waiting on was fixed (sent once to every linked customer). */
   problem_fixed: ['title', 'note'],
+  /** "都不是" after a "did you mean" list (once): asks to rephrase, the menu follows. */
+  rephrase: [],
+  /** Small talk (`_smalltalk.yml`), each followed by the menu except thanks and bye: "太感谢了". */
+  smalltalk_thanks: [],
+  /** "拜拜", "再见". */
+  smalltalk_bye: [],
+  /** "你好吗", "吃了吗". */
+  smalltalk_how_are_you: [],
+  /** "你是机器人吗", "是真人吗". */
+  smalltalk_bot_identity: [],
+  /** "今天天气怎么样". */
+  smalltalk_weather: [],
+  /** "你真棒", "厉害". */
+  smalltalk_praise: [],
+  /** "哈哈", "在干嘛", "讲个笑话". */
+  smalltalk_chitchat: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type MessageKey = keyof typeof MESSAGE_PLACEHOLDERS;
 export const MESSAGE_KEYS = Object.keys(MESSAGE_PLACEHOLDERS) as MessageKey[];
+
+/**
+ * Phrases added after files were already in use: a file without them still loads, with these
+ * words (written for any product). Every other key is required.
+ */
+export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = Object.freeze({
+  rephrase: '抱歉，这几个都不是您要的😅 麻烦换个说法再问我一次，或者看看下面的常见问题：',
+  smalltalk_thanks: '不客气😊 还有问题随时找我~',
+  smalltalk_bye: '再见👋 有问题随时来找我~',
+  smalltalk_how_are_you: '我挺好的，谢谢关心😊 您遇到什么问题了吗？',
+  smalltalk_bot_identity: '我是智能客服小助手🤖 常见问题我都能回答；需要真人客服的话回复「人工」。',
+  smalltalk_weather: '天气我可查不到😅 不过产品使用上的问题尽管问我：',
+  smalltalk_praise: '谢谢夸奖😊 有问题随时问我~',
+  smalltalk_chitchat: '哈哈，我是客服小助手，陪聊不太在行😅 有问题尽管问我：',
+});
 
 /** Every phrase, validated: non-empty, trimmed, only known placeholders. */
 export type Messages = Readonly<Record<MessageKey, string>>;
@@ -122,8 +154,9 @@ export function renderTemplate(template: string, vars: Readonly<Record<string, s
 
 const phrase = (key: MessageKey) => {
   const allowed: readonly string[] = MESSAGE_PLACEHOLDERS[key];
+  const fallback = MESSAGE_DEFAULTS[key];
   return z.preprocess(
-    (v) => (v === null ? '' : v),
+    (v) => (v === undefined && fallback !== undefined ? fallback : v === null ? '' : v),
     z
       .string({
         error: (iss) =>

@@ -91,13 +91,13 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     c.say('2');
     await c.hears(h.messages.not_helpful_offer, n);
     const other = h.customer();
-    other.say('天气怎么样');
+    other.say('帮我写首诗');
     await other.hears(h.messages.low_confidence_handoff);
     const [mine, theirs] = [await c.conversationId(), await other.conversationId()];
     await waitFor('both gaps recorded', async () => (await h.handoff.knowledgeGaps(50)).filter((g) => g.conv === mine || g.conv === theirs).length === 2);
     const gaps = await h.handoff.knowledgeGaps(50);
     expect(gaps.find((g) => g.conv === mine)).toMatchObject({ reason: 'not_helpful', faqId: 'time-limit', text: '录到十分钟为什么自己停了' });
-    expect(gaps.find((g) => g.conv === theirs)).toMatchObject({ reason: 'unanswered', faqId: null, text: '天气怎么样' });
+    expect(gaps.find((g) => g.conv === theirs)).toMatchObject({ reason: 'unanswered', faqId: null, text: '帮我写首诗' });
     // Accepting the offered person queues the chat with the question that was asked, not the "1".
     c.say('1');
     await c.hears(QUEUED, n);

@@ -207,8 +207,8 @@ describe('decide: explicit request for a person', () => {
 
 describe('decide: low confidence', () => {
   it('auto mode: says so briefly and hands off (low_confidence)', () => {
-    expect(kb.matcher.match('天气怎么样').decision).toBe('handoff');
-    const d = ask('天气怎么样');
+    expect(kb.matcher.match('帮我写首诗').decision).toBe('handoff');
+    const d = ask('帮我写首诗');
     expect(d.actions).toEqual([
       { type: 'say', text: messages.low_confidence_handoff },
       { type: 'handoff', reason: 'low_confidence' },
@@ -216,12 +216,12 @@ describe('decide: low confidence', () => {
   });
 
   it('offer mode: offers a person; "1" / 好 accepts with reason low_confidence', () => {
-    const d = ask('天气怎么样', { greeted: true }, 'bot', OFFER);
+    const d = ask('帮我写首诗', { greeted: true }, 'bot', OFFER);
     expect(d.actions).toEqual([{ type: 'say', text: messages.low_confidence_offer }]);
-    expect(d.session).toEqual({ greeted: true, humanOffered: true, offerReason: 'low_confidence', question: '天气怎么样' });
+    expect(d.session).toEqual({ greeted: true, humanOffered: true, offerReason: 'low_confidence', question: '帮我写首诗' });
     for (const yes of ['1', '好', '是', '要', '好的']) {
       const accept = ask(yes, d.session, 'bot', OFFER);
-      expect(accept.actions, yes).toEqual([{ type: 'handoff', reason: 'low_confidence', question: '天气怎么样' }]);
+      expect(accept.actions, yes).toEqual([{ type: 'handoff', reason: 'low_confidence', question: '帮我写首诗' }]);
       expect(accept.session, yes).toEqual({ greeted: true });
     }
   });
@@ -402,17 +402,18 @@ describe('queue notices', () => {
 });
 
 describe('decide: outcomes for editors and the funnel', () => {
-  it('an answer counts for its entry; a pick from a list too, with the question that led to it', () => {
+  it('an answer counts for its entry; a pick from a "did you mean" list is `picked`, with the question that led to it', () => {
     expect(ask('录屏没声音怎么办').outcome).toEqual({ type: 'answer', faqId: 'no-sound' });
     const [list, pick] = chat(['会员', '2']);
     expect(list!.outcome).toEqual({ type: 'suggest' });
-    expect(pick!.outcome).toEqual({ type: 'answer', faqId: answered(pick!) });
+    expect(list!.session.suggested).toBe(true);
+    expect(pick!.outcome).toEqual({ type: 'picked', faqId: answered(pick!), question: '会员' });
     expect(pick!.session.question).toBe('会员');
   });
 
   it('low confidence is an unanswered question (auto and offer mode), with the customer\'s words', () => {
-    expect(ask('天气怎么样').outcome).toEqual({ type: 'unanswered', question: '天气怎么样' });
-    expect(ask('天气怎么样', {}, 'bot', OFFER).outcome).toEqual({ type: 'unanswered', question: '天气怎么样' });
+    expect(ask('帮我写首诗').outcome).toEqual({ type: 'unanswered', question: '帮我写首诗' });
+    expect(ask('帮我写首诗', {}, 'bot', OFFER).outcome).toEqual({ type: 'unanswered', question: '帮我写首诗' });
   });
 
   it('the verdict on an answer names the entry and the question it answered', () => {
@@ -432,7 +433,8 @@ describe('decide: outcomes for editors and the funnel', () => {
     expect(ask('满意', {}, 'bot').outcome?.type).not.toBe('rating');
   });
 
-  it('greetings, menus, a request for a person and chatter are no outcome', () => {
-    for (const text of ['你好', '菜单', '转人工', '谢谢']) expect(ask(text).outcome, text).toBeUndefined();
+  it('menus, a request for a person and a plain thanks are no outcome; a greeting is small talk', () => {
+    for (const text of ['菜单', '转人工', '谢谢', '好的']) expect(ask(text).outcome, text).toBeUndefined();
+    expect(ask('你好').outcome).toEqual({ type: 'smalltalk' });
   });
 });

@@ -35,6 +35,7 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     identity: k.identity(botId),
     faqHits: k.faqHits(botId),
     gaps: k.gaps(botId),
+    learning: k.learning(botId),
     day: k.day(botId, '2026-12-01'),
     fixNotices: k.fixNotices(botId),
     totals: k.totals(botId),
@@ -58,7 +59,7 @@ const hashTag = (key: string): string | null => /\{([^}]+)\}/.exec(key)?.[1] ?? 
 
 describe('keys', () => {
   it('every builder of the module is covered here (a new key must join the slot check)', () => {
-    expect(Object.keys(keys).sort()).toEqual([...Object.keys(allKeys(keys, CONV)), 'agents', 'bots', 'oaToken', 'prefix', 'problem', 'problemConvs', 'problems', 'problemSeq', 'wecomToken'].sort());
+    expect(Object.keys(keys).sort()).toEqual([...Object.keys(allKeys(keys, CONV)), 'agents', 'bots', 'learn', 'oaToken', 'prefix', 'problem', 'problemConvs', 'problems', 'problemSeq', 'wecomToken'].sort());
   });
 
   it('a known problem\'s keys share the {problems} slot (its fix is one script there)', () => {

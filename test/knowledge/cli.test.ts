@@ -53,6 +53,13 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(r.stdout).toMatch(new RegExp(`^knowledge-base: ok — ${entries.length} entries, \\d+ alternates.*, ${MESSAGE_KEYS.length} bot phrases, \\d+ reply templates$`, 'm'));
   });
 
+  it('lint --self-check: what the FAQ\'s own phrasings and look-alikes made from them predict', async () => {
+    const r = await kb(['lint', '--self-check']);
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)).toHaveLength(2);
+    expect(r.stdout).toMatch(/^self-check at answer threshold 0\.\d+: held-out phrasings answered right \d+% \(\d+\/\d+\), wrong \d+%; look-alikes answered \d+% \(\d+\/\d+\); this FAQ's own operating point: answer 0\.\d+$/m);
+  });
+
   it('lint on a broken tree: exit 1 and one path:line: message per problem, in file order', async () => {
     const r = await kb(['lint', '--kb', broken]);
     expect(r.code).toBe(1);
@@ -147,6 +154,15 @@ describe('kb command line', { timeout: 60_000 }, () => {
       expect(r.stdout).toMatch(new RegExp(`^${label}:\\s+\\d+\\.\\d%\\s+\\(\\d+/\\d+`, 'm'));
     }
     expect(r.stdout).toMatch(/^latency: p50 \d+(\.\d+)? ms, p99 \d+(\.\d+)? ms$/m);
+  });
+
+  it('eval --by-type: a line per case type, look-alikes counted apart', async () => {
+    const r = await kb(['eval', '--kb', 'test/fixtures/domains/shop/kb', '--cases', 'test/fixtures/domains/shop/cases.jsonl', '--by-type']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^look-alike answered:\s+\d+\.\d%\s+\(\d+\/\d+/m);
+    expect(r.stdout).toMatch(/^by type:$/m);
+    for (const type of ['close', 'colloquial', 'pinyin', 'trap', 'lookalike']) expect(r.stdout).toMatch(new RegExp(`^  ${type}\\s+\\d+  `, 'm'));
+    expect(r.stdout).toMatch(/^ {2}trap\s+\d+ {2}out-of-scope answered\s+\d+\.\d%/m);
   });
 
   describe('usage errors exit 2', () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, loadKnowledgeBase, Matcher, MAX_QUERY_CHARS, rate, readCases, type EvalReport, type KnowledgeBase } from '../../src/knowledge/index.ts';
@@ -42,6 +42,40 @@ describe('matching quality', () => {
     expect(r.wrong).toBeLessThanOrEqual(0.02);
     expect(r.oosAnswered).toBeLessThanOrEqual(0.03);
     expect(r.helpful).toBeGreaterThanOrEqual(0.95);
+  });
+
+  // Other industries' FAQs and customers' questions, written before anyone looked at how the engine
+  // fails (see docs/matching.md): the training domains are fitted on by `npm run calibrate`, the
+  // held-out ones never. These bars guard against going back; the issue's goals are higher.
+  const setsIn = (dir: string): string[] => readdirSync(path.join(repo, dir)).filter((d) => existsSync(path.join(repo, dir, d, 'cases.jsonl')));
+  it.each(setsIn('test/fixtures/domains'))('on the %s training domain it rarely answers wrongly and mostly helps', async (name) => {
+    const dir = path.join(repo, 'test/fixtures/domains', name);
+    const r = rates(await evalSet(path.join(dir, 'kb'), path.join(dir, 'cases.jsonl')));
+    expect(r.wrong).toBeLessThanOrEqual(0.02);
+    expect(r.helpful).toBeGreaterThanOrEqual(0.75);
+    expect(r.correct).toBeGreaterThanOrEqual(0.35);
+  });
+
+  it.each(setsIn('test/fixtures/holdout'))('on the held-out %s set it rarely answers wrongly and mostly helps', async (name) => {
+    const dir = path.join(repo, 'test/fixtures/holdout', name);
+    const r = rates(await evalSet(path.join(dir, 'kb'), path.join(dir, 'cases.jsonl')));
+    expect(r.wrong).toBeLessThanOrEqual(0.04);
+    expect(r.helpful).toBeGreaterThanOrEqual(0.7);
+  });
+
+  it('reports each case type apart, and look-alikes answered with the entry they resemble', async () => {
+    const kb = await loadKnowledgeBase(path.join(repo, 'test/fixtures/domains/shop/kb'));
+    const matcher = new Matcher(kb);
+    const refund = kb.entries.find((e) => /退款/.test(e.question))!;
+    const r = evaluate(matcher, [
+      { q: refund.question, expect: refund.id, type: 'close' },
+      { q: '今天股市怎么样', expect: null, type: 'oos' },
+      { q: refund.question, expect: null, type: 'lookalike', resembles: refund.id },
+    ]);
+    expect(r.byType.get('close')).toMatchObject({ cases: 1, inScope: 1, correct: 1 });
+    expect(r.byType.get('oos')).toMatchObject({ cases: 1, outOfScope: 1, oosAnswered: 0 });
+    expect(r.byType.get('lookalike')).toMatchObject({ lookalikes: 1, lookalikeAnswered: 1, oosAnswered: 1 });
+    expect(r).toMatchObject({ cases: 3, lookalikes: 1, lookalikeAnswered: 1 });
   });
 
   it.each(['bike-share', 'e-reader'])('on the %s fixture it never answers wrongly and mostly helps', async (name) => {

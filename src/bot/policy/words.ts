@@ -43,6 +43,32 @@ export const CLOSING = oneOf([
   '好了', '没事了', '没问题了', '拜拜', '再见', 'ok', 'bye', 'thanks', 'thank you', 'thx',
 ]);
 
+/** "都不是" after a "did you mean" list: none of the entries is what the customer asked. */
+export const DEAD_END = oneOf([
+  '都不是', '都不对', '不是这些', '以上都不是', '没有我要的', '没有我想要的', '没有我要问的', '没有想要的', '都没有', '都不是我要的',
+  '都不是我想要的', '没找到', '没有', '不是', '不是这个', '不是这几个',
+]);
+/**
+ * Right after an answer, the customer says it did not help in words the "2" check does not read
+ * (NOT_HELPFUL is matched whole): "还是不行啊", "答非所问", "不是我要的".
+ */
+export const REJECTION = oneOf([
+  '还是没解决', '还是没用', '还是没有用', '没什么用', '没啥用', '没效果', '没有效果', '不好使', '不起作用', '没反应', '答非所问',
+  '说的不对', '你说的不对', '回答不对', '不是这个', '不是这个问题', '不是我要的', '不是我想要的', '不是这样', '不是这么回事', '文不对题',
+]);
+
+// Chat particles around a short reply: 没解决啊 / 不是这个吧 / 哎都不是.
+const PARTICLES = /^(?:哎|唉|呃|额|嗯)+|(?:啊|呀|哦|噢|呢|吧|啦|了|嘛|哈|的|诶|欸|哇)+$/gu;
+
+/** One of `words`, as written or without the chat particles at its ends (没有我要的 / 都不是啊). */
+export const saysOneOf = (words: ReadonlySet<string>, bare: string): boolean => words.has(bare) || words.has(bare.replace(PARTICLES, ''));
+
+/** A "did not help" after an answer that the exact NOT_HELPFUL words (and "2") miss. */
+export function rejects(bare: string): boolean {
+  if (NOT_HELPFUL.has(bare)) return false;
+  return saysOneOf(REJECTION, bare) || (saysOneOf(NOT_HELPFUL, bare) && !/\d/.test(bare));
+}
+
 /** The 1-5 rating in words (非常满意 … 非常不满意), as customers answer the rating question. */
 export const RATING_WORDS: ReadonlyMap<string, number> = new Map([
   ['非常满意', 5],

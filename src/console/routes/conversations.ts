@@ -8,10 +8,16 @@ import { apiConversationSchema, apiConversationWithMessagesSchema, toApiConversa
 import { channelOf } from '../channel.ts';
 import { streamIdSchema } from '../stream-id.ts';
 import type { Handoff, Agent as HandoffAgent } from '../../handoff/index.ts';
+import { renderAnswer, type KnowledgeBase, type KnowledgeService } from '../../knowledge/index.ts';
 
 export interface ConversationRoutesOptions {
   handoff: Handoff;
   agents: AgentStore;
+  /**
+   * The FAQ, to recognise a reply that is an entry's answer (the canned FAQ reply, unedited) when the
+   * client does not say so with `faqId`: evidence for editors of what the customer's question meant.
+   */
+  knowledge?: KnowledgeService;
 }
 
 export const MAX_TEXT = 2000;
@@ -42,6 +48,15 @@ const textSchema = z.string({ error: 'is required and must be a string' }).super
   else if (length > MAX_TEXT) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_TEXT} characters (got ${length})` });
 }).meta({ description: `1 to ${MAX_TEXT} characters, not only blanks` });
 const textBody = z.object({ text: textSchema });
+/** A reply; `faqId`: the FAQ entry whose canned answer it is (GET /api/canned), when the agent picked one. */
+const replyBody = z.object({
+  text: textSchema,
+  faqId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an FAQ entry id')
+    .optional()
+    .meta({ description: 'the FAQ entry whose canned answer this is (from GET /api/canned): tells editors what the customer meant' }),
+});
 
 const transferBody = z.object({ to: z.string().min(1, 'is required').max(64, 'must be at most 64 characters') });
 
@@ -96,9 +111,10 @@ export const conversationRouteDocs = routeGroup('Conversations', [
     method: 'POST',
     path: '/api/conversations/:id/messages',
     summary: 'reply to the customer (the bot delivers it in WeChat); only the assignee',
+    details: 'An FAQ answer (`faqId`, or the text of an entry\'s canned answer) is evidence for the 知识库 page: the customer\'s question before the handoff means that entry.',
     access: 'agent',
     params: paramsSchema,
-    body: textBody,
+    body: replyBody,
     ok: { status: 202, description: '`{"id","msgId"}`: the transcript id and the outbound id of the reply' },
     errors: ['NOT_FOUND', 'NOT_ASSIGNEE', 'ILLEGAL_TRANSITION', 'WINDOW_CLOSED'],
     core: true,
@@ -206,13 +222,18 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
 
   app.post('/api/conversations/:id/messages', async (request, reply) => {
     const { id } = parse(paramsSchema, request.params, 'params');
-    const { text } = parse(textBody, request.body, 'body');
+    const { text, faqId } = parse(replyBody, request.body, 'body');
     // A reply WeChat would refuse is refused here, with the reason, rather than lost on the way.
     const window = (await channelOf(handoff, id))?.window;
     if (window && window.remaining === 0) {
       throw new ApiError(409, 'WINDOW_CLOSED', '微信只允许在客户最后一条消息后 48 小时内回复，且最多 5 条；客户再发消息后才能回复。');
     }
     const sent = await handoff.reply(id, asHandoffAgent(currentAgent(request)), text);
+    const answered = faqId ?? (opts.knowledge ? faqAnswerOf(opts.knowledge.matcher().kb, text) : undefined);
+    if (answered) {
+      // Evidence only: the reply is on its way whatever happens here.
+      await handoff.recordAgentAnswer(id, answered).catch((err: unknown) => request.log.warn({ err, conv: id }, 'learning: agent FAQ answer not recorded'));
+    }
     return reply.status(202).send({ id: sent.id, msgId: sent.msgId });
   });
 
@@ -254,4 +275,22 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
     const agent = currentAgent(request);
     return toApiConversation(await handoff.setTags(id, tags, { by: agent.id, manager: hasRole(agent, 'manager') }));
   });
+}
+
+/** Each FAQ answer as the canned replies give it (canned.ts), whitespace folded -> its entry. */
+const answerIndex = new WeakMap<KnowledgeBase, Map<string, string>>();
+const fold = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+/** The entry whose answer `text` is, unedited (an agent's canned FAQ reply); undefined otherwise. */
+function faqAnswerOf(kb: KnowledgeBase, text: string): string | undefined {
+  let index = answerIndex.get(kb);
+  if (!index) {
+    index = new Map();
+    for (const e of kb.entries) {
+      const answer = fold(renderAnswer(e.answer).join('\n\n'));
+      if (answer && !index.has(answer)) index.set(answer, e.id);
+    }
+    answerIndex.set(kb, index);
+  }
+  return index.get(fold(text));
 }

@@ -126,7 +126,7 @@ const EDIT_STATUS: Record<KbEditError['code'], [number, string]> = {
 };
 
 /** A refused edit in the API's error shape (KB_INVALID: the tree does not lint; its problems are in the message). */
-async function editing<T>(fn: () => Promise<T>): Promise<T> {
+export async function editing<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {

@@ -36,7 +36,7 @@ export async function statsRoutes(app: FastifyInstance, opts: StatsRoutesOptions
     const count = t['csat:count'] ?? 0;
     return {
       conversations: t.conversations ?? 0,
-      botAnswered: t['out:answer'] ?? 0,
+      botAnswered: (t['out:answer'] ?? 0) + (t['out:picked'] ?? 0),
       handoffs: Object.entries(t).reduce((n, [field, v]) => (field.startsWith('handoff:') ? n + v : n), 0),
       waiting: c.waiting,
       active: c.active,

@@ -2,9 +2,19 @@ import { z } from 'zod';
 import { KefuError } from '../../errors.ts';
 import type { EvalCase } from '../evaluate.ts';
 
-const caseSchema = z.object({ q: z.string(), expect: z.string().nullable() });
+const caseSchema = z.object({
+  q: z.string(),
+  expect: z.string().nullable(),
+  /** What kind of question it is (close, colloquial, typo, pinyin, long, trap, …), for `--by-type`. */
+  type: z.string().min(1).optional(),
+  /** A look-alike: the entry it resembles but does not mean. */
+  resembles: z.string().min(1).optional(),
+});
 
-/** Parses a cases file: one `{"q": ..., "expect": id | null}` per line; blank lines skipped. */
+/**
+ * Parses a cases file: one `{"q": ..., "expect": id | null}` per line, optionally with `"type"` and
+ * `"resembles"`; blank lines skipped.
+ */
 export function readCases(text: string, file = 'cases'): EvalCase[] {
   const out: EvalCase[] = [];
   text.split('\n').forEach((line, i) => {
@@ -17,9 +27,10 @@ export function readCases(text: string, file = 'cases'): EvalCase[] {
     }
     const parsed = caseSchema.safeParse(json);
     if (!parsed.success) {
-      throw new KefuError('CASES_INVALID', `${file}:${i + 1}: expected {"q": string, "expect": string | null}`);
+      throw new KefuError('CASES_INVALID', `${file}:${i + 1}: expected {"q": string, "expect": string | null, "type"?: string, "resembles"?: string}`);
     }
-    out.push(parsed.data);
+    const { q, expect, type, resembles } = parsed.data;
+    out.push({ q, expect, ...(type ? { type } : {}), ...(resembles ? { resembles } : {}) });
   });
   return out;
 }

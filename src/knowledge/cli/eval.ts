@@ -1,27 +1,40 @@
 import { readFile } from 'node:fs/promises';
-import { evaluate, percentile } from '../evaluate.ts';
+import { evaluate, percentile, type EvalCounts } from '../evaluate.ts';
 import type { Thresholds } from '../types.ts';
 import { readCases } from './cases.ts';
 import { loadMatcher } from './load.ts';
 
 const pct = (n: number, d: number): string => (d === 0 ? '   n/a' : `${((100 * n) / d).toFixed(1).padStart(5)}%`);
 
-export async function runEval(kbDir: string, thresholds: Partial<Thresholds>, casesFile: string, verbose: boolean): Promise<number> {
+/** One line per case type: what each kind of question gets (in scope: right / wrong / helped; out of scope: answered). */
+function typeLine(type: string, c: EvalCounts): string {
+  const parts = [`${type.padEnd(12)} ${String(c.cases).padStart(4)}`];
+  if (c.inScope > 0) parts.push(`correct ${pct(c.correct, c.inScope)}  wrong ${pct(c.wrong, c.inScope)}  helpful ${pct(c.helpful, c.inScope)}`);
+  if (c.outOfScope > 0) parts.push(`out-of-scope answered ${pct(c.oosAnswered, c.outOfScope)}`);
+  if (c.lookalikes > 0) parts.push(`answered as the look-alike ${pct(c.lookalikeAnswered, c.lookalikes)}`);
+  return parts.join('  ');
+}
+
+export async function runEval(kbDir: string, thresholds: Partial<Thresholds>, casesFile: string, verbose: boolean, byType = false): Promise<number> {
   const cases = readCases(await readFile(casesFile, 'utf8'), casesFile);
   const matcher = await loadMatcher(kbDir, thresholds);
   if (!matcher) return 1;
   const r = evaluate(matcher, cases);
   if (verbose) for (const m of r.misses) process.stdout.write(`${m}\n`);
   const t = matcher.thresholds;
-  process.stdout.write(
-    [
-      `cases: ${r.cases} (${r.inScope} in scope, ${r.outOfScope} out of scope), thresholds answer ${t.answer} / suggest ${t.suggest}`,
-      `correct answer:         ${pct(r.correct, r.inScope)}  (${r.correct}/${r.inScope})`,
-      `wrong answer:           ${pct(r.wrong, r.inScope)}  (${r.wrong}/${r.inScope})`,
-      `out-of-scope answered:  ${pct(r.oosAnswered, r.outOfScope)}  (${r.oosAnswered}/${r.outOfScope})`,
-      `helpful:                ${pct(r.helpful, r.inScope)}  (${r.helpful}/${r.inScope}: answered right, or among the suggestions)`,
-      `latency: p50 ${percentile(r.latencies, 50).toFixed(3)} ms, p99 ${percentile(r.latencies, 99).toFixed(3)} ms`,
-    ].join('\n') + '\n',
-  );
+  const lines = [
+    `cases: ${r.cases} (${r.inScope} in scope, ${r.outOfScope} out of scope), thresholds answer ${t.answer} / suggest ${t.suggest}`,
+    `correct answer:         ${pct(r.correct, r.inScope)}  (${r.correct}/${r.inScope})`,
+    `wrong answer:           ${pct(r.wrong, r.inScope)}  (${r.wrong}/${r.inScope})`,
+    `out-of-scope answered:  ${pct(r.oosAnswered, r.outOfScope)}  (${r.oosAnswered}/${r.outOfScope})`,
+    `helpful:                ${pct(r.helpful, r.inScope)}  (${r.helpful}/${r.inScope}: answered right, or among the suggestions)`,
+  ];
+  if (r.lookalikes > 0) lines.push(`look-alike answered:    ${pct(r.lookalikeAnswered, r.lookalikes)}  (${r.lookalikeAnswered}/${r.lookalikes}: answered with the entry it only resembles)`);
+  lines.push(`latency: p50 ${percentile(r.latencies, 50).toFixed(3)} ms, p99 ${percentile(r.latencies, 99).toFixed(3)} ms`);
+  if (byType) {
+    lines.push('by type:');
+    for (const [type, c] of [...r.byType].sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${typeLine(type, c)}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
   return 0;
 }

@@ -1,9 +1,9 @@
 /**
  * `kb` — the knowledge editors' command line (see docs/knowledge-base.md):
- *   kb lint [--kb DIR]
+ *   kb lint [--kb DIR] [--self-check]
  *   kb ask  [--kb DIR] --json            (questions on stdin, JSON lines on stdout)
  *   kb ask  [--kb DIR] "question"
- *   kb eval [--kb DIR] --cases FILE.jsonl [--verbose]
+ *   kb eval [--kb DIR] --cases FILE.jsonl [--verbose] [--by-type]
  * Standard output carries only the command's result; diagnostics go to stderr.
  */
 import { parseArgs } from 'node:util';
@@ -13,15 +13,16 @@ import { runEval } from './eval.ts';
 import { runLint } from './lint.ts';
 
 const USAGE = `usage:
-  kb lint [--kb DIR]
+  kb lint [--kb DIR] [--self-check] check every editor file; --self-check: rates its own phrasings predict
   kb ask  [--kb DIR] --json          read questions from stdin, one JSON line each on stdout
   kb ask  [--kb DIR] "question"      show the decision and the answer as WeChat shows it
-  kb eval [--kb DIR] --cases FILE    rates and latency on {"q", "expect"} lines
+  kb eval [--kb DIR] --cases FILE    rates and latency on {"q", "expect", "type"?} lines
 options:
   --kb DIR       knowledge base directory (default ./knowledge-base)
   --answer X     answer threshold 0..1 (default: the calibrated one)
   --suggest X    suggest threshold 0..1 (default: the calibrated one)
-  --verbose      eval: list every question that was not answered correctly`;
+  --verbose      eval: list every question that was not answered correctly
+  --by-type      eval: the rates per case "type" (close, colloquial, typo, trap, …)`;
 
 class UsageError extends KefuError {
   constructor(message: string) {
@@ -47,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
       answer: { type: 'string' },
       suggest: { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      'by-type': { type: 'boolean', default: false },
+      'self-check': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -59,14 +62,14 @@ async function main(argv: string[]): Promise<number> {
   const thresholds = { answer: threshold('answer', values.answer), suggest: threshold('suggest', values.suggest) };
   switch (command) {
     case 'lint':
-      return runLint(kbDir);
+      return runLint(kbDir, values['self-check']!);
     case 'ask':
       if (values.json) return runAsk(kbDir, thresholds, null);
       if (rest.length === 0) throw new UsageError('ask needs a question, or --json to read questions from stdin');
       return runAsk(kbDir, thresholds, rest.join(' '));
     case 'eval':
       if (!values.cases) throw new UsageError('eval needs --cases FILE.jsonl');
-      return runEval(kbDir, thresholds, values.cases, values.verbose!);
+      return runEval(kbDir, thresholds, values.cases, values.verbose!, values['by-type']!);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

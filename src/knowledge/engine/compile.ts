@@ -1,5 +1,6 @@
 import type { FaqEntry, KnowledgeBase } from '../types.ts';
 import { buildLexicon, type Lexicon } from './lexicon.ts';
+import { Rewriter } from './rewrite.ts';
 import { addWords, cutForIndex, warmUp } from './segmenter.ts';
 import { charBigrams, cjkRuns, normalize, pinyinOf } from './text.ts';
 
@@ -48,11 +49,14 @@ export interface CompiledKb {
   /** Words the knowledge base itself names as meaningful (keywords, synonyms). */
   meaningful: Set<string>;
   byId: Map<string, FaqEntry>;
+  /** Dialect, English and pinyin input rewritten into the knowledge base's language. */
+  rewriter: Rewriter;
 }
 
 function wordsOf(text: string, lexicon: Lexicon): string[] {
   const out: string[] = [];
   for (const w of cutForIndex(text)) out.push(w, ...lexicon.concepts(w));
+  for (const p of lexicon.phrases(text)) out.push(...p.concepts);
   return out;
 }
 
@@ -120,5 +124,10 @@ export function compile(kb: KnowledgeBase): CompiledKb {
     for (const p of postings.values()) p.idf = Math.log(1 + (n - p.list.length + 0.5) / (p.list.length + 0.5)) / maxIdf;
   }
   const idf = (term: string): number => postings.get(term)?.idf ?? 1;
-  return { docs, lexicon, postings, idf, meaningful, byId: new Map(kb.entries.map((e) => [e.id, e])) };
+  const vocabulary = [...postings.keys()].filter((w) => !w.startsWith('§') && !w.startsWith('b:'));
+  const rewriter = new Rewriter(
+    new Set(vocabulary.filter((w) => /^[a-z][a-z0-9]*$/.test(w))),
+    () => vocabulary.filter((w) => /^\p{Script=Han}{2,}$/u.test(w)),
+  );
+  return { docs, lexicon, postings, idf, meaningful, byId: new Map(kb.entries.map((e) => [e.id, e])), rewriter };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { KbExtras } from '../types.ts';
 import { normalize } from './text.ts';
 
@@ -22,7 +22,11 @@ function genericLexicon(): NonNullable<typeof generic> {
         return [normalize(word), factor === undefined ? 0.05 : Number(factor)];
       }),
     ),
-    groups: dataLines('synonyms-zh.txt').map((l) => l.split(/\s+/).map(normalize)),
+    // synonyms-zh.txt: words of any app or service; concepts-*-zh.txt: everyday words per area of service.
+    groups: readdirSync(here)
+      .filter((f) => f === 'synonyms-zh.txt' || /^concepts-.+\.txt$/.test(f))
+      .sort()
+      .flatMap((f) => dataLines(f).map((l) => l.split(/\s+/).map(normalize))),
   };
   return generic;
 }
@@ -32,9 +36,19 @@ export interface Lexicon {
   fillerFactor(word: string): number;
   /** Concept ids of a word ("§3"), shared by all its synonyms; empty when it has none. */
   concepts(word: string): readonly string[];
-  /** Every word that belongs to some synonym group (to teach the segmenter). */
+  /** Words to teach the segmenter: the knowledge base's own synonyms, the generic lexicon's short words. */
   words(): Iterable<string>;
+  /**
+   * Where the generic lexicon's longer phrases ("会员有什么用", "充了没到") occur in a text, with their
+   * concepts. They are found in the text, not taught to the segmenter: as one token they would
+   * swallow the words inside them, and a knowledge base that has none of their group would then
+   * not match the question at all.
+   */
+  phrases(text: string): { start: number; end: number; concepts: readonly string[] }[];
 }
+
+/** Generic lexicon words this long or longer are matched as phrases (see Lexicon.phrases). */
+const PHRASE_CHARS = 4;
 
 const NONE: readonly string[] = [];
 
@@ -50,9 +64,29 @@ export function buildLexicon(extras: KbExtras): Lexicon {
       concepts.set(word, ids);
     }
   });
+  const own = new Set(extras.synonyms.flat().map(normalize));
+  const byStart = new Map<string, string[]>();
+  for (const group of groups) {
+    for (const word of group) {
+      if ([...word].length < PHRASE_CHARS || own.has(word)) continue;
+      const key = word.slice(0, 2);
+      const list = byStart.get(key) ?? [];
+      if (!list.includes(word)) list.push(word);
+      byStart.set(key, list);
+    }
+  }
   return {
     fillerFactor: (w) => filler.get(w) ?? 1,
     concepts: (w) => concepts.get(w) ?? NONE,
-    words: () => concepts.keys(),
+    words: () => [...concepts.keys()].filter((w) => own.has(w) || [...w].length < PHRASE_CHARS),
+    phrases: (text) => {
+      const out: { start: number; end: number; concepts: readonly string[] }[] = [];
+      for (let i = 0; i + 1 < text.length; i++) {
+        const list = byStart.get(text.slice(i, i + 2));
+        if (!list) continue;
+        for (const p of list) if (text.startsWith(p, i)) out.push({ start: i, end: i + p.length, concepts: concepts.get(p) ?? NONE });
+      }
+      return out;
+    },
   };
 }

@@ -2,6 +2,7 @@ import type { FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds }
 import { compile, type CompiledKb } from './compile.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
 import { parseQuery, type Query } from './query.ts';
+import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
 import { features, typoMatches } from './score.ts';
 
 export interface MatcherOptions {
@@ -20,6 +21,7 @@ export interface RankedEntry {
 /** Word evidence outweighs bigram evidence; bigrams catch what segmentation split differently. */
 const BIGRAM_WEIGHT = 0.3;
 const MAX_SUGGESTIONS = 3;
+const PART_WEIGHT = 0.5;
 const NEGLIGIBLE = 0.01;
 /** Evidence gap (0..1) to the runner-up under which the best entry is not a clear winner. */
 const AMBIGUOUS_MARGIN = 0.05;
@@ -48,6 +50,24 @@ export class Matcher {
     this.compiled = compile(kb);
   }
 
+  /**
+   * This knowledge base's own operating point (see self-calibrate.ts), for the model this matcher
+   * uses. Costs a few compiles of the knowledge base: call it once per version, off the hot path.
+   */
+  selfCalibrate(): SelfCalibration {
+    const model = this.model;
+    const rank = (kb: KnowledgeBase) => {
+      const m = kb === this.kb ? this : new Matcher(kb, { model });
+      return (q: string) => m.rank(q);
+    };
+    return selfCalibrate(this.kb, this.compiled, rank, model.thresholds);
+  }
+
+  /** Look-alike questions made from this knowledge base's phrasings (for calibration). */
+  lookalikes(): { q: string; resembles: string }[] {
+    return makeLookalikes(this.kb, this.compiled);
+  }
+
   entry(id: string): FaqEntry | undefined {
     return this.compiled.byId.get(id);
   }
@@ -74,7 +94,7 @@ export class Matcher {
   /** Every shortlisted entry with its evidence, best first (for calibration and `kb ask`). */
   rank(question: string): RankedEntry[] {
     const kb = this.compiled;
-    const query = parseQuery(question, kb.lexicon, kb.meaningful);
+    const query = parseQuery(question, kb.lexicon, kb.meaningful, (t) => kb.rewriter.rewrite(t));
     const shortlist = this.retrieve(query);
     if (shortlist.length === 0) {
       // Nothing shared at all: report the menu's first entry with zero confidence.
@@ -117,10 +137,13 @@ export class Matcher {
     for (const term of query.terms) {
       // A word and its synonym concept count once per entry: the better of the two.
       const termDocs: number[] = [];
-      for (let k = -1; k < term.concepts.length; k++) {
-        const p = kb.postings.get(k < 0 ? term.text : term.concepts[k]!);
+      // A run of loose characters ("扫完码锁") is looked up whole and by its characters (at half weight).
+      const lookups: [string, number][] = [[term.text, 1], ...term.concepts.map((c): [string, number] => [c, 1])];
+      for (const part of term.parts ?? []) lookups.push([part.text, PART_WEIGHT]);
+      for (const [key, scale] of lookups) {
+        const p = kb.postings.get(key);
         if (!p) continue;
-        const w = term.weight * p.idf;
+        const w = term.weight * p.idf * scale;
         // Filler and words in nearly every entry rank nothing, but walking them costs the most.
         if (w < NEGLIGIBLE) continue;
         for (const { doc, strength } of p.list) {

@@ -1,9 +1,28 @@
+import { focusFactors } from './focus.ts';
 import type { Lexicon } from './lexicon.ts';
 import { cut, idfOf, RARE_IDF } from './segmenter.ts';
 import { charBigrams, isCjkWord, normalize } from './text.ts';
 
 /** Longest question text the matcher reads; the rest of an oversized message is ignored. */
 export const MAX_QUERY_CHARS = 200;
+
+/**
+ * Amounts, dates and counts ("199", "五千", "15号", "两笔") are the customer's particulars, not
+ * what they ask about: they weigh a fifth of an ordinary word unless the knowledge base names them.
+ */
+const NUMBER = /^(?:[0-9.,]+|[一二三四五六七八九十百千万两几半]+)(?:块钱?|元|号|天|个月|月|年|次|笔|张|件|个|分钟|小时|周|块|毛|k|w)?$/u;
+const NUMBER_FACTOR = 0.2;
+
+/**
+ * A run of single characters jieba could not place: an unknown word or typo ("生音"), or loose
+ * characters of a colloquial sentence ("钱付不出去" -> "钱付"). Its weight is its characters'
+ * average, not that of a rare word: a typo of a common word stays fairly heavy, loose common
+ * characters do not dominate the question.
+ */
+function mergedIdf(run: string): number {
+  const chars = [...run];
+  return chars.reduce((s, ch) => s + idfOf(ch), 0) / chars.length;
+}
 
 /** Rare words are all equally informative; a lone character is vague unless jieba says otherwise. */
 const IDF_CAP = RARE_IDF;
@@ -39,35 +58,59 @@ export interface Query {
  * place (unknown product words, typos such as 生音 for 声音) are merged back into one term, so
  * they can be matched as a whole by substring, pinyin or fuzzy comparison.
  */
-export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySet<string>): Query {
-  const text = normalize(raw).slice(0, MAX_QUERY_CHARS);
+export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySet<string>, rewrite?: (text: string) => string): Query {
+  const clipped = normalize(raw).slice(0, MAX_QUERY_CHARS);
+  const text = rewrite ? rewrite(clipped) : clipped;
   const factor = (w: string): number => (meaningful.has(w) ? 1 : lexicon.fillerFactor(w));
+  const focus = focusFactors(text);
 
-  const pieces: string[] = [];
+  /** Each piece with where the message puts it (focus: 1 the question, less the story or a negated topic). */
+  const pieces: { text: string; focus: number; start: number }[] = [];
   /** Pieces that are jieba's own words, not merged runs. */
   const singles = new Set<string>();
   let chunk = '';
+  let chunkFocus = 0;
+  let chunkStart = 0;
+  let at = 0;
   for (const token of cut(text)) {
+    const found = text.indexOf(token, at);
+    const start = found >= 0 ? found : at;
+    at = start + token.length;
+    const tokenFocus = focus[start] ?? 1;
     if (token.length === 1 && isCjkWord(token) && factor(token) === 1) {
+      if (!chunk) chunkStart = start;
       chunk += token;
+      chunkFocus = Math.max(chunkFocus, tokenFocus);
       continue;
     }
-    if (chunk) pieces.push(chunk);
+    if (chunk) pieces.push({ text: chunk, focus: chunkFocus, start: chunkStart });
     chunk = '';
-    pieces.push(token);
+    chunkFocus = 0;
+    pieces.push({ text: token, focus: tokenFocus, start });
     singles.add(token);
   }
-  if (chunk) pieces.push(chunk);
+  if (chunk) pieces.push({ text: chunk, focus: chunkFocus, start: chunkStart });
+  // A lexicon phrase lends its concepts to the words inside it ("会员有什么用": 会员, 用).
+  const spans = lexicon.phrases(text);
+  const spanConcepts = (start: number, length: number): string[] =>
+    spans.filter((sp) => start < sp.end && start + length > sp.start).flatMap((sp) => sp.concepts);
 
   const terms = new Map<string, QueryTerm>();
   const informative: string[] = [];
-  for (const piece of pieces) {
-    const f = factor(piece);
-    const base = piece.length === 1 ? Math.min(idfOf(piece), LONE_CHAR_IDF) : idfOf(piece);
-    const weight = (Math.min(base, IDF_CAP) / IDF_CAP) * f;
-    informative.push(f >= 0.5 ? piece : ' ');
-    if (terms.has(piece)) continue;
-    const term: QueryTerm = { text: piece, weight, concepts: lexicon.concepts(piece) };
+  for (const { text: piece, focus: where, start } of pieces) {
+    const f = factor(piece) * (NUMBER.test(piece) && !meaningful.has(piece) ? NUMBER_FACTOR : 1);
+    const base = piece.length === 1 ? Math.min(idfOf(piece), LONE_CHAR_IDF) : singles.has(piece) ? idfOf(piece) : mergedIdf(piece);
+    const weight = (Math.min(base, IDF_CAP) / IDF_CAP) * f * where;
+    informative.push(f >= 0.5 && where >= 0.5 ? piece : ' ');
+    const seen = terms.get(piece);
+    if (seen) {
+      // Said twice (in the story and in the question): it counts where it weighs most.
+      seen.weight = Math.max(seen.weight, weight);
+      continue;
+    }
+    const own = lexicon.concepts(piece);
+    const lent = spans.length > 0 && factor(piece) >= 0.5 ? spanConcepts(start, piece.length) : [];
+    const term: QueryTerm = { text: piece, weight, concepts: lent.length > 0 ? [...new Set([...own, ...lent])] : own };
     if (piece.length > 1 && isCjkWord(piece) && !singles.has(piece)) {
       term.parts = [...piece].map((ch) => ({ text: ch, concepts: lexicon.concepts(ch) }));
     }

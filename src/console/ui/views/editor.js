@@ -1,7 +1,9 @@
 /**
  * 知识库 (#/editor): the FAQ's hits and the check of its files, the menu against real traffic
- * (editor/top-ten.js), and the questions the bot could not answer, each one click from the FAQ
- * (editor/gaps.js). Refreshed every 30 s, after an edit, and when a chat is handed off.
+ * (editor/top-ten.js), the questions the bot could not answer, each one click from the FAQ
+ * (editor/gaps.js), what conversations taught: proposed alternates and automatic adoptions
+ * (editor/learning.js), and the answers that were wrong (editor/wrong-answers.js). Refreshed every
+ * 30 s, after an edit, and when a chat is handed off.
  */
 import { html, useMemo, useState } from '/vendor/preact-htm.js';
 import { ApiError, getOptional } from '../api.js';
@@ -11,16 +13,19 @@ import { REFRESH_MS } from '../constants.js';
 import { hasRole } from '../format.js';
 import { useLoader } from '../loader.js';
 import { Gaps } from './editor/gaps.js';
+import { Learning } from './editor/learning.js';
 import { TopTen } from './editor/top-ten.js';
+import { WrongAnswers } from './editor/wrong-answers.js';
 
 async function readKb() {
-  const [entries, problems, gaps, top] = await Promise.all([
+  const [entries, problems, gaps, top, learning] = await Promise.all([
     getOptional('/api/kb/entries', null),
     getOptional('/api/kb/problems', null),
     getOptional('/api/kb/gaps?limit=500', null),
     getOptional('/api/kb/top', null),
+    getOptional('/api/kb/learning', null),
   ]);
-  return { entries: entries?.items ?? null, totalHits: entries?.totalHits ?? 0, problems: problems?.items ?? null, gaps: gaps?.groups ?? null, top };
+  return { entries: entries?.items ?? null, totalHits: entries?.totalHits ?? 0, problems: problems?.items ?? null, gaps: gaps?.groups ?? null, top, learning };
 }
 
 function useKb() {
@@ -37,6 +42,7 @@ function useKb() {
     problems: data?.problems ?? null,
     gaps: data?.gaps ?? null,
     top: data?.top ?? null,
+    learning: data?.learning ?? null,
     error: error && !(error instanceof ApiError && error.status === 401) ? '知识库数据加载失败，稍后自动重试' : '',
     /** Load again now (after an edit: the files changed, the hits and groups with them). */
     refresh: reload,
@@ -114,7 +120,7 @@ export function EditorPage({ me }) {
   const kb = useKb();
   return html`<main class="page" data-testid="editor-page">
     <header class="page-head">
-      <div><h1>知识库</h1><p class="muted">FAQ 的命中情况、文件检查结果，以及机器人还答不上的问题</p></div>
+      <div><h1>知识库</h1><p class="muted">FAQ 的命中情况、文件检查结果、机器人还答不上或答错的问题，以及从对话中学到的问法</p></div>
     </header>
     ${kb.error ? html`<div class="inline-error">${kb.error}</div>` : null}
     <${Problems} problems=${kb.problems} loaded=${kb.loaded} />
@@ -122,6 +128,10 @@ export function EditorPage({ me }) {
     <div class="kb-grid">
       <${Entries} entries=${kb.entries} totalHits=${kb.totalHits} loaded=${kb.loaded} />
       <${Gaps} groups=${kb.gaps} entries=${kb.entries} canOpen=${hasRole(me, 'agent')} loaded=${kb.loaded} onChanged=${kb.refresh} />
+    </div>
+    <div class="kb-grid kb-learn-grid">
+      <${Learning} learning=${kb.learning} canOpen=${hasRole(me, 'agent')} loaded=${kb.loaded} onChanged=${kb.refresh} />
+      <${WrongAnswers} items=${kb.learning?.wrongAnswers ?? null} canOpen=${hasRole(me, 'agent')} loaded=${kb.loaded} />
     </div>
   </main>`;
 }

@@ -10,18 +10,25 @@
 -- KEYS[5] FAQ hits hash (faq id -> answers, all time)   KEYS[6] knowledge gaps stream (unanswered /
 -- not helpful questions, for editors)   KEYS[7] the day's counters hash (the funnel)
 -- KEYS[8] the bot account's all-time counters hash (same fields as a day's)
+-- KEYS[9] learning evidence stream (what customers' questions mean, for editors)
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)
 -- ARGV[5] from (customer|bot|agent|system|note)  ARGV[6] text  ARGV[7] events max length
 -- ARGV[8] customer name ('' = unknown)
 -- ARGV[9] status the replies were decided for ('' = no replies); 'resolved' also holds for the
 -- message that reopens the chat (the customer's rating after a resolve)
 -- ARGV[10] replies: JSON array of {"text": ..., "fields": {field: value}} from the bot ('' = none)
--- ARGV[11] the turn's outcome ('' = none): answer | suggest | unanswered | helpful | not_helpful
--- ARGV[12] its FAQ id ('' = none)   ARGV[13] the question it was about   ARGV[14] gaps stream max length
+-- ARGV[11] the turn's outcome ('' = none): answer | suggest | unanswered | helpful | not_helpful |
+-- rating | picked | rejected | smalltalk
+-- ARGV[12] its FAQ id ('' = none)   ARGV[13] the question it was about
+-- ARGV[14] gaps and learning streams' max length
 -- ARGV[15] how long the day's counters are kept (s)
 -- ARGV[16..] extra transcript field/value pairs of the message
 -- The outcome counts only with the replies (when the decision stood), so a turn decided again is not
 -- counted twice.
+-- Learning: a customer's question the bot answered, suggested for or missed is kept on the
+-- conversation (askedText, askedFaqId: the entry it answered with) until the next one, so a verdict,
+-- a 转人工 or an agent's FAQ answer later knows what it was about. A pick, a "helpful", a "not
+-- helpful" and a rejection add evidence (the question and the entry) to KEYS[9].
 -- Returns {transcript entry id, status after, decided for this status (1: replies recorded) or not (0),
 -- duplicate (0|1)};
 -- for a repeated msgId, the first entry's id
@@ -48,7 +55,7 @@ elseif status == 'resolved' and ARGV[5] == 'customer' then
   -- Back to the bot: the last handoff's owner and timers no longer describe this chat.
   redis.call('HSET', KEYS[1], 'status', 'bot')
   redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'reason', 'question',
-    'waitingSince', 'slaDueAt', 'slaWarnAt', 'firstResponseAt', 'problemId', 'agentReplies')
+    'waitingSince', 'slaDueAt', 'slaWarnAt', 'firstResponseAt', 'problemId', 'agentReplies', 'askedText', 'askedFaqId')
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'type', 'reopened', 'conv', ARGV[1], 'at', ARGV[4])
   status = 'bot'
 end
@@ -87,14 +94,30 @@ if ARGV[9] == status or (ARGV[9] ~= '' and ARGV[9] == seenStatus) then
   if outcome ~= '' then
     redis.call('HINCRBY', KEYS[7], 'out:' .. outcome, 1)
     redis.call('HINCRBY', KEYS[8], 'out:' .. outcome, 1)
-    if outcome == 'answer' and ARGV[12] ~= '' then
-      redis.call('HINCRBY', KEYS[5], ARGV[12], 1)
-      redis.call('HINCRBY', KEYS[7], 'faq:' .. ARGV[12], 1)
+    -- A pick from "did you mean" is answered with the picked entry: a hit like any answer.
+    local answered = (outcome == 'answer' or outcome == 'picked') and ARGV[12] or ''
+    if answered ~= '' then
+      redis.call('HINCRBY', KEYS[5], answered, 1)
+      redis.call('HINCRBY', KEYS[7], 'faq:' .. answered, 1)
     elseif outcome == 'unanswered' or outcome == 'not_helpful' then
       redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[14], '*', 'conv', ARGV[1], 'reason', outcome,
         'text', ARGV[13], 'faqId', ARGV[12], 'at', ARGV[4])
     end
     redis.call('EXPIRE', KEYS[7], ARGV[15])
+    if ARGV[5] == 'customer' and (answered ~= '' or outcome == 'suggest' or outcome == 'unanswered') then
+      local asked = ARGV[13] ~= '' and ARGV[13] or ARGV[6]
+      -- A story of a thousand characters is no phrasing to learn; the next question replaces it.
+      if #asked > 1500 then asked = '' end
+      redis.call('HSET', KEYS[1], 'askedText', asked, 'askedFaqId', answered)
+    end
+    if outcome == 'picked' or outcome == 'helpful' or outcome == 'not_helpful' or outcome == 'rejected' then
+      local text = ARGV[13] ~= '' and ARGV[13] or (redis.call('HGET', KEYS[1], 'askedText') or '')
+      local faqId = ARGV[12] ~= '' and ARGV[12] or (redis.call('HGET', KEYS[1], 'askedFaqId') or '')
+      if text ~= '' and faqId ~= '' then
+        redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[14], '*', 'conv', ARGV[1], 'kind', outcome,
+          'faqId', faqId, 'text', text, 'at', ARGV[4])
+      end
+    end
   end
 end
 return {id, status, replied, 0}

@@ -1,0 +1,91 @@
+/**
+ * Small talk and dead ends: what keeps a customer who is chatting, or whose question the FAQ does
+ * not cover, from waiting a day in the human queue for nothing. Chit-chat ("今天天气怎么样",
+ * "你是机器人吗") gets a short phrase and the menu; "都不是" after a "did you mean" list asks once
+ * to rephrase before a person; thanks or "还是不行啊" right after an answer are its verdict.
+ */
+import type { MatchResult, SmalltalkIntent } from '../../knowledge/index.ts';
+import type { MessageKey } from '../messages.ts';
+import type { Decision, Session } from '../types.ts';
+import { helpful, lowConfidence, menu, reply, say, type Turn } from './context.ts';
+import { DEAD_END, rejects, saysOneOf } from './words.ts';
+
+/** Said around a question ("你好，…", "谢谢，那…"): never a reason to pass the FAQ by. */
+const FRAMING: ReadonlySet<SmalltalkIntent> = new Set(['greeting', 'thanks', 'bye']);
+/** They end a chat: their phrase alone, without the menu. */
+const ENDING: ReadonlySet<SmalltalkIntent> = new Set(['thanks', 'bye']);
+/** A message at least this much small talk (phrases and filler) is chit-chat when the FAQ finds nothing. */
+export const MOSTLY_SMALLTALK = 0.5;
+/**
+ * A "did you mean" list whose best entry scores below this is as good as nothing for a message
+ * that is mostly small talk (about the middle of the calibrated suggest band, 0.17-0.69).
+ */
+export const WEAK_SUGGESTION = 0.4;
+
+const PHRASE: Record<Exclude<SmalltalkIntent, 'greeting'>, MessageKey> = {
+  thanks: 'smalltalk_thanks',
+  bye: 'smalltalk_bye',
+  how_are_you: 'smalltalk_how_are_you',
+  bot_identity: 'smalltalk_bot_identity',
+  weather: 'smalltalk_weather',
+  praise: 'smalltalk_praise',
+  chitchat: 'smalltalk_chitchat',
+};
+
+/**
+ * The reply to small talk: a greeting as ever (with the menu on first contact, `greeting_again`
+ * later); thanks and bye their phrase; any other intent its phrase and the menu.
+ */
+export function smalltalk(t: Turn, intent: SmalltalkIntent): Decision {
+  const outcome = { type: 'smalltalk' } as const;
+  if (intent === 'greeting') return { ...(t.session.greeted ? reply(t, t.messages.greeting_again) : menu(t, true)), outcome };
+  const text = t.messages[PHRASE[intent]];
+  if (ENDING.has(intent)) return { ...reply(t, text), outcome };
+  return { ...menu(t, false, [say(text)]), outcome };
+}
+
+/** The whole message is small talk. */
+export function chitchat(t: Turn): Decision | undefined {
+  return t.talk?.whole ? smalltalk(t, t.talk.intent) : undefined;
+}
+
+/**
+ * Right after an answer ("有帮助吗？" pending): thanks or praise in words of their own count as
+ * helpful; "还是不行啊", "答非所问" as not helpful (a person is offered, like after "2"), recorded
+ * as `rejected` with the entry and the question it answered.
+ */
+export function verdictInWords(t: Turn): Decision | undefined {
+  if (!t.session.feedbackFor) return undefined;
+  if (t.talk?.whole && (t.talk.intent === 'thanks' || t.talk.intent === 'praise')) return helpful(t, true);
+  if (rejects(t.bare)) return helpful(t, false, 'rejected');
+  return undefined;
+}
+
+/**
+ * "都不是" after a "did you mean" list: the first time a prompt to rephrase and the menu (the
+ * question counts as unanswered); again, a person for the question asked (low confidence).
+ */
+export function deadEnd(t: Turn): Decision | undefined {
+  const { session } = t;
+  if (!session.suggested && !session.rephrased) return undefined;
+  if (!saysOneOf(DEAD_END, t.bare)) return undefined;
+  const question = session.question;
+  // A new list after the rephrase: its question was not counted yet; the first one was.
+  const unanswered = question && session.suggested ? ({ type: 'unanswered', question } as const) : undefined;
+  if (session.rephrased) return lowConfidence(t, unanswered, question);
+  const d = menu(t, false, [say(t.messages.rephrase)]);
+  const next: Session = { ...d.session, rephrased: true, ...(question ? { question } : {}) };
+  return unanswered ? { ...d, session: next, outcome: unanswered } : { ...d, session: next };
+}
+
+/**
+ * The FAQ found nothing (no entry, or only a weak "did you mean") for a message that is mostly
+ * small talk ("今天天气怎么样啊，适合出去玩吗"): the small-talk reply instead of a person. Not after
+ * a rephrase prompt: a second dead end goes to a person.
+ */
+export function smalltalkInstead(t: Turn, match: MatchResult): Decision | undefined {
+  const { talk } = t;
+  if (!talk || t.session.rephrased || FRAMING.has(talk.intent) || talk.coverage < MOSTLY_SMALLTALK) return undefined;
+  const nothing = match.decision === 'handoff' || (match.decision === 'suggest' && match.score < WEAK_SUGGESTION);
+  return nothing ? smalltalk(t, talk.intent) : undefined;
+}

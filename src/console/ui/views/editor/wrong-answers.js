@@ -1,0 +1,46 @@
+/**
+ * 答错的问题: where the bot answered with confidence and was wrong: the customer said 没解决, asked
+ * for a person right after the answer, or the agent sent another entry's answer. The customer's
+ * words next to the entry answered (and the one the agent sent).
+ */
+import { html } from '/vendor/preact-htm.js';
+import { TICK_AGO_MS } from '../../constants.js';
+import { ago, convHref } from '../../format.js';
+import { useNow } from '../../store.js';
+
+const KINDS = [
+  ['not_helpful', '没解决'],
+  ['rejected', '回答后转人工'],
+  ['corrected', '客服改发'],
+];
+
+export function WrongAnswers({ items, canOpen, loaded }) {
+  const now = useNow(TICK_AGO_MS);
+  return html`<section class="card card-flush" data-testid="kb-wrong">
+    <div class="card-bar"><h2 class="card-title-lg">答错的问题 <span class="count">${items?.length ?? 0}</span></h2></div>
+    <p class="card-help muted small">机器人很有把握地回答了，但客户说“没解决”、看完马上转人工，或客服改发了另一个 FAQ 答案。可以给正确的条目加备选问法，或修改答错的条目。</p>
+    <ul class="unanswered" data-testid="kb-wrong-list">
+      ${items === null ? html`<li class="muted center">${loaded ? '暂时无法获取' : '加载中…'}</li>` : null}
+      ${items && items.length === 0 ? html`<li class="muted center">最近没有答错的问题</li>` : null}
+      ${(items ?? []).map(
+        (w) => html`<li key=${`${w.faqId}\n${w.text}`} class="unanswered-item" data-testid="kb-wrong-item" data-faq-id=${w.faqId}>
+          <div class="row-between">
+            <strong class="u-text" data-testid="kb-wrong-text"><bdi>${w.text}</bdi></strong>
+            <span class="chip">${w.convs} 个会话</span>
+          </div>
+          <div class="u-meta">
+            <span class="u-faq small" data-testid="kb-wrong-answered" data-faq-id=${w.faqId} title=${`FAQ 条目 ${w.faqId}`}>机器人回答：${w.question}</span>
+          </div>
+          <div class="u-meta">
+            ${KINDS.filter(([k]) => w.kinds[k]).map(([k, label]) => html`<span key=${k} class="chip chip-xs chip-warn">${label} ×${w.kinds[k]}</span>`)}
+            ${w.corrections.map(
+              (c) => html`<span key=${c.id} class="u-faq small" data-testid="kb-wrong-agent" data-faq-id=${c.id} title=${`FAQ 条目 ${c.id}`}>客服发送：${c.question}${c.count > 1 ? ` ×${c.count}` : ''}</span>`,
+            )}
+            <span class="muted small">${ago(w.lastAt, now)}</span>
+            ${canOpen && w.conv ? html`<a class="link small" href=${convHref(w.conv)}>查看会话</a>` : null}
+          </div>
+        </li>`,
+      )}
+    </ul>
+  </section>`;
+}

@@ -1,0 +1,63 @@
+/**
+ * Where in a message the question is: a weight factor per character of the (normalized) text.
+ *
+ * - Negation that moves the topic: in "不是要退款，是想换个颜色" the refund is what the customer
+ *   does NOT want, so its words count for little.
+ * - Long messages: customers tell the story first and ask last ("…到现在还没到账，这钱怎么算").
+ *   The clause that asks (a question word, "吗", "?") and the one before it count fully; the
+ *   rest of the story counts half, so its incidental words neither win nor sink the match.
+ */
+
+/** Weight of words the customer says they do not mean. */
+export const NEGATED = 0.15;
+/** Weight of the story around the question in a long message. */
+export const STORY = 0.5;
+/** Messages shorter than this (Han characters and letters) are one thought: no clause weighting. */
+const LONG = 24;
+
+const NEGATION = [
+  // 不是(要)退款，(而)是(想)换颜色 / 不是说X，是Y
+  /(?<!是)(?:并不是|不是说|不是|并非)(?:要|想|问|说)?([^，,。；;！!？?\n]{1,14}?)(?:的事|的问题)?(?:[，,、\s]*)(?:而是|我是|只是|是)(?:想|要|问|说)?/gu,
+  // 不想/不要 X 了，(我)想/要 Y
+  /(?:不想|不要|不用)([^，,。；;！!？?\n]{1,12}?)了?[，,\s]+(?:我)?(?:想|要|是想|就想)/gu,
+];
+
+const CLAUSE_END = /[，,。.!！?？；;~～\n]+|\s{1,}(?=\p{Script=Han})/gu;
+const ASKS = /怎么|咋|如何|吗|呢|[?？]|能否|能不能|可不可以|可以|多久|多长|哪|什么|啥|为什么|为啥|怎样|办|有没有|是不是|要不要|会不会|算|\bhow\b|\bwhy\b|\bwhen\b/u;
+
+const meaningfulLength = (s: string): number => (s.match(/[\p{Script=Han}a-z0-9]/gu) ?? []).length;
+
+export function focusFactors(text: string): Float32Array {
+  const f = new Float32Array(text.length).fill(1);
+  if (meaningfulLength(text) >= LONG) clauses(text, f);
+  for (const re of NEGATION) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const negated = m[1]!;
+      const start = m.index + m[0].indexOf(negated);
+      for (let i = start; i < start + negated.length; i++) f[i] = Math.min(f[i]!, NEGATED);
+    }
+  }
+  return f;
+}
+
+function clauses(text: string, f: Float32Array): void {
+  const spans: { start: number; end: number }[] = [];
+  let start = 0;
+  CLAUSE_END.lastIndex = 0;
+  for (let m = CLAUSE_END.exec(text); m; m = CLAUSE_END.exec(text)) {
+    if (m.index > start) spans.push({ start, end: m.index });
+    start = m.index + m[0].length;
+  }
+  if (start < text.length) spans.push({ start, end: text.length });
+  const real = spans.filter((s) => meaningfulLength(text.slice(s.start, s.end)) > 0);
+  if (real.length < 3) return;
+  let ask = -1;
+  for (let i = real.length - 1; i >= 0 && ask < 0; i--) if (ASKS.test(text.slice(real[i]!.start, real[i]!.end))) ask = i;
+  // No question word: the end of the message is where people ask.
+  const keep = new Set(ask < 0 ? [real.length - 1, real.length - 2] : [ask, ask - 1]);
+  real.forEach((s, i) => {
+    if (keep.has(i)) return;
+    for (let k = s.start; k < s.end; k++) f[k] = STORY;
+  });
+}

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { PinyinIndex, syllabify } from './pinyin-input.ts';
+import { normalize } from './text.ts';
+
+/**
+ * What customers type that is not the FAQ's script, rewritten before matching: dialect and
+ * internet spellings ("木有" -> "没有"), English words and questions ("how do I get a refund" ->
+ * 退款), and pinyin typed without the input method ("tuikuan zenme tui" -> 退款怎么退). Words
+ * the knowledge base itself uses in Latin letters ("vip", "gif") are left as they are.
+ */
+
+const here = new URL('./lexicon/', import.meta.url);
+const dataLines = (name: string): string[] =>
+  readFileSync(new URL(name, here), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+
+interface Tables {
+  colloquial: { pattern: RegExp; to: Map<string, string> } | undefined;
+  english: Map<string, string>;
+  stop: Set<string>;
+  longestPhrase: number;
+}
+let tables: Tables | undefined;
+
+function load(): Tables {
+  if (tables) return tables;
+  const to = new Map<string, string>();
+  for (const line of dataLines('colloquial-zh.txt')) {
+    const [from, into] = line.split(/\s+/);
+    if (from && into) to.set(normalize(from), normalize(into));
+  }
+  const alternation = [...to.keys()].sort((a, b) => b.length - a.length).map(escape).join('|');
+  const english = new Map<string, string>();
+  const stop = new Set<string>();
+  let longestPhrase = 1;
+  for (const line of dataLines('en-zh.txt')) {
+    const eq = line.indexOf('=');
+    if (eq < 0) continue;
+    const left = normalize(line.slice(0, eq));
+    const right = line.slice(eq + 1).trim();
+    if (left === 'stop-words') {
+      for (const w of right.split(/\s+/)) stop.add(normalize(w));
+      continue;
+    }
+    english.set(left, right);
+    longestPhrase = Math.max(longestPhrase, left.split(' ').length);
+  }
+  tables = { colloquial: alternation ? { pattern: new RegExp(alternation, 'g'), to } : undefined, english, stop, longestPhrase };
+  return tables;
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Latin words (with inner apostrophes and hyphens: "don't", "check-in"), separated by spaces only. */
+const LATIN_RUN = /[a-z][a-z0-9'-]*(?: +[a-z][a-z0-9'-]*)*/g;
+
+export class Rewriter {
+  private pinyinIndex: PinyinIndex | undefined;
+
+  /**
+   * @param latinWords Latin-letter words of the knowledge base, kept as they are
+   * @param hanWords the knowledge base's Han words (built into a pinyin index when first needed)
+   */
+  constructor(
+    private readonly latinWords: ReadonlySet<string>,
+    private readonly hanWords: () => Iterable<string>,
+  ) {}
+
+  /** `text` must be normalized (NFKC, lower case). */
+  rewrite(text: string): string {
+    const t = load();
+    let out = t.colloquial ? text.replace(t.colloquial.pattern, (m) => t.colloquial!.to.get(m) ?? m) : text;
+    if (/[a-z]/.test(out)) out = out.replace(LATIN_RUN, (run) => this.latin(run));
+    return out;
+  }
+
+  private latin(run: string): string {
+    const t = load();
+    const words = run.split(' ');
+    // English when most words are English (or the knowledge base's own); pinyin when most are not.
+    let english = 0;
+    let pinyinOnly = 0;
+    for (const w of words) {
+      if (t.english.has(w) || t.stop.has(w) || this.latinWords.has(w)) english++;
+      else if (/^[a-z'-]+$/.test(w) && syllabify(w.replace(/['-]/g, ''))) pinyinOnly++;
+    }
+    if (pinyinOnly > english) return this.fromPinyin(words);
+    const out: string[] = [];
+    for (let i = 0; i < words.length; ) {
+      let taken = 0;
+      for (let len = Math.min(t.longestPhrase, words.length - i); len >= 1; len--) {
+        const phrase = words.slice(i, i + len).join(' ');
+        const zh = this.latinWords.has(phrase) && len === 1 ? phrase : t.english.get(phrase);
+        if (zh === undefined) continue;
+        out.push(zh);
+        taken = len;
+        break;
+      }
+      if (taken === 0) {
+        const w = words[i]!;
+        if (!t.stop.has(w)) out.push(w);
+        taken = 1;
+      }
+      i += taken;
+    }
+    // Spaces keep the words apart for the segmenter and never join two Han words by accident.
+    return ` ${out.join(' ')} `;
+  }
+
+  private fromPinyin(words: string[]): string {
+    const syllables: string[] = [];
+    const kept: string[] = [];
+    for (const w of words) {
+      const s = this.latinWords.has(w) || !/^[a-z'-]+$/.test(w) ? undefined : syllabify(w.replace(/['-]/g, ''));
+      if (s) syllables.push(...s);
+      else kept.push(w);
+    }
+    this.pinyinIndex ??= new PinyinIndex(this.hanWords());
+    const han = this.pinyinIndex.toHan(syllables);
+    return ` ${[han, ...kept].filter(Boolean).join(' ')} `;
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Small talk: greetings, thanks, "你是机器人吗", the weather and other chit-chat, which the FAQ
+ * cannot answer and which should not cost a customer a place in the human queue. The phrases of
+ * each intent are the editors' (`<kbDir>/_smalltalk.yml`, built-in defaults when the file or an
+ * intent is absent); this module parses that file (problems as `file:line: message`) and tells
+ * how much of a message is small talk. Pure: the policy decides what to do with it.
+ */
+import { isMap, isScalar, isSeq } from 'yaml';
+import { normalize } from './engine/text.ts';
+import { readText } from './files.ts';
+import { numbersAsWritten, parseYaml, stripBom } from './frontmatter.ts';
+import type { KbProblem } from './types.ts';
+
+export const SMALLTALK_FILE = '_smalltalk.yml';
+
+/** Ties between intents covering as many characters go to the earlier one (the more specific). */
+export const SMALLTALK_INTENTS = ['bot_identity', 'weather', 'how_are_you', 'praise', 'thanks', 'bye', 'chitchat', 'greeting'] as const;
+export type SmalltalkIntent = (typeof SMALLTALK_INTENTS)[number];
+
+/** The phrases of every intent, and the filler words said around them (请问, 呀, 小助手 …). */
+export interface Smalltalk {
+  readonly phrases: Readonly<Record<SmalltalkIntent, readonly string[]>>;
+  readonly filler: readonly string[];
+}
+
+export interface SmalltalkMatch {
+  intent: SmalltalkIntent;
+  /** Every character of the message is a small-talk phrase or filler. */
+  whole: boolean;
+  /** The share (0..1) of the message's characters that are small talk or filler. */
+  coverage: number;
+}
+
+/** Longer messages are questions, whatever they start with. */
+export const SMALLTALK_MAX_CHARS = 40;
+const MAX_PHRASE_CHARS = 20;
+
+const freeze = (words: string[]): readonly string[] => Object.freeze(words);
+
+/** What serves without a `_smalltalk.yml` (and for an intent the file leaves out). */
+export const DEFAULT_SMALLTALK: Smalltalk = Object.freeze({
+  phrases: Object.freeze({
+    greeting: freeze([
+      '你好', '您好', '哈喽', '哈啰', '哈罗', '嗨', 'hi', 'hello', 'hey', '在吗', '在么', '在嘛', '在不在', '有人吗', '有人在吗',
+      '早上好', '上午好', '中午好', '下午好', '晚上好', '早安', '午安',
+    ]),
+    thanks: freeze([
+      '谢谢', '谢谢你', '谢谢您', '谢啦', '谢了', '多谢', '感谢', '太感谢了', '非常感谢', '辛苦了', '辛苦你了', '3q', 'thanks', 'thank you', 'thx',
+    ]),
+    bye: freeze(['再见', '拜拜', '回头见', '下次见', '晚安', '先这样', '88', '886', 'bye', 'bye bye', 'goodbye']),
+    how_are_you: freeze([
+      '你好吗', '最近好吗', '最近怎么样', '你怎么样', '你还好吗', '吃了吗', '吃饭了吗', '忙吗', '忙不忙', '累吗', '累不累', '过得怎么样', 'how are you',
+    ]),
+    bot_identity: freeze([
+      '是机器人吗', '是不是机器人', '机器人吗', '是真人吗', '是不是真人', '是人吗', '是人还是机器人', '是真人还是机器人', '真人还是机器人',
+      '机器人还是真人', '是ai吗', '是自动回复吗', '自动回复吗', '你是谁', '你叫什么', '你叫什么名字', '是智能客服吗',
+    ]),
+    weather: freeze([
+      '天气怎么样', '天气如何', '天气好吗', '天气好不好', '什么天气', '天气预报', '下雨了吗', '会下雨吗', '下不下雨', '下雪了吗', '会下雪吗',
+      '冷吗', '冷不冷', '热吗', '热不热', '多少度', '几度',
+    ]),
+    praise: freeze([
+      '真棒', '好棒', '太棒了', '厉害', '好厉害', '真厉害', '真聪明', '好聪明', '真好', '好可爱', '真可爱', '给你点赞', '点赞', '赞', '不错', '挺好',
+    ]),
+    chitchat: freeze([
+      '哈哈', '呵呵', '嘿嘿', '嘻嘻', '在干嘛', '干嘛呢', '在干什么', '讲个笑话', '说个笑话', '来个笑话', '讲笑话', '无聊', '好无聊', '聊聊天',
+      '陪我聊天', '陪我聊聊', '你几岁了', '你多大了', '我爱你', '喜欢你', '单身吗', '唱首歌', '测试', 'test',
+    ]),
+  }),
+  filler: freeze([
+    '呀', '啊', '吧', '呢', '哦', '噢', '喔', '嘛', '啦', '了', '的', '嗯', '呐', '哟', '咯', '么', '吗', '哈', '呗', '诶', '欸', '哎',
+    '请问', '问一下', '问下', '我想问', '想问', '那个', '亲', '亲亲', '客服', '小助手', '小姐姐', '小哥哥', '你', '您', '你们',
+    '今天', '明天', '现在', '最近', '这两天', '外面', '那边', '一下', '真的', '非常', '太', '很', '也', '好的', '好', '嗯嗯', '哦哦', 'ok',
+    '那', '那就',
+  ]),
+});
+
+// WeChat sends its built-in emoji as text codes: [微笑], [强].
+const WECHAT_EMOJI = /\[[\p{Script=Han}a-z]{1,4}\]/gu;
+const NOT_WORD = /[^\p{L}\p{N}]+/gu;
+const isLatin = (ch: string | undefined): boolean => ch !== undefined && /[a-z0-9]/.test(ch);
+
+/** Letters and digits only, words apart by one space: how phrases and messages are compared. */
+export function smalltalkText(text: string): string {
+  return normalize(text).replace(WECHAT_EMOJI, ' ').replace(NOT_WORD, ' ').replace(/(?<=\p{Script=Han}) (?=\p{Script=Han})/gu, '').trim();
+}
+
+interface Compiled {
+  /** Every phrase (and filler word) as compared, longest first; intent undefined for filler. */
+  words: { text: string; intent?: SmalltalkIntent }[];
+}
+
+const compiledOf = new WeakMap<Smalltalk, Compiled>();
+
+function compile(st: Smalltalk): Compiled {
+  let c = compiledOf.get(st);
+  if (c) return c;
+  const words: Compiled['words'] = [];
+  for (const intent of SMALLTALK_INTENTS) for (const p of st.phrases[intent]) words.push({ text: smalltalkText(p), intent });
+  for (const f of st.filler) words.push({ text: smalltalkText(f) });
+  c = { words: words.filter((w) => w.text !== '').sort((a, b) => b.text.length - a.text.length) };
+  compiledOf.set(st, c);
+  return c;
+}
+
+/** A Latin phrase is a word of its own ("hi" is not in "this"). */
+function fits(s: string, i: number, word: string): boolean {
+  if (!s.startsWith(word, i)) return false;
+  if (!isLatin(word[0])) return true;
+  return !isLatin(s[i - 1]) && !isLatin(s[i + word.length]);
+}
+
+/**
+ * How much of `text` is small talk: the intent said (the one covering the most characters, ties
+ * by SMALLTALK_INTENTS order), whether the whole message is small talk or filler, and the share
+ * covered. null when no phrase occurs, or the message is longer than SMALLTALK_MAX_CHARS.
+ */
+export function detectSmalltalk(text: string, st: Smalltalk = DEFAULT_SMALLTALK): SmalltalkMatch | null {
+  const s = smalltalkText(text);
+  const total = s.replace(/ /g, '').length;
+  if (total === 0 || total > SMALLTALK_MAX_CHARS) return null;
+  const { words } = compile(st);
+  // best[i]: the cover of s[i..] leaving the fewest characters uncovered (then the most in phrases).
+  type Cover = { uncovered: number; phraseChars: number; used: { intent: SmalltalkIntent; chars: number }[]; startsCovered: boolean };
+  const best: Cover[] = new Array<Cover>(s.length + 1);
+  best[s.length] = { uncovered: 0, phraseChars: 0, used: [], startsCovered: true };
+  const better = (a: Cover, b: Cover | undefined): boolean =>
+    !b || a.uncovered < b.uncovered || (a.uncovered === b.uncovered && a.phraseChars > b.phraseChars);
+  for (let i = s.length - 1; i >= 0; i--) {
+    const rest = best[i + 1]!;
+    let pick: Cover = s[i] === ' ' ? { ...rest, startsCovered: true } : { ...rest, uncovered: rest.uncovered + 1, startsCovered: false };
+    for (const w of words) {
+      if (!fits(s, i, w.text)) continue;
+      const after = best[i + w.text.length]!;
+      // A lone particle inside a question (the 么 of 怎么弄) is not filler: only before small talk or at the end.
+      if (!w.intent && w.text.length === 1 && !after.startsCovered) continue;
+      const chars = w.text.replace(/ /g, '').length;
+      const cand: Cover = w.intent
+        ? { uncovered: after.uncovered, phraseChars: after.phraseChars + chars, used: [{ intent: w.intent, chars }, ...after.used], startsCovered: true }
+        : { ...after, startsCovered: true };
+      if (better(cand, pick)) pick = cand;
+    }
+    best[i] = pick;
+  }
+  const cover = best[0]!;
+  if (cover.used.length === 0) return null;
+  const chars = new Map<SmalltalkIntent, number>();
+  for (const u of cover.used) chars.set(u.intent, (chars.get(u.intent) ?? 0) + u.chars);
+  const intent = SMALLTALK_INTENTS.reduce<SmalltalkIntent | undefined>((top, i) => {
+    const n = chars.get(i) ?? 0;
+    return n > 0 && (top === undefined || n > (chars.get(top) ?? 0)) ? i : top;
+  }, undefined)!;
+  return { intent, whole: cover.uncovered === 0, coverage: (total - cover.uncovered) / total };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The editors' file
+// ---------------------------------------------------------------------------------------------
+
+const KEYS: readonly string[] = [...SMALLTALK_INTENTS, 'filler'];
+const SHAPE = 'must be "intent: [phrase, phrase]" lines, e.g. "weather: [天气怎么样, 会下雨吗]"';
+
+/**
+ * Parses and checks the text of a small-talk file; `file` only names it in the problems. An
+ * intent left out keeps the built-in phrases; an empty one (`weather: []`) has none.
+ */
+export function parseSmalltalk(source: string, file: string = SMALLTALK_FILE): { smalltalk?: Smalltalk; problems: KbProblem[] } {
+  const problems: KbProblem[] = [];
+  const report = (line: number, message: string): void => void problems.push({ file, line, message });
+  const { doc, problems: yamlProblems, lineOf } = parseYaml(stripBom(source), 1);
+  if (yamlProblems.length > 0) {
+    for (const p of yamlProblems) report(p.line, p.message);
+    return { problems };
+  }
+  if (doc.contents === null) return { smalltalk: DEFAULT_SMALLTALK, problems };
+  if (!isMap(doc.contents)) {
+    report(lineOf([], 1), SHAPE);
+    return { problems };
+  }
+  numbersAsWritten(doc.contents);
+  const lists = new Map<string, string[]>();
+  const owner = new Map<string, string>();
+  for (const pair of doc.contents.items) {
+    const key = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
+    const line = lineOf([key], 1);
+    if (!KEYS.includes(key)) {
+      report(line, `unknown intent "${key}" (known: ${KEYS.join(', ')})`);
+      continue;
+    }
+    const value = pair.value as unknown;
+    const empty = value === null || (isScalar(value) && value.value === null);
+    const items = empty ? [] : isSeq(value) ? value.items : undefined;
+    if (!items) {
+      report(line, `"${key}" ${SHAPE}`);
+      continue;
+    }
+    const words: string[] = [];
+    items.forEach((node, i) => {
+      const at = lineOf([key, i], line);
+      const raw = (node as { value?: unknown } | null)?.value;
+      const phrase = typeof raw === 'string' ? raw.trim() : '';
+      const compared = smalltalkText(phrase);
+      if (typeof raw !== 'string' || compared === '') return report(at, `"${key}" phrase ${i + 1} must be words (letters or characters), not empty`);
+      if ([...phrase].length > MAX_PHRASE_CHARS) return report(at, `"${key}" phrase "${phrase}" must be at most ${MAX_PHRASE_CHARS} characters`);
+      const other = owner.get(compared);
+      if (other !== undefined && other !== key) return report(at, `"${phrase}" is under both "${other}" and "${key}"`);
+      owner.set(compared, key);
+      words.push(phrase);
+    });
+    lists.set(key, words);
+  }
+  if (problems.length > 0) return { problems: problems.sort((a, b) => a.line - b.line) };
+  const phrases = Object.fromEntries(SMALLTALK_INTENTS.map((i) => [i, freeze(lists.get(i) ?? [...DEFAULT_SMALLTALK.phrases[i]])]));
+  return {
+    smalltalk: Object.freeze({
+      phrases: Object.freeze(phrases) as Smalltalk['phrases'],
+      filler: freeze(lists.get('filler') ?? [...DEFAULT_SMALLTALK.filler]),
+    }),
+    problems,
+  };
+}
+
+/**
+ * Reads and checks `<root>/<file>` (default `_smalltalk.yml`); null when there is none (the
+ * built-in phrases serve then). Problems name the file as given.
+ */
+export function readSmalltalk(root: string, file: string = SMALLTALK_FILE): { smalltalk?: Smalltalk; problems: KbProblem[] } | null {
+  const text = readText(root, file);
+  if (text === null) return null;
+  if (typeof text !== 'string') return { problems: [{ file, ...text }] };
+  return parseSmalltalk(text, file);
+}

@@ -1,0 +1,237 @@
+/**
+ * The policy's small talk and dead ends (src/bot/policy/chitchat.ts), and the outcomes the
+ * learning from traffic reads: `smalltalk`, `picked` (a pick from a "did you mean" list) and
+ * `rejected` (an answer turned down right after it was given).
+ */
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMessages, type Messages } from '../../src/bot/messages.ts';
+import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from '../../src/bot/policy.ts';
+import type { Action, Decision, Session } from '../../src/bot/types.ts';
+import type { ConversationStatus } from '../../src/handoff/types.ts';
+import { DEFAULT_SMALLTALK, loadKnowledgeBase, Matcher, menuEntries } from '../../src/knowledge/index.ts';
+
+const KB_DIR = fileURLToPath(new URL('../fixtures/policy-kb', import.meta.url));
+
+let kb: PolicyKnowledge;
+let messages: Messages;
+let menuBlock: string;
+
+beforeAll(async () => {
+  const base = await loadKnowledgeBase(KB_DIR);
+  kb = { matcher: new Matcher(base), menu: menuEntries(base) };
+  messages = await loadMessages(KB_DIR);
+  menuBlock = [messages.menu_header, ...kb.menu.map((e, i) => `${i + 1}. ${e.question}`), messages.menu_footer].join('\n');
+});
+
+const OFFER: PolicyOptions = { ...DEFAULT_POLICY_OPTIONS, handoffMode: 'offer' };
+
+const ask = (text: string, session: Session = {}, status: ConversationStatus = 'bot', options: PolicyOptions = DEFAULT_POLICY_OPTIONS, k?: PolicyKnowledge): Decision =>
+  decide({ text, status, session }, k ?? kb, messages, options);
+
+function chat(texts: string[], options: PolicyOptions = DEFAULT_POLICY_OPTIONS, session: Session = {}): Decision[] {
+  const out: Decision[] = [];
+  for (const text of texts) {
+    const d = ask(text, session, 'bot', options);
+    out.push(d);
+    session = d.session;
+  }
+  return out;
+}
+
+const said = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'say' ? [a.text] : []));
+const answered = (d: Decision): string | undefined => d.actions.find((a): a is Extract<Action, { type: 'answer' }> => a.type === 'answer')?.faqId;
+const handoffOf = (d: Decision): Extract<Action, { type: 'handoff' }> | undefined => d.actions.find((a): a is Extract<Action, { type: 'handoff' }> => a.type === 'handoff');
+
+describe('small talk: a short reply and the menu, never the queue', () => {
+  it.each([
+    ['今天天气怎么样', 'smalltalk_weather'],
+    ['明天会下雨吗？', 'smalltalk_weather'],
+    ['你是机器人吗', 'smalltalk_bot_identity'],
+    ['请问你是真人吗？', 'smalltalk_bot_identity'],
+    ['你最近好吗', 'smalltalk_how_are_you'],
+    ['你真棒！', 'smalltalk_praise'],
+    ['哈哈哈', 'smalltalk_chitchat'],
+    ['在干嘛呢', 'smalltalk_chitchat'],
+    ['讲个笑话吧~', 'smalltalk_chitchat'],
+  ] as const)('%s -> %s, then the menu', (text, key) => {
+    const d = ask(text);
+    expect(d.actions).toEqual([
+      { type: 'say', text: messages[key] },
+      { type: 'say', text: menuBlock },
+    ]);
+    expect(d.outcome).toEqual({ type: 'smalltalk' });
+    expect(d.session).toEqual({ greeted: true, offered: kb.menu.map((e) => e.id) });
+  });
+
+  it('the menu after small talk is pickable by number', () => {
+    const [, pick] = chat(['今天天气怎么样', '2']);
+    expect(answered(pick!)).toBe(kb.menu[1]!.id);
+    expect(pick!.outcome).toEqual({ type: 'answer', faqId: kb.menu[1]!.id });
+  });
+
+  it('thanks and bye in other words: their phrase alone (a conversation ending needs no menu)', () => {
+    expect(ask('太感谢了🙏', { greeted: true })).toEqual({
+      actions: [{ type: 'say', text: messages.smalltalk_thanks }],
+      session: { greeted: true },
+      outcome: { type: 'smalltalk' },
+    });
+    expect(ask('好的拜拜～').actions).toEqual([{ type: 'say', text: messages.smalltalk_bye }]);
+    // The plain words keep their short closing.
+    expect(ask('谢谢').actions).toEqual([{ type: 'say', text: messages.closing }]);
+  });
+
+  it('a greeting as before: with the menu on first contact, greeting_again later, whatever its filler', () => {
+    for (const text of ['你好呀～', '您好，请问在吗', '哈喽哈喽!!']) {
+      const first = ask(text);
+      expect(said(first), text).toEqual([messages.greeting, menuBlock]);
+      expect(first.outcome).toEqual({ type: 'smalltalk' });
+      expect(ask(text, { greeted: true }).actions, text).toEqual([{ type: 'say', text: messages.greeting_again }]);
+    }
+  });
+
+  it('"是真人吗" asks who answers; asking for a real person still hands off', () => {
+    expect(handoffOf(ask('你是真人吗'))).toBeUndefined();
+    expect(handoffOf(ask('我要找真人客服'))).toMatchObject({ reason: 'customer_asked' });
+    expect(handoffOf(ask('你是机器人吗？转人工'))).toMatchObject({ reason: 'customer_asked' });
+  });
+
+  it('the editors\' phrases (_smalltalk.yml) decide what is small talk', () => {
+    const own: PolicyKnowledge = { ...kb, smalltalk: { ...DEFAULT_SMALLTALK, phrases: { ...DEFAULT_SMALLTALK.phrases, weather: [], chitchat: ['打游戏'] } } };
+    expect(handoffOf(ask('今天天气怎么样', {}, 'bot', DEFAULT_POLICY_OPTIONS, own))).toMatchObject({ reason: 'low_confidence' });
+    expect(said(ask('打游戏吗', {}, 'bot', DEFAULT_POLICY_OPTIONS, own))[0]).toBe(messages.smalltalk_chitchat);
+  });
+
+  it('waiting or with an agent: silent, as any message', () => {
+    expect(ask('今天天气怎么样', { greeted: true }, 'waiting').actions).toEqual([]);
+    expect(ask('哈哈', { greeted: true }, 'active').actions).toEqual([]);
+  });
+});
+
+describe('small talk does not swallow questions', () => {
+  it('a greeting or thanks around a question: the FAQ answers', () => {
+    expect(answered(ask('你好，退款怎么弄'))).toBe('refund');
+    expect(answered(ask('谢谢！那怎么去掉水印'))).toBe('remove-watermark');
+    expect(answered(ask('哈哈，录屏没声音怎么办'))).toBe('no-sound');
+  });
+
+  it('a question that only shares a word with small talk is the FAQ\'s (here: no entry, a person)', () => {
+    const d = ask('天气冷了暖气不热');
+    expect(handoffOf(d)).toMatchObject({ reason: 'low_confidence' });
+    expect(d.outcome).toEqual({ type: 'unanswered', question: '天气冷了暖气不热' });
+  });
+
+  it('a greeting around a question the FAQ cannot answer still goes to a person', () => {
+    const d = ask('你好，帮我写首诗');
+    expect(handoffOf(d)).toMatchObject({ reason: 'low_confidence' });
+    expect(d.outcome?.type).toBe('unanswered');
+  });
+
+  it('mostly small talk and the FAQ finds nothing: the small-talk reply', () => {
+    expect(kb.matcher.match('今天天气怎么样啊，适合出去玩吗').decision).toBe('handoff');
+    const d = ask('今天天气怎么样啊，适合出去玩吗');
+    expect(said(d)).toEqual([messages.smalltalk_weather, menuBlock]);
+    expect(d.outcome).toEqual({ type: 'smalltalk' });
+  });
+});
+
+describe('"都不是" after a "did you mean" list', () => {
+  it('first time: a prompt to rephrase with the menu; again: a person for the question asked', () => {
+    const [list, none, again] = chat(['会员', '都不是', '都不是啊']);
+    expect(list!.session).toMatchObject({ suggested: true, question: '会员' });
+    expect(none!.actions).toEqual([
+      { type: 'say', text: messages.rephrase },
+      { type: 'say', text: menuBlock },
+    ]);
+    expect(none!.session).toEqual({ greeted: true, offered: kb.menu.map((e) => e.id), rephrased: true, question: '会员' });
+    expect(none!.outcome).toEqual({ type: 'unanswered', question: '会员' });
+    expect(again!.actions).toEqual([
+      { type: 'say', text: messages.low_confidence_handoff },
+      { type: 'handoff', reason: 'low_confidence', question: '会员' },
+    ]);
+    // Counted once, when the list did not fit.
+    expect(again!.outcome).toBeUndefined();
+  });
+
+  it.each(['没有我要的', '都不对', '不是这些', '以上都不是！'])('%s is a dead end too', (text) => {
+    expect(said(chat(['会员', text])[1]!)[0]).toBe(messages.rephrase);
+  });
+
+  it('the rephrased question gets a new list: "都不是" to it goes to a person, its question counted', () => {
+    const [, , list, none] = chat(['会员', '都不是', '会员', '不是这些']);
+    expect(list!.session).toMatchObject({ suggested: true, rephrased: true });
+    expect(handoffOf(none!)).toEqual({ type: 'handoff', reason: 'low_confidence', question: '会员' });
+    expect(none!.outcome).toEqual({ type: 'unanswered', question: '会员' });
+  });
+
+  it('the rephrased question the FAQ cannot answer goes to a person, as any such question', () => {
+    const [, , next] = chat(['会员', '都不是', '今天天气怎么样啊，适合出去玩吗']);
+    expect(handoffOf(next!)).toMatchObject({ reason: 'low_confidence' });
+    expect(next!.outcome).toEqual({ type: 'unanswered', question: '今天天气怎么样啊，适合出去玩吗' });
+  });
+
+  it('an answer ends the retry: a later list starts afresh', () => {
+    const [, , answer, list, none] = chat(['会员', '都不是', '会员可以退款吗', '会员', '都不是']);
+    expect(answered(answer!)).toBe('refund');
+    expect(answer!.session.rephrased).toBeUndefined();
+    expect(list!.session.rephrased).toBeUndefined();
+    expect(said(none!)[0]).toBe(messages.rephrase);
+  });
+
+  it('offer mode: the second dead end offers a person; "1" queues the question asked', () => {
+    const [, , again, yes] = chat(['会员', '都不是', '都不是', '1'], OFFER);
+    expect(again!.actions).toEqual([{ type: 'say', text: messages.low_confidence_offer }]);
+    expect(yes!.actions).toEqual([{ type: 'handoff', reason: 'low_confidence', question: '会员' }]);
+  });
+
+  it('without a list "都不是" is no dead end', () => {
+    expect(said(ask('都不是'))).not.toContain(messages.rephrase);
+    expect(said(chat(['录屏没声音怎么办', '1', '都不是'])[2]!)).not.toContain(messages.rephrase);
+  });
+});
+
+describe('outcomes for learning from traffic', () => {
+  it('picked: an entry chosen from a "did you mean" list, by number or typed out, with the question behind the list', () => {
+    const ids = kb.matcher.match('会员').candidates.map((c) => c.id);
+    expect(chat(['会员', '第2个'])[1]!.outcome).toEqual({ type: 'picked', faqId: ids[1], question: '会员' });
+    const typed = kb.matcher.entry(ids[2]!)!.question;
+    expect(chat(['会员', typed])[1]!.outcome).toEqual({ type: 'picked', faqId: ids[2], question: '会员' });
+  });
+
+  it('a pick from the menu or the related questions is an answer, not picked', () => {
+    expect(chat(['菜单', '1'])[1]!.outcome).toEqual({ type: 'answer', faqId: kb.menu[0]!.id });
+    expect(chat(['录屏没声音怎么办', '3'])[1]!.outcome).toEqual({ type: 'answer', faqId: 'mac-permission' });
+    expect(chat(['会员', '都不是', '1'])[2]!.outcome).toEqual({ type: 'answer', faqId: kb.menu[0]!.id });
+  });
+
+  it('rejected: a request for a person right after an answer; the handoff as ever', () => {
+    const [, d] = chat(['录屏没声音怎么办', '转人工']);
+    expect(d!.actions).toEqual([{ type: 'handoff', reason: 'customer_asked' }]);
+    expect(d!.outcome).toEqual({ type: 'rejected', faqId: 'no-sound', question: '录屏没声音怎么办' });
+    expect(ask('转人工').outcome).toBeUndefined();
+  });
+
+  it.each(['还是不行啊', '没解决呢', '答非所问', '不是我要的！'])('rejected: "%s" right after an answer offers a person like "2"', (text) => {
+    const [, d] = chat(['录屏没声音怎么办', text]);
+    expect(d!.actions).toEqual([
+      { type: 'feedback', faqId: 'no-sound', helpful: false },
+      { type: 'say', text: messages.not_helpful_offer },
+    ]);
+    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful', question: '录屏没声音怎么办' });
+    expect(d!.outcome).toEqual({ type: 'rejected', faqId: 'no-sound', question: '录屏没声音怎么办' });
+  });
+
+  it('the check\'s own words stay not_helpful', () => {
+    for (const text of ['2', '没解决', '还是不行', '不对']) {
+      expect(chat(['录屏没声音怎么办', text])[1]!.outcome, text).toEqual({ type: 'not_helpful', faqId: 'no-sound', question: '录屏没声音怎么办' });
+    }
+  });
+
+  it('thanks or praise in other words right after an answer are "helpful"', () => {
+    for (const text of ['太感谢了！', '你真棒', '好的谢谢']) {
+      const [, d] = chat(['录屏没声音怎么办', text]);
+      expect(d!.actions[0], text).toEqual({ type: 'feedback', faqId: 'no-sound', helpful: true });
+      expect(d!.outcome, text).toEqual({ type: 'helpful', faqId: 'no-sound', question: '录屏没声音怎么办' });
+    }
+  });
+});

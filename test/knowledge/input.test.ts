@@ -1,0 +1,151 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { compile } from '../../src/knowledge/engine/compile.ts';
+import { focusFactors, NEGATED, STORY } from '../../src/knowledge/engine/focus.ts';
+import { syllabify } from '../../src/knowledge/engine/pinyin-input.ts';
+import { parseQuery, type Query } from '../../src/knowledge/engine/query.ts';
+import { loadKnowledgeBase, Matcher, type KnowledgeBase } from '../../src/knowledge/index.ts';
+import { entry, makeTree, removeTrees } from '../support/kb-tree.ts';
+
+/** What customers type that is not the FAQ's script: pinyin, English, dialect, long stories, negation. */
+afterAll(removeTrees);
+
+const shopFaq = {
+  'refund.md': entry('question: 怎么申请退款\nkeywords: [退款]', '在订单页点申请退款。'),
+  'invoice.md': entry('question: 怎么开发票\nkeywords: [发票]', '在订单页点开发票。'),
+  'password.md': entry('question: 忘记密码怎么办\nkeywords: [密码]', '在登录页点忘记密码。'),
+  'exchange.md': entry('question: 怎么换颜色或尺码\nalternates: [能换货吗]', '在订单页申请换货。'),
+  'vip.md': entry('question: vip 会员有什么好处\nkeywords: [vip]', 'vip 免运费。'),
+  'export.md': entry('question: 能导出 mp3 吗\nkeywords: [mp3]', '导出时选 mp3。'),
+};
+let kbCache: KnowledgeBase | undefined;
+const shop = async (): Promise<KnowledgeBase> => (kbCache ??= await loadKnowledgeBase(await makeTree(shopFaq)));
+const parsed = async (q: string): Promise<Query> => {
+  const c = compile(await shop());
+  return parseQuery(q, c.lexicon, c.meaningful, (t) => c.rewriter.rewrite(t));
+};
+const weightOf = (q: Query, word: string): number => q.terms.find((t) => t.text === word)?.weight ?? NaN;
+
+describe('pinyin typed without the input method', () => {
+  it('cuts letters into syllables, fewest first, and refuses what is not pinyin', () => {
+    expect(syllabify('tuikuan')).toEqual(['tui', 'kuan']);
+    expect(syllabify('xian')).toEqual(['xian']);
+    expect(syllabify('lue')).toEqual(['lve']);
+    expect(syllabify('refund')).toBeUndefined();
+    expect(syllabify('mp')).toBeUndefined();
+  });
+
+  it.each([
+    ['tuikuan zenme tui', 'refund', '退款'],
+    ['fapiao zenme kai', 'invoice', '发票'],
+    ['wo de mima wangle', 'password', '密码'],
+  ])('"%s" reads as Han text and is answered with %s', async (q, id, word) => {
+    expect((await parsed(q)).text).toContain(word);
+    expect((await new Matcher(await shop()).match(q)).id).toBe(id);
+  });
+});
+
+describe('English', () => {
+  it('a whole English question becomes the Chinese words it stands for; words that name nothing go', async () => {
+    const q = await parsed('how do I get a refund');
+    expect(q.text).toContain('退款');
+    expect(q.terms.map((t) => t.text)).not.toContain('how');
+    expect(new Matcher(await shop()).match('how do I get a refund')).toMatchObject({ decision: 'answer', id: 'refund' });
+  });
+
+  it('mixed with Chinese, and the knowledge base\'s own Latin words stay as written', async () => {
+    expect((await parsed('invoice 怎么开')).text).toContain('发票');
+    expect((await parsed('vip 有啥好处')).terms.map((t) => t.text)).toContain('vip');
+    expect((await parsed('导出mp3')).terms.map((t) => t.text)).toContain('mp3');
+  });
+
+  it('an unknown English word is kept, so it still counts as something the FAQ does not explain', async () => {
+    expect((await parsed('how to become a seller')).terms.map((t) => t.text)).toContain('become');
+  });
+});
+
+describe('dialect and chat spellings', () => {
+  it('木有 / 啥时候 read as 没有 / 什么时候', async () => {
+    expect((await parsed('退款木有到')).text).toContain('没有');
+    expect((await parsed('啥时候能退款')).text).toContain('什么时候');
+  });
+});
+
+describe('where the question is in a message', () => {
+  it('negation: the topic the customer says they do not mean counts for little', async () => {
+    const text = '不是要退款，是想换个颜色';
+    const f = focusFactors(text);
+    expect(f[text.indexOf('退款')]).toBeCloseTo(NEGATED);
+    expect(f[text.indexOf('颜色')]).toBe(1);
+    const q = await parsed(text);
+    expect(weightOf(q, '退款')).toBeLessThan(weightOf(q, '颜色') / 3);
+    expect(new Matcher(await shop()).rank(text)[0]?.id).toBe('exchange');
+  });
+
+  it('"是不是" is not a negation', () => {
+    const text = '是不是要退款，是的话怎么弄';
+    expect(focusFactors(text)[text.indexOf('退款')]).toBe(1);
+  });
+
+  it('a long story weighs less than the clause that asks', () => {
+    const text = '我上周在你们这买了一件大衣，穿了一次发现有点起球，家里人说不好看，这个能开发票吗';
+    const f = focusFactors(text);
+    expect(f[text.indexOf('大衣')]).toBeCloseTo(STORY);
+    expect(f[text.indexOf('发票')]).toBe(1);
+  });
+
+  it('a short message is one thought: nothing is weighed down', () => {
+    const f = focusFactors('退款怎么申请，多久到账');
+    expect([...f].every((x) => x === 1)).toBe(true);
+  });
+});
+
+describe('weights of what a message says', () => {
+  it("amounts and dates are the customer's particulars: a fifth of an ordinary word", async () => {
+    const q = await parsed('满199减30的券用不了');
+    expect(weightOf(q, '199')).toBeLessThan(0.25);
+  });
+
+  it('loose common characters merged into one run do not weigh as a rare word', async () => {
+    const q = await parsed('钱付不出去');
+    const run = q.terms.find((t) => t.parts !== undefined);
+    expect(run).toBeDefined();
+    expect(run!.weight).toBeLessThan(0.8);
+  });
+
+  it("a lexicon phrase lends its concept to the words inside it instead of swallowing them", async () => {
+    const q = await parsed('会员有什么用');
+    expect(q.terms.map((t) => t.text)).toContain('会员');
+  });
+});
+
+describe('self-calibration material', () => {
+  it('look-alikes swap the most specific word of each phrasing for a thing the FAQ never names', async () => {
+    const m = new Matcher(await shop());
+    const looks = m.lookalikes();
+    expect(looks.length).toBeGreaterThan(3);
+    const ids = Object.keys(shopFaq).map((f) => f.replace('.md', ''));
+    for (const l of looks) expect(ids).toContain(l.resembles);
+    const refund = looks.find((l) => l.resembles === 'refund')!;
+    expect(refund.q).not.toContain('退款');
+  });
+
+  it('a knowledge base reports the operating point its own phrasings suggest', async () => {
+    const kb = await loadKnowledgeBase(
+      await makeTree(
+        Object.fromEntries(
+          ['退款', '发票', '密码', '地址', '物流', '优惠券', '积分', '会员', '订单', '评价', '客服', '换货'].map((w, i) => [
+            `e${i}.md`,
+            entry(`question: ${w}怎么处理\nalternates: [${w}的问题找谁, 我的${w}有问题, 关于${w}]\nkeywords: [${w}]`),
+          ]),
+        ),
+      ),
+    );
+    const m = new Matcher(kb);
+    const sc = m.selfCalibrate();
+    expect(sc.expected.heldOut).toBeGreaterThanOrEqual(36);
+    expect(sc.expected.lookalikes).toBeGreaterThan(10);
+    expect(sc.thresholds.answer).toBeGreaterThanOrEqual(m.thresholds.answer - 0.15);
+    expect(sc.thresholds.answer).toBeLessThanOrEqual(m.thresholds.answer + 0.15);
+    expect(sc.expected.answeredRight + sc.expected.answeredWrong).toBeLessThanOrEqual(sc.expected.heldOut);
+  });
+});
