@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/knowledge/engine/compile.ts';
 import { focusFactors, NEGATED, STORY } from '../../src/knowledge/engine/focus.ts';
-import { syllabify } from '../../src/knowledge/engine/pinyin-input.ts';
+import { buildGeneralWords, formatGeneralWords, GENERAL_WORDS_FILE, syllabify } from '../../src/knowledge/engine/pinyin-input.ts';
 import { parseQuery, type Query } from '../../src/knowledge/engine/query.ts';
 import { loadKnowledgeBase, Matcher, type KnowledgeBase } from '../../src/knowledge/index.ts';
 import { entry, makeTree, removeTrees } from '../support/kb-tree.ts';
@@ -41,6 +43,11 @@ describe('pinyin typed without the input method', () => {
   ])('"%s" reads as Han text and is answered with %s', async (q, id, word) => {
     expect((await parsed(q)).text).toContain(word);
     expect((await new Matcher(await shop()).match(q)).id).toBe(id);
+  });
+
+  it('the reading table shipped in the lexicon is the one jieba and pinyin-pro make now (scripts/pinyin-words.ts)', () => {
+    const dict = readFileSync(createRequire(import.meta.url).resolve('@node-rs/jieba/dict.txt'), 'utf8');
+    expect(readFileSync(GENERAL_WORDS_FILE, 'utf8')).toBe(formatGeneralWords(buildGeneralWords(dict)));
   });
 });
 
