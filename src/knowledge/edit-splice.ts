@@ -20,7 +20,8 @@ interface FileParts {
   map: YAMLMap;
 }
 
-function splitFile(raw: string, file: string): FileParts {
+/** The opening fence line, the front matter and the closing fence with the body, as written. */
+export function splitFrontMatter(raw: string, file: string): { head: string; yaml: string; tail: string } {
   const bom = raw.startsWith('\uFEFF') ? 1 : 0;
   const fence = /^---[ \t]*\r?$/;
   const firstEnd = raw.indexOf('\n', bom);
@@ -33,12 +34,15 @@ function splitFile(raw: string, file: string): FileParts {
     if (end < 0) throw new KbEditError('KB_INVALID', `${file}: front matter is not closed`);
     start = end + 1;
   }
-  const head = raw.slice(0, firstEnd + 1);
-  const yaml = raw.slice(firstEnd + 1, start);
+  return { head: raw.slice(0, firstEnd + 1), yaml: raw.slice(firstEnd + 1, start), tail: raw.slice(start) };
+}
+
+function splitFile(raw: string, file: string): FileParts {
+  const { head, yaml, tail } = splitFrontMatter(raw, file);
   const doc = parseDocument(yaml, { prettyErrors: false });
   if (doc.errors.length > 0 || !isMap(doc.contents)) throw new KbEditError('KB_INVALID', `${file}: front matter does not parse`);
-  const eol = raw.slice(0, firstEnd + 1).endsWith('\r\n') ? '\r\n' : '\n';
-  return { head, yaml, tail: raw.slice(start), eol, doc, map: doc.contents };
+  const eol = head.endsWith('\r\n') ? '\r\n' : '\n';
+  return { head, yaml, tail, eol, doc, map: doc.contents };
 }
 
 const pairOf = (map: YAMLMap, key: string): Pair | undefined =>

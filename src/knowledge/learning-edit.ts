@@ -10,6 +10,7 @@ import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node, Pair, YAMLMap } from 'yaml';
 import { formatProblem, KbEditError } from './errors.ts';
 import { phraseKey, type AlternateAdded } from './edit.ts';
+import { splitFrontMatter } from './edit-splice.ts';
 import { applyKbEdits, readEntryFile, serialized } from './edit-write.ts';
 import { lintKnowledgeBase } from './loader.ts';
 
@@ -85,19 +86,3 @@ function endOfLine(text: string, at: number): number {
   return nl < 0 ? text.length : nl + 1;
 }
 
-/** The opening fence line, the front matter, and the closing fence with the body (as edit-splice.ts splits it). */
-function splitFrontMatter(raw: string, file: string): { head: string; yaml: string; tail: string } {
-  const bom = raw.startsWith('\uFEFF') ? 1 : 0;
-  const fence = /^---[ \t]*\r?$/;
-  const firstEnd = raw.indexOf('\n', bom);
-  if (firstEnd < 0 || !fence.test(raw.slice(bom, firstEnd))) throw new KbEditError('KB_INVALID', `${file}: no front matter`);
-  let start = firstEnd + 1;
-  for (;;) {
-    const end = raw.indexOf('\n', start);
-    const line = raw.slice(start, end < 0 ? raw.length : end);
-    if (fence.test(line)) break;
-    if (end < 0) throw new KbEditError('KB_INVALID', `${file}: front matter is not closed`);
-    start = end + 1;
-  }
-  return { head: raw.slice(0, firstEnd + 1), yaml: raw.slice(firstEnd + 1, start), tail: raw.slice(start) };
-}
