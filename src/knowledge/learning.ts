@@ -97,6 +97,17 @@ function usableKey(key: string): boolean {
   return [...key].length >= 2 && !/^\d+$/.test(key);
 }
 
+/**
+ * A phrasing worth proposing is a question, not a story: a long complaint ("我上个月开了会员…真的很
+ * 生气…能不能把钱退给我") added as an alternate would pull every message about its side topics to
+ * that entry. Those stay with the gaps, for an editor to read.
+ */
+export const MAX_LEARNED_CHARS = 30;
+function questionLike(text: string): boolean {
+  const clauses = text.split(/[，,。.!！?？；;~～]+/).filter((c) => c.trim() !== '');
+  return [...text].length <= MAX_LEARNED_CHARS && clauses.length <= 2;
+}
+
 /** What addAlternate would accept as a phrasing (one line, not too long, no hidden characters). */
 function validPhrasing(text: string): boolean {
   return text.length > 0 && [...text].length <= MAX_PHRASE_CHARS && !/[\r\n\u2028\u2029]/.test(text) && !unsafeText(text);
@@ -172,12 +183,14 @@ export function learnFromTraffic(evidence: readonly EvidenceInput[], kb: Knowled
   for (const [key, byEntry] of confirmed) {
     if (covered.has(key)) continue;
     for (const [faqId, t] of byEntry) {
-      if (!entries.has(faqId) || dismissed.has(decisionKey(faqId, key)) || !validPhrasing(t.text)) continue;
+      if (!entries.has(faqId) || dismissed.has(decisionKey(faqId, key)) || !validPhrasing(t.text) || !questionLike(t.text)) continue;
       const others = [...byEntry]
         .filter(([id]) => id !== faqId && entries.has(id))
         .map(([id, o]) => ({ id, convs: o.convs.size }))
         .sort((a, b) => b.convs - a.convs || cmp(a.id, b.id));
       const against = rejected.get(key)?.get(faqId)?.count ?? 0;
+      // Rejected at least as often as confirmed (picked, then "没解决"): not a phrasing of this entry.
+      if (against >= t.convs.size) continue;
       const k = kindsOf.get(`+${decisionKey(faqId, key)}`) ?? {};
       proposals.push({
         faqId,

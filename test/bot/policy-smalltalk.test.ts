@@ -64,6 +64,14 @@ describe('small talk: a short reply and the menu, never the queue', () => {
     expect(d.session).toEqual({ greeted: true, offered: kb.menu.map((e) => e.id) });
   });
 
+  it('small talk in a row: the menu once, then the phrase alone while the menu still answers to its numbers', () => {
+    const [first, second, pick] = chat(['你是机器人吗', '哈哈哈', '2']);
+    expect(said(first!)).toEqual([messages.smalltalk_bot_identity, menuBlock]);
+    expect(said(second!)).toEqual([messages.smalltalk_chitchat]);
+    expect(second!.session.offered).toEqual(kb.menu.map((e) => e.id));
+    expect(answered(pick!)).toBe(kb.menu[1]!.id);
+  });
+
   it('the menu after small talk is pickable by number', () => {
     const [, pick] = chat(['今天天气怎么样', '2']);
     expect(answered(pick!)).toBe(kb.menu[1]!.id);

@@ -57,7 +57,7 @@ describe('kb command line', { timeout: 60_000 }, () => {
     const r = await kb(['lint', '--self-check']);
     expect(r.code).toBe(0);
     expect(lines(r.stdout)).toHaveLength(2);
-    expect(r.stdout).toMatch(/^self-check at answer threshold 0\.\d+: held-out phrasings answered right \d+% \(\d+\/\d+\), wrong \d+%; look-alikes answered \d+% \(\d+\/\d+\); this FAQ's own operating point: answer 0\.\d+$/m);
+    expect(r.stdout).toMatch(/^self-check at answer threshold 0\.\d+: held-out phrasings answered right \d+% \(\d+\/\d+\), wrong \d+%; look-alikes answered \d+% \(\d+\/\d+\); this FAQ's own operating point: answer 0\.\d+ \(KB_ANSWER_THRESHOLD/m);
   });
 
   it('lint on a broken tree: exit 1 and one path:line: message per problem, in file order', async () => {

@@ -45,6 +45,17 @@ afterEach(removeTrees);
 const proposalsOf = (evidence: EvidenceInput[], dismissed?: Set<string>) => learnFromTraffic(evidence, kb, { dismissed }).proposals.flatMap((g) => g.proposals);
 
 describe('learnFromTraffic: proposals', () => {
+  it('a long complaint is not proposed as a phrasing (it stays a gap for editors to read)', () => {
+    const story = '我上个月开了会员，录屏老是没声音，客服电话也打不通，真的很生气，能不能把钱退给我';
+    const props = proposalsOf([ev('picked', 'b.s1', 'time-limit', story), ev('picked', 'b.s2', 'time-limit', story), ev('picked', 'b.s3', 'time-limit', '一次能录多长')]);
+    expect(props.map((p) => p.text)).toEqual(['一次能录多长']);
+  });
+
+  it('picked and then "没解决" in the same chat is not a phrasing of that entry', () => {
+    const props = proposalsOf([ev('picked', 'b.r1', 'time-limit', '录着录着停了'), ev('not_helpful', 'b.r1', 'time-limit', '录着录着停了'), ev('picked', 'b.r2', 'time-limit', '一次能录多长')]);
+    expect(props.map((p) => p.text)).toEqual(['一次能录多长']);
+  });
+
   it('the same words typed differently are one proposal, confirmed once per conversation, with the kinds of evidence', () => {
     const report = learnFromTraffic(
       [

@@ -41,7 +41,16 @@ export function smalltalk(t: Turn, intent: SmalltalkIntent): Decision {
   if (intent === 'greeting') return { ...(t.session.greeted ? reply(t, t.messages.greeting_again) : menu(t, true)), outcome };
   const text = t.messages[PHRASE[intent]];
   if (ENDING.has(intent)) return { ...reply(t, text), outcome };
+  // The menu was the last list sent and still answers to its numbers: the phrase alone, not the
+  // whole menu again for every "哈哈" or "你是机器人吗" in a row.
+  if (menuPending(t)) return { ...reply(t, text, { ...t.base, greeted: true, offered: t.session.offered! }), outcome };
   return { ...menu(t, false, [say(text)]), outcome };
+}
+
+function menuPending(t: Turn): boolean {
+  const { offered, offeredFrom, suggested } = t.session;
+  const ids = t.kb.menu.map((e) => e.id);
+  return !suggested && (offeredFrom ?? 1) === 1 && offered !== undefined && offered.length === ids.length && offered.every((id, i) => id === ids[i]);
 }
 
 /** The whole message is small talk. */

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import { renderAnswer } from '../render.ts';
 import type { Matcher } from '../engine/matcher.ts';
 import type { Thresholds } from '../types.ts';
+import { DEFAULT_SMALLTALK, detectSmalltalk, readSmalltalk, type Smalltalk } from '../smalltalk.ts';
 import { loadMatcher } from './load.ts';
 
 /** `question === null`: the machine contract — stdin lines in, one JSON object per line out. */
@@ -9,7 +10,7 @@ export async function runAsk(kbDir: string, thresholds: Partial<Thresholds>, que
   const matcher = await loadMatcher(kbDir, thresholds);
   if (!matcher) return 1;
   if (question !== null) {
-    process.stdout.write(describe(matcher, question));
+    process.stdout.write(describe(matcher, question, readSmalltalk(kbDir)?.smalltalk ?? DEFAULT_SMALLTALK));
     return 0;
   }
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
@@ -22,9 +23,12 @@ export async function runAsk(kbDir: string, thresholds: Partial<Thresholds>, que
   return 0;
 }
 
-function describe(matcher: Matcher, question: string): string {
+function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): string {
   const r = matcher.match(question);
   const out: string[] = [`decision: ${r.decision}   best: ${r.id ?? '-'}   score: ${r.score.toFixed(3)}`];
+  // The matcher knows only the FAQ; the bot answers chit-chat before asking it (see _smalltalk.yml).
+  const chat = detectSmalltalk(question, smalltalk);
+  if (chat?.whole) out.unshift(`small talk: ${chat.intent} (the bot replies with its smalltalk phrase and the menu, not the FAQ)`);
   const t = matcher.thresholds;
   out.push(`thresholds: answer >= ${t.answer}, suggest >= ${t.suggest}`);
   for (const [i, c] of r.candidates.entries()) {

@@ -9,8 +9,10 @@ const pct = (n: number, d: number): string => (d === 0 ? '   n/a' : `${((100 * n
 /** One line per case type: what each kind of question gets (in scope: right / wrong / helped; out of scope: answered). */
 function typeLine(type: string, c: EvalCounts): string {
   const parts = [`${type.padEnd(12)} ${String(c.cases).padStart(4)}`];
-  if (c.inScope > 0) parts.push(`correct ${pct(c.correct, c.inScope)}  wrong ${pct(c.wrong, c.inScope)}  helpful ${pct(c.helpful, c.inScope)}`);
-  if (c.outOfScope > 0) parts.push(`out-of-scope answered ${pct(c.oosAnswered, c.outOfScope)}`);
+  // A type with cases on both sides (look-alikes another entry answers) says how many are which.
+  const mixed = c.inScope > 0 && c.outOfScope > 0;
+  if (c.inScope > 0) parts.push(`${mixed ? `${c.inScope} in scope: ` : ''}correct ${pct(c.correct, c.inScope)}  wrong ${pct(c.wrong, c.inScope)}  helpful ${pct(c.helpful, c.inScope)}`);
+  if (c.outOfScope > 0) parts.push(`${mixed ? `${c.outOfScope} out of scope: ` : ''}out-of-scope answered ${pct(c.oosAnswered, c.outOfScope)}`);
   if (c.lookalikes > 0) parts.push(`answered as the look-alike ${pct(c.lookalikeAnswered, c.lookalikes)}`);
   return parts.join('  ');
 }

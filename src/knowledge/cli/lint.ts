@@ -28,7 +28,7 @@ export async function runLint(kbDir: string, selfCheck = false): Promise<number>
     const { thresholds, atDefault: e } = m.selfCalibrate();
     process.stdout.write(
       `self-check at answer threshold ${m.thresholds.answer}: held-out phrasings answered right ${pct(e.answeredRight, e.heldOut)} (${e.answeredRight}/${e.heldOut}), wrong ${pct(e.answeredWrong, e.heldOut)}; ` +
-        `look-alikes answered ${pct(e.lookalikeAnswered, e.lookalikes)} (${e.lookalikeAnswered}/${e.lookalikes}); this FAQ's own operating point: answer ${thresholds.answer}\n`,
+        `look-alikes answered ${pct(e.lookalikeAnswered, e.lookalikes)} (${e.lookalikeAnswered}/${e.lookalikes}); this FAQ's own operating point: answer ${thresholds.answer} (KB_ANSWER_THRESHOLD, or kb ask/eval --answer, to try it)\n`,
     );
   }
   return 0;

@@ -13,7 +13,7 @@ import { runEval } from './eval.ts';
 import { runLint } from './lint.ts';
 
 const USAGE = `usage:
-  kb lint [--kb DIR] [--self-check] check every editor file; --self-check: rates its own phrasings predict
+  kb lint [--kb DIR] [--self-check] check every editor file (--self-check: the rates its own phrasings predict)
   kb ask  [--kb DIR] --json          read questions from stdin, one JSON line each on stdout
   kb ask  [--kb DIR] "question"      show the decision and the answer as WeChat shows it
   kb eval [--kb DIR] --cases FILE    rates and latency on {"q", "expect", "type"?} lines
@@ -54,9 +54,9 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const [command, ...rest] = positionals;
-  if (values.help || !command) {
+  if (values.help || !command || command === 'help') {
     process.stderr.write(`${USAGE}\n`);
-    return values.help ? 0 : 2;
+    return values.help || command === 'help' ? 0 : 2;
   }
   const kbDir = values.kb!;
   const thresholds = { answer: threshold('answer', values.answer), suggest: threshold('suggest', values.suggest) };

@@ -144,7 +144,7 @@ export function Learning({ learning, canOpen, loaded, onChanged }) {
   return html`<section class="card card-flush" data-testid="kb-learning">
     <div class="card-bar"><h2 class="card-title-lg">从对话中学习 <span class="count">${total}</span></h2>
       <span class="muted small">${learning ? `${learning.evidence} 条证据` : ''}</span></div>
-    <p class="card-help muted small">客户在“您是想问”里选中的、回答后点了“有帮助”的，以及转人工后客服发送的 FAQ 答案，都说明客户这句话问的就是那个条目。采纳后写进条目的备选问法，下次机器人直接回答。</p>
+    <p class="card-help muted small">客户在「您想问的是不是下面这些？」里选中的、回答后回复「有帮助」的，以及转人工后客服发送的 FAQ 答案，都说明客户这句话问的就是那个条目。采纳后写进条目的备选问法，下次机器人直接回答。</p>
     ${learning ? html`<${Settings} settings=${learning.settings} onChanged=${onChanged} />` : null}
     <ul class="unanswered" data-testid="kb-learn-proposals">
       ${groups === null ? html`<li class="muted center">${loaded ? '暂时无法获取' : '加载中…'}</li>` : null}
