@@ -32,6 +32,8 @@ export interface QueryTerm {
   text: string;
   /** How much this term tells about what the customer wants, 0..1. */
   weight: number;
+  /** Where the message puts it: 1 in the part that asks, less in the story around it or when negated (focus.ts). */
+  focus?: number;
   concepts: readonly string[];
   /** Toneless pinyin, computed when first needed (most terms match without it). */
   pinyin?: string[];
@@ -105,12 +107,17 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
     const seen = terms.get(piece);
     if (seen) {
       // Said twice (in the story and in the question): it counts where it weighs most.
-      seen.weight = Math.max(seen.weight, weight);
+      if (weight > seen.weight) {
+        seen.weight = weight;
+        if (where < 1) seen.focus = where;
+        else delete seen.focus;
+      }
       continue;
     }
     const own = lexicon.concepts(piece);
     const lent = spans.length > 0 && factor(piece) >= 0.5 ? spanConcepts(start, piece.length) : [];
     const term: QueryTerm = { text: piece, weight, concepts: lent.length > 0 ? [...new Set([...own, ...lent])] : own };
+    if (where < 1) term.focus = where;
     if (piece.length > 1 && isCjkWord(piece) && !singles.has(piece)) {
       term.parts = [...piece].map((ch) => ({ text: ch, concepts: lexicon.concepts(ch) }));
     }

@@ -119,11 +119,15 @@ export function features(
     let m = termMatch(term, doc);
     if (m < TYPO_MATCH && typos.get(term.text)?.has(doc)) m = TYPO_MATCH;
     const d = term.weight * Math.max(kb.idf(term.text), 0.2);
-    total += term.weight;
+    // The story around the question (and what the customer says they do not mean) counts when the
+    // entry explains it, never against it: "三件套的锅具…少了个汤锅…这个怎么处理" is not a worse fit for
+    // the missing-item entry because it never mentions pots.
+    const side = term.focus !== undefined;
+    total += side ? term.weight * m : term.weight;
     covered += term.weight * m;
-    totalD += d;
+    totalD += side ? d * m : d;
     coveredD += d * m;
-    miss = Math.max(miss, term.weight * (1 - m));
+    if (!side) miss = Math.max(miss, term.weight * (1 - m));
     if (m > 0.5) {
       matched.add(term.text);
       for (const c of term.concepts) matched.add(c);
