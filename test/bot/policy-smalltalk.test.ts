@@ -147,11 +147,15 @@ describe('"都不是" after a "did you mean" list', () => {
   it('first time: a prompt to rephrase with the menu; again: a person for the question asked', () => {
     const [list, none, again] = chat(['会员', '都不是', '都不是啊']);
     expect(list!.session).toMatchObject({ suggested: true, question: '会员' });
+    // The menu again, without the entries the customer just said were not it.
+    const rejected = new Set(list!.session.offered);
+    const rest = kb.menu.filter((e) => !rejected.has(e.id));
+    expect(rest.length).toBeLessThan(kb.menu.length);
     expect(none!.actions).toEqual([
       { type: 'say', text: messages.rephrase },
-      { type: 'say', text: menuBlock },
+      { type: 'say', text: [messages.menu_header, ...rest.map((e, i) => `${i + 1}. ${e.question}`), messages.menu_footer].join('\n') },
     ]);
-    expect(none!.session).toEqual({ greeted: true, offered: kb.menu.map((e) => e.id), rephrased: true, question: '会员' });
+    expect(none!.session).toEqual({ greeted: true, offered: rest.map((e) => e.id), rephrased: true, question: '会员' });
     expect(none!.outcome).toEqual({ type: 'unanswered', question: '会员' });
     expect(again!.actions).toEqual([
       { type: 'say', text: messages.low_confidence_handoff },

@@ -82,7 +82,8 @@ export function deadEnd(t: Turn): Decision | undefined {
   // A new list after the rephrase: its question was not counted yet; the first one was.
   const unanswered = question && session.suggested ? ({ type: 'unanswered', question } as const) : undefined;
   if (session.rephrased) return lowConfidence(t, unanswered, question);
-  const d = menu(t, false, [say(t.messages.rephrase)]);
+  // The menu without the entries the customer just said were not it.
+  const d = menu(t, false, [say(t.messages.rephrase)], new Set(session.offered ?? []));
   const next: Session = { ...d.session, rephrased: true, ...(question ? { question } : {}) };
   return unanswered ? { ...d, session: next, outcome: unanswered } : { ...d, session: next };
 }

@@ -88,10 +88,10 @@ export function lowConfidence(t: Turn, outcome: TurnOutcome | undefined, questio
   return outcome ? { ...d, outcome } : d;
 }
 
-/** The numbered menu (the greeting first on first contact, `before` instead when given). */
-export function menu(t: Turn, withGreeting: boolean, before: Action[] = []): Decision {
+/** The numbered menu (the greeting first on first contact, `before` instead when given; `without`: entries left out). */
+export function menu(t: Turn, withGreeting: boolean, before: Action[] = [], without?: ReadonlySet<string>): Decision {
   const { kb, messages } = t;
-  const items = kb.menu.filter((e) => kb.matcher.entry(e.id));
+  const items = kb.menu.filter((e) => kb.matcher.entry(e.id) && !without?.has(e.id));
   const block = [messages.menu_header, ...numbered(items, 1), messages.menu_footer].join('\n');
   const next: Session = { ...t.base, greeted: true };
   if (items.length > 0) next.offered = items.map((e) => e.id);
