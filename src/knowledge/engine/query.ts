@@ -10,7 +10,8 @@ export const MAX_QUERY_CHARS = 200;
  * Amounts, dates and counts ("199", "五千", "15号", "两笔") are the customer's particulars, not
  * what they ask about: they weigh a fifth of an ordinary word unless the knowledge base names them.
  */
-const NUMBER = /^(?:[0-9.,]+|[一二三四五六七八九十百千万两几半]+)(?:块钱?|元|号|天|个月|月|年|次|笔|张|件|个|分钟|小时|周|块|毛|k|w)?$/u;
+const NUMBER =
+  /^(?:好几|[0-9.,]+|[一二三四五六七八九十百千万两几半]+)(?:块钱?|元|号|天|个月|月|年|岁|次|趟|遍|笔|张|件|个|分钟|小时|个钟|钟|周|星期|个礼拜|礼拜|公斤|斤|块|毛|g|gb|m|mb|k|w)?$/u;
 const NUMBER_FACTOR = 0.2;
 
 /**
@@ -35,6 +36,11 @@ export interface QueryTerm {
   /** Where the message puts it: 1 in the part that asks, less in the story around it or when negated (focus.ts). */
   focus?: number;
   concepts: readonly string[];
+  /**
+   * The dictionary sub-words of a word of three or more characters ("开发票": 开发, 发票), matched
+   * when the whole word is not in the entry; computed when first needed.
+   */
+  subwords?: string[];
   /** Toneless pinyin, computed when first needed (most terms match without it). */
   pinyin?: string[];
   /**

@@ -1,6 +1,7 @@
 import Fuse from 'fuse.js';
 import { pinyinRuns, type CompiledKb, type EntryDoc } from './compile.ts';
 import type { Query, QueryTerm } from './query.ts';
+import { cutForIndex } from './segmenter.ts';
 import { editDistance, isCjkWord, pinyinOf } from './text.ts';
 
 /** A synonym is good evidence, but not as good as the customer's own word. */
@@ -8,6 +9,8 @@ const CONCEPT_MATCH = 0.85;
 const SUBSTRING_MATCH = 0.9;
 const PINYIN_MATCH = 0.75;
 const TYPO_MATCH = 0.7;
+/** A dictionary sub-word of the customer's word in the entry ("发票" of "开发票"). */
+const SUBWORD_MATCH = 0.8;
 /** A lone character seen inside a word of the entry ("找" in "找回"): weak evidence. */
 const CHAR_MATCH = 0.5;
 /**
@@ -71,6 +74,10 @@ export function termMatch(term: QueryTerm, doc: EntryDoc): number {
       const chars = [...term.text];
       for (let i = 0; i + 1 < chars.length; i++) if (doc.bigrams.has(chars[i]! + chars[i + 1]!)) hit++;
       m = Math.max(m, (0.8 * hit) / (chars.length - 1));
+    }
+    if (m < SUBWORD_MATCH && term.text.length >= 3 && !term.parts) {
+      term.subwords ??= cutForIndex(term.text).filter((w) => w !== term.text && w.length >= 2);
+      for (const w of term.subwords) m = Math.max(m, SUBWORD_MATCH * (doc.words.get(w) ?? 0));
     }
     if (term.parts && m < CHAR_MATCH) {
       let sum = 0;
