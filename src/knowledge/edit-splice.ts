@@ -51,12 +51,13 @@ const pairOf = (map: YAMLMap, key: string): Pair | undefined =>
 const rangeOf = (node: unknown): [number, number, number] | undefined => (node as Node | null | undefined)?.range ?? undefined;
 
 /** Start of the line after the one holding offset `at`. */
-function nextLine(text: string, at: number): number {
+export function nextLine(text: string, at: number): number {
   const nl = text.indexOf('\n', Math.max(0, at));
   return nl < 0 ? text.length : nl + 1;
 }
 
-const lineStart = (text: string, at: number): number => text.lastIndexOf('\n', at - 1) + 1;
+/** Start of the line holding offset `at`. */
+export const lineStart = (text: string, at: number): number => text.lastIndexOf('\n', at - 1) + 1;
 
 /** Start of the line after a value (a block value's range ends on the next line's start). */
 const afterValue = (text: string, node: unknown, fallback: number): number => {

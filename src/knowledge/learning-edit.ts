@@ -10,7 +10,7 @@ import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node, Pair, YAMLMap } from 'yaml';
 import { formatProblem, KbEditError } from './errors.ts';
 import { phraseKey, type AlternateAdded } from './edit.ts';
-import { splitFrontMatter } from './edit-splice.ts';
+import { lineStart, nextLine, splitFrontMatter } from './edit-splice.ts';
 import { applyKbEdits, readEntryFile, serialized } from './edit-write.ts';
 import { lintKnowledgeBase } from './loader.ts';
 
@@ -61,7 +61,7 @@ export function withoutAlternate(raw: string, key: string, file: string): string
   if (!seq.flow && item?.range) {
     // The whole span to cut: the item's line(s), or the key's line through the list when it empties.
     const from = expected.length === 0 ? lineStart(yaml, (pair.key as Node).range![0]) : lineStart(yaml, item.range[0]);
-    const to = expected.length === 0 ? endOfLine(yaml, Math.max(seq.range![1] - 1, seq.range![0])) : endOfLine(yaml, Math.max(item.range[1] - 1, item.range[0]));
+    const to = expected.length === 0 ? nextLine(yaml, Math.max(seq.range![1] - 1, seq.range![0])) : nextLine(yaml, Math.max(item.range[1] - 1, item.range[0]));
     next = yaml.slice(0, from) + yaml.slice(to);
   }
   if (next === undefined || !matches(next, want)) {
@@ -77,12 +77,3 @@ function matches(yaml: string, want: (js: Record<string, unknown>) => boolean): 
   const doc = parseDocument(yaml, { prettyErrors: false });
   return doc.errors.length === 0 && isMap(doc.contents) && want(doc.toJS() as Record<string, unknown>);
 }
-
-const lineStart = (text: string, at: number): number => text.lastIndexOf('\n', at - 1) + 1;
-
-/** Just past the line break of the line holding offset `at` (the text's end on its last line). */
-function endOfLine(text: string, at: number): number {
-  const nl = text.indexOf('\n', Math.max(0, at));
-  return nl < 0 ? text.length : nl + 1;
-}
-

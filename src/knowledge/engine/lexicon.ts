@@ -4,29 +4,45 @@ import { normalize } from './text.ts';
 
 const here = new URL('./lexicon/', import.meta.url);
 
-function dataLines(name: string): string[] {
+/** The lines of one of the engine's lexicon files, comments and blank lines dropped. */
+export function dataLines(name: string): string[] {
   return readFileSync(new URL(name, here), 'utf8')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
-let generic: { filler: Map<string, number>; groups: string[][] } | undefined;
+/** Generic lexicon words this long or longer are matched as phrases (see Lexicon.phrases). */
+const PHRASE_CHARS = 4;
 
-/** The engine's own lexicon files, read once per process. */
+let generic: { filler: Map<string, number>; groups: string[][]; byStart: Map<string, string[]> } | undefined;
+
+/** The engine's own lexicon files, read once per process, and the index of their long phrases. */
 function genericLexicon(): NonNullable<typeof generic> {
-  generic ??= {
+  if (generic) return generic;
+  const groups = readdirSync(here)
+    // synonyms-zh.txt: words of any app or service; concepts-*-zh.txt: everyday words per area of service.
+    .filter((f) => f === 'synonyms-zh.txt' || /^concepts-.+\.txt$/.test(f))
+    .sort()
+    .flatMap((f) => dataLines(f).map((l) => l.split(/\s+/).map(normalize)));
+  // Phrases by their first two characters: finding them in a text is a lookup per position.
+  const byStart = new Map<string, string[]>();
+  for (const word of groups.flat()) {
+    if ([...word].length < PHRASE_CHARS) continue;
+    const key = word.slice(0, 2);
+    const list = byStart.get(key) ?? [];
+    if (!list.includes(word)) list.push(word);
+    byStart.set(key, list);
+  }
+  generic = {
     filler: new Map(
       dataLines('filler-zh.txt').map((l) => {
         const [word = '', factor] = l.split(/\s+/);
         return [normalize(word), factor === undefined ? 0.05 : Number(factor)];
       }),
     ),
-    // synonyms-zh.txt: words of any app or service; concepts-*-zh.txt: everyday words per area of service.
-    groups: readdirSync(here)
-      .filter((f) => f === 'synonyms-zh.txt' || /^concepts-.+\.txt$/.test(f))
-      .sort()
-      .flatMap((f) => dataLines(f).map((l) => l.split(/\s+/).map(normalize))),
+    groups,
+    byStart,
   };
   return generic;
 }
@@ -47,14 +63,11 @@ export interface Lexicon {
   phrases(text: string): { start: number; end: number; concepts: readonly string[] }[];
 }
 
-/** Generic lexicon words this long or longer are matched as phrases (see Lexicon.phrases). */
-const PHRASE_CHARS = 4;
-
 const NONE: readonly string[] = [];
 
 /** The generic lexicon merged with the knowledge base's own synonym groups. */
 export function buildLexicon(extras: KbExtras): Lexicon {
-  const { filler, groups } = genericLexicon();
+  const { filler, groups, byStart } = genericLexicon();
   const concepts = new Map<string, string[]>();
   const all = [...groups, ...extras.synonyms.map((g) => g.map(normalize))];
   all.forEach((group, i) => {
@@ -65,16 +78,6 @@ export function buildLexicon(extras: KbExtras): Lexicon {
     }
   });
   const own = new Set(extras.synonyms.flat().map(normalize));
-  const byStart = new Map<string, string[]>();
-  for (const group of groups) {
-    for (const word of group) {
-      if ([...word].length < PHRASE_CHARS || own.has(word)) continue;
-      const key = word.slice(0, 2);
-      const list = byStart.get(key) ?? [];
-      if (!list.includes(word)) list.push(word);
-      byStart.set(key, list);
-    }
-  }
   return {
     fillerFactor: (w) => filler.get(w) ?? 1,
     concepts: (w) => concepts.get(w) ?? NONE,
@@ -84,7 +87,8 @@ export function buildLexicon(extras: KbExtras): Lexicon {
       for (let i = 0; i + 1 < text.length; i++) {
         const list = byStart.get(text.slice(i, i + 2));
         if (!list) continue;
-        for (const p of list) if (text.startsWith(p, i)) out.push({ start: i, end: i + p.length, concepts: concepts.get(p) ?? NONE });
+        // The knowledge base's own synonyms are segmenter words (words()), not phrases.
+        for (const p of list) if (!own.has(p) && text.startsWith(p, i)) out.push({ start: i, end: i + p.length, concepts: concepts.get(p) ?? NONE });
       }
       return out;
     },

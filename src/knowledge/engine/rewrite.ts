@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { dataLines } from './lexicon.ts';
 import { PinyinIndex, syllabify } from './pinyin-input.ts';
 import { normalize } from './text.ts';
 
@@ -8,13 +8,6 @@ import { normalize } from './text.ts';
  * 退款), and pinyin typed without the input method ("tuikuan zenme tui" -> 退款怎么退). Words
  * the knowledge base itself uses in Latin letters ("vip", "gif") are left as they are.
  */
-
-const here = new URL('./lexicon/', import.meta.url);
-const dataLines = (name: string): string[] =>
-  readFileSync(new URL(name, here), 'utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
 
 interface Tables {
   colloquial: { pattern: RegExp; to: Map<string, string> } | undefined;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { KnowledgeBase, Thresholds } from '../types.ts';
 import type { CompiledKb } from './compile.ts';
+import { dataLines } from './lexicon.ts';
 import { cutForIndex, idfOf, RARE_IDF } from './segmenter.ts';
 import { isCjkWord, normalize } from './text.ts';
 
@@ -38,13 +38,7 @@ const WRONG_COST = 8;
 const BAND = 0.15;
 
 let nouns: string[] | undefined;
-function lookalikeNouns(): string[] {
-  nouns ??= readFileSync(new URL('./lexicon/lookalike-nouns-zh.txt', import.meta.url), 'utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'));
-  return nouns;
-}
+const lookalikeNouns = (): string[] => (nouns ??= dataLines('lookalike-nouns-zh.txt'));
 
 interface Sample {
   expect: string | null;
