@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCases } from '../src/knowledge/cli/cases.ts';
-import { Matcher } from '../src/knowledge/engine/matcher.ts';
+import { CONTRAST_FACTOR, Matcher } from '../src/knowledge/engine/matcher.ts';
 import { FEATURE_NAMES, sigmoid, type ConfidenceModel, type ModelInput } from '../src/knowledge/engine/model.ts';
 import { loadKnowledgeBase } from '../src/knowledge/loader.ts';
 import type { Thresholds } from '../src/knowledge/types.ts';
@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
 });
 
 /** Every shortlisted entry of one question, with whether it is the expected one. */
-interface Question { expect: string | null; type: string; resembles?: string; ranked: { id: string; x: number[] }[] }
+interface Question { expect: string | null; type: string; resembles?: string; ranked: { id: string; x: number[]; contrast: boolean }[] }
 interface DataSet { name: string; questions: Question[]; synthetic: Question[] }
 
 const vec = (input: ModelInput): number[] => FEATURE_NAMES.map((n) => input[n]);
@@ -59,7 +59,7 @@ async function loadSet(spec: string): Promise<DataSet> {
     expect: c.expect,
     type: c.type ?? 'untyped',
     ...(c.resembles ? { resembles: c.resembles } : {}),
-    ranked: matcher.rank(c.q).map((e) => ({ id: e.id, x: vec(e.input) })),
+    ranked: matcher.rank(c.q).map((e) => ({ id: e.id, x: vec(e.input), contrast: e.contrast })),
   }));
   const named = path.basename(kbDir) === 'kb' ? path.dirname(kbDir) : kbDir;
   // Look-alikes made from the knowledge base itself teach the model what a trap looks like; they
@@ -68,7 +68,7 @@ async function loadSet(spec: string): Promise<DataSet> {
     expect: null,
     type: 'synthetic',
     resembles: l.resembles,
-    ranked: matcher.rank(l.q).map((e) => ({ id: e.id, x: vec(e.input) })),
+    ranked: matcher.rank(l.q).map((e) => ({ id: e.id, x: vec(e.input), contrast: e.contrast })),
   }));
   return { name: path.relative(root, named), questions, synthetic };
 }
@@ -114,7 +114,8 @@ interface Scored { expect: string | null; type: string; resembles?: string; top:
 
 function score(weights: ConfidenceModel['weights'], q: Question): Scored {
   const all = q.ranked
-    .map((e) => ({ id: e.id, conf: sigmoid(weights.bias + FEATURE_NAMES.reduce((s, n, i) => s + weights[n] * e.x[i]!, 0)) }))
+    // The contrast rule lowers a score after the model, in the matcher and here alike.
+    .map((e) => ({ id: e.id, conf: sigmoid(weights.bias + FEATURE_NAMES.reduce((s, n, i) => s + weights[n] * e.x[i]!, 0)) * (e.contrast ? CONTRAST_FACTOR : 1) }))
     .sort((a, b) => b.conf - a.conf);
   return { expect: q.expect, type: q.type, ...(q.resembles ? { resembles: q.resembles } : {}), top: all[0]?.id ?? null, all };
 }

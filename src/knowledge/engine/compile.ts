@@ -1,4 +1,5 @@
 import type { FaqEntry, KnowledgeBase } from '../types.ts';
+import { defaultContrasts, type Sides } from './contrast.ts';
 import { buildLexicon, type Lexicon } from './lexicon.ts';
 import { Rewriter } from './rewrite.ts';
 import { addWords, cutForIndex, warmUp } from './segmenter.ts';
@@ -24,6 +25,10 @@ export interface EntryDoc {
   keywordList: string[];
   /** Words with letters (for typo tolerance on English: "watermrk"). */
   vocabulary: string[];
+  /** Sides of contrasts (contrast.ts) the question or keywords name: what the entry is about. */
+  about: Sides;
+  /** Sides of contrasts named anywhere in the entry, the answer included. */
+  mentions: Sides;
   /** Pinyin syllables of each Han run of the blob, computed when first needed. */
   pinyin?: string[][];
 }
@@ -75,6 +80,12 @@ function compileEntry(entry: FaqEntry, lexicon: Lexicon): EntryDoc {
   // A keyword counts whole and by its parts: "系统声音" also speaks for "声音".
   put([...keywords, ...keywords.flatMap((k) => [...lexicon.concepts(k), ...wordsOf(k, lexicon)])], FIELD_STRENGTH.keyword);
   const blob = [question, ...alternates, ...keywords].join('\n');
+  const contrasts = defaultContrasts();
+  // What the entry is about is what its editor wrote as its question and keywords; alternates are
+  // customers' ways of asking and name devices or products in passing ("手机录的视频在哪看").
+  const stated = [question, ...keywords].join('\n');
+  const about = contrasts.sidesOf(stated, [...(phrasings[0] ?? []), ...keywords]);
+  const mentions = contrasts.sidesOf(`${blob}\n${body}`, words.keys());
   return {
     entry,
     words,
@@ -85,6 +96,8 @@ function compileEntry(entry: FaqEntry, lexicon: Lexicon): EntryDoc {
     keywords: new Set(keywords.flatMap((k) => [k, ...lexicon.concepts(k)])),
     keywordList: keywords.filter((k) => k.length >= 2),
     vocabulary: [...words.keys()].filter((w) => /[a-z]{3,}/.test(w)),
+    about,
+    mentions,
   };
 }
 

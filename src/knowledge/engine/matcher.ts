@@ -1,5 +1,6 @@
 import type { FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds } from '../types.ts';
 import { compile, type CompiledKb } from './compile.ts';
+import { contrasted, defaultContrasts } from './contrast.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
 import { parseQuery, type Query } from './query.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
@@ -16,6 +17,8 @@ export interface RankedEntry {
   id: string;
   score: number;
   input: ModelInput;
+  /** The entry is about another side of a contrast than the question (contrast.ts); score already lowered. */
+  contrast: boolean;
 }
 
 /** Word evidence outweighs bigram evidence; bigrams catch what segmentation split differently. */
@@ -25,6 +28,11 @@ const PART_WEIGHT = 0.5;
 const NEGLIGIBLE = 0.01;
 /** Evidence gap (0..1) to the runner-up under which the best entry is not a clear winner. */
 const AMBIGUOUS_MARGIN = 0.05;
+/**
+ * Confidence kept by an entry about another side of a contrast than the question's (contrast.ts):
+ * low enough that it is at most suggested, so the customer, not the bot, says whether it fits.
+ */
+export const CONTRAST_FACTOR = 0.5;
 
 /**
  * Retrieval in two steps: an inverted index over words, synonym concepts and character
@@ -99,7 +107,7 @@ export class Matcher {
     if (shortlist.length === 0) {
       // Nothing shared at all: report the menu's first entry with zero confidence.
       const first = kb.docs[0];
-      return first ? [{ id: first.entry.id, score: 0, input: zeroInput() }] : [];
+      return first ? [{ id: first.entry.id, score: 0, input: zeroInput(), contrast: false }] : [];
     }
     const docs = shortlist.map((i) => kb.docs[i]!);
     const typos = typoMatches(query.terms, docs);
@@ -112,13 +120,15 @@ export class Matcher {
       if (v > first) [first, second] = [v, first];
       else if (v > second) second = v;
     }
+    const asked = defaultContrasts().askedSides(query.text, query.focus, query.terms.flatMap((t) => [t.text, ...(t.parts ?? []).map((p) => p.text)]));
     const ranked = docs.map((d, i) => {
       const v = value[i]!;
       const input = { ...feats[i]!, margin: v - (v === first ? Math.max(second, 0) : first) };
-      return { id: d.entry.id, score: sigmoid(linear(this.model, input)), input, value: v };
+      const contrast = asked.size > 0 && contrasted(asked, d.about, d.mentions);
+      return { id: d.entry.id, score: sigmoid(linear(this.model, input)) * (contrast ? CONTRAST_FACTOR : 1), input, contrast, value: v };
     });
     ranked.sort((a, b) => b.score - a.score || b.value - a.value);
-    return ranked.map(({ id, score, input }) => ({ id, score, input }));
+    return ranked.map(({ id, score, input, contrast }) => ({ id, score, input, contrast }));
   }
 
   private retrieve(query: Query): number[] {

@@ -59,6 +59,8 @@ export interface Query {
   /** Sum of term weights: how much the message says at all. */
   mass: number;
   weightOf: Map<string, number>;
+  /** Per-character weight of where the message puts each part (focus.ts). */
+  focus: Float32Array;
 }
 
 /**
@@ -136,5 +138,6 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
     bigrams: [...new Set(charBigrams(informative.join('')))],
     mass: list.reduce((s, t) => s + t.weight, 0),
     weightOf: new Map(list.map((t) => [t.text, t.weight])),
+    focus,
   };
 }

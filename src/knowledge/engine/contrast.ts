@@ -1,0 +1,110 @@
+import { dataLines } from './lexicon.ts';
+import { NEGATED } from './focus.ts';
+import { normalize } from './text.ts';
+
+/**
+ * Contrasts: words for alternatives that exclude each other (开通 | 取消, 信用卡 | 借记卡,
+ * 登录密码 | 支付密码). Look-alike questions share nearly every word with an entry and differ in
+ * exactly such a word ("怎么取消自动还款" against "如何设置开通自动还款"); the word evidence cannot
+ * tell them apart, so this rule does: a question that names one side of a contrast is not answered
+ * with an entry that is about another side and never mentions the question's.
+ */
+
+export interface ContrastSet {
+  /** Each side: words that stand for the same alternative. */
+  sides: string[][];
+}
+
+/** Where a member occurs: which set and which side. */
+interface Member {
+  word: string;
+  set: number;
+  side: number;
+}
+
+/** Sides named in a text: set index → side indexes. */
+export type Sides = Map<number, Set<number>>;
+
+export interface Contrasts {
+  /** Sides named in an entry's text; `tokens` are its segmented words (one-character members match only whole tokens). */
+  sidesOf(text: string, tokens: Iterable<string>): Sides;
+  /**
+   * Sides the customer asks about: like sidesOf, but a word the customer negates ("不是要取消")
+   * does not count. `focus` is the per-character weight of focus.ts.
+   */
+  askedSides(text: string, focus: ArrayLike<number>, tokens: Iterable<string>): Sides;
+}
+
+export function parseContrasts(lines: readonly string[]): ContrastSet[] {
+  return lines
+    .map((l) => ({ sides: l.split('|').map((side) => side.trim().split(/\s+/).filter(Boolean).map(normalize)) }))
+    .filter((s) => s.sides.filter((side) => side.length > 0).length >= 2);
+}
+
+export function buildContrasts(sets: readonly ContrastSet[]): Contrasts {
+  // Longer members are found by scanning the text (indexed by first character); one-character
+  // members only as whole tokens, or "开" would be found in every "开发票".
+  const byFirst = new Map<string, Member[]>();
+  const single = new Map<string, Member[]>();
+  sets.forEach((s, set) =>
+    s.sides.forEach((words, side) => {
+      for (const word of words) {
+        const m = { word, set, side };
+        if ([...word].length === 1) single.set(word, [...(single.get(word) ?? []), m]);
+        else byFirst.set(word[0]!, [...(byFirst.get(word[0]!) ?? []), m]);
+      }
+    }),
+  );
+  const scan = (text: string, tokens: Iterable<string>, counts: (at: number) => boolean): Sides => {
+    const out: Sides = new Map();
+    const add = (m: Member): void => {
+      const got = out.get(m.set);
+      if (got) got.add(m.side);
+      else out.set(m.set, new Set([m.side]));
+    };
+    // Longest words first: "退出登录" names the log-out side, not also the log-in one inside it.
+    const hits: { at: number; m: Member }[] = [];
+    for (let i = 0; i < text.length; i++) {
+      for (const m of byFirst.get(text[i]!) ?? []) if (text.startsWith(m.word, i)) hits.push({ at: i, m });
+    }
+    hits.sort((a, b) => b.m.word.length - a.m.word.length);
+    const taken: [number, number][] = [];
+    for (const { at, m } of hits) {
+      const end = at + m.word.length;
+      if (taken.some(([s, e]) => at >= s && end <= e)) continue;
+      taken.push([at, end]);
+      if (counts(at)) add(m);
+    }
+    for (const t of tokens) for (const m of single.get(t) ?? []) if (counts(text.indexOf(t))) add(m);
+    return out;
+  };
+  return {
+    sidesOf: (text, tokens) => scan(text, tokens, () => true),
+    askedSides: (text, focus, tokens) => scan(text, tokens, (at) => at < 0 || (focus[at] ?? 1) > 2 * NEGATED),
+  };
+}
+
+/**
+ * True when, for some contrast, the entry's question or keywords name one side and the entry
+ * mentions (in any field) none of the sides the question names. A question naming a side the
+ * entry also speaks of is on its topic, whatever else it names ("ipad和电脑同步" for an entry on
+ * syncing phone and computer).
+ */
+export function contrasted(asked: Sides, entryAbout: Sides, entryMentions: Sides): boolean {
+  for (const [set, sides] of asked) {
+    const about = entryAbout.get(set);
+    if (!about) continue;
+    const mentions = entryMentions.get(set);
+    if ([...sides].some((side) => mentions?.has(side))) continue;
+    return true;
+  }
+  return false;
+}
+
+let shipped: Contrasts | undefined;
+
+/** The engine's own contrast lexicon (lexicon/contrasts-zh.txt), read once per process. */
+export function defaultContrasts(): Contrasts {
+  shipped ??= buildContrasts(parseContrasts(dataLines('contrasts-zh.txt')));
+  return shipped;
+}
