@@ -15,10 +15,40 @@ export function dataLines(name: string): string[] {
 /** Generic lexicon words this long or longer are matched as phrases (see Lexicon.phrases). */
 const PHRASE_CHARS = 4;
 
-let generic: { filler: Map<string, number>; groups: string[][]; byStart: Map<string, string[]> } | undefined;
+interface Generic {
+  filler: Map<string, number>;
+  groups: string[][];
+  byStart: Map<string, string[]>;
+  /** Category id ("§c3") → its category words; instance word → the ids of its categories. */
+  categories: { heads: string[][]; of: Map<string, string[]> };
+}
+
+let generic: Generic | undefined;
+
+/**
+ * categories-zh.txt: "宠物 宠物狗 : 猫 狗 猫咪": the category words (as FAQs write them) and the
+ * instances customers name instead. One direction only: an instance finds its category, never
+ * a sibling instance (an entry about 猫 is no answer to 狗).
+ */
+function readCategories(): Generic['categories'] {
+  const heads: string[][] = [];
+  const of = new Map<string, string[]>();
+  for (const line of dataLines('categories-zh.txt')) {
+    const [left = '', right = ''] = line.split(' : ');
+    const head = left.split(/\s+/).filter(Boolean).map(normalize);
+    if (head.length === 0) continue;
+    const id = `§c${heads.length}`;
+    heads.push(head);
+    for (const w of right.split(/\s+/).filter(Boolean).map(normalize)) {
+      if (head.includes(w)) continue;
+      of.set(w, [...(of.get(w) ?? []), id]);
+    }
+  }
+  return { heads, of };
+}
 
 /** The engine's own lexicon files, read once per process, and the index of their long phrases. */
-function genericLexicon(): NonNullable<typeof generic> {
+function genericLexicon(): Generic {
   if (generic) return generic;
   const groups = readdirSync(here)
     // synonyms-zh.txt: words of any app or service; concepts-*-zh.txt: everyday words per area of service.
@@ -43,6 +73,7 @@ function genericLexicon(): NonNullable<typeof generic> {
     ),
     groups,
     byStart,
+    categories: readCategories(),
   };
   return generic;
 }
@@ -52,6 +83,11 @@ export interface Lexicon {
   fillerFactor(word: string): number;
   /** Concept ids of a word ("§3"), shared by all its synonyms; empty when it has none. */
   concepts(word: string): readonly string[];
+  /**
+   * The categories a customer's word is an instance of ("猫" → the id the word "宠物" carries among
+   * its concepts). For questions only: entries keep their own words, so siblings never meet.
+   */
+  broader(word: string): readonly string[];
   /** Words to teach the segmenter: the knowledge base's own synonyms, the generic lexicon's short words. */
   words(): Iterable<string>;
   /**
@@ -67,8 +103,11 @@ const NONE: readonly string[] = [];
 
 /** The generic lexicon merged with the knowledge base's own synonym groups. */
 export function buildLexicon(extras: KbExtras): Lexicon {
-  const { filler, groups, byStart } = genericLexicon();
+  const { filler, groups, byStart, categories } = genericLexicon();
   const concepts = new Map<string, string[]>();
+  categories.heads.forEach((head, i) => {
+    for (const word of head) concepts.set(word, [...(concepts.get(word) ?? []), `§c${i}`]);
+  });
   const all = [...groups, ...extras.synonyms.map((g) => g.map(normalize))];
   all.forEach((group, i) => {
     for (const word of group) {
@@ -81,7 +120,8 @@ export function buildLexicon(extras: KbExtras): Lexicon {
   return {
     fillerFactor: (w) => filler.get(w) ?? 1,
     concepts: (w) => concepts.get(w) ?? NONE,
-    words: () => [...concepts.keys()].filter((w) => own.has(w) || [...w].length < PHRASE_CHARS),
+    broader: (w) => categories.of.get(w) ?? NONE,
+    words: () => [...concepts.keys(), ...categories.of.keys()].filter((w) => own.has(w) || [...w].length < PHRASE_CHARS),
     phrases: (text) => {
       const out: { start: number; end: number; concepts: readonly string[] }[] = [];
       for (let i = 0; i + 1 < text.length; i++) {

@@ -4,7 +4,7 @@ import { contrasted, defaultContrasts } from './contrast.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
 import { parseQuery, type Query } from './query.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
-import { features, typoMatches } from './score.ts';
+import { BROADER_MATCH, features, typoMatches } from './score.ts';
 
 export interface MatcherOptions {
   thresholds?: Partial<Thresholds>;
@@ -103,6 +103,11 @@ export class Matcher {
   rank(question: string): RankedEntry[] {
     const kb = this.compiled;
     const query = parseQuery(question, kb.lexicon, kb.meaningful, (t) => kb.rewriter.rewrite(t));
+    // A category bridges a word the knowledge base never uses ("猫" to its "宠物"); a word it does
+    // use is evidence enough, and its category would only pull in every entry naming the category.
+    for (const t of query.terms) {
+      if (t.broader && (kb.postings.has(t.text) || t.concepts.some((c) => kb.postings.has(c)))) delete t.broader;
+    }
     const shortlist = this.retrieve(query);
     if (shortlist.length === 0) {
       // Nothing shared at all: report the menu's first entry with zero confidence.
@@ -149,6 +154,7 @@ export class Matcher {
       const termDocs: number[] = [];
       // A run of loose characters ("扫完码锁") is looked up whole and by its characters (at half weight).
       const lookups: [string, number][] = [[term.text, 1], ...term.concepts.map((c): [string, number] => [c, 1])];
+      for (const c of term.broader ?? []) lookups.push([c, BROADER_MATCH]);
       for (const part of term.parts ?? []) lookups.push([part.text, PART_WEIGHT]);
       for (const [key, scale] of lookups) {
         const p = kb.postings.get(key);

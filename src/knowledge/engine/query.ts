@@ -36,6 +36,8 @@ export interface QueryTerm {
   /** Where the message puts it: 1 in the part that asks, less in the story around it or when negated (focus.ts). */
   focus?: number;
   concepts: readonly string[];
+  /** Categories the word is an instance of ("猫": 宠物), weaker evidence than a synonym (lexicon.ts). */
+  broader?: readonly string[];
   /**
    * The dictionary sub-words of a word of three or more characters ("开发票": 开发, 发票), matched
    * when the whole word is not in the entry; computed when first needed.
@@ -126,6 +128,8 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
     const lent = spans.length > 0 && factor(piece) >= 0.5 ? spanConcepts(start, piece.length) : [];
     const term: QueryTerm = { text: piece, weight, concepts: lent.length > 0 ? [...new Set([...own, ...lent])] : own };
     if (where < 1) term.focus = where;
+    const broader = lexicon.broader(piece);
+    if (broader.length > 0) term.broader = broader;
     if (piece.length > 1 && isCjkWord(piece) && !singles.has(piece)) {
       term.parts = [...piece].map((ch) => ({ text: ch, concepts: lexicon.concepts(ch) }));
     }

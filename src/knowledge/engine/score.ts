@@ -7,6 +7,8 @@ import { editDistance, isCjkWord, pinyinOf } from './text.ts';
 /** A synonym is good evidence, but not as good as the customer's own word. */
 const CONCEPT_MATCH = 0.85;
 const SUBSTRING_MATCH = 0.9;
+/** The customer names a thing, the entry its category ("猫" / "宠物"). */
+export const BROADER_MATCH = 0.6;
 const PINYIN_MATCH = 0.75;
 const TYPO_MATCH = 0.7;
 /** A dictionary sub-word of the customer's word in the entry ("发票" of "开发票"). */
@@ -59,6 +61,7 @@ export function termMatch(term: QueryTerm, doc: EntryDoc): number {
   let m = doc.words.get(term.text) ?? 0;
   if (m >= 1) return 1;
   for (const c of term.concepts) m = Math.max(m, (doc.words.get(c) ?? 0) * CONCEPT_MATCH);
+  for (const c of term.broader ?? []) m = Math.max(m, (doc.words.get(c) ?? 0) * BROADER_MATCH);
   const cjk = isCjkWord(term.text);
   if (cjk && term.text.length === 1) return Math.max(m, charMatch(term, doc));
   if (cjk && term.text.length >= 2) {
@@ -154,7 +157,7 @@ export function features(
     let inter = 0;
     let union = 0;
     for (const t of query.terms) {
-      const hit = p.has(t.text) || t.concepts.some((c) => p.has(c));
+      const hit = p.has(t.text) || t.concepts.some((c) => p.has(c)) || (t.broader?.some((c) => p.has(c)) ?? false);
       if (hit) inter += t.weight;
       union += t.weight;
     }
