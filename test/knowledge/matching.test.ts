@@ -185,6 +185,19 @@ describe('engine behaviour on small knowledge bases', () => {
     expect(m.match('subscripton 取消')).toMatchObject({ id: 'sub' });
   });
 
+  it("finds an entry by the pinyin of a homophone typo of its word, even sharing nothing else with it", async () => {
+    const m = new Matcher(
+      await load({
+        'trip.md': entry('question: 怎么开行程单\nkeywords: [行程单]'),
+        'seat.md': entry('question: 怎么在线选座\nkeywords: [选座]'),
+        'bag.md': entry('question: 托运行李限额是多少\nkeywords: [托运]'),
+      }),
+    );
+    const r = m.match('形成单');
+    expect(r.id).toBe('trip');
+    expect(r.decision).not.toBe('handoff');
+  });
+
   it('offers "did you mean" when two entries fit about equally', async () => {
     const m = new Matcher(
       await load({

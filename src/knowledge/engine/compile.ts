@@ -47,7 +47,7 @@ export interface PostingList {
 export interface CompiledKb {
   docs: EntryDoc[];
   lexicon: Lexicon;
-  /** Word, concept or "b:"+bigram → entries containing it. */
+  /** Word, concept, "b:"+bigram or "p:"+pinyin of a word → entries containing it. */
   postings: Map<string, PostingList>;
   /** Inverse document frequency within this knowledge base, 0..1 (1 = in one entry only). */
   idf(term: string): number;
@@ -57,6 +57,11 @@ export interface CompiledKb {
   /** Dialect, English and pinyin input rewritten into the knowledge base's language. */
   rewriter: Rewriter;
 }
+
+const HAN_WORD = /^\p{Script=Han}{2,}$/u;
+
+/** The postings key of a word's toneless pinyin ("p:xingcheng"): the same for its homophone typos. */
+const pinyinKey = (word: string): string => `p:${pinyinOf(word).join('')}`;
 
 function wordsOf(text: string, lexicon: Lexicon): string[] {
   const out: string[] = [];
@@ -127,7 +132,11 @@ export function compile(kb: KnowledgeBase): CompiledKb {
     else postings.set(term, { idf: 1, list: [{ doc, strength }] });
   };
   docs.forEach((d, i) => {
-    for (const [w, s] of d.words) post(w, i, s);
+    for (const [w, s] of d.words) {
+      post(w, i, s);
+      // Homophone typos of the entry's own words ("形成单" for 行程单) are found by their pinyin.
+      if (s >= FIELD_STRENGTH.question && HAN_WORD.test(w)) post(pinyinKey(w), i, s);
+    }
     for (const b of d.bigrams) post(`b:${b}`, i, 1);
   });
 
@@ -137,7 +146,7 @@ export function compile(kb: KnowledgeBase): CompiledKb {
     for (const p of postings.values()) p.idf = Math.log(1 + (n - p.list.length + 0.5) / (p.list.length + 0.5)) / maxIdf;
   }
   const idf = (term: string): number => postings.get(term)?.idf ?? 1;
-  const vocabulary = [...postings.keys()].filter((w) => !w.startsWith('§') && !w.startsWith('b:'));
+  const vocabulary = [...postings.keys()].filter((w) => !w.startsWith('§') && !w.startsWith('b:') && !w.startsWith('p:'));
   const rewriter = new Rewriter(
     new Set(vocabulary.filter((w) => /^[a-z][a-z0-9]*$/.test(w))),
     () => vocabulary.filter((w) => /^\p{Script=Han}{2,}$/u.test(w)),

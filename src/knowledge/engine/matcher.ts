@@ -4,7 +4,8 @@ import { contrasted, defaultContrasts } from './contrast.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
 import { parseQuery, type Query } from './query.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
-import { BROADER_MATCH, features, typoMatches } from './score.ts';
+import { BROADER_MATCH, features, PINYIN_MATCH, typoMatches } from './score.ts';
+import { isCjkWord, pinyinOf } from './text.ts';
 
 export interface MatcherOptions {
   thresholds?: Partial<Thresholds>;
@@ -155,6 +156,10 @@ export class Matcher {
       // A run of loose characters ("扫完码锁") is looked up whole and by its characters (at half weight).
       const lookups: [string, number][] = [[term.text, 1], ...term.concepts.map((c): [string, number] => [c, 1])];
       for (const c of term.broader ?? []) lookups.push([c, BROADER_MATCH]);
+      if (term.text.length >= 2 && isCjkWord(term.text) && !kb.postings.has(term.text)) {
+        term.pinyin ??= pinyinOf(term.text);
+        lookups.push([`p:${term.pinyin.join('')}`, PINYIN_MATCH]);
+      }
       for (const part of term.parts ?? []) lookups.push([part.text, PART_WEIGHT]);
       for (const [key, scale] of lookups) {
         const p = kb.postings.get(key);

@@ -9,7 +9,7 @@ const CONCEPT_MATCH = 0.85;
 const SUBSTRING_MATCH = 0.9;
 /** The customer names a thing, the entry its category ("猫" / "宠物"). */
 export const BROADER_MATCH = 0.6;
-const PINYIN_MATCH = 0.75;
+export const PINYIN_MATCH = 0.75;
 const TYPO_MATCH = 0.7;
 /** A dictionary sub-word of the customer's word in the entry ("发票" of "开发票"). */
 const SUBWORD_MATCH = 0.8;
