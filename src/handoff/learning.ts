@@ -3,6 +3,7 @@ import type { HandoffContext } from './context.ts';
 import { MAX_LIST } from './context.ts';
 import { parseConversationId } from './keys.ts';
 import type { BotRegistry } from './registry.ts';
+import { decisionKey, MIN_AUTO_THRESHOLD } from '../learning-rules.ts';
 
 /**
  * Learning from traffic, its Redis side: the evidence of what customers' questions mean, and the
@@ -56,14 +57,12 @@ export interface Adoption {
 }
 
 export const DEFAULT_THRESHOLD = 3;
-export const MIN_THRESHOLD = 2;
+export const MIN_THRESHOLD = MIN_AUTO_THRESHOLD;
 export const MAX_THRESHOLD = 20;
 /** Evidence streams keep about this many entries per bot account, like the knowledge gaps. */
 export const LEARNING_MAX_LEN = 10_000;
 const ADOPTIONS_MAX_LEN = 1_000;
 const MAX_TEXT_CHARS = 500;
-
-const decision = (faqId: string, key: string): string => `${faqId}|${key}`;
 
 export class Learning {
   constructor(
@@ -136,7 +135,7 @@ export class Learning {
 
   /** An editor said no to `key` as an alternate of `faqId`: it is neither proposed nor adopted again. */
   async dismiss(faqId: string, key: string): Promise<void> {
-    await this.ctx.redis.hset(this.ctx.keys.learn.dismissed(), decision(faqId, key), this.ctx.now());
+    await this.ctx.redis.hset(this.ctx.keys.learn.dismissed(), decisionKey(faqId, key), this.ctx.now());
   }
 
   /**
@@ -146,12 +145,12 @@ export class Learning {
    * for an editor to accept by hand.
    */
   async claimAdoption(faqId: string, key: string): Promise<boolean> {
-    return (await this.ctx.redis.hsetnx(this.ctx.keys.learn.adopted(), decision(faqId, key), 'pending')) === 1;
+    return (await this.ctx.redis.hsetnx(this.ctx.keys.learn.adopted(), decisionKey(faqId, key), 'pending')) === 1;
   }
 
   /** The adoption failed: another pass may try again. */
   async releaseAdoption(faqId: string, key: string): Promise<void> {
-    await this.ctx.redis.hdel(this.ctx.keys.learn.adopted(), decision(faqId, key));
+    await this.ctx.redis.hdel(this.ctx.keys.learn.adopted(), decisionKey(faqId, key));
   }
 
   /** Logs a claimed adoption in the audit list; returns its id. */
@@ -160,7 +159,7 @@ export class Learning {
     const now = this.ctx.now();
     const id = await redis.xadd(keys.learn.adoptions(), 'MAXLEN', '~', ADOPTIONS_MAX_LEN, '*',
       'faqId', a.faqId, 'text', a.text, 'key', a.key, 'convs', a.convs, 'count', a.count, 'kinds', JSON.stringify(a.kinds), 'at', now);
-    await redis.hset(keys.learn.adopted(), decision(a.faqId, a.key), id ?? '');
+    await redis.hset(keys.learn.adopted(), decisionKey(a.faqId, a.key), id ?? '');
     return id ?? '';
   }
 
@@ -187,7 +186,7 @@ export class Learning {
     const { redis, keys } = this.ctx;
     const now = this.ctx.now();
     const first = await redis.hsetnx(keys.learn.undone(), a.id, JSON.stringify({ by, at: now }));
-    await redis.hset(keys.learn.dismissed(), decision(a.faqId, a.key), now);
+    await redis.hset(keys.learn.dismissed(), decisionKey(a.faqId, a.key), now);
     return first === 1;
   }
 }

@@ -68,13 +68,12 @@ export {
   type MenuItem,
   type NewEntry,
 } from './edit.ts';
+export { decisionKey, MIN_AUTO_THRESHOLD } from '../learning-rules.ts';
 export { groupGaps, type GapExample, type GapGroup, type GapInput, type GroupGapsOptions } from './gaps.ts';
 export {
   adoptConfirmed,
   autoAdopt,
-  decisionKey,
   learnFromTraffic,
-  MIN_AUTO_THRESHOLD,
   readyToAdopt,
   type AdoptionLedger,
   type Adopted,

@@ -17,6 +17,7 @@
 import { addAlternate, KbEditError, MAX_PHRASE_CHARS, phraseKey } from './edit.ts';
 import { unsafeText } from './safe-text.ts';
 import type { KnowledgeBase } from './types.ts';
+import { decisionKey, MIN_AUTO_THRESHOLD } from '../learning-rules.ts';
 
 export type EvidenceKind = 'picked' | 'helpful' | 'agent' | 'rejected' | 'not_helpful';
 
@@ -87,10 +88,7 @@ export interface LearnOptions {
   wrongLimit?: number;
 }
 
-export const MIN_AUTO_THRESHOLD = 2;
 const POSITIVE = new Set<EvidenceKind>(['picked', 'helpful', 'agent']);
-
-export const decisionKey = (faqId: string, key: string): string => `${faqId}|${key}`;
 
 /** A phrasing worth learning: words, not a menu number or one character. */
 function usableKey(key: string): boolean {

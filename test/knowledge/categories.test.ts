@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildLexicon } from '../../src/knowledge/engine/lexicon.ts';
+import { buildLexicon, dataLines } from '../../src/knowledge/engine/lexicon.ts';
 import type { KbExtras } from '../../src/knowledge/types.ts';
 import { loadKnowledgeBase, Matcher } from '../../src/knowledge/index.ts';
 import { entry, makeTree, removeTrees } from '../support/kb-tree.ts';
@@ -16,6 +16,16 @@ describe('category lexicon (categories-zh.txt)', () => {
     // Instances carry no concept of their own: an entry that says 猫 never speaks for 狗.
     expect(lex.concepts('猫').some((c) => lex.broader('狗').includes(c))).toBe(false);
     expect(lex.broader('宠物')).toEqual([]);
+  });
+
+  it('ships lines of category words, " : ", then instances', () => {
+    const lines = dataLines('categories-zh.txt');
+    expect(lines.length).toBeGreaterThan(100);
+    const bad = lines.filter((l) => {
+      const parts = l.split(' : ');
+      return parts.length !== 2 || parts.some((p) => p.trim().split(/\s+/).filter(Boolean).length === 0);
+    });
+    expect(bad).toEqual([]);
   });
 });
 
