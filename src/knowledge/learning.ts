@@ -82,7 +82,7 @@ export interface LearningReport {
 }
 
 export interface LearnOptions {
-  /** "<faq id>|<phrase key>" editors dismissed (or undid): not proposed again. */
+  /** "<faq id>|<phrase key>" editors dismissed (or undid): not proposed again, not listed as a wrong answer. */
   dismissed?: ReadonlySet<string>;
   /** Most wrong answers listed (default 100). */
   wrongLimit?: number;
@@ -214,8 +214,9 @@ export function learnFromTraffic(evidence: readonly EvidenceInput[], kb: Knowled
   const wrongAnswers: WrongAnswer[] = [];
   for (const [key, byEntry] of rejected) {
     for (const [faqId, t] of byEntry) {
-      if (!entries.has(faqId)) continue;
       const d = decisionKey(faqId, key);
+      // Dismissed from the list by an editor (the same decision: not this entry's phrasing).
+      if (!entries.has(faqId) || dismissed.has(d)) continue;
       const k = kindsOf.get(`-${d}`) ?? {};
       wrongAnswers.push({
         faqId,

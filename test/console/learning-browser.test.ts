@@ -3,7 +3,8 @@
  * playwright-core): the phrasings customers' picks and agents' FAQ answers proved are listed under
  * their entry with counts and kinds; one click on 采纳 adds one to the entry's file; an automatic
  * adoption is in the audit list and one click on 撤销 takes it out again; the answers that were
- * wrong show the customer's words, the entry answered and the one the agent sent.
+ * wrong show the customer's words, the entry answered and the one the agent sent; one click adds
+ * the words to the entry the agent sent, another takes an item off the list for good.
  *
  * No bot process: the test records the bot's turns with `handoff.recordTurn` as the bot does, on a
  * real redis-server; the console (buildApp on a real port) serves a temp copy of the policy tests'
@@ -41,10 +42,10 @@ let timeLimitBefore: string;
 
 let clock = Date.now() - 60 * 60_000;
 const ref = (customerId: string) => ({ botId: 'kefu-a', customerId, customerName: customerId });
-async function turn(customerId: string, text: string, outcome: TurnOutcome): Promise<void> {
+async function turn(customerId: string, text: string, outcome?: TurnOutcome): Promise<void> {
   clock += 1_000;
-  const replies = outcome.type === 'answer' || outcome.type === 'picked' ? [{ from: 'bot' as const, text: 'answer', faqId: outcome.faqId }] : [];
-  await handoff.recordTurn(ref(customerId), { from: 'customer', text }, { replies, decidedFor: 'bot', outcome });
+  const replies = outcome?.type === 'answer' || outcome?.type === 'picked' ? [{ from: 'bot' as const, text: 'answer', faqId: outcome.faqId }] : [];
+  await handoff.recordTurn(ref(customerId), { from: 'customer', text }, { replies, decidedFor: 'bot', ...(outcome ? { outcome } : {}) });
 }
 async function pick(customerId: string, q: string, faqId: string): Promise<void> {
   await turn(customerId, q, { type: 'suggest' });
@@ -71,6 +72,12 @@ beforeAll(async () => {
   for (const c of ['c3', 'c4', 'c5']) await pick(c, '一次能录多长', 'time-limit');
   await turn('c6', '开票', { type: 'answer', faqId: 'login-help' });
   await turn('c6', '2', { type: 'not_helpful', faqId: 'login-help', question: '开票' });
+  // The bot answered time-limit to 报销凭证哪里拿, the customer asked for a person, the agent sent invoice.
+  await turn('c7', '报销凭证哪里拿', { type: 'answer', faqId: 'time-limit' });
+  await turn('c7', '人工');
+  await handoff.requestHuman(ref('c7'), { reason: 'customer_asked', question: '人工' });
+  await handoff.claim('kefu-a.c7', { id: 'alice', name: 'Alice' });
+  expect(await handoff.learning.recordAgentAnswer('kefu-a.c7', 'invoice')).toMatchObject({ botFaqId: 'time-limit' });
   await handoff.learning.setSettings({ autoAdopt: true, threshold: 3 }, '编辑艾迪');
   expect((await autoAdopt(handoff.learning, knowledge, { kbDir })).map((a) => a.faqId)).toEqual(['time-limit']);
 
@@ -114,6 +121,11 @@ describe('知识库: learning from conversations', () => {
     const wrong = byId(page, 'kb-wrong-item').filter({ hasText: '开票' });
     expect(await byId(wrong, 'kb-wrong-answered').getAttribute('data-faq-id')).toBe('login-help');
     expect(await wrong.textContent()).toContain('没解决 ×1');
+    // No agent sent another answer there: nothing to add it to, only 忽略.
+    expect(await byId(wrong, 'kb-wrong-add').count()).toBe(0);
+    const corrected = byId(page, 'kb-wrong-item').filter({ hasText: '报销凭证哪里拿' });
+    expect(await byId(corrected, 'kb-wrong-answered').getAttribute('data-faq-id')).toBe('time-limit');
+    expect(await byId(corrected, 'kb-wrong-agent').getAttribute('data-faq-id')).toBe('invoice');
 
     // The automatic adoption, with its undo.
     const adoption = byId(card, 'kb-learn-adoption').filter({ hasText: '一次能录多长' });
@@ -129,6 +141,19 @@ describe('知识库: learning from conversations', () => {
     const [a, b] = [invoiceBefore.split('\n'), (await read('billing/invoice.md')).split('\n')];
     expect(b.filter((l) => !a.includes(l))).toEqual(['  - 票据怎么弄？']);
     expect(knowledge.match('票据怎么弄')).toMatchObject({ decision: 'answer', id: 'invoice' });
+
+    // The agent's correction, one click: the customer's words become an alternate of invoice.
+    const withAgent = await read('billing/invoice.md');
+    await byId(corrected, 'kb-wrong-add').click();
+    await byId(page, 'toast').filter({ hasText: '的备选问法' }).waitFor();
+    const [c, d] = [withAgent.split('\n'), (await read('billing/invoice.md')).split('\n')];
+    expect(d.filter((l) => !c.includes(l))).toEqual(['  - 报销凭证哪里拿']);
+    // 忽略: the item leaves the list, and stays gone after a reload.
+    await byId(wrong, 'kb-wrong-dismiss').click();
+    await expect.poll(() => byId(page, 'kb-wrong-item').filter({ hasText: '开票' }).count()).toBe(0);
+    await page.reload();
+    await corrected.waitFor();
+    expect(await byId(page, 'kb-wrong-item').filter({ hasText: '开票' }).count()).toBe(0);
 
     await byId(adoption, 'kb-learn-undo').click();
     await byId(page, 'toast').filter({ hasText: '已撤销' }).waitFor();

@@ -151,6 +151,13 @@ describe('learnFromTraffic: wrong answers', () => {
     ]);
     expect(wrongAnswers[0]).toMatchObject({ count: 3, kinds: { not_helpful: 1, rejected: 1, corrected: 1 }, corrections: [{ id: 'invoice', count: 1 }] });
   });
+
+  it('leaves out a wrong answer an editor dismissed, and only that one', () => {
+    const evidence = [ev('not_helpful', 'b.c1', 'login-help', '票据怎么弄'), ev('rejected', 'b.c5', 'refund', '退款要多久')];
+    const key = learnFromTraffic(evidence, kb).wrongAnswers.find((w) => w.faqId === 'login-help')!.key;
+    const { wrongAnswers } = learnFromTraffic(evidence, kb, { dismissed: new Set([decisionKey('login-help', key)]) });
+    expect(wrongAnswers.map((w) => w.faqId)).toEqual(['refund']);
+  });
 });
 
 describe('removeAlternate: undoing an adoption', () => {

@@ -105,7 +105,7 @@ export const knowledgeRouteDocs = routeGroup('Knowledge base', [
   {
     method: 'POST',
     path: '/api/kb/learning/dismiss',
-    summary: 'dismiss a proposed alternate: it is neither proposed nor adopted again',
+    summary: 'dismiss a proposed alternate or a wrong answer: the phrasing is neither proposed nor adopted for that entry again, nor listed as its wrong answer',
     access: 'editor',
     body: dismissBody,
     ok: { status: 200, description: '`{"faqId","key"}`' },

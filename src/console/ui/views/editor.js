@@ -131,7 +131,7 @@ export function EditorPage({ me }) {
     </div>
     <div class="kb-grid kb-learn-grid">
       <${Learning} learning=${kb.learning} canOpen=${hasRole(me, 'agent')} loaded=${kb.loaded} onChanged=${kb.refresh} />
-      <${WrongAnswers} items=${kb.learning?.wrongAnswers ?? null} canOpen=${hasRole(me, 'agent')} loaded=${kb.loaded} />
+      <${WrongAnswers} items=${kb.learning?.wrongAnswers ?? null} canOpen=${hasRole(me, 'agent')} loaded=${kb.loaded} onChanged=${kb.refresh} />
     </div>
   </main>`;
 }

@@ -1,12 +1,16 @@
 /**
  * 答错的问题: where the bot answered with confidence and was wrong: the customer said 没解决, asked
  * for a person right after the answer, or the agent sent another entry's answer. The customer's
- * words next to the entry answered (and the one the agent sent).
+ * words next to the entry answered (and the one the agent sent); one click adds the words to the
+ * entry the agent sent, or takes the item off the list (it is then never proposed for the entry
+ * that answered wrongly either).
  */
-import { html } from '/vendor/preact-htm.js';
+import { html, useState } from '/vendor/preact-htm.js';
+import { post } from '../../api.js';
 import { TICK_AGO_MS } from '../../constants.js';
 import { ago, convHref } from '../../format.js';
 import { useNow } from '../../store.js';
+import { toast, toastError } from '../../toast.js';
 
 const KINDS = [
   ['not_helpful', '没解决'],
@@ -14,11 +18,40 @@ const KINDS = [
   ['corrected', '客服改发'],
 ];
 
-export function WrongAnswers({ items, canOpen, loaded }) {
+const EDIT_FAILED = { 404: '找不到这个条目，可能刚被改名或删除', 409: '知识库里已经有了，或知识库文件有问题' };
+
+function Actions({ w, onChanged }) {
+  const [busy, setBusy] = useState(false);
+  async function act(run, done, failed) {
+    if (busy) return;
+    setBusy(true);
+    try {
+      await run();
+      toast(done, { kind: 'success' });
+      onChanged?.();
+    } catch (err) {
+      toastError(err, failed, EDIT_FAILED);
+      setBusy(false);
+    }
+  }
+  const addTo = (c) =>
+    act(() => post(`/api/kb/entries/${encodeURIComponent(c.id)}/alternates`, { question: w.text }), `已加为「${c.question}」的备选问法`, '添加失败');
+  const dismiss = () => act(() => post('/api/kb/learning/dismiss', { faqId: w.faqId, text: w.text }), '已忽略，不会再列出', '忽略失败');
+  return html`<div class="u-meta">
+    <span class="spacer"></span>
+    ${w.corrections.map(
+      (c) => html`<button key=${c.id} type="button" class="btn btn-primary btn-sm" data-testid="kb-wrong-add" data-faq-id=${c.id} disabled=${busy}
+        title=${`把「${w.text}」加为「${c.question}」的备选问法`} onClick=${() => addTo(c)}>加为「${c.question}」的问法</button>`,
+    )}
+    <button type="button" class="btn btn-ghost btn-sm" data-testid="kb-wrong-dismiss" disabled=${busy} onClick=${dismiss}>忽略</button>
+  </div>`;
+}
+
+export function WrongAnswers({ items, canOpen, loaded, onChanged }) {
   const now = useNow(TICK_AGO_MS);
   return html`<section class="card card-flush" data-testid="kb-wrong">
     <div class="card-bar"><h2 class="card-title-lg">答错的问题 <span class="count">${items?.length ?? 0}</span></h2></div>
-    <p class="card-help muted small">机器人给出了答案，但客户说「没解决」、看完马上转人工，或客服改发了另一个 FAQ 答案。可以给正确的条目加备选问法，或修改答错的条目。</p>
+    <p class="card-help muted small">机器人给出了答案，但客户说「没解决」、看完马上转人工，或客服改发了另一个 FAQ 答案。客服改发过的，一键把客户的话加为那个条目的问法；答错的条目本身请在文件里修改。</p>
     <ul class="unanswered" data-testid="kb-wrong-list">
       ${items === null ? html`<li class="muted center">${loaded ? '暂时无法获取' : '加载中…'}</li>` : null}
       ${items && items.length === 0 ? html`<li class="muted center">最近没有答错的问题</li>` : null}
@@ -39,6 +72,7 @@ export function WrongAnswers({ items, canOpen, loaded }) {
             <span class="muted small">${ago(w.lastAt, now)}</span>
             ${canOpen && w.conv ? html`<a class="link small" href=${convHref(w.conv)}>查看会话</a>` : null}
           </div>
+          <${Actions} w=${w} onChanged=${onChanged} />
         </li>`,
       )}
     </ul>
