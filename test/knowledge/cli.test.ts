@@ -147,6 +147,18 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(r.stdout).not.toContain('**');
   });
 
+  it('ask "question": an entry lowered for naming another alternative says so', async () => {
+    const dir = await makeTree({
+      'renew.md': entry('question: 怎么开通自动续费？\nkeywords: [自动续费]', '在 **我的 → 会员** 打开自动续费。'),
+      'hours.md': entry('question: 门店几点开门？\nkeywords: [营业时间]', '7:30-21:00。'),
+    });
+    const r = await kb(['ask', '--kb', dir, '怎么取消自动续费']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('decision: answer');
+    // The usual word of each side ("关闭自动续费" for 取消自动续费, "开通自动续费").
+    expect(r.stdout).toMatch(/1\. renew .*\n {5}lowered: the question and this entry name different alternatives \((关闭|取消)\S* ≠ 开通\S*\)/);
+  });
+
   it('eval: rates with percentages and a latency line', async () => {
     const r = await kb(['eval', '--cases', 'test/cases/kb-cases.jsonl']);
     expect(r.code).toBe(0);

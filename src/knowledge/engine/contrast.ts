@@ -33,6 +33,8 @@ export interface Contrasts {
    * does not count. `focus` is the per-character weight of focus.ts.
    */
   askedSides(text: string, focus: ArrayLike<number>, tokens: Iterable<string>): Sides;
+  /** The usual word of a side, to say which alternatives clashed ("取消" / "开通"). */
+  word(set: number, side: number): string;
 }
 
 export function parseContrasts(lines: readonly string[]): ContrastSet[] {
@@ -81,6 +83,7 @@ export function buildContrasts(sets: readonly ContrastSet[]): Contrasts {
   return {
     sidesOf: (text, tokens) => scan(text, tokens, () => true),
     askedSides: (text, focus, tokens) => scan(text, tokens, (at) => at < 0 || (focus[at] ?? 1) > 2 * NEGATED),
+    word: (set, side) => sets[set]?.sides[side]?.[0] ?? '',
   };
 }
 
@@ -91,14 +94,19 @@ export function buildContrasts(sets: readonly ContrastSet[]): Contrasts {
  * syncing phone and computer).
  */
 export function contrasted(asked: Sides, entryAbout: Sides, entryMentions: Sides): boolean {
+  return clash(asked, entryAbout, entryMentions) !== null;
+}
+
+/** The contrast behind `contrasted`: its set, the question's sides and the entry's. */
+export function clash(asked: Sides, entryAbout: Sides, entryMentions: Sides): { set: number; asked: number[]; about: number[] } | null {
   for (const [set, sides] of asked) {
     const about = entryAbout.get(set);
     if (!about) continue;
     const mentions = entryMentions.get(set);
     if ([...sides].some((side) => mentions?.has(side))) continue;
-    return true;
+    return { set, asked: [...sides], about: [...about] };
   }
-  return false;
+  return null;
 }
 
 let shipped: Contrasts | undefined;

@@ -1,6 +1,6 @@
 import type { FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds } from '../types.ts';
 import { compile, type CompiledKb } from './compile.ts';
-import { contrasted, defaultContrasts } from './contrast.ts';
+import { clash, contrasted, defaultContrasts, type Sides } from './contrast.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
 import { parseQuery, type Query } from './query.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
@@ -126,7 +126,7 @@ export class Matcher {
       if (v > first) [first, second] = [v, first];
       else if (v > second) second = v;
     }
-    const asked = defaultContrasts().askedSides(query.text, query.focus, query.terms.flatMap((t) => [t.text, ...(t.parts ?? []).map((p) => p.text)]));
+    const asked = askedSides(query);
     const ranked = docs.map((d, i) => {
       const v = value[i]!;
       const input = { ...feats[i]!, margin: v - (v === first ? Math.max(second, 0) : first) };
@@ -135,6 +135,20 @@ export class Matcher {
     });
     ranked.sort((a, b) => b.score - a.score || b.value - a.value);
     return ranked.map(({ id, score, input, contrast }) => ({ id, score, input, contrast }));
+  }
+
+  /**
+   * Why an entry was lowered for this question (contrast.ts), as "取消 ≠ 开通" (the question's
+   * side, then the entry's); null when it was not. For `kb ask`.
+   */
+  contrastNote(question: string, id: string): string | null {
+    const kb = this.compiled;
+    const doc = kb.docs.find((d) => d.entry.id === id);
+    if (!doc) return null;
+    const c = clash(askedSides(parseQuery(question, kb.lexicon, kb.meaningful, (t) => kb.rewriter.rewrite(t))), doc.about, doc.mentions);
+    if (!c) return null;
+    const words = (sides: number[]) => sides.map((s) => defaultContrasts().word(c.set, s)).join('/');
+    return `${words(c.asked)} ≠ ${words(c.about)}`;
   }
 
   private retrieve(query: Query): number[] {
@@ -187,6 +201,11 @@ export class Matcher {
     for (const doc of touched) scores[doc] = 0;
     return best;
   }
+}
+
+/** The contrast sides the customer asks about (their own words, not what they negate). */
+function askedSides(query: Query): Sides {
+  return defaultContrasts().askedSides(query.text, query.focus, query.terms.flatMap((t) => [t.text, ...(t.parts ?? []).map((p) => p.text)]));
 }
 
 /** The k best-scoring docs, best first (ties: knowledge-base order), without sorting them all. */
