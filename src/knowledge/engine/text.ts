@@ -50,15 +50,6 @@ export function pinyinOf(run: string): string[] {
   return out;
 }
 
-export function pinyinBigrams(text: string): string[] {
-  const out: string[] = [];
-  for (const run of cjkRuns(text)) {
-    const syl = pinyinOf(run);
-    for (let i = 0; i + 1 < syl.length; i++) out.push(`${syl[i]}_${syl[i + 1]}`);
-  }
-  return out;
-}
-
 /** Levenshtein distance, bounded: returns max+1 as soon as the distance must exceed max. */
 export function editDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
