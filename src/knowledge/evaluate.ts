@@ -8,6 +8,8 @@ export interface EvalCase {
   type?: string;
   /** A look-alike question: the entry it resembles but does not mean. */
   resembles?: string;
+  /** Where the case was read from (its line in the cases file), for error messages. */
+  line?: number;
 }
 
 /** Counts of one group of cases (all of them, or one type). */

@@ -168,6 +168,32 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(r.stdout).toMatch(/^latency: p50 \d+(\.\d+)? ms, p99 \d+(\.\d+)? ms$/m);
   });
 
+  it('eval refuses a cases file naming entries the knowledge base does not have, or that does not exist (exit 1)', async () => {
+    const dir = await makeTree({
+      ...UNSEEN,
+      'cases.jsonl': ['{"q":"怎么取消订单","expect":"cancel-order"}', '', '{"q":"积分","expect":"point"}', '{"q":"会员卡","expect":null,"resembles":"nope"}'].join('\n'),
+    });
+    const r = await kb(['eval', '--kb', dir, '--cases', path.join(dir, 'cases.jsonl')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(lines(r.stderr)).toEqual([
+      `${path.join(dir, 'cases.jsonl')}:3: "expect" names no entry of ${dir}: "point"`,
+      `${path.join(dir, 'cases.jsonl')}:4: "resembles" names no entry of ${dir}: "nope"`,
+    ]);
+    const missing = await kb(['eval', '--kb', dir, '--cases', path.join(dir, 'none.jsonl')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`kb: cannot read the cases file ${path.join(dir, 'none.jsonl')}: no such file\n`);
+  });
+
+  it('lint on a FAQ without _messages.yml: ok, with a note that the bot needs the phrases; ask on nothing in common names no entry', async () => {
+    const r = await kb(['lint', '--kb', unseen]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^note: no _messages\.yml here: the bot needs its phrases/m);
+    const none = await kb(['ask', '--kb', unseen, '🐶🐶🐶']);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(/^decision: handoff {3}best: - \(nothing in common with any entry\) {3}score: 0\.000$/m);
+  });
+
   it('eval --by-type: a line per case type, look-alikes counted apart', async () => {
     const r = await kb(['eval', '--kb', 'test/fixtures/domains/shop/kb', '--cases', 'test/fixtures/domains/shop/cases.jsonl', '--by-type']);
     expect(r.code).toBe(0);
@@ -191,6 +217,13 @@ describe('kb command line', { timeout: 60_000 }, () => {
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain('--cases');
+    });
+
+    it('a suggest threshold above the answer threshold', async () => {
+      const r = await kb(['ask', '--answer', '0.3', '--suggest', '0.5', '录屏没有声音怎么办']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('--suggest 0.5 is above --answer 0.3');
     });
 
     it('a threshold outside 0..1', async () => {

@@ -25,7 +25,9 @@ export async function runAsk(kbDir: string, thresholds: Partial<Thresholds>, que
 
 function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): string {
   const r = matcher.match(question);
-  const out: string[] = [`decision: ${r.decision}   best: ${r.id ?? '-'}   score: ${r.score.toFixed(3)}`];
+  // Score 0: nothing in common with any entry; the id the matcher reports then means nothing.
+  const best = r.score > 0 ? (r.id ?? '-') : '- (nothing in common with any entry)';
+  const out: string[] = [`decision: ${r.decision}   best: ${best}   score: ${r.score.toFixed(3)}`];
   // The matcher knows only the FAQ; the bot answers chit-chat before asking it (see _smalltalk.yml).
   const chat = detectSmalltalk(question, smalltalk);
   if (chat?.whole) out.unshift(`small talk: ${chat.intent} (the bot replies with its smalltalk phrase and the menu, not the FAQ)`);
@@ -37,9 +39,9 @@ function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): str
     const note = matcher.contrastNote(question, c.id);
     if (note) out.push(`     lowered: the question and this entry name different alternatives (${note})`);
   }
-  const best = r.id ? matcher.entry(r.id) : undefined;
-  if (r.decision === 'answer' && best) {
-    const messages = renderAnswer(best.answer);
+  const answered = r.id ? matcher.entry(r.id) : undefined;
+  if (r.decision === 'answer' && answered) {
+    const messages = renderAnswer(answered.answer);
     messages.forEach((m, i) => {
       out.push('', messages.length > 1 ? `--- WeChat message ${i + 1}/${messages.length} ---` : '--- WeChat message ---', m);
     });

@@ -30,7 +30,7 @@ export function readCases(text: string, file = 'cases'): EvalCase[] {
       throw new KefuError('CASES_INVALID', `${file}:${i + 1}: expected {"q": string, "expect": string | null, "type"?: string, "resembles"?: string}`);
     }
     const { q, expect, type, resembles } = parsed.data;
-    out.push({ q, expect, ...(type ? { type } : {}), ...(resembles ? { resembles } : {}) });
+    out.push({ q, expect, ...(type ? { type } : {}), ...(resembles ? { resembles } : {}), line: i + 1 });
   });
   return out;
 }

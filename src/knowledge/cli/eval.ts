@@ -18,9 +18,26 @@ function typeLine(type: string, c: EvalCounts): string {
 }
 
 export async function runEval(kbDir: string, thresholds: Partial<Thresholds>, casesFile: string, verbose: boolean, byType = false): Promise<number> {
-  const cases = readCases(await readFile(casesFile, 'utf8'), casesFile);
+  let text: string;
+  try {
+    text = await readFile(casesFile, 'utf8');
+  } catch (err) {
+    process.stderr.write(`kb: cannot read the cases file ${casesFile}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}\n`);
+    return 1;
+  }
+  const cases = readCases(text, casesFile);
   const matcher = await loadMatcher(kbDir, thresholds);
   if (!matcher) return 1;
+  // A mistyped id would count as a wrong answer and skew every rate: refuse the file instead.
+  const unknown = cases.flatMap((c) =>
+    (['expect', 'resembles'] as const)
+      .filter((field) => typeof c[field] === 'string' && !matcher.entry(c[field]))
+      .map((field) => `${casesFile}:${c.line ?? '?'}: "${field}" names no entry of ${kbDir}: "${c[field]}"`),
+  );
+  if (unknown.length > 0) {
+    for (const line of unknown) process.stderr.write(`${line}\n`);
+    return 1;
+  }
   const r = evaluate(matcher, cases);
   if (verbose) for (const m of r.misses) process.stdout.write(`${m}\n`);
   const t = matcher.thresholds;

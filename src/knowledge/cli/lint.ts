@@ -23,6 +23,11 @@ export async function runLint(kbDir: string, selfCheck = false): Promise<number>
   process.stdout.write(
     `${kbDir}: ok — ${kb.entries.length} entries, ${alternates} alternates, ${categories.size} categories, ${menu} in the menu${phrases}${templates}\n`,
   );
+  if (!messages) {
+    process.stdout.write(
+      'note: no _messages.yml here: the bot needs its phrases (greeting, "did you mean", handoff …) to run on this folder; copy knowledge-base/_messages.yml (and _replies.yml, _smalltalk.yml) and edit them\n',
+    );
+  }
   if (selfCheck) {
     const m = new Matcher(kb);
     const { thresholds, atDefault: e } = m.selfCalibrate();

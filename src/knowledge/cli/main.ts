@@ -60,6 +60,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const kbDir = values.kb!;
   const thresholds = { answer: threshold('answer', values.answer), suggest: threshold('suggest', values.suggest) };
+  if (thresholds.answer !== undefined && thresholds.suggest !== undefined && thresholds.suggest > thresholds.answer) {
+    throw new UsageError(`--suggest ${thresholds.suggest} is above --answer ${thresholds.answer}: a question sure enough to answer is always sure enough to suggest`);
+  }
   switch (command) {
     case 'lint':
       return runLint(kbDir, values['self-check']!);

@@ -106,8 +106,10 @@ export class Matcher {
     const query = parseQuery(question, kb.lexicon, kb.meaningful, (t) => kb.rewriter.rewrite(t));
     // A category bridges a word the knowledge base never uses ("猫" to its "宠物"); a word it does
     // use is evidence enough, and its category would only pull in every entry naming the category.
+    const known = (w: { text: string; concepts: readonly string[] }): boolean => kb.postings.has(w.text) || w.concepts.some((c) => kb.postings.has(c));
     for (const t of query.terms) {
-      if (t.broader && (kb.postings.has(t.text) || t.concepts.some((c) => kb.postings.has(c)))) delete t.broader;
+      if (t.broader && known(t)) delete t.broader;
+      for (const p of t.parts ?? []) if (p.broader && known(p)) delete p.broader;
     }
     const shortlist = this.retrieve(query);
     if (shortlist.length === 0) {
@@ -174,7 +176,10 @@ export class Matcher {
         term.pinyin ??= pinyinOf(term.text);
         lookups.push([`p:${term.pinyin.join('')}`, PINYIN_MATCH]);
       }
-      for (const part of term.parts ?? []) lookups.push([part.text, PART_WEIGHT]);
+      for (const part of term.parts ?? []) {
+        lookups.push([part.text, PART_WEIGHT]);
+        for (const c of part.broader ?? []) lookups.push([c, PART_WEIGHT * BROADER_MATCH]);
+      }
       for (const [key, scale] of lookups) {
         const p = kb.postings.get(key);
         if (!p) continue;

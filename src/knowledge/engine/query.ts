@@ -50,7 +50,7 @@ export interface QueryTerm {
    * concepts. The run may be one unknown word ("录屏", a typo "生音") or several one-character
    * words ("崩" + "录"), so it is matched both as a whole and character by character.
    */
-  parts?: { text: string; concepts: readonly string[] }[];
+  parts?: { text: string; concepts: readonly string[]; broader?: readonly string[] }[];
 }
 
 export interface Query {
@@ -131,7 +131,11 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
     const broader = lexicon.broader(piece);
     if (broader.length > 0) term.broader = broader;
     if (piece.length > 1 && isCjkWord(piece) && !singles.has(piece)) {
-      term.parts = [...piece].map((ch) => ({ text: ch, concepts: lexicon.concepts(ch) }));
+      term.parts = [...piece].map((ch) => {
+        // A one-character thing inside the run ("带狗" of "可以带狗过来吗") still finds its category.
+        const up = lexicon.broader(ch);
+        return up.length > 0 ? { text: ch, concepts: lexicon.concepts(ch), broader: up } : { text: ch, concepts: lexicon.concepts(ch) };
+      });
     }
     terms.set(piece, term);
   }

@@ -49,9 +49,10 @@ function containsSeq(hay: string[], needle: string[]): boolean {
 }
 
 /** A lone character: its word or synonyms in the entry, or at least inside one of its words. */
-function charMatch(part: { text: string; concepts: readonly string[] }, doc: EntryDoc): number {
+function charMatch(part: { text: string; concepts: readonly string[]; broader?: readonly string[] }, doc: EntryDoc): number {
   let m = doc.words.get(part.text) ?? 0;
   for (const c of part.concepts) m = Math.max(m, (doc.words.get(c) ?? 0) * CONCEPT_MATCH);
+  for (const c of part.broader ?? []) m = Math.max(m, (doc.words.get(c) ?? 0) * BROADER_MATCH);
   if (m < CHAR_MATCH && doc.blob.includes(part.text)) m = CHAR_MATCH;
   return m;
 }
