@@ -128,7 +128,10 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
     const lent = spans.length > 0 && factor(piece) >= 0.5 ? spanConcepts(start, piece.length) : [];
     const term: QueryTerm = { text: piece, weight, concepts: lent.length > 0 ? [...new Set([...own, ...lent])] : own };
     if (where < 1) term.focus = where;
-    const broader = lexicon.broader(piece);
+    let broader = lexicon.broader(piece);
+    // A two-character word jieba glued around a one-character thing ("带狗", "小狗子" aside): the
+    // thing's category, when the word has none of its own.
+    if (broader.length === 0 && [...piece].length === 2 && isCjkWord(piece)) broader = [...piece].flatMap((ch) => lexicon.broader(ch));
     if (broader.length > 0) term.broader = broader;
     if (piece.length > 1 && isCjkWord(piece) && !singles.has(piece)) {
       term.parts = [...piece].map((ch) => {
