@@ -12,13 +12,12 @@
  */
 import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type TurnOutcome } from '../../src/handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from '../../src/knowledge/index.ts';
-import { byId, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot } from '../support/browser.ts';
+import { byId, consoleInBrowser, loginAs, PASSWORD, shot, type ConsoleInBrowser } from '../support/browser.ts';
 import { useRedisServer } from '../support/hooks.ts';
 import { makeTree, removeTrees } from '../support/kb-tree.ts';
 import { randomPrefix, type RedisServer } from '../support/redis.ts';
@@ -32,10 +31,8 @@ useRedisServer((s) => (server = s));
 let handoff: Handoff;
 let knowledge: KnowledgeService;
 let kbDir: string;
-let app: FastifyInstance;
+let ui: ConsoleInBrowser;
 let baseUrl: string;
-let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let pageErrors: string[];
 let consoleErrors: string[];
@@ -68,7 +65,7 @@ beforeAll(async () => {
   await missed('c4', '你们支持 Linux 吗');
   await missed('c5', 'linux 能用吗');
 
-  ({ app, baseUrl } = await listenApp({
+  ui = await consoleInBrowser({
     handoff,
     agents,
     redis,
@@ -76,15 +73,12 @@ beforeAll(async () => {
     kbDir,
     ui: true,
     live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } },
-  }));
-  browser = await launchChromium();
-  ({ context, page, pageErrors, consoleErrors } = await openTab(browser));
+  });
+  ({ baseUrl, page, pageErrors, consoleErrors } = ui);
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close().catch(() => undefined);
-  await browser?.close().catch(() => undefined);
-  await app?.close();
+  await ui?.close();
   await knowledge?.close();
   await removeTrees();
 }, 30_000);

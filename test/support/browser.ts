@@ -106,6 +106,35 @@ export async function listenApp(options: Parameters<typeof buildApp>[0]): Promis
   }
 }
 
+/** A console on a free port and one tab of headless Chromium looking at it (the knowledge pages' tests). */
+export interface ConsoleInBrowser extends Tab {
+  app: FastifyInstance;
+  baseUrl: string;
+  browser: Browser;
+  /** Closes the tab, the browser and the app; errors on the way are ignored (teardown). */
+  close(): Promise<void>;
+}
+
+export async function consoleInBrowser(options: Parameters<typeof buildApp>[0]): Promise<ConsoleInBrowser> {
+  const { app, baseUrl } = await listenApp(options);
+  const browser = await launchChromium().catch(async (err: unknown) => {
+    await app.close();
+    throw err;
+  });
+  const tab = await openTab(browser);
+  return {
+    ...tab,
+    app,
+    baseUrl,
+    browser,
+    close: async () => {
+      await tab.context.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
+      await app.close();
+    },
+  };
+}
+
 /** Saves a full-viewport screenshot to test-results/screenshots/NAME.png; returns the path. */
 export async function shot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
