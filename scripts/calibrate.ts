@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCases } from '../src/knowledge/cli/cases.ts';
-import { CONTRAST_FACTOR, Matcher } from '../src/knowledge/engine/matcher.ts';
+import { Matcher, reported } from '../src/knowledge/engine/matcher.ts';
 import { FEATURE_NAMES, sigmoid, type ConfidenceModel, type ModelInput } from '../src/knowledge/engine/model.ts';
 import { loadKnowledgeBase } from '../src/knowledge/loader.ts';
 import type { Thresholds } from '../src/knowledge/types.ts';
@@ -114,8 +114,8 @@ interface Scored { expect: string | null; type: string; resembles?: string; top:
 
 function score(weights: ConfidenceModel['weights'], q: Question): Scored {
   const all = q.ranked
-    // The contrast rule lowers a score after the model, in the matcher and here alike.
-    .map((e) => ({ id: e.id, conf: sigmoid(weights.bias + FEATURE_NAMES.reduce((s, n, i) => s + weights[n] * e.x[i]!, 0)) * (e.contrast ? CONTRAST_FACTOR : 1) }))
+    // The contrast rule lowers a score after the model, here as in the matcher.
+    .map((e) => ({ id: e.id, conf: reported(sigmoid(weights.bias + FEATURE_NAMES.reduce((s, n, i) => s + weights[n] * e.x[i]!, 0)), e.contrast) }))
     .sort((a, b) => b.conf - a.conf);
   return { expect: q.expect, type: q.type, ...(q.resembles ? { resembles: q.resembles } : {}), top: all[0]?.id ?? null, all };
 }

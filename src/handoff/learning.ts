@@ -3,7 +3,7 @@ import type { HandoffContext } from './context.ts';
 import { MAX_LIST } from './context.ts';
 import { parseConversationId } from './keys.ts';
 import type { BotRegistry } from './registry.ts';
-import { decisionKey, MIN_AUTO_THRESHOLD } from '../learning-rules.ts';
+import { decisionKey, MIN_AUTO_THRESHOLD, type AdoptionFacts } from '../learning-rules.ts';
 
 /**
  * Learning from traffic, its Redis side: the evidence of what customers' questions mean, and the
@@ -42,16 +42,8 @@ export interface LearningSettings {
 }
 
 /** An automatic adoption, as the audit list shows it. */
-export interface Adoption {
+export interface Adoption extends AdoptionFacts {
   id: string;
-  faqId: string;
-  text: string;
-  /** The phrasing normalized (one decision per entry and key). */
-  key: string;
-  /** Agreeing conversations (and evidence entries) when it was adopted. */
-  convs: number;
-  count: number;
-  kinds: Record<string, number>;
   at: string;
   undone: { by: string; at: string } | null;
 }
@@ -154,7 +146,7 @@ export class Learning {
   }
 
   /** Logs a claimed adoption in the audit list; returns its id. */
-  async logAdoption(a: Omit<Adoption, 'id' | 'at' | 'undone'>): Promise<string> {
+  async logAdoption(a: AdoptionFacts): Promise<string> {
     const { redis, keys } = this.ctx;
     const now = this.ctx.now();
     const id = await redis.xadd(keys.learn.adoptions(), 'MAXLEN', '~', ADOPTIONS_MAX_LEN, '*',

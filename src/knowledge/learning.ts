@@ -17,7 +17,7 @@
 import { addAlternate, KbEditError, MAX_PHRASE_CHARS, phraseKey } from './edit.ts';
 import { unsafeText } from './safe-text.ts';
 import type { KnowledgeBase } from './types.ts';
-import { decisionKey, MIN_AUTO_THRESHOLD } from '../learning-rules.ts';
+import { decisionKey, MIN_AUTO_THRESHOLD, type AdoptionFacts } from '../learning-rules.ts';
 
 export type EvidenceKind = 'picked' | 'helpful' | 'agent' | 'rejected' | 'not_helpful';
 
@@ -245,7 +245,7 @@ export function readyToAdopt(report: LearningReport, threshold: number): Alterna
 export interface AdoptionLedger {
   claimAdoption(faqId: string, key: string): Promise<boolean>;
   releaseAdoption(faqId: string, key: string): Promise<void>;
-  logAdoption(a: { faqId: string; text: string; key: string; convs: number; count: number; kinds: Record<string, number> }): Promise<string>;
+  logAdoption(a: AdoptionFacts): Promise<string>;
 }
 
 export interface Adopted {

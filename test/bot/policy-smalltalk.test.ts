@@ -9,6 +9,7 @@ import { loadMessages, type Messages } from '../../src/bot/messages.ts';
 import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from '../../src/bot/policy.ts';
 import type { Action, Decision, Session } from '../../src/bot/types.ts';
 import type { ConversationStatus } from '../../src/handoff/types.ts';
+import { playChat } from '../support/policy.ts';
 import { DEFAULT_SMALLTALK, loadKnowledgeBase, Matcher, menuEntries } from '../../src/knowledge/index.ts';
 
 const KB_DIR = fileURLToPath(new URL('../fixtures/policy-kb', import.meta.url));
@@ -30,13 +31,7 @@ const ask = (text: string, session: Session = {}, status: ConversationStatus = '
   decide({ text, status, session }, k ?? kb, messages, options);
 
 function chat(texts: string[], options: PolicyOptions = DEFAULT_POLICY_OPTIONS, session: Session = {}): Decision[] {
-  const out: Decision[] = [];
-  for (const text of texts) {
-    const d = ask(text, session, 'bot', options);
-    out.push(d);
-    session = d.session;
-  }
-  return out;
+  return playChat((text, s) => ask(text, s, 'bot', options), texts, session);
 }
 
 const said = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'say' ? [a.text] : []));

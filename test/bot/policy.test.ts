@@ -15,6 +15,7 @@ import {
 } from '../../src/bot/policy.ts';
 import type { Action, Decision, Session } from '../../src/bot/types.ts';
 import type { ConversationStatus } from '../../src/handoff/types.ts';
+import { playChat } from '../support/policy.ts';
 import { DEFAULT_SLA_POLICY, queueNotice, slaTimes } from '../../src/handoff/sla.ts';
 import { loadKnowledgeBase, Matcher, menuEntries } from '../../src/knowledge/index.ts';
 
@@ -38,13 +39,7 @@ const ask = (text: string, session: Session = {}, status: ConversationStatus = '
 
 /** Plays a conversation; returns every decision. */
 function chat(texts: string[], options: PolicyOptions = DEFAULT_POLICY_OPTIONS, session: Session = {}): Decision[] {
-  const out: Decision[] = [];
-  for (const text of texts) {
-    const d = ask(text, session, 'bot', options);
-    out.push(d);
-    session = d.session;
-  }
-  return out;
+  return playChat((text, s) => ask(text, s, 'bot', options), texts, session);
 }
 
 const question = (id: string): string => kb.matcher.entry(id)!.question;

@@ -60,8 +60,8 @@ export interface CompiledKb {
 
 const HAN_WORD = /^\p{Script=Han}{2,}$/u;
 
-/** The postings key of a word's toneless pinyin ("p:xingcheng"): the same for its homophone typos. */
-const pinyinKey = (word: string): string => `p:${pinyinOf(word).join('')}`;
+/** The postings key of a word's toneless pinyin syllables ("p:xingcheng"): the same for its homophone typos. */
+export const pinyinKey = (syllables: readonly string[]): string => `p:${syllables.join('')}`;
 
 function wordsOf(text: string, lexicon: Lexicon): string[] {
   const out: string[] = [];
@@ -135,7 +135,7 @@ export function compile(kb: KnowledgeBase): CompiledKb {
     for (const [w, s] of d.words) {
       post(w, i, s);
       // Homophone typos of the entry's own words ("形成单" for 行程单) are found by their pinyin.
-      if (s >= FIELD_STRENGTH.question && HAN_WORD.test(w)) post(pinyinKey(w), i, s);
+      if (s >= FIELD_STRENGTH.question && HAN_WORD.test(w)) post(pinyinKey(pinyinOf(w)), i, s);
     }
     for (const b of d.bigrams) post(`b:${b}`, i, 1);
   });

@@ -19,8 +19,8 @@ interface Generic {
   filler: Map<string, number>;
   groups: string[][];
   byStart: Map<string, string[]>;
-  /** Category id ("§c3") → its category words; instance word → the ids of its categories. */
-  categories: { heads: string[][]; of: Map<string, string[]> };
+  /** Each category's id ("§c3") and words; instance word → the ids of its categories. */
+  categories: { heads: { id: string; words: string[] }[]; of: Map<string, string[]> };
 }
 
 let generic: Generic | undefined;
@@ -31,14 +31,14 @@ let generic: Generic | undefined;
  * a sibling instance (an entry about 猫 is no answer to 狗).
  */
 function readCategories(): Generic['categories'] {
-  const heads: string[][] = [];
+  const heads: Generic['categories']['heads'] = [];
   const of = new Map<string, string[]>();
   for (const line of dataLines('categories-zh.txt')) {
     const [left = '', right = ''] = line.split(' : ');
     const head = left.split(/\s+/).filter(Boolean).map(normalize);
     if (head.length === 0) continue;
     const id = `§c${heads.length}`;
-    heads.push(head);
+    heads.push({ id, words: head });
     for (const w of right.split(/\s+/).filter(Boolean).map(normalize)) {
       if (head.includes(w)) continue;
       of.set(w, [...(of.get(w) ?? []), id]);
@@ -105,9 +105,9 @@ const NONE: readonly string[] = [];
 export function buildLexicon(extras: KbExtras): Lexicon {
   const { filler, groups, byStart, categories } = genericLexicon();
   const concepts = new Map<string, string[]>();
-  categories.heads.forEach((head, i) => {
-    for (const word of head) concepts.set(word, [...(concepts.get(word) ?? []), `§c${i}`]);
-  });
+  for (const { id, words } of categories.heads) {
+    for (const word of words) concepts.set(word, [...(concepts.get(word) ?? []), id]);
+  }
   const all = [...groups, ...extras.synonyms.map((g) => g.map(normalize))];
   all.forEach((group, i) => {
     for (const word of group) {

@@ -1,5 +1,5 @@
 import type { FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds } from '../types.ts';
-import { compile, type CompiledKb } from './compile.ts';
+import { compile, pinyinKey, type CompiledKb } from './compile.ts';
 import { clash, contrasted, defaultContrasts, type Sides } from './contrast.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
 import { parseQuery, type Query } from './query.ts';
@@ -33,7 +33,10 @@ const AMBIGUOUS_MARGIN = 0.05;
  * Confidence kept by an entry about another side of a contrast than the question's (contrast.ts):
  * low enough that it is at most suggested, so the customer, not the bot, says whether it fits.
  */
-export const CONTRAST_FACTOR = 0.5;
+const CONTRAST_FACTOR = 0.5;
+
+/** A confidence as the matcher reports it: the model's, lowered for a contrast (`npm run calibrate` too). */
+export const reported = (modelScore: number, contrast: boolean): number => (contrast ? modelScore * CONTRAST_FACTOR : modelScore);
 
 /**
  * Retrieval in two steps: an inverted index over words, synonym concepts and character
@@ -133,7 +136,7 @@ export class Matcher {
       const v = value[i]!;
       const input = { ...feats[i]!, margin: v - (v === first ? Math.max(second, 0) : first) };
       const contrast = asked.size > 0 && contrasted(asked, d.about, d.mentions);
-      return { id: d.entry.id, score: sigmoid(linear(this.model, input)) * (contrast ? CONTRAST_FACTOR : 1), input, contrast, value: v };
+      return { id: d.entry.id, score: reported(sigmoid(linear(this.model, input)), contrast), input, contrast, value: v };
     });
     ranked.sort((a, b) => b.score - a.score || b.value - a.value);
     return ranked.map(({ id, score, input, contrast }) => ({ id, score, input, contrast }));
@@ -174,7 +177,7 @@ export class Matcher {
       for (const c of term.broader ?? []) lookups.push([c, BROADER_MATCH]);
       if (term.text.length >= 2 && isCjkWord(term.text) && !kb.postings.has(term.text)) {
         term.pinyin ??= pinyinOf(term.text);
-        lookups.push([`p:${term.pinyin.join('')}`, PINYIN_MATCH]);
+        lookups.push([pinyinKey(term.pinyin), PINYIN_MATCH]);
       }
       for (const part of term.parts ?? []) {
         lookups.push([part.text, PART_WEIGHT]);

@@ -50,7 +50,14 @@ export interface QueryTerm {
    * concepts. The run may be one unknown word ("录屏", a typo "生音") or several one-character
    * words ("崩" + "录"), so it is matched both as a whole and character by character.
    */
-  parts?: { text: string; concepts: readonly string[]; broader?: readonly string[] }[];
+  parts?: QueryPart[];
+}
+
+/** One character of a merged run, with its synonym concepts and categories. */
+export interface QueryPart {
+  text: string;
+  concepts: readonly string[];
+  broader?: readonly string[];
 }
 
 export interface Query {
@@ -129,8 +136,8 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
     const term: QueryTerm = { text: piece, weight, concepts: lent.length > 0 ? [...new Set([...own, ...lent])] : own };
     if (where < 1) term.focus = where;
     let broader = lexicon.broader(piece);
-    // A two-character word jieba glued around a one-character thing ("带狗", "小狗子" aside): the
-    // thing's category, when the word has none of its own.
+    // A two-character word jieba glued around a one-character thing ("带狗"): the thing's
+    // category, when the word has none of its own.
     if (broader.length === 0 && [...piece].length === 2 && isCjkWord(piece)) broader = [...piece].flatMap((ch) => lexicon.broader(ch));
     if (broader.length > 0) term.broader = broader;
     if (piece.length > 1 && isCjkWord(piece) && !singles.has(piece)) {

@@ -1,6 +1,6 @@
 import Fuse from 'fuse.js';
 import { pinyinRuns, type CompiledKb, type EntryDoc } from './compile.ts';
-import type { Query, QueryTerm } from './query.ts';
+import type { Query, QueryPart, QueryTerm } from './query.ts';
 import { cutForIndex } from './segmenter.ts';
 import { editDistance, isCjkWord, pinyinOf } from './text.ts';
 
@@ -49,7 +49,7 @@ function containsSeq(hay: string[], needle: string[]): boolean {
 }
 
 /** A lone character: its word or synonyms in the entry, or at least inside one of its words. */
-function charMatch(part: { text: string; concepts: readonly string[]; broader?: readonly string[] }, doc: EntryDoc): number {
+function charMatch(part: QueryPart, doc: EntryDoc): number {
   let m = doc.words.get(part.text) ?? 0;
   for (const c of part.concepts) m = Math.max(m, (doc.words.get(c) ?? 0) * CONCEPT_MATCH);
   for (const c of part.broader ?? []) m = Math.max(m, (doc.words.get(c) ?? 0) * BROADER_MATCH);

@@ -16,7 +16,8 @@ const KINDS = [
   ['helpful', '点了有帮助'],
   ['agent', '客服发送'],
 ];
-const EDIT_FAILED = { 404: '找不到这个条目，可能刚被改名或删除', 409: '知识库里已经有了，或知识库文件有问题' };
+/** What a refused edit of an entry's alternates means (toastError's texts by HTTP status); 答错的问题 too. */
+export const EDIT_FAILED = { 404: '找不到这个条目，可能刚被改名或删除', 409: '知识库里已经有了，或知识库文件有问题' };
 
 function Settings({ settings, onChanged }) {
   const [busy, setBusy] = useState(false);

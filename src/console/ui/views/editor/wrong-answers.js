@@ -11,14 +11,13 @@ import { TICK_AGO_MS } from '../../constants.js';
 import { ago, convHref } from '../../format.js';
 import { useNow } from '../../store.js';
 import { toast, toastError } from '../../toast.js';
+import { EDIT_FAILED } from './learning.js';
 
 const KINDS = [
   ['not_helpful', '没解决'],
   ['rejected', '回答后转人工'],
   ['corrected', '客服改发'],
 ];
-
-const EDIT_FAILED = { 404: '找不到这个条目，可能刚被改名或删除', 409: '知识库里已经有了，或知识库文件有问题' };
 
 function Actions({ w, onChanged }) {
   const [busy, setBusy] = useState(false);
