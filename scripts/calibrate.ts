@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCases } from '../src/knowledge/cli/cases.ts';
-import { Matcher, reported } from '../src/knowledge/engine/matcher.ts';
+import { Matcher, reported, type Lowered } from '../src/knowledge/engine/matcher.ts';
 import { FEATURE_NAMES, sigmoid, type ConfidenceModel, type ModelInput } from '../src/knowledge/engine/model.ts';
 import { loadKnowledgeBase } from '../src/knowledge/loader.ts';
 import type { Thresholds } from '../src/knowledge/types.ts';
@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
 });
 
 /** Every shortlisted entry of one question, with whether it is the expected one. */
-interface Question { expect: string | null; type: string; resembles?: string; ranked: { id: string; x: number[]; contrast: boolean }[] }
+interface Question { expect: string | null; type: string; resembles?: string; ranked: { id: string; x: number[]; lowered: Lowered }[] }
 interface DataSet { name: string; questions: Question[]; synthetic: Question[] }
 
 const vec = (input: ModelInput): number[] => FEATURE_NAMES.map((n) => input[n]);
@@ -59,7 +59,7 @@ async function loadSet(spec: string): Promise<DataSet> {
     expect: c.expect,
     type: c.type ?? 'untyped',
     ...(c.resembles ? { resembles: c.resembles } : {}),
-    ranked: matcher.rank(c.q).map((e) => ({ id: e.id, x: vec(e.input), contrast: e.contrast })),
+    ranked: matcher.rank(c.q).map((e) => ({ id: e.id, x: vec(e.input), lowered: e.lowered })),
   }));
   const named = path.basename(kbDir) === 'kb' ? path.dirname(kbDir) : kbDir;
   // Look-alikes made from the knowledge base itself teach the model what a trap looks like; they
@@ -68,7 +68,7 @@ async function loadSet(spec: string): Promise<DataSet> {
     expect: null,
     type: 'synthetic',
     resembles: l.resembles,
-    ranked: matcher.rank(l.q).map((e) => ({ id: e.id, x: vec(e.input), contrast: e.contrast })),
+    ranked: matcher.rank(l.q).map((e) => ({ id: e.id, x: vec(e.input), lowered: e.lowered })),
   }));
   return { name: path.relative(root, named), questions, synthetic };
 }
@@ -110,12 +110,12 @@ function fit(sets: DataSet[]): ConfidenceModel['weights'] {
   return { bias: round(b), ...Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, round(w[i]!)])) } as ConfidenceModel['weights'];
 }
 
-interface Scored { expect: string | null; type: string; resembles?: string; top: string | null; all: { id: string; conf: number }[] }
+interface Scored { expect: string | null; type: string; resembles?: string; top: string | null; all: { id: string; conf: number; lowered: Lowered }[] }
 
 function score(weights: ConfidenceModel['weights'], q: Question): Scored {
   const all = q.ranked
     // The contrast rule lowers a score after the model, here as in the matcher.
-    .map((e) => ({ id: e.id, conf: reported(sigmoid(weights.bias + FEATURE_NAMES.reduce((s, n, i) => s + weights[n] * e.x[i]!, 0)), e.contrast) }))
+    .map((e) => ({ id: e.id, conf: reported(sigmoid(weights.bias + FEATURE_NAMES.reduce((s, n, i) => s + weights[n] * e.x[i]!, 0)), e.lowered), lowered: e.lowered }))
     .sort((a, b) => b.conf - a.conf);
   return { expect: q.expect, type: q.type, ...(q.resembles ? { resembles: q.resembles } : {}), top: all[0]?.id ?? null, all };
 }
@@ -128,7 +128,8 @@ interface Outcomes { correct: number; wrong: number; oosAnswered: number; helped
 function outcomes(scored: Scored[], t: Thresholds): Outcomes {
   const o: Outcomes = { correct: 0, wrong: 0, oosAnswered: 0, helped: 0, inScope: 0, oos: 0, lookalikes: 0, lookalikeAnswered: 0 };
   for (const s of scored) {
-    const conf = s.all[0]?.conf ?? 0;
+    // A lowered entry is never answered (Matcher.match): below the answer threshold whatever it is.
+    const conf = s.all[0]?.lowered ? Math.min(s.all[0].conf, t.answer - 1e-9) : (s.all[0]?.conf ?? 0);
     if (s.resembles !== undefined) {
       o.lookalikes++;
       if (conf >= t.answer && s.top === s.resembles) o.lookalikeAnswered++;

@@ -159,6 +159,17 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(r.stdout).toMatch(/1\. renew .*\n {5}lowered: the question and this entry name different alternatives \((关闭|取消)\S* ≠ 开通\S*\)/);
   });
 
+  it('ask "question": an entry lowered for never speaking of the operation asked says which', async () => {
+    const dir = await makeTree({
+      'credit.md': entry('question: 逾期会影响征信吗？\nkeywords: [征信]', '逾期超过 3 天会上报征信。'),
+      'hours.md': entry('question: 门店几点开门？\nkeywords: [营业时间]', '7:30-21:00。'),
+    });
+    const r = await kb(['ask', '--kb', dir, '征信报告在哪里打印']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('decision: answer');
+    expect(r.stdout).toMatch(/1\. credit .*\n {5}lowered: the question asks to 打印, which this entry never mentions/);
+  });
+
   it('eval: rates with percentages and a latency line', async () => {
     const r = await kb(['eval', '--cases', 'test/cases/kb-cases.jsonl']);
     expect(r.code).toBe(0);

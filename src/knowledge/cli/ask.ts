@@ -36,8 +36,8 @@ function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): str
   for (const [i, c] of r.candidates.entries()) {
     out.push(`  ${i + 1}. ${c.id} (${c.score.toFixed(3)}) ${matcher.entry(c.id)?.question ?? ''}`);
     // Say why an entry that shares the question's words was only suggested.
-    const note = matcher.contrastNote(question, c.id);
-    if (note) out.push(`     lowered: the question and this entry name different alternatives (${note})`);
+    const note = matcher.loweredNote(question, c.id);
+    if (note) out.push(`     lowered: ${note}`);
   }
   const answered = r.id ? matcher.entry(r.id) : undefined;
   if (r.decision === 'answer' && answered) {

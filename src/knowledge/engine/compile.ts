@@ -1,6 +1,7 @@
 import type { FaqEntry, KnowledgeBase } from '../types.ts';
 import { defaultContrasts, type Sides } from './contrast.ts';
 import { buildLexicon, type Lexicon } from './lexicon.ts';
+import { entryAspects } from './aspects.ts';
 import { Rewriter } from './rewrite.ts';
 import { addWords, cutForIndex, warmUp } from './segmenter.ts';
 import { charBigrams, cjkRuns, normalize, pinyinOf } from './text.ts';
@@ -29,6 +30,11 @@ export interface EntryDoc {
   about: Sides;
   /** Sides of contrasts named anywhere in the entry, the answer included. */
   mentions: Sides;
+  /** Operations and objects (aspects.ts) named anywhere in the entry, the answer included. */
+  operations: Sides;
+  objects: Sides;
+  /** Objects its question or keywords name: what the entry is about. */
+  objectsAbout: Sides;
   /** Pinyin syllables of each Han run of the blob, computed when first needed. */
   pinyin?: string[][];
 }
@@ -91,6 +97,11 @@ function compileEntry(entry: FaqEntry, lexicon: Lexicon): EntryDoc {
   const stated = [question, ...keywords].join('\n');
   const about = contrasts.sidesOf(stated, [...(phrasings[0] ?? []), ...keywords]);
   const mentions = contrasts.sidesOf(`${blob}\n${body}`, words.keys());
+  // Categories (§c…) are not synonyms: an entry on 宠物 does not speak of every pet's operations.
+  const synonyms = (w: string) => lexicon.concepts(w).filter((c) => !c.startsWith('§c'));
+  const operations = entryAspects('operation', `${blob}\n${body}`, words, synonyms);
+  const objects = entryAspects('object', `${blob}\n${body}`, words, synonyms);
+  const objectsAbout = entryAspects('object', stated, new Map([...(phrasings[0] ?? [])].map((w) => [w, 1])), synonyms);
   return {
     entry,
     words,
@@ -103,6 +114,9 @@ function compileEntry(entry: FaqEntry, lexicon: Lexicon): EntryDoc {
     vocabulary: [...words.keys()].filter((w) => /[a-z]{3,}/.test(w)),
     about,
     mentions,
+    operations,
+    objects,
+    objectsAbout,
   };
 }
 

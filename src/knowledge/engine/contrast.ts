@@ -33,6 +33,8 @@ export interface Contrasts {
    * does not count. `focus` is the per-character weight of focus.ts.
    */
   askedSides(text: string, focus: ArrayLike<number>, tokens: Iterable<string>): Sides;
+  /** Sides named where `counts(start, end)` of the word holds (one-character members: whole tokens only). */
+  scan(text: string, tokens: Iterable<string>, counts: (at: number, end: number) => boolean): Sides;
   /** The usual word of a side, to say which alternatives clashed ("取消" / "开通"). */
   word(set: number, side: number): string;
 }
@@ -57,7 +59,7 @@ export function buildContrasts(sets: readonly ContrastSet[]): Contrasts {
       }
     }),
   );
-  const scan = (text: string, tokens: Iterable<string>, counts: (at: number) => boolean): Sides => {
+  const scan = (text: string, tokens: Iterable<string>, counts: (at: number, end: number) => boolean): Sides => {
     const out: Sides = new Map();
     const add = (m: Member): void => {
       const got = out.get(m.set);
@@ -75,12 +77,16 @@ export function buildContrasts(sets: readonly ContrastSet[]): Contrasts {
       const end = at + m.word.length;
       if (taken.some(([s, e]) => at >= s && end <= e)) continue;
       taken.push([at, end]);
-      if (counts(at)) add(m);
+      if (counts(at, end)) add(m);
     }
-    for (const t of tokens) for (const m of single.get(t) ?? []) if (counts(text.indexOf(t))) add(m);
+    for (const t of tokens) {
+      const at = text.indexOf(t);
+      for (const m of single.get(t) ?? []) if (counts(at, at + t.length)) add(m);
+    }
     return out;
   };
   return {
+    scan,
     sidesOf: (text, tokens) => scan(text, tokens, () => true),
     askedSides: (text, focus, tokens) => scan(text, tokens, (at) => at < 0 || (focus[at] ?? 1) > 2 * NEGATED),
     word: (set, side) => sets[set]?.sides[side]?.[0] ?? '',

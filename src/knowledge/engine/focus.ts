@@ -41,7 +41,8 @@ export function focusFactors(text: string): Float32Array {
   return f;
 }
 
-function clauses(text: string, f: Float32Array): void {
+/** The clauses of a message that carry words, in order. */
+function spansOf(text: string): { start: number; end: number }[] {
   const spans: { start: number; end: number }[] = [];
   let start = 0;
   CLAUSE_END.lastIndex = 0;
@@ -50,7 +51,22 @@ function clauses(text: string, f: Float32Array): void {
     start = m.index + m[0].length;
   }
   if (start < text.length) spans.push({ start, end: text.length });
-  const real = spans.filter((s) => meaningfulLength(text.slice(s.start, s.end)) > 0);
+  return spans.filter((s) => meaningfulLength(text.slice(s.start, s.end)) > 0);
+}
+
+/**
+ * The clause that asks, as [start, end): the last one with a question word, else the last one.
+ * In "买了年度会员，怎么开发票" it is "怎么开发票"; the membership is how the customer got here.
+ */
+export function askingClause(text: string): [number, number] {
+  const real = spansOf(text);
+  for (let i = real.length - 1; i >= 0; i--) if (ASKS.test(text.slice(real[i]!.start, real[i]!.end))) return [real[i]!.start, real[i]!.end];
+  const last = real.at(-1);
+  return last ? [last.start, last.end] : [0, text.length];
+}
+
+function clauses(text: string, f: Float32Array): void {
+  const real = spansOf(text);
   if (real.length < 3) return;
   let ask = -1;
   for (let i = real.length - 1; i >= 0 && ask < 0; i--) if (ASKS.test(text.slice(real[i]!.start, real[i]!.end))) ask = i;

@@ -2,6 +2,7 @@ import type { FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds }
 import { compile, pinyinKey, type CompiledKb } from './compile.ts';
 import { clash, contrasted, defaultContrasts, type Sides } from './contrast.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
+import { askedObjects as objectsIn, askedOperations as operationsIn, aspectScanner, unmentioned } from './aspects.ts';
 import { parseQuery, type Query } from './query.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
 import { BROADER_MATCH, features, PINYIN_MATCH, typoMatches } from './score.ts';
@@ -18,9 +19,15 @@ export interface RankedEntry {
   id: string;
   score: number;
   input: ModelInput;
-  /** The entry is about another side of a contrast than the question (contrast.ts); score already lowered. */
-  contrast: boolean;
+  /**
+   * Score already lowered: the entry is about another side of a contrast than the question
+   * (contrast.ts), or never speaks of an operation the question asks for (operations.ts).
+   */
+  lowered: Lowered;
 }
+
+/** Why a score was lowered after the model (see `reported`), or null. */
+export type Lowered = 'contrast' | 'operation' | 'object' | null;
 
 /** Word evidence outweighs bigram evidence; bigrams catch what segmentation split differently. */
 const BIGRAM_WEIGHT = 0.3;
@@ -34,9 +41,16 @@ const AMBIGUOUS_MARGIN = 0.05;
  * low enough that it is at most suggested, so the customer, not the bot, says whether it fits.
  */
 const CONTRAST_FACTOR = 0.5;
+/**
+ * Highest confidence of an entry that never speaks of an operation or object the question asks
+ * about (aspects.ts): it may still be what the customer means ("行程单怎么打印" for an entry on
+ * getting the itinerary), so it stays a suggestion rather than sinking; it is never answered directly.
+ */
+const ASPECT_CAP = 0.6;
 
-/** A confidence as the matcher reports it: the model's, lowered for a contrast (`npm run calibrate` too). */
-export const reported = (modelScore: number, contrast: boolean): number => (contrast ? modelScore * CONTRAST_FACTOR : modelScore);
+/** A confidence as the matcher reports it: the model's, lowered after it (`npm run calibrate` too). */
+export const reported = (modelScore: number, lowered: Lowered): number =>
+  lowered === 'contrast' ? modelScore * CONTRAST_FACTOR : lowered ? Math.min(modelScore, ASPECT_CAP) : modelScore;
 
 /**
  * Retrieval in two steps: an inverted index over words, synonym concepts and character
@@ -93,7 +107,8 @@ export class Matcher {
     // whatever the confidence in each; let the customer pick.
     const runnerUp = ranked[1];
     const ambiguous = runnerUp !== undefined && best.input.margin < AMBIGUOUS_MARGIN && runnerUp.score >= suggest;
-    const decision = best.score >= answer && !ambiguous ? 'answer' : best.score >= suggest ? 'suggest' : 'handoff';
+    // A lowered entry is never answered, whatever thresholds configuration sets.
+    const decision = best.score >= answer && !ambiguous && !best.lowered ? 'answer' : best.score >= suggest ? 'suggest' : 'handoff';
     // Suggest only entries that are plausible next to the best one.
     const floor = Math.max(suggest / 2, best.score / 4);
     const candidates: MatchCandidate[] = ranked
@@ -118,7 +133,7 @@ export class Matcher {
     if (shortlist.length === 0) {
       // Nothing shared at all: report the menu's first entry with zero confidence.
       const first = kb.docs[0];
-      return first ? [{ id: first.entry.id, score: 0, input: zeroInput(), contrast: false }] : [];
+      return first ? [{ id: first.entry.id, score: 0, input: zeroInput(), lowered: null }] : [];
     }
     const docs = shortlist.map((i) => kb.docs[i]!);
     const typos = typoMatches(query.terms, docs);
@@ -132,28 +147,46 @@ export class Matcher {
       else if (v > second) second = v;
     }
     const asked = askedSides(query);
+    const operations = askedOperations(query);
+    const objects = askedObjects(query);
     const ranked = docs.map((d, i) => {
       const v = value[i]!;
       const input = { ...feats[i]!, margin: v - (v === first ? Math.max(second, 0) : first) };
-      const contrast = asked.size > 0 && contrasted(asked, d.about, d.mentions);
-      return { id: d.entry.id, score: reported(sigmoid(linear(this.model, input)), contrast), input, contrast, value: v };
+      const lowered: Lowered =
+        asked.size > 0 && contrasted(asked, d.about, d.mentions)
+          ? 'contrast'
+          : operations.size > 0 && unmentioned(operations, d.operations) !== null
+            ? 'operation'
+            : // An entry about a thing (its question or keywords name one) that never mentions the
+              // thing asked about: "删除的评论怎么恢复" against "删除的项目怎么恢复".
+              objects.size > 0 && d.objectsAbout.size > 0 && unmentioned(objects, d.objects) !== null
+              ? 'object'
+              : null;
+      return { id: d.entry.id, score: reported(sigmoid(linear(this.model, input)), lowered), input, lowered, value: v };
     });
     ranked.sort((a, b) => b.score - a.score || b.value - a.value);
-    return ranked.map(({ id, score, input, contrast }) => ({ id, score, input, contrast }));
+    return ranked.map(({ id, score, input, lowered }) => ({ id, score, input, lowered }));
   }
 
   /**
-   * Why an entry was lowered for this question (contrast.ts), as "取消 ≠ 开通" (the question's
-   * side, then the entry's); null when it was not. For `kb ask`.
+   * Why an entry was lowered for this question, for `kb ask`: the alternatives that clash
+   * (contrast.ts: "the question and this entry name different alternatives (取消 ≠ 开通)") or the
+   * operation the entry never speaks of (operations.ts); null when it was not lowered.
    */
-  contrastNote(question: string, id: string): string | null {
+  loweredNote(question: string, id: string): string | null {
     const kb = this.compiled;
     const doc = kb.docs.find((d) => d.entry.id === id);
     if (!doc) return null;
-    const c = clash(askedSides(parseQuery(question, kb.lexicon, kb.meaningful, (t) => kb.rewriter.rewrite(t))), doc.about, doc.mentions);
-    if (!c) return null;
-    const words = (sides: number[]) => sides.map((s) => defaultContrasts().word(c.set, s)).join('/');
-    return `${words(c.asked)} ≠ ${words(c.about)}`;
+    const query = parseQuery(question, kb.lexicon, kb.meaningful, (t) => kb.rewriter.rewrite(t));
+    const c = clash(askedSides(query), doc.about, doc.mentions);
+    if (c) {
+      const words = (sides: number[]) => sides.map((s) => defaultContrasts().word(c.set, s)).join('/');
+      return `the question and this entry name different alternatives (${words(c.asked)} ≠ ${words(c.about)})`;
+    }
+    const op = unmentioned(askedOperations(query), doc.operations);
+    if (op !== null) return `the question asks to ${aspectScanner('operation').word(op, 0)}, which this entry never mentions`;
+    const thing = doc.objectsAbout.size > 0 ? unmentioned(askedObjects(query), doc.objects) : null;
+    return thing === null ? null : `the question is about ${aspectScanner('object').word(thing, 0)}, which this entry never mentions`;
   }
 
   private retrieve(query: Query): number[] {
@@ -214,6 +247,15 @@ export class Matcher {
 /** The contrast sides the customer asks about (their own words, not what they negate). */
 function askedSides(query: Query): Sides {
   return defaultContrasts().askedSides(query.text, query.focus, query.terms.flatMap((t) => [t.text, ...(t.parts ?? []).map((p) => p.text)]));
+}
+
+/** The operations the customer asks for (aspects.ts); the words are for one-character verbs. */
+function askedOperations(query: Query): Sides {
+  return operationsIn(aspectScanner('operation'), query, query.terms.map((t) => t.text));
+}
+
+function askedObjects(query: Query): Sides {
+  return objectsIn(aspectScanner('object'), query);
 }
 
 /** The k best-scoring docs, best first (ties: knowledge-base order), without sorting them all. */

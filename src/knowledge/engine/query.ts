@@ -70,6 +70,8 @@ export interface Query {
   weightOf: Map<string, number>;
   /** Per-character weight of where the message puts each part (focus.ts). */
   focus: Float32Array;
+  /** Where the segmenter's words start in `text`: a lexicon word found inside another word ("卡密码" in 信用卡密码) starts elsewhere. */
+  starts: Set<number>;
 }
 
 /**
@@ -91,10 +93,12 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
   let chunkFocus = 0;
   let chunkStart = 0;
   let at = 0;
+  const starts = new Set<number>();
   for (const token of cut(text)) {
     const found = text.indexOf(token, at);
     const start = found >= 0 ? found : at;
     at = start + token.length;
+    starts.add(start);
     const tokenFocus = focus[start] ?? 1;
     if (token.length === 1 && isCjkWord(token) && factor(token) === 1) {
       if (!chunk) chunkStart = start;
@@ -157,5 +161,6 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
     mass: list.reduce((s, t) => s + t.weight, 0),
     weightOf: new Map(list.map((t) => [t.text, t.weight])),
     focus,
+    starts,
   };
 }

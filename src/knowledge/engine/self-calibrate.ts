@@ -13,7 +13,7 @@ import { isCjkWord, normalize } from './text.ts';
  */
 
 /** Ranks one question against a (variant of the) knowledge base: best first, with confidences. */
-export type Ranker = (kb: KnowledgeBase) => (q: string) => { id: string; score: number }[];
+export type Ranker = (kb: KnowledgeBase) => (q: string) => { id: string; score: number; lowered?: unknown }[];
 
 export interface SelfCalibration {
   thresholds: Thresholds;
@@ -32,6 +32,9 @@ export interface Expected {
 }
 
 const FOLDS = 3;
+/** The confidence that counts against the answer threshold: none for an entry that is never answered (Matcher.match). */
+const answerable = (r: { score: number; lowered?: unknown } | undefined): number => (r && !r.lowered ? r.score : 0);
+
 /** Cost of a wrong answer, or an answered look-alike, in right answers (as `npm run calibrate`). */
 const WRONG_COST = 8;
 /** Thresholds stay within this band around the global default: a small FAQ is weak evidence. */
@@ -66,7 +69,7 @@ function heldOut(kb: KnowledgeBase, rank: Ranker): Sample[] {
     const ask = rank({ ...kb, entries });
     for (const h of held) {
       const r = ask(h.q);
-      samples.push({ expect: h.id, top: r[0]?.id ?? null, conf: r[0]?.score ?? 0 });
+      samples.push({ expect: h.id, top: r[0]?.id ?? null, conf: answerable(r[0]) });
     }
   }
   return samples;
@@ -98,7 +101,7 @@ export function makeLookalikes(kb: KnowledgeBase, compiled: CompiledKb): { q: st
 function lookalikes(kb: KnowledgeBase, compiled: CompiledKb, ask: (q: string) => { id: string; score: number }[]): Sample[] {
   return makeLookalikes(kb, compiled).map(({ q }) => {
     const r = ask(q);
-    return { expect: null, top: r[0]?.id ?? null, conf: r[0]?.score ?? 0 };
+    return { expect: null, top: r[0]?.id ?? null, conf: answerable(r[0]) };
   });
 }
 

@@ -1,0 +1,128 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildContrasts } from '../../src/knowledge/engine/contrast.ts';
+import { focusFactors } from '../../src/knowledge/engine/focus.ts';
+import { dataLines } from '../../src/knowledge/engine/lexicon.ts';
+import { askedObjects, askedOperations, aspectGroups, entryAspects, parseAspects, unmentioned } from '../../src/knowledge/engine/aspects.ts';
+import { cut } from '../../src/knowledge/engine/segmenter.ts';
+import { loadKnowledgeBase, Matcher } from '../../src/knowledge/index.ts';
+import { entry, makeTree, removeTrees } from '../support/kb-tree.ts';
+
+const ops = buildContrasts(parseAspects(['打印 打出来', '转赠 送给 送人', '购买 买', '办卡 办张卡', '签到']));
+const things = buildContrasts(parseAspects(['评论 留言', '积分', '会员', '卡密码', '信用卡']));
+/** A message as the matcher reads it: its focus and where the segmenter's words start. */
+function read(text: string) {
+  const starts = new Set<number>();
+  let at = 0;
+  for (const token of cut(text)) {
+    at = text.indexOf(token, at);
+    starts.add(at);
+    at += token.length;
+  }
+  return { text, focus: focusFactors(text), starts };
+}
+const asked = (text: string, tokens: string[] = []) => [...askedOperations(ops, read(text), tokens).keys()];
+const askedAbout = (text: string) => [...askedObjects(things, read(text)).keys()];
+
+describe('operations a question asks for', () => {
+  it('finds an operation in the asking part of a message', () => {
+    expect(asked('征信报告在哪里打印')).toEqual([0]);
+    expect(asked('优惠券能送给朋友用吗')).toEqual([1]);
+  });
+
+  it('does not take the customer story for the request', () => {
+    // Done already, a time, a description of a thing.
+    expect(asked('发票打印了还能改吗')).toEqual([]);
+    expect(asked('额度还是办卡时的8000')).toEqual([]);
+    expect(asked('签到领的红包在哪用')).toEqual([]);
+    // Not wanted.
+    expect(asked('不想再另外办张卡')).toEqual([]);
+    // The story before the question in a long message.
+    expect(asked('上个月打印了一份，单位说不能用，让我重新弄。我现在人在外地，手机上能改抬头吗')).toEqual([]);
+  });
+
+  it('reads a one-character verb only after a modal', () => {
+    expect(asked('在网上买东西被扣了两次', ['在', '网上', '买', '东西'])).toEqual([]);
+    expect(asked('机场能买充电宝吗', ['机场', '能', '买', '充电宝', '吗'])).toEqual([2]);
+  });
+
+  it('finds the objects of the clause that asks, not of how the customer got there', () => {
+    expect(askedAbout('删除的评论怎么恢复')).toEqual([0]);
+    expect(askedAbout('积分可以转给别人吗')).toEqual([1]);
+    expect(askedAbout('买了年度会员，怎么开发票')).toEqual([]);
+    expect(askedAbout('不是问积分，是问怎么退款')).toEqual([]);
+  });
+
+  it('does not read a lexicon word that starts inside another word', () => {
+    // 信用卡|密码: "卡密码" (a card PIN) is not what "信用卡密码" starts with.
+    expect(askedAbout('信用卡密码忘了怎么办')).toEqual([4]);
+  });
+
+  it('an entry speaks of an operation by its words or by a synonym concept of them', () => {
+    const words = new Map([['恢复', 1], ['§7', 1]]);
+    const conceptsOf = (w: string) => (w === '找回' ? ['§7'] : []);
+    // The shipped lexicon has a group with 找回; the entry says 恢复, which shares its concept.
+    const findBack = aspectGroups('operation').findIndex((g) => g.includes('找回'));
+    expect(findBack).toBeGreaterThanOrEqual(0);
+    expect(entryAspects('operation', '删除的项目怎么恢复', words, conceptsOf).has(findBack)).toBe(true);
+    expect(entryAspects('operation', '删除的项目怎么恢复', words, () => []).has(findBack)).toBe(false);
+  });
+
+  it('names the first asked operation the entry never mentions', () => {
+    expect(unmentioned(new Map([[0, new Set([0])]]), new Map())).toBe(0);
+    expect(unmentioned(new Map([[0, new Set([0])]]), new Map([[0, new Set([0])]]))).toBeNull();
+  });
+
+  it('ships a lexicon whose groups each have words, each word in one group', () => {
+    const groups = parseAspects(dataLines('operations-zh.txt')).map((g) => g.sides[0]!);
+    expect(groups.length).toBeGreaterThan(100);
+    const words = groups.flat();
+    expect(new Set(words).size).toBe(words.length);
+  });
+});
+
+describe('operations in matching', () => {
+  afterAll(removeTrees);
+
+  const tree = () =>
+    makeTree({
+      'coupon.md': entry('question: 优惠券为什么用不了\nkeywords: [优惠券]', '看一下券的使用门槛和有效期，过期或未满金额都不能用。'),
+      'credit.md': entry('question: 逾期会影响征信吗\nkeywords: [征信]', '逾期超过 3 天会上报征信，请按时还款。'),
+      'bill.md': entry('question: 账单怎么查\nkeywords: [账单]', '在 App 的账单页面查看。'),
+    });
+
+  it('suggests, never answers, an entry that does not speak of the operation asked', async () => {
+    const m = new Matcher(await loadKnowledgeBase(await tree()));
+    expect(m.match('优惠券怎么用不了')).toMatchObject({ decision: 'answer', id: 'coupon' });
+    const gift = m.match('优惠券能送给朋友用吗');
+    expect(gift.decision).toBe('suggest');
+    expect(gift.candidates[0]?.id).toBe('coupon');
+    expect(m.match('征信报告在哪里打印').decision).not.toBe('answer');
+    expect(m.loweredNote('征信报告在哪里打印', 'credit')).toBe('the question asks to 打印, which this entry never mentions');
+    expect(m.loweredNote('优惠券怎么用不了', 'coupon')).toBeNull();
+  });
+
+  it('never answers a lowered entry, even under a configured answer threshold below its score', async () => {
+    const m = new Matcher(await loadKnowledgeBase(await tree()), { thresholds: { answer: 0.3 } });
+    const r = m.match('优惠券能送给朋友用吗');
+    expect(r.score).toBeGreaterThan(0.3);
+    expect(r.decision).toBe('suggest');
+  });
+
+  it('suggests, never answers, an entry about another thing than the one asked about', async () => {
+    const kb = await loadKnowledgeBase(
+      await makeTree({
+        'restore.md': entry('question: 删除的评论怎么恢复\nkeywords: [评论]', '在 我的 → 最近删除 里找到它，点恢复；30 天内都可以。'),
+        'bill.md': entry('question: 账单怎么查\nkeywords: [账单]', '在 App 的账单页面查看。'),
+        'hours.md': entry('question: 客服几点上班', '每天 9:00-21:00。'),
+      }),
+    );
+    const m = new Matcher(kb);
+    expect(m.match('删掉的评论还能恢复吗')).toMatchObject({ decision: 'answer', id: 'restore' });
+    // 草稿 is a thing the entry never speaks of: at most a suggestion.
+    const drafts = m.match('删除的草稿怎么恢复');
+    expect(drafts.decision).toBe('suggest');
+    expect(m.loweredNote('删除的草稿怎么恢复', 'restore')).toBe('the question is about 草稿, which this entry never mentions');
+    // How the customer got there is not what they ask about.
+    expect(m.match('草稿箱清空了就算了，删掉的评论怎么恢复').decision).toBe('answer');
+  });
+});
