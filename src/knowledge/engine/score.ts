@@ -9,7 +9,11 @@ const CONCEPT_MATCH = 0.85;
 const SUBSTRING_MATCH = 0.9;
 /** The customer names a thing, the entry its category ("猫" / "宠物"). */
 export const BROADER_MATCH = 0.6;
-export const PINYIN_MATCH = 0.75;
+/**
+ * A word of the entry typed as its homophone ("退宽" for 退款): as good as a synonym. Input-method
+ * slips keep the sound, so a whole-word homophone of the FAQ's own word is rarely a coincidence.
+ */
+export const PINYIN_MATCH = CONCEPT_MATCH;
 const TYPO_MATCH = 0.7;
 /** A dictionary sub-word of the customer's word in the entry ("发票" of "开发票"). */
 const SUBWORD_MATCH = 0.8;
