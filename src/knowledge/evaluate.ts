@@ -33,6 +33,11 @@ export interface EvalReport extends EvalCounts {
   latencies: number[];
   /** One line per question not answered correctly. */
   misses: string[];
+  /**
+   * Questions not answered only because an entry was lowered (contrast.ts, aspects.ts): in scope
+   * with the expected entry held back (wording the editor can add as an alternate), and out of scope.
+   */
+  heldBack: { inScope: number; outOfScope: number };
 }
 
 export const rate = (n: number, d: number): number => (d === 0 ? 0 : n / d);
@@ -51,7 +56,7 @@ const emptyCounts = (): EvalCounts => ({ cases: 0, inScope: 0, outOfScope: 0, co
  */
 export function evaluate(matcher: Matcher, cases: readonly EvalCase[]): EvalReport {
   for (const c of cases) matcher.match(c.q); // warm-up: lazily built caches, JIT
-  const r: EvalReport = { ...emptyCounts(), byType: new Map(), latencies: [], misses: [] };
+  const r: EvalReport = { ...emptyCounts(), byType: new Map(), latencies: [], misses: [], heldBack: { inScope: 0, outOfScope: 0 } };
   for (const c of cases) {
     const t0 = performance.now();
     const m = matcher.match(c.q);
@@ -60,6 +65,8 @@ export function evaluate(matcher: Matcher, cases: readonly EvalCase[]): EvalRepo
     let group = r.byType.get(type);
     if (!group) r.byType.set(type, (group = emptyCounts()));
     const answered = m.decision === 'answer';
+    const held = answered ? null : matcher.heldBack(c.q);
+    const why = held ? `; held back ${held.id}: ${held.note}` : '';
     const both = (f: (x: EvalCounts) => void): void => {
       f(r);
       f(group);
@@ -71,6 +78,7 @@ export function evaluate(matcher: Matcher, cases: readonly EvalCase[]): EvalRepo
     }
     if (c.expect === null) {
       both((x) => x.outOfScope++);
+      if (held) r.heldBack.outOfScope++;
       if (answered) {
         both((x) => x.oosAnswered++);
         r.misses.push(`out of scope answered [${type}]: ${c.q} -> ${m.id} (${m.score})`);
@@ -83,8 +91,9 @@ export function evaluate(matcher: Matcher, cases: readonly EvalCase[]): EvalRepo
     if (ok) both((x) => x.correct++);
     else if (answered) both((x) => x.wrong++);
     if (ok || suggested) both((x) => x.helpful++);
+    if (held?.id === c.expect) r.heldBack.inScope++;
     if (!ok) {
-      r.misses.push(`${answered ? 'wrong' : m.decision} [${type}]: ${c.q} -> ${m.id} (${m.score}), expected ${c.expect}${suggested ? ' (suggested)' : ''}`);
+      r.misses.push(`${answered ? 'wrong' : m.decision} [${type}]: ${c.q} -> ${m.id} (${m.score}), expected ${c.expect}${suggested ? ' (suggested)' : ''}${why}`);
     }
   }
   r.latencies.sort((a, b) => a - b);

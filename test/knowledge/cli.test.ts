@@ -205,6 +205,25 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(none.stdout).toMatch(/^decision: handoff {3}best: - \(nothing in common with any entry\) {3}score: 0\.000$/m);
   });
 
+  it('eval: questions held back because the entry never mentions what they ask are counted, and --verbose says why', async () => {
+    const dir = await makeTree({
+      'credit.md': entry('question: 逾期会影响征信吗？\nkeywords: [征信]', '逾期超过 3 天会上报征信。'),
+      'hours.md': entry('question: 门店几点开门？\nkeywords: [营业时间]', '7:30-21:00。'),
+      'cases.jsonl': [
+        '{"q":"征信报告在哪里打印","expect":null,"type":"trap"}',
+        '{"q":"逾期会影响征信吗","expect":"credit"}',
+        // The editor says this entry answers it: the wording belongs in its alternates.
+        '{"q":"逾期影响的征信报告能打印出来吗","expect":"credit"}',
+      ].join('\n'),
+    });
+    const r = await kb(['eval', '--kb', dir, '--cases', path.join(dir, 'cases.jsonl'), '--verbose']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^held back: +1 out of scope, 1 in scope: not answered because the entry never mentions what they ask \(--verbose says what/m);
+    expect(r.stdout).not.toMatch(/^out of scope answered/m);
+    expect(r.stdout).toMatch(/^suggest \[untyped\]: 逾期影响的征信报告能打印出来吗 -> credit .*; held back credit: the question asks to 打印, which this entry never mentions$/m);
+    expect(r.stdout).toMatch(/^correct answer: +50\.0%/m);
+  });
+
   it('eval --by-type: a line per case type, look-alikes counted apart', async () => {
     const r = await kb(['eval', '--kb', 'test/fixtures/domains/shop/kb', '--cases', 'test/fixtures/domains/shop/cases.jsonl', '--by-type']);
     expect(r.code).toBe(0);

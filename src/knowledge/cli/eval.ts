@@ -48,6 +48,13 @@ export async function runEval(kbDir: string, thresholds: Partial<Thresholds>, ca
     `out-of-scope answered:  ${pct(r.oosAnswered, r.outOfScope)}  (${r.oosAnswered}/${r.outOfScope})`,
     `helpful:                ${pct(r.helpful, r.inScope)}  (${r.helpful}/${r.inScope}: answered right, or among the suggestions)`,
   ];
+  const held = r.heldBack;
+  if (held.inScope + held.outOfScope > 0) {
+    // An entry would have answered but never speaks of what the question asks (or names its opposite).
+    lines.push(
+      `held back:              ${held.outOfScope} out of scope, ${held.inScope} in scope: not answered because the entry never mentions what they ask${held.inScope > 0 ? ' (--verbose says what; if the entry does answer them, add the wording as an alternate)' : ''}`,
+    );
+  }
   if (r.lookalikes > 0) lines.push(`look-alike answered:    ${pct(r.lookalikeAnswered, r.lookalikes)}  (${r.lookalikeAnswered}/${r.lookalikes}: answered with the entry it only resembles)`);
   lines.push(`latency: p50 ${percentile(r.latencies, 50).toFixed(3)} ms, p99 ${percentile(r.latencies, 99).toFixed(3)} ms`);
   if (byType) {

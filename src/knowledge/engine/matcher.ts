@@ -189,6 +189,16 @@ export class Matcher {
     return thing === null ? null : `the question is about ${aspectScanner('object').word(thing, 0)}, which this entry never mentions`;
   }
 
+  /**
+   * The entry this question would have been answered with but for a lowering, with why (see
+   * loweredNote); null when no lowering changed the decision. For `kb eval`.
+   */
+  heldBack(question: string): { id: string; note: string } | null {
+    const held = this.rank(question).find((r) => r.lowered && sigmoid(linear(this.model, r.input)) >= this.thresholds.answer);
+    const note = held ? this.loweredNote(question, held.id) : null;
+    return held && note ? { id: held.id, note } : null;
+  }
+
   private retrieve(query: Query): number[] {
     const kb = this.compiled;
     const n = kb.docs.length;
