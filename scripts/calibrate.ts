@@ -114,7 +114,7 @@ interface Scored { expect: string | null; type: string; resembles?: string; top:
 
 function score(weights: ConfidenceModel['weights'], q: Question): Scored {
   const all = q.ranked
-    // The contrast rule lowers a score after the model, here as in the matcher.
+    // Contrasts and aspects lower a score after the model, here as in the matcher.
     .map((e) => ({ id: e.id, conf: reported(sigmoid(weights.bias + FEATURE_NAMES.reduce((s, n, i) => s + weights[n] * e.x[i]!, 0)), e.lowered), lowered: e.lowered }))
     .sort((a, b) => b.conf - a.conf);
   return { expect: q.expect, type: q.type, ...(q.resembles ? { resembles: q.resembles } : {}), top: all[0]?.id ?? null, all };

@@ -103,8 +103,15 @@ export function contrasted(asked: Sides, entryAbout: Sides, entryMentions: Sides
   return clash(asked, entryAbout, entryMentions) !== null;
 }
 
-/** The contrast behind `contrasted`: its set, the question's sides and the entry's. */
-export function clash(asked: Sides, entryAbout: Sides, entryMentions: Sides): { set: number; asked: number[]; about: number[] } | null {
+/** A contrast a question and an entry fall on different sides of: its set, the question's sides and the entry's. */
+export interface Clash {
+  set: number;
+  asked: number[];
+  about: number[];
+}
+
+/** The contrast behind `contrasted`, or null. */
+export function clash(asked: Sides, entryAbout: Sides, entryMentions: Sides): Clash | null {
   for (const [set, sides] of asked) {
     const about = entryAbout.get(set);
     if (!about) continue;

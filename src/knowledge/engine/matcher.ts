@@ -1,8 +1,8 @@
 import type { FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds } from '../types.ts';
-import { compile, pinyinKey, type CompiledKb } from './compile.ts';
-import { clash, contrasted, defaultContrasts, type Sides } from './contrast.ts';
+import { compile, pinyinKey, type CompiledKb, type EntryDoc } from './compile.ts';
+import { clash, defaultContrasts, type Clash, type Sides } from './contrast.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
-import { askedObjects as objectsIn, askedOperations as operationsIn, aspectScanner, unmentioned } from './aspects.ts';
+import { askedObjects, askedOperations, aspectScanner, unmentioned } from './aspects.ts';
 import { parseQuery, type Query } from './query.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
 import { BROADER_MATCH, features, PINYIN_MATCH, typoMatches } from './score.ts';
@@ -21,7 +21,7 @@ export interface RankedEntry {
   input: ModelInput;
   /**
    * Score already lowered: the entry is about another side of a contrast than the question
-   * (contrast.ts), or never speaks of an operation the question asks for (operations.ts).
+   * (contrast.ts), or never speaks of an operation or thing the question asks about (aspects.ts).
    */
   lowered: Lowered;
 }
@@ -146,22 +146,11 @@ export class Matcher {
       if (v > first) [first, second] = [v, first];
       else if (v > second) second = v;
     }
-    const asked = askedSides(query);
-    const operations = askedOperations(query);
-    const objects = askedObjects(query);
+    const asked = askedOf(query);
     const ranked = docs.map((d, i) => {
       const v = value[i]!;
       const input = { ...feats[i]!, margin: v - (v === first ? Math.max(second, 0) : first) };
-      const lowered: Lowered =
-        asked.size > 0 && contrasted(asked, d.about, d.mentions)
-          ? 'contrast'
-          : operations.size > 0 && unmentioned(operations, d.operations) !== null
-            ? 'operation'
-            : // An entry about a thing (its question or keywords name one) that never mentions the
-              // thing asked about: "删除的评论怎么恢复" against "删除的项目怎么恢复".
-              objects.size > 0 && d.objectsAbout.size > 0 && unmentioned(objects, d.objects) !== null
-              ? 'object'
-              : null;
+      const lowered = lowering(asked, d)?.kind ?? null;
       return { id: d.entry.id, score: reported(sigmoid(linear(this.model, input)), lowered), input, lowered, value: v };
     });
     ranked.sort((a, b) => b.score - a.score || b.value - a.value);
@@ -169,24 +158,23 @@ export class Matcher {
   }
 
   /**
-   * Why an entry was lowered for this question, for `kb ask`: the alternatives that clash
-   * (contrast.ts: "the question and this entry name different alternatives (取消 ≠ 开通)") or the
-   * operation the entry never speaks of (operations.ts); null when it was not lowered.
+   * Why an entry was lowered for this question, for `kb ask` and `kb eval`: the alternatives that
+   * clash ("the question and this entry name different alternatives (取消 ≠ 开通)") or the operation
+   * or thing the entry never speaks of; null when it was not lowered.
    */
   loweredNote(question: string, id: string): string | null {
     const kb = this.compiled;
     const doc = kb.docs.find((d) => d.entry.id === id);
     if (!doc) return null;
-    const query = parseQuery(question, kb.lexicon, kb.meaningful, (t) => kb.rewriter.rewrite(t));
-    const c = clash(askedSides(query), doc.about, doc.mentions);
-    if (c) {
+    const why = lowering(askedOf(parseQuery(question, kb.lexicon, kb.meaningful, (t) => kb.rewriter.rewrite(t))), doc);
+    if (!why) return null;
+    if (why.kind === 'contrast') {
+      const c = why.clash;
       const words = (sides: number[]) => sides.map((s) => defaultContrasts().word(c.set, s)).join('/');
       return `the question and this entry name different alternatives (${words(c.asked)} ≠ ${words(c.about)})`;
     }
-    const op = unmentioned(askedOperations(query), doc.operations);
-    if (op !== null) return `the question asks to ${aspectScanner('operation').word(op, 0)}, which this entry never mentions`;
-    const thing = doc.objectsAbout.size > 0 ? unmentioned(askedObjects(query), doc.objects) : null;
-    return thing === null ? null : `the question is about ${aspectScanner('object').word(thing, 0)}, which this entry never mentions`;
+    const word = aspectScanner(why.kind).word(why.set, 0);
+    return why.kind === 'operation' ? `the question asks to ${word}, which this entry never mentions` : `the question is about ${word}, which this entry never mentions`;
   }
 
   /**
@@ -259,13 +247,34 @@ function askedSides(query: Query): Sides {
   return defaultContrasts().askedSides(query.text, query.focus, query.terms.flatMap((t) => [t.text, ...(t.parts ?? []).map((p) => p.text)]));
 }
 
-/** The operations the customer asks for (aspects.ts); the words are for one-character verbs. */
-function askedOperations(query: Query): Sides {
-  return operationsIn(aspectScanner('operation'), query, query.terms.map((t) => t.text));
+/** What a question asks that an entry may fail to speak of: contrast sides, operations, things. */
+interface Asked {
+  sides: Sides;
+  operations: Sides;
+  objects: Sides;
 }
 
-function askedObjects(query: Query): Sides {
-  return objectsIn(aspectScanner('object'), query);
+function askedOf(query: Query): Asked {
+  return {
+    sides: askedSides(query),
+    // The words are for one-character verbs (买, 租).
+    operations: askedOperations(aspectScanner('operation'), query, query.terms.map((t) => t.text)),
+    objects: askedObjects(aspectScanner('object'), query),
+  };
+}
+
+type Lowering = { kind: 'contrast'; clash: Clash } | { kind: 'operation' | 'object'; set: number };
+
+/** Why an entry is lowered for a question (see `reported`), or null: the one rule the ranking and its explanation share. */
+function lowering(asked: Asked, d: EntryDoc): Lowering | null {
+  const c = asked.sides.size > 0 ? clash(asked.sides, d.about, d.mentions) : null;
+  if (c) return { kind: 'contrast', clash: c };
+  const op = asked.operations.size > 0 ? unmentioned(asked.operations, d.operations) : null;
+  if (op !== null) return { kind: 'operation', set: op };
+  // An entry about a thing (its question or keywords name one) that never mentions the thing asked
+  // about: "删除的评论怎么恢复" against "删除的项目怎么恢复". An entry about no thing is left alone.
+  const thing = asked.objects.size > 0 && d.objectsAbout.size > 0 ? unmentioned(asked.objects, d.objects) : null;
+  return thing === null ? null : { kind: 'object', set: thing };
 }
 
 /** The k best-scoring docs, best first (ties: knowledge-base order), without sorting them all. */
