@@ -41,6 +41,7 @@ const BENCHES: Bench[] = [
   { name: 'flood', timeoutS: 300 },
   { name: 'startup', timeoutS: 300 },
   { name: 'channels', timeoutS: 300 },
+  { name: 'team', timeoutS: 900 },
 ];
 
 interface Outcome {

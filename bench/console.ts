@@ -1,10 +1,16 @@
 /**
  * npm run bench:console — the console over real HTTP and WebSocket (a redis-server started for the
- * run, the Fastify app listening on 127.0.0.1) with 10,000 conversations waiting:
+ * run, the Fastify app listening on 127.0.0.1) with 10,000 conversations waiting (and 200 with
+ * agents, 50 parked on a problem):
  *
- *  - the first queue page, GET /api/conversations?status=waiting (the default limit, what the UI
- *    asks for first; and limit=50), through `fetch` with keep-alive: p50/p99 one request at a
- *    time and with 10 clients at once. Every page is checked against the queues in Redis.
+ *  - the queue page as the UI asks for it, GET /api/conversations?status=waiting&limit=100 (and
+ *    limit=50), through `fetch` with keep-alive: p50/p99 one request at a time and with 10 clients
+ *    at once, the pages/s those 10 get, and the CPU time one page costs this process and
+ *    redis-server (robust to a busy machine, unlike the latencies). Every page is checked against
+ *    the queues in Redis.
+ *  - the queue lists as the UI loads them (src/console/ui/data.js loadQueue: waiting&limit=100 and
+ *    active&limit=200 at once, and awaiting_fix&limit=100 for a manager), by 10 agents at once,
+ *    one of them a manager: p50/p99 of a whole load. Every list is checked.
  *  - the delay from a customer message (a bot process's recordMessage, on its own Redis connection)
  *    to its `message` event at WebSocket clients of GET /api/live, at 200 messages/s: p50/p99/max
  *    with 1 and with 20 sockets. Every message must reach every socket, once.
@@ -13,20 +19,26 @@
  * the client's side of the work too. Targets: queue page p99 <= 50 ms, socket delay p99 <= 10 ms.
  * A missed target still exits 0 (it is a benchmark); a wrong page or a lost event exits 1.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../src/console/app.ts';
-import { AgentStore } from '../src/console/auth/index.ts';
+import { AgentStore, type Agent } from '../src/console/auth/index.ts';
 import type { ApiConversation } from '../src/console/serialize.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type HandoffEvent } from '../src/handoff/index.ts';
 import { percentile } from '../src/knowledge/index.ts';
 import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../test/support/redis.ts';
 import { WebSocket, type WsClient } from '../test/support/sockets.ts';
-import { atMost, noneOf, reporter } from './report.ts';
+import { atMost, formatValue, noneOf, reporter } from './report.ts';
 import { profile } from './profile.ts';
 
 const WAITING = 10_000;
+/** Claimed by the UI-load agents (ACTIVE / UI_AGENTS each) and parked on a problem, beside the waiting ones. */
+const ACTIVE = 200;
+const PARKED = 50;
+const UI_AGENTS = 10;
+const UI_LOADS_PER_AGENT = 50;
 const SEED_CONCURRENCY = 50;
 const PAGE_WARMUP = 100;
 const PAGE_REQUESTS = 500;
@@ -37,8 +49,9 @@ const SECONDS = 10;
 const MANY_SOCKETS = 20;
 const QUEUE_P99_TARGET = 50;
 const SOCKET_P99_TARGET = 10;
-/** What the route answers without `limit` (listQuery in src/console/routes/conversations.ts). */
+/** What the UI asks for (src/console/ui/data.js, LIMITS) and the route answers without `limit`. */
 const DEFAULT_PAGE = 100;
+const UI_LIMITS = { waiting: 100, active: 200, awaitingFix: 100 } as const;
 
 
 const report = reporter('console');
@@ -81,6 +94,29 @@ async function pool(n: number, concurrency: number, op: (i: number) => Promise<u
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** CPU time (ms) of a process from /proc (Linux); null where that cannot be read. */
+function procCpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+interface CpuMark {
+  self: NodeJS.CpuUsage;
+  redis: number | null;
+}
+const cpuNow = (redisPid: number | undefined): CpuMark => ({ self: process.cpuUsage(), redis: procCpuMs(redisPid) });
+/** CPU ms spent since `mark` by this process and by redis-server (null: unknown). */
+function cpuSince(mark: CpuMark, redisPid: number | undefined): { self: number; redis: number | null } {
+  const self = process.cpuUsage(mark.self);
+  const redis = procCpuMs(redisPid);
+  return { self: (self.user + self.system) / 1000, redis: redis === null || mark.redis === null ? null : redis - mark.redis };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 const server: RedisServer = await startRedis();
@@ -107,9 +143,10 @@ try {
   );
 
   // --- Seed: 10,000 waiting conversations over 2 bot accounts, some customers vip ------------------------------
+  // (and ACTIVE + PARKED more, i >= WAITING, taken out of the queue below)
   for (const b of bots) await bot.registerBot(b);
   let vip = 0;
-  const seedMs = await pool(WAITING, SEED_CONCURRENCY, async (i) => {
+  const seedMs = await pool(WAITING + ACTIVE + PARKED, SEED_CONCURRENCY, async (i) => {
     const r = ref(i);
     await bot.recordMessage(r, { from: 'customer', text: `我要转人工，录屏没有声音 #${i}`, msgId: `seed-${i}` });
     if (i % 8 === 0) {
@@ -120,11 +157,22 @@ try {
     }
     await bot.requestHuman(r, { reason: i % 3 === 0 ? 'low_confidence' : 'customer_asked', question: '录屏没有声音' });
   });
+  // The UI-load agents: each claims ACTIVE / UI_AGENTS; the first is a manager (sees everyone's, and the parked).
+  const uiAgents: Agent[] = [];
+  for (let a = 0; a < UI_AGENTS; a++) {
+    uiAgents.push(await agents.add({ username: `ui${a}`, roles: a === 0 ? ['manager'] : ['agent'], password: PASSWORD, name: `客服${a}` }));
+  }
+  for (let k = 0; k < ACTIVE; k++) {
+    const who = uiAgents[k % UI_AGENTS]!;
+    await handoff.claim(convId(WAITING + k), { id: who.id, name: who.name });
+  }
+  for (let k = 0; k < PARKED; k++) await handoff.park(convId(WAITING + ACTIVE + k), { problemId: 'p-bench', by: uiAgents[0]!.id });
   const counts = await handoff.counts();
   console.log(
-    `seeded ${WAITING} waiting conversations (${vip} vip) on ${bots.length} bot accounts in ${(seedMs / 1000).toFixed(2)} s (${((WAITING / seedMs) * 1000).toFixed(0)} conversations/s, ${SEED_CONCURRENCY} in flight)`,
+    `seeded ${WAITING + ACTIVE + PARKED} conversations (${vip} vip) on ${bots.length} bot accounts in ${(seedMs / 1000).toFixed(2)} s (${(((WAITING + ACTIVE + PARKED) / seedMs) * 1000).toFixed(0)} conversations/s, ${SEED_CONCURRENCY} in flight); ${counts.waiting} waiting, ${counts.active} active, ${counts.awaitingFix} parked`,
   );
   if (counts.waiting !== WAITING) fail(`counts().waiting is ${counts.waiting}, expected ${WAITING}`);
+  if (counts.active !== ACTIVE || counts.awaitingFix !== PARKED) fail(`counts() ${JSON.stringify(counts)}, expected ${ACTIVE} active and ${PARKED} parked`);
 
   // The expected order of the queue: every waiting conversation by due time, then id (as listWaiting).
   const truth: { id: string; due: number }[] = [];
@@ -143,22 +191,25 @@ try {
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const base = `http://127.0.0.1:${port}`;
-  const loginRes = await fetch(`${base}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'bench', password: PASSWORD }),
-  });
-  if (loginRes.status !== 200) throw new Error(`login answered ${loginRes.status}: ${await loginRes.text()}`);
-  const { token } = (await loginRes.json()) as { token: string };
+  const login = async (username: string): Promise<string> => {
+    const res = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    if (res.status !== 200) throw new Error(`login as ${username} answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { token: string }).token;
+  };
+  const token = await login('bench');
   const headers = { authorization: `Bearer ${token}` };
   console.log(`console app on ${base}, logged in through POST /api/auth/login\n`);
 
   // --- Queue page -----------------------------------------------------------------------------------------------
   /** One page, timed from the request to the last byte of its body. */
-  const getPage = async (limit: number | undefined): Promise<{ ms: number; status: number; body: string }> => {
-    const url = `${base}/api/conversations?status=waiting${limit === undefined ? '' : `&limit=${limit}`}`;
+  const getPage = async (limit: number | undefined, status = 'waiting', auth = headers): Promise<{ ms: number; status: number; body: string }> => {
+    const url = `${base}/api/conversations?status=${status}${limit === undefined ? '' : `&limit=${limit}`}`;
     const t0 = performance.now();
-    const res = await fetch(url, { headers });
+    const res = await fetch(url, { headers: auth });
     const body = await res.text();
     return { ms: performance.now() - t0, status: res.status, body };
   };
@@ -192,9 +243,9 @@ try {
 
   const stopProfile = await profile(process.env.BENCH_PROFILE);
   const pageFigures: { name: string; s: Stats }[] = [];
-  for (const limit of [undefined, 50] as const) {
-    const n = limit ?? DEFAULT_PAGE;
-    const label = limit === undefined ? `queue page (default limit ${DEFAULT_PAGE})` : `queue page (limit=${limit})`;
+  for (const limit of [UI_LIMITS.waiting, 50] as const) {
+    const n = limit;
+    const label = `queue page (limit=${limit})`;
     for (let i = 0; i < PAGE_WARMUP; i++) verifyPage(`${label} warm-up`, await getPage(limit), n);
     const lat: number[] = [];
     const t0 = performance.now();
@@ -208,24 +259,35 @@ try {
     line(`${label}, sequential`, s, `  ${((PAGE_REQUESTS / ms) * 1000).toFixed(0).padStart(5)} req/s`);
     pageFigures.push({ name: `${label} p99`, s });
   }
+  const pageRates: { name: string; value: number; unit: string }[] = [];
   {
     const lat: number[] = [];
     const bodies: { status: number; body: string }[] = [];
+    const cpu0 = cpuNow(server.pid);
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: PAGE_CLIENTS }, async () => {
         for (let i = 0; i < PAGE_REQUESTS_PER_CLIENT; i++) {
-          const page = await getPage(undefined);
+          const page = await getPage(UI_LIMITS.waiting);
           lat.push(page.ms);
           bodies.push(page);
         }
       }),
     );
     const ms = performance.now() - t0;
-    for (const b of bodies) verifyPage(`queue page, ${PAGE_CLIENTS} clients`, b, DEFAULT_PAGE);
+    const cpu = cpuSince(cpu0, server.pid);
+    for (const b of bodies) verifyPage(`queue page, ${PAGE_CLIENTS} clients`, b, UI_LIMITS.waiting);
     const s = stats(lat);
-    line(`queue page (default limit), ${PAGE_CLIENTS} clients`, s, `  ${((lat.length / ms) * 1000).toFixed(0).padStart(5)} req/s`);
+    const rate = (lat.length / ms) * 1000;
+    line(`queue page (limit=${UI_LIMITS.waiting}), ${PAGE_CLIENTS} clients`, s, `  ${rate.toFixed(0).padStart(5)} req/s`);
     pageFigures.push({ name: `queue page, ${PAGE_CLIENTS} concurrent clients p99`, s });
+    pageRates.push({ name: `queue page, ${PAGE_CLIENTS} concurrent clients`, value: rate, unit: 'pages/s' });
+    const perPage = (x: number): number => x / lat.length;
+    console.log(
+      `${''.padEnd(44)} CPU per page: this process (server and clients) ${fmt(perPage(cpu.self))}${cpu.redis === null ? '' : `, redis-server ${fmt(perPage(cpu.redis))}`}`,
+    );
+    pageRates.push({ name: 'queue page CPU of this process (server and clients)', value: perPage(cpu.self), unit: 'ms' });
+    if (cpu.redis !== null) pageRates.push({ name: 'queue page CPU of redis-server', value: perPage(cpu.redis), unit: 'ms' });
   }
   await stopProfile();
   if (pageFailures > 3) fail(`${pageFailures} wrong queue pages in all`);
@@ -244,6 +306,50 @@ try {
     }
     line(`  without HTTP: handoff.listWaiting(${DEFAULT_PAGE})`, stats(direct));
     line('  without HTTP: agents.authenticate(token)', stats(auth));
+  }
+  // The queue lists as the UI loads them, by UI_AGENTS agents at once (the first a manager).
+  {
+    const sessions = await Promise.all(uiAgents.map(async (a) => ({ agent: a, auth: { authorization: `Bearer ${await login(a.username)}` } })));
+    const mine = (id: string): number => Math.floor(ACTIVE / UI_AGENTS) + (uiAgents.findIndex((a) => a.id === id) < ACTIVE % UI_AGENTS ? 1 : 0);
+    let loadFailures = 0;
+    const check = (label: string, page: { status: number; body: string }, ok: (items: ApiConversation[]) => string | null): void => {
+      const problem = page.status !== 200 ? `status ${page.status}: ${page.body.slice(0, 200)}` : ok((JSON.parse(page.body) as { items: ApiConversation[] }).items);
+      if (problem && loadFailures++ < 3) fail(`UI load, ${label}: ${problem}`);
+    };
+    const load = async ({ agent, auth }: (typeof sessions)[number], verify: boolean): Promise<number> => {
+      const manager = agent.roles.includes('manager');
+      const t0 = performance.now();
+      const [waiting, active, fix] = await Promise.all([
+        getPage(UI_LIMITS.waiting, 'waiting', auth),
+        getPage(UI_LIMITS.active, 'active', auth),
+        manager ? getPage(UI_LIMITS.awaitingFix, 'awaiting_fix', auth) : null,
+      ]);
+      const ms = performance.now() - t0;
+      if (verify) {
+        verifyPage('UI load, waiting', waiting, UI_LIMITS.waiting);
+        check(`active of ${agent.username}`, active, (items) => {
+          const want = manager ? Math.min(ACTIVE, UI_LIMITS.active) : mine(agent.id);
+          if (items.length !== want) return `${items.length} items, expected ${want}`;
+          if (items.some((c) => c.status !== 'active' || (!manager && c.assignee?.id !== agent.id))) return 'an item not active, or not the caller\'s';
+          return items.every((c, i) => i === 0 || c.updatedAt <= items[i - 1]!.updatedAt) ? null : 'not newest first';
+        });
+        if (fix) check('awaiting_fix', fix, (items) => (items.length === PARKED && items.every((c) => c.status === 'awaiting_fix') ? null : `${items.length} items, expected ${PARKED} parked`));
+      }
+      return ms;
+    };
+    for (const sess of sessions) await load(sess, true);
+    const lat: number[] = [];
+    const t0 = performance.now();
+    await Promise.all(
+      sessions.map(async (sess) => {
+        for (let i = 0; i < UI_LOADS_PER_AGENT; i++) lat.push(await load(sess, i % 10 === 0));
+      }),
+    );
+    const ms = performance.now() - t0;
+    const s = stats(lat);
+    line(`UI queue load, ${UI_AGENTS} agents (1 manager)`, s, `  ${((lat.length / ms) * 1000).toFixed(0).padStart(5)} loads/s`);
+    pageFigures.push({ name: `UI queue load (${UI_AGENTS} agents at once, one a manager) p99`, s });
+    if (loadFailures > 3) fail(`${loadFailures} wrong lists in the UI loads in all`);
   }
   console.log();
 
@@ -389,6 +495,10 @@ try {
     row(f.name, f.s.p99, QUEUE_P99_TARGET);
     report(f.name.replace(/ p99$/, ' p50'), f.s.p50, 'ms');
     report(f.name, f.s.p99, 'ms', atMost(f.s.p99, QUEUE_P99_TARGET, 'ms'));
+  }
+  for (const r of pageRates) {
+    console.log(`${r.name.padEnd(48)} ${formatValue(r.value, r.unit).padStart(10)}`);
+    report(r.name, r.value, r.unit);
   }
   for (const f of socketFigures) {
     console.log(`${f.name.replace(/ p99$/, ' p50').padEnd(48)} ${fmt(f.s.p50).padStart(10)}`);

@@ -43,6 +43,7 @@ export { OutboundConsumer, type OutboundOptions } from './outbound.ts';
 export { Problems, type Problem, type ProblemStatus, type ProblemsDeps, type ProblemsOptions } from './problems.ts';
 export { startSlaTicker, type SlaFired } from './ticker.ts';
 export { EventReader, type EventReaderOptions } from './events.ts';
+export { readSnapshots, type Snapshot } from './snapshots.ts';
 export { conversationId, createKeys, parseConversationId, InvalidIdError, type Keys } from './keys.ts';
 export { createRedis, isReady, type RedisConfig } from './redis.ts';
 export { parseRedisUrl, RedisUrlError, type RedisTarget } from './redis-url.ts';

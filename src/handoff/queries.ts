@@ -76,9 +76,25 @@ export class Queries {
     const pages = await Promise.all(
       (await this.registry.bots()).map((botId) => redis.zrevrange(status === 'active' ? keys.active(botId) : keys.parked(botId), 0, n - 1)),
     );
-    const ids = pages.flat();
+    let ids = pages.flat();
+    if (opts.assigneeId || ids.length > n) ids = await this.newest(ids, n, opts.assigneeId);
+    // Filtered again: one may have changed hands since `newest` read it.
     const convs = (await this.load(ids)).filter((c) => !opts.assigneeId || c.assignee?.id === opts.assigneeId);
     return convs.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, n);
+  }
+
+  /**
+   * The `n` of `ids` changed last (of `assigneeId`'s only, when given), decided on three fields of
+   * each, so that only the conversations shown are read whole: an agent's own few among everyone's.
+   */
+  private async newest(ids: string[], n: number, assigneeId: string | undefined): Promise<string[]> {
+    const heads = await this.fields(ids, ['status', 'assigneeId', 'updatedAt', 'createdAt']);
+    return ids
+      .map((id, i) => ({ id, h: heads[i]! }))
+      .filter(({ h }) => h[0] !== null && (!assigneeId || h[1] === assigneeId))
+      .sort((a, b) => Number(b.h[2] ?? b.h[3]) - Number(a.h[2] ?? a.h[3]))
+      .slice(0, n)
+      .map(({ id }) => id);
   }
 
   async counts(): Promise<QueueCounts> {
@@ -112,25 +128,80 @@ export class Queries {
     return perBot.reduce((a, b) => ({ atRisk: a.atRisk + b.atRisk, breached: a.breached + b.breached }), { atRisk: 0, breached: 0 });
   }
 
-  /** The conversations of `ids`, in that order: one pipeline per bot account (its keys share a slot). */
+  /**
+   * The conversations of `ids` that still exist, in that order: one pipeline per bot account (its
+   * keys share a slot) of HMGET of the fields a Conversation shows. Not HGETALL: a page of 100 spent
+   * most of its time decoding every field of every hash (history such as parkedAt or askedText too)
+   * and building the objects, where HMGET answers a flat array of only what is shown.
+   */
   private async load(ids: string[]): Promise<Conversation[]> {
+    const rows = await this.fields(ids, CONVERSATION_FIELDS);
+    const out: Conversation[] = [];
+    for (const row of rows) {
+      const h = asHash(CONVERSATION_FIELDS, row);
+      if (h.status) out.push(toConversation(h));
+    }
+    return out;
+  }
+
+  /** `fields` of each conversation of `ids`, in that order (null where a field or the hash is missing). */
+  private async fields(ids: readonly string[], fields: readonly string[]): Promise<(string | null)[][]> {
     const byBot = new Map<string, number[]>();
     ids.forEach((id, i) => {
       const { botId } = parseConversationId(id);
-      byBot.set(botId, [...(byBot.get(botId) ?? []), i]);
+      const indexes = byBot.get(botId);
+      if (indexes) indexes.push(i);
+      else byBot.set(botId, [i]);
     });
-    const hashes: Record<string, string>[] = new Array(ids.length);
+    const rows: (string | null)[][] = new Array(ids.length);
     await Promise.all(
       [...byBot.values()].map(async (indexes) => {
         const pipe = this.ctx.redis.pipeline();
-        for (const i of indexes) pipe.hgetall(this.ctx.keys.conversation(ids[i]!));
+        for (const i of indexes) pipe.hmget(this.ctx.keys.conversation(ids[i]!), ...fields);
         const results = (await pipe.exec()) ?? [];
-        results.forEach(([err, h], j) => {
+        results.forEach(([err, row], j) => {
           if (err) throw err;
-          hashes[indexes[j]!] = h as Record<string, string>;
+          rows[indexes[j]!] = row as (string | null)[];
         });
       }),
     );
-    return hashes.filter((h) => h?.status).map(toConversation);
+    return rows;
   }
+}
+
+/**
+ * The hash fields `toConversation` (convert.ts) reads, and no others: what a list asks Redis for.
+ * A field it starts reading must be added here, or lists would show it empty where a single
+ * conversation shows it (test/handoff/list-fields.test.ts checks the two agree, field by field).
+ */
+export const CONVERSATION_FIELDS = [
+  'id',
+  'botId',
+  'status',
+  'customerId',
+  'customerName',
+  'tier',
+  'assigneeId',
+  'assigneeName',
+  'reason',
+  'question',
+  'slaDueAt',
+  'slaWarnAt',
+  'waitingSince',
+  'firstResponseAt',
+  'problemId',
+  'resolvedBy',
+  'createdAt',
+  'updatedAt',
+  'tags',
+] as const;
+
+/** HMGET's answer as the hash HGETALL would give for those fields (a missing field is absent). */
+function asHash(fields: readonly string[], row: readonly (string | null)[]): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (let i = 0; i < fields.length; i++) {
+    const v = row[i];
+    if (v !== null && v !== undefined) h[fields[i]!] = v;
+  }
+  return h;
 }

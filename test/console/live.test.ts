@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { CLOSE_TOO_MANY, CLOSE_UNAUTHORIZED, compareStreamIds } from '../../src/console/live.ts';
 import { seedAdmin } from '../../src/console/main.ts';
-import { Conn, useLiveApp, type LiveCtx } from '../support/live-app.ts';
+import { Conn, useLiveApp, type LiveCtx, type Msg } from '../support/live-app.ts';
 import { randomPrefix } from '../support/redis.ts';
 import { WebSocket } from '../support/sockets.ts';
 import { waitFor } from '../support/waits.ts';
@@ -51,23 +51,34 @@ describe('GET /api/live: authentication', () => {
 });
 
 describe('GET /api/live: events', () => {
-  it('sends waiting and message events to every socket', async () => {
+  it('sends each event with what it changed; a message in a chat no list shows goes only to the tabs viewing it', async () => {
     const a = await login('alice');
     const b = await login('bob');
+    a.send({ type: 'viewing', conv: 'botA.c1' });
+    await a.until(() => a.presence('botA.c1'), 'viewing acknowledged');
     await handOff('c1');
+    const frameOf = (c: Conn, pred: (m: Msg) => boolean, what: string) => c.until(() => c.messages.find((m) => m.type === 'event' && pred(m)), what);
+    const isType = (type: string) => (m: Msg) => (m.event as { type: string }).type === type;
     for (const c of [a, b]) {
-      const msg = await c.waitEvent((e) => e.type === 'message', 'message');
-      const waiting = await c.waitEvent((e) => e.type === 'waiting', 'waiting');
-      expect(msg).toMatchObject({ botId: 'botA', conv: 'botA.c1' });
-      expect(waiting).toMatchObject({ botId: 'botA', conv: 'botA.c1' });
-      expect(typeof waiting.id).toBe('string');
-      expect(Date.parse(waiting.at)).not.toBeNaN();
-      expect(compareStreamIds(msg.id, waiting.id)).toBe(-1);
+      const waiting = await frameOf(c, isType('waiting'), 'waiting');
+      expect(waiting.event).toMatchObject({ botId: 'botA', conv: 'botA.c1' });
+      // The conversation as it stands: a tab puts it in its queue without asking.
+      expect(waiting.conversation).toMatchObject({ id: 'botA.c1', status: 'waiting', customer: { id: 'c1', name: 'Name c1' }, reason: 'customer_asked' });
+      expect(Date.parse((waiting.event as { at: string }).at)).not.toBeNaN();
     }
-    await ctx.handoff.recordMessage(ref('c1'), { from: 'customer', text: '还在吗' });
+    // The customer's message while the bot had the chat: only alice, who views it, gets it, with the message itself.
+    const first = await frameOf(a, isType('message'), 'message to the viewer');
+    expect(first.message).toMatchObject({ from: 'customer', text: '我要退款' });
+    expect(compareStreamIds((first.event as { id: string }).id, a.events().find((e) => e.type === 'waiting')!.id)).toBe(-1);
+    // Now the chat waits in every agent's queue: its messages go to every tab.
+    const sent = await ctx.handoff.recordMessage(ref('c1'), { from: 'customer', text: '还在吗<b>?</b>' });
     for (const c of [a, b]) {
-      await c.until(() => c.events().filter((e) => e.type === 'message').length === 2, 'second message');
+      const frame = await frameOf(c, (m) => (m.event as { data: { msg?: string } }).data.msg === sent.id, 'the waiting chat\'s message');
+      expect(frame.message).toMatchObject({ id: sent.id, from: 'customer', text: '还在吗<b>?</b>' });
+      expect(frame.conversation).toMatchObject({ id: 'botA.c1', status: 'waiting' });
     }
+    expect(b.events().map((e) => e.type)).toEqual(['waiting', 'message']);
+    expect(a.events().map((e) => e.type)).toEqual(['message', 'waiting', 'message']);
   });
 
   it('resume sends exactly the missed events, then live ones, none twice', async () => {
@@ -87,8 +98,8 @@ describe('GET /api/live: events', () => {
 
     const again = await login('alice', { type: 'resume', positions });
     await again.until(() => again.events().length >= missed.length, 'missed events');
-    await handOff('c3'); // live after the catch-up
-    await again.until(() => again.events().filter((e) => e.conv === 'botA.c3').length === 2, 'live events');
+    await handOff('c3'); // live after the catch-up (its first message, with the bot, goes to who views it: nobody)
+    await again.until(() => again.events().filter((e) => e.conv === 'botA.c3').length === 1, 'live events');
     // A last event: the stream comes in order, so with it in, everything before it is in, once or more.
     const marker = await ctx.handoff.recordMessage(ref('c3'), { from: 'customer', text: 'marker' });
     await again.waitEvent((e) => e.data.msg === marker.id, 'the last event');
@@ -97,7 +108,7 @@ describe('GET /api/live: events', () => {
     expect(ids.slice(0, 3)).toEqual(missed);
     expect(again.events().slice(0, 3).map((e) => e.conv)).toEqual(['botA.c2', 'botA.c2', 'botA.c1']);
     expect(ids.every((id) => compareStreamIds(id, positions.botA) > 0)).toBe(true);
-    expect(ids).toHaveLength(6);
+    expect(ids).toHaveLength(5);
   });
 
   it('a resume from a position newer than hello sends nothing old', async () => {
@@ -107,11 +118,11 @@ describe('GET /api/live: events', () => {
     c.send({ type: 'resume', positions: { botA: hello.botA, botB: '0-0' } });
     c.send({ type: 'bogus' }); // ignored
     await handOff('c2');
-    await c.until(() => c.events().length === 2, 'two live events');
+    await c.until(() => c.events().length === 1, 'the live handoff');
     // A last event: the streams come in order, so with it in, anything old would be in before it.
     const marker = await ctx.handoff.recordMessage(ref('c2'), { from: 'customer', text: 'marker' });
     await c.waitEvent((e) => e.data.msg === marker.id, 'the last event');
-    expect(c.events().map((e) => e.conv)).toEqual(['botA.c2', 'botA.c2', 'botA.c2']);
+    expect(c.events().map((e) => `${e.type} ${e.conv}`)).toEqual(['waiting botA.c2', 'message botA.c2']);
   });
 
   it('answers an invalid resume with an error that does not echo the input', async () => {

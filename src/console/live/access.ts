@@ -8,6 +8,7 @@
  */
 import { hasRole, type Agent } from '../auth/index.ts';
 import type { HandoffEvent } from '../../handoff/index.ts';
+import type { ApiConversation, ApiMessage } from '../serialize.ts';
 
 /** How a client sees an event: in full, as a bare signal, or not at all. */
 export type EventView = 'full' | 'signal' | null;
@@ -23,12 +24,24 @@ export function viewOf(agent: Pick<Agent, 'roles'>, event: Pick<HandoffEvent, 't
   return null;
 }
 
-/** One event serialized at most once per view, however many sockets get it. */
-export function eventFrames(event: HandoffEvent): (view: Exclude<EventView, null>) => string {
+/** What changed with an event (enrich.ts): the conversation as it stands (null: gone) and a message event's entry. */
+export interface EventChange {
+  conversation: ApiConversation | null;
+  message: ApiMessage | null;
+}
+
+/**
+ * One event serialized at most once per view, however many sockets get it. A full view carries
+ * the change with it when it was read (`conversation`, and `message` for a message event), so a
+ * tab applies it instead of fetching; without it (a catch-up, Redis briefly away) the tab reads.
+ */
+export function eventFrames(event: HandoffEvent, change?: EventChange): (view: Exclude<EventView, null>) => string {
   let full: string | undefined;
   let signal: string | undefined;
   return (view) => {
-    if (view === 'full') return (full ??= JSON.stringify({ type: 'event', event }));
+    if (view === 'full') {
+      return (full ??= JSON.stringify(change ? { type: 'event', event, conversation: change.conversation, ...(change.message ? { message: change.message } : {}) } : { type: 'event', event }));
+    }
     const bare: HandoffEvent = { id: event.id, botId: event.botId, type: event.type, conv: '', at: event.at, data: {} };
     return (signal ??= JSON.stringify({ type: 'event', event: bare }));
   };

@@ -9,7 +9,8 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../../logger.ts';
 import type { EventReaderOptions, Handoff, HandoffEvent } from '../../handoff/index.ts';
 import type { Agent, AgentStore } from '../auth/index.ts';
-import { eventFrames, mayReadConversations, viewOf } from './access.ts';
+import { eventFrames, mayReadConversations, viewOf, type EventChange } from './access.ts';
+import { ChangeFeed } from './changes.ts';
 import { Presence } from './presence.ts';
 import { SharedReader } from './reader.ts';
 import { CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, compareStreamIds, OPEN, type Client, type Socket } from './protocol.ts';
@@ -41,6 +42,12 @@ export const DEFAULT_MAX_SOCKETS_PER_AGENT = 10;
 /** A client that does not read its events holds memory: past this much queued output it is dropped. */
 const MAX_BUFFERED = 1024 * 1024;
 const RANGE_PAGE = 500;
+/**
+ * The statuses the console's lists show. A message in a chat in none of them (with the bot, or
+ * closed) changes no list: it goes only to the tabs viewing that chat, so the bot's own traffic
+ * costs nothing per open tab. (A catch-up after a reconnect still brings it: the stream has it.)
+ */
+const LISTED = new Set(['waiting', 'active', 'awaiting_fix']);
 
 export class LiveHub {
   readonly maxSockets: number;
@@ -49,10 +56,18 @@ export class LiveHub {
   private readonly sessions: ReturnType<typeof sessionChecker>;
   private readonly timers: NodeJS.Timeout[];
   private readonly reader: SharedReader;
+  private readonly changes: ChangeFeed;
 
   constructor(private readonly o: HubOptions) {
     this.maxSockets = o.maxSocketsPerAgent ?? DEFAULT_MAX_SOCKETS_PER_AGENT;
-    this.reader = new SharedReader({ ...o, onEvent: (event) => this.fanOut(event) });
+    this.changes = new ChangeFeed({
+      keys: o.handoff.keys,
+      connection: () => this.reader.connection(),
+      wanted: () => [...this.clients].some((c) => c.agent !== null && mayReadConversations(c.agent)),
+      deliver: (event, change) => this.fanOut(event, change),
+      logger: o.logger,
+    });
+    this.reader = new SharedReader({ ...o, onEvent: (event) => this.changes.push(event) });
     this.presence = new Presence({
       send: (client, frame) => this.sendFrame(client, frame),
       mayUse: (c) => c.agent !== null && mayReadConversations(c.agent),
@@ -133,8 +148,9 @@ export class LiveHub {
       return false;
     }
     // Synchronously with joining the fan-out: every event after these positions reaches the client live.
-    const positions = this.reader.positions();
-    if (client.closed || !positions) return false;
+    const read = this.reader.positions();
+    if (client.closed || !read) return false;
+    const positions = this.changes.positions(read);
     client.helloPositions = positions;
     for (const [bot, id] of Object.entries(client.helloPositions)) client.sent.set(bot, id);
     client.agent = agent;
@@ -178,7 +194,7 @@ export class LiveHub {
     } finally {
       const buffered = client.buffer ?? [];
       client.buffer = null;
-      for (const event of buffered) this.deliver(client, event, eventFrames(event));
+      for (const { event, frames } of buffered) this.deliver(client, event, frames);
     }
   }
 
@@ -196,6 +212,7 @@ export class LiveHub {
     for (const timer of this.timers) clearInterval(timer);
     this.presence.stop();
     this.sessions.dispose();
+    this.changes.stop();
     await this.reader.stop();
   }
 
@@ -217,11 +234,14 @@ export class LiveHub {
     if (view) this.sendFrame(client, frames(view));
   }
 
-  private fanOut(event: HandoffEvent): void {
-    const frames = eventFrames(event);
+  private fanOut(event: HandoffEvent, change: EventChange | undefined): void {
+    const frames = eventFrames(event, change);
+    // The status the message came in (the event says it): the one that decides which lists it touches.
+    const viewersOnly = event.type === 'message' && event.data.status !== undefined && !LISTED.has(event.data.status);
     for (const client of this.clients) {
       if (!client.agent) continue;
-      if (client.buffer) client.buffer.push(event);
+      if (viewersOnly && client.viewing !== event.conv) continue;
+      if (client.buffer) client.buffer.push({ event, frames });
       else this.deliver(client, event, frames);
     }
   }

@@ -49,7 +49,10 @@ export const liveRouteDocs = routeGroup('Live updates', [
     details: [
       'JSON text frames, at most 4 KB from the client. The token goes in the first message, never the URL:',
       '`{"type":"auth","token"}` within 5 s (else close 4401); the server answers `{"type":"hello","agent","positions"}`,',
-      'then `{"type":"event","event":{"id","botId","type","conv","at","data"}}` frames. A reconnecting client sends',
+      'then `{"type":"event","event":{"id","botId","type","conv","at","data"},"conversation"?,"message"?}` frames: with',
+      '`conversation` (the Conversation as it stands after the event, null when gone) and, for a message event, `message` (the',
+      'Message), a client applies the change without reading lists again; an event without them (a catch-up, or the',
+      'server could not read them) means "read what changed". A reconnecting client sends',
       '`{"type":"resume","positions":{"<bot>":"<stream id>"}}` to get what it missed. Agents send',
       '`{"type":"viewing"|"typing","conv":id|null}` and receive `{"type":"presence","conv","agents","typing"}` for the',
       'chat they view. Bad messages get `{"type":"error","code","message"}`. Close codes: 4401 not signed in or the',
@@ -89,8 +92,8 @@ export interface Client {
   sent: Map<string, string>;
   /** The reader's positions when this client went live: a resume fills the gap up to them. */
   helloPositions: Record<string, string>;
-  /** While catching up, live events wait here. */
-  buffer: HandoffEvent[] | null;
+  /** While catching up, live events wait here (with their frames: what they changed travels with them). */
+  buffer: { event: HandoffEvent; frames: (view: 'full' | 'signal') => string }[] | null;
   viewing: string | null;
   typing: string | null;
   typingTimer?: NodeJS.Timeout;

@@ -48,6 +48,11 @@ export class SharedReader {
     return this.current.started;
   }
 
+  /** The reader's plain connection (null when not running): short reads that go with its events. */
+  connection(): Redis | Cluster | null {
+    return this.current?.registry ?? null;
+  }
+
   /** Per bot account, the id of the last event read (null when not running). */
   positions(): Record<string, string> | null {
     return this.current ? this.current.reader.positions() : null;

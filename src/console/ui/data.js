@@ -1,7 +1,10 @@
 /**
- * Shared data: the queue lists, the canned replies and the agents. Live events only say "something
- * changed", so the lists are re-fetched, throttled: the first refresh runs at once (a new chat must
- * show up immediately), later ones within the window are merged into one trailing refresh.
+ * Shared data: the queue lists, the canned replies and the agents. A live event carries what it
+ * changed (the conversation as it now stands), which is applied to the lists here: no request per
+ * event, however many tabs are open. The lists are read whole only on start, after a reconnect
+ * (`resync`), for an event that came without its change (a catch-up), when a full list lost a
+ * row (the next one beyond the page is unknown), and by the slow safety poll. Those reads are
+ * throttled: the first runs at once, later ones within the window merge into one trailing read.
  */
 import { get, getOptional, session } from './api.js';
 import { REFRESH_MS } from './constants.js';
@@ -14,6 +17,8 @@ import { createStore } from './store.js';
 const THROTTLE_MS = 150;
 /** The agents list is read again at most this often (a transfer's choices need not be to the second). */
 const AGENTS_MAX_AGE_MS = 30_000;
+/** How many rows each list reads, as the server pages them (the same limits as loadQueue). */
+const LIMITS = { waiting: 100, active: 200, awaitingFix: 100 };
 
 export const queue = createStore({ waiting: [], active: [], awaitingFix: [], loaded: false, failed: false });
 export const canned = createStore({ items: [], byFaq: new Map(), loaded: false });
@@ -22,6 +27,8 @@ export const agentsList = createStore({ items: [], loaded: false });
 let lastRun = 0;
 let timer = null;
 let known = null;
+/** Changes that came while the lists were being read: applied again over the answer (it may predate them). */
+let during = null;
 
 /** One read at a time; what is asked meanwhile runs after it, through the throttle again. */
 const loads = singleFlight(loadQueue, { rerun: () => refreshQueue() });
@@ -44,19 +51,88 @@ function run() {
 async function loadQueue() {
   const agent = session.agent;
   if (!agent || !hasRole(agent, 'agent')) return;
+  during = [];
   try {
     const [waiting, active, fix] = await Promise.all([
-      get('/api/conversations?status=waiting&limit=100'),
-      get('/api/conversations?status=active&limit=200'),
-      hasRole(agent, 'manager') ? get('/api/conversations?status=awaiting_fix&limit=100') : { items: [] },
+      get(`/api/conversations?status=waiting&limit=${LIMITS.waiting}`),
+      get(`/api/conversations?status=active&limit=${LIMITS.active}`),
+      hasRole(agent, 'manager') ? get(`/api/conversations?status=awaiting_fix&limit=${LIMITS.awaitingFix}`) : { items: [] },
     ]);
     if (session.agent !== agent) return;
-    noticeNew(waiting.items);
-    queue.set({ waiting: waiting.items, active: active.items, awaitingFix: fix.items, loaded: true, failed: false });
-    setTitleCount(waiting.items.length);
+    let lists = { waiting: waiting.items, active: active.items, awaitingFix: fix.items };
+    for (const [id, conv] of during) lists = placed(lists, id, conv, agent).lists;
+    publish({ ...lists, loaded: true, failed: false });
   } catch {
     queue.set({ failed: true, loaded: true });
+  } finally {
+    during = null;
   }
+}
+
+function publish(state) {
+  noticeNew(state.waiting);
+  queue.set(state);
+  setTitleCount(state.waiting.length);
+}
+
+const byDue = (a, b) => Date.parse(a.slaDueAt ?? '') - Date.parse(b.slaDueAt ?? '') || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byUpdated = (a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0);
+
+/** The list a conversation belongs in for this agent, as the server's lists would have it (or none). */
+function listOf(conv, agent) {
+  if (!conv) return null;
+  if (conv.status === 'waiting') return 'waiting';
+  if (conv.status === 'active' && (hasRole(agent, 'manager') || conv.assignee?.id === agent.id)) return 'active';
+  if (conv.status === 'awaiting_fix' && hasRole(agent, 'manager')) return 'awaitingFix';
+  return null;
+}
+
+/**
+ * The lists with conversation `id` as it now is (`conv`; null: gone) in the right place. `gap`:
+ * a full list lost a row, so the row after the page must be read.
+ */
+function placed(lists, id, conv, agent) {
+  const next = { ...lists };
+  let gap = false;
+  for (const name of Object.keys(LIMITS)) {
+    const at = next[name].findIndex((c) => c.id === id);
+    if (at === -1) continue;
+    if (next[name].length >= LIMITS[name] && listOf(conv, agent) !== name) gap = true;
+    next[name] = next[name].filter((c) => c.id !== id);
+  }
+  const target = listOf(conv, agent);
+  if (target) {
+    const order = target === 'waiting' ? byDue : byUpdated;
+    const list = [...next[target], conv].sort(order);
+    next[target] = list.slice(0, LIMITS[target]);
+  }
+  return { lists: next, gap };
+}
+
+/** A live event: its change applied to the lists, or a read when it came without it. */
+function onEvent(ev) {
+  if (!ev?.conv) return;
+  if (!('conversation' in ev)) {
+    if (session.agent && hasRole(session.agent, 'agent')) refreshQueue();
+    return;
+  }
+  applyConversation(ev.conv, ev.conversation);
+}
+
+/**
+ * A conversation as it now stands (a live event's, or an action's answer) put in its place in the
+ * lists; null: it is gone.
+ */
+export function applyConversation(id, conv) {
+  const agent = session.agent;
+  if (!agent || !hasRole(agent, 'agent')) return;
+  if (during) during.push([id, conv]);
+  const state = queue.get();
+  if (!state.loaded) return;
+  const { lists, gap } = placed(state, id, conv, agent);
+  const same = Object.keys(LIMITS).every((name) => lists[name].length === state[name].length && lists[name].every((c, i) => c === state[name][i]));
+  if (!same) publish({ ...lists });
+  if (gap) refreshQueue();
 }
 
 function noticeNew(items) {
@@ -89,7 +165,7 @@ export function startData() {
   refreshQueue();
   if (session.agent && hasRole(session.agent, 'agent')) loadCanned();
   const safety = setInterval(refreshQueue, REFRESH_MS);
-  stopFns = [live.on('event', refreshQueue), live.on('resync', refreshQueue), () => clearInterval(safety)];
+  stopFns = [live.on('event', onEvent), live.on('resync', refreshQueue), () => clearInterval(safety)];
 }
 
 export function stopData() {
@@ -98,6 +174,7 @@ export function stopData() {
   clearTimeout(timer);
   timer = null;
   known = null;
+  during = null;
   queue.set({ waiting: [], active: [], awaitingFix: [], loaded: false, failed: false });
   canned.set({ items: [], byFaq: new Map(), loaded: false });
   agentsList.set({ items: [], loaded: false });

@@ -134,7 +134,10 @@ class Live {
     } else if (msg.type === 'event' && msg.event) {
       const { botId, id } = msg.event;
       if (botId && id && (!this.last[botId] || newer(id, this.last[botId]))) this.last[botId] = id;
-      this.emit('event', msg.event);
+      // What the event changed, when the server sent it: `conversation` (null: gone) and a message
+      // event's `message`. Without `conversation` (a catch-up) a listener reads for itself.
+      const event = 'conversation' in msg ? { ...msg.event, conversation: msg.conversation, message: msg.message ?? null } : msg.event;
+      this.emit('event', event);
     } else if (msg.type === 'presence' && msg.conv) {
       this.presence.set(msg.conv, { agents: msg.agents ?? [], typing: msg.typing ?? [] });
       this.emit('presence', msg);

@@ -41,7 +41,10 @@ export function singleFlight(load, { rerun } = {}) {
  * null). Options:
  *   key       what is loaded: a new key loads at once and drops the answers for the old one; null loads nothing
  *   every     ms: load again this long after each load settles (at least 3 s while the tab is hidden)
- *   on        (event) => boolean: the live events that call for a reload, `debounce` ms after the last one
+ *   on        (event) => boolean: the live events that concern this data
+ *   apply     (data, event) => data | null: the event's change applied to what shows (see live.js: an
+ *             event may carry the conversation and message it changed); null: reload instead
+ *   throttle  ms: reloads for events at most this often (at once after a quiet spell, else one trailing reload)
  *   resync    reload after the live socket reconnects (what happened meanwhile)
  *   merge     (shown, answer) => what to show (default: the answer)
  * Returns { data, dataKey, error, loading, at, reload, set }. The data (and the key it is for)
@@ -49,12 +52,12 @@ export function singleFlight(load, { rerun } = {}) {
  * by the next answer; `at` when the data last came; `set(data | fn)` shows data the caller got
  * otherwise (e.g. an action's answer).
  */
-export function useLoader(load, { key = '', every = 0, on = null, debounce = 0, resync = false, merge = null } = {}) {
+export function useLoader(load, { key = '', every = 0, on = null, apply = null, throttle = 0, resync = false, merge = null } = {}) {
   const shown = useRef(null);
   if (shown.current === null) shown.current = { data: null, dataKey: null, error: null, errorKey: null, loading: key !== null, at: null };
   const [state, setState] = useState(shown.current);
   const latest = useRef(null);
-  latest.current = { load, on, merge, key };
+  latest.current = { load, on, apply, merge, key };
   const runner = useRef(() => undefined);
 
   const update = useCallback((patch) => {
@@ -72,7 +75,8 @@ export function useLoader(load, { key = '', every = 0, on = null, debounce = 0, 
     let running = false;
     let again = false;
     let timer;
-    let debounceTimer;
+    let throttleTimer = null;
+    let throttledAt = 0;
     const run = async () => {
       clearTimeout(timer);
       if (stopped) return;
@@ -104,15 +108,30 @@ export function useLoader(load, { key = '', every = 0, on = null, debounce = 0, 
       if (every) timer = setTimeout(run, document.hidden ? Math.max(every, HIDDEN_POLL_MS) : every);
     };
     const soon = () => {
-      if (!debounce) return run();
-      clearTimeout(debounceTimer);
-      debounceTimer = setTimeout(run, debounce);
+      if (!throttle) return run();
+      // A throttle, not a debounce: a steady stream of events must not put the reload off forever.
+      // The first event after a quiet spell reloads at once; the ones after it join one trailing reload.
+      if (throttleTimer) return undefined;
+      const fire = () => {
+        throttleTimer = null;
+        throttledAt = Date.now();
+        run();
+      };
+      const wait = throttledAt + throttle - Date.now();
+      if (wait <= 0) fire();
+      else throttleTimer = setTimeout(fire, wait);
+      return undefined;
     };
     const offs = [];
     if (on) {
       offs.push(
         live.on('event', (event) => {
-          if (latest.current.on?.(event)) soon();
+          if (!latest.current.on?.(event)) return;
+          const shownNow = shown.current;
+          // Applied only over data of this key with no read in flight (an answer on its way may predate the event).
+          const applied = latest.current.apply && shownNow.dataKey === key && shownNow.data !== null && !running ? latest.current.apply(shownNow.data, event) : null;
+          if (applied) update({ data: applied, at: new Date() });
+          else soon();
         }),
       );
     }
@@ -122,7 +141,7 @@ export function useLoader(load, { key = '', every = 0, on = null, debounce = 0, 
     return () => {
       stopped = true;
       clearTimeout(timer);
-      clearTimeout(debounceTimer);
+      clearTimeout(throttleTimer);
       offs.forEach((off) => off());
       runner.current = () => undefined;
     };

@@ -9,7 +9,7 @@ import { Icon } from '../components/icons.js';
 import { useStickToBottom } from '../components/scroll.js';
 import { Spinner } from '../components/spinner.js';
 import { TICK_TIMES_MS } from '../constants.js';
-import { canned, loadAgents, refreshQueue } from '../data.js';
+import { applyConversation, canned, loadAgents } from '../data.js';
 import { hasRole } from '../format.js';
 import { live } from '../live.js';
 import { useLoader } from '../loader.js';
@@ -42,9 +42,31 @@ async function readConversation({ key: id, prev }) {
   return { conv, messages: [...prev.messages, ...incoming.filter((m) => !seen.has(m.id))] };
 }
 
-/** Loads a conversation and keeps it current: every live event for it reads what is new. */
+/**
+ * A live event's change applied to the chat shown, or null to read what is new instead: a message
+ * event that carries its message adds it; anything else (a claim, a transfer… writes its own line
+ * to the transcript) is read. On channels with a reply window (微信客服, Official Accounts) each
+ * message moves the window, which only the server counts: read then too.
+ */
+function applyChange(shown, ev) {
+  if (ev.type !== 'message' || !ev.conversation || !ev.message || shown.conv.channel?.window) return null;
+  const last = shown.messages.at(-1);
+  if (shown.messages.some((m) => m.id === ev.message.id)) return { ...shown, conv: { ...shown.conv, ...ev.conversation } };
+  // Only right after what shows: anything else means a line is missing in between.
+  if (last && !newerId(ev.message.id, last.id)) return null;
+  return { conv: { ...shown.conv, ...ev.conversation }, messages: [...shown.messages, ev.message] };
+}
+
+/** Stream ids "ms-seq", compared as numbers. */
+function newerId(a, b) {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am > bm || (am === bm && as > bs);
+}
+
+/** Loads a conversation and keeps it current: a live event adds what it carries, or the new lines are read. */
 function useConversation(id) {
-  const loader = useLoader(readConversation, { key: id, on: (ev) => ev.conv === id, resync: true });
+  const loader = useLoader(readConversation, { key: id, on: (ev) => ev.conv === id, apply: applyChange, resync: true });
   const { error } = loader;
   useEffect(() => {
     if (error && !(error instanceof ApiError && (error.status === 404 || error.status === 401))) toastError(error, '加载会话失败');
@@ -52,7 +74,8 @@ function useConversation(id) {
   const fresh = loader.dataKey === id ? loader.data : null;
   return {
     conv: fresh?.conv ?? null,
-    setConv: (conv) => loader.set((d) => ({ ...d, conv })),
+    // An action's answer has no `channel`: what was read of it stays.
+    setConv: (conv) => loader.set((d) => ({ ...d, conv: { ...d?.conv, ...conv } })),
     messages: fresh?.messages ?? [],
     missing: error instanceof ApiError && error.status === 404,
     sync: loader.reload,
@@ -119,10 +142,13 @@ export function ConversationView({ id, me }) {
     setBusy(true);
     try {
       const res = await fn();
-      if (res && res.id === id) setConv(res);
+      if (res && res.id === id) {
+        setConv(res);
+        // The lists follow at once; the live event brings the same to every other tab.
+        applyConversation(id, res);
+      }
       scroller.reset();
       sync();
-      refreshQueue();
       return true;
     } catch (err) {
       toastError(err, action, overrides);
@@ -151,10 +177,12 @@ export function ConversationView({ id, me }) {
 
   function onLinked(res) {
     setLinking(false);
-    if (res && res.id === id) setConv(res);
+    if (res && res.id === id) {
+      setConv(res);
+      applyConversation(id, res);
+    }
     scroller.reset();
     sync();
-    refreshQueue();
     // No toast: the status, the problem's title and the transcript's system line say it.
   }
 

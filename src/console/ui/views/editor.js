@@ -33,7 +33,7 @@ function useKb() {
     every: REFRESH_MS,
     // A handoff for low confidence or an unhelpful answer adds an unanswered question.
     on: (ev) => ev.type === 'waiting',
-    debounce: 1000,
+    throttle: 2_000,
   });
   return {
     loaded: data !== null,

@@ -24,7 +24,7 @@ function useProblem(id) {
     every: REFRESH_MS,
     // A link or a fix of this problem, or anything that happens to one of its conversations.
     on: (ev) => (PROBLEM_EVENTS.has(ev?.type) && ev.data?.problemId === id) || (ev?.conv && (loader.data?.conversations ?? []).some((c) => c.id === ev.conv)),
-    debounce: 150,
+    throttle: 300,
     resync: true,
     // A fix is final: an answer read before it (an open problem) must not undo what the page shows.
     merge: (shown, answer) => (shown.status === 'fixed' && answer.status !== 'fixed' ? shown : answer),
