@@ -85,7 +85,12 @@ describe('listWaiting', () => {
     expected.sort((a, b) => a.due - b.due || (a.id < b.id ? -1 : 1));
 
     // What reached Redis (the hashes are read in one pipeline per bot account).
-    const hgetalls = async () => Number(/cmdstat_hgetall:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0);
+    // Hash reads of either kind (lists read only the fields they show, with HMGET).
+    const hgetalls = async () => {
+      const stats = await client.info('commandstats');
+      const calls = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+      return calls('hgetall') + calls('hmget');
+    };
     const hgetallBefore = await hgetalls();
     const zrange = vi.spyOn(client, 'zrange');
     const top = await e.h.listWaiting(50);

@@ -37,6 +37,17 @@ export interface EntryDoc {
   objectsAbout: Sides;
   /** Pinyin syllables of each Han run of the blob, computed when first needed. */
   pinyin?: string[][];
+  /** The same as one string, "|syl|syl|#|syl|" (runs apart), to find a word's syllables with one search. */
+  pinyinText?: string;
+  /** Whether a word's syllables occur in pinyinText, by pinyinNeedle (score.ts): customers reuse their words. */
+  pinyinAnswers?: Map<string, boolean>;
+  /**
+   * Per phrasing, the words that count against it when the customer did not say them (surface
+   * words, not concept ids), in the phrasing's own order: score.ts adds their weights in that order.
+   */
+  phrasingWords: string[][];
+  /** Word or concept → bit i set when phrasing i holds it (phrasings 0..30; more: see `phrasings`). */
+  phrasingBits: Map<string, number>;
 }
 
 export interface Posting {
@@ -55,6 +66,8 @@ export interface CompiledKb {
   lexicon: Lexicon;
   /** Word, concept, "b:"+bigram or "p:"+pinyin of a word → entries containing it. */
   postings: Map<string, PostingList>;
+  /** The bigram lists of `postings` (the same objects) by the bare bigram: no key to build per question. */
+  bigramPostings: Map<string, PostingList>;
   /** Inverse document frequency within this knowledge base, 0..1 (1 = in one entry only). */
   idf(term: string): number;
   /** Words the knowledge base itself names as meaningful (keywords, synonyms). */
@@ -117,7 +130,21 @@ function compileEntry(entry: FaqEntry, lexicon: Lexicon): EntryDoc {
     operations,
     objects,
     objectsAbout,
+    phrasingWords: phrasings.map((p) => [...p].filter((w) => !w.startsWith('§'))),
+    phrasingBits: phrasingBits(phrasings),
   };
+}
+
+/** Bits per phrasing: a bitwise OR stays exact up to 31 of them; an entry with more is read set by set. */
+export const MAX_PHRASING_BITS = 31;
+
+function phrasingBits(phrasings: Set<string>[]): Map<string, number> {
+  const bits = new Map<string, number>();
+  if (phrasings.length > MAX_PHRASING_BITS) return bits;
+  phrasings.forEach((p, i) => {
+    for (const w of p) bits.set(w, (bits.get(w) ?? 0) | (1 << i));
+  });
+  return bits;
 }
 
 /** Markdown syntax and link targets out, words in: enough for matching, 10x cheaper than rendering. */
@@ -129,6 +156,20 @@ export function pinyinRuns(doc: EntryDoc): string[][] {
   doc.pinyin ??= cjkRuns(doc.blob).map(pinyinOf);
   return doc.pinyin;
 }
+
+/**
+ * The blob's pinyin as one string (see EntryDoc.pinyinText): `pinyinNeedle(syllables)` occurs in
+ * it exactly when the syllables occur in order inside one run. Syllables are letters (or a Han
+ * character pinyin-pro cannot read), never "|" or "#".
+ */
+export function pinyinText(doc: EntryDoc): string {
+  doc.pinyinText ??= pinyinRuns(doc)
+    .map((run) => `|${run.join('|')}|`)
+    .join('#');
+  return doc.pinyinText;
+}
+
+export const pinyinNeedle = (syllables: readonly string[]): string => `|${syllables.join('|')}|`;
 
 export function compile(kb: KnowledgeBase): CompiledKb {
   warmUp(); // the shared tables load here, so the first question does not pay for them
@@ -165,5 +206,7 @@ export function compile(kb: KnowledgeBase): CompiledKb {
     new Set(vocabulary.filter((w) => /^[a-z][a-z0-9]*$/.test(w))),
     () => vocabulary.filter((w) => /^\p{Script=Han}{2,}$/u.test(w)),
   );
-  return { docs, lexicon, postings, idf, meaningful, byId: new Map(kb.entries.map((e) => [e.id, e])), rewriter };
+  const bigramPostings = new Map<string, PostingList>();
+  for (const [key, p] of postings) if (key.startsWith('b:')) bigramPostings.set(key.slice(2), p);
+  return { docs, lexicon, postings, bigramPostings, idf, meaningful, byId: new Map(kb.entries.map((e) => [e.id, e])), rewriter };
 }

@@ -46,16 +46,22 @@ export function parseContrasts(lines: readonly string[]): ContrastSet[] {
 }
 
 export function buildContrasts(sets: readonly ContrastSet[]): Contrasts {
-  // Longer members are found by scanning the text (indexed by first character); one-character
-  // members only as whole tokens, or "开" would be found in every "开发票".
-  const byFirst = new Map<string, Member[]>();
+  // Longer members are found by scanning the text, indexed by their first two UTF-16 units (a
+  // lookup per position, no strings made); one-character members only as whole tokens, or "开"
+  // would be found in every "开发票".
+  const byStart = new Map<number, Map<number, Member[]>>();
   const single = new Map<string, Member[]>();
   sets.forEach((s, set) =>
     s.sides.forEach((words, side) => {
       for (const word of words) {
         const m = { word, set, side };
-        if ([...word].length === 1) single.set(word, [...(single.get(word) ?? []), m]);
-        else byFirst.set(word[0]!, [...(byFirst.get(word[0]!) ?? []), m]);
+        if ([...word].length === 1) {
+          single.set(word, [...(single.get(word) ?? []), m]);
+          continue;
+        }
+        let second = byStart.get(word.charCodeAt(0));
+        if (!second) byStart.set(word.charCodeAt(0), (second = new Map()));
+        second.set(word.charCodeAt(1), [...(second.get(word.charCodeAt(1)) ?? []), m]);
       }
     }),
   );
@@ -68,8 +74,9 @@ export function buildContrasts(sets: readonly ContrastSet[]): Contrasts {
     };
     // Longest words first: "退出登录" names the log-out side, not also the log-in one inside it.
     const hits: { at: number; m: Member }[] = [];
-    for (let i = 0; i < text.length; i++) {
-      for (const m of byFirst.get(text[i]!) ?? []) if (text.startsWith(m.word, i)) hits.push({ at: i, m });
+    for (let i = 0; i + 1 < text.length; i++) {
+      const list = byStart.get(text.charCodeAt(i))?.get(text.charCodeAt(i + 1));
+      if (list) for (const m of list) if (text.startsWith(m.word, i)) hits.push({ at: i, m });
     }
     hits.sort((a, b) => b.m.word.length - a.m.word.length);
     const taken: [number, number][] = [];

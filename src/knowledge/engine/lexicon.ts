@@ -117,6 +117,7 @@ export function buildLexicon(extras: KbExtras): Lexicon {
     }
   });
   const own = new Set(extras.synonyms.flat().map(normalize));
+  const firstUnits = new Set([...byStart.keys()].map((k) => k.charCodeAt(0)));
   return {
     fillerFactor: (w) => filler.get(w) ?? 1,
     concepts: (w) => concepts.get(w) ?? NONE,
@@ -125,6 +126,8 @@ export function buildLexicon(extras: KbExtras): Lexicon {
     phrases: (text) => {
       const out: { start: number; end: number; concepts: readonly string[] }[] = [];
       for (let i = 0; i + 1 < text.length; i++) {
+        // Most positions start no phrase: ruled out by their first unit, without making a string.
+        if (!firstUnits.has(text.charCodeAt(i))) continue;
         const list = byStart.get(text.slice(i, i + 2));
         if (!list) continue;
         // The knowledge base's own synonyms are segmenter words (words()), not phrases.

@@ -5,7 +5,7 @@ import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } 
 import { askedObjects, askedOperations, aspectScanner, unmentioned } from './aspects.ts';
 import { parseQuery, type Query } from './query.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
-import { BROADER_MATCH, features, PINYIN_MATCH, typoMatches } from './score.ts';
+import { BROADER_MATCH, features, PINYIN_MATCH, queryFacts, typoMatches } from './score.ts';
 import { isCjkWord, pinyinOf } from './text.ts';
 
 export interface MatcherOptions {
@@ -126,8 +126,8 @@ export class Matcher {
     // use is evidence enough, and its category would only pull in every entry naming the category.
     const known = (w: { text: string; concepts: readonly string[] }): boolean => kb.postings.has(w.text) || w.concepts.some((c) => kb.postings.has(c));
     for (const t of query.terms) {
-      if (t.broader && known(t)) delete t.broader;
-      for (const p of t.parts ?? []) if (p.broader && known(p)) delete p.broader;
+      if (t.broader && known(t)) t.broader = undefined;
+      for (const p of t.parts ?? []) if (p.broader && known(p)) p.broader = undefined;
     }
     const shortlist = this.retrieve(query);
     if (shortlist.length === 0) {
@@ -137,7 +137,8 @@ export class Matcher {
     }
     const docs = shortlist.map((i) => kb.docs[i]!);
     const typos = typoMatches(query.terms, docs);
-    const feats = docs.map((d) => features(query, d, kb, typos));
+    const facts = queryFacts(query, kb);
+    const feats = docs.map((d) => features(query, d, facts, typos));
     const value = feats.map((f) => 0.5 * f.coverage + 0.3 * f.discriminative + 0.2 * f.phrasing);
     // Margin: against the best other entry (the runner-up for the best, the best for the rest).
     let first = -1;
@@ -200,39 +201,45 @@ export class Matcher {
       if (scores[doc] === 0) touched.push(doc);
       scores[doc]! += s;
     };
+    // A word and its synonym concept count once per entry: the better of the two.
+    const termDocs: number[] = [];
+    let weight = 0;
+    const visit = (key: string, scale: number): void => {
+      const p = kb.postings.get(key);
+      if (!p) return;
+      const w = weight * p.idf * scale;
+      // Filler and words in nearly every entry rank nothing, but walking them costs the most.
+      if (w < NEGLIGIBLE) return;
+      for (const { doc, strength } of p.list) {
+        if (termBest[doc] === 0) termDocs.push(doc);
+        termBest[doc] = Math.max(termBest[doc]!, w * strength);
+      }
+    };
     for (const term of query.terms) {
-      // A word and its synonym concept count once per entry: the better of the two.
-      const termDocs: number[] = [];
+      weight = term.weight;
+      visit(term.text, 1);
+      for (const c of term.concepts) visit(c, 1);
+      if (term.broader) for (const c of term.broader) visit(c, BROADER_MATCH);
       // A run of loose characters ("扫完码锁") is looked up whole and by its characters (at half weight).
-      const lookups: [string, number][] = [[term.text, 1], ...term.concepts.map((c): [string, number] => [c, 1])];
-      for (const c of term.broader ?? []) lookups.push([c, BROADER_MATCH]);
       if (term.text.length >= 2 && isCjkWord(term.text) && !kb.postings.has(term.text)) {
         term.pinyin ??= pinyinOf(term.text);
-        lookups.push([pinyinKey(term.pinyin), PINYIN_MATCH]);
+        visit(pinyinKey(term.pinyin), PINYIN_MATCH);
       }
-      for (const part of term.parts ?? []) {
-        lookups.push([part.text, PART_WEIGHT]);
-        for (const c of part.broader ?? []) lookups.push([c, PART_WEIGHT * BROADER_MATCH]);
-      }
-      for (const [key, scale] of lookups) {
-        const p = kb.postings.get(key);
-        if (!p) continue;
-        const w = term.weight * p.idf * scale;
-        // Filler and words in nearly every entry rank nothing, but walking them costs the most.
-        if (w < NEGLIGIBLE) continue;
-        for (const { doc, strength } of p.list) {
-          if (termBest[doc] === 0) termDocs.push(doc);
-          termBest[doc] = Math.max(termBest[doc]!, w * strength);
+      if (term.parts) {
+        for (const part of term.parts) {
+          visit(part.text, PART_WEIGHT);
+          if (part.broader) for (const c of part.broader) visit(c, PART_WEIGHT * BROADER_MATCH);
         }
       }
       for (const doc of termDocs) {
         add(doc, termBest[doc]!);
         termBest[doc] = 0;
       }
+      termDocs.length = 0;
     }
     const bigramScale = BIGRAM_WEIGHT / Math.max(1, query.bigrams.length / 4);
     for (const b of query.bigrams) {
-      const p = kb.postings.get(`b:${b}`);
+      const p = kb.bigramPostings.get(b);
       if (!p || bigramScale * p.idf < NEGLIGIBLE) continue;
       for (const { doc } of p.list) add(doc, bigramScale * p.idf);
     }

@@ -130,15 +130,23 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
       // Said twice (in the story and in the question): it counts where it weighs most.
       if (weight > seen.weight) {
         seen.weight = weight;
-        if (where < 1) seen.focus = where;
-        else delete seen.focus;
+        seen.focus = where < 1 ? where : undefined;
       }
       continue;
     }
     const own = lexicon.concepts(piece);
     const lent = spans.length > 0 && factor(piece) >= 0.5 ? spanConcepts(start, piece.length) : [];
-    const term: QueryTerm = { text: piece, weight, concepts: lent.length > 0 ? [...new Set([...own, ...lent])] : own };
-    if (where < 1) term.focus = where;
+    // Every term has every field, so the matcher's loops see one object shape (no field is deleted later either).
+    const term: QueryTerm = {
+      text: piece,
+      weight,
+      focus: where < 1 ? where : undefined,
+      concepts: lent.length > 0 ? [...new Set([...own, ...lent])] : own,
+      broader: undefined,
+      subwords: undefined,
+      pinyin: undefined,
+      parts: undefined,
+    };
     let broader = lexicon.broader(piece);
     // A two-character word jieba glued around a one-character thing ("带狗"): the thing's
     // category, when the word has none of its own.
@@ -148,7 +156,7 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
       term.parts = [...piece].map((ch) => {
         // A one-character thing inside the run ("带狗" of "可以带狗过来吗") still finds its category.
         const up = lexicon.broader(ch);
-        return up.length > 0 ? { text: ch, concepts: lexicon.concepts(ch), broader: up } : { text: ch, concepts: lexicon.concepts(ch) };
+        return { text: ch, concepts: lexicon.concepts(ch), broader: up.length > 0 ? up : undefined };
       });
     }
     terms.set(piece, term);

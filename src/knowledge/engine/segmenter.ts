@@ -28,7 +28,11 @@ export function addWords(words: Iterable<string>): void {
     added.add(word);
     lines.push(`${word} 3000`);
   }
-  if (lines.length > 0) segmenter().loadDict(Buffer.from(lines.join('\n')));
+  if (lines.length > 0) {
+    segmenter().loadDict(Buffer.from(lines.join('\n')));
+    // New words cut differently: what was cut with the old dictionary is stale.
+    subwords.clear();
+  }
 }
 
 /** Words of normalized text, punctuation and spaces dropped. */
@@ -39,6 +43,21 @@ export function cut(text: string): string[] {
 /** Finer cut for indexing: long words also yield their dictionary sub-words. */
 export function cutForIndex(text: string): string[] {
   return segmenter().cutForSearch(text, false).filter(isWordToken);
+}
+
+/** Sub-words of one word, per word (customers reuse their words; the dictionary grows only by addWords). */
+const subwords = new Map<string, string[]>();
+const MAX_SUBWORDS = 20_000;
+
+/** The dictionary sub-words of a word ("开发票": 开发, 发票), two characters or more, itself excluded. Do not change the array. */
+export function subwordsOf(word: string): string[] {
+  let out = subwords.get(word);
+  if (!out) {
+    if (subwords.size >= MAX_SUBWORDS) subwords.clear();
+    out = cutForIndex(word).filter((w) => w !== word && w.length >= 2);
+    subwords.set(word, out);
+  }
+  return out;
 }
 
 /**
