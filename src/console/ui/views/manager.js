@@ -2,7 +2,7 @@
  * 数据 (#/manager): the managers' dashboard. The live counts at the top; below, for a date range
  * (今天 / 近7天 / 近30天 / custom): the self-service funnel with a chart per day, why chats went to
  * a person, satisfaction by category -> channel -> conversation, the FAQ entries used most, and the
- * feedback report to download. Everything refreshes on live events (at most every 2 s) and every 30 s;
+ * feedback report to download. Everything refreshes on live events (at most once a second) and every 30 s;
  * a 1-2 rating arriving live shows a notice and is highlighted in the drill-down.
  */
 import { html, useEffect, useState } from '/vendor/preact-htm.js';
@@ -18,7 +18,7 @@ import { localToday, presetRange, RangePicker } from './manager/range.js';
 import { ReportCard } from './manager/report.js';
 
 /**
- * The range's funnel and satisfaction, refreshed on live events (at most every 2 s) and every 30 s. While
+ * The range's funnel and satisfaction, refreshed on live events (at most once a second) and every 30 s. While
  * another range loads, the last one's figures stay; an answer for an earlier range is dropped.
  */
 function useRangeData(from, to) {
@@ -28,7 +28,7 @@ function useRangeData(from, to) {
     const [funnel, csat] = await Promise.all([get(`/api/funnel?${qs}`), get(`/api/csat?${qs}`)]);
     return { funnel, csat };
   };
-  const { data, dataKey, error, loading, at } = useLoader(read, { key, every: REFRESH_MS, on: () => true, throttle: 2_000, resync: true });
+  const { data, dataKey, error, loading, at } = useLoader(read, { key, every: REFRESH_MS, on: () => true, throttle: 1_000, resync: true });
   let message = '';
   if (error && !(error instanceof ApiError && error.status === 401)) message = dataKey === key ? '数据刷新失败，稍后自动重试' : '数据加载失败，请稍后重试';
   return { funnel: data?.funnel ?? null, csat: data?.csat ?? null, error: message, loading, at };

@@ -17,9 +17,9 @@ async function readStats() {
   return { stats, agents: agents?.items ?? null };
 }
 
-/** Live counts: refreshed on live events (at most every 2 s: a busy queue sends many) and every 10 s. */
+/** Live counts: refreshed on live events (at most once a second: a busy queue sends many) and every 10 s. */
 export function useStats() {
-  const { data, error, at } = useLoader(readStats, { every: STATS_REFRESH_MS, on: () => true, throttle: 2_000 });
+  const { data, error, at } = useLoader(readStats, { every: STATS_REFRESH_MS, on: () => true, throttle: 1_000 });
   return {
     stats: data?.stats ?? null,
     agents: data?.agents ?? null,
