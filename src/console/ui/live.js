@@ -7,7 +7,7 @@ const MAX_BACKOFF_MS = 10_000;
 const CLOSE_UNAUTHORIZED = 4401;
 
 /** Stream ids are "ms-seq"; compared as numbers, not strings ("9-0" < "10-0"). */
-function newer(a, b) {
+export function newer(a, b) {
   const [am, as] = a.split('-').map(Number);
   const [bm, bs] = b.split('-').map(Number);
   return am > bm || (am === bm && (as || 0) > (bs || 0));

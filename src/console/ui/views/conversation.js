@@ -11,7 +11,7 @@ import { Spinner } from '../components/spinner.js';
 import { TICK_TIMES_MS } from '../constants.js';
 import { applyConversation, canned, loadAgents } from '../data.js';
 import { hasRole } from '../format.js';
-import { live } from '../live.js';
+import { live, newer } from '../live.js';
 import { useLoader } from '../loader.js';
 import { useNow, useStore } from '../store.js';
 import { toast, toastError } from '../toast.js';
@@ -53,15 +53,8 @@ function applyChange(shown, ev) {
   const last = shown.messages.at(-1);
   if (shown.messages.some((m) => m.id === ev.message.id)) return { ...shown, conv: { ...shown.conv, ...ev.conversation } };
   // Only right after what shows: anything else means a line is missing in between.
-  if (last && !newerId(ev.message.id, last.id)) return null;
+  if (last && !newer(ev.message.id, last.id)) return null;
   return { conv: { ...shown.conv, ...ev.conversation }, messages: [...shown.messages, ev.message] };
-}
-
-/** Stream ids "ms-seq", compared as numbers. */
-function newerId(a, b) {
-  const [am, as] = a.split('-').map(Number);
-  const [bm, bs] = b.split('-').map(Number);
-  return am > bm || (am === bm && as > bs);
 }
 
 /** Loads a conversation and keeps it current: a live event adds what it carries, or the new lines are read. */
