@@ -21,8 +21,8 @@ export interface ChangeFeedOptions {
   keys: Keys;
   /** The connection for the reads (null: none now, the events go out without their change). */
   connection: () => Redis | Cluster | null;
-  /** Whether any socket would be sent a change (no agent online: nothing is read). */
-  wanted: () => boolean;
+  /** Whether any socket would be sent this event's change (the bot's own traffic, unviewed: nothing is read). */
+  wanted: (event: HandoffEvent) => boolean;
   deliver: (event: HandoffEvent, change: EventChange | undefined) => void;
   logger?: Logger;
 }
@@ -93,12 +93,15 @@ export class ChangeFeed {
   /** The batch's changes, or undefined (no reader connection, nobody to send them to, Redis failed). */
   private async read(batch: HandoffEvent[]): Promise<(EventChange | undefined)[] | undefined> {
     const conn = this.o.connection();
-    if (!conn || !this.o.wanted() || !batch.some((e) => e.conv)) return undefined;
+    const wanted = batch.filter((e) => e.conv && this.o.wanted(e));
+    if (!conn || wanted.length === 0) return undefined;
     try {
-      const snaps = await readSnapshots(conn, this.o.keys, batch);
-      return snaps.map((s, i) =>
-        batch[i]!.conv ? { conversation: s.conversation && toApiConversation(s.conversation), message: s.message && toApiMessage(s.message) } : undefined,
-      );
+      const snaps = await readSnapshots(conn, this.o.keys, wanted);
+      const byEvent = new Map(wanted.map((e, i) => [e, snaps[i]!]));
+      return batch.map((e) => {
+        const s = byEvent.get(e);
+        return s ? { conversation: s.conversation && toApiConversation(s.conversation), message: s.message && toApiMessage(s.message) } : undefined;
+      });
     } catch (err) {
       // The tabs read for themselves then: an event without its change means "fetch".
       this.o.logger?.debug({ err }, 'live: what the events changed could not be read');

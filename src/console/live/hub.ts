@@ -48,6 +48,8 @@ const RANGE_PAGE = 500;
  * costs nothing per open tab. (A catch-up after a reconnect still brings it: the stream has it.)
  */
 const LISTED = new Set(['waiting', 'active', 'awaiting_fix']);
+/** The status the message came in (the event says it) decides which lists it touches. */
+const viewersOnly = (event: HandoffEvent): boolean => event.type === 'message' && event.data.status !== undefined && !LISTED.has(event.data.status);
 
 export class LiveHub {
   readonly maxSockets: number;
@@ -63,7 +65,7 @@ export class LiveHub {
     this.changes = new ChangeFeed({
       keys: o.handoff.keys,
       connection: () => this.reader.connection(),
-      wanted: () => [...this.clients].some((c) => c.agent !== null && mayReadConversations(c.agent)),
+      wanted: (event) => [...this.clients].some((c) => c.agent !== null && mayReadConversations(c.agent) && (!viewersOnly(event) || c.viewing === event.conv)),
       deliver: (event, change) => this.fanOut(event, change),
       logger: o.logger,
     });
@@ -236,11 +238,10 @@ export class LiveHub {
 
   private fanOut(event: HandoffEvent, change: EventChange | undefined): void {
     const frames = eventFrames(event, change);
-    // The status the message came in (the event says it): the one that decides which lists it touches.
-    const viewersOnly = event.type === 'message' && event.data.status !== undefined && !LISTED.has(event.data.status);
+    const onlyViewers = viewersOnly(event);
     for (const client of this.clients) {
       if (!client.agent) continue;
-      if (viewersOnly && client.viewing !== event.conv) continue;
+      if (onlyViewers && client.viewing !== event.conv) continue;
       if (client.buffer) client.buffer.push({ event, frames });
       else this.deliver(client, event, frames);
     }
