@@ -1,11 +1,14 @@
 /**
  * npm run bench:handoff — the handoff over a real Redis (a redis-server started for the run):
- * enqueue, claim and relay throughput and latency, and listing the 50 most urgent of 10,000
- * waiting conversations.
+ * enqueue, claim and relay throughput and latency, listing the 50 most urgent of 10,000
+ * waiting conversations, and the Redis round trips of a bot turn that hands the chat to a person
+ * (转人工, through the real bot on wechaty-puppet-mock) next to an answered one.
  */
 import { Redis } from 'ioredis';
 import { DEFAULT_SLA_POLICY, EventReader, Handoff, OutboundConsumer, type HandoffEvent } from '../src/handoff/index.ts';
-import { percentile } from '../src/knowledge/index.ts';
+import { percentile, renderAnswer } from '../src/knowledge/index.ts';
+import { countRoundTrips } from '../test/support/roundtrips-counter.ts';
+import { startHarness, type MockCustomer } from '../test/support/bot.ts';
 import { randomPrefix, startRedis, stopAll } from '../test/support/redis.ts';
 import { waitDrained } from '../test/support/streams.ts';
 import { waitFor } from '../test/support/waits.ts';
@@ -17,6 +20,11 @@ const RELAY_SECONDS = 10;
 /** Targets (issue 2): listing <= 50 ms at 10,000 waiting, relay customer -> console p99 <= 10 ms. */
 const LIST_P99_TARGET = 50;
 const RELAY_P99_TARGET = 10;
+/** Targets (issue 15): a handoff turn in at most 2 Redis round trips, an answered one in 1. */
+const HANDOFF_TURN_ROUND_TRIPS = 2;
+const ANSWERED_TURN_ROUND_TRIPS = 1;
+/** Handoff turns timed (each a new customer, after one answered question). */
+const HANDOFF_TURNS = 30;
 
 const report = reporter('handoff');
 
@@ -159,7 +167,57 @@ try {
   for (const c of conns) c.disconnect();
   console.log(`\nrss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
   report('rss', process.memoryUsage().rss / 2 ** 20, 'MB');
+
+  await botTurns();
 } finally {
   redis.disconnect();
   await stopAll();
+}
+
+/**
+ * The bot's turns through the real bot, counted on its own Redis client (test/support/roundtrips-counter.ts:
+ * commands written before any answer came back share a round trip). Each customer asks an FAQ
+ * question first (their id known, the scripts loaded), then: one more answered question, and 转人工.
+ */
+async function botTurns(): Promise<void> {
+  const h = await startHarness(server.url, { flood: { max: 1000, windowS: 10, muteS: 1 } });
+  const counter = countRoundTrips(h.redis);
+  // Read through the bench's own client: never counted.
+  const reads = new Handoff(redis, { prefix: h.prefix, policy: DEFAULT_SLA_POLICY });
+  const answer = renderAnswer(h.knowledge.matcher().entry('no-sound')!.answer)[0]!;
+  const QUEUED = /排第 \d+ 位/;
+  /** Counts the turn `text` starts, until the customer heard `heard` and the transcript holds `over`. */
+  const turn = async (c: MockCustomer, text: string, heard: RegExp | string, over: (from: string, said: string) => boolean) => {
+    const conv = `${h.botId}.${await redis.hget(reads.keys.identity(h.botId), `c:${c.id}`)}`;
+    const from = c.heard.length;
+    counter.start();
+    const t0 = performance.now();
+    c.say(text);
+    await c.hears(heard, from);
+    const ms = performance.now() - t0;
+    await waitFor(`"${text}" over`, async () => (await reads.transcript(conv)).slice(-3).some((m) => over(m.from, m.text)));
+    return { rounds: counter.stop().length, ms };
+  };
+  try {
+    let answered = 0;
+    let handedOff = 0;
+    const lat: number[] = [];
+    for (let i = 0; i < HANDOFF_TURNS; i++) {
+      const c = h.customer();
+      c.say('录屏没有声音怎么办');
+      await c.hears(answer);
+      const a = await turn(c, '录屏没有声音怎么办', answer, (from, said) => from === 'bot' && said.includes(answer));
+      answered = Math.max(answered, a.rounds);
+      const q = await turn(c, '转人工', QUEUED, (from, said) => from === 'bot' && QUEUED.test(said));
+      handedOff = Math.max(handedOff, q.rounds);
+      lat.push(q.ms);
+    }
+    console.log(`\nbot turns (${HANDOFF_TURNS} customers), Redis round trips at most: answered ${answered}, 转人工 ${handedOff}`);
+    report('answered turn Redis round trips', answered, '', atMost(answered, ANSWERED_TURN_ROUND_TRIPS, ''));
+    report('handoff turn Redis round trips', handedOff, '', atMost(handedOff, HANDOFF_TURN_ROUND_TRIPS, ''));
+    line('handoff turn (转人工 -> queue notice heard)', lat, lat.reduce((a, b) => a + b, 0));
+  } finally {
+    counter.detach();
+    await h.stop();
+  }
 }

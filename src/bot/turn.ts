@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import { ChannelSendError, type ChannelAdapter, type CustomerHandle, type InboundMessage, type TurnSink } from '../channels/types.ts';
-import { conversationId, isReady, type ConversationStatus, type NewMessage } from '../handoff/index.ts';
+import { conversationId, isReady, type ConversationStatus, type NewMessage, type QueueTicket } from '../handoff/index.ts';
 import type { BotRuntimeConfig } from './config.ts';
 import { coalesce, type Outgoing } from './format.ts';
 import { isTooOld, RecentIds } from './guard.ts';
@@ -29,6 +29,24 @@ export interface CustomerState extends FloodState {
 
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+type HandoffAction = Extract<Action, { type: 'handoff' }>;
+
+/** A handoff written with the customer's message; its ticket once Redis answered (undefined: not yet). */
+interface MadeHandoff {
+  action: HandoffAction;
+  ticket: QueueTicket | undefined;
+}
+
+/**
+ * The handoff of a decision that can go to Redis with the customer's message: every other action
+ * is words (no I/O, so nothing written before the handoff changes order).
+ */
+function handoffOf(actions: readonly Action[]): HandoffAction | undefined {
+  if (!actions.every((a) => a.type === 'say' || a.type === 'handoff')) return undefined;
+  const handoffs = actions.filter((a): a is HandoffAction => a.type === 'handoff');
+  return handoffs.length === 1 ? handoffs[0] : undefined;
+}
 
 export interface TurnDeps {
   config: BotRuntimeConfig;
@@ -228,6 +246,7 @@ export class Turn implements TurnSink {
     // The policy is pure: decide on the last known status while Redis records the message.
     const assumed = st.status;
     let decision = this.decideFor(msg, text, st, assumed);
+    let made: MadeHandoff | undefined;
     if (decision.outcome) this.c.metrics?.outcome?.(decision.outcome.type);
 
     // The common turn, replies that need no I/O to prepare: the customer's message and the bot's
@@ -257,20 +276,27 @@ export class Turn implements TurnSink {
       st.status = turn.status;
       decision = this.decideFor(msg, text, st, st.status);
     } else {
-      // No replies to record yet (a handoff needs I/O first); the outcome counts if the decision stands.
+      // No replies to record yet (a handoff's notice needs the place in the queue first); the
+      // outcome counts if the decision stands. A handoff goes with the message, in the same step.
       const { outcome } = decision;
-      const pending = this.write(st, { kind: 'turn', msg: record, replies: [], decidedFor: assumed, outcome });
+      const handoff = handoffOf(decision.actions);
+      const asked = handoff && { handoff: { reason: handoff.reason, question: handoff.question ?? text } };
+      const pending = this.write(st, { kind: 'turn', msg: record, replies: [], decidedFor: assumed, outcome, ...asked });
       stored();
       const recorded = await pending;
       if (recorded?.duplicate) return;
-      if (recorded) st.status = recorded.status;
-      if (st.status !== assumed) decision = this.decideFor(msg, text, st, st.status);
-      // Redis away: the rating waits with the turn (the common turn above records it when Redis is there).
-      else if (outcome?.type === 'rating' && outcome.score) void this.write(st, { kind: 'rating', score: outcome.score }, false);
+      // Queued with the message, or written for when Redis is back (the journal keeps it).
+      if (handoff && (!recorded || recorded.ticket)) made = { action: handoff, ticket: recorded?.ticket ?? undefined };
+      else {
+        if (recorded) st.status = recorded.status;
+        if (st.status !== assumed) decision = this.decideFor(msg, text, st, st.status);
+        // Redis away: the rating waits with the turn (the common turn above records it when Redis is there).
+        else if (outcome?.type === 'rating' && outcome.score) void this.write(st, { kind: 'rating', score: outcome.score }, false);
+      }
     }
     st.session = decision.session;
     const out: Outgoing[] = [];
-    for (const action of decision.actions) await this.act(action, st, text, out);
+    for (const action of decision.actions) await this.act(action, st, text, out, made);
     for (const [i, o] of this.joined(out).entries()) await this.say(msg, st, o, `${msg.id}:${i}`);
   }
 
@@ -278,8 +304,11 @@ export class Turn implements TurnSink {
     return this.coalesce ? coalesce(out, this.d.adapter.limits.maxTextBytes) : out;
   }
 
-  /** Carries out one action; texts to send go to `out` (sent in order at the end of the turn). */
-  private async act(action: Action, st: CustomerState, question: string, out: Outgoing[]): Promise<void> {
+  /**
+   * Carries out one action; texts to send go to `out` (sent in order at the end of the turn).
+   * `made`: a handoff written with the customer's message already (its ticket, if Redis answered).
+   */
+  private async act(action: Action, st: CustomerState, question: string, out: Outgoing[], made?: MadeHandoff): Promise<void> {
     const messages = this.d.messages();
     switch (action.type) {
       case 'say':
@@ -297,7 +326,7 @@ export class Turn implements TurnSink {
       case 'handoff': {
         // The question behind an accepted offer, else this message.
         const asked = action.question ?? question;
-        const ticket = await this.write(st, { kind: 'handoff', reason: action.reason, question: asked });
+        const ticket = made?.action === action ? made.ticket : await this.write(st, { kind: 'handoff', reason: action.reason, question: asked });
         if (ticket) {
           st.status = ticket.status;
           if (ticket.queued) {

@@ -10,8 +10,8 @@
  *
  * Redoing a write must change nothing when the first attempt took effect after all (Redis ran it,
  * the process died before the reply). Every kind is safe to redo:
- * - turn: the customer's message with the bot's replies; the append script ignores a WeChat msgId
- *   it has recorded (the replies are skipped with it);
+ * - turn: the customer's message with the bot's replies (or its handoff); the append script
+ *   ignores a WeChat msgId it has recorded (the replies and the handoff are skipped with it);
  * - message: a bot or system line; each gets a msgId of its own when it is journaled, so the
  *   append script ignores it the second time;
  * - handoff: the queue script changes nothing for a chat already waiting or with an agent;
@@ -39,7 +39,15 @@ import type { CustomerHandle } from '../channels/types.ts';
 import type { Journal, JournalEntry } from './journal.ts';
 
 export type WriteOp =
-  | { kind: 'turn'; msg: NewMessage; replies: NewMessage[]; decidedFor?: ConversationStatus; outcome?: TurnOutcome }
+  | {
+      kind: 'turn';
+      msg: NewMessage;
+      replies: NewMessage[];
+      decidedFor?: ConversationStatus;
+      outcome?: TurnOutcome;
+      /** A handoff decided with the message: queued in the same step when the decision stands. */
+      handoff?: { reason: HandoffReason; question?: string };
+    }
   | { kind: 'message'; msg: NewMessage }
   | { kind: 'rating'; score: number }
   | { kind: 'handoff'; reason: HandoffReason; question?: string };
@@ -97,6 +105,7 @@ const opSchema = z.discriminatedUnion('kind', [
     outcome: z
       .object({ type: z.enum(TURN_OUTCOMES), faqId: z.string().optional(), score: z.number().optional(), question: z.string().optional() })
       .optional(),
+    handoff: z.object({ reason: z.enum(HANDOFF_REASONS), question: z.string().optional() }).optional(),
   }),
   z.object({ kind: z.literal('message'), msg: message }),
   z.object({ kind: z.literal('rating'), score: z.number().int().min(1).max(5) }),
@@ -237,7 +246,7 @@ export class BotWriter {
     const h = this.o.handoff;
     switch (op.kind) {
       case 'turn':
-        return h.recordTurn(ref, op.msg, op.decidedFor ? { replies: op.replies, decidedFor: op.decidedFor, outcome: op.outcome } : undefined);
+        return h.recordTurn(ref, op.msg, op.decidedFor ? { replies: op.replies, decidedFor: op.decidedFor, outcome: op.outcome, handoff: op.handoff } : undefined);
       case 'message':
         return h.recordMessage(ref, op.msg);
       case 'rating':

@@ -8,7 +8,7 @@ import { Queries, type QueueCounts } from './queries.ts';
 import { MediaStore } from './media.ts';
 import { BotRegistry, type BotStatus } from './registry.ts';
 import { tickSla, type SlaFired } from './ticker.ts';
-import { Transitions, type QueueTicket } from './transitions.ts';
+import { Transitions, type QueueTicket, type RecordedTurn } from './transitions.ts';
 import type {
   Agent,
   Conversation,
@@ -94,8 +94,8 @@ export class Handoff {
   recordTurn(
     ref: CustomerRef,
     msg: NewMessage,
-    turn?: { replies: NewMessage[]; decidedFor: ConversationStatus; outcome?: TurnOutcome },
-  ): Promise<{ id: string; conversationId: string; status: ConversationStatus; repliesRecorded: boolean; duplicate: boolean }> {
+    turn?: { replies: NewMessage[]; decidedFor: ConversationStatus; outcome?: TurnOutcome; handoff?: { reason: HandoffReason; question?: string } },
+  ): Promise<RecordedTurn> {
     return this.transitions.recordTurn(ref, msg, turn);
   }
   requestHuman(ref: CustomerRef, opts: { reason: HandoffReason; question?: string }): Promise<QueueTicket> {

@@ -172,7 +172,8 @@ export class Queries {
 /**
  * The hash fields `toConversation` (convert.ts) reads, and no others: what a list asks Redis for.
  * A field it starts reading must be added here, or lists would show it empty where a single
- * conversation shows it (test/handoff/list-fields.test.ts checks the two agree, field by field).
+ * conversation shows it (test/handoff/list-fields.test.ts checks the two agree, field by field;
+ * test/console/queue-speed.test.ts that this names every field toConversation reads).
  */
 export const CONVERSATION_FIELDS = [
   'id',

@@ -53,13 +53,18 @@ export async function readServiceWindow(
 export class BotRegistry {
   /** Accounts this process registered already: one SADD per account and process. */
   private readonly registered = new Set<string>();
+  /** Every account, as last read here (see knownBots). */
+  private known: string[] | undefined;
 
   constructor(private readonly ctx: HandoffContext) {}
 
   /** Records that a bot account exists, so consoles read its queue and events (done on first write too). */
   async registerBot(botId: string): Promise<void> {
-    await this.ctx.redis.sadd(this.ctx.keys.bots(), botId);
+    const { redis, keys } = this.ctx;
+    // The list read in the same round trip: a bot's first handoff then finds it known (see knownBots).
+    const [, members] = await Promise.all([redis.sadd(keys.bots(), botId), redis.smembers(keys.bots())]);
     this.registered.add(botId);
+    this.known = members.sort();
   }
 
   async ensureRegistered(botId: string): Promise<void> {
@@ -114,6 +119,15 @@ export class BotRegistry {
   }
 
   async bots(): Promise<string[]> {
-    return (await this.ctx.redis.smembers(this.ctx.keys.bots())).sort();
+    return (this.known = (await this.ctx.redis.smembers(this.ctx.keys.bots())).sort());
+  }
+
+  /**
+   * The accounts as this process last read them (undefined before the first read): a guess to
+   * ask other accounts' queues in the same round trip as a transition, checked against a fresh
+   * read made in that round trip too (Transitions.othersAhead).
+   */
+  knownBots(): readonly string[] | undefined {
+    return this.known;
   }
 }

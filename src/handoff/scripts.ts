@@ -16,8 +16,8 @@ type Client = Redis | Cluster;
 
 /** Every script and how many of its arguments are keys (the number in its file name). */
 export const SCRIPT_KEYS = {
-  append: 9,
-  enqueue: 7,
+  append: 13,
+  enqueue: 9,
   claim: 7,
   transfer: 3,
   release: 6,
@@ -80,7 +80,30 @@ interface Streams {
   eventsMaxLen: number;
 }
 
-/** append-9.lua: one message (and the bot's replies to it) into the conversation, created on first use. */
+/**
+ * A handoff's SLA times for either tier (computed in business time in JS), and the tier by rule:
+ * the script takes the tier a manager set on the customer's profile, else the rule's.
+ */
+export interface HandoffTimes {
+  ruleTier: Tier;
+  standard: { dueAt: number; warnAt: number };
+  vip: { dueAt: number; warnAt: number };
+}
+
+/** Where a script left the conversation in the queue (or did not queue it). */
+export interface Queued {
+  status: ConversationStatus;
+  /** true when this call queued it (false: already waiting or with an agent, nothing changed). */
+  changed: boolean;
+  slaDueAt: number | null;
+  tier: Tier;
+  /** Waiting conversations of the same bot account due before it (-1 when not waiting). */
+  ahead: number;
+}
+
+const dueOf = (raw: unknown): number | null => (raw === '' || raw === null || raw === undefined ? null : Number(raw));
+
+/** append-13.lua: one message (and the bot's replies to it, or its handoff) into the conversation, created on first use. */
 export async function append(
   redis: Client,
   k: Keys,
@@ -94,16 +117,33 @@ export async function append(
     decidedFor: ConversationStatus | '';
     replies: { text: string; fields: Record<string, string> }[];
     outcome?: { type: TurnOutcome['type']; faqId?: string; question?: string };
+    /** A handoff decided with the message: made with the replies, only when the decision stood. */
+    handoff?: { reason: HandoffReason; question: string; times: HandoffTimes };
     /** Approximate length the gaps and learning streams are trimmed to. */
     gapsMaxLen: number;
     dayTtlS: number;
     /** Extra transcript fields of the message (msgId, kind, url, faqId, …). */
     fields: Record<string, string>;
   },
-): Promise<{ entryId: string; status: ConversationStatus; repliesRecorded: boolean; duplicate: boolean }> {
+): Promise<{ entryId: string; status: ConversationStatus; repliesRecorded: boolean; duplicate: boolean; queued: Queued | null }> {
   const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
-  const keys = [k.conversation(c), k.transcript(c), k.events(botId), k.msgIds(c), k.faqHits(botId), k.gaps(botId), k.day(botId, a.day), k.totals(botId), k.learning(botId)];
+  const keys = [
+    k.conversation(c),
+    k.transcript(c),
+    k.events(botId),
+    k.msgIds(c),
+    k.faqHits(botId),
+    k.gaps(botId),
+    k.day(botId, a.day),
+    k.totals(botId),
+    k.learning(botId),
+    k.queue(botId),
+    k.slaTimers(botId),
+    k.customer(botId, customerId),
+    k.parked(botId),
+  ];
+  const h = a.handoff;
   const args = {
     conv: c,
     botId,
@@ -120,25 +160,63 @@ export async function append(
     question: a.outcome?.question ?? '',
     gapsMaxLen: a.gapsMaxLen,
     dayTtlS: a.dayTtlS,
+    handoffReason: h?.reason ?? '',
+    handoffQuestion: h?.question ?? '',
+    ruleTier: h?.times.ruleTier ?? '',
+    standardDueAt: h?.times.standard.dueAt ?? '',
+    standardWarnAt: h?.times.standard.warnAt ?? '',
+    vipDueAt: h?.times.vip.dueAt ?? '',
+    vipWarnAt: h?.times.vip.warnAt ?? '',
   };
   const raw = await runConv(redis, 'append', c, keys, args, Object.entries(a.fields).flat());
-  const [entryId, status, replied, duplicate] = tuple('append', raw, 4);
-  return { entryId: String(entryId), status: status as ConversationStatus, repliesRecorded: replied === 1, duplicate: duplicate === 1 };
+  const [entryId, status, replied, duplicate, due, tier, ahead, queued] = tuple('append', raw, 8);
+  const st = status as ConversationStatus;
+  return {
+    entryId: String(entryId),
+    status: st,
+    repliesRecorded: replied === 1,
+    duplicate: duplicate === 1,
+    queued: queued === 1 ? { status: st, changed: true, slaDueAt: dueOf(due), tier: tier as Tier, ahead: Number(ahead) } : null,
+  };
 }
 
-/** enqueue-7.lua: into the human queue (bot|resolved|awaiting_fix -> waiting); already waiting or active: unchanged. */
+/** enqueue-9.lua: into the human queue (bot|resolved|awaiting_fix -> waiting); already waiting or active: unchanged. */
 export async function enqueue(
   redis: Client,
   k: Keys,
-  a: Streams & { reason: HandoffReason; slaDueAt: number; slaWarnAt: number; tier: Tier; question: string },
-): Promise<{ status: ConversationStatus; changed: boolean; slaDueAt: number | null }> {
+  a: Streams & { reason: HandoffReason; times: HandoffTimes; question: string; day: string; dayTtlS: number },
+): Promise<Queued> {
   const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
-  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.events(botId), k.customer(botId, customerId), k.parked(botId)];
-  const { reason, slaDueAt, slaWarnAt, tier, question, eventsMaxLen } = a;
-  const raw = await runConv(redis, 'enqueue', c, keys, { conv: c, botId, customerId, now: a.now, reason, slaDueAt, slaWarnAt, tier, question, eventsMaxLen });
-  const [status, , due, changed] = tuple('enqueue', raw, 4);
-  return { status: status as ConversationStatus, changed: changed === 1, slaDueAt: due === '' || due === null ? null : Number(due) };
+  const keys = [
+    k.conversation(c),
+    k.transcript(c),
+    k.queue(botId),
+    k.slaTimers(botId),
+    k.events(botId),
+    k.customer(botId, customerId),
+    k.parked(botId),
+    k.day(botId, a.day),
+    k.totals(botId),
+  ];
+  const { reason, times, question, eventsMaxLen, dayTtlS } = a;
+  const args = {
+    conv: c,
+    botId,
+    customerId,
+    now: a.now,
+    reason,
+    standardDueAt: times.standard.dueAt,
+    standardWarnAt: times.standard.warnAt,
+    vipDueAt: times.vip.dueAt,
+    vipWarnAt: times.vip.warnAt,
+    ruleTier: times.ruleTier,
+    question,
+    eventsMaxLen,
+    dayTtlS,
+  };
+  const [status, ahead, due, changed, tier] = tuple('enqueue', await runConv(redis, 'enqueue', c, keys, args), 5);
+  return { status: status as ConversationStatus, changed: changed === 1, slaDueAt: dueOf(due), tier: tier as Tier, ahead: Number(ahead) };
 }
 
 /** claim-7.lua: an agent takes the conversation (exactly one wins; the others get CONFLICT). */

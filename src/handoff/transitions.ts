@@ -6,7 +6,7 @@ import { checkId, conversationId, parseConversationId } from './keys.ts';
 import type { Queries } from './queries.ts';
 import type { BotRegistry } from './registry.ts';
 import * as lua from './scripts.ts';
-import { queueNotice, slaTimes, type QueueNotice } from './sla.ts';
+import { queueNotice, slaTimes, type QueueNotice, type SlaTimes } from './sla.ts';
 import type { Agent, Conversation, ConversationStatus, CustomerRef, HandoffReason, NewMessage, Tier, TurnOutcome } from './types.ts';
 
 export interface QueueTicket {
@@ -19,6 +19,31 @@ export interface QueueTicket {
   /** What the bot needs to tell the customer where they stand. */
   notice: QueueNotice | null;
 }
+
+/** What recordTurn answers: where the message went, and the ticket of a handoff made with it. */
+export interface RecordedTurn {
+  id: string;
+  conversationId: string;
+  status: ConversationStatus;
+  repliesRecorded: boolean;
+  duplicate: boolean;
+  /** The handoff decided with the message, when the decision stood (else null: decide again for `status`). */
+  ticket: QueueTicket | null;
+}
+
+/** Both tiers' SLA times from `now` (the script takes the customer's tier's) and the tier by rule. */
+type BothTiers = lua.HandoffTimes & { standard: SlaTimes; vip: SlaTimes };
+
+/**
+ * The queue scripts put a tie at most this long after its due time (their first-come rule: 1 ms
+ * after the last one queued within a minute of it).
+ */
+const TIE_SPAN_MS = 60_001;
+/**
+ * Due times read from another account's queue within that span (a weekend's ties are many): with
+ * fewer, the place is known for any tie; with more, that account is asked again once it is known.
+ */
+const TIES_READ = 100;
 
 /** Editors read the newest questions the FAQ missed; older ones are trimmed. */
 const GAPS_MAX_LEN = 10_000;
@@ -52,33 +77,43 @@ export class Transitions {
    * A customer message and the bot's replies to it in one round trip. The replies are recorded
    * only if the conversation is (still) in `decidedFor` (`repliesRecorded`, also with no
    * replies); otherwise the bot should decide again for `status`. `duplicate`: the message was
-   * recorded before, and nothing was written.
+   * recorded before, and nothing was written. With `handoff`, the conversation is queued in the
+   * same step when the decision stood (`ticket`), as requestHuman would queue it.
    */
   async recordTurn(
     ref: CustomerRef,
     msg: NewMessage,
-    turn?: { replies: NewMessage[]; decidedFor: ConversationStatus; outcome?: TurnOutcome },
-  ): Promise<{ id: string; conversationId: string; status: ConversationStatus; repliesRecorded: boolean; duplicate: boolean }> {
+    turn?: { replies: NewMessage[]; decidedFor: ConversationStatus; outcome?: TurnOutcome; handoff?: { reason: HandoffReason; question?: string } },
+  ): Promise<RecordedTurn> {
     const id = conversationId(ref.botId, ref.customerId);
     const now = this.ctx.now();
-    await this.registry.ensureRegistered(ref.botId);
+    // Registered (once per process) side by side with the script: one round trip, not two.
+    const registered = this.registry.ensureRegistered(ref.botId);
     const outcome = turn?.outcome;
-    const res = await lua.append(this.ctx.redis, this.ctx.keys, {
-      conv: id,
-      now,
-      eventsMaxLen: this.ctx.maxLen,
-      customerName: ref.customerName ?? '',
-      day: this.ctx.dayOf(now),
-      from: msg.from,
-      text: msg.text,
-      decidedFor: turn?.decidedFor ?? '',
-      replies: (turn?.replies ?? []).map((r) => ({ text: r.text, fields: extraFields(r) })),
-      outcome: outcome && { type: outcome.type, faqId: outcome.faqId, question: (outcome.question ?? '').slice(0, MAX_GAP_CHARS) },
-      gapsMaxLen: GAPS_MAX_LEN,
-      dayTtlS: DAY_TTL_S,
-      fields: extraFields(msg),
-    });
-    return { id: res.entryId, conversationId: id, status: res.status, repliesRecorded: res.repliesRecorded, duplicate: res.duplicate };
+    const handoff = turn?.handoff;
+    const times = handoff && this.bothTiers(ref, now);
+    const others = times && this.othersAhead(ref.botId, times);
+    const [, res] = await Promise.all([
+      registered,
+      lua.append(this.ctx.redis, this.ctx.keys, {
+        conv: id,
+        now,
+        eventsMaxLen: this.ctx.maxLen,
+        customerName: ref.customerName ?? '',
+        day: this.ctx.dayOf(now),
+        from: msg.from,
+        text: msg.text,
+        decidedFor: turn?.decidedFor ?? '',
+        replies: (turn?.replies ?? []).map((r) => ({ text: r.text, fields: extraFields(r) })),
+        outcome: outcome && { type: outcome.type, faqId: outcome.faqId, question: (outcome.question ?? '').slice(0, MAX_GAP_CHARS) },
+        handoff: handoff && times && { reason: handoff.reason, question: firstLine(handoff.question), times },
+        gapsMaxLen: GAPS_MAX_LEN,
+        dayTtlS: DAY_TTL_S,
+        fields: extraFields(msg),
+      }),
+    ]);
+    const ticket = res.queued && times && others ? await this.ticket(now, res.queued, times, others) : null;
+    return { id: res.entryId, conversationId: id, status: res.status, repliesRecorded: res.repliesRecorded, duplicate: res.duplicate, ticket };
   }
 
   /**
@@ -88,28 +123,86 @@ export class Transitions {
   async requestHuman(ref: CustomerRef, opts: { reason: HandoffReason; question?: string }): Promise<QueueTicket> {
     const id = conversationId(ref.botId, ref.customerId);
     const now = this.ctx.now();
-    await this.registry.ensureRegistered(ref.botId);
-    const tier = await this.tierOf(ref);
-    const times = slaTimes(now, tier, this.ctx.policy);
-    const question = (opts.question ?? '').split('\n')[0]!.slice(0, 200);
-    const { status, changed, slaDueAt: due } = await lua.enqueue(this.ctx.redis, this.ctx.keys, {
-      conv: id,
-      now,
-      eventsMaxLen: this.ctx.maxLen,
-      reason: opts.reason,
-      slaDueAt: times.dueAt,
-      slaWarnAt: times.warnAt,
-      tier,
-      question,
-    });
-    // Counted apart from the script (handoffs are rare next to messages): the funnel's handoffs by reason.
-    if (changed) await this.counters.add(ref.botId, now, { [`handoff:${opts.reason}`]: 1 });
-    const slaDueAt = due === null ? null : new Date(due).toISOString();
-    if (status !== 'waiting') return { status, queued: false, position: 0, slaDueAt, notice: null };
-    const dueAt = due ?? 0;
-    const position = await this.queries.positionOf(id, dueAt);
-    const ticketTimes = changed ? times : { ...times, dueAt, startedAt: now };
-    return { status, queued: changed, position, slaDueAt, notice: queueNotice(now, position, ticketTimes, this.ctx.policy.hours) };
+    const registered = this.registry.ensureRegistered(ref.botId);
+    const times = this.bothTiers(ref, now);
+    const others = this.othersAhead(ref.botId, times);
+    const [, queued] = await Promise.all([
+      registered,
+      lua.enqueue(this.ctx.redis, this.ctx.keys, {
+        conv: id,
+        now,
+        eventsMaxLen: this.ctx.maxLen,
+        reason: opts.reason,
+        times,
+        question: firstLine(opts.question),
+        day: this.ctx.dayOf(now),
+        dayTtlS: DAY_TTL_S,
+      }),
+    ]);
+    return this.ticket(now, queued, times, others);
+  }
+
+  /** What the bot tells the customer: the place across every bot account's queue, and when to expect a reply. */
+  private async ticket(now: number, q: lua.Queued, times: BothTiers, othersAhead: (dueAt: number) => Promise<number>): Promise<QueueTicket> {
+    const slaDueAt = q.slaDueAt === null ? null : new Date(q.slaDueAt).toISOString();
+    if (q.status !== 'waiting') return { status: q.status, queued: false, position: 0, slaDueAt, notice: null };
+    const dueAt = q.slaDueAt ?? 0;
+    const position = q.ahead + (await othersAhead(dueAt)) + 1;
+    const tierTimes = times[q.tier];
+    const ticketTimes = q.changed ? tierTimes : { ...tierTimes, dueAt, startedAt: now };
+    return { status: q.status, queued: q.changed, position, slaDueAt, notice: queueNotice(now, position, ticketTimes, this.ctx.policy.hours) };
+  }
+
+  /** The tier is a manager's decision (read by the script) or the rule's: both tiers' times, computed here. */
+  private bothTiers(ref: CustomerRef, now: number): BothTiers {
+    const { policy } = this.ctx;
+    return { ruleTier: this.opts.tierRule?.(ref) ?? 'standard', standard: slaTimes(now, 'standard', policy), vip: slaTimes(now, 'vip', policy) };
+  }
+
+  /**
+   * The waiting conversations of the other bot accounts due before this one, asked while the
+   * queue script runs (another account's queue is in another slot of a Cluster: no script can
+   * read it with this one). The due time is not known yet (the tier and a tie decide it), so each
+   * account is asked, for either tier's due time, how many are due before it and when those in
+   * the span a tie may add are due. Asked again, exactly, once the due time is known: an account
+   * with more than TIES_READ in that span, any account when the conversation was waiting already
+   * (its own due time), and an account that appeared meanwhile (the registry's list is read in
+   * the same round trip; the one asked is this process's last).
+   */
+  private othersAhead(botId: string, times: BothTiers): (dueAt: number) => Promise<number> {
+    const { redis, keys } = this.ctx;
+    const dues = [...new Set([times.standard.dueAt, times.vip.dueAt])];
+    const fresh = this.registry.bots().catch(() => undefined);
+    const asked = new Map<string, Promise<[below: number, ties: string[]][] | undefined>>();
+    for (const b of this.registry.knownBots() ?? []) {
+      if (b === botId) continue;
+      const q = keys.queue(b);
+      const counts = Promise.all(
+        dues.map((d) => Promise.all([redis.zcount(q, '-inf', `(${d}`), redis.zrangebyscore(q, d, d + TIE_SPAN_MS, 'WITHSCORES', 'LIMIT', 0, TIES_READ)])),
+      );
+      // Not awaited when the script fails or the conversation is not waiting: never an unhandled rejection.
+      asked.set(b, counts.catch(() => undefined));
+    }
+    return async (dueAt) => {
+      const bots = (await fresh) ?? (await this.registry.bots());
+      let ahead = 0;
+      const again: string[] = [];
+      for (const b of bots) {
+        if (b === botId) continue;
+        const counts = await asked.get(b);
+        // The candidate whose span holds the due time, with every due time in that span read.
+        const j = dues.findIndex((d, i) => d <= dueAt && dueAt <= d + TIE_SPAN_MS && counts?.[i] && counts[i][1].length < 2 * TIES_READ);
+        if (j < 0 || !counts) {
+          again.push(b);
+          continue;
+        }
+        const [below, ties] = counts[j]!;
+        ahead += below;
+        for (let i = 1; i < ties.length; i += 2) if (Number(ties[i]) < dueAt) ahead++;
+      }
+      const exact = await Promise.all(again.map((b) => redis.zcount(keys.queue(b), '-inf', `(${dueAt}`)));
+      return exact.reduce((a, n) => a + n, ahead);
+    };
   }
 
   /**
@@ -258,6 +351,9 @@ export class Transitions {
     return this.opts.tierRule?.(ref) ?? 'standard';
   }
 }
+
+/** A handoff's question as agents see it in the queue: its first line, at most 200 characters. */
+const firstLine = (question: string | undefined): string => (question ?? '').split('\n')[0]!.slice(0, 200);
 
 /** The optional transcript fields of a message. */
 function extraFields(msg: NewMessage): Record<string, string> {

@@ -82,7 +82,7 @@ describe('journal replay', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { data?: { op: { kind: string }; ref?: unknown; contact?: { name: string } } })
       .filter((e) => e.data);
-    expect(new Set(entries.map((e) => e.data!.op.kind))).toEqual(new Set(['turn', 'message', 'handoff', 'rating']));
+    expect(new Set(entries.map((e) => e.data!.op.kind))).toEqual(new Set(['turn', 'message', 'rating']));
     // Z had no customer id yet: the entry carries the contact, for the identity to resolve later.
     expect(entries.some((e) => e.data!.contact?.name === '客户Z' && !e.data!.ref)).toBe(true);
 

@@ -41,11 +41,8 @@ export interface EntryDoc {
   pinyinText?: string;
   /** Whether a word's syllables occur in pinyinText, by pinyinNeedle (score.ts): customers reuse their words. */
   pinyinAnswers?: Map<string, boolean>;
-  /**
-   * Per phrasing, the words that count against it when the customer did not say them (surface
-   * words, not concept ids), in the phrasing's own order: score.ts adds their weights in that order.
-   */
-  phrasingWords: string[][];
+  /** Per phrasing, how many surface words it has (concept ids are not words): what counts against it when unsaid (score.ts). */
+  phrasingWordCounts: number[];
   /** Word or concept → bit i set when phrasing i holds it (phrasings 0..30; more: see `phrasings`). */
   phrasingBits: Map<string, number>;
 }
@@ -130,7 +127,7 @@ function compileEntry(entry: FaqEntry, lexicon: Lexicon): EntryDoc {
     operations,
     objects,
     objectsAbout,
-    phrasingWords: phrasings.map((p) => [...p].filter((w) => !w.startsWith('§'))),
+    phrasingWordCounts: phrasings.map((p) => [...p].filter((w) => !w.startsWith('§')).length),
     phrasingBits: phrasingBits(phrasings),
   };
 }

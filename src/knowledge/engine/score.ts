@@ -259,7 +259,7 @@ function phrasingFit(query: Query, doc: EntryDoc, facts: QueryFacts): number {
       if (verbatim[i]! & bit) said++;
     }
     let union = facts.weightSum;
-    for (let unsaid = doc.phrasingWords[p]!.length - said; unsaid > 0; unsaid--) union += UNSAID_WORD;
+    for (let unsaid = doc.phrasingWordCounts[p]! - said; unsaid > 0; unsaid--) union += UNSAID_WORD;
     if (union > 0) phrasing = Math.max(phrasing, inter / union);
   }
   return phrasing;
@@ -279,7 +279,7 @@ function phrasingFitBySets(query: Query, doc: EntryDoc, facts: QueryFacts): numb
       if (set.has(t.text)) said++;
     }
     let union = facts.weightSum;
-    for (let unsaid = doc.phrasingWords[p]!.length - said; unsaid > 0; unsaid--) union += UNSAID_WORD;
+    for (let unsaid = doc.phrasingWordCounts[p]! - said; unsaid > 0; unsaid--) union += UNSAID_WORD;
     if (union > 0) phrasing = Math.max(phrasing, inter / union);
   });
   return phrasing;

@@ -11,6 +11,7 @@
 -- not helpful questions, for editors)   KEYS[7] the day's counters hash (the funnel)
 -- KEYS[8] the bot account's all-time counters hash (same fields as a day's)
 -- KEYS[9] learning evidence stream (what customers' questions mean, for editors)
+-- KEYS[10] queue zset  KEYS[11] SLA timers zset  KEYS[12] customer profile hash  KEYS[13] parked zset
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)
 -- ARGV[5] from (customer|bot|agent|system|note)  ARGV[6] text  ARGV[7] events max length
 -- ARGV[8] customer name ('' = unknown)
@@ -22,7 +23,12 @@
 -- ARGV[12] its FAQ id ('' = none)   ARGV[13] the question it was about
 -- ARGV[14] gaps and learning streams' max length
 -- ARGV[15] how long the day's counters are kept (s)
--- ARGV[16..] extra transcript field/value pairs of the message
+-- ARGV[16] a handoff decided with the message: its reason ('' = none); it is made only with the
+-- replies (when the decision stood), in the same step, as enqueue-9.lua makes one
+-- ARGV[17] the handoff's question (first line)  ARGV[18] tier by rule (vip|standard)
+-- ARGV[19] SLA due, standard (ms)  ARGV[20] SLA warning, standard (ms)  ARGV[21] SLA due, vip (ms)
+-- ARGV[22] SLA warning, vip (ms)
+-- ARGV[23..] extra transcript field/value pairs of the message
 -- The outcome counts only with the replies (when the decision stood), so a turn decided again is not
 -- counted twice.
 -- Learning: a customer's question the bot answered, suggested for or missed is kept on the
@@ -30,10 +36,11 @@
 -- a 转人工 or an agent's FAQ answer later knows what it was about. A pick, a "helpful", a "not
 -- helpful" and a rejection add evidence (the question and the entry) to KEYS[9].
 -- Returns {transcript entry id, status after, decided for this status (1: replies recorded) or not (0),
--- duplicate (0|1)};
+-- duplicate (0|1), and of the handoff ('' / -1 without one): SLA due, tier, waiting conversations
+-- of this bot account due before this one, queued (1|0)};
 -- for a repeated msgId, the first entry's id
 local msgId
-for i = 16, #ARGV - 1, 2 do
+for i = 23, #ARGV - 1, 2 do
   if ARGV[i] == 'msgId' then msgId = ARGV[i + 1] end
 end
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -42,7 +49,7 @@ local status = redis.call('HGET', KEYS[1], 'status')
 local seenStatus = status
 if msgId and status then
   local seen = redis.call('HGET', KEYS[4], msgId)
-  if seen then return {seen, status, 0, 1} end
+  if seen then return {seen, status, 0, 1, '', '', -1, 0} end
 end
 if not status then
   redis.call('HSET', KEYS[1], 'id', ARGV[1], 'botId', ARGV[2], 'customerId', ARGV[3],
@@ -71,7 +78,7 @@ local function append(from, text, extra)
 end
 
 local extra = {}
-for i = 16, #ARGV do extra[#extra + 1] = ARGV[i] end
+for i = 23, #ARGV do extra[#extra + 1] = ARGV[i] end
 local id = append(ARGV[5], ARGV[6], extra)
 if msgId then redis.call('HSET', KEYS[4], msgId, id) end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
@@ -120,4 +127,32 @@ if ARGV[9] == status or (ARGV[9] ~= '' and ARGV[9] == seenStatus) then
     end
   end
 end
-return {id, status, replied, 0}
+
+-- The handoff, as enqueue-9.lua makes it (change both), only when the decision stood: the bot
+-- decides no handoff for a chat waiting or with an agent.
+if replied == 1 and ARGV[16] ~= '' and (status == 'bot' or status == 'resolved' or status == 'awaiting_fix') then
+  local tier = redis.call('HGET', KEYS[12], 'tier')
+  if tier ~= 'vip' and tier ~= 'standard' then tier = ARGV[18] end
+  local due, warn = tonumber(ARGV[19]), ARGV[20]
+  if tier == 'vip' then due, warn = tonumber(ARGV[21]), ARGV[22] end
+  local last = redis.call('ZREVRANGEBYSCORE', KEYS[10], due + 60000, due, 'WITHSCORES', 'LIMIT', 0, 1)
+  if last[2] then due = math.max(due, tonumber(last[2]) + 1) end
+  due = string.format('%d', due)
+  redis.call('HSET', KEYS[1], 'status', 'waiting', 'reason', ARGV[16], 'tier', tier,
+    'question', ARGV[17], 'waitingSince', ARGV[4], 'slaDueAt', due, 'slaWarnAt', warn, 'updatedAt', ARGV[4])
+  redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'problemId', 'firstResponseAt', 'agentReplies',
+    'releasedBy')
+  redis.call('ZREM', KEYS[11], ARGV[1] .. '|warn', ARGV[1] .. '|breach')
+  redis.call('ZREM', KEYS[13], ARGV[1])
+  redis.call('ZADD', KEYS[10], due, ARGV[1])
+  redis.call('ZADD', KEYS[11], warn, ARGV[1] .. '|warn', due, ARGV[1] .. '|breach')
+  redis.call('HSETNX', KEYS[12], 'firstHandoffAt', ARGV[4])
+  redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'waiting', 'reason', ARGV[16], 'text', 'handoff: ' .. ARGV[16], 'at', ARGV[4])
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'type', 'waiting', 'conv', ARGV[1],
+    'reason', ARGV[16], 'slaDueAt', due, 'from', status, 'at', ARGV[4])
+  redis.call('HINCRBY', KEYS[7], 'handoff:' .. ARGV[16], 1)
+  redis.call('HINCRBY', KEYS[8], 'handoff:' .. ARGV[16], 1)
+  redis.call('EXPIRE', KEYS[7], ARGV[15])
+  return {id, 'waiting', replied, 0, due, tier, redis.call('ZCOUNT', KEYS[10], '-inf', '(' .. due), 1}
+end
+return {id, status, replied, 0, '', '', -1, 0}
