@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
+import { startPostgres, stopAllPostgres, type PostgresServer } from './postgres.ts';
 import { startRedis, stopAll, waitReady, type RedisServer, type StartRedisOptions } from './redis.ts';
 
 /**
@@ -18,4 +19,12 @@ export function useRedisServer(ready: (server: RedisServer, client: Redis) => vo
     ready(server, client);
   });
   afterAll(stopAll);
+}
+
+/** One PostgreSQL server for a whole test file (an empty database `kefu`), stopped after its tests. */
+export function usePostgresServer(ready: (server: PostgresServer) => void): void {
+  beforeAll(async () => {
+    ready(await startPostgres());
+  }, 60_000);
+  afterAll(stopAllPostgres);
 }

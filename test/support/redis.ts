@@ -118,6 +118,15 @@ function tellWatchdog(line: string): void {
   reg.watchdog.stdin?.write(`${line}\n`);
 }
 
+/** For ./postgres.ts: its servers' pids and dirs go to the same watchdog and exit handler. */
+export function trackPid(pid: number): void {
+  tellWatchdog(`+p${pid}`);
+}
+export function untrackPid(pid: number): void {
+  tellWatchdog(`-p${pid}`);
+}
+export { freePort, removeDir, trackDir };
+
 function trackDir(dir: string): void {
   reg.dirs.add(dir);
   tellWatchdog(`+d${dir}`);
