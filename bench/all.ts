@@ -42,6 +42,9 @@ const BENCHES: Bench[] = [
   { name: 'startup', timeoutS: 300 },
   { name: 'channels', timeoutS: 300 },
   { name: 'team', timeoutS: 900 },
+  { name: 'search', timeoutS: 900 },
+  // A simulated month through the handoff and the archive (bench/month.ts): exits 1 when a check fails.
+  { name: 'month', timeoutS: 900 },
 ];
 
 interface Outcome {

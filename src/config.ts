@@ -46,6 +46,21 @@ const envSchema = z
     REDIS_PREFIX: z.string().regex(/^[\w:.-]+$/, 'letters, digits, _ : . - only').default('kefu'),
     REDIS_CLUSTER: bool.default(false),
     REDIS_WAIT_MS: z.coerce.number().int().min(100).max(30_000).default(1_500),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .refine((url) => {
+        try {
+          return ['postgres:', 'postgresql:'].includes(new URL(url).protocol);
+        } catch {
+          return false;
+        }
+      }, 'a PostgreSQL URL: postgres://user:password@host:5432/kefu')
+      .optional(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).default(5),
+    // Fractions allowed: half a day (0.5) for a trial; 0 archives and trims as soon as a chat is resolved.
+    ARCHIVE_AFTER_DAYS: z.coerce.number().min(0).max(3_650).default(7),
+    ARCHIVE_INTERVAL_S: z.coerce.number().int().min(1).max(3_600).default(60),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     KEFU_ADMIN_PASSWORD: z.string().trim().min(10, 'at least 10 characters').max(1024).optional(),
@@ -164,6 +179,16 @@ export interface Config {
     reloadDebounceMs: number;
   };
   redis: { url: string; prefix: string; cluster: boolean };
+  /** History in PostgreSQL: without a URL there is no archive (search covers live conversations only). */
+  archive: {
+    url?: string;
+    /** Connections at most, per process. */
+    poolMax: number;
+    /** Resolved conversations older than this are trimmed from Redis once archived. */
+    retentionDays: number;
+    /** Time between archiving runs (and retries while PostgreSQL is down). */
+    intervalMs: number;
+  };
   sla: SlaPolicy;
   http: {
     host: string;
@@ -313,6 +338,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reloadDebounceMs: e.KB_RELOAD_DEBOUNCE_MS,
     },
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, cluster: e.REDIS_CLUSTER },
+    archive: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, retentionDays: e.ARCHIVE_AFTER_DAYS, intervalMs: e.ARCHIVE_INTERVAL_S * 1000 },
     sla,
     http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, liveMaxSocketsPerAgent: e.LIVE_MAX_SOCKETS_PER_AGENT, redisWaitMs: e.REDIS_WAIT_MS, adminPassword: e.KEFU_ADMIN_PASSWORD },
     channels: {

@@ -2,21 +2,25 @@
  * The composition root: `npm start` runs the bot and the console in one process;
  * `npm start -- --role bot` / `--role console` runs one of them (any number of each on one Redis).
  *
- *   config -> logger -> redis -> knowledge -> handoff -> bot + console
+ *   config -> logger -> redis -> archive -> knowledge -> handoff -> bot + console
  *
- * One Redis client, one hot-reloaded knowledge base and one handoff serve both roles. SIGINT /
- * SIGTERM stop taking new work, let in-flight sends and acknowledgements finish, then close the
- * server and Redis; a second signal exits at once.
+ * One Redis client, one hot-reloaded knowledge base and one handoff serve both roles. With
+ * DATABASE_URL the archive runs in every process (one process at a time archives a bot account,
+ * under a Redis lock); PostgreSQL down at start or later pauses archiving, never the bot or the
+ * console. SIGINT / SIGTERM stop taking new work, let in-flight sends and acknowledgements finish,
+ * then close the archive, the server and Redis; a second signal exits at once.
  */
 import { pathToFileURL } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import { loadConfigOrExit, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { startArchive, type ArchiveService } from './archive/index.ts';
+import { syncReports } from './archive/reports-sync.ts';
 import { createRedis, Handoff, type CustomerRef, type Tier } from './handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from './knowledge/index.ts';
 import type { RunningBot } from './bot/index.ts';
 import { startConsole, type DemoSimulator, type RunningConsole } from './console/index.ts';
-import { createMetrics, type KefuMetrics } from './metrics.ts';
+import { createMetrics, registerArchiveMetrics, type KefuMetrics } from './metrics.ts';
 import { startOpsServer, type OpsServer } from './ops.ts';
 
 export const ROLES = ['bot', 'console'] as const;
@@ -40,6 +44,8 @@ export interface Kefu {
   redis: Redis | Cluster;
   handoff: Handoff;
   knowledge: KnowledgeService;
+  /** The archive in PostgreSQL (DATABASE_URL set), else undefined: nothing archived or trimmed. */
+  archive?: ArchiveService;
   bot?: RunningBot;
   console?: RunningConsole;
   simulator?: DemoSimulator;
@@ -55,6 +61,30 @@ export async function startKefu(config: Config, opts: StartKefuOptions): Promise
   const closeRedis = async () => {
     await redis.quit().catch(() => redis.disconnect());
   };
+  let archive: ArchiveService | undefined;
+  if (config.archive.url) {
+    try {
+      // Resolves with PostgreSQL down (paused, retried every interval, logged); rejects only for a
+      // schema it must not touch (written by a newer version, a failed migration).
+      archive = await startArchive({
+        url: config.archive.url,
+        redis,
+        prefix: config.redis.prefix,
+        logger,
+        retentionDays: config.archive.retentionDays,
+        intervalMs: config.archive.intervalMs,
+        maxConnections: config.archive.poolMax,
+        // The reports' day counters and streams leave Redis too: copied on each run.
+        afterRun: syncReports,
+      });
+    } catch (err) {
+      await closeRedis();
+      throw err;
+    }
+  }
+  const closeArchive = async () => {
+    await archive?.close().catch((err: unknown) => logger.error({ err }, 'archive did not close cleanly'));
+  };
   let knowledge: KnowledgeService;
   try {
     knowledge = await createKnowledgeService({
@@ -64,6 +94,7 @@ export async function startKefu(config: Config, opts: StartKefuOptions): Promise
       logger,
     });
   } catch (err) {
+    await closeArchive();
     await closeRedis();
     throw err;
   }
@@ -76,6 +107,7 @@ export async function startKefu(config: Config, opts: StartKefuOptions): Promise
   });
   const shared = { redis, handoff, knowledge };
   const metrics = createMetrics();
+  if (archive) registerArchiveMetrics(metrics.registry, archive);
 
   let bot: RunningBot | undefined;
   let consoleServer: RunningConsole | undefined;
@@ -87,6 +119,8 @@ export async function startKefu(config: Config, opts: StartKefuOptions): Promise
     await ops?.stop().catch((err: unknown) => logger.error({ err }, 'ops server did not stop cleanly'));
     await bot?.stop().catch((err: unknown) => logger.error({ err }, 'bot did not stop cleanly'));
     await knowledge.close();
+    // Before Redis: a run in progress finishes (it reads Redis) and nothing is trimmed half-way.
+    await closeArchive();
     await closeRedis();
   };
   try {
@@ -99,15 +133,15 @@ export async function startKefu(config: Config, opts: StartKefuOptions): Promise
     const botReady = running ? () => running.ready() : undefined;
     simulator = bot && opts.simulator ? opts.simulator(bot) : undefined;
     if (opts.roles.includes('console')) {
-      consoleServer = await startConsole(config, { logger, ...shared, simulator, botReady, metrics: metrics.registry, channelRoutes: running?.routes });
+      consoleServer = await startConsole(config, { logger, ...shared, simulator, botReady, metrics: metrics.registry, channelRoutes: running?.routes, archive });
     } else if (botReady) {
-      ops = await startOpsServer(config, { redis, registry: metrics.registry, botReady, logger, routes: running?.routes });
+      ops = await startOpsServer(config, { redis, registry: metrics.registry, botReady, logger, routes: running?.routes, archive });
     }
   } catch (err) {
     await stop();
     throw err;
   }
-  return { config, logger, redis, handoff, knowledge, bot, console: consoleServer, simulator, metrics, ops, stop };
+  return { config, logger, redis, handoff, knowledge, archive, bot, console: consoleServer, simulator, metrics, ops, stop };
 }
 
 /** `--role bot|console|all` (repeatable, or comma-separated); default all. */

@@ -3,7 +3,7 @@
  * run together), with the bot's counters and timings behind the plugin's `BotMetrics` hooks.
  * GET /metrics serves it (the console, or the bot role's small ops server).
  */
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BotMetrics } from './bot/config.ts';
 
 export interface KefuMetrics {
@@ -56,4 +56,51 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): KefuMetr
       relaySeconds: (s) => relay.observe(s),
     },
   };
+}
+
+/** What the archive metrics read at scrape time (src/archive/service.ts's ArchiveService has it). */
+export interface ArchiveStatusSource {
+  status(): { up: boolean; lagMs?: number; archived: number; trimmed: number };
+}
+
+/**
+ * The archive's state at /metrics, read from the archiver at scrape time: kefu_archive_up (0 while
+ * PostgreSQL cannot be reached: archiving paused, nothing trimmed), how far behind it is, and what
+ * this process archived and trimmed since it started.
+ */
+export function registerArchiveMetrics(registry: Registry, archive: ArchiveStatusSource): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'kefu_archive_up',
+    help: '1 while the archive\'s PostgreSQL answers; 0 while it cannot be reached (archiving paused, nothing trimmed from Redis)',
+    registers,
+    collect() {
+      this.set(archive.status().up ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'kefu_archive_lag_seconds',
+    help: 'How far the archive is behind Redis as of its last run (while PostgreSQL is down: time since the last good run)',
+    registers,
+    collect() {
+      const { lagMs } = archive.status();
+      // Unknown (no run yet): absent rather than a made-up figure.
+      if (lagMs === undefined) this.reset();
+      else this.set(lagMs / 1000);
+    },
+  });
+  // Counters whose value the archiver keeps: set at scrape time from its totals.
+  const total = (name: string, help: string, read: (s: ReturnType<ArchiveStatusSource['status']>) => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        const n = read(archive.status());
+        if (n > 0) this.inc(n);
+      },
+    });
+  total('kefu_archive_archived_total', 'Conversations this process copied (or brought up to date) in PostgreSQL', (s) => s.archived);
+  total('kefu_archive_trimmed_total', 'Conversations this process trimmed from Redis after they were archived', (s) => s.trimmed);
 }

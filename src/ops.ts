@@ -1,6 +1,7 @@
 /**
  * The bot role's operations endpoints when no console runs in the process: /healthz, /readyz
- * (Redis answers and the account is logged in) and /metrics, on HOST:PORT, for probes and scrapes.
+ * (Redis answers and the account is logged in; the archive's state shown) and /metrics, on
+ * HOST:PORT, for probes and scrapes.
  */
 import Fastify from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
@@ -20,6 +21,8 @@ export async function startOpsServer(
     redis: Redis | Cluster;
     registry: Registry;
     botReady: () => boolean;
+    /** The archive (DATABASE_URL set): its state in /readyz's detail, never making it 503. */
+    archive?: { status(): { up: boolean } };
     logger?: Logger;
     /** The channels' callback routes (微信客服, Official Account) on this same server. */
     routes?: (app: import('fastify').FastifyInstance) => Promise<void>;
@@ -30,7 +33,11 @@ export async function startOpsServer(
   app.addHook('onSend', async (_request, reply) => {
     void reply.header('cache-control', 'no-store');
   });
-  await app.register(healthRoutes, { checks: { redis: redisAnswers(deps.redis), bot: async () => deps.botReady() } });
+  const { archive } = deps;
+  await app.register(healthRoutes, {
+    checks: { redis: redisAnswers(deps.redis), bot: async () => deps.botReady() },
+    ...(archive ? { details: { archive: () => (archive.status().up ? 'ok' : 'down') } } : {}),
+  });
   if (deps.routes) await app.register(deps.routes);
   app.get('/metrics', async (_request, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
   const url = await app.listen({ host: config.http.host, port: config.http.port });

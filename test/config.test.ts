@@ -32,6 +32,9 @@ const CONFIG_VARS = [
   'FLOOD_WINDOW_S',
   'FLOOD_MUTE_S',
   'MAX_MATCH_CHARS',
+  'DATABASE_URL',
+  'ARCHIVE_AFTER_DAYS',
+  'ARCHIVE_INTERVAL_S',
 ];
 
 const DEFAULT_BOT: Config['bot'] = {
@@ -88,6 +91,7 @@ describe('loadConfig', () => {
       log: { level: 'info', pretty: Boolean(process.stdout.isTTY) },
       knowledge: { dir: 'knowledge-base', thresholds: { answer: undefined, suggest: undefined }, reloadDebounceMs: 200 },
       redis: { url: 'redis://127.0.0.1:6379', prefix: 'kefu', cluster: false },
+      archive: { url: undefined, poolMax: 5, retentionDays: 7, intervalMs: 60_000 },
       sla: DEFAULT_SLA_POLICY,
       http: { host: '127.0.0.1', port: 3000, trustProxy: false, liveMaxSocketsPerAgent: 10, redisWaitMs: 1500, adminPassword: undefined },
       channels: { list: ['wechaty'], wecomKf: undefined, oa: undefined },
@@ -117,6 +121,10 @@ describe('loadConfig', () => {
       KEFU_ADMIN_PASSWORD: ' s3cret-enough ',
       REDIS_CLUSTER: 'true',
       REDIS_WAIT_MS: '2500',
+      DATABASE_URL: ' postgresql://kefu:pw@db.example:5433/kefu?sslmode=require ',
+      DATABASE_POOL_MAX: '12',
+      ARCHIVE_AFTER_DAYS: '0.5',
+      ARCHIVE_INTERVAL_S: '15',
       BUSINESS_TIMEZONE: 'Asia/Hong_Kong',
       BUSINESS_DAYS: '1-6',
       BUSINESS_HOURS: '10:00-19:30',
@@ -141,6 +149,7 @@ describe('loadConfig', () => {
       log: { level: 'silent', pretty: true },
       knowledge: { dir: '/srv/faq', thresholds: { answer: 0.75, suggest: 0.2 }, reloadDebounceMs: 0 },
       redis: { url: 'rediss://user:pw@redis.example:6380/2', prefix: 'kefu:staging', cluster: true },
+      archive: { url: 'postgresql://kefu:pw@db.example:5433/kefu?sslmode=require', poolMax: 12, retentionDays: 0.5, intervalMs: 15_000 },
       sla: {
         hours: {
           timezone: 'Asia/Hong_Kong',
@@ -246,6 +255,13 @@ describe('loadConfig', () => {
     ['FLOOD_WINDOW_S', '-5'],
     ['FLOOD_MUTE_S', '1.5'],
     ['MAX_MATCH_CHARS', '5'],
+    ['DATABASE_URL', 'redis://127.0.0.1:6379'],
+    ['DATABASE_URL', 'not a url'],
+    ['DATABASE_POOL_MAX', '0'],
+    ['ARCHIVE_AFTER_DAYS', '-1'],
+    ['ARCHIVE_AFTER_DAYS', 'a week'],
+    ['ARCHIVE_INTERVAL_S', '0'],
+    ['ARCHIVE_INTERVAL_S', '1.5'],
   ])('rejects %s=%s', (variable, value) => {
     expect(invalidVariables({ [variable]: value })).toEqual([variable]);
   });
@@ -293,6 +309,17 @@ describe('loadConfig', () => {
       'MAX_MATCH_CHARS',
       'PORT',
     ]);
+  });
+
+  it('names every invalid archive variable at once, with what a valid one looks like', () => {
+    const err = configError({ DATABASE_URL: 'mysql://db/kefu', ARCHIVE_AFTER_DAYS: 'x', ARCHIVE_INTERVAL_S: '-5', DATABASE_POOL_MAX: '1000', PORT: 'x' });
+    expect([...new Set(err.issues.map((i) => i.variable))].sort()).toEqual(['ARCHIVE_AFTER_DAYS', 'ARCHIVE_INTERVAL_S', 'DATABASE_POOL_MAX', 'DATABASE_URL', 'PORT']);
+    expect(err.message).toMatch(/^ {2}DATABASE_URL: a PostgreSQL URL: postgres:\/\//m);
+    // Unset: no archive; a unix socket URL and postgres:// are both PostgreSQL.
+    expect(loadConfig({}).archive.url).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5433/kefu' }).archive.url).toBe('postgres://postgres@127.0.0.1:5433/kefu');
+    expect(loadConfig({ DATABASE_URL: 'postgresql:///kefu?host=/var/run/postgresql' }).archive.url).toBe('postgresql:///kefu?host=/var/run/postgresql');
+    expect(loadConfig({ ARCHIVE_AFTER_DAYS: '0' }).archive.retentionDays).toBe(0);
   });
 
   it('rejects a suggest threshold above the answer threshold, allows them equal', () => {
@@ -357,11 +384,13 @@ describe('loadConfigOrExit (child process)', { timeout: 30_000 }, () => {
   }
 
   it('exits 1 naming every invalid variable on stderr', async () => {
-    const r = await run({ PORT: 'abc', LOG_LEVEL: 'loud' });
+    const r = await run({ PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://db/kefu', ARCHIVE_AFTER_DAYS: 'soon' });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^ {2}PORT: /m);
     expect(r.stderr).toMatch(/^ {2}LOG_LEVEL: /m);
+    expect(r.stderr).toMatch(/^ {2}DATABASE_URL: /m);
+    expect(r.stderr).toMatch(/^ {2}ARCHIVE_AFTER_DAYS: /m);
   });
 
   it('reads .env from the working directory; empty values there fall back to defaults', async () => {

@@ -1,23 +1,80 @@
 /**
- * npm run demo: Redis found or started, the bot on the mock puppet (or, with DEMO_CHANNEL=wecom-kf,
+ * npm run demo: Redis found or started, PostgreSQL for the archive used, started or missing (the
+ * demo runs without it and says so once), the bot on the mock puppet (or, with DEMO_CHANNEL=wecom-kf,
  * on the 微信客服 channel against the WeChat API simulator) with the console, the seeded queue,
  * and the WeChat simulator routes going through the real bot.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalPostgres, postgresRunAs } from '../src/archive/local-server.ts';
 import { ConfigError } from '../src/config.ts';
+import { resolveDemoPostgres } from '../src/demo/postgres.ts';
 import { NoRedisError, pingRedis, resolveDemoRedis } from '../src/demo/redis.ts';
-import { startDemo, type DemoChannel, type RunningDemo } from '../src/demo/main.ts';
+import { demoBanner, startDemo, type DemoChannel, type RunningDemo } from '../src/demo/main.ts';
 import { DEMO_WECOM, externalUserIdOf } from '../src/demo/wecom-sim.ts';
 import { useRedisServer } from './support/hooks.ts';
-import { randomPrefix, type RedisServer } from './support/redis.ts';
+import { freePort, randomPrefix, removeDir, trackDir, type RedisServer } from './support/redis.ts';
 import { waitFor } from './support/waits.ts';
 
 let server: RedisServer;
 useRedisServer((s) => (server = s));
+
+const pgDirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(pgDirs.map((d) => removeDir(d)));
+});
+
+/** A temp folder for the demo's PostgreSQL data, which the postgres user may enter (as ./.data is made so). */
+async function pgBase(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'kefu-demo-pg-'));
+  trackDir(dir);
+  pgDirs.push(dir);
+  const as = postgresRunAs();
+  if (as) await chown(dir, as.uid, as.gid);
+  return dir;
+}
+
+describe('where the demo finds PostgreSQL', () => {
+  it('DATABASE_URL first; without the server programs, none, with the install command', async () => {
+    const given = await resolveDemoPostgres({ DATABASE_URL: ' postgres://db.example/kefu ' }, { dataDir: 'x' });
+    expect(given).toMatchObject({ url: 'postgres://db.example/kefu', source: 'DATABASE_URL' });
+    const none = await resolveDemoPostgres({}, { dataDir: 'x', binDir: '/nonexistent/bin' });
+    expect(none.source).toBe('none');
+    expect(none.url).toBeUndefined();
+    expect(none.notice).toMatch(/apt-get install postgresql/);
+    expect(existsSync('x')).toBe(false);
+  });
+
+  it('else starts it with initdb on the first run, keeps the data for the next, uses one an earlier demo left running', { timeout: 60_000 }, async () => {
+    const dataDir = path.join(await pgBase(), 'pg');
+    const first = await resolveDemoPostgres({}, { dataDir });
+    expect(first).toMatchObject({ source: 'started', initialised: true, dataDir });
+    const port = Number(new URL(first.url!).port);
+    const local = new LocalPostgres({ dataDir, port });
+    expect(await local.answers()).toBe(true);
+    await first.stop();
+    expect(await local.answers()).toBe(false);
+
+    const second = await resolveDemoPostgres({}, { dataDir });
+    expect(second).toMatchObject({ source: 'started', initialised: false });
+    await second.stop();
+
+    // A demo killed outright leaves its server behind: the next one uses it and leaves it running.
+    const orphan = new LocalPostgres({ dataDir, port: await freePort(false) });
+    await orphan.start();
+    try {
+      const third = await resolveDemoPostgres({}, { dataDir });
+      expect(third).toMatchObject({ source: 'running', url: orphan.url('kefu') });
+      await third.stop();
+      expect(await orphan.answers()).toBe(true);
+    } finally {
+      await orphan.stop();
+    }
+  });
+});
 
 describe('where the demo finds Redis', () => {
   const closed = { host: '127.0.0.1', port: 1 };
@@ -68,7 +125,9 @@ const demoSuite = (channel: DemoChannel) => describe(`the demo (DEMO_CHANNEL=${c
   };
 
   beforeAll(async () => {
-    demo = await startDemo({ env: { REDIS_URL: server.url, REDIS_PREFIX: randomPrefix(), PORT: '0', LOG_LEVEL: 'silent', DEMO_CHANNEL: channel } });
+    // One suite with the archive (PostgreSQL started in a temp folder), one without PostgreSQL at all.
+    const pg = channel === 'wechaty' ? { pgDataDir: path.join(await pgBase(), 'pg') } : { pgBinDir: '/nonexistent/bin' };
+    demo = await startDemo({ env: { REDIS_URL: server.url, REDIS_PREFIX: randomPrefix(), PORT: '0', LOG_LEVEL: 'silent', DEMO_CHANNEL: channel }, ...pg });
     const login = await fetch(`${demo.url}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -80,6 +139,28 @@ const demoSuite = (channel: DemoChannel) => describe(`the demo (DEMO_CHANNEL=${c
   afterAll(async () => {
     await demo?.stop();
   });
+
+  if (channel === 'wechaty') {
+    it('with PostgreSQL installed: starts it for the archive and says where its data is', async () => {
+      expect(demo.postgres).toMatchObject({ source: 'started', initialised: true });
+      expect(demo.kefu.config.archive.url).toBe(demo.postgres.url);
+      expect(demo.kefu.archive!.status().up).toBe(true);
+      const ready = (await (await fetch(`${demo.url}/readyz`)).json()) as { checks: Record<string, string> };
+      expect(ready.checks.archive).toBe('ok');
+      const banner = demoBanner(demo);
+      expect(banner).toContain(`数据在 ${demo.postgres.dataDir}`);
+      expect(banner).not.toMatch(/apt-get install postgresql/);
+    });
+  } else {
+    it('without PostgreSQL: runs without the archive and says once how to install it', async () => {
+      expect(demo.postgres.source).toBe('none');
+      expect(demo.kefu.config.archive.url).toBeUndefined();
+      expect(demo.kefu.archive).toBeUndefined();
+      const banner = demoBanner(demo);
+      expect(banner.match(/apt-get install postgresql/g)).toHaveLength(1);
+      expect(banner).toMatch(/归档:\s+未启用/);
+    });
+  }
 
   it('seeds chats in different states and tiers, through the real bot', async () => {
     const waiting = (await api('GET', '/api/conversations?status=waiting')).body.items as { customer: { name: string; tier: string }; reason: string; question: string }[];

@@ -18,7 +18,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ChannelSendError, type ChannelAdapter, type CustomerHandle } from '../channels/types.ts';
 import type { ConversationStatus, Keys, OutboundMessage } from '../handoff/index.ts';
-import { splitMessages, WECHAT_MAX_MESSAGE_BYTES } from '../knowledge/index.ts';
+import { renderFixNotice, splitMessages, WECHAT_MAX_MESSAGE_BYTES } from '../knowledge/index.ts';
 import { renderTemplate, type Messages } from './messages.ts';
 import type { Session } from './types.ts';
 import type { BotWriter, WriteChain } from './writes.ts';
@@ -45,9 +45,10 @@ export function outboundText(m: OutboundMessage, messages: Messages): string {
     case 'resolved':
       return messages.resolved;
     case 'fixed':
-      return renderTemplate(messages.problem_fixed, { title: m.title ?? '', note: m.text });
+      return renderFixNotice(messages, { title: m.title ?? '', note: m.text });
     case 'joined':
-      return renderTemplate(messages.agent_joined, { agent: m.text });
+      // No customer-facing name chosen for the agent: the phrase without one.
+      return m.text.trim() ? renderTemplate(messages.agent_joined, { agent: m.text.trim() }) : messages.agent_joined_unnamed;
     default:
       return m.text;
   }

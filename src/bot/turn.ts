@@ -266,6 +266,7 @@ export class Turn implements TurnSink {
         st.session = decision.session;
         const { outcome } = decision;
         if (outcome?.type === 'rating' && outcome.score) void this.write(st, { kind: 'rating', score: outcome.score }, false);
+        if (outcome?.type === 'rating_comment' && outcome.question) void this.write(st, { kind: 'rating_comment', text: outcome.question }, false);
         for (const [i, o] of sends.entries()) {
           const failed = await this.send(msg, o.text, `${msg.id}:${i}`);
           if (failed !== undefined) void this.write(st, { kind: 'message', msg: { from: 'system', kind: 'send_failed', text: failed } }, false);
@@ -292,6 +293,7 @@ export class Turn implements TurnSink {
         if (st.status !== assumed) decision = this.decideFor(msg, text, st, st.status);
         // Redis away: the rating waits with the turn (the common turn above records it when Redis is there).
         else if (outcome?.type === 'rating' && outcome.score) void this.write(st, { kind: 'rating', score: outcome.score }, false);
+        else if (outcome?.type === 'rating_comment' && outcome.question) void this.write(st, { kind: 'rating_comment', text: outcome.question }, false);
       }
     }
     st.session = decision.session;

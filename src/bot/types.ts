@@ -28,6 +28,11 @@ export interface Session {
   fixNoticeSent?: boolean;
   /** The customer has been greeted with the menu once. */
   greeted?: boolean;
+  /**
+   * The customer just rated 1-2 and was asked what went wrong: the next words are the reason (or a
+   * request for a person, who then follows up with reason low_rating). Lasts one turn.
+   */
+  ratingFollowUp?: number;
 }
 
 /** One step the plugin carries out, in order. The policy itself never sends or writes anything. */

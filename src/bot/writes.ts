@@ -50,6 +50,7 @@ export type WriteOp =
     }
   | { kind: 'message'; msg: NewMessage }
   | { kind: 'rating'; score: number }
+  | { kind: 'rating_comment'; text: string }
   | { kind: 'handoff'; reason: HandoffReason; question?: string };
 
 type H = Handoff;
@@ -57,6 +58,7 @@ export interface WriteResults {
   turn: Awaited<ReturnType<H['recordTurn']>>;
   message: Awaited<ReturnType<H['recordMessage']>>;
   rating: Awaited<ReturnType<H['recordRating']>>;
+  rating_comment: Awaited<ReturnType<H['recordRatingComment']>>;
   handoff: Awaited<ReturnType<H['requestHuman']>>;
 }
 
@@ -109,6 +111,7 @@ const opSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('message'), msg: message }),
   z.object({ kind: z.literal('rating'), score: z.number().int().min(1).max(5) }),
+  z.object({ kind: z.literal('rating_comment'), text: z.string().max(2000) }),
   z.object({ kind: z.literal('handoff'), reason: z.enum(HANDOFF_REASONS), question: z.string().optional() }),
 ]);
 /** The channel's snapshot of a customer (a Wechaty contact's profile, a WeCom external_userid…). */
@@ -251,6 +254,8 @@ export class BotWriter {
         return h.recordMessage(ref, op.msg);
       case 'rating':
         return h.recordRating(ref, op.score);
+      case 'rating_comment':
+        return h.recordRatingComment(ref, op.text);
       case 'handoff':
         return h.requestHuman(ref, { reason: op.reason, question: op.question });
     }

@@ -2,7 +2,6 @@
  * The console's HTTP API (reference: docs/http-api.md, from api-docs/), built apart from `listen` so
  * tests drive it with `inject`. It talks to bots only through the handoff API: never wechaty.
  */
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
@@ -10,17 +9,19 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
 import type { Handoff } from '../handoff/index.ts';
 import type { KnowledgeService } from '../knowledge/index.ts';
+import type { ArchiveReports } from '../archive/reports.ts';
 import type { AgentStore } from './auth/index.ts';
 import { openApiRoutes, trackRoutes } from './api-docs/index.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { liveRoutes, type LiveOptions } from './live.ts';
 import { metricsRoutes } from './metrics.ts';
 import { RedisGate, redisGateHook } from './redis-gate.ts';
+import { securityHeaders } from './security-headers.ts';
 import { cannedReplies } from './canned.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { botRoutes } from './routes/bots.ts';
 import { mediaRoutes } from './routes/media.ts';
-import { conversationRoutes } from './routes/conversations.ts';
+import { conversationRoutes, type ConversationArchive } from './routes/conversations.ts';
 import { demoRoutes, type DemoSimulator } from './routes/demo.ts';
 import { healthRoutes, redisAnswers, withTimeout } from './routes/health.ts';
 import { knowledgeRoutes } from './routes/knowledge.ts';
@@ -29,6 +30,7 @@ import { insightRoutes } from './routes/insights.ts';
 import { problemRoutes } from './routes/problems.ts';
 import { loginRoutes } from './routes/login.ts';
 import { statsRoutes } from './routes/stats.ts';
+import { searchRoutes, type SearchArchive } from './routes/search.ts';
 import { staticRoutes } from './static.ts';
 
 export interface BuildAppOptions {
@@ -79,6 +81,15 @@ export interface BuildAppOptions {
    * makes the Redis connections its event reader needs (one per bot account, blocking XREAD).
    */
   live?: Omit<LiveOptions, 'handoff' | 'agents' | 'logger'>;
+  /**
+   * The archive (PostgreSQL, DATABASE_URL): reports over any range read what left Redis from it
+   * (`reports`); a conversation's history that left Redis is read from it (`conversation`,
+   * `messages`: the ArchiveService of src/archive/service.ts has them).
+   */
+  archive?: { reports?: ArchiveReports } & Partial<ConversationArchive> & Partial<SearchArchive> & {
+    /** Whether PostgreSQL answers: /readyz shows it (`archive: ok|down`) without ever failing on it. */
+    status?(): { up: boolean };
+  };
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -106,7 +117,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     reply.status(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
 
-  await app.register(helmet, {
+  await securityHeaders(app, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -148,17 +159,24 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       };
 
   const botReady = opts.botReady;
-  await app.register(healthRoutes, { checks: { redis: ready, ...(botReady ? { bot: async () => botReady() } : {}) } });
+  const archiveStatus = opts.archive?.status?.bind(opts.archive);
+  await app.register(healthRoutes, {
+    checks: { redis: ready, ...(botReady ? { bot: async () => botReady() } : {}) },
+    ...(archiveStatus ? { details: { archive: () => (archiveStatus().up ? 'ok' : 'down') } } : {}),
+  });
   // Not encapsulated: its onResponse hook must see every route's requests.
   await metricsRoutes(app, { handoff, registry: opts.metrics, redisWaitMs });
   await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit, loginIpRateLimit: opts.loginIpRateLimit, features: { demo: Boolean(opts.demo) } });
-  await app.register(conversationRoutes, { handoff, agents, ...(opts.knowledge ? { knowledge: opts.knowledge } : {}) });
+  const convArchive = opts.archive?.conversation && opts.archive.messages ? (opts.archive as ConversationArchive) : undefined;
+  await app.register(conversationRoutes, { handoff, agents, ...(opts.knowledge ? { knowledge: opts.knowledge } : {}), ...(convArchive ? { archive: convArchive } : {}) });
   await app.register(statsRoutes, { handoff, agents });
+  // Without the archive's search (no DATABASE_URL): live conversations only, in Redis.
+  await app.register(searchRoutes, { handoff, agents, timezone: opts.timezone ?? 'Asia/Shanghai', ...(opts.archive?.search ? { archive: opts.archive as SearchArchive } : {}) });
   await app.register(agentRoutes, { agents });
   await app.register(botRoutes, { handoff, agents });
   await app.register(mediaRoutes, { handoff, agents });
-  await app.register(problemRoutes, { handoff, agents });
-  await app.register(insightRoutes, { handoff, agents, knowledge: opts.knowledge, timezone: opts.timezone ?? 'Asia/Shanghai' });
+  await app.register(problemRoutes, { handoff, agents, knowledge: opts.knowledge });
+  await app.register(insightRoutes, { handoff, agents, knowledge: opts.knowledge, timezone: opts.timezone ?? 'Asia/Shanghai', ...(opts.archive?.reports ? { archive: { reports: opts.archive.reports } } : {}) });
   await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir, opts.knowledge?.files) });
   await app.register(kbEditRoutes, { handoff, agents, knowledge: opts.knowledge, kbDir: opts.kbDir });
   if (opts.demo) await app.register(demoRoutes, { agents, simulator: opts.demo });

@@ -1,13 +1,17 @@
 /**
  * `kefu` — the console's administration command line:
- *   kefu agents add NAME --role ROLE [--role ROLE…] [--name "Display Name"] [--password-stdin]
+ *   kefu agents add NAME --role ROLE [--role ROLE…] [--name "Name"] [--display-name 小美] [--password-stdin]
+ *   kefu agents set NAME [--role ROLE…] [--name "Name"] [--display-name 小美]
  *   kefu agents passwd NAME [--password-stdin]
  *   kefu agents list [--json]
  *   kefu agents disable NAME
  *   kefu agents enable NAME
  *   kefu agents unlock NAME
  *   kefu report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--out DIR]   (default: the last 7 days, ./reports)
- * Redis comes from REDIS_URL / REDIS_PREFIX (and REDIS_CLUSTER), read like the bot reads them.
+ * Redis comes from REDIS_URL / REDIS_PREFIX (and REDIS_CLUSTER), read like the console reads them;
+ * `--demo` administers the running demo instead, `--redis URL` / `--prefix P` override (see
+ * cli-target.ts). Every agents command says on stderr which Redis and prefix it used, and a write
+ * under a prefix without accounts is refused while other prefixes there have some (--new-prefix).
  * A password never comes from argv (other users see it in `ps`, the shell history keeps it):
  * `--password-stdin` reads the first line of stdin; without it, a terminal is asked (no echo), and
  * otherwise a password is generated and printed once on stdout.
@@ -24,22 +28,28 @@ import { KefuError } from '../errors.ts';
 import { createRedis, Handoff } from '../handoff/index.ts';
 import { createKnowledgeService } from '../knowledge/index.ts';
 import { buildReport } from './report.ts';
+import { createArchiveReports, createPool } from '../archive/index.ts';
+import { checkTarget, demoTarget, shownUrl, WrongTargetError, type CliTarget } from './cli-target.ts';
 import { AgentNotFoundError, AgentStore, generatePassword, InvalidAgentError, passwordProblems, ROLES, type Agent, type Role } from './auth/index.ts';
 import { PasswordInputError, promptHidden, readStdinLine } from './password-input.ts';
 
-const USAGE = `usage:
-  kefu agents add NAME --role ROLE [--role ROLE…] [--name "Display Name"] [--password-stdin]
+const USAGE = `usage: (with npm: npm run kefu -- agents …)
+  kefu agents add NAME --role ROLE [--role ROLE…] [--name "Name"] [--display-name 小美] [--password-stdin]
+  kefu agents set NAME [--role ROLE…] [--name "Name"] [--display-name 小美]   (--display-name "": none)
   kefu agents passwd NAME [--password-stdin]
   kefu agents list [--json]
   kefu agents disable NAME
   kefu agents enable NAME
   kefu agents unlock NAME          (lifts the lock that failed logins put on the account)
   kefu report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--out DIR]
+where: the console's settings (REDIS_URL, REDIS_PREFIX, .env); --demo: the running demo's;
+  --redis URL / --prefix P override; --new-prefix allows the first account under an unused prefix
+names: --name is what colleagues see, --display-name what customers hear ("我是客服小美")
 roles: ${ROLES.join(', ')} (admin implies every role, manager implies agent)
 passwords: --password-stdin reads the first line of stdin; without it a terminal is asked (no echo,
 empty = generate one), otherwise one is generated and printed once`;
 
-const COMMANDS = ['add', 'passwd', 'list', 'disable', 'enable', 'unlock'];
+const COMMANDS = ['add', 'set', 'passwd', 'list', 'disable', 'enable', 'unlock'];
 
 class UsageError extends KefuError {
   constructor(message: string) {
@@ -92,11 +102,14 @@ async function report(values: { from?: string; to?: string; out?: string }): Pro
   }
   const redis = connect(config.redis);
   const knowledge = await createKnowledgeService({ dir: config.knowledge.dir, watch: false });
+  // With DATABASE_URL the report reads what left Redis (expired day counters, trimmed ratings) from the archive.
+  const pool = config.archive.url ? createPool({ url: config.archive.url, max: 2 }) : undefined;
   try {
     const handoff = new Handoff(redis, { prefix: config.redis.prefix, policy: config.sla });
+    const archive = pool ? { reports: createArchiveReports({ pool, redis, prefix: config.redis.prefix }) } : undefined;
     let built;
     try {
-      built = await buildReport(handoff, knowledge, { from, to, timezone: tz });
+      built = await buildReport(handoff, knowledge, { from, to, timezone: tz, ...(archive ? { archive } : {}) });
     } catch (err) {
       if (err instanceof RangeError) throw new UsageError(err.message);
       throw err;
@@ -111,9 +124,23 @@ async function report(values: { from?: string; to?: string; out?: string }): Pro
     }
     return 0;
   } finally {
+    await pool?.end().catch(() => undefined);
     await knowledge.close();
     redis.disconnect();
   }
+}
+
+/** Which Redis and prefix to administer: the console's settings, or --demo's; --redis / --prefix win. */
+function targetOf(values: { demo?: boolean; redis?: string; prefix?: string }): CliTarget {
+  let base: CliTarget;
+  if (values.demo) base = demoTarget(process.env);
+  else {
+    const config = loadConfigOrExit();
+    base = { ...config.redis, source: 'REDIS_URL / REDIS_PREFIX' + (process.env.REDIS_PREFIX ? '' : ', prefix by default') };
+  }
+  if (values.prefix !== undefined && !/^[\w:.-]{1,64}$/.test(values.prefix)) throw new UsageError('--prefix: letters, digits, _ : . - only');
+  if (values.redis === undefined && values.prefix === undefined) return base;
+  return { ...base, url: values.redis ?? base.url, prefix: values.prefix ?? base.prefix, source: 'command-line flags' };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -123,6 +150,11 @@ async function main(argv: string[]): Promise<number> {
     options: {
       role: { type: 'string', multiple: true },
       name: { type: 'string' },
+      'display-name': { type: 'string' },
+      demo: { type: 'boolean', default: false },
+      redis: { type: 'string' },
+      prefix: { type: 'string' },
+      'new-prefix': { type: 'boolean', default: false },
       password: { type: 'string' },
       'password-stdin': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -149,21 +181,40 @@ async function main(argv: string[]): Promise<number> {
     );
   }
 
-  const config = loadConfigOrExit();
-  const redis = connect(config.redis);
-  const store = new AgentStore(redis, config.redis.prefix);
+  const target = targetOf(values);
+  const redis = connect({ url: target.url, prefix: target.prefix, cluster: target.cluster });
+  const store = new AgentStore(redis, target.prefix);
   try {
+    const write = command !== 'list';
+    const { accounts, others } = await checkTarget(redis, target, { newPrefix: values['new-prefix'], write });
+    const where = `Redis ${shownUrl(target.url)}, prefix "${target.prefix}" (${target.source}; ${accounts} account${accounts === 1 ? '' : 's'} there)`;
+    process.stderr.write(`kefu: ${write ? 'writing to' : 'reading'} ${where}\n`);
+    if (!write && accounts === 0 && others.length > 0) {
+      process.stderr.write(`kefu: nothing here; accounts exist under ${others.map((p) => `"${p.prefix}"`).join(', ')} (--demo, or REDIS_PREFIX)\n`);
+    }
     switch (command) {
       case 'add': {
         const { password, generated } = await newPassword(values['password-stdin'], { username: username!, name: values.name });
         const agent = await store.add({
           username: username!,
           name: values.name,
+          displayName: values['display-name'],
           roles: (values.role ?? []) as Role[],
           password,
         });
         process.stdout.write(`added ${agent.username} (${agent.roles.join(', ')}) id ${agent.id}\n`);
         if (generated) process.stdout.write(`password: ${password}\n`);
+        return 0;
+      }
+      case 'set': {
+        const patch = {
+          ...(values.name !== undefined ? { name: values.name } : {}),
+          ...(values['display-name'] !== undefined ? { displayName: values['display-name'] } : {}),
+          ...(values.role ? { roles: values.role as Role[] } : {}),
+        };
+        if (Object.keys(patch).length === 0) throw new UsageError('agents set needs --name, --display-name or --role');
+        const agent = await store.update(username!, patch);
+        process.stdout.write(`changed ${agent.username}: ${agent.roles.join(', ')}; name ${JSON.stringify(agent.name)}; customers hear ${agent.displayName ? JSON.stringify(agent.displayName) : 'no name'}\n`);
         return 0;
       }
       case 'passwd': {
@@ -209,6 +260,11 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof UsageError || (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`kefu: ${err.message}\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (err instanceof WrongTargetError) {
+      process.stderr.write(`kefu: ${err.message}\n`);
       process.exitCode = 2;
       return;
     }

@@ -3,8 +3,20 @@
  * streams: the self-service funnel per business day, and satisfaction by category then channel.
  */
 import { DateTime } from 'luxon';
+import type { ArchiveReports, ArchiveShortfall } from '../archive/reports.ts';
 import type { Handoff, Rating } from '../handoff/index.ts';
 import type { KnowledgeService } from '../knowledge/index.ts';
+
+/**
+ * The archive (PostgreSQL) behind a report, when one is configured: what left Redis (expired day
+ * counters, trimmed ratings) is read from it, so a quarter's figures are complete. Without it the
+ * reports read Redis alone, as they always did.
+ */
+export interface ReportArchive {
+  reports: ArchiveReports;
+  /** The business time zone the range's days are in. */
+  timezone: string;
+}
 
 export const MAX_DAYS = 366;
 
@@ -97,16 +109,30 @@ function sumDays(days: FunnelDay[], label: string): FunnelDay {
   return total;
 }
 
+export interface Funnel {
+  days: FunnelDay[];
+  total: FunnelDay;
+  /** Only when the archive could not be read: the days whose figures may be short, and why. */
+  incomplete?: ArchiveShortfall;
+}
+
+/** Every bot account's counters of one day, summed. */
+function merge(perBot: Record<string, Record<string, number>>): Record<string, number> {
+  const merged: Record<string, number> = {};
+  for (const c of Object.values(perBot)) for (const [f, n] of Object.entries(c)) merged[f] = (merged[f] ?? 0) + n;
+  return merged;
+}
+
 /** The funnel of each day and of the whole range, over every bot account. */
-export async function funnel(handoff: Handoff, days: string[]): Promise<{ days: FunnelDay[]; total: FunnelDay }> {
-  const perDay = await Promise.all(
-    days.map(async (date) => {
-      const merged: Record<string, number> = {};
-      for (const c of Object.values(await handoff.dayCounters(date))) for (const [f, n] of Object.entries(c)) merged[f] = (merged[f] ?? 0) + n;
-      return funnelOf(date, merged);
-    }),
-  );
-  return { days: perDay, total: sumDays(perDay, `${days[0]}..${days.at(-1)}`) };
+export async function funnel(handoff: Handoff, days: string[], archive?: ReportArchive): Promise<Funnel> {
+  const label = `${days[0]}..${days.at(-1)}`;
+  if (archive) {
+    const got = await archive.reports.dayCounters({ days, timezone: archive.timezone });
+    const perDay = days.map((date) => funnelOf(date, merge(got.days[date] ?? {})));
+    return { days: perDay, total: sumDays(perDay, label), ...(got.shortfall ? { incomplete: got.shortfall } : {}) };
+  }
+  const perDay = await Promise.all(days.map(async (date) => funnelOf(date, merge(await handoff.dayCounters(date)))));
+  return { days: perDay, total: sumDays(perDay, label) };
 }
 
 export interface CsatStats {
@@ -114,38 +140,111 @@ export interface CsatStats {
   average: number;
   /** Ratings of 1 or 2. */
   low: number;
+  /** How many of each score, 1 to 5. */
+  scores: [number, number, number, number, number];
 }
+
+/**
+ * The conversations listed behind a channel's number: the worst ratings first, then the newest. A
+ * quarter holds hundreds of thousands; the rest are counted in `more`, not sent.
+ */
+export const CSAT_CONVERSATIONS_MAX = 100;
 
 export interface CsatCategory extends CsatStats {
   category: string;
-  channels: (CsatStats & { channel: string; conversations: { id: string; score: number; agentId: string | null; at: string }[] })[];
+  channels: (CsatStats & { channel: string; conversations: { id: string; score: number; agentId: string | null; at: string }[]; more: number })[];
 }
 
-const stats = (rs: Rating[]): CsatStats => ({
-  count: rs.length,
-  average: rs.length ? round2(rs.reduce((n, r) => n + r.score, 0) / rs.length) : 0,
-  low: rs.filter((r) => r.score <= 2).length,
-});
+/** One rating, or `n` alike (the archive's counts): what satisfaction is grouped by. */
+interface Scored {
+  botId: string;
+  tag: string | null;
+  faqId: string | null;
+  agentId: string | null;
+  score: number;
+  n: number;
+  /** The rating itself (the drill-down lists the conversations); absent for counts. */
+  rating?: Rating;
+}
+
+function stats(xs: Scored[]): CsatStats {
+  let count = 0;
+  let sum = 0;
+  let low = 0;
+  const scores: CsatStats['scores'] = [0, 0, 0, 0, 0];
+  for (const x of xs) {
+    count += x.n;
+    sum += x.score * x.n;
+    if (x.score <= 2) low += x.n;
+    if (x.score >= 1 && x.score <= 5) scores[x.score - 1] = scores[x.score - 1]! + x.n;
+  }
+  return { count, average: count ? round2(sum / count) : 0, low, scores };
+}
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
-  for (const t of items) m.set(key(t), [...(m.get(key(t)) ?? []), t]);
+  // Pushed in place: a quarter's ratings are hundreds of thousands.
+  for (const t of items) {
+    const k = key(t);
+    const list = m.get(k);
+    if (list) list.push(t);
+    else m.set(k, [t]);
+  }
   return m;
 }
 
-/** Satisfaction by category (the agent's first tag, else the FAQ entry's category), then channel (bot account); the worst first. */
-export async function csatByCategory(handoff: Handoff, knowledge: KnowledgeService | undefined, fromMs: number, toMs: number): Promise<{ total: CsatStats; categories: CsatCategory[] }> {
-  const ratings = await handoff.ratings(fromMs, toMs);
-  const categoryOf = (r: Rating): string => r.tags[0] ?? (r.faqId ? knowledge?.matcher().entry(r.faqId)?.category : undefined) ?? 'uncategorized';
-  const categories = [...groupBy(ratings, categoryOf).entries()].map(([category, rs]) => ({
+export interface CsatReport {
+  total: CsatStats;
+  categories: CsatCategory[];
+  /** By the agent who resolved the conversation (null: resolved without one), the worst first. */
+  agents: (CsatStats & { agentId: string | null })[];
+  /** Only when the archive could not be read: the days whose ratings may be missing, and why. */
+  incomplete?: ArchiveShortfall;
+}
+
+/**
+ * Satisfaction by category (the agent's first tag, else the FAQ entry's category), then channel
+ * (bot account), and by agent; the worst first. With an archive, `days` are the range's days;
+ * `conversations: false` (the feedback report) counts without listing every rating, so a quarter
+ * is read as counts instead of hundreds of thousands of rows.
+ */
+export async function csatByCategory(
+  handoff: Handoff,
+  knowledge: KnowledgeService | undefined,
+  fromMs: number,
+  toMs: number,
+  archive?: ReportArchive & { days: string[]; conversations?: boolean },
+): Promise<CsatReport> {
+  let scored: Scored[];
+  let incomplete: ArchiveShortfall | undefined;
+  const one = (r: Rating): Scored => ({ botId: r.botId, tag: r.tags[0] ?? null, faqId: r.faqId, agentId: r.agentId, score: r.score, n: 1, rating: r });
+  if (archive) {
+    const range = { days: archive.days, fromMs, toMs, timezone: archive.timezone };
+    const got = archive.conversations === false ? await archive.reports.ratingCounts(range) : await archive.reports.ratings(range);
+    scored = 'counts' in got ? got.counts : got.ratings.map(one);
+    incomplete = got.shortfall;
+  } else {
+    scored = (await handoff.ratings(fromMs, toMs)).map(one);
+  }
+  const matcher = knowledge?.matcher();
+  const categoryOf = (r: Scored): string => r.tag ?? (r.faqId ? matcher?.entry(r.faqId)?.category : undefined) ?? 'uncategorized';
+  const categories = [...groupBy(scored, categoryOf).entries()].map(([category, rs]) => ({
     category,
     ...stats(rs),
-    channels: [...groupBy(rs, (r) => r.botId).entries()].map(([channel, cs]) => ({
-      channel,
-      ...stats(cs),
-      conversations: cs.map((r) => ({ id: r.conv, score: r.score, agentId: r.agentId, at: r.at })),
-    })),
+    channels: [...groupBy(rs, (r) => r.botId).entries()].map(([channel, cs]) => {
+      const listed = cs
+        .flatMap((x) => (x.rating ? [{ id: x.rating.conv, score: x.rating.score, agentId: x.rating.agentId, at: x.rating.at }] : []))
+        .sort((a, b) => a.score - b.score || (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+      return {
+        channel,
+        ...stats(cs),
+        conversations: listed.slice(0, CSAT_CONVERSATIONS_MAX),
+        more: Math.max(0, listed.length - CSAT_CONVERSATIONS_MAX),
+      };
+    }),
   }));
   categories.sort((a, b) => a.average - b.average || b.count - a.count);
-  return { total: stats(ratings), categories };
+  const agents = [...groupBy(scored, (r) => r.agentId ?? '').entries()].map(([agentId, rs]) => ({ agentId: agentId || null, ...stats(rs) }));
+  agents.sort((a, b) => a.average - b.average || b.count - a.count);
+  return { total: stats(scored), categories, agents, ...(incomplete ? { incomplete } : {}) };
 }

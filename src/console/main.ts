@@ -15,6 +15,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { createRedis, Handoff, startSlaTicker } from '../handoff/index.ts';
 import type { KnowledgeService } from '../knowledge/index.ts';
+import type { ArchiveService } from '../archive/index.ts';
 import { buildApp } from './app.ts';
 import type { DemoSimulator } from './routes/demo.ts';
 import { AgentExistsError, AgentStore, passwordProblems, ROLES } from './auth/index.ts';
@@ -64,6 +65,8 @@ export interface ConsoleDeps {
   metrics?: Registry;
   /** The bot's channel callbacks, on this same server. */
   channelRoutes?: (app: import('fastify').FastifyInstance) => Promise<void>;
+  /** The archive (DATABASE_URL set): history that left Redis, search, reports, and its state in /readyz. */
+  archive?: ArchiveService;
 }
 
 /**
@@ -93,6 +96,7 @@ export async function startConsole(config: Config, deps: ConsoleDeps): Promise<R
     ...(deps.botReady ? { botReady: deps.botReady } : {}),
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.channelRoutes ? { channelRoutes: deps.channelRoutes } : {}),
+    ...(deps.archive ? { archive: deps.archive } : {}),
   });
   const stopTicker = startSlaTicker(handoff, { logger, onFired: (fired) => app.recordSlaFired(fired) });
   let url: string;

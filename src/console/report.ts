@@ -8,13 +8,22 @@
 import { toCsv } from '../csv.ts';
 import type { Handoff } from '../handoff/index.ts';
 import { groupGaps, type KnowledgeService } from '../knowledge/index.ts';
-import { csatByCategory, dayRange, funnel } from './insights.ts';
+import type { ArchiveShortfall } from '../archive/reports.ts';
+import type { KnowledgeGap } from '../handoff/index.ts';
+import { csatByCategory, dayRange, funnel, type ReportArchive } from './insights.ts';
 
 export interface ReportOptions {
   from: string;
   to: string;
   timezone: string;
+  /** The archive: what left Redis is read from it (a quarter's report is complete). */
+  archive?: Omit<ReportArchive, 'timezone'>;
 }
+
+/** Without an archive: the newest questions missed over all time, then those in the range (as before). */
+const LIVE_GAPS = 500;
+/** With an archive: the newest questions missed in the range. */
+const RANGE_GAPS = 5_000;
 
 export interface Report {
   markdown: string;
@@ -37,11 +46,18 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
   const matcher = knowledge.matcher();
   const question = (id: string): string => matcher.entry(id)?.question ?? id;
 
-  const [f, csat, problems, gapsRaw] = await Promise.all([
-    funnel(handoff, days),
-    csatByCategory(handoff, knowledge, fromMs, toMs),
+  const archive = opts.archive ? { reports: opts.archive.reports, timezone: opts.timezone } : undefined;
+  const gapsOf = async (): Promise<{ gaps: KnowledgeGap[]; incomplete?: ArchiveShortfall }> => {
+    if (!archive) return { gaps: (await handoff.knowledgeGaps(LIVE_GAPS)).filter((g) => Date.parse(g.at) >= fromMs && Date.parse(g.at) < toMs) };
+    const got = await archive.reports.gaps({ days, fromMs, toMs, timezone: opts.timezone }, RANGE_GAPS);
+    return { gaps: got.gaps, ...(got.shortfall ? { incomplete: got.shortfall } : {}) };
+  };
+  const [f, csat, problems, missed] = await Promise.all([
+    funnel(handoff, days, archive),
+    // The report shows counts, not the conversations behind them.
+    csatByCategory(handoff, knowledge, fromMs, toMs, archive ? { ...archive, days, conversations: false } : undefined),
     handoff.problems.list(),
-    handoff.knowledgeGaps(500),
+    gapsOf(),
   ]);
 
   // Top issues: FAQ answers in the range, with the daily trend.
@@ -53,10 +69,12 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
   const relevant = problems.filter((p) => p.status === 'open' || inRange(p.createdAt) || inRange(p.fixedAt));
   const affected = await Promise.all(relevant.map(async (p) => ({ p, linked: await handoff.problems.linked(p.id) })));
 
-  const gapsInRange = gapsRaw.filter((g) => Date.parse(g.at) >= fromMs && Date.parse(g.at) < toMs);
-  const convNames = new Map<string, string>();
+  const gapsInRange = missed.gaps;
+  const convIds = [...new Set(gapsInRange.map((g) => g.conv))];
+  // Archived conversations have left Redis: their names come from the archive.
+  const convNames = archive ? await archive.reports.customerNames(convIds) : new Map<string, string>();
   await Promise.all(
-    [...new Set(gapsInRange.map((g) => g.conv))].map(async (id) => {
+    convIds.map(async (id) => {
       const c = await handoff.conversation(id).catch(() => null);
       if (c?.customer.name) convNames.set(id, c.customer.name);
     }),
@@ -74,6 +92,10 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
   const lines: string[] = [];
   lines.push(`# 客服反馈报告 ${opts.from} 至 ${opts.to}`, '');
   lines.push(`时区 ${opts.timezone}。由 kefu-bridge 生成；不含客户姓名。`, '');
+  const unread = [...new Set([f.incomplete, csat.incomplete, missed.incomplete].flatMap((i) => i?.unreadDays ?? []))].sort();
+  if (unread.length) {
+    lines.push(`> **数据不完整**：归档数据库暂时无法读取，以下日期的数字可能偏少（共 ${unread.length} 天）：${unread.join('、')}。请在归档恢复后重新生成报告。`, '');
+  }
   lines.push('## 概览', '');
   lines.push('| 指标 | 数值 |', '|---|---|');
   lines.push(`| 会话 | ${t.conversations} |`);

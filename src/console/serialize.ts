@@ -70,6 +70,10 @@ export const apiConversationWithMessagesSchema = apiConversationSchema
   .extend({
     messages: z.array(apiMessageSchema).meta({ ...core, description: 'oldest first' }),
     channel: apiChannelSchema.nullable().meta({ description: 'the channel of the bot account, when its bot has said (null: unknown, e.g. an older bot)' }),
+    archived: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'only in the archive (it left Redis after its retention): read-only, actions on it answer 404' }),
   })
   .meta({ id: 'ConversationWithMessages' });
 

@@ -3,9 +3,11 @@
  * wechaty-puppet-mock next to the console (or, with DEMO_CHANNEL=wecom-kf, on the 微信客服 channel
  * against the local WeChat API simulator); the console's WeChat simulator page lets you type as
  * customers. Redis: REDIS_URL, else 127.0.0.1:6379 if it answers, else a redis-server child with
- * AOF in ./.data/redis. Seeds conversations in different states and tiers when the queue is empty
+ * AOF in ./.data/redis. The archive: DATABASE_URL, else Debian's PostgreSQL started as a child with
+ * its data in ./.data/pg, else none (said once, with how to install it). Seeds conversations in different states and tiers when the queue is empty
  * (through the simulator, so they take the real bot's path) and prints the URL and the password.
  */
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, ConfigError } from '../config.ts';
 import { createLogger } from '../logger.ts';
@@ -14,7 +16,9 @@ import { MockWeChatSimulator, type RunningBot } from '../bot/index.ts';
 import { CALLBACK_PATH } from '../channels/wecom-kf/callback.ts';
 import { createKeys, createRedis } from '../handoff/index.ts';
 import { startKefu, stopOnSignals, type Kefu } from '../main.ts';
+import { clearDemoTarget, writeDemoTarget } from '../console/cli-target.ts';
 import type { WeChatSimulator } from '../wechat-sim/index.ts';
+import { resolveDemoPostgres, type DemoPostgres } from './postgres.ts';
 import { NoRedisError, resolveDemoRedis, type DemoRedis } from './redis.ts';
 import { seedDemo, DEMO_BOT_NAME, DEMO_VIPS } from './seed.ts';
 import { demoWecomEnv, forgetOldCursor, startDemoWeChat, WecomDemoSimulator } from './wecom-sim.ts';
@@ -34,6 +38,10 @@ export interface DemoOptions {
   env?: NodeJS.ProcessEnv;
   /** Where a redis-server started by the demo keeps its AOF (default .data/redis). */
   dataDir?: string;
+  /** Where a PostgreSQL started by the demo keeps its data (default .data/pg). */
+  pgDataDir?: string;
+  /** Where PostgreSQL's server programs are (default: Debian's /usr/lib/postgresql/<major>/bin, found). */
+  pgBinDir?: string;
   /** Seed conversations when the queue is empty (default true). */
   seed?: boolean;
 }
@@ -41,6 +49,8 @@ export interface DemoOptions {
 export interface RunningDemo {
   kefu: Kefu;
   redis: DemoRedis;
+  /** The archive's PostgreSQL, or none (its `notice` says why and how to install it). */
+  postgres: DemoPostgres;
   channel: DemoChannel;
   /** The WeChat API simulator the 微信客服 channel talks to (DEMO_CHANNEL=wecom-kf). */
   wechat?: WeChatSimulator;
@@ -59,16 +69,24 @@ export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
   if (problems.length > 0) {
     throw new ConfigError([{ variable: 'KEFU_ADMIN_PASSWORD', message: `the admin password ${problems.map((p) => p.message).join('; ')}` }]);
   }
-  const redis = await resolveDemoRedis(env, { dataDir: opts.dataDir ?? '.data/redis' });
+  const dataDir = opts.dataDir ?? '.data/redis';
+  const redis = await resolveDemoRedis(env, { dataDir });
+  // Where `kefu agents --demo` finds a redis-server this demo started on a port of its own (beside its
+  // data). With REDIS_URL, or the local Redis on 6379, the CLI finds it from the same settings.
+  const targetFile = redis.source === 'started' ? path.join(path.dirname(dataDir), 'demo-target.json') : undefined;
+  let postgres: DemoPostgres | undefined;
   let wechat: WeChatSimulator | undefined;
   let kefu: Kefu | undefined;
   // Whatever started is stopped again, newest first.
   const stop = async (): Promise<void> => {
+    if (targetFile) clearDemoTarget(targetFile);
     await kefu?.stop();
     await wechat?.close();
+    await postgres?.stop();
     await redis.stop();
   };
   try {
+    postgres = await resolveDemoPostgres(env, { dataDir: opts.pgDataDir ?? '.data/pg', binDir: opts.pgBinDir });
     if (channel === 'wecom-kf') wechat = await startDemoWeChat();
     const config = loadConfig({
       LOG_LEVEL: 'warn',
@@ -79,6 +97,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
       WECHATY_PUPPET: 'wechaty-puppet-mock',
       ...(wechat ? demoWecomEnv(wechat.url) : { CHANNELS: 'wechaty' }),
       REDIS_URL: redis.url,
+      ...(postgres.url ? { DATABASE_URL: postgres.url } : {}),
       KEFU_ADMIN_PASSWORD: password,
     });
     const logger = createLogger(config.log);
@@ -111,7 +130,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
     // An admin from an earlier demo run keeps its data; it gets this start's password.
     await new AgentStore(kefu.redis, config.redis.prefix).setPassword(ADMIN_USERNAME, password);
     if (opts.seed !== false && kefu.bot && kefu.console) await seedDemo(kefu);
-    return { kefu, redis, channel, wechat, url, password, stop };
+    if (targetFile) writeDemoTarget({ url: redis.url, prefix: config.redis.prefix }, targetFile);
+    return { kefu, redis, postgres, channel, wechat, url, password, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
@@ -129,23 +149,46 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const where = { REDIS_URL: 'REDIS_URL', local: '本机 127.0.0.1:6379', started: '自动启动的 redis-server（数据在 .data/redis）' }[demo.redis.source];
-  process.stdout.write(
-    [
-      '',
-      '  kefu-bridge 演示已启动 / demo is running',
-      '',
-      `  微信渠道:     ${demo.channel === 'wecom-kf' ? `微信客服 模拟（本地 WeChat API 模拟器 ${demo.wechat!.url}）/ simulated 微信客服` : '模拟个人微信 / mock WeChat (wechaty-puppet-mock)'}`,
-      `  客服工作台:   ${demo.url}`,
-      `  微信模拟器:   ${demo.url}/#/simulator`,
-      `  账号 / 密码:  ${ADMIN_USERNAME} / ${demo.password}`,
-      `  Redis:        ${where}`,
-      '',
-      '  按 Ctrl+C 退出 / press Ctrl+C to stop',
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(demoBanner(demo));
   stopOnSignals({ stop: () => demo.stop(), logger: demo.kefu.logger });
+}
+
+/** Where the archive is, for the banner: the data dir relative to here when inside it. */
+function archiveLine(pg: DemoPostgres): string {
+  const dir = pg.dataDir ? path.relative(process.cwd(), pg.dataDir) || '.' : '';
+  const shown = dir && !dir.startsWith('..') ? dir : pg.dataDir;
+  switch (pg.source) {
+    case 'DATABASE_URL': {
+      const u = new URL(pg.url!);
+      return `DATABASE_URL（${u.host}${u.pathname}）`;
+    }
+    case 'started':
+      return `自动启动的 PostgreSQL（数据在 ${shown}${pg.initialised ? '，首次初始化' : ''}）/ started, data in ${shown}`;
+    case 'running':
+      return `上次演示留下的 PostgreSQL（数据在 ${shown}，退出后仍运行）/ left running by an earlier demo`;
+    case 'none':
+      return '未启用：搜索只覆盖 Redis 中的会话 / off: no PostgreSQL (see above)';
+  }
+}
+
+/** What the demo prints once it runs: where everything is, and once, why there is no archive. */
+export function demoBanner(demo: Pick<RunningDemo, 'redis' | 'postgres' | 'channel' | 'wechat' | 'url' | 'password'>): string {
+  const where = { REDIS_URL: 'REDIS_URL', local: '本机 127.0.0.1:6379', started: '自动启动的 redis-server（数据在 .data/redis）' }[demo.redis.source];
+  return [
+    ...(demo.postgres.notice ? ['', demo.postgres.notice] : []),
+    '',
+    '  kefu-bridge 演示已启动 / demo is running',
+    '',
+    `  微信渠道:     ${demo.channel === 'wecom-kf' ? `微信客服 模拟（本地 WeChat API 模拟器 ${demo.wechat!.url}）/ simulated 微信客服` : '模拟个人微信 / mock WeChat (wechaty-puppet-mock)'}`,
+    `  客服工作台:   ${demo.url}`,
+    `  微信模拟器:   ${demo.url}/#/simulator`,
+    `  账号 / 密码:  ${ADMIN_USERNAME} / ${demo.password}`,
+    `  Redis:        ${where}`,
+    `  归档:         ${archiveLine(demo.postgres)}`,
+    '',
+    '  按 Ctrl+C 退出 / press Ctrl+C to stop',
+    '',
+  ].join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,7 +1,35 @@
 import type { Conversation, ConversationStatus, HandoffEvent, HandoffReason, MessageFrom, TranscriptMessage, Tier } from './types.ts';
 
-/** Epoch ms as stored in Redis to ISO-8601; null when absent. */
-export const iso = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
+/** Epoch ms as stored in Redis to ISO-8601 (as Date's toISOString); null when absent. */
+export function iso(ms: string | undefined): string | null {
+  if (!ms) return null;
+  const t = Number(ms);
+  // Whole ms from 1970 to 9999 by hand (a queue page formats hundreds: Date's own was ~6% of its
+  // CPU); anything else (fractions, before 1970, garbage: RangeError) by Date.
+  if (!Number.isSafeInteger(t) || t < 0 || t > MAX_ISO_MS) return new Date(t).toISOString();
+  const day = Math.floor(t / DAY_MS);
+  let date = dayPrefixes.get(day);
+  if (date === undefined) {
+    if (dayPrefixes.size >= MAX_DAY_PREFIXES) dayPrefixes.clear();
+    date = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    dayPrefixes.set(day, date);
+  }
+  let r = t - day * DAY_MS;
+  const msPart = r % 1000;
+  r = (r - msPart) / 1000;
+  const sec = r % 60;
+  r = (r - sec) / 60;
+  const min = r % 60;
+  const hour = (r - min) / 60;
+  return `${date}${TWO[hour]}:${TWO[min]}:${TWO[sec]}.${msPart < 10 ? '00' : msPart < 100 ? '0' : ''}${msPart}Z`;
+}
+const DAY_MS = 86_400_000;
+/** 9999-12-31T23:59:59.999Z: later years are written with six digits and a sign. */
+const MAX_ISO_MS = 253_402_300_799_999;
+/** "YYYY-MM-DDT" of a day number, for the few days a page's times fall on. */
+const dayPrefixes = new Map<number, string>();
+const MAX_DAY_PREFIXES = 4096;
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 
 /** A JSON list of strings as stored (tags); [] for anything else. */
 export function parseTags(raw: string | null | undefined): string[] {

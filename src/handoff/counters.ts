@@ -78,6 +78,22 @@ export class Counters {
     return { conv: id, botId: ref.botId, score, agentId: agentId || null, tags: parseTags(tags), faqId: faqId || null, at: iso(String(now))! };
   }
 
+  /**
+   * The customer's reason after a 1-2 rating: kept on the conversation (`lowRatingComment`, the
+   * latest wins) for the manager who follows the flagged chats up, and announced live.
+   */
+  async recordRatingComment(ref: CustomerRef, text: string): Promise<void> {
+    const id = conversationId(ref.botId, ref.customerId);
+    const { redis, keys: k, maxLen } = this.ctx;
+    const now = this.ctx.now();
+    const comment = text.trim().slice(0, 500);
+    if (!comment) return;
+    const tx = redis.multi();
+    tx.hset(k.conversation(id), 'lowRatingComment', comment);
+    tx.xadd(k.events(ref.botId), 'MAXLEN', '~', maxLen, '*', 'type', 'rating_comment', 'conv', id, 'at', now);
+    await tx.exec();
+  }
+
   /** Ratings of every bot account in [fromMs, toMs), oldest first. */
   async ratings(fromMs: number, toMs: number): Promise<Rating[]> {
     const pages = await Promise.all(

@@ -104,7 +104,7 @@ export class Handoff {
   claim(id: string, agent: Agent): Promise<Conversation> {
     return this.transitions.claim(id, agent);
   }
-  transfer(id: string, to: Agent, opts: { expectedOwner?: string } = {}): Promise<Conversation> {
+  transfer(id: string, to: Agent, opts: { expectedOwner?: string; note?: { text: string; by: Agent } } = {}): Promise<Conversation> {
     return this.transitions.transfer(id, to, opts);
   }
   release(id: string, opts: { expectedOwner?: string; by?: string } = {}): Promise<Conversation> {
@@ -158,6 +158,10 @@ export class Handoff {
   // The funnel, ratings and knowledge gaps (counters.ts).
   recordRating(ref: CustomerRef, score: number): Promise<Rating> {
     return this.counters.recordRating(ref, score);
+  }
+  /** What went wrong, in the customer's words, after a 1-2 rating. */
+  recordRatingComment(ref: CustomerRef, text: string): Promise<void> {
+    return this.counters.recordRatingComment(ref, text);
   }
   ratings(fromMs: number, toMs: number): Promise<Rating[]> {
     return this.counters.ratings(fromMs, toMs);

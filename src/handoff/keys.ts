@@ -109,6 +109,13 @@ export function createKeys(prefix: string) {
     },
     /** Set: "<problem id>|<conversation id>" of every fix notice sent through this bot account (exactly once each). */
     fixNotices: (botId: string): string => `${bot(botId)}:fixnotices`,
+    /**
+     * The archiver (src/archive): String (expires) the token of the process copying this bot
+     * account to PostgreSQL now; in the account's slot so the trim script checks it atomically.
+     */
+    archiveLock: (botId: string): string => `${bot(botId)}:archive:lock`,
+    /** SCAN pattern of the account's conversation hashes and their keys (the archiver's full pass). */
+    conversationPattern: (botId: string): string => `${bot(botId)}:conv:*`,
     /** Hash: a known problem (title, description, status open|fixed, note, who and when). Slot `{problems}`. */
     problem: (id: string): string => `${prefix}:{problems}:p:${checkId('problem id', id)}`,
     /** Set: the conversations linked to a known problem. */

@@ -10,7 +10,10 @@ export type ProblemStatus = 'open' | 'fixed';
 /** A known problem: customers who hit it wait, parked, until it is fixed, then all hear about it. */
 export interface Problem {
   id: string;
+  /** The team's name for it (may be technical: "P0 iOS 17 encoder crash"). */
   title: string;
+  /** What customers are told it is ("iPhone 上录屏黑屏"); '' = the title is said. */
+  publicTitle: string;
   description: string;
   status: ProblemStatus;
   createdAt: string;
@@ -58,14 +61,27 @@ export class Problems {
     return this.conversations.keys;
   }
 
-  async create(input: { title: string; description?: string; by: Agent }): Promise<Problem> {
+  async create(input: { title: string; publicTitle?: string; description?: string; by: Agent }): Promise<Problem> {
     const n = await this.redis.incr(this.keys.problemSeq());
     const id = `P${n}`;
     const now = this.now();
     const tx = this.redis.multi();
-    tx.hset(this.keys.problem(id), 'id', id, 'title', input.title, 'description', input.description ?? '', 'status', 'open', 'createdAt', now, 'createdById', input.by.id, 'createdByName', input.by.name);
+    tx.hset(this.keys.problem(id), 'id', id, 'title', input.title, 'publicTitle', input.publicTitle ?? '', 'description', input.description ?? '', 'status', 'open', 'createdAt', now, 'createdById', input.by.id, 'createdByName', input.by.name);
     tx.zadd(this.keys.problems(), now, id);
     await tx.exec();
+    return (await this.get(id))!;
+  }
+
+  /**
+   * Renames an open problem (the team's title, what customers are told, the description). A fixed
+   * one is final: its customers were told with the words it had (ILLEGAL_TRANSITION).
+   */
+  async update(id: string, patch: { title?: string; publicTitle?: string; description?: string }): Promise<Problem> {
+    const status = await this.redis.hget(this.keys.problem(id), 'status');
+    if (!status) throw new HandoffError('NOT_FOUND', `problem ${id} not found`);
+    if (status !== 'open') throw new HandoffError('ILLEGAL_TRANSITION', `problem ${id} is ${status}: its customers were told already`, { from: status, to: 'open' });
+    const fields = Object.entries(patch).filter((e): e is [string, string] => typeof e[1] === 'string');
+    if (fields.length > 0) await this.redis.hset(this.keys.problem(id), Object.fromEntries(fields));
     return (await this.get(id))!;
   }
 
@@ -128,12 +144,14 @@ export class Problems {
         throw err;
       },
     );
+    // Customers hear the words chosen for them, when there are some.
+    const said = (await this.redis.hget(this.keys.problem(id), 'publicTitle')) || title;
     const convs = await this.redis.smembers(this.keys.problemConvs(id));
     let sentNow = 0;
     // A few at a time: a problem may have thousands of customers behind it.
     for (let i = 0; i < convs.length; i += 50) {
       const batch = convs.slice(i, i + 50);
-      const sent = await Promise.all(batch.map((conv) => this.notify(id, conv, title, note)));
+      const sent = await Promise.all(batch.map((conv) => this.notify(id, conv, said, note)));
       sentNow += sent.filter(Boolean).length;
     }
     const rows = await this.linked(id);
@@ -159,6 +177,7 @@ function toProblem(h: Record<string, string>, linked: number): Problem {
   return {
     id: h.id!,
     title: h.title ?? '',
+    publicTitle: h.publicTitle ?? '',
     description: h.description ?? '',
     status: h.status === 'fixed' ? 'fixed' : 'open',
     createdAt: iso(h.createdAt)!,

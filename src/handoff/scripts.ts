@@ -14,7 +14,7 @@ import type { ConversationStatus, HandoffReason, MessageFrom, Tier, TurnOutcome 
 
 type Client = Redis | Cluster;
 
-/** Every script and how many of its arguments are keys (the number in its file name). */
+/** Every script and how many of its arguments are keys (the number in its file name; 'n': the caller's). */
 export const SCRIPT_KEYS = {
   append: 13,
   enqueue: 9,
@@ -29,6 +29,7 @@ export const SCRIPT_KEYS = {
   ack: 2,
   'notify-fix': 6,
   'problem-fix': 1,
+  fields: 'n',
 } as const;
 export type ScriptName = keyof typeof SCRIPT_KEYS;
 
@@ -49,7 +50,8 @@ type Arg = string | number;
 
 /** Runs `name` with ARGV in the order of `args`' fields (that of the script's header), each checked first. */
 async function run(redis: Client, name: ScriptName, keys: string[], args: Record<string, Arg>, rest: string[] = []): Promise<unknown> {
-  if (keys.length !== SCRIPT_KEYS[name]) throw new ScriptArgError(name, `takes ${SCRIPT_KEYS[name]} keys, not ${keys.length}`);
+  const numKeys = SCRIPT_KEYS[name];
+  if (numKeys === 'n' ? keys.length === 0 : keys.length !== numKeys) throw new ScriptArgError(name, `takes ${numKeys === 'n' ? 'at least 1' : numKeys} keys, not ${keys.length}`);
   for (const [field, v] of Object.entries(args)) {
     const ok = typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
     if (!ok) throw new ScriptArgError(name, `${field} must be a string or a finite number, not ${String(v)}`);
@@ -223,25 +225,52 @@ export async function enqueue(
 export async function claim(
   redis: Client,
   k: Keys,
-  a: Streams & { agentId: string; agentName: string; /** '' = do not tell the customer. */ outboundMsgId: string; outboundMaxLen: number },
+  a: Streams & {
+    agentId: string;
+    agentName: string;
+    /** '' = do not tell the customer. */
+    outboundMsgId: string;
+    outboundMaxLen: number;
+    /** The name the customer hears ('' = none; absent = agentName). */
+    publicName?: string;
+  },
 ): Promise<void> {
   const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
   const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId), k.outbound(botId)];
   const { agentId, agentName, now, eventsMaxLen, outboundMsgId, outboundMaxLen } = a;
-  await runConv(redis, 'claim', c, keys, { conv: c, agentId, agentName, now, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen });
+  const publicName = a.publicName ?? agentName;
+  await runConv(redis, 'claim', c, keys, { conv: c, agentId, agentName, now, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen, publicName });
 }
 
 /** transfer-3.lua: an active conversation to another agent. */
 export async function transfer(
   redis: Client,
   k: Keys,
-  a: Streams & { /** '' = any (a manager's override). */ expectedOwner: string; agentId: string; agentName: string },
+  a: Streams & {
+    /** '' = any (a manager's override). */ expectedOwner: string;
+    agentId: string;
+    agentName: string;
+    /** A private note for the new owner ('' = none), and who wrote it. */
+    note: string;
+    noteById: string;
+    noteByName: string;
+  },
 ): Promise<void> {
   const { botId } = parseConversationId(a.conv);
   const c = a.conv;
-  const { expectedOwner, agentId, agentName, now, eventsMaxLen } = a;
-  await runConv(redis, 'transfer', c, [k.conversation(c), k.transcript(c), k.events(botId)], { conv: c, expectedOwner, agentId, agentName, now, eventsMaxLen });
+  const { expectedOwner, agentId, agentName, now, eventsMaxLen, note, noteById, noteByName } = a;
+  await runConv(redis, 'transfer', c, [k.conversation(c), k.transcript(c), k.events(botId)], {
+    conv: c,
+    expectedOwner,
+    agentId,
+    agentName,
+    now,
+    eventsMaxLen,
+    note,
+    noteById,
+    noteByName,
+  });
 }
 
 /** release-6.lua: back to the queue, keeping its SLA due time (the fallback is for a chat that had none). */
@@ -357,4 +386,24 @@ export async function problemFix(
   const raw = await run(redis, 'problem-fix', [k.problem(a.problemId)], { now: a.now, note: a.note, byId: a.byId, byName: a.byName });
   const [status, title, note, changed] = tuple('problem-fix', raw, 4);
   return { status: String(status), title: String(title ?? ''), note: String(note ?? ''), changed: changed === 1 };
+}
+
+/**
+ * fields-n.lua: `fields` of each conversation of `ids`, all of bot account `botId` (one slot), in
+ * that order: null where a field or the whole hash is missing.
+ */
+export async function fields(redis: Client, k: Keys, a: { botId: string; ids: readonly string[]; fields: readonly string[] }): Promise<(string | null)[][]> {
+  if (a.ids.length === 0) return [];
+  const keys = a.ids.map((id) => {
+    if (parseConversationId(id).botId !== a.botId) throw new ScriptArgError('fields', `${id} is not a conversation of ${a.botId}`);
+    return k.conversation(id);
+  });
+  const raw = await run(redis, 'fields', keys, {}, [...a.fields]);
+  const rows = JSON.parse(String(raw)) as unknown;
+  if (!Array.isArray(rows) || rows.length !== keys.length) throw new Error(`fields answered ${String(raw).slice(0, 200)}, not ${keys.length} rows`);
+  // Lua's nil is false in HMGET's answer (and JSON): null, as ioredis gives it.
+  for (const row of rows as (string | false | null)[][]) {
+    for (let i = 0; i < row.length; i++) if (row[i] === false) row[i] = null;
+  }
+  return rows as (string | null)[][];
 }

@@ -221,14 +221,20 @@ export class Transitions {
       eventsMaxLen: maxLen,
       outboundMsgId: this.opts.announceClaims ? randomUUID() : '',
       outboundMaxLen: maxLen,
+      publicName: agent.publicName ?? agent.name,
     });
     return this.queries.mustGet(id);
   }
 
-  /** `expectedOwner` guards against transferring a chat someone else took meanwhile; omit for a manager's override. */
-  async transfer(id: string, to: Agent, opts: { expectedOwner?: string } = {}): Promise<Conversation> {
+  /**
+   * `expectedOwner` guards against transferring a chat someone else took meanwhile; omit for a
+   * manager's override. `note` (by `by`) is kept in the transcript as a private note, in the same
+   * step: the new owner reads why the chat came to them.
+   */
+  async transfer(id: string, to: Agent, opts: { expectedOwner?: string; note?: { text: string; by: Agent } } = {}): Promise<Conversation> {
     parseConversationId(id);
     checkId('agent id', to.id);
+    const note = opts.note?.text.trim() ?? '';
     await lua.transfer(this.ctx.redis, this.ctx.keys, {
       conv: id,
       expectedOwner: opts.expectedOwner ?? '',
@@ -236,6 +242,9 @@ export class Transitions {
       agentName: to.name,
       now: this.ctx.now(),
       eventsMaxLen: this.ctx.maxLen,
+      note,
+      noteById: note ? opts.note!.by.id : '',
+      noteByName: note ? opts.note!.by.name : '',
     });
     return this.queries.mustGet(id);
   }

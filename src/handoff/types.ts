@@ -6,7 +6,8 @@ export const STATUSES = ['bot', 'waiting', 'active', 'awaiting_fix', 'resolved']
 export type ConversationStatus = (typeof STATUSES)[number];
 
 /** Why a chat went to a person. */
-export const HANDOFF_REASONS = ['customer_asked', 'low_confidence', 'not_helpful', 'non_text', 'agent_initiated'] as const;
+/** low_rating: the customer rated 1-2 and then asked for a person (a follow-up a lead wants handled first). */
+export const HANDOFF_REASONS = ['customer_asked', 'low_confidence', 'not_helpful', 'non_text', 'agent_initiated', 'low_rating'] as const;
 export type HandoffReason = (typeof HANDOFF_REASONS)[number];
 
 export type MessageFrom = 'customer' | 'bot' | 'agent' | 'system' | 'note';
@@ -127,7 +128,8 @@ export interface OutboundMessage {
  * means that entry); `rejected`: right after an answer the customer asked for a person (evidence the
  * answer was wrong); `smalltalk`: chit-chat answered with a short reply and the menu.
  */
-export const TURN_OUTCOMES = ['answer', 'suggest', 'unanswered', 'helpful', 'not_helpful', 'rating', 'picked', 'rejected', 'smalltalk'] as const;
+/** rating_comment: what went wrong, in the customer's words, after a 1-2 rating (`question` carries it). */
+export const TURN_OUTCOMES = ['answer', 'suggest', 'unanswered', 'helpful', 'not_helpful', 'rating', 'picked', 'rejected', 'smalltalk', 'rating_comment'] as const;
 export interface TurnOutcome {
   type: (typeof TURN_OUTCOMES)[number];
   faqId?: string;
@@ -150,4 +152,9 @@ export interface KnowledgeGap {
 export interface Agent {
   id: string;
   name: string;
+  /**
+   * The name customers hear when this agent joins ("我是客服{agent}"); '' = none (the bot says a
+   * phrase without a name); absent = `name`.
+   */
+  publicName?: string;
 }

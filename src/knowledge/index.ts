@@ -34,6 +34,7 @@ export {
   parseMessages,
   placeholdersOf,
   readMessages,
+  renderFixNotice,
   renderTemplate,
   type MessageKey,
   type Messages,

@@ -72,6 +72,8 @@ export const MESSAGE_PLACEHOLDERS = {
   already_queued: [],
   /** An agent took the conversation (sent when ANNOUNCE_AGENT_JOIN is on, the default). */
   agent_joined: ['agent'],
+  /** The same, for an agent with no customer-facing name set (an internal name never reaches customers). */
+  agent_joined_unnamed: [],
   /** A picture, voice message, file, … while the bot handles the chat: offers a person, "1" accepts. */
   text_only: ['kind'],
   /** The customer sends too fast; the bot pauses. */
@@ -80,8 +82,14 @@ export const MESSAGE_PLACEHOLDERS = {
   delay_notice: [],
   /** The agent closed the conversation: asks for a 1-5 rating. */
   resolved: [],
-  /** A 1-5 reply after `resolved`. */
+  /** A 3 after `resolved` (the middle: thanks, and room to say more). */
   rating_thanks: [],
+  /** A 4 or 5. */
+  rating_thanks_high: [],
+  /** A 1 or 2: sorry, what went wrong? (the next message is taken as the reason), or a person. */
+  rating_low_followup: [],
+  /** After the customer said what went wrong: noted, and a person if they want one. */
+  rating_comment_thanks: [],
   /** Status awaiting_fix: the known problem is being fixed (sent at most once per session). */
   awaiting_fix: [],
   /** The known problem the customer is waiting on was fixed (sent once to every linked customer). */
@@ -120,6 +128,10 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   smalltalk_weather: '天气我可查不到😅 不过产品使用上的问题尽管问我：',
   smalltalk_praise: '谢谢夸奖😊 有问题随时问我~',
   smalltalk_chitchat: '哈哈，我是客服小助手，陪聊不太在行😅 有问题尽管问我：',
+  agent_joined_unnamed: '您好，人工客服已接入，接下来由我为您服务~',
+  rating_thanks_high: '谢谢您的好评😊 有问题随时来找我们~',
+  rating_low_followup: '很抱歉这次没让您满意😔 能说说哪里不好吗？直接回复就行。需要客服再帮您看看，回复「人工」。',
+  rating_comment_thanks: '谢谢您告诉我们，意见已经记下，我们会认真改进🙏 需要客服跟进的话回复「人工」。',
 });
 
 /** Every phrase, validated: non-empty, trimmed, only known placeholders. */
@@ -132,6 +144,18 @@ export class MessagesInvalidError extends KefuError {
     super('MESSAGES_INVALID', `messages file has ${problems.length} problem(s):\n${problems.map(formatProblem).join('\n')}`);
     this.problems = problems;
   }
+}
+
+/**
+ * The notice a customer gets when the known problem they wait on is fixed: `problem_fixed` with
+ * the words chosen for customers (`title`) and the fix note as a sentence: trimmed, on one line,
+ * closed with "。" when it ends without punctuation ("已在 3.2.1 修复" -> "已在 3.2.1 修复。"), so the
+ * phrase after it starts cleanly. The bot sends exactly this; the console previews it.
+ */
+export function renderFixNotice(messages: Pick<Messages, 'problem_fixed'>, fix: { title: string; note: string }): string {
+  const t = fix.note.trim().replace(/\s*\n\s*/g, ' ');
+  const note = !t || /[。！？!?.…~～)）」”"'🙏😊]$/u.test(t) ? t : `${t}。`;
+  return renderTemplate(messages.problem_fixed, { title: fix.title.trim(), note });
 }
 
 const PLACEHOLDER = /\{([^{}\s]*)\}/g;

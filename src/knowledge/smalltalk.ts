@@ -85,9 +85,21 @@ export function smalltalkText(text: string): string {
   return normalize(text).replace(WECHAT_EMOJI, ' ').replace(NOT_WORD, ' ').replace(/(?<=\p{Script=Han}) (?=\p{Script=Han})/gu, '').trim();
 }
 
+interface Word {
+  text: string;
+  /** undefined for filler. */
+  intent?: SmalltalkIntent;
+  /** Its characters without spaces (what it covers). */
+  chars: number;
+}
+
 interface Compiled {
-  /** Every phrase (and filler word) as compared, longest first; intent undefined for filler. */
-  words: { text: string; intent?: SmalltalkIntent }[];
+  /**
+   * Every phrase (and filler word) as compared, longest first, by first character: a message is
+   * tried at each position only against the words that can start there (trying all ~250 at every
+   * position was most of the time small talk cost a question).
+   */
+  byFirst: Map<string, Word[]>;
 }
 
 const compiledOf = new WeakMap<Smalltalk, Compiled>();
@@ -95,13 +107,23 @@ const compiledOf = new WeakMap<Smalltalk, Compiled>();
 function compile(st: Smalltalk): Compiled {
   let c = compiledOf.get(st);
   if (c) return c;
-  const words: Compiled['words'] = [];
-  for (const intent of SMALLTALK_INTENTS) for (const p of st.phrases[intent]) words.push({ text: smalltalkText(p), intent });
-  for (const f of st.filler) words.push({ text: smalltalkText(f) });
-  c = { words: words.filter((w) => w.text !== '').sort((a, b) => b.text.length - a.text.length) };
+  const words: Word[] = [];
+  const word = (text: string, intent?: SmalltalkIntent): Word => ({ text, ...(intent ? { intent } : {}), chars: text.replace(/ /g, '').length });
+  for (const intent of SMALLTALK_INTENTS) for (const p of st.phrases[intent]) words.push(word(smalltalkText(p), intent));
+  for (const f of st.filler) words.push(word(smalltalkText(f)));
+  // Sorted before grouping, so each group keeps the order ties are decided in.
+  const byFirst = new Map<string, Word[]>();
+  for (const w of words.filter((x) => x.text !== '').sort((a, b) => b.text.length - a.text.length)) {
+    const group = byFirst.get(w.text[0]!);
+    if (group) group.push(w);
+    else byFirst.set(w.text[0]!, [w]);
+  }
+  c = { byFirst };
   compiledOf.set(st, c);
   return c;
 }
+
+const NO_WORDS: readonly Word[] = [];
 
 /** A Latin phrase is a word of its own ("hi" is not in "this"). */
 function fits(s: string, i: number, word: string): boolean {
@@ -119,7 +141,7 @@ export function detectSmalltalk(text: string, st: Smalltalk = DEFAULT_SMALLTALK)
   const s = smalltalkText(text);
   const total = s.replace(/ /g, '').length;
   if (total === 0 || total > SMALLTALK_MAX_CHARS) return null;
-  const { words } = compile(st);
+  const { byFirst } = compile(st);
   // best[i]: the cover of s[i..] leaving the fewest characters uncovered (then the most in phrases).
   type Cover = { uncovered: number; phraseChars: number; used: { intent: SmalltalkIntent; chars: number }[]; startsCovered: boolean };
   const best: Cover[] = new Array<Cover>(s.length + 1);
@@ -129,12 +151,12 @@ export function detectSmalltalk(text: string, st: Smalltalk = DEFAULT_SMALLTALK)
   for (let i = s.length - 1; i >= 0; i--) {
     const rest = best[i + 1]!;
     let pick: Cover = s[i] === ' ' ? { ...rest, startsCovered: true } : { ...rest, uncovered: rest.uncovered + 1, startsCovered: false };
-    for (const w of words) {
+    for (const w of byFirst.get(s[i]!) ?? NO_WORDS) {
       if (!fits(s, i, w.text)) continue;
       const after = best[i + w.text.length]!;
       // A lone particle inside a question (the 么 of 怎么弄) is not filler: only before small talk or at the end.
       if (!w.intent && w.text.length === 1 && !after.startsCovered) continue;
-      const chars = w.text.replace(/ /g, '').length;
+      const chars = w.chars;
       const cand: Cover = w.intent
         ? { uncovered: after.uncovered, phraseChars: after.phraseChars + chars, used: [{ intent: w.intent, chars }, ...after.used], startsCovered: true }
         : { ...after, startsCovered: true };

@@ -139,7 +139,7 @@ describe('KefuBot on wechaty-puppet-mock', () => {
   });
 
   it('the rating after a resolve is thanked and recorded with the agent and the topic; a low one flags the chat for a manager', async () => {
-    const rate = async (reply: string) => {
+    const rate = async (reply: string, thanks: string) => {
       const c = h.customer();
       c.say('录屏没有声音怎么办');
       await c.hears(answerOf('no-sound'));
@@ -154,13 +154,13 @@ describe('KefuBot on wechaty-puppet-mock', () => {
       await c.hears(h.messages.resolved);
       const n = c.heard.length;
       c.say(reply);
-      await c.hears(h.messages.rating_thanks, n);
+      await c.hears(thanks, n);
       return id;
     };
     const before = await h.handoff.totals();
     const t0 = Date.now() - 1;
-    const good = await rate('5');
-    const bad = await rate('不满意');
+    const good = await rate('5', h.messages.rating_thanks_high);
+    const bad = await rate('不满意', h.messages.rating_low_followup);
     await waitFor('both ratings recorded', async () => (await h.handoff.ratings(t0, Date.now() + 1)).length === 2);
     const ratings = await h.handoff.ratings(t0, Date.now() + 1);
     expect(ratings.map((r) => [r.conv, r.score, r.agentId, r.tags, r.faqId, r.botId])).toEqual([

@@ -70,7 +70,7 @@ describe('journal replay', () => {
     await x.hears(a.messages.delay_notice, n);
     n = heard(y);
     y.say('5');
-    await y.hears(a.messages.rating_thanks, n);
+    await y.hears(a.messages.rating_thanks_high, n);
     const z = a.customer({ name: '客户Z' });
     z.say('你好');
     await z.hears(a.messages.greeting);

@@ -309,7 +309,7 @@ describe('decide: other statuses', () => {
 
   it('resolved: normal dialogue; a 1-5 reply with no list pending is a rating', () => {
     expect(answered(ask('录屏没声音怎么办', {}, 'resolved'))).toBe('no-sound');
-    expect(ask('5', {}, 'resolved').actions).toEqual([{ type: 'say', text: messages.rating_thanks }]);
+    expect(ask('5', {}, 'resolved').actions).toEqual([{ type: 'say', text: messages.rating_thanks_high }]);
     expect(handoffOf(ask('转人工', {}, 'resolved'))).toBe('customer_asked');
   });
 

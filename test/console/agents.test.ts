@@ -61,7 +61,7 @@ describe('AgentStore.add / list', () => {
     expect(list.map((a) => a.username)).toEqual(['alice', 'bob.b-1_x']);
     expect(list[1]?.name).toBe('bob.b-1_x');
     expect(list[0]).toEqual(alice);
-    for (const a of list) expect(Object.keys(a).sort()).toEqual(['createdAt', 'disabled', 'id', 'name', 'roles', 'username']);
+    for (const a of list) expect(Object.keys(a).sort()).toEqual(['createdAt', 'disabled', 'displayName', 'id', 'name', 'roles', 'username']);
     expect(JSON.stringify(list)).not.toContain('scrypt');
   });
 

@@ -359,7 +359,7 @@ describe('one agent, one customer: live queue, claim, reply, note, canned replie
     expect(await customer.hears(env().bot.messages.resolved), 'the chat was resolved').toBeTruthy();
     const m = customer.heard.length;
     customer.say('5');
-    await heard(customer, m, env().bot.messages.rating_thanks);
+    await heard(customer, m, env().bot.messages.rating_thanks_high);
   });
 });
 

@@ -56,7 +56,8 @@ function kefuOnTerminal(args: string[], prompt: RegExp, typed: string[]): Promis
 describe('kefu agents', () => {
   it('adds an agent with the password read from stdin, never from argv', async () => {
     const run = await kefu(['agents', 'add', 'alice', '--role', 'agent', '--role', 'editor', '--name', 'Alice A.', '--password-stdin'], 'alice password\n');
-    expect(run.stderr).toBe('');
+    // Only where it wrote: the console's settings, here the test's own Redis and prefix.
+    expect(run.stderr).toBe(`kefu: writing to Redis ${server.url}, prefix "${prefix}" (REDIS_URL / REDIS_PREFIX; 0 accounts there)\n`);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^added alice \(agent, editor\) id ag_/);
     expect(run.stdout).not.toContain('alice password');

@@ -167,7 +167,7 @@ describe('satisfaction by category, then by channel', () => {
     const { body } = await get<{ total: { count: number; average: number; low: number }; categories: { category: string; count: number; average: number; low: number; channels: { channel: string; average: number; conversations: { id: string; score: number }[] }[] }[] }>(
       '/api/csat?from=2026-11-24&to=2026-11-24',
     );
-    expect(body.total).toEqual({ count: 4, average: 3, low: 2 });
+    expect(body.total).toEqual({ count: 4, average: 3, low: 2, scores: [1, 1, 0, 1, 1] });
     expect(body.categories.map((c) => [c.category, c.count, c.average, c.low])).toEqual([
       ['billing', 2, 1.5, 2],
       ['uncategorized', 1, 4, 0],
@@ -180,6 +180,20 @@ describe('satisfaction by category, then by channel', () => {
     ]);
     // Other days are not in it.
     expect((await get<{ total: { count: number } }>('/api/csat?from=2026-11-25&to=2026-11-25')).body.total.count).toBe(0);
+  });
+
+  it('lists at most the 100 worst and newest conversations behind a number, and counts the rest', async () => {
+    for (let i = 0; i < 103; i++) await servedAndRated('botA', `m${i}`, i === 50 ? 1 : 5, ['bulk']);
+    const { body } = await get<{ total: { scores: number[] }; categories: { category: string; channels: { count: number; conversations: { id: string; score: number }[]; more: number }[] }[] }>(
+      '/api/csat?from=2026-11-24&to=2026-11-24',
+    );
+    const bulk = body.categories.find((c) => c.category === 'bulk')!.channels[0]!;
+    expect(bulk.count).toBe(103);
+    expect(bulk.conversations).toHaveLength(100);
+    expect(bulk.more).toBe(3);
+    expect(bulk.conversations[0]).toMatchObject({ id: 'botA.m50', score: 1 });
+    expect(body.total.scores[0]).toBeGreaterThanOrEqual(1);
+    expect(body.total.scores[4]).toBeGreaterThanOrEqual(102);
   });
 });
 

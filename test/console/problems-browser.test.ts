@@ -77,7 +77,8 @@ describe('known problems: link two chats in the UI, a manager marks the problem 
   beforeAll(async () => {
     alice = await env().session();
     mia = await env().session();
-    notice = renderTemplate(env().bot.messages.problem_fixed, { title: TITLE, note: NOTE });
+    // The note ends without punctuation: the notice closes its sentence ("…修复。") before the phrase goes on.
+    notice = renderTemplate(env().bot.messages.problem_fixed, { title: TITLE, note: `${NOTE}。` });
   });
   afterAll(async () => {
     await alice?.close();

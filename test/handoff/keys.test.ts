@@ -41,6 +41,9 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     totals: k.totals(botId),
     ratings: k.ratings(botId),
     flagged: k.flagged(botId),
+    archiveLock: k.archiveLock(botId),
+    // A SCAN pattern, not a key: in the slot of the keys it matches.
+    conversationPattern: k.conversationPattern(botId),
     // The channels' per-account keys (wecom-kf, Official Account).
     kfCursor: k.kfCursor(botId),
     kfLock: k.kfLock(botId),

@@ -49,7 +49,7 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session, base: carry(session), kb, messages, options };
-  return chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? fromKnowledge(t);
+  return followUp(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? fromKnowledge(t);
 }
 
 /**
@@ -76,6 +76,26 @@ function withPerson(status: Exclude<ConversationStatus, 'bot' | 'resolved'>, ses
     default:
       return unknownStatus(status, none);
   }
+}
+
+/**
+ * Step 0: right after a 1-2 rating the customer was asked what went wrong. A request for a person
+ * goes to the queue as a low-rating follow-up; "不用了" / "谢谢" closes politely; another rating
+ * (a digit, a rating word) is a rating; any other words are the reason, kept for the team.
+ */
+function followUp(t: Turn): Decision | undefined {
+  const { session, bare, messages } = t;
+  // The rating itself reopened the chat (status bot now): the session says what was asked.
+  if (!session.ratingFollowUp) return undefined;
+  if (t.human === 'ask') return handoff(t, 'low_rating', [], t.text.slice(0, 500));
+  if (t.human === 'negated' || NO.has(bare)) return reply(t, messages.offer_declined);
+  if (CLOSING.has(bare) || !bare) return undefined;
+  if (numberOf(bare) !== undefined || RATING_WORDS.has(bare)) return undefined;
+  const comment = t.text.trim().slice(0, 500);
+  return {
+    ...reply(t, messages.rating_comment_thanks, { ...t.base, humanOffered: true, offerReason: 'low_rating', question: comment }),
+    outcome: { type: 'rating_comment', question: comment },
+  };
 }
 
 /** Steps 1-4: emoji only, "你是机器人吗", a person now, help / menu, a greeting. */
@@ -183,8 +203,11 @@ function fromKnowledge(t: Turn): Decision {
   return lowConfidence(t, { type: 'unanswered', question });
 }
 
+/** The thanks differ by score; a 1-2 asks what went wrong and offers a person (followUp reads the answer). */
 function rated(t: Turn, score: number): Decision {
-  return { ...reply(t, t.messages.rating_thanks), outcome: { type: 'rating', score } };
+  const { messages } = t;
+  if (score <= 2) return { ...reply(t, messages.rating_low_followup, { ...t.base, ratingFollowUp: score }), outcome: { type: 'rating', score } };
+  return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks), outcome: { type: 'rating', score } };
 }
 
 /**

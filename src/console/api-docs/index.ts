@@ -20,6 +20,7 @@ import { knowledgeRouteDocs } from '../routes/knowledge.ts';
 import { loginRouteDocs } from '../routes/login.ts';
 import { problemRouteDocs } from '../routes/problems.ts';
 import { statsRouteDocs } from '../routes/stats.ts';
+import { searchRouteDocs } from '../routes/search.ts';
 import { openApiDocument } from './openapi.ts';
 import { routeGroup, type RouteGroup } from './registry.ts';
 
@@ -53,6 +54,7 @@ function merge(groups: readonly RouteGroup[]): RouteGroup[] {
 export const API_ROUTE_GROUPS: readonly RouteGroup[] = merge([
   loginRouteDocs,
   conversationRouteDocs,
+  searchRouteDocs,
   mediaRouteDocs,
   problemRouteDocs,
   statsRouteDocs,

@@ -6,7 +6,7 @@ import { createKeys, type Keys } from '../../handoff/keys.ts';
 import { luaScripts } from '../../lua.ts';
 import { LoginLockout, type LockoutPolicy, type LockState } from './lockout.ts';
 import { getDummyHash, hashPassword, verifyPassword } from './passwords.ts';
-import { PASSWORD_MAX_LENGTH, passwordProblems } from './password-policy.ts';
+import { addSchema, InvalidAgentError, parse, passwordSchema, ROLES, rolesSchema, updateSchema, usernameSchema, type AddAgentInput, type AgentUpdate, type Role } from './validation.ts';
 
 export { hashPassword, verifyPassword } from './passwords.ts';
 
@@ -20,13 +20,29 @@ export { hashPassword, verifyPassword } from './passwords.ts';
  * Password hashes and tokens are never logged nor returned, except the token `login` hands out.
  */
 
-export const ROLES = ['agent', 'editor', 'manager', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export {
+  InvalidAgentError,
+  ROLES,
+  displayNameSchema,
+  passwordSchema,
+  rolesSchema,
+  usernameSchema,
+  type AddAgentInput,
+  type AgentIssue,
+  type AgentUpdate,
+  type Role,
+} from './validation.ts';
 
 export interface Agent {
   id: string;
   username: string;
+  /** What colleagues see in the console. */
   name: string;
+  /**
+   * What customers see (the "我是客服{agent}" notice); '' = not chosen, and customers then hear a
+   * phrase without a name: an internal name ("Administrator", a full legal name) never reaches them.
+   */
+  displayName: string;
   roles: Role[];
   disabled: boolean;
   /** ISO-8601. */
@@ -45,14 +61,6 @@ export const ONLINE_WINDOW_MS = 60_000;
 // ---------------------------------------------------------------------------------------------------------------
 // Errors
 
-export interface AgentIssue {
-  /** The input field, e.g. "username", "roles", "password". */
-  field: string;
-  message: string;
-  /** The same in zh-CN, for the console UI (password policy issues). */
-  zh?: string;
-}
-
 export class AgentExistsError extends KefuError {
   constructor(readonly username: string) {
     super('AGENT_EXISTS', `agent ${JSON.stringify(username)} already exists`);
@@ -63,63 +71,6 @@ export class AgentNotFoundError extends KefuError {
   constructor(readonly username: string) {
     super('AGENT_NOT_FOUND', `no agent ${JSON.stringify(username)}`);
   }
-}
-
-export class InvalidAgentError extends KefuError {
-  constructor(readonly issues: AgentIssue[]) {
-    super('INVALID_AGENT', `invalid agent:\n${issues.map((i) => `  ${i.field}: ${i.message}`).join('\n')}`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Validation
-
-export const usernameSchema = z
-  .string()
-  .min(2, 'must be at least 2 characters')
-  .max(32, 'must be at most 32 characters')
-  .regex(/^[a-z0-9_.-]+$/, 'may only contain a-z, 0-9, "_", "." and "-"');
-/** Only the shape: the policy (passwordProblems) needs the account too, see `parse`. */
-export const passwordSchema = z.string().max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
-export const rolesSchema = z
-  .array(z.enum(ROLES))
-  .min(1, 'at least one role is required')
-  .transform((roles) => ROLES.filter((r) => roles.includes(r)));
-const nameSchema = z.string().trim().min(1, 'must not be blank').max(64, 'must be at most 64 characters');
-
-/**
- * The password policy as one issue naming every problem ("must be at least 10 characters; is a
- * common password"), with its zh-CN text; null when the password may be set.
- */
-function policyIssue(input: unknown): AgentIssue | null {
-  const { username, name, password } = (input ?? {}) as Record<string, unknown>;
-  // Not a string, or too long: passwordSchema's issue already.
-  if (typeof password !== 'string' || password.length > PASSWORD_MAX_LENGTH) return null;
-  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-  const problems = passwordProblems(password, { username: text(username), name: text(name) });
-  if (problems.length === 0) return null;
-  return { field: 'password', message: problems.map((p) => p.message).join('; '), zh: problems.map((p) => p.zh).join('；') };
-}
-
-const addSchema = z.object({
-  username: usernameSchema,
-  name: nameSchema.optional(),
-  roles: rolesSchema,
-  password: passwordSchema,
-});
-
-export type AddAgentInput = z.input<typeof addSchema>;
-
-/** Parses with zod; with `policy`, the input's `password` must pass the password policy too. Every issue at once. */
-function parse<T extends z.ZodType>(schema: T, input: unknown, policy = false): z.output<T> {
-  const result = schema.safeParse(input);
-  const issues: AgentIssue[] = result.success
-    ? []
-    : result.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(input)', message: i.message }));
-  const weak = policy ? policyIssue(input) : null;
-  if (weak) issues.push(weak);
-  if (issues.length > 0 || !result.success) throw new InvalidAgentError(issues);
-  return result.data;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -163,11 +114,12 @@ export class AgentStore {
   }
 
   async add(input: AddAgentInput): Promise<Agent> {
-    const { username, name, roles, password } = parse(addSchema, input, true);
+    const { username, name, displayName, roles, password } = parse(addSchema, input, true);
     const agent: Agent = {
       id: `ag_${randomBytes(9).toString('base64url')}`,
       username,
       name: name ?? username,
+      displayName: displayName ?? '',
       roles,
       disabled: false,
       createdAt: new Date().toISOString(),
@@ -177,6 +129,7 @@ export class AgentStore {
       id: agent.id,
       username,
       name: agent.name,
+      displayName: agent.displayName,
       roles: roles.join(','),
       disabled: '0',
       createdAt: agent.createdAt,
@@ -216,6 +169,24 @@ export class AgentStore {
 
   async setRoles(username: string, roles: Role[]): Promise<Agent> {
     return this.setField(username, 'roles', parse(z.object({ roles: rolesSchema }), { roles }).roles.join(','));
+  }
+
+  /**
+   * Changes any of name, display name, roles and disabled in one write (every issue reported at
+   * once); disabling ends the agent's sessions, like `disable`.
+   */
+  async update(username: string, patch: AgentUpdate): Promise<Agent> {
+    const p = parse(updateSchema, patch);
+    const rec = await this.record(username);
+    if (!rec?.id) throw new AgentNotFoundError(username);
+    const fields: Record<string, string> = {};
+    if (p.name !== undefined) fields.name = p.name;
+    if (p.displayName !== undefined) fields.displayName = p.displayName;
+    if (p.roles !== undefined) fields.roles = p.roles.join(',');
+    if (p.disabled !== undefined) fields.disabled = p.disabled ? '1' : '0';
+    if (Object.keys(fields).length > 0) await this.redis.hset(this.keys.agent(rec.id), fields);
+    if (p.disabled) await this.revokeAll(username);
+    return toAgent({ ...rec, ...fields });
   }
 
   /** Sets a new password (the policy applies), revokes every token of the agent and lifts any lock. */
@@ -359,6 +330,7 @@ function toAgent(rec: Record<string, string>): Agent {
     id: rec.id ?? '',
     username: rec.username ?? '',
     name: rec.name ?? rec.username ?? '',
+    displayName: rec.displayName ?? '',
     roles: (rec.roles ?? '').split(',').filter((r): r is Role => (ROLES as readonly string[]).includes(r)),
     disabled: rec.disabled === '1',
     createdAt: rec.createdAt ?? '',

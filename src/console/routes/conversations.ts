@@ -7,7 +7,7 @@ import { ApiError, parse } from '../errors.ts';
 import { apiConversationSchema, apiConversationWithMessagesSchema, toApiConversation, toApiMessage } from '../serialize.ts';
 import { channelOf } from '../channel.ts';
 import { streamIdSchema } from '../stream-id.ts';
-import type { Handoff, Agent as HandoffAgent } from '../../handoff/index.ts';
+import type { Conversation, Handoff, Agent as HandoffAgent, TranscriptMessage } from '../../handoff/index.ts';
 import { renderAnswer, type KnowledgeBase, type KnowledgeService } from '../../knowledge/index.ts';
 
 export interface ConversationRoutesOptions {
@@ -18,7 +18,22 @@ export interface ConversationRoutesOptions {
    * client does not say so with `faqId`: evidence for editors of what the customer's question meant.
    */
   knowledge?: KnowledgeService;
+  /**
+   * The archive (PostgreSQL): a conversation's history that left Redis, shown before its live
+   * transcript, and a conversation only the archive still holds, served read-only.
+   */
+  archive?: ConversationArchive;
 }
+
+/** What the conversation routes read from the archive (src/archive/service.ts provides it). */
+export interface ConversationArchive {
+  conversation(id: string): Promise<Conversation | null>;
+  /** Archived messages oldest first: the latest `limit` between `after` and `before` (both exclusive). */
+  messages(id: string, q?: { before?: string; after?: string; limit?: number }): Promise<TranscriptMessage[]>;
+}
+
+/** The most archived messages shown before a live transcript (the history's latest). */
+export const ARCHIVED_SHOWN = 500;
 
 export const MAX_TEXT = 2000;
 
@@ -58,7 +73,11 @@ const replyBody = z.object({
     .meta({ description: 'the FAQ entry whose canned answer this is (from GET /api/canned): tells editors what the customer meant' }),
 });
 
-const transferBody = z.object({ to: z.string().min(1, 'is required').max(64, 'must be at most 64 characters') });
+/** `note`: why the chat is passed on, for the new owner only (a private note in the transcript). */
+const transferBody = z.object({
+  to: z.string().min(1, 'is required').max(64, 'must be at most 64 characters'),
+  note: z.string().trim().max(500, 'must be at most 500 characters').optional().meta({ description: 'a private note for the new owner (never sent to the customer)' }),
+});
 
 /**
  * `rate: false` closes without asking the customer for a rating even though an agent replied (spam,
@@ -72,7 +91,8 @@ const tagsBody = z.object({
     .max(20, 'at most 20 tags'),
 });
 
-const asHandoffAgent = (a: Agent): HandoffAgent => ({ id: a.id, name: a.name });
+/** `publicName`: what the customer hears when this agent joins ('' = no name is said). */
+const asHandoffAgent = (a: Agent): HandoffAgent => ({ id: a.id, name: a.name, publicName: a.displayName });
 
 const conversation = { status: 200, description: 'the conversation', schema: apiConversationSchema };
 
@@ -90,11 +110,15 @@ export const conversationRouteDocs = routeGroup('Conversations', [
     method: 'GET',
     path: '/api/conversations/:id',
     summary: 'one conversation with its transcript, oldest first; `?after=<message id>` gives only what came since',
+    details:
+      'With the archive (PostgreSQL), the messages of earlier visits that left Redis come first (the latest ' +
+      `${ARCHIVED_SHOWN}), and a conversation only the archive holds is answered from it with \`"archived": true\` (read-only: ` +
+      'actions on it answer 404). The archive unreachable: the live part alone, or 503 `ARCHIVE_UNAVAILABLE` for an archived-only one.',
     access: 'agent',
     params: paramsSchema,
     query: getQuery,
     ok: { status: 200, description: 'the conversation and `messages`', schema: apiConversationWithMessagesSchema },
-    errors: ['NOT_FOUND'],
+    errors: ['NOT_FOUND', 'ARCHIVE_UNAVAILABLE'],
     core: true,
   },
   {
@@ -132,7 +156,7 @@ export const conversationRouteDocs = routeGroup('Conversations', [
   {
     method: 'POST',
     path: '/api/conversations/:id/transfer',
-    summary: 'hand the chat to another enabled agent; the assignee or a manager',
+    summary: 'hand the chat to another enabled agent, with an optional private note for them; the assignee or a manager',
     access: 'agent',
     params: paramsSchema,
     body: transferBody,
@@ -188,7 +212,7 @@ export const conversationRouteDocs = routeGroup('Conversations', [
  * agent (a request re-sent after a lost answer) answers 200 and changes nothing.
  */
 export async function conversationRoutes(app: FastifyInstance, opts: ConversationRoutesOptions): Promise<void> {
-  const { handoff, agents } = opts;
+  const { handoff, agents, archive } = opts;
   app.addHook('onRequest', authenticate(agents));
   app.addHook('preHandler', requireRole('agent'));
 
@@ -209,11 +233,45 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
     const { id } = parse(paramsSchema, request.params, 'params');
     const { after } = parse(getQuery, request.query, 'query');
     const conv = await handoff.conversation(id);
-    if (!conv) throw new ApiError(404, 'NOT_FOUND', `conversation ${id} not found`);
+    if (!conv) return archivedOnly(id, after);
     // With `after`, only what came since (a live client catching up on one conversation).
     const [messages, channel] = await Promise.all([handoff.transcript(id, after ? { after } : {}), channelOf(handoff, id)]);
-    return { ...toApiConversation(conv), messages: messages.map(toApiMessage), channel };
+    const earlier = archive ? await history(id, after, messages) : [];
+    return { ...toApiConversation(conv), messages: [...earlier, ...messages].map(toApiMessage), channel };
   });
+
+  /**
+   * The archived messages before the live transcript's first (a customer back after a trim): the
+   * archive also holds copies of the live ones, which `before` leaves out. Without the archive
+   * (PostgreSQL down) the live transcript is shown alone rather than nothing.
+   */
+  async function history(id: string, after: string | undefined, live: TranscriptMessage[]): Promise<TranscriptMessage[]> {
+    const first = after ? (await handoff.transcript(id, { count: 1 }))[0]?.id : live[0]?.id;
+    // A client that has seen the live transcript's start needs no history.
+    if (after && first && compareIds(after, first) >= 0) return [];
+    try {
+      return await archive!.messages(id, { ...(first ? { before: first } : {}), ...(after ? { after } : {}), limit: ARCHIVED_SHOWN });
+    } catch (err) {
+      app.log.warn({ err, conv: id }, 'archive unreachable: live transcript only');
+      return [];
+    }
+  }
+
+  /** A conversation only the archive holds (trimmed from Redis): read-only, 404 when unknown. */
+  async function archivedOnly(id: string, after: string | undefined) {
+    if (!archive) throw new ApiError(404, 'NOT_FOUND', `conversation ${id} not found`);
+    let old: Conversation | null;
+    let messages: TranscriptMessage[];
+    try {
+      old = await archive.conversation(id);
+      messages = old ? await archive.messages(id, after ? { after } : {}) : [];
+    } catch (err) {
+      app.log.warn({ err, conv: id }, 'archive unreachable');
+      throw new ApiError(503, 'ARCHIVE_UNAVAILABLE', `conversation ${id} is not in Redis and the archive (PostgreSQL) cannot be reached now`);
+    }
+    if (!old) throw new ApiError(404, 'NOT_FOUND', `conversation ${id} not found`);
+    return { ...toApiConversation(old), messages: messages.map(toApiMessage), channel: await channelOf(handoff, id), archived: true };
+  }
 
   app.post('/api/conversations/:id/claim', async (request) => {
     const { id } = parse(paramsSchema, request.params, 'params');
@@ -246,13 +304,14 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
 
   app.post('/api/conversations/:id/transfer', async (request) => {
     const { id } = parse(paramsSchema, request.params, 'params');
-    const { to } = parse(transferBody, request.body, 'body');
+    const { to, note } = parse(transferBody, request.body, 'body');
     const target = await agents.get(to);
     if (!target || target.disabled || !hasRole(target, 'agent')) {
       throw new ApiError(400, 'BAD_REQUEST', `body.to: no enabled agent ${JSON.stringify(to)} with the agent role`);
     }
     const agent = currentAgent(request);
-    return toApiConversation(await handoff.transfer(id, asHandoffAgent(target), ownerGuard(agent)));
+    const withNote = note ? { note: { text: note, by: asHandoffAgent(agent) } } : {};
+    return toApiConversation(await handoff.transfer(id, asHandoffAgent(target), { ...ownerGuard(agent), ...withNote }));
   });
 
   app.post('/api/conversations/:id/release', async (request) => {
@@ -275,6 +334,14 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
     const agent = currentAgent(request);
     return toApiConversation(await handoff.setTags(id, tags, { by: agent.id, manager: hasRole(agent, 'manager') }));
   });
+}
+
+/** Stream ids "<ms>-<seq>" in order (as numbers: "9-0" comes before "10-0"). */
+function compareIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
 
 /** Each FAQ answer as the canned replies give it (canned.ts), whitespace folded -> its entry. */

@@ -19,6 +19,11 @@ export interface HealthRoutesOptions {
    * runs the bot, the bot account is logged in. Each returns true when fine.
    */
   checks: Record<string, () => Promise<boolean>>;
+  /**
+   * Parts the process works on without, shown in /readyz's `checks` but never making it 503: the
+   * archive (`ok` or `down`: PostgreSQL unreachable, archiving paused, the live service goes on).
+   */
+  details?: Record<string, () => string>;
 }
 
 export const healthRouteDocs = routeGroup('Health and metrics', [
@@ -33,9 +38,9 @@ export const healthRouteDocs = routeGroup('Health and metrics', [
   {
     method: 'GET',
     path: '/readyz',
-    summary: 'Redis answers and, where this process runs the bot, its account is logged in',
+    summary: 'Redis answers and, where this process runs the bot, its account is logged in (the archive\'s state is shown, never required)',
     access: 'public',
-    ok: { status: 200, description: '`{"status":"ready","checks":{"redis":"ok","bot"?:"ok"}}`' },
+    ok: { status: 200, description: '`{"status":"ready","checks":{"redis":"ok","bot"?:"ok","archive"?:"ok"|"down"}}` (`archive` with `DATABASE_URL` set; `down`: PostgreSQL unreachable, archiving paused)' },
     errors: ['NOT_READY'],
     core: true,
   },
@@ -53,7 +58,10 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRoutesOptio
     const names = Object.keys(opts.checks);
     const results = await Promise.all(names.map((n) => opts.checks[n]!().catch(() => false)));
     const failing = names.filter((_, i) => !results[i]);
-    if (failing.length === 0) return { status: 'ready', checks: Object.fromEntries(names.map((n) => [n, 'ok'])) };
+    if (failing.length === 0) {
+      const details = Object.entries(opts.details ?? {}).map(([n, state]) => [n, state()]);
+      return { status: 'ready', checks: Object.fromEntries([...names.map((n) => [n, 'ok']), ...details]) };
+    }
     const message = failing.map((n) => MESSAGES[n] ?? `${n} is not ready`).join('; ');
     return reply.status(503).send({ error: { code: 'NOT_READY', message } });
   });

@@ -6,6 +6,7 @@ import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse, requireKnowledge } from '../errors.ts';
 import { csatByCategory, dayRange, funnel } from '../insights.ts';
 import { buildReport } from '../report.ts';
+import type { ArchiveReports } from '../../archive/reports.ts';
 import type { Handoff } from '../../handoff/index.ts';
 import type { KnowledgeService } from '../../knowledge/index.ts';
 
@@ -15,13 +16,18 @@ export interface InsightRoutesOptions {
   knowledge?: KnowledgeService;
   /** The business time zone: days are its calendar days. */
   timezone: string;
+  /** The archive (PostgreSQL): ranges reach what left Redis. Without it, Redis alone (as before). */
+  archive?: { reports: ArchiveReports };
 }
 
 const DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').meta({ description: 'a date YYYY-MM-DD' });
 const rangeQuery = z.object({ from: DATE.optional(), to: DATE.optional() });
 const reportQuery = rangeQuery.extend({ file: z.string().regex(/^[a-z-]+\.csv$/).optional() });
 
-const range = 'Days are calendar days of the business time zone, `from` and `to` included; the default is the last 7 days.';
+const days = 'Days are calendar days of the business time zone, `from` and `to` included; the default is the last 7 days.';
+const archived = 'With an archive (DATABASE_URL) what left Redis is read from it; if it cannot be read, the answer still comes';
+const range = `${days} ${archived}, with \`incomplete\` \`{"unreadDays":[…],"error"}\` naming the days whose figures may be short.`;
+const reportRange = `${days} ${archived}, the markdown opening with a 数据不完整 note naming the days whose figures may be short.`;
 
 export const insightRouteDocs = routeGroup('Stats and insights', [
   {
@@ -31,13 +37,13 @@ export const insightRouteDocs = routeGroup('Stats and insights', [
     details: range,
     access: 'manager',
     query: rangeQuery,
-    ok: { status: 200, description: '`{"days":[day…],"total":day}`: answered, suggested, unanswered, helpful, handoffs by reason, ratings, first response, SLA met…' },
+    ok: { status: 200, description: '`{"days":[day…],"total":day}` (and `incomplete` when the archive could not be read): answered, suggested, unanswered, helpful, handoffs by reason, ratings, first response, SLA met…' },
   },
   {
     method: 'GET',
     path: '/api/report',
     summary: 'the feedback report as markdown, or one of its CSV files with `?file=`',
-    details: `${range} An unknown \`file\` answers 404 naming the files there are.`,
+    details: `${reportRange} An unknown \`file\` answers 404 naming the files there are.`,
     access: 'manager',
     query: reportQuery,
     ok: { status: 200, description: 'a download (`Content-Disposition: attachment`)', contentType: 'text/markdown, or text/csv with ?file=' },
@@ -50,7 +56,7 @@ export const insightRouteDocs = routeGroup('Stats and insights', [
     details: range,
     access: 'manager',
     query: rangeQuery,
-    ok: { status: 200, description: '`{"total","categories":[…]}`' },
+    ok: { status: 200, description: '`{"total","categories":[…],"agents":[…]}` (and `incomplete` when the archive could not be read)' },
   },
 ]);
 
@@ -70,16 +76,18 @@ export function parseRange(query: unknown, timezone: string): ReturnType<typeof 
  */
 export async function insightRoutes(app: FastifyInstance, opts: InsightRoutesOptions): Promise<void> {
   const { handoff, knowledge, timezone } = opts;
+  const reports = opts.archive?.reports;
+  const archive = reports ? { reports, timezone } : undefined;
   app.addHook('onRequest', authenticate(opts.agents));
   app.addHook('preHandler', requireRole('manager'));
 
-  app.get('/api/funnel', async (request) => funnel(handoff, parseRange(request.query, timezone).days));
+  app.get('/api/funnel', async (request) => funnel(handoff, parseRange(request.query, timezone).days, archive));
 
   // The feedback report: the markdown, or one of its CSV files (?file=daily.csv …).
   app.get('/api/report', async (request, reply) => {
     const q = parse(reportQuery, request.query, 'query');
     const { days } = parseRange(q, timezone);
-    const report = await buildReport(handoff, requireKnowledge(knowledge), { from: days[0]!, to: days.at(-1)!, timezone });
+    const report = await buildReport(handoff, requireKnowledge(knowledge), { from: days[0]!, to: days.at(-1)!, timezone, ...(reports ? { archive: { reports } } : {}) });
     const base = `report-${days[0]}_${days.at(-1)}`;
     if (q.file) {
       const csv = report.csv[q.file];
@@ -90,7 +98,7 @@ export async function insightRoutes(app: FastifyInstance, opts: InsightRoutesOpt
   });
 
   app.get('/api/csat', async (request) => {
-    const { fromMs, toMs } = parseRange(request.query, timezone);
-    return csatByCategory(handoff, knowledge, fromMs, toMs);
+    const { days, fromMs, toMs } = parseRange(request.query, timezone);
+    return csatByCategory(handoff, knowledge, fromMs, toMs, archive ? { ...archive, days } : undefined);
   });
 }

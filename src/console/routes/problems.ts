@@ -6,10 +6,13 @@ import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse } from '../errors.ts';
 import { apiConversationSchema, toApiConversation } from '../serialize.ts';
 import type { Handoff } from '../../handoff/index.ts';
+import { renderFixNotice, type KnowledgeService } from '../../knowledge/index.ts';
 
 export interface ProblemRoutesOptions {
   handoff: Handoff;
   agents: AgentStore;
+  /** The bot's phrases (`_messages.yml`), for the fix notice's preview. */
+  knowledge?: KnowledgeService;
 }
 
 const PROBLEM_ID = z.string().regex(/^P\d{1,12}$/, 'must be a problem id such as P12').meta({ description: 'a problem id such as P12' });
@@ -19,16 +22,21 @@ const CONV_ID = z
   .meta({ description: 'a conversation id "<bot>.<customer>"' });
 const text = (max: number) => z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
-const createBody = z.object({ title: text(100), description: z.string().trim().max(2000, 'must be at most 2000 characters').optional() });
+/** What customers are told the problem is: short, plain words ('' = say the title). */
+const publicTitle = z.string().trim().max(40, 'must be at most 40 characters').regex(/^[^\r\n{}]*$/, 'may not contain line breaks or braces');
+const description = z.string().trim().max(2000, 'must be at most 2000 characters');
+const createBody = z.object({ title: text(100), publicTitle: publicTitle.optional(), description: description.optional() });
+const updateBody = z.object({ title: text(100), publicTitle, description }).partial().strict();
 const linkBody = z.object({ problemId: PROBLEM_ID });
 const fixedBody = z.object({ note: text(500) });
 const listQuery = z.object({ status: z.enum(['open', 'fixed', 'all']).default('open') });
 const problemParams = z.object({ id: PROBLEM_ID });
+const previewQuery = z.object({ note: z.string().max(500, 'must be at most 500 characters').default('') });
 const convParams = z.object({ id: CONV_ID });
 
 const asAgent = (a: Agent) => ({ id: a.id, name: a.name });
 
-const problem = '`{"id","title","description","status","createdAt","createdBy","fixedAt","fixedBy","note","linked"}`';
+const problem = '`{"id","title","publicTitle","description","status","createdAt","createdBy","fixedAt","fixedBy","note","linked"}`';
 
 export const problemRouteDocs = routeGroup('Known problems', [
   {
@@ -47,6 +55,27 @@ export const problemRouteDocs = routeGroup('Known problems', [
     access: 'agent',
     query: listQuery,
     ok: { status: 200, description: '`{"items":[problem…]}`' },
+  },
+  {
+    method: 'POST',
+    path: '/api/problems/:id',
+    summary: 'rename an open problem: its title, what customers are told it is (`publicTitle`), its description',
+    details: 'A fixed problem is final: its customers were told with the words it had (409 ILLEGAL_TRANSITION).',
+    access: 'agent',
+    params: problemParams,
+    body: updateBody,
+    ok: { status: 200, description: `the problem: ${problem}` },
+    errors: ['NOT_FOUND', 'ILLEGAL_TRANSITION'],
+  },
+  {
+    method: 'GET',
+    path: '/api/problems/:id/notice',
+    summary: 'the fix notice exactly as its customers would get it with this note (the bot\'s current `problem_fixed` phrase)',
+    access: 'agent',
+    params: problemParams,
+    query: previewQuery,
+    ok: { status: 200, description: '`{"text","title"}`: the notice, and the title it says (`publicTitle`, else the title)' },
+    errors: ['NOT_FOUND', 'UNAVAILABLE'],
   },
   {
     method: 'GET',
@@ -94,13 +123,30 @@ export async function problemRoutes(app: FastifyInstance, opts: ProblemRoutesOpt
 
   app.post('/api/problems', agentOnly, async (request, reply) => {
     const body = parse(createBody, request.body, 'body');
-    const problem = await problems.create({ title: body.title, description: body.description, by: asAgent(currentAgent(request)) });
+    const problem = await problems.create({ title: body.title, publicTitle: body.publicTitle, description: body.description, by: asAgent(currentAgent(request)) });
     return reply.status(201).send(problem);
+  });
+
+  app.post('/api/problems/:id', agentOnly, async (request) => {
+    const { id } = parse(problemParams, request.params, 'params');
+    return problems.update(id, parse(updateBody, request.body, 'body'));
   });
 
   app.get('/api/problems', agentOnly, async (request) => {
     const { status } = parse(listQuery, request.query, 'query');
     return { items: (await problems.list(status === 'all' ? {} : { status })) };
+  });
+
+  app.get('/api/problems/:id/notice', agentOnly, async (request) => {
+    const { id } = parse(problemParams, request.params, 'params');
+    const { note } = parse(previewQuery, request.query, 'query');
+    const messages = opts.knowledge?.files.messages();
+    if (!messages) throw new ApiError(503, 'UNAVAILABLE', 'this console runs without the knowledge base');
+    const problem = await problems.get(id);
+    if (!problem) throw new ApiError(404, 'NOT_FOUND', `problem ${id} not found`);
+    const title = problem.publicTitle || problem.title;
+    // A fixed problem's customers got its stored note; an open one's will get the one typed now.
+    return { title, text: renderFixNotice(messages, { title, note: problem.status === 'fixed' ? (problem.note ?? '') : note }) };
   });
 
   app.get('/api/problems/:id', agentOnly, async (request) => {

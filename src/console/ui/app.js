@@ -9,9 +9,11 @@ import { queue, startData, stopData } from './data.js';
 import { convHref, hasRole } from './format.js';
 import { live } from './live.js';
 import { setSoundEnabled, soundEnabled } from './notify.js';
+import { startHandedNotices } from './handed.js';
 import { startProblems } from './problems.js';
 import { useStore } from './store.js';
 import { Toasts } from './toast.js';
+import { AccountsPage } from './views/accounts.js';
 import { BotAlerts, BotsPage } from './views/bots.js';
 import { ConversationView } from './views/conversation.js';
 import { EditorPage } from './views/editor.js';
@@ -20,12 +22,22 @@ import { ManagerPage } from './views/manager.js';
 import { ProblemsPage } from './views/problems.js';
 import { QueueColumn, visibleIds } from './views/queue.js';
 import { SimulatorPage, SimulatorUnavailable } from './views/simulator.js';
+import { SearchPage, TopbarSearch } from './views/search.js';
 
 function parseRoute() {
   const hash = location.hash.replace(/^#/, '');
   if (hash.startsWith('/c/')) {
+    // `?m=<message id>`: a search result opens the chat at that message.
+    const [path, query = ''] = hash.slice(3).split('?');
     try {
-      return { name: 'conv', id: decodeURIComponent(hash.slice(3)) };
+      return { name: 'conv', id: decodeURIComponent(path), focus: new URLSearchParams(query).get('m') };
+    } catch {
+      return { name: 'queue' };
+    }
+  }
+  if (hash.startsWith('/search/')) {
+    try {
+      return { name: 'search', q: decodeURIComponent(hash.slice(8)) };
     } catch {
       return { name: 'queue' };
     }
@@ -36,16 +48,17 @@ function parseRoute() {
   if (hash === '/manager') return { name: 'manager' };
   if (hash === '/simulator') return { name: 'simulator' };
   if (hash === '/bots') return { name: 'bots' };
+  if (hash === '/accounts') return { name: 'accounts' };
   return { name: 'queue' };
 }
 
-const KNOWN = /^#\/(queue|editor|manager|simulator|bots|problems(\/P\d{1,12})?|c\/.+)$/;
+const KNOWN = /^#\/(queue|editor|manager|simulator|bots|accounts|problems(\/P\d{1,12})?|c\/.+|search\/.+)$/;
 
 /** The start page a role can use; an unknown or forbidden hash is replaced (no history entry). */
 function ensureHash(me) {
   const home = hasRole(me, 'agent') ? '#/queue' : hasRole(me, 'editor') ? '#/editor' : '#/manager';
   const hash = location.hash;
-  const conversations = hash === '#/queue' || hash.startsWith('#/c/') || hash.startsWith('#/problems');
+  const conversations = hash === '#/queue' || hash.startsWith('#/c/') || hash.startsWith('#/problems') || hash.startsWith('#/search/');
   if (!KNOWN.test(hash) || (conversations && !hasRole(me, 'agent'))) window.history.replaceState(null, '', home);
 }
 
@@ -114,6 +127,7 @@ function Rail({ me, route, demo }) {
     ${hasRole(me, 'editor') ? html`<${NavItem} href="#/editor" icon="book" label="知识库" testid="nav-editor" active=${route.name === 'editor'} />` : null}
     ${hasRole(me, 'manager') ? html`<${NavItem} href="#/manager" icon="chart" label="数据" testid="nav-manager" active=${route.name === 'manager'} />` : null}
     ${hasRole(me, 'manager') ? html`<${NavItem} href="#/bots" icon="qr" label="微信账号" testid="nav-bots" active=${route.name === 'bots'} badge=${alerts.items.length} />` : null}
+    ${hasRole(me, 'admin') ? html`<${NavItem} href="#/accounts" icon="users" label="账号" testid="nav-accounts" active=${route.name === 'accounts'} />` : null}
     ${demo
       ? html`<div class="rail-spacer"></div>
           <${NavItem} href="#/simulator" icon="phone" label="模拟器" testid="nav-simulator" active=${route.name === 'simulator'} />`
@@ -122,7 +136,7 @@ function Rail({ me, route, demo }) {
 }
 
 function Topbar({ me, route }) {
-  const titles = { queue: '会话', conv: '会话', problems: '已知问题', editor: '知识库', manager: '运营概览', simulator: '微信模拟器', bots: '微信账号' };
+  const titles = { queue: '会话', conv: '会话', problems: '已知问题', editor: '知识库', manager: '运营概览', simulator: '微信模拟器', bots: '微信账号', search: '搜索', accounts: '账号' };
   const roles = (me.roles ?? []).map((r) => ROLE_NAMES[r] ?? r).join(' · ');
   async function logout() {
     try {
@@ -135,6 +149,7 @@ function Topbar({ me, route }) {
   return html`<header class="topbar">
     <div class="topbar-title">客服工作台 <span class="sep">/</span> <strong>${titles[route.name]}</strong></div>
     <div class="topbar-right">
+      ${hasRole(me, 'agent') ? html`<${TopbarSearch} initial=${route.name === 'search' ? route.q : ''} />` : null}
       <${LiveStatus} />
       ${hasRole(me, 'agent') ? html`<${SoundToggle} />` : null}
       <span class="me"><span class="me-avatar" aria-hidden="true">${[...(me.name || me.username || '?')][0]}</span>
@@ -227,6 +242,8 @@ function Shell({ me }) {
   const isAgent = hasRole(me, 'agent');
   // Problem titles for the chats, the queue and the 已知问题 page.
   useEffect(() => (isAgent ? startProblems() : undefined), [isAgent]);
+  // A colleague's transfer to me, with their note.
+  useEffect(() => (isAgent ? startHandedNotices() : undefined), [isAgent]);
 
   let content;
   if (route.name === 'simulator') {
@@ -236,12 +253,14 @@ function Shell({ me }) {
   } else if (route.name === 'editor') content = hasRole(me, 'editor') ? html`<${EditorPage} me=${me} />` : html`<${Forbidden} />`;
   else if (route.name === 'manager') content = isManager ? html`<${ManagerPage} />` : html`<${Forbidden} />`;
   else if (route.name === 'bots') content = isManager ? html`<${BotsPage} />` : html`<${Forbidden} />`;
+  else if (route.name === 'accounts') content = hasRole(me, 'admin') ? html`<${AccountsPage} me=${me} />` : html`<${Forbidden} />`;
   else if (route.name === 'problems') content = isAgent ? html`<${ProblemsPage} me=${me} id=${route.id} />` : html`<${Forbidden} />`;
   else if (!isAgent) content = html`<${Forbidden} />`;
+  else if (route.name === 'search') content = html`<${SearchPage} q=${route.q} />`;
   else {
     content = html`<div class="workspace">
       <${QueueColumn} me=${me} selectedId=${route.name === 'conv' ? route.id : null} />
-      ${route.name === 'conv' ? html`<${ConversationView} key=${route.id} id=${route.id} me=${me} />` : html`<${Welcome} />`}
+      ${route.name === 'conv' ? html`<${ConversationView} key=${route.id} id=${route.id} me=${me} focus=${route.focus} />` : html`<${Welcome} />`}
     </div>`;
   }
 

@@ -23,6 +23,7 @@ export const REASONS = {
   not_helpful: '答案没帮上忙',
   non_text: '图片/语音等',
   agent_initiated: '客服发起',
+  low_rating: '差评回访',
 };
 /** The order handoff reasons are listed in when their counts tie. */
 export const REASON_ORDER = Object.keys(REASONS);
@@ -76,6 +77,8 @@ export const TAG_MAX = 32;
 export const PROBLEM_TITLE_MAX = 100;
 export const PROBLEM_DESC_MAX = 2000;
 export const FIX_NOTE_MAX = 500;
+/** What customers are told a known problem is: a few plain words. */
+export const PROBLEM_PUBLIC_TITLE_MAX = 40;
 export const SIM_NAME_MAX = 32;
 export const KB_QUESTION_MAX = 200;
 export const KB_ID_MAX = 64;

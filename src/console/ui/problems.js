@@ -54,9 +54,17 @@ export function problemTitle(id) {
   return problems.get().byId.get(id)?.title ?? id;
 }
 
-export async function createProblem(title, description) {
-  const body = description ? { title, description } : { title };
+/** `publicTitle`: what customers are told it is (optional; the title otherwise). */
+export async function createProblem(title, description, publicTitle) {
+  const body = { title, ...(description ? { description } : {}), ...(publicTitle ? { publicTitle } : {}) };
   const problem = await post('/api/problems', body);
+  rememberProblem(problem);
+  return problem;
+}
+
+/** Renames an open problem: `{title?, publicTitle?, description?}`. */
+export async function updateProblem(id, patch) {
+  const problem = await post(`/api/problems/${encodeURIComponent(id)}`, patch);
   rememberProblem(problem);
   return problem;
 }

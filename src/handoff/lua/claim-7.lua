@@ -4,6 +4,7 @@
 -- KEYS[5] active zset        KEYS[6] events stream  KEYS[7] outbound stream
 -- ARGV[1] conversation id  ARGV[2] agent id  ARGV[3] agent name  ARGV[4] now (ms)  ARGV[5] events max length
 -- ARGV[6] customer id  ARGV[7] outbound message id ('' = do not tell the customer)  ARGV[8] outbound max length
+-- ARGV[9] the name the customer hears in the joined notice ('' = none: the bot words it without one)
 -- The winner's claim tells the customer who joined (a 'joined' notice the bot words); a repeated
 -- claim by the winner changes nothing and tells nobody again.
 -- Returns 'active', or an error: NOT_FOUND | CONFLICT <owner id> | ILLEGAL_TRANSITION <from> active
@@ -32,6 +33,6 @@ redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*', 'type', 'claimed', 'con
   'agentId', ARGV[2], 'agentName', ARGV[3], 'from', status, 'at', ARGV[4])
 if ARGV[7] ~= '' then
   redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[8], '*', 'kind', 'joined', 'conv', ARGV[1],
-    'customerId', ARGV[6], 'msgId', ARGV[7], 'text', ARGV[3], 'at', ARGV[4])
+    'customerId', ARGV[6], 'msgId', ARGV[7], 'text', ARGV[9], 'at', ARGV[4])
 end
 return 'active'

@@ -2,6 +2,9 @@
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] events stream
 -- ARGV[1] conversation id  ARGV[2] expected current owner ('' = any: a manager's override)
 -- ARGV[3] new agent id  ARGV[4] new agent name  ARGV[5] now (ms)  ARGV[6] events max length
+-- ARGV[7] a note for the new owner ('' = none)  ARGV[8] its author's id  ARGV[9] its author's name
+-- The note is a private note in the transcript, right after the transfer line (the customer never
+-- sees it), and rides on the transferred event so the new owner is shown it at once.
 -- Returns 'active', or an error: NOT_FOUND | CONFLICT <owner id> | ILLEGAL_TRANSITION <from> active
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return redis.error_reply('NOT_FOUND') end
@@ -12,5 +15,11 @@ redis.call('HSET', KEYS[1], 'assigneeId', ARGV[3], 'assigneeName', ARGV[4], 'upd
 redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'transferred', 'fromAgentId', owner,
   'agentId', ARGV[3], 'agentName', ARGV[4], 'text', 'transferred to ' .. ARGV[4], 'at', ARGV[5])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'type', 'transferred', 'conv', ARGV[1],
-  'fromAgentId', owner, 'agentId', ARGV[3], 'agentName', ARGV[4], 'at', ARGV[5])
+  'fromAgentId', owner, 'agentId', ARGV[3], 'agentName', ARGV[4], 'note', ARGV[7], 'noteBy', ARGV[9], 'at', ARGV[5])
+if ARGV[7] ~= '' then
+  local id = redis.call('XADD', KEYS[2], '*', 'from', 'note', 'text', ARGV[7], 'at', ARGV[5],
+    'agentId', ARGV[8], 'agentName', ARGV[9], 'transferTo', ARGV[3])
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[6], '*', 'type', 'message', 'conv', ARGV[1],
+    'msg', id, 'from', 'note', 'status', 'active', 'at', ARGV[5])
+end
 return 'active'

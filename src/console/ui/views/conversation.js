@@ -96,7 +96,7 @@ function usePresence(id, me) {
 const CLAIM_ERRORS = { 409: '该会话已被其他客服接入' };
 const OWNER_ERRORS = { 409: '该会话已不在你名下（可能已被转接或结束），请刷新后再试' };
 
-export function ConversationView({ id, me }) {
+export function ConversationView({ id, me, focus = null }) {
   const { conv, setConv, messages, missing, sync } = useConversation(id);
   const { viewers, typing } = usePresence(id, me);
   const { byFaq } = useStore(canned);
@@ -106,6 +106,14 @@ export function ConversationView({ id, me }) {
   const [linking, setLinking] = useState(false);
   const closeLink = useCallback(() => setLinking(false), []);
   const scroller = useStickToBottom(messages.length);
+  // Opened from a search result: that message centred and marked once it is shown.
+  useEffect(() => {
+    if (!focus || !messages.length) return;
+    const el = document.querySelector(`[data-msg-id="${CSS.escape(focus)}"]`);
+    if (!el || el.classList.contains('msg-focus')) return;
+    el.classList.add('msg-focus');
+    el.scrollIntoView({ block: 'center' });
+  }, [focus, messages.length]);
 
   useEffect(() => {
     loadAgents();
@@ -188,8 +196,9 @@ export function ConversationView({ id, me }) {
     return ok;
   };
   const onTags = (tags) => act(() => post(`${convPath(id)}/tags`, { tags }), '标签保存失败');
-  const onTransfer = async (to) => {
-    const ok = await act(() => post(`${convPath(id)}/transfer`, { to }), '转接失败', OWNER_ERRORS);
+  // `note`: why it is passed on, kept as a private note the new owner reads first.
+  const onTransfer = async (to, note) => {
+    const ok = await act(() => post(`${convPath(id)}/transfer`, note ? { to, note } : { to }), '转接失败', OWNER_ERRORS);
     if (ok) toast('已转接', { kind: 'success' });
     return ok;
   };

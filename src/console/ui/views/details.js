@@ -1,9 +1,9 @@
 /** The panel beside a chat: the customer and the chat's facts, tags, internal notes, transfer. */
-import { html, useState } from '/vendor/preact-htm.js';
+import { html, useEffect, useState } from '/vendor/preact-htm.js';
 import { Avatar, Bidi, customerName, TierBadge } from '../components/customer.js';
 import { Icon } from '../components/icons.js';
 import { MAX_TEXT, STATUSES, TAG_MAX } from '../constants.js';
-import { agentsList } from '../data.js';
+import { agentsList, loadAgents } from '../data.js';
 import { problemHref, reasonLabel, when } from '../format.js';
 import { problems } from '../problems.js';
 import { useStore } from '../store.js';
@@ -64,9 +64,18 @@ function NoteForm({ onSave }) {
   </div>`;
 }
 
+/** The transfer's note: why the chat is passed on, for the new owner (a private note, never sent). */
+const TRANSFER_NOTE_MAX = 500;
+
 function Transfer({ conv, me, enabled, onTransfer }) {
   const { items, loaded } = useStore(agentsList);
   const [to, setTo] = useState('');
+  const [note, setNote] = useState('');
+  // Opened by a reload at the chat's address, the shell's start empties the list the chat asked
+  // for (children's effects run first): ask again while it is not loaded.
+  useEffect(() => {
+    if (!loaded) loadAgents();
+  }, [loaded]);
   const choices = items.filter((a) => a.id !== conv.assignee?.id);
   const online = (a) => (a.online ? '在线' : '离线');
   return html`<div class="transfer">
@@ -75,9 +84,17 @@ function Transfer({ conv, me, enabled, onTransfer }) {
       <option value="">${choices.length ? '选择客服…' : loaded ? '暂无可转接的客服' : '正在加载客服…'}</option>
       ${choices.map((a) => html`<option key=${a.id} value=${a.username}>${a.name}${a.id === me.id ? '（我）' : ''} · ${online(a)}</option>`)}
     </select>
+    ${to
+      ? html`<textarea class="input transfer-note" data-testid="transfer-note" rows="2" maxlength=${TRANSFER_NOTE_MAX} value=${note}
+          placeholder="转接说明（可选）：客户要什么、已做了什么。仅新负责人和同事可见" aria-label="转接说明"
+          onInput=${(e) => setNote(e.currentTarget.value)}></textarea>`
+      : null}
     <button type="button" class="btn btn-sm" data-testid="transfer-btn" disabled=${!enabled || !to}
       onClick=${async () => {
-        if (await onTransfer(to)) setTo('');
+        if (await onTransfer(to, note.trim())) {
+          setTo('');
+          setNote('');
+        }
       }}><${Icon} name="swap" size=${14} />转接</button>
   </div>`;
 }

@@ -58,7 +58,8 @@ export function Login() {
       <button class="btn btn-primary btn-block" type="submit" data-testid="login-submit" disabled=${busy}>
         ${busy ? '登录中…' : '登录'}
       </button>
-      <p class="login-foot muted">账号由管理员通过 <code>kefu agents add</code> 创建</p>
+      <p class="login-foot muted" data-testid="login-hint">没有账号？请管理员在工作台的「账号」页添加<br />
+        （或在服务器上运行 <code>npm run kefu -- agents add 用户名 --role agent</code>）</p>
     </form>
   </main>`;
 }

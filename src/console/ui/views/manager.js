@@ -34,6 +34,19 @@ function useRangeData(from, to) {
   return { funnel: data?.funnel ?? null, csat: data?.csat ?? null, error: message, loading, at };
 }
 
+/**
+ * The archive (PostgreSQL) could not be read: the figures of days that already left Redis may be short.
+ * Said plainly, with the days, rather than showing a smaller number as if it were complete.
+ */
+function Incomplete({ funnel, csat }) {
+  const days = [...new Set([...(funnel?.incomplete?.unreadDays ?? []), ...(csat?.incomplete?.unreadDays ?? [])])].sort();
+  if (!days.length) return null;
+  const shown = days.length > 6 ? `${days.slice(0, 3).join('、')} … ${days.slice(-2).join('、')}（共 ${days.length} 天）` : days.join('、');
+  return html`<div class="inline-error" role="status" data-testid="dash-incomplete" data-days=${days.length}>
+    历史数据库暂时连不上，以下日期的数据可能不全：${shown}。恢复后刷新即可看到完整数据。
+  </div>`;
+}
+
 export function ManagerPage() {
   const { stats, agents, error, at } = useStats();
   const [today, setToday] = useState(localToday);
@@ -61,6 +74,7 @@ export function ManagerPage() {
     <${LiveStats} stats=${stats} />
     <${RangePicker} range=${range} today=${today} onChange=${setRange} loading=${data.loading} at=${data.at} />
     ${data.error ? html`<div class="inline-error" data-testid="dash-error">${data.error}</div>` : null}
+    <${Incomplete} funnel=${funnel} csat=${data.csat} />
     <${FunnelCard} funnel=${funnel} />
     <div class="dash-grid">
       <div class="dash-col">

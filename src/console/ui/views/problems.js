@@ -13,6 +13,7 @@ import { byLine, problemHref, when } from '../format.js';
 import { problems, refreshProblems, rememberProblem } from '../problems.js';
 import { useNow, useStore } from '../store.js';
 import { Detail } from './problems/detail.js';
+import { NewProblemDialog } from './problems/new-form.js';
 
 function ProblemRow({ p, selected, now }) {
   return html`<li>
@@ -35,6 +36,7 @@ export function ProblemsPage({ me, id }) {
   const now = useNow(TICK_AGO_MS);
   const [tab, setTab] = useState('open');
   const [query, setQuery] = useState('');
+  const [creating, setCreating] = useState(false);
   useEffect(() => refreshProblems(), []);
 
   // Opening a problem by its link shows the tab it is on.
@@ -53,9 +55,17 @@ export function ProblemsPage({ me, id }) {
       data-testid=${`problems-tab-${key}`} onClick=${() => setTab(key)}>${PROBLEM_STATUSES[key]} <span class="count">${counts[key]}</span></button>`;
 
   return html`<main class="page" data-testid="problems-page">
-    <header class="page-head">
+    <header class="page-head row-between kp-page-head">
       <div><h1>已知问题</h1><p class="muted">遇到同一个问题的客户挂起等待；问题修复后，机器人自动通知每一位关联的客户</p></div>
+      <button type="button" class="btn btn-primary" data-testid="problem-new-open" onClick=${() => setCreating(true)}><${Icon} name="plus" size=${15} />新建问题</button>
     </header>
+    ${creating
+      ? html`<${NewProblemDialog} onClose=${() => setCreating(false)} onCreated=${(p) => {
+          setCreating(false);
+          setTab('open');
+          location.hash = problemHref(p.id);
+        }} />`
+      : null}
     ${failed ? html`<div class="inline-error">问题列表刷新失败，稍后自动重试</div>` : null}
     <div class="kp-grid">
       <section class="card card-flush kp-list-card">
@@ -64,7 +74,7 @@ export function ProblemsPage({ me, id }) {
         <ul class="kp-list" data-testid="problem-list" role="tabpanel">
           ${!loaded ? html`<li class="kp-empty">加载中…</li>` : null}
           ${loaded && rows.length === 0
-            ? html`<li class="kp-empty">${q ? '没有匹配的问题' : tab === 'open' ? '没有进行中的问题。在会话里点「关联已知问题」可以新建。' : '还没有已修复的问题'}</li>`
+            ? html`<li class="kp-empty">${q ? '没有匹配的问题' : tab === 'open' ? '没有进行中的问题。点右上角「新建问题」，或在会话里点「关联已知问题」新建。' : '还没有已修复的问题'}</li>`
             : null}
           ${rows.map((p) => html`<${ProblemRow} key=${p.id} p=${p} selected=${p.id === id} now=${now} />`)}
         </ul>

@@ -10,8 +10,7 @@ function ScoreChip({ score }) {
 }
 
 function Distribution({ csat }) {
-  const counts = [0, 0, 0, 0, 0];
-  for (const c of csat.categories) for (const ch of c.channels) for (const x of ch.conversations) if (x.score >= 1 && x.score <= 5) counts[x.score - 1] += 1;
+  const counts = csat.total.scores ?? [0, 0, 0, 0, 0];
   const max = Math.max(1, ...counts);
   return html`<div class="csat-dist" aria-label="评分分布">
     ${[5, 4, 3, 2, 1].map(
@@ -94,6 +93,7 @@ export function CsatCard({ csat, agents, fresh }) {
                                           </a>
                                         </li>`;
                                       })}
+                                    ${ch.more ? html`<li class="muted small csat-more" data-testid="csat-more">另有 ${ch.more} 条评价未列出（只列最差、最新的 ${ch.conversations.length} 条）</li>` : null}
                                   </ul>`
                                 : null}
                             </li>`;

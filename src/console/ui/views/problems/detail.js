@@ -13,6 +13,7 @@ import { useLoader } from '../../loader.js';
 import { markFixed } from '../../problems.js';
 import { useNow } from '../../store.js';
 import { toast } from '../../toast.js';
+import { NoticePreview, PublicTitle } from './public-title.js';
 import { StatusPill } from './status.js';
 
 const readProblem = ({ key: id }) => get(`/api/problems/${encodeURIComponent(id)}`);
@@ -79,6 +80,7 @@ function FixForm({ problem, onFixed }) {
       <button type="submit" class="btn btn-success btn-sm" data-testid="problem-fix-submit" disabled=${busy || !note.trim() || over}>
         <${Icon} name="check" size=${14} />${count ? `标记为已修复并通知 ${count} 位客户` : '标记为已修复'}</button>
     </div>
+    <${NoticePreview} problem=${problem} note=${note} />
     ${error ? html`<div class="form-error" role="alert">${error}</div>` : null}
   </form>`;
 }
@@ -138,6 +140,7 @@ export function Detail({ id, me, onFixed }) {
     <header class="kp-detail-head">
       <div class="kp-detail-top"><code class="kp-id">${problem.id}</code><${StatusPill} status=${problem.status} /></div>
       <h2 class="kp-detail-title" data-testid="problem-detail-title">${problem.title}</h2>
+      <${PublicTitle} key=${`${problem.id}:${problem.publicTitle ?? ''}`} problem=${problem} onSaved=${(p) => setProblem({ ...problem, ...p, conversations })} />
       <div class="muted small" title=${when(problem.createdAt, now)}>${byLine(problem.createdBy, problem.createdAt, now, '创建')} · 关联 ${problem.linked} 位客户</div>
     </header>
     ${error ? html`<div class="inline-error">${error}</div>` : null}

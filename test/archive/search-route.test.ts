@@ -1,0 +1,147 @@
+/**
+ * GET /api/search through the real app (inject): live conversations copied by the real archiver
+ * into a real PostgreSQL are found with their live state; an agent finds their own and the unowned
+ * ones, a manager everything; without the archive (or with it down) the route searches Redis and
+ * says so (`scope: "live"`); bad input is a 400, hostile text is just text.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ArchiveError } from '../../src/archive/index.ts';
+import { buildApp } from '../../src/console/app.ts';
+import { AgentStore } from '../../src/console/auth/index.ts';
+import { useRedisServer, usePostgresServer } from '../support/hooks.ts';
+import type { PostgresServer } from '../support/postgres.ts';
+import { archiveEnv, type ArchiveEnv } from './helpers.ts';
+
+let redis: Redis;
+let server: PostgresServer;
+useRedisServer((_s, client) => (redis = client));
+usePostgresServer((s) => (server = s));
+
+const PW = 'correct horse battery';
+let e: ArchiveEnv;
+let agents: AgentStore;
+let manager: { token: string; id: string; name: string };
+let agent: { token: string; id: string; name: string };
+const apps: FastifyInstance[] = [];
+
+interface Page {
+  items: { conversation: { id: string; status: string; assignee: { id: string } | null; customer: { name: string } }; message: { id: string; text: string; from: string }; match: string }[];
+  next: string | null;
+  scope: string;
+}
+
+async function login(username: string, roles: ('agent' | 'manager')[]): Promise<{ token: string; id: string; name: string }> {
+  await agents.add({ username, roles, password: PW, name: username });
+  const r = (await agents.login(username, PW))!;
+  return { token: r.token, id: r.agent.id, name: r.agent.name };
+}
+
+async function app(archive: Parameters<typeof buildApp>[0]['archive']): Promise<FastifyInstance> {
+  const a = await buildApp({ handoff: e.h, agents, redis, ui: false, ...(archive ? { archive } : {}) });
+  apps.push(a);
+  return a;
+}
+
+async function get(a: FastifyInstance, who: { token: string }, query: string): Promise<{ status: number; body: Page & { error?: { code: string; message: string } } }> {
+  const res = await a.inject({ method: 'GET', url: `/api/search?${query}`, headers: { authorization: `Bearer ${who.token}` } });
+  return { status: res.statusCode, body: res.json() };
+}
+
+const q = (s: string) => `q=${encodeURIComponent(s)}`;
+
+beforeEach(async () => {
+  e = await archiveEnv(redis, server.url);
+  // Each test searches its own conversations only (one database for the file).
+  await server.pool().query('TRUNCATE conversations, messages, ratings');
+  agents = new AgentStore(redis, e.prefix);
+  manager = await login('mia', ['manager']);
+  agent = await login('al', ['agent']);
+  const ref = (customerId: string, customerName: string) => ({ botId: e.botId, customerId, customerName });
+  // Mia's chat about a refund, a waiting one about a screen recording, Al's about an invoice.
+  const { conversationId: refund } = await e.h.recordMessage(ref('wxid_refund01', '何子兰'), { from: 'customer', text: '我想申请退款，订单还没到账' });
+  await e.h.requestHuman(ref('wxid_refund01', '何子兰'), { reason: 'customer_asked' });
+  await e.h.claim(refund, manager);
+  e.clock.advance(60_000);
+  await e.h.recordMessage(ref('wm_rec02', '小猫咪爱吃鱼'), { from: 'customer', text: '录屏没有声音怎么办' });
+  await e.h.requestHuman(ref('wm_rec02', '小猫咪爱吃鱼'), { reason: 'customer_asked' });
+  e.clock.advance(60_000);
+  const { conversationId: invoice } = await e.h.recordMessage(ref('wxid_inv03', 'Kevin王'), { from: 'customer', text: '退款的发票怎么开' });
+  await e.h.requestHuman(ref('wxid_inv03', 'Kevin王'), { reason: 'customer_asked' });
+  await e.h.claim(invoice, agent);
+  await e.archive.runOnce();
+});
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+  await e.archive.close();
+});
+
+describe('GET /api/search', () => {
+  it('finds archived copies of live conversations, newest first, showing their live state', async () => {
+    const a = await app(e.archive);
+    const refundId = `${e.botId}.wxid_refund01`;
+    // Changed in Redis after the copy: the answer shows Redis's state, not the archive's.
+    await e.h.release(refundId, { by: manager.id });
+    const { status, body } = await get(a, manager, q('退款'));
+    expect(status).toBe(200);
+    expect(body.scope).toBe('all');
+    expect(body.items.map((i) => [i.conversation.id, i.message.text])).toEqual([
+      [`${e.botId}.wxid_inv03`, '退款的发票怎么开'],
+      [refundId, '我想申请退款，订单还没到账'],
+    ]);
+    expect(body.items[1]!.conversation.status).toBe('waiting');
+    const byName = await get(a, manager, q('猫咪爱'));
+    expect(byName.body.items.map((i) => [i.conversation.customer.name, i.match])).toEqual([['小猫咪爱吃鱼', 'customer']]);
+  });
+
+  it("lets an agent find their own and the unowned conversations, not a colleague's", async () => {
+    const a = await app(e.archive);
+    const mine = await get(a, agent, q('退款'));
+    expect(mine.body.items.map((i) => i.conversation.id)).toEqual([`${e.botId}.wxid_inv03`]);
+    expect((await get(a, agent, q('声音'))).body.items).toHaveLength(1);
+    expect((await get(a, manager, `${q('退款')}&agent=${agent.id}`)).body.items.map((i) => i.conversation.id)).toEqual([`${e.botId}.wxid_inv03`]);
+  });
+
+  it('pages with the cursor it gives and refuses one it did not', async () => {
+    const a = await app(e.archive);
+    const first = await get(a, manager, `${q('退款')}&limit=1`);
+    expect(first.body.items).toHaveLength(1);
+    expect(first.body.next).toEqual(expect.any(String));
+    const second = await get(a, manager, `${q('退款')}&limit=1&cursor=${first.body.next}`);
+    expect(second.body.items.map((i) => i.message.text)).toEqual(['我想申请退款，订单还没到账']);
+    const bad = await get(a, manager, `${q('退款')}&cursor=nonsense`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.code).toBe('BAD_REQUEST');
+  });
+
+  it('validates the query and treats hostile text as text', async () => {
+    const a = await app(e.archive);
+    expect((await get(a, manager, '')).status).toBe(400);
+    expect((await get(a, manager, `${q('退款')}&rating=9`)).status).toBe(400);
+    expect((await get(a, manager, `${q('退款')}&from=yesterday`)).status).toBe(400);
+    for (const hostile of [`'&|!:*()`, '%_\\', `退款' OR '1'='1`]) {
+      const r = await get(a, manager, q(hostile));
+      expect(r.status, hostile).toBe(200);
+    }
+    expect((await get(a, manager, `${q('退款')}&from=2000-01-01&to=2000-01-02`)).body.items).toEqual([]);
+  });
+
+  it('searches live conversations in Redis without the archive, and while it is down', async () => {
+    const noArchive = await app(undefined);
+    const live = await get(noArchive, manager, q('声音'));
+    expect(live.body.scope).toBe('live');
+    expect(live.body.items.map((i) => i.message.text)).toEqual(['录屏没有声音怎么办']);
+    expect((await get(noArchive, agent, q('退款'))).body.items.map((i) => i.conversation.id)).toEqual([`${e.botId}.wxid_inv03`]);
+    expect((await get(noArchive, manager, q('子兰'))).body.items.map((i) => i.match)).toEqual(['customer']);
+    const down = await app({
+      search: async () => {
+        throw new ArchiveError('ARCHIVE_UNAVAILABLE', 'PostgreSQL cannot be reached');
+      },
+    });
+    const r = await get(down, manager, q('退款'));
+    expect(r.status).toBe(200);
+    expect(r.body.scope).toBe('live');
+    expect(r.body.items).toHaveLength(2);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * What customers hear from the team's side, through the real Wechaty runtime on
+ * wechaty-puppet-mock and the KefuBot plugin over a real redis-server, with the product's
+ * `_messages.yml`: the thanks by score and the follow-up of a 1-2 rating (the reason kept for the
+ * team, a person when asked); the agent's display name when they join (none when not set: never
+ * an internal name); a fixed problem's notice with its customer-facing title and a closed sentence.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderTemplate } from '../../src/bot/messages.ts';
+import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
+import { startHarness, type Harness, type MockCustomer } from '../support/bot.ts';
+import { useRedisServer } from '../support/hooks.ts';
+import type { RedisServer } from '../support/redis.ts';
+import { waitFor } from '../support/waits.ts';
+
+let server: RedisServer;
+useRedisServer((s) => (server = s));
+
+let h: Harness;
+/** The console's handoff: its claims tell the customer who joined. */
+let consoleSide: Handoff;
+beforeAll(async () => {
+  h = await startHarness(server.url);
+  consoleSide = new Handoff(h.redis, { prefix: h.prefix, policy: DEFAULT_SLA_POLICY, announceClaims: true });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const ALICE = { id: 'alice', name: '李爱丽（夜班）', publicName: '小爱' };
+const ROOT = { id: 'root', name: 'Administrator', publicName: '' };
+const QUEUED = /排第 \d+ 位/;
+
+/** A customer served by `agent` (claimed, answered) whose chat was just resolved and asked for a rating. */
+async function served(agent: typeof ALICE, name?: string): Promise<{ c: MockCustomer; id: string }> {
+  const c = h.customer(name ? { name } : {});
+  c.say('转人工');
+  await c.hears(QUEUED);
+  const id = await c.conversationId();
+  await consoleSide.claim(id, agent);
+  await consoleSide.reply(id, agent, '已经帮您处理好了');
+  await c.hears('已经帮您处理好了');
+  await consoleSide.resolve(id, { by: agent.id });
+  await c.hears(h.messages.resolved);
+  return { c, id };
+}
+
+/** Says `text` and waits for `expected` after everything heard so far. */
+async function exchange(c: MockCustomer, text: string, expected: string | RegExp): Promise<void> {
+  const n = c.heard.length;
+  c.say(text);
+  await c.hears(expected, n);
+}
+
+describe('the agent\'s name the customer hears', () => {
+  it('the display name when set; without one a phrase with no name, never the internal name', async () => {
+    const a = await served(ALICE);
+    expect(a.c.heard).toContain(renderTemplate(h.messages.agent_joined, { agent: '小爱' }));
+    const b = await served(ROOT);
+    expect(b.c.heard).toContain(h.messages.agent_joined_unnamed);
+    expect([...a.c.heard, ...b.c.heard].join('\n')).not.toMatch(/Administrator|李爱丽/);
+  }, 30_000);
+});
+
+describe('ratings', () => {
+  it('the thanks differ by score: 4-5 and 3', async () => {
+    const good = await served(ALICE);
+    await exchange(good.c, '5', h.messages.rating_thanks_high);
+    const mid = await served(ALICE);
+    await exchange(mid.c, '一般', h.messages.rating_thanks);
+    expect(h.messages.rating_thanks_high).not.toBe(h.messages.rating_thanks);
+  }, 30_000);
+
+  it('a 1 asks what went wrong; the answer is kept for the team and thanked; then 人工 brings a person, as a low-rating follow-up', async () => {
+    const { c, id } = await served(ALICE);
+    await exchange(c, '1', h.messages.rating_low_followup);
+    await exchange(c, '等了半个小时才有人回，问题也没解决', h.messages.rating_comment_thanks);
+    await waitFor('the reason on the conversation', async () => (await h.redis.hget(h.handoff.keys.conversation(id), 'lowRatingComment')) === '等了半个小时才有人回，问题也没解决');
+    expect((await h.redis.hget(h.handoff.keys.conversation(id), 'lowRating'))).toBe('1');
+    const events = (await h.redis.xrange(h.handoff.keys.events(h.botId), '-', '+')).map(([, f]) => f);
+    expect(events.some((f) => f.includes('rating_comment') && f.includes(id))).toBe(true);
+    // "好" to the offer in the thanks: a person, for a low rating.
+    await exchange(c, '好', QUEUED);
+    const conv = (await h.handoff.conversation(id))!;
+    expect(conv).toMatchObject({ status: 'waiting', reason: 'low_rating' });
+    expect(conv.question).toBe('等了半个小时才有人回，问题也没解决');
+  }, 30_000);
+
+  it('a 2 then 人工 goes straight to the queue as a low-rating follow-up; 不用了 ends it politely', async () => {
+    const first = await served(ALICE);
+    await exchange(first.c, '2', h.messages.rating_low_followup);
+    await exchange(first.c, '人工', QUEUED);
+    expect((await h.handoff.conversation(first.id))!.reason).toBe('low_rating');
+
+    const second = await served(ALICE);
+    await exchange(second.c, '不满意', h.messages.rating_low_followup);
+    await exchange(second.c, '不用了', h.messages.offer_declined);
+    // Back with the bot (a message after a resolve reopens the chat), no one queued.
+    expect((await h.handoff.conversation(second.id))!.status).toBe('bot');
+    expect(await h.redis.hget(h.handoff.keys.conversation(second.id), 'lowRatingComment')).toBeNull();
+  }, 30_000);
+});
+
+describe('the fix notice', () => {
+  it('says the customer-facing title (never the internal one) and closes the note\'s sentence', async () => {
+    const c = h.customer();
+    c.say('转人工');
+    await c.hears(QUEUED);
+    const id = await c.conversationId();
+    const problem = await h.handoff.problems.create({ title: 'P0 iOS17 ReplayKit 编码器崩溃', publicTitle: 'iPhone 录屏黑屏', by: ALICE });
+    await h.handoff.problems.link(id, problem.id, ALICE);
+    await h.handoff.problems.fixed(problem.id, { note: '已在 3.2.1 修复，升级后即可', by: ALICE });
+    const notice = await c.hears(/已经修好了/);
+    expect(notice).toBe(renderTemplate(h.messages.problem_fixed, { title: 'iPhone 录屏黑屏', note: '已在 3.2.1 修复，升级后即可。' }));
+    expect(notice).not.toContain('ReplayKit');
+    expect(notice.split('\n')).toEqual(['好消息！您之前遇到的「iPhone 录屏黑屏」已经修好了。', '已在 3.2.1 修复，升级后即可。', '给您添麻烦了，还有问题随时找我们🙏']);
+  }, 30_000);
+});
