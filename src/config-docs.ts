@@ -29,7 +29,7 @@ export const CONFIG_DOCS: Record<ConfigVariable, Doc> = {
   REDIS_WAIT_MS: { meaning: 'during a Redis outage, how long a console request waits for Redis before it answers `503 REDIS_UNAVAILABLE` (nothing done, retry)' },
   DATABASE_URL: { meaning: 'PostgreSQL for the archive (history that left Redis) and search: `postgres://user:password@host:5432/kefu` (`?sslmode=require` for TLS). Unset: no archive, nothing is trimmed from Redis, search covers live conversations only (see "Operating the archive")', default: 'none' },
   DATABASE_POOL_MAX: { meaning: 'PostgreSQL connections at most, per process' },
-  ARCHIVE_AFTER_DAYS: { meaning: 'days a conversation stays in Redis after it was resolved; then, once archived, it is trimmed from Redis (fractions allowed; `0`: as soon as it is archived)' },
+  ARCHIVE_AFTER_DAYS: { meaning: 'days a conversation stays in Redis after its last change once resolved (or left with the bot); then, once archived, it is trimmed from Redis (fractions allowed; `0`: as soon as it is archived)' },
   ARCHIVE_INTERVAL_S: { meaning: 'seconds between archiving runs, and between retries while PostgreSQL is down' },
   HOST: { meaning: 'where the console listens' },
   PORT: { meaning: 'the console\'s port (`0`: any free one)' },

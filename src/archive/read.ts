@@ -38,7 +38,8 @@ export interface MessagesQuery {
   limit?: number;
 }
 
-interface MessageRow {
+/** A `messages` row as the readers select it. */
+export interface MessageRow {
   id: string;
   at: Date;
   sender: string;
@@ -83,7 +84,8 @@ export async function readMessages(db: pg.Pool, id: string, q: MessagesQuery = {
   return rows.reverse().map(toMessage);
 }
 
-function toMessage(r: MessageRow): TranscriptMessage {
+/** A message row as the API's transcript message (fields left out when empty, as the handoff reads Redis). */
+export function toMessage(r: MessageRow): TranscriptMessage {
   const m: TranscriptMessage = { id: r.id, from: r.sender as MessageFrom, text: r.text, at: r.at.toISOString() };
   if (r.faq_id) m.faqId = r.faq_id;
   if (r.confidence !== null) m.confidence = r.confidence;

@@ -15,7 +15,8 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { toConversation } from '../handoff/convert.ts';
-import type { Conversation, ConversationStatus, MessageFrom, TranscriptMessage } from '../handoff/types.ts';
+import type { Conversation, ConversationStatus, TranscriptMessage } from '../handoff/types.ts';
+import { toMessage, type MessageRow as ArchivedMessageRow } from './read.ts';
 import { filterFacts, wordQuery } from './search-query.ts';
 import { nameNeedle, queryTerms } from './tokens.ts';
 
@@ -109,20 +110,8 @@ function conversationConditions(f: SearchFilters, params: unknown[]): string[] {
 
 const MESSAGE_COLUMNS = 'm.conversation_id, m.id, m.at, m.sender, m.text, m.faq_id, m.confidence, m.agent_id, m.agent_name, m.event, m.kind, m.url, m.msg_id';
 
-interface MessageRow {
+interface MessageRow extends ArchivedMessageRow {
   conversation_id: string;
-  id: string;
-  at: Date;
-  sender: string;
-  text: string;
-  faq_id: string | null;
-  confidence: number | null;
-  agent_id: string | null;
-  agent_name: string | null;
-  event: string | null;
-  kind: string | null;
-  url: string | null;
-  msg_id: string | null;
 }
 
 /**
@@ -201,19 +190,6 @@ async function customerStream(db: pg.Pool, needle: string, o: SearchOptions, n: 
     WHERE ${where.join(' AND ')}
     ORDER BY c.updated_at DESC, c.id DESC LIMIT ${n}`;
   return (await db.query<CustomerRow>(sql, params)).rows;
-}
-
-function toMessage(r: MessageRow): TranscriptMessage {
-  const m: TranscriptMessage = { id: r.id, from: r.sender as MessageFrom, text: r.text, at: r.at.toISOString() };
-  if (r.faq_id) m.faqId = r.faq_id;
-  if (r.confidence !== null) m.confidence = r.confidence;
-  if (r.agent_id) m.agentId = r.agent_id;
-  if (r.agent_name) m.agentName = r.agent_name;
-  if (r.event) m.event = r.event;
-  if (r.kind) m.kind = r.kind;
-  if (r.url) m.url = r.url;
-  if (r.msg_id) m.msgId = r.msg_id;
-  return m;
 }
 
 interface ConversationRow {

@@ -203,7 +203,9 @@ export function ConversationView({ id, me, focus = null }) {
     return ok;
   };
 
-  const disabledText = takenBy
+  const disabledText = conv.archived
+    ? '这是已归档的历史会话，只能查看。客户再次发消息时会开始新的接待'
+    : takenBy
     ? `该会话由 ${takenBy.name} 负责，你不能回复`
     : conv.status === 'waiting'
       ? '点击「接入会话」后即可回复客户'
