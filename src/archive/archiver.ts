@@ -25,7 +25,8 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { parseConversationId, type Keys } from '../handoff/keys.ts';
 import { holdLock, releaseLock, trimConversation } from './scripts.ts';
-import { compareStreamIds, eventsAfter, readConversations, scanConversations, streamIdMs, streamState } from './source.ts';
+import { compareStreamIds, streamIdMs } from '../handoff/stream-id.ts';
+import { eventsAfter, readConversations, scanConversations, streamState } from './source.ts';
 import { copiedStates, markTrimmed, readCursor, trimCandidates, writeBatch, type Cursor } from './store.ts';
 
 const DAY_MS = 86_400_000;

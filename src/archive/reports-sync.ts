@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { DAY_TTL_S } from '../handoff/context.ts';
 import { fieldsOf, parseTags } from '../handoff/convert.ts';
 import { createKeys, type Keys } from '../handoff/keys.ts';
+import { compareStreamIds } from '../handoff/stream-id.ts';
 import { ArchiveError } from './errors.ts';
 
 export interface ReportsSyncContext {
@@ -54,11 +55,7 @@ const utcDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const dayStartUtc = (date: string): number => Date.parse(`${date}T00:00:00Z`);
 
 /** Stream ids compare as (ms, seq): "9-0" < "10-0" although not as text. */
-export function streamIdAfter(a: string, b: string): boolean {
-  const [am = 0, as = 0] = a.split('-').map(Number);
-  const [bm = 0, bs = 0] = b.split('-').map(Number);
-  return am !== bm ? am > bm : as > bs;
-}
+export const streamIdAfter = (a: string, b: string): boolean => compareStreamIds(a, b) > 0;
 
 /**
  * One sync run. Throws ArchiveError ARCHIVE_UNAVAILABLE when PostgreSQL cannot be reached (the

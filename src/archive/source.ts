@@ -7,19 +7,10 @@
 import { Cluster, type Redis } from 'ioredis';
 import { fieldsOf } from '../handoff/convert.ts';
 import { conversationId, type Keys } from '../handoff/keys.ts';
+import { compareStreamIds } from '../handoff/stream-id.ts';
 
 type Client = Redis | Cluster;
 
-/** -1, 0 or 1 as stream id `a` comes before, is, or comes after `b` ("<ms>-<seq>", compared as numbers). */
-export function compareStreamIds(a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-');
-  const [bm = '0', bs = '0'] = b.split('-');
-  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
-  return d < 0n ? -1 : d > 0n ? 1 : 0;
-}
-
-/** The ms part of a stream id (Redis's clock when the entry was added). */
-export const streamIdMs = (id: string): number => Number(id.split('-')[0]);
 
 export interface StreamState {
   /** The newest entry's id ('' when the stream is empty or missing). */

@@ -31,3 +31,14 @@ export function checkStreamId(value: string, opts: { seqOptional?: boolean } = {
   if (!isStreamId(value, opts)) throw new InvalidStreamIdError(value);
   return value;
 }
+
+/** -1, 0 or 1 as stream id `a` comes before, is, or comes after `b` ("<ms>-<seq>", compared as numbers: "9-0" < "10-0"). */
+export function compareStreamIds(a: string, b: string): number {
+  const [am = '0', as = '0'] = a.split('-');
+  const [bm = '0', bs = '0'] = b.split('-');
+  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
+
+/** The ms part of a stream id (Redis's clock when the entry was added). */
+export const streamIdMs = (id: string): number => Number(id.split('-')[0]);

@@ -64,13 +64,7 @@ export const liveRouteDocs = routeGroup('Live updates', [
   },
 ]);
 
-/** Compares stream ids ("ms-seq") numerically. */
-export function compareStreamIds(a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-');
-  const [bm = '0', bs = '0'] = b.split('-');
-  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
-  return d < 0n ? -1 : d > 0n ? 1 : 0;
-}
+export { compareStreamIds } from '../../handoff/stream-id.ts';
 
 /** A frame's text, whatever shape `ws` handed it over in. */
 export function frameText(data: Buffer | ArrayBuffer | Buffer[]): string {

@@ -7,6 +7,7 @@ import { ApiError, parse } from '../errors.ts';
 import { apiConversationSchema, apiConversationWithMessagesSchema, toApiConversation, toApiMessage } from '../serialize.ts';
 import { channelOf } from '../channel.ts';
 import { streamIdSchema } from '../stream-id.ts';
+import { compareStreamIds } from '../../handoff/stream-id.ts';
 import type { Conversation, Handoff, Agent as HandoffAgent, TranscriptMessage } from '../../handoff/index.ts';
 import { renderAnswer, type KnowledgeBase, type KnowledgeService } from '../../knowledge/index.ts';
 
@@ -234,21 +235,25 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
     const { after } = parse(getQuery, request.query, 'query');
     const conv = await handoff.conversation(id);
     if (!conv) return archivedOnly(id, after);
-    // With `after`, only what came since (a live client catching up on one conversation).
-    const [messages, channel] = await Promise.all([handoff.transcript(id, after ? { after } : {}), channelOf(handoff, id)]);
-    const earlier = archive ? await history(id, after, messages) : [];
+    // With `after`, only what came since (a live client catching up on one conversation); with the
+    // archive, the live transcript's first entry too, in the same round trip (is `after` before it?).
+    const [messages, channel, start] = await Promise.all([
+      handoff.transcript(id, after ? { after } : {}),
+      channelOf(handoff, id),
+      archive && after ? handoff.transcript(id, { count: 1 }) : undefined,
+    ]);
+    const earlier = archive ? await history(id, after, after ? start?.[0]?.id : messages[0]?.id) : [];
     return { ...toApiConversation(conv), messages: [...earlier, ...messages].map(toApiMessage), channel };
   });
 
   /**
-   * The archived messages before the live transcript's first (a customer back after a trim): the
+   * The archived messages before the live transcript's first entry, `first` (a customer back after a trim): the
    * archive also holds copies of the live ones, which `before` leaves out. Without the archive
    * (PostgreSQL down) the live transcript is shown alone rather than nothing.
    */
-  async function history(id: string, after: string | undefined, live: TranscriptMessage[]): Promise<TranscriptMessage[]> {
-    const first = after ? (await handoff.transcript(id, { count: 1 }))[0]?.id : live[0]?.id;
+  async function history(id: string, after: string | undefined, first: string | undefined): Promise<TranscriptMessage[]> {
     // A client that has seen the live transcript's start needs no history.
-    if (after && first && compareIds(after, first) >= 0) return [];
+    if (after && first && compareStreamIds(after, first) >= 0) return [];
     try {
       return await archive!.messages(id, { ...(first ? { before: first } : {}), ...(after ? { after } : {}), limit: ARCHIVED_SHOWN });
     } catch (err) {
@@ -334,14 +339,6 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
     const agent = currentAgent(request);
     return toApiConversation(await handoff.setTags(id, tags, { by: agent.id, manager: hasRole(agent, 'manager') }));
   });
-}
-
-/** Stream ids "<ms>-<seq>" in order (as numbers: "9-0" comes before "10-0"). */
-function compareIds(a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-');
-  const [bm = '0', bs = '0'] = b.split('-');
-  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
-  return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
 
 /** Each FAQ answer as the canned replies give it (canned.ts), whitespace folded -> its entry. */

@@ -5,6 +5,7 @@
  */
 import { html, useEffect, useRef, useState } from '/vendor/preact-htm.js';
 import { ApiError, describeError } from '../../api.js';
+import { useEscape } from '../../components/escape.js';
 import { Icon } from '../../components/icons.js';
 import { ROLE_NAMES } from '../../constants.js';
 import { chars } from '../../format.js';
@@ -36,18 +37,6 @@ export function accountError(err) {
   }
   if (err.status === 404) return '找不到这个账号，可能已被删除';
   return describeError(err).text;
-}
-
-export function useEscape(onClose) {
-  useEffect(() => {
-    const onKey = (e) => {
-      if (e.key !== 'Escape' || e.defaultPrevented) return;
-      e.preventDefault();
-      onClose();
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [onClose]);
 }
 
 export function Dialog({ title, icon, testid, onClose, children }) {

@@ -5,6 +5,7 @@
  */
 import { html, useEffect, useMemo, useRef, useState } from '/vendor/preact-htm.js';
 import { ApiError, describeError } from '../../api.js';
+import { useEscape } from '../../components/escape.js';
 import { Icon } from '../../components/icons.js';
 import { SearchBox } from '../../components/search-box.js';
 import { PROBLEM_DESC_MAX, PROBLEM_TITLE_MAX, TICK_AGO_MS } from '../../constants.js';
@@ -21,18 +22,6 @@ function linkError(err) {
   }
   if (err instanceof ApiError && err.status === 404) return '找不到该问题或会话，可能已被删除';
   return describeError(err).text;
-}
-
-function useEscape(onClose) {
-  useEffect(() => {
-    const onKey = (e) => {
-      if (e.key !== 'Escape' || e.defaultPrevented) return;
-      e.preventDefault();
-      onClose();
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [onClose]);
 }
 
 /** `onLinked` gets the parked conversation the server answers with. */
