@@ -1,10 +1,13 @@
 /**
  * npm run bench:load — the whole system under a crowd, against one redis-server started for the
- * run, the bot and the console in processes of their own as in production:
+ * run, the bot and the console in processes of their own as in production, running nothing but
+ * the product (the customers and the agents are in this process):
  *
- *  - in this process, the bot on the real Wechaty runtime with wechaty-puppet-mock
- *    (test/support/bot.ts), flood control opened up (10 messages in a few seconds would otherwise,
- *    rightly, be throttled), and its mock customers (the mock puppet lives in the bot's process);
+ *  - the bot as a child process (bench/load-bot.ts: startBot, the production composition root, on
+ *    wechaty-puppet-mock), flood control opened up (10 messages in a few seconds would otherwise,
+ *    rightly, be throttled). The mock customers' end of the chat lives there with the mock puppet,
+ *    reduced to passing messages: what a customer says and when is decided in this process, which
+ *    it tells over stdin, and it hears over stdout (stamped in the bot's process);
  *  - the console as a child process (test/support/console-process.ts: the composition root with
  *    the console role), listening on 127.0.0.1 (same Redis, same key prefix and so the same bot
  *    account), one socket open on its /api/live counting what it is sent;
@@ -30,22 +33,23 @@
  * heard), agent reply delivery p50/p99 (POST -> the customer heard it), handoffs, claims, 409s,
  * the CPU each process spent while the customers talked, RSS.
  *
- * The customers share the bot's process and event loop (the agents' HTTP clients too): the bot's
- * latencies include their work, and peak while all LOAD_CONCURRENCY customers talk at once.
+ * The customers' and agents' work is in this process, so the bot's and the console's CPU figures
+ * and latencies are the product's (the latencies still include this process's reaction time).
  *
  *   LOAD_CUSTOMERS=1000 LOAD_MESSAGES=10 LOAD_CONCURRENCY=250 LOAD_AGENTS=10 npm run bench:load
+ *   LOAD_PROFILE=<folder>: the bot and the console write CPU profiles there (bench/cpu-profile.mjs)
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { mock } from 'wechaty-puppet-mock';
+import { loadMessages } from '../src/bot/messages.ts';
 import { AgentStore } from '../src/console/auth/index.ts';
 import type { ApiConversation } from '../src/console/serialize.ts';
-import { DEFAULT_SLA_POLICY, Handoff, type HandoffEvent } from '../src/handoff/index.ts';
-import { percentile } from '../src/knowledge/index.ts';
-import { startHarness, type Harness, type MockCustomer } from '../test/support/bot.ts';
+import { fieldsOf } from '../src/handoff/convert.ts';
+import { conversationId, DEFAULT_SLA_POLICY, Handoff, type HandoffEvent } from '../src/handoff/index.ts';
+import { createKnowledgeService, percentile, type KnowledgeService } from '../src/knowledge/index.ts';
 import { KB_DIR, ROOT, ScriptProcess } from '../test/support/processes.ts';
-import { startRedis, stopAll, waitReady, type RedisServer } from '../test/support/redis.ts';
+import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../test/support/redis.ts';
 import { WebSocket, type WsClient } from '../test/support/sockets.ts';
 import { atMost, noneOf, printFigures, reporter, type Figure } from './report.ts';
 
@@ -63,6 +67,11 @@ const POLL_MS = 100;
 const THINK_MS = 30;
 const PASSWORD = 'bench load password';
 const SEED = Number(process.env.LOAD_SEED ?? 20240601);
+/** A folder: the bot and the console write V8 CPU profiles there when they exit (bench/cpu-profile.mjs). */
+const PROFILE_DIR = process.env.LOAD_PROFILE ? path.resolve(process.env.LOAD_PROFILE) : undefined;
+const profiling: Record<string, string> = PROFILE_DIR
+  ? { NODE_OPTIONS: `--import ${path.join(ROOT, 'bench/cpu-profile.mjs')}`, CPU_PROFILE_DIR: PROFILE_DIR }
+  : {};
 
 const CHATTER = ['你好', '在吗', '谢谢', '好的', '收到', '👍', '😊', '123', '1', '3', '8'];
 /** Chatter the bot rightly does not answer (a message with no words in it). */
@@ -118,7 +127,10 @@ interface Sent {
 
 interface Customer {
   index: number;
-  mc: MockCustomer;
+  /** The mock contact's id in the bot's process. */
+  contactId: string;
+  /** Texts the bot's account sent this customer (private chat), in order. */
+  heard: string[];
   plan: string[];
   sent: Sent[];
   /** Bot messages heard (not agents' replies, not the "resolved" notice). */
@@ -149,7 +161,10 @@ function planFor(index: number, questions: string[]): string[] {
 // ---------------------------------------------------------------------------------------------------------------
 
 const server: RedisServer = await startRedis();
-let h: Harness | undefined;
+let botProc: ScriptProcess | undefined;
+let knowledge: KnowledgeService | undefined;
+const BOT_ID = 'load';
+const prefix = randomPrefix();
 let consoleProc: ScriptProcess | undefined;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kefu-load-'));
 let live: WsClient | undefined;
@@ -160,9 +175,51 @@ const t00 = performance.now();
 
 try {
   const load0 = os.loadavg()[0]!;
-  h = await startHarness(server.url, { flood: { max: 1000, windowS: 10, muteS: 1 } });
-  const harness = h;
-  const messages = harness.messages;
+  knowledge = await createKnowledgeService({ dir: KB_DIR, watch: false });
+  const messages = await loadMessages(KB_DIR);
+  const harness = { prefix, botId: BOT_ID, knowledge };
+  botProc = new ScriptProcess({
+    name: 'bot',
+    script: path.join(ROOT, 'bench/load-bot.ts'),
+    cwd: tmp,
+    env: {
+      REDIS_URL: server.url,
+      REDIS_PREFIX: prefix,
+      KB_DIR,
+      LOG_LEVEL: 'error',
+      BOT_ID,
+      WECHATY_NAME: BOT_ID,
+      WECHATY_PUPPET: 'wechaty-puppet-mock',
+      LOAD_CUSTOMERS: String(CUSTOMERS),
+      FLOOD_MAX: '1000',
+      FLOOD_WINDOW_S: '10',
+      FLOOD_MUTE_S: '1',
+      FLOOD_CAP_PER_MIN: '100000',
+      ...profiling,
+    },
+  });
+  const botPid = botProc.pid;
+  /** What each mock customer heard, as the bot's process reports it (see bench/load-bot.ts). */
+  const onHeard: ((text: string, at: number) => void)[] = [];
+  const early: [number, string, number][] = [];
+  let botOut = '';
+  botProc.proc.stdout!.on('data', (d: string) => {
+    botOut += d;
+    let i;
+    while ((i = botOut.indexOf('\n')) >= 0) {
+      const line = botOut.slice(0, i);
+      botOut = botOut.slice(i + 1);
+      if (!line.startsWith('{"event":"heard"')) continue;
+      const { c, t, at } = JSON.parse(line) as { c: number; t: string; at: number };
+      // On this process's performance.now() clock.
+      const local = at - performance.timeOrigin;
+      const listener = onHeard[c];
+      if (listener) listener(t, local);
+      else early.push([c, t, local]);
+    }
+  });
+  const contactIds = (await botProc.wait('ready', 120_000)).contacts as string[];
+  const say = (index: number, id: string, text: string): void => void botProc!.proc.stdin!.write(`${JSON.stringify(['e', index, id, text])}\n`);
 
   // The console: a process of its own on the bot's prefix. This process keeps a client of the
   // same data to add the agents and to check the outcome.
@@ -170,7 +227,7 @@ try {
     name: 'console',
     script: path.join(ROOT, 'test/support/console-process.ts'),
     cwd: tmp,
-    env: { REDIS_URL: server.url, REDIS_PREFIX: harness.prefix, KB_DIR, LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: '0', KEFU_ADMIN_PASSWORD: PASSWORD },
+    env: { REDIS_URL: server.url, REDIS_PREFIX: harness.prefix, KB_DIR, LOG_LEVEL: 'error', HOST: '127.0.0.1', PORT: '0', KEFU_ADMIN_PASSWORD: PASSWORD, ...profiling },
   });
   const consoleRedis = server.client();
   await waitReady(consoleRedis);
@@ -193,7 +250,7 @@ try {
   const joinedNotice = prefixOf(messages.agent_joined);
 
   console.log(
-    `bench:load — node ${process.version}, ${os.cpus().length} CPUs (load average ${load0.toFixed(2)}), redis-server ${server.url}, console ${base} (pid ${consolePid}), bot and customers pid ${process.pid}`,
+    `bench:load — node ${process.version}, ${os.cpus().length} CPUs (load average ${load0.toFixed(2)}), redis-server ${server.url}, console ${base} (pid ${consolePid}), bot pid ${botPid}, customers and agents pid ${process.pid}`,
   );
   const plans = Array.from({ length: CUSTOMERS }, (_, i) => planFor(i, questions));
   const mix = { faq: 0, chatter: 0, human: 0 };
@@ -357,10 +414,10 @@ try {
   let noReply = 0;
   let lastHeardAt = 0;
   const makeCustomer = (index: number): Customer => {
-    const mc = harness.customer({ name: `压测顾客${index}` });
     const c: Customer = {
       index,
-      mc,
+      contactId: contactIds[index]!,
+      heard: [],
       plan: plans[index]!,
       sent: [],
       botHeard: 0,
@@ -368,11 +425,9 @@ try {
       human: false,
       resolvedHeard: 0,
     };
-    (mc.contact as mock.ContactMock).on('message', (m: mock.MessageMock) => {
-      if (m.payload.talkerId !== harness.user.id || m.payload.roomId) return;
-      const at = performance.now();
-      lastHeardAt = at;
-      const text = m.payload.text ?? '';
+    onHeard[index] = (text, at) => {
+      c.heard.push(text);
+      lastHeardAt = Math.max(lastHeardAt, at);
       if (AGENT_REPLY.test(text)) {
         const r = replies.get(text);
         if (r && r.heardAt === undefined) r.heardAt = at;
@@ -393,7 +448,7 @@ try {
       c.botHeard++;
       c.lastBotAt = at;
       c.wake?.();
-    });
+    };
     return c;
   };
 
@@ -423,7 +478,7 @@ try {
       const id = `load${c.index}m${k}`;
       c.sent.push({ id, text, askedBot: text === HUMAN && withBot });
       const t0 = performance.now();
-      c.mc.emit({ id, text });
+      say(c.index, id, text);
       if (!expectReply) {
         await sleep(QUIET_MS);
         continue;
@@ -433,7 +488,7 @@ try {
     }
   };
 
-  const cpu0 = { bot: cpuMs(process.pid), console: cpuMs(consolePid), redis: cpuMs(server.pid!) };
+  const cpu0 = { bot: cpuMs(botPid), console: cpuMs(consolePid), redis: cpuMs(server.pid!), bench: cpuMs(process.pid) };
   const tStart = performance.now();
   let next = 0;
   await Promise.all(
@@ -446,8 +501,15 @@ try {
     }),
   );
   const customersMs = performance.now() - tStart;
+  botProc.proc.stdin!.write('["loop"]\n');
+  const botLoop = (await botProc.wait('loop')) as { p50: number; p99: number; max: number };
   const cpuShare = (pid: number, before: number): number => ((cpuMs(pid) - before) / customersMs) * 100;
-  const cpu = { bot: cpuShare(process.pid, cpu0.bot), console: cpuShare(consolePid, cpu0.console), redis: cpuShare(server.pid!, cpu0.redis) };
+  const cpu = {
+    bot: cpuShare(botPid, cpu0.bot),
+    console: cpuShare(consolePid, cpu0.console),
+    redis: cpuShare(server.pid!, cpu0.redis),
+    bench: cpuShare(process.pid, cpu0.bench),
+  };
   const sentTotal = customers.reduce((n, c) => n + c.sent.length, 0);
   console.log(
     `customers done: ${sentTotal} messages in ${(customersMs / 1000).toFixed(1)} s; queue ${JSON.stringify(await handoff.counts())}; claims so far ${claims}, 409s ${conflicts}`,
@@ -462,7 +524,12 @@ try {
 
   // --- Settle: deliveries, transcript writes and live events still on their way (at most 15 s) -----------------
   const byConv = new Map<string, Customer>();
-  for (const c of customers) byConv.set(await c.mc.conversationId(), c);
+  const identities = handoff.keys.identity(BOT_ID);
+  for (const c of customers) {
+    const id = await consoleRedis.hget(identities, `c:${c.contactId}`);
+    if (id) byConv.set(conversationId(BOT_ID, id), c);
+    else fail(`customer ${c.index} (contact ${c.contactId}) has no customer id: the bot never saw them`);
+  }
   const convOf = new Map<Customer, string>([...byConv].map(([conv, c]) => [c, conv]));
   const pendingDeliveries = (): number => {
     let n = 0;
@@ -493,7 +560,8 @@ try {
   const open = { waiting: 0, active: 0 };
   const k = handoff.keys;
   for (const c of customers) {
-    const conv = convOf.get(c)!;
+    const conv = convOf.get(c);
+    if (!conv) continue;
     const transcript = await handoff.transcript(conv, { count: 100_000 });
     const sentById = new Map(c.sent.map((s) => [s.id, s]));
     const seen = new Map<string, number>();
@@ -578,12 +646,12 @@ try {
   if (liveMismatch > 5) fail(`${liveMismatch} conversations whose live events do not match their transcript in all`);
 
   // Agent replies and "resolved" notices: each heard once, by the right customer (what
-  // MockCustomer.heard recorded: every private message the bot account sent the customer).
+  // the bot's process reported: every private message the bot account sent the customer).
   const heardBy = new Map<Customer, Map<string, number>>();
   const allHeard = new Map<string, number>();
   for (const c of customers) {
     const counts = new Map<string, number>();
-    for (const text of c.mc.heard) counts.set(text, (counts.get(text) ?? 0) + 1);
+    for (const text of c.heard) counts.set(text, (counts.get(text) ?? 0) + 1);
     heardBy.set(c, counts);
     for (const [text, n] of counts) if (AGENT_REPLY.test(text)) allHeard.set(text, (allHeard.get(text) ?? 0) + n);
   }
@@ -605,10 +673,28 @@ try {
     if (heard !== expected && badNotices++ < 5) fail(`customer ${c.index}: heard the "resolved" notice ${heard} time(s), ${expected} resolve(s)`);
   }
   if (liveClosed) fail('the live socket was closed during the run');
+  if (early.length > 0) fail(`${early.length} message(s) heard by customers who had not said anything: ${JSON.stringify(early.slice(0, 3))}`);
 
   // --- Figures -------------------------------------------------------------------------------------------------------
   const bot = sorted(botLat);
   const delivery = sorted([...replies.values()].flatMap((r) => (r.heardAt === undefined ? [] : [r.heardAt - r.t0])));
+  // Where a reply's time goes: the console (POST -> its entry in the outbound stream, by the entry
+  // id: Redis's clock, the machine's) and the bot (that entry -> the customer heard it).
+  const written = new Map<string, number>();
+  for (const [entryId, flat] of await consoleRedis.xrange(handoff.keys.outbound(BOT_ID), '-', '+')) {
+    const text = fieldsOf(flat).text;
+    if (text && replies.has(text)) written.set(text, Number(entryId.split('-')[0]) - performance.timeOrigin);
+  }
+  const consoleSide: number[] = [];
+  const botSide: number[] = [];
+  for (const [text, r] of replies) {
+    const w = written.get(text);
+    if (w === undefined || r.heardAt === undefined) continue;
+    consoleSide.push(w - r.t0);
+    botSide.push(r.heardAt - w);
+  }
+  consoleSide.sort((a, b) => a - b);
+  botSide.sort((a, b) => a - b);
   const endToEndMs = Math.max(customersMs, lastHeardAt - tStart);
   const load1 = os.loadavg()[0]!;
   console.log(
@@ -624,6 +710,10 @@ try {
   add(`expected answers not heard within ${REPLY_TIMEOUT_MS / 1000} s`, noReply, '');
   add('agent reply delivery p50', percentile(delivery, 50), 'ms');
   add('agent reply delivery p99', percentile(delivery, 99), 'ms', atMost(percentile(delivery, 99), 250, 'ms'));
+  add('  of which POST -> in the outbound stream (console) p50', percentile(consoleSide, 50), 'ms');
+  add('  of which POST -> in the outbound stream (console) p99', percentile(consoleSide, 99), 'ms');
+  add('  of which outbound stream -> customer heard it (bot) p50', percentile(botSide, 50), 'ms');
+  add('  of which outbound stream -> customer heard it (bot) p99', percentile(botSide, 99), 'ms');
   add('handoffs (to the queue)', handoffs, '');
   add('customers who asked for a person', customers.filter((c) => c.sent.some((x) => x.text === HUMAN)).length, '');
   add('claims won', claims, '');
@@ -638,11 +728,15 @@ try {
   add('customer message events on the live socket (chats in a list)', liveTotal(), '');
   add('conversations with live events != transcript', liveMismatch, '', noneOf(liveMismatch));
   add('unexpected HTTP statuses', httpErrors, '', noneOf(httpErrors));
-  add('CPU of the bot and customers process while the customers talked', cpu.bot, '%');
+  add('CPU of the bot process while the customers talked', cpu.bot, '%');
+  add("bot's event loop delay while the customers talked p50", botLoop.p50, 'ms');
+  add("bot's event loop delay while the customers talked p99", botLoop.p99, 'ms');
   add('CPU of the console process while the customers talked', cpu.console, '%');
   add('CPU of redis-server while the customers talked', cpu.redis, '%');
-  add('rss, bot and customers', rssMb(), 'MB');
+  add('CPU of this process (customers, agents, checks) while the customers talked', cpu.bench, '%');
+  add('rss, bot', childRssMb(botPid), 'MB');
   add('rss, console', childRssMb(consolePid), 'MB');
+  add('rss, customers and agents (this process)', rssMb(), 'MB');
   printFigures(figures);
   console.log(
     `\nwall time ${((performance.now() - t00) / 1000).toFixed(1)} s; load average ${load1.toFixed(2)} (1 min, at the start ${load0.toFixed(2)}); others may share this machine`,
@@ -656,7 +750,12 @@ try {
     await Promise.race([consoleProc.exited, sleep(5_000)]);
     await consoleProc.kill9();
   }
-  await h?.stop().catch(() => undefined);
+  if (botProc?.alive) {
+    botProc.proc.kill('SIGTERM');
+    await Promise.race([botProc.exited, sleep(5_000)]);
+    await botProc.kill9();
+  }
+  await knowledge?.close();
   await stopAll();
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -133,7 +133,7 @@ async function main(): Promise<void> {
 
     await page.goto(demo.url);
     await byId(page, 'login-username').fill(ADMIN);
-    await byId(page, 'login-password').fill(demo.password);
+    await byId(page, 'login-password').fill(demo.password!);
     await byId(page, 'login-submit').click();
     await byId(page, 'me-name').waitFor();
     await page.locator('[data-testid="live-status"][data-state="online"]').waitFor();

@@ -17,7 +17,9 @@ import { createPool, migrate } from './db.ts';
 import { ArchiveError } from './errors.ts';
 import { createArchiveReports, type ArchiveReports } from './reports.ts';
 import { readConversation, readMessages, type ArchivedConversation, type MessagesQuery } from './read.ts';
+import { readHistory, type ArchivedHistory } from './history.ts';
 import { searchArchive, type SearchOptions, type SearchResult } from './search.ts';
+import { readTagged, type TaggedConversation } from './tagged.ts';
 
 export interface ArchiveStatus {
   /** PostgreSQL answered the last run (false: archiving paused, nothing trimmed). */
@@ -41,8 +43,12 @@ export interface ArchiveService {
   conversation(id: string): Promise<ArchivedConversation | null>;
   /** Archived messages of a conversation, oldest first (`before`: the history before the live transcript). */
   messages(id: string, q?: MessagesQuery): Promise<TranscriptMessage[]>;
+  /** A conversation's archived events and ratings, for the customer panel (history.ts). Throws ArchiveError ARCHIVE_UNAVAILABLE when PostgreSQL is down. */
+  history(id: string): Promise<ArchivedHistory>;
   /** One page of search results over the archive (search.ts). Throws ArchiveError ARCHIVE_UNAVAILABLE when PostgreSQL is down. */
   search(q: SearchOptions): Promise<SearchResult>;
+  /** The newest tagged conversations with their first messages, for the tag model (tagged.ts). Throws ArchiveError ARCHIVE_UNAVAILABLE when PostgreSQL is down. */
+  taggedConversations(limit: number): Promise<TaggedConversation[]>;
   /** Reports over any range: what left Redis (expired day counters, trimmed ratings and gaps) read from here. */
   reports: ArchiveReports;
   close(): Promise<void>;
@@ -180,7 +186,9 @@ export async function startArchive(opts: StartArchiveOptions): Promise<ArchiveSe
     runOnce,
     conversation: (id: string): Promise<ArchivedConversation | null> => read(() => readConversation(pool, id)),
     messages: (id: string, q?: MessagesQuery): Promise<TranscriptMessage[]> => read(() => readMessages(pool, id, q)),
+    history: (id: string): Promise<ArchivedHistory> => read(() => readHistory(pool, id)),
     search: (q: SearchOptions): Promise<SearchResult> => read(() => searchArchive(pool, q)),
+    taggedConversations: (limit: number): Promise<TaggedConversation[]> => read(() => readTagged(pool, limit)),
     reports: createArchiveReports({ pool, redis: opts.redis, prefix: opts.prefix }),
     async close(): Promise<void> {
       closed = true;

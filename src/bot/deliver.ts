@@ -1,6 +1,6 @@
 /**
  * What the bot delivers from the handoff's outbound stream: agents' replies and the notices it
- * words itself (resolved, fixed, joined).
+ * words itself (resolved, fixed, joined, late: the apology after an SLA breach).
  *
  * The console takes replies of up to 2,000 characters, WeChat a message of up to 2,000 bytes (a
  * third of that in Chinese): a longer text is split the way the bot's own answers are
@@ -20,6 +20,7 @@ import { ChannelSendError, type ChannelAdapter, type CustomerHandle } from '../c
 import type { ConversationStatus, Keys, OutboundMessage } from '../handoff/index.ts';
 import { renderFixNotice, splitMessages, WECHAT_MAX_MESSAGE_BYTES } from '../knowledge/index.ts';
 import { renderTemplate, type Messages } from './messages.ts';
+import { formatWhen } from './policy/notices.ts';
 import type { Session } from './types.ts';
 import type { BotWriter, WriteChain } from './writes.ts';
 
@@ -29,6 +30,8 @@ export interface DeliveryHost {
   keys: Keys;
   writer: BotWriter;
   messages(): Messages;
+  /** The business time zone, in which an apology's new estimate is said ("今天 15:30"). */
+  timezone?: string;
   /** The bot's memory of this customer (the turn's per-customer state). */
   state(customer: CustomerHandle): WriteChain & { status: ConversationStatus; session: Session };
   metrics?: {
@@ -40,8 +43,13 @@ export interface DeliveryHost {
 }
 
 /** The text the customer gets for an outbound message. */
-export function outboundText(m: OutboundMessage, messages: Messages): string {
+export function outboundText(m: OutboundMessage, messages: Messages, timezone = 'Asia/Shanghai', now = Date.now()): string {
   switch (m.kind) {
+    case 'late': {
+      // The estimate was fixed when the breach fired; said relative to when it is delivered.
+      const at = Number(m.text);
+      return Number.isFinite(at) && at > now ? renderTemplate(messages.sla_apology, { time: formatWhen(at, now, timezone) }) : messages.sla_apology_soon;
+    }
     case 'resolved':
       return messages.resolved;
     case 'fixed':
@@ -90,7 +98,7 @@ export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): P
   const customer = await adapter.handleOf(m.customerId);
   if (!customer) throw new Error(`customer ${m.customerId} is not reachable (contact not found)`);
   const st = host.state(customer);
-  const text = outboundText(m, host.messages());
+  const text = outboundText(m, host.messages(), host.timezone);
   try {
     await sendInParts((part, key) => adapter.send(customer, part, key), text, {
       msgId: m.msgId,
@@ -113,6 +121,9 @@ export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): P
   const record = () => void host.writer.write(st, { kind: 'message', msg: { from: 'bot', text, msgId: `o:${m.msgId}` } }, false);
   if (m.kind === 'joined') {
     st.status = 'active';
+    record();
+  } else if (m.kind === 'late') {
+    // An apology to a customer still waiting: the chat stays where it is.
     record();
   } else if (m.kind === 'resolved' || m.kind === 'fixed') {
     // A fix notice resolves a chat parked on that problem (the handoff did); one with an agent stays.

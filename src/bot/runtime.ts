@@ -74,6 +74,7 @@ export class BotRuntime {
       keys: c.handoff.keys,
       writer: this.writer,
       messages: () => this.messages(),
+      timezone: c.timezone,
       state: (customer) => this.turn.state(customer),
       metrics: c.metrics,
       logger: this.log,

@@ -15,7 +15,7 @@ import { openApiRoutes, trackRoutes } from './api-docs/index.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { liveRoutes, type LiveOptions } from './live.ts';
 import { metricsRoutes } from './metrics.ts';
-import { RedisGate, redisGateHook } from './redis-gate.ts';
+import { RedisGate, redisGateHook, redisGateLateHook } from './redis-gate.ts';
 import { securityHeaders } from './security-headers.ts';
 import { cannedReplies } from './canned.ts';
 import { agentRoutes } from './routes/agents.ts';
@@ -27,10 +27,14 @@ import { healthRoutes, redisAnswers, withTimeout } from './routes/health.ts';
 import { knowledgeRoutes } from './routes/knowledge.ts';
 import { kbEditRoutes } from './routes/kb-edit.ts';
 import { insightRoutes } from './routes/insights.ts';
+import { customerRoutes } from './routes/customers.ts';
+import type { HistoryArchive } from './customer-history.ts';
 import { problemRoutes } from './routes/problems.ts';
 import { loginRoutes } from './routes/login.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { searchRoutes, type SearchArchive } from './routes/search.ts';
+import { taggingRoutes } from './routes/tagging.ts';
+import { TagSuggester, type TaggedArchive } from '../tagging/index.ts';
 import { staticRoutes } from './static.ts';
 
 export interface BuildAppOptions {
@@ -86,7 +90,7 @@ export interface BuildAppOptions {
    * (`reports`); a conversation's history that left Redis is read from it (`conversation`,
    * `messages`: the ArchiveService of src/archive/service.ts has them).
    */
-  archive?: { reports?: ArchiveReports } & Partial<ConversationArchive> & Partial<SearchArchive> & {
+  archive?: { reports?: ArchiveReports } & Partial<ConversationArchive> & Partial<HistoryArchive> & Partial<SearchArchive> & Partial<TaggedArchive> & {
     /** Whether PostgreSQL answers: /readyz shows it (`archive: ok|down`) without ever failing on it. */
     status?(): { up: boolean };
   };
@@ -148,6 +152,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     // Before every route's own hooks (the token check needs Redis too).
     const gate = new RedisGate(redis, { waitMs: redisWaitMs });
     app.addHook('onRequest', redisGateHook(gate));
+    // Requests the first hook left to a token check (see there) that their route does not make.
+    app.addHook('preValidation', redisGateLateHook(gate));
     app.addHook('onClose', async () => gate.close());
   }
 
@@ -169,7 +175,21 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit, loginIpRateLimit: opts.loginIpRateLimit, features: { demo: Boolean(opts.demo) } });
   const convArchive = opts.archive?.conversation && opts.archive.messages ? (opts.archive as ConversationArchive) : undefined;
   await app.register(conversationRoutes, { handoff, agents, ...(opts.knowledge ? { knowledge: opts.knowledge } : {}), ...(convArchive ? { archive: convArchive } : {}) });
-  await app.register(statsRoutes, { handoff, agents });
+  const historyArchive = opts.archive?.conversation && opts.archive.history ? (opts.archive as HistoryArchive) : undefined;
+  await app.register(customerRoutes, { handoff, agents, ...(historyArchive ? { archive: historyArchive } : {}) });
+  // Suggested tags need Redis itself (the shared model); a console always has it, some tests do not.
+  const tagging = redis
+    ? new TagSuggester({
+        redis,
+        keys: handoff.keys,
+        bots: () => handoff.bots(),
+        faqTags: (faqId) => opts.knowledge?.matcher().entry(faqId)?.tags,
+        ...(opts.archive?.taggedConversations ? { archive: opts.archive as TaggedArchive } : {}),
+        onError: (err) => opts.logger?.warn({ err }, 'tagging: scheduled training failed'),
+      })
+    : undefined;
+  await app.register(statsRoutes, { handoff, agents, ...(tagging ? { tagCounts: () => tagging.counts() } : {}) });
+  if (tagging) await app.register(taggingRoutes, { handoff, agents, tagging });
   // Without the archive's search (no DATABASE_URL): live conversations only, in Redis.
   await app.register(searchRoutes, { handoff, agents, timezone: opts.timezone ?? 'Asia/Shanghai', ...(opts.archive?.search ? { archive: opts.archive as SearchArchive } : {}) });
   await app.register(agentRoutes, { agents });

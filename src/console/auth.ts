@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { hasRole, type Agent, type AgentStore, type Role } from './auth/index.ts';
 import { ApiError } from './errors.ts';
+import { authenticateThroughGate } from './redis-gate.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,12 +21,15 @@ export function bearerToken(request: FastifyRequest): string | null {
 
 /** onRequest hook: `Authorization: Bearer <token>` -> request.agent, else 401 UNAUTHORIZED. */
 export function authenticate(agents: AgentStore) {
-  return async function authenticateHook(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  return async function authenticateHook(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const token = bearerToken(request);
     if (!token) throw new ApiError(401, 'UNAUTHORIZED', 'missing bearer token');
-    const agent = await agents.authenticate(token);
-    if (!agent) throw new ApiError(401, 'UNAUTHORIZED', 'invalid or expired token');
-    request.agent = agent;
+    // The Redis gate's probe too (console/redis-gate.ts): a 503 has been sent when Redis does not answer.
+    const checked = await authenticateThroughGate(request, reply, () => agents.authenticate(token));
+    if (!checked.ok) return reply;
+    if (!checked.value) throw new ApiError(401, 'UNAUTHORIZED', 'invalid or expired token');
+    request.agent = checked.value;
+    return undefined;
   };
 }
 

@@ -109,7 +109,9 @@ async function report(values: { from?: string; to?: string; out?: string }): Pro
     const archive = pool ? { reports: createArchiveReports({ pool, redis, prefix: config.redis.prefix }) } : undefined;
     let built;
     try {
-      built = await buildReport(handoff, knowledge, { from, to, timezone: tz, ...(archive ? { archive } : {}) });
+      // Agents' names for the per-agent table (ids if the accounts cannot be read).
+      const agentNames = new Map((await new AgentStore(redis, config.redis.prefix).list().catch(() => [])).map((a) => [a.id, a.name]));
+      built = await buildReport(handoff, knowledge, { from, to, timezone: tz, agentNames, ...(archive ? { archive } : {}) });
     } catch (err) {
       if (err instanceof RangeError) throw new UsageError(err.message);
       throw err;

@@ -6,6 +6,7 @@
 export { ADMIN_USERNAME, seedAdmin, startConsole, type ConsoleDeps, type RunningConsole } from './main.ts';
 export { BODY_LIMIT, buildApp, type BuildAppOptions } from './app.ts';
 export {
+  AgentNotFoundError,
   AgentStore,
   DEFAULT_LOCKOUT,
   generatePassword,

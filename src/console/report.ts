@@ -11,11 +11,15 @@ import { groupGaps, type KnowledgeService } from '../knowledge/index.ts';
 import type { ArchiveShortfall } from '../archive/reports.ts';
 import type { KnowledgeGap } from '../handoff/index.ts';
 import { csatByCategory, dayRange, funnel, type ReportArchive } from './insights.ts';
+import { categoryLabel, channelLabel, problemStatusLabel, reasonLabel } from './labels.ts';
+import { serviceLevels } from './service-levels.ts';
 
 export interface ReportOptions {
   from: string;
   to: string;
   timezone: string;
+  /** Agent id -> console name, for the per-agent table (absent: ids are shown). */
+  agentNames?: ReadonlyMap<string, string>;
   /** The archive: what left Redis is read from it (a quarter's report is complete). */
   archive?: Omit<ReportArchive, 'timezone'>;
 }
@@ -52,13 +56,18 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
     const got = await archive.reports.gaps({ days, fromMs, toMs, timezone: opts.timezone }, RANGE_GAPS);
     return { gaps: got.gaps, ...(got.shortfall ? { incomplete: got.shortfall } : {}) };
   };
-  const [f, csat, problems, missed] = await Promise.all([
+  const [f, csat, problems, missed, service] = await Promise.all([
     funnel(handoff, days, archive),
     // The report shows counts, not the conversations behind them.
     csatByCategory(handoff, knowledge, fromMs, toMs, archive ? { ...archive, days, conversations: false } : undefined),
     handoff.problems.list(),
     gapsOf(),
+    serviceLevels(handoff, { days, fromMs, toMs }, archive, opts.agentNames),
   ]);
+  // A channel column names the door (微信客服, 公众号…) and the bot account it is.
+  const channelBots = [...new Set(csat.categories.flatMap((c) => c.channels.map((ch) => ch.channel)))];
+  const kinds = new Map(await Promise.all(channelBots.map(async (b) => [b, (await handoff.registry.channel(b).catch(() => null))?.kind ?? ''] as const)));
+  const channelName = (botId: string): string => (kinds.get(botId) ? `${channelLabel(kinds.get(botId))}（${botId}）` : botId);
 
   // Top issues: FAQ answers in the range, with the daily trend.
   const top = Object.entries(f.total.faq)
@@ -92,7 +101,7 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
   const lines: string[] = [];
   lines.push(`# 客服反馈报告 ${opts.from} 至 ${opts.to}`, '');
   lines.push(`时区 ${opts.timezone}。由 kefu-bridge 生成；不含客户姓名。`, '');
-  const unread = [...new Set([f.incomplete, csat.incomplete, missed.incomplete].flatMap((i) => i?.unreadDays ?? []))].sort();
+  const unread = [...new Set([f.incomplete, csat.incomplete, missed.incomplete, service.incomplete].flatMap((i) => i?.unreadDays ?? []))].sort();
   if (unread.length) {
     lines.push(`> **数据不完整**：归档数据库暂时无法读取，以下日期的数字可能偏少（共 ${unread.length} 天）：${unread.join('、')}。请在归档恢复后重新生成报告。`, '');
   }
@@ -103,8 +112,25 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
   lines.push(`| 反馈“有帮助” / “没解决” | ${t.helpful} / ${t.notHelpful}（有帮助 ${pct(t.helpful, t.helpful + t.notHelpful)}） |`);
   lines.push(`| “您是想问”推荐 | ${t.suggested} |`);
   lines.push(`| 机器人答不上来 | ${t.unanswered} |`);
-  lines.push(`| 转人工 | ${handoffs}（${Object.entries(t.handoffs).map(([r, n]) => `${r} ${n}`).join('，') || '无'}） |`);
+  lines.push(`| 转人工 | ${handoffs}（${Object.entries(t.handoffs).map(([r, n]) => `${reasonLabel(r)} ${n}`).join('，') || '无'}） |`);
   lines.push(`| 满意度 | ${csat.total.count ? `${csat.total.average} 分，${csat.total.count} 份评价，差评 ${csat.total.low}` : '暂无评价'} |`, '');
+
+  const mins = (m: number | null) => (m === null ? '—' : `${m} 分钟`);
+  const fr = service.firstResponse;
+  lines.push('## 人工服务', '');
+  lines.push('时间按工作时间计，从转人工开始算。', '');
+  lines.push('| 指标 | 数值 |', '|---|---|');
+  lines.push(`| 首次响应 | ${fr.count ? `中位数 ${mins(fr.medianMinutes)}，平均 ${fr.averageMinutes} 分钟，共 ${fr.count} 次` : '暂无'} |`);
+  lines.push(`| 响应时限内首次回复 | ${fr.count ? `${pct(fr.slaMetCount, fr.count)}（${fr.slaMetCount} / ${fr.count}）` : '—'} |`);
+  lines.push(`| 解决用时 | ${service.resolution.count ? `中位数 ${mins(service.resolution.medianMinutes)}，平均 ${service.resolution.averageMinutes} 分钟，共 ${service.resolution.count} 次` : '暂无'} |`, '');
+  if (service.agents.length) {
+    lines.push('| 客服 | 处理会话 | 首次响应中位数 | 时限内首次回复 | 满意度 |', '|---|---|---|---|---|');
+    for (const a of service.agents) {
+      const c = a.csat.count ? `${a.csat.average} 分（${a.csat.count} 份，差评 ${a.csat.low}）` : '暂无评价';
+      lines.push(`| ${md(a.name ?? a.agentId)} | ${a.handled} | ${mins(a.firstResponse.medianMinutes)} | ${a.firstResponse.count ? pct(a.firstResponse.slaMetCount, a.firstResponse.count) : '—'} | ${c} |`);
+    }
+    lines.push('');
+  }
 
   lines.push('## 热门问题（按机器人解答次数）', '');
   if (top.length === 0) lines.push('这段时间没有机器人解答记录。', '');
@@ -119,7 +145,7 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
   else {
     lines.push('| 编号 | 问题 | 状态 | 影响客户 | 已通知 | 修复说明 |', '|---|---|---|---|---|---|');
     for (const { p, linked } of affected) {
-      lines.push(`| ${p.id} | ${md(p.title)} | ${p.status === 'fixed' ? `已修复 ${p.fixedAt?.slice(0, 10) ?? ''}` : '进行中'} | ${linked.length} | ${linked.filter((l) => l.notified).length} | ${md(p.note ?? '')} |`);
+      lines.push(`| ${p.id} | ${md(p.title)} | ${p.status === 'fixed' ? `${problemStatusLabel('fixed')} ${p.fixedAt?.slice(0, 10) ?? ''}` : problemStatusLabel(p.status)} | ${linked.length} | ${linked.filter((l) => l.notified).length} | ${md(p.note ?? '')} |`);
     }
     lines.push('');
   }
@@ -129,8 +155,8 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
   else {
     lines.push('| 分类 | 渠道 | 评价数 | 平均分 | 差评（1-2 分） |', '|---|---|---|---|---|');
     for (const c of csat.categories) {
-      lines.push(`| **${md(c.category)}** | 全部 | ${c.count} | ${c.average} | ${c.low} |`);
-      for (const ch of c.channels) lines.push(`| | ${md(ch.channel)} | ${ch.count} | ${ch.average} | ${ch.low} |`);
+      lines.push(`| **${md(categoryLabel(c.category))}** | 全部 | ${c.count} | ${c.average} | ${c.low} |`);
+      for (const ch of c.channels) lines.push(`| | ${md(channelName(ch.channel))} | ${ch.count} | ${ch.average} | ${ch.low} |`);
     }
     lines.push('');
   }

@@ -28,6 +28,15 @@ export const apiConversationSchema = z
     createdAt: isoTime.meta(core),
     updatedAt: isoTime.meta(core),
     tags: z.array(z.string()).meta(core),
+    unread: z
+      .number()
+      .int()
+      .min(0)
+      .meta({ description: 'customer messages the owner has not read yet (an active or parked chat; else 0); `POST …/read` clears them' }),
+    preview: z
+      .string()
+      .nullable()
+      .meta({ description: 'the latest customer message that says something (not 人工, a menu number or 都不是), cut to a line' }),
   })
   .meta({ id: 'Conversation' });
 
@@ -74,6 +83,10 @@ export const apiConversationWithMessagesSchema = apiConversationSchema
       .literal(true)
       .optional()
       .meta({ description: 'only in the archive (it left Redis after its retention): read-only, actions on it answer 404' }),
+    earlier: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'older archived messages exist than the first one given: `?before=<its id>` reads them' }),
   })
   .meta({ id: 'ConversationWithMessages' });
 
@@ -100,6 +113,8 @@ export function toApiConversation(c: Conversation): ApiConversation {
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     tags: [...c.tags],
+    unread: c.unread,
+    preview: c.preview,
   };
 }
 

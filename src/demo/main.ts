@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig, ConfigError } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { ADMIN_USERNAME, AgentStore, generatePassword, passwordProblems, type DemoSimulator } from '../console/index.ts';
+import { redisAddress, settleDemoAdmin, type DemoAdmin } from './admin.ts';
 import { MockWeChatSimulator, type RunningBot } from '../bot/index.ts';
 import { CALLBACK_PATH } from '../channels/wecom-kf/callback.ts';
 import { createKeys, createRedis } from '../handoff/index.ts';
@@ -44,6 +45,11 @@ export interface DemoOptions {
   pgBinDir?: string;
   /** Seed conversations when the queue is empty (default true). */
   seed?: boolean;
+  /**
+   * Where a password the demo generated is remembered, to print it again at the next start (default
+   * demo-admin.json beside the Redis data folder; none with REDIS_URL).
+   */
+  adminFile?: string;
 }
 
 export interface RunningDemo {
@@ -55,15 +61,20 @@ export interface RunningDemo {
   /** The WeChat API simulator the 微信客服 channel talks to (DEMO_CHANNEL=wecom-kf). */
   wechat?: WeChatSimulator;
   url: string;
-  password: string;
+  /** The admin's password as it works now; null when an existing admin kept one this demo does not know. */
+  password: string | null;
+  /** new: admin created now; given: KEFU_ADMIN_PASSWORD applied; kept: an existing admin's password, unchanged. */
+  admin: DemoAdmin['state'];
   stop(): Promise<void>;
 }
 
 export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
   const env = { ...(opts.env ?? process.env) };
   const channel = demoChannelOf(env);
-  // A fresh password every start unless one is given: the demo prints what works now.
-  const password = env.KEFU_ADMIN_PASSWORD?.trim() || generatePassword();
+  // KEFU_ADMIN_PASSWORD is applied at every start; without it an existing admin keeps its password
+  // and a new one gets this generated one (settleDemoAdmin).
+  const given = env.KEFU_ADMIN_PASSWORD?.trim() || undefined;
+  const password = given ?? generatePassword();
   // Refused before anything starts: the same policy as every other way of setting a password.
   const problems = passwordProblems(password, { username: ADMIN_USERNAME });
   if (problems.length > 0) {
@@ -127,11 +138,16 @@ export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
     const url = kefu.console!.url;
     // The channel's callback route lives on the console's server (bot and console share the process).
     sim?.setCallbackUrl('wecom-kf', `${url}${CALLBACK_PATH}`);
-    // An admin from an earlier demo run keeps its data; it gets this start's password.
-    await new AgentStore(kefu.redis, config.redis.prefix).setPassword(ADMIN_USERNAME, password);
+    const adminFile = opts.adminFile ?? (redis.source === 'REDIS_URL' ? undefined : path.join(path.dirname(dataDir), 'demo-admin.json'));
+    const admin = await settleDemoAdmin(new AgentStore(kefu.redis, config.redis.prefix), {
+      ...(given ? { given } : {}),
+      candidate: password,
+      ...(adminFile ? { file: adminFile } : {}),
+      key: `${redisAddress(redis.url)}|${config.redis.prefix}`,
+    });
     if (opts.seed !== false && kefu.bot && kefu.console) await seedDemo(kefu);
     if (targetFile) writeDemoTarget({ url: redis.url, prefix: config.redis.prefix }, targetFile);
-    return { kefu, redis, postgres, channel, wechat, url, password, stop };
+    return { kefu, redis, postgres, channel, wechat, url, password: admin.password, admin: admin.state, stop };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;
@@ -172,8 +188,13 @@ function archiveLine(pg: DemoPostgres): string {
 }
 
 /** What the demo prints once it runs: where everything is, and once, why there is no archive. */
-export function demoBanner(demo: Pick<RunningDemo, 'redis' | 'postgres' | 'channel' | 'wechat' | 'url' | 'password'>): string {
-  const where = { REDIS_URL: 'REDIS_URL', local: '本机 127.0.0.1:6379', started: '自动启动的 redis-server（数据在 .data/redis）' }[demo.redis.source];
+export function demoBanner(demo: Pick<RunningDemo, 'redis' | 'postgres' | 'channel' | 'wechat' | 'url' | 'password'> & Partial<Pick<RunningDemo, 'admin'>>): string {
+  const from = { REDIS_URL: '来自 REDIS_URL', local: '本机已运行的 Redis', started: '自动启动的 redis-server，数据在 .data/redis' }[demo.redis.source];
+  const where = `${redisAddress(demo.redis.url)}（${from}）`;
+  const pw =
+    demo.password === null
+      ? '（沿用已有密码，未改动；忘记了可用 KEFU_ADMIN_PASSWORD=新密码 重新启动）/ unchanged'
+      : `${demo.password}${demo.admin === 'kept' ? '（沿用上次的密码 / unchanged）' : ''}`;
   return [
     ...(demo.postgres.notice ? ['', demo.postgres.notice] : []),
     '',
@@ -182,7 +203,7 @@ export function demoBanner(demo: Pick<RunningDemo, 'redis' | 'postgres' | 'chann
     `  微信渠道:     ${demo.channel === 'wecom-kf' ? `微信客服 模拟（本地 WeChat API 模拟器 ${demo.wechat!.url}）/ simulated 微信客服` : '模拟个人微信 / mock WeChat (wechaty-puppet-mock)'}`,
     `  客服工作台:   ${demo.url}`,
     `  微信模拟器:   ${demo.url}/#/simulator`,
-    `  账号 / 密码:  ${ADMIN_USERNAME} / ${demo.password}`,
+    `  账号 / 密码:  ${ADMIN_USERNAME} / ${pw}`,
     `  Redis:        ${where}`,
     `  归档:         ${archiveLine(demo.postgres)}`,
     '',

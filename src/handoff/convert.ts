@@ -60,6 +60,8 @@ export function toConversation(h: Record<string, string>): Conversation {
     createdAt: iso(h.createdAt)!,
     updatedAt: iso(h.updatedAt ?? h.createdAt)!,
     tags: parseTags(h.tags),
+    unread: h.status === 'active' || h.status === 'awaiting_fix' ? Number(h.unread ?? 0) || 0 : 0,
+    preview: h.preview || null,
   };
 }
 

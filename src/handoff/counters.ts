@@ -1,9 +1,10 @@
 import type { ChainableCommander } from 'ioredis';
 import { DAY_TTL_S, MAX_LIST, type HandoffContext } from './context.ts';
 import { fieldsOf, iso, parseTags } from './convert.ts';
-import { conversationId } from './keys.ts';
+import { conversationId, parseConversationId } from './keys.ts';
 import type { BotRegistry } from './registry.ts';
 import { businessMinutesBetween } from './sla.ts';
+import { firstResponseFields, resolutionFields } from './service-fields.ts';
 import type { CustomerRef, KnowledgeGap } from './types.ts';
 
 /** A customer's rating as reports read it. */
@@ -45,12 +46,42 @@ export class Counters {
     await tx.exec();
   }
 
-  /** The funnel's first-response time (in business minutes) and SLA met, counted once per handoff. */
-  async countFirstResponse(id: string, botId: string, now: number): Promise<void> {
+  /**
+   * The funnel's first-response time (in business minutes) and SLA met, counted once per handoff;
+   * with the agent who answered, the managers' figures too (per agent, and the minutes' histogram
+   * medians are read from: day hash only, see service-fields.ts).
+   */
+  async countFirstResponse(id: string, botId: string, now: number, agentId?: string): Promise<void> {
     const [since, due] = await this.ctx.redis.hmget(this.ctx.keys.conversation(id), 'waitingSince', 'slaDueAt');
     if (!since) return;
     const minutes = Math.round(businessMinutesBetween(Number(since), now, this.ctx.policy.hours));
-    await this.add(botId, now, { 'fr:count': 1, 'fr:minutes': minutes, ...(due && now <= Number(due) ? { 'fr:met': 1 } : {}) });
+    const met = due && now <= Number(due) ? 1 : 0;
+    const tx = this.ctx.redis.multi();
+    this.count(tx, botId, now, { 'fr:count': 1, 'fr:minutes': minutes, ...(met ? { 'fr:met': 1 } : {}) });
+    this.countDay(tx, botId, now, firstResponseFields(minutes, met, agentId));
+    await tx.exec();
+  }
+
+  /**
+   * A resolve that changed the conversation (not a retry): its time from the handoff in business
+   * minutes, and who closed it (an agent's "handled"); day hash only. Counted after the script, as
+   * the first response is: a crash in between loses one sample, never counts one twice.
+   */
+  async countResolution(id: string, botId: string, now: number, by: string): Promise<void> {
+    const [since] = await this.ctx.redis.hmget(this.ctx.keys.conversation(id), 'waitingSince');
+    const minutes = since ? Math.round(businessMinutesBetween(Number(since), now, this.ctx.policy.hours)) : null;
+    const fields = resolutionFields(minutes, by === 'system' ? undefined : by);
+    if (Object.keys(fields).length === 0) return;
+    const tx = this.ctx.redis.multi();
+    this.countDay(tx, botId, now, fields);
+    await tx.exec();
+  }
+
+  /** Adds `fields` to the bot account's counters of the day of `now` only (not all time). */
+  private countDay(tx: ChainableCommander, botId: string, now: number, fields: Record<string, number>): void {
+    const day = this.ctx.keys.day(botId, this.ctx.dayOf(now));
+    for (const [field, n] of Object.entries(fields)) tx.hincrby(day, field, n);
+    tx.expire(day, DAY_TTL_S);
   }
 
   /**
@@ -108,6 +139,21 @@ export class Counters {
       }),
     );
     return pages.flat().sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  }
+
+  /**
+   * One conversation's ratings still in the bot account's ratings stream, oldest first, with their
+   * entry ids (the archive's copies have the same ids). The stream has no index by conversation:
+   * the newest `scan` entries are read (older ones are in the archive, or trimmed).
+   */
+  async conversationRatings(id: string, scan = 10_000): Promise<{ id: string; score: number; agentId: string | null; at: string }[]> {
+    const { botId } = parseConversationId(id);
+    const entries = await this.ctx.redis.xrevrange(this.ctx.keys.ratings(botId), '+', '-', 'COUNT', scan);
+    return entries
+      .map(([entryId, flat]) => ({ entryId, f: fieldsOf(flat) }))
+      .filter(({ f }) => f.conv === id)
+      .map(({ entryId, f }) => ({ id: entryId, score: Number(f.score), agentId: f.agentId || null, at: iso(f.at) ?? '' }))
+      .reverse();
   }
 
   /** The all-time counters, summed over every bot account (conversations, out:*, handoff:*, csat:*). */

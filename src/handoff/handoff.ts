@@ -3,6 +3,7 @@ import { createContext, type HandoffContext, type HandoffOptions } from './conte
 import { Counters, type Rating } from './counters.ts';
 import type { Keys } from './keys.ts';
 import { Learning, type Evidence } from './learning.ts';
+import { ConversationLists, type ListPage, type ListQuery } from './lists.ts';
 import { Problems } from './problems.ts';
 import { Queries, type QueueCounts } from './queries.ts';
 import { MediaStore } from './media.ts';
@@ -38,6 +39,8 @@ export class Handoff {
   readonly keys: Keys;
   readonly registry: BotRegistry;
   readonly queries: Queries;
+  /** The console's v2 lists: paged by cursor, with totals and filters (see lists.ts). */
+  readonly lists: ConversationLists;
   readonly counters: Counters;
   readonly transitions: Transitions;
   /** Known problems and the closed loop (see problems.ts). */
@@ -54,6 +57,7 @@ export class Handoff {
     this.registry = new BotRegistry(this.ctx);
     this.media = new MediaStore(redis, this.keys);
     this.queries = new Queries(this.ctx, this.registry);
+    this.lists = new ConversationLists(this.ctx, this.registry);
     this.counters = new Counters(this.ctx, this.registry);
     this.learning = new Learning(this.ctx, this.registry);
     this.transitions = new Transitions(this.ctx, this.registry, this.queries, this.counters, {
@@ -104,6 +108,10 @@ export class Handoff {
   claim(id: string, agent: Agent): Promise<Conversation> {
     return this.transitions.claim(id, agent);
   }
+  /** A resolved chat taken back by `agent` (active, theirs); ILLEGAL_TRANSITION when it is not resolved. */
+  reopen(id: string, agent: Agent): Promise<Conversation> {
+    return this.transitions.reopen(id, agent);
+  }
   transfer(id: string, to: Agent, opts: { expectedOwner?: string; note?: { text: string; by: Agent } } = {}): Promise<Conversation> {
     return this.transitions.transfer(id, to, opts);
   }
@@ -125,6 +133,11 @@ export class Handoff {
   setTier(botId: string, customerId: string, tier: Tier): Promise<void> {
     return this.transitions.setTier(botId, customerId, tier);
   }
+  /** The owner read the chat (opened it, or it was open when the customer wrote): unread back to 0. */
+  markRead(id: string, agentId: string): Promise<Conversation> {
+    return this.transitions.markRead(id, agentId);
+  }
+
   setTags(id: string, tags: string[], opts: { by?: string; manager?: boolean } = {}): Promise<Conversation> {
     return this.transitions.setTags(id, tags, opts);
   }
@@ -148,6 +161,10 @@ export class Handoff {
   list(status: 'active' | 'awaiting_fix', opts: { limit?: number; assigneeId?: string } = {}): Promise<Conversation[]> {
     return this.queries.list(status, opts);
   }
+  /** A page of a v2 list (lists.ts): status, view and filters, with `total` and the `next` cursor. */
+  listPage(q: ListQuery): Promise<ListPage> {
+    return this.lists.page(q);
+  }
   counts(): Promise<QueueCounts> {
     return this.queries.counts();
   }
@@ -165,6 +182,11 @@ export class Handoff {
   }
   ratings(fromMs: number, toMs: number): Promise<Rating[]> {
     return this.counters.ratings(fromMs, toMs);
+  }
+
+  /** One conversation's ratings still in Redis, oldest first (the customer panel; older ones: the archive). */
+  conversationRatings(id: string): ReturnType<Counters['conversationRatings']> {
+    return this.counters.conversationRatings(id);
   }
   totals(): Promise<Record<string, number>> {
     return this.counters.totals();

@@ -69,6 +69,13 @@ export function createKeys(prefix: string) {
     active: (botId: string): string => `${bot(botId)}:active`,
     /** Sorted set: conversations parked on a known problem, by park time. */
     parked: (botId: string): string => `${bot(botId)}:parked`,
+    /**
+     * Sorted set: resolved conversations, by resolve time (ms): the console's 已解决 list. Kept by the
+     * scripts that close a chat and those that take one out of resolved; the archive's trim removes it.
+     */
+    resolved: (botId: string): string => `${bot(botId)}:resolved`,
+    /** String: set once the account's resolved conversations from before that index are in it (the one-off backfill). */
+    resolvedIndexed: (botId: string): string => `${bot(botId)}:resolved:indexed`,
     /** Stream: queue changes and message hints for consoles. */
     events: (botId: string): string => `${bot(botId)}:events`,
     /** Stream: what the bot must deliver to WeChat (agent replies, notices), read by a consumer group. */
@@ -138,6 +145,22 @@ export function createKeys(prefix: string) {
       adoptions: (): string => `${prefix}:{learning}:adoptions`,
       /** Hash: audit entry id -> JSON {by, at} of its undo. */
       undone: (): string => `${prefix}:{learning}:undone`,
+    },
+    /**
+     * Suggested tags (src/tagging), one model every console shares: trained on all bot accounts'
+     * tagged conversations. Slot `{tagging}`.
+     */
+    tagging: {
+      /** String: the trained model with its measured per-tag quality and tag counts (JSON). */
+      model: (): string => `${prefix}:{tagging}:model`,
+      /** Hash: modelAt (the stored model's trainedAt), auto (0|1), `off:<tag>` (a manager stopped that tag's auto-apply), updatedBy, updatedAt. */
+      settings: (): string => `${prefix}:{tagging}:settings`,
+      /** Hash: conversation id -> JSON list of the tags applied automatically to it (each at most once). */
+      applied: (): string => `${prefix}:{tagging}:applied`,
+      /** Hash: `accepted:<tag>` (agents took the suggestion), `applied:<tag>` (applied automatically). */
+      counters: (): string => `${prefix}:{tagging}:counters`,
+      /** String (expires): the token of the console training now (one at a time). */
+      lock: (): string => `${prefix}:{tagging}:lock`,
     },
     // 微信客服 (wecom-kf): a bot account is one open_kfid; its keys share the account's slot, so one
     // script can check the pull lock's fence and move the cursor together.

@@ -194,6 +194,8 @@ export const CONVERSATION_FIELDS = [
   'createdAt',
   'updatedAt',
   'tags',
+  'unread',
+  'preview',
 ] as const;
 
 /** HMGET's answer as the hash HGETALL would give for those fields (a missing field is absent). */

@@ -16,20 +16,22 @@ type Client = Redis | Cluster;
 
 /** Every script and how many of its arguments are keys (the number in its file name; 'n': the caller's). */
 export const SCRIPT_KEYS = {
-  append: 13,
-  enqueue: 9,
-  claim: 7,
+  append: 14,
+  enqueue: 10,
+  claim: 8,
   transfer: 3,
   release: 6,
-  resolve: 10,
+  resolve: 11,
   park: 7,
   reply: 5,
   tags: 2,
-  'sla-tick': 2,
+  'sla-tick': 3,
+  read: 2,
   ack: 2,
-  'notify-fix': 6,
+  'notify-fix': 7,
   'problem-fix': 1,
   fields: 'n',
+  'resolved-index': 'n',
 } as const;
 export type ScriptName = keyof typeof SCRIPT_KEYS;
 
@@ -105,7 +107,7 @@ export interface Queued {
 
 const dueOf = (raw: unknown): number | null => (raw === '' || raw === null || raw === undefined ? null : Number(raw));
 
-/** append-13.lua: one message (and the bot's replies to it, or its handoff) into the conversation, created on first use. */
+/** append-14.lua: one message (and the bot's replies to it, or its handoff) into the conversation, created on first use. */
 export async function append(
   redis: Client,
   k: Keys,
@@ -144,6 +146,7 @@ export async function append(
     k.slaTimers(botId),
     k.customer(botId, customerId),
     k.parked(botId),
+    k.resolved(botId),
   ];
   const h = a.handoff;
   const args = {
@@ -182,7 +185,7 @@ export async function append(
   };
 }
 
-/** enqueue-9.lua: into the human queue (bot|resolved|awaiting_fix -> waiting); already waiting or active: unchanged. */
+/** enqueue-10.lua: into the human queue (bot|resolved|awaiting_fix -> waiting); already waiting or active: unchanged. */
 export async function enqueue(
   redis: Client,
   k: Keys,
@@ -200,6 +203,7 @@ export async function enqueue(
     k.parked(botId),
     k.day(botId, a.day),
     k.totals(botId),
+    k.resolved(botId),
   ];
   const { reason, times, question, eventsMaxLen, dayTtlS } = a;
   const args = {
@@ -221,7 +225,7 @@ export async function enqueue(
   return { status: status as ConversationStatus, changed: changed === 1, slaDueAt: dueOf(due), tier: tier as Tier, ahead: Number(ahead) };
 }
 
-/** claim-7.lua: an agent takes the conversation (exactly one wins; the others get CONFLICT). */
+/** claim-8.lua: an agent takes the conversation (exactly one wins; the others get CONFLICT). */
 export async function claim(
   redis: Client,
   k: Keys,
@@ -233,14 +237,17 @@ export async function claim(
     outboundMaxLen: number;
     /** The name the customer hears ('' = none; absent = agentName). */
     publicName?: string;
+    /** Only from this status ('resolved': a reopen); absent = any the claim takes. */
+    from?: 'resolved';
   },
 ): Promise<void> {
   const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
-  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId), k.outbound(botId)];
+  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId), k.outbound(botId), k.resolved(botId)];
   const { agentId, agentName, now, eventsMaxLen, outboundMsgId, outboundMaxLen } = a;
   const publicName = a.publicName ?? agentName;
-  await runConv(redis, 'claim', c, keys, { conv: c, agentId, agentName, now, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen, publicName });
+  const from = a.from ?? '';
+  await runConv(redis, 'claim', c, keys, { conv: c, agentId, agentName, now, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen, publicName, from });
 }
 
 /** transfer-3.lua: an active conversation to another agent. */
@@ -286,7 +293,7 @@ export async function release(
   await runConv(redis, 'release', c, keys, { conv: c, expectedOwner, now, fallbackDueAt, fallbackWarnAt, eventsMaxLen, releasedBy });
 }
 
-/** resolve-10.lua: closes the chat; a retry by the same closer changes nothing. */
+/** resolve-11.lua: closes the chat; a retry by the same closer changes nothing. */
 export async function resolve(
   redis: Client,
   k: Keys,
@@ -305,6 +312,7 @@ export async function resolve(
     k.outbound(botId),
     k.day(botId, a.day),
     k.totals(botId),
+    k.resolved(botId),
   ];
   const { by, now, expectedOwner, eventsMaxLen, outboundMsgId, outboundMaxLen, dayTtlS } = a;
   const args = { conv: c, by, now, expectedOwner, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen, askRating: a.askRating ? '1' : '0', dayTtlS };
@@ -343,15 +351,32 @@ export async function tags(redis: Client, k: Keys, a: Streams & { tags: string[]
   await runConv(redis, 'tags', c, [k.conversation(c), k.events(botId)], args);
 }
 
-/** sla-tick-2.lua: fires a bot account's due SLA warnings and breaches, each once. */
+/** sla-tick-3.lua: fires a bot account's due SLA warnings and breaches, each once (a breach with its apology). */
 export async function slaTick(
   redis: Client,
   k: Keys,
-  a: { botId: string; now: number; /** Most to fire in one call. */ limit: number; eventsMaxLen: number },
+  a: {
+    botId: string;
+    now: number;
+    /** Most to fire in one call. */ limit: number;
+    eventsMaxLen: number;
+    /** The new reply time a customer whose breach fires is told (ms); absent: no apology. */
+    apologyEstimate?: number;
+    outboundMaxLen?: number;
+  },
 ): Promise<{ warnings: number; breaches: number }> {
-  const raw = await run(redis, 'sla-tick', [k.slaTimers(a.botId), k.events(a.botId)], { now: a.now, limit: a.limit, eventsMaxLen: a.eventsMaxLen });
+  const keys = [k.slaTimers(a.botId), k.events(a.botId), k.outbound(a.botId)];
+  const args = { now: a.now, limit: a.limit, eventsMaxLen: a.eventsMaxLen, apologyEstimate: a.apologyEstimate ?? '', outboundMaxLen: a.outboundMaxLen ?? a.eventsMaxLen };
+  const raw = await run(redis, 'sla-tick', keys, args);
   const [warnings, breaches] = tuple('sla-tick', raw, 2);
   return { warnings: Number(warnings), breaches: Number(breaches) };
+}
+
+/** read-2.lua: the owner read the chat: its unread count back to 0. Returns how many were unread. */
+export async function read(redis: Client, k: Keys, a: Streams & { agentId: string }): Promise<number> {
+  const { botId } = parseConversationId(a.conv);
+  const args = { conv: a.conv, agentId: a.agentId, now: a.now, eventsMaxLen: a.eventsMaxLen };
+  return Number(await runConv(redis, 'read', a.conv, [k.conversation(a.conv), k.events(botId)], args));
 }
 
 /** ack-2.lua: an outbound message was delivered: remember its id and acknowledge the entry. Returns how many were acknowledged. */
@@ -364,7 +389,7 @@ export async function ack(
   return Number(await run(redis, 'ack', [k.outbound(a.botId), k.delivered(a.botId)], { group, entryId, msgId, now, rememberMs }));
 }
 
-/** notify-fix-6.lua: tells one linked customer of a fix, exactly once; true when this call sent it. */
+/** notify-fix-7.lua: tells one linked customer of a fix, exactly once; true when this call sent it. */
 export async function notifyFix(
   redis: Client,
   k: Keys,
@@ -372,7 +397,7 @@ export async function notifyFix(
 ): Promise<boolean> {
   const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
-  const keys = [k.conversation(c), k.transcript(c), k.parked(botId), k.events(botId), k.outbound(botId), k.fixNotices(botId)];
+  const keys = [k.conversation(c), k.transcript(c), k.parked(botId), k.events(botId), k.outbound(botId), k.fixNotices(botId), k.resolved(botId)];
   const { problemId, now, msgId, title, note, eventsMaxLen, outboundMaxLen } = a;
   return (await run(redis, 'notify-fix', keys, { conv: c, problemId, now, customerId, msgId, title, note, eventsMaxLen, outboundMaxLen })) === 1;
 }
@@ -406,4 +431,14 @@ export async function fields(redis: Client, k: Keys, a: { botId: string; ids: re
     for (let i = 0; i < row.length; i++) if (row[i] === false) row[i] = null;
   }
   return rows as (string | null)[][];
+}
+
+/** resolved-index-n.lua: puts the account's conversations among `ids` that are resolved into its resolved zset (the backfill); how many it added. */
+export async function indexResolved(redis: Client, k: Keys, a: { botId: string; ids: readonly string[] }): Promise<number> {
+  if (a.ids.length === 0) return 0;
+  const keys = a.ids.map((id) => {
+    if (parseConversationId(id).botId !== a.botId) throw new ScriptArgError('resolved-index', `${id} is not a conversation of ${a.botId}`);
+    return k.conversation(id);
+  });
+  return Number(await run(redis, 'resolved-index', [k.resolved(a.botId), ...keys], {}, [...a.ids]));
 }

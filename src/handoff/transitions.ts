@@ -227,6 +227,29 @@ export class Transitions {
   }
 
   /**
+   * An agent reopens a closed chat (resolved -> active, the caller its owner; the bot leaves it alone
+   * as it does any chat with an agent). Anything but resolved is ILLEGAL_TRANSITION: a chat someone
+   * reopened (or the customer's message gave back to the bot) meanwhile is not taken from them.
+   */
+  async reopen(id: string, agent: Agent): Promise<Conversation> {
+    parseConversationId(id);
+    checkId('agent id', agent.id);
+    const { maxLen } = this.ctx;
+    await lua.claim(this.ctx.redis, this.ctx.keys, {
+      conv: id,
+      agentId: agent.id,
+      agentName: agent.name,
+      now: this.ctx.now(),
+      eventsMaxLen: maxLen,
+      outboundMsgId: this.opts.announceClaims ? randomUUID() : '',
+      outboundMaxLen: maxLen,
+      publicName: agent.publicName ?? agent.name,
+      from: 'resolved',
+    });
+    return this.queries.mustGet(id);
+  }
+
+  /**
    * `expectedOwner` guards against transferring a chat someone else took meanwhile; omit for a
    * manager's override. `note` (by `by`) is kept in the transcript as a private note, in the same
    * step: the new owner reads why the chat came to them.
@@ -278,7 +301,7 @@ export class Transitions {
   async resolve(id: string, opts: { by: string; expectedOwner?: string; rate?: boolean }): Promise<Conversation> {
     parseConversationId(id);
     const now = this.ctx.now();
-    await lua.resolve(this.ctx.redis, this.ctx.keys, {
+    const res = await lua.resolve(this.ctx.redis, this.ctx.keys, {
       conv: id,
       by: opts.by,
       now,
@@ -290,6 +313,7 @@ export class Transitions {
       day: this.ctx.dayOf(now),
       dayTtlS: DAY_TTL_S,
     });
+    if (res.changed) await this.counters.countResolution(id, parseConversationId(id).botId, now, opts.by);
     return this.queries.mustGet(id);
   }
 
@@ -316,7 +340,7 @@ export class Transitions {
       eventsMaxLen: maxLen,
       outboundMaxLen: maxLen,
     });
-    if (res.firstResponse) await this.counters.countFirstResponse(id, botId, now);
+    if (res.firstResponse) await this.counters.countFirstResponse(id, botId, now, agent.id);
     return { id: res.entryId, msgId };
   }
 
@@ -350,6 +374,13 @@ export class Transitions {
     const clean = [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
     const heldTo = opts.by && !opts.manager ? opts.by : '';
     await lua.tags(this.ctx.redis, this.ctx.keys, { conv: id, tags: clean, now: this.ctx.now(), eventsMaxLen: this.ctx.maxLen, heldTo, by: opts.by ?? '' });
+    return this.queries.mustGet(id);
+  }
+
+  /** The owner read the chat: its unread count back to 0 (anyone else's reading changes nothing). */
+  async markRead(id: string, agentId: string): Promise<Conversation> {
+    parseConversationId(id);
+    await lua.read(this.ctx.redis, this.ctx.keys, { conv: id, agentId, now: this.ctx.now(), eventsMaxLen: this.ctx.maxLen });
     return this.queries.mustGet(id);
   }
 

@@ -39,6 +39,10 @@ export interface Conversation {
   createdAt: string;
   updatedAt: string;
   tags: string[];
+  /** Customer messages the owner has not read (active or parked chats; else 0). */
+  unread: number;
+  /** The latest customer message that says something (not a control word the bot took), for rows. */
+  preview: string | null;
 }
 
 export interface TranscriptMessage {
@@ -92,7 +96,9 @@ export type HandoffEventType =
   /** The bot account's WeChat login changed (data.status: scan, logged_in, logged_out, stopped). */
   | 'bot_status'
   /** A customer rated the service 1 or 2 (data.score): a manager should look. */
-  | 'low_rating';
+  | 'low_rating'
+  /** The owner read the chat: its unread count is 0 again (data.agentId). */
+  | 'read';
 
 export interface HandoffEvent {
   /** Stream entry id (per bot account): where a reader resumes. */
@@ -111,8 +117,11 @@ export interface OutboundMessage {
   entryId: string;
   /** Unique id of this message: the dedupe key. */
   msgId: string;
-  /** text: an agent's reply; resolved / fixed / joined (text = the agent's name): notices the bot words. */
-  kind: 'text' | 'resolved' | 'notice' | 'fixed' | 'joined';
+  /**
+   * text: an agent's reply; resolved / fixed / joined (text = the agent's name) / late (text = the
+   * new estimate in ms, after an SLA breach): notices the bot words.
+   */
+  kind: 'text' | 'resolved' | 'notice' | 'fixed' | 'joined' | 'late';
   conv: string;
   customerId: string;
   text: string;

@@ -94,6 +94,10 @@ export const MESSAGE_PLACEHOLDERS = {
   awaiting_fix: [],
   /** The known problem the customer is waiting on was fixed (sent once to every linked customer). */
   problem_fixed: ['title', 'note'],
+  /** Still waiting after the promised reply time (once per breach): sorry, and a new estimate. */
+  sla_apology: ['time'],
+  /** The same when the new estimate has passed too by the time it is sent (the bot was away). */
+  sla_apology_soon: [],
   /** "都不是" after a "did you mean" list (once): asks to rephrase, the menu follows. */
   rephrase: [],
   /** Small talk (`_smalltalk.yml`), each followed by the menu except thanks and bye: "太感谢了". */
@@ -132,6 +136,8 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   rating_thanks_high: '谢谢您的好评😊 有问题随时来找我们~',
   rating_low_followup: '很抱歉这次没让您满意😔 能说说哪里不好吗？直接回复就行。需要客服再帮您看看，回复「人工」。',
   rating_comment_thanks: '谢谢您告诉我们，意见已经记下，我们会认真改进🙏 需要客服跟进的话回复「人工」。',
+  sla_apology: '抱歉让您久等了🙏 客服还在忙，预计 {time} 前回复您，请再稍等一下。',
+  sla_apology_soon: '抱歉让您久等了🙏 客服马上就来，请再稍等一下。',
 });
 
 /** Every phrase, validated: non-empty, trimmed, only known placeholders. */

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/console/app.ts';
 import { AgentStore } from '../../src/console/auth/index.ts';
+import { ARCHIVED_SHOWN } from '../../src/console/routes/conversations.ts';
 import { apiConversationWithMessagesSchema } from '../../src/console/serialize.ts';
 import { ALICE, bringTo, ref } from '../support/handoff-fixture.ts';
 import { useRedisServer, usePostgresServer } from '../support/hooks.ts';
@@ -40,6 +41,7 @@ afterEach(async () => {
 interface Body {
   status: string;
   archived?: true;
+  earlier?: true;
   messages: { id: string; from: string; text: string }[];
 }
 
@@ -102,6 +104,30 @@ describe('console: history from the archive', () => {
     expect((await get(id, `?after=${now[0]}`)).body.messages.map((m) => m.id)).toEqual(now.slice(1));
     expect((await get(id, `?after=${old.at(-1)}`)).body.messages.map((m) => m.id)).toEqual(now);
     expect((await get(id, `?after=${old[1]}`)).body.messages.map((m) => m.id)).toEqual([...old.slice(2), ...now]);
+  });
+
+  it('pages back through a history longer than one answer shows, each message once', async () => {
+    // Archived first: the 8 days below would trim it with the chatty one.
+    const gone = await archivedConversation('gone3');
+    const customer = ref('chatty', e.botId);
+    for (let i = 0; i < 620; i++) await e.h.recordMessage(customer, { from: 'customer', text: `第${i}句` });
+    const { id, old } = await archivedConversation('chatty');
+    expect(old.length).toBeGreaterThan(ARCHIVED_SHOWN + 100);
+    await e.h.recordMessage(customer, { from: 'customer', text: '我又来了' });
+    const live = (await redis.xrange(e.h.keys.transcript(id), '-', '+')).map(([entryId]) => entryId);
+
+    const first = await get(id);
+    expect(first.body.earlier).toBe(true);
+    expect(first.body.messages.map((m) => m.id)).toEqual([...old.slice(-ARCHIVED_SHOWN), ...live]);
+    const back = await get(id, `?before=${first.body.messages[0]!.id}`);
+    expect(back.status).toBe(200);
+    expect(back.body.earlier).toBeUndefined();
+    expect(back.body.messages.map((m) => m.id)).toEqual(old.slice(0, -ARCHIVED_SHOWN));
+
+    // An archived-only conversation pages the same way and stays read-only.
+    expect((await get(gone.id)).body.earlier).toBeUndefined();
+    expect((await get(gone.id, `?before=${gone.old.at(-1)}`)).body).toMatchObject({ archived: true, messages: gone.old.slice(0, -1).map((mid) => ({ id: mid })) });
+    expect((await get(id, `?before=${old[5]}&after=${old[1]}`)).status).toBe(400);
   });
 
   it('goes on with the live transcript when PostgreSQL is down, and says an archived-only one is unavailable', async () => {

@@ -32,7 +32,7 @@ interface Conv {
 
 async function insert(c: Conv): Promise<void> {
   const [botId, customerId] = c.id.split('.') as [string, string];
-  const last = Math.max(...c.messages.map((m) => m[0]));
+  const last = Math.max(0, ...c.messages.map((m) => m[0]));
   await pool.query(
     `INSERT INTO conversations (id, bot_id, customer_id, customer_name, channel, status, assignee_id, tags, created_at, updated_at, data, search)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '{}', to_tsvector('simple', $11))`,
@@ -134,6 +134,23 @@ describe('searchArchive', () => {
       cursor = r.next;
     }
     expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => `第${29 - i}次问发票的事`));
+  });
+
+  it('pages customers who share part of a name, each once, and steps over one without messages', async () => {
+    for (let i = 0; i < 7; i++) {
+      await insert({ id: `b3.tea${i}`, name: `奶茶控${i}`, messages: i === 3 ? [] : [[200 + i, 'customer', `第${i}杯`]] });
+    }
+    // The one without messages last changed between 奶茶控4 and 奶茶控2.
+    await pool.query(`UPDATE conversations SET updated_at = $1 WHERE id = 'b3.tea3'`, [new Date(T0 + 203 * MIN)]);
+    const names: string[] = [];
+    let cursor: SearchOptions['cursor'];
+    for (let page = 0; page < 10; page++) {
+      const r = await search('奶茶控', { limit: 2, ...(cursor ? { cursor } : {}) });
+      names.push(...r.items.map((i) => `${i.conversation.customer.name}:${i.message.text}`));
+      if (!r.next) break;
+      cursor = r.next;
+    }
+    expect(names).toEqual(['奶茶控6:第6杯', '奶茶控5:第5杯', '奶茶控4:第4杯', '奶茶控2:第2杯', '奶茶控1:第1杯', '奶茶控0:第0杯']);
   });
 
   it('answers hostile input with results or nothing, never an error', async () => {

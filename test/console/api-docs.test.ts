@@ -31,7 +31,8 @@ describe('docs/http-api.md', () => {
     for (const r of ROUTES) expect(doc.split(`| \`${key(r)}\` |`).length - 1, key(r)).toBe(1);
     expect(new Set(ROUTES.map(key)).size).toBe(ROUTES.length);
     // From the zod schemas, not written by hand: the list query's enum and bounds, the tags' limits.
-    expect(doc).toContain('query `status?`: `waiting` or `active` or `awaiting_fix`, default `"waiting"`');
+    expect(doc).toContain('query `status?`: `waiting` or `active` or `parked` or `awaiting_fix` or `resolved` or `bot` or `all`');
+    expect(doc).toContain('query `cursor?`: text');
     expect(doc).toContain('query `limit?`: integer 1-500, default `100`');
     expect(doc).toContain('body `tags`: list of text, 1-32 characters, at most 20');
   });

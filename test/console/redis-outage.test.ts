@@ -102,6 +102,8 @@ describe('Redis hangs (SIGSTOP): requests fail fast instead of hanging for the o
       // The token check itself needs Redis: it must not hang either.
       expectUnavailable(await ctx.app.inject({ method: 'GET', url: '/api/auth/me', headers: auth() }));
       expectUnavailable(await ctx.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'alice', password: PW } }));
+      // A token on a route that does not check it (a stale one on the login form) does not skip the gate.
+      expectUnavailable(await ctx.app.inject({ method: 'POST', url: '/api/auth/login', headers: auth(), payload: { username: 'alice', password: PW } }));
       // A claim refused during the outage did nothing: the chat is still waiting afterwards.
       expectUnavailable(await ctx.app.inject({ method: 'POST', url: `/api/conversations/${ctx.conv}/claim`, headers: auth() }));
       // Without the gate the socket would open, its token check would hang and the UI would be logged out (4401).

@@ -74,7 +74,7 @@ describe('the WeChat simulator page (demo)', () => {
 
   it('shows its nav item with the demo, lists the seeded customers and shows a chat as WeChat does', async () => {
     const { page } = sim;
-    await login(page, demo.url, 'admin', demo.password, 'Administrator');
+    await login(page, demo.url, 'admin', demo.password!, 'Administrator');
     const nav = byId(page, 'nav-simulator');
     await nav.waitFor({ state: 'visible' });
     expect(await nav.textContent()).toContain('模拟器');
@@ -152,7 +152,7 @@ describe('the WeChat simulator page (demo)', () => {
 
     agent = await openTab();
     const ap = agent.page;
-    await login(ap, demo.url, 'admin', demo.password, 'Administrator');
+    await login(ap, demo.url, 'admin', demo.password!, 'Administrator');
     const item = byId(ap, 'queue-item').filter({ has: ap.getByTestId('queue-customer').getByText(NEW_CUSTOMER, { exact: true }) });
     await item.click();
     const claim = byId(ap, 'claim-btn');

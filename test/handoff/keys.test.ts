@@ -26,6 +26,8 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     slaTimers: k.slaTimers(botId),
     active: k.active(botId),
     parked: k.parked(botId),
+    resolved: k.resolved(botId),
+    resolvedIndexed: k.resolvedIndexed(botId),
     events: k.events(botId),
     outbound: k.outbound(botId),
     delivered: k.delivered(botId),
@@ -62,7 +64,14 @@ const hashTag = (key: string): string | null => /\{([^}]+)\}/.exec(key)?.[1] ?? 
 
 describe('keys', () => {
   it('every builder of the module is covered here (a new key must join the slot check)', () => {
-    expect(Object.keys(keys).sort()).toEqual([...Object.keys(allKeys(keys, CONV)), 'agents', 'bots', 'learn', 'oaToken', 'prefix', 'problem', 'problemConvs', 'problems', 'problemSeq', 'wecomToken'].sort());
+    expect(Object.keys(keys).sort()).toEqual([...Object.keys(allKeys(keys, CONV)), 'agents', 'bots', 'learn', 'oaToken', 'prefix', 'problem', 'problemConvs', 'problems', 'problemSeq', 'tagging', 'wecomToken'].sort());
+  });
+
+  it("the tag model's keys share the {tagging} slot", () => {
+    const t = keys.tagging;
+    const all = [t.model(), t.settings(), t.applied(), t.counters(), t.lock()];
+    expect(new Set(all.map(hashTag))).toEqual(new Set(['tagging']));
+    expect(new Set(all).size).toBe(all.length);
   });
 
   it('a known problem\'s keys share the {problems} slot (its fix is one script there)', () => {

@@ -11,6 +11,7 @@ import { metricsRouteDocs } from '../metrics.ts';
 import { agentRouteDocs } from '../routes/agents.ts';
 import { botRouteDocs } from '../routes/bots.ts';
 import { conversationRouteDocs } from '../routes/conversations.ts';
+import { customerRouteDocs } from '../routes/customers.ts';
 import { mediaRouteDocs } from '../routes/media.ts';
 import { demoRouteDocs } from '../routes/demo.ts';
 import { healthRouteDocs } from '../routes/health.ts';
@@ -21,6 +22,7 @@ import { loginRouteDocs } from '../routes/login.ts';
 import { problemRouteDocs } from '../routes/problems.ts';
 import { statsRouteDocs } from '../routes/stats.ts';
 import { searchRouteDocs } from '../routes/search.ts';
+import { taggingRouteDocs } from '../routes/tagging.ts';
 import { openApiDocument } from './openapi.ts';
 import { routeGroup, type RouteGroup } from './registry.ts';
 
@@ -54,10 +56,12 @@ function merge(groups: readonly RouteGroup[]): RouteGroup[] {
 export const API_ROUTE_GROUPS: readonly RouteGroup[] = merge([
   loginRouteDocs,
   conversationRouteDocs,
+  customerRouteDocs,
   searchRouteDocs,
   mediaRouteDocs,
   problemRouteDocs,
   statsRouteDocs,
+  taggingRouteDocs,
   insightRouteDocs,
   agentRouteDocs,
   botRouteDocs,

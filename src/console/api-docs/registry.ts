@@ -71,6 +71,7 @@ export const ERROR_CODES = {
   INTERNAL: { status: 500, meaning: 'an unexpected failure (logged; no details in the answer)' },
   REDIS_UNAVAILABLE: { status: 503, meaning: 'Redis did not answer within `REDIS_WAIT_MS`: nothing was done, retry after `Retry-After`' },
   UNAVAILABLE: { status: 503, meaning: 'this console runs without the knowledge base' },
+  INVALID_CURSOR: { status: 400, meaning: 'a list\'s `cursor` is not a `next` this API gave for that status' },
   ARCHIVE_UNAVAILABLE: { status: 503, meaning: 'the archive (PostgreSQL) cannot be reached and the answer needs it (a conversation that left Redis)' },
   NOT_READY: { status: 503, meaning: '/readyz: Redis or the bot is not ready (the message says which)' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

@@ -88,7 +88,17 @@ export function hasRole(agent: Pick<Agent, 'roles'>, role: Role): boolean {
 
 const sha256 = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-const runScript = luaScripts<'add-agent' | 'login' | 'login-attempt'>(new URL('./lua/', import.meta.url), 'kefu_auth');
+const runScript = luaScripts<'add-agent' | 'authenticate' | 'login' | 'login-attempt'>(new URL('./lua/', import.meta.url), 'kefu_auth');
+
+/** The agent's fields `authenticate` reads (not the password hash). */
+const AGENT_FIELDS = ['id', 'username', 'name', 'displayName', 'roles', 'disabled', 'createdAt'] as const;
+/**
+ * Token hashes whose agent id this process has read. Only the id is kept, which cannot go stale
+ * (a token never changes owner): whether the token is still live and its agent enabled is read
+ * from Redis on every request, so a logout, revoke, expiry or disable works at once, in every
+ * console process. A bound, not a tuning knob: past it the oldest entries are dropped.
+ */
+const OWNERS_MAX = 10_000;
 
 export interface AgentStoreOptions {
   /** Failed logins per account: when to slow down and lock (default DEFAULT_LOCKOUT). */
@@ -99,6 +109,8 @@ export class AgentStore {
   private readonly keys: Keys['agents'];
   /** Failed logins per username, across IPs and console processes. */
   readonly lockout: LoginLockout;
+  /** sha256 of a token -> the agent id it was issued for (see OWNERS_MAX). */
+  private readonly owners = new Map<string, string>();
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -259,16 +271,34 @@ export class AgentStore {
   /** The agent a token belongs to; null when unknown, expired, revoked or the agent is disabled. */
   async authenticate(token: string): Promise<Agent | null> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 256) return null;
-    const id = await this.redis.get(this.keys.token(sha256(token)));
+    const hash = sha256(token);
+    const key = this.keys.token(hash);
+    // One round trip for a token seen before (every request of a session but its first), two otherwise.
+    const id = this.owners.get(hash) ?? (await this.redis.get(key));
     if (!id) return null;
-    const agent = await this.byId(id);
-    return agent && !agent.disabled ? agent : null;
+    const values = (await runScript(this.redis, 'authenticate', [key, this.keys.agent(id)], [id, ...AGENT_FIELDS])) as (string | null)[] | null;
+    if (!values?.[0]) {
+      this.owners.delete(hash);
+      return null;
+    }
+    if (!this.owners.has(hash)) {
+      if (this.owners.size >= OWNERS_MAX) this.owners.delete(this.owners.keys().next().value!);
+      this.owners.set(hash, id);
+    }
+    const rec: Record<string, string> = {};
+    AGENT_FIELDS.forEach((f, i) => {
+      const v = values[i];
+      if (typeof v === 'string') rec[f] = v;
+    });
+    const agent = toAgent(rec);
+    return agent.disabled ? null : agent;
   }
 
   async logout(token: string): Promise<void> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 256) return;
     const hash = sha256(token);
     const key = this.keys.token(hash);
+    this.owners.delete(hash);
     const id = await this.redis.get(key);
     await this.redis.del(key);
     if (id) await this.redis.zrem(this.keys.tokens(id), hash);

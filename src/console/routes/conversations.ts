@@ -6,6 +6,7 @@ import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse } from '../errors.ts';
 import { apiConversationSchema, apiConversationWithMessagesSchema, toApiConversation, toApiMessage } from '../serialize.ts';
 import { channelOf } from '../channel.ts';
+import { listConversations, listRouteDoc } from './conversation-list.ts';
 import { streamIdSchema } from '../stream-id.ts';
 import { compareStreamIds } from '../../handoff/stream-id.ts';
 import type { Conversation, Handoff, Agent as HandoffAgent, TranscriptMessage } from '../../handoff/index.ts';
@@ -50,11 +51,9 @@ const getQuery = z.object({
   after: streamIdSchema({ message: 'must be a message id "<ms>-<seq>" (each at most 2^64-1)' })
     .meta({ description: 'a message id: only the messages after it' })
     .optional(),
-});
-
-const listQuery = z.object({
-  status: z.enum(['waiting', 'active', 'awaiting_fix']).default('waiting'),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: streamIdSchema({ message: 'must be a message id "<ms>-<seq>" (each at most 2^64-1)' })
+    .meta({ description: `a message id: the archived messages before it (the latest ${ARCHIVED_SHOWN}), to page back through a long history` })
+    .optional(),
 });
 
 /** 1..2000 characters (code points, so an emoji counts once), not only blanks. */
@@ -98,15 +97,7 @@ const asHandoffAgent = (a: Agent): HandoffAgent => ({ id: a.id, name: a.name, pu
 const conversation = { status: 200, description: 'the conversation', schema: apiConversationSchema };
 
 export const conversationRouteDocs = routeGroup('Conversations', [
-  {
-    method: 'GET',
-    path: '/api/conversations',
-    summary: 'conversations by status: `waiting` by SLA due time (most urgent first); `active` is the caller\'s own (a manager\'s: everyone\'s)',
-    access: 'agent',
-    query: listQuery,
-    ok: { status: 200, description: '`{"items":[Conversation…]}`', schema: z.object({ items: z.array(apiConversationSchema) }) },
-    core: true,
-  },
+  listRouteDoc,
   {
     method: 'GET',
     path: '/api/conversations/:id',
@@ -114,7 +105,8 @@ export const conversationRouteDocs = routeGroup('Conversations', [
     details:
       'With the archive (PostgreSQL), the messages of earlier visits that left Redis come first (the latest ' +
       `${ARCHIVED_SHOWN}), and a conversation only the archive holds is answered from it with \`"archived": true\` (read-only: ` +
-      'actions on it answer 404). The archive unreachable: the live part alone, or 503 `ARCHIVE_UNAVAILABLE` for an archived-only one.',
+      'actions on it answer 404). The archive unreachable: the live part alone, or 503 `ARCHIVE_UNAVAILABLE` for an archived-only one. ' +
+      '`"earlier": true` says older archived messages exist than the first one given: `?before=<its id>` pages back through them.',
     access: 'agent',
     params: paramsSchema,
     query: getQuery,
@@ -131,6 +123,18 @@ export const conversationRouteDocs = routeGroup('Conversations', [
     ok: conversation,
     errors: ['NOT_FOUND', 'CONFLICT', 'ILLEGAL_TRANSITION'],
     core: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/conversations/:id/reopen',
+    summary: 'reopen a resolved chat: it becomes `active` with the caller as assignee, and the bot leaves it to them',
+    details:
+      'Any agent may reopen a closed chat they can open (`GET /api/conversations/:id` shows a resolved one read-only). ' +
+      'Not resolved (someone reopened it first, or the customer wrote and the bot has it again): 409 `ILLEGAL_TRANSITION`.',
+    access: 'agent',
+    params: paramsSchema,
+    ok: conversation,
+    errors: ['NOT_FOUND', 'ILLEGAL_TRANSITION'],
   },
   {
     method: 'POST',
@@ -179,7 +183,8 @@ export const conversationRouteDocs = routeGroup('Conversations', [
     summary: 'close the chat: the bot takes it back and asks for a rating if an agent replied',
     details:
       'Only the assignee or a manager (an unclaimed chat: 409 `NOT_ASSIGNEE`, claim it first). The body is optional; ' +
-      '`{"rate": false}` closes without asking for a rating (an extension). Repeated by the same agent: 200, nothing done twice.',
+      '`{"rate": false}` closes without asking for a rating (an extension; the console\'s 关闭（不回复） for spam: the customer ' +
+      'is sent nothing). Repeated by the same agent: 200, nothing done twice.',
     access: 'agent',
     params: paramsSchema,
     body: resolveBody,
@@ -187,6 +192,16 @@ export const conversationRouteDocs = routeGroup('Conversations', [
     ok: conversation,
     errors: ['NOT_FOUND', 'CONFLICT', 'NOT_ASSIGNEE', 'ILLEGAL_TRANSITION'],
     core: true,
+  },
+  {
+    method: 'POST',
+    path: '/api/conversations/:id/read',
+    summary: 'the owner has read the chat: its `unread` goes back to 0 (in every tab, with a `read` live event)',
+    details: 'Anyone else reading (a manager looking in) changes nothing. Answers the Conversation as it stands.',
+    access: 'agent',
+    params: paramsSchema,
+    ok: conversation,
+    errors: ['NOT_FOUND'],
   },
   {
     method: 'POST',
@@ -220,20 +235,14 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
   /** The caller as the expected owner, or none for a manager's override. */
   const ownerGuard = (agent: Agent): { expectedOwner?: string } => (hasRole(agent, 'manager') ? {} : { expectedOwner: agent.id });
 
-  app.get('/api/conversations', async (request) => {
-    const { status, limit } = parse(listQuery, request.query, 'query');
-    const agent = currentAgent(request);
-    let items;
-    if (status === 'waiting') items = await handoff.listWaiting(limit);
-    else if (status === 'active' && !hasRole(agent, 'manager')) items = await handoff.list('active', { limit, assigneeId: agent.id });
-    else items = await handoff.list(status, { limit });
-    return { items: items.map(toApiConversation) };
-  });
+  app.get('/api/conversations', async (request) => listConversations(handoff, currentAgent(request), request.query));
 
   app.get('/api/conversations/:id', async (request) => {
     const { id } = parse(paramsSchema, request.params, 'params');
-    const { after } = parse(getQuery, request.query, 'query');
+    const { after, before } = parse(getQuery, request.query, 'query');
+    if (after && before) throw new ApiError(400, 'BAD_REQUEST', 'query: give `after` or `before`, not both');
     const conv = await handoff.conversation(id);
+    if (before) return earlierPage(id, conv, before);
     if (!conv) return archivedOnly(id, after);
     // With `after`, only what came since (a live client catching up on one conversation); with the
     // archive, the live transcript's first entry too, in the same round trip (is `after` before it?).
@@ -243,8 +252,33 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
       archive && after ? handoff.transcript(id, { count: 1 }) : undefined,
     ]);
     const earlier = archive ? await history(id, after, after ? start?.[0]?.id : messages[0]?.id) : [];
-    return { ...toApiConversation(conv), messages: [...earlier, ...messages].map(toApiMessage), channel };
+    return { ...toApiConversation(conv), messages: [...earlier.slice(-ARCHIVED_SHOWN), ...messages].map(toApiMessage), channel, ...olderThanShown(earlier) };
   });
+
+  /** `earlier: true` when the archive gave one more message than is shown (read with ARCHIVED_SHOWN + 1). */
+  const olderThanShown = (archived: TranscriptMessage[]): { earlier?: true } => (archived.length > ARCHIVED_SHOWN ? { earlier: true } : {});
+
+  /** `?before=`: the archived messages before that id, the latest ARCHIVED_SHOWN of them (a long history paged back). */
+  async function earlierPage(id: string, live: Conversation | null, before: string) {
+    if (!archive) throw new ApiError(404, 'NOT_FOUND', `conversation ${id} has no archived history`);
+    let conv = live;
+    let older: TranscriptMessage[];
+    try {
+      conv ??= await archive.conversation(id);
+      older = conv ? await archive.messages(id, { before, limit: ARCHIVED_SHOWN + 1 }) : [];
+    } catch (err) {
+      app.log.warn({ err, conv: id }, 'archive unreachable');
+      throw new ApiError(503, 'ARCHIVE_UNAVAILABLE', `the archive (PostgreSQL) cannot be reached now`);
+    }
+    if (!conv) throw new ApiError(404, 'NOT_FOUND', `conversation ${id} not found`);
+    return {
+      ...toApiConversation(conv),
+      messages: older.slice(-ARCHIVED_SHOWN).map(toApiMessage),
+      channel: await channelOf(handoff, id),
+      ...(live ? {} : { archived: true as const }),
+      ...olderThanShown(older),
+    };
+  }
 
   /**
    * The archived messages before the live transcript's first entry, `first` (a customer back after a trim): the
@@ -255,7 +289,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
     // A client that has seen the live transcript's start needs no history.
     if (after && first && compareStreamIds(after, first) >= 0) return [];
     try {
-      return await archive!.messages(id, { ...(first ? { before: first } : {}), ...(after ? { after } : {}), limit: ARCHIVED_SHOWN });
+      return await archive!.messages(id, { ...(first ? { before: first } : {}), ...(after ? { after } : {}), limit: ARCHIVED_SHOWN + 1 });
     } catch (err) {
       app.log.warn({ err, conv: id }, 'archive unreachable: live transcript only');
       return [];
@@ -269,18 +303,23 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
     let messages: TranscriptMessage[];
     try {
       old = await archive.conversation(id);
-      messages = old ? await archive.messages(id, after ? { after } : {}) : [];
+      messages = old ? await archive.messages(id, { ...(after ? { after } : {}), limit: ARCHIVED_SHOWN + 1 }) : [];
     } catch (err) {
       app.log.warn({ err, conv: id }, 'archive unreachable');
       throw new ApiError(503, 'ARCHIVE_UNAVAILABLE', `conversation ${id} is not in Redis and the archive (PostgreSQL) cannot be reached now`);
     }
     if (!old) throw new ApiError(404, 'NOT_FOUND', `conversation ${id} not found`);
-    return { ...toApiConversation(old), messages: messages.map(toApiMessage), channel: await channelOf(handoff, id), archived: true };
+    return { ...toApiConversation(old), messages: messages.slice(-ARCHIVED_SHOWN).map(toApiMessage), channel: await channelOf(handoff, id), archived: true, ...olderThanShown(messages) };
   }
 
   app.post('/api/conversations/:id/claim', async (request) => {
     const { id } = parse(paramsSchema, request.params, 'params');
     return toApiConversation(await handoff.claim(id, asHandoffAgent(currentAgent(request))));
+  });
+
+  app.post('/api/conversations/:id/reopen', async (request) => {
+    const { id } = parse(paramsSchema, request.params, 'params');
+    return toApiConversation(await handoff.reopen(id, asHandoffAgent(currentAgent(request))));
   });
 
   app.post('/api/conversations/:id/messages', async (request, reply) => {
@@ -331,6 +370,11 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
     const { rate } = parse(resolveBody, request.body ?? {}, 'body');
     const agent = currentAgent(request);
     return toApiConversation(await handoff.resolve(id, { by: agent.id, ...ownerGuard(agent), ...(rate === undefined ? {} : { rate }) }));
+  });
+
+  app.post('/api/conversations/:id/read', async (request) => {
+    const { id } = parse(paramsSchema, request.params, 'params');
+    return toApiConversation(await handoff.markRead(id, currentAgent(request).id));
   });
 
   app.post('/api/conversations/:id/tags', async (request) => {

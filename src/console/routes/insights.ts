@@ -6,6 +6,7 @@ import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse, requireKnowledge } from '../errors.ts';
 import { csatByCategory, dayRange, funnel } from '../insights.ts';
 import { buildReport } from '../report.ts';
+import { serviceLevels } from '../service-levels.ts';
 import type { ArchiveReports } from '../../archive/reports.ts';
 import type { Handoff } from '../../handoff/index.ts';
 import type { KnowledgeService } from '../../knowledge/index.ts';
@@ -51,6 +52,19 @@ export const insightRouteDocs = routeGroup('Stats and insights', [
   },
   {
     method: 'GET',
+    path: '/api/service-levels',
+    summary: 'first-response time, SLA met, resolution time and per-agent figures for the range',
+    details: `${range} Times are business minutes from the handoff; medians are exact to the minute for the first hour, then to their 5/15/60-minute bucket. An agent's \`handled\` counts the conversations they resolved; their \`csat\` the ratings of those.`,
+    access: 'manager',
+    query: rangeQuery,
+    ok: {
+      status: 200,
+      description:
+        '`{"from","to","firstResponse":{"count","averageMinutes","medianMinutes","slaMet","slaMetCount"},"resolution":{"count","averageMinutes","medianMinutes"},"agents":[{"agentId","name","handled","firstResponse":{…,"slaMet"},"csat":{"count","average","low"}}]}` (and `incomplete` when the archive could not be read); `slaMet` is a share 0..1, a median with nothing timed is null',
+    },
+  },
+  {
+    method: 'GET',
     path: '/api/csat',
     summary: 'satisfaction by category, then by channel, with the conversations behind each number',
     details: range,
@@ -87,7 +101,8 @@ export async function insightRoutes(app: FastifyInstance, opts: InsightRoutesOpt
   app.get('/api/report', async (request, reply) => {
     const q = parse(reportQuery, request.query, 'query');
     const { days } = parseRange(q, timezone);
-    const report = await buildReport(handoff, requireKnowledge(knowledge), { from: days[0]!, to: days.at(-1)!, timezone, ...(reports ? { archive: { reports } } : {}) });
+    const agentNames = new Map((await opts.agents.list()).map((a) => [a.id, a.name]));
+    const report = await buildReport(handoff, requireKnowledge(knowledge), { from: days[0]!, to: days.at(-1)!, timezone, agentNames, ...(reports ? { archive: { reports } } : {}) });
     const base = `report-${days[0]}_${days.at(-1)}`;
     if (q.file) {
       const csv = report.csv[q.file];
@@ -95,6 +110,12 @@ export async function insightRoutes(app: FastifyInstance, opts: InsightRoutesOpt
       return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${base}-${q.file}"`).send(csv);
     }
     return reply.type('text/markdown; charset=utf-8').header('content-disposition', `attachment; filename="${base}.md"`).send(report.markdown);
+  });
+
+  app.get('/api/service-levels', async (request) => {
+    const r = parseRange(request.query, timezone);
+    const names = new Map((await opts.agents.list()).map((a) => [a.id, a.name]));
+    return serviceLevels(handoff, r, archive, names);
   });
 
   app.get('/api/csat', async (request) => {

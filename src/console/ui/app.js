@@ -1,16 +1,19 @@
 import { html, render, useEffect, useState } from '/vendor/preact-htm.js';
 import { clearSession, getOptional, onSession, post, session, updateAgent } from './api.js';
+import { NotifyToggle, startAttention } from './attention.js';
 import { botAlerts, startBots } from './bots.js';
 import { Icon } from './components/icons.js';
 import { Spinner } from './components/spinner.js';
 import { connection, startConnection, stopConnection } from './connection.js';
 import { ROLE_NAMES } from './constants.js';
 import { queue, startData, stopData } from './data.js';
+import { pruneDrafts } from './drafts.js';
 import { convHref, hasRole } from './format.js';
 import { live } from './live.js';
 import { setSoundEnabled, soundEnabled } from './notify.js';
 import { startHandedNotices } from './handed.js';
 import { startProblems } from './problems.js';
+import { ResolveUndoBars } from './resolve-undo.js';
 import { useStore } from './store.js';
 import { Toasts } from './toast.js';
 import { AccountsPage } from './views/accounts.js';
@@ -102,7 +105,7 @@ function ConnectionBanner() {
 function SoundToggle() {
   const [on, setOn] = useState(soundEnabled);
   return html`<button type="button" class=${`icon-btn${on ? ' is-on' : ''}`} data-testid="sound-toggle" aria-pressed=${on}
-      title=${on ? '新会话提示音：开（点击关闭）' : '新会话提示音：关（点击开启）'}
+      title=${on ? '提示音（新会话、客户新消息）：开（点击关闭）' : '提示音（新会话、客户新消息）：关（点击开启）'}
       onClick=${() => {
         setSoundEnabled(!on);
         setOn(!on);
@@ -122,7 +125,7 @@ function Rail({ me, route, demo }) {
   const inConversations = route.name === 'queue' || route.name === 'conv';
   return html`<nav class="rail" aria-label="主导航">
     <div class="rail-brand" title="客服工作台"><${Icon} name="chat" size=${20} /></div>
-    ${hasRole(me, 'agent') ? html`<${NavItem} href="#/queue" icon="inbox" label="会话" testid="nav-queue" active=${inConversations} badge=${q.waiting.length} />` : null}
+    ${hasRole(me, 'agent') ? html`<${NavItem} href="#/queue" icon="inbox" label="会话" testid="nav-queue" active=${inConversations} badge=${q.totals?.waiting ?? q.waiting.length} />` : null}
     ${hasRole(me, 'agent') ? html`<${NavItem} href="#/problems" icon="flag" label="已知问题" testid="nav-problems" active=${route.name === 'problems'} />` : null}
     ${hasRole(me, 'editor') ? html`<${NavItem} href="#/editor" icon="book" label="知识库" testid="nav-editor" active=${route.name === 'editor'} />` : null}
     ${hasRole(me, 'manager') ? html`<${NavItem} href="#/manager" icon="chart" label="数据" testid="nav-manager" active=${route.name === 'manager'} />` : null}
@@ -151,7 +154,7 @@ function Topbar({ me, route }) {
     <div class="topbar-right">
       ${hasRole(me, 'agent') ? html`<${TopbarSearch} initial=${route.name === 'search' ? route.q : ''} />` : null}
       <${LiveStatus} />
-      ${hasRole(me, 'agent') ? html`<${SoundToggle} />` : null}
+      ${hasRole(me, 'agent') ? html`<${SoundToggle} /><${NotifyToggle} />` : null}
       <span class="me"><span class="me-avatar" aria-hidden="true">${[...(me.name || me.username || '?')][0]}</span>
         <span class="me-text"><span class="me-name" data-testid="me-name">${me.name || me.username}</span><span class="me-roles">${roles}</span></span></span>
       <button type="button" class="btn btn-ghost btn-sm" data-testid="logout" onClick=${logout}><${Icon} name="logout" size=${15} />退出</button>
@@ -163,7 +166,7 @@ function Welcome() {
   const q = useStore(queue);
   return html`<section class="conv-empty" data-testid="conv-none">
     <${Icon} name="chat" size=${44} />
-    <h2>${q.waiting.length ? `有 ${q.waiting.length} 位客户在排队` : '暂时没有排队的客户'}</h2>
+    <h2>${q.waiting.length ? `有 ${q.totals?.waiting ?? q.waiting.length} 位客户在排队` : '暂时没有排队的客户'}</h2>
     <p class="muted">从左侧选择一个会话开始处理。新的转人工会话会实时出现。</p>
     <div class="kbd-help">
       <span><kbd>N</kbd> 打开最紧急的排队会话</span>
@@ -244,6 +247,12 @@ function Shell({ me }) {
   useEffect(() => (isAgent ? startProblems() : undefined), [isAgent]);
   // A colleague's transfer to me, with their note.
   useEffect(() => (isAgent ? startHandedNotices() : undefined), [isAgent]);
+  // Customers writing in my chats, breaches and low ratings: sound, notifications, toasts on any page.
+  useEffect(() => {
+    if (!isAgent) return undefined;
+    pruneDrafts();
+    return startAttention();
+  }, [isAgent]);
 
   let content;
   if (route.name === 'simulator') {
@@ -258,7 +267,7 @@ function Shell({ me }) {
   else if (!isAgent) content = html`<${Forbidden} />`;
   else if (route.name === 'search') content = html`<${SearchPage} q=${route.q} />`;
   else {
-    content = html`<div class="workspace">
+    content = html`<div class=${`workspace${route.name === 'conv' ? ' has-conv' : ''}`}>
       <${QueueColumn} me=${me} selectedId=${route.name === 'conv' ? route.id : null} />
       ${route.name === 'conv' ? html`<${ConversationView} key=${route.id} id=${route.id} me=${me} focus=${route.focus} />` : html`<${Welcome} />`}
     </div>`;
@@ -270,6 +279,7 @@ function Shell({ me }) {
       <${Topbar} me=${me} route=${route} />
       <div class="shell-alerts" role="alert"><${ConnectionBanner} />${isManager ? html`<${BotAlerts} />` : null}</div>
       <div class="app-content">${content}</div>
+      <${ResolveUndoBars} />
     </div>
   </div>`;
 }

@@ -65,6 +65,9 @@ export const PROBLEM_STATUSES = { open: '进行中', fixed: '已修复' };
 /** Live events that change a known problem: a conversation linked to it, or a fix told to a customer. */
 export const PROBLEM_EVENTS = new Set(['parked', 'fixed']);
 
+/** How one of a customer's conversations so far ended (GET /api/customers/…: sessions[].outcome). */
+export const SESSION_OUTCOMES = { resolved: '已解决', fixed: '问题修复后关闭', awaiting_fix: '等待问题修复', open: '进行中' };
+
 /** Why a question counts as one the FAQ missed. */
 export const GAP_REASONS = { unanswered: '机器人没答上', not_helpful: '答案没帮上忙' };
 
@@ -99,6 +102,8 @@ export const BOTS_REFRESH_MS = 15_000;
 /** How often shown times re-render: the queue's waiting clocks, a chat's SLA and times, relative times ("5分钟前"). */
 export const TICK_CLOCK_MS = 1_000;
 export const TICK_TIMES_MS = 15_000;
+/** How long 解决 / 关闭（不回复） can be taken back (撤销) before it is sent. */
+export const RESOLVE_UNDO_MS = 5_000;
 export const TICK_AGO_MS = 30_000;
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,9 @@ const AGENTS_MAX_AGE_MS = 30_000;
 /** How many rows each list reads, as the server pages them (the same limits as loadQueue). */
 const LIMITS = { waiting: 100, active: 200, awaitingFix: 100 };
 
-export const queue = createStore({ waiting: [], active: [], awaitingFix: [], loaded: false, failed: false });
+export const queue = createStore({ waiting: [], active: [], awaitingFix: [], totals: { waiting: 0 }, next: { waiting: null }, loaded: false, failed: false });
+/** Rows each list holds now: LIMITS, or more once 加载更多 read further pages of the queue. */
+const caps = { ...LIMITS };
 export const canned = createStore({ items: [], byFaq: new Map(), loaded: false });
 export const agentsList = createStore({ items: [], loaded: false });
 
@@ -54,14 +56,15 @@ async function loadQueue() {
   during = [];
   try {
     const [waiting, active, fix] = await Promise.all([
-      get(`/api/conversations?status=waiting&limit=${LIMITS.waiting}`),
+      get(`/api/conversations?status=waiting&limit=${caps.waiting}`),
       get(`/api/conversations?status=active&limit=${LIMITS.active}`),
       hasRole(agent, 'manager') ? get(`/api/conversations?status=awaiting_fix&limit=${LIMITS.awaitingFix}`) : { items: [] },
     ]);
     if (session.agent !== agent) return;
-    let lists = { waiting: waiting.items, active: active.items, awaitingFix: fix.items };
-    for (const [id, conv] of during) lists = placed(lists, id, conv, agent).lists;
-    publish({ ...lists, loaded: true, failed: false });
+    // The true count (v2 `total`), not the rows read: 113 waiting is not "100 排队".
+    let lists = { waiting: waiting.items, active: active.items, awaitingFix: fix.items, totals: { waiting: waiting.total ?? waiting.items.length } };
+    for (const [id, conv, ev] of during) lists = placed(lists, id, conv, agent, ev).lists;
+    publish({ ...lists, next: { waiting: waiting.next ?? null }, loaded: true, failed: false });
   } catch {
     queue.set({ failed: true, loaded: true });
   } finally {
@@ -72,7 +75,37 @@ async function loadQueue() {
 function publish(state) {
   noticeNew(state.waiting);
   queue.set(state);
-  setTitleCount(state.waiting.length);
+  setTitleCount(unreadChats(state, session.agent));
+}
+
+/** 加载更多: the queue's next page after the rows shown (the cursor holds while the queue changes). */
+export async function loadMoreWaiting() {
+  const state = queue.get();
+  if (!state.next?.waiting) return;
+  const page = await get(`/api/conversations?status=waiting&limit=${LIMITS.waiting}&cursor=${encodeURIComponent(state.next.waiting)}`);
+  const now = queue.get();
+  if (now.next?.waiting !== state.next.waiting) return;
+  const seen = new Set(now.waiting.map((c) => c.id));
+  const waiting = [...now.waiting, ...page.items.filter((c) => !seen.has(c.id))];
+  caps.waiting = Math.min(500, Math.max(LIMITS.waiting, waiting.length));
+  publish({ ...now, waiting, totals: { ...now.totals, waiting: page.total ?? now.totals.waiting }, next: { ...now.next, waiting: page.next ?? null } });
+}
+
+/**
+ * How a change moves the waiting count beyond the rows loaded: was it waiting before (loaded, or
+ * the event says it came from there), is it waiting now.
+ */
+function waitingDelta(lists, id, conv, ev) {
+  const was = lists.waiting.some((c) => c.id === id) || ev?.data?.from === 'waiting' || ev?.data?.status === 'waiting' ||
+    (conv?.status === 'waiting' && ev && ev.type !== 'waiting' && ev.type !== 'released');
+  const is = conv?.status === 'waiting';
+  return (is ? 1 : 0) - (was ? 1 : 0);
+}
+
+/** My chats (active or parked) with customer messages I have not read: the tab title's count. */
+export function unreadChats(state, agent) {
+  if (!agent) return 0;
+  return [...state.active, ...state.awaitingFix].filter((c) => c.assignee?.id === agent.id && c.unread > 0).length;
 }
 
 const byDue = (a, b) => Date.parse(a.slaDueAt ?? '') - Date.parse(b.slaDueAt ?? '') || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -91,20 +124,24 @@ function listOf(conv, agent) {
  * The lists with conversation `id` as it now is (`conv`; null: gone) in the right place. `gap`:
  * a full list lost a row, so the row after the page must be read.
  */
-function placed(lists, id, conv, agent) {
+function placed(lists, id, conv, agent, ev) {
   const next = { ...lists };
   let gap = false;
+  if (lists.totals) next.totals = { ...lists.totals, waiting: Math.max(0, lists.totals.waiting + waitingDelta(lists, id, conv, ev)) };
   for (const name of Object.keys(LIMITS)) {
     const at = next[name].findIndex((c) => c.id === id);
     if (at === -1) continue;
-    if (next[name].length >= LIMITS[name] && listOf(conv, agent) !== name) gap = true;
+    if (next[name].length >= caps[name] && listOf(conv, agent) !== name) gap = true;
     next[name] = next[name].filter((c) => c.id !== id);
   }
   const target = listOf(conv, agent);
   if (target) {
     const order = target === 'waiting' ? byDue : byUpdated;
     const list = [...next[target], conv].sort(order);
-    next[target] = list.slice(0, LIMITS[target]);
+    // Past the last row loaded while the server has more: it belongs to a page not read yet.
+    const last = next[target][next[target].length - 1];
+    const beyond = target === 'waiting' && lists.next?.waiting && last && order(conv, last) > 0;
+    next[target] = (beyond ? next[target] : list).slice(0, caps[target]);
   }
   return { lists: next, gap };
 }
@@ -116,21 +153,21 @@ function onEvent(ev) {
     if (session.agent && hasRole(session.agent, 'agent')) refreshQueue();
     return;
   }
-  applyConversation(ev.conv, ev.conversation);
+  applyConversation(ev.conv, ev.conversation, ev);
 }
 
 /**
  * A conversation as it now stands (a live event's, or an action's answer) put in its place in the
  * lists; null: it is gone.
  */
-export function applyConversation(id, conv) {
+export function applyConversation(id, conv, ev) {
   const agent = session.agent;
   if (!agent || !hasRole(agent, 'agent')) return;
-  if (during) during.push([id, conv]);
+  if (during) during.push([id, conv, ev]);
   const state = queue.get();
   if (!state.loaded) return;
-  const { lists, gap } = placed(state, id, conv, agent);
-  const same = Object.keys(LIMITS).every((name) => lists[name].length === state[name].length && lists[name].every((c, i) => c === state[name][i]));
+  const { lists, gap } = placed(state, id, conv, agent, ev);
+  const same = lists.totals?.waiting === state.totals?.waiting && Object.keys(LIMITS).every((name) => lists[name].length === state[name].length && lists[name].every((c, i) => c === state[name][i]));
   if (!same) publish({ ...lists });
   if (gap) refreshQueue();
 }
@@ -175,7 +212,8 @@ export function stopData() {
   timer = null;
   known = null;
   during = null;
-  queue.set({ waiting: [], active: [], awaitingFix: [], loaded: false, failed: false });
+  queue.set({ waiting: [], active: [], awaitingFix: [], totals: { waiting: 0 }, next: { waiting: null }, loaded: false, failed: false });
+  caps.waiting = LIMITS.waiting;
   canned.set({ items: [], byFaq: new Map(), loaded: false });
   agentsList.set({ items: [], loaded: false });
   agentsAt = 0;

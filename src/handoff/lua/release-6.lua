@@ -30,7 +30,7 @@ if not due then
   redis.call('HSET', KEYS[1], 'slaDueAt', due, 'slaWarnAt', warn)
 end
 redis.call('HSET', KEYS[1], 'status', 'waiting', 'updatedAt', ARGV[3])
-redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt')
+redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'unread')
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'releasedBy', ARGV[7]) else redis.call('HDEL', KEYS[1], 'releasedBy') end
 redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('ZADD', KEYS[3], due, ARGV[1])

@@ -2,6 +2,7 @@ import { html, useEffect, useMemo, useRef, useState } from '/vendor/preact-htm.j
 import { Icon } from '../components/icons.js';
 import { MAX_TEXT } from '../constants.js';
 import { canned } from '../data.js';
+import { clearDraft, loadDraft, saveDraft } from '../drafts.js';
 import { chars } from '../format.js';
 import { live } from '../live.js';
 import { useStore } from '../store.js';
@@ -54,11 +55,12 @@ function CannedMenu({ items, index, onPick, onHover }) {
 
 /**
  * The reply box. Enter sends, Shift+Enter is a newline (Ctrl/Cmd+Enter sends too); a text starting
- * with "/" opens the canned replies. While the agent types, other agents see a typing mark.
+ * with "/" opens the canned replies. While the agent types, other agents see a typing mark. What is
+ * typed is kept per conversation (drafts.js) until sent; a reply over the limit cannot be sent.
  */
 export function Composer({ convId, enabled, disabledText, onSend, focusKey, typingOthers }) {
   const { items } = useStore(canned);
-  const [text, setText] = useState('');
+  const [text, setText] = useState(() => loadDraft(convId));
   const [index, setIndex] = useState(0);
   const [dismissed, setDismissed] = useState(false);
   const [sending, setSending] = useState(false);
@@ -69,7 +71,7 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
   const hits = useMemo(() => (menuOpen ? matches(items, text.slice(1)) : []), [menuOpen, items, text]);
 
   useEffect(() => {
-    setText('');
+    setText(loadDraft(convId));
     setDismissed(false);
     typingAt.current = 0;
   }, [convId]);
@@ -87,6 +89,7 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
   function onInput(e) {
     const value = e.currentTarget.value;
     setText(value);
+    saveDraft(convId, value);
     setIndex(0);
     if (!value.startsWith('/')) setDismissed(false);
     if (!value.trim()) stopTyping();
@@ -98,6 +101,7 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
 
   function pick(item) {
     setText(item.text);
+    saveDraft(convId, item.text);
     setDismissed(false);
     requestAnimationFrame(() => {
       const el = ref.current;
@@ -119,6 +123,7 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
     setSending(false);
     if (ok) {
       setText('');
+      clearDraft(convId);
       stopTyping();
     }
     ref.current?.focus();
@@ -155,6 +160,7 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
   }
 
   const count = chars(text);
+  const tooLong = count > MAX_TEXT;
   return html`<div class=${`composer${enabled ? '' : ' is-disabled'}`}>
     ${typingOthers.length
       ? html`<div class="typing" data-testid="typing-indicator"><span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>
@@ -172,9 +178,10 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
             setDismissed(false);
             ref.current?.focus();
           }}>/ 快捷回复</button>
-        <span class="composer-hint">${enabled ? '回复将通过微信发送给客户' : ''}</span>
-        <span class=${`char-count${count > MAX_TEXT ? ' is-over' : ''}`}>${count > MAX_TEXT - 200 ? `${count}/${MAX_TEXT}` : ''}</span>
-        <button type="button" class="btn btn-primary" data-testid="reply-send" disabled=${!enabled || sending || !text.trim()}
+        <span class=${`composer-hint${tooLong ? ' is-over' : ''}`} data-testid="composer-hint">${enabled ? (tooLong ? `超出 ${count - MAX_TEXT} 字：一条回复最多 ${MAX_TEXT} 字，请删减或分开发送` : '回复将通过微信发送给客户') : ''}</span>
+        <span class=${`char-count${tooLong ? ' is-over' : ''}`} data-testid="char-count">${count > MAX_TEXT - 200 ? `${count}/${MAX_TEXT}` : ''}</span>
+        <button type="button" class="btn btn-primary" data-testid="reply-send" disabled=${!enabled || sending || !text.trim() || tooLong}
+          title=${tooLong ? `最多 ${MAX_TEXT} 字` : undefined}
           onClick=${send}><${Icon} name="send" size=${16} />${sending ? '发送中…' : '发送'}</button>
       </div>
     </div>

@@ -4,6 +4,7 @@
  */
 import { html, useCallback, useEffect, useState } from '/vendor/preact-htm.js';
 import { ApiError, get, post } from '../api.js';
+import { useMarkRead } from '../attention.js';
 import { customerName } from '../components/customer.js';
 import { Icon } from '../components/icons.js';
 import { useStickToBottom } from '../components/scroll.js';
@@ -13,9 +14,11 @@ import { applyConversation, canned, loadAgents } from '../data.js';
 import { hasRole } from '../format.js';
 import { live, newer } from '../live.js';
 import { useLoader } from '../loader.js';
+import { scheduleResolve, useResolving } from '../resolve-undo.js';
 import { useNow, useStore } from '../store.js';
 import { toast, toastError } from '../toast.js';
 import { Composer } from './composer.js';
+import { ReopenBar } from './browse.js';
 import { Header } from './conversation/header.js';
 import { Details } from './details.js';
 import { Transcript } from './messages.js';
@@ -104,6 +107,8 @@ export function ConversationView({ id, me, focus = null }) {
   const [busy, setBusy] = useState(false);
   const [focusKey, setFocusKey] = useState(0);
   const [linking, setLinking] = useState(false);
+  // A close waiting out its undo window (resolve-undo.js): the buttons wait with it.
+  const resolving = useResolving(id);
   const closeLink = useCallback(() => setLinking(false), []);
   const scroller = useStickToBottom(messages.length);
   // Opened from a search result: that message centred and marked once it is shown.
@@ -118,6 +123,8 @@ export function ConversationView({ id, me, focus = null }) {
   useEffect(() => {
     loadAgents();
   }, [id]);
+  // My chat open: what the customer wrote is read (the row's count and the title follow).
+  useMarkRead(conv, me, setConv);
 
   if (missing) {
     return html`<section class="conv-empty" data-testid="conv-missing">
@@ -171,10 +178,27 @@ export function ConversationView({ id, me, focus = null }) {
     release: async () => {
       if (await act(() => post(`${convPath(id)}/release`), '退回失败', OWNER_ERRORS)) toast('已退回排队队列');
     },
-    resolve: async () => {
-      if (await act(() => post(`${convPath(id)}/resolve`), '操作失败', OWNER_ERRORS)) toast('会话已解决', { kind: 'success' });
-    },
+    resolving,
+    // Sent after a few seconds in which 撤销 takes it back (a closed tab sends it at once).
+    resolve: () => closeLater(true),
+    closeSilent: () => closeLater(false),
   };
+
+  function closeLater(rate) {
+    scheduleResolve(id, {
+      rate,
+      name: customerName(conv),
+      overrides: OWNER_ERRORS,
+      onDone: (res) => {
+        if (res && res.id === id) {
+          setConv(res);
+          applyConversation(id, res);
+        }
+        sync();
+        toast(rate ? '会话已解决' : '会话已关闭（未邀请评价）', { kind: 'success' });
+      },
+    });
+  }
 
   function onLinked(res) {
     setLinking(false);
@@ -225,6 +249,7 @@ export function ConversationView({ id, me, focus = null }) {
             <${Icon} name="lock" size=${15} /><span>已被 ${takenBy.name} 接入</span>
             <span class="muted">${manager ? '你是主管，可以转接、退回或结束该会话' : '你可以查看记录，但不能回复，避免重复答复客户'}</span></div>`
         : null}
+      ${conv.status === 'resolved' && !conv.archived ? html`<${ReopenBar} conv=${conv} onDone=${(res) => (setConv(res), sync())} />` : null}
       ${conv.status === 'waiting' && viewers.length
         ? html`<div class="banner banner-info" role="status"><${Icon} name="eye" size=${15} />
             <span>${viewers.map((a) => a.name).join('、')} 也在查看此会话，接入前请确认没有重复处理</span></div>`

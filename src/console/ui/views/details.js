@@ -2,11 +2,13 @@
 import { html, useEffect, useState } from '/vendor/preact-htm.js';
 import { Avatar, Bidi, customerName, TierBadge } from '../components/customer.js';
 import { Icon } from '../components/icons.js';
+import { CustomerPanel } from './details/customer-panel.js';
 import { MAX_TEXT, STATUSES, TAG_MAX } from '../constants.js';
 import { agentsList, loadAgents } from '../data.js';
 import { problemHref, reasonLabel, when } from '../format.js';
 import { problems } from '../problems.js';
 import { useStore } from '../store.js';
+import { TagSuggest } from '../components/tag-suggest.js';
 
 function Tags({ tags, onChange, enabled }) {
   const [value, setValue] = useState('');
@@ -126,9 +128,11 @@ export function Details({ conv, me, canManage, canTag = true, onTags, onNote, on
         <dt>创建时间</dt><dd>${when(conv.createdAt)}</dd>
       </dl>
     </section>
+    <${CustomerPanel} conv=${conv} />
     <section class="card">
       <h3 class="card-title"><${Icon} name="tag" size=${14} />标签</h3>
       <${Tags} tags=${conv.tags ?? []} onChange=${onTags} enabled=${canTag} />
+      <${TagSuggest} conv=${conv} enabled=${canTag} />
     </section>
     <section class="card card-note">
       <h3 class="card-title"><${Icon} name="lock" size=${14} />内部备注</h3>

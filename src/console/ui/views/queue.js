@@ -2,12 +2,15 @@
  * The queue column beside a chat: the agent's own chats, the waiting queue (most urgent first) and,
  * for managers, the other agents' chats and those parked until a fix.
  */
-import { html } from '/vendor/preact-htm.js';
+import { html, useState } from '/vendor/preact-htm.js';
 import { Icon } from '../components/icons.js';
 import { Avatar, Bidi, customerName, TierBadge } from '../components/customer.js';
 import { ProblemChip } from '../components/problem.js';
+import { RowPreview, UnreadBadge } from '../components/unread.js';
 import { SLA_LABELS, TICK_CLOCK_MS } from '../constants.js';
-import { queue } from '../data.js';
+import { loadMoreWaiting, queue } from '../data.js';
+import { ListView, MoreButton, ViewBar } from './browse.js';
+import { browse } from '../lists.js';
 import { ago, convHref, duration, hasRole, reasonLabel, slaState, slaText } from '../format.js';
 import { useNow, useStore } from '../store.js';
 
@@ -35,7 +38,7 @@ function QueueItem({ conv, now, selected }) {
         <${TierBadge} tier=${conv.customer?.tier} testid="queue-tier" />
         <span class="qi-wait" data-testid="queue-waiting" title="已等待">${duration(now - since)}</span>
       </div>
-      <div class="qi-question" data-testid="queue-question">${conv.question ? html`<${Bidi} text=${conv.question} />` : '（客户未留下文字问题）'}</div>
+      <${RowPreview} conv=${conv} testid="queue-question" fallback="（客户未留下文字问题）" />
       <div class="qi-meta">
         <span class="chip chip-reason" data-testid="queue-reason">${reasonLabel(conv.reason) || '转人工'}</span>
         <${SlaLabel} conv=${conv} now=${now} compact />
@@ -53,9 +56,10 @@ function ActiveItem({ conv, now, selected, testid, showOwner }) {
       <div class="qi-top">
         <span class="qi-name"><${Bidi} text=${name} /></span>
         <${TierBadge} tier=${conv.customer?.tier} />
+        <${UnreadBadge} conv=${conv} />
         <span class="qi-wait">${ago(conv.updatedAt, now)}</span>
       </div>
-      <div class="qi-question">${conv.question ? html`<${Bidi} text=${conv.question} />` : reasonLabel(conv.reason) || '人工服务中'}</div>
+      <${RowPreview} conv=${conv} testid="row-preview" fallback=${reasonLabel(conv.reason) || '人工服务中'} />
       ${showOwner
         ? html`<div class="qi-meta"><span class="chip"><${Icon} name="user" size=${12} />${conv.assignee?.name ?? '未分配'}</span>
             ${conv.problemId && conv.status === 'awaiting_fix' ? html`<${ProblemChip} id=${conv.problemId} />` : null}</div>`
@@ -75,6 +79,9 @@ function Section({ title, count, testid, empty, children, hint }) {
 
 export function QueueColumn({ me, selectedId }) {
   const q = useStore(queue);
+  const listOpen = useStore(browse).params !== null;
+  const [moreBusy, setMoreBusy] = useState(false);
+  const waitingTotal = q.totals?.waiting ?? q.waiting.length;
   const now = useNow(TICK_CLOCK_MS);
   const manager = hasRole(me, 'manager');
   const mine = q.active.filter((c) => c.assignee?.id === me.id);
@@ -85,18 +92,24 @@ export function QueueColumn({ me, selectedId }) {
     <header class="col-head">
       <h1>会话</h1>
       <div class="col-head-stats">
-        <span class="pill">${q.waiting.length} 排队</span>
+        <span class="pill" data-testid="waiting-total">${waitingTotal} 排队</span>
         ${breached ? html`<span class="pill pill-breach">${breached} 已超时</span>` : null}
       </div>
     </header>
     ${q.failed ? html`<div class="inline-error">列表刷新失败，正在重试…</div>` : null}
-    <div class="queue-scroll">
+    <${ViewBar} me=${me} />
+    ${listOpen ? html`<div class="queue-scroll"><${ListView} selectedId=${selectedId} /></div>` : null}
+    <div class="queue-scroll" hidden=${listOpen}>
       <${Section} title="我的会话" count=${mine.length} testid="mine-list" empty="还没有接入的会话">
         ${mine.map((c) => html`<${ActiveItem} key=${c.id} conv=${c} now=${now} selected=${c.id === selectedId} testid="mine-item" />`)}
       <//>
-      <${Section} title="排队等待" count=${q.waiting.length} testid="queue-list" hint="按紧急程度排序"
+      <${Section} title="排队等待" count=${waitingTotal} testid="queue-list" hint="按紧急程度排序"
           empty=${q.loaded ? '暂无排队的客户，新的转人工会话会实时出现在这里' : '加载中…'}>
         ${q.waiting.map((c) => html`<${QueueItem} key=${c.id} conv=${c} now=${now} selected=${c.id === selectedId} />`)}
+        ${q.next?.waiting
+          ? html`<${MoreButton} testid="queue-more" busy=${moreBusy}
+              onMore=${() => (setMoreBusy(true), loadMoreWaiting().catch(() => {}).finally(() => setMoreBusy(false)))} />`
+          : null}
       <//>
       ${manager
         ? html`<${Section} title="其他客服的会话" count=${others.length} testid="others-list" empty="其他客服暂无进行中的会话">

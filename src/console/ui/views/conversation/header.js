@@ -61,8 +61,10 @@ export function Header({ conv, now, viewers, actions, busy }) {
             title="放回排队队列，由其他客服接入"><${Icon} name="undo" size=${15} />退回队列</button>`
         : null}
       ${actions.canResolve
-        ? html`<button type="button" class=${`btn${conv.status === 'active' ? ' btn-success' : ''}`} data-testid="resolve-btn" disabled=${busy} onClick=${actions.resolve}>
-            <${Icon} name="check" size=${15} />解决</button>`
+        ? html`<button type="button" class="btn btn-ghost" data-testid="close-silent-btn" disabled=${busy || actions.resolving} onClick=${actions.closeSilent}
+            title="骚扰、广告等：直接关闭，不回复客户，也不邀请评价">关闭（不回复）</button>
+          <button type="button" class=${`btn${conv.status === 'active' ? ' btn-success' : ''}`} data-testid="resolve-btn" disabled=${busy || actions.resolving} onClick=${actions.resolve}
+            title="结束会话，客户会收到评价邀请（几秒内可撤销）"><${Icon} name="check" size=${15} />解决</button>`
         : null}
     </div>
   </header>`;

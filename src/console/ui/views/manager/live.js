@@ -9,7 +9,6 @@ import { STATS_REFRESH_MS } from '../../constants.js';
 import { convHref, when } from '../../format.js';
 import { live } from '../../live.js';
 import { useLoader } from '../../loader.js';
-import { toast } from '../../toast.js';
 import { score1, show } from './numbers.js';
 
 async function readStats() {
@@ -28,7 +27,7 @@ export function useStats() {
   };
 }
 
-/** Low ratings (1-2) as they arrive: a toast, a notice on the page, and the conversation marked. */
+/** Low ratings (1-2) as they arrive: a notice on the page and the conversation marked (the toast: attention.js). */
 export function useLowRatings() {
   const [notices, setNotices] = useState([]);
   useEffect(() => {
@@ -45,7 +44,7 @@ export function useLowRatings() {
           if (stopped) return;
           const name = conv?.customer?.name || conv?.customer?.id || '';
           if (name) setNotices((list) => list.map((x) => (x.key === item.key ? { ...x, name } : x)));
-          toast(html`收到差评：${item.score ?? '?'} 分${name ? html` · 客户 <bdi>${name}</bdi>` : ''}`, { kind: 'warn', detail: `会话 ${e.conv}`, ms: 8000 });
+          // The toast comes from attention.js, on whatever page the manager is.
         });
     });
     return () => {

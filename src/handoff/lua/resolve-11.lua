@@ -10,6 +10,7 @@
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] queue zset  KEYS[4] SLA timers zset
 -- KEYS[5] active zset        KEYS[6] parked zset        KEYS[7] events stream  KEYS[8] outbound stream
 -- KEYS[9] the day's counters hash (the funnel)  KEYS[10] the bot account's all-time counters hash
+-- KEYS[11] resolved zset (the console's 已解决 list, by resolve time)
 -- ARGV[1] conversation id  ARGV[2] resolved by (agent id, or 'system')  ARGV[3] now (ms)
 -- ARGV[4] expected owner ('' = any: a manager's or the system's close)  ARGV[5] events max length
 -- ARGV[6] customer id  ARGV[7] outbound message id  ARGV[8] outbound max length
@@ -34,10 +35,12 @@ local replies = tonumber(redis.call('HGET', KEYS[1], 'agentReplies') or '0') or 
 local ask = ARGV[9] == '1' and replies > 0
 local asked = ask and '1' or '0'
 redis.call('HSET', KEYS[1], 'status', 'resolved', 'resolvedAt', ARGV[3], 'resolvedBy', ARGV[2], 'updatedAt', ARGV[3])
+redis.call('HDEL', KEYS[1], 'unread')
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1] .. '|warn', ARGV[1] .. '|breach')
 redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('ZREM', KEYS[6], ARGV[1])
+redis.call('ZADD', KEYS[11], ARGV[3], ARGV[1])
 redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'resolved', 'agentId', ARGV[2], 'text', 'resolved', 'at', ARGV[3])
 redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[5], '*', 'type', 'resolved', 'conv', ARGV[1],
   'agentId', ARGV[2], 'from', status, 'askRating', asked, 'at', ARGV[3])

@@ -3,7 +3,7 @@
 -- stream, a system line in the transcript, and a conversation still parked on this problem is
 -- resolved (it reopens only when the customer writes back).
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] parked zset  KEYS[4] events stream
--- KEYS[5] outbound stream    KEYS[6] fix notices set
+-- KEYS[5] outbound stream    KEYS[6] fix notices set  KEYS[7] resolved zset (the console's 已解决 list)
 -- ARGV[1] conversation id  ARGV[2] problem id  ARGV[3] now (ms)  ARGV[4] customer id
 -- ARGV[5] outbound message id  ARGV[6] problem title  ARGV[7] fix note
 -- ARGV[8] events max length  ARGV[9] outbound max length
@@ -18,6 +18,7 @@ redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'fixed', 'problemId'
 if status == 'awaiting_fix' and redis.call('HGET', KEYS[1], 'problemId') == ARGV[2] then
   redis.call('HSET', KEYS[1], 'status', 'resolved', 'resolvedAt', ARGV[3], 'resolvedBy', 'system', 'updatedAt', ARGV[3])
   redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('ZADD', KEYS[7], ARGV[3], ARGV[1])
   status = 'resolved'
 end
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'type', 'fixed', 'conv', ARGV[1], 'problemId', ARGV[2],

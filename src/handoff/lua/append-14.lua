@@ -12,6 +12,7 @@
 -- KEYS[8] the bot account's all-time counters hash (same fields as a day's)
 -- KEYS[9] learning evidence stream (what customers' questions mean, for editors)
 -- KEYS[10] queue zset  KEYS[11] SLA timers zset  KEYS[12] customer profile hash  KEYS[13] parked zset
+-- KEYS[14] resolved zset (the console's 已解决 list)
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)
 -- ARGV[5] from (customer|bot|agent|system|note)  ARGV[6] text  ARGV[7] events max length
 -- ARGV[8] customer name ('' = unknown)
@@ -24,7 +25,7 @@
 -- ARGV[14] gaps and learning streams' max length
 -- ARGV[15] how long the day's counters are kept (s)
 -- ARGV[16] a handoff decided with the message: its reason ('' = none); it is made only with the
--- replies (when the decision stood), in the same step, as enqueue-9.lua makes one
+-- replies (when the decision stood), in the same step, as enqueue-10.lua makes one
 -- ARGV[17] the handoff's question (first line)  ARGV[18] tier by rule (vip|standard)
 -- ARGV[19] SLA due, standard (ms)  ARGV[20] SLA warning, standard (ms)  ARGV[21] SLA due, vip (ms)
 -- ARGV[22] SLA warning, vip (ms)
@@ -63,6 +64,7 @@ elseif status == 'resolved' and ARGV[5] == 'customer' then
   redis.call('HSET', KEYS[1], 'status', 'bot')
   redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'reason', 'question',
     'waitingSince', 'slaDueAt', 'slaWarnAt', 'firstResponseAt', 'problemId', 'agentReplies', 'askedText', 'askedFaqId')
+  redis.call('ZREM', KEYS[14], ARGV[1])
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'type', 'reopened', 'conv', ARGV[1], 'at', ARGV[4])
   status = 'bot'
 end
@@ -128,7 +130,42 @@ if ARGV[9] == status or (ARGV[9] ~= '' and ARGV[9] == seenStatus) then
   end
 end
 
--- The handoff, as enqueue-9.lua makes it (change both), only when the decision stood: the bot
+-- For the console's rows: `unread` counts the customer's messages in a chat someone owns (active,
+-- or parked) until the owner reads it (read-2.lua; claim-8.lua starts it at 0); `preview` is the
+-- latest customer message that says something, not a word the bot took as a control (a pick from a
+-- list, a verdict, a rating, 人工 again while queued, a menu or "都不是" answered without a
+-- question). A handoff made with the message shows its question: the bot knows what 人工 was about.
+if ARGV[5] == 'customer' then
+  local preview = ARGV[6]
+  local outcome = ARGV[11]
+  if replied == 1 and ARGV[16] ~= '' and (status == 'bot' or status == 'resolved' or status == 'awaiting_fix') then
+    preview = ARGV[17]
+    -- A bare 人工 / 转人工 / 人工客服 with no question before it is its own "question": nothing to
+    -- show, as when the bot words it (a turn the bot decided without an outcome shows nothing). A
+    -- parked chat's messages show as they come, the bot mostly silent there: so does its 人工.
+    if ARGV[16] == 'customer_asked' and ARGV[17] == ARGV[6] and #ARGV[6] <= 15 and status ~= 'awaiting_fix' then preview = '' end
+  elseif replied == 1 and ARGV[9] ~= '' then
+    if outcome == 'picked' or outcome == 'helpful' or outcome == 'not_helpful' or outcome == 'rating' or outcome == 'rejected' then
+      preview = ''
+    elseif (status == 'bot' or status == 'resolved') and outcome == '' then
+      preview = ''
+    elseif status == 'waiting' and ARGV[10] ~= '' then
+      preview = ''
+    end
+  end
+  if preview ~= '' then
+    -- A row shows a line: at most 240 bytes, cut before a UTF-8 continuation byte.
+    if #preview > 240 then
+      local n = 240
+      while n > 0 and string.byte(preview, n + 1) >= 128 and string.byte(preview, n + 1) < 192 do n = n - 1 end
+      preview = string.sub(preview, 1, n)
+    end
+    redis.call('HSET', KEYS[1], 'preview', preview)
+  end
+  if status == 'active' or status == 'awaiting_fix' then redis.call('HINCRBY', KEYS[1], 'unread', 1) end
+end
+
+-- The handoff, as enqueue-10.lua makes it (change both), only when the decision stood: the bot
 -- decides no handoff for a chat waiting or with an agent.
 if replied == 1 and ARGV[16] ~= '' and (status == 'bot' or status == 'resolved' or status == 'awaiting_fix') then
   local tier = redis.call('HGET', KEYS[12], 'tier')

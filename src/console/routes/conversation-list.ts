@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { hasRole, type Agent } from '../auth/index.ts';
+import { ApiError, parse } from '../errors.ts';
+import { apiConversationSchema, toApiConversation, type ApiConversation } from '../serialize.ts';
+import { InvalidCursorError, LIST_VIEWS, type Handoff, type ListStatus } from '../../handoff/index.ts';
+
+/**
+ * GET /api/conversations, the v2 list contract: every list carries `total` and `next`; v1's
+ * `status=awaiting_fix` is `parked`, and a call without the new parameters answers as v1 did (the
+ * waiting queue; `active` an agent's own, a manager's everyone's).
+ */
+export const listQuery = z.object({
+  status: z
+    .enum(['waiting', 'active', 'parked', 'awaiting_fix', 'resolved', 'bot', 'all'])
+    .default('waiting')
+    .meta({ description: '`parked` = `awaiting_fix` (v1\'s name); `all` = waiting, active, parked and resolved (not `bot`)' }),
+  view: z
+    .enum(LIST_VIEWS)
+    .optional()
+    .meta({
+      description:
+        '`mine`: the caller is the assignee; `unassigned`: nobody is; `all`: every one the caller may see (an agent who is not a manager: their own and those nobody owns). ' +
+        'Default: `mine` for an agent\'s `active`, else `all`',
+    }),
+  tag: z.string().trim().min(1).max(32).optional().meta({ description: 'only conversations with this tag' }),
+  agent: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an agent id').optional().meta({ description: 'only conversations this agent owns (resolved: owned last)' }),
+  tier: z.enum(['vip', 'standard']).optional(),
+  channel: z
+    .string()
+    .regex(/^[a-z0-9-]{1,32}$/, 'must be a channel kind')
+    .optional()
+    .meta({ description: 'the bot account\'s channel: `wechaty`, `wecom-kf` or `oa`' }),
+  limit: z.coerce.number().int().min(1).max(500).default(100).meta({ description: 'the page\'s size' }),
+  cursor: z.string().min(1).max(400).optional().meta({ description: '`next` of the page before: the page after it' }),
+});
+
+export const listAnswerSchema = z.object({
+  items: z.array(apiConversationSchema).meta({ 'x-core': true }),
+  total: z.number().int().meta({ description: 'every conversation the query matches, over all pages (v2)' }),
+  next: z.string().nullable().meta({ description: 'the cursor of the following page (`&cursor=`), null on the last page (v2)' }),
+});
+
+export const listRouteDoc = {
+  method: 'GET' as const,
+  path: '/api/conversations',
+  summary:
+    'conversations by status, a page at a time: `waiting` by SLA due time (most urgent first), `resolved` newest resolve first, the others newest update first',
+  details:
+    'Every answer carries `total` (all that match) and `next`: pass it as `&cursor=` for the following page (null: the last). A cursor is a place in the ' +
+    'order, not an offset: paging stays right while chats come and go. Filters: `view`, `tag`, `agent`, `tier`, `channel`. An agent who is not a manager ' +
+    'sees their own conversations and those nobody owns; without `view`, `active` is the caller\'s own (a manager\'s: everyone\'s), as in v1. ' +
+    'A bad `cursor` (or one from another status\'s list) is 400 `INVALID_CURSOR`.',
+  access: 'agent' as const,
+  query: listQuery,
+  ok: { status: 200, description: '`{"items":[Conversation…],"total":N,"next":cursor|null}`', schema: listAnswerSchema },
+  errors: ['INVALID_CURSOR'] as const,
+  core: true,
+};
+
+export async function listConversations(
+  handoff: Handoff,
+  agent: Agent,
+  query: unknown,
+): Promise<{ items: ApiConversation[]; total: number; next: string | null }> {
+  const q = parse(listQuery, query, 'query');
+  const manager = hasRole(agent, 'manager');
+  const status: ListStatus = q.status === 'awaiting_fix' ? 'parked' : q.status;
+  const view = q.view ?? (status === 'active' && !manager ? 'mine' : 'all');
+  try {
+    const page = await handoff.listPage({
+      status,
+      view,
+      viewer: { id: agent.id, manager },
+      limit: q.limit,
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+      ...(q.tag ? { tag: q.tag } : {}),
+      ...(q.agent ? { agent: q.agent } : {}),
+      ...(q.tier ? { tier: q.tier } : {}),
+      ...(q.channel ? { channel: q.channel } : {}),
+    });
+    return { items: page.items.map(toApiConversation), total: page.total, next: page.next };
+  } catch (err) {
+    if (err instanceof InvalidCursorError) throw new ApiError(400, 'INVALID_CURSOR', err.message);
+    throw err;
+  }
+}
