@@ -52,6 +52,7 @@ import { KB_DIR, ROOT, ScriptProcess } from '../test/support/processes.ts';
 import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../test/support/redis.ts';
 import { WebSocket, type WsClient } from '../test/support/sockets.ts';
 import { atMost, noneOf, printFigures, reporter, type Figure } from './report.ts';
+import { seededRandom } from '../src/random.ts';
 
 const CUSTOMERS = Number(process.env.LOAD_CUSTOMERS ?? 1000);
 const MESSAGES = Number(process.env.LOAD_MESSAGES ?? 10);
@@ -85,17 +86,7 @@ const fail = (what: string): void => {
   failures.push(what);
 };
 
-/** Small, seeded PRNG (mulberry32): the same mix every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 /** The customers' messages (all drawn before the run: the same mix every time). */
 const mixRand = prng(SEED);
 /** The agents' choices (which of the first three to claim, one reply or two). */

@@ -209,21 +209,8 @@ export class Transitions {
    * Exactly one agent wins: the others get HandoffError CONFLICT naming the owner. With
    * `announceClaims` the customer is told who joined (a `joined` notice through the bot).
    */
-  async claim(id: string, agent: Agent): Promise<Conversation> {
-    parseConversationId(id);
-    checkId('agent id', agent.id);
-    const { maxLen } = this.ctx;
-    await lua.claim(this.ctx.redis, this.ctx.keys, {
-      conv: id,
-      agentId: agent.id,
-      agentName: agent.name,
-      now: this.ctx.now(),
-      eventsMaxLen: maxLen,
-      outboundMsgId: this.opts.announceClaims ? randomUUID() : '',
-      outboundMaxLen: maxLen,
-      publicName: agent.publicName ?? agent.name,
-    });
-    return this.queries.mustGet(id);
+  claim(id: string, agent: Agent): Promise<Conversation> {
+    return this.take(id, agent);
   }
 
   /**
@@ -231,7 +218,12 @@ export class Transitions {
    * as it does any chat with an agent). Anything but resolved is ILLEGAL_TRANSITION: a chat someone
    * reopened (or the customer's message gave back to the bot) meanwhile is not taken from them.
    */
-  async reopen(id: string, agent: Agent): Promise<Conversation> {
+  reopen(id: string, agent: Agent): Promise<Conversation> {
+    return this.take(id, agent, 'resolved');
+  }
+
+  /** claim-8.lua, which with `from` takes the chat only from that status. */
+  private async take(id: string, agent: Agent, from?: 'resolved'): Promise<Conversation> {
     parseConversationId(id);
     checkId('agent id', agent.id);
     const { maxLen } = this.ctx;
@@ -244,7 +236,7 @@ export class Transitions {
       outboundMsgId: this.opts.announceClaims ? randomUUID() : '',
       outboundMaxLen: maxLen,
       publicName: agent.publicName ?? agent.name,
-      from: 'resolved',
+      ...(from ? { from } : {}),
     });
     return this.queries.mustGet(id);
   }

@@ -5,6 +5,7 @@
  * them, and naive Bayes puts nearly every conversation at 0 or 1. Training is plain SGD in a seeded
  * order: the same history gives the same model in every console.
  */
+import { seededRandom } from '../random.ts';
 
 export interface TrainingDoc {
   features: readonly string[];
@@ -44,17 +45,7 @@ const PRUNE = 1e-4;
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-Math.max(-30, Math.min(30, z))));
 
-/** mulberry32: a small seeded generator, so training order (and the model) is reproducible. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function shuffled(n: number, rnd: () => number): number[] {
   const order = Array.from({ length: n }, (_, i) => i);

@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syncReports } from '../../src/archive/reports-sync.ts';
 import { buildApp } from '../../src/console/app.ts';
 import { AgentStore } from '../../src/console/auth/index.ts';
-import { sessionsOf } from '../../src/console/customer-history.ts';
+import { sessionsOf, type CustomerHistory } from '../../src/console/customer-history.ts';
 import { ALICE, BOB, bringTo, ref } from '../support/handoff-fixture.ts';
 import { usePostgresServer, useRedisServer } from '../support/hooks.ts';
 import type { PostgresServer } from '../support/postgres.ts';
@@ -48,28 +48,8 @@ afterEach(async () => {
   await pool.end();
 });
 
-interface Session {
-  startId: string;
-  startedAt: string;
-  reason: string | null;
-  agent: { id: string; name: string } | null;
-  outcome: string;
-  endedAt: string | null;
-  resolvedBy: string | null;
-  rating: number | null;
-}
-interface History {
-  conversationId: string;
-  archived: boolean;
-  customer: { name: string; tier: string };
-  channel: { kind: string; label: string } | null;
-  firstSeen: string | null;
-  tags: string[];
-  status: string;
-  sessions: Session[];
-  ratings: { count: number; average: number };
-  incomplete?: { error: string };
-}
+/** The JSON of a CustomerHistory (dates as strings, as the route sends them). */
+type History = CustomerHistory;
 
 async function history(customer: string, on = app): Promise<{ status: number; body: History & { error?: { code: string } } }> {
   const res = await on.inject({ method: 'GET', url: `/api/customers/${e.botId}/${customer}`, headers: { authorization: `Bearer ${token}` } });

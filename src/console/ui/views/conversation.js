@@ -42,7 +42,14 @@ async function readConversation({ key: id, prev }) {
   const { messages: incoming = [], ...conv } = data;
   if (full) return { conv, messages: incoming };
   const seen = new Set(prev.messages.map((m) => m.id));
-  return { conv, messages: [...prev.messages, ...incoming.filter((m) => !seen.has(m.id))] };
+  // Only a full read says whether older archived messages exist; a catch-up read keeps what it said.
+  return { conv: { ...conv, earlier: prev.conv.earlier }, messages: [...prev.messages, ...incoming.filter((m) => !seen.has(m.id))] };
+}
+
+/** A long history's older part: the archived messages before `first` (the first one shown). */
+async function readEarlier(id, first) {
+  const { messages = [], earlier } = await get(`${convPath(id)}?before=${encodeURIComponent(first)}`);
+  return { older: messages, earlier };
 }
 
 /**
@@ -73,6 +80,17 @@ function useConversation(id) {
     // An action's answer has no `channel`: what was read of it stays.
     setConv: (conv) => loader.set((d) => ({ ...d, conv: { ...d?.conv, ...conv } })),
     messages: fresh?.messages ?? [],
+    loadEarlier: async () => {
+      const first = fresh?.messages[0]?.id;
+      if (!first) return;
+      const { older, earlier } = await readEarlier(id, first);
+      // Put before what shows, unless a full reread replaced it meanwhile.
+      loader.set((d) => {
+        if (d?.messages[0]?.id !== first) return d;
+        const seen = new Set(d.messages.map((m) => m.id));
+        return { conv: { ...d.conv, earlier }, messages: [...older.filter((m) => !seen.has(m.id)), ...d.messages] };
+      });
+    },
     missing: error instanceof ApiError && error.status === 404,
     sync: loader.reload,
   };
@@ -100,7 +118,14 @@ const CLAIM_ERRORS = { 409: '该会话已被其他客服接入' };
 const OWNER_ERRORS = { 409: '该会话已不在你名下（可能已被转接或结束），请刷新后再试' };
 
 export function ConversationView({ id, me, focus = null }) {
-  const { conv, setConv, messages, missing, sync } = useConversation(id);
+  const { conv, setConv, messages, missing, sync, loadEarlier } = useConversation(id);
+  const [loadingEarlier, setLoadingEarlier] = useState(false);
+  const onEarlier = () => {
+    setLoadingEarlier(true);
+    loadEarlier()
+      .catch((err) => toastError(err, '加载更早的消息失败'))
+      .finally(() => setLoadingEarlier(false));
+  };
   const { viewers, typing } = usePresence(id, me);
   const { byFaq } = useStore(canned);
   const now = useNow(TICK_TIMES_MS);
@@ -255,6 +280,10 @@ export function ConversationView({ id, me, focus = null }) {
             <span>${viewers.map((a) => a.name).join('、')} 也在查看此会话，接入前请确认没有重复处理</span></div>`
         : null}
       <div class="transcript" data-testid="transcript" ref=${scroller.ref} onScroll=${scroller.onScroll}>
+        ${conv.earlier
+          ? html`<div class="center"><button class="btn btn-ghost btn-sm" data-testid="load-earlier" disabled=${loadingEarlier} onClick=${onEarlier}>
+              ${loadingEarlier ? '加载中…' : '加载更早的消息'}</button></div>`
+          : null}
         <${Transcript} messages=${messages} customer=${{ name: customerName(conv), id: conv.customer?.id }} faqs=${byFaq} />
         ${messages.length === 0 ? html`<div class="muted center">暂无消息</div>` : null}
       </div>
