@@ -37,7 +37,7 @@ describe('npm run build', () => {
     expect(main).toMatch(/import\(["']\.\/bot\/index\.js["']\)/);
     expect(main).not.toMatch(/\.ts["']/);
     for (const asset of [
-      'handoff/lua/claim-8.lua',
+      'handoff/lua/claim-9.lua',
       'console/auth/lua/login-3.lua',
       'console/ui/index.html',
       'console/ui/views/queue.js',

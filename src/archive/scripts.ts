@@ -22,7 +22,7 @@ export async function releaseLock(redis: Client, keys: Keys, botId: string, toke
 
 export type TrimOutcome = 'trimmed' | 'gone' | 'changed' | 'unlocked';
 
-/** archive-trim-5.lua: removes the conversation's keys if Redis still holds exactly what was copied. */
+/** archive-trim-6.lua: removes the conversation's keys if Redis still holds exactly what was copied. */
 export async function trimConversation(
   redis: Client,
   keys: Keys,
@@ -33,7 +33,7 @@ export async function trimConversation(
   const out = await run(
     redis,
     'archive-trim',
-    [keys.conversation(a.conv), keys.transcript(a.conv), keys.msgIds(a.conv), keys.archiveLock(botId), keys.resolved(botId)],
+    [keys.conversation(a.conv), keys.transcript(a.conv), keys.msgIds(a.conv), keys.archiveLock(botId), keys.resolved(botId), keys.botChats(botId)],
     [a.token, a.lastMsgId, ...pairs],
   );
   if (out !== 'trimmed' && out !== 'gone' && out !== 'changed' && out !== 'unlocked') throw new Error(`archive-trim answered ${String(out)}`);

@@ -76,6 +76,14 @@ export function createKeys(prefix: string) {
     resolved: (botId: string): string => `${bot(botId)}:resolved`,
     /** String: set once the account's resolved conversations from before that index are in it (the one-off backfill). */
     resolvedIndexed: (botId: string): string => `${bot(botId)}:resolved:indexed`,
+    /**
+     * Sorted set: conversations with the bot (status bot: no handoff, or back from resolved), by
+     * updatedAt (ms): the console's bot list. Kept by the scripts that create, write to or take a
+     * chat out of bot; the archive's trim removes it.
+     */
+    botChats: (botId: string): string => `${bot(botId)}:botchats`,
+    /** String: set once the account's bot conversations from before that index are in it (the one-off backfill). */
+    botChatsIndexed: (botId: string): string => `${bot(botId)}:botchats:indexed`,
     /** Stream: queue changes and message hints for consoles. */
     events: (botId: string): string => `${bot(botId)}:events`,
     /** Stream: what the bot must deliver to WeChat (agent replies, notices), read by a consumer group. */

@@ -7,7 +7,7 @@ import { decisionKey, MIN_AUTO_THRESHOLD, type AdoptionFacts } from '../learning
 
 /**
  * Learning from traffic, its Redis side: the evidence of what customers' questions mean, and the
- * editors' decisions on it. What the bot's turns prove is written by append-14.lua with the turn (a
+ * editors' decisions on it. What the bot's turns prove is written by append-15.lua with the turn (a
  * pick from "did you mean", a "helpful", a "not helpful", a 转人工 right after an answer); what an
  * agent's FAQ answer proves is written here, when the console sends it. Evidence is per bot account
  * (its slot, trimmed like the knowledge gaps); the decisions are global (one knowledge base), in the

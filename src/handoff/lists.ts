@@ -4,10 +4,11 @@ import { KefuError } from '../errors.ts';
 import { parseConversationId } from './keys.ts';
 import { CONVERSATION_FIELDS } from './queries.ts';
 import type { BotRegistry } from './registry.ts';
-import { fields as readFields, indexResolved } from './scripts.ts';
+import { indexBotChats, indexResolved } from './index-scripts.ts';
+import { fields as readFields } from './scripts.ts';
 import type { Conversation, Tier } from './types.ts';
 
-/** The console's lists (v2): `parked` is v1's `awaiting_fix`; `all` is every chat a person has or had (not `bot`). */
+/** The console's lists (v2): `parked` is v1's `awaiting_fix`; `all` is every chat, the bot's included. */
 export const LIST_STATUSES = ['waiting', 'active', 'parked', 'resolved', 'bot', 'all'] as const;
 export type ListStatus = (typeof LIST_STATUSES)[number];
 export const LIST_VIEWS = ['mine', 'unassigned', 'all'] as const;
@@ -68,16 +69,18 @@ const SCAN_COUNT = 1_000;
  * right while the lists change: a cursor is the last row's place in the order (sort key, id), not an
  * offset, so rows added or removed before it shift nothing. The order: `waiting` by SLA due time
  * (the queue's score) then id; `resolved` newest resolve first (its index's score); the small lists
- * (active, parked) and `bot`/`all` newest `updatedAt` first.
+ * (active, parked) and `bot`/`all` newest `updatedAt` first (`bot`'s index is scored by it).
  *
- * The queue page and a manager's resolved page are read from their sorted sets alone (ZCARD and a
- * range from the cursor per bot account, then the rows shown): a few round trips whatever the queue's
- * length. Filters that need a conversation's fields (view, tag, agent, tier) read those fields of
- * every candidate in one script call per bot account: round trips stay bounded, the work grows with
- * the list. `bot` has no index: its chats are found by SCAN (an occasional look, not a queue).
+ * The queue page, a manager's resolved page and the bot page are read from their sorted sets alone
+ * (ZCARD and a range from the cursor per bot account, then the rows shown): a few round trips
+ * whatever the list's length. (A chat with the bot has no owner, so the bot page needs no view but
+ * `mine`, which is empty.) Filters that need a conversation's fields (view, tag, agent, tier), and
+ * `all`, whose indexes are scored by different times, read those fields of every candidate of the
+ * indexes in one script call per bot account: round trips stay bounded, the work grows with the list.
+ * SCAN is used only once per account and index, by the backfill of an index newer than the data.
  */
 export class ConversationLists {
-  /** Bot accounts whose resolved conversations from before the index are known to be in it. */
+  /** "<index>|<bot account>" whose conversations from before that index are known to be in it. */
   private readonly indexed = new Set<string>();
 
   constructor(
@@ -89,31 +92,42 @@ export class ConversationLists {
     const n = Math.min(Math.max(q.limit, 1), MAX_LIST);
     const after = q.cursor ? decodeCursor(q.cursor, q.status) : undefined;
     const bots = await this.botsOf(q.channel);
-    if (q.status === 'resolved' || q.status === 'all') await this.ensureResolvedIndexed(bots);
-    const simple = !q.tag && !q.tier && !q.agent && (q.view === 'all' ? q.status === 'waiting' || q.viewer.manager : q.view === 'unassigned' && q.status === 'waiting');
-    if (simple && (q.status === 'waiting' || q.status === 'resolved')) return this.fromIndex(q.status, bots, n, after);
+    await Promise.all([
+      q.status === 'resolved' || q.status === 'all' ? this.ensureIndexed('resolved', bots) : undefined,
+      q.status === 'bot' || q.status === 'all' ? this.ensureIndexed('bot', bots) : undefined,
+    ]);
+    const unfiltered = !q.tag && !q.tier && !q.agent;
+    const simple =
+      unfiltered &&
+      (q.status === 'bot' ? q.view !== 'mine' : q.view === 'all' ? q.status === 'waiting' || q.viewer.manager : q.view === 'unassigned' && q.status === 'waiting');
+    if (simple && (q.status === 'waiting' || q.status === 'resolved' || q.status === 'bot')) return this.fromIndex(q.status, bots, n, after);
     return this.filtered(q, bots, n, after);
   }
 
   /** An unfiltered page straight from the sorted sets: ZCARD and the range after the cursor, per account. */
-  private async fromIndex(status: 'waiting' | 'resolved', bots: string[], n: number, after: Place | undefined): Promise<ListPage> {
+  private async fromIndex(status: 'waiting' | 'resolved' | 'bot', bots: string[], n: number, after: Place | undefined): Promise<ListPage> {
     const { redis, keys } = this.ctx;
     const asc = status === 'waiting';
     const per = await Promise.all(
       bots.map(async (botId) => {
-        const key = asc ? keys.queue(botId) : keys.resolved(botId);
-        const [total, range, ties] = await Promise.all([
-          redis.zcard(key),
-          !after
-            ? asc
-              ? redis.zrange(key, '0', String(n), 'WITHSCORES')
-              : redis.zrevrange(key, 0, n, 'WITHSCORES')
-            : asc
-              ? redis.zrangebyscore(key, `(${after.k}`, '+inf', 'WITHSCORES', 'LIMIT', 0, n + 1)
-              : redis.zrevrangebyscore(key, `(${after.k}`, '-inf', 'WITHSCORES', 'LIMIT', 0, n + 1),
+        const key = asc ? keys.queue(botId) : status === 'bot' ? keys.botChats(botId) : keys.resolved(botId);
+        // One pipeline (one socket write, one reply read) per account, not a command each: at 10
+        // clients the console's time went to the writes and reply callbacks more than to Redis.
+        const pipe = redis.pipeline().zcard(key);
+        if (!after) {
+          if (asc) pipe.zrange(key, '0', String(n), 'WITHSCORES');
+          else pipe.zrevrange(key, 0, n, 'WITHSCORES');
+        } else {
+          if (asc) pipe.zrangebyscore(key, `(${after.k}`, '+inf', 'WITHSCORES', 'LIMIT', 0, n + 1);
+          else pipe.zrevrangebyscore(key, `(${after.k}`, '-inf', 'WITHSCORES', 'LIMIT', 0, n + 1);
           // Rows due at the cursor's very instant (rare): those after its id still follow it.
-          after ? redis.zrangebyscore(key, after.k, after.k, 'WITHSCORES') : Promise.resolve([] as string[]),
-        ]);
+          pipe.zrangebyscore(key, after.k, after.k, 'WITHSCORES');
+        }
+        const got = (await pipe.exec()) ?? [];
+        for (const [err] of got) if (err) throw err;
+        const total = Number(got[0]?.[1] ?? 0);
+        const range = (got[1]?.[1] ?? []) as string[];
+        const ties = (got[2]?.[1] ?? []) as string[];
         return { total, rows: [...pairs(range), ...pairs(ties)] };
       }),
     );
@@ -130,9 +144,9 @@ export class ConversationLists {
 
   /** Every candidate's few fields read, filtered and ordered here; then only the page's rows whole. */
   private async filtered(q: ListQuery, bots: string[], n: number, after: Place | undefined): Promise<ListPage> {
-    const byIndex = q.status === 'waiting' || q.status === 'resolved';
+    const byIndex = q.status === 'waiting' || q.status === 'resolved' || q.status === 'bot';
     const dir = q.status === 'waiting' ? 1 : -1;
-    const want = q.status === 'all' ? new Set(['waiting', 'active', 'awaiting_fix', 'resolved']) : new Set([STORED[q.status]]);
+    const want = new Set(q.status === 'all' ? Object.values(STORED) : [STORED[q.status]]);
     const per = await Promise.all(
       bots.map(async (botId) => {
         const cands = await this.candidates(q.status, botId);
@@ -160,11 +174,14 @@ export class ConversationLists {
   /** The ids a status's list is drawn from, with their index scores (0 where the order is updatedAt's). */
   private async candidates(status: ListStatus, botId: string): Promise<Place[]> {
     const { redis, keys } = this.ctx;
-    if (status === 'bot') return (await this.scanConversations(botId)).map((i) => ({ i, k: 0 }));
-    const sets =
-      status === 'all'
-        ? [keys.queue(botId), keys.active(botId), keys.parked(botId), keys.resolved(botId)]
-        : [status === 'waiting' ? keys.queue(botId) : status === 'active' ? keys.active(botId) : status === 'parked' ? keys.parked(botId) : keys.resolved(botId)];
+    const of: Record<Exclude<ListStatus, 'all'>, string> = {
+      waiting: keys.queue(botId),
+      active: keys.active(botId),
+      parked: keys.parked(botId),
+      resolved: keys.resolved(botId),
+      bot: keys.botChats(botId),
+    };
+    const sets = status === 'all' ? Object.values(of) : [of[status]];
     const got = await Promise.all(sets.map((key) => redis.zrange(key, '0', '-1', 'WITHSCORES')));
     const seen = new Set<string>();
     return got.flatMap(pairs).filter((p) => !seen.has(p.i) && seen.add(p.i));
@@ -189,23 +206,26 @@ export class ConversationLists {
   }
 
   /**
-   * Conversations resolved before the resolved index existed put into it, once per bot account: the
-   * first list of resolved chats (in any process) does it, then a marker key says it is done. The
-   * script checks each status itself, so a chat reopened meanwhile is never added.
+   * Conversations from before an index existed put into it, once per bot account and index: the
+   * first list that reads it (in any process) does it, then a marker key says it is done. The script
+   * checks each status itself, so a chat that moved meanwhile is never added. Until the marker is
+   * set, every process may run it; that is harmless (ZADD NX).
    */
-  async ensureResolvedIndexed(bots: readonly string[]): Promise<void> {
+  async ensureIndexed(index: 'resolved' | 'bot', bots: readonly string[]): Promise<void> {
     const { redis, keys } = this.ctx;
-    const todo = bots.filter((b) => !this.indexed.has(b));
+    const marker = index === 'resolved' ? keys.resolvedIndexed : keys.botChatsIndexed;
+    const put = index === 'resolved' ? indexResolved : indexBotChats;
+    const todo = bots.filter((b) => !this.indexed.has(`${index}|${b}`));
     if (todo.length === 0) return;
-    const marks = await Promise.all(todo.map((b) => redis.exists(keys.resolvedIndexed(b))));
+    const marks = await Promise.all(todo.map((b) => redis.exists(marker(b))));
     await Promise.all(
       todo.map(async (botId, j) => {
         if (!marks[j]) {
           const ids = await this.scanConversations(botId);
-          for (let i = 0; i < ids.length; i += CHUNK) await indexResolved(redis, keys, { botId, ids: ids.slice(i, i + CHUNK) });
-          await redis.set(keys.resolvedIndexed(botId), String(this.ctx.now()));
+          for (let i = 0; i < ids.length; i += CHUNK) await put(redis, keys, { botId, ids: ids.slice(i, i + CHUNK) });
+          await redis.set(marker(botId), String(this.ctx.now()));
         }
-        this.indexed.add(botId);
+        this.indexed.add(`${index}|${botId}`);
       }),
     );
   }

@@ -16,15 +16,15 @@ type Client = Redis | Cluster;
 
 /** Every script and how many of its arguments are keys (the number in its file name; 'n': the caller's). */
 export const SCRIPT_KEYS = {
-  append: 14,
-  enqueue: 10,
-  claim: 8,
+  append: 15,
+  enqueue: 11,
+  claim: 9,
   transfer: 3,
   release: 6,
   resolve: 11,
   park: 7,
   reply: 5,
-  tags: 2,
+  tags: 3,
   'sla-tick': 3,
   read: 2,
   ack: 2,
@@ -32,6 +32,7 @@ export const SCRIPT_KEYS = {
   'problem-fix': 1,
   fields: 'n',
   'resolved-index': 'n',
+  'bot-index': 'n',
 } as const;
 export type ScriptName = keyof typeof SCRIPT_KEYS;
 
@@ -50,8 +51,8 @@ export class ScriptArgError extends KefuError {
 
 type Arg = string | number;
 
-/** Runs `name` with ARGV in the order of `args`' fields (that of the script's header), each checked first. */
-async function run(redis: Client, name: ScriptName, keys: string[], args: Record<string, Arg>, rest: string[] = []): Promise<unknown> {
+/** Runs `name` with ARGV in the order of `args`' fields (that of the script's header), each checked first (index-scripts.ts uses it too). */
+export async function run(redis: Client, name: ScriptName, keys: string[], args: Record<string, Arg>, rest: string[] = []): Promise<unknown> {
   const numKeys = SCRIPT_KEYS[name];
   if (numKeys === 'n' ? keys.length === 0 : keys.length !== numKeys) throw new ScriptArgError(name, `takes ${numKeys === 'n' ? 'at least 1' : numKeys} keys, not ${keys.length}`);
   for (const [field, v] of Object.entries(args)) {
@@ -107,7 +108,7 @@ export interface Queued {
 
 const dueOf = (raw: unknown): number | null => (raw === '' || raw === null || raw === undefined ? null : Number(raw));
 
-/** append-14.lua: one message (and the bot's replies to it, or its handoff) into the conversation, created on first use. */
+/** append-15.lua: one message (and the bot's replies to it, or its handoff) into the conversation, created on first use. */
 export async function append(
   redis: Client,
   k: Keys,
@@ -147,6 +148,7 @@ export async function append(
     k.customer(botId, customerId),
     k.parked(botId),
     k.resolved(botId),
+    k.botChats(botId),
   ];
   const h = a.handoff;
   const args = {
@@ -185,7 +187,7 @@ export async function append(
   };
 }
 
-/** enqueue-10.lua: into the human queue (bot|resolved|awaiting_fix -> waiting); already waiting or active: unchanged. */
+/** enqueue-11.lua: into the human queue (bot|resolved|awaiting_fix -> waiting); already waiting or active: unchanged. */
 export async function enqueue(
   redis: Client,
   k: Keys,
@@ -204,6 +206,7 @@ export async function enqueue(
     k.day(botId, a.day),
     k.totals(botId),
     k.resolved(botId),
+    k.botChats(botId),
   ];
   const { reason, times, question, eventsMaxLen, dayTtlS } = a;
   const args = {
@@ -225,7 +228,7 @@ export async function enqueue(
   return { status: status as ConversationStatus, changed: changed === 1, slaDueAt: dueOf(due), tier: tier as Tier, ahead: Number(ahead) };
 }
 
-/** claim-8.lua: an agent takes the conversation (exactly one wins; the others get CONFLICT). */
+/** claim-9.lua: an agent takes the conversation (exactly one wins; the others get CONFLICT). */
 export async function claim(
   redis: Client,
   k: Keys,
@@ -243,7 +246,7 @@ export async function claim(
 ): Promise<void> {
   const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
-  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId), k.outbound(botId), k.resolved(botId)];
+  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId), k.outbound(botId), k.resolved(botId), k.botChats(botId)];
   const { agentId, agentName, now, eventsMaxLen, outboundMsgId, outboundMaxLen } = a;
   const publicName = a.publicName ?? agentName;
   const from = a.from ?? '';
@@ -343,12 +346,12 @@ export async function reply(
   return { entryId: String(entryId), firstResponse: first === 1 };
 }
 
-/** tags-2.lua: replaces the tags; `heldTo` (an agent, '' = none) is held to the owner's rules. */
+/** tags-3.lua: replaces the tags; `heldTo` (an agent, '' = none) is held to the owner's rules. */
 export async function tags(redis: Client, k: Keys, a: Streams & { tags: string[]; heldTo: string; /** '' = none. */ by: string }): Promise<void> {
   const { botId } = parseConversationId(a.conv);
   const c = a.conv;
   const args = { conv: c, tags: JSON.stringify(a.tags), now: a.now, eventsMaxLen: a.eventsMaxLen, heldTo: a.heldTo, by: a.by };
-  await runConv(redis, 'tags', c, [k.conversation(c), k.events(botId)], args);
+  await runConv(redis, 'tags', c, [k.conversation(c), k.events(botId), k.botChats(botId)], args);
 }
 
 /** sla-tick-3.lua: fires a bot account's due SLA warnings and breaches, each once (a breach with its apology). */
@@ -431,14 +434,4 @@ export async function fields(redis: Client, k: Keys, a: { botId: string; ids: re
     for (let i = 0; i < row.length; i++) if (row[i] === false) row[i] = null;
   }
   return rows as (string | null)[][];
-}
-
-/** resolved-index-n.lua: puts the account's conversations among `ids` that are resolved into its resolved zset (the backfill); how many it added. */
-export async function indexResolved(redis: Client, k: Keys, a: { botId: string; ids: readonly string[] }): Promise<number> {
-  if (a.ids.length === 0) return 0;
-  const keys = a.ids.map((id) => {
-    if (parseConversationId(id).botId !== a.botId) throw new ScriptArgError('resolved-index', `${id} is not a conversation of ${a.botId}`);
-    return k.conversation(id);
-  });
-  return Number(await run(redis, 'resolved-index', [k.resolved(a.botId), ...keys], {}, [...a.ids]));
 }

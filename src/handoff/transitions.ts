@@ -222,7 +222,7 @@ export class Transitions {
     return this.take(id, agent, 'resolved');
   }
 
-  /** claim-8.lua, which with `from` takes the chat only from that status. */
+  /** claim-9.lua, which with `from` takes the chat only from that status. */
   private async take(id: string, agent: Agent, from?: 'resolved'): Promise<Conversation> {
     parseConversationId(id);
     checkId('agent id', agent.id);

@@ -36,3 +36,18 @@ it('removes a trimmed conversation from the resolved index, and keeps one not ye
   expect(page).toMatchObject({ total: 1, next: null });
   expect(page.items.map((c) => c.id)).toEqual([recent]);
 });
+
+it('removes a trimmed bot-only conversation from the bot list index, and keeps one not yet due', async () => {
+  const e = await archiveEnv(redis, server.url);
+  open.push(e.archive);
+  const old = await bringTo(e, ref('old-bot', e.botId), 'bot');
+  e.clock.advance(8 * DAY_MS);
+  const recent = await bringTo(e, ref('recent-bot', e.botId), 'bot');
+  const key = e.h.keys.botChats(e.botId);
+  expect((await redis.zrange(key, '0', '-1')).sort()).toEqual([old, recent].sort());
+
+  expect((await e.archive.runOnce()).trimmed).toBe(1);
+  expect(await redis.zrange(key, '0', '-1')).toEqual([recent]);
+  const page = await e.h.listPage({ status: 'bot', view: 'all', viewer: { id: ALICE.id, manager: true }, limit: 10 });
+  expect(page).toMatchObject({ total: 1, next: null });
+});

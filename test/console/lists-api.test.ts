@@ -150,13 +150,18 @@ describe('GET /api/conversations (v2 lists)', () => {
     expect(await idsOf('mia', 'status=resolved')).toEqual([r1, r2].sort());
     expect((await list('mia', 'status=resolved')).items.map((c) => c.id)).toEqual([r2, r1]); // newest first
     expect(await idsOf('alice', 'status=bot')).toEqual(['botA.bot1']);
+    // `all` is every chat, the bot's (never handed off) included.
     const everything = await list('mia', 'status=all');
-    expect(everything.items.map((c) => c.id).sort()).toEqual([w, a1, b1, p1, p2, r1, r2].sort());
-    expect(everything.total).toBe(7);
-    expect((await list('alice', 'status=all')).items.map((c) => c.id).sort()).toEqual([w, a1, p2, r1].sort());
+    expect(everything.items.map((c) => c.id).sort()).toEqual([w, a1, b1, p1, p2, r1, r2, 'botA.bot1'].sort());
+    expect(everything.total).toBe(8);
+    expect((await list('alice', 'status=all')).items.map((c) => c.id).sort()).toEqual([w, a1, p2, r1, 'botA.bot1'].sort());
     // Views.
     expect(await idsOf('alice', 'status=all&view=mine')).toEqual([a1, r1].sort());
-    expect(await idsOf('mia', 'status=all&view=unassigned')).toEqual([w, p2].sort());
+    expect(await idsOf('mia', 'status=all&view=unassigned')).toEqual([w, p2, 'botA.bot1'].sort());
+    // An agent's own parked chats are theirs ("mine"), by either name of the status.
+    expect(await idsOf('bob', 'status=parked&view=mine')).toEqual([p1]);
+    expect(await idsOf('bob', 'status=awaiting_fix&view=mine')).toEqual([p1]);
+    expect(await idsOf('bob', 'status=all&view=mine')).toEqual([b1, p1, r2].sort());
     expect(await idsOf('mia', 'status=active&view=all')).toEqual([a1, b1].sort());
     expect(await idsOf('alice', 'status=active&view=all')).toEqual([a1]);
     expect((await list('alice', 'status=waiting&view=mine')).total).toBe(0);
@@ -171,7 +176,7 @@ describe('GET /api/conversations (v2 lists)', () => {
     expect(await idsOf('mia', 'status=waiting&tier=vip')).toEqual([w]);
     expect(await idsOf('mia', 'status=waiting&tier=standard')).toEqual([]);
     await handoff.registry.setChannel('botA', { kind: 'wecom-kf', label: '微信客服', maxTextBytes: 2048 });
-    expect((await list('mia', 'status=all&channel=wecom-kf')).total).toBe(7);
+    expect((await list('mia', 'status=all&channel=wecom-kf')).total).toBe(8);
     expect((await list('mia', 'status=all&channel=oa')).total).toBe(0);
   });
 
@@ -247,5 +252,57 @@ describe('reopen and the resolved index', () => {
     expect(page.total).toBe(2);
     expect(await redis.exists(handoff.keys.resolvedIndexed('botA'))).toBe(1);
     expect(await redis.zscore(handoff.keys.resolved('botA'), w)).toBeNull();
+  });
+});
+
+describe('the bot list index', () => {
+  const bot = async (customerId: string, text = '你好') => {
+    await handoff.recordMessage({ botId: 'botA', customerId }, { from: 'customer', text });
+    clock.t += 1000;
+    return `botA.${customerId}`;
+  };
+
+  it('pages bot chats from their index (no SCAN), newest update first, and follows handoff, claim, reopen and tags', async () => {
+    const [b1, b2, b3, b4] = [await bot('b1'), await bot('b2'), await bot('b3'), await bot('b4')];
+    await list('mia', 'status=all'); // the one-off backfills (nothing to add) set their markers
+    const scans: unknown[] = [];
+    const scan = redis.scan.bind(redis);
+    redis.scan = ((...args: Parameters<typeof scan>) => (scans.push(args), scan(...args))) as typeof redis.scan;
+    try {
+      const walked = await all('alice', 'status=bot', 3);
+      expect(walked.ids).toEqual([b4, b3, b2, b1]);
+      expect(walked.totals).toEqual([4, 4]);
+      await bot('b1', '还在吗'); // written to: first
+      expect((await list('mia', 'status=bot')).items.map((c) => c.id)).toEqual([b1, b4, b3, b2]);
+      await waiting('b2'); // handed off: out
+      await handoff.claim(b3, agent('alice')); // taken straight from the bot: out
+      const page = await list('mia', 'status=bot');
+      expect(page.items.map((c) => c.id)).toEqual([b1, b4]);
+      expect(page.total).toBe(2);
+      await handoff.setTags(b4, ['咨询']); // tags move updatedAt, and the index with it
+      clock.t += 1000;
+      expect((await list('mia', 'status=bot')).items.map((c) => c.id)).toEqual([b4, b1]);
+      await handoff.resolve(b3, { by: ids.alice!, expectedOwner: ids.alice! });
+      expect((await list('mia', 'status=bot')).total).toBe(2);
+      await bot('b3', '又有问题'); // back to the bot from resolved: in again
+      expect((await list('mia', 'status=bot')).items.map((c) => c.id)).toEqual([b3, b4, b1]);
+      expect((await list('mia', 'status=all')).total).toBe(4);
+      expect(scans).toEqual([]);
+    } finally {
+      redis.scan = scan;
+    }
+  });
+
+  it('lists bot chats from a Redis written before the index existed (the one-off backfill)', async () => {
+    const b1 = await bot('old1');
+    const b2 = await bot('old2');
+    const w = await waiting('w-old');
+    await redis.del(handoff.keys.botChats('botA'), handoff.keys.botChatsIndexed('botA'));
+    const fresh = new Handoff(redis, { prefix, policy: DEFAULT_SLA_POLICY, now: () => clock.t });
+    const page = await fresh.listPage({ status: 'all', view: 'all', viewer: { id: ids.mia!, manager: true }, limit: 10 });
+    expect(page.items.map((c) => c.id).sort()).toEqual([b1, b2, w].sort());
+    expect(page.total).toBe(3);
+    expect(await redis.exists(handoff.keys.botChatsIndexed('botA'))).toBe(1);
+    expect(await redis.zrange(handoff.keys.botChats('botA'), '0', '-1')).toEqual([b1, b2]);
   });
 });

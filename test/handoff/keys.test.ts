@@ -28,6 +28,8 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     parked: k.parked(botId),
     resolved: k.resolved(botId),
     resolvedIndexed: k.resolvedIndexed(botId),
+    botChats: k.botChats(botId),
+    botChatsIndexed: k.botChatsIndexed(botId),
     events: k.events(botId),
     outbound: k.outbound(botId),
     delivered: k.delivered(botId),

@@ -1,5 +1,5 @@
 /**
- * Learning from traffic, its Redis side (append-14.lua and src/handoff/learning.ts) against a real
+ * Learning from traffic, its Redis side (append-15.lua and src/handoff/learning.ts) against a real
  * redis-server: the bot's turns leave evidence (a pick, a "helpful", a "not helpful", a rejection)
  * with the question they were about, an agent's FAQ answer leaves evidence of the question handed
  * off, the evidence streams are bounded, and the editors' switch, dismissals and audit list persist.

@@ -34,7 +34,7 @@ export interface RoundTripCounter {
   detach(): void;
 }
 
-/** The handoff's scripts by sha1, so that a round reads `EVALSHA append-14` instead of a hash. */
+/** The handoff's scripts by sha1, so that a round reads `EVALSHA append-15` instead of a hash. */
 const LUA_DIR = new URL('../../src/handoff/lua/', import.meta.url);
 const SCRIPTS = new Map(
   readdirSync(LUA_DIR)

@@ -13,7 +13,7 @@ export const listQuery = z.object({
   status: z
     .enum(['waiting', 'active', 'parked', 'awaiting_fix', 'resolved', 'bot', 'all'])
     .default('waiting')
-    .meta({ description: '`parked` = `awaiting_fix` (v1\'s name); `all` = waiting, active, parked and resolved (not `bot`)' }),
+    .meta({ description: '`parked` = `awaiting_fix` (v1\'s name); `bot` = chats the bot has (no handoff, or back from resolved); `all` = every status, `bot` included' }),
   view: z
     .enum(LIST_VIEWS)
     .optional()

@@ -3,7 +3,7 @@
 -- a chat with an owner is tagged by that owner only (active, or parked by its agent: the assignee;
 -- resolved: the agent who resolved it); a chat nobody owns (bot, waiting, parked from the queue)
 -- by any agent. A manager (no caller to check) may tag any chat.
--- KEYS[1] conversation hash  KEYS[2] events stream
+-- KEYS[1] conversation hash  KEYS[2] events stream  KEYS[3] bot chats zset (scored by updatedAt: kept in step)
 -- ARGV[1] conversation id  ARGV[2] tags (JSON array)  ARGV[3] now (ms)  ARGV[4] events max length
 -- ARGV[5] the agent held to the rules ('' = none: a manager or the system)  ARGV[6] by (agent id for the event, '' = none)
 -- Returns 'ok', or an error: NOT_FOUND | NOT_ASSIGNEE <owner id> tag|tag-resolved
@@ -19,6 +19,7 @@ if ARGV[5] ~= '' then
   if owner ~= '' and owner ~= ARGV[5] then return redis.error_reply('NOT_ASSIGNEE ' .. owner .. ' ' .. action) end
 end
 redis.call('HSET', KEYS[1], 'tags', ARGV[2], 'updatedAt', ARGV[3])
+if status == 'bot' then redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1]) end
 local event = {'type', 'tags', 'conv', ARGV[1], 'tags', ARGV[2], 'at', ARGV[3]}
 if ARGV[6] ~= '' then
   event[#event + 1] = 'agentId'

@@ -13,6 +13,7 @@
 -- KEYS[9] learning evidence stream (what customers' questions mean, for editors)
 -- KEYS[10] queue zset  KEYS[11] SLA timers zset  KEYS[12] customer profile hash  KEYS[13] parked zset
 -- KEYS[14] resolved zset (the console's 已解决 list)
+-- KEYS[15] bot chats zset (the console's bot list: conversations in status bot, by updatedAt)
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)
 -- ARGV[5] from (customer|bot|agent|system|note)  ARGV[6] text  ARGV[7] events max length
 -- ARGV[8] customer name ('' = unknown)
@@ -25,7 +26,7 @@
 -- ARGV[14] gaps and learning streams' max length
 -- ARGV[15] how long the day's counters are kept (s)
 -- ARGV[16] a handoff decided with the message: its reason ('' = none); it is made only with the
--- replies (when the decision stood), in the same step, as enqueue-10.lua makes one
+-- replies (when the decision stood), in the same step, as enqueue-11.lua makes one
 -- ARGV[17] the handoff's question (first line)  ARGV[18] tier by rule (vip|standard)
 -- ARGV[19] SLA due, standard (ms)  ARGV[20] SLA warning, standard (ms)  ARGV[21] SLA due, vip (ms)
 -- ARGV[22] SLA warning, vip (ms)
@@ -131,7 +132,7 @@ if ARGV[9] == status or (ARGV[9] ~= '' and ARGV[9] == seenStatus) then
 end
 
 -- For the console's rows: `unread` counts the customer's messages in a chat someone owns (active,
--- or parked) until the owner reads it (read-2.lua; claim-8.lua starts it at 0); `preview` is the
+-- or parked) until the owner reads it (read-2.lua; claim-9.lua starts it at 0); `preview` is the
 -- latest customer message that says something, not a word the bot took as a control (a pick from a
 -- list, a verdict, a rating, 人工 again while queued, a menu or "都不是" answered without a
 -- question). A handoff made with the message shows its question: the bot knows what 人工 was about.
@@ -165,7 +166,7 @@ if ARGV[5] == 'customer' then
   if status == 'active' or status == 'awaiting_fix' then redis.call('HINCRBY', KEYS[1], 'unread', 1) end
 end
 
--- The handoff, as enqueue-10.lua makes it (change both), only when the decision stood: the bot
+-- The handoff, as enqueue-11.lua makes it (change both), only when the decision stood: the bot
 -- decides no handoff for a chat waiting or with an agent.
 if replied == 1 and ARGV[16] ~= '' and (status == 'bot' or status == 'resolved' or status == 'awaiting_fix') then
   local tier = redis.call('HGET', KEYS[12], 'tier')
@@ -190,6 +191,9 @@ if replied == 1 and ARGV[16] ~= '' and (status == 'bot' or status == 'resolved' 
   redis.call('HINCRBY', KEYS[7], 'handoff:' .. ARGV[16], 1)
   redis.call('HINCRBY', KEYS[8], 'handoff:' .. ARGV[16], 1)
   redis.call('EXPIRE', KEYS[7], ARGV[15])
+  redis.call('ZREM', KEYS[15], ARGV[1])
   return {id, 'waiting', replied, 0, due, tier, redis.call('ZCOUNT', KEYS[10], '-inf', '(' .. due), 1}
 end
+-- A chat with the bot (new, back from resolved, or written to) is in the bot list at its updatedAt.
+if status == 'bot' then redis.call('ZADD', KEYS[15], ARGV[4], ARGV[1]) end
 return {id, status, replied, 0, '', '', -1, 0}

@@ -3,7 +3,7 @@
 -- winner claiming again is a no-op.
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] queue zset  KEYS[4] SLA timers zset
 -- KEYS[5] active zset        KEYS[6] events stream  KEYS[7] outbound stream
--- KEYS[8] resolved zset (the console's 已解决 list)
+-- KEYS[8] resolved zset (the console's 已解决 list)  KEYS[9] bot chats zset (the console's bot list)
 -- ARGV[1] conversation id  ARGV[2] agent id  ARGV[3] agent name  ARGV[4] now (ms)  ARGV[5] events max length
 -- ARGV[6] customer id  ARGV[7] outbound message id ('' = do not tell the customer)  ARGV[8] outbound max length
 -- ARGV[9] the name the customer hears in the joined notice ('' = none: the bot words it without one)
@@ -36,6 +36,7 @@ redis.call('HDEL', KEYS[1], 'unread')
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1] .. '|warn', ARGV[1] .. '|breach')
 redis.call('ZREM', KEYS[8], ARGV[1])
+redis.call('ZREM', KEYS[9], ARGV[1])
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
 redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'claimed', 'agentId', ARGV[2], 'agentName', ARGV[3],
   'text', 'claimed by ' .. ARGV[3], 'at', ARGV[4])

@@ -5,7 +5,7 @@
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] queue zset  KEYS[4] SLA timers zset
 -- KEYS[5] events stream      KEYS[6] customer profile hash  KEYS[7] parked zset
 -- KEYS[8] the day's counters hash (the funnel)  KEYS[9] the bot account's all-time counters hash
--- KEYS[10] resolved zset (the console's 已解决 list)
+-- KEYS[10] resolved zset (the console's 已解决 list)  KEYS[11] bot chats zset (the console's bot list)
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)  ARGV[5] reason
 -- ARGV[6] SLA due, standard (ms)  ARGV[7] SLA warning, standard (ms)  ARGV[8] SLA due, vip (ms)
 -- ARGV[9] SLA warning, vip (ms)  ARGV[10] tier by rule (vip|standard)  ARGV[11] question (first line)
@@ -14,7 +14,7 @@
 -- waiting), SLA due ('' if none), changed (1|0), tier}
 -- Customers due at the same instant (everyone who wrote over the weekend is due Monday 18:00)
 -- are served first come, first served: a tie is due 1 ms after the last one queued for it.
--- append-14.lua queues the same way (a handoff decided with the customer's message): change both.
+-- append-15.lua queues the same way (a handoff decided with the customer's message): change both.
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then
   redis.call('HSET', KEYS[1], 'id', ARGV[1], 'botId', ARGV[2], 'customerId', ARGV[3],
@@ -45,6 +45,7 @@ redis.call('ZREM', KEYS[4], ARGV[1] .. '|warn', ARGV[1] .. '|breach')
 -- Leaving awaiting_fix: no longer parked (or it would stay listed and counted as awaiting a fix).
 redis.call('ZREM', KEYS[7], ARGV[1])
 redis.call('ZREM', KEYS[10], ARGV[1])
+redis.call('ZREM', KEYS[11], ARGV[1])
 redis.call('ZADD', KEYS[3], due, ARGV[1])
 redis.call('ZADD', KEYS[4], warn, ARGV[1] .. '|warn', due, ARGV[1] .. '|breach')
 redis.call('HSETNX', KEYS[6], 'firstHandoffAt', ARGV[4])

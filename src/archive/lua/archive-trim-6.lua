@@ -7,6 +7,7 @@
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] recorded msgIds hash
 -- KEYS[4] the archiver's lock of the bot account (string: the holder's token)
 -- KEYS[5] the account's resolved zset (a trimmed conversation leaves the console's 已解决 list)
+-- KEYS[6] the account's bot chats zset (a trimmed bot-only chat leaves the console's bot list)
 -- ARGV[1] the caller's lock token  ARGV[2] the last transcript entry id copied ('' = none)
 -- ARGV[3..] the hash as copied: field, value, field, value, ...
 -- Returns 'trimmed' | 'gone' (no hash: trimmed already) | 'changed' (differs from the copy) |
@@ -23,5 +24,5 @@ local lastId = last[1] and last[1][1] or ''
 if lastId ~= ARGV[2] then return 'changed' end
 local id = redis.call('HGET', KEYS[1], 'id')
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-if id then redis.call('ZREM', KEYS[5], id) end
+if id then redis.call('ZREM', KEYS[5], id) redis.call('ZREM', KEYS[6], id) end
 return 'trimmed'

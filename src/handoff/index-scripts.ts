@@ -1,0 +1,27 @@
+import type { Cluster, Redis } from 'ioredis';
+import { parseConversationId, type Keys } from './keys.ts';
+import { run, ScriptArgError, type ScriptName } from './scripts.ts';
+
+/**
+ * The one-off backfills of the lists' indexes (resolved-index-n.lua, bot-index-n.lua): each puts the
+ * account's conversations among `ids` that are in the index's status into it, checked in the script
+ * so a chat that moved meanwhile is never added. Apart from scripts.ts, which is long enough.
+ */
+type Client = Redis | Cluster;
+
+async function backfill(redis: Client, name: ScriptName, index: string, k: Keys, a: { botId: string; ids: readonly string[] }): Promise<number> {
+  if (a.ids.length === 0) return 0;
+  const keys = a.ids.map((id) => {
+    if (parseConversationId(id).botId !== a.botId) throw new ScriptArgError(name, `${id} is not a conversation of ${a.botId}`);
+    return k.conversation(id);
+  });
+  return Number(await run(redis, name, [index, ...keys], {}, [...a.ids]));
+}
+
+/** resolved-index-n.lua: the resolved ones among `ids` into the account's resolved zset; how many it added. */
+export const indexResolved = (redis: Client, k: Keys, a: { botId: string; ids: readonly string[] }): Promise<number> =>
+  backfill(redis, 'resolved-index', k.resolved(a.botId), k, a);
+
+/** bot-index-n.lua: the ones with the bot among `ids` into the account's bot chats zset; how many it added. */
+export const indexBotChats = (redis: Client, k: Keys, a: { botId: string; ids: readonly string[] }): Promise<number> =>
+  backfill(redis, 'bot-index', k.botChats(a.botId), k, a);
