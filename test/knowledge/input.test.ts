@@ -5,6 +5,7 @@ import { compile } from '../../src/knowledge/engine/compile.ts';
 import { focusFactors, NEGATED, STORY } from '../../src/knowledge/engine/focus.ts';
 import { buildGeneralWords, formatGeneralWords, GENERAL_WORDS_FILE, syllabify } from '../../src/knowledge/engine/pinyin-input.ts';
 import { parseQuery, type Query } from '../../src/knowledge/engine/query.ts';
+import { baseForms } from '../../src/knowledge/engine/rewrite.ts';
 import { loadKnowledgeBase, Matcher, type KnowledgeBase } from '../../src/knowledge/index.ts';
 import { entry, makeTree, removeTrees } from '../support/kb-tree.ts';
 
@@ -67,6 +68,32 @@ describe('English', () => {
 
   it('an unknown English word is kept, so it still counts as something the FAQ does not explain', async () => {
     expect((await parsed('how to become a seller')).terms.map((t) => t.text)).toContain('become');
+  });
+
+  it('inflected forms read as the word the table knows (refunds, invoiced, passwords)', async () => {
+    expect((await parsed('refunding')).text).toContain('退款');
+    expect((await parsed('invoices')).text).toContain('发票');
+    expect(baseForms('batteries')).toContain('battery');
+    expect(baseForms('stopped')).toContain('stop');
+    expect(baseForms('charged')).toContain('charge');
+  });
+
+  it('English the table lacks is looked up in the dictionary, offering only the words this FAQ uses', async () => {
+    const travel = await loadKnowledgeBase(
+      await makeTree({
+        'abroad.md': entry('question: 在国外能用吗\nkeywords: [国外]', '可以，开通国际漫游即可。'),
+        'wheel.md': entry('question: 车轮坏了怎么办', '请联系维修。'),
+      }),
+    );
+    const c = compile(travel);
+    // "abroad" is not in en-zh.txt; CC-CEDICT glosses 国外 (used here) and 域外 (not used, nor a synonym of a used word) with it.
+    const rewritten = c.rewriter.rewrite('can i use it abroad');
+    expect(rewritten).toContain('国外');
+    expect(rewritten).not.toContain('域外');
+    expect(new Matcher(travel).match('can i use it abroad').id).toBe('abroad');
+    expect(new Matcher(travel).match('my wheel is broken').id).toBe('wheel');
+    // The shop FAQ never speaks of being abroad: the word stays as typed, unexplained.
+    expect((await parsed('can i use it abroad')).terms.map((t) => t.text)).toContain('abroad');
   });
 });
 

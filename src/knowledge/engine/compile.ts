@@ -2,6 +2,7 @@ import type { FaqEntry, KnowledgeBase } from '../types.ts';
 import { defaultContrasts, type Sides } from './contrast.ts';
 import { buildLexicon, type Lexicon } from './lexicon.ts';
 import { entryAspects } from './aspects.ts';
+import { englishIndex } from './english-index.ts';
 import { Rewriter } from './rewrite.ts';
 import { addWords, cutForIndex, warmUp } from './segmenter.ts';
 import { charBigrams, cjkRuns, normalize, pinyinOf } from './text.ts';
@@ -169,7 +170,9 @@ export function pinyinText(doc: EntryDoc): string {
 export const pinyinNeedle = (syllables: readonly string[]): string => `|${syllables.join('|')}|`;
 
 export function compile(kb: KnowledgeBase): CompiledKb {
-  warmUp(); // the shared tables load here, so the first question does not pay for them
+  // The shared tables load here, so the first question does not pay for them.
+  warmUp();
+  englishIndex();
   const lexicon = buildLexicon(kb.extras);
   const meaningful = new Set<string>();
   for (const e of kb.entries) for (const k of e.keywords) meaningful.add(normalize(k));
@@ -202,6 +205,7 @@ export function compile(kb: KnowledgeBase): CompiledKb {
   const rewriter = new Rewriter(
     new Set(vocabulary.filter((w) => /^[a-z][a-z0-9]*$/.test(w))),
     () => vocabulary.filter((w) => /^\p{Script=Han}{2,}$/u.test(w)),
+    (w) => postings.has(w) || lexicon.concepts(w).some((c) => postings.has(c)),
   );
   const bigramPostings = new Map<string, PostingList>();
   for (const [key, p] of postings) if (key.startsWith('b:')) bigramPostings.set(key.slice(2), p);

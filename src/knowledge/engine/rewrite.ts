@@ -1,3 +1,4 @@
+import { englishIndex } from './english-index.ts';
 import { dataLines } from './lexicon.ts';
 import { PinyinIndex, syllabify } from './pinyin-input.ts';
 import { normalize } from './text.ts';
@@ -44,6 +45,31 @@ function load(): Tables {
   return tables;
 }
 
+/** Dictionary words offered for one English word: more would let a vague word match everything. */
+const MAX_DICTIONARY_WORDS = 3;
+
+/** The word, then what it may be an inflection of ("batteries" -> battery, "charged" -> charge, charg). */
+export function baseForms(w: string): string[] {
+  const out = [w];
+  const add = (f: string): void => {
+    if (f.length >= 3 && !out.includes(f)) out.push(f);
+  };
+  if (w.endsWith("'s")) add(w.slice(0, -2));
+  if (w.endsWith('ies') || w.endsWith('ied')) add(`${w.slice(0, -3)}y`);
+  if (w.endsWith('es')) add(w.slice(0, -2));
+  if (w.endsWith('s') && !w.endsWith('ss')) add(w.slice(0, -1));
+  for (const suffix of ['ed', 'ing', 'er', 'est']) {
+    if (!w.endsWith(suffix)) continue;
+    const stem = w.slice(0, -suffix.length);
+    add(stem);
+    add(`${stem}e`);
+    // A doubled consonant: "stopped" -> stop.
+    if (stem.length >= 3 && stem.at(-1) === stem.at(-2)) add(stem.slice(0, -1));
+    if (stem.endsWith('i')) add(`${stem.slice(0, -1)}y`);
+  }
+  return out;
+}
+
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -57,10 +83,13 @@ export class Rewriter {
   /**
    * @param latinWords Latin-letter words of the knowledge base, kept as they are
    * @param hanWords the knowledge base's Han words (built into a pinyin index when first needed)
+   * @param knows whether the knowledge base uses a Chinese word (or a synonym of it): the dictionary
+   *   fallback for English offers only those
    */
   constructor(
     private readonly latinWords: ReadonlySet<string>,
     private readonly hanWords: () => Iterable<string>,
+    private readonly knows: (word: string) => boolean = () => false,
   ) {}
 
   /** `text` must be normalized (NFKC, lower case). */
@@ -80,6 +109,7 @@ export class Rewriter {
     for (const w of words) {
       if (t.english.has(w) || t.stop.has(w) || this.latinWords.has(w)) english++;
       else if (/^[a-z'-]+$/.test(w) && syllabify(w.replace(/['-]/g, ''))) pinyinOnly++;
+      else if (baseForms(w).some((b) => t.english.has(b) || englishIndex().has(b))) english++;
     }
     if (pinyinOnly > english) return this.fromPinyin(words);
     const out: string[] = [];
@@ -87,7 +117,7 @@ export class Rewriter {
       let taken = 0;
       for (let len = Math.min(t.longestPhrase, words.length - i); len >= 1; len--) {
         const phrase = words.slice(i, i + len).join(' ');
-        const zh = this.latinWords.has(phrase) && len === 1 ? phrase : t.english.get(phrase);
+        const zh = this.latinWords.has(phrase) && len === 1 ? phrase : (t.english.get(phrase) ?? this.unlisted(phrase, len));
         if (zh === undefined) continue;
         out.push(zh);
         taken = len;
@@ -102,6 +132,26 @@ export class Rewriter {
     }
     // Spaces keep the words apart for the segmenter and never join two Han words by accident.
     return ` ${out.join(' ')} `;
+  }
+
+  /**
+   * English the curated table lacks as written: an inflection of a word it has ("refunding"), else
+   * the dictionary's words for it that this knowledge base uses ("abroad" -> its 境外). Undefined
+   * when neither knows it: the word is kept as typed.
+   */
+  private unlisted(phrase: string, words: number): string | undefined {
+    const t = load();
+    if (words > 2 || t.stop.has(phrase)) return undefined;
+    const forms = words === 1 ? baseForms(phrase) : [phrase];
+    for (const f of forms.slice(1)) {
+      const zh = t.english.get(f);
+      if (zh !== undefined) return zh;
+    }
+    for (const f of forms) {
+      const known = (englishIndex().get(f) ?? []).filter(this.knows);
+      if (known.length > 0) return known.slice(0, MAX_DICTIONARY_WORDS).join(' ');
+    }
+    return undefined;
   }
 
   private fromPinyin(words: string[]): string {
