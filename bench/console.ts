@@ -8,8 +8,8 @@
  *    at once, the pages/s those 10 get, and the CPU time one page costs this process and
  *    redis-server (robust to a busy machine, unlike the latencies). Every page is checked against
  *    the queues in Redis.
- *  - the queue lists as the UI loads them (src/console/ui/data.js loadQueue: waiting&limit=100 and
- *    active&limit=200 at once, and awaiting_fix&limit=100 for a manager), by 10 agents at once,
+ *  - the queue lists as the UI loads them (src/console/ui/data.js loadQueue: GET /api/queue, the
+ *    waiting 100, active 200 and parked 100 in one request), by 10 agents at once,
  *    one of them a manager: p50/p99 of a whole load. Every list is checked.
  *  - the delay from a customer message (a bot process's recordMessage, on its own Redis connection)
  *    to its `message` event at WebSocket clients of GET /api/live, at 200 messages/s: p50/p99/max
@@ -319,21 +319,28 @@ try {
     const load = async ({ agent, auth }: (typeof sessions)[number], verify: boolean): Promise<number> => {
       const manager = agent.roles.includes('manager');
       const t0 = performance.now();
-      const [waiting, active, fix] = await Promise.all([
-        getPage(UI_LIMITS.waiting, 'waiting', auth),
-        getPage(UI_LIMITS.active, 'active', auth),
-        manager ? getPage(UI_LIMITS.awaitingFix, 'awaiting_fix', auth) : null,
-      ]);
+      // As src/console/ui/data.js loadQueue: the three lists in one GET /api/queue.
+      const res = await fetch(`${base}/api/queue?waiting=${UI_LIMITS.waiting}&active=${UI_LIMITS.active}&parked=${UI_LIMITS.awaitingFix}`, { headers: auth });
+      const body = await res.text();
       const ms = performance.now() - t0;
       if (verify) {
-        verifyPage('UI load, waiting', waiting, UI_LIMITS.waiting);
-        check(`active of ${agent.username}`, active, (items) => {
+        if (res.status !== 200) {
+          check('GET /api/queue', { status: res.status, body }, () => null);
+          return ms;
+        }
+        const lists = JSON.parse(body) as Record<'waiting' | 'active' | 'parked', { items: ApiConversation[] }>;
+        const part = (name: keyof typeof lists) => ({ status: 200, body: JSON.stringify(lists[name]) });
+        verifyPage('UI load, waiting', part('waiting'), UI_LIMITS.waiting);
+        check(`active of ${agent.username}`, part('active'), (items) => {
           const want = manager ? Math.min(ACTIVE, UI_LIMITS.active) : mine(agent.id);
           if (items.length !== want) return `${items.length} items, expected ${want}`;
           if (items.some((c) => c.status !== 'active' || (!manager && c.assignee?.id !== agent.id))) return 'an item not active, or not the caller\'s';
           return items.every((c, i) => i === 0 || c.updatedAt <= items[i - 1]!.updatedAt) ? null : 'not newest first';
         });
-        if (fix) check('awaiting_fix', fix, (items) => (items.length === PARKED && items.every((c) => c.status === 'awaiting_fix') ? null : `${items.length} items, expected ${PARKED} parked`));
+        check(`parked of ${agent.username}`, part('parked'), (items) => {
+          if (items.some((c) => c.status !== 'awaiting_fix' || (!manager && c.assignee?.id !== agent.id))) return 'an item not parked, or not the caller\'s';
+          return !manager || items.length === PARKED ? null : `${items.length} items, expected ${PARKED} parked`;
+        });
       }
       return ms;
     };

@@ -120,7 +120,7 @@ export class Tab {
     if (!conv) return null;
     if (conv.status === 'waiting') return 'waiting';
     if (conv.status === 'active' && (this.agent.manager || conv.assignee?.id === this.agent.id)) return 'active';
-    if (conv.status === 'awaiting_fix' && this.agent.manager) return 'awaitingFix';
+    if (conv.status === 'awaiting_fix' && (this.agent.manager || conv.assignee?.id === this.agent.id)) return 'awaitingFix';
     return null;
   }
 
@@ -167,12 +167,10 @@ export class Tab {
   /** The lists as the server has them now (what the UI's loadQueue reads). */
   async serverLists(): Promise<Record<ListName, ApiConversation[]>> {
     type Page = { items: ApiConversation[] };
-    const [waiting, active, fix] = await Promise.all([
-      this.get<Page>(`/api/conversations?status=waiting&limit=${LIMITS.waiting}`),
-      this.get<Page>(`/api/conversations?status=active&limit=${LIMITS.active}`),
-      this.agent.manager ? this.get<Page>(`/api/conversations?status=awaiting_fix&limit=${LIMITS.awaitingFix}`) : { items: [] },
-    ]);
-    return { waiting: waiting.items, active: active.items, awaitingFix: fix.items };
+    const lists = await this.get<Record<'waiting' | 'active' | 'parked', Page>>(
+      `/api/queue?waiting=${LIMITS.waiting}&active=${LIMITS.active}&parked=${LIMITS.awaitingFix}`,
+    );
+    return { waiting: lists.waiting.items, active: lists.active.items, awaitingFix: lists.parked.items };
   }
 
   private async read(): Promise<void> {

@@ -165,6 +165,8 @@ export function createKeys(prefix: string) {
       settings: (): string => `${prefix}:{tagging}:settings`,
       /** Hash: conversation id -> JSON list of the tags applied automatically to it (each at most once). */
       applied: (): string => `${prefix}:{tagging}:applied`,
+      /** Sorted set: conversation id -> when a tag was last applied to it automatically (ms): the bound on `applied` (src/tagging/applied.ts). */
+      appliedAt: (): string => `${prefix}:{tagging}:applied-at`,
       /** Hash: `accepted:<tag>` (agents took the suggestion), `applied:<tag>` (applied automatically). */
       counters: (): string => `${prefix}:{tagging}:counters`,
       /** String (expires): the token of the console training now (one at a time). */

@@ -25,5 +25,6 @@ export {
   type TagQuality,
 } from './quality.ts';
 export { inputOf, readHistory, type MessageLike, type TaggedArchive } from './source.ts';
-export { TaggingStore, type StoredModel, type TaggingSettings } from './store.ts';
+export { DEFAULT_MAX_APPLIED, TaggingStore, type AppliedRecord, type StoredModel, type TaggingSettings } from './store.ts';
+export { liveConversations, pruneApplied, type PruneResult } from './applied.ts';
 export { DEFAULT_RETRAIN_MS, TagSuggester, type QualityRow, type QualityTable, type Suggestion, type Suggestions, type TaggingOptions } from './service.ts';

@@ -10,6 +10,7 @@ import type { Keys } from '../handoff/keys.ts';
 import { FAQ_PREFIX, featuresOf, type TaggingInput } from './features.ts';
 import { predict, reasons, trainModel, type TrainOptions } from './model.ts';
 import { AUTO_PRECISION, AUTO_THRESHOLD, crossPredict, measure, suggestedTags, type TagQuality } from './quality.ts';
+import { pruneApplied } from './applied.ts';
 import { readHistory, type TaggedArchive } from './source.ts';
 import { TaggingStore, type StoredModel } from './store.ts';
 
@@ -25,6 +26,8 @@ export interface TaggingOptions {
   retrainEveryMs?: number;
   /** Most conversations trained on (default 5000: the newest Redis holds, then the archive's). */
   historyLimit?: number;
+  /** Most records of automatically applied tags kept at any time (store.ts DEFAULT_MAX_APPLIED). */
+  maxApplied?: number;
   train?: TrainOptions;
   now?: () => number;
   /** A scheduled training's failure (the console logs it). */
@@ -70,6 +73,7 @@ export interface QualityTable {
 }
 
 export const DEFAULT_RETRAIN_MS = 86_400_000;
+const DEFAULT_HISTORY = 5_000;
 const LOCK_MS = 10 * 60_000;
 /** A console with no model (or a failing training) tries again at most this often on its own. */
 const RETRY_MS = 10 * 60_000;
@@ -81,7 +85,7 @@ export class TagSuggester {
   private training: Promise<StoredModel | null> | null = null;
 
   constructor(private readonly o: TaggingOptions) {
-    this.store = new TaggingStore(o.redis, o.keys);
+    this.store = new TaggingStore(o.redis, o.keys, o.maxApplied);
   }
 
   private now(): number {
@@ -132,7 +136,7 @@ export class TagSuggester {
 
   /** Records tags applied automatically (never again on this conversation) and counts them. */
   async markApplied(conv: string, tags: readonly string[]): Promise<void> {
-    await this.store.markApplied(conv, tags);
+    await this.store.markApplied(conv, tags, this.now());
     await this.store.count('applied', tags);
   }
 
@@ -155,9 +159,11 @@ export class TagSuggester {
     const token = await this.store.lock(LOCK_MS);
     if (!token) return null;
     try {
-      const applied = await this.store.allApplied();
+      const records = await this.store.appliedRecords();
+      const applied = new Map(records.map((r) => [r.id, r.tags]));
+      const limit = this.o.historyLimit ?? DEFAULT_HISTORY;
       const history = await readHistory(this.o.redis, this.o.keys, await this.o.bots(), {
-        limit: this.o.historyLimit ?? 5_000,
+        limit,
         applied,
         ...(this.o.archive ? { archive: this.o.archive } : {}),
         ...(this.o.onError ? { onArchiveError: this.o.onError } : {}),
@@ -177,6 +183,8 @@ export class TagSuggester {
         history: history.length,
       };
       await this.store.saveModel(stored);
+      // What the next training and the suggestions no longer read goes (applied.ts says which).
+      await pruneApplied(this.o.redis, this.o.keys, this.store, records, { keepGone: limit, now: this.now() });
       return stored;
     } finally {
       await this.store.unlock(token);

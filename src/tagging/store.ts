@@ -1,16 +1,34 @@
 /**
  * The tag model in Redis, shared by every console: the model and its measured quality (one JSON
- * string, replaced whole by a training), the managers' switches, what was applied automatically and
- * the suggestion counters. Keys come from handoff/keys.ts (`keys.tagging`).
+ * string, replaced whole by a training), the managers' switches, what was applied automatically
+ * (bounded: applied.ts says which records are still needed) and the suggestion counters. Keys come
+ * from handoff/keys.ts (`keys.tagging`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Keys } from '../handoff/keys.ts';
+import { luaScripts } from '../lua.ts';
 import type { TagModel } from './model.ts';
 import type { TagQuality } from './quality.ts';
 
 type Client = Redis | Cluster;
+
+const runScript = luaScripts<'mark-applied' | 'forget-applied'>(new URL('./lua/', import.meta.url), 'kefu_tagging');
+
+/**
+ * Records of automatically applied tags kept at most, whatever else happens (no training prunes
+ * them, a flood of chats): far above what a tenant's Redis holds (its live chats plus one training's
+ * history), so only a runaway reaches it, and then the oldest go first.
+ */
+export const DEFAULT_MAX_APPLIED = 200_000;
+
+/** One conversation's automatically applied tags and when the last was applied (null: recorded before the index). */
+export interface AppliedRecord {
+  id: string;
+  tags: string[];
+  at: number | null;
+}
 
 export interface StoredModel {
   version: 1;
@@ -57,6 +75,7 @@ export class TaggingStore {
   constructor(
     private readonly redis: Client,
     private readonly keys: Keys,
+    private readonly maxApplied = DEFAULT_MAX_APPLIED,
   ) {}
 
   async settings(): Promise<TaggingSettings> {
@@ -99,9 +118,39 @@ export class TaggingStore {
     return new Map(Object.entries(h).map(([conv, raw]) => [conv, parseList(raw)]));
   }
 
-  async markApplied(conv: string, tags: readonly string[]): Promise<void> {
-    const before = await this.appliedTo(conv);
-    await this.redis.hset(this.keys.tagging.applied(), conv, JSON.stringify([...new Set([...before, ...tags])]));
+  /** Adds `tags` to the conversation's record (one script: two consoles applying at once lose neither); the oldest records beyond the bound go. */
+  async markApplied(conv: string, tags: readonly string[], now: number): Promise<void> {
+    if (tags.length === 0) return;
+    const t = this.keys.tagging;
+    await runScript(this.redis, 'mark-applied', [t.applied(), t.appliedAt()], [conv, JSON.stringify(tags), now, this.maxApplied]);
+  }
+
+  /** Every record with its time. */
+  async appliedRecords(): Promise<AppliedRecord[]> {
+    const t = this.keys.tagging;
+    const [h, scores] = await Promise.all([this.redis.hgetall(t.applied()), this.redis.zrange(t.appliedAt(), '0', '-1', 'WITHSCORES')]);
+    const at = new Map<string, number>();
+    for (let i = 0; i + 1 < scores.length; i += 2) at.set(scores[i]!, Number(scores[i + 1]));
+    return Object.entries(h).map(([id, raw]) => ({ id, tags: parseList(raw), at: at.get(id) ?? null }));
+  }
+
+  /** Drops these records, each only if its time is still the one read (tagged again since: kept). */
+  async forgetApplied(records: readonly Pick<AppliedRecord, 'id' | 'at'>[]): Promise<number> {
+    const t = this.keys.tagging;
+    let dropped = 0;
+    for (let i = 0; i < records.length; i += 500) {
+      const args = records.slice(i, i + 500).flatMap((r) => [r.id, r.at === null ? '' : String(r.at)]);
+      dropped += Number(await runScript(this.redis, 'forget-applied', [t.applied(), t.appliedAt()], args));
+    }
+    return dropped;
+  }
+
+  /** Records from before the index get a time (now), so the bound can weigh them too. */
+  async stampApplied(ids: readonly string[], now: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += 1_000) {
+      const slice = ids.slice(i, i + 1_000);
+      await this.redis.zadd(this.keys.tagging.appliedAt(), 'NX', ...slice.flatMap((id) => [now, id]));
+    }
   }
 
   async count(kind: 'accepted' | 'applied', tags: readonly string[]): Promise<void> {

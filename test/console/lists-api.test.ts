@@ -201,6 +201,46 @@ describe('GET /api/conversations (v2 lists)', () => {
   });
 });
 
+describe('GET /api/queue (the queue page in one request)', () => {
+  it('answers the waiting, active and parked lists as the list route does, own chats for an agent, everyone\'s for a manager', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push(await waiting(`q${i}`));
+    await handoff.claim(made[0]!, agent('alice'));
+    await handoff.claim(made[1]!, agent('bob'));
+    const problem = await handoff.problems.create({ title: '支付故障', by: agent('mia') });
+    await handoff.problems.link(made[1]!, problem.id, agent('bob'));
+    await handoff.claim(made[2]!, agent('alice'));
+    await handoff.problems.link(made[2]!, problem.id, agent('alice'));
+
+    const queue = async (as: string, query = '') => {
+      const res = await app.inject({ method: 'GET', url: `/api/queue${query}`, headers: { authorization: `Bearer ${tokens[as]}` } });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<{ waiting: Page; active: Page; parked: Page }>();
+    };
+    const ids = (p: Page) => p.items.map((c) => c.id).sort();
+    const alice = await queue('alice');
+    expect(alice.waiting).toEqual(await list('alice', 'status=waiting'));
+    expect(ids(alice.waiting)).toEqual([made[3]!, made[4]!].sort());
+    expect(ids(alice.active)).toEqual([made[0]!]);
+    expect(ids(alice.parked)).toEqual([made[2]!]); // her own, not bob's
+    expect(alice.parked).toEqual(await list('alice', 'status=parked&view=mine'));
+    const mia = await queue('mia');
+    expect(ids(mia.parked)).toEqual([made[1]!, made[2]!].sort());
+    expect(ids(mia.active)).toEqual([made[0]!]);
+
+    // Limits page each list; 0 leaves one out; a bad limit is a clear 400.
+    const small = await queue('mia', '?waiting=1&parked=0');
+    expect(small.waiting.items).toHaveLength(1);
+    expect(small.waiting.total).toBe(2);
+    expect(small.waiting.next).toEqual(expect.any(String));
+    expect(small.parked).toEqual({ items: [], total: 0, next: null });
+    const bad = await app.inject({ method: 'GET', url: '/api/queue?active=9999', headers: { authorization: `Bearer ${tokens.mia}` } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('active');
+    expect((await app.inject({ method: 'GET', url: '/api/queue' })).statusCode).toBe(401);
+  });
+});
+
 describe('reopen and the resolved index', () => {
   it('reopens a resolved chat for the caller (409 otherwise), and the index follows resolve, reopen, the customer and a fix', async () => {
     const r = await resolvedBy('c1', 'bob');

@@ -17,14 +17,14 @@ const env = () => E.env;
 interface Tab {
   who: string;
   s: Session;
-  /** GET /api/conversations… requests since the tab logged in: list reads and chat reads. */
+  /** GET /api/queue and /api/conversations… requests since the tab logged in: list reads and chat reads. */
   reads: string[];
 }
 
 const QUEUED = /排第 \d+ 位/;
 const FAQ_QUESTIONS = ['录屏没有声音怎么办', '可以开发票吗', '免费版能录多长时间', '录好的视频保存在哪里', '会员多少钱'];
 
-const lists = (t: Tab) => t.reads.filter((u) => u.startsWith('/api/conversations?'));
+const lists = (t: Tab) => t.reads.filter((u) => u.startsWith('/api/conversations?') || u.startsWith('/api/queue'));
 const chatReads = (t: Tab, conv: string) => t.reads.filter((u) => u.startsWith(`/api/conversations/${encodeURIComponent(conv)}`));
 
 async function ask(c: MockCustomer, text: string, expect: RegExp = /./): Promise<void> {
@@ -50,7 +50,7 @@ describe('live events carry what changed: tabs do not read lists per event', { t
       const tab: Tab = { who, s, reads: [] };
       s.page.on('request', (r: Request) => {
         const url = new URL(r.url());
-        if (r.method() === 'GET' && url.pathname.startsWith('/api/conversations')) tab.reads.push(url.pathname + url.search);
+        if (r.method() === 'GET' && (url.pathname.startsWith('/api/conversations') || url.pathname === '/api/queue')) tab.reads.push(url.pathname + url.search);
       });
       await s.login(who);
       await s.page.getByTestId('queue-list').waitFor();

@@ -124,8 +124,8 @@ describe('known problems: link two chats in the UI, a manager marks the problem 
     expect(problemId).toMatch(/^P\d+$/);
     const problem = await env().handoff.problems.get(problemId);
     expect(problem).toMatchObject({ title: TITLE, description: DESCRIPTION, status: 'open', linked: 1, createdBy: { id: env().users.alice!.id } });
-    // Parked: out of the SLA queue, off alice's own list.
-    expect(await page.locator(`[data-testid="mine-item"][data-conv-id="${conv1}"]`).count()).toBe(0);
+    // Parked: out of the SLA queue, still under alice's own chats, marked as waiting for the fix.
+    await expectAttr(page.locator(`[data-testid="mine-item"][data-conv-id="${conv1}"]`), 'data-status', 'awaiting_fix');
     expectCleanPage(alice, [401]);
   });
 

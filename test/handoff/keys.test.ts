@@ -71,7 +71,7 @@ describe('keys', () => {
 
   it("the tag model's keys share the {tagging} slot", () => {
     const t = keys.tagging;
-    const all = [t.model(), t.settings(), t.applied(), t.counters(), t.lock()];
+    const all = [t.model(), t.settings(), t.applied(), t.appliedAt(), t.counters(), t.lock()];
     expect(new Set(all.map(hashTag))).toEqual(new Set(['tagging']));
     expect(new Set(all).size).toBe(all.length);
   });

@@ -84,3 +84,38 @@ export async function listConversations(
     throw err;
   }
 }
+
+const queueLimit = (fallback: number) => z.coerce.number().int().min(0).max(500).default(fallback);
+
+export const queueQuery = z.object({
+  waiting: queueLimit(100).meta({ description: 'rows of the waiting queue (0: not read)' }),
+  active: queueLimit(200).meta({ description: 'rows of active chats (0: not read)' }),
+  parked: queueLimit(100).meta({ description: 'rows of parked chats (0: not read)' }),
+});
+
+export const queueAnswerSchema = z.object({ waiting: listAnswerSchema, active: listAnswerSchema, parked: listAnswerSchema });
+
+export const queueRouteDoc = {
+  method: 'GET' as const,
+  path: '/api/queue',
+  summary: 'the queue page in one request: the waiting, active and parked lists, each as `GET /api/conversations` answers it',
+  details:
+    'The lists the console\'s queue shows: `?status=waiting`, and `?status=active` and `?status=parked` with `view=mine` for an agent who is not a ' +
+    'manager (their own chats), `view=all` for a manager. Each carries `total` and `next` (page on with `GET /api/conversations?status=…&cursor=`). ' +
+    'One request, one sign-in check and the three reads at once, where a console loading its queue would otherwise make three.',
+  access: 'agent' as const,
+  query: queueQuery,
+  ok: { status: 200, description: '`{"waiting":List,"active":List,"parked":List}`', schema: queueAnswerSchema },
+  errors: [] as const,
+};
+
+type ListAnswer = Awaited<ReturnType<typeof listConversations>>;
+
+export async function queueLists(handoff: Handoff, agent: Agent, query: unknown): Promise<{ waiting: ListAnswer; active: ListAnswer; parked: ListAnswer }> {
+  const q = parse(queueQuery, query, 'query');
+  const own = hasRole(agent, 'manager') ? 'all' : 'mine';
+  const read = (status: 'waiting' | 'active' | 'parked', limit: number, view: 'all' | 'mine'): Promise<ListAnswer> =>
+    limit === 0 ? Promise.resolve({ items: [], total: 0, next: null }) : listConversations(handoff, agent, { status, view, limit });
+  const [waiting, active, parked] = await Promise.all([read('waiting', q.waiting, 'all'), read('active', q.active, own), read('parked', q.parked, own)]);
+  return { waiting, active, parked };
+}

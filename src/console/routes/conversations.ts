@@ -6,7 +6,7 @@ import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse } from '../errors.ts';
 import { apiConversationSchema, apiConversationWithMessagesSchema, toApiConversation, toApiMessage } from '../serialize.ts';
 import { channelOf } from '../channel.ts';
-import { listConversations, listRouteDoc } from './conversation-list.ts';
+import { listConversations, listRouteDoc, queueLists, queueRouteDoc } from './conversation-list.ts';
 import { streamIdSchema } from '../stream-id.ts';
 import { compareStreamIds } from '../../handoff/stream-id.ts';
 import type { Conversation, Handoff, Agent as HandoffAgent, TranscriptMessage } from '../../handoff/index.ts';
@@ -98,6 +98,7 @@ const conversation = { status: 200, description: 'the conversation', schema: api
 
 export const conversationRouteDocs = routeGroup('Conversations', [
   listRouteDoc,
+  queueRouteDoc,
   {
     method: 'GET',
     path: '/api/conversations/:id',
@@ -236,6 +237,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
   const ownerGuard = (agent: Agent): { expectedOwner?: string } => (hasRole(agent, 'manager') ? {} : { expectedOwner: agent.id });
 
   app.get('/api/conversations', async (request) => listConversations(handoff, currentAgent(request), request.query));
+  app.get('/api/queue', async (request) => queueLists(handoff, currentAgent(request), request.query));
 
   app.get('/api/conversations/:id', async (request) => {
     const { id } = parse(paramsSchema, request.params, 'params');

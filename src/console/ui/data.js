@@ -55,11 +55,10 @@ async function loadQueue() {
   if (!agent || !hasRole(agent, 'agent')) return;
   during = [];
   try {
-    const [waiting, active, fix] = await Promise.all([
-      get(`/api/conversations?status=waiting&limit=${caps.waiting}`),
-      get(`/api/conversations?status=active&limit=${LIMITS.active}`),
-      hasRole(agent, 'manager') ? get(`/api/conversations?status=awaiting_fix&limit=${LIMITS.awaitingFix}`) : { items: [] },
-    ]);
+    // The three lists in one request (GET /api/queue). Parked chats: a manager's are everyone's
+    // (等待问题修复); an agent's are their own, which stay under 我的会话 while they wait for a fix
+    // rather than vanish from the agent's sight.
+    const { waiting, active, parked: fix } = await get(`/api/queue?waiting=${caps.waiting}&active=${LIMITS.active}&parked=${LIMITS.awaitingFix}`);
     if (session.agent !== agent) return;
     // The true count (v2 `total`), not the rows read: 113 waiting is not "100 排队".
     let lists = { waiting: waiting.items, active: active.items, awaitingFix: fix.items, totals: { waiting: waiting.total ?? waiting.items.length } };
@@ -116,7 +115,7 @@ function listOf(conv, agent) {
   if (!conv) return null;
   if (conv.status === 'waiting') return 'waiting';
   if (conv.status === 'active' && (hasRole(agent, 'manager') || conv.assignee?.id === agent.id)) return 'active';
-  if (conv.status === 'awaiting_fix' && hasRole(agent, 'manager')) return 'awaitingFix';
+  if (conv.status === 'awaiting_fix' && (hasRole(agent, 'manager') || conv.assignee?.id === agent.id)) return 'awaitingFix';
   return null;
 }
 

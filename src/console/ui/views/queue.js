@@ -1,13 +1,14 @@
 /**
- * The queue column beside a chat: the agent's own chats, the waiting queue (most urgent first) and,
- * for managers, the other agents' chats and those parked until a fix.
+ * The queue column beside a chat: the agent's own chats (active, then parked until a fix), the
+ * waiting queue (most urgent first) and, for managers, the other agents' chats and the others
+ * parked until a fix.
  */
 import { html, useState } from '/vendor/preact-htm.js';
 import { Icon } from '../components/icons.js';
 import { Avatar, Bidi, customerName, TierBadge } from '../components/customer.js';
 import { ProblemChip } from '../components/problem.js';
 import { RowPreview, UnreadBadge } from '../components/unread.js';
-import { SLA_LABELS, TICK_CLOCK_MS } from '../constants.js';
+import { SLA_LABELS, STATUSES, TICK_CLOCK_MS } from '../constants.js';
 import { loadMoreWaiting, queue } from '../data.js';
 import { ListView, MoreButton, ViewBar } from './browse.js';
 import { browse } from '../lists.js';
@@ -49,8 +50,9 @@ function QueueItem({ conv, now, selected }) {
 
 function ActiveItem({ conv, now, selected, testid, showOwner }) {
   const name = customerName(conv);
-  return html`<a href=${convHref(conv.id)} class=${`qi qi-active${selected ? ' is-selected' : ''}`}
-      data-testid=${testid} data-conv-id=${conv.id} aria-current=${selected ? 'true' : undefined}>
+  const parked = conv.status === 'awaiting_fix';
+  return html`<a href=${convHref(conv.id)} class=${`qi qi-active${parked ? ' qi-parked' : ''}${selected ? ' is-selected' : ''}`}
+      data-testid=${testid} data-conv-id=${conv.id} data-status=${conv.status} aria-current=${selected ? 'true' : undefined}>
     <${Avatar} name=${name} id=${conv.customer?.id} />
     <div class="qi-body">
       <div class="qi-top">
@@ -60,9 +62,11 @@ function ActiveItem({ conv, now, selected, testid, showOwner }) {
         <span class="qi-wait">${ago(conv.updatedAt, now)}</span>
       </div>
       <${RowPreview} conv=${conv} testid="row-preview" fallback=${reasonLabel(conv.reason) || '人工服务中'} />
-      ${showOwner
-        ? html`<div class="qi-meta"><span class="chip"><${Icon} name="user" size=${12} />${conv.assignee?.name ?? '未分配'}</span>
-            ${conv.problemId && conv.status === 'awaiting_fix' ? html`<${ProblemChip} id=${conv.problemId} />` : null}</div>`
+      ${showOwner || parked
+        ? html`<div class="qi-meta">
+            ${showOwner ? html`<span class="chip"><${Icon} name="user" size=${12} />${conv.assignee?.name ?? '未分配'}</span>` : null}
+            ${parked && !showOwner ? html`<span class="chip chip-status chip-awaiting_fix" data-testid="row-status">${STATUSES.awaiting_fix}</span>` : null}
+            ${parked && conv.problemId ? html`<${ProblemChip} id=${conv.problemId} />` : null}</div>`
         : null}
     </div>
   </a>`;
@@ -84,8 +88,7 @@ export function QueueColumn({ me, selectedId }) {
   const waitingTotal = q.totals?.waiting ?? q.waiting.length;
   const now = useNow(TICK_CLOCK_MS);
   const manager = hasRole(me, 'manager');
-  const mine = q.active.filter((c) => c.assignee?.id === me.id);
-  const others = manager ? q.active.filter((c) => c.assignee?.id !== me.id) : [];
+  const { mine, parkedMine, others, parkedOthers } = columnLists(q, me);
   const breached = q.waiting.filter((c) => slaState(c, now) === 'breach').length;
 
   return html`<aside class="queue-col" aria-label="会话列表">
@@ -100,7 +103,8 @@ export function QueueColumn({ me, selectedId }) {
     <${ViewBar} me=${me} />
     ${listOpen ? html`<div class="queue-scroll"><${ListView} selectedId=${selectedId} /></div>` : null}
     <div class="queue-scroll" hidden=${listOpen}>
-      <${Section} title="我的会话" count=${mine.length} testid="mine-list" empty="还没有接入的会话">
+      <${Section} title="我的会话" count=${mine.length} testid="mine-list" empty="还没有接入的会话"
+          hint=${parkedMine ? html`<span data-testid="mine-parked-count">其中 ${parkedMine} 个等待修复</span>` : null}>
         ${mine.map((c) => html`<${ActiveItem} key=${c.id} conv=${c} now=${now} selected=${c.id === selectedId} testid="mine-item" />`)}
       <//>
       <${Section} title="排队等待" count=${waitingTotal} testid="queue-list" hint="按紧急程度排序"
@@ -115,18 +119,34 @@ export function QueueColumn({ me, selectedId }) {
         ? html`<${Section} title="其他客服的会话" count=${others.length} testid="others-list" empty="其他客服暂无进行中的会话">
               ${others.map((c) => html`<${ActiveItem} key=${c.id} conv=${c} now=${now} selected=${c.id === selectedId} testid="others-item" showOwner />`)}
             <//>
-            <${Section} title="等待问题修复" count=${q.awaitingFix.length} testid="fix-list" empty="没有挂起的会话">
-              ${q.awaitingFix.map((c) => html`<${ActiveItem} key=${c.id} conv=${c} now=${now} selected=${c.id === selectedId} testid="fix-item" showOwner />`)}
+            <${Section} title="等待问题修复" count=${parkedOthers.length} testid="fix-list" empty="没有其他挂起的会话">
+              ${parkedOthers.map((c) => html`<${ActiveItem} key=${c.id} conv=${c} now=${now} selected=${c.id === selectedId} testid="fix-item" showOwner />`)}
             <//>`
         : null}
     </div>
   </aside>`;
 }
 
+/**
+ * The column's sections from the queue store: 我的会话 is my active chats, then mine parked on a
+ * known problem (still mine: the customer may write, and the fix notice closes them); a manager
+ * also sees the others' active and parked chats, each chat in one section only.
+ */
+function columnLists(q, me) {
+  const own = (c) => c.assignee?.id === me.id;
+  const parkedMine = q.awaitingFix.filter(own);
+  const manager = hasRole(me, 'manager');
+  return {
+    mine: [...q.active.filter(own), ...parkedMine],
+    parkedMine: parkedMine.length,
+    others: manager ? q.active.filter((c) => !own(c)) : [],
+    parkedOthers: manager ? q.awaitingFix.filter((c) => !own(c)) : [],
+  };
+}
+
 /** The ids in the order the column shows them, for j/k navigation. */
 export function visibleIds(me) {
   const q = queue.get();
-  const mine = q.active.filter((c) => c.assignee?.id === me.id);
-  const rest = hasRole(me, 'manager') ? [...q.active.filter((c) => c.assignee?.id !== me.id), ...q.awaitingFix] : [];
-  return [...mine, ...q.waiting, ...rest].map((c) => c.id);
+  const { mine, others, parkedOthers } = columnLists(q, me);
+  return [...mine, ...q.waiting, ...others, ...parkedOthers].map((c) => c.id);
 }

@@ -1,5 +1,9 @@
-/** A chat's header: the customer, its status, owner and SLA, who else looks at it, and the actions. */
-import { html } from '/vendor/preact-htm.js';
+/**
+ * A chat's header: the customer, its status, owner and SLA, who else looks at it, and the actions.
+ * On a phone (styles/conversation.css, <= 720 px) the main action stays in sight and the others
+ * (关联已知问题, 退回队列, 关闭（不回复）) fold into 更多: the same buttons, shown as a menu there.
+ */
+import { html, useEffect, useRef, useState } from '/vendor/preact-htm.js';
 import { Avatar, Bidi, customerName, TierBadge } from '../../components/customer.js';
 import { Icon } from '../../components/icons.js';
 import { ProblemLink } from '../../components/problem.js';
@@ -22,10 +26,42 @@ function Channel({ channel }) {
       : null}`;
 }
 
+/** 更多's open state: shut by Escape, a tap outside the header, an action taken in it, or another chat. */
+function useMoreMenu(convId) {
+  const [open, setOpen] = useState(false);
+  const ref = useRef(null);
+  useEffect(() => setOpen(false), [convId]);
+  useEffect(() => {
+    if (!open) return undefined;
+    const onKey = (e) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      e.preventDefault();
+      setOpen(false);
+    };
+    const onDown = (e) => {
+      if (ref.current && !ref.current.contains(e.target)) setOpen(false);
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('pointerdown', onDown);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('pointerdown', onDown);
+    };
+  }, [open]);
+  // A button pressed inside the menu did its work: the menu has done its part.
+  const onItems = (e) => {
+    if (e.target instanceof Element && e.target.closest('button')) setOpen(false);
+  };
+  return { open, toggle: () => setOpen((v) => !v), ref, onItems };
+}
+
 export function Header({ conv, now, viewers, actions, busy }) {
   const name = customerName(conv);
   const sla = conv.status === 'waiting' ? slaState(conv, now) : null;
-  return html`<header class="conv-head">
+  const more = useMoreMenu(conv.id);
+  const secondary = actions.canLink || actions.canManage || actions.canResolve;
+  const viewerNames = viewers.map((a) => a.name).join('、');
+  return html`<header class="conv-head" ref=${more.ref}>
     <div class="conv-title">
       <${Avatar} name=${name} id=${conv.customer?.id} />
       <div class="conv-title-text">
@@ -41,8 +77,8 @@ export function Header({ conv, now, viewers, actions, busy }) {
     </div>
     <div class="conv-actions">
       ${viewers.length
-        ? html`<span class="viewers" data-testid="presence-viewers" title="也在查看此会话">
-            <${Icon} name="eye" size=${14} />${viewers.map((a) => a.name).join('、')} 也在查看</span>`
+        ? html`<span class="viewers" data-testid="presence-viewers" title=${`${viewerNames} 也在查看此会话`}>
+            <${Icon} name="eye" size=${14} /><span class="viewers-names">${viewerNames} 也在查看</span><span class="viewers-count">${viewers.length}</span></span>`
         : null}
       ${conv.status === 'waiting'
         ? html`<button type="button" class="btn btn-primary" data-testid="claim-btn" disabled=${busy} onClick=${actions.claim}>
@@ -52,6 +88,11 @@ export function Header({ conv, now, viewers, actions, busy }) {
         ? html`<button type="button" class="btn" data-testid="takeover-btn" disabled=${busy} onClick=${actions.claim}
             title="不等客户转人工，直接由你接待">主动接入</button>`
         : null}
+      ${secondary
+        ? html`<button type="button" class="btn conv-more-btn" data-testid="conv-more-btn" aria-expanded=${more.open ? 'true' : 'false'}
+            aria-controls="conv-more-items" aria-label="更多操作" title="更多操作" onClick=${more.toggle}><${Icon} name="more" size=${18} /></button>`
+        : null}
+      <div class=${`conv-more-items${more.open ? ' is-open' : ''}`} id="conv-more-items" onClick=${more.onItems}>
       ${actions.canLink
         ? html`<button type="button" class="btn" data-testid="conv-link-problem" disabled=${busy} onClick=${actions.openLink}
             aria-haspopup="dialog" title="客户遇到的是已知问题：挂起会话，修复后自动通知客户"><${Icon} name="flag" size=${15} />关联已知问题</button>`
@@ -62,8 +103,11 @@ export function Header({ conv, now, viewers, actions, busy }) {
         : null}
       ${actions.canResolve
         ? html`<button type="button" class="btn btn-ghost" data-testid="close-silent-btn" disabled=${busy || actions.resolving} onClick=${actions.closeSilent}
-            title="骚扰、广告等：直接关闭，不回复客户，也不邀请评价">关闭（不回复）</button>
-          <button type="button" class=${`btn${conv.status === 'active' ? ' btn-success' : ''}`} data-testid="resolve-btn" disabled=${busy || actions.resolving} onClick=${actions.resolve}
+            title="骚扰、广告等：直接关闭，不回复客户，也不邀请评价">关闭（不回复）</button>`
+        : null}
+      </div>
+      ${actions.canResolve
+        ? html`<button type="button" class=${`btn${conv.status === 'active' ? ' btn-success' : ''}`} data-testid="resolve-btn" disabled=${busy || actions.resolving} onClick=${actions.resolve}
             title="结束会话，客户会收到评价邀请（几秒内可撤销）"><${Icon} name="check" size=${15} />解决</button>`
         : null}
     </div>
