@@ -176,4 +176,20 @@ describe('a chat header on a phone', { timeout: 120_000 }, () => {
     await fits(page, 360);
     expect(alice.pageErrors).toEqual([]);
   });
+
+  it('on a phone the back arrow returns to the list, where the chat is one tap away; at 1280 px there is none', async () => {
+    const { page } = alice;
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(await byId(page, 'conv-back').isVisible()).toBe(false);
+    await page.setViewportSize({ width: 360, height: 780 });
+    await reachable(page, byId(page, 'conv-back'), 360);
+    expect(await byId(page, 'queue-list').isVisible()).toBe(false);
+    await byId(page, 'conv-back').click();
+    await byId(page, 'queue-list').waitFor({ state: 'visible' });
+    expect(await byId(page, 'conv-view').isVisible()).toBe(false);
+    await fits(page, 360);
+    await page.locator(`[data-conv-id="${conv}"]`).first().click();
+    await expectAttr(byId(page, 'conv-view'), 'data-status', 'active');
+    expect(alice.pageErrors).toEqual([]);
+  });
 });

@@ -28,6 +28,7 @@ const PATHS = {
   plus: 'M12 5v14 M5 12h14',
   chevronLeft: 'M15 5l-7 7 7 7',
   more: 'M5 12h.01 M12 12h.01 M19 12h.01',
+  back: 'M15 5l-7 7 7 7',
   qr: 'M4 4h6v6H4z M14 4h6v6h-6z M4 14h6v6H4z M14 14h2.5v2.5H14z M19.5 14h.5 M14 19.5v.5 M17.5 17.5h2.5v2.5h-2.5z M7 7h.01 M17 7h.01 M7 17h.01',
   refresh: 'M20 11a8 8 0 0 0-14.6-4.5 M4 3v4h4 M4 13a8 8 0 0 0 14.6 4.5 M20 21v-4h-4',
 };

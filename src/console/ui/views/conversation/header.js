@@ -1,7 +1,8 @@
 /**
  * A chat's header: the customer, its status, owner and SLA, who else looks at it, and the actions.
  * On a phone (styles/conversation.css, <= 720 px) the main action stays in sight and the others
- * (关联已知问题, 退回队列, 关闭（不回复）) fold into 更多: the same buttons, shown as a menu there.
+ * (关联已知问题, 退回队列, 关闭（不回复）) fold into 更多: the same buttons, shown as a menu there;
+ * a back arrow returns to the list (the chat fills the screen there).
  */
 import { html, useEffect, useRef, useState } from '/vendor/preact-htm.js';
 import { Avatar, Bidi, customerName, TierBadge } from '../../components/customer.js';
@@ -63,6 +64,7 @@ export function Header({ conv, now, viewers, actions, busy }) {
   const viewerNames = viewers.map((a) => a.name).join('、');
   return html`<header class="conv-head" ref=${more.ref}>
     <div class="conv-title">
+      <a class="btn conv-back" href="#/queue" data-testid="conv-back" aria-label="返回会话列表" title="返回会话列表"><${Icon} name="back" size=${18} /></a>
       <${Avatar} name=${name} id=${conv.customer?.id} />
       <div class="conv-title-text">
         <div class="conv-name" data-testid="conv-customer"><${Bidi} text=${name} /> <${TierBadge} tier=${conv.customer?.tier} /></div>
