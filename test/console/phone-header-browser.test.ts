@@ -4,7 +4,7 @@
  * name, another agent looking at the chat and every action the owner has, nothing is wider than the
  * screen (the page's and the header's own scroll width), 解决 is on screen and takes a click, and the
  * secondary actions sit in the 更多 menu, where 退回队列 really returns the chat and 接入会话 takes it
- * back. Screenshots: test-results/screenshots/phone-header-{390,390-menu,360}.png and
+ * back. Also at 1024 and 768 px (a tablet beside the queue). Screenshots: test-results/screenshots/phone-header-{390,390-menu,360}.png, tablet-conv-{1024,768}.png and
  * phone-header-1280.png (git-ignored).
  */
 import type { FastifyInstance } from 'fastify';
@@ -134,6 +134,28 @@ describe('a chat header on a phone', { timeout: 120_000 }, () => {
     expect(await byId(page, 'conv-more-btn').isVisible()).toBe(false);
     await shot(page, 'phone-header-1280');
   });
+
+  for (const width of [1024, 768]) {
+    it(`at ${width} px (a tablet, beside the queue): the chat keeps its width, the details follow below it, the rest in 更多`, async () => {
+      const { page } = alice;
+      await page.setViewportSize({ width, height: 800 });
+      await expectAttr(byId(page, 'conv-view'), 'data-status', 'active');
+      await shot(page, `tablet-conv-${width}`);
+      await fits(page, width);
+      await byId(page, 'queue-list').waitFor({ state: 'visible' });
+      await reachable(page, byId(page, 'resolve-btn'), width);
+      await reachable(page, byId(page, 'conv-more-btn'), width);
+      expect(await byId(page, 'conv-back').isVisible()).toBe(false);
+      // The transcript is not squeezed by the details column: they come after it.
+      const [transcript, details] = await Promise.all([page.locator('.transcript').boundingBox(), page.locator('.details').boundingBox()]);
+      expect(transcript!.width).toBeGreaterThanOrEqual(380);
+      expect(details!.y).toBeGreaterThanOrEqual(transcript!.y + transcript!.height - 1);
+      await byId(page, 'conv-more-btn').click();
+      for (const id of ['conv-link-problem', 'release-btn', 'close-silent-btn']) await reachable(page, byId(page, id), width);
+      await page.keyboard.press('Escape');
+      await until('the menu closed', () => byId(page, 'release-btn').isVisible(), (v) => !v, 5_000);
+    });
+  }
 
   for (const width of [390, 360]) {
     it(`at ${width} px: nothing wider than the screen, 解决 reachable, the rest in 更多`, async () => {
