@@ -35,6 +35,11 @@
  *
  * The customers' and agents' work is in this process, so the bot's and the console's CPU figures
  * and latencies are the product's (the latencies still include this process's reaction time).
+ * Four busy processes share the machine's CPUs (two, where this was written) with whatever else
+ * runs: each process's time runnable but waiting for a CPU (/proc/<pid>/schedstat) and the
+ * machine's CPU pressure (PSI) are printed, and this process's own event loop delay, so a slow run
+ * shows whether the product or the machine was slow. The bot's part of a reply's delivery
+ * (outbound stream -> heard, both stamped off this process) leaves this process's delays out.
  *
  *   LOAD_CUSTOMERS=1000 LOAD_MESSAGES=10 LOAD_CONCURRENCY=250 LOAD_AGENTS=10 npm run bench:load
  *   LOAD_PROFILE=<folder>: the bot and the console write CPU profiles there (bench/cpu-profile.mjs)
@@ -42,6 +47,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadMessages } from '../src/bot/messages.ts';
 import { AgentStore } from '../src/console/auth/index.ts';
 import type { ApiConversation } from '../src/console/serialize.ts';
@@ -98,6 +104,22 @@ const rssMb = (): number => process.memoryUsage().rss / 2 ** 20;
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+/** ns the process's main thread (its event loop) was runnable but waiting for a CPU: the scheduler's run-queue wait. */
+function runQueueWaitNs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+  } catch {
+    return NaN;
+  }
+}
+/** µs during which some task of this machine waited for a CPU (Linux PSI, /proc/pressure/cpu), every process counted. */
+function cpuPressureUs(): number {
+  try {
+    return Number(/^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
 }
 function childRssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -480,6 +502,10 @@ try {
   };
 
   const cpu0 = { bot: cpuMs(botPid), console: cpuMs(consolePid), redis: cpuMs(server.pid!), bench: cpuMs(process.pid) };
+  const wait0 = { bot: runQueueWaitNs(botPid), console: runQueueWaitNs(consolePid), bench: runQueueWaitNs(process.pid), pressure: cpuPressureUs() };
+  // This process's own reaction time: an agent's POST leaves, and a heard reply is taken in, only when its loop is free.
+  const benchLoop = monitorEventLoopDelay({ resolution: 5 });
+  benchLoop.enable();
   const tStart = performance.now();
   let next = 0;
   await Promise.all(
@@ -492,6 +518,15 @@ try {
     }),
   );
   const customersMs = performance.now() - tStart;
+  benchLoop.disable();
+  /** Share of the customers' time a process's event loop was ready to run and had no CPU (another process had it). */
+  const waitShare = (now: number, before: number): number => ((now - before) / 1e6 / customersMs) * 100;
+  const waits = {
+    bot: waitShare(runQueueWaitNs(botPid), wait0.bot),
+    console: waitShare(runQueueWaitNs(consolePid), wait0.console),
+    bench: waitShare(runQueueWaitNs(process.pid), wait0.bench),
+    pressure: ((cpuPressureUs() - wait0.pressure) / 1000 / customersMs) * 100,
+  };
   botProc.proc.stdin!.write('["loop"]\n');
   const botLoop = (await botProc.wait('loop')) as { p50: number; p99: number; max: number };
   const cpuShare = (pid: number, before: number): number => ((cpuMs(pid) - before) / customersMs) * 100;
@@ -725,6 +760,12 @@ try {
   add('CPU of the console process while the customers talked', cpu.console, '%');
   add('CPU of redis-server while the customers talked', cpu.redis, '%');
   add('CPU of this process (customers, agents, checks) while the customers talked', cpu.bench, '%');
+  add("this process's event loop delay while the customers talked p99", benchLoop.percentile(99) / 1e6, 'ms');
+  // Two cores shared by four processes (and whatever else runs): how much of the latency is waiting for a CPU.
+  add('bot event loop runnable, waiting for a CPU (share of the time the customers talked)', waits.bot, '%');
+  add('console event loop runnable, waiting for a CPU', waits.console, '%');
+  add('this process runnable, waiting for a CPU', waits.bench, '%');
+  add('machine: some task waiting for a CPU (PSI cpu some)', waits.pressure, '%');
   add('rss, bot', childRssMb(botPid), 'MB');
   add('rss, console', childRssMb(consolePid), 'MB');
   add('rss, customers and agents (this process)', rssMb(), 'MB');

@@ -84,6 +84,8 @@ export class BotRuntime {
       // Stable across restarts: a restarted bot resumes its own pending deliveries first.
       consumer: c.instance ? `${botId}:${c.instance}` : botId,
       deliver: (m) => deliverOutbound(delivery, m),
+      // Acknowledgements on the turn's client: the outbound one is held by its blocking read.
+      ackRedis: c.redis,
       // The agent learns from the transcript that the customer never got it.
       onGiveUp: async (m) => {
         const { customerId } = parseConversationId(m.conv);

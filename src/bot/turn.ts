@@ -16,6 +16,7 @@ import { coalesce, type Outgoing } from './format.ts';
 import { isTooOld, RecentIds } from './guard.ts';
 import type { KnowledgeCache } from './knowledge-cache.ts';
 import type { Messages } from './messages.ts';
+import { Pacer } from './pace.ts';
 import { decide, decideNonText, decideWelcome, delayNoticeText, kindLabel, queueNoticeText, type PolicyOptions } from './policy.ts';
 import type { Action, Decision } from './types.ts';
 import { PERSON_STATUSES, TurnFlood, type FloodState } from './turn-flood.ts';
@@ -70,6 +71,8 @@ export class Turn implements TurnSink {
   private readonly coalesce: boolean;
   /** Customer messages are handled once this settles (the journal replayed, a login's epoch begun). */
   private gate: Promise<void> = Promise.resolve();
+  /** A burst of turns leaves room on the event loop for what else waits (agents' replies, Redis answers). */
+  private readonly pacer = new Pacer();
 
   constructor(private readonly d: TurnDeps) {
     const c = (this.c = d.config);
@@ -220,6 +223,7 @@ export class Turn implements TurnSink {
 
   /** `stored` is called once the customer's message is written (or journaled). */
   private async handle(msg: InboundMessage, st: CustomerState, stored: () => void): Promise<void> {
+    while (this.pacer.full()) await this.pacer.slice();
     let text = msg.text;
     if (msg.group) {
       const forMe = await msg.group.forMe();
@@ -362,6 +366,8 @@ export class Turn implements TurnSink {
    * channel's own reason, e.g. 微信客服's closed window, for the agents to read).
    */
   private async send(msg: InboundMessage, text: string, key: string): Promise<string | undefined> {
+    // Redis's answers to a burst of turns arrive together: their replies go out a slice at a time.
+    while (this.pacer.full()) await this.pacer.slice();
     for (let attempt = 1; ; attempt++) {
       try {
         await msg.reply(text, key);

@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { fieldsOf } from './convert.ts';
 import type { Keys } from './keys.ts';
-import { ack } from './scripts.ts';
+import { ack, pending, type PendingEntry } from './scripts.ts';
 import type { OutboundMessage } from './types.ts';
 
 export interface OutboundOptions {
@@ -15,6 +15,11 @@ export interface OutboundOptions {
   consumer: string;
   /** Sends to WeChat; resolves once WeChat accepted the message, throws to retry later. */
   deliver: (msg: OutboundMessage) => Promise<void>;
+  /**
+   * The connection acknowledgements go on (default: a duplicate of the reading connection, opened
+   * by `start` and closed by `stop`). Not the reading one: a blocked read would hold them back.
+   */
+  ackRedis?: Redis | Cluster;
   group?: string;
   /** Entries another consumer left unacknowledged this long are taken over (it died). */
   claimIdleMs?: number;
@@ -39,64 +44,125 @@ export interface OutboundOptions {
   logger?: Logger;
 }
 
-type Entries = [string, string[]][];
+type Defaults = Required<Omit<OutboundOptions, 'logger' | 'onGiveUp' | 'giveUpMs' | 'ackRedis'>>;
+
+/** A message on its way: `skip` when it was delivered before (it is only acknowledged). */
+interface Held {
+  msg: OutboundMessage;
+  skip: boolean;
+}
+
+/** Message ids delivered by this process, remembered until their acknowledgement is surely in. */
+const RECENT_IDS = 10_000;
 
 /**
  * Delivers a bot account's outbound stream (agent replies, notices) through a consumer group,
  * at least once: a bot that dies after WeChat accepted a message and before acknowledging it
  * sends that one message again (WeChat has no idempotency key to prevent it).
- * An entry is acknowledged only after `deliver` succeeded; a failed one stays pending and is
- * retried, in order, before anything newer of the same conversation, while other conversations
- * go on (one unreachable customer must not hold up a whole account); entries a dead consumer
- * left pending are taken over (XAUTOCLAIM); a delivered id is remembered, so a redelivery is
- * acknowledged unsent. New entries are only claimed by a read and then delivered from the
- * pending list, in id order, so a read replayed after a lost connection cannot reorder them.
- * Conversations are delivered side by side, each in order: a new reply costs one round trip
- * before its send (the claim and the read of the pending list go together, see
- * `readNewThenPending`), a dedupe look-up shared by its page, and its ack after the send.
+ *
+ * Reading and sending do not wait for each other: one loop reads (new entries claimed with
+ * XREADGROUP >, blocking while there are none, and in the same round trip our pending entries
+ * after the last one we hold, with their dedupe look-up: pending-2.lua) and hands each entry to
+ * its conversation's lane; lanes deliver side by side (at most `concurrency` at once), each in
+ * order. So a new reply costs one round trip before its send however many others are being sent,
+ * and its acknowledgement (on another connection) is awaited by nothing but `stop`.
+ *
+ * Entries are delivered from the pending list, in id order, never from the answer of the read that
+ * claimed them: a read replayed after a lost connection cannot reorder them (what the lost answer
+ * claimed is pending, ahead of what the repeat claims). An entry is acknowledged only after
+ * `deliver` succeeded; a failing one is retried every `retryMs`, ahead of its conversation's later
+ * ones, while other conversations go on; entries a dead consumer left pending are taken over
+ * (XAUTOCLAIM); a delivered id is remembered, so a redelivery is acknowledged unsent.
  *
  * Give it a connection of its own: XREADGROUP BLOCK holds the connection while it waits.
  */
 export class OutboundConsumer {
   private readonly redis: Redis | Cluster;
   private readonly keys: Keys;
-  private readonly o: Required<Omit<OutboundOptions, 'logger' | 'onGiveUp' | 'giveUpMs'>> & Pick<OutboundOptions, 'logger' | 'onGiveUp'>;
+  private readonly o: Defaults & Pick<OutboundOptions, 'logger' | 'onGiveUp'>;
   private readonly giveUpMs: number;
+  private ackRedis?: Redis | Cluster;
+  private readonly ownsAckRedis: boolean;
   private running = false;
   private loop?: Promise<void>;
-  private wake?: () => void;
-  /** Acknowledgements on their way (see deliverOne); stop() waits for them. */
+  /** Settles when stop() is called: the read loop does not wait for an answer it no longer needs. */
+  private stopped: Promise<undefined> = Promise.resolve(undefined);
+  private stopNow?: () => void;
+  /** Whatever waits: lanes between attempts (woken by stop), the read loop for room (woken by stop and by room freed). */
+  private readonly waits = new Set<() => void>();
+  private readonly roomWaits = new Set<() => void>();
+  /** Acknowledgements on their way; stop() waits for them. */
   private readonly acks = new Set<Promise<void>>();
+  /** Entry ids read and not yet settled (delivered and acknowledged): a read skips them. */
+  private readonly held = new Set<string>();
+  /** Per conversation, its messages still to deliver, oldest first (present while its lane runs). */
+  private readonly lanes = new Map<string, Held[]>();
+  private readonly laneRuns = new Set<Promise<void>>();
+  /** Lanes delivering now, and those waiting for one of the `concurrency` places. */
+  private sending = 0;
+  private readonly queued: (() => void)[] = [];
+  /** Message ids this process delivered, oldest first. */
+  private readonly recent = new Set<string>();
+  /** Every pending entry up to this id is held (or settled): the next read starts after it… */
+  private cursor = '0';
+  /** …unless something pending may lie before it (taken over, an acknowledgement lost): then from the start. */
+  private rescan = true;
 
   constructor(redis: Redis | Cluster, keys: Keys, opts: OutboundOptions) {
     this.redis = redis;
     this.keys = keys;
+    const { ackRedis, ...rest } = opts;
+    this.ackRedis = ackRedis;
+    this.ownsAckRedis = !ackRedis;
     this.o = {
       group: 'bots',
       claimIdleMs: 60_000,
       blockMs: 2_000,
-      batch: 20,
+      batch: 50,
       concurrency: 16,
       dedupeMs: 7 * 24 * 3600_000,
       retryMs: 1_000,
-      ...opts,
+      ...rest,
     };
     this.giveUpMs = opts.giveUpMs ?? 24 * 3600_000;
+  }
+
+  /** Read entries held at most (those of a customer who cannot be reached wait in memory). */
+  private get maxHeld(): number {
+    return Math.max(1_000, this.o.batch * this.o.concurrency * 2);
   }
 
   async start(): Promise<void> {
     if (this.running) return;
     await this.ensureGroup();
+    if (this.ownsAckRedis) {
+      this.ackRedis ??= (this.redis as Redis).duplicate();
+      this.ackRedis.on('error', () => undefined);
+    }
+    this.cursor = '0';
+    this.rescan = true;
+    this.stopped = new Promise<undefined>((resolve) => (this.stopNow = () => resolve(undefined)));
     this.running = true;
     this.loop = this.run();
   }
 
-  /** Stops after the current step; a blocked read ends within `blockMs`. */
+  /**
+   * Stops reading and starts no new send; waits for the sends in flight and their acknowledgements.
+   * A read still waiting is left to end by itself: what it claims stays pending for the next start.
+   */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.stopNow?.();
+    for (const wake of [...this.waits, ...this.roomWaits]) wake();
     await this.loop;
+    await Promise.all([...this.laneRuns]);
     await Promise.all([...this.acks]);
+    this.lanes.clear();
+    this.held.clear();
+    if (this.ownsAckRedis && this.ackRedis) {
+      this.ackRedis.disconnect();
+      this.ackRedis = undefined;
+    }
   }
 
   private get stream(): string {
@@ -114,127 +180,122 @@ export class OutboundConsumer {
 
   private async run(): Promise<void> {
     let lastClaim = 0;
-    // Wait for new entries only when nothing of ours can be pending: not on the first pass (a
-    // restart leaves them), nor after a takeover or an error.
+    // Wait for new entries only when none of ours can be pending past the cursor: not after a full
+    // page, nor when reading from the start (a restart, a takeover, an error).
     let mayWait = false;
-    let blocked = new Set<string>();
     while (this.running) {
       try {
-        // A conversation that failed in the last pass is tried again after retryMs, or sooner
-        // when something new arrives.
-        const waitMs = blocked.size > 0 ? Math.min(this.o.retryMs, this.o.blockMs) : mayWait ? this.o.blockMs : 0;
-        // Conversations whose oldest message failed in this pass: their later ones wait.
-        blocked = new Set<string>();
-        mayWait = false;
-        for (let page = await this.readNewThenPending(waitMs); page.length > 0 && this.running; ) {
-          await this.process(page, blocked);
-          if (page.length < this.o.batch) break;
-          page = await this.readPending(page.at(-1)![0]);
+        if (this.held.size >= this.maxHeld) {
+          await this.pause(this.o.retryMs, this.roomWaits);
+          continue;
         }
-        // Stopping: the deliveries in flight have finished; start nothing new.
-        if (!this.running) break;
-        mayWait = true;
+        if (this.rescan) {
+          this.rescan = false;
+          this.cursor = '0';
+          mayWait = false;
+        }
+        const page: PendingEntry[] | undefined = await this.untilStopped(this.readNewThenPending(mayWait ? this.o.blockMs : 0));
+        if (!page || !this.running) break;
+        this.dispatch(page);
+        mayWait = page.length < this.o.batch;
         if (Date.now() - lastClaim >= Math.min(this.o.claimIdleMs, 10_000)) {
           lastClaim = Date.now();
-          const [, claimed] = (await this.redis.xautoclaim(
-            this.stream,
-            this.o.group,
-            this.o.consumer,
-            this.o.claimIdleMs,
-            '0-0',
-            'COUNT',
-            this.o.batch,
-          )) as [string, Entries];
-          // Now ours: the next pass delivers them from the pending list, in order.
-          if (claimed.length > 0) mayWait = false;
+          const taken = (await this.untilStopped(this.redis.xautoclaim(this.stream, this.o.group, this.o.consumer, this.o.claimIdleMs, '0-0', 'COUNT', this.o.batch))) as
+            | [string, unknown[]]
+            | undefined;
+          // Now ours, possibly ahead of the cursor: read the pending list from its start again.
+          if (taken && taken[1].length > 0) this.rescan = true;
         }
       } catch (err) {
         if (!this.running) break;
-        mayWait = false;
+        this.rescan = true;
         if (String((err as Error).message).includes('NOGROUP')) await this.ensureGroup().catch(() => undefined);
         this.o.logger?.warn({ err }, 'outbound delivery loop error; retrying');
-        await this.sleep(this.o.retryMs);
+        await this.pause(this.o.retryMs, this.waits);
       }
     }
+  }
+
+  /** `p`'s value, or undefined once stop() was called (its answer, or failure, is then ignored). */
+  private untilStopped<T>(p: Promise<T>): Promise<T | undefined> {
+    p.catch(() => undefined);
+    return Promise.race([p, this.stopped]);
   }
 
   /**
    * New entries move into our pending list (waiting up to `waitMs` for one when there are none),
-   * then the pending list is read from its start, in one round trip: Redis runs the second read
-   * once the first returns. Delivering from the pending list, never from the first read's answer,
-   * keeps the order when an answer was lost with the connection and the read sent again (what it
-   * had claimed is pending, ahead of what the repeat claims).
+   * then our pending entries after the cursor are read with their dedupe look-up: two commands
+   * written together, one round trip (Redis runs the second once the first returns).
    */
-  private async readNewThenPending(waitMs: number): Promise<Entries> {
+  private async readNewThenPending(waitMs: number): Promise<PendingEntry[]> {
     const claim: (string | number)[] = ['GROUP', this.o.group, this.o.consumer, 'COUNT', this.o.batch];
     if (waitMs > 0) claim.push('BLOCK', waitMs);
-    const answers = await this.redis
-      .pipeline()
-      .xreadgroup(...(claim as ['GROUP', string, string]), 'STREAMS', this.stream, '>')
-      .xreadgroup('GROUP', this.o.group, this.o.consumer, 'COUNT', this.o.batch, 'STREAMS', this.stream, '0')
-      .exec();
-    for (const [err] of answers ?? []) if (err) throw err;
-    return this.present(answers?.[1]?.[1]);
+    const claimed = this.redis.xreadgroup(...(claim as ['GROUP', string, string]), 'STREAMS', this.stream, '>');
+    const page = pending(this.redis, this.keys, { botId: this.o.botId, group: this.o.group, consumer: this.o.consumer, count: this.o.batch, after: this.cursor });
+    const [a, b] = await Promise.allSettled([claimed, page]);
+    if (a.status === 'rejected') throw a.reason;
+    if (b.status === 'rejected') throw b.reason;
+    return b.value;
   }
 
-  /** Our pending entries after `after`, a page of them. */
-  private async readPending(after: string): Promise<Entries> {
-    const res = await this.redis.xreadgroup('GROUP', this.o.group, this.o.consumer, 'COUNT', this.o.batch, 'STREAMS', this.stream, after);
-    return this.present(res);
-  }
-
-  private async present(res: unknown): Promise<Entries> {
-    // Entries deleted by trimming while pending come back with null fields: nothing to send,
-    // and acknowledged so they stop sitting at the head of the pending list.
-    const entries = (res as [string, Entries][] | null)?.[0]?.[1] ?? [];
-    const gone = entries.filter((e) => !Array.isArray(e[1])).map((e) => e[0]);
-    if (gone.length > 0) await this.redis.xack(this.stream, this.o.group, ...gone);
-    return entries.filter((e) => Array.isArray(e[1]));
-  }
-
-  /**
-   * Delivers a page: conversations side by side (up to `concurrency` at once), each one's
-   * messages in order. A conversation whose message fails is added to `blocked` and its later
-   * entries are left pending, so nothing overtakes within a conversation. Returns once every
-   * delivery it started has ended (a later pass must not start one of them again).
-   */
-  private async process(entries: Entries, blocked: Set<string>): Promise<void> {
-    const msgs = entries.map(([entryId, flat]) => toOutbound(entryId, flat)).filter((m) => !blocked.has(m.conv));
-    if (msgs.length === 0) return;
-    // Delivered before but not acknowledged (a crash, a takeover): one look-up for the page.
-    const ids = [...new Set(msgs.map((m) => m.msgId))];
-    const scores = (await this.redis.zmscore(this.keys.delivered(this.o.botId), ...ids)) as (string | null)[];
-    const delivered = new Set(ids.filter((_, i) => scores[i] !== null && scores[i] !== undefined));
-    const byConv = new Map<string, OutboundMessage[]>();
-    for (const m of msgs) {
-      const queue = byConv.get(m.conv);
-      if (queue) queue.push(m);
-      else byConv.set(m.conv, [m]);
-    }
-    let failure: { err: unknown } | undefined;
-    await eachLimited([...byConv.values()], this.o.concurrency, async (queue) => {
-      for (const m of queue) {
-        if (!this.running) return;
-        try {
-          if (!(await this.deliverOne(m, delivered))) {
-            blocked.add(m.conv);
-            return;
-          }
-        } catch (err) {
-          // Unexpected (deliver's failures are handled in deliverOne): this conversation stops
-          // here; the loop reports it once every other delivery has ended.
-          failure ??= { err };
-          blocked.add(m.conv);
-          return;
-        }
+  /** Hands each entry not held yet to its conversation's lane, in id order; the cursor moves past the page. */
+  private dispatch(page: PendingEntry[]): void {
+    for (const e of page) {
+      this.cursor = e.entryId;
+      // Trimmed away (the script acknowledged it), or already on its way.
+      if (!e.fields || this.held.has(e.entryId)) continue;
+      const msg = toOutbound(e.entryId, e.fields);
+      this.held.add(e.entryId);
+      const item: Held = { msg, skip: e.delivered || this.recent.has(msg.msgId) };
+      const lane = this.lanes.get(msg.conv);
+      if (lane) {
+        lane.push(item);
+        continue;
       }
-    });
-    if (failure) throw failure.err;
+      const fresh = [item];
+      this.lanes.set(msg.conv, fresh);
+      const run: Promise<void> = this.runLane(msg.conv, fresh).finally(() => this.laneRuns.delete(run));
+      this.laneRuns.add(run);
+    }
   }
 
-  /** Sends one message (unless already delivered) and acknowledges it; false: it failed, retry later. */
-  private async deliverOne(msg: OutboundMessage, delivered: Set<string>): Promise<boolean> {
-    if (!delivered.has(msg.msgId)) {
+  /** Delivers one conversation's messages in order, holding one of the `concurrency` places while it sends. */
+  private async runLane(conv: string, lane: Held[]): Promise<void> {
+    try {
+      while (lane.length > 0 && this.running) {
+        // A free place is taken at once: the first send starts before the read loop writes anything.
+        if (this.sending < this.o.concurrency) this.sending++;
+        else await new Promise<void>((resolve) => this.queued.push(resolve));
+        let failed = false;
+        try {
+          while (lane.length > 0 && this.running && !failed) {
+            if (await this.deliverOne(lane[0]!)) lane.shift();
+            else failed = true;
+          }
+        } finally {
+          this.leave();
+        }
+        // Its oldest message failed: tried again after retryMs, later ones waiting behind it.
+        if (failed) await this.pause(this.o.retryMs, this.waits);
+      }
+    } finally {
+      this.lanes.delete(conv);
+      // Stopping: what is left stays pending for the next start.
+      for (const item of lane) this.held.delete(item.msg.entryId);
+    }
+  }
+
+  /** Gives up a place: straight to the next lane waiting for one, if any. */
+  private leave(): void {
+    const next = this.queued.shift();
+    if (next) next();
+    else this.sending--;
+  }
+
+  /** Sends one message (unless delivered before) and acknowledges it; false: it failed, try again later. */
+  private async deliverOne(item: Held): Promise<boolean> {
+    const { msg } = item;
+    if (!item.skip && !this.recent.has(msg.msgId)) {
       try {
         await this.o.deliver(msg);
       } catch (err) {
@@ -247,30 +308,57 @@ export class OutboundConsumer {
         this.o.logger?.error({ err, conv: msg.conv, msgId: msg.msgId }, 'outbound delivery given up');
         await Promise.resolve(this.o.onGiveUp?.(msg, err)).catch((e: unknown) => this.o.logger?.warn({ err: e }, 'onGiveUp failed'));
       }
+      // Another entry with this message id (a reply written twice) is not sent again, even before the ack is in.
+      this.remember(msg.msgId);
     }
-    // Not awaited: the next read goes out behind it on this connection, so Redis has run it
-    // before it reads the pending list again, and the next reply need not wait for its answer.
-    const acked: Promise<void> = ack(this.redis, this.keys, { botId: this.o.botId, group: this.o.group, entryId: msg.entryId, msgId: msg.msgId, now: Date.now(), rememberMs: this.o.dedupeMs }).then(
-      () => void this.acks.delete(acked),
+    this.acknowledge(msg);
+    return true;
+  }
+
+  /** Not awaited: the lane goes on with its next message; the entry stays held until Redis answered. */
+  private acknowledge(msg: OutboundMessage): void {
+    const acked: Promise<void> = ack(this.ackRedis ?? this.redis, this.keys, {
+      botId: this.o.botId,
+      group: this.o.group,
+      entryId: msg.entryId,
+      msgId: msg.msgId,
+      now: Date.now(),
+      rememberMs: this.o.dedupeMs,
+    }).then(
+      () => this.settle(acked, msg.entryId),
       (err: unknown) => {
-        this.acks.delete(acked);
-        // Still pending, and not in the delivered set: the next pass sends it again.
+        this.settle(acked, msg.entryId);
+        // Still pending: read again, and acknowledged unsent (this process remembers its id).
+        this.rescan = true;
         this.o.logger?.warn({ err, conv: msg.conv, msgId: msg.msgId }, 'outbound acknowledgement failed');
       },
     );
     this.acks.add(acked);
-    // A second entry with the same message id later in this page is not sent again.
-    delivered.add(msg.msgId);
-    return true;
   }
 
-  private sleep(ms: number): Promise<void> {
+  private settle(acked: Promise<void>, entryId: string): void {
+    this.acks.delete(acked);
+    this.held.delete(entryId);
+    if (this.held.size < this.maxHeld) for (const wake of [...this.roomWaits]) wake();
+  }
+
+  private remember(msgId: string): void {
+    this.recent.delete(msgId);
+    this.recent.add(msgId);
+    if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.values().next().value!);
+  }
+
+  /** Waits `ms`, or less when one of `waits` is woken. */
+  private pause(ms: number, waits: Set<() => void>): Promise<void> {
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
+      const done = () => {
         clearTimeout(t);
+        waits.delete(done);
         resolve();
       };
+      const t = setTimeout(done, ms);
+      waits.add(done);
     });
   }
 }
@@ -287,13 +375,4 @@ function toOutbound(entryId: string, flat: string[]): OutboundMessage {
     at: f.at ? new Date(Number(f.at)).toISOString() : '',
     ...(f.title !== undefined ? { title: f.title } : {}),
   };
-}
-
-/** Runs `work` over `items`, at most `limit` at once; resolves when all have ended. */
-async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
 }

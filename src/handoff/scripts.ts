@@ -28,6 +28,7 @@ export const SCRIPT_KEYS = {
   'sla-tick': 3,
   read: 2,
   ack: 2,
+  pending: 2,
   'notify-fix': 7,
   'problem-fix': 1,
   fields: 'n',
@@ -390,6 +391,31 @@ export async function ack(
 ): Promise<number> {
   const { group, entryId, msgId, now, rememberMs } = a;
   return Number(await run(redis, 'ack', [k.outbound(a.botId), k.delivered(a.botId)], { group, entryId, msgId, now, rememberMs }));
+}
+
+/** One of the outbound consumer's pending entries (pending-2.lua): fields null when trimmed away (already acknowledged). */
+export interface PendingEntry {
+  entryId: string;
+  fields: string[] | null;
+  /** Its message id is in the delivered set: acknowledge it, do not send it again. */
+  delivered: boolean;
+}
+
+/** pending-2.lua: up to `count` of `consumer`'s pending entries after `after`, each with its dedupe look-up. */
+export async function pending(
+  redis: Client,
+  k: Keys,
+  a: { botId: string; group: string; consumer: string; count: number; after: string },
+): Promise<PendingEntry[]> {
+  const { group, consumer, count, after } = a;
+  const raw = await run(redis, 'pending', [k.outbound(a.botId), k.delivered(a.botId)], { group, consumer, count, after });
+  if (!Array.isArray(raw) || raw.length % 3 !== 0) throw new Error(`pending answered ${JSON.stringify(raw).slice(0, 200)}`);
+  const out: PendingEntry[] = [];
+  for (let i = 0; i < raw.length; i += 3) {
+    const fields = raw[i + 1] as unknown;
+    out.push({ entryId: String(raw[i]), fields: Array.isArray(fields) ? fields.map(String) : null, delivered: raw[i + 2] === 1 });
+  }
+  return out;
 }
 
 /** notify-fix-7.lua: tells one linked customer of a fix, exactly once; true when this call sent it. */

@@ -441,10 +441,13 @@ describe('OutboundConsumer: delivery', () => {
     expect(new Set(ids)).toEqual(new Set(expected));
     expect(byConsumer['bot-1']!.length).toBeGreaterThan(0);
     expect(byConsumer['bot-2']!.length).toBeGreaterThan(0);
-    // Each consumer handles its share in stream order.
+    // Each consumer sends its share of every conversation in stream order (conversations go side
+    // by side, so one customer's replies may pass another's).
     for (const list of Object.values(byConsumer)) {
-      const seq = list.map((m) => Number(m.text.slice(1)));
-      expect(seq).toEqual([...seq].sort((x, y) => x - y));
+      for (const conv of convs) {
+        const seq = list.filter((m) => m.conv === conv).map((m) => Number(m.text.slice(1)));
+        expect(seq).toEqual([...seq].sort((x, y) => x - y));
+      }
     }
     await waitFor('all acknowledged', async () => (await pendingCount(e)) === 0);
     expect(await redis.zcard(e.delivered)).toBe(200);

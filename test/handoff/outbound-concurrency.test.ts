@@ -1,8 +1,10 @@
 /**
- * The outbound consumer delivers the conversations of a page side by side (src/handoff/outbound.ts):
- * a slow send to one customer does not make the others of its page wait; each conversation's
- * messages still go out in order, each once; a stop waits for every delivery in flight and starts
- * no new one; a message id on two entries of one page is sent once. Against a real redis-server.
+ * The outbound consumer delivers conversations side by side (src/handoff/outbound.ts): a slow send
+ * to one customer does not make the others wait, whether they were read with it or come later;
+ * each conversation's messages still go out in order, each once; a new reply costs the read that
+ * was waiting for it and nothing more before its send; a stop waits for every delivery in flight
+ * and starts no new one; a message id on two entries is sent once; an entry trimmed away while
+ * pending is acknowledged unsent. Against a real redis-server.
  */
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import {
   type OutboundMessage,
   type OutboundOptions,
 } from '../../src/handoff/index.ts';
+import { countRoundTrips } from '../support/roundtrips-counter.ts';
 import { randomPrefix, startRedis, stopAll, type RedisServer } from '../support/redis.ts';
 import { waitDrained } from '../support/streams.ts';
 import { waitFor } from '../support/waits.ts';
@@ -61,8 +64,8 @@ async function chats(n: number): Promise<{ h: Handoff; convs: string[] }> {
   return { h, convs };
 }
 
-async function started(h: Handoff, opts: Partial<OutboundOptions> & Pick<OutboundOptions, 'deliver'>): Promise<OutboundConsumer> {
-  const c = new OutboundConsumer(server.client(), h.keys, { botId: BOT, consumer: 'bot-1', blockMs: 100, retryMs: 30, ...opts });
+async function started(h: Handoff, opts: Partial<OutboundOptions> & Pick<OutboundOptions, 'deliver'>, conn: Redis = server.client()): Promise<OutboundConsumer> {
+  const c = new OutboundConsumer(conn, h.keys, { botId: BOT, consumer: 'bot-1', blockMs: 100, retryMs: 30, ...opts });
   await c.start();
   running.push(c);
   return c;
@@ -181,6 +184,84 @@ describe('OutboundConsumer: conversations side by side', () => {
     await waitDrained(redis, h.keys.outbound(BOT), GROUP);
     expect(sent.map((m) => m.text)).toEqual(['once', 'after']);
     expect(sent[0]!.msgId).toBe(msgId);
+    expect(await pendingCount(h)).toBe(0);
+  });
+
+  it('a reply written while another customer\'s send hangs goes out without waiting for it', async () => {
+    const { h, convs } = await chats(3);
+    const [slow, b, c] = convs as [string, string, string];
+    const wechat = gate();
+    cleanups.push(() => wechat.open());
+    const sent: string[] = [];
+    await started(h, {
+      deliver: async (m) => {
+        if (m.conv === slow) await wechat.promise;
+        sent.push(m.text);
+      },
+    });
+    await h.reply(slow, ALICE, 'slow-1');
+    await h.reply(b, ALICE, 'b-1');
+    await waitFor('b-1 sent while slow-1 hangs', () => sent.includes('b-1'));
+    // Read after the hanging send began, each on its own.
+    await h.reply(c, ALICE, 'c-1');
+    await waitFor('c-1 sent while slow-1 still hangs', () => sent.includes('c-1'));
+    await h.reply(slow, ALICE, 'slow-2');
+    await h.reply(b, ALICE, 'b-2');
+    await waitFor('b-2 sent', () => sent.includes('b-2'));
+    expect(sent).toEqual(['b-1', 'c-1', 'b-2']);
+
+    wechat.open();
+    await waitFor('the slow customer served', () => sent.length === 5);
+    expect(sent.slice(3)).toEqual(['slow-1', 'slow-2']);
+    await waitDrained(redis, h.keys.outbound(BOT), GROUP);
+    expect(await pendingCount(h)).toBe(0);
+  });
+
+  it('a new reply costs nothing but the read that was waiting for it: no command between its write and its send', async () => {
+    const { h, convs } = await chats(1);
+    const conn = server.client();
+    const counter = countRoundTrips(conn);
+    cleanups.push(() => counter.detach());
+    const sent: string[] = [];
+    let roundsBeforeSend: string[][] | undefined;
+    await started(
+      h,
+      {
+        blockMs: 5_000,
+        deliver: async (m) => {
+          if (m.text === 'counted') roundsBeforeSend = counter.stop();
+          sent.push(m.text);
+        },
+      },
+      conn,
+    );
+    // Once: the scripts are loaded on the connection, and the consumer waits for the next entry
+    // (its blocked read and the pending read behind it are the two commands in flight).
+    await h.reply(convs[0]!, ALICE, 'first');
+    await waitFor('first sent', () => sent.length === 1);
+    await waitFor('the consumer blocked, waiting for a new entry', () => counter.inFlight() === 2);
+    counter.start();
+    await h.reply(convs[0]!, ALICE, 'counted');
+    await waitFor('counted sent', () => sent.length === 2);
+    expect(roundsBeforeSend, JSON.stringify(roundsBeforeSend)).toEqual([]);
+    await waitDrained(redis, h.keys.outbound(BOT), GROUP);
+  });
+
+  it('an entry trimmed away while pending is acknowledged, never sent; the rest go out in order', async () => {
+    const { h, convs } = await chats(1);
+    const stream = h.keys.outbound(BOT);
+    for (const t of ['one', 'two', 'three']) await h.reply(convs[0]!, ALICE, t);
+    // A consumer of this name read all three and died; then the stream was trimmed to its last two.
+    await redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
+    await redis.xreadgroup('GROUP', GROUP, 'bot-1', 'COUNT', 10, 'STREAMS', stream, '>');
+    await redis.xtrim(stream, 'MAXLEN', 2);
+    expect(await pendingCount(h)).toBe(3);
+    const sent: string[] = [];
+    await started(h, { deliver: async (m) => void sent.push(m.text) });
+    await h.reply(convs[0]!, ALICE, 'four');
+    await waitFor('two, three and four sent', () => sent.length === 3);
+    await waitDrained(redis, stream, GROUP);
+    expect(sent).toEqual(['two', 'three', 'four']);
     expect(await pendingCount(h)).toBe(0);
   });
 });
