@@ -34,7 +34,7 @@ export const CONFIG_DOCS: Record<ConfigVariable, Doc> = {
   HOST: { meaning: 'where the console listens' },
   PORT: { meaning: 'the console\'s port (`0`: any free one)' },
   KEFU_ADMIN_PASSWORD: { meaning: 'password of the `admin` account created on the console\'s first start (at least 10 characters, two kinds of characters, not a common password)', default: 'generated, printed once' },
-  ANNOUNCE_AGENT_JOIN: { meaning: 'when an agent takes a chat, the customer hears who (`agent_joined` in `_messages.yml`)' },
+  ANNOUNCE_AGENT_JOIN: { meaning: 'when an agent takes a chat, the customer hears who (`agent_joined` in `_messages.yml`; on 微信客服 and Official Accounts with the agent\'s first reply, so it spends none of WeChat\'s 5 replies)' },
   TRUST_PROXY: { meaning: 'trust `X-Forwarded-For` from a reverse proxy (the login rate limit keys on the client\'s IP)' },
   LIVE_MAX_SOCKETS_PER_AGENT: { meaning: 'live connections (`/api/live`, one per open console tab) one user may hold per console process; one more is refused with close code 4429 and the tab retries' },
   WECHATY_PUPPET: { meaning: '`wechaty-puppet-mock` for the demo and tests' },

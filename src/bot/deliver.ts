@@ -98,7 +98,19 @@ export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): P
   const customer = await adapter.handleOf(m.customerId);
   if (!customer) throw new Error(`customer ${m.customerId} is not reachable (contact not found)`);
   const st = host.state(customer);
-  const text = outboundText(m, host.messages(), host.timezone);
+  let text = outboundText(m, host.messages(), host.timezone);
+  const window = adapter.limits.window;
+  const heldKey = window ? host.keys.joinHeld(adapter.botId, m.customerId) : '';
+  if (window && m.kind === 'joined') {
+    // 微信客服 and Official Accounts allow 5 messages per customer message: "客服已接入" on its own
+    // would spend one. It goes out with the agent's first reply instead (or not at all if none comes).
+    await host.redis.set(heldKey, text, 'EX', window.windowS);
+    st.status = 'active';
+    void host.writer.write(st, { kind: 'message', msg: { from: 'bot', text, msgId: `o:${m.msgId}` } }, false);
+    return;
+  }
+  const held = window && m.kind === 'text' ? await host.redis.get(heldKey) : null;
+  if (held) text = `${held}\n\n${text}`;
   try {
     await sendInParts((part, key) => adapter.send(customer, part, key), text, {
       msgId: m.msgId,
@@ -115,6 +127,7 @@ export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): P
     }
     throw err;
   }
+  if (held) await host.redis.del(heldKey);
   host.metrics?.sent?.(m.kind === 'text' ? 'agent' : 'notice');
   if (m.kind === 'text' && m.at) host.metrics?.relaySeconds?.(Math.max(0, Date.now() - Date.parse(m.at)) / 1000);
   // The notice's line in the transcript takes its id from the outbound message: a re-delivery records it once.

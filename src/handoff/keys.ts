@@ -90,6 +90,11 @@ export function createKeys(prefix: string) {
     outbound: (botId: string): string => `${bot(botId)}:outbound`,
     /** Sorted set: outbound message ids already delivered, by delivery time (dedupe). */
     delivered: (botId: string): string => `${bot(botId)}:delivered`,
+    /**
+     * String (expires with WeChat's service window): the "agent joined" notice held back on a channel
+     * that limits replies, sent with the agent's first reply instead of on its own (bot/deliver.ts).
+     */
+    joinHeld: (botId: string, customerId: string): string => `${bot(botId)}:joinheld:${checkId('customer id', customerId)}`,
     /** Hash (expires): a customer's image, voice or file fetched from the channel (type, name, data). */
     media: (botId: string, id: string): string => `${bot(botId)}:media:${checkId('media id', id)}`,
     /** Hash: the account's channel for consoles (kind, label, maxTextBytes, windowS, maxReplies). */

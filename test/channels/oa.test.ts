@@ -135,7 +135,11 @@ describe('Official Account channel (safe mode)', () => {
     const failed = await waitFor(async () => (await transcript(openid)).find((m) => m.from === 'system' && m.kind === 'send_failed'));
     expect(failed.text).toContain('已发送 5 条');
     const viaApi = sim.oa.received(openid).filter((m) => m.via === 'custom_send').map((m) => m.text);
-    // The hand-off notice took one of the five; four replies went out, in order, and the rest were refused here.
-    expect(viaApi.filter((t) => t?.startsWith('第'))).toEqual(['第1条回复', '第2条回复', '第3条回复', '第4条回复']);
+    // The agent's joining went out with the first reply, not as one of the five on its own: five
+    // replies went out, in order, and the sixth was refused here.
+    const replies = viaApi.filter((t) => t?.includes('条回复'));
+    expect(replies).toHaveLength(5);
+    expect(replies[0]).toMatch(/小王[^\n]*\n\n第1条回复$/);
+    expect(replies.slice(1)).toEqual(['第2条回复', '第3条回复', '第4条回复', '第5条回复']);
   });
 });

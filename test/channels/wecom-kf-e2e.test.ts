@@ -148,6 +148,30 @@ describe('one bot process, agents on the console (roles bot + console)', () => {
     expect(texts(sim, who)).toEqual([expect.stringContaining(FAQ_ANSWER), expect.stringContaining(INVOICE_ANSWER)]);
   });
 
+  it('the agent joining spends none of the five replies: its notice goes out with the agent\'s first reply', async () => {
+    const who = customer();
+    const id = conv(who);
+    await ask(sim, watch, who, '转人工');
+    await waitFor('the handoff', async () => (await kefu.handoff.conversation(id))?.status === 'waiting');
+    expect((await api('POST', `/api/conversations/${id}/claim`)).status).toBe(200);
+    await waitDrained(kefu.redis, kefu.handoff.keys.outbound(BOT_ID), 'bots');
+    // Only the queue's notice went out; the transcript already says who joined.
+    expect(sim.received(who)).toHaveLength(1);
+    expect((await channelOf(who))?.window).toMatchObject({ remaining: 4 });
+    const joined = (await kefu.handoff.transcript(id)).find((m) => m.from === 'bot' && m.text.includes('接下来由我为您服务'));
+    expect(joined).toBeDefined();
+
+    expect((await api('POST', `/api/conversations/${id}/messages`, { text: '请问是哪个订单呢？' })).status).toBe(202);
+    await waitFor('the reply', () => sim.received(who).length === 2);
+    const [, first] = sim.received(who);
+    expect(first!.text).toBe(`${joined!.text}\n\n请问是哪个订单呢？`);
+    expect((await channelOf(who))?.window).toMatchObject({ remaining: 3 });
+    // Said once: the next reply goes out as written.
+    expect((await api('POST', `/api/conversations/${id}/messages`, { text: '好的，马上处理' })).status).toBe(202);
+    await waitFor('the second reply', () => sim.received(who).length === 3);
+    expect(sim.received(who)[2]!.text).toBe('好的，马上处理');
+  });
+
   it('window closed: the console refuses the reply with the reason, and a reply already on its way leaves a send_failed line saying why', async () => {
     const who = customer();
     const id = conv(who);

@@ -33,6 +33,7 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     events: k.events(botId),
     outbound: k.outbound(botId),
     delivered: k.delivered(botId),
+    joinHeld: k.joinHeld(botId, customerId),
     botStatus: k.botStatus(botId),
     channel: k.channel(botId),
     media: k.media(botId, "m1"),
