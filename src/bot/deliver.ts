@@ -127,7 +127,10 @@ export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): P
     }
     throw err;
   }
-  if (held) await host.redis.del(heldKey);
+  // Said, or no longer true (closed by an agent who took it over from one who had written): not
+  // prefixed to a later reply. A chat closed before anyone wrote keeps it until the next claim
+  // replaces it (or the window ends).
+  if (held || (window && (m.kind === 'resolved' || m.kind === 'fixed'))) await host.redis.del(heldKey);
   host.metrics?.sent?.(m.kind === 'text' ? 'agent' : 'notice');
   if (m.kind === 'text' && m.at) host.metrics?.relaySeconds?.(Math.max(0, Date.now() - Date.parse(m.at)) / 1000);
   // The notice's line in the transcript takes its id from the outbound message: a re-delivery records it once.
