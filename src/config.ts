@@ -4,7 +4,8 @@ import { CHANNEL_KINDS, type ChannelKind } from './channels/types.ts';
 import { wecomKfSettingsSchema, type WecomKfSettings } from './channels/wecom-kf/settings.ts';
 import { KefuError } from './errors.ts';
 import { parseRedisUrl } from './handoff/redis-url.ts';
-import { DEFAULT_SLA_POLICY, slaPolicySchema, type SlaPolicy } from './handoff/sla.ts';
+import { slaFromEnv } from './config-sla.ts';
+import type { SlaPolicy } from './handoff/sla.ts';
 
 /** "true"/"1"/"yes" style booleans, as people write them in .env files. */
 const bool = z
@@ -15,6 +16,15 @@ const unit = z.coerce.number().min(0).max(1);
 const THRESHOLD_VARS = ['KB_ANSWER_THRESHOLD', 'KB_SUGGEST_THRESHOLD'];
 
 const W = wecomKfSettingsSchema.shape;
+
+/** 0 binds any free port (tests, the demo's helpers); anything else in words, not "received NaN". */
+const port = z
+  .string()
+  .trim()
+  .refine((v) => /^\d{1,5}$/.test(v) && Number(v) <= 65_535, {
+    error: (issue) => `must be a port number 1-65535 (or 0: any free port), got ${JSON.stringify(issue.input)}`,
+  })
+  .transform(Number);
 
 const apiBase = z.url({ protocol: /^https?$/, message: 'an http(s) URL' }).transform((u) => u.replace(/\/+$/, ''));
 
@@ -62,7 +72,7 @@ const envSchema = z
     ARCHIVE_AFTER_DAYS: z.coerce.number().min(0).max(3_650).default(7),
     ARCHIVE_INTERVAL_S: z.coerce.number().int().min(1).max(3_600).default(60),
     HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    PORT: port.default(3000),
     KEFU_ADMIN_PASSWORD: z.string().trim().min(10, 'at least 10 characters').max(1024).optional(),
     TRUST_PROXY: bool.default(false),
     LIVE_MAX_SOCKETS_PER_AGENT: z.coerce.number().int().min(1).max(1_000).default(10),
@@ -266,55 +276,6 @@ export class ConfigError extends KefuError {
 const withoutEmpty = (env: NodeJS.ProcessEnv): Record<string, string> =>
   Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''));
 
-/** Where each part of the SLA policy comes from. */
-const SLA_VARS: Record<string, string> = {
-  'hours.timezone': 'BUSINESS_TIMEZONE',
-  'hours.weekdays': 'BUSINESS_DAYS',
-  'hours.open': 'BUSINESS_HOURS',
-  'hours.close': 'BUSINESS_HOURS',
-  'hours.holidays': 'BUSINESS_HOLIDAYS',
-  'hours.workdays': 'BUSINESS_WORKDAYS',
-  'targetMinutes.vip': 'SLA_VIP_MINUTES',
-  'targetMinutes.standard': 'SLA_STANDARD_MINUTES',
-  warnAt: 'SLA_WARN_AT',
-};
-
-const list = (v: string | undefined): string[] | undefined => v?.split(',').map((x) => x.trim()).filter(Boolean);
-
-/** "1-5" or "1,2,3,4,5,6" (ISO weekdays, 1 = Monday). */
-function weekdays(v: string | undefined): number[] | undefined {
-  const range = v?.match(/^\s*(\d)\s*-\s*(\d)\s*$/);
-  if (range) return Array.from({ length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) }, (_, i) => Number(range[1]) + i);
-  return list(v)?.map(Number);
-}
-
-/** The SLA policy from BUSINESS_* and SLA_* variables over the defaults, checked by its own schema. */
-function slaFromEnv(env: Record<string, string>): { policy?: SlaPolicy; issues: { variable: string; message: string }[] } {
-  const d = DEFAULT_SLA_POLICY;
-  const [open, close] = env.BUSINESS_HOURS?.split('-').map((x) => x.trim()) ?? [d.hours.open, d.hours.close];
-  const num = (v: string | undefined, fallback: number): number => (v === undefined ? fallback : Number(v));
-  const parsed = slaPolicySchema.safeParse({
-    hours: {
-      timezone: env.BUSINESS_TIMEZONE ?? d.hours.timezone,
-      weekdays: weekdays(env.BUSINESS_DAYS) ?? d.hours.weekdays,
-      open,
-      close,
-      holidays: list(env.BUSINESS_HOLIDAYS) ?? d.hours.holidays,
-      workdays: list(env.BUSINESS_WORKDAYS) ?? d.hours.workdays,
-    },
-    targetMinutes: { vip: num(env.SLA_VIP_MINUTES, d.targetMinutes.vip), standard: num(env.SLA_STANDARD_MINUTES, d.targetMinutes.standard) },
-    warnAt: num(env.SLA_WARN_AT, d.warnAt),
-  });
-  if (parsed.success) return { policy: parsed.data as SlaPolicy, issues: [] };
-  return {
-    issues: parsed.error.issues.map((i) => {
-      const path = i.path.map(String);
-      const key = SLA_VARS[path.slice(0, 2).join('.')] ?? SLA_VARS[path[0] ?? ''] ?? 'BUSINESS_HOURS';
-      return { variable: key, message: i.message };
-    }),
-  };
-}
-
 /** A Wechaty name as a bot id (ids allow no dots). */
 const botIdFrom = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '-');
 
@@ -379,13 +340,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /**
- * For entry points: reads `.env` (when present; real environment variables win), validates,
- * and on failure names every invalid variable on stderr and exits 1.
+ * For entry points: reads `.env` (when present; real environment variables win), validates (also
+ * with `check`), and on failure names every invalid variable on stderr and exits 1.
  */
-export function loadConfigOrExit(envFile = '.env'): Config {
+export function loadConfigOrExit(envFile = '.env', check?: (env: NodeJS.ProcessEnv) => ConfigError['issues']): Config {
   if (existsSync(envFile)) process.loadEnvFile(envFile);
   try {
-    return loadConfig();
+    // A caller's own checks (the console's password policy) join the schema's, so one run names
+    // every invalid variable; a variable the schema already named is not named again.
+    const extra = check?.(process.env) ?? [];
+    let config: Config;
+    try {
+      config = loadConfig();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      throw new ConfigError([...err.issues, ...extra.filter((e) => !err.issues.some((i) => i.variable === e.variable))]);
+    }
+    if (extra.length > 0) throw new ConfigError(extra);
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -12,16 +12,17 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
-import { loadConfigOrExit, type Config } from './config.ts';
+import { loadConfigOrExit, type Config, type ConfigError } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startArchive, type ArchiveService } from './archive/index.ts';
 import { syncReports } from './archive/reports-sync.ts';
 import { createRedis, Handoff, type CustomerRef, type Tier } from './handoff/index.ts';
 import { createKnowledgeService, type KnowledgeService } from './knowledge/index.ts';
 import type { RunningBot } from './bot/index.ts';
-import { startConsole, type DemoSimulator, type RunningConsole } from './console/index.ts';
+import { ADMIN_USERNAME, passwordProblems, startConsole, type DemoSimulator, type RunningConsole } from './console/index.ts';
 import { createMetrics, registerArchiveMetrics, type KefuMetrics } from './metrics.ts';
 import { startOpsServer, type OpsServer } from './ops.ts';
+import { ensurePortFree } from './port-check.ts';
 
 export const ROLES = ['bot', 'console'] as const;
 export type Role = (typeof ROLES)[number];
@@ -56,6 +57,9 @@ export interface Kefu {
 }
 
 export async function startKefu(config: Config, opts: StartKefuOptions): Promise<Kefu> {
+  // Every role listens on the HTTP port (the console, or the bot's ops endpoints). Checked before
+  // anything touches Redis: a second start on a taken port must not log the bot account in and out.
+  await ensurePortFree(config.http.host, config.http.port);
   const logger = opts.logger ?? createLogger(config.log);
   const redis = createRedis(config.redis, logger);
   const closeRedis = async () => {
@@ -191,6 +195,14 @@ export function stopOnSignals(kefu: Pick<Kefu, 'stop' | 'logger'>, graceMs = 15_
   process.on('SIGTERM', onSignal);
 }
 
+/** The console refuses a weak first-admin password at start (seedAdmin): named with the other variables instead. */
+function adminPasswordIssues(password: string | undefined): ConfigError['issues'] {
+  const given = password?.trim();
+  if (!given) return [];
+  const problems = passwordProblems(given, { username: ADMIN_USERNAME });
+  return problems.length > 0 ? [{ variable: 'KEFU_ADMIN_PASSWORD', message: problems.map((p) => p.message).join('; ') }] : [];
+}
+
 async function main(): Promise<void> {
   let roles: Role[];
   try {
@@ -199,7 +211,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const config = loadConfigOrExit();
+  const config = loadConfigOrExit('.env', (env) => (roles.includes('console') ? adminPasswordIssues(env.KEFU_ADMIN_PASSWORD) : []));
   const kefu = await startKefu(config, { roles });
   stopOnSignals(kefu);
   kefu.logger.info({ url: kefu.console?.url ?? kefu.ops?.url, roles }, 'kefu-bridge is running');

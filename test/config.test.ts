@@ -85,6 +85,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('says what is wrong with a port in words, and names BUSINESS_HOURS once with both times\' problems', () => {
+    const err = configError({ PORT: 'abc', BUSINESS_HOURS: '25:00-26:00' });
+    expect(err.issues).toEqual([
+      { variable: 'PORT', message: 'must be a port number 1-65535 (or 0: any free port), got "abc"' },
+      {
+        variable: 'BUSINESS_HOURS',
+        message: expect.stringMatching(/^opening time must be HH:mm .*; closing time must be HH:mm .*expected HH:mm-HH:mm such as 09:00-18:00, got "25:00-26:00"/),
+      },
+    ]);
+    expect(configError({ BUSINESS_HOURS: '18:00-09:00' }).issues).toEqual([
+      { variable: 'BUSINESS_HOURS', message: expect.stringMatching(/^closing time must be after open \(18:00\).*got "18:00-09:00"/) },
+    ]);
+    expect(loadConfig({ PORT: ' 8080 ' }).http.port).toBe(8080);
+    expect(loadConfig({ PORT: '0' }).http.port).toBe(0);
+  });
+
   it('has defaults for everything', () => {
     expect(loadConfig({})).toEqual({
       env: 'development',

@@ -17,6 +17,7 @@ import { demoBanner, startDemo, type DemoChannel, type RunningDemo } from '../sr
 import { DEMO_WECOM, externalUserIdOf } from '../src/demo/wecom-sim.ts';
 import { useRedisServer } from './support/hooks.ts';
 import { freePort, randomPrefix, removeDir, trackDir, type RedisServer } from './support/redis.ts';
+import { ROOT, runNode } from './support/processes.ts';
 import { waitFor } from './support/waits.ts';
 
 let server: RedisServer;
@@ -234,6 +235,17 @@ const demoSuite = (channel: DemoChannel) => describe(`the demo (DEMO_CHANNEL=${c
 
 demoSuite('wechaty');
 demoSuite('wecom-kf');
+
+describe('npm run demo with a bad configuration', () => {
+  it('names every invalid variable in one go before anything starts, and exits 1', async () => {
+    const env = { ...process.env, PORT: 'abc', REDIS_URL: 'notaurl', KEFU_ADMIN_PASSWORD: 'short', DEMO_CHANNEL: 'oa' };
+    const r = await runNode(['--import', 'tsx', 'src/demo/main.ts'], { cwd: ROOT, env, timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(/演示已启动/);
+    for (const v of ['PORT', 'REDIS_URL', 'KEFU_ADMIN_PASSWORD', 'DEMO_CHANNEL']) expect(r.stderr.match(new RegExp(`^ {2}${v}: `, 'gm'))).toHaveLength(1);
+    expect(r.stderr).toContain('PORT: must be a port number 1-65535 (or 0: any free port), got "abc"');
+  }, 40_000);
+});
 
 describe('DEMO_CHANNEL', () => {
   it('refuses an unknown channel before anything starts, naming the variable', async () => {

@@ -9,6 +9,7 @@ import { loadMessages, renderTemplate } from '../src/bot/messages.ts';
 import { loadConfig } from '../src/config.ts';
 import { parseRoles, startKefu, type Kefu } from '../src/main.ts';
 import { KB_DIR } from './support/bot.ts';
+import { ROOT, runNode } from './support/processes.ts';
 import { useRedisServer } from './support/hooks.ts';
 import { randomPrefix, type RedisServer } from './support/redis.ts';
 import { waitFor } from './support/waits.ts';
@@ -115,6 +116,26 @@ describe('startKefu', () => {
     expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^# HELP kefu_messages_in_total/m);
   });
 
+  it('a second start on a taken port fails before it touches Redis: the running bot account is not logged out', async () => {
+    const first = await start(['bot', 'console']);
+    const port = Number(new URL(first.console!.url).port);
+    const prefix = first.config.redis.prefix;
+    first.bot!.mocker!.login(first.bot!.mocker!.createContact({ name: 'bot' }));
+    await waitFor('ready', async () => (await fetch(`${first.console!.url}/readyz`)).status === 200);
+    const keysBefore = (await server.client().keys(`${prefix}*`)).sort();
+    const err = await startKefu(configFor({ REDIS_PREFIX: prefix, PORT: String(port), HOST: '127.0.0.1' }), { roles: ['bot', 'console'] }).then(
+      (k) => {
+        running.push(k);
+        return null;
+      },
+      (e: unknown) => e as { code?: string; message: string },
+    );
+    expect(err?.code).toBe('PORT_IN_USE');
+    expect(err?.message).toContain(`port ${port}`);
+    expect((await server.client().keys(`${prefix}*`)).sort()).toEqual(keysBefore);
+    expect((await fetch(`${first.console!.url}/readyz`)).status).toBe(200);
+  });
+
   it('the console role alone is ready with Redis, and loads no bot', async () => {
     const k = await start(['console']);
     expect(k.bot).toBeUndefined();
@@ -123,6 +144,16 @@ describe('startKefu', () => {
 });
 
 describe('npm start', () => {
+  it('names every invalid variable in one go, the console\'s password policy included, and exits 1', async () => {
+    const env = { ...process.env, LOG_LEVEL: 'silent', PORT: 'abc', REDIS_URL: 'notaurl', KEFU_ADMIN_PASSWORD: 'aaaaaaaaaaaa' };
+    const r = await runNode(['--import', 'tsx', 'src/main.ts', '--role', 'console'], { cwd: ROOT, env, timeoutMs: 20_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^ {2}PORT: must be a port number 1-65535 \(or 0: any free port\), got "abc"$/m);
+    expect(r.stderr).toMatch(/^ {2}REDIS_URL: not a URL: "notaurl"/m);
+    expect(r.stderr).toMatch(/^ {2}KEFU_ADMIN_PASSWORD: /m);
+    expect(r.stderr.match(/KEFU_ADMIN_PASSWORD:/g)).toHaveLength(1);
+  }, 30_000);
+
   it('refuses an unknown role with exit 2; stops cleanly on SIGTERM', async () => {
     const env = { ...process.env, REDIS_URL: server.url, REDIS_PREFIX: randomPrefix(), PORT: '0', LOG_LEVEL: 'info', LOG_PRETTY: 'false', WECHATY_PUPPET: 'wechaty-puppet-mock', KEFU_ADMIN_PASSWORD: 'a long enough password' };
     const bad = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--role', 'nope'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

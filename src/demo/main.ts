@@ -68,18 +68,66 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
+/** What the demo sets over the person's variables: its own defaults below them, where its parts run above. */
+function demoConfigEnv(
+  env: NodeJS.ProcessEnv,
+  channel: DemoChannel,
+  parts: { redisUrl: string; wechatUrl?: string; databaseUrl?: string; password: string },
+): NodeJS.ProcessEnv {
+  return {
+    LOG_LEVEL: 'warn',
+    // Its own keys: the 微信客服 demo's conversations do not mix with the mock account's.
+    REDIS_PREFIX: channel === 'wecom-kf' ? 'kefu-demo-kf' : 'kefu-demo',
+    WECHATY_NAME: 'kefu-demo',
+    ...env,
+    WECHATY_PUPPET: 'wechaty-puppet-mock',
+    ...(parts.wechatUrl ? demoWecomEnv(parts.wechatUrl) : { CHANNELS: 'wechaty' }),
+    REDIS_URL: parts.redisUrl,
+    ...(parts.databaseUrl ? { DATABASE_URL: parts.databaseUrl } : {}),
+    KEFU_ADMIN_PASSWORD: parts.password,
+  };
+}
+
+/**
+ * Every invalid variable at once, before anything starts: DEMO_CHANNEL, the admin password (the
+ * console's policy) and the configuration as the demo will load it, with its parts still unknown.
+ */
+function checkDemoEnv(env: NodeJS.ProcessEnv, password: string): DemoChannel {
+  const issues: ConfigError['issues'] = [];
+  let channel: DemoChannel = 'wechaty';
+  try {
+    channel = demoChannelOf(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues);
+  }
+  // Refused like every other way of setting a password; then checked below with a valid one, so it is named once.
+  const problems = passwordProblems(password, { username: ADMIN_USERNAME });
+  if (problems.length > 0) issues.push({ variable: 'KEFU_ADMIN_PASSWORD', message: `the admin password ${problems.map((p) => p.message).join('; ')}` });
+  try {
+    loadConfig(
+      demoConfigEnv(env, channel, {
+        redisUrl: env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379',
+        // Where the simulator will listen is known only once it runs; any http URL checks the rest.
+        wechatUrl: channel === 'wecom-kf' ? 'http://127.0.0.1:1' : undefined,
+        password: problems.length > 0 ? generatePassword() : password,
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues);
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return channel;
+}
+
 export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
   const env = { ...(opts.env ?? process.env) };
-  const channel = demoChannelOf(env);
   // KEFU_ADMIN_PASSWORD is applied at every start; without it an existing admin keeps its password
   // and a new one gets this generated one (settleDemoAdmin).
   const given = env.KEFU_ADMIN_PASSWORD?.trim() || undefined;
   const password = given ?? generatePassword();
-  // Refused before anything starts: the same policy as every other way of setting a password.
-  const problems = passwordProblems(password, { username: ADMIN_USERNAME });
-  if (problems.length > 0) {
-    throw new ConfigError([{ variable: 'KEFU_ADMIN_PASSWORD', message: `the admin password ${problems.map((p) => p.message).join('; ')}` }]);
-  }
+  const channel = checkDemoEnv(env, password);
   const dataDir = opts.dataDir ?? '.data/redis';
   const redis = await resolveDemoRedis(env, { dataDir });
   // Where `kefu agents --demo` finds a redis-server this demo started on a port of its own (beside its
@@ -99,18 +147,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
   try {
     postgres = await resolveDemoPostgres(env, { dataDir: opts.pgDataDir ?? '.data/pg', binDir: opts.pgBinDir });
     if (channel === 'wecom-kf') wechat = await startDemoWeChat();
-    const config = loadConfig({
-      LOG_LEVEL: 'warn',
-      // Its own keys: the 微信客服 demo's conversations do not mix with the mock account's.
-      REDIS_PREFIX: channel === 'wecom-kf' ? 'kefu-demo-kf' : 'kefu-demo',
-      WECHATY_NAME: 'kefu-demo',
-      ...env,
-      WECHATY_PUPPET: 'wechaty-puppet-mock',
-      ...(wechat ? demoWecomEnv(wechat.url) : { CHANNELS: 'wechaty' }),
-      REDIS_URL: redis.url,
-      ...(postgres.url ? { DATABASE_URL: postgres.url } : {}),
-      KEFU_ADMIN_PASSWORD: password,
-    });
+    const config = loadConfig(demoConfigEnv(env, channel, { redisUrl: redis.url, wechatUrl: wechat?.url, databaseUrl: postgres.url, password }));
     const logger = createLogger(config.log);
     const sim = wechat;
     if (sim) {

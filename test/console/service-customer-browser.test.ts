@@ -148,6 +148,15 @@ describe('the customer panel beside a chat', () => {
       const panel = byId(page, 'customer-panel');
       await expectAttr(byId(panel, 'cust-session-count'), 'data-count', '2');
       expect(await byId(panel, 'cust-channel').textContent()).toBe('微信客服 · 售后客服');
+      // The channel's own default label (WecomKfAdapter) starts with its name: said once.
+      await handoff.registry.setChannel(BOT, { kind: 'wecom-kf', label: '微信客服 wkKefuDemo0001', maxTextBytes: 2048 });
+      try {
+        await page.reload();
+        await expect.poll(() => byId(byId(page, 'customer-panel'), 'cust-channel').textContent()).toBe('微信客服 · wkKefuDemo0001');
+      } finally {
+        await handoff.registry.setChannel(BOT, { kind: 'wecom-kf', label: '售后客服', maxTextBytes: 2048 });
+        await page.reload();
+      }
       expect(await byId(panel, 'cust-first-seen').textContent()).not.toBe('—');
       expect(await byId(panel, 'cust-tags').textContent()).toContain('VIP候选');
       const sessions = byId(panel, 'cust-session');

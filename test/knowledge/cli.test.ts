@@ -120,6 +120,31 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(results[2]!.decision).not.toBe('answer');
   });
 
+  it('ask --json "q" …: the questions given are answered, one line each in the same shape, and stdin is not read', async () => {
+    const r = await kb(['ask', '--json', '录屏没声音', '在吗'], '会员怎么退款\n');
+    expect(r.code).toBe(0);
+    const results = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(results.map((x) => x.q)).toEqual(['录屏没声音', '在吗']);
+    for (const res of results) expect(Object.keys(res).sort()).toEqual(['candidates', 'decision', 'id', 'q', 'score']);
+    expect(results[0]).toMatchObject({ decision: 'answer', id: 'no-sound', candidates: ['no-sound'] });
+    // Nothing in common with any entry: an id is still reported (the contract), but no candidate at score 0.
+    expect(results[1]).toMatchObject({ decision: 'handoff', score: 0, candidates: [] });
+    expect(results[1]!.id).toBeTypeOf('string');
+  });
+
+  it('ask on filler lists no candidate at score 0; ask on a request for a person says the bot hands off, with no "did you mean"', async () => {
+    for (const q of ['在吗', '你好', '']) {
+      const r = await kb(['ask', q]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^decision: handoff {3}best: - \(nothing in common with any entry\)/m);
+      expect(r.stdout).not.toMatch(/^ {2}\d\. /m);
+    }
+    const person = await kb(['ask', '转人工']);
+    expect(person.code).toBe(0);
+    expect(person.stdout).toMatch(/^decision: handoff {3}asks for a person .*the bot hands off at once/m);
+    expect(person.stdout).not.toMatch(/^ {2}\d\. /m);
+  });
+
   it('ask --json works on a knowledge base it has never seen', async () => {
     const { entries } = await loadKnowledgeBase(unseen);
     const ids = entries.map((e) => e.id);

@@ -117,6 +117,14 @@ describe('the product knowledge base', () => {
     expect(r.score).toBeLessThan(matcher.thresholds.suggest);
   });
 
+  it('lists no candidate that shares nothing with the question, still naming the best entry at 0', () => {
+    for (const q of ['在吗', '你好', '']) {
+      const r = matcher.match(q);
+      expect(r).toMatchObject({ decision: 'handoff', score: 0, candidates: [] });
+      expect(r.id).toBeTypeOf('string');
+    }
+  });
+
   it('gives scores in 0..1 and at most three candidates, best first', () => {
     for (const q of ['会员', '视频', '怎么录屏', '录制', '水印和会员']) {
       const r = matcher.match(q);

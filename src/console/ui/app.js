@@ -139,7 +139,7 @@ function Rail({ me, route, demo }) {
 }
 
 function Topbar({ me, route }) {
-  const titles = { queue: '会话', conv: '会话', problems: '已知问题', editor: '知识库', manager: '运营概览', simulator: '微信模拟器', bots: '微信账号', search: '搜索', accounts: '账号' };
+  const titles = { queue: '会话', conv: '会话', problems: '已知问题', editor: '知识库', manager: '数据', simulator: '微信模拟器', bots: '微信账号', search: '搜索', accounts: '账号' };
   const roles = (me.roles ?? []).map((r) => ROLE_NAMES[r] ?? r).join(' · ');
   async function logout() {
     try {

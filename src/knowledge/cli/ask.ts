@@ -3,37 +3,52 @@ import { renderAnswer } from '../render.ts';
 import type { Matcher } from '../engine/matcher.ts';
 import type { Thresholds } from '../types.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk, readSmalltalk, type Smalltalk } from '../smalltalk.ts';
+import { DEFAULT_HUMAN_KEYWORDS, humanRequest } from '../../bot/policy/words.ts';
 import { loadMatcher } from './load.ts';
 
-/** `question === null`: the machine contract — stdin lines in, one JSON object per line out. */
-export async function runAsk(kbDir: string, thresholds: Partial<Thresholds>, question: string | null): Promise<number> {
+/**
+ * `json`: the machine contract, one JSON object per question: the `questions` given as arguments,
+ * else stdin's lines. Without it, the one question described for a person.
+ */
+export async function runAsk(kbDir: string, thresholds: Partial<Thresholds>, questions: string[], json: boolean): Promise<number> {
   const matcher = await loadMatcher(kbDir, thresholds);
   if (!matcher) return 1;
-  if (question !== null) {
-    process.stdout.write(describe(matcher, question, readSmalltalk(kbDir)?.smalltalk ?? DEFAULT_SMALLTALK));
+  if (!json) {
+    process.stdout.write(describe(matcher, questions.join(' '), readSmalltalk(kbDir)?.smalltalk ?? DEFAULT_SMALLTALK));
+    return 0;
+  }
+  if (questions.length > 0) {
+    for (const q of questions) process.stdout.write(jsonLine(matcher, q));
     return 0;
   }
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) {
-    const q = line.replace(/\r$/, '');
-    const r = matcher.match(q);
-    const out = { q, decision: r.decision, id: r.id, score: r.score, candidates: r.candidates.map((c) => c.id) };
-    process.stdout.write(`${JSON.stringify(out)}\n`);
-  }
+  for await (const line of lines) process.stdout.write(jsonLine(matcher, line.replace(/\r$/, '')));
   return 0;
+}
+
+function jsonLine(matcher: Matcher, q: string): string {
+  const r = matcher.match(q);
+  return `${JSON.stringify({ q, decision: r.decision, id: r.id, score: r.score, candidates: r.candidates.map((c) => c.id) })}\n`;
 }
 
 function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): string {
   const r = matcher.match(question);
   // Score 0: nothing in common with any entry; the id the matcher reports then means nothing.
   const best = r.score > 0 ? (r.id ?? '-') : '- (nothing in common with any entry)';
-  const out: string[] = [`decision: ${r.decision}   best: ${best}   score: ${r.score.toFixed(3)}`];
+  const found = `best: ${best}   score: ${r.score.toFixed(3)}`;
+  // The bot hands these off before it asks the FAQ: a "did you mean" list would be no list it sends.
+  const person = humanRequest(question, DEFAULT_HUMAN_KEYWORDS) === 'ask';
+  const out: string[] = [
+    person
+      ? `decision: handoff   asks for a person (the default HUMAN_KEYWORDS): the bot hands off at once; the FAQ alone: ${r.decision}, ${found}`
+      : `decision: ${r.decision}   ${found}`,
+  ];
   // The matcher knows only the FAQ; the bot answers chit-chat before asking it (see _smalltalk.yml).
   const chat = detectSmalltalk(question, smalltalk);
   if (chat?.whole) out.unshift(`small talk: ${chat.intent} (the bot replies with its smalltalk phrase and the menu, not the FAQ)`);
   const t = matcher.thresholds;
   out.push(`thresholds: answer >= ${t.answer}, suggest >= ${t.suggest}`);
-  for (const [i, c] of r.candidates.entries()) {
+  for (const [i, c] of (person ? [] : r.candidates).entries()) {
     out.push(`  ${i + 1}. ${c.id} (${c.score.toFixed(3)}) ${matcher.entry(c.id)?.question ?? ''}`);
     // Say why an entry that shares the question's words was only suggested.
     const note = matcher.loweredNote(question, c.id);

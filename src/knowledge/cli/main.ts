@@ -1,7 +1,7 @@
 /**
  * `kb` — the knowledge editors' command line (see docs/knowledge-base.md):
  *   kb lint [--kb DIR] [--self-check]
- *   kb ask  [--kb DIR] --json            (questions on stdin, JSON lines on stdout)
+ *   kb ask  [--kb DIR] --json ["question" …]  (the questions given, else stdin's lines; JSON lines on stdout)
  *   kb ask  [--kb DIR] "question"
  *   kb eval [--kb DIR] --cases FILE.jsonl [--verbose] [--by-type]
  * Standard output carries only the command's result; diagnostics go to stderr.
@@ -14,7 +14,7 @@ import { runLint } from './lint.ts';
 
 const USAGE = `usage:
   kb lint [--kb DIR] [--self-check] check every editor file (--self-check: the rates its own phrasings predict)
-  kb ask  [--kb DIR] --json          read questions from stdin, one JSON line each on stdout
+  kb ask  [--kb DIR] --json [Q …]    one JSON line each on stdout for the questions given, else stdin's lines
   kb ask  [--kb DIR] "question"      show the decision and the answer as WeChat shows it
   kb eval [--kb DIR] --cases FILE    rates and latency on {"q", "expect", "type"?} lines
 options:
@@ -67,9 +67,8 @@ async function main(argv: string[]): Promise<number> {
     case 'lint':
       return runLint(kbDir, values['self-check']!);
     case 'ask':
-      if (values.json) return runAsk(kbDir, thresholds, null);
-      if (rest.length === 0) throw new UsageError('ask needs a question, or --json to read questions from stdin');
-      return runAsk(kbDir, thresholds, rest.join(' '));
+      if (!values.json && rest.length === 0) throw new UsageError('ask needs a question, or --json to read questions from stdin');
+      return runAsk(kbDir, thresholds, rest, values.json!);
     case 'eval':
       if (!values.cases) throw new UsageError('eval needs --cases FILE.jsonl');
       return runEval(kbDir, thresholds, values.cases, values.verbose!, values['by-type']!);

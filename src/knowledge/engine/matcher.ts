@@ -109,10 +109,11 @@ export class Matcher {
     const ambiguous = runnerUp !== undefined && best.input.margin < AMBIGUOUS_MARGIN && runnerUp.score >= suggest;
     // A lowered entry is never answered, whatever thresholds configuration sets.
     const decision = best.score >= answer && !ambiguous && !best.lowered ? 'answer' : best.score >= suggest ? 'suggest' : 'handoff';
-    // Suggest only entries that are plausible next to the best one.
+    // Suggest only entries that are plausible next to the best one; one that shares nothing with
+    // the question (rank still reports the first entry, at 0) is no candidate at all.
     const floor = Math.max(suggest / 2, best.score / 4);
     const candidates: MatchCandidate[] = ranked
-      .filter((r, i) => i === 0 || r.score >= floor)
+      .filter((r, i) => (i === 0 || r.score >= floor) && round(r.score) > 0)
       .slice(0, MAX_SUGGESTIONS)
       .map((r) => ({ id: r.id, score: round(r.score) }));
     return { decision, id: best.id, score: round(best.score), candidates };

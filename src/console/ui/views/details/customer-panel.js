@@ -33,6 +33,13 @@ function Session({ convId, s, current }) {
   </li>`;
 }
 
+/** "微信客服 · 售后客服"; a label that already starts with the channel's name (the default "微信客服 wk…") says it once. */
+function channelText({ kind, label }) {
+  const name = CHANNELS[kind] ?? kind;
+  const rest = label?.startsWith(name) ? label.slice(name.length).trim() : label;
+  return rest ? `${name} · ${rest}` : name;
+}
+
 export function CustomerPanel({ conv }) {
   const [botId, ...rest] = conv.id.split('.');
   const customerId = rest.join('.');
@@ -42,7 +49,7 @@ export function CustomerPanel({ conv }) {
     throttle: 1_000,
   });
   const h = data && data.conversationId === conv.id ? data : null;
-  const channel = h?.channel ? `${CHANNELS[h.channel.kind] ?? h.channel.kind}${h.channel.label ? ` · ${h.channel.label}` : ''}` : null;
+  const channel = h?.channel ? channelText(h.channel) : null;
   // The newest session is this chat's own while it is with a person.
   const currentOpen = h?.sessions[0] && h.sessions[0].outcome !== 'resolved' && h.sessions[0].outcome !== 'fixed';
   return html`<section class="card cust-panel" data-testid="customer-panel" aria-label="客户档案">

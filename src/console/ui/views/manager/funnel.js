@@ -16,11 +16,14 @@ export function FunnelCard({ funnel }) {
   const t = funnel?.total;
   const conv = t?.conversations ?? 0;
   const handoffs = sum(t?.handoffs);
+  // botAnswered counts answers (one per question, a pick from a list included), not conversations:
+  // its share is of what the bot met, answered, suggested or not answered, and so at most 100%.
+  const asked = t ? t.botAnswered + t.suggested + t.unanswered : 0;
   const steps = t
     ? [
         { key: 'conversations', label: '会话', value: conv, of: conv, pctText: conv ? '100%' : '—', hint: '新开始的会话' },
-        { key: 'botAnswered', label: '机器人解答', value: t.botAnswered, of: conv, pctText: `占会话 ${pct(t.botAnswered, conv)}`, hint: `另有推荐 ${t.suggested} · 未能回答 ${t.unanswered}` },
-        { key: 'helpful', label: '答案有帮助', value: t.helpful, of: conv, pctText: `占解答 ${pct(t.helpful, t.botAnswered)}`, hint: `没帮上 ${t.notHelpful} · 未反馈 ${Math.max(0, t.botAnswered - t.helpful - t.notHelpful)}` },
+        { key: 'botAnswered', label: '机器人解答', value: t.botAnswered, of: asked, pctText: `占提问 ${pct(t.botAnswered, asked)}`, hint: `另有推荐 ${t.suggested} · 未能回答 ${t.unanswered}` },
+        { key: 'helpful', label: '答案有帮助', value: t.helpful, of: t.botAnswered, pctText: `占解答 ${pct(t.helpful, t.botAnswered)}`, hint: `没帮上 ${t.notHelpful} · 未反馈 ${Math.max(0, t.botAnswered - t.helpful - t.notHelpful)}` },
         { key: 'handoffs', label: '转人工', value: handoffs, of: conv, pctText: `占会话 ${pct(handoffs, conv)}`, hint: '由客服接手' },
         { key: 'csat', label: '满意度评价', value: t.csat.count, of: conv, pctText: `占转人工 ${pct(t.csat.count, handoffs)}`, hint: t.csat.count ? `平均 ${score1(t.csat.average)} 分` : '暂无评价' },
       ]
