@@ -197,10 +197,13 @@ const demoSuite = (channel: DemoChannel) => describe(`the demo (DEMO_CHANNEL=${c
     });
     expect((await api('POST', `/api/conversations/${conv.id}/claim`)).status).toBe(200);
     expect((await api('POST', `/api/conversations/${conv.id}/messages`, { text: '您好，我来帮您' })).status).toBe(202);
-    await waitFor('the reply on the phone', async () => {
+    const reply = await waitFor('the reply on the phone', async () => {
       const items = (await api('GET', `/api/demo/messages?customer=${encodeURIComponent('新客户')}`)).body.items as { from: string; text: string }[];
-      return items.some((l) => l.from === 'bot' && l.text === '您好，我来帮您');
+      return items.find((l) => l.from === 'bot' && l.text.endsWith('您好，我来帮您'));
     });
+    // On 微信客服 the agent's joining rides on the first reply (WeChat allows 5 replies per customer message).
+    if (channel === 'wecom-kf') expect(reply.text).toMatch(/接下来由我为您服务~\n\n您好，我来帮您$/);
+    else expect(reply.text).toBe('您好，我来帮您');
     const customers = (await api('GET', '/api/demo/customers')).body.items as { name: string }[];
     expect(customers.map((c) => c.name)).toContain('新客户');
   });
