@@ -3,10 +3,11 @@
  * the conversations the lists hold (waiting, with an agent, parked) and those the events streams
  * name over the last day (bot chats and recent resolves); of each, the name, the id and the
  * transcript of the last week. The same terms as the archive (tokens.ts), so a query finds the
- * same messages here as there; results are marked `scope: 'live'`.
+ * same messages here as there; results are marked `scope: 'live'`, ranked as search-rank.ts says.
  */
 import type { Conversation, TranscriptMessage } from '../handoff/types.ts';
 import type { SearchFilters, SearchItem } from './search.ts';
+import { rankHits, type RankedItem } from './search-rank.ts';
 import { matchesTerms, nameNeedle, normalizeText, searchTerms } from './tokens.ts';
 
 /** What live search reads (the console's Handoff has all of it). */
@@ -35,7 +36,7 @@ export async function searchLive(
   src: LiveSource,
   o: SearchFilters & { q: string; limit: number; channelOf?: (botId: string) => Promise<string | null> },
   now = Date.now(),
-): Promise<SearchItem[]> {
+): Promise<RankedItem[]> {
   const terms = searchTerms(o.q);
   const needle = nameNeedle(o.q);
   if (terms.length === 0 && [...needle].length < 2) return [];
@@ -82,6 +83,6 @@ export async function searchLive(
       }
     }),
   );
-  items.sort((a, b) => (a.message.at < b.message.at ? 1 : a.message.at > b.message.at ? -1 : a.message.id < b.message.id ? 1 : -1));
-  return items.slice(0, o.limit);
+  // People's words first, the bot's repeated answers collapsed (search-rank.ts).
+  return rankHits(items).slice(0, o.limit);
 }

@@ -30,9 +30,13 @@ export interface Session {
   greeted?: boolean;
   /**
    * The customer just rated 1-2 and was asked what went wrong: the next words are the reason (or a
-   * request for a person, who then follows up with reason low_rating). Lasts one turn.
+   * request for a person, who then follows up with reason low_rating). Lasts until a person has
+   * the chat, the customer declines, or `ratingFollowUpUntil` passes: a low rating is followed up
+   * by the system, not by whether the customer happens to type 人工.
    */
   ratingFollowUp?: number;
+  /** When the follow-up window of `ratingFollowUp` closes (ms since epoch). */
+  ratingFollowUpUntil?: number;
 }
 
 /** One step the plugin carries out, in order. The policy itself never sends or writes anything. */
@@ -51,6 +55,8 @@ export interface PolicyInput {
   /** The conversation's status in the handoff (bot / resolved = the bot handles it). */
   status: ConversationStatus;
   session: Session;
+  /** The clock for the low-rating follow-up window (default Date.now()). */
+  now?: number;
 }
 
 export interface Decision {

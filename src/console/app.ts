@@ -27,6 +27,7 @@ import { healthRoutes, redisAnswers, withTimeout } from './routes/health.ts';
 import { knowledgeRoutes } from './routes/knowledge.ts';
 import { kbEditRoutes } from './routes/kb-edit.ts';
 import { insightRoutes } from './routes/insights.ts';
+import { lowRatingRoutes } from './routes/low-ratings.ts';
 import { customerRoutes } from './routes/customers.ts';
 import type { HistoryArchive } from './customer-history.ts';
 import { problemRoutes } from './routes/problems.ts';
@@ -34,7 +35,7 @@ import { loginRoutes } from './routes/login.ts';
 import { statsRoutes } from './routes/stats.ts';
 import { searchRoutes, type SearchArchive } from './routes/search.ts';
 import { taggingRoutes } from './routes/tagging.ts';
-import { TagSuggester, type TaggedArchive } from '../tagging/index.ts';
+import { TAG_LABELS_FILE, TagLabels, TagSuggester, type TaggedArchive } from '../tagging/index.ts';
 import { staticRoutes } from './static.ts';
 
 export interface BuildAppOptions {
@@ -178,12 +179,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const historyArchive = opts.archive?.conversation && opts.archive.history ? (opts.archive as HistoryArchive) : undefined;
   await app.register(customerRoutes, { handoff, agents, ...(historyArchive ? { archive: historyArchive } : {}) });
   // Suggested tags need Redis itself (the shared model); a console always has it, some tests do not.
+  const tagLabels = TagLabels.of(opts.kbDir, (err) => opts.logger?.warn({ err }, `tagging: ${TAG_LABELS_FILE} not read`));
   const tagging = redis
     ? new TagSuggester({
         redis,
         keys: handoff.keys,
         bots: () => handoff.bots(),
         faqTags: (faqId) => opts.knowledge?.matcher().entry(faqId)?.tags,
+        tagLabel: (tag) => tagLabels.label(tag),
         ...(opts.archive?.taggedConversations ? { archive: opts.archive as TaggedArchive } : {}),
         onError: (err) => opts.logger?.warn({ err }, 'tagging: scheduled training failed'),
       })
@@ -197,6 +200,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(mediaRoutes, { handoff, agents });
   await app.register(problemRoutes, { handoff, agents, knowledge: opts.knowledge });
   await app.register(insightRoutes, { handoff, agents, knowledge: opts.knowledge, timezone: opts.timezone ?? 'Asia/Shanghai', ...(opts.archive?.reports ? { archive: { reports: opts.archive.reports } } : {}) });
+  await app.register(lowRatingRoutes, { handoff, agents });
   await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir, opts.knowledge?.files) });
   await app.register(kbEditRoutes, { handoff, agents, knowledge: opts.knowledge, kbDir: opts.kbDir });
   if (opts.demo) await app.register(demoRoutes, { agents, simulator: opts.demo });

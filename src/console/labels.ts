@@ -14,7 +14,7 @@ export const REASON_LABELS: Record<HandoffReason, string> = {
   not_helpful: '答案没帮上忙',
   non_text: '图片/语音等',
   agent_initiated: '客服发起',
-  low_rating: '差评回访',
+  low_rating: '差评跟进',
 };
 
 export const STATUS_LABELS: Record<ConversationStatus, string> = {

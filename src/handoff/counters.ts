@@ -101,7 +101,9 @@ export class Counters {
     tx.xadd(k.ratings(ref.botId), 'MAXLEN', '~', maxLen, '*', 'conv', id, 'score', score, 'agentId', agentId ?? '', 'tags', tags ?? '[]', 'faqId', faqId, 'at', now);
     this.count(tx, ref.botId, now, { 'csat:count': 1, 'csat:sum': score, [`csat:${score}`]: 1 });
     if (score <= 2) {
-      tx.hset(k.conversation(id), 'lowRating', score);
+      // On the managers' 差评待跟进 list (low-ratings.ts) until marked done; a new one reopens it.
+      tx.hset(k.conversation(id), 'lowRating', score, 'lowRatingAgent', agentId ?? '');
+      tx.hdel(k.conversation(id), 'lowRatingDoneAt', 'lowRatingDoneBy', 'lowRatingComment');
       tx.zadd(k.flagged(ref.botId), now, id);
       tx.xadd(k.events(ref.botId), 'MAXLEN', '~', maxLen, '*', 'type', 'low_rating', 'conv', id, 'score', score, 'at', now);
     }

@@ -3,6 +3,7 @@ import { createContext, type HandoffContext, type HandoffOptions } from './conte
 import { Counters, type Rating } from './counters.ts';
 import type { Keys } from './keys.ts';
 import { Learning, type Evidence } from './learning.ts';
+import { LowRatings } from './low-ratings.ts';
 import { ConversationLists, type ListPage, type ListQuery } from './lists.ts';
 import { Problems } from './problems.ts';
 import { Queries, type QueueCounts } from './queries.ts';
@@ -49,6 +50,8 @@ export class Handoff {
   readonly media: MediaStore;
   /** Learning from traffic: evidence and the editors' decisions on it (see learning.ts). */
   readonly learning: Learning;
+  /** The managers' list of 1-2 ratings to follow up, with a done state (see low-ratings.ts). */
+  readonly lowRatings: LowRatings;
   private readonly ctx: HandoffContext;
 
   constructor(redis: Redis | Cluster, opts: HandoffOptions) {
@@ -58,6 +61,7 @@ export class Handoff {
     this.media = new MediaStore(redis, this.keys);
     this.queries = new Queries(this.ctx, this.registry);
     this.lists = new ConversationLists(this.ctx, this.registry);
+    this.lowRatings = new LowRatings(this.ctx, this.registry);
     this.counters = new Counters(this.ctx, this.registry);
     this.learning = new Learning(this.ctx, this.registry);
     this.transitions = new Transitions(this.ctx, this.registry, this.queries, this.counters, {

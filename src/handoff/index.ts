@@ -28,6 +28,7 @@ export type { QueueCounts } from './queries.ts';
 export { InvalidCursorError, LIST_STATUSES, LIST_VIEWS, type ListPage, type ListQuery, type ListStatus, type ListView } from './lists.ts';
 export type { QueueTicket } from './transitions.ts';
 export type { Rating } from './counters.ts';
+export type { LowRating, LowRatingState } from './low-ratings.ts';
 export {
   DEFAULT_THRESHOLD,
   EVIDENCE_KINDS,

@@ -130,6 +130,8 @@ export async function append(
     dayTtlS: number;
     /** Extra transcript fields of the message (msgId, kind, url, faqId, …). */
     fields: Record<string, string>;
+    /** The message is filler a list row does not show (preview.ts). */
+    filler?: boolean;
   },
 ): Promise<{ entryId: string; status: ConversationStatus; repliesRecorded: boolean; duplicate: boolean; queued: Queued | null }> {
   const { botId, customerId } = parseConversationId(a.conv);
@@ -175,6 +177,7 @@ export async function append(
     standardWarnAt: h?.times.standard.warnAt ?? '',
     vipDueAt: h?.times.vip.dueAt ?? '',
     vipWarnAt: h?.times.vip.warnAt ?? '',
+    filler: a.filler ? 1 : 0,
   };
   const raw = await runConv(redis, 'append', c, keys, args, Object.entries(a.fields).flat());
   const [entryId, status, replied, duplicate, due, tier, ahead, queued] = tuple('append', raw, 8);
@@ -192,7 +195,7 @@ export async function append(
 export async function enqueue(
   redis: Client,
   k: Keys,
-  a: Streams & { reason: HandoffReason; times: HandoffTimes; question: string; day: string; dayTtlS: number },
+  a: Streams & { reason: HandoffReason; times: HandoffTimes; question: string; day: string; dayTtlS: number; filler?: boolean },
 ): Promise<Queued> {
   const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
@@ -224,6 +227,7 @@ export async function enqueue(
     question,
     eventsMaxLen,
     dayTtlS,
+    filler: a.filler ? 1 : 0,
   };
   const [status, ahead, due, changed, tier] = tuple('enqueue', await runConv(redis, 'enqueue', c, keys, args), 5);
   return { status: status as ConversationStatus, changed: changed === 1, slaDueAt: dueOf(due), tier: tier as Tier, ahead: Number(ahead) };

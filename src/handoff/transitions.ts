@@ -5,6 +5,7 @@ import { fromScriptError } from './errors.ts';
 import { checkId, conversationId, parseConversationId } from './keys.ts';
 import type { Queries } from './queries.ts';
 import type { BotRegistry } from './registry.ts';
+import { isFiller } from './preview.ts';
 import * as lua from './scripts.ts';
 import { queueNotice, slaTimes, type QueueNotice, type SlaTimes } from './sla.ts';
 import type { Agent, Conversation, ConversationStatus, CustomerRef, HandoffReason, NewMessage, Tier, TurnOutcome } from './types.ts';
@@ -91,7 +92,7 @@ export class Transitions {
     const registered = this.registry.ensureRegistered(ref.botId);
     const outcome = turn?.outcome;
     const handoff = turn?.handoff;
-    const times = handoff && this.bothTiers(ref, now);
+    const times = handoff && this.bothTiers(ref, now, handoff.reason);
     const others = times && this.othersAhead(ref.botId, times);
     const [, res] = await Promise.all([
       registered,
@@ -110,6 +111,7 @@ export class Transitions {
         gapsMaxLen: GAPS_MAX_LEN,
         dayTtlS: DAY_TTL_S,
         fields: extraFields(msg),
+        filler: msg.from === 'customer' && isFiller(msg.text),
       }),
     ]);
     const ticket = res.queued && times && others ? await this.ticket(now, res.queued, times, others) : null;
@@ -124,7 +126,7 @@ export class Transitions {
     const id = conversationId(ref.botId, ref.customerId);
     const now = this.ctx.now();
     const registered = this.registry.ensureRegistered(ref.botId);
-    const times = this.bothTiers(ref, now);
+    const times = this.bothTiers(ref, now, opts.reason);
     const others = this.othersAhead(ref.botId, times);
     const [, queued] = await Promise.all([
       registered,
@@ -135,6 +137,7 @@ export class Transitions {
         reason: opts.reason,
         times,
         question: firstLine(opts.question),
+        filler: opts.question !== undefined && isFiller(firstLine(opts.question)),
         day: this.ctx.dayOf(now),
         dayTtlS: DAY_TTL_S,
       }),
@@ -153,10 +156,15 @@ export class Transitions {
     return { status: q.status, queued: q.changed, position, slaDueAt, notice: queueNotice(now, position, ticketTimes, this.ctx.policy.hours) };
   }
 
-  /** The tier is a manager's decision (read by the script) or the rule's: both tiers' times, computed here. */
-  private bothTiers(ref: CustomerRef, now: number): BothTiers {
+  /**
+   * The tier is a manager's decision (read by the script) or the rule's: both tiers' times, computed
+   * here. A low-rating follow-up is due as a VIP's is whatever the tier: an unhappy customer who
+   * wrote back goes to the front of the queue, not behind everyone who asked since.
+   */
+  private bothTiers(ref: CustomerRef, now: number, reason?: HandoffReason): BothTiers {
     const { policy } = this.ctx;
-    return { ruleTier: this.opts.tierRule?.(ref) ?? 'standard', standard: slaTimes(now, 'standard', policy), vip: slaTimes(now, 'vip', policy) };
+    const vip = slaTimes(now, 'vip', policy);
+    return { ruleTier: this.opts.tierRule?.(ref) ?? 'standard', standard: reason === 'low_rating' ? vip : slaTimes(now, 'standard', policy), vip };
   }
 
   /**

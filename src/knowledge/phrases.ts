@@ -86,9 +86,9 @@ export const MESSAGE_PLACEHOLDERS = {
   rating_thanks: [],
   /** A 4 or 5. */
   rating_thanks_high: [],
-  /** A 1 or 2: sorry, what went wrong? (the next message is taken as the reason), or a person. */
+  /** A 1 or 2: sorry, what went wrong? (the next message goes to a person as the reason). */
   rating_low_followup: [],
-  /** After the customer said what went wrong: noted, and a person if they want one. */
+  /** After the customer said what went wrong: noted, a person follows up (the queue notice follows). */
   rating_comment_thanks: [],
   /** Status awaiting_fix: the known problem is being fixed (sent at most once per session). */
   awaiting_fix: [],
@@ -134,8 +134,8 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   smalltalk_chitchat: '哈哈，我是客服小助手，陪聊不太在行😅 有问题尽管问我：',
   agent_joined_unnamed: '您好，人工客服已接入，接下来由我为您服务~',
   rating_thanks_high: '谢谢您的好评😊 有问题随时来找我们~',
-  rating_low_followup: '很抱歉这次没让您满意😔 能说说哪里不好吗？直接回复就行。需要客服再帮您看看，回复「人工」。',
-  rating_comment_thanks: '谢谢您告诉我们，意见已经记下，我们会认真改进🙏 需要客服跟进的话回复「人工」。',
+  rating_low_followup: '很抱歉这次没让您满意😔 能说说哪里不好吗？直接回复就行，我们会请客服跟进处理。',
+  rating_comment_thanks: '谢谢您告诉我们，已经请客服跟进，请稍等🙏',
   sla_apology: '抱歉让您久等了🙏 客服还在忙，预计 {time} 前回复您，请再稍等一下。',
   sla_apology_soon: '抱歉让您久等了🙏 客服马上就来，请再稍等一下。',
 });

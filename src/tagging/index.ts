@@ -26,5 +26,6 @@ export {
 } from './quality.ts';
 export { inputOf, readHistory, type MessageLike, type TaggedArchive } from './source.ts';
 export { DEFAULT_MAX_APPLIED, TaggingStore, type AppliedRecord, type StoredModel, type TaggingSettings } from './store.ts';
+export { TAG_LABELS_FILE, TagLabels } from './labels.ts';
 export { liveConversations, pruneApplied, type PruneResult } from './applied.ts';
 export { DEFAULT_RETRAIN_MS, TagSuggester, type QualityRow, type QualityTable, type Suggestion, type Suggestions, type TaggingOptions } from './service.ts';

@@ -22,6 +22,11 @@ export interface TaggingOptions {
   archive?: TaggedArchive;
   /** The knowledge base's own tags of an FAQ entry (suggested when agents use them too). */
   faqTags?: (faqId: string) => readonly string[] | undefined;
+  /**
+   * What a tag is called (labels.ts: the knowledge base's ids → their Chinese names). Suggestions
+   * show and apply the name; a conversation that has the id or the name has the tag.
+   */
+  tagLabel?: (tag: string) => string;
   /** Default one day. */
   retrainEveryMs?: number;
   /** Most conversations trained on (default 5000: the newest Redis holds, then the archive's). */
@@ -97,34 +102,39 @@ export class TagSuggester {
     const settings = await this.store.settings();
     const [stored, applied] = await Promise.all([this.store.model(settings), this.store.appliedTo(conv)]);
     this.retrainIfStale(stored);
-    const has = new Set(current);
+    const label = this.o.tagLabel ?? ((t: string) => t);
+    const has = new Set([...current, ...current.map(label)]);
     const features = featuresOf(input);
     const probs = stored ? predict(stored.model, features) : new Map<string, number>();
     const items: Suggestion[] = [];
-    for (const tag of suggestedTags(probs)) {
-      if (has.has(tag)) continue;
-      const words = stored ? reasons(stored.model, tag, features, 4) : [];
+    for (const raw of suggestedTags(probs)) {
+      const tag = label(raw);
+      if (has.has(raw) || has.has(tag) || items.some((s) => s.tag === tag)) continue;
+      const words = stored ? reasons(stored.model, raw, features, 4) : [];
       items.push({
         tag,
-        score: round(probs.get(tag) ?? 0),
+        score: round(probs.get(raw) ?? 0),
         source: 'model',
         faqIds: words.filter((w) => w.startsWith(FAQ_PREFIX)).map((w) => w.slice(FAQ_PREFIX.length)),
         words: words.filter((w) => !w.startsWith(FAQ_PREFIX)),
       });
     }
-    // The FAQ's own tags, where agents use them (or before any model: then they are all there is).
+    // The FAQ's own tags, by name, where agents use them (by name or id; or before any model: then
+    // they are all there is).
     for (const faqId of input.faqIds) {
-      for (const tag of this.o.faqTags?.(faqId) ?? []) {
-        if (has.has(tag) || (stored && stored.counts[tag] === undefined)) continue;
+      for (const raw of this.o.faqTags?.(faqId) ?? []) {
+        const tag = label(raw);
+        if (has.has(raw) || has.has(tag) || (stored && stored.counts[tag] === undefined && stored.counts[raw] === undefined)) continue;
         const seen = items.find((s) => s.tag === tag);
+        const p = probs.get(raw) ?? probs.get(tag);
         if (seen) {
           if (!seen.faqIds.includes(faqId)) seen.faqIds.push(faqId);
-        } else items.push({ tag, score: probs.has(tag) ? round(probs.get(tag)!) : null, source: 'faq', faqIds: [faqId], words: [] });
+        } else items.push({ tag, score: p !== undefined ? round(p) : null, source: 'faq', faqIds: [faqId], words: [] });
       }
     }
     const eligible = new Set(stored && settings.auto ? stored.quality.filter((q) => q.autoEligible && !settings.off.has(q.tag)).map((q) => q.tag) : []);
     const autoApply = [...probs.entries()]
-      .filter(([tag, p]) => eligible.has(tag) && p >= AUTO_THRESHOLD && !has.has(tag) && !applied.includes(tag))
+      .filter(([tag, p]) => eligible.has(tag) && p >= AUTO_THRESHOLD && !has.has(tag) && !has.has(label(tag)) && !applied.includes(tag))
       .map(([tag]) => tag);
     return {
       items: items.filter((s) => !autoApply.includes(s.tag)).slice(0, MAX_ITEMS),

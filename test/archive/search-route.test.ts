@@ -144,4 +144,30 @@ describe('GET /api/search', () => {
     expect(r.body.scope).toBe('live');
     expect(r.body.items).toHaveLength(2);
   });
+
+  it("puts customers' words above the bot's and shows a repeated FAQ answer once (live and archived)", async () => {
+    const FAQ = '会员在购买后 7 天内且未使用高级功能的，可以申请退款：我的 → 订单记录 → 申请退款，1~3 个工作日原路退回。';
+    const ref = (customerId: string, customerName: string) => ({ botId: e.botId, customerId, customerName });
+    // 周婷 asked three ways without the word; the bot answered three times, the same text.
+    for (const text of ['买错了', '会员能退吗', '钱能拿回来吗']) {
+      e.clock.advance(60_000);
+      await e.h.recordTurn(ref('wx_zt', '周婷'), { from: 'customer', text }, { replies: [{ from: 'bot', text: FAQ, faqId: 'refund', confidence: 0.8 }], decidedFor: 'bot', outcome: { type: 'answer', faqId: 'refund' } });
+    }
+    // 刘洋 said 退款 herself; the bot answered her with the same FAQ text.
+    e.clock.advance(60_000);
+    await e.h.recordTurn(ref('wx_ly', '刘洋'), { from: 'customer', text: '年费会员怎么退款' }, { replies: [{ from: 'bot', text: FAQ, faqId: 'refund', confidence: 0.9 }], decidedFor: 'bot', outcome: { type: 'answer', faqId: 'refund' } });
+    await e.archive.runOnce();
+    const expected = [
+      [`${e.botId}.wx_ly`, 'customer', '年费会员怎么退款'],
+      [`${e.botId}.wxid_inv03`, 'customer', '退款的发票怎么开'],
+      [`${e.botId}.wxid_refund01`, 'customer', '我想申请退款，订单还没到账'],
+      [`${e.botId}.wx_zt`, 'bot', FAQ],
+    ];
+    for (const a of [await app(e.archive), await app(undefined)]) {
+      const { body } = await get(a, manager, q('退款'));
+      expect(body.items.map((i) => [i.conversation.id, i.message.from, i.message.text]), body.scope).toEqual(expected);
+      expect((body.items.at(-1) as { repeats?: number }).repeats, body.scope).toBe(3);
+      expect((body.items[0] as { repeats?: number }).repeats).toBeUndefined();
+    }
+  });
 });

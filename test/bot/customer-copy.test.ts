@@ -1,8 +1,8 @@
 /**
  * What customers hear from the team's side, through the real Wechaty runtime on
  * wechaty-puppet-mock and the KefuBot plugin over a real redis-server, with the product's
- * `_messages.yml`: the thanks by score and the follow-up of a 1-2 rating (the reason kept for the
- * team, a person when asked); the agent's display name when they join (none when not set: never
+ * `_messages.yml`: the thanks by score and the follow-up of a 1-2 rating (what the customer writes
+ * next goes to a person, kept for the managers' list); the agent's display name when they join (none when not set: never
  * an internal name); a fixed problem's notice with its customer-facing title and a closed sentence.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,19 +71,38 @@ describe('ratings', () => {
     expect(h.messages.rating_thanks_high).not.toBe(h.messages.rating_thanks);
   }, 30_000);
 
-  it('a 1 asks what went wrong; the answer is kept for the team and thanked; then 人工 brings a person, as a low-rating follow-up', async () => {
+  it('a 1 asks what went wrong; what the customer writes next goes to a person (差评跟进, ahead of the queue), kept for the managers\' list', async () => {
+    // Someone already waiting, asked earlier: the low-rating follow-up is due before them.
+    const before = h.customer();
+    before.say('转人工');
+    await before.hears(QUEUED);
     const { c, id } = await served(ALICE);
     await exchange(c, '1', h.messages.rating_low_followup);
-    await exchange(c, '等了半个小时才有人回，问题也没解决', h.messages.rating_comment_thanks);
-    await waitFor('the reason on the conversation', async () => (await h.redis.hget(h.handoff.keys.conversation(id), 'lowRatingComment')) === '等了半个小时才有人回，问题也没解决');
-    expect((await h.redis.hget(h.handoff.keys.conversation(id), 'lowRating'))).toBe('1');
-    const events = (await h.redis.xrange(h.handoff.keys.events(h.botId), '-', '+')).map(([, f]) => f);
-    expect(events.some((f) => f.includes('rating_comment') && f.includes(id))).toBe(true);
-    // "好" to the offer in the thanks: a person, for a low rating.
-    await exchange(c, '好', QUEUED);
+    // The stranger's case: a complaint after the rating is no question for the bot.
+    const n = c.heard.length;
+    c.say('升级了还是不行，你们这个客服太差了');
+    await c.hears(h.messages.rating_comment_thanks, n);
+    await c.hears(QUEUED, n);
     const conv = (await h.handoff.conversation(id))!;
-    expect(conv).toMatchObject({ status: 'waiting', reason: 'low_rating' });
-    expect(conv.question).toBe('等了半个小时才有人回，问题也没解决');
+    expect(conv).toMatchObject({ status: 'waiting', reason: 'low_rating', question: '升级了还是不行，你们这个客服太差了' });
+    const waiting = await h.handoff.listWaiting();
+    expect(waiting.map((w) => w.id)).toContain(await before.conversationId());
+    expect(waiting[0]!.id).toBe(id);
+    expect(await h.redis.hget(h.handoff.keys.conversation(id), 'lowRatingComment')).toBe('升级了还是不行，你们这个客服太差了');
+    expect((await h.redis.hget(h.handoff.keys.conversation(id), 'lowRating'))).toBe('1');
+    const { items } = await h.handoff.lowRatings.list({ state: 'pending' });
+    expect(items.find((r) => r.conv === id)).toMatchObject({ score: 1, agentId: 'alice', comment: '升级了还是不行，你们这个客服太差了', status: 'waiting', state: 'pending' });
+  }, 30_000);
+
+  it('the window stays open over 谢谢: the next question still goes to a person, not to the FAQ', async () => {
+    const { c, id } = await served(ALICE);
+    await exchange(c, '2', h.messages.rating_low_followup);
+    const n = c.heard.length;
+    c.say('谢谢');
+    await waitFor('the thanks answered', async () => c.heard.length > n);
+    expect((await h.handoff.conversation(id))!.status).toBe('bot');
+    await exchange(c, '录屏没有声音怎么办', QUEUED);
+    expect((await h.handoff.conversation(id))!).toMatchObject({ status: 'waiting', reason: 'low_rating', question: '录屏没有声音怎么办' });
   }, 30_000);
 
   it('a 2 then 人工 goes straight to the queue as a low-rating follow-up; 不用了 ends it politely', async () => {

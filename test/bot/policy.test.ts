@@ -433,3 +433,38 @@ describe('decide: outcomes for editors and the funnel', () => {
     expect(ask('你好').outcome).toEqual({ type: 'smalltalk' });
   });
 });
+
+describe('decide: the follow-up of a 1-2 rating', () => {
+  const H = 3600_000;
+  const at = (text: string, session: Session, now: number, status: ConversationStatus = 'bot'): Decision => decide({ text, status, session, now }, kb, messages, DEFAULT_POLICY_OPTIONS);
+  const question2 = (d: Decision): string | undefined => d.actions.find((a): a is Extract<Action, { type: 'handoff' }> => a.type === 'handoff')?.question;
+
+  it('within 24 h whatever the customer writes goes to a person as low_rating, their words as the question; thanks and small talk leave the window open', () => {
+    const t0 = Date.UTC(2026, 0, 5, 2);
+    const rated = at('2', {}, t0, 'resolved');
+    expect(rated.session.ratingFollowUpUntil).toBe(t0 + 24 * H);
+    const complaint = at('升级了还是不行，你们这个客服太差了', rated.session, t0 + 60_000);
+    expect(handoffOf(complaint)).toBe('low_rating');
+    expect(question2(complaint)).toBe('升级了还是不行，你们这个客服太差了');
+    expect(said(complaint)).toEqual([messages.rating_comment_thanks]);
+    expect(complaint.session.ratingFollowUp).toBeUndefined();
+    // 谢谢 first, an FAQ question hours later: still a person, not the FAQ answer.
+    const thanks = at('谢谢', rated.session, t0 + H);
+    expect(handoffOf(thanks)).toBeUndefined();
+    const later = at('录屏没声音怎么办', thanks.session, t0 + 20 * H);
+    expect(handoffOf(later)).toBe('low_rating');
+    expect(answered(later)).toBeUndefined();
+  });
+
+  it('after the window, or after 不用了, or after a better rating, the bot answers again', () => {
+    const t0 = Date.UTC(2026, 0, 5, 2);
+    const rated = at('1', {}, t0, 'resolved');
+    expect(answered(at('录屏没声音怎么办', rated.session, t0 + 25 * H))).toBe('no-sound');
+    const declined = at('不用了', rated.session, t0 + H);
+    expect(said(declined)).toEqual([messages.offer_declined]);
+    expect(answered(at('录屏没声音怎么办', declined.session, t0 + 2 * H))).toBe('no-sound');
+    const rerated = at('5', rated.session, t0 + H, 'resolved');
+    expect(rerated.outcome).toEqual({ type: 'rating', score: 5 });
+    expect(answered(at('录屏没声音怎么办', rerated.session, t0 + 2 * H))).toBe('no-sound');
+  });
+});

@@ -74,6 +74,8 @@ const SEEDED = {
   botAnswered: 7,
   helpful: 4,
   notHelpful: 1,
+  suggested: 1,
+  unanswered: 1,
   handoffs: 5,
   reasons: { customer_asked: 3, low_confidence: 1, not_helpful: 1 },
   csat: { count: 5, average: 2.8, low: 3 },
@@ -168,6 +170,11 @@ describe('the managers\' dashboard', () => {
     await byId(page, 'nav-manager').click();
     await byId(page, 'manager-page').waitFor();
     expect(new URL(page.url()).hash).toBe('#/manager');
+    // One name for the page: the menu's, the top bar's and the heading's.
+    const navLabel = (await byId(page, 'nav-manager').locator('.rail-label').innerText()).trim();
+    expect(navLabel).toBe('数据');
+    expect((await byId(page, 'manager-page').locator('h1').innerText()).trim()).toBe(navLabel);
+    expect((await page.locator('.topbar-title strong').innerText()).trim()).toBe(navLabel);
 
     // The live counts stay: nobody is waiting or being served, everything seeded was resolved.
     for (const id of ['stat-waiting', 'stat-active', 'stat-at-risk', 'stat-breached', 'stat-awaiting-fix']) {
@@ -189,7 +196,11 @@ describe('the managers\' dashboard', () => {
       await expect.poll(() => num(step(page, name)), { message: name }).toBe(n);
       expect(await step(page, name).locator('.funnel-value').textContent()).toBe(String(n));
     }
-    expect(await step(page, 'botAnswered').textContent()).toContain(`占会话 ${Math.round((SEEDED.botAnswered / SEEDED.conversations) * 100)}%`);
+    // Answers are per question, not per conversation: their share is of the questions the bot met
+    // (answered, suggested, not answered), never above 100%.
+    const asked = SEEDED.botAnswered + SEEDED.suggested + SEEDED.unanswered;
+    expect(await step(page, 'botAnswered').textContent()).toContain(`占提问 ${Math.round((SEEDED.botAnswered / asked) * 100)}%`);
+    expect(await step(page, 'botAnswered').textContent()).not.toContain('占会话');
     expect(await step(page, 'helpful').textContent()).toContain(`没帮上 ${SEEDED.notHelpful}`);
     expect(await step(page, 'csat').textContent()).toContain(`平均 ${SEEDED.csat.average.toFixed(1)} 分`);
 

@@ -2,7 +2,9 @@
  * The search box in a real browser (headless Debian chromium, the bot on wechaty-puppet-mock, a real
  * redis-server; no PostgreSQL here, so the console searches live conversations and says so). A
  * customer's message with HTML-looking text is found by a word of it, shown as text with the word
- * marked, and the result opens the chat at that message, centred and highlighted.
+ * marked, and the result opens the chat at that message, centred and highlighted. People's words come
+ * first: a customer who asked three ways without the word and got the same FAQ answer three times
+ * shows once, below, with the count.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCleanPage, useConsoleEnv, waitStatus, type Session } from '../support/browser-env.ts';
@@ -63,6 +65,27 @@ describe('search box: find a message, see it as text, open the chat at it', { ti
     const inView = box.y >= pane.y && box.y + box.height <= pane.y + pane.height;
     expect(inView).toBe(true);
     await env().screenshot(page, 'search');
+    expectCleanPage(mia);
+  });
+
+  it("lists customers' messages above the bot's; the same bot answer three times shows once, counted", async () => {
+    const FAQ = '会员在购买后 7 天内可以申请退款：我的 → 订单记录 → 申请退款。';
+    const ref = { botId: conv.split('.')[0]!, customerId: 'wx-zt', customerName: '周婷' };
+    for (const text of ['买错了', '会员能退吗', '钱能拿回来吗']) {
+      await env().handoff.recordTurn(ref, { from: 'customer', text }, { replies: [{ from: 'bot', text: FAQ, faqId: 'refund', confidence: 0.8 }], decidedFor: 'bot', outcome: { type: 'answer', faqId: 'refund' } });
+    }
+    const { page } = mia;
+    await byId(page, 'search-input').fill('退款');
+    await byId(page, 'search-input').press('Enter');
+    const bot = page.getByTestId('search-result').filter({ hasText: '周婷' });
+    await bot.waitFor();
+    expect(await bot.count()).toBe(1);
+    expect(await bot.getByTestId('search-repeats').textContent()).toBe('机器人同样的回复 3 次');
+    const all = await page.getByTestId('search-snippet').allTextContents();
+    const firstBot = all.findIndex((t) => t.startsWith('机器人'));
+    expect(all.slice(0, firstBot).length).toBeGreaterThan(0);
+    expect(all.slice(firstBot).every((t) => t.startsWith('机器人'))).toBe(true);
+    await env().screenshot(page, 'search-ranked');
     expectCleanPage(mia);
   });
 });

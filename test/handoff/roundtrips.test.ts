@@ -109,7 +109,9 @@ describe('a handoff with the customer\'s message (recordTurn + handoff)', () => 
     expect(combined.ticket).toEqual(ticket);
     expect(ticket).toMatchObject({ status: 'waiting', queued: true });
     expect(a).toEqual(b);
-    expect(a.conversation).toMatchObject({ status: 'waiting', reason: c.reason ?? 'customer_asked', question: '转人工' });
+    // A bare 转人工 is about what the customer asked before it (the chat's earlier message), when there is one.
+    const earlier = c.from ? '你好，我要退款' : '转人工';
+    expect(a.conversation).toMatchObject({ status: 'waiting', reason: c.reason ?? 'customer_asked', question: earlier });
   });
 
   it('ties: the other accounts\' customers due at the same instant, and 1 ms after, are ahead', async () => {

@@ -18,7 +18,11 @@ export interface PolicyOptions {
   relatedMax: number;
   /** Ask "有帮助吗？回复 1 有帮助 / 2 没解决" after every answer. */
   feedbackCheck: boolean;
+  /** After a 1-2 rating, how long the customer's next words go to a person instead of the bot (default 24 h). */
+  lowRatingFollowUpMs?: number;
 }
+
+export const LOW_RATING_FOLLOW_UP_MS = 24 * 3600_000;
 
 export const DEFAULT_POLICY_OPTIONS: Readonly<PolicyOptions> = Object.freeze({
   handoffMode: 'auto',
@@ -52,6 +56,8 @@ export interface Turn {
   kb: PolicyKnowledge;
   messages: Messages;
   options: PolicyOptions;
+  /** The decision's clock (the low-rating follow-up window). */
+  now?: number;
 }
 
 export const say = (text: string): Action => ({ type: 'say', text });

@@ -14,6 +14,7 @@ import {
   DEFAULT_POLICY_OPTIONS,
   handoff,
   helpful,
+  LOW_RATING_FOLLOW_UP_MS,
   lowConfidence,
   menu,
   numbered,
@@ -48,7 +49,9 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   if (status !== 'bot' && status !== 'resolved') return withPerson(status, session, messages, normalized !== '', human === 'ask');
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
-  const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session, base: carry(session), kb, messages, options };
+  const now = input.now ?? Date.now();
+  const active = followUpActive(session, now);
+  const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
   return followUp(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? fromKnowledge(t);
 }
 
@@ -78,22 +81,44 @@ function withPerson(status: Exclude<ConversationStatus, 'bot' | 'resolved'>, ses
   }
 }
 
+/** The session with its low-rating follow-up window only while it is open. */
+function followUpActive(session: Session, now: number): Session {
+  if (!session.ratingFollowUp) return session;
+  // A session from before the window existed (no end): it still lasts this one turn.
+  if (session.ratingFollowUpUntil === undefined || now < session.ratingFollowUpUntil) return session;
+  const { ratingFollowUp: _s, ratingFollowUpUntil: _u, ...rest } = session;
+  return rest;
+}
+
+/** `carry`, plus the open follow-up window: small talk and thanks in between do not close it. */
+function keepFollowUp(session: Session): Session {
+  const base = carry(session);
+  if (session.ratingFollowUp && session.ratingFollowUpUntil !== undefined) {
+    base.ratingFollowUp = session.ratingFollowUp;
+    base.ratingFollowUpUntil = session.ratingFollowUpUntil;
+  }
+  return base;
+}
+
 /**
- * Step 0: right after a 1-2 rating the customer was asked what went wrong. A request for a person
- * goes to the queue as a low-rating follow-up; "不用了" / "谢谢" closes politely; another rating
- * (a digit, a rating word) is a rating; any other words are the reason, kept for the team.
+ * Step 0: after a 1-2 rating the customer was asked what went wrong. Within the window
+ * (PolicyOptions.lowRatingFollowUpMs) whatever they write next goes to a person as a low-rating
+ * follow-up, their words as the question (the bot answering a customer who just said the service
+ * was bad closes nothing). "不用了" closes the window; "谢谢" / emoji leave it open; another rating
+ * is a rating.
  */
 function followUp(t: Turn): Decision | undefined {
   const { session, bare, messages } = t;
-  // The rating itself reopened the chat (status bot now): the session says what was asked.
   if (!session.ratingFollowUp) return undefined;
-  if (t.human === 'ask') return handoff(t, 'low_rating', [], t.text.slice(0, 500));
-  if (t.human === 'negated' || NO.has(bare)) return reply(t, messages.offer_declined);
+  const closed = carry(session);
+  if (t.human === 'ask') return { ...handoff(t, 'low_rating', [], t.text.slice(0, 500)), session: closed };
+  if (t.human === 'negated' || NO.has(bare)) return reply(t, messages.offer_declined, closed);
   if (CLOSING.has(bare) || !bare) return undefined;
   if (numberOf(bare) !== undefined || RATING_WORDS.has(bare)) return undefined;
   const comment = t.text.trim().slice(0, 500);
   return {
-    ...reply(t, messages.rating_comment_thanks, { ...t.base, humanOffered: true, offerReason: 'low_rating', question: comment }),
+    ...handoff(t, 'low_rating', [say(messages.rating_comment_thanks)], comment),
+    session: closed,
     outcome: { type: 'rating_comment', question: comment },
   };
 }
@@ -203,11 +228,15 @@ function fromKnowledge(t: Turn): Decision {
   return lowConfidence(t, { type: 'unanswered', question });
 }
 
-/** The thanks differ by score; a 1-2 asks what went wrong and offers a person (followUp reads the answer). */
+/** The thanks differ by score; a 1-2 asks what went wrong and opens the follow-up window (followUp). */
 function rated(t: Turn, score: number): Decision {
   const { messages } = t;
-  if (score <= 2) return { ...reply(t, messages.rating_low_followup, { ...t.base, ratingFollowUp: score }), outcome: { type: 'rating', score } };
-  return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks), outcome: { type: 'rating', score } };
+  const base = carry(t.session);
+  if (score <= 2) {
+    const until = (t.now ?? Date.now()) + (t.options.lowRatingFollowUpMs ?? LOW_RATING_FOLLOW_UP_MS);
+    return { ...reply(t, messages.rating_low_followup, { ...base, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
+  }
+  return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks, base), outcome: { type: 'rating', score } };
 }
 
 /**

@@ -16,6 +16,7 @@ import { mediaRouteDocs } from '../routes/media.ts';
 import { demoRouteDocs } from '../routes/demo.ts';
 import { healthRouteDocs } from '../routes/health.ts';
 import { insightRouteDocs } from '../routes/insights.ts';
+import { lowRatingRouteDocs } from '../routes/low-ratings.ts';
 import { kbEditRouteDocs } from '../routes/kb-edit.ts';
 import { knowledgeRouteDocs } from '../routes/knowledge.ts';
 import { loginRouteDocs } from '../routes/login.ts';
@@ -63,6 +64,7 @@ export const API_ROUTE_GROUPS: readonly RouteGroup[] = merge([
   statsRouteDocs,
   taggingRouteDocs,
   insightRouteDocs,
+  lowRatingRouteDocs,
   agentRouteDocs,
   botRouteDocs,
   knowledgeRouteDocs,

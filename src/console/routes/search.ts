@@ -9,6 +9,7 @@ import { apiConversationSchema, apiMessageSchema, toApiConversation, toApiMessag
 import { STATUSES, type Conversation, type Handoff } from '../../handoff/index.ts';
 import { decodeCursor, encodeCursor, type SearchFilters, type SearchItem, type SearchOptions, type SearchResult } from '../../archive/search.ts';
 import { searchLive } from '../../archive/live-search.ts';
+import { rankHits, type RankedItem } from '../../archive/search-rank.ts';
 import { isUnavailable } from '../../archive/service.ts';
 
 /** What the search route needs of the archive (ArchiveService has it). */
@@ -50,24 +51,33 @@ const searchItemSchema = z.object({
   message: apiMessageSchema,
   match: z.enum(['message', 'customer']).meta({ description: '`message`: its words match; `customer`: the customer\'s name or id does (the message is the conversation\'s latest)' }),
   channel: z.string().nullable().meta({ description: 'the bot account\'s channel kind' }),
+  repeats: z
+    .number()
+    .int()
+    .min(2)
+    .optional()
+    .meta({ description: 'a bot message: how many identical bot messages of this conversation matched and are shown as this one (absent: just this one)' }),
 });
 
 export const searchRouteDocs = routeGroup('Conversations', [
   {
     method: 'GET',
     path: '/api/search',
-    summary: 'search messages (by words, Chinese-aware) and customers (any part of a name or id) over live and archived conversations, newest first',
+    summary: 'search messages (by words, Chinese-aware) and customers (any part of a name or id) over live and archived conversations, people\'s words first, newest first',
     details:
       'Message text is found by its words as the knowledge engine segments them (退款, 订单号, iphone13; a word\'s first letters or digits find it too); ' +
       'customers by any two or more characters of their name or id. Filters narrow the conversations (`status`, `tag`, `agent`, `rating`, `channel`) and the time ' +
       '(`from`, `to`). An agent without the manager role finds the conversations they own or owned last and those nobody owns yet; a manager finds all. ' +
       'With the archive (PostgreSQL) `scope` is `"all"` and conversations still in Redis show their live state; without it, or while it is down, ' +
-      '`scope` is `"live"`: the conversations Redis lists and those of the last day, their last week of messages, one page (`next` null).',
+      '`scope` is `"live"`: the conversations Redis lists and those of the last day, their last week of messages, one page (`next` null). ' +
+      'Customers\' and agents\' messages (and customers found by name) come first, then the bot\'s, each newest first (with the archive: within each page, ' +
+      'which follows time). A bot message is left out where the same conversation\'s customer or agents said the words; identical bot messages of one ' +
+      'conversation show once, the newest, with `repeats` counting them. So a page may hold fewer than `limit` items while `next` is not null.',
     access: 'agent',
     query: searchQuery,
     ok: {
       status: 200,
-      description: '`{"items":[{"conversation","message","match","channel"}…],"next","scope"}`',
+      description: '`{"items":[{"conversation","message","match","channel","repeats"?}…],"next","scope"}`',
       schema: z.object({
         items: z.array(searchItemSchema),
         next: z.string().nullable(),
@@ -108,7 +118,8 @@ export async function searchRoutes(app: FastifyInstance, opts: SearchRoutesOptio
     if (archive) {
       try {
         const page = await archive.search({ q: query.q, limit: query.limit, ...filters, ...(cursor ? { cursor } : {}) });
-        const items = await overlayLive(handoff, page.items, filters);
+        // Ranked within the page: the archive pages by time (its cursor), so a page keeps its span.
+        const items = rankHits(await overlayLive(handoff, page.items, filters));
         return { items: items.map(toApiItem), next: page.next ? encodeCursor(page.next) : null, scope: 'all' as const };
       } catch (err) {
         if (!isUnavailable(err)) throw err;
@@ -121,7 +132,13 @@ export async function searchRoutes(app: FastifyInstance, opts: SearchRoutesOptio
   });
 }
 
-const toApiItem = (i: SearchItem) => ({ conversation: toApiConversation(i.conversation), message: toApiMessage(i.message), match: i.match, channel: i.channel });
+const toApiItem = (i: RankedItem) => ({
+  conversation: toApiConversation(i.conversation),
+  message: toApiMessage(i.message),
+  match: i.match,
+  channel: i.channel,
+  ...(i.repeats && i.repeats > 1 ? { repeats: i.repeats } : {}),
+});
 
 /**
  * Conversations still in Redis shown as they are now (the archive's copy lags by the archiver's

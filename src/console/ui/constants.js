@@ -23,7 +23,7 @@ export const REASONS = {
   not_helpful: '答案没帮上忙',
   non_text: '图片/语音等',
   agent_initiated: '客服发起',
-  low_rating: '差评回访',
+  low_rating: '差评跟进',
 };
 /** The order handoff reasons are listed in when their counts tie. */
 export const REASON_ORDER = Object.keys(REASONS);

@@ -30,7 +30,8 @@
 -- ARGV[17] the handoff's question (first line)  ARGV[18] tier by rule (vip|standard)
 -- ARGV[19] SLA due, standard (ms)  ARGV[20] SLA warning, standard (ms)  ARGV[21] SLA due, vip (ms)
 -- ARGV[22] SLA warning, vip (ms)
--- ARGV[23..] extra transcript field/value pairs of the message
+-- ARGV[23] the message is filler for a list row (1|0: thanks, ok, 人工, 都不是, a number; preview.ts)
+-- ARGV[24..] extra transcript field/value pairs of the message
 -- The outcome counts only with the replies (when the decision stood), so a turn decided again is not
 -- counted twice.
 -- Learning: a customer's question the bot answered, suggested for or missed is kept on the
@@ -42,7 +43,7 @@
 -- of this bot account due before this one, queued (1|0)};
 -- for a repeated msgId, the first entry's id
 local msgId
-for i = 23, #ARGV - 1, 2 do
+for i = 24, #ARGV - 1, 2 do
   if ARGV[i] == 'msgId' then msgId = ARGV[i + 1] end
 end
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -81,7 +82,7 @@ local function append(from, text, extra)
 end
 
 local extra = {}
-for i = 23, #ARGV do extra[#extra + 1] = ARGV[i] end
+for i = 24, #ARGV do extra[#extra + 1] = ARGV[i] end
 local id = append(ARGV[5], ARGV[6], extra)
 if msgId then redis.call('HSET', KEYS[4], msgId, id) end
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
@@ -114,6 +115,8 @@ if ARGV[9] == status or (ARGV[9] ~= '' and ARGV[9] == seenStatus) then
         'text', ARGV[13], 'faqId', ARGV[12], 'at', ARGV[4])
     end
     redis.call('EXPIRE', KEYS[7], ARGV[15])
+    -- What went wrong after a 1-2 rating, for the managers' 差评待跟进 list (also when it queued the chat).
+    if outcome == 'rating_comment' and ARGV[13] ~= '' then redis.call('HSET', KEYS[1], 'lowRatingComment', ARGV[13]) end
     if ARGV[5] == 'customer' and (answered ~= '' or outcome == 'suggest' or outcome == 'unanswered') then
       local asked = ARGV[13] ~= '' and ARGV[13] or ARGV[6]
       -- A story of a thousand characters is no phrasing to learn; the next question replaces it.
@@ -133,18 +136,26 @@ end
 
 -- For the console's rows: `unread` counts the customer's messages in a chat someone owns (active,
 -- or parked) until the owner reads it (read-2.lua; claim-9.lua starts it at 0); `preview` is the
--- latest customer message that says something, not a word the bot took as a control (a pick from a
--- list, a verdict, a rating, 人工 again while queued, a menu or "都不是" answered without a
--- question). A handoff made with the message shows its question: the bot knows what 人工 was about.
+-- latest customer message that says something: not filler (ARGV[23]: 谢谢, 好的, 人工, 都不是, a
+-- number, …) nor a word the bot took as a control (a pick from a list, a verdict, a rating, a menu
+-- answered without a question). A handoff made with the message shows its question: the bot knows
+-- what 人工 was about; a bare 人工 with no question before it takes the question the chat already
+-- has (askedText, else the preview), so the row, the 我的 list and the detail say the same thing.
+local handoffQuestion = ARGV[17]
+if ARGV[16] ~= '' and ARGV[23] == '1' and ARGV[17] == ARGV[6] then
+  local before = redis.call('HGET', KEYS[1], 'askedText')
+  if not before or before == '' then before = redis.call('HGET', KEYS[1], 'preview') end
+  if before and before ~= '' then handoffQuestion = before end
+end
 if ARGV[5] == 'customer' then
   local preview = ARGV[6]
   local outcome = ARGV[11]
   if replied == 1 and ARGV[16] ~= '' and (status == 'bot' or status == 'resolved' or status == 'awaiting_fix') then
-    preview = ARGV[17]
-    -- A bare 人工 / 转人工 / 人工客服 with no question before it is its own "question": nothing to
+    preview = handoffQuestion
+    -- A bare 人工 / 转人工 / 人工客服 with nothing before it is its own "question": nothing to
     -- show, as when the bot words it (a turn the bot decided without an outcome shows nothing). A
     -- parked chat's messages show as they come, the bot mostly silent there: so does its 人工.
-    if ARGV[16] == 'customer_asked' and ARGV[17] == ARGV[6] and #ARGV[6] <= 15 and status ~= 'awaiting_fix' then preview = '' end
+    if ARGV[16] == 'customer_asked' and handoffQuestion == ARGV[6] and #ARGV[6] <= 15 and status ~= 'awaiting_fix' then preview = '' end
   elseif replied == 1 and ARGV[9] ~= '' then
     if outcome == 'picked' or outcome == 'helpful' or outcome == 'not_helpful' or outcome == 'rating' or outcome == 'rejected' then
       preview = ''
@@ -154,6 +165,7 @@ if ARGV[5] == 'customer' then
       preview = ''
     end
   end
+  if ARGV[23] == '1' and preview == ARGV[6] then preview = '' end
   if preview ~= '' then
     -- A row shows a line: at most 240 bytes, cut before a UTF-8 continuation byte.
     if #preview > 240 then
@@ -177,7 +189,7 @@ if replied == 1 and ARGV[16] ~= '' and (status == 'bot' or status == 'resolved' 
   if last[2] then due = math.max(due, tonumber(last[2]) + 1) end
   due = string.format('%d', due)
   redis.call('HSET', KEYS[1], 'status', 'waiting', 'reason', ARGV[16], 'tier', tier,
-    'question', ARGV[17], 'waitingSince', ARGV[4], 'slaDueAt', due, 'slaWarnAt', warn, 'updatedAt', ARGV[4])
+    'question', handoffQuestion, 'waitingSince', ARGV[4], 'slaDueAt', due, 'slaWarnAt', warn, 'updatedAt', ARGV[4])
   redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'problemId', 'firstResponseAt', 'agentReplies',
     'releasedBy')
   redis.call('ZREM', KEYS[11], ARGV[1] .. '|warn', ARGV[1] .. '|breach')

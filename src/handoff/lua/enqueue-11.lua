@@ -10,6 +10,7 @@
 -- ARGV[6] SLA due, standard (ms)  ARGV[7] SLA warning, standard (ms)  ARGV[8] SLA due, vip (ms)
 -- ARGV[9] SLA warning, vip (ms)  ARGV[10] tier by rule (vip|standard)  ARGV[11] question (first line)
 -- ARGV[12] events max length  ARGV[13] how long the day's counters are kept (s)
+-- ARGV[14] the question is filler (1|0: a bare 人工, 谢谢; preview.ts): the chat's question before it stands
 -- Returns {status, waiting conversations of this bot account due before this one (-1 if not
 -- waiting), SLA due ('' if none), changed (1|0), tier}
 -- Customers due at the same instant (everyone who wrote over the weekend is due Monday 18:00)
@@ -37,8 +38,15 @@ if tier == 'vip' then due, warn = tonumber(ARGV[8]), ARGV[9] end
 local last = redis.call('ZREVRANGEBYSCORE', KEYS[3], due + 60000, due, 'WITHSCORES', 'LIMIT', 0, 1)
 if last[2] then due = math.max(due, tonumber(last[2]) + 1) end
 due = string.format('%d', due)
+-- As append-15.lua does: a bare 人工 is about the question the chat already has.
+local question = ARGV[11]
+if ARGV[14] == '1' then
+  local before = redis.call('HGET', KEYS[1], 'askedText')
+  if not before or before == '' then before = redis.call('HGET', KEYS[1], 'preview') end
+  if before and before ~= '' then question = before end
+end
 redis.call('HSET', KEYS[1], 'status', 'waiting', 'reason', ARGV[5], 'tier', tier,
-  'question', ARGV[11], 'waitingSince', ARGV[4], 'slaDueAt', due, 'slaWarnAt', warn, 'updatedAt', ARGV[4])
+  'question', question, 'waitingSince', ARGV[4], 'slaDueAt', due, 'slaWarnAt', warn, 'updatedAt', ARGV[4])
 redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'problemId', 'firstResponseAt', 'agentReplies',
   'releasedBy')
 redis.call('ZREM', KEYS[4], ARGV[1] .. '|warn', ARGV[1] .. '|breach')

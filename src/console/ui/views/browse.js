@@ -7,6 +7,7 @@ import { html } from '/vendor/preact-htm.js';
 import { useEffect, useState } from '/vendor/preact-htm.js';
 import { post } from '../api.js';
 import { Avatar, Bidi, customerName, TierBadge } from '../components/customer.js';
+import { HandoffCause, RowPreview } from '../components/unread.js';
 import { CHANNELS, STATUSES, TIERS } from '../constants.js';
 import { agentsList, applyConversation, loadAgents } from '../data.js';
 import { ago, convHref, hasRole } from '../format.js';
@@ -90,9 +91,10 @@ function Row({ conv, now, selected }) {
         <${TierBadge} tier=${conv.customer?.tier} />
         <span class="qi-wait">${ago(conv.updatedAt, now)}</span>
       </div>
-      <div class="qi-question">${conv.question ? html`<${Bidi} text=${conv.question} />` : '（客户未留下文字问题）'}</div>
+      <${RowPreview} conv=${conv} testid="list-preview" fallback="（客户未留下文字问题）" />
       <div class="qi-meta">
         <span class=${`chip chip-status chip-${conv.status}`}>${STATUSES[conv.status] ?? conv.status}</span>
+        ${conv.reason && conv.status !== 'bot' ? html`<${HandoffCause} conv=${conv} testid="list-reason" />` : null}
         <span class="chip">${conv.assignee?.name ?? '未分配'}</span>
         ${(conv.tags ?? []).slice(0, 3).map((t) => html`<span class="chip chip-tag">${t}</span>`)}
       </div>

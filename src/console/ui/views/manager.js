@@ -3,7 +3,8 @@
  * (今天 / 近7天 / 近30天 / custom): the self-service funnel with a chart per day, the service levels (first response, SLA met,
  * resolution time, per agent), why chats went to a person, satisfaction by category -> channel -> conversation, the FAQ entries used most, and the
  * feedback report to download. Everything refreshes on live events (at most once a second) and every 30 s;
- * a 1-2 rating arriving live shows a notice and is highlighted in the drill-down.
+ * a 1-2 rating arriving live shows a notice and is highlighted in the drill-down; every 1-2 rating stays on
+ * 差评待跟进 until a manager marks it followed up.
  */
 import { html, useEffect, useState } from '/vendor/preact-htm.js';
 import { ApiError, get } from '../api.js';
@@ -14,6 +15,7 @@ import { useNow } from '../store.js';
 import { CsatCard } from './manager/csat.js';
 import { FunnelCard, ReasonsCard, TopFaqCard } from './manager/funnel.js';
 import { AgentsCard, LiveStats, LowRatingNotices, useLowRatings, useStats } from './manager/live.js';
+import { LowRatingCard } from './manager/low-ratings.js';
 import { localToday, presetRange, RangePicker } from './manager/range.js';
 import { ReportCard } from './manager/report.js';
 import { ServiceCard } from './manager/service.js';
@@ -69,7 +71,7 @@ export function ManagerPage() {
 
   return html`<main class="page dash" data-testid="manager-page">
     <header class="page-head">
-      <div><h1>运营概览</h1><p class="muted">实时数据，随会话变化自动刷新${at ? ` · 更新于 ${timeOfDay(at)}` : ''}</p></div>
+      <div><h1>数据</h1><p class="muted">实时数据，随会话变化自动刷新${at ? ` · 更新于 ${timeOfDay(at)}` : ''}</p></div>
     </header>
     ${error ? html`<div class="inline-error">${error}</div>` : null}
     <${LowRatingNotices} notices=${notices} dismiss=${dismiss} />
@@ -86,6 +88,7 @@ export function ManagerPage() {
         <${AgentsCard} agents=${agents} stats=${stats} />
       </div>
       <div class="dash-col">
+        <${LowRatingCard} />
         <${CsatCard} csat=${data.csat} agents=${agents} fresh=${fresh} />
         <${ReportCard} range=${range} />
         <${TagQualityCard} />

@@ -7,7 +7,7 @@ import { html, useState } from '/vendor/preact-htm.js';
 import { Icon } from '../components/icons.js';
 import { Avatar, Bidi, customerName, TierBadge } from '../components/customer.js';
 import { ProblemChip } from '../components/problem.js';
-import { RowPreview, UnreadBadge } from '../components/unread.js';
+import { HandoffCause, RowPreview, UnreadBadge } from '../components/unread.js';
 import { SLA_LABELS, STATUSES, TICK_CLOCK_MS } from '../constants.js';
 import { loadMoreWaiting, queue } from '../data.js';
 import { ListView, MoreButton, ViewBar } from './browse.js';
@@ -41,7 +41,7 @@ function QueueItem({ conv, now, selected }) {
       </div>
       <${RowPreview} conv=${conv} testid="queue-question" fallback="（客户未留下文字问题）" />
       <div class="qi-meta">
-        <span class="chip chip-reason" data-testid="queue-reason">${reasonLabel(conv.reason) || '转人工'}</span>
+        <${HandoffCause} conv=${conv} />
         <${SlaLabel} conv=${conv} now=${now} compact />
       </div>
     </div>

@@ -86,6 +86,7 @@ export function SearchPage({ q }) {
               <span class="badge">${STATUSES[it.conversation.status] ?? it.conversation.status}</span>
               ${it.channel ? html`<span class="muted">${CHANNELS[it.channel] ?? it.channel}</span>` : null}
               ${it.match === 'customer' ? html`<span class="muted">匹配客户</span>` : null}
+              ${it.repeats > 1 ? html`<span class="muted" data-testid="search-repeats">机器人同样的回复 ${it.repeats} 次</span>` : null}
               <span class="muted search-time">${when(it.message.at)}</span>
             </div>
             <div class="search-snippet" data-testid="search-snippet"><span class="muted">${FROM[it.message.from] ?? ''}：</span><${Marked} text=${it.message.text} q=${q} /></div>
