@@ -16,7 +16,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type HandoffReason, type TurnOutcome } from '../../src/handoff/index.ts';
-import { byId, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot } from '../support/browser.ts';
+import { byId, fastLive, loginAs, openTab, PASSWORD, serveConsole, type ServedConsole, shot } from '../support/browser.ts';
 import { useRedisServer } from '../support/hooks.ts';
 import { randomPrefix, type RedisServer } from '../support/redis.ts';
 
@@ -27,6 +27,7 @@ let handoff: Handoff;
 let app: FastifyInstance;
 let baseUrl: string;
 let browser: Browser;
+let ui: ServedConsole;
 const alice = { id: '', name: '李爱丽' };
 
 const USERS = {
@@ -59,13 +60,10 @@ beforeAll(async () => {
     const added = await agents.add({ username, password: PASSWORD, ...u });
     if (username === 'alice') alice.id = added.id;
   }
-  ({ app, baseUrl } = await listenApp({ handoff, agents, redis, ui: true, live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } } }));
-  browser = await launchChromium();
+  ui = await serveConsole({ handoff, agents, redis, ...fastLive(server) });
+  ({ app, baseUrl, browser } = ui);
 }, 60_000);
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await app?.close();
-}, 30_000);
+afterAll(() => ui?.close(), 30_000);
 
 describe('差评待跟进', () => {
   it('a 1-2 rating stays on the managers\' list with the customer\'s words until marked done', async () => {

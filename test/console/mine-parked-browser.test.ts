@@ -7,12 +7,11 @@
  * takes the row out by the live event.
  * Screenshots: test-results/screenshots/mine-parked-{1280,390}.png (git-ignored).
  */
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
-import { byId, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot, type Tab } from '../support/browser.ts';
+import { byId, fastLive, loginAs, openTab, PASSWORD, serveConsole, type ServedConsole, shot, type Tab } from '../support/browser.ts';
 import { useRedisServer } from '../support/hooks.ts';
 import { randomPrefix, type RedisServer } from '../support/redis.ts';
 import { until } from '../support/waits.ts';
@@ -21,9 +20,9 @@ let server: RedisServer;
 useRedisServer((s) => (server = s));
 
 let handoff: Handoff;
-let app: FastifyInstance;
 let baseUrl: string;
 let browser: Browser;
+let ui: ServedConsole;
 const ids: Record<string, string> = {};
 
 const USERS = {
@@ -67,20 +66,11 @@ beforeAll(async () => {
   a3 = await claimed('a3', '郑三', 'alice');
   b1 = await claimed('b1', '王四', 'bob');
   problemId = (await handoff.problems.create({ title: TITLE, by: { id: ids.mia!, name: USERS.mia.name } })).id;
-  ({ app, baseUrl } = await listenApp({
-    handoff,
-    agents,
-    redis,
-    ui: true,
-    live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } },
-  }));
-  browser = await launchChromium();
+  ui = await serveConsole({ handoff, agents, redis, ...fastLive(server) });
+  ({ baseUrl, browser } = ui);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await app?.close();
-}, 30_000);
+afterAll(() => ui?.close(), 30_000);
 
 describe('我的会话 keeps my parked chats', { timeout: 120_000 }, () => {
   let alice: Tab;

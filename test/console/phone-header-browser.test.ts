@@ -7,12 +7,11 @@
  * back. Also at 1024 and 768 px (a tablet beside the queue). Screenshots: test-results/screenshots/phone-header-{390,390-menu,360}.png, tablet-conv-{1024,768}.png and
  * phone-header-1280.png (git-ignored).
  */
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
-import { byId, expectAttr, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot, type Tab } from '../support/browser.ts';
+import { byId, expectAttr, fastLive, loginAs, openTab, PASSWORD, serveConsole, type ServedConsole, shot, type Tab } from '../support/browser.ts';
 import { useRedisServer } from '../support/hooks.ts';
 import { randomPrefix, type RedisServer } from '../support/redis.ts';
 import { until } from '../support/waits.ts';
@@ -21,9 +20,9 @@ let server: RedisServer;
 useRedisServer((s) => (server = s));
 
 let handoff: Handoff;
-let app: FastifyInstance;
 let baseUrl: string;
 let browser: Browser;
+let ui: ServedConsole;
 const ids: Record<string, string> = {};
 
 const USERS = {
@@ -52,20 +51,11 @@ beforeAll(async () => {
   for (const [username, u] of Object.entries(USERS)) ids[username] = (await agents.add({ username, password: PASSWORD, ...u })).id;
   await handoff.registerBot('botP');
   conv = await claimed('p1', LONG_NAME);
-  ({ app, baseUrl } = await listenApp({
-    handoff,
-    agents,
-    redis,
-    ui: true,
-    live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } },
-  }));
-  browser = await launchChromium();
+  ui = await serveConsole({ handoff, agents, redis, ...fastLive(server) });
+  ({ baseUrl, browser } = ui);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await app?.close();
-}, 30_000);
+afterAll(() => ui?.close(), 30_000);
 
 interface Widths {
   doc: number;

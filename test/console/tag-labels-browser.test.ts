@@ -16,7 +16,7 @@ import { AgentStore } from '../../src/console/auth/index.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
 import { createKnowledgeService, loadKnowledgeBase, type KnowledgeService } from '../../src/knowledge/index.ts';
 import { KB_DIR } from '../support/bot.ts';
-import { byId, launchChromium, listenApp, loginAs, openTab, PASSWORD, shot } from '../support/browser.ts';
+import { byId, fastLive, loginAs, openTab, PASSWORD, serveConsole, type ServedConsole, shot } from '../support/browser.ts';
 import { useRedisServer } from '../support/hooks.ts';
 import { randomPrefix, type RedisServer } from '../support/redis.ts';
 import { playConversation } from '../support/tagging.ts';
@@ -30,6 +30,7 @@ let knowledge: KnowledgeService;
 let app: FastifyInstance;
 let baseUrl: string;
 let browser: Browser;
+let ui: ServedConsole;
 let alice: { id: string; name: string };
 
 beforeAll(async () => {
@@ -40,12 +41,11 @@ beforeAll(async () => {
   const a = await agents.add({ username: 'alice', name: '李爱丽', roles: ['agent'], password: PASSWORD });
   alice = { id: a.id, name: a.name };
   knowledge = await createKnowledgeService({ dir: KB_DIR, watch: false });
-  ({ app, baseUrl } = await listenApp({ handoff, agents, redis, knowledge, kbDir: KB_DIR, ui: true, live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } } }));
-  browser = await launchChromium();
+  ui = await serveConsole({ handoff, agents, redis, knowledge, kbDir: KB_DIR, ...fastLive(server) });
+  ({ app, baseUrl, browser } = ui);
 }, 60_000);
 afterAll(async () => {
-  await browser?.close().catch(() => undefined);
-  await app?.close();
+  await ui?.close();
   await knowledge?.close();
 }, 30_000);
 

@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { buildApp } from '../../src/console/app.ts';
 import { until } from './waits.ts';
@@ -134,6 +135,38 @@ export async function consoleInBrowser(options: Parameters<typeof buildApp>[0]):
     },
   };
 }
+
+/** A console with the web UI on a free port and a headless Chromium for the test's own tabs. */
+export interface ServedConsole {
+  app: FastifyInstance;
+  baseUrl: string;
+  browser: Browser;
+  /** Closes the browser and the app; errors on the way are ignored (teardown). */
+  close(): Promise<void>;
+}
+
+/**
+ * `serveConsole({ handoff, agents, redis, ...fastLive(server) })`: the setup most console browser
+ * tests share. `fastLive` makes the live feed notice new streams within 200 ms.
+ */
+export async function serveConsole(options: Parameters<typeof buildApp>[0]): Promise<ServedConsole> {
+  const { app, baseUrl } = await listenApp({ ui: true, ...options });
+  const browser = await launchChromium().catch(async (err: unknown) => {
+    await app.close();
+    throw err;
+  });
+  return {
+    app,
+    baseUrl,
+    browser,
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      await app.close().catch(() => undefined);
+    },
+  };
+}
+
+export const fastLive = (server: { client(): Redis }) => ({ live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } } });
 
 /** Saves a full-viewport screenshot to test-results/screenshots/NAME.png; returns the path. */
 export async function shot(page: Page, name: string): Promise<string> {
