@@ -4,8 +4,7 @@ import { KefuError } from '../errors.ts';
 import { parseConversationId } from './keys.ts';
 import { CONVERSATION_FIELDS } from './queries.ts';
 import type { BotRegistry } from './registry.ts';
-import { indexBotChats, indexResolved } from './index-scripts.ts';
-import { fields as readFields } from './scripts.ts';
+import { fields as readFields, indexBotChats, indexResolved } from './list-scripts.ts';
 import type { Conversation, Tier } from './types.ts';
 
 /** The console's lists (v2): `parked` is v1's `awaiting_fix`; `all` is every chat, the bot's included. */

@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { fieldsOf } from './convert.ts';
 import type { Keys } from './keys.ts';
-import { ack, pending, type PendingEntry } from './scripts.ts';
+import { ack, pending, type PendingEntry } from './outbound-scripts.ts';
 import type { OutboundMessage } from './types.ts';
 
 export interface OutboundOptions {

@@ -2,7 +2,7 @@ import { MAX_LIST, type HandoffContext } from './context.ts';
 import { fieldsOf, toConversation, toEvent, toMessage } from './convert.ts';
 import { fromScriptError } from './errors.ts';
 import { parseConversationId } from './keys.ts';
-import { fields as readFields } from './scripts.ts';
+import { fields as readFields } from './list-scripts.ts';
 import type { BotRegistry } from './registry.ts';
 import { checkStreamId, LAST_STREAM_ID } from './stream-id.ts';
 import type { Conversation, HandoffEvent, TranscriptMessage } from './types.ts';

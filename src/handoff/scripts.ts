@@ -52,7 +52,7 @@ export class ScriptArgError extends KefuError {
 
 type Arg = string | number;
 
-/** Runs `name` with ARGV in the order of `args`' fields (that of the script's header), each checked first (index-scripts.ts uses it too). */
+/** Runs `name` with ARGV in the order of `args`' fields (that of the script's header), each checked first (list-scripts.ts and outbound-scripts.ts use it too). */
 export async function run(redis: Client, name: ScriptName, keys: string[], args: Record<string, Arg>, rest: string[] = []): Promise<unknown> {
   const numKeys = SCRIPT_KEYS[name];
   if (numKeys === 'n' ? keys.length === 0 : keys.length !== numKeys) throw new ScriptArgError(name, `takes ${numKeys === 'n' ? 'at least 1' : numKeys} keys, not ${keys.length}`);
@@ -387,41 +387,6 @@ export async function read(redis: Client, k: Keys, a: Streams & { agentId: strin
   return Number(await runConv(redis, 'read', a.conv, [k.conversation(a.conv), k.events(botId)], args));
 }
 
-/** ack-2.lua: an outbound message was delivered: remember its id and acknowledge the entry. Returns how many were acknowledged. */
-export async function ack(
-  redis: Client,
-  k: Keys,
-  a: { botId: string; group: string; entryId: string; msgId: string; now: number; /** How long delivered ids are remembered (ms). */ rememberMs: number },
-): Promise<number> {
-  const { group, entryId, msgId, now, rememberMs } = a;
-  return Number(await run(redis, 'ack', [k.outbound(a.botId), k.delivered(a.botId)], { group, entryId, msgId, now, rememberMs }));
-}
-
-/** One of the outbound consumer's pending entries (pending-2.lua): fields null when trimmed away (already acknowledged). */
-export interface PendingEntry {
-  entryId: string;
-  fields: string[] | null;
-  /** Its message id is in the delivered set: acknowledge it, do not send it again. */
-  delivered: boolean;
-}
-
-/** pending-2.lua: up to `count` of `consumer`'s pending entries after `after`, each with its dedupe look-up. */
-export async function pending(
-  redis: Client,
-  k: Keys,
-  a: { botId: string; group: string; consumer: string; count: number; after: string },
-): Promise<PendingEntry[]> {
-  const { group, consumer, count, after } = a;
-  const raw = await run(redis, 'pending', [k.outbound(a.botId), k.delivered(a.botId)], { group, consumer, count, after });
-  if (!Array.isArray(raw) || raw.length % 3 !== 0) throw new Error(`pending answered ${JSON.stringify(raw).slice(0, 200)}`);
-  const out: PendingEntry[] = [];
-  for (let i = 0; i < raw.length; i += 3) {
-    const fields = raw[i + 1] as unknown;
-    out.push({ entryId: String(raw[i]), fields: Array.isArray(fields) ? fields.map(String) : null, delivered: raw[i + 2] === 1 });
-  }
-  return out;
-}
-
 /** notify-fix-7.lua: tells one linked customer of a fix, exactly once; true when this call sent it. */
 export async function notifyFix(
   redis: Client,
@@ -444,24 +409,4 @@ export async function problemFix(
   const raw = await run(redis, 'problem-fix', [k.problem(a.problemId)], { now: a.now, note: a.note, byId: a.byId, byName: a.byName });
   const [status, title, note, changed] = tuple('problem-fix', raw, 4);
   return { status: String(status), title: String(title ?? ''), note: String(note ?? ''), changed: changed === 1 };
-}
-
-/**
- * fields-n.lua: `fields` of each conversation of `ids`, all of bot account `botId` (one slot), in
- * that order: null where a field or the whole hash is missing.
- */
-export async function fields(redis: Client, k: Keys, a: { botId: string; ids: readonly string[]; fields: readonly string[] }): Promise<(string | null)[][]> {
-  if (a.ids.length === 0) return [];
-  const keys = a.ids.map((id) => {
-    if (parseConversationId(id).botId !== a.botId) throw new ScriptArgError('fields', `${id} is not a conversation of ${a.botId}`);
-    return k.conversation(id);
-  });
-  const raw = await run(redis, 'fields', keys, {}, [...a.fields]);
-  const rows = JSON.parse(String(raw)) as unknown;
-  if (!Array.isArray(rows) || rows.length !== keys.length) throw new Error(`fields answered ${String(raw).slice(0, 200)}, not ${keys.length} rows`);
-  // Lua's nil is false in HMGET's answer (and JSON): null, as ioredis gives it.
-  for (const row of rows as (string | false | null)[][]) {
-    for (let i = 0; i < row.length; i++) if (row[i] === false) row[i] = null;
-  }
-  return rows as (string | null)[][];
 }

@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeys } from '../../src/handoff/index.ts';
-import { claim, fields, problemFix, SCRIPT_KEYS, ScriptArgError, slaTick, tags } from '../../src/handoff/scripts.ts';
+import { fields } from '../../src/handoff/list-scripts.ts';
+import { claim, problemFix, SCRIPT_KEYS, ScriptArgError, slaTick, tags } from '../../src/handoff/scripts.ts';
 import { LUA_FILE } from '../../src/lua.ts';
 import { randomPrefix, startRedis, stopAll } from '../support/redis.ts';
 
