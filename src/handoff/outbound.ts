@@ -58,14 +58,15 @@ const RECENT_IDS = 10_000;
 /**
  * Delivers a bot account's outbound stream (agent replies, notices) through a consumer group,
  * at least once: a bot that dies after WeChat accepted a message and before acknowledging it
- * sends that one message again (WeChat has no idempotency key to prevent it).
+ * sends that message again (a Wechaty puppet has no idempotency key to prevent it; 微信客服 takes
+ * the same `msgid`): at most one per conversation, those whose lanes were sending at that moment.
  *
  * Reading and sending do not wait for each other: one loop reads (new entries claimed with
  * XREADGROUP >, blocking while there are none, and in the same round trip our pending entries
  * after the last one we hold, with their dedupe look-up: pending-2.lua) and hands each entry to
  * its conversation's lane; lanes deliver side by side (at most `concurrency` at once), each in
  * order. So a new reply costs one round trip before its send however many others are being sent,
- * and its acknowledgement (on another connection) is awaited by nothing but `stop`.
+ * and its acknowledgement (on another connection) is awaited before that lane's next send.
  *
  * Entries are delivered from the pending list, in id order, never from the answer of the read that
  * claimed them: a read replayed after a lost connection cannot reorder them (what the lost answer
@@ -311,12 +312,15 @@ export class OutboundConsumer {
       // Another entry with this message id (a reply written twice) is not sent again, even before the ack is in.
       this.remember(msg.msgId);
     }
-    this.acknowledge(msg);
+    // Awaited before the lane's next send: a process killed now leaves at most this one message of
+    // the conversation delivered but unacknowledged, resent first by the next process (never a run
+    // of them, which the customer would hear out of order).
+    await this.acknowledge(msg);
     return true;
   }
 
-  /** Not awaited: the lane goes on with its next message; the entry stays held until Redis answered. */
-  private acknowledge(msg: OutboundMessage): void {
+  /** The entry stays held until Redis answered; a failed acknowledgement is read again and acknowledged unsent. */
+  private acknowledge(msg: OutboundMessage): Promise<void> {
     const acked: Promise<void> = ack(this.ackRedis ?? this.redis, this.keys, {
       botId: this.o.botId,
       group: this.o.group,
@@ -334,6 +338,7 @@ export class OutboundConsumer {
       },
     );
     this.acks.add(acked);
+    return acked;
   }
 
   private settle(acked: Promise<void>, entryId: string): void {
