@@ -38,6 +38,8 @@ export const MESSAGE_PLACEHOLDERS = {
   greeting: [],
   /** "你好" again after the greeting was sent once. */
   greeting_again: [],
+  /** "在吗", "有人吗" after the greeting was sent once. */
+  presence_again: [],
   /** Above the numbered top-10 menu ("帮助", "菜单", "?"). */
   menu_header: [],
   /** Below the menu. */
@@ -124,6 +126,7 @@ export const MESSAGE_KEYS = Object.keys(MESSAGE_PLACEHOLDERS) as MessageKey[];
  * words (written for any product). Every other key is required.
  */
 export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = Object.freeze({
+  presence_again: '在的~ 直接说说您遇到的问题吧。',
   rephrase: '抱歉，这几个都不是您要的😅 麻烦换个说法再问我一次，或者看看下面的常见问题：',
   smalltalk_thanks: '不客气😊 还有问题随时找我~',
   smalltalk_bye: '再见👋 有问题随时来找我~',

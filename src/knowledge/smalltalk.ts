@@ -14,7 +14,7 @@ import type { KbProblem } from './types.ts';
 export const SMALLTALK_FILE = '_smalltalk.yml';
 
 /** Ties between intents covering as many characters go to the earlier one (the more specific). */
-export const SMALLTALK_INTENTS = ['bot_identity', 'weather', 'how_are_you', 'praise', 'thanks', 'bye', 'chitchat', 'greeting'] as const;
+export const SMALLTALK_INTENTS = ['bot_identity', 'weather', 'how_are_you', 'praise', 'thanks', 'bye', 'chitchat', 'presence', 'greeting'] as const;
 export type SmalltalkIntent = (typeof SMALLTALK_INTENTS)[number];
 
 /** The phrases of every intent, and the filler words said around them (请问, 呀, 小助手 …). */
@@ -41,9 +41,10 @@ const freeze = (words: string[]): readonly string[] => Object.freeze(words);
 export const DEFAULT_SMALLTALK: Smalltalk = Object.freeze({
   phrases: Object.freeze({
     greeting: freeze([
-      '你好', '您好', '哈喽', '哈啰', '哈罗', '嗨', 'hi', 'hello', 'hey', '在吗', '在么', '在嘛', '在不在', '有人吗', '有人在吗',
-      '早上好', '上午好', '中午好', '下午好', '晚上好', '早安', '午安',
+      '你好', '您好', '哈喽', '哈啰', '哈罗', '嗨', 'hi', 'hello', 'hey', '早上好', '上午好', '中午好', '下午好', '晚上好', '早安', '午安',
     ]),
+    // "Is anyone there": answered 在的~ once greeted, which would not answer a second 你好.
+    presence: freeze(['在吗', '在么', '在嘛', '在不在', '有人吗', '有人在吗', '在线吗']),
     thanks: freeze([
       '谢谢', '谢谢你', '谢谢您', '谢啦', '谢了', '多谢', '感谢', '太感谢了', '非常感谢', '辛苦了', '辛苦你了', '3q', 'thanks', 'thank you', 'thx',
     ]),
@@ -232,7 +233,10 @@ export function parseSmalltalk(source: string, file: string = SMALLTALK_FILE): {
     lists.set(key, words);
   }
   if (problems.length > 0) return { problems: problems.sort((a, b) => a.line - b.line) };
-  const phrases = Object.fromEntries(SMALLTALK_INTENTS.map((i) => [i, freeze(lists.get(i) ?? [...DEFAULT_SMALLTALK.phrases[i]])]));
+  // A file written before an intent existed (在吗 under greeting, no presence line) keeps its
+  // phrases where it put them: the built-in ones of an absent intent leave those out.
+  const builtIn = (i: SmalltalkIntent): string[] => DEFAULT_SMALLTALK.phrases[i].filter((p) => !owner.has(smalltalkText(p)));
+  const phrases = Object.fromEntries(SMALLTALK_INTENTS.map((i) => [i, freeze(lists.get(i) ?? builtIn(i))]));
   return {
     smalltalk: Object.freeze({
       phrases: Object.freeze(phrases) as Smalltalk['phrases'],

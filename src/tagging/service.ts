@@ -133,9 +133,15 @@ export class TagSuggester {
       }
     }
     const eligible = new Set(stored && settings.auto ? stored.quality.filter((q) => q.autoEligible && !settings.off.has(q.tag)).map((q) => q.tag) : []);
-    const autoApply = [...probs.entries()]
-      .filter(([tag, p]) => eligible.has(tag) && p >= AUTO_THRESHOLD && !has.has(tag) && !has.has(label(tag)) && !applied.includes(tag))
-      .map(([tag]) => tag);
+    // Applied by name like a suggestion; a record from before names (the id) still counts as applied.
+    const autoApply = [
+      ...new Set(
+        [...probs.entries()]
+          .filter(([tag, p]) => eligible.has(tag) && p >= AUTO_THRESHOLD && !has.has(tag) && !has.has(label(tag)))
+          .filter(([tag]) => !applied.includes(tag) && !applied.includes(label(tag)))
+          .map(([tag]) => label(tag)),
+      ),
+    ];
     return {
       items: items.filter((s) => !autoApply.includes(s.tag)).slice(0, MAX_ITEMS),
       autoApply,
@@ -227,9 +233,15 @@ export class TagSuggester {
         off: settings.off.has(q.tag),
         autoApply: settings.auto && q.autoEligible && !settings.off.has(q.tag),
         accepted: counters[`accepted:${q.tag}`] ?? 0,
-        appliedCount: counters[`applied:${q.tag}`] ?? 0,
+        appliedCount: this.named(q.tag).reduce((n, t) => n + (counters[`applied:${t}`] ?? 0), 0),
       })),
     };
+  }
+
+  /** A model tag as conversations may carry it: the tag and its name (one when they are the same). */
+  named(tag: string): string[] {
+    const name = (this.o.tagLabel ?? ((t: string) => t))(tag);
+    return name === tag ? [tag] : [tag, name];
   }
 
   /** Tag -> conversations carrying it, as of the last training (the reports' counts). */

@@ -85,11 +85,18 @@ describe('small talk: a short reply and the menu, never the queue', () => {
   });
 
   it('a greeting as before: with the menu on first contact, greeting_again later, whatever its filler', () => {
-    for (const text of ['你好呀～', '您好，请问在吗', '哈喽哈喽!!']) {
+    for (const text of ['你好呀～', '您好！', '哈喽哈喽!!']) {
       const first = ask(text);
       expect(said(first), text).toEqual([messages.greeting, menuBlock]);
       expect(first.outcome).toEqual({ type: 'smalltalk' });
       expect(ask(text, { greeted: true }).actions, text).toEqual([{ type: 'say', text: messages.greeting_again }]);
+    }
+  });
+
+  it('"在吗" is presence: the greeting and menu on first contact, presence_again (not greeting_again) later', () => {
+    for (const text of ['在吗', '您好，请问在吗', '有人在吗？']) {
+      expect(said(ask(text)), text).toEqual([messages.greeting, menuBlock]);
+      expect(ask(text, { greeted: true }).actions, text).toEqual([{ type: 'say', text: messages.presence_again }]);
     }
   });
 

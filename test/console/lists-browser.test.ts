@@ -4,7 +4,7 @@
  * 全部 view with status chips and the tier, agent and tag filters shows the true count from `total`;
  * a resolved chat opens read-only and 重新打开 makes it the caller's, the list following by live
  * delta; and the queue and one conversation at 390 px (nothing wider than the phone).
- * Screenshots: test-results/screenshots/lists-{1280,390}.png, lists-reopen-1280.png and lists-conv-390.png (git-ignored).
+ * Screenshots: test-results/screenshots/lists-{1280,390}.png (the filters styled), lists-reopen-1280.png and lists-conv-390.png (git-ignored).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
@@ -128,6 +128,7 @@ describe('queue views, filters and paging in the browser', { timeout: 120_000 },
     await byId(page, 'filter-tag').fill('物流');
     await byId(page, 'filter-tag').press('Enter');
     await waitText(page, 'list-total', '1');
+    await styledFilters(page, ['filter-tag', 'filter-agent', 'filter-tier', 'filter-channel']);
     await shot(page, 'lists-1280');
 
     // The closed chat: read-only, with 重新打开.
@@ -148,6 +149,38 @@ describe('queue views, filters and paging in the browser', { timeout: 120_000 },
   });
 });
 
+/**
+ * The list filters are the console's own controls (base.css .input), not the browser's bare ones:
+ * the class, and its border and corners as drawn. Returns their heights.
+ */
+async function styledFilters(page: Page, testids: string[]): Promise<number[]> {
+  const heights: number[] = [];
+  for (const id of testids) {
+    const el = byId(page, id);
+    expect(await el.getAttribute('class'), id).toMatch(/\binput\b/);
+    // Unfocused: a focused one wears the focus ring's colour.
+    await el.blur();
+    const look = await el.evaluate((e) => {
+      // The page's own globals through the element (the project compiles without the DOM lib).
+      const doc = e.ownerDocument;
+      const style = (x: typeof e) => doc.defaultView!.getComputedStyle(x);
+      const probe = doc.body.appendChild(doc.createElement('div'));
+      probe.style.borderTop = '1px solid var(--border-strong)';
+      const want = style(probe).borderTopColor;
+      probe.remove();
+      const cs = style(e);
+      return { radius: cs.borderTopLeftRadius, border: cs.borderTopColor, want, height: e.getBoundingClientRect().height };
+    });
+    expect(look.radius, id).toBe('6px');
+    // --border-strong, not the user agent's grey (polled: the focus ring fades out over 0.12 s).
+    await expect
+      .poll(() => el.evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).borderTopColor), { timeout: 2_000 })
+      .toBe(look.want);
+    heights.push(look.height);
+  }
+  return heights;
+}
+
 describe('a phone (390 px)', { timeout: 90_000 }, () => {
   it('the queue with its views and one conversation fit the screen', async () => {
     const t = await openTab(browser);
@@ -161,6 +194,9 @@ describe('a phone (390 px)', { timeout: 90_000 }, () => {
       await byId(page, 'status-waiting').click();
       await until('rows', () => count(page, 'list-item'), (n) => n === 50, 10_000);
       await fitsWidth(page);
+      // Big enough to tap on a phone.
+      const heights = await styledFilters(page, ['filter-tag', 'filter-tier', 'filter-channel']);
+      for (const h of heights) expect(h).toBeGreaterThanOrEqual(36);
       await shot(page, 'lists-390');
       await byId(page, 'list-item').first().click();
       await expectAttr(byId(page, 'conv-view'), 'data-status', 'waiting');

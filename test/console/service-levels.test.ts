@@ -194,7 +194,8 @@ describe('the markdown report speaks Chinese', () => {
     expect(md).toContain('## 人工服务');
     expect(md).toContain('| 首次响应 | 中位数 10 分钟，平均 15.6 分钟，共 5 次 |');
     expect(md).toContain('| 响应时限内首次回复 | 80%（4 / 5） |');
-    expect(md).toMatch(/\| 安妮 \| 3 \| 5 分钟 \| 100% \| 4\.67 分/);
+    expect(md).toMatch(/\| 安妮 \| 3 \| 3 \| 5 分钟 \| 100% \| 4\.67 分/);
+    expect(md).toContain('| 客服 | 接待 | 已解决 |');
     // No code a person would have to look up.
     for (const code of ['customer_asked', 'low_confidence', 'not_helpful', 'uncategorized', '| open |', 'wecom-kf']) expect(md).not.toContain(code);
   });

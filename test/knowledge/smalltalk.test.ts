@@ -31,7 +31,7 @@ describe('detectSmalltalk', () => {
   const whole: [string, SmalltalkIntent][] = [
     ['你好呀～', 'greeting'],
     ['HELLO!', 'greeting'],
-    ['亲，在吗？', 'greeting'],
+    ['亲，在吗？', 'presence'],
     ['谢谢啦!!', 'thanks'],
     ['太感谢了🙏', 'thanks'],
     ['拜拜👋', 'bye'],
@@ -117,10 +117,18 @@ describe('_smalltalk.yml', () => {
     expect(parseSmalltalk('').smalltalk).toBe(DEFAULT_SMALLTALK);
   });
 
+  it('a file from before presence (在吗 under greeting, no presence line) loads and keeps 在吗 a greeting', () => {
+    const { smalltalk, problems } = parseSmalltalk('greeting: [你好, 在吗]\n', 's.yml');
+    expect(problems).toEqual([]);
+    expect(smalltalk!.phrases.presence).not.toContain('在吗');
+    expect(smalltalk!.phrases.presence).toContain('有人吗');
+    expect(detectSmalltalk('在吗', smalltalk)).toMatchObject({ intent: 'greeting', whole: true });
+  });
+
   it('reports every problem as file:line, sorted by line', () => {
     const text = ['weather: [天气怎么样]', 'wether: [下雨]', 'praise: 真棒', 'thanks:', '  - 谢谢', '  - "！！"', `  - ${'谢'.repeat(21)}`, 'chitchat: [天气怎么样]'].join('\n');
     expect(parseSmalltalk(text, 's.yml').problems.map(formatProblem)).toEqual([
-      's.yml:2: unknown intent "wether" (known: bot_identity, weather, how_are_you, praise, thanks, bye, chitchat, greeting, filler)',
+      's.yml:2: unknown intent "wether" (known: bot_identity, weather, how_are_you, praise, thanks, bye, chitchat, presence, greeting, filler)',
       's.yml:3: "praise" must be "intent: [phrase, phrase]" lines, e.g. "weather: [天气怎么样, 会下雨吗]"',
       's.yml:6: "thanks" phrase 2 must be words (letters or characters), not empty',
       `s.yml:7: "thanks" phrase "${'谢'.repeat(21)}" must be at most 20 characters`,

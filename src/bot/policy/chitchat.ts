@@ -11,7 +11,7 @@ import { helpful, lowConfidence, menu, reply, say, type Turn } from './context.t
 import { DEAD_END, rejects, saysOneOf } from './words.ts';
 
 /** Said around a question ("你好，…", "谢谢，那…"): never a reason to pass the FAQ by. */
-const FRAMING: ReadonlySet<SmalltalkIntent> = new Set(['greeting', 'thanks', 'bye']);
+const FRAMING: ReadonlySet<SmalltalkIntent> = new Set(['greeting', 'presence', 'thanks', 'bye']);
 /** They end a chat: their phrase alone, without the menu. */
 const ENDING: ReadonlySet<SmalltalkIntent> = new Set(['thanks', 'bye']);
 /** A message at least this much small talk (phrases and filler) is chit-chat when the FAQ finds nothing. */
@@ -22,7 +22,10 @@ export const MOSTLY_SMALLTALK = 0.5;
  */
 export const WEAK_SUGGESTION = 0.4;
 
-const PHRASE: Record<Exclude<SmalltalkIntent, 'greeting'>, MessageKey> = {
+/** Said again once greeted: 在的~ answers 在吗, not a second 你好. */
+const AGAIN = { greeting: 'greeting_again', presence: 'presence_again' } as const satisfies Record<string, MessageKey>;
+
+const PHRASE: Record<Exclude<SmalltalkIntent, keyof typeof AGAIN>, MessageKey> = {
   thanks: 'smalltalk_thanks',
   bye: 'smalltalk_bye',
   how_are_you: 'smalltalk_how_are_you',
@@ -33,12 +36,15 @@ const PHRASE: Record<Exclude<SmalltalkIntent, 'greeting'>, MessageKey> = {
 };
 
 /**
- * The reply to small talk: a greeting as ever (with the menu on first contact, `greeting_again`
- * later); thanks and bye their phrase; any other intent its phrase and the menu.
+ * The reply to small talk: a greeting or "在吗" the greeting and the menu on first contact, later
+ * its own phrase (`greeting_again`, `presence_again`); thanks and bye their phrase; any other
+ * intent its phrase and the menu.
  */
 export function smalltalk(t: Turn, intent: SmalltalkIntent): Decision {
   const outcome = { type: 'smalltalk' } as const;
-  if (intent === 'greeting') return { ...(t.session.greeted ? reply(t, t.messages.greeting_again) : menu(t, true)), outcome };
+  if (intent === 'greeting' || intent === 'presence') {
+    return { ...(t.session.greeted ? reply(t, t.messages[AGAIN[intent]]) : menu(t, true)), outcome };
+  }
   const text = t.messages[PHRASE[intent]];
   if (ENDING.has(intent)) return { ...reply(t, text), outcome };
   // The menu was the last list sent and still answers to its numbers: the phrase alone, not the

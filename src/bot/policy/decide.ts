@@ -140,7 +140,9 @@ function chatter(t: Turn): Decision | undefined {
   }
   if (t.human === 'negated') return reply(t, messages.offer_declined);
   if (HELP.has(bare) || questionMarks) return menu(t, !session.greeted);
-  if (GREETING.test(bare) || (talk?.whole && talk.intent === 'greeting')) return smalltalk(t, 'greeting');
+  // GREETING reads 在吗 too: which repeat phrase fits is the detected intent's to say.
+  const hello = talk?.whole && (talk.intent === 'greeting' || talk.intent === 'presence') ? talk.intent : undefined;
+  if (hello || GREETING.test(bare)) return smalltalk(t, hello ?? 'greeting');
   return undefined;
 }
 

@@ -54,7 +54,7 @@ export const insightRouteDocs = routeGroup('Stats and insights', [
     method: 'GET',
     path: '/api/service-levels',
     summary: 'first-response time, SLA met, resolution time and per-agent figures for the range',
-    details: `${range} Times are business minutes from the handoff; medians are exact to the minute for the first hour, then to their 5/15/60-minute bucket. An agent's \`handled\` counts the conversations they resolved; their \`csat\` the ratings of those.`,
+    details: `${range} Times are business minutes from the handoff; medians are exact to the minute for the first hour, then to their 5/15/60-minute bucket. An agent's \`handled\` counts the conversations they resolved (the dashboard's 已解决), \`firstResponse.count\` those they gave the first reply in (接待); their \`csat\` the ratings of the resolved ones.`,
     access: 'manager',
     query: rangeQuery,
     ok: {

@@ -182,11 +182,13 @@ export async function taggingRoutes(app: FastifyInstance, opts: TaggingRoutesOpt
     await tagging.store.setAuto(enabled, agent.id, new Date(), tag);
     let undone = 0;
     if (!enabled && tag !== undefined && undo) {
+      // Applied under its name (or, before names, its id): either is the tag.
+      const names = tagging.named(tag);
       for (const [conv, tags] of await tagging.store.allApplied()) {
-        if (!tags.includes(tag)) continue;
+        if (!tags.some((t) => names.includes(t))) continue;
         const c = await handoff.conversation(conv);
-        if (!c?.tags.includes(tag)) continue;
-        await handoff.setTags(conv, c.tags.filter((t) => t !== tag));
+        if (!c?.tags.some((t) => names.includes(t) && tags.includes(t))) continue;
+        await handoff.setTags(conv, c.tags.filter((t) => !(names.includes(t) && tags.includes(t))));
         undone++;
       }
     }

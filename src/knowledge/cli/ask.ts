@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { renderAnswer } from '../render.ts';
 import type { Matcher } from '../engine/matcher.ts';
 import type { Thresholds } from '../types.ts';
-import { DEFAULT_SMALLTALK, detectSmalltalk, readSmalltalk, type Smalltalk } from '../smalltalk.ts';
+import { DEFAULT_SMALLTALK, detectSmalltalk, readSmalltalk, type Smalltalk, type SmalltalkIntent } from '../smalltalk.ts';
 import { DEFAULT_HUMAN_KEYWORDS, humanRequest } from '../../bot/policy/words.ts';
 import { loadMatcher } from './load.ts';
 
@@ -31,6 +31,12 @@ function jsonLine(matcher: Matcher, q: string): string {
   return `${JSON.stringify({ q, decision: r.decision, id: r.id, score: r.score, candidates: r.candidates.map((c) => c.id) })}\n`;
 }
 
+/** What the bot says to a whole message of small talk (bot/policy/chitchat.ts), as `kb ask` reports it. */
+const SMALLTALK_REPLY = (intent: SmalltalkIntent): string =>
+  intent === 'greeting' || intent === 'presence'
+    ? `the bot sends the greeting and the menu on first contact, then ${intent}_again`
+    : `the bot replies with smalltalk_${intent}${intent === 'thanks' || intent === 'bye' ? '' : ' and the menu'}`;
+
 function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): string {
   const r = matcher.match(question);
   // Score 0: nothing in common with any entry; the id the matcher reports then means nothing.
@@ -45,7 +51,7 @@ function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): str
   ];
   // The matcher knows only the FAQ; the bot answers chit-chat before asking it (see _smalltalk.yml).
   const chat = detectSmalltalk(question, smalltalk);
-  if (chat?.whole) out.unshift(`small talk: ${chat.intent} (the bot replies with its smalltalk phrase and the menu, not the FAQ)`);
+  if (chat?.whole) out.unshift(`small talk: ${chat.intent} (${SMALLTALK_REPLY(chat.intent)}, not the FAQ)`);
   const t = matcher.thresholds;
   out.push(`thresholds: answer >= ${t.answer}, suggest >= ${t.suggest}`);
   for (const [i, c] of (person ? [] : r.candidates).entries()) {

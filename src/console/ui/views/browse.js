@@ -57,20 +57,20 @@ export function ViewBar({ me }) {
           </div>
           <div class="filter-row">
             <form class="filter-tag" onSubmit=${(e) => (e.preventDefault(), set({ tag: tag.trim() }))}>
-              <input type="search" placeholder="标签" aria-label="按标签筛选" maxlength="32" value=${tag} data-testid="filter-tag"
+              <input class="input input-sm" type="search" placeholder="标签" aria-label="按标签筛选" maxlength="32" value=${tag} data-testid="filter-tag"
                 onInput=${(e) => setTag(e.currentTarget.value)} onChange=${(e) => set({ tag: e.currentTarget.value.trim() })} />
             </form>
             ${manager
-              ? html`<select aria-label="按客服筛选" data-testid="filter-agent" value=${p.agent} onChange=${(e) => set({ agent: e.currentTarget.value })}>
+              ? html`<select class="input input-sm" aria-label="按客服筛选" data-testid="filter-agent" value=${p.agent} onChange=${(e) => set({ agent: e.currentTarget.value })}>
                   <option value="">全部客服</option>
                   ${agents.items.map((a) => html`<option value=${a.id}>${a.name}</option>`)}
                 </select>`
               : null}
-            <select aria-label="按客户等级筛选" data-testid="filter-tier" value=${p.tier} onChange=${(e) => set({ tier: e.currentTarget.value })}>
+            <select class="input input-sm" aria-label="按客户等级筛选" data-testid="filter-tier" value=${p.tier} onChange=${(e) => set({ tier: e.currentTarget.value })}>
               <option value="">全部等级</option>
               ${Object.entries(TIERS).map(([k, label]) => html`<option value=${k}>${label}</option>`)}
             </select>
-            <select aria-label="按渠道筛选" data-testid="filter-channel" value=${p.channel} onChange=${(e) => set({ channel: e.currentTarget.value })}>
+            <select class="input input-sm" aria-label="按渠道筛选" data-testid="filter-channel" value=${p.channel} onChange=${(e) => set({ channel: e.currentTarget.value })}>
               <option value="">全部渠道</option>
               ${Object.entries(CHANNELS).map(([k, label]) => html`<option value=${k}>${label}</option>`)}
             </select>

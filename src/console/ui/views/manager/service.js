@@ -52,11 +52,12 @@ export function ServiceCard({ service }) {
           ${service.agents.length === 0
             ? html`<div class="dash-empty muted">这段时间还没有客服处理过会话</div>`
             : html`<div class="svc-table-wrap"><table class="svc-table" data-testid="svc-agents">
-                <thead><tr><th scope="col">客服</th><th scope="col">处理会话</th><th scope="col">首次响应</th><th scope="col">时限内</th><th scope="col">满意度</th></tr></thead>
+                <thead><tr><th scope="col">客服</th><th scope="col" title="首次回复过的会话">接待</th><th scope="col" title="由这位客服结束的会话">已解决</th><th scope="col">首次响应</th><th scope="col">时限内</th><th scope="col">满意度</th></tr></thead>
                 <tbody>${service.agents.map(
-                  (a) => html`<tr key=${a.agentId} data-testid="svc-agent" data-agent-id=${a.agentId} data-handled=${a.handled}
+                  (a) => html`<tr key=${a.agentId} data-testid="svc-agent" data-agent-id=${a.agentId} data-served=${a.firstResponse.count} data-handled=${a.handled}
                       data-median=${a.firstResponse.medianMinutes ?? ''} data-csat=${a.csat.count ? a.csat.average : ''}>
                     <th scope="row"><bdi>${a.name ?? a.agentId}</bdi></th>
+                    <td>${a.firstResponse.count}</td>
                     <td>${a.handled}</td>
                     <td>${mins(a.firstResponse.medianMinutes)}</td>
                     <td>${share(a.firstResponse.slaMet, a.firstResponse.count)}</td>
