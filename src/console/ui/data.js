@@ -31,6 +31,8 @@ let timer = null;
 let known = null;
 /** Changes that came while the lists were being read: applied again over the answer (it may predate them). */
 let during = null;
+/** Chats seen leaving the waiting list since the lists were last read (see waitingDelta). */
+let leftWaiting = new Set();
 
 /** One read at a time; what is asked meanwhile runs after it, through the throttle again. */
 const loads = singleFlight(loadQueue, { rerun: () => refreshQueue() });
@@ -62,7 +64,16 @@ async function loadQueue() {
     if (session.agent !== agent) return;
     // The true count (v2 `total`), not the rows read: 113 waiting is not "100 排队".
     let lists = { waiting: waiting.items, active: active.items, awaitingFix: fix.items, totals: { waiting: waiting.total ?? waiting.items.length } };
-    for (const [id, conv, ev] of during) lists = placed(lists, id, conv, agent, ev).lists;
+    const read = new Map([...lists.waiting, ...lists.active, ...lists.awaitingFix].map((c) => [c.id, c]));
+    leftWaiting = new Set();
+    for (const [id, conv, ev] of during) {
+      // An event that came while the lists were read may be older than the answer (under load the
+      // read ends later): never put a chat's older state over the one read (a waiting customer
+      // taken back to "bot" by their earlier message's event vanished from the queue).
+      const row = read.get(id);
+      if (row && conv && conv.updatedAt <= row.updatedAt) continue;
+      lists = placed(lists, id, conv, agent, ev).lists;
+    }
     publish({ ...lists, next: { waiting: waiting.next ?? null }, loaded: true, failed: false });
   } catch {
     queue.set({ failed: true, loaded: true });
@@ -95,9 +106,15 @@ export async function loadMoreWaiting() {
  * the event says it came from there), is it waiting now.
  */
 function waitingDelta(lists, id, conv, ev) {
-  const was = lists.waiting.some((c) => c.id === id) || ev?.data?.from === 'waiting' || ev?.data?.status === 'waiting' ||
-    (conv?.status === 'waiting' && ev && ev.type !== 'waiting' && ev.type !== 'released');
+  const listed = lists.waiting.some((c) => c.id === id);
+  // The event's hints speak for a chat beyond the rows read; not for one this tab already saw leave
+  // (a claim's own answer, then its event: counted once, or "0 排队" hid a waiting customer).
+  const hinted = !listed && !leftWaiting.has(id) &&
+    (ev?.data?.from === 'waiting' || ev?.data?.status === 'waiting' || (conv?.status === 'waiting' && ev && ev.type !== 'waiting' && ev.type !== 'released'));
+  const was = listed || hinted;
   const is = conv?.status === 'waiting';
+  if (was && !is) leftWaiting.add(id);
+  else if (is) leftWaiting.delete(id);
   return (is ? 1 : 0) - (was ? 1 : 0);
 }
 
@@ -211,6 +228,7 @@ export function stopData() {
   timer = null;
   known = null;
   during = null;
+  leftWaiting = new Set();
   queue.set({ waiting: [], active: [], awaitingFix: [], totals: { waiting: 0 }, next: { waiting: null }, loaded: false, failed: false });
   caps.waiting = LIMITS.waiting;
   canned.set({ items: [], byFaq: new Map(), loaded: false });
