@@ -149,18 +149,19 @@ describe('never miss a customer', { timeout: 90_000 }, () => {
     const { page } = a;
     const input = byId(page, 'reply-input');
     await input.fill('x'.repeat(2001));
-    expect(await byId(page, 'reply-send').isDisabled()).toBe(true);
+    // The composer re-renders after the input event: on a busy machine a moment later.
+    await waitFor('send disabled', () => byId(page, 'reply-send').isDisabled());
     expect(await byId(page, 'char-count').textContent()).toBe('2001/2000');
     expect(await byId(page, 'composer-hint').textContent()).toContain('最多 2000 字');
     await input.fill('您好，我查一下订单 778');
-    expect(await byId(page, 'reply-send').isDisabled()).toBe(false);
+    await waitFor('send enabled', async () => !(await byId(page, 'reply-send').isDisabled()));
     await page.reload();
     await page.locator(`[data-testid="conv-view"][data-conv-id="${conv}"]`).waitFor();
     await waitFor('the draft back', async () => (await byId(page, 'reply-input').inputValue()) === '您好，我查一下订单 778');
     await shot(page, 'never-miss-chat-1280');
     await byId(page, 'reply-send').click();
     await waitFor('sent', async () => (await handoff.transcript(conv)).some((m) => m.from === 'agent' && m.text === '您好，我查一下订单 778'));
-    expect(await byId(page, 'reply-input').inputValue()).toBe('');
+    await waitFor('the input emptied', async () => (await byId(page, 'reply-input').inputValue()) === '');
     await page.reload();
     await page.locator(`[data-testid="conv-view"][data-conv-id="${conv}"]`).waitFor();
     await byId(page, 'reply-input').waitFor();
