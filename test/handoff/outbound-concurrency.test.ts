@@ -239,6 +239,8 @@ describe('OutboundConsumer: conversations side by side', () => {
     // (its blocked read and the pending read behind it are the two commands in flight).
     await h.reply(convs[0]!, ALICE, 'first');
     await waitFor('first sent', () => sent.length === 1);
+    // Its acknowledgement in too: a lane awaits it before the conversation's next send.
+    await waitFor('first acknowledged', async () => (await pendingCount(h)) === 0);
     await waitFor('the consumer blocked, waiting for a new entry', () => counter.inFlight() === 2);
     counter.start();
     await h.reply(convs[0]!, ALICE, 'counted');
