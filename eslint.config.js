@@ -24,4 +24,9 @@ export default tseslint.config(
     files: ['src/console/ui/**/*.js'],
     languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
+  {
+    // Plain modules Node runs itself (a benchmark's worker thread).
+    files: ['**/*.mjs'],
+    languageOptions: { globals: globals.node, sourceType: 'module' },
+  },
 );

@@ -15,8 +15,10 @@
  *    to its `message` event at WebSocket clients of GET /api/live, at 200 messages/s: p50/p99/max
  *    with 1 and with 20 sockets. Every message must reach every socket, once.
  *
- * Client, server and "bot" share this one process (and its event loop), so both figures include
- * the client's side of the work too. Targets: queue page p99 <= 50 ms, socket delay p99 <= 10 ms.
+ * The concurrent page clients and the UI loads run on a thread of their own (bench/http-clients.mjs),
+ * as browsers would be elsewhere; CPU per page is the server thread's alone. The sequential pages,
+ * the "bot" and the sockets share the server's event loop, so those figures include the client's
+ * side of the work too. Targets: queue page p99 <= 50 ms, socket delay p99 <= 10 ms.
  * A missed target still exits 0 (it is a benchmark); a wrong page or a lost event exits 1.
  */
 import { readFileSync } from 'node:fs';
@@ -31,6 +33,7 @@ import { percentile } from '../src/knowledge/index.ts';
 import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../test/support/redis.ts';
 import { WebSocket, type WsClient } from '../test/support/sockets.ts';
 import { atMost, formatValue, noneOf, reporter } from './report.ts';
+import { runClients } from './http-clients.ts';
 import { profile } from './profile.ts';
 
 const WAITING = 10_000;
@@ -95,26 +98,35 @@ async function pool(n: number, concurrency: number, op: (i: number) => Promise<u
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** CPU time (ms) of a process from /proc (Linux); null where that cannot be read. */
-function procCpuMs(pid: number | undefined): number | null {
+function procCpuMs(pid: number | undefined, path = `/proc/${pid}/stat`): number | null {
   if (pid === undefined) return null;
   try {
     // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100/s).
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const f = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
     return (Number(f[11]) + Number(f[12])) * 10;
   } catch {
     return null;
   }
 }
 interface CpuMark {
-  self: NodeJS.CpuUsage;
+  server: number;
   redis: number | null;
 }
-const cpuNow = (redisPid: number | undefined): CpuMark => ({ self: process.cpuUsage(), redis: procCpuMs(redisPid) });
-/** CPU ms spent since `mark` by this process and by redis-server (null: unknown). */
-function cpuSince(mark: CpuMark, redisPid: number | undefined): { self: number; redis: number | null } {
-  const self = process.cpuUsage(mark.self);
+/**
+ * The server's share: its main thread alone (/proc/<pid>/task/<pid>, Linux), so the clients' thread
+ * is not counted; elsewhere the whole process.
+ */
+function serverCpuMs(): number {
+  const thread = procCpuMs(process.pid, `/proc/${process.pid}/task/${process.pid}/stat`);
+  if (thread !== null) return thread;
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+const cpuNow = (redisPid: number | undefined): CpuMark => ({ server: serverCpuMs(), redis: procCpuMs(redisPid) });
+/** CPU ms spent since `mark` by the server's thread and by redis-server (null: unknown). */
+function cpuSince(mark: CpuMark, redisPid: number | undefined): { server: number; redis: number | null } {
   const redis = procCpuMs(redisPid);
-  return { self: (self.user + self.system) / 1000, redis: redis === null || mark.redis === null ? null : redis - mark.redis };
+  return { server: serverCpuMs() - mark.server, redis: redis === null || mark.redis === null ? null : redis - mark.redis };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -261,32 +273,23 @@ try {
   }
   const pageRates: { name: string; value: number; unit: string }[] = [];
   {
-    const lat: number[] = [];
-    const bodies: { status: number; body: string }[] = [];
+    // The clients on a thread of their own: the server's event loop does only the server's work.
+    const url = `${base}/api/conversations?status=waiting&limit=${UI_LIMITS.waiting}`;
     const cpu0 = cpuNow(server.pid);
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: PAGE_CLIENTS }, async () => {
-        for (let i = 0; i < PAGE_REQUESTS_PER_CLIENT; i++) {
-          const page = await getPage(UI_LIMITS.waiting);
-          lat.push(page.ms);
-          bodies.push(page);
-        }
-      }),
-    );
-    const ms = performance.now() - t0;
+    const run = await runClients(Array.from({ length: PAGE_CLIENTS }, () => ({ url, headers })), PAGE_REQUESTS_PER_CLIENT);
     const cpu = cpuSince(cpu0, server.pid);
-    for (const b of bodies) verifyPage(`queue page, ${PAGE_CLIENTS} clients`, b, UI_LIMITS.waiting);
+    const lat = run.clients.flatMap((c) => c.lat);
+    for (const b of run.clients.flatMap((c) => c.kept)) verifyPage(`queue page, ${PAGE_CLIENTS} clients`, b, UI_LIMITS.waiting);
     const s = stats(lat);
-    const rate = (lat.length / ms) * 1000;
+    const rate = (lat.length / run.ms) * 1000;
     line(`queue page (limit=${UI_LIMITS.waiting}), ${PAGE_CLIENTS} clients`, s, `  ${rate.toFixed(0).padStart(5)} req/s`);
     pageFigures.push({ name: `queue page, ${PAGE_CLIENTS} concurrent clients p99`, s });
     pageRates.push({ name: `queue page, ${PAGE_CLIENTS} concurrent clients`, value: rate, unit: 'pages/s' });
     const perPage = (x: number): number => x / lat.length;
     console.log(
-      `${''.padEnd(44)} CPU per page: this process (server and clients) ${fmt(perPage(cpu.self))}${cpu.redis === null ? '' : `, redis-server ${fmt(perPage(cpu.redis))}`}`,
+      `${''.padEnd(44)} CPU per page: the server's thread ${fmt(perPage(cpu.server))}${cpu.redis === null ? '' : `, redis-server ${fmt(perPage(cpu.redis))}`}`,
     );
-    pageRates.push({ name: 'queue page CPU of this process (server and clients)', value: perPage(cpu.self), unit: 'ms' });
+    pageRates.push({ name: 'queue page CPU of the server thread', value: perPage(cpu.server), unit: 'ms' });
     if (cpu.redis !== null) pageRates.push({ name: 'queue page CPU of redis-server', value: perPage(cpu.redis), unit: 'ms' });
   }
   await stopProfile();
@@ -316,43 +319,37 @@ try {
       const problem = page.status !== 200 ? `status ${page.status}: ${page.body.slice(0, 200)}` : ok((JSON.parse(page.body) as { items: ApiConversation[] }).items);
       if (problem && loadFailures++ < 3) fail(`UI load, ${label}: ${problem}`);
     };
-    const load = async ({ agent, auth }: (typeof sessions)[number], verify: boolean): Promise<number> => {
+    const queueUrl = `${base}/api/queue?waiting=${UI_LIMITS.waiting}&active=${UI_LIMITS.active}&parked=${UI_LIMITS.awaitingFix}`;
+    const verifyLoad = ({ agent }: (typeof sessions)[number], res: { status: number; body: string }): void => {
       const manager = agent.roles.includes('manager');
-      const t0 = performance.now();
-      // As src/console/ui/data.js loadQueue: the three lists in one GET /api/queue.
-      const res = await fetch(`${base}/api/queue?waiting=${UI_LIMITS.waiting}&active=${UI_LIMITS.active}&parked=${UI_LIMITS.awaitingFix}`, { headers: auth });
-      const body = await res.text();
-      const ms = performance.now() - t0;
-      if (verify) {
-        if (res.status !== 200) {
-          check('GET /api/queue', { status: res.status, body }, () => null);
-          return ms;
-        }
-        const lists = JSON.parse(body) as Record<'waiting' | 'active' | 'parked', { items: ApiConversation[] }>;
-        const part = (name: keyof typeof lists) => ({ status: 200, body: JSON.stringify(lists[name]) });
-        verifyPage('UI load, waiting', part('waiting'), UI_LIMITS.waiting);
-        check(`active of ${agent.username}`, part('active'), (items) => {
-          const want = manager ? Math.min(ACTIVE, UI_LIMITS.active) : mine(agent.id);
-          if (items.length !== want) return `${items.length} items, expected ${want}`;
-          if (items.some((c) => c.status !== 'active' || (!manager && c.assignee?.id !== agent.id))) return 'an item not active, or not the caller\'s';
-          return items.every((c, i) => i === 0 || c.updatedAt <= items[i - 1]!.updatedAt) ? null : 'not newest first';
-        });
-        check(`parked of ${agent.username}`, part('parked'), (items) => {
-          if (items.some((c) => c.status !== 'awaiting_fix' || (!manager && c.assignee?.id !== agent.id))) return 'an item not parked, or not the caller\'s';
-          return !manager || items.length === PARKED ? null : `${items.length} items, expected ${PARKED} parked`;
-        });
+      if (res.status !== 200) {
+        check('GET /api/queue', res, () => null);
+        return;
       }
-      return ms;
+      const lists = JSON.parse(res.body) as Record<'waiting' | 'active' | 'parked', { items: ApiConversation[] }>;
+      const part = (name: keyof typeof lists) => ({ status: 200, body: JSON.stringify(lists[name]) });
+      verifyPage('UI load, waiting', part('waiting'), UI_LIMITS.waiting);
+      check(`active of ${agent.username}`, part('active'), (items) => {
+        const want = manager ? Math.min(ACTIVE, UI_LIMITS.active) : mine(agent.id);
+        if (items.length !== want) return `${items.length} items, expected ${want}`;
+        if (items.some((c) => c.status !== 'active' || (!manager && c.assignee?.id !== agent.id))) return 'an item not active, or not the caller\'s';
+        return items.every((c, i) => i === 0 || c.updatedAt <= items[i - 1]!.updatedAt) ? null : 'not newest first';
+      });
+      check(`parked of ${agent.username}`, part('parked'), (items) => {
+        if (items.some((c) => c.status !== 'awaiting_fix' || (!manager && c.assignee?.id !== agent.id))) return 'an item not parked, or not the caller\'s';
+        return !manager || items.length === PARKED ? null : `${items.length} items, expected ${PARKED} parked`;
+      });
     };
-    for (const sess of sessions) await load(sess, true);
-    const lat: number[] = [];
-    const t0 = performance.now();
-    await Promise.all(
-      sessions.map(async (sess) => {
-        for (let i = 0; i < UI_LOADS_PER_AGENT; i++) lat.push(await load(sess, i % 10 === 0));
-      }),
-    );
-    const ms = performance.now() - t0;
+    // As src/console/ui/data.js loadQueue: the three lists in one GET /api/queue, each agent a
+    // client on the clients' thread.
+    for (const sess of sessions) {
+      const res = await fetch(queueUrl, { headers: sess.auth });
+      verifyLoad(sess, { status: res.status, body: await res.text() });
+    }
+    const run = await runClients(sessions.map((sess) => ({ url: queueUrl, headers: sess.auth })), UI_LOADS_PER_AGENT);
+    run.clients.forEach((c, i) => c.kept.forEach((k) => verifyLoad(sessions[i]!, k)));
+    const lat = run.clients.flatMap((c) => c.lat);
+    const ms = run.ms;
     const s = stats(lat);
     line(`UI queue load, ${UI_AGENTS} agents (1 manager)`, s, `  ${((lat.length / ms) * 1000).toFixed(0).padStart(5)} loads/s`);
     pageFigures.push({ name: `UI queue load (${UI_AGENTS} agents at once, one a manager) p99`, s });

@@ -17,8 +17,9 @@ import { Journal, journalName } from './journal.ts';
 import { KnowledgeCache } from './knowledge-cache.ts';
 import type { Messages } from './messages.ts';
 import { DEFAULT_POLICY_OPTIONS } from './policy.ts';
+import { SessionStore } from './sessions.ts';
 import { Turn } from './turn.ts';
-import { BotWriter } from './writes.ts';
+import { BotWriter, within } from './writes.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -31,6 +32,7 @@ export class BotRuntime {
   private readonly outboundRedis: Redis | Cluster;
   private readonly ownsOutboundRedis: boolean;
   private readonly kb: KnowledgeCache;
+  private readonly sessions: SessionStore;
   private consumerStart?: Promise<void>;
   private stopped = false;
 
@@ -65,6 +67,7 @@ export class BotRuntime {
       messages: () => this.messages(),
       logger: this.log,
     });
+    this.sessions = new SessionStore({ redis: c.redis, keys: c.handoff.keys, botId, logger: this.log });
     this.ownsOutboundRedis = !c.outboundRedis;
     this.outboundRedis = c.outboundRedis ?? (c.redis as Redis).duplicate();
     if (this.ownsOutboundRedis) this.outboundRedis.on('error', () => undefined);
@@ -105,6 +108,11 @@ export class BotRuntime {
       .catch((err: unknown) => this.log?.warn({ err }, 'could not record the channel for consoles'));
     // Before any new message: what an earlier process could not write goes first.
     this.turn.before(() => this.writer.replay());
+    // The chats' memory an earlier process left (not waited for long: Redis may be away).
+    this.turn.before(async () => {
+      const taken = await within(this.sessions.load(this.turn.memory), this.c.redisWaitMs ?? 2_000);
+      if (taken) this.log?.info({ sessions: taken }, 'took back the chats\' memory an earlier process left');
+    });
     await this.adapter.start(this.turn);
     this.consumerStart = this.startConsumer();
   }
@@ -113,6 +121,8 @@ export class BotRuntime {
     this.stopped = true;
     await this.adapter.stop();
     this.turn.flushCuts();
+    // For the next process: what was offered, pending checks (a killed process leaves nothing).
+    await within(this.sessions.save(this.turn.memories()), this.c.redisWaitMs ?? 2_000);
     await this.consumerStart;
     await this.consumer.stop();
     if (this.ownsOutboundRedis) this.outboundRedis.disconnect();

@@ -19,11 +19,12 @@ import type { Messages } from './messages.ts';
 import { Pacer } from './pace.ts';
 import { decide, decideNonText, decideWelcome, delayNoticeText, kindLabel, queueNoticeText, type PolicyOptions } from './policy.ts';
 import type { Action, Decision } from './types.ts';
+import { memoriesOf, recall, SessionMemory, type Recallable } from './sessions.ts';
 import { PERSON_STATUSES, TurnFlood, type FloodState } from './turn-flood.ts';
-import type { BotWriter, WriteOp, WriteResults } from './writes.ts';
+import { within, type BotWriter, type WriteOp, type WriteResults } from './writes.ts';
 
 /** What the bot keeps per customer of one channel account. */
-export interface CustomerState extends FloodState {
+export interface CustomerState extends FloodState, Recallable {
   /** Last status the bot knew (answers go on from it while Redis is away). */
   status: ConversationStatus;
 }
@@ -73,6 +74,8 @@ export class Turn implements TurnSink {
   private gate: Promise<void> = Promise.resolve();
   /** A burst of turns leaves room on the event loop for what else waits (agents' replies, Redis answers). */
   private readonly pacer = new Pacer();
+  /** Chats' memories from before a restart or a re-login, taken back as each customer writes (./sessions.ts). */
+  readonly memory = new SessionMemory();
 
   constructor(private readonly d: TurnDeps) {
     const c = (this.c = d.config);
@@ -96,7 +99,14 @@ export class Turn implements TurnSink {
   }
 
   forget(): void {
+    // Ids change with a re-login; the customer ids behind them do not.
+    for (const [customerId, m] of memoriesOf(this.customers.values(), new SessionMemory())) this.memory.keep(customerId, m.session, m.at);
     this.customers.clear();
+  }
+
+  /** Every chat's memory worth leaving for the next process (at a stop). */
+  memories(): ReturnType<typeof memoriesOf> {
+    return memoriesOf(this.customers.values(), this.memory);
   }
 
   record(customer: CustomerHandle, line: { from: 'system' | 'agent'; kind?: string; text: string; msgId?: string }): void {
@@ -155,6 +165,7 @@ export class Turn implements TurnSink {
         // This process may not know the chat yet (a restart): ask Redis, briefly, whether a person has it.
         const known = await this.storedStatus(st);
         if (known) st.status = known;
+        await this.recall(st);
         // A person has the chat: they greet in their own words.
         if (PERSON_STATUSES.has(st.status)) return;
         const decision = decideWelcome(st.session, this.d.kb.knowledge(), this.d.messages(), this.d.policy);
@@ -182,20 +193,22 @@ export class Turn implements TurnSink {
     return st;
   }
 
+  private recall(st: CustomerState): Promise<void> {
+    return recall(st, this.memory, async () => (await this.within(this.d.writer.refOf(st)))?.customerId);
+  }
+
+  /** `p`'s value, or undefined when it fails or Redis does not answer within the wait. */
+  private within<T>(p: Promise<T>): Promise<T | undefined> {
+    return within(p, this.c.redisWaitMs ?? 2_000);
+  }
+
   /** The conversation's status in Redis, or undefined when Redis does not answer within the wait. */
   private async storedStatus(st: CustomerState): Promise<ConversationStatus | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const lookup = (async () => {
+    const lookup = async () => {
       const ref = await this.d.writer.refOf(st);
       return (await this.c.handoff.conversation(conversationId(ref.botId, ref.customerId)))?.status;
-    })();
-    try {
-      return await Promise.race([lookup, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), this.c.redisWaitMs ?? 2_000)))]);
-    } catch {
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
+    };
+    return this.within(lookup());
   }
 
   /** Notes the cuts still pending (at uninstall). */
@@ -224,6 +237,7 @@ export class Turn implements TurnSink {
   /** `stored` is called once the customer's message is written (or journaled). */
   private async handle(msg: InboundMessage, st: CustomerState, stored: () => void): Promise<void> {
     while (this.pacer.full()) await this.pacer.slice();
+    await this.recall(st);
     let text = msg.text;
     if (msg.group) {
       const forMe = await msg.group.forMe();

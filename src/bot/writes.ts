@@ -126,7 +126,7 @@ export const ownMsgId = (): string => `b:${randomUUID()}`;
 const RATING_SKEW_MS = 60_000;
 
 /** `p`'s value, or undefined when it fails or takes longer than `ms` (it goes on regardless). */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+export async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([p, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)))]);

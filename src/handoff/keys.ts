@@ -91,6 +91,11 @@ export function createKeys(prefix: string) {
     /** Sorted set: outbound message ids already delivered, by delivery time (dedupe). */
     delivered: (botId: string): string => `${bot(botId)}:delivered`,
     /**
+     * Hash: customer id -> the bot's memory of the chat (JSON: what was offered, pending checks),
+     * left by a bot process that stopped for the next one (expires; src/bot/sessions.ts).
+     */
+    botSessions: (botId: string): string => `${bot(botId)}:botsessions`,
+    /**
      * String (expires with WeChat's service window): the "agent joined" notice held back on a channel
      * that limits replies, sent with the agent's first reply instead of on its own (bot/deliver.ts).
      */
