@@ -251,7 +251,7 @@ try {
   const cold = await getPage(undefined);
   verifyPage('first (cold) page', cold, DEFAULT_PAGE);
   const firstVip = (JSON.parse(cold.body) as { items: ApiConversation[] }).items.filter((c) => c.customer.tier === 'vip').length;
-  console.log(`first page cold (the first GET after start): ${fmt(cold.ms)}; ${firstVip} of its ${DEFAULT_PAGE} are vip`);
+  console.log(`first page cold (the first GET after start): ${fmt(cold.ms)}; ${firstVip} of its ${DEFAULT_PAGE} are vip; ${(Buffer.byteLength(cold.body) / 1024).toFixed(1)} KiB`);
 
   const stopProfile = await profile(process.env.BENCH_PROFILE);
   const pageFigures: { name: string; s: Stats }[] = [];

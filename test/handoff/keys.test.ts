@@ -34,6 +34,7 @@ function allKeys(k: ReturnType<typeof createKeys>, id: string): Record<string, s
     outbound: k.outbound(botId),
     delivered: k.delivered(botId),
     joinHeld: k.joinHeld(botId, customerId),
+    botSessions: k.botSessions(botId),
     botStatus: k.botStatus(botId),
     channel: k.channel(botId),
     media: k.media(botId, "m1"),

@@ -265,3 +265,15 @@ describe('counts and lists', () => {
     expect(await e.h.bots()).toEqual(['botA', 'botB']);
   });
 });
+
+describe('what a customer leaves in Redis', () => {
+  it('a handoff writes no profile of its own: only a tier a manager set makes one (Redis grows with conversations, which the archive trims, not with every customer ever queued)', async () => {
+    const e = await env(redis);
+    await queueAt(e, at('2026-11-24T10:00'), 'plain');
+    await e.h.recordTurn(ref('turned'), { from: 'customer', text: '转人工', msgId: 'm1' }, { replies: [], decidedFor: 'bot', handoff: { reason: 'customer_asked' } });
+    expect((await e.h.conversation('botA.turned'))?.status).toBe('waiting');
+    expect(await redis.exists(e.h.keys.customer('botA', 'plain'), e.h.keys.customer('botA', 'turned'))).toBe(0);
+    await e.h.setTier('botA', 'plain', 'vip');
+    expect(await redis.hgetall(e.h.keys.customer('botA', 'plain'))).toEqual({ tier: 'vip' });
+  });
+});

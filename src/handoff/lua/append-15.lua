@@ -11,7 +11,8 @@
 -- not helpful questions, for editors)   KEYS[7] the day's counters hash (the funnel)
 -- KEYS[8] the bot account's all-time counters hash (same fields as a day's)
 -- KEYS[9] learning evidence stream (what customers' questions mean, for editors)
--- KEYS[10] queue zset  KEYS[11] SLA timers zset  KEYS[12] customer profile hash  KEYS[13] parked zset
+-- KEYS[10] queue zset  KEYS[11] SLA timers zset  KEYS[12] customer profile hash (read only: a tier a manager set)
+-- KEYS[13] parked zset
 -- KEYS[14] resolved zset (the console's 已解决 list)
 -- KEYS[15] bot chats zset (the console's bot list: conversations in status bot, by updatedAt)
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)
@@ -196,7 +197,6 @@ if replied == 1 and ARGV[16] ~= '' and (status == 'bot' or status == 'resolved' 
   redis.call('ZREM', KEYS[13], ARGV[1])
   redis.call('ZADD', KEYS[10], due, ARGV[1])
   redis.call('ZADD', KEYS[11], warn, ARGV[1] .. '|warn', due, ARGV[1] .. '|breach')
-  redis.call('HSETNX', KEYS[12], 'firstHandoffAt', ARGV[4])
   redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'waiting', 'reason', ARGV[16], 'text', 'handoff: ' .. ARGV[16], 'at', ARGV[4])
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'type', 'waiting', 'conv', ARGV[1],
     'reason', ARGV[16], 'slaDueAt', due, 'from', status, 'at', ARGV[4])

@@ -3,7 +3,7 @@
 -- The customer's tier is a manager's decision (the profile's tier) or else the rule's (ARGV[10]);
 -- both tiers' SLA times come computed in business time, and the script takes that tier's.
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] queue zset  KEYS[4] SLA timers zset
--- KEYS[5] events stream      KEYS[6] customer profile hash  KEYS[7] parked zset
+-- KEYS[5] events stream      KEYS[6] customer profile hash (read only: a tier a manager set)  KEYS[7] parked zset
 -- KEYS[8] the day's counters hash (the funnel)  KEYS[9] the bot account's all-time counters hash
 -- KEYS[10] resolved zset (the console's 已解决 list)  KEYS[11] bot chats zset (the console's bot list)
 -- ARGV[1] conversation id  ARGV[2] bot id  ARGV[3] customer id  ARGV[4] now (ms)  ARGV[5] reason
@@ -56,7 +56,6 @@ redis.call('ZREM', KEYS[10], ARGV[1])
 redis.call('ZREM', KEYS[11], ARGV[1])
 redis.call('ZADD', KEYS[3], due, ARGV[1])
 redis.call('ZADD', KEYS[4], warn, ARGV[1] .. '|warn', due, ARGV[1] .. '|breach')
-redis.call('HSETNX', KEYS[6], 'firstHandoffAt', ARGV[4])
 redis.call('XADD', KEYS[2], '*', 'from', 'system', 'event', 'waiting', 'reason', ARGV[5], 'text', 'handoff: ' .. ARGV[5], 'at', ARGV[4])
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[12], '*', 'type', 'waiting', 'conv', ARGV[1],
   'reason', ARGV[5], 'slaDueAt', due, 'from', status, 'at', ARGV[4])
