@@ -10,7 +10,8 @@ import { Queries, type QueueCounts } from './queries.ts';
 import { MediaStore } from './media.ts';
 import { BotRegistry, type BotStatus } from './registry.ts';
 import { tickSla, type SlaFired } from './ticker.ts';
-import { Transitions, type QueueTicket, type RecordedTurn } from './transitions.ts';
+import type { QueueTicket } from './queue-place.ts';
+import { Transitions, type RecordedTurn } from './transitions.ts';
 import type {
   Agent,
   Conversation,

@@ -26,7 +26,7 @@ export type { BotStatus, ChannelInfo, ServiceWindow } from './registry.ts';
 export { readServiceWindow } from './registry.ts';
 export type { QueueCounts } from './queries.ts';
 export { InvalidCursorError, LIST_STATUSES, LIST_VIEWS, type ListPage, type ListQuery, type ListStatus, type ListView } from './lists.ts';
-export type { QueueTicket } from './transitions.ts';
+export type { QueueTicket } from './queue-place.ts';
 export type { Rating } from './counters.ts';
 export type { LowRating, LowRatingState } from './low-ratings.ts';
 export {
