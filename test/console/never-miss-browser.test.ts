@@ -168,6 +168,33 @@ describe('never miss a customer', { timeout: 90_000 }, () => {
     expect(await byId(page, 'reply-input').inputValue()).toBe('');
   });
 
+  it('a draft is the agent\'s own: a colleague on the same computer never finds it, and 退出 takes it away', async () => {
+    const { page } = a;
+    const input = byId(page, 'reply-input');
+    await input.fill('退款单号 RF-2211，稍后到账');
+    await waitFor('kept', () => page.evaluate(() => Object.keys(localStorage).some((k) => k.startsWith('kefu.draft.'))));
+    // The session expires (not a logout): the manager signs in at the same computer.
+    await page.evaluate(() => localStorage.removeItem('kefu.token'));
+    await login(a, 'mia');
+    await page.goto(`${baseUrl}/#/c/${encodeURIComponent(conv)}`);
+    await page.locator(`[data-testid="conv-view"][data-conv-id="${conv}"]`).waitFor();
+    await byId(page, 'reply-input').waitFor();
+    expect(await byId(page, 'reply-input').inputValue()).toBe('');
+    await byId(page, 'logout').click();
+    // Alice again: an expired session kept her draft for her.
+    await login(a, 'alice');
+    await page.goto(`${baseUrl}/#/c/${encodeURIComponent(conv)}`);
+    await waitFor('her draft back', async () => (await byId(page, 'reply-input').inputValue()) === '退款单号 RF-2211，稍后到账');
+    // Her own 退出 takes it with her.
+    await byId(page, 'logout').click();
+    await page.getByTestId('login-username').waitFor();
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('kefu.draft.')))).toEqual([]);
+    await login(a, 'alice');
+    await page.goto(`${baseUrl}/#/c/${encodeURIComponent(conv)}`);
+    await byId(page, 'reply-input').waitFor();
+    expect(await byId(page, 'reply-input').inputValue()).toBe('');
+  });
+
   it('解决 can be undone for a few seconds; undone, the chat stays open', async () => {
     const { page } = a;
     await byId(page, 'resolve-btn').click();

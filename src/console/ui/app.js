@@ -7,7 +7,7 @@ import { Spinner } from './components/spinner.js';
 import { connection, startConnection, stopConnection } from './connection.js';
 import { ROLE_NAMES } from './constants.js';
 import { queue, startData, stopData } from './data.js';
-import { pruneDrafts } from './drafts.js';
+import { dropMyDrafts, pruneDrafts } from './drafts.js';
 import { convHref, hasRole } from './format.js';
 import { live } from './live.js';
 import { setSoundEnabled, soundEnabled } from './notify.js';
@@ -147,6 +147,8 @@ function Topbar({ me, route }) {
     } catch {
       // Logging out locally is what matters; the token expires on its own.
     }
+    // The next person at this computer must not find this agent's unsent words.
+    dropMyDrafts();
     clearSession();
   }
   return html`<header class="topbar">
