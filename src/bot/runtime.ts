@@ -92,7 +92,8 @@ export class BotRuntime {
       // The agent learns from the transcript that the customer never got it.
       onGiveUp: async (m) => {
         const { customerId } = parseConversationId(m.conv);
-        await c.handoff.recordMessage({ botId, customerId }, { from: 'system', kind: 'send_failed', text: m.text || m.kind });
+        // `f:<msgId>`: the console tells "not delivered" of this message (a fix notice's 未送达).
+        await c.handoff.recordMessage({ botId, customerId }, { from: 'system', kind: 'send_failed', text: m.text || m.kind, msgId: `f:${m.msgId}` });
       },
       logger: this.log,
       ...c.outbound,

@@ -97,20 +97,30 @@ export class Problems {
     return all.filter((p): p is Problem => p !== null && (!opts.status || p.status === opts.status));
   }
 
-  /** The conversations linked to a problem, and whether each customer has been told of the fix. */
-  async linked(id: string): Promise<{ conversation: Conversation; notified: boolean }[]> {
+  /**
+   * The conversations linked to a problem, whether each customer's fix notice was sent (`notified`:
+   * handed to the bot) and what became of it: `delivered` (the bot recorded it said), `failed` (the
+   * channel refused it for good, or the bot gave up: a closed 48 h window, an unreachable
+   * customer) or `pending` (not yet either: the bot is away, or still retrying). Told by the
+   * transcript's message ids (`o:` / `f:` + the notice's id, bot/deliver.ts).
+   */
+  async linked(id: string): Promise<LinkedConversation[]> {
     const convs = (await this.redis.smembers(this.keys.problemConvs(id))).sort();
     const rows = await Promise.all(
-      convs.map(async (conv) => {
+      convs.map(async (conv): Promise<LinkedConversation | null> => {
         const { botId } = parseConversationId(conv);
-        const [conversation, notified] = await Promise.all([
+        const notice = fixNoticeId(id, conv);
+        const [conversation, notified, [said, failed]] = await Promise.all([
           this.conversations.conversation(conv),
           this.redis.sismember(this.keys.fixNotices(botId), `${id}|${conv}`),
+          this.redis.hmget(this.keys.msgIds(conv), `o:${notice}`, `f:${notice}`),
         ]);
-        return conversation ? { conversation, notified: notified === 1 } : null;
+        if (!conversation) return null;
+        const delivery = notified !== 1 ? null : said ? 'delivered' : failed ? 'failed' : 'pending';
+        return { conversation, notified: notified === 1, delivery };
       }),
     );
-    return rows.filter((r): r is { conversation: Conversation; notified: boolean } => r !== null);
+    return rows.filter((r): r is LinkedConversation => r !== null);
   }
 
   /**
@@ -164,13 +174,23 @@ export class Problems {
       problemId,
       now: this.now(),
       // The message id is the notice's own: the bot's delivered-id dedupe backs the notices set.
-      msgId: `fix-${problemId}-${conv}`,
+      msgId: fixNoticeId(problemId, conv),
       title,
       note,
       eventsMaxLen: this.maxLen,
       outboundMaxLen: this.maxLen,
     });
   }
+}
+
+/** A fix notice's outbound message id: one per problem and conversation. */
+const fixNoticeId = (problemId: string, conv: string): string => `fix-${problemId}-${conv}`;
+
+export interface LinkedConversation {
+  conversation: Conversation;
+  notified: boolean;
+  /** What became of the fix notice (null before it was sent). */
+  delivery: 'pending' | 'delivered' | 'failed' | null;
 }
 
 function toProblem(h: Record<string, string>, linked: number): Problem {

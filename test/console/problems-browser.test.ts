@@ -256,6 +256,12 @@ describe('known problems: link two chats in the UI, a manager marks the problem 
     await page.getByTestId('problem-detail').waitFor();
     await expectText(page.getByTestId('problem-notified'), 'problem-notified to say 2', (t) => /(^|\D)2(\D|$)/.test(t));
     for (const conv of [conv1, conv2]) await expectAttr(problemConv(page, conv), 'data-notified', 'true');
+    // Not only handed to the bot: the customers heard it (the bot recorded saying it).
+    for (const conv of [conv1, conv2]) {
+      await expectAttr(byId(problemConv(page, conv), 'problem-conv-notified'), 'data-delivery', 'delivered');
+      expect(await textOf(byId(problemConv(page, conv), 'problem-conv-notified'))).toBe('已送达');
+    }
+    expect(await textOf(page.getByTestId('problem-notified'))).toContain('已送达 2');
     expect(await page.getByTestId('problem-fix-submit').count()).toBe(0);
     expect(await page.getByTestId('problem-fix-retry').count()).toBe(0);
     // A fixed problem takes no more links: the dialog only lists open ones.

@@ -99,6 +99,26 @@ describe('known problems', () => {
     expect(json<{ conversations: { notified: boolean }[] }>(await call('GET', '/api/problems/P1', 'bob')).conversations.every((x) => x.notified)).toBe(true);
   });
 
+  it('each notice\'s fate: pending until the bot says it, delivered, or failed (a closed window, given up)', async () => {
+    json(await call('POST', '/api/problems', 'alice', { title: '支付页白屏' }), 201);
+    const ids = [await waiting('botA', 'd1'), await waiting('botA', 'd2'), await waiting('botA', 'd3')];
+    for (const id of ids) json(await call('POST', `/api/conversations/${id}/problem`, 'alice', { problemId: 'P1' }));
+    const fates = async () =>
+      Object.fromEntries(
+        json<{ conversations: { id: string; notified: boolean; delivery: string | null }[] }>(await call('GET', '/api/problems/P1', 'bob')).conversations.map((c) => [
+          c.id,
+          c.delivery,
+        ]),
+      );
+    expect(Object.values(await fates())).toEqual([null, null, null]);
+    json(await call('POST', '/api/problems/P1/fixed', 'mia', { note: '已修复' }));
+    expect(Object.values(await fates())).toEqual(['pending', 'pending', 'pending']);
+    // As the bot records them (bot/deliver.ts, the runtime's give-up): said, refused for good.
+    await handoff.recordMessage({ botId: 'botA', customerId: 'd1' }, { from: 'bot', text: '支付页白屏 已修复', msgId: `o:fix-P1-${ids[0]}` });
+    await handoff.recordMessage({ botId: 'botA', customerId: 'd2' }, { from: 'system', kind: 'send_failed', text: '95001', msgId: `f:fix-P1-${ids[1]}` });
+    expect(await fates()).toEqual({ [ids[0]!]: 'delivered', [ids[1]!]: 'failed', [ids[2]!]: 'pending' });
+  });
+
   it('a fix interrupted midway is finished by the repeat, still once per customer', async () => {
     json(await call('POST', '/api/problems', 'alice', { title: '登录闪退' }), 201);
     const ids = [await waiting('botA', 'x1'), await waiting('botA', 'x2')];

@@ -83,7 +83,12 @@ export const problemRouteDocs = routeGroup('Known problems', [
     summary: 'one problem with its linked conversations and whether each customer was told of the fix',
     access: 'agent',
     params: problemParams,
-    ok: { status: 200, description: 'the problem plus `conversations`: `[Conversation + "notified"…]`' },
+    ok: {
+      status: 200,
+      description:
+        'the problem plus `conversations`: `[Conversation + "notified" + "delivery"…]`; `notified`: the fix notice was handed to the bot; ' +
+        '`delivery`: `pending` (not said yet: the bot is away or retrying), `delivered` or `failed` (refused by the channel or given up), null before the fix',
+    },
     errors: ['NOT_FOUND'],
   },
   {
@@ -154,7 +159,7 @@ export async function problemRoutes(app: FastifyInstance, opts: ProblemRoutesOpt
     const problem = await problems.get(id);
     if (!problem) throw new ApiError(404, 'NOT_FOUND', `problem ${id} not found`);
     const linked = await problems.linked(id);
-    return { ...problem, conversations: linked.map((r) => ({ ...toApiConversation(r.conversation), notified: r.notified })) };
+    return { ...problem, conversations: linked.map((r) => ({ ...toApiConversation(r.conversation), notified: r.notified, delivery: r.delivery })) };
   });
 
   app.post('/api/conversations/:id/problem', agentOnly, async (request) => {

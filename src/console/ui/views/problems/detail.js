@@ -85,6 +85,20 @@ function FixForm({ problem, onFixed }) {
   </form>`;
 }
 
+/**
+ * What became of the customer's fix notice. "已通知" alone would say so of a notice merely handed to
+ * the bot: on 微信客服 a customer whose 48 h window has closed never hears it, and the manager must
+ * know to reach them some other way.
+ */
+function Delivery({ c, fixed }) {
+  const tag = (cls, text, title, icon) =>
+    html`<span class=${`kp-notified${cls}`} data-testid="problem-conv-notified" data-delivery=${c.delivery ?? 'none'} title=${title}>${icon ? html`<${Icon} name=${icon} size=${13} />` : null}${text}</span>`;
+  if (!c.notified) return tag('', fixed ? '未发出' : '待修复后通知', fixed ? '通知还没交给机器人：点「补发」' : '问题修复后自动通知');
+  if (c.delivery === 'delivered') return tag(' is-yes', '已送达', '客户已收到修复通知', 'check');
+  if (c.delivery === 'failed') return tag(' is-failed', '未送达', '微信没有送达（例如超过 48 小时未互动，或客户不可达）：请用其他方式联系客户', 'alert');
+  return tag(' is-pending', '发送中', '已交给机器人，还没送达（机器人离线或正在重试）');
+}
+
 function ConvRow({ c, fixed }) {
   const name = customerName(c);
   return html`<li class="kp-conv" data-testid="problem-conv" data-conv-id=${c.id} data-notified=${c.notified ? 'true' : 'false'} data-status=${c.status}>
@@ -94,9 +108,7 @@ function ConvRow({ c, fixed }) {
       <span class="muted small">${c.question ? html`<${Bidi} text=${c.question} />` : c.botId}</span>
     </div>
     <span class=${`status status-${c.status}`} data-testid="problem-conv-status">${STATUSES[c.status] ?? c.status}</span>
-    ${c.notified
-      ? html`<span class="kp-notified is-yes" data-testid="problem-conv-notified"><${Icon} name="check" size=${13} />已通知</span>`
-      : html`<span class="kp-notified" data-testid="problem-conv-notified">${fixed ? '未送达' : '待修复后通知'}</span>`}
+    <${Delivery} c=${c} fixed=${fixed} />
   </li>`;
 }
 
@@ -115,6 +127,8 @@ export function Detail({ id, me, onFixed }) {
   const fixed = problem.status === 'fixed';
   const conversations = problem.conversations ?? [];
   const notified = problem.justNotified ?? conversations.filter((c) => c.notified).length;
+  const delivered = conversations.filter((c) => c.delivery === 'delivered').length;
+  const failed = conversations.filter((c) => c.delivery === 'failed').length;
   const unsent = fixed && conversations.some((c) => !c.notified);
 
   async function fixedNow(res) {
@@ -150,7 +164,8 @@ export function Detail({ id, me, onFixed }) {
           <div class="kp-fixed-head"><${Icon} name="check" size=${16} /><strong>已修复</strong>
             <span class="muted small" title=${when(problem.fixedAt, now)}>${problem.fixedBy?.name ?? '系统'} · ${when(problem.fixedAt, now)}</span></div>
           <div class="kp-note pre" data-testid="problem-note">${problem.note}</div>
-          <div class="kp-notified-line" data-testid="problem-notified" role="status">已通知 ${notified} 位客户</div>
+          <div class="kp-notified-line" data-testid="problem-notified" role="status">已通知 ${notified} 位客户${
+            problem.justNotified === undefined ? ` · 已送达 ${delivered}${failed ? ` · 未送达 ${failed}` : ''}` : ''}</div>
           ${manager && unsent
             ? html`<div class="row-between"><span class="muted small">有客户还没收到通知（例如机器人曾中断）</span>
                 <button type="button" class="btn btn-sm" data-testid="problem-fix-retry" disabled=${retrying} onClick=${retry}>补发未送达的通知</button></div>`
