@@ -37,6 +37,12 @@ export interface Session {
   ratingFollowUp?: number;
   /** When the follow-up window of `ratingFollowUp` closes (ms since epoch). */
   ratingFollowUpUntil?: number;
+  /**
+   * The customer rated the chat just resolved: it stays resolved (in the console's 已解决) and
+   * what they write next is for the bot, a number a menu pick, not another rating. Until the next
+   * resolve clears the session.
+   */
+  rated?: boolean;
 }
 
 /** One step the plugin carries out, in order. The policy itself never sends or writes anything. */

@@ -71,6 +71,22 @@ describe('ratings', () => {
     expect(h.messages.rating_thanks_high).not.toBe(h.messages.rating_thanks);
   }, 30_000);
 
+  it('the rating keeps the chat resolved (in 已解决, with who closed it); the customer\'s next words go to the bot, a number a menu pick', async () => {
+    const { c, id } = await served(ALICE);
+    await exchange(c, '5', h.messages.rating_thanks_high);
+    await c.recorded('5');
+    expect(await h.handoff.conversation(id)).toMatchObject({ status: 'resolved', resolvedBy: 'alice' });
+    expect(await h.redis.zscore(h.handoff.keys.resolved(h.botId), id)).not.toBeNull();
+    await exchange(c, '菜单', h.messages.menu_header);
+    expect((await h.handoff.conversation(id))!.status).toBe('bot');
+    expect(await h.redis.zscore(h.handoff.keys.resolved(h.botId), id)).toBeNull();
+    const n = c.heard.length;
+    c.say('2');
+    await c.hears(h.messages.feedback_question, n);
+    const ratings = await h.handoff.ratings(0, Date.now() + 1_000);
+    expect(ratings.filter((r) => r.conv === id).map((r) => r.score)).toEqual([5]);
+  }, 30_000);
+
   it('a 1 asks what went wrong; what the customer writes next goes to a person (差评跟进, ahead of the queue), kept for the managers\' list', async () => {
     // Someone already waiting, asked earlier: the low-rating follow-up is due before them.
     const before = h.customer();

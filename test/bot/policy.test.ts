@@ -456,6 +456,20 @@ describe('decide: the follow-up of a 1-2 rating', () => {
     expect(answered(later)).toBeUndefined();
   });
 
+  it('once rated, the resolved chat\'s next number is a menu pick, not a second rating; a new resolve asks again', () => {
+    const t0 = Date.UTC(2026, 0, 5, 2);
+    const rated = at('5', {}, t0, 'resolved');
+    expect(rated.outcome).toEqual({ type: 'rating', score: 5 });
+    expect(rated.session.rated).toBe(true);
+    const menu = at('菜单', rated.session, t0 + 60_000, 'resolved');
+    expect(menu.outcome?.type).not.toBe('rating');
+    const pick = at('1', menu.session, t0 + 120_000, 'resolved');
+    expect(pick.outcome?.type).not.toBe('rating');
+    expect(pick.actions.some((a) => a.type === 'answer')).toBe(true);
+    // The next resolve starts a new session (bot/deliver.ts): a number is a rating again.
+    expect(at('4', {}, t0 + 3_600_000, 'resolved').outcome).toEqual({ type: 'rating', score: 4 });
+  });
+
   it('after the window, or after 不用了, or after a better rating, the bot answers again', () => {
     const t0 = Date.UTC(2026, 0, 5, 2);
     const rated = at('1', {}, t0, 'resolved');

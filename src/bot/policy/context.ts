@@ -69,6 +69,7 @@ export function carry(session: Session): Session {
   const next: Session = {};
   if (session.greeted) next.greeted = true;
   if (session.fixNoticeSent) next.fixNoticeSent = true;
+  if (session.rated) next.rated = true;
   return next;
 }
 

@@ -43,14 +43,17 @@ export type NonTextKind = 'image' | 'voice' | 'video' | 'file' | 'sticker' | 'li
  *   turn's outcome for editors and the funnel
  */
 export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messages, options: PolicyOptions = DEFAULT_POLICY_OPTIONS): Decision {
-  const { session, status } = input;
+  const { session } = input;
+  const now = input.now ?? Date.now();
+  const active = followUpActive(session, now);
+  // Rated already: the chat is resolved but the customer is talking to the bot again (within a low
+  // rating's follow-up window another rating still counts).
+  const status = input.status === 'resolved' && active.rated && !active.ratingFollowUp ? 'bot' : input.status;
   const normalized = normalizeText(input.text);
   const human = normalized ? humanRequest(normalized, options.humanKeywords) : null;
   if (status !== 'bot' && status !== 'resolved') return withPerson(status, session, messages, normalized !== '', human === 'ask');
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
-  const now = input.now ?? Date.now();
-  const active = followUpActive(session, now);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
   return followUp(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? fromKnowledge(t);
 }
@@ -236,9 +239,9 @@ function rated(t: Turn, score: number): Decision {
   const base = carry(t.session);
   if (score <= 2) {
     const until = (t.now ?? Date.now()) + (t.options.lowRatingFollowUpMs ?? LOW_RATING_FOLLOW_UP_MS);
-    return { ...reply(t, messages.rating_low_followup, { ...base, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
+    return { ...reply(t, messages.rating_low_followup, { ...base, rated: true, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
   }
-  return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks, base), outcome: { type: 'rating', score } };
+  return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks, { ...base, rated: true }), outcome: { type: 'rating', score } };
 }
 
 /**

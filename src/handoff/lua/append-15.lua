@@ -19,7 +19,8 @@
 -- ARGV[5] from (customer|bot|agent|system|note)  ARGV[6] text  ARGV[7] events max length
 -- ARGV[8] customer name ('' = unknown)
 -- ARGV[9] status the replies were decided for ('' = no replies); 'resolved' also holds for the
--- message that reopens the chat (the customer's rating after a resolve)
+-- message that reopens the chat (the customer's first words after a resolve). A rating decided
+-- for 'resolved' (outcome rating) leaves the chat resolved.
 -- ARGV[10] replies: JSON array of {"text": ..., "fields": {field: value}} from the bot ('' = none)
 -- ARGV[11] the turn's outcome ('' = none): answer | suggest | unanswered | helpful | not_helpful |
 -- rating | picked | rejected | smalltalk
@@ -62,8 +63,9 @@ if not status then
   redis.call('HINCRBY', KEYS[7], 'conversations', 1)
   redis.call('HINCRBY', KEYS[8], 'conversations', 1)
   redis.call('EXPIRE', KEYS[7], ARGV[15])
-elseif status == 'resolved' and ARGV[5] == 'customer' then
-  -- Back to the bot: the last handoff's owner and timers no longer describe this chat.
+elseif status == 'resolved' and ARGV[5] == 'customer' and not (ARGV[11] == 'rating' and ARGV[9] == 'resolved') then
+  -- Back to the bot: the last handoff's owner and timers no longer describe this chat. Not for the
+  -- rating the close asked for: that is the close's last word, and the chat stays in 已解决.
   redis.call('HSET', KEYS[1], 'status', 'bot')
   redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'reason', 'question',
     'waitingSince', 'slaDueAt', 'slaWarnAt', 'firstResponseAt', 'problemId', 'agentReplies', 'askedText', 'askedFaqId')
