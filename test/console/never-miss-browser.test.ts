@@ -277,6 +277,37 @@ describe('never miss a customer', { timeout: 90_000 }, () => {
     }
   });
 
+  it('a new customer in the queue while the console is out of sight: a notification and the title say so, until it is looked at', async () => {
+    const t = await tab();
+    try {
+      await login(t, 'alice');
+      // Another window in front: hidden and unfocused as far as the page knows.
+      const sight = (visible: boolean) =>
+        t.page.evaluate((v) => {
+          Object.defineProperty(document, 'visibilityState', { value: v ? 'visible' : 'hidden', configurable: true });
+          document.hasFocus = () => v;
+          document.dispatchEvent(new Event('visibilitychange'));
+        }, visible);
+      await sight(false);
+      await handoff.recordMessage(ref('n9', '新来的周先生'), { from: 'customer', text: '发票抬头开错了' });
+      await handoff.requestHuman(ref('n9', '新来的周先生'), { reason: 'customer_asked', question: '发票抬头开错了' });
+      await waitFor('a notification', async () => (await notes(t.page)).some((n) => n.title === '新客户排队' && n.body === '新来的周先生：发票抬头开错了'));
+      await waitFor('the title', async () => (await t.page.title()).includes('新客户排队'));
+      await sight(true);
+      await waitFor('the title back', async () => !(await t.page.title()).includes('新客户排队'));
+      // Looking at the console: the queue itself shows the next one, no notification.
+      const before = (await notes(t.page)).length;
+      await handoff.recordMessage(ref('n10', '又一位客户'), { from: 'customer', text: '怎么退款' });
+      await handoff.requestHuman(ref('n10', '又一位客户'), { reason: 'customer_asked', question: '怎么退款' });
+      await row(t.page, 'botA.n10').waitFor();
+      expect((await notes(t.page)).length).toBe(before);
+      expect(await t.page.title()).not.toContain('新客户排队');
+      expect(t.pageErrors).toEqual([]);
+    } finally {
+      await t.context.close();
+    }
+  });
+
   it('no page errors', () => {
     expect(a.pageErrors).toEqual([]);
   });

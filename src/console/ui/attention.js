@@ -1,7 +1,8 @@
 /**
  * Never miss a customer, wherever the agent is in the console: a customer writing in one of my
  * chats (or a chat handed to me) rings the optional sound and shows a browser notification when I
- * am not looking at that chat; an SLA breach warns the chat's owner and the managers, and a low
+ * am not looking at that chat; a customer joining the queue, a notification and a title mark when
+ * I am not looking at the console; an SLA breach warns the chat's owner and the managers, and a low
  * rating the managers, with a toast on any page and a notification. Only live events that carry
  * their change count: a catch-up after a reconnect replays history, which must not ring anything.
  *
@@ -14,7 +15,7 @@ import { Icon } from './components/icons.js';
 import { applyConversation } from './data.js';
 import { convHref, hasRole } from './format.js';
 import { live } from './live.js';
-import { beep, soundEnabled } from './notify.js';
+import { beep, markNewWaiting, soundEnabled } from './notify.js';
 import { toast } from './toast.js';
 
 const NOTIFY_KEY = 'kefu.notify';
@@ -53,6 +54,11 @@ function onEvent(ev) {
     if (watching(ev.conv)) return;
     if (soundEnabled()) beep();
     notify(`${nameOf(conv)} 发来新消息`, ev.message?.text ?? conv.preview ?? '', ev.conv);
+  } else if (ev.type === 'waiting' && conv?.status === 'waiting' && !conv.assignee) {
+    // A customer joined the queue (the list's sound rings for it): called when nobody is looking.
+    if (document.visibilityState === 'visible' && document.hasFocus()) return;
+    markNewWaiting();
+    notify('新客户排队', `${nameOf(conv)}${conv.question ? `：${conv.question}` : ''}`, ev.conv);
   } else if (ev.type === 'transferred' && d.agentId === me.id && d.fromAgentId !== me.id) {
     if (soundEnabled()) beep();
     notify('有一个会话转给了你', `${nameOf(conv)}${d.note ? `：${d.note}` : ''}`, ev.conv);

@@ -51,6 +51,31 @@ export function beep() {
   });
 }
 
-export function setTitleCount(n) {
-  document.title = n > 0 ? `(${n}) ${BASE_TITLE}` : BASE_TITLE;
+let titleCount = 0;
+/** A customer joined the queue while this tab was out of sight: said in the title until it is looked at. */
+let newWaiting = false;
+
+function renderTitle() {
+  document.title = `${titleCount > 0 ? `(${titleCount}) ` : ''}${newWaiting ? '新客户排队 · ' : ''}${BASE_TITLE}`;
 }
+
+/** Unread customer messages in my chats, in the title. */
+export function setTitleCount(n) {
+  titleCount = n;
+  renderTitle();
+}
+
+/** A new customer is waiting and nobody is looking at this tab: the title says so until it is visible again. */
+export function markNewWaiting() {
+  if (document.visibilityState === 'visible' && document.hasFocus()) return;
+  newWaiting = true;
+  renderTitle();
+}
+
+const seen = () => {
+  if (!newWaiting || document.visibilityState !== 'visible') return;
+  newWaiting = false;
+  renderTitle();
+};
+document.addEventListener('visibilitychange', seen);
+window.addEventListener('focus', seen);
