@@ -83,6 +83,8 @@ const LOCK_MS = 10 * 60_000;
 /** A console with no model (or a failing training) tries again at most this often on its own. */
 const RETRY_MS = 10 * 60_000;
 const MAX_ITEMS = 5;
+/** Tagged conversations the history must hold before the tags agents never use are left out of the FAQ's suggestions. */
+const VOCABULARY_MIN = 30;
 
 export class TagSuggester {
   readonly store: TaggingStore;
@@ -119,12 +121,14 @@ export class TagSuggester {
         words: words.filter((w) => !w.startsWith(FAQ_PREFIX)),
       });
     }
-    // The FAQ's own tags, by name, where agents use them (by name or id; or before any model: then
-    // they are all there is).
+    // The FAQ's own tags, by name, where agents use them (by name or id); before the history shows
+    // which tags agents use (a new team's model is trained on next to nothing), all of them: then
+    // they are all there is.
+    const vocabulary = stored && stored.history >= VOCABULARY_MIN ? stored.counts : null;
     for (const faqId of input.faqIds) {
       for (const raw of this.o.faqTags?.(faqId) ?? []) {
         const tag = label(raw);
-        if (has.has(raw) || has.has(tag) || (stored && stored.counts[tag] === undefined && stored.counts[raw] === undefined)) continue;
+        if (has.has(raw) || has.has(tag) || (vocabulary && vocabulary[tag] === undefined && vocabulary[raw] === undefined)) continue;
         const seen = items.find((s) => s.tag === tag);
         const p = probs.get(raw) ?? probs.get(tag);
         if (seen) {

@@ -284,9 +284,10 @@ describe('never miss a customer', { timeout: 90_000 }, () => {
       // Another window in front: hidden and unfocused as far as the page knows.
       const sight = (visible: boolean) =>
         t.page.evaluate((v) => {
-          Object.defineProperty(document, 'visibilityState', { value: v ? 'visible' : 'hidden', configurable: true });
-          document.hasFocus = () => v;
-          document.dispatchEvent(new Event('visibilitychange'));
+          const doc = (globalThis as unknown as { document: { hasFocus: () => boolean; dispatchEvent(e: Event): void } }).document;
+          Object.defineProperty(doc, 'visibilityState', { value: v ? 'visible' : 'hidden', configurable: true });
+          doc.hasFocus = () => v;
+          doc.dispatchEvent(new Event('visibilitychange'));
         }, visible);
       await sight(false);
       await handoff.recordMessage(ref('n9', '新来的周先生'), { from: 'customer', text: '发票抬头开错了' });
