@@ -71,7 +71,7 @@ export async function seedDemo(kefu: Kefu): Promise<boolean> {
   const waiting = await kefu.handoff.listWaiting(50);
   const zhao = waiting.find((w) => w.customer.name === '赵磊');
   if (admin && zhao) {
-    const agent = { id: admin.id, name: admin.name };
+    const agent = { id: admin.id, name: admin.name, publicName: admin.displayName };
     await kefu.handoff.claim(zhao.id, agent);
     const before = botLines(sim, '赵磊');
     await kefu.handoff.reply(zhao.id, agent, '您好，我是闪录客服。年费会员购买 7 天内可以全额退款，我这就帮您提交，请稍等～');

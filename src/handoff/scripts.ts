@@ -19,7 +19,7 @@ export const SCRIPT_KEYS = {
   append: 15,
   enqueue: 11,
   claim: 9,
-  transfer: 3,
+  transfer: 4,
   release: 6,
   resolve: 11,
   park: 7,
@@ -243,7 +243,7 @@ export async function claim(
     /** '' = do not tell the customer. */
     outboundMsgId: string;
     outboundMaxLen: number;
-    /** The name the customer hears ('' = none; absent = agentName). */
+    /** The name the customer hears ('' or absent = none: the internal name is never said). */
     publicName?: string;
     /** Only from this status ('resolved': a reopen); absent = any the claim takes. */
     from?: 'resolved';
@@ -253,12 +253,12 @@ export async function claim(
   const c = a.conv;
   const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.active(botId), k.events(botId), k.outbound(botId), k.resolved(botId), k.botChats(botId)];
   const { agentId, agentName, now, eventsMaxLen, outboundMsgId, outboundMaxLen } = a;
-  const publicName = a.publicName ?? agentName;
+  const publicName = a.publicName ?? '';
   const from = a.from ?? '';
   await runConv(redis, 'claim', c, keys, { conv: c, agentId, agentName, now, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen, publicName, from });
 }
 
-/** transfer-3.lua: an active conversation to another agent. */
+/** transfer-4.lua: an active conversation to another agent (the customer told who took over). */
 export async function transfer(
   redis: Client,
   k: Keys,
@@ -270,12 +270,17 @@ export async function transfer(
     note: string;
     noteById: string;
     noteByName: string;
+    /** '' = do not tell the customer. */
+    outboundMsgId: string;
+    outboundMaxLen: number;
+    /** The name the customer hears ('' = none). */
+    publicName: string;
   },
 ): Promise<void> {
-  const { botId } = parseConversationId(a.conv);
+  const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
-  const { expectedOwner, agentId, agentName, now, eventsMaxLen, note, noteById, noteByName } = a;
-  await runConv(redis, 'transfer', c, [k.conversation(c), k.transcript(c), k.events(botId)], {
+  const { expectedOwner, agentId, agentName, now, eventsMaxLen, note, noteById, noteByName, outboundMsgId, outboundMaxLen, publicName } = a;
+  await runConv(redis, 'transfer', c, [k.conversation(c), k.transcript(c), k.events(botId), k.outbound(botId)], {
     conv: c,
     expectedOwner,
     agentId,
@@ -285,6 +290,10 @@ export async function transfer(
     note,
     noteById,
     noteByName,
+    customerId,
+    outboundMsgId,
+    outboundMaxLen,
+    publicName,
   });
 }
 

@@ -155,7 +155,8 @@ export class Transitions {
       eventsMaxLen: maxLen,
       outboundMsgId: this.opts.announceClaims ? randomUUID() : '',
       outboundMaxLen: maxLen,
-      publicName: agent.publicName ?? agent.name,
+      // Never the internal name by default: an account without a display name is not named to customers.
+      publicName: agent.publicName ?? '',
       ...(from ? { from } : {}),
     });
     return this.queries.mustGet(id);
@@ -164,7 +165,8 @@ export class Transitions {
   /**
    * `expectedOwner` guards against transferring a chat someone else took meanwhile; omit for a
    * manager's override. `note` (by `by`) is kept in the transcript as a private note, in the same
-   * step: the new owner reads why the chat came to them.
+   * step: the new owner reads why the chat came to them. With `announceClaims` the customer hears
+   * who took over (the `joined` notice, with `to.publicName`).
    */
   async transfer(id: string, to: Agent, opts: { expectedOwner?: string; note?: { text: string; by: Agent } } = {}): Promise<Conversation> {
     parseConversationId(id);
@@ -180,6 +182,9 @@ export class Transitions {
       note,
       noteById: note ? opts.note!.by.id : '',
       noteByName: note ? opts.note!.by.name : '',
+      outboundMsgId: this.opts.announceClaims ? randomUUID() : '',
+      outboundMaxLen: this.ctx.maxLen,
+      publicName: to.publicName ?? '',
     });
     return this.queries.mustGet(id);
   }

@@ -162,8 +162,8 @@ export interface Agent {
   id: string;
   name: string;
   /**
-   * The name customers hear when this agent joins ("我是客服{agent}"); '' = none (the bot says a
-   * phrase without a name); absent = `name`.
+   * The name customers hear when this agent joins ("我是客服{agent}"); '' or absent = none (the bot
+   * says a phrase without a name): `name` is internal and never said to customers.
    */
   publicName?: string;
 }

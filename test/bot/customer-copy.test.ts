@@ -62,6 +62,24 @@ describe('the agent\'s name the customer hears', () => {
   }, 30_000);
 });
 
+describe('a transfer', () => {
+  it('tells the customer who took over (by display name; none without one), never the internal name', async () => {
+    const c = h.customer();
+    c.say('转人工');
+    await c.hears(QUEUED);
+    const id = await c.conversationId();
+    await consoleSide.claim(id, ALICE);
+    await c.hears(renderTemplate(h.messages.agent_joined, { agent: '小爱' }));
+    const BOB = { id: 'bob', name: '王博（售后二组）', publicName: '小博' };
+    await consoleSide.transfer(id, BOB, { expectedOwner: ALICE.id });
+    await c.hears(renderTemplate(h.messages.agent_joined, { agent: '小博' }));
+    const n = c.heard.length;
+    await consoleSide.transfer(id, ROOT, { expectedOwner: BOB.id });
+    await c.hears(h.messages.agent_joined_unnamed, n);
+    expect(c.heard.join('\n')).not.toMatch(/王博|Administrator/);
+  }, 30_000);
+});
+
 describe('ratings', () => {
   it('the thanks differ by score: 4-5 and 3', async () => {
     const good = await served(ALICE);

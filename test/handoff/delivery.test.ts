@@ -253,11 +253,19 @@ describe('OutboundConsumer: delivery', () => {
     const ref = { botId: 'bot1', customerId: 'c9' };
     await loud.recordMessage(ref, { from: 'customer', text: '转人工' });
     await loud.requestHuman(ref, { reason: 'customer_asked' });
-    await loud.claim('bot1.c9', ALICE);
-    await loud.claim('bot1.c9', ALICE); // the winner again: no second notice
+    const alice = { ...ALICE, publicName: '小爱' };
+    await loud.claim('bot1.c9', alice);
+    await loud.claim('bot1.c9', alice); // the winner again: no second notice
     await expect(loud.claim('bot1.c9', BOB)).rejects.toThrow();
     const entries = (await redis.xrange(loud.keys.outbound('bot1'), '-', '+')).map(([, f]) => fieldsOf(f));
-    expect(entries.map((f) => [f.kind, f.text, f.customerId])).toEqual([['joined', ALICE.name, 'c9']]);
+    expect(entries.map((f) => [f.kind, f.text, f.customerId])).toEqual([['joined', '小爱', 'c9']]);
+    // Without a display name the customer hears no name: never the internal one.
+    const ref2 = { botId: 'bot1', customerId: 'c10' };
+    await loud.recordMessage(ref2, { from: 'customer', text: '转人工' });
+    await loud.requestHuman(ref2, { reason: 'customer_asked' });
+    await loud.claim('bot1.c10', ALICE);
+    const joined = (await redis.xrange(loud.keys.outbound('bot1'), '-', '+')).map(([, f]) => fieldsOf(f)).filter((f) => f.customerId === 'c10');
+    expect(joined.map((f) => [f.kind, f.text])).toEqual([['joined', '']]);
 
     const e = await env(); // claimed by Alice through a Handoff without announceClaims
     expect(await redis.xlen(e.stream)).toBe(0);
