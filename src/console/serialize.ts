@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HANDOFF_REASONS, STATUSES, type Conversation, type TranscriptMessage } from '../handoff/index.ts';
+import { HANDOFF_REASONS, isFiller, STATUSES, type Conversation, type TranscriptMessage } from '../handoff/index.ts';
 
 /*
  * The API's shapes as zod schemas: the TypeScript types below are inferred from them, so the
@@ -22,7 +22,7 @@ export const apiConversationSchema = z
     waitingSince: isoTime.nullable(),
     firstResponseAt: isoTime.nullable(),
     reason: z.enum(HANDOFF_REASONS).nullable().meta({ description: 'why the chat went to a person' }),
-    question: z.string().nullable().meta({ description: 'the customer\'s question when handed off' }),
+    question: z.string().nullable().meta({ description: 'the customer\'s question when handed off (null when they asked nothing: a bare 人工, 你好)' }),
     problemId: z.string().nullable().meta({ description: 'the known problem it is parked on' }),
     resolvedBy: z.string().nullable().meta({ description: 'who closed it (an agent id, or "system"), while resolved' }),
     createdAt: isoTime.meta(core),
@@ -107,7 +107,8 @@ export function toApiConversation(c: Conversation): ApiConversation {
     waitingSince: c.waitingSince,
     firstResponseAt: c.firstResponseAt,
     reason: c.reason,
-    question: c.question,
+    // "人工" with nothing asked before it is no question: the row says so instead of showing the word.
+    question: c.question && !isFiller(c.question) ? c.question : null,
     problemId: c.problemId,
     resolvedBy: c.resolvedBy,
     createdAt: c.createdAt,

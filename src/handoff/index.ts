@@ -66,3 +66,4 @@ export {
   type SlaTimes,
 } from './sla.ts';
 export { MediaStore, MEDIA_TTL_S, type MediaFile } from './media.ts';
+export { isFiller } from './preview.ts';

@@ -43,6 +43,14 @@ describe('unread and preview', () => {
     expect((await call('POST', '/api/conversations/botA.nobody/read', 'alice')).statusCode).toBe(404);
   });
 
+  it('a bare 你好 then 人工 leaves no preview and no question: the row says the customer asked nothing, not "人工"', async () => {
+    await ctx.handoff.recordMessage(ref('c7'), { from: 'customer', text: '你好' });
+    await ctx.handoff.recordMessage(ref('c7'), { from: 'customer', text: '人工' });
+    await ctx.handoff.requestHuman(ref('c7'), { reason: 'customer_asked', question: '人工' });
+    const row = (await call('GET', '/api/conversations?status=waiting', 'alice')).json<{ items: (Row & { question: string | null })[] }>().items.find((c) => c.id === 'botA.c7');
+    expect(row).toMatchObject({ preview: null, question: null });
+  });
+
   it('travel in the live deltas: the message\'s and the read\'s conversation carry them', async () => {
     await ctx.handOff('c2');
     const id = 'botA.c2';
