@@ -206,6 +206,16 @@ describe('known problems: link two chats in the UI, a manager marks the problem 
     expect(await submit.isDisabled()).toBe(true);
     await page.getByTestId('problem-fix-note').fill(NOTE);
     await submit.click();
+    // Asked twice: nothing is sent before the confirmation; 取消 goes back, the note kept.
+    await page.getByTestId('problem-fix-confirming').waitFor();
+    expect(await page.getByTestId('problem-fix-confirming').textContent()).toContain('2 位客户');
+    await page.getByTestId('problem-fix-cancel').click();
+    await page.getByTestId('problem-fix-confirming').waitFor({ state: 'detached' });
+    expect(times(c1, before[0], notice)).toBe(0);
+    expect((await apiAs('mia', 'GET', `/api/problems/${problemId}`)).body).toMatchObject({ status: 'open' });
+    expect(await page.getByTestId('problem-fix-note').inputValue()).toBe(NOTE);
+    await submit.click();
+    await page.getByTestId('problem-fix-confirm').click();
     await expectText(page.getByTestId('problem-notified'), 'problem-notified to say 2', (t) => /(^|\D)2(\D|$)/.test(t) && t.includes('已通知'));
 
     // Both customers hear the editable phrase through the bot, once.

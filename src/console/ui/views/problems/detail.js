@@ -44,6 +44,8 @@ function FixForm({ problem, onFixed }) {
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
+  // Messages every linked customer and closes their chats, with no way back: asked twice.
+  const [confirming, setConfirming] = useState(false);
   const count = problem.conversations?.length ?? problem.linked ?? 0;
   const over = chars(note.trim()) > FIX_NOTE_MAX;
   async function submit(e) {
@@ -54,6 +56,11 @@ function FixForm({ problem, onFixed }) {
       return;
     }
     if (busy || over) return;
+    if (count > 0 && !confirming) {
+      setConfirming(true);
+      return;
+    }
+    setConfirming(false);
     setBusy(true);
     setError('');
     try {
@@ -73,13 +80,23 @@ function FixForm({ problem, onFixed }) {
       placeholder="修复说明（必填，会发给客户），例如：已在 3.2.1 修复，请升级后重试" value=${note}
       onInput=${(e) => {
         setNote(e.currentTarget.value);
+        setConfirming(false);
         if (error) setError('');
       }}></textarea>
     <div class="row-between">
       <span class=${`small ${over ? 'kp-over' : 'muted'}`}>${chars(note.trim())}/${FIX_NOTE_MAX}</span>
-      <button type="submit" class="btn btn-success btn-sm" data-testid="problem-fix-submit" disabled=${busy || !note.trim() || over}>
+      <button type="submit" class="btn btn-success btn-sm" data-testid="problem-fix-submit" disabled=${busy || !note.trim() || over || confirming}>
         <${Icon} name="check" size=${14} />${count ? `标记为已修复并通知 ${count} 位客户` : '标记为已修复'}</button>
     </div>
+    ${confirming
+      ? html`<div class="kp-fix-confirm" role="alertdialog" aria-label="确认发送修复通知" data-testid="problem-fix-confirming">
+          <span>将向 <strong>${count}</strong> 位客户发送下面的修复通知，挂起的会话随之结束。发出后无法撤回。</span>
+          <div class="row-gap">
+            <button type="button" class="btn btn-sm" data-testid="problem-fix-cancel" onClick=${() => setConfirming(false)}>取消</button>
+            <button type="submit" class="btn btn-success btn-sm" data-testid="problem-fix-confirm" disabled=${busy}>确认发送</button>
+          </div>
+        </div>`
+      : null}
     <${NoticePreview} problem=${problem} note=${note} />
     ${error ? html`<div class="form-error" role="alert">${error}</div>` : null}
   </form>`;
