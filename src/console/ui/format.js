@@ -38,8 +38,9 @@ export function minutes(ms) {
 export function slaText(conv, now, short = false) {
   if (!conv?.slaDueAt) return '';
   const left = Date.parse(conv.slaDueAt) - now;
-  if (left >= 0) return `${short ? '剩' : '剩余 '}${minutes(left)}`;
-  return `${short ? '超' : '超出 '}${minutes(-left)}`;
+  // Under a minute either way: "0分钟" read as if nothing were at stake.
+  if (left >= 0) return left < 60_000 ? (short ? '不到1分钟' : '剩余不到 1 分钟') : `${short ? '剩' : '剩余 '}${minutes(left)}`;
+  return -left < 60_000 ? (short ? '刚超时' : '刚刚超时') : `${short ? '超' : '超出 '}${minutes(-left)}`;
 }
 
 const pad = (n) => String(n).padStart(2, '0');
