@@ -58,6 +58,9 @@ function CannedMenu({ items, index, onPick, onHover }) {
  * with "/" opens the canned replies. While the agent types, other agents see a typing mark. What is
  * typed is kept per conversation (drafts.js) until sent; a reply over the limit cannot be sent.
  */
+/** A phone or tablet: no Shift key to speak of, so the hint does not mention one. */
+const TOUCH = typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
+
 export function Composer({ convId, enabled, disabledText, onSend, focusKey, typingOthers }) {
   const { items } = useStore(canned);
   const [text, setText] = useState(() => loadDraft(convId));
@@ -169,7 +172,7 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
     ${menuOpen ? html`<${CannedMenu} items=${hits} index=${Math.min(index, Math.max(hits.length - 1, 0))} onPick=${pick} onHover=${setIndex} />` : null}
     <div class="composer-box">
       <textarea ref=${ref} data-testid="reply-input" rows="3" value=${text} disabled=${!enabled}
-        placeholder=${enabled ? '输入回复，Enter 发送，Shift+Enter 换行，输入 / 选择快捷回复' : disabledText}
+        placeholder=${enabled ? (TOUCH ? '输入回复，输入 / 选择快捷回复' : '输入回复，Enter 发送，Shift+Enter 换行，输入 / 选择快捷回复') : disabledText}
         aria-label="回复客户" onInput=${onInput} onKeyDown=${onKeyDown}></textarea>
       <div class="composer-bar">
         <button type="button" class="btn btn-ghost btn-sm" disabled=${!enabled} title="快捷回复（输入 /）"

@@ -32,7 +32,8 @@ export function accountError(err) {
     if (/body\.name/.test(m)) parts.push('工作台显示名不能为空，最多 64 个字');
     if (/body\.roles/.test(m)) parts.push('至少选择一个角色');
     const zh = /\(([^()]*)\)\s*$/.exec(m);
-    if (/body\.password/.test(m)) parts.push(`密码${zh ? zh[1] : '不符合要求'}`);
+    // The server's Chinese reason names the password itself (密码至少需要…) or says why (这是常见密码…).
+    if (/body\.password/.test(m)) parts.push(zh ? (zh[1].startsWith('密码') ? zh[1] : `密码不可用：${zh[1]}`) : '密码不符合要求');
     if (parts.length > 0) return parts.join('；');
   }
   if (err.status === 404) return '找不到这个账号，可能已被删除';
