@@ -201,7 +201,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(problemRoutes, { handoff, agents, knowledge: opts.knowledge });
   await app.register(insightRoutes, { handoff, agents, knowledge: opts.knowledge, timezone: opts.timezone ?? 'Asia/Shanghai', ...(opts.archive?.reports ? { archive: { reports: opts.archive.reports } } : {}) });
   await app.register(lowRatingRoutes, { handoff, agents });
-  await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir, opts.knowledge?.files) });
+  await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir, opts.knowledge?.files), tagLabel: (tag) => tagLabels.label(tag) });
   await app.register(kbEditRoutes, { handoff, agents, knowledge: opts.knowledge, kbDir: opts.kbDir });
   if (opts.demo) await app.register(demoRoutes, { agents, simulator: opts.demo });
   if (opts.channelRoutes) await app.register(opts.channelRoutes);

@@ -29,6 +29,7 @@ const KB = {
   'billing/refund.md': entry('question: 会员可以退款吗？\nalternates: [怎么退款, 买错了想退钱]\ntags: [billing]\nmenu: 1', '7 天内可以**全额退款**。'),
   'recording/no-sound.md': entry('question: 录屏没有声音怎么办？\nalternates: [录出来没声音]\ntags: [recording]', '打开 **设置 → 音频**。'),
   '_replies.yml': '稍等查询: 好的，我帮您查一下，请稍等～\n要订单号: 麻烦发一下您的订单号。\n',
+  '_tags.yml': 'billing: 付费\n',
 };
 
 interface Ctx {
@@ -174,6 +175,8 @@ describe('editors\' knowledge pages', () => {
       ['no-sound', 1, null, 'recording'],
     ]);
     expect(body.items[0]!.file).toMatch(/billing[/\\]refund\.md$/);
+    // Tags by the names agents see (_tags.yml); a tag without one as it is.
+    expect(body.items.map((e) => (e as { tagNames?: string[] }).tagNames)).toEqual([['付费'], ['recording']]);
     expect(body.totalHits).toBe(3);
     expectError(await call('GET', '/api/kb/entries', { as: 'alice' }), 403, 'FORBIDDEN');
     expectError(await call('GET', '/api/kb/problems', { as: 'mia' }), 403, 'FORBIDDEN');

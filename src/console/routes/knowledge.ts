@@ -30,6 +30,8 @@ export interface KnowledgeRoutesOptions {
   kbDir?: string;
   /** How often this console checks for phrasings to adopt automatically (ms; default 60 s; 0 = never). */
   learningEveryMs?: number;
+  /** A tag's name as agents see it (_tags.yml), for the entries' list. */
+  tagLabel?: (tag: string) => string;
 }
 
 const gapsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
@@ -61,7 +63,7 @@ export const knowledgeRouteDocs = routeGroup('Knowledge base', [
     path: '/api/kb/entries',
     summary: 'the FAQ entries with how often the bot answered with each, most used first',
     access: 'editor',
-    ok: { status: 200, description: '`{"items":[{"id","question","category","tags","file","menu","hits"}…],"totalHits"}`' },
+    ok: { status: 200, description: '`{"items":[{"id","question","category","tags","tagNames","file","menu","hits"}…],"totalHits"}`; `tagNames`: each tag as agents see it (`_tags.yml`)' },
     errors: ['UNAVAILABLE'],
   },
   {
@@ -151,6 +153,8 @@ export async function knowledgeRoutes(app: FastifyInstance, opts: KnowledgeRoute
       question: e.question,
       category: e.category,
       tags: e.tags,
+      // What agents see on their chats (_tags.yml), so editors and agents speak of the same tag.
+      tagNames: e.tags.map((t) => opts.tagLabel?.(t) ?? t),
       file: e.file,
       menu: e.menu ?? null,
       hits: hits[e.id] ?? 0,

@@ -77,7 +77,7 @@ function Entries({ entries, totalHits, loaded }) {
   const rows = useMemo(() => {
     const q = query.trim().toLowerCase();
     const list = (entries ?? []).filter(
-      (e) => !q || [e.id, e.question, e.category, e.file, ...(e.tags ?? [])].some((s) => String(s ?? '').toLowerCase().includes(q)),
+      (e) => !q || [e.id, e.question, e.category, e.file, ...(e.tags ?? []), ...(e.tagNames ?? [])].some((s) => String(s ?? '').toLowerCase().includes(q)),
     );
     return [...list].sort((a, b) => (sort === 'hits' ? b.hits - a.hits : String(a.category).localeCompare(String(b.category)) || String(a.id).localeCompare(String(b.id))));
   }, [entries, query, sort]);
@@ -102,7 +102,7 @@ function Entries({ entries, totalHits, loaded }) {
           ${rows.map(
             (e) => html`<tr key=${e.id} data-testid="kb-entry" data-faq-id=${e.id}>
               <td><div class="entry-q">${e.question}</div>
-                <div class="entry-sub"><code>${e.id}</code>${(e.tags ?? []).map((t) => html`<span class="chip chip-xs" key=${t}>${t}</span>`)}</div></td>
+                <div class="entry-sub"><code>${e.id}</code>${(e.tags ?? []).map((t, i) => html`<span class="chip chip-xs" key=${t} title=${t} data-testid="entry-tag">${e.tagNames?.[i] ?? t}</span>`)}</div></td>
               <td>${e.category || '—'}</td>
               <td class="file-cell"><code class="small" title=${e.file}>${e.file}</code></td>
               <td class="num">${e.menu ?? '—'}</td>
