@@ -173,42 +173,30 @@ interface CustomerRow extends Omit<MessageRow, 'id'> {
   id: string | null;
 }
 
-/** How many of the newest conversations a name search looks through before it asks the index. */
-const NAME_WALK = 5_000;
-
-/**
- * Conversations whose customer's name or id contains the query, last changed first, with their
- * latest message. Like messageStream, two ways bounded: a common part of names ("用户2" in 100,000
- * of 285,000 customers, bench:month) is found among the newest conversations at once, where the
- * pair index would collect and sort every match (350 ms); a rare one (an id) from the index.
- */
+/** Conversations whose customer's name or id contains the query, last changed first, with their latest message. */
 async function customerStream(db: pg.Pool, needle: string, o: SearchOptions, n: number): Promise<CustomerRow[]> {
   // The pairs find candidates through the index; LIKE keeps those that hold the needle whole.
   const params: unknown[] = [bigrams(needle), likeAnywhere(needle)];
-  const range: string[] = [];
-  if (o.from) range.push(`c.updated_at >= $${params.push(o.from.toISOString())}`);
-  if (o.to) range.push(`c.updated_at < $${params.push(o.to.toISOString())}`);
+  const where = ['c.search_grams @> $1::text[]', 'c.search_name LIKE $2'];
+  if (o.from) where.push(`c.updated_at >= $${params.push(o.from.toISOString())}`);
+  if (o.to) where.push(`c.updated_at < $${params.push(o.to.toISOString())}`);
   if (Array.isArray(o.cursor?.c)) {
     const [ms, id] = o.cursor.c;
     const at = `$${params.push(new Date(ms).toISOString())}`;
-    range.push(`c.updated_at <= ${at}`, `(c.updated_at, c.id) < (${at}, $${params.push(id)})`);
+    where.push(`c.updated_at <= ${at}`, `(c.updated_at, c.id) < (${at}, $${params.push(id)})`);
   }
-  const filters = ['c.search_grams @> $1::text[]', 'c.search_name LIKE $2', ...conversationConditions(o, params)];
-  const order = 'ORDER BY c.updated_at DESC, c.id DESC';
-  // The page's conversations first, then the latest message of those alone: reading each match's
-  // latest message before the LIMIT cost 100-150 ms at 1,000,000 messages (bench:search) against
-  // 4-8 ms this way. LEFT: a conversation without messages still moves the cursor (searchArchive skips it).
-  const withLatest = (page: string): string => `SELECT c.updated_at, c.id AS conversation_id, ${MESSAGE_COLUMNS.replace('m.conversation_id, ', '')}
-    FROM (${page}) c
+  where.push(...conversationConditions(o, params));
+  // The page's conversations first, then the latest message of those alone: a common part of a name
+  // ("奶茶") matches a thousand customers, and reading each one's latest message before the LIMIT
+  // cost 100-150 ms at 1,000,000 messages (bench:search) against 4-8 ms this way. LEFT: a
+  // conversation without messages still moves the cursor (searchArchive skips it).
+  const sql = `SELECT c.updated_at, c.id AS conversation_id, ${MESSAGE_COLUMNS.replace('m.conversation_id, ', '')}
+    FROM (SELECT c.id, c.updated_at FROM conversations c WHERE ${where.join(' AND ')}
+      ORDER BY c.updated_at DESC, c.id DESC LIMIT ${n}) c
     LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conversation_id = c.id
       ORDER BY (m.sender = 'system'), m.at DESC, m.id DESC LIMIT 1) m ON true
-    ${order}`;
-  const walk = withLatest(`SELECT c.id, c.updated_at FROM (SELECT * FROM conversations c ${range.length ? `WHERE ${range.join(' AND ')}` : ''} ${order} LIMIT ${NAME_WALK}) c
-    WHERE ${filters.join(' AND ')} ${order} LIMIT ${n}`);
-  const walked = (await db.query<CustomerRow>(walk, params)).rows;
-  if (walked.length >= n) return walked;
-  const indexed = withLatest(`SELECT c.id, c.updated_at FROM conversations c WHERE ${[...range, ...filters].join(' AND ')} ${order} LIMIT ${n}`);
-  return (await db.query<CustomerRow>(indexed, params)).rows;
+    ORDER BY c.updated_at DESC, c.id DESC`;
+  return (await db.query<CustomerRow>(sql, params)).rows;
 }
 
 interface ConversationRow {
