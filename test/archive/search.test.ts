@@ -78,6 +78,8 @@ describe('search terms', () => {
     expect(searchTerms('wxid_ab3kd9f2 ＶＩＰ')).toEqual(['wxid', 'ab3kd9f2', 'vip']);
     expect(tsqueryOf(`'&|!:*()`)).toBeNull();
     expect(tsqueryOf('退款 iphone 我')).toBe('退款:* & iphone:* & 我');
+    // One character is a whole word, never a prefix of every order number or date.
+    expect(tsqueryOf('用户2 a')).toBe('用户:* & 2 & a');
   });
 });
 
