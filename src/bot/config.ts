@@ -69,7 +69,7 @@ export interface BotRuntimeConfig {
   /** Attempts per message the bot sends itself (default 3). */
   sendAttempts?: number;
   /** Outbound consumer tuning (tests: short retry and block times). */
-  outbound?: Pick<OutboundOptions, 'retryMs' | 'blockMs' | 'claimIdleMs' | 'giveUpMs'>;
+  outbound?: Pick<OutboundOptions, 'retryMs' | 'blockMs' | 'claimIdleMs' | 'giveUpMs' | 'delayNoticeMs'>;
   logger?: Logger;
   /** Operational counters and timings (the composition root backs them with prom-client). */
   metrics?: BotMetrics;

@@ -95,6 +95,13 @@ export class BotRuntime {
         // `f:<msgId>`: the console tells "not delivered" of this message (a fix notice's 未送达).
         await c.handoff.recordMessage({ botId, customerId }, { from: 'system', kind: 'send_failed', text: m.text || m.kind, msgId: `f:${m.msgId}` });
       },
+      // A reply stuck for a minute (the customer unreachable, the channel refusing for now) is
+      // said in the transcript, and again when it goes through: ids make each line once.
+      onDelay: async (m, state) => {
+        const { customerId } = parseConversationId(m.conv);
+        const kind = state === 'delayed' ? 'send_delayed' : 'send_recovered';
+        await c.handoff.recordMessage({ botId, customerId }, { from: 'system', kind, text: m.text || m.kind, msgId: `${state === 'delayed' ? 'd' : 'r'}:${m.msgId}` });
+      },
       logger: this.log,
       ...c.outbound,
     });

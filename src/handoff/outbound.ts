@@ -41,10 +41,16 @@ export interface OutboundOptions {
   giveUpMs?: number;
   /** Told about a message given up (the bot notes it in the transcript for the agent). */
   onGiveUp?: (msg: OutboundMessage, err: unknown) => void | Promise<void>;
+  /**
+   * Told once when a message has been failing for `delayNoticeMs` (default 60 s), and once when
+   * such a message goes through after all: the agent should not learn of a stuck reply a day later.
+   */
+  onDelay?: (msg: OutboundMessage, state: 'delayed' | 'recovered', err?: unknown) => void | Promise<void>;
+  delayNoticeMs?: number;
   logger?: Logger;
 }
 
-type Defaults = Required<Omit<OutboundOptions, 'logger' | 'onGiveUp' | 'giveUpMs' | 'ackRedis'>>;
+type Defaults = Required<Omit<OutboundOptions, 'logger' | 'onGiveUp' | 'onDelay' | 'delayNoticeMs' | 'giveUpMs' | 'ackRedis'>>;
 
 /** A message on its way: `skip` when it was delivered before (it is only acknowledged). */
 interface Held {
@@ -80,7 +86,7 @@ const RECENT_IDS = 10_000;
 export class OutboundConsumer {
   private readonly redis: Redis | Cluster;
   private readonly keys: Keys;
-  private readonly o: Defaults & Pick<OutboundOptions, 'logger' | 'onGiveUp'>;
+  private readonly o: Defaults & Pick<OutboundOptions, 'logger' | 'onGiveUp' | 'onDelay'>;
   private readonly giveUpMs: number;
   private ackRedis?: Redis | Cluster;
   private readonly ownsAckRedis: boolean;
@@ -104,6 +110,9 @@ export class OutboundConsumer {
   private readonly queued: (() => void)[] = [];
   /** Message ids this process delivered, oldest first. */
   private readonly recent = new Set<string>();
+  /** Message ids the agent was told are delayed (still failing, or through since: told once more). */
+  private readonly delayed = new Set<string>();
+  private readonly delayNoticeMs: number;
   /** Every pending entry up to this id is held (or settled): the next read starts after it… */
   private cursor = '0';
   /** …unless something pending may lie before it (taken over, an acknowledgement lost): then from the start. */
@@ -126,6 +135,7 @@ export class OutboundConsumer {
       ...rest,
     };
     this.giveUpMs = opts.giveUpMs ?? 24 * 3600_000;
+    this.delayNoticeMs = opts.delayNoticeMs ?? 60_000;
   }
 
   /** Read entries held at most (those of a customer who cannot be reached wait in memory). */
@@ -299,13 +309,20 @@ export class OutboundConsumer {
     if (!item.skip && !this.recent.has(msg.msgId)) {
       try {
         await this.o.deliver(msg);
+        if (this.delayed.delete(msg.msgId)) await this.tell(msg, 'recovered');
       } catch (err) {
         // Its age by the stream entry id: Redis's clock when the reply was written.
         const age = Date.now() - Number(msg.entryId.split('-')[0]);
         if (age < this.giveUpMs) {
           this.o.logger?.warn({ err, conv: msg.conv, msgId: msg.msgId }, 'outbound delivery failed; will retry');
+          if (age >= this.delayNoticeMs && !this.delayed.has(msg.msgId)) {
+            this.delayed.add(msg.msgId);
+            if (this.delayed.size > RECENT_IDS) this.delayed.delete(this.delayed.values().next().value!);
+            await this.tell(msg, 'delayed', err);
+          }
           return false;
         }
+        this.delayed.delete(msg.msgId);
         this.o.logger?.error({ err, conv: msg.conv, msgId: msg.msgId }, 'outbound delivery given up');
         await Promise.resolve(this.o.onGiveUp?.(msg, err)).catch((e: unknown) => this.o.logger?.warn({ err: e }, 'onGiveUp failed'));
       }
@@ -345,6 +362,10 @@ export class OutboundConsumer {
     this.acks.delete(acked);
     this.held.delete(entryId);
     if (this.held.size < this.maxHeld) for (const wake of [...this.roomWaits]) wake();
+  }
+
+  private async tell(msg: OutboundMessage, state: 'delayed' | 'recovered', err?: unknown): Promise<void> {
+    await Promise.resolve(this.o.onDelay?.(msg, state, err)).catch((e: unknown) => this.o.logger?.warn({ err: e }, 'onDelay failed'));
   }
 
   private remember(msgId: string): void {

@@ -247,6 +247,36 @@ describe('OutboundConsumer: delivery', () => {
     expect(given).toEqual(['never']);
   });
 
+  it('a message failing past delayNoticeMs is told once as delayed, and once more when it goes through', async () => {
+    const e = await env();
+    const told: string[] = [];
+    const sent: string[] = [];
+    let reachable = false;
+    await started(
+      consumer(e, {
+        retryMs: 20,
+        delayNoticeMs: 150,
+        onDelay: (m, state) => void told.push(`${state}:${m.text}`),
+        deliver: async (m) => {
+          if (m.text === 'stuck' && !reachable) throw new Error('not reachable');
+          sent.push(m.text);
+        },
+      }),
+    );
+    await replies(e, ['stuck']);
+    await waitFor('told it is delayed', () => told.length === 1, 5_000);
+    // Many more attempts, no second notice.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(told).toEqual(['delayed:stuck']);
+    reachable = true;
+    await waitFor('delivered and told', () => sent.length === 1 && told.length === 2, 5_000);
+    expect(told).toEqual(['delayed:stuck', 'recovered:stuck']);
+    // A message through at once tells nothing.
+    await replies(e, ['quick']);
+    await waitFor('the quick one', () => sent.includes('quick'));
+    expect(told).toHaveLength(2);
+  });
+
   it('with announceClaims, the winning claim tells the customer who joined, once; without it, nothing is sent', async () => {
     const prefix = randomPrefix();
     const loud = new Handoff(redis, { prefix, policy: DEFAULT_SLA_POLICY, announceClaims: true });

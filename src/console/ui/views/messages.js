@@ -19,6 +19,8 @@ function parkedProblem(m, titles) {
 function systemText(m, titles) {
   if (m.kind === 'feedback') return m.text === 'helpful' ? '客户反馈：这个回答有帮助' : '客户反馈：这个回答没帮上忙';
   if (m.kind === 'send_failed') return '消息未能送达微信（发送失败）';
+  if (m.kind === 'send_delayed') return '消息暂未送达客户，正在重试…';
+  if (m.kind === 'send_recovered') return '之前未送达的消息已补发成功';
   const who = m.agentName ?? '';
   switch (m.event) {
     case 'waiting': {
@@ -64,7 +66,7 @@ function Message({ m, customer, faqs, titles }) {
   const base = { 'data-testid': 'msg', 'data-from': m.from, 'data-msg-id': m.id };
   if (m.from === 'system') {
     const failed = m.kind === 'send_failed';
-    const tone = failed ? ' msg-system-bad' : m.event === 'fixed' ? ' msg-system-ok' : m.event === 'parked' ? ' msg-system-warn' : '';
+    const tone = failed ? ' msg-system-bad' : m.event === 'fixed' || m.kind === 'send_recovered' ? ' msg-system-ok' : m.event === 'parked' || m.kind === 'send_delayed' ? ' msg-system-warn' : '';
     return html`<div class=${`msg msg-system${tone}`} ...${base}>
       <span class="msg-text" data-testid="msg-text" data-event=${m.event}>${systemText(m, titles)}</span><span class="msg-time">${clock(m.at)}</span>
     </div>`;
