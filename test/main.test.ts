@@ -82,7 +82,7 @@ describe('startKefu', () => {
     customer.say('转人工').to(user);
     await waitFor('the queue notice', () => heard.some((t) => /排第/.test(t)));
     const [conv] = await k.handoff.listWaiting();
-    const agent = { id: 'a1', name: 'A' };
+    const agent = { id: 'a1', name: 'A', publicName: 'A' };
     await k.handoff.claim(conv!.id, agent);
     // The customer hears who joined (ANNOUNCE_AGENT_JOIN is on by default).
     const joined = renderTemplate((await loadMessages(KB_DIR)).agent_joined, { agent: 'A' });

@@ -129,7 +129,7 @@ describe('Official Account channel (safe mode)', () => {
     await sim.oa.customerSays(openid, '转人工').delivered;
     const conv = conversationId(BOT, openid);
     await waitFor(async () => (await kefu.handoff.conversation(conv))?.status === 'waiting');
-    const agent = { id: 'a1', name: '小王' };
+    const agent = { id: 'a1', name: '小王', publicName: '小王' };
     await kefu.handoff.claim(conv, agent);
     for (let i = 1; i <= 6; i++) await kefu.handoff.reply(conv, agent, `第${i}条回复`);
     const failed = await waitFor(async () => (await transcript(openid)).find((m) => m.from === 'system' && m.kind === 'send_failed'));
