@@ -17,7 +17,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ChannelSendError, type ChannelAdapter, type CustomerHandle } from '../channels/types.ts';
-import type { ConversationStatus, Keys, OutboundMessage } from '../handoff/index.ts';
+import { outcomeLineId, type ConversationStatus, type Keys, type OutboundMessage } from '../handoff/index.ts';
 import { renderFixNotice, splitMessages, WECHAT_MAX_MESSAGE_BYTES } from '../knowledge/index.ts';
 import { renderTemplate, type Messages } from './messages.ts';
 import { formatWhen } from './policy/notices.ts';
@@ -106,7 +106,7 @@ export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): P
     // would spend one. It goes out with the agent's first reply instead (or not at all if none comes).
     await host.redis.set(heldKey, text, 'EX', window.windowS);
     st.status = 'active';
-    void host.writer.write(st, { kind: 'message', msg: { from: 'bot', text, msgId: `o:${m.msgId}` } }, false);
+    void host.writer.write(st, { kind: 'message', msg: { from: 'bot', text, msgId: outcomeLineId.said(m.msgId) } }, false);
     return;
   }
   const held = window && m.kind === 'text' ? await host.redis.get(heldKey) : null;
@@ -122,7 +122,7 @@ export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): P
     host.metrics?.sendFailed?.('agent');
     if (err instanceof ChannelSendError && err.permanent) {
       host.logger?.warn({ code: err.code, msgId: m.msgId }, 'the channel refused a reply for good; the agent is told');
-      void host.writer.write(st, { kind: 'message', msg: { from: 'system', kind: 'send_failed', text: err.message, msgId: `f:${m.msgId}` } }, false);
+      void host.writer.write(st, { kind: 'message', msg: { from: 'system', kind: 'send_failed', text: err.message, msgId: outcomeLineId.failed(m.msgId) } }, false);
       return;
     }
     throw err;
@@ -134,7 +134,7 @@ export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): P
   host.metrics?.sent?.(m.kind === 'text' ? 'agent' : 'notice');
   if (m.kind === 'text' && m.at) host.metrics?.relaySeconds?.(Math.max(0, Date.now() - Date.parse(m.at)) / 1000);
   // The notice's line in the transcript takes its id from the outbound message: a re-delivery records it once.
-  const record = () => void host.writer.write(st, { kind: 'message', msg: { from: 'bot', text, msgId: `o:${m.msgId}` } }, false);
+  const record = () => void host.writer.write(st, { kind: 'message', msg: { from: 'bot', text, msgId: outcomeLineId.said(m.msgId) } }, false);
   if (m.kind === 'joined') {
     st.status = 'active';
     record();

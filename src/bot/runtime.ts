@@ -10,7 +10,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ChannelAdapter } from '../channels/types.ts';
-import { OutboundConsumer, parseConversationId } from '../handoff/index.ts';
+import { OutboundConsumer, outcomeLineId, parseConversationId, type OutboundMessage } from '../handoff/index.ts';
 import type { BotRuntimeConfig } from './config.ts';
 import { deliverOutbound, type DeliveryHost } from './deliver.ts';
 import { Journal, journalName } from './journal.ts';
@@ -82,6 +82,11 @@ export class BotRuntime {
       metrics: c.metrics,
       logger: this.log,
     };
+    const outcomeLine = async (m: OutboundMessage, fate: 'failed' | 'delayed' | 'recovered'): Promise<void> => {
+      const { customerId } = parseConversationId(m.conv);
+      const kind = fate === 'failed' ? 'send_failed' : fate === 'delayed' ? 'send_delayed' : 'send_recovered';
+      await c.handoff.recordMessage({ botId, customerId }, { from: 'system', kind, text: m.text || m.kind, msgId: outcomeLineId[fate](m.msgId) });
+    };
     this.consumer = new OutboundConsumer(this.outboundRedis, c.handoff.keys, {
       botId,
       // Stable across restarts: a restarted bot resumes its own pending deliveries first.
@@ -89,19 +94,11 @@ export class BotRuntime {
       deliver: (m) => deliverOutbound(delivery, m),
       // Acknowledgements on the turn's client: the outbound one is held by its blocking read.
       ackRedis: c.redis,
-      // The agent learns from the transcript that the customer never got it.
-      onGiveUp: async (m) => {
-        const { customerId } = parseConversationId(m.conv);
-        // `f:<msgId>`: the console tells "not delivered" of this message (a fix notice's 未送达).
-        await c.handoff.recordMessage({ botId, customerId }, { from: 'system', kind: 'send_failed', text: m.text || m.kind, msgId: `f:${m.msgId}` });
-      },
-      // A reply stuck for a minute (the customer unreachable, the channel refusing for now) is
-      // said in the transcript, and again when it goes through: ids make each line once.
-      onDelay: async (m, state) => {
-        const { customerId } = parseConversationId(m.conv);
-        const kind = state === 'delayed' ? 'send_delayed' : 'send_recovered';
-        await c.handoff.recordMessage({ botId, customerId }, { from: 'system', kind, text: m.text || m.kind, msgId: `${state === 'delayed' ? 'd' : 'r'}:${m.msgId}` });
-      },
+      // The agent learns from the transcript that the customer never got it (given up), or not
+      // yet (failing for a minute: unreachable, the channel refusing for now), and when it went
+      // through after all; the line ids make each one once.
+      onGiveUp: (m) => outcomeLine(m, 'failed'),
+      onDelay: (m, state) => outcomeLine(m, state),
       logger: this.log,
       ...c.outbound,
     });

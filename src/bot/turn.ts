@@ -100,7 +100,7 @@ export class Turn implements TurnSink {
 
   forget(): void {
     // Ids change with a re-login; the customer ids behind them do not.
-    for (const [customerId, m] of memoriesOf(this.customers.values(), new SessionMemory())) this.memory.keep(customerId, m.session, m.at);
+    for (const st of this.customers.values()) if (st.refValue) this.memory.keep(st.refValue.customerId, st.session);
     this.customers.clear();
   }
 
@@ -165,7 +165,7 @@ export class Turn implements TurnSink {
         // This process may not know the chat yet (a restart): ask Redis, briefly, whether a person has it.
         const known = await this.storedStatus(st);
         if (known) st.status = known;
-        await this.recall(st);
+        if (!st.recalled) await this.recall(st);
         // A person has the chat: they greet in their own words.
         if (PERSON_STATUSES.has(st.status)) return;
         const decision = decideWelcome(st.session, this.d.kb.knowledge(), this.d.messages(), this.d.policy);
@@ -237,7 +237,7 @@ export class Turn implements TurnSink {
   /** `stored` is called once the customer's message is written (or journaled). */
   private async handle(msg: InboundMessage, st: CustomerState, stored: () => void): Promise<void> {
     while (this.pacer.full()) await this.pacer.slice();
-    await this.recall(st);
+    if (!st.recalled) await this.recall(st);
     let text = msg.text;
     if (msg.group) {
       const forMe = await msg.group.forMe();

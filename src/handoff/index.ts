@@ -41,7 +41,7 @@ export {
   type EvidenceKind,
   type LearningSettings,
 } from './learning.ts';
-export { OutboundConsumer, type OutboundOptions } from './outbound.ts';
+export { OutboundConsumer, outcomeLineId, type OutboundOptions } from './outbound.ts';
 export { Problems, type Problem, type ProblemStatus, type ProblemsDeps, type ProblemsOptions } from './problems.ts';
 export { startSlaTicker, type SlaFired } from './ticker.ts';
 export { EventReader, type EventReaderOptions } from './events.ts';

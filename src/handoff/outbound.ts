@@ -50,6 +50,26 @@ export interface OutboundOptions {
   logger?: Logger;
 }
 
+/**
+ * The transcript line each fate of an outbound message leaves, by the message's id: said (the
+ * bot's copy of the text), failed (refused for good or given up), delayed, recovered. One line per
+ * fate however often it is written (the append script's msgId check); the console reads a fix
+ * notice's fate from them (problems.ts).
+ */
+export const outcomeLineId = {
+  said: (msgId: string): string => `o:${msgId}`,
+  failed: (msgId: string): string => `f:${msgId}`,
+  delayed: (msgId: string): string => `d:${msgId}`,
+  recovered: (msgId: string): string => `r:${msgId}`,
+} as const;
+
+/** Adds `id` as the newest of `set`, dropping the oldest past `max`. */
+function addBounded(set: Set<string>, id: string, max: number): void {
+  set.delete(id);
+  set.add(id);
+  if (set.size > max) set.delete(set.values().next().value!);
+}
+
 type Defaults = Required<Omit<OutboundOptions, 'logger' | 'onGiveUp' | 'onDelay' | 'delayNoticeMs' | 'giveUpMs' | 'ackRedis'>>;
 
 /** A message on its way: `skip` when it was delivered before (it is only acknowledged). */
@@ -309,22 +329,21 @@ export class OutboundConsumer {
     if (!item.skip && !this.recent.has(msg.msgId)) {
       try {
         await this.o.deliver(msg);
-        if (this.delayed.delete(msg.msgId)) await this.tell(msg, 'recovered');
+        if (this.delayed.delete(msg.msgId)) await this.report('onDelay', () => this.o.onDelay?.(msg, 'recovered'));
       } catch (err) {
         // Its age by the stream entry id: Redis's clock when the reply was written.
         const age = Date.now() - Number(msg.entryId.split('-')[0]);
         if (age < this.giveUpMs) {
           this.o.logger?.warn({ err, conv: msg.conv, msgId: msg.msgId }, 'outbound delivery failed; will retry');
           if (age >= this.delayNoticeMs && !this.delayed.has(msg.msgId)) {
-            this.delayed.add(msg.msgId);
-            if (this.delayed.size > RECENT_IDS) this.delayed.delete(this.delayed.values().next().value!);
-            await this.tell(msg, 'delayed', err);
+            addBounded(this.delayed, msg.msgId, RECENT_IDS);
+            await this.report('onDelay', () => this.o.onDelay?.(msg, 'delayed', err));
           }
           return false;
         }
         this.delayed.delete(msg.msgId);
         this.o.logger?.error({ err, conv: msg.conv, msgId: msg.msgId }, 'outbound delivery given up');
-        await Promise.resolve(this.o.onGiveUp?.(msg, err)).catch((e: unknown) => this.o.logger?.warn({ err: e }, 'onGiveUp failed'));
+        await this.report('onGiveUp', () => this.o.onGiveUp?.(msg, err));
       }
       // Another entry with this message id (a reply written twice) is not sent again, even before the ack is in.
       this.remember(msg.msgId);
@@ -364,14 +383,17 @@ export class OutboundConsumer {
     if (this.held.size < this.maxHeld) for (const wake of [...this.roomWaits]) wake();
   }
 
-  private async tell(msg: OutboundMessage, state: 'delayed' | 'recovered', err?: unknown): Promise<void> {
-    await Promise.resolve(this.o.onDelay?.(msg, state, err)).catch((e: unknown) => this.o.logger?.warn({ err: e }, 'onDelay failed'));
+  /** Runs a caller's hook; its failure is logged, never the delivery's. */
+  private async report(name: 'onGiveUp' | 'onDelay', hook: () => void | Promise<void>): Promise<void> {
+    try {
+      await hook();
+    } catch (err) {
+      this.o.logger?.warn({ err }, `${name} failed`);
+    }
   }
 
   private remember(msgId: string): void {
-    this.recent.delete(msgId);
-    this.recent.add(msgId);
-    if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.values().next().value!);
+    addBounded(this.recent, msgId, RECENT_IDS);
   }
 
   /** Waits `ms`, or less when one of `waits` is woken. */

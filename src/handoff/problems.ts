@@ -2,6 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { iso } from './convert.ts';
 import { HandoffError } from './errors.ts';
 import { parseConversationId, type Keys } from './keys.ts';
+import { outcomeLineId } from './outbound.ts';
 import { notifyFix, problemFix } from './scripts.ts';
 import type { Agent, Conversation } from './types.ts';
 
@@ -102,7 +103,7 @@ export class Problems {
    * handed to the bot) and what became of it: `delivered` (the bot recorded it said), `failed` (the
    * channel refused it for good, or the bot gave up: a closed 48 h window, an unreachable
    * customer) or `pending` (not yet either: the bot is away, or still retrying). Told by the
-   * transcript's message ids (`o:` / `f:` + the notice's id, bot/deliver.ts).
+   * transcript lines the bot leaves (outcomeLineId, bot/deliver.ts).
    */
   async linked(id: string): Promise<LinkedConversation[]> {
     const convs = (await this.redis.smembers(this.keys.problemConvs(id))).sort();
@@ -113,7 +114,7 @@ export class Problems {
         const [conversation, notified, [said, failed]] = await Promise.all([
           this.conversations.conversation(conv),
           this.redis.sismember(this.keys.fixNotices(botId), `${id}|${conv}`),
-          this.redis.hmget(this.keys.msgIds(conv), `o:${notice}`, `f:${notice}`),
+          this.redis.hmget(this.keys.msgIds(conv), outcomeLineId.said(notice), outcomeLineId.failed(notice)),
         ]);
         if (!conversation) return null;
         const delivery = notified !== 1 ? null : said ? 'delivered' : failed ? 'failed' : 'pending';

@@ -11,7 +11,7 @@ import { KefuBot } from '../../src/bot/index.ts';
 import { renderTemplate } from '../../src/bot/messages.ts';
 import { kindLabel } from '../../src/bot/policy.ts';
 import { renderAnswer } from '../../src/knowledge/index.ts';
-import { BOT_NAME, OUTBOUND_GROUP, startHarness, type Harness } from '../support/bot.ts';
+import { BOT_NAME, OUTBOUND_GROUP, relogin, startHarness, type Harness } from '../support/bot.ts';
 import { useRedisServer } from '../support/hooks.ts';
 import type { RedisServer } from '../support/redis.ts';
 import { groupDrained } from '../support/streams.ts';
@@ -262,12 +262,7 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     await before.hears(answerOf('invoice'));
     const conv = await before.conversationId();
 
-    const loggedOut = new Promise<void>((r) => h.bot.once('logout', () => r()));
-    await h.bot.logout();
-    await loggedOut;
-    const loggedIn = new Promise<void>((r) => h.bot.once('login', () => r()));
-    h.mocker.login(h.user);
-    await loggedIn;
+    await relogin(h);
 
     // The puppet knows the same person under a new contact id now.
     const { id: _old, ...profile } = before.contact.payload;

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SESSION_KEEP_MS, SessionMemory, SessionStore } from '../../src/bot/sessions.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
 import { renderAnswer } from '../../src/knowledge/index.ts';
-import { MockCustomer, startHarness, type Harness } from '../support/bot.ts';
+import { MockCustomer, relogin, startHarness, type Harness } from '../support/bot.ts';
 import { useRedisServer } from '../support/hooks.ts';
 import type { RedisServer } from '../support/redis.ts';
 
@@ -86,12 +86,7 @@ describe('the chat\'s memory across a restart', () => {
     before.say('导出');
     await before.hears(h.messages.suggest_header);
     const conv = await before.conversationId();
-    const loggedOut = new Promise<void>((r) => h.bot.once('logout', () => r()));
-    await h.bot.logout();
-    await loggedOut;
-    const loggedIn = new Promise<void>((r) => h.bot.once('login', () => r()));
-    h.mocker.login(h.user);
-    await loggedIn;
+    await relogin(h);
 
     const { id: _old, ...profile } = before.contact.payload;
     const after = h.customer({ ...profile });

@@ -200,3 +200,13 @@ export async function startHarness(redisUrl: string, overrides: Partial<KefuBotC
   };
   return h;
 }
+
+/** Logs the bot out and in again, as a puppet's re-login does (the mock keeps contact ids; a real one changes them). */
+export async function relogin(h: Harness): Promise<void> {
+  const loggedOut = new Promise<void>((r) => h.bot.once('logout', () => r()));
+  await h.bot.logout();
+  await loggedOut;
+  const loggedIn = new Promise<void>((r) => h.bot.once('login', () => r()));
+  h.mocker.login(h.user);
+  await loggedIn;
+}

@@ -25,8 +25,10 @@ export const notifySupported = () => typeof window.Notification === 'function';
 export const notifyEnabled = () => notifySupported() && Notification.permission === 'granted' && localStorage.getItem(NOTIFY_KEY) !== 'off';
 
 const nameOf = (conv) => conv?.customer?.name || conv?.customer?.id || '客户';
+/** Someone is looking at this tab. */
+const looking = () => document.visibilityState === 'visible' && document.hasFocus();
 /** I am looking at this chat right now (then nothing needs to call me). */
-const watching = (conv) => live.viewing === conv && document.visibilityState === 'visible' && document.hasFocus();
+const watching = (conv) => live.viewing === conv && looking();
 
 function notify(title, body, conv) {
   if (!notifyEnabled()) return;
@@ -56,7 +58,7 @@ function onEvent(ev) {
     notify(`${nameOf(conv)} 发来新消息`, ev.message?.text ?? conv.preview ?? '', ev.conv);
   } else if (ev.type === 'waiting' && conv?.status === 'waiting' && !conv.assignee) {
     // A customer joined the queue (the list's sound rings for it): called when nobody is looking.
-    if (document.visibilityState === 'visible' && document.hasFocus()) return;
+    if (looking()) return;
     markNewWaiting();
     notify('新客户排队', `${nameOf(conv)}${conv.question ? `：${conv.question}` : ''}`, ev.conv);
   } else if (ev.type === 'transferred' && d.agentId === me.id && d.fromAgentId !== me.id) {

@@ -65,9 +65,8 @@ export function setTitleCount(n) {
   renderTitle();
 }
 
-/** A new customer is waiting and nobody is looking at this tab: the title says so until it is visible again. */
+/** A new customer is waiting and nobody is looking at this tab (attention.js): the title says so until it is visible again. */
 export function markNewWaiting() {
-  if (document.visibilityState === 'visible' && document.hasFocus()) return;
   newWaiting = true;
   renderTitle();
 }
