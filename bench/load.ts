@@ -190,6 +190,7 @@ try {
   const load0 = os.loadavg()[0]!;
   knowledge = await createKnowledgeService({ dir: KB_DIR, watch: false });
   const messages = await loadMessages(KB_DIR);
+  const ratingThanks = new Set([messages.rating_thanks_high, messages.rating_thanks, messages.rating_low_followup]);
   const harness = { prefix, botId: BOT_ID, knowledge };
   botProc = new ScriptProcess({
     name: 'bot',
@@ -599,13 +600,20 @@ try {
     let stage: 'bot' | 'waiting' | 'claimed' | 'resolved' | 'reopened' = 'bot';
     /** A "转人工" said to the bot, not yet followed by its handoff. */
     let asking: string | undefined;
+    /** The customer's first words after a resolve, until the bot's answer shows whether they were the rating. */
+    let afterResolve = false;
     for (const m of transcript) {
       if (m.from === 'customer') {
         if (stage === 'waiting' || stage === 'claimed') listedEntries++;
         seen.set(m.msgId ?? '', (seen.get(m.msgId ?? '') ?? 0) + 1);
         if (asking) problems.push(`"${HUMAN}" ${asking} was not followed by a handoff`);
         asking = sentById.get(m.msgId ?? '')?.askedBot ? m.msgId : undefined;
+        // The rating the close asked for is the close's last word: the chat stays resolved.
+        afterResolve = stage === 'resolved';
         if (stage === 'resolved') stage = 'reopened';
+      } else if (m.from === 'bot' && afterResolve) {
+        afterResolve = false;
+        if (ratingThanks.has(m.text)) stage = 'resolved';
       } else if (m.from === 'system' && m.event) {
         const was = stage;
         if (m.event === 'waiting') {
