@@ -125,6 +125,7 @@ const envSchema = z
     FLOOD_CAP_PER_MIN: z.coerce.number().int().min(10).max(100_000).default(100),
     BOT_JOURNAL_DIR: z.string().min(1).default('.data/journal'),
     MAX_MATCH_CHARS: z.coerce.number().int().min(10).max(10_000).default(500),
+    MATCH_THREADS: z.coerce.number().int().min(0).max(16).optional(),
     // Checked together as the SLA policy (slaFromEnv); listed here so every variable is in one schema.
     BUSINESS_TIMEZONE: z.string().optional(),
     BUSINESS_DAYS: z.string().optional(),
@@ -244,6 +245,8 @@ export interface Config {
     journalDir: string;
     /** Longer messages are matched on their first this many characters (stored whole). */
     maxMatchChars: number;
+    /** Threads matching questions off the event loop (0: on it); default 1 with 2+ CPUs. */
+    matchThreads?: number;
     /** Tell the customer which agent took the chat (`agent_joined`). */
     announceAgentJoin: boolean;
   };
@@ -334,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       floodCapPerMin: e.FLOOD_CAP_PER_MIN,
       journalDir: e.BOT_JOURNAL_DIR,
       maxMatchChars: e.MAX_MATCH_CHARS,
+      matchThreads: e.MATCH_THREADS,
       announceAgentJoin: e.ANNOUNCE_AGENT_JOIN,
     },
   };

@@ -5,7 +5,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Handoff, HandoffReason, OutboundOptions, TurnOutcome } from '../handoff/index.ts';
-import type { Matcher, Smalltalk } from '../knowledge/index.ts';
+import type { Matcher, MatchThreads, Smalltalk } from '../knowledge/index.ts';
 import type { Messages } from './messages.ts';
 import type { PolicyOptions } from './policy.ts';
 
@@ -66,6 +66,8 @@ export interface BotRuntimeConfig {
    * Customers ask the same FAQ in the same words again and again; a reload starts afresh.
    */
   matchCacheSize?: number;
+  /** Threads that match customers' questions off the event loop (shared by the process's accounts; owned by the caller). */
+  matchThreads?: MatchThreads;
   /** Attempts per message the bot sends itself (default 3). */
   sendAttempts?: number;
   /** Outbound consumer tuning (tests: short retry and block times). */

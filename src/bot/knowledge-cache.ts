@@ -4,15 +4,19 @@
  * afresh), the menu, the editors' small-talk phrases, and each entry's answer rendered as WeChat
  * messages.
  */
-import { menuEntries, renderAnswer, type FaqEntry, type Matcher, type MatchResult, type Smalltalk } from '../knowledge/index.ts';
+import { menuEntries, renderAnswer, type FaqEntry, type Matcher, type MatchResult, type MatchThreads, type Smalltalk } from '../knowledge/index.ts';
 import type { PolicyKnowledge } from './policy.ts';
 
 export class KnowledgeCache {
   /** Questions answered from the cache. */
   hits = 0;
+  /** The current version's results by exact text. */
+  private cache = new Map<string, MatchResult>();
   private current?: PolicyKnowledge & { source: Matcher; smalltalkSource: Smalltalk | undefined };
   /** Entries are replaced, never changed, on reload: the object is the version. */
   private readonly renders = new WeakMap<FaqEntry, string[]>();
+  /** Results matched on a thread ahead of the turn that asks (`prepare`), taken by that turn. */
+  private prepared = new Map<string, MatchResult>();
 
   /**
    * @param size match results remembered per version, by exact text (0 = off)
@@ -22,7 +26,27 @@ export class KnowledgeCache {
     private readonly source: { matcher(): Matcher; files?: { snapshot(): { smalltalk: Smalltalk } } },
     private readonly size: number,
     private readonly onMatch?: (seconds: number) => void,
+    private readonly threads?: MatchThreads,
   ) {}
+
+  /**
+   * Matches `text` on a matching thread, so that the turn's own (synchronous) match finds the
+   * result ready. Undefined when there is nothing to wait for (no threads, already cached).
+   */
+  prepare(text: string): Promise<void> | undefined {
+    if (!this.threads) return undefined;
+    const matcher = this.source.matcher();
+    this.knowledge();
+    if (this.cache.has(text) || this.prepared.has(text)) return undefined;
+    return this.threads.match(matcher, text).then(
+      (r) => {
+        // A reload meanwhile: the result is of the old version, and the turn matches again.
+        if (this.current?.source === matcher) this.prepared.set(text, r);
+      },
+      // The turn matches on its own.
+      () => undefined,
+    );
+  }
 
   knowledge(): PolicyKnowledge {
     const matcher = this.source.matcher();
@@ -32,23 +56,27 @@ export class KnowledgeCache {
       this.current = { ...this.current, smalltalkSource: smalltalk, ...(smalltalk ? { smalltalk } : {}) };
     }
     if (this.current?.source !== matcher) {
-      const cache = new Map<string, MatchResult>();
-      const match =
-        this.size > 0
-          ? (q: string): MatchResult => {
-              let r = cache.get(q);
-              if (r) {
-                this.hits++;
-                return r;
-              }
-              const t0 = performance.now();
-              r = matcher.match(q);
-              this.onMatch?.((performance.now() - t0) / 1000);
-              cache.set(q, r);
-              if (cache.size > this.size) cache.delete(cache.keys().next().value as string);
-              return r;
-            }
-          : (q: string): MatchResult => matcher.match(q);
+      const cache = (this.cache = new Map<string, MatchResult>());
+      this.prepared = new Map();
+      const match = (q: string): MatchResult => {
+        let r = cache.get(q);
+        if (r) {
+          this.hits++;
+          return r;
+        }
+        r = this.prepared.get(q);
+        if (r) this.prepared.delete(q);
+        else {
+          const t0 = performance.now();
+          r = matcher.match(q);
+          this.onMatch?.((performance.now() - t0) / 1000);
+        }
+        if (this.size > 0) {
+          cache.set(q, r);
+          if (cache.size > this.size) cache.delete(cache.keys().next().value as string);
+        }
+        return r;
+      };
       this.current = {
         source: matcher,
         smalltalkSource: smalltalk,

@@ -11,7 +11,7 @@ import type { WechatyModule } from '../channels/wechaty/module.ts';
 import type { Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createRedis, Handoff } from '../handoff/index.ts';
-import { createKnowledgeService, type KnowledgeService } from '../knowledge/index.ts';
+import { createKnowledgeService, MatchThreads, type KnowledgeService } from '../knowledge/index.ts';
 import type { BotRuntimeConfig } from './config.ts';
 import { watchMessages } from './messages.ts';
 import type { PolicyOptions } from './policy.ts';
@@ -92,6 +92,8 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
     }));
   const messages = await watchMessages(config.knowledge.dir, { debounceMs: config.knowledge.reloadDebounceMs, logger: log, files: knowledge.files });
   const channels = await createChannels(config, { redis, handoff, logger, printQr: opts.printQr });
+  // One set of matching threads for every account of the process.
+  const matchThreads = new MatchThreads({ threads: config.bot.matchThreads, logger });
 
   const runtimes = channels.flatMap((m) =>
     m.adapters.map(
@@ -99,6 +101,7 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
         new BotRuntime(adapter, {
           ...runtimeConfig(config, adapter.botId, { handoff, redis, knowledge, messages: messages.current(), logger }),
           messagesSource: messages.current,
+          matchThreads,
           ...opts.plugin,
         }),
     ),
@@ -113,6 +116,7 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
       await Promise.all(runtimes.map((r) => r.stop()));
       await Promise.all(channels.map((m) => m.close()));
       await messages.close();
+      await matchThreads.close();
       if (own) {
         await knowledge.close();
         await redis.quit().catch(() => redis.disconnect());

@@ -57,7 +57,7 @@ export class BotRuntime {
       journal: this.journal,
       logger: this.log,
     });
-    this.kb = new KnowledgeCache(c.knowledge, c.matchCacheSize ?? 5_000, (s) => c.metrics?.matchSeconds?.(s));
+    this.kb = new KnowledgeCache(c.knowledge, c.matchCacheSize ?? 5_000, (s) => c.metrics?.matchSeconds?.(s), c.matchThreads);
     this.turn = new Turn({
       config: c,
       adapter,

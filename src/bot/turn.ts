@@ -136,8 +136,10 @@ export class Turn implements TurnSink {
       // A group message counts once it is known to be for the bot (after the mention check).
       if (!msg.group && !this.floods.admit(st, msg.kind === 'text' ? msg.text : `[${kindLabel(msg.kind)}]`)) return storedP;
       const m = msg;
+      const prepared = this.prepare(m, st);
       st.turn = st.turn
         .then(() => this.gate)
+        .then(() => prepared)
         .then(() => this.handle(m, st, stored))
         .catch((err: unknown) => this.log?.error({ err, msgId: m.id }, 'message handling failed'))
         .finally(() => {
@@ -220,12 +222,25 @@ export class Turn implements TurnSink {
     return this.d.writer.write(st, op, wait);
   }
 
+  /**
+   * Starts matching a text message on a matching thread while it waits its turn, when the bot is
+   * likely to match it (the chat is with the bot); the turn's own match then finds the result.
+   */
+  private prepare(msg: InboundMessage, st: CustomerState): Promise<void> | undefined {
+    if (msg.kind !== 'text' || msg.group || msg.silent || (st.status !== 'bot' && st.status !== 'resolved')) return undefined;
+    return this.d.kb.prepare(this.matchText(msg.text));
+  }
+
+  private matchText(text: string): string {
+    return text.length > this.maxMatchChars ? text.slice(0, this.maxMatchChars) : text;
+  }
+
   private decideFor(msg: InboundMessage, text: string, st: CustomerState, status: ConversationStatus): Decision {
     const messages = this.d.messages();
     const decision =
       msg.kind === 'text'
         ? decide(
-            { text: text.length > this.maxMatchChars ? text.slice(0, this.maxMatchChars) : text, status, session: st.session },
+            { text: this.matchText(text), status, session: st.session },
             this.d.kb.knowledge(),
             messages,
             this.d.policy,
