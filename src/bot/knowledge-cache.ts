@@ -4,8 +4,11 @@
  * afresh), the menu, the editors' small-talk phrases, and each entry's answer rendered as WeChat
  * messages.
  */
-import { menuEntries, renderAnswer, type FaqEntry, type Matcher, type MatchResult, type MatchThreads, type Smalltalk } from '../knowledge/index.ts';
+import { menuEntries, renderAnswer, type FaqEntry, type Matcher, type Matched, type MatchResult, type MatchThreads, type Smalltalk } from '../knowledge/index.ts';
 import type { PolicyKnowledge } from './policy.ts';
+
+/** Prepared results kept at most (those of turns still to come, and the few a turn did not use). */
+const MAX_PREPARED = 1_000;
 
 export class KnowledgeCache {
   /** Questions answered from the cache. */
@@ -16,7 +19,7 @@ export class KnowledgeCache {
   /** Entries are replaced, never changed, on reload: the object is the version. */
   private readonly renders = new WeakMap<FaqEntry, string[]>();
   /** Results matched on a thread ahead of the turn that asks (`prepare`), taken by that turn. */
-  private prepared = new Map<string, MatchResult>();
+  private prepared = new Map<string, Matched>();
 
   /**
    * @param size match results remembered per version, by exact text (0 = off)
@@ -41,7 +44,10 @@ export class KnowledgeCache {
     return this.threads.match(matcher, text).then(
       (r) => {
         // A reload meanwhile: the result is of the old version, and the turn matches again.
-        if (this.current?.source === matcher) this.prepared.set(text, r);
+        if (this.current?.source !== matcher) return;
+        this.prepared.set(text, r);
+        // A turn that decided without matching (转人工, a menu number) leaves its result: keep few.
+        if (this.prepared.size > MAX_PREPARED) this.prepared.delete(this.prepared.keys().next().value as string);
       },
       // The turn matches on its own.
       () => undefined,
@@ -64,9 +70,12 @@ export class KnowledgeCache {
           this.hits++;
           return r;
         }
-        r = this.prepared.get(q);
-        if (r) this.prepared.delete(q);
-        else {
+        const prepared = this.prepared.get(q);
+        if (prepared) {
+          this.prepared.delete(q);
+          r = prepared.result;
+          this.onMatch?.(prepared.seconds);
+        } else {
           const t0 = performance.now();
           r = matcher.match(q);
           this.onMatch?.((performance.now() - t0) / 1000);

@@ -19,7 +19,7 @@ export { watchKnowledgeBase, type KnowledgeWatcher, type WatchOptions } from './
 export { createKnowledgeService, type KnowledgeService, type KnowledgeServiceOptions } from './service.ts';
 export { Matcher, type MatcherOptions, type RankedEntry } from './engine/matcher.ts';
 export { defaultThresholds } from './engine/model.ts';
-export { defaultMatchThreads, MatchThreads, type MatchThreadsOptions } from './match-threads.ts';
+export { defaultMatchThreads, MatchThreads, type Matched, type MatchThreadsOptions } from './match-threads.ts';
 export { MAX_QUERY_CHARS } from './engine/query.ts';
 export { normalize } from './engine/text.ts';
 export { warmUp } from './engine/segmenter.ts';

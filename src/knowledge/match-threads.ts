@@ -23,10 +23,23 @@ export interface MatchThreadsOptions {
   logger?: Logger;
 }
 
+/** A question's result and the time the engine took for it (on the thread or on the loop). */
+export interface Matched {
+  result: MatchResult;
+  seconds: number;
+}
+
 interface Waiting {
   text: string;
   matcher: Matcher;
-  resolve: (r: MatchResult) => void;
+  resolve: (r: Matched) => void;
+}
+
+/** Matching on this loop. */
+function here(matcher: Matcher, text: string): Matched {
+  const t0 = performance.now();
+  const result = matcher.match(text);
+  return { result, seconds: (performance.now() - t0) / 1000 };
 }
 
 interface Thread {
@@ -68,21 +81,21 @@ export class MatchThreads {
   }
 
   /** `matcher.match(text)`, from a thread when one holds this knowledge base, else on this loop. */
-  match(matcher: Matcher, text: string): Promise<MatchResult> {
+  match(matcher: Matcher, text: string): Promise<Matched> {
     const version = this.versionOf(matcher);
     let b = this.batch?.version === version ? this.batch : undefined;
     if (!b) {
       const thread = this.pick(version);
       if (!thread) {
         this.counts.fallback++;
-        return Promise.resolve(matcher.match(text));
+        return Promise.resolve(here(matcher, text));
       }
       this.flush();
       b = this.batch = { thread, version, ids: [], texts: [] };
       queueMicrotask(() => this.flush());
     }
     const batch = b;
-    return new Promise<MatchResult>((resolve) => {
+    return new Promise<Matched>((resolve) => {
       const id = this.nextId++;
       batch.thread.inFlight.set(id, { text, matcher, resolve });
       batch.ids.push(id);
@@ -138,7 +151,7 @@ export class MatchThreads {
         if (!w) continue;
         b.thread.inFlight.delete(id);
         this.counts.fallback++;
-        w.resolve(w.matcher.match(w.text));
+        w.resolve(here(w.matcher, w.text));
       }
       return;
     }
@@ -184,7 +197,7 @@ export class MatchThreads {
       const r = m.results[i];
       if (r) this.counts.threaded++;
       else this.counts.fallback++;
-      w.resolve(r ?? w.matcher.match(w.text));
+      w.resolve(r ? { result: r, seconds: m.seconds[i] ?? 0 } : here(w.matcher, w.text));
     }
     clearTimeout(t.timer);
     t.timer = undefined;
@@ -207,7 +220,7 @@ export class MatchThreads {
     t.ready = -1;
     for (const w of t.inFlight.values()) {
       this.counts.fallback++;
-      w.resolve(w.matcher.match(w.text));
+      w.resolve(here(w.matcher, w.text));
     }
     t.inFlight.clear();
   }

@@ -13,7 +13,7 @@ export type ToMatchThread =
   | { type: 'match'; version: number; ids: number[]; texts: string[] };
 
 /** To the bot: the answers of one batch (null where the thread holds another version), or a ready signal. */
-export type FromMatchThread = { type: 'ready'; version: number } | { type: 'matched'; version: number; ids: number[]; results: (MatchResult | null)[] };
+export type FromMatchThread = { type: 'ready'; version: number } | { type: 'matched'; version: number; ids: number[]; results: (MatchResult | null)[]; seconds: number[] };
 
 const port = parentPort;
 if (port) {
@@ -29,7 +29,14 @@ if (port) {
       return;
     }
     const same = m.version === version && matcher;
-    const results = m.texts.map((t) => (same ? matcher!.match(t) : null));
-    port.postMessage({ type: 'matched', version: m.version, ids: m.ids, results } satisfies FromMatchThread);
+    const seconds: number[] = [];
+    const results = m.texts.map((t) => {
+      if (!same) return null;
+      const t0 = performance.now();
+      const r = matcher!.match(t);
+      seconds.push((performance.now() - t0) / 1000);
+      return r;
+    });
+    port.postMessage({ type: 'matched', version: m.version, ids: m.ids, results, seconds } satisfies FromMatchThread);
   });
 }

@@ -33,9 +33,12 @@ describe('MatchThreads', () => {
     threads = new MatchThreads({ threads: 1 });
     await warm(threads, matcher);
     const before = threads.counts.threaded;
-    const got = await Promise.all(QUESTIONS.map((q) => threads!.match(matcher, q)));
+    const got = (await Promise.all(QUESTIONS.map((q) => threads!.match(matcher, q)))).map((m) => m.result);
     expect(got).toEqual(QUESTIONS.map((q) => matcher.match(q)));
     expect(threads.counts.threaded - before).toBe(QUESTIONS.length);
+    // The engine's time comes back with each answer (the bot's match-duration metric).
+    const timed = await threads.match(matcher, '怎么退款');
+    expect(timed.seconds).toBeGreaterThan(0);
   });
 
   it('matches against the knowledge base the caller holds after a reload', async () => {
@@ -50,12 +53,12 @@ describe('MatchThreads', () => {
     );
     threads = new MatchThreads({ threads: 1 });
     await warm(threads, oldKb);
-    expect((await threads.match(oldKb, '怎么开发票')).id).not.toBe('invoice');
+    expect((await threads.match(oldKb, '怎么开发票')).result.id).not.toBe('invoice');
     // The new version: on the loop until the thread has it, then from the thread, never the old one's answer.
-    for (let i = 0; i < 40; i++) expect((await threads.match(newKb, '怎么开发票')).id).toBe('invoice');
+    for (let i = 0; i < 40; i++) expect((await threads.match(newKb, '怎么开发票')).result.id).toBe('invoice');
     await new Promise((r) => setTimeout(r, 500));
     const threaded = threads.counts.threaded;
-    expect((await threads.match(newKb, '怎么开发票')).id).toBe('invoice');
+    expect((await threads.match(newKb, '怎么开发票')).result.id).toBe('invoice');
     expect(threads.counts.threaded).toBe(threaded + 1);
   });
 
@@ -68,7 +71,7 @@ describe('MatchThreads', () => {
     // Asked, then the thread is killed before it answers: the questions are matched on the loop.
     const asked = QUESTIONS.map((q) => threads!.match(matcher, q));
     await first.terminate();
-    expect(await Promise.all(asked)).toEqual(QUESTIONS.map((q) => matcher.match(q)));
+    expect((await Promise.all(asked)).map((m) => m.result)).toEqual(QUESTIONS.map((q) => matcher.match(q)));
     // A new thread takes over.
     for (let i = 0; i < 100 && inner.threads[0]!.worker === first; i++) await new Promise((r) => setTimeout(r, 50));
     expect(inner.threads[0]!.worker).not.toBe(first);
@@ -84,7 +87,7 @@ describe('MatchThreads', () => {
   it('with no threads every question is matched on the loop', async () => {
     const matcher = new Matcher(await loadKnowledgeBase(KB_DIR));
     threads = new MatchThreads({ threads: 0 });
-    expect(await threads.match(matcher, '怎么退款')).toEqual(matcher.match('怎么退款'));
+    expect((await threads.match(matcher, '怎么退款')).result).toEqual(matcher.match('怎么退款'));
     expect(threads.counts).toEqual({ threaded: 0, fallback: 1 });
   });
 });
