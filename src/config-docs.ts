@@ -66,7 +66,7 @@ export const CONFIG_DOCS: Record<ConfigVariable, Doc> = {
   FLOOD_CAP_PER_MIN: { meaning: 'a true flood: messages a minute one conversation stores one by one (a burst of this many); beyond, they are counted and the transcript notes how many were cut' },
   BOT_JOURNAL_DIR: { meaning: 'where the bot keeps Redis writes not yet confirmed (one file per bot account), replayed at start: nothing is lost when a bot dies during a Redis outage' },
   MAX_MATCH_CHARS: { meaning: 'longer messages are matched on their beginning (stored whole)' },
-  MATCH_THREADS: { meaning: 'worker threads that match customers\' questions off the bot\'s event loop (`0`: match on it)', default: '`1` with 2 or more CPUs, else `0`' },
+  MATCH_THREADS: { meaning: 'worker threads that match customers\' questions off the bot\'s event loop (`0`: match on it)', default: '`1` with 4 or more CPUs, else `0` (a bot alone on 2 CPUs gains from `1`)' },
   BUSINESS_TIMEZONE: { meaning: 'zone of the business hours and dates', default: code(D.hours.timezone) },
   BUSINESS_DAYS: { meaning: 'ISO weekdays with business hours (`1-5`, or a list such as `1,2,3,4,5,6`)', default: code(D.hours.weekdays.join(',')) },
   BUSINESS_HOURS: { meaning: 'opening hours (`close` may be `24:00`)', default: code(`${D.hours.open}-${D.hours.close}`) },

@@ -245,7 +245,7 @@ export interface Config {
     journalDir: string;
     /** Longer messages are matched on their first this many characters (stored whole). */
     maxMatchChars: number;
-    /** Threads matching questions off the event loop (0: on it); default 1 with 2+ CPUs. */
+    /** Threads matching questions off the event loop (0: on it); default 1 with 4+ CPUs. */
     matchThreads?: number;
     /** Tell the customer which agent took the chat (`agent_joined`). */
     announceAgentJoin: boolean;

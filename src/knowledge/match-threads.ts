@@ -16,7 +16,7 @@ import type { FromMatchThread, ToMatchThread } from './match-worker.ts';
 import type { MatchResult } from './types.ts';
 
 export interface MatchThreadsOptions {
-  /** Threads to run (0: none; every question is matched on the caller's loop). Default: 1 on a machine with 2+ CPUs. */
+  /** Threads to run (0: none; every question is matched on the caller's loop). Default: `defaultMatchThreads()`. */
   threads?: number;
   /** A batch not answered within this long is matched on the loop instead (default 2,000 ms). */
   timeoutMs?: number;
@@ -57,7 +57,12 @@ interface Thread {
 const workerUrl = (): URL =>
   import.meta.url.endsWith('.ts') ? new URL('./match-worker-dev.mjs', import.meta.url) : new URL('./match-worker.js', import.meta.url);
 
-export const defaultMatchThreads = (): number => (os.availableParallelism() > 1 ? 1 : 0);
+/**
+ * One thread where it can have a CPU of its own beside the loop, Redis and the console (4+ CPUs).
+ * On 2 CPUs shared by all of them (bench:load) the thread slowed the bot's answers (p99 ~0.64 s
+ * against ~0.38-0.47 s without); a bot alone on 2 CPUs gains from MATCH_THREADS=1 (bench:bot).
+ */
+export const defaultMatchThreads = (): number => (os.availableParallelism() >= 4 ? 1 : 0);
 
 export class MatchThreads {
   private readonly threads: Thread[] = [];
