@@ -38,8 +38,8 @@ export class KnowledgeCache {
    */
   prepare(text: string): Promise<void> | undefined {
     if (!this.threads) return undefined;
-    const matcher = this.source.matcher();
     this.knowledge();
+    const matcher = this.current!.source;
     if (this.cache.has(text) || this.prepared.has(text)) return undefined;
     return this.threads.match(matcher, text).then(
       (r) => {

@@ -227,7 +227,7 @@ export class Turn implements TurnSink {
    * likely to match it (the chat is with the bot); the turn's own match then finds the result.
    */
   private prepare(msg: InboundMessage, st: CustomerState): Promise<void> | undefined {
-    if (msg.kind !== 'text' || msg.group || msg.silent || (st.status !== 'bot' && st.status !== 'resolved')) return undefined;
+    if (msg.kind !== 'text' || msg.group || msg.silent || PERSON_STATUSES.has(st.status)) return undefined;
     return this.d.kb.prepare(this.matchText(msg.text));
   }
 

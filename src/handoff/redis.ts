@@ -71,21 +71,23 @@ export function createRedis(config: RedisConfig, logger?: Logger): Redis | Clust
 
 export const isReady = (client: Redis | Cluster): boolean => client.status === 'ready';
 
+/** Sockets whose writes are joined already (a reconnect brings a new one). */
+const coalesced = new WeakSet<object>();
+
 /**
  * Commands issued in one turn of the event loop leave in one socket write. ioredis writes each
  * command to the socket as it is issued, and a socket with nothing pending writes at once: one
  * system call per command, ~40 us each, which under a burst of customer turns (each resumed on its
  * own after matching on a thread) cost the bot's loop more than the rest of the turns. Corking the
- * socket until the loop's check phase joins them (what ioredis's
- * enableAutoPipelining does at the command level, which fails on this project's script commands). The order
- * of commands and of their replies is unchanged; a command waits at most for the rest of the
- * current turn of the loop (its check phase).
+ * socket until the loop's check phase joins them (what ioredis's enableAutoPipelining does at
+ * the command level, which fails on this project's script commands). The order of commands and of
+ * their replies is unchanged; a command waits at most for the rest of the current turn of the loop.
  */
 export function coalesceWrites(client: Redis): void {
   client.on('connect', () => {
     const stream = client.stream;
-    if (!stream || (stream as { coalesced?: boolean }).coalesced) return;
-    (stream as { coalesced?: boolean }).coalesced = true;
+    if (!stream || coalesced.has(stream)) return;
+    coalesced.add(stream);
     let corked = false;
     const uncork = (): void => {
       corked = false;

@@ -155,8 +155,7 @@ export class MatchThreads {
         const w = b.thread.inFlight.get(id);
         if (!w) continue;
         b.thread.inFlight.delete(id);
-        this.counts.fallback++;
-        w.resolve(here(w.matcher, w.text));
+        this.onLoop(w);
       }
       return;
     }
@@ -200,9 +199,11 @@ export class MatchThreads {
       if (!w) continue;
       t.inFlight.delete(m.ids[i]!);
       const r = m.results[i];
-      if (r) this.counts.threaded++;
-      else this.counts.fallback++;
-      w.resolve(r ? { result: r, seconds: m.seconds[i] ?? 0 } : here(w.matcher, w.text));
+      if (!r) this.onLoop(w);
+      else {
+        this.counts.threaded++;
+        w.resolve({ result: r, seconds: m.seconds[i] ?? 0 });
+      }
     }
     clearTimeout(t.timer);
     t.timer = undefined;
@@ -223,11 +224,14 @@ export class MatchThreads {
     clearTimeout(t.timer);
     t.timer = undefined;
     t.ready = -1;
-    for (const w of t.inFlight.values()) {
-      this.counts.fallback++;
-      w.resolve(here(w.matcher, w.text));
-    }
+    for (const w of t.inFlight.values()) this.onLoop(w);
     t.inFlight.clear();
+  }
+
+  /** A question no thread answered, matched on this loop. */
+  private onLoop(w: Waiting): void {
+    this.counts.fallback++;
+    w.resolve(here(w.matcher, w.text));
   }
 
   private async retire(t: Thread): Promise<void> {
