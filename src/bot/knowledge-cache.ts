@@ -54,6 +54,12 @@ export class KnowledgeCache {
     );
   }
 
+  /** Sends the current knowledge base to the matching threads (see MatchThreads.load). */
+  async warm(): Promise<boolean> {
+    this.knowledge();
+    return this.threads?.load(this.current!.source) ?? Promise.resolve(false);
+  }
+
   knowledge(): PolicyKnowledge {
     const matcher = this.source.matcher();
     const smalltalk = this.source.files?.snapshot().smalltalk;

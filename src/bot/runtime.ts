@@ -118,6 +118,8 @@ export class BotRuntime {
       const taken = await within(this.sessions.load(this.turn.memory), this.c.redisWaitMs ?? 2_000);
       if (taken) this.log?.info({ sessions: taken }, 'took back the chats\' memory an earlier process left');
     });
+    // The matching thread loads the knowledge base now, not with the first customer's question.
+    this.kb.warm().catch((err: unknown) => this.log?.warn({ err }, 'the matching thread could not load the knowledge base'));
     await this.adapter.start(this.turn);
     this.consumerStart = this.startConsumer();
   }

@@ -108,8 +108,32 @@ export class MatchThreads {
     });
   }
 
+  /**
+   * Sends this knowledge base to the threads now rather than with its first question, so that a
+   * bot starting (or a reload) does not match its first customers on the loop while a thread
+   * loads it. True once a thread holds it; false with no threads, or not within `timeoutMs`.
+   */
+  load(matcher: Matcher): Promise<boolean> {
+    const version = this.versionOf(matcher);
+    if (this.threads.length === 0 || this.closed) return Promise.resolve(false);
+    if (this.threads.some((t) => t.ready === version)) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => done(false), this.timeoutMs).unref();
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        this.loading.delete(done);
+        resolve(ok);
+      };
+      this.loading.set(done, version);
+    });
+  }
+
+  /** Callers of `load` waiting for a version (resolved when a thread reports it ready). */
+  private readonly loading = new Map<(ok: boolean) => void, number>();
+
   async close(): Promise<void> {
     this.closed = true;
+    for (const done of [...this.loading.keys()]) done(false);
     this.flush();
     await Promise.all(this.threads.map((t) => this.retire(t)));
     this.threads.length = 0;
@@ -191,7 +215,9 @@ export class MatchThreads {
 
   private received(t: Thread, m: FromMatchThread): void {
     if (m.type === 'ready') {
-      if (m.version === t.sent) t.ready = m.version;
+      if (m.version !== t.sent) return;
+      t.ready = m.version;
+      for (const [done, version] of [...this.loading]) if (version === m.version) done(true);
       return;
     }
     for (let i = 0; i < m.ids.length; i++) {

@@ -41,6 +41,21 @@ describe('MatchThreads', () => {
     expect(timed.seconds).toBeGreaterThan(0);
   });
 
+  it('load sends a knowledge base ahead of its questions: the first question is already matched on a thread', async () => {
+    const matcher = new Matcher(await loadKnowledgeBase(KB_DIR));
+    threads = new MatchThreads({ threads: 1 });
+    expect(await threads.load(matcher)).toBe(true);
+    expect(await threads.load(matcher)).toBe(true);
+    expect((await threads.match(matcher, '怎么退款')).result).toEqual(matcher.match('怎么退款'));
+    expect(threads.counts).toEqual({ threaded: 1, fallback: 0 });
+    // Without threads there is nothing to load: every question is matched on the loop.
+    const none = new MatchThreads({ threads: 0 });
+    expect(await none.load(matcher)).toBe(false);
+    await none.match(matcher, '怎么退款');
+    expect(none.counts).toEqual({ threaded: 0, fallback: 1 });
+    await none.close();
+  });
+
   it('matches against the knowledge base the caller holds after a reload', async () => {
     const oldKb = new Matcher(await loadKnowledgeBase(await makeTree({ 'refund.md': entry('question: 怎么申请退款\nkeywords: [退款]', '在订单页点申请退款。') })));
     const newKb = new Matcher(
