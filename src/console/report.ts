@@ -124,10 +124,10 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
   lines.push(`| 响应时限内首次回复 | ${fr.count ? `${pct(fr.slaMetCount, fr.count)}（${fr.slaMetCount} / ${fr.count}）` : '—'} |`);
   lines.push(`| 解决用时 | ${service.resolution.count ? `中位数 ${mins(service.resolution.medianMinutes)}，平均 ${service.resolution.averageMinutes} 分钟，共 ${service.resolution.count} 次` : '暂无'} |`, '');
   if (service.agents.length) {
-    lines.push('| 客服 | 接待 | 已解决 | 首次响应中位数 | 时限内首次回复 | 满意度 |', '|---|---|---|---|---|---|');
+    lines.push('| 客服 | 接待 | 已解决 | 回复 | 首次响应中位数 | 时限内首次回复 | 满意度 |', '|---|---|---|---|---|---|---|');
     for (const a of service.agents) {
       const c = a.csat.count ? `${a.csat.average} 分（${a.csat.count} 份，差评 ${a.csat.low}）` : '暂无评价';
-      lines.push(`| ${md(a.name ?? a.agentId)} | ${a.firstResponse.count} | ${a.handled} | ${mins(a.firstResponse.medianMinutes)} | ${a.firstResponse.count ? pct(a.firstResponse.slaMetCount, a.firstResponse.count) : '—'} | ${c} |`);
+      lines.push(`| ${md(a.name ?? a.agentId)} | ${a.firstResponse.count} | ${a.handled} | ${a.replies} | ${mins(a.firstResponse.medianMinutes)} | ${a.firstResponse.count ? pct(a.firstResponse.slaMetCount, a.firstResponse.count) : '—'} | ${c} |`);
     }
     lines.push('');
   }

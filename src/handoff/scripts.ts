@@ -23,7 +23,7 @@ export const SCRIPT_KEYS = {
   release: 6,
   resolve: 11,
   park: 7,
-  reply: 5,
+  reply: 6,
   tags: 3,
   'sla-tick': 3,
   read: 2,
@@ -345,17 +345,17 @@ export async function park(redis: Client, k: Keys, a: Streams & { problemId: str
   await runConv(redis, 'park', c, keys, { conv: c, problemId: a.problemId, by: a.by, now: a.now, eventsMaxLen: a.eventsMaxLen });
 }
 
-/** reply-5.lua: the assignee's message, into the transcript and the outbound stream together. */
+/** reply-6.lua: the assignee's message, into the transcript and the outbound stream together (and the agent's replies of the day). */
 export async function reply(
   redis: Client,
   k: Keys,
-  a: Streams & { agentId: string; agentName: string; text: string; msgId: string; outboundMaxLen: number },
+  a: Streams & { agentId: string; agentName: string; text: string; msgId: string; outboundMaxLen: number; day: string; dayTtlS: number },
 ): Promise<{ entryId: string; firstResponse: boolean }> {
   const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
-  const keys = [k.conversation(c), k.transcript(c), k.outbound(botId), k.events(botId), k.msgIds(c)];
-  const { agentId, agentName, text, now, msgId, eventsMaxLen, outboundMaxLen } = a;
-  const raw = await runConv(redis, 'reply', c, keys, { conv: c, agentId, agentName, text, now, msgId, customerId, eventsMaxLen, outboundMaxLen });
+  const keys = [k.conversation(c), k.transcript(c), k.outbound(botId), k.events(botId), k.msgIds(c), k.day(botId, a.day)];
+  const { agentId, agentName, text, now, msgId, eventsMaxLen, outboundMaxLen, dayTtlS } = a;
+  const raw = await runConv(redis, 'reply', c, keys, { conv: c, agentId, agentName, text, now, msgId, customerId, eventsMaxLen, outboundMaxLen, dayTtlS });
   const [entryId, first] = tuple('reply', raw, 2);
   return { entryId: String(entryId), firstResponse: first === 1 };
 }

@@ -8,7 +8,8 @@
  * - `fr:m:<b>` / `res:m:<b>`: first responses / resolutions that took bucket `b` business minutes;
  * - `res:count`, `res:minutes`: resolutions with a handoff start, and their minutes summed;
  * - `agent:<id>:fr:count|fr:minutes|fr:met|fr:m:<b>`: first responses by that agent;
- * - `agent:<id>:resolved`: conversations that agent closed (their "handled").
+ * - `agent:<id>:resolved`: conversations that agent closed (their "handled");
+ * - `agent:<id>:replies`: messages that agent sent customers (written by reply-6.lua).
  * Medians come from the histograms: exact to the minute for the first hour, then within the bucket.
  */
 
@@ -67,6 +68,7 @@ export function histogramMedian(hist: ReadonlyMap<number, number>): number | nul
 
 export interface AgentServiceCounts {
   handled: number;
+  replies: number;
   fr: { count: number; minutes: number; met: number; hist: Map<number, number> };
 }
 
@@ -83,7 +85,7 @@ export function readServiceCounts(counters: Record<string, number>): ServiceCoun
   const out: ServiceCounts = { frHist: new Map(), res: { count: 0, minutes: 0, hist: new Map() }, agents: new Map() };
   const agent = (id: string): AgentServiceCounts => {
     let a = out.agents.get(id);
-    if (!a) out.agents.set(id, (a = { handled: 0, fr: { count: 0, minutes: 0, met: 0, hist: new Map() } }));
+    if (!a) out.agents.set(id, (a = { handled: 0, replies: 0, fr: { count: 0, minutes: 0, met: 0, hist: new Map() } }));
     return a;
   };
   for (const [field, n] of Object.entries(counters)) {
@@ -97,6 +99,7 @@ export function readServiceCounts(counters: Record<string, number>): ServiceCoun
       const what = rest.join(':');
       const a = agent(id);
       if (what === 'resolved') a.handled += n;
+      else if (what === 'replies') a.replies += n;
       else if (what === 'fr:count') a.fr.count += n;
       else if (what === 'fr:minutes') a.fr.minutes += n;
       else if (what === 'fr:met') a.fr.met += n;

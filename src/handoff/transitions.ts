@@ -256,6 +256,8 @@ export class Transitions {
       msgId,
       eventsMaxLen: maxLen,
       outboundMaxLen: maxLen,
+      day: this.ctx.dayOf(now),
+      dayTtlS: DAY_TTL_S,
     });
     if (res.firstResponse) await this.counters.countFirstResponse(id, botId, now, agent.id);
     return { id: res.entryId, msgId };

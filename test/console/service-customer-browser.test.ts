@@ -112,10 +112,13 @@ describe('the dashboard: 人工服务', () => {
       expect(await rows.nth(0).locator('th').textContent()).toBe('安妮');
       expect(await rows.nth(1).getAttribute('data-handled')).toBe('1');
       // The columns say what they count: Bob first-replied twice (his open chat too), resolved one.
-      expect(await card.locator('.svc-table thead th').allTextContents()).toEqual(['客服', '接待', '已解决', '首次响应', '时限内', '满意度']);
+      expect(await card.locator('.svc-table thead th').allTextContents()).toEqual(['客服', '接待', '已解决', '回复', '首次响应', '时限内', '满意度']);
       expect(await rows.nth(1).getAttribute('data-served')).toBe('2');
       expect(await rows.nth(1).locator('td').nth(0).textContent()).toBe('2');
       expect(await rows.nth(1).locator('td').nth(1).textContent()).toBe('1');
+      // One reply in each of his two chats.
+      expect(await rows.nth(1).getAttribute('data-replies')).toBe('2');
+      expect(await rows.nth(1).locator('td').nth(2).textContent()).toBe('2');
       expect(await rows.nth(1).getAttribute('data-csat')).toBe('2');
       await card.scrollIntoViewIfNeeded();
       await shot(page, 'service-1280');

@@ -143,13 +143,16 @@ describe('reply and note', () => {
   it('a reply re-sent with the same message id (a command replayed after a lost connection) is recorded once', async () => {
     const e = await env(redis);
     const id = await bringTo(e, ref('c1'), 'active');
-    const args = [id, ALICE.id, ALICE.name, '稍等', e.clock.t, 'm-fixed', 'c1', 1000, 1000];
-    const keys = [e.h.keys.conversation(id), e.h.keys.transcript(id), e.h.keys.outbound('botA'), e.h.keys.events('botA'), e.h.keys.msgIds(id)];
+    const args = [id, ALICE.id, ALICE.name, '稍等', e.clock.t, 'm-fixed', 'c1', 1000, 1000, 3600];
+    const day = e.h.keys.day('botA', '2026-01-01');
+    const keys = [e.h.keys.conversation(id), e.h.keys.transcript(id), e.h.keys.outbound('botA'), e.h.keys.events('botA'), e.h.keys.msgIds(id), day];
     const [first, wasFirst] = (await runScript(redis, 'reply', keys, args)) as [string, number];
     const [again, firstAgain] = (await runScript(redis, 'reply', keys, args)) as [string, number];
     expect(again).toBe(first);
     // The first response of the handoff, counted once.
     expect([wasFirst, firstAgain]).toEqual([1, 0]);
+    // The agent's replies of the day, counted once too.
+    expect(await redis.hget(day, `agent:${ALICE.id}:replies`)).toBe('1');
     expect((await e.h.transcript(id)).filter((m) => m.from === 'agent')).toHaveLength(1);
     expect(await outbound(e)).toHaveLength(1);
   });

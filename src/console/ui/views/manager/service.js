@@ -1,6 +1,6 @@
 /**
  * 人工服务: the range's first-response time (handoff -> an agent's first reply), the share answered
- * within the response time limit, resolution time, and per agent: conversations handled, their
+ * within the response time limit, resolution time, and per agent: conversations handled, replies, their
  * median first response, their share within the limit, and the ratings of what they closed.
  */
 import { html } from '/vendor/preact-htm.js';
@@ -52,13 +52,14 @@ export function ServiceCard({ service }) {
           ${service.agents.length === 0
             ? html`<div class="dash-empty muted">这段时间还没有客服处理过会话</div>`
             : html`<div class="svc-table-wrap"><table class="svc-table" data-testid="svc-agents">
-                <thead><tr><th scope="col">客服</th><th scope="col" title="首次回复过的会话">接待</th><th scope="col" title="由这位客服结束的会话">已解决</th><th scope="col">首次响应</th><th scope="col">时限内</th><th scope="col">满意度</th></tr></thead>
+                <thead><tr><th scope="col">客服</th><th scope="col" title="首次回复过的会话">接待</th><th scope="col" title="由这位客服结束的会话">已解决</th><th scope="col" title="发给客户的消息（含转接来的会话）">回复</th><th scope="col">首次响应</th><th scope="col">时限内</th><th scope="col">满意度</th></tr></thead>
                 <tbody>${service.agents.map(
-                  (a) => html`<tr key=${a.agentId} data-testid="svc-agent" data-agent-id=${a.agentId} data-served=${a.firstResponse.count} data-handled=${a.handled}
+                  (a) => html`<tr key=${a.agentId} data-testid="svc-agent" data-agent-id=${a.agentId} data-served=${a.firstResponse.count} data-handled=${a.handled} data-replies=${a.replies}
                       data-median=${a.firstResponse.medianMinutes ?? ''} data-csat=${a.csat.count ? a.csat.average : ''}>
                     <th scope="row"><bdi>${a.name ?? a.agentId}</bdi></th>
                     <td>${a.firstResponse.count}</td>
                     <td>${a.handled}</td>
+                    <td>${a.replies}</td>
                     <td>${mins(a.firstResponse.medianMinutes)}</td>
                     <td>${share(a.firstResponse.slaMet, a.firstResponse.count)}</td>
                     <td>${a.csat.count ? html`<span class=${`dash-tone-${tone(a.csat.average)}`}>${score1(a.csat.average)}</span><span class="muted small">（${a.csat.count} 份）</span>` : html`<span class="muted">—</span>`}</td>

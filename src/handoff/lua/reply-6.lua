@@ -2,10 +2,10 @@
 -- stream together, so the console never shows a reply the customer will not get. Running it
 -- again with the same message id (a command re-sent after a lost connection) changes nothing.
 -- KEYS[1] conversation hash  KEYS[2] transcript stream  KEYS[3] outbound stream  KEYS[4] events stream
--- KEYS[5] recorded msgIds hash (msgId -> transcript entry id)
+-- KEYS[5] recorded msgIds hash (msgId -> transcript entry id)  KEYS[6] the day's counters hash
 -- ARGV[1] conversation id  ARGV[2] agent id  ARGV[3] agent name  ARGV[4] text  ARGV[5] now (ms)
 -- ARGV[6] outbound message id (unique)  ARGV[7] customer id  ARGV[8] events max length
--- ARGV[9] outbound max length
+-- ARGV[9] outbound max length  ARGV[10] how long the day's counters are kept (s)
 -- Returns {transcript entry id, 1 when this was the first response of the handoff else 0}, or an
 -- error: NOT_FOUND | NOT_ASSIGNEE <owner id> | ILLEGAL_TRANSITION <status> reply
 local seen = redis.call('HGET', KEYS[5], ARGV[6])
@@ -23,6 +23,10 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[9], '*', 'kind', 'text', 'conv',
 local first = redis.call('HSETNX', KEYS[1], 'firstResponseAt', ARGV[5])
 -- Replies in this handoff: "resolved with one agent reply" is counted at the resolve.
 redis.call('HINCRBY', KEYS[1], 'agentReplies', 1)
+-- The managers' per-agent figures: every agent who replied that day, also one who took the chat
+-- over by a transfer and neither answered first nor closed it (service-fields.ts).
+redis.call('HINCRBY', KEYS[6], 'agent:' .. ARGV[2] .. ':replies', 1)
+redis.call('EXPIRE', KEYS[6], ARGV[10])
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[5])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'type', 'message', 'conv', ARGV[1],
   'msg', id, 'from', 'agent', 'status', status, 'at', ARGV[5])
