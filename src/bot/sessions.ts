@@ -35,6 +35,7 @@ const sessionSchema = z.object({
   ratingFollowUp: z.number().int().min(1).max(5).optional(),
   ratingFollowUpUntil: z.number().optional(),
   rated: z.boolean().optional(),
+  ratingAsked: z.boolean().optional(),
 });
 const savedSchema = z.object({ at: z.number(), session: sessionSchema });
 

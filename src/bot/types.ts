@@ -43,6 +43,12 @@ export interface Session {
    * resolve clears the session.
    */
   rated?: boolean;
+  /**
+   * A number off the 1-5 scale answered the rating question and the scale was asked again: that
+   * reply gave the chat back to the bot, but the customer's next 1-5 (or words for it) still rates
+   * it. One turn.
+   */
+  ratingAsked?: boolean;
 }
 
 /** One step the plugin carries out, in order. The policy itself never sends or writes anything. */

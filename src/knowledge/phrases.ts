@@ -84,6 +84,8 @@ export const MESSAGE_PLACEHOLDERS = {
   delay_notice: [],
   /** The agent closed the conversation: asks for a 1-5 rating. */
   resolved: [],
+  /** A number other than 1-5 after `resolved`: the scale again (the rating question stays open). */
+  rating_range: [],
   /** A 3 after `resolved` (the middle: thanks, and room to say more). */
   rating_thanks: [],
   /** A 4 or 5. */
@@ -137,6 +139,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   smalltalk_chitchat: '哈哈，我是客服小助手，陪聊不太在行😅 有问题尽管问我：',
   agent_joined_unnamed: '您好，人工客服已接入，接下来由我为您服务~',
   rating_thanks_high: '谢谢您的好评😊 有问题随时来找我们~',
+  rating_range: '请回复 1-5 的数字打分，5 分最满意~',
   rating_low_followup: '很抱歉这次没让您满意😔 能说说哪里不好吗？直接回复就行，我们会请客服跟进处理。',
   rating_comment_thanks: '谢谢您告诉我们，已经请客服跟进，请稍等🙏',
   sla_apology: '抱歉让您久等了🙏 客服还在忙，预计 {time} 前回复您，请再稍等一下。',

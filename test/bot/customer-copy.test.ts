@@ -89,6 +89,25 @@ describe('ratings', () => {
     expect(h.messages.rating_thanks_high).not.toBe(h.messages.rating_thanks);
   }, 30_000);
 
+  it('a rating in the customer\'s words ("五星好评") is recorded as a 5 and the chat stays resolved (it once went to the queue)', async () => {
+    const { c, id } = await served(ALICE);
+    await exchange(c, '五星好评', h.messages.rating_thanks_high);
+    await c.recorded('五星好评');
+    expect(await h.handoff.conversation(id)).toMatchObject({ status: 'resolved', resolvedBy: 'alice' });
+    const ratings = await h.handoff.ratings(0, Date.now() + 1_000);
+    expect(ratings.filter((r) => r.conv === id).map((r) => r.score)).toEqual([5]);
+  }, 30_000);
+
+  it('a slip off the scale ("6") gets the scale again, and the next "4分" still rates the chat', async () => {
+    const { c, id } = await served(ALICE);
+    await exchange(c, '6', h.messages.rating_range);
+    await exchange(c, '4分', h.messages.rating_thanks_high);
+    await c.recorded('4分');
+    const ratings = await h.handoff.ratings(0, Date.now() + 1_000);
+    expect(ratings.filter((r) => r.conv === id).map((r) => r.score)).toEqual([4]);
+    expect((await h.handoff.conversation(id))!.status).not.toBe('waiting');
+  }, 30_000);
+
   it('the rating keeps the chat resolved (in 已解决, with who closed it); the customer\'s next words go to the bot, a number a menu pick', async () => {
     const { c, id } = await served(ALICE);
     await exchange(c, '5', h.messages.rating_thanks_high);

@@ -428,6 +428,43 @@ describe('decide: outcomes for editors and the funnel', () => {
     expect(ask('满意', {}, 'bot').outcome?.type).not.toBe('rating');
   });
 
+  it('a rating as customers write it: 5分, 五星好评, 给5分吧, 满分, 好评 / 差评, stars; no handoff, nothing lost', () => {
+    const cases: [string, number][] = [
+      ['5分', 5],
+      ['五星好评', 5],
+      ['5星', 5],
+      ['给5分吧', 5],
+      ['打三分', 3],
+      ['满分！', 5],
+      ['好评', 5],
+      ['差评', 1],
+      ['还行吧', 3],
+      ['⭐⭐⭐⭐', 4],
+      ['⭐️⭐️⭐️⭐️⭐️', 5],
+    ];
+    for (const [text, score] of cases) {
+      const d = ask(text, {}, 'resolved');
+      expect(d.outcome, text).toEqual({ type: 'rating', score });
+      expect(d.actions.some((a) => a.type === 'handoff'), text).toBe(false);
+    }
+    expect(said(ask('差评', {}, 'resolved'))).toEqual([messages.rating_low_followup]);
+    // Words that only look like one: a question, a time, a count of stars beyond the scale.
+    for (const text of ['5分钟能录多长', '五星级酒店', '⭐⭐⭐⭐⭐⭐']) expect(ask(text, {}, 'resolved').outcome?.type, text).not.toBe('rating');
+    // Not after a resolve: no rating.
+    expect(ask('5分', {}, 'bot').outcome?.type).not.toBe('rating');
+  });
+
+  it('after the rating question, a number off the scale gets the scale again and the question stays open', () => {
+    const slip = ask('6', {}, 'resolved');
+    expect(said(slip)).toEqual([messages.rating_range]);
+    expect(slip.outcome).toBeUndefined();
+    // The slip's reply gave the chat back to the bot; the next answer still rates it, once.
+    expect(slip.session.ratingAsked).toBe(true);
+    const after = decide({ text: '4', status: 'bot', session: slip.session }, kb, messages);
+    expect(after.outcome).toEqual({ type: 'rating', score: 4 });
+    expect(decide({ text: '4', status: 'bot', session: after.session }, kb, messages).outcome?.type).not.toBe('rating');
+  });
+
   it('menus, a request for a person and a plain thanks are no outcome; a greeting is small talk', () => {
     for (const text of ['菜单', '转人工', '谢谢', '好的']) expect(ask(text).outcome, text).toBeUndefined();
     expect(ask('你好').outcome).toEqual({ type: 'smalltalk' });

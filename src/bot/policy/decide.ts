@@ -26,7 +26,7 @@ import {
   type Turn,
 } from './context.ts';
 import { kindLabel } from './notices.ts';
-import { bareText, CLOSING, GREETING, HELP, HELPFUL, humanRequest, NO, normalizeText, NOT_HELPFUL, numberOf, RATING_WORDS, THUMBS, YES } from './words.ts';
+import { bareText, CLOSING, GREETING, HELP, HELPFUL, humanRequest, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 
@@ -47,15 +47,17 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   const now = input.now ?? Date.now();
   const active = followUpActive(session, now);
   // Rated already: the chat is resolved but the customer is talking to the bot again (within a low
-  // rating's follow-up window another rating still counts).
-  const status = input.status === 'resolved' && active.rated && !active.ratingFollowUp ? 'bot' : input.status;
+  // rating's follow-up window another rating still counts). Asked again after a slip off the
+  // scale: the chat is the bot's again, but the answer is still a rating.
+  const status =
+    input.status === 'resolved' && active.rated && !active.ratingFollowUp ? 'bot' : input.status === 'bot' && active.ratingAsked ? 'resolved' : input.status;
   const normalized = normalizeText(input.text);
   const human = normalized ? humanRequest(normalized, options.humanKeywords) : null;
   if (status !== 'bot' && status !== 'resolved') return withPerson(status, session, messages, normalized !== '', human === 'ask');
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
-  return followUp(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? fromKnowledge(t);
+  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? fromKnowledge(t);
 }
 
 /**
@@ -117,13 +119,24 @@ function followUp(t: Turn): Decision | undefined {
   if (t.human === 'ask') return { ...handoff(t, 'low_rating', [], t.text.slice(0, 500)), session: closed };
   if (t.human === 'negated' || NO.has(bare)) return reply(t, messages.offer_declined, closed);
   if (CLOSING.has(bare) || !bare) return undefined;
-  if (numberOf(bare) !== undefined || RATING_WORDS.has(bare)) return undefined;
+  if (numberOf(bare) !== undefined || ratingOf(t.normalized) !== undefined) return undefined;
   const comment = t.text.trim().slice(0, 500);
   return {
     ...handoff(t, 'low_rating', [say(messages.rating_comment_thanks)], comment),
     session: closed,
     outcome: { type: 'rating_comment', question: comment },
   };
+}
+
+/**
+ * The answer to the rating question in words or stars ("5分", "五星好评", "满分", "⭐⭐⭐⭐⭐"): before
+ * anything reads it as a question (it is none; the matcher would hand it to a person). Digits are
+ * step 7's.
+ */
+function ratingGiven(t: Turn): Decision | undefined {
+  if (t.status !== 'resolved') return undefined;
+  const score = ratingOf(t.normalized);
+  return score === undefined ? undefined : rated(t, score);
 }
 
 /** Steps 1-4: emoji only, "你是机器人吗", a person now, help / menu, a greeting. */
@@ -183,11 +196,12 @@ function picked(t: Turn): Decision | undefined {
   const choices = pendingChoices(session);
   // The state is kept so the customer can try again.
   if (choices) return reply(t, renderTemplate(t.messages.pick_number, { choices }), session);
-  if (t.status === 'resolved' && n >= 1 && n <= 5) return rated(t, n);
+  // Asked for 1-5: another number is a slip, and the question stays open.
+  if (t.status === 'resolved') return n >= 1 && n <= 5 ? rated(t, n) : reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
   return menu(t, !session.greeted);
 }
 
-/** Step 8 and 9: an offered question typed out, a rating in words, thanks / ok / bye. */
+/** Step 8 and 9: an offered question typed out, thanks / ok / bye. */
 function typedOut(t: Turn): Decision | undefined {
   const { bare, session, kb } = t;
   const typed = (session.offered ?? []).find((id) => {
@@ -195,8 +209,6 @@ function typedOut(t: Turn): Decision | undefined {
     return e !== undefined && bareText(normalizeText(e.question)) === bare;
   });
   if (typed) return fromList(t, typed, session.question ?? t.text.slice(0, 500));
-  const rating = RATING_WORDS.get(bare);
-  if (t.status === 'resolved' && rating !== undefined) return rated(t, rating);
   if (CLOSING.has(bare)) return reply(t, t.messages.closing);
   return undefined;
 }

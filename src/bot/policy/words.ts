@@ -83,6 +83,32 @@ export const RATING_WORDS: ReadonlyMap<string, number> = new Map([
   ['很不满意', 1],
 ]);
 
+/**
+ * A score in the customer's words: "5分", "五星好评", "给5分", "满分", "好评" / "差评", "⭐⭐⭐⭐".
+ * Bare digits are numbers (`numberOf`): a list just offered may claim them first.
+ */
+const RATING_PHRASE = /^(?:给(?:你们?|您)?|打)?(?:([1-5一二三四五])(?:分|星|颗星)(?:好评|满意)?|(满分|好评|差评))$/u;
+const STARS = /^(?:⭐|🌟|★)+$/u;
+
+/** The 1-5 rating a reply to the rating question gives, in words or stars; undefined when it gives none. */
+export function ratingOf(normalized: string): number | undefined {
+  const bare = bareText(normalized);
+  const plain = bare.replace(PARTICLES, '').replace(/\s+/g, '');
+  const word = RATING_WORDS.get(bare) ?? RATING_WORDS.get(plain);
+  if (word !== undefined) return word;
+  // Stars are symbols: bareText drops them, so they are read from the message itself.
+  const stars = normalized.replace(/[\s\uFE0F]/gu, '');
+  if (STARS.test(stars)) {
+    const n = [...stars].length;
+    return n <= 5 ? n : undefined;
+  }
+  const m = RATING_PHRASE.exec(plain);
+  if (!m) return undefined;
+  if (m[2]) return m[2] === '差评' ? 1 : 5;
+  const d = CN_DIGITS.indexOf(m[1]!);
+  return d >= 0 ? d + 1 : Number(m[1]);
+}
+
 const CN_DIGITS = '一二三四五六七八九';
 
 /** "2", "第2个", "2号", "二": the number, else undefined. */
