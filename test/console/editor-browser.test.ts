@@ -153,9 +153,14 @@ describe('the editors\' page: knowledge from real traffic', () => {
     expect(await byId(example, 'kb-new-entry-question').inputValue()).toBe('你们支持 Linux 吗');
     // The group's other examples are offered as alternates.
     expect(await byId(example, 'kb-new-entry-alternates').inputValue()).toBe('linux 能用吗');
-    await byId(example, 'kb-new-entry-id').fill('linux-support');
+    // An id the server would refuse is caught as it is typed, in Chinese, and nothing can be saved.
+    await byId(example, 'kb-new-entry-id').fill('Linux 支持');
     await byId(example, 'kb-new-entry-category').fill('device');
     await byId(example, 'kb-new-entry-answer').fill('目前只支持 **Windows** 和 **macOS**，Linux 版在计划中。');
+    await expect.poll(() => byId(example, 'kb-new-entry-invalid').textContent()).toContain('条目 id 只能用英文小写字母');
+    expect(await byId(example, 'kb-new-entry-save').isDisabled()).toBe(true);
+    await byId(example, 'kb-new-entry-id').fill('linux-support');
+    await expect.poll(() => byId(example, 'kb-new-entry-invalid').count()).toBe(0);
     await byId(example, 'kb-new-entry-save').click();
     await byId(page, 'toast').filter({ hasText: 'device/linux-support.md' }).waitFor();
     await byId(exampleOf(groupOf('linux 能用吗'), '你们支持 Linux 吗'), 'kb-gap-covered').waitFor();

@@ -190,6 +190,9 @@ describe('a phone (390 px)', { timeout: 90_000 }, () => {
       await loginAs(page, baseUrl, 'alice', PASSWORD, USERS.alice.name, { waitOnline: true });
       await page.setViewportSize({ width: 390, height: 844 });
       await waitText(page, 'waiting-total', /^11\d 排队$/);
+      // No name cut to one letter beside the avatar: the initial stands for it, the name in its tooltip.
+      expect(await byId(page, 'me-name').isVisible()).toBe(false);
+      expect(await page.locator('.me').getAttribute('title')).toBe(USERS.alice.name);
       await byId(page, 'view-unassigned').click();
       await byId(page, 'status-waiting').click();
       await until('rows', () => count(page, 'list-item'), (n) => n === 50, 10_000);

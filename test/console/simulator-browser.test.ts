@@ -194,6 +194,33 @@ describe('the WeChat simulator page (demo)', () => {
     expect(sim.consoleErrors).toEqual([]);
     expect(agent!.pageErrors).toEqual([]);
   });
+
+  it('on a phone (390 px) the list and the chat take turns: the chat fills the screen, its send button within reach, and 客户 goes back', async () => {
+    const { page } = sim;
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      // The chosen customer's chat fills the screen; the list is a tap away.
+      await expect.poll(() => customerRow(page, NEW_CUSTOMER).isVisible()).toBe(false);
+      const input = byId(page, 'sim-input');
+      await input.fill('怎么去水印');
+      const send = byId(page, 'sim-send');
+      const box = await send.boundingBox();
+      expect(box).toBeTruthy();
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+      expect(box!.y + box!.height).toBeLessThanOrEqual(844);
+      await send.click();
+      await lineWithText(page, 'customer', '怎么去水印').waitFor();
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await screenshot(page, 'simulator-390');
+      await byId(page, 'sim-back').click();
+      await customerRow(page, NEW_CUSTOMER).waitFor();
+      expect(await chat(page).isVisible()).toBe(false);
+      await customerRow(page, NEW_CUSTOMER).click();
+      await chat(page).waitFor();
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
 });
 
 describe('a console without the demo', () => {

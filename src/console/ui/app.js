@@ -157,7 +157,7 @@ function Topbar({ me, route }) {
       ${hasRole(me, 'agent') ? html`<${TopbarSearch} initial=${route.name === 'search' ? route.q : ''} />` : null}
       <${LiveStatus} />
       ${hasRole(me, 'agent') ? html`<${SoundToggle} /><${NotifyToggle} />` : null}
-      <span class="me"><span class="me-avatar" aria-hidden="true">${[...(me.name || me.username || '?')][0]}</span>
+      <span class="me" title=${me.name || me.username}><span class="me-avatar" aria-hidden="true">${[...(me.name || me.username || '?')][0]}</span>
         <span class="me-text"><span class="me-name" data-testid="me-name">${me.name || me.username}</span><span class="me-roles">${roles}</span></span></span>
       <button type="button" class="btn btn-ghost btn-sm" data-testid="logout" title="退出" aria-label="退出" onClick=${logout}><${Icon} name="logout" size=${15} /><span class="icon-btn-text">退出</span></button>
     </div>

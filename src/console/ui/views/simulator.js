@@ -111,7 +111,7 @@ export function SimulatorPage() {
     select(name);
   }
 
-  return html`<main class="sim" data-testid="sim-page">
+  return html`<main class=${selected ? 'sim has-selected' : 'sim'} data-testid="sim-page">
     <div class="sim-intro" role="note">
       <${Icon} name="phone" size=${16} />
       <span>这是模拟的微信聊天：你以客户的身份发消息，消息会经过真实的机器人；客服在工作台的回复也会出现在这里。
@@ -123,7 +123,9 @@ export function SimulatorPage() {
       <section class="sim-stage" aria-label="模拟手机">
         <div class="sim-phone-wrap">
           <div class="sim-caption">${selected
-            ? html`<${CustomerAvatar} name=${selected} size="xs" /><span>你正在以 <strong>${selected}</strong> 的身份聊天</span>`
+            ? html`<button type="button" class="sim-back" data-testid="sim-back" onClick=${() => setSelected('')}>
+                  <${Icon} name="back" size=${16} />客户</button>
+                <${CustomerAvatar} name=${selected} size="xs" /><span>你正在以 <strong>${selected}</strong> 的身份聊天</span>`
             : html`<span class="muted">未选择客户</span>`}</div>
           <${Phone} name=${selected} chat=${chat} lines=${lines} onSend=${send} onRetry=${retry} now=${now} focusKey=${focusKey} />
         </div>

@@ -62,14 +62,25 @@ export function AddAlternate({ text, entries, defaultId, onDone, onCancel }) {
   </div>`;
 }
 
-/** Starts a new entry from an example: question, id, category, more phrasings, the answer. */
+/** What the server takes as an entry id or a category (its folder): lower-case letters, digits, "-" between them. */
+const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const kebabProblem = (value, what, example) =>
+  !value || KEBAB.test(value) ? '' : `${what}只能用英文小写字母、数字和短横线（-），如 ${example}`;
+
+/**
+ * Starts a new entry from an example: question, id, category, more phrasings, the answer. The
+ * category starts as the nearest entry's only when the list suggested one (a guess shown as
+ * such); id and category are checked as they are typed, so the server never has to refuse them.
+ */
 export function NewEntry({ text, others, entries, defaultCategory, onDone, onCancel }) {
   const categories = useMemo(() => [...new Set((entries ?? []).map((e) => e.category).filter(Boolean))].sort(), [entries]);
-  const [form, setForm] = useState({ question: text, id: '', category: defaultCategory || categories[0] || '', alternates: others.join('\n'), answer: '' });
+  const [form, setForm] = useState({ question: text, id: '', category: defaultCategory || '', alternates: others.join('\n'), answer: '' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const set = (key) => (e) => setForm((f) => ({ ...f, [key]: e.currentTarget.value }));
-  const ready = form.question.trim() && form.id.trim() && form.category.trim() && form.answer.trim();
+  const idProblem = kebabProblem(form.id.trim(), '条目 id ', 'linux-support');
+  const categoryProblem = kebabProblem(form.category.trim(), '分类', 'billing');
+  const ready = form.question.trim() && form.id.trim() && form.category.trim() && form.answer.trim() && !idProblem && !categoryProblem;
   async function save() {
     if (busy || !ready) return;
     setBusy(true);
@@ -90,17 +101,20 @@ export function NewEntry({ text, others, entries, defaultCategory, onDone, onCan
     <div style=${{ display: 'grid', gridTemplateColumns: 'repeat(2, minmax(0, 1fr))', gap: '8px' }}>
       <label class="field">条目 id（英文小写 + 短横线）
         <input class="input input-sm" data-testid="kb-new-entry-id" maxlength=${KB_ID_MAX} placeholder="例如 linux-support" value=${form.id} onInput=${set('id')} /></label>
-      <label class="field">分类（文件夹）
-        <input class="input input-sm" data-testid="kb-new-entry-category" maxlength=${KB_CATEGORY_MAX} list="kb-categories" value=${form.category} onInput=${set('category')} />
+      <label class="field">${defaultCategory ? '分类（文件夹，按相近条目预填）' : '分类（文件夹）'}
+        <input class="input input-sm" data-testid="kb-new-entry-category" maxlength=${KB_CATEGORY_MAX} list="kb-categories" placeholder="选择或输入，如 billing" value=${form.category} onInput=${set('category')} />
         <datalist id="kb-categories">${categories.map((c) => html`<option key=${c} value=${c}></option>`)}</datalist></label>
     </div>
+    ${idProblem || categoryProblem
+      ? html`<div class="form-error" data-testid="kb-new-entry-invalid" role="alert">${[idProblem, categoryProblem].filter(Boolean).join('；')}</div>`
+      : null}
     <label class="field">备选问法（一行一条）
       <textarea class="input" rows="3" data-testid="kb-new-entry-alternates" value=${form.alternates} onInput=${set('alternates')}></textarea></label>
     <label class="field">回答（Markdown，像聊天回复一样简短）
       <textarea class="input" rows="4" data-testid="kb-new-entry-answer" maxlength=${KB_ANSWER_MAX} value=${form.answer} onInput=${set('answer')}></textarea></label>
     ${error ? html`<div class="form-error" data-testid="kb-new-entry-error" role="alert">${error}</div>` : null}
     <div class="row-between">
-      <span class="muted small">${form.category.trim() && form.id.trim() ? `将写入 ${form.category.trim()}/${form.id.trim()}.md` : '保存后立即生效'}</span>
+      <span class="muted small">${form.category.trim() && form.id.trim() && !idProblem && !categoryProblem ? `将写入 ${form.category.trim()}/${form.id.trim()}.md` : '保存后立即生效'}</span>
       <span>
         <button type="button" class="btn btn-ghost btn-sm" data-testid="kb-new-entry-cancel" onClick=${onCancel}>取消</button>
         <button type="button" class="btn btn-primary btn-sm" data-testid="kb-new-entry-save" disabled=${busy || !ready} onClick=${save}>
