@@ -78,7 +78,9 @@ export async function searchLive(
       const found = terms.length ? msgs.filter((m) => matchesTerms(terms, m.text)) : [];
       for (const m of found) items.push({ conversation: c, message: m, match: 'message', channel });
       const last = msgs.at(-1);
-      if (last && [...needle].length >= 2 && normalizeText(`${c.customer.name} ${c.customer.id}`).includes(needle) && !found.includes(last)) {
+      // By name or customer id, or the conversation id itself (as the console's address shows it).
+      const named = ([...needle].length >= 2 && normalizeText(`${c.customer.name} ${c.customer.id}`).includes(needle)) || c.id === o.q.trim();
+      if (last && named && !found.includes(last)) {
         items.push({ conversation: c, message: last, match: 'customer', channel });
       }
     }),

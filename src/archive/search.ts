@@ -173,11 +173,15 @@ interface CustomerRow extends Omit<MessageRow, 'id'> {
   id: string | null;
 }
 
-/** Conversations whose customer's name or id contains the query, last changed first, with their latest message. */
+/**
+ * Conversations whose customer's name or id contains the query, or whose conversation id it is
+ * (`<botId>.<customerId>`, as the console's address shows it), last changed first, with their
+ * latest message.
+ */
 async function customerStream(db: pg.Pool, needle: string, o: SearchOptions, n: number): Promise<CustomerRow[]> {
   // The pairs find candidates through the index; LIKE keeps those that hold the needle whole.
-  const params: unknown[] = [bigrams(needle), likeAnywhere(needle)];
-  const where = ['c.search_grams @> $1::text[]', 'c.search_name LIKE $2'];
+  const params: unknown[] = [bigrams(needle), likeAnywhere(needle), o.q.trim()];
+  const where = ['((c.search_grams @> $1::text[] AND c.search_name LIKE $2) OR c.id = $3)'];
   if (o.from) where.push(`c.updated_at >= $${params.push(o.from.toISOString())}`);
   if (o.to) where.push(`c.updated_at < $${params.push(o.to.toISOString())}`);
   if (Array.isArray(o.cursor?.c)) {

@@ -134,6 +134,9 @@ describe('GET /api/search', () => {
     expect(live.body.items.map((i) => i.message.text)).toEqual(['录屏没有声音怎么办']);
     expect((await get(noArchive, agent, q('退款'))).body.items.map((i) => i.conversation.id)).toEqual([`${e.botId}.wxid_inv03`]);
     expect((await get(noArchive, manager, q('子兰'))).body.items.map((i) => i.match)).toEqual(['customer']);
+    // The conversation id as the console's address shows it.
+    const byId = await get(noArchive, manager, q(`${e.botId}.wxid_inv03`));
+    expect(byId.body.items.map((i) => [i.conversation.id, i.match])).toEqual([[`${e.botId}.wxid_inv03`, 'customer']]);
     const down = await app({
       search: async () => {
         throw new ArchiveError('ARCHIVE_UNAVAILABLE', 'PostgreSQL cannot be reached');

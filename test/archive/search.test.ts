@@ -110,6 +110,9 @@ describe('searchArchive', () => {
     expect((await search('kevin')).items.map((i) => i.conversation.id)).toEqual(['b2.wxid_zz1']);
     // A prefix shared by two ids finds both, newest first.
     expect((await search('wxid_')).items.map((i) => i.conversation.id)).toEqual(['b2.wxid_zz1', 'b1.wxid_ab3kd9f2']);
+    // The conversation id as the console's address shows it (bot account and customer): that conversation.
+    expect((await search('b1.wxid_ab3kd9f2')).items.map((i) => [i.conversation.id, i.match])).toEqual([['b1.wxid_ab3kd9f2', 'customer']]);
+    expect((await search('b9.wxid_ab3kd9f2')).items).toEqual([]);
   });
 
   it('filters by status, channel, tag, agent, rating and time', async () => {

@@ -68,6 +68,19 @@ describe('search box: find a message, see it as text, open the chat at it', { ti
     expectCleanPage(mia);
   });
 
+  it('one character finds no customer, and says so: names and ids need two', async () => {
+    const { page } = mia;
+    await byId(page, 'search-input').fill('郝');
+    await byId(page, 'search-input').press('Enter');
+    await byId(page, 'search-empty').waitFor();
+    expect(await byId(page, 'search-short').textContent()).toContain('至少输入两个字');
+    await byId(page, 'search-input').fill('郝某某');
+    await byId(page, 'search-input').press('Enter');
+    await expect.poll(() => page.locator('h2').filter({ hasText: '郝某某' }).count()).toBe(1);
+    await byId(page, 'search-empty').waitFor();
+    await expect.poll(() => byId(page, 'search-short').count()).toBe(0);
+  });
+
   it("lists customers' messages above the bot's; the same bot answer three times shows once, counted", async () => {
     const FAQ = '会员在购买后 7 天内可以申请退款：我的 → 订单记录 → 申请退款。';
     const ref = { botId: conv.split('.')[0]!, customerId: 'wx-zt', customerName: '周婷' };

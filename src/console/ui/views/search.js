@@ -76,7 +76,11 @@ export function SearchPage({ q }) {
     </header>
     ${state.loading ? html`<${Spinner} />` : null}
     ${state.error ? html`<p class="error" role="alert">${state.error}</p>` : null}
-    ${!state.loading && !state.error && items.length === 0 ? html`<p class="muted" data-testid="search-empty">没有找到相关的消息或客户。</p>` : null}
+    ${!state.loading && !state.error && items.length === 0
+      ? html`<p class="muted" data-testid="search-empty">没有找到相关的消息或客户。${[...q.trim()].length < 2
+          ? html`<span data-testid="search-short">客户昵称和 ID 至少输入两个字才能搜到，例如「张伟」。</span>`
+          : null}</p>`
+      : null}
     <ol class="search-results">
       ${items.map(
         (it) => html`<li key=${`${it.conversation.id}|${it.message.id}`}>
