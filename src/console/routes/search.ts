@@ -34,7 +34,7 @@ const instant = (what: string) =>
     .meta({ description: `${what}: a date (YYYY-MM-DD, a day in the business time zone) or an ISO-8601 date-time` });
 
 const searchQuery = z.object({
-  q: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters').meta({ description: 'words of messages, or part of a customer\'s name or id' }),
+  q: z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters').meta({ description: 'words of messages, part of a customer\'s name or id (two characters or more), or a conversation id' }),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(1000).optional().meta({ description: 'the `next` of the previous page' }),
   from: instant('messages from').optional(),
