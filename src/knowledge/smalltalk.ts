@@ -144,30 +144,44 @@ export function detectSmalltalk(text: string, st: Smalltalk = DEFAULT_SMALLTALK)
   const total = s.replace(/ /g, '').length;
   if (total === 0 || total > SMALLTALK_MAX_CHARS) return null;
   const { byFirst } = compile(st);
-  // best[i]: the cover of s[i..] leaving the fewest characters uncovered (then the most in phrases).
-  type Cover = { uncovered: number; phraseChars: number; used: { intent: SmalltalkIntent; chars: number }[]; startsCovered: boolean };
-  const best: Cover[] = new Array<Cover>(s.length + 1);
-  best[s.length] = { uncovered: 0, phraseChars: 0, used: [], startsCovered: true };
-  const better = (a: Cover, b: Cover | undefined): boolean =>
-    !b || a.uncovered < b.uncovered || (a.uncovered === b.uncovered && a.phraseChars > b.phraseChars);
-  for (let i = s.length - 1; i >= 0; i--) {
-    const rest = best[i + 1]!;
-    let pick: Cover = s[i] === ' ' ? { ...rest, startsCovered: true } : { ...rest, uncovered: rest.uncovered + 1, startsCovered: false };
+  // The cover of s[i..] leaving the fewest characters uncovered (then the most in phrases), per i,
+  // in flat arrays (this runs on every customer message: no object per character): its counts,
+  // whether it starts covered, and the step it takes (to `next[i]`, by the phrase `step[i]`).
+  const n = s.length;
+  const uncovered = new Int32Array(n + 1);
+  const phraseChars = new Int32Array(n + 1);
+  const startsCovered = new Uint8Array(n + 1);
+  const next = new Int32Array(n + 1);
+  const step: (Word | undefined)[] = new Array<Word | undefined>(n + 1);
+  startsCovered[n] = 1;
+  for (let i = n - 1; i >= 0; i--) {
+    let u = uncovered[i + 1]! + (s[i] === ' ' ? 0 : 1);
+    let p = phraseChars[i + 1]!;
+    let sc = s[i] === ' ' ? 1 : 0;
+    let to = i + 1;
+    let by: Word | undefined;
     for (const w of byFirst.get(s[i]!) ?? NO_WORDS) {
       if (!fits(s, i, w.text)) continue;
-      const after = best[i + w.text.length]!;
+      const after = i + w.text.length;
       // A lone particle inside a question (the 么 of 怎么弄) is not filler: only before small talk or at the end.
-      if (!w.intent && w.text.length === 1 && !after.startsCovered) continue;
-      const chars = w.chars;
-      const cand: Cover = w.intent
-        ? { uncovered: after.uncovered, phraseChars: after.phraseChars + chars, used: [{ intent: w.intent, chars }, ...after.used], startsCovered: true }
-        : { ...after, startsCovered: true };
-      if (better(cand, pick)) pick = cand;
+      if (!w.intent && w.text.length === 1 && !startsCovered[after]) continue;
+      const cu = uncovered[after]!;
+      const cp = phraseChars[after]! + (w.intent ? w.chars : 0);
+      if (cu < u || (cu === u && cp > p)) [u, p, sc, to, by] = [cu, cp, 1, after, w];
     }
-    best[i] = pick;
+    uncovered[i] = u;
+    phraseChars[i] = p;
+    startsCovered[i] = sc;
+    next[i] = to;
+    step[i] = by;
   }
-  const cover = best[0]!;
-  if (cover.used.length === 0) return null;
+  const used: { intent: SmalltalkIntent; chars: number }[] = [];
+  for (let i = 0; i < n; i = next[i]!) {
+    const w = step[i];
+    if (w?.intent) used.push({ intent: w.intent, chars: w.chars });
+  }
+  if (used.length === 0) return null;
+  const cover = { uncovered: uncovered[0]!, used };
   const chars = new Map<SmalltalkIntent, number>();
   for (const u of cover.used) chars.set(u.intent, (chars.get(u.intent) ?? 0) + u.chars);
   const intent = SMALLTALK_INTENTS.reduce<SmalltalkIntent | undefined>((top, i) => {
