@@ -89,7 +89,8 @@ export async function loginAs(page: Page, baseUrl: string, username: string, pas
   await page.getByTestId('login-username').fill(username);
   await page.getByTestId('login-password').fill(password);
   await page.getByTestId('login-submit').click();
-  await page.getByTestId('me-name').filter({ hasText: expectedName }).waitFor();
+  // Attached, not visible: on a phone the name is the avatar's tooltip (the shell hides it).
+  await page.getByTestId('me-name').filter({ hasText: expectedName }).waitFor({ state: 'attached' });
   if (opts.waitOnline) await byId(page, 'live-status').and(page.locator('[data-state="online"]')).waitFor();
 }
 
