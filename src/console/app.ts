@@ -195,7 +195,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   if (tagging) await app.register(taggingRoutes, { handoff, agents, tagging });
   // Without the archive's search (no DATABASE_URL): live conversations only, in Redis.
   await app.register(searchRoutes, { handoff, agents, timezone: opts.timezone ?? 'Asia/Shanghai', ...(opts.archive?.search ? { archive: opts.archive as SearchArchive } : {}) });
-  await app.register(agentRoutes, { agents });
+  await app.register(agentRoutes, { agents, handoff });
   await app.register(botRoutes, { handoff, agents });
   await app.register(mediaRoutes, { handoff, agents });
   await app.register(problemRoutes, { handoff, agents, knowledge: opts.knowledge });

@@ -25,12 +25,12 @@ import { DateTime } from 'luxon';
 import type { Cluster, Redis } from 'ioredis';
 import { loadConfigOrExit, type Config } from '../config.ts';
 import { KefuError } from '../errors.ts';
-import { createRedis, Handoff } from '../handoff/index.ts';
+import { createRedis, DEFAULT_SLA_POLICY, Handoff } from '../handoff/index.ts';
 import { createKnowledgeService } from '../knowledge/index.ts';
 import { buildReport } from './report.ts';
 import { createArchiveReports, createPool } from '../archive/index.ts';
 import { checkTarget, demoTarget, shownUrl, WrongTargetError, type CliTarget } from './cli-target.ts';
-import { AgentNotFoundError, AgentStore, generatePassword, InvalidAgentError, passwordProblems, ROLES, type Agent, type Role } from './auth/index.ts';
+import { AgentNotFoundError, AgentStore, generatePassword, InvalidAgentError, LastAdminError, passwordProblems, ROLES, type Agent, type Role } from './auth/index.ts';
 import { PasswordInputError, promptHidden, readStdinLine } from './password-input.ts';
 
 const USAGE = `usage: (with npm: npm run kefu -- agents …)
@@ -241,10 +241,18 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(unlocked ? `unlocked ${username!}; its failed logins are forgotten\n` : `${username!} was not locked\n`);
         return 0;
       }
-      case 'disable':
-        await store.disable(username!);
+      case 'disable': {
+        const agent = await store.disable(username!);
         process.stdout.write(`disabled ${username!}; its sessions are ended\n`);
+        // Read only (the policy plays no part in a list): the console's 账号 page puts them back in the queue itself.
+        const open = await new Handoff(redis, { prefix: target.prefix, policy: DEFAULT_SLA_POLICY }).list('active', { assigneeId: agent.id, limit: 500 });
+        if (open.length > 0) {
+          process.stdout.write(
+            `note: ${open.length} open chat${open.length === 1 ? ' is' : 's are'} still assigned to ${username!}: put ${open.length === 1 ? 'it' : 'them'} back in the queue from the console (退回队列), or disable from the 账号 page, which does it\n`,
+          );
+        }
         return 0;
+      }
       default:
         await store.enable(username!);
         process.stdout.write(`enabled ${username!}\n`);
@@ -270,7 +278,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
       return;
     }
-    if (err instanceof InvalidAgentError) {
+    if (err instanceof InvalidAgentError || err instanceof LastAdminError) {
       process.stderr.write(`kefu: ${err.message}\n`);
       process.exitCode = 2;
       return;

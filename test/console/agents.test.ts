@@ -185,6 +185,21 @@ describe('tokens', () => {
     expect(await store.login('kate', PW)).not.toBeNull();
   });
 
+  it('the last enabled admin cannot be disabled or lose the admin role (nobody could manage accounts), another admin can', async () => {
+    await store.add({ username: 'root', roles: ['admin'], password: PW });
+    await store.add({ username: 'sam', roles: ['agent'], password: PW });
+    await expect(store.disable('root')).rejects.toMatchObject({ code: 'LAST_ADMIN' });
+    await expect(store.update('root', { disabled: true })).rejects.toMatchObject({ code: 'LAST_ADMIN' });
+    await expect(store.update('root', { roles: ['manager'] })).rejects.toMatchObject({ code: 'LAST_ADMIN' });
+    await expect(store.setRoles('root', ['agent'])).rejects.toMatchObject({ code: 'LAST_ADMIN' });
+    expect(await store.get('root')).toMatchObject({ disabled: false, roles: ['admin'] });
+    // Other accounts are not guarded, and with a second admin the first may go.
+    await store.disable('sam');
+    await store.add({ username: 'tia', roles: ['admin'], password: PW });
+    expect((await store.disable('root')).disabled).toBe(true);
+    await expect(store.disable('tia')).rejects.toMatchObject({ code: 'LAST_ADMIN' });
+  });
+
   it('authenticate works until the token expires', async () => {
     const a = await store.add({ username: 'leo', roles: ['manager'], password: PW });
     const login = await store.login('leo', PW, 150);

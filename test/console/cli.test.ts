@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { runNode, type Run } from '../support/processes.ts';
 import { randomPrefix, startRedis, stopAll, waitReady, type RedisServer } from '../support/redis.ts';
+import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = 'src/console/cli.ts';
@@ -107,6 +108,25 @@ describe('kefu agents', () => {
     const usage = await kefu(['agents', 'frobnicate']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('usage:');
+  }, 30_000);
+
+  it('refuses to disable the only admin (exit 2, says why), and leaves it enabled', async () => {
+    const own = randomPrefix();
+    await new AgentStore(redis, own).add({ username: 'admin', roles: ['admin'], password: 'admin password' });
+    const run = await runNode(['--import', 'tsx', CLI, 'agents', 'disable', 'admin'], { cwd: ROOT, env: { ...env(), REDIS_PREFIX: own } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('only enabled admin');
+    expect((await new AgentStore(redis, own).get('admin'))?.disabled).toBe(false);
+
+    // An agent with a chat open: disabled, and told the chat is still theirs (the console's 账号 page releases it).
+    const amy = await new AgentStore(redis, own).add({ username: 'amy', roles: ['agent'], password: 'amy password 1' });
+    const handoff = new Handoff(redis, { prefix: own, policy: DEFAULT_SLA_POLICY });
+    await handoff.recordMessage({ botId: 'b1', customerId: 'c1' }, { from: 'customer', text: '人工' });
+    await handoff.requestHuman({ botId: 'b1', customerId: 'c1' }, { reason: 'customer_asked' });
+    await handoff.claim('b1.c1', { id: amy.id, name: amy.name });
+    const off = await runNode(['--import', 'tsx', CLI, 'agents', 'disable', 'amy'], { cwd: ROOT, env: { ...env(), REDIS_PREFIX: own } });
+    expect(off.code).toBe(0);
+    expect(off.stdout).toContain('1 open chat is still assigned to amy');
   }, 30_000);
 
   it('lists agents, and disable ends their sessions', async () => {

@@ -124,6 +124,22 @@ describe('accounts, by an admin', () => {
     expect((await call('POST', '/api/auth/login', null, { username: 'bob', password: PW })).statusCode).toBe(200);
   });
 
+  it('disabling an agent puts their open chats back in the queue (nobody waits for someone who cannot log in)', async () => {
+    await agents.add({ username: 'dora', roles: ['agent'], password: PW });
+    const dora = (await agents.get('dora'))!;
+    const ref = { botId: 'botA', customerId: 'c-dora' };
+    await handoff.recordMessage(ref, { from: 'customer', text: '我要退款' });
+    await handoff.requestHuman(ref, { reason: 'customer_asked' });
+    const id = `${ref.botId}.${ref.customerId}`;
+    await handoff.claim(id, { id: dora.id, name: dora.name });
+    const res = json<Account & { releasedChats?: number }>(await call('POST', `/api/agents/${dora.id}`, 'root', { disabled: true }));
+    expect(res).toMatchObject({ disabled: true, releasedChats: 1 });
+    expect(await handoff.conversation(id)).toMatchObject({ status: 'waiting' });
+    expect((await handoff.conversation(id))!.assignee).toBeFalsy();
+    // Disabled already: nothing more to release.
+    expect(json<Account & { releasedChats?: number }>(await call('POST', `/api/agents/${dora.id}`, 'root', { disabled: true })).releasedChats).toBeUndefined();
+  });
+
   it('an admin cannot lock themselves out: no disabling their own account, no dropping their own admin role', async () => {
     const root = await idOf('root');
     const off = await call('POST', `/api/agents/${root}`, 'root', { disabled: true });

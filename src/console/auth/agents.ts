@@ -73,6 +73,13 @@ export class AgentNotFoundError extends KefuError {
   }
 }
 
+/** The change would leave no enabled admin: nobody could manage accounts any more. */
+export class LastAdminError extends KefuError {
+  constructor(readonly username: string) {
+    super('LAST_ADMIN', `${JSON.stringify(username)} is the only enabled admin: disabling it or dropping its admin role would leave nobody to manage accounts (make another admin first)`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Roles
 
@@ -168,8 +175,9 @@ export class AgentStore {
     return found ? toAgent(found) : null;
   }
 
-  /** Disables the agent; its tokens stop working at once (and are deleted). */
+  /** Disables the agent; its tokens stop working at once (and are deleted). Never the last enabled admin. */
   async disable(username: string): Promise<Agent> {
+    await this.keepAnAdmin(username, { disabled: true });
     const agent = await this.setField(username, 'disabled', '1');
     await this.revokeAll(username);
     return agent;
@@ -180,6 +188,7 @@ export class AgentStore {
   }
 
   async setRoles(username: string, roles: Role[]): Promise<Agent> {
+    await this.keepAnAdmin(username, { roles });
     return this.setField(username, 'roles', parse(z.object({ roles: rolesSchema }), { roles }).roles.join(','));
   }
 
@@ -191,6 +200,7 @@ export class AgentStore {
     const p = parse(updateSchema, patch);
     const rec = await this.record(username);
     if (!rec?.id) throw new AgentNotFoundError(username);
+    await this.keepAnAdmin(username, p);
     const fields: Record<string, string> = {};
     if (p.name !== undefined) fields.name = p.name;
     if (p.displayName !== undefined) fields.displayName = p.displayName;
@@ -199,6 +209,19 @@ export class AgentStore {
     if (Object.keys(fields).length > 0) await this.redis.hset(this.keys.agent(rec.id), fields);
     if (p.disabled) await this.revokeAll(username);
     return toAgent({ ...rec, ...fields });
+  }
+
+  /**
+   * Refuses a change that takes the last enabled admin away (disabled, or its admin role dropped):
+   * the console's own check covers only an admin's own account, the command line has none.
+   */
+  private async keepAnAdmin(username: string, change: { disabled?: boolean; roles?: readonly Role[] }): Promise<void> {
+    const losesAdmin = change.disabled === true || (change.roles !== undefined && !change.roles.includes('admin'));
+    if (!losesAdmin) return;
+    const all = await this.list();
+    const target = all.find((a) => a.username === username);
+    if (!target || target.disabled || !target.roles.includes('admin')) return;
+    if (!all.some((a) => a.username !== username && !a.disabled && a.roles.includes('admin'))) throw new LastAdminError(username);
   }
 
   /** Sets a new password (the policy applies), revokes every token of the agent and lifts any lock. */

@@ -5,6 +5,7 @@ export {
   DEFAULT_TOKEN_TTL_MS,
   ONLINE_WINDOW_MS,
   InvalidAgentError,
+  LastAdminError,
   displayNameSchema,
   ROLES,
   hasRole,

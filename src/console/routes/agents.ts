@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Handoff } from '../../handoff/index.ts';
 import { z } from 'zod';
 import {
   AgentExistsError,
@@ -7,6 +8,7 @@ import {
   generatePassword,
   hasRole,
   InvalidAgentError,
+  LastAdminError,
   ROLES,
   type Agent,
   type AgentStore,
@@ -17,6 +19,30 @@ import { ApiError, parse } from '../errors.ts';
 
 export interface AgentRoutesOptions {
   agents: AgentStore;
+  /** Where a disabled agent's open chats go back to the queue (absent: they stay assigned). */
+  handoff?: Pick<Handoff, 'list' | 'release'>;
+}
+
+/** Chats of one agent taken back at most per disable (more stay theirs; a manager sees them). */
+const MAX_RELEASED = 500;
+
+/**
+ * The chats a disabled agent had: back to the queue, so no customer waits for someone who can no
+ * longer log in. A chat that moved meanwhile (another agent, resolved) is left as it is.
+ */
+async function releaseChatsOf(handoff: AgentRoutesOptions['handoff'], agentId: string, by: string, log: FastifyRequest['log']): Promise<number> {
+  if (!handoff) return 0;
+  const open = await handoff.list('active', { assigneeId: agentId, limit: MAX_RELEASED });
+  let released = 0;
+  for (const c of open) {
+    try {
+      await handoff.release(c.id, { expectedOwner: agentId, by });
+      released++;
+    } catch (err) {
+      log.info({ err, conv: c.id }, 'a disabled agent\'s chat moved before it could be released');
+    }
+  }
+  return released;
 }
 
 const idParams = z.object({ id: z.string().regex(/^[\w-]{1,64}$/, 'must be an agent id').meta({ description: 'an agent id' }) });
@@ -65,7 +91,8 @@ export const agentRouteDocs = routeGroup('Agents', [
     method: 'POST',
     path: '/api/agents/:id',
     summary: 'change an account: name, display name (what customers hear), roles, disabled',
-    details: 'Disabling ends the account\'s sessions at once. An admin cannot disable their own account or drop their own admin role (409 CONFLICT): someone must stay able to manage accounts.',
+    details:
+      'Disabling ends the account\'s sessions at once and puts its open chats back in the queue (`releasedChats`: how many). An admin cannot disable their own account or drop their own admin role, nor anyone the last enabled admin (409 CONFLICT): someone must stay able to manage accounts.',
     access: 'admin',
     params: idParams,
     body: updateBody,
@@ -102,6 +129,7 @@ function apiError(err: unknown): unknown {
   }
   if (err instanceof AgentExistsError) return new ApiError(409, 'CONFLICT', `the username ${JSON.stringify(err.username)} is taken`);
   if (err instanceof AgentNotFoundError) return new ApiError(404, 'NOT_FOUND', err.message);
+  if (err instanceof LastAdminError) return new ApiError(409, 'CONFLICT', err.message);
   return err;
 }
 
@@ -161,8 +189,9 @@ export async function agentRoutes(app: FastifyInstance, opts: AgentRoutesOptions
       throw new ApiError(409, 'CONFLICT', 'you cannot disable your own account or drop your own admin role: ask another admin');
     }
     const agent = await guarded(() => agents.update(target.username, patch));
-    request.log.info({ agentId: agent.id, by: me.id, fields: Object.keys(patch) }, 'agent changed');
-    return details(agent, new Set(await agents.onlineIds()));
+    const releasedChats = patch.disabled === true && !target.disabled ? await releaseChatsOf(opts.handoff, target.id, me.id, request.log) : 0;
+    request.log.info({ agentId: agent.id, by: me.id, fields: Object.keys(patch), releasedChats }, 'agent changed');
+    return { ...(await details(agent, new Set(await agents.onlineIds()))), ...(releasedChats ? { releasedChats } : {}) };
   });
 
   app.post('/api/agents/:id/password', admin, async (request) => {

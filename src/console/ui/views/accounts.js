@@ -74,7 +74,7 @@ function AccountRow({ a, me, onEdit, onChanged, onPassword }) {
           ? html`<button type="button" class="btn btn-sm" data-testid="account-enable" disabled=${busy}
               onClick=${() => run(base, { disabled: false }, (res) => onChanged(res, `已启用 ${a.username}`))}>启用</button>`
           : html`<${ConfirmButton} label="停用" confirm="确认停用？" danger testid="account-disable" disabled=${busy}
-              onConfirm=${() => run(base, { disabled: true }, (res) => onChanged(res, `已停用 ${a.username}，其登录已失效`))} />`}
+              onConfirm=${() => run(base, { disabled: true }, (res) => onChanged(res, `已停用 ${a.username}，其登录已失效${res.releasedChats ? `；${res.releasedChats} 个进行中的会话已回到排队` : ''}`))} />`}
     </td>
   </tr>`;
 }
@@ -125,7 +125,7 @@ export function AccountsPage({ me }) {
   return html`<main class="page" data-testid="accounts-page">
     <header class="page-head row-between ac-head">
       <div><h1>账号 <span class="count muted small">${items ? `${active} 个启用` : ''}</span></h1>
-        <p class="muted">添加客服、设置角色和对客户显示的名字；停用后立即退出登录</p></div>
+        <p class="muted">添加客服、设置角色和对客户显示的名字；停用后立即退出登录，其进行中的会话回到排队</p></div>
       <button type="button" class="btn btn-primary" data-testid="account-add" onClick=${() => setEditing('new')}><${Icon} name="plus" size=${15} />添加账号</button>
     </header>
     ${failed ? html`<div class="inline-error">账号列表加载失败，<button type="button" class="btn btn-ghost btn-sm" onClick=${load}>重试</button></div>` : null}

@@ -24,6 +24,7 @@ export function accountError(err) {
   if (!(err instanceof ApiError)) return describeError(err).text;
   const m = err.message ?? '';
   if (err.code === 'CONFLICT' && /username/.test(m)) return '这个用户名已被占用，请换一个';
+  if (err.code === 'CONFLICT' && /only enabled admin/.test(m)) return '这是唯一启用的管理员，不能停用，也不能取消管理员角色；请先设置另一位管理员';
   if (err.code === 'CONFLICT') return '不能停用自己的账号，也不能取消自己的管理员角色；请让另一位管理员操作';
   if (err.status === 400) {
     const parts = [];
