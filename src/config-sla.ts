@@ -50,7 +50,11 @@ export function slaFromEnv(env: Record<string, string>): { policy?: SlaPolicy; i
     const path = i.path.map(String);
     const part = path.slice(0, 2).join('.');
     const key = SLA_VARS[part] ?? SLA_VARS[path[0] ?? ''] ?? 'BUSINESS_HOURS';
-    if (key !== 'BUSINESS_HOURS') issues.push({ variable: key, message: i.message });
+    if (key !== 'BUSINESS_HOURS') {
+      // One line per variable, saying what was given (BUSINESS_DAYS=0,8 is two bad values, one mistake).
+      const message = `${i.message} (got ${JSON.stringify(env[key] ?? '')})`;
+      if (!issues.some((x) => x.variable === key && x.message === message)) issues.push({ variable: key, message });
+    }
     else hours.push(`${part === 'hours.open' ? 'opening' : 'closing'} time ${i.message}`);
   }
   // One variable holds both times: named once, with what is wrong in each and the expected form.

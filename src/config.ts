@@ -282,12 +282,44 @@ const withoutEmpty = (env: NodeJS.ProcessEnv): Record<string, string> =>
 /** A Wechaty name as a bot id (ids allow no dots). */
 const botIdFrom = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '-');
 
+/** Variables whose value is never repeated in an error (it would land in logs and terminals). */
+const SECRET = /SECRET|PASSWORD|TOKEN|AES_KEY|DATABASE_URL|REDIS_URL/;
+
+/**
+ * A zod issue as the person who set the variable reads it: the rule, and the value given (not for
+ * secrets), rather than the validator's own words ("expected number, received NaN").
+ */
+function readable(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const name = String(issue.path[0] ?? '');
+  const value = env[name];
+  const rule = ruleOf(issue);
+  if (value === undefined || SECRET.test(name)) return rule;
+  const quoted = JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  // Some rules name the value already ("got ...").
+  return rule.includes(quoted) ? rule : `${rule}, not ${quoted}`;
+}
+
+function ruleOf(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'number' || issue.expected === 'int' ? 'must be a whole number' : issue.message;
+    case 'too_small':
+      return issue.origin === 'number' ? `must be at least ${String(issue.minimum)}` : issue.message;
+    case 'too_big':
+      return issue.origin === 'number' ? `must be at most ${String(issue.maximum)}` : issue.message;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = withoutEmpty(env);
   const parsed = envSchema.safeParse(raw);
   const slaResult = slaFromEnv(raw);
   const issues = [
-    ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '(env)'), message: i.message }))),
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '(env)'), message: readable(i, raw) }))),
     ...slaResult.issues,
   ];
   if (!parsed.success || !slaResult.policy) throw new ConfigError(issues);

@@ -327,6 +327,27 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('says the rule and the value given in words, never a secret\'s value; one line per variable', () => {
+    const message = (env: NodeJS.ProcessEnv): string => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    const m = message({ MATCH_THREADS: 'abc', FLOOD_MAX: '-1', NODE_ENV: 'prod', BUSINESS_DAYS: '0,8', CHANNELS: 'wecom-kf', WECOM_CORP_ID: 'w!', WECOM_KF_SECRET: 'sekrit' });
+    expect(m).toContain('  MATCH_THREADS: must be a whole number, not "abc"');
+    expect(m).toContain('  FLOOD_MAX: must be at least 1, not "-1"');
+    expect(m).toContain('  NODE_ENV: must be one of development, production, test, not "prod"');
+    expect(m).toContain('WECOM_CORP_ID: the corp id: 4-64 letters or digits');
+    expect(m).toContain('WECOM_KF_SECRET: the 微信客服 secret: at least 8 characters');
+    expect(m).not.toContain('sekrit');
+    expect(m).not.toMatch(/expected number|received NaN|Invalid option/);
+    expect(m.match(/BUSINESS_DAYS/g)).toHaveLength(1);
+    expect(m).toContain('(got "0,8")');
+  });
+
   it('names every invalid archive variable at once, with what a valid one looks like', () => {
     const err = configError({ DATABASE_URL: 'mysql://db/kefu', ARCHIVE_AFTER_DAYS: 'x', ARCHIVE_INTERVAL_S: '-5', DATABASE_POOL_MAX: '1000', PORT: 'x' });
     expect([...new Set(err.issues.map((i) => i.variable))].sort()).toEqual(['ARCHIVE_AFTER_DAYS', 'ARCHIVE_INTERVAL_S', 'DATABASE_POOL_MAX', 'DATABASE_URL', 'PORT']);

@@ -11,8 +11,8 @@ const aesKey = z.string().regex(/^[A-Za-z0-9+/]{43}$/, '43 letters, digits, + or
 const list = (v: string): string[] => [...new Set(v.split(',').map((x) => x.trim()).filter(Boolean))];
 
 export const wecomKfSettingsSchema = z.object({
-  WECOM_CORP_ID: z.string().regex(/^[A-Za-z0-9]{4,64}$/, 'the corp id (ww… / wx…)'),
-  WECOM_KF_SECRET: z.string().min(8, 'the 微信客服 secret').max(256),
+  WECOM_CORP_ID: z.string().regex(/^[A-Za-z0-9]{4,64}$/, 'the corp id: 4-64 letters or digits (ww… in WeCom\'s 我的企业)'),
+  WECOM_KF_SECRET: z.string().min(8, 'the 微信客服 secret: at least 8 characters').max(256),
   WECOM_TOKEN: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'up to 32 letters or digits'),
   WECOM_AES_KEY: aesKey,
   WECOM_AES_KEY_PREVIOUS: aesKey.optional(),
