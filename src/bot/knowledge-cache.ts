@@ -38,8 +38,7 @@ export class KnowledgeCache {
    */
   prepare(text: string): Promise<void> | undefined {
     if (!this.threads) return undefined;
-    this.knowledge();
-    const matcher = this.current!.source;
+    const matcher = this.matcher();
     if (this.cache.has(text) || this.prepared.has(text)) return undefined;
     return this.threads.match(matcher, text).then(
       (r) => {
@@ -56,8 +55,13 @@ export class KnowledgeCache {
 
   /** Sends the current knowledge base to the matching threads (see MatchThreads.load). */
   async warm(): Promise<boolean> {
+    return (await this.threads?.load(this.matcher())) ?? false;
+  }
+
+  /** The current version's matcher (the one its results are cached for). */
+  private matcher(): Matcher {
     this.knowledge();
-    return this.threads?.load(this.current!.source) ?? Promise.resolve(false);
+    return this.current!.source;
   }
 
   knowledge(): PolicyKnowledge {

@@ -46,11 +46,7 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   const { session } = input;
   const now = input.now ?? Date.now();
   const active = followUpActive(session, now);
-  // Rated already: the chat is resolved but the customer is talking to the bot again (within a low
-  // rating's follow-up window another rating still counts). Asked again after a slip off the
-  // scale: the chat is the bot's again, but the answer is still a rating.
-  const status =
-    input.status === 'resolved' && active.rated && !active.ratingFollowUp ? 'bot' : input.status === 'bot' && active.ratingAsked ? 'resolved' : input.status;
+  const status = statusFor(input.status, active);
   const normalized = normalizeText(input.text);
   const human = normalized ? humanRequest(normalized, options.humanKeywords) : null;
   if (status !== 'bot' && status !== 'resolved') return withPerson(status, session, messages, normalized !== '', human === 'ask');
@@ -58,6 +54,16 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
   return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? fromKnowledge(t);
+}
+
+/** The status the policy decides for: where a rating is expected, whatever the conversation's says. */
+function statusFor(status: ConversationStatus, session: Session): ConversationStatus {
+  // Rated already: the chat is resolved but the customer is talking to the bot again (within a low
+  // rating's follow-up window another rating still counts).
+  if (status === 'resolved' && session.rated && !session.ratingFollowUp) return 'bot';
+  // Asked again after a slip off the scale: that reply gave the chat to the bot, the answer is still a rating.
+  if (status === 'bot' && session.ratingAsked) return 'resolved';
+  return status;
 }
 
 /**

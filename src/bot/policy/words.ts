@@ -105,18 +105,21 @@ export function ratingOf(normalized: string): number | undefined {
   const m = RATING_PHRASE.exec(plain);
   if (!m) return undefined;
   if (m[2]) return m[2] === '差评' ? 1 : 5;
-  const d = CN_DIGITS.indexOf(m[1]!);
-  return d >= 0 ? d + 1 : Number(m[1]);
+  return digitValue(m[1]!);
 }
 
 const CN_DIGITS = '一二三四五六七八九';
 
+/** "3" or "三": 3. */
+const digitValue = (digits: string): number => {
+  const d = CN_DIGITS.indexOf(digits);
+  return d >= 0 ? d + 1 : Number(digits);
+};
+
 /** "2", "第2个", "2号", "二": the number, else undefined. */
 export function numberOf(bare: string): number | undefined {
   const m = /^(?:第\s*)?(\d{1,3}|[一二三四五六七八九])\s*(?:个|条|项|号)?$/u.exec(bare);
-  if (!m?.[1]) return undefined;
-  const d = CN_DIGITS.indexOf(m[1]);
-  return d >= 0 ? d + 1 : Number(m[1]);
+  return m?.[1] ? digitValue(m[1]) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -220,8 +220,8 @@ export class AgentStore {
     if (!losesAdmin) return;
     const all = await this.list();
     const target = all.find((a) => a.username === username);
-    if (!target || target.disabled || !target.roles.includes('admin')) return;
-    if (!all.some((a) => a.username !== username && !a.disabled && a.roles.includes('admin'))) throw new LastAdminError(username);
+    if (!target || target.disabled || !hasRole(target, 'admin')) return;
+    if (!all.some((a) => a.username !== username && !a.disabled && hasRole(a, 'admin'))) throw new LastAdminError(username);
   }
 
   /** Sets a new password (the policy applies), revokes every token of the agent and lifts any lock. */

@@ -85,6 +85,8 @@ export const PROBLEM_PUBLIC_TITLE_MAX = 40;
 export const SIM_NAME_MAX = 32;
 export const KB_QUESTION_MAX = 200;
 export const KB_ID_MAX = 64;
+/** An entry id and a category (its folder), as the server takes them: lower-case letters, digits, "-" between them. */
+export const KB_ID_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const KB_CATEGORY_MAX = 32;
 export const KB_ANSWER_MAX = 4000;
 /** The longest date range the reports take. */

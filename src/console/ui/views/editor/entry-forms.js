@@ -1,7 +1,7 @@
 /** The two forms that take a question the FAQ missed into it: as an alternate phrasing, or as a new entry. */
 import { html, useMemo, useState } from '/vendor/preact-htm.js';
 import { ApiError, post } from '../../api.js';
-import { KB_ANSWER_MAX, KB_CATEGORY_MAX, KB_ID_MAX, KB_QUESTION_MAX } from '../../constants.js';
+import { KB_ANSWER_MAX, KB_CATEGORY_MAX, KB_ID_MAX, KB_ID_PATTERN, KB_QUESTION_MAX } from '../../constants.js';
 import { toast } from '../../toast.js';
 
 const EDIT_ERRORS = {
@@ -62,10 +62,8 @@ export function AddAlternate({ text, entries, defaultId, onDone, onCancel }) {
   </div>`;
 }
 
-/** What the server takes as an entry id or a category (its folder): lower-case letters, digits, "-" between them. */
-const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const kebabProblem = (value, what, example) =>
-  !value || KEBAB.test(value) ? '' : `${what}只能用英文小写字母、数字和短横线（-），如 ${example}`;
+  !value || KB_ID_PATTERN.test(value) ? '' : `${what}只能用英文小写字母、数字和短横线（-），如 ${example}`;
 
 /**
  * Starts a new entry from an example: question, id, category, more phrasings, the answer. The
