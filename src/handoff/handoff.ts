@@ -95,6 +95,9 @@ export class Handoff {
   bots(): Promise<string[]> {
     return this.registry.bots();
   }
+  eventCursors(): Promise<Record<string, string>> {
+    return this.registry.eventCursors();
+  }
 
   // Changes of a conversation (transitions.ts).
   recordMessage(ref: CustomerRef, msg: NewMessage): Promise<{ id: string; conversationId: string; status: ConversationStatus }> {

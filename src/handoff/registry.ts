@@ -123,6 +123,21 @@ export class BotRegistry {
   }
 
   /**
+   * Each account's last live event id (accounts without events left out). Read before a list, it
+   * says which events the list already reflects: a change and its event are written in one script.
+   */
+  async eventCursors(): Promise<Record<string, string>> {
+    const bots = await this.bots();
+    const last = await Promise.all(bots.map((botId) => this.ctx.redis.xrevrange(this.ctx.keys.events(botId), '+', '-', 'COUNT', 1)));
+    const cursors: Record<string, string> = {};
+    bots.forEach((botId, i) => {
+      const id = last[i]?.[0]?.[0];
+      if (id) cursors[botId] = id;
+    });
+    return cursors;
+  }
+
+  /**
    * The accounts as this process last read them (undefined before the first read): a guess to
    * ask other accounts' queues in the same round trip as a transition, checked against a fresh
    * read made in that round trip too (Transitions.othersAhead).

@@ -215,7 +215,7 @@ describe('GET /api/queue (the queue page in one request)', () => {
     const queue = async (as: string, query = '') => {
       const res = await app.inject({ method: 'GET', url: `/api/queue${query}`, headers: { authorization: `Bearer ${tokens[as]}` } });
       expect(res.statusCode, res.body).toBe(200);
-      return res.json<{ waiting: Page; active: Page; parked: Page }>();
+      return res.json<{ waiting: Page; active: Page; parked: Page; asOf: Record<string, string> }>();
     };
     const ids = (p: Page) => p.items.map((c) => c.id).sort();
     const alice = await queue('alice');
@@ -227,6 +227,9 @@ describe('GET /api/queue (the queue page in one request)', () => {
     const mia = await queue('mia');
     expect(ids(mia.parked)).toEqual([made[1]!, made[2]!].sort());
     expect(ids(mia.active)).toEqual([made[0]!]);
+    // asOf: each account's last event written before the reads (the claim and parking just made).
+    const last = (await redis.xrevrange(handoff.keys.events('botA'), '+', '-', 'COUNT', 1))[0]![0];
+    expect(mia.asOf).toEqual({ botA: last });
 
     // Limits page each list; 0 leaves one out; a bad limit is a clear 400.
     const small = await queue('mia', '?waiting=1&parked=0');

@@ -1,7 +1,8 @@
 /**
  * The waiting count and list stay true when one change reaches a tab twice, in either order: a
  * claim's own answer and its live event, and an event that came while the lists were being read
- * and is older than what the read returned. In real Chromium against the console on a real port
+ * and is older than what the read returned, and an event written before a read that reaches the
+ * tab after it (GET /api/queue's `asOf` says the read holds it). In real Chromium against the console on a real port
  * and a real redis-server; the two reports of a change are fed to the page's own data module in a
  * fixed order, the way a busy machine delivers them. (Under load the claim's answer came first,
  * the event's hint counted the chat leaving again, and "0 排队" hid a customer still waiting.)
@@ -59,20 +60,70 @@ const feed = (id: string, conv: unknown, ev?: unknown) =>
     `import('/assets/data.js').then((m) => m.applyConversation(${JSON.stringify(id)}, ${JSON.stringify(conv)}${ev ? `, ${JSON.stringify(ev)}` : ''}))`,
   );
 
+/** The live event the claim of `conv` wrote, as the socket would carry it. */
+async function claimEvent(conv: string): Promise<{ id: string }> {
+  const events = await handoff.eventsBetween('botQ', '0');
+  const ev = events.filter((e) => e.type === 'claimed' && e.conv === conv).at(-1);
+  if (!ev) throw new Error(`no claimed event for ${conv}`);
+  return ev;
+}
+
+/** A read of the lists (GET /api/queue), run now and waited for. */
+async function readLists(): Promise<void> {
+  const answered = tab.page.waitForResponse((r) => r.url().includes('/api/queue') && r.ok());
+  await tab.page.evaluate(`import('/assets/data.js').then((m) => m.refreshQueue())`);
+  await answered;
+}
+
+async function settledTo(expected: string, waitingIds: string[]): Promise<void> {
+  await until(expected, total, (t) => t === expected, 5_000);
+  // Settled: the live event of the real claim comes too, and changes nothing.
+  await new Promise((r) => setTimeout(r, 500));
+  expect(await total()).toBe(expected);
+  expect((await rows()).sort()).toEqual([...waitingIds].sort());
+}
+
 describe('the waiting count when a change is reported twice', { timeout: 60_000 }, () => {
   it('a claim\'s answer, then its event: counted once; the other customer stays in sight', async () => {
     const w1 = await waiting('q1', '周一');
     const w2 = await waiting('q2', '吴二');
     await until('both waiting', total, (t) => t === '2 排队', 10_000);
-    const claimedConv = await handoff.claim(w1, { id: aliceId, name: '李爱丽' });
-    const api = toApiConversation(claimedConv);
+    const api = toApiConversation(await handoff.claim(w1, { id: aliceId, name: '李爱丽' }));
     // The claim's own answer first (no event), then the event saying where it came from.
     await feed(w1, api);
-    await feed(w1, api, { id: '1-0', botId: 'botQ', type: 'claimed', conv: w1, at: api.updatedAt, data: { from: 'waiting' } });
-    await until('one waiting', total, (t) => t === '1 排队', 5_000);
-    // Settled: the live event of the real claim comes too, and changes nothing.
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await total()).toBe('1 排队');
-    expect(await rows()).toEqual([w2]);
+    await feed(w1, api, await claimEvent(w1));
+    await settledTo('1 排队', [w2]);
+  });
+
+  it('a read of the lists after the claim, then the claim\'s event: counted once', async () => {
+    const w3 = await waiting('q3', '张三');
+    const w4 = await waiting('q4', '李四');
+    await until('three waiting', total, (t) => t === '3 排队', 10_000);
+    const api = toApiConversation(await handoff.claim(w3, { id: aliceId, name: '李爱丽' }));
+    await readLists();
+    // The event was written before the read, which already counts the chat gone (under load the
+    // socket brings it later than the read's answer: "0 排队" hid customers still waiting).
+    await feed(w3, api, await claimEvent(w3));
+    await settledTo('2 排队', [`botQ.q2`, w4]);
+  });
+
+  it('the claim\'s event arriving while the lists are read: counted once', async () => {
+    const w5 = await waiting('q5', '王五');
+    const w6 = await waiting('q6', '赵六');
+    await until('four waiting', total, (t) => t === '4 排队', 10_000);
+    const api = toApiConversation(await handoff.claim(w5, { id: aliceId, name: '李爱丽' }));
+    const ev = await claimEvent(w5);
+    // The read leaves the page after the event was written; the event is handed to the page before
+    // the read's answer comes back, so it is applied again over that answer.
+    await tab.page.route('**/api/queue*', async (route) => {
+      await feed(w5, api, ev);
+      await route.continue();
+    });
+    try {
+      await readLists();
+    } finally {
+      await tab.page.unroute('**/api/queue*');
+    }
+    await settledTo('3 排队', [`botQ.q2`, `botQ.q4`, w6]);
   });
 });

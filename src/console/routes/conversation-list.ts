@@ -93,7 +93,14 @@ export const queueQuery = z.object({
   parked: queueLimit(100).meta({ description: 'rows of parked chats (0: not read)' }),
 });
 
-export const queueAnswerSchema = z.object({ waiting: listAnswerSchema, active: listAnswerSchema, parked: listAnswerSchema });
+export const queueAnswerSchema = z.object({
+  waiting: listAnswerSchema,
+  active: listAnswerSchema,
+  parked: listAnswerSchema,
+  asOf: z.record(z.string(), z.string()).meta({
+    description: 'each bot account\'s last live event id before the lists were read: the lists already reflect every event up to it',
+  }),
+});
 
 export const queueRouteDoc = {
   method: 'GET' as const,
@@ -102,20 +109,28 @@ export const queueRouteDoc = {
   details:
     'The lists the console\'s queue shows: `?status=waiting`, and `?status=active` and `?status=parked` with `view=mine` for an agent who is not a ' +
     'manager (their own chats), `view=all` for a manager. Each carries `total` and `next` (page on with `GET /api/conversations?status=…&cursor=`). ' +
-    'One request, one sign-in check and the three reads at once, where a console loading its queue would otherwise make three.',
+    'One request, one sign-in check and the three reads at once, where a console loading its queue would otherwise make three. ' +
+    '`asOf` gives, per bot account, the last live event id written before the reads: an event up to it is already in the lists, so a client ' +
+    'that applies live events does not count it twice (a claim seen in the lists, then its event, is one chat fewer waiting, not two).',
   access: 'agent' as const,
   query: queueQuery,
-  ok: { status: 200, description: '`{"waiting":List,"active":List,"parked":List}`', schema: queueAnswerSchema },
+  ok: { status: 200, description: '`{"waiting":List,"active":List,"parked":List,"asOf":{botId:eventId}}`', schema: queueAnswerSchema },
   errors: [] as const,
 };
 
 type ListAnswer = Awaited<ReturnType<typeof listConversations>>;
 
-export async function queueLists(handoff: Handoff, agent: Agent, query: unknown): Promise<{ waiting: ListAnswer; active: ListAnswer; parked: ListAnswer }> {
+export async function queueLists(
+  handoff: Handoff,
+  agent: Agent,
+  query: unknown,
+): Promise<{ waiting: ListAnswer; active: ListAnswer; parked: ListAnswer; asOf: Record<string, string> }> {
   const q = parse(queueQuery, query, 'query');
+  // Before the reads, never with them: an event written meanwhile must count as possibly unseen.
+  const asOf = await handoff.eventCursors();
   const own = hasRole(agent, 'manager') ? 'all' : 'mine';
   const read = (status: 'waiting' | 'active' | 'parked', limit: number, view: 'all' | 'mine'): Promise<ListAnswer> =>
     limit === 0 ? Promise.resolve({ items: [], total: 0, next: null }) : listConversations(handoff, agent, { status, view, limit });
   const [waiting, active, parked] = await Promise.all([read('waiting', q.waiting, 'all'), read('active', q.active, own), read('parked', q.parked, own)]);
-  return { waiting, active, parked };
+  return { waiting, active, parked, asOf };
 }

@@ -33,6 +33,8 @@ let known = null;
 let during = null;
 /** Chats seen leaving the waiting list since the lists were last read (see waitingDelta). */
 let leftWaiting = new Set();
+/** Per bot account, the last live event the lists last read already reflect (GET /api/queue `asOf`). */
+let readAsOf = {};
 
 /** One read at a time; what is asked meanwhile runs after it, through the throttle again. */
 const loads = singleFlight(loadQueue, { rerun: () => refreshQueue() });
@@ -60,13 +62,15 @@ async function loadQueue() {
     // The three lists in one request (GET /api/queue). Parked chats: a manager's are everyone's
     // (等待问题修复); an agent's are their own, which stay under 我的会话 while they wait for a fix
     // rather than vanish from the agent's sight.
-    const { waiting, active, parked: fix } = await get(`/api/queue?waiting=${caps.waiting}&active=${LIMITS.active}&parked=${LIMITS.awaitingFix}`);
+    const { waiting, active, parked: fix, asOf } = await get(`/api/queue?waiting=${caps.waiting}&active=${LIMITS.active}&parked=${LIMITS.awaitingFix}`);
     if (session.agent !== agent) return;
     // The true count (v2 `total`), not the rows read: 113 waiting is not "100 排队".
     let lists = { waiting: waiting.items, active: active.items, awaitingFix: fix.items, totals: { waiting: waiting.total ?? waiting.items.length } };
     const read = new Map([...lists.waiting, ...lists.active, ...lists.awaitingFix].map((c) => [c.id, c]));
     leftWaiting = new Set();
+    readAsOf = asOf && typeof asOf === 'object' ? asOf : {};
     for (const [id, conv, ev] of during) {
+      if (inRead(ev)) continue;
       // An event that came while the lists were read may be older than the answer (under load the
       // read ends later): never put a chat's older state over the one read (a waiting customer
       // taken back to "bot" by their earlier message's event vanished from the queue).
@@ -99,6 +103,24 @@ export async function loadMoreWaiting() {
   const waiting = [...now.waiting, ...page.items.filter((c) => !seen.has(c.id))];
   caps.waiting = Math.min(500, Math.max(LIMITS.waiting, waiting.length));
   publish({ ...now, waiting, totals: { ...now.totals, waiting: page.total ?? now.totals.waiting }, next: { ...now.next, waiting: page.next ?? null } });
+}
+
+/** "<ms>-<seq>" stream ids in order (each part may pass 2^53: compared as digit strings). */
+function compareIds(a, b) {
+  const [am = '', as = '0'] = String(a).split('-');
+  const [bm = '', bs = '0'] = String(b).split('-');
+  const part = (x, y) => x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);
+  return part(am, bm) || part(as, bs);
+}
+
+/**
+ * Whether the lists last read already hold this event's change: it was written before the read.
+ * Applied again, it would count a chat leaving the queue twice ("0 排队" with a customer waiting)
+ * or put an older state over the one read.
+ */
+function inRead(ev) {
+  const upTo = ev?.botId ? readAsOf[ev.botId] : undefined;
+  return typeof upTo === 'string' && typeof ev.id === 'string' && compareIds(ev.id, upTo) <= 0;
 }
 
 /**
@@ -181,7 +203,7 @@ export function applyConversation(id, conv, ev) {
   if (!agent || !hasRole(agent, 'agent')) return;
   if (during) during.push([id, conv, ev]);
   const state = queue.get();
-  if (!state.loaded) return;
+  if (!state.loaded || inRead(ev)) return;
   const { lists, gap } = placed(state, id, conv, agent, ev);
   const same = lists.totals?.waiting === state.totals?.waiting && Object.keys(LIMITS).every((name) => lists[name].length === state[name].length && lists[name].every((c, i) => c === state[name][i]));
   if (!same) publish({ ...lists });
@@ -229,6 +251,7 @@ export function stopData() {
   known = null;
   during = null;
   leftWaiting = new Set();
+  readAsOf = {};
   queue.set({ waiting: [], active: [], awaitingFix: [], totals: { waiting: 0 }, next: { waiting: null }, loaded: false, failed: false });
   caps.waiting = LIMITS.waiting;
   canned.set({ items: [], byFaq: new Map(), loaded: false });
