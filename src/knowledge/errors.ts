@@ -1,7 +1,8 @@
 import { KefuError } from '../errors.ts';
 import type { KbProblem } from './types.ts';
 
-export const formatProblem = (p: KbProblem): string => `${p.file}:${p.line}: ${p.message}`;
+/** "file:line: message"; a problem of the directory itself (file ".") is its message alone. */
+export const formatProblem = (p: KbProblem): string => (p.file === '.' ? p.message : `${p.file}:${p.line}: ${p.message}`);
 
 /** The knowledge base could not be loaded; nothing of it was applied. */
 export class KnowledgeBaseInvalidError extends KefuError {

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node } from 'yaml';
+import { explainYamlError } from './yaml-errors.ts';
 
 /** A problem inside one file, before the file name is attached. */
 export interface LineProblem {
@@ -66,7 +67,7 @@ export function parseYaml(source: string, firstLine: number): ParsedYaml {
 
   // Only the first error: after a syntax error the parser's later complaints are mostly echoes of it.
   const first = doc.errors[0];
-  const problems = first ? [{ line: fileLine(first.pos[0]), message: `YAML syntax error: ${first.message}` }] : [];
+  const problems = first ? [explainYamlError(source, first, fileLine)] : [];
 
   const lineOf = (path: YamlPath, fallback = Math.max(1, firstLine - 1)): number => {
     let node: unknown = doc.contents;

@@ -198,15 +198,22 @@ const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 function crossCheck(parsed: ParsedEntry[], problems: KbProblem[]): void {
   const byId = new Map<string, ParsedEntry>();
   const byMenu = new Map<number, ParsedEntry>();
+  // Both places of a duplicate are reported: either may be the one to change.
+  const twice = (a: ParsedEntry, b: ParsedEntry, lineOf: (p: ParsedEntry) => number, what: string): void => {
+    for (const [here, there] of [[a, b], [b, a]] as const) {
+      const see = { file: there.file, line: lineOf(there) };
+      problems.push({ file: here.file, line: lineOf(here), message: `${what} (also in ${see.file}:${see.line})`, see });
+    }
+  };
   for (const p of parsed) {
     if (!p.entry) continue;
-    const { id, menu, file } = p.entry;
+    const { id, menu } = p.entry;
     const first = byId.get(id);
-    if (first) problems.push({ file, line: p.lines.id, message: `duplicate id "${id}" (also in ${first.file}:${first.lines.id})` });
+    if (first) twice(first, p, (e) => e.lines.id, `duplicate id "${id}"`);
     else byId.set(id, p);
     if (menu === undefined) continue;
     const other = byMenu.get(menu);
-    if (other) problems.push({ file, line: p.lines.menu, message: `menu ${menu} is also used by ${other.file}:${other.lines.menu}` });
+    if (other) twice(other, p, (e) => e.lines.menu, `menu ${menu} is used twice`);
     else byMenu.set(menu, p);
   }
   const claimed = new Set(parsed.map((p) => p.claimedId));

@@ -42,6 +42,8 @@ export interface KbProblem {
   /** 1-based line; 1 when the problem concerns the whole file. */
   line: number;
   message: string;
+  /** The other place a problem involves (a duplicate's twin), as named in `message`. */
+  see?: { file: string; line: number };
 }
 
 export type Decision = 'answer' | 'suggest' | 'handoff';

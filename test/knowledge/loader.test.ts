@@ -108,7 +108,14 @@ describe('lintKnowledgeBase: problems name the file and line', () => {
       { 'a.md': '---\nquestion: q\ntags: [a]\nkeywords: [b]]\nmenu: 1\n---\nbody\n' },
       ['a.md:4: YAML syntax error'],
     ],
-    ['duplicate YAML key', { 'a.md': '---\nquestion: q\nid: a\nquestion: again\n---\nbody\n' }, ['a.md:4: YAML syntax error']],
+    ['duplicate YAML key', { 'a.md': '---\nquestion: q\nid: a\nquestion: again\n---\nbody\n' }, ['a.md:4: "question" is given twice: keep one']],
+    // The parser notices an unclosed list or quote on a later line: the problem is where it opened.
+    ['unclosed list', { 'a.md': '---\nquestion: q\nkeywords: [a, b\ntags: [x]\n---\nbody\n' }, ['a.md:3: "[" is not closed: end the list with "]"']],
+    ['unclosed map', { 'a.md': '---\nquestion: q\nx: {a: 1\nid: y\n---\nbody\n' }, ['a.md:3: "{" is not closed: end the map with "}"']],
+    ['unclosed quote', { 'a.md': '---\nid: a\nquestion: "退款\ntags: [x]\n---\nbody\n' }, ['a.md:3: a quote (") is not closed on its line']],
+    ['tab indent', { 'a.md': '---\nquestion: q\nalternates:\n\t- b\n---\nbody\n' }, ['a.md:4: indent with spaces, not tabs']],
+    ['": " inside a value', { 'a.md': '---\nquestion: 价格: 多少\n---\nbody\n' }, ['a.md:2: a value with ": " in it needs quotes']],
+    ['list items not lined up', { 'a.md': '---\nquestion: q\nalternates:\n  - b\n - c\n---\nbody\n' }, ['a.md:5: this line is not lined up']],
     ['front matter not a mapping', { 'a.md': '---\n- question\n- q\n---\nbody\n' }, ['a.md:2: front matter must be']],
     ['missing question', { 'a.md': '---\nid: a\n---\nbody\n' }, ['a.md:1: "question" is required']],
     ['empty front matter', { 'a.md': '---\n---\nbody\n' }, ['a.md:1: "question" is required']],
@@ -143,7 +150,7 @@ describe('lintKnowledgeBase: problems name the file and line', () => {
     [
       'same menu number twice',
       { 'a.md': '---\nquestion: q\nmenu: 1\n---\nbody\n', 'b/c.md': '---\nquestion: q\ntags: [x]\nmenu: 1\n---\nbody\n' },
-      ['b/c.md:4: menu 1 is also used by a.md:3'],
+      ['a.md:3: menu 1 is used twice (also in b/c.md:4)', 'b/c.md:4: menu 1 is used twice (also in a.md:3)'],
     ],
     ['empty answer body', { 'a.md': '---\nquestion: q\n---\n\n   \n' }, ['a.md:4: answer is empty']],
     ['no body at all', { 'a.md': '---\nquestion: q\n---' }, ['a.md:4: answer is empty']],
@@ -153,12 +160,12 @@ describe('lintKnowledgeBase: problems name the file and line', () => {
         'billing/refund.md': '---\nquestion: q\ntags: [a]\n\nid: refund\n---\nbody\n',
         'other.md': '---\nquestion: q\nid: refund\n---\nbody\n',
       },
-      ['other.md:3: duplicate id "refund" (also in billing/refund.md:5)'],
+      ['billing/refund.md:5: duplicate id "refund" (also in other.md:3)', 'other.md:3: duplicate id "refund" (also in billing/refund.md:5)'],
     ],
     [
       'duplicate id from file names',
       { 'a/refund.md': ok(), 'b/refund.md': ok() },
-      ['b/refund.md:1: duplicate id "refund" (also in a/refund.md:1)'],
+      ['a/refund.md:1: duplicate id "refund" (also in b/refund.md:1)', 'b/refund.md:1: duplicate id "refund" (also in a/refund.md:1)'],
     ],
     [
       'related names an unknown id',
@@ -177,7 +184,7 @@ describe('lintKnowledgeBase: problems name the file and line', () => {
       ['_synonyms.yml:2: group 2 needs at least 2 different words', '_synonyms.yml:3: group 3 word 2 must not be empty'],
     ],
     ['synonyms not a list', { '_synonyms.yml': '# comment\n会员: VIP\n' }, ['_synonyms.yml:2: the file must be a list of synonym groups']],
-    ['synonyms YAML error', { '_synonyms.yml': '- [a, b]\n- [c, d\n' }, ['_synonyms.yml:3: YAML syntax error']],
+    ['synonyms YAML error', { '_synonyms.yml': '- [a, b]\n- [c, d\n' }, ['_synonyms.yml:2: "[" is not closed']],
     ['words item not a string', { '_words.yml': '- 专业版\n- {a: 1}\n' }, ['_words.yml:2: word 2 must be text']],
     ['words file twice', { '_words.yml': '- a\n', '_words.yaml': '- b\n' }, ['_words.yaml:1: _words.yml exists too']],
   ];
@@ -189,11 +196,11 @@ describe('lintKnowledgeBase: problems name the file and line', () => {
     located(problems).forEach((p, i) => expect(p.startsWith(expected[i] ?? '?'), `${p}\n  expected: ${expected[i]}`).toBe(true));
   });
 
-  it('reports a missing root directory as .:1', async () => {
+  it('reports a missing root directory as the directory itself (no line)', async () => {
     const missing = path.join(os.tmpdir(), `kefu-kb-missing-${process.pid}-${Date.now()}`);
     const { kb, problems } = await lintKnowledgeBase(missing);
     expect(kb).toBeNull();
-    expect(located(problems)).toEqual([`.:1: knowledge base directory not found: ${missing}`]);
+    expect(problems.map(formatProblem)).toEqual([`knowledge base directory not found: ${missing}`]);
   });
 
   it('reports a file that cannot be read', async () => {

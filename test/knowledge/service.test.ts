@@ -122,9 +122,8 @@ describe('createKnowledgeService', () => {
     await t.write({ 'billing/refund.md': `---\nquestion: 如何申请退款？\nalternates:\n  - [${NEW_QUESTION}\nid: refund\n---\nbody\n` });
     await waitFor(() => t.service.problems().length > 0);
     expect(t.service.problems()).toEqual([
-      { file: 'billing/refund.md', line: expect.any(Number), message: expect.stringContaining('YAML') },
+      { file: 'billing/refund.md', line: 4, message: '"[" is not closed: end the list with "]" on the same line' },
     ]);
-    expect(t.service.problems()[0]!.line).toBeGreaterThan(1);
     expect(t.reported.at(-1)).toEqual(t.service.problems());
     expect(t.service.matcher()).toBe(good);
     expect(t.service.match('录屏没有声音怎么办')).toMatchObject({ decision: 'answer', id: 'no-sound' });

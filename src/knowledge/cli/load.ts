@@ -5,8 +5,10 @@ import type { KbProblem, Thresholds } from '../types.ts';
 
 /** Problem paths as the editor typed the directory, so terminals and editors can open them. */
 export function problemLine(kbDir: string, p: KbProblem): string {
-  const file = p.file === '.' ? kbDir : path.join(kbDir, p.file);
-  return `${file}:${p.line}: ${p.message}`;
+  if (p.file === '.') return `${kbDir}: ${p.message}`;
+  const file = path.join(kbDir, p.file);
+  const message = p.see ? p.message.replace(`${p.see.file}:${p.see.line}`, `${path.join(kbDir, p.see.file)}:${p.see.line}`) : p.message;
+  return `${file}:${p.line}: ${message}`;
 }
 
 /** Loads the knowledge base for a command; on problems prints them to stderr and returns null. */
