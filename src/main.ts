@@ -165,15 +165,23 @@ export function parseRoles(argv: readonly string[]): Role[] {
   return roles.size > 0 ? [...roles] : [...ROLES];
 }
 
-/** Runs until SIGINT/SIGTERM: the first signal stops gracefully, a second one exits at once. */
+/**
+ * A signal that comes again this soon is the same stop delivered twice, not an impatient operator:
+ * npm, tsx and systemd's control-group kill each pass a SIGTERM/SIGINT on to the process that
+ * already got it from the terminal or the group.
+ */
+export const SIGNAL_ECHO_MS = 1_000;
+
+/** Runs until SIGINT/SIGTERM: the first signal stops gracefully, a second one (after SIGNAL_ECHO_MS) exits at once. */
 export function stopOnSignals(kefu: Pick<Kefu, 'stop' | 'logger'>, graceMs = 15_000): void {
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < SIGNAL_ECHO_MS) return;
       kefu.logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     kefu.logger.info({ signal }, 'shutting down (a second signal exits at once)');
     const force = setTimeout(() => {
       kefu.logger.error('shutdown took too long: exiting');

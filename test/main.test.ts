@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMessages, renderTemplate } from '../src/bot/messages.ts';
 import { loadConfig } from '../src/config.ts';
-import { parseRoles, startKefu, type Kefu } from '../src/main.ts';
+import { parseRoles, SIGNAL_ECHO_MS, startKefu, type Kefu } from '../src/main.ts';
 import { KB_DIR } from './support/bot.ts';
 import { ROOT, runNode } from './support/processes.ts';
 import { useRedisServer } from './support/hooks.ts';
@@ -175,4 +175,38 @@ describe('npm start', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 30_000);
+
+  /** Runs test/fixtures/processes/slow-stop.ts, sends SIGTERM, and again `againAfterMs` later. */
+  async function signalled(againAfterMs: number, stopMs: number): Promise<{ code: number | null; out: string }> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/processes/slow-stop.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, STOP_MS: String(stopMs) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    try {
+      await waitFor('the process to run', () => out.includes('ready'), 20_000);
+      child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, againAfterMs));
+      child.kill('SIGTERM');
+      return { code: await exited, out };
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }
+
+  it('the same stop passed on twice (npm, tsx or a group kill) is one graceful stop; a second signal later exits at once', async () => {
+    const echoed = await signalled(50, 600);
+    expect(echoed.code).toBe(0);
+    expect(echoed.out).toMatch(/shutting down/);
+    expect(echoed.out).toMatch(/^stopped$/m);
+    expect(echoed.out).not.toMatch(/second signal: exiting now/);
+
+    const impatient = await signalled(SIGNAL_ECHO_MS + 300, 5_000);
+    expect(impatient.code).toBe(1);
+    expect(impatient.out).toMatch(/second signal: exiting now/);
+    expect(impatient.out).not.toMatch(/^stopped$/m);
+  }, 40_000);
 });
