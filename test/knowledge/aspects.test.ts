@@ -70,6 +70,10 @@ describe('operations a question asks for', () => {
   it('names the first asked operation the entry never mentions', () => {
     expect(unmentioned(new Map([[0, new Set([0])]]), new Map())).toBe(0);
     expect(unmentioned(new Map([[0, new Set([0])]]), new Map([[0, new Set([0])]]))).toBeNull();
+    // Asked 0 and 1 as the translations of one English word: an entry that mentions 1 will do.
+    expect(unmentioned(new Map([[0, new Set([0])], [1, new Set([0])]]), new Map([[1, new Set([0])]]), [[0, 1]])).toBeNull();
+    expect(unmentioned(new Map([[0, new Set([0])], [1, new Set([0])]]), new Map([[1, new Set([0])]]))).toBe(0);
+    expect(unmentioned(new Map([[0, new Set([0])], [2, new Set([0])]]), new Map([[2, new Set([0])]]), [[0, 1]])).toBe(0);
   });
 
   it('ships a lexicon whose groups each have words, each word in one group', () => {
@@ -124,5 +128,25 @@ describe('operations in matching', () => {
     expect(m.loweredNote('删除的草稿怎么恢复', 'restore')).toBe('the question is about 草稿, which this entry never mentions');
     // How the customer got there is not what they ask about.
     expect(m.match('草稿箱清空了就算了，删掉的评论怎么恢复').decision).toBe('answer');
+  });
+});
+
+describe('operations asked in English', () => {
+  afterAll(removeTrees);
+
+  it('one English word with several Chinese senses asks for one of them, not all', async () => {
+    // "book" reads 预订 预约 订: an entry on 预订 speaks of what was asked, though it never says 预约.
+    const m = new Matcher(
+      await loadKnowledgeBase(
+        await makeTree({
+          'book.md': entry('question: 怎么在小程序上预订房间\nkeywords: [预订]', '打开小程序，选日期和房型，点预订。'),
+          'cancel.md': entry('question: 订好的房间怎么取消', '在订单里点取消，入住前一天 18 点前免费。'),
+        }),
+      ),
+    );
+    expect(m.loweredNote('how do I book a room in the mini program', 'book')).toBeNull();
+    expect(m.match('how do I book a room in the mini program')).toMatchObject({ decision: 'answer', id: 'book' });
+    // Two English words, two operations: each still has to be spoken of ("transfer" is not "book").
+    expect(m.loweredNote('can I transfer my booking to a friend', 'book')).toMatch(/never mentions/);
   });
 });

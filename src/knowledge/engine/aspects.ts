@@ -65,9 +65,19 @@ export function askedObjects(scanner: Contrasts, q: AskedText): Sides {
   return scanner.scan(q.text, [], (at, end) => at >= from && end <= to && q.starts.has(at) && (q.focus[at] ?? 1) >= 1);
 }
 
-/** The first group the question asks for that the entry never mentions, or null. */
-export function unmentioned(asked: Sides, entryMentions: Sides): number | null {
-  for (const set of asked.keys()) if (!entryMentions.has(set)) return set;
+/** Per aspect, classes of groups of which mentioning one is enough (an English word's translations). */
+export type AnyOf = Record<Aspect, readonly (readonly number[])[]>;
+
+/**
+ * The first group the question asks for that the entry never mentions, or null. A group in one of
+ * `eitherOf`'s classes counts as mentioned when the entry mentions another group of that class.
+ */
+export function unmentioned(asked: Sides, entryMentions: Sides, eitherOf: readonly (readonly number[])[] = []): number | null {
+  for (const set of asked.keys()) {
+    if (entryMentions.has(set)) continue;
+    if (eitherOf.some((groups) => groups.includes(set) && groups.some((g) => entryMentions.has(g)))) continue;
+    return set;
+  }
   return null;
 }
 

@@ -2,7 +2,7 @@ import type { FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds }
 import { compile, pinyinKey, type CompiledKb, type EntryDoc } from './compile.ts';
 import { clash, defaultContrasts, type Clash, type Sides } from './contrast.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
-import { askedObjects, askedOperations, aspectScanner, unmentioned } from './aspects.ts';
+import { askedObjects, askedOperations, aspectScanner, unmentioned, type AnyOf } from './aspects.ts';
 import { parseQuery, type Query } from './query.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
 import { BROADER_MATCH, features, PINYIN_MATCH, queryFacts, typoMatches } from './score.ts';
@@ -122,7 +122,7 @@ export class Matcher {
   /** Every shortlisted entry with its evidence, best first (for calibration and `kb ask`). */
   rank(question: string): RankedEntry[] {
     const kb = this.compiled;
-    const query = parseQuery(question, kb.lexicon, kb.meaningful, (t) => kb.rewriter.rewrite(t));
+    const query = parseQuery(question, kb.lexicon, kb.meaningful, (t, alt) => kb.rewriter.rewrite(t, alt));
     // A category bridges a word the knowledge base never uses ("猫" to its "宠物"); a word it does
     // use is evidence enough, and its category would only pull in every entry naming the category.
     const known = (w: { text: string; concepts: readonly string[] }): boolean => kb.postings.has(w.text) || w.concepts.some((c) => kb.postings.has(c));
@@ -168,7 +168,7 @@ export class Matcher {
     const kb = this.compiled;
     const doc = kb.docs.find((d) => d.entry.id === id);
     if (!doc) return null;
-    const why = lowering(askedOf(parseQuery(question, kb.lexicon, kb.meaningful, (t) => kb.rewriter.rewrite(t))), doc);
+    const why = lowering(askedOf(parseQuery(question, kb.lexicon, kb.meaningful, (t, alt) => kb.rewriter.rewrite(t, alt))), doc);
     if (!why) return null;
     if (why.kind === 'contrast') {
       const c = why.clash;
@@ -260,6 +260,8 @@ interface Asked {
   sides: Sides;
   operations: Sides;
   objects: Sides;
+  /** Groups asked only as translations of one English word: an entry that speaks of one of them speaks of what was asked. */
+  eitherOf: AnyOf;
 }
 
 function askedOf(query: Query): Asked {
@@ -268,7 +270,17 @@ function askedOf(query: Query): Asked {
     // The words are for one-character verbs (买, 租).
     operations: askedOperations(aspectScanner('operation'), query, query.terms.map((t) => t.text)),
     objects: askedObjects(aspectScanner('object'), query),
+    eitherOf: query.alternatives.length > 0 ? alternativesOf(query.alternatives) : NO_ALTERNATIVES,
   };
+}
+
+const NO_ALTERNATIVES: AnyOf = { operation: [], object: [] };
+
+/** The aspect groups each English word's translations name ("book" -> 预订 预约: either). */
+function alternativesOf(translations: readonly string[]): AnyOf {
+  const of = (aspect: 'operation' | 'object'): number[][] =>
+    translations.map((zh) => [...aspectScanner(aspect).sidesOf(zh, zh.split(' ')).keys()]).filter((groups) => groups.length > 1);
+  return { operation: of('operation'), object: of('object') };
 }
 
 type Lowering = { kind: 'contrast'; clash: Clash } | { kind: 'operation' | 'object'; set: number };
@@ -277,11 +289,11 @@ type Lowering = { kind: 'contrast'; clash: Clash } | { kind: 'operation' | 'obje
 function lowering(asked: Asked, d: EntryDoc): Lowering | null {
   const c = asked.sides.size > 0 ? clash(asked.sides, d.about, d.mentions) : null;
   if (c) return { kind: 'contrast', clash: c };
-  const op = asked.operations.size > 0 ? unmentioned(asked.operations, d.operations) : null;
+  const op = asked.operations.size > 0 ? unmentioned(asked.operations, d.operations, asked.eitherOf.operation) : null;
   if (op !== null) return { kind: 'operation', set: op };
   // An entry about a thing (its question or keywords name one) that never mentions the thing asked
   // about: "删除的评论怎么恢复" against "删除的项目怎么恢复". An entry about no thing is left alone.
-  const thing = asked.objects.size > 0 && d.objectsAbout.size > 0 ? unmentioned(asked.objects, d.objects) : null;
+  const thing = asked.objects.size > 0 && d.objectsAbout.size > 0 ? unmentioned(asked.objects, d.objects, asked.eitherOf.object) : null;
   return thing === null ? null : { kind: 'object', set: thing };
 }
 

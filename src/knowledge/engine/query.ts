@@ -72,6 +72,8 @@ export interface Query {
   focus: Float32Array;
   /** Where the segmenter's words start in `text`: a lexicon word found inside another word ("卡密码" in 信用卡密码) starts elsewhere. */
   starts: Set<number>;
+  /** The translations of English words that offer several Chinese words, each as rewritten ("预订 预约 订"). */
+  alternatives: readonly string[];
 }
 
 /**
@@ -79,9 +81,15 @@ export interface Query {
  * place (unknown product words, typos such as 生音 for 声音) are merged back into one term, so
  * they can be matched as a whole by substring, pinyin or fuzzy comparison.
  */
-export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySet<string>, rewrite?: (text: string) => string): Query {
+export function parseQuery(
+  raw: string,
+  lexicon: Lexicon,
+  meaningful: ReadonlySet<string>,
+  rewrite?: (text: string, alternatives: string[]) => string,
+): Query {
   const clipped = normalize(raw).slice(0, MAX_QUERY_CHARS);
-  const text = rewrite ? rewrite(clipped) : clipped;
+  const alternatives: string[] = [];
+  const text = rewrite ? rewrite(clipped, alternatives) : clipped;
   const factor = (w: string): number => (meaningful.has(w) ? 1 : lexicon.fillerFactor(w));
   const focus = focusFactors(text);
 
@@ -170,5 +178,6 @@ export function parseQuery(raw: string, lexicon: Lexicon, meaningful: ReadonlySe
     weightOf: new Map(list.map((t) => [t.text, t.weight])),
     focus,
     starts,
+    alternatives,
   };
 }

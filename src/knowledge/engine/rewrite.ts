@@ -92,15 +92,19 @@ export class Rewriter {
     private readonly knows: (word: string) => boolean = () => false,
   ) {}
 
-  /** `text` must be normalized (NFKC, lower case). */
-  rewrite(text: string): string {
+  /**
+   * `text` must be normalized (NFKC, lower case). `alternatives` collects each English word's
+   * translation that offers several Chinese words ("book" -> "预订 预约 订"): the customer meant
+   * one of them, not all (see matcher.ts, askedOf).
+   */
+  rewrite(text: string, alternatives?: string[]): string {
     const t = load();
     let out = t.colloquial ? text.replace(t.colloquial.pattern, (m) => t.colloquial!.to.get(m) ?? m) : text;
-    if (/[a-z]/.test(out)) out = out.replace(LATIN_RUN, (run) => this.latin(run));
+    if (/[a-z]/.test(out)) out = out.replace(LATIN_RUN, (run) => this.latin(run, alternatives));
     return out;
   }
 
-  private latin(run: string): string {
+  private latin(run: string, alternatives?: string[]): string {
     const t = load();
     const words = run.split(' ');
     // English when most words are English (or the knowledge base's own); pinyin when most are not.
@@ -120,6 +124,7 @@ export class Rewriter {
         const zh = this.latinWords.has(phrase) && len === 1 ? phrase : (t.english.get(phrase) ?? this.unlisted(phrase, len));
         if (zh === undefined) continue;
         out.push(zh);
+        if (alternatives && zh.includes(' ')) alternatives.push(zh);
         taken = len;
         break;
       }
