@@ -17,6 +17,7 @@ import type { LineProblem, SplitFile, YamlPath } from './frontmatter.ts';
 import { readExtras } from './extras.ts';
 import { entryId, frontMatterSchema, issueProblems, KNOWN_FIELDS } from './schema.ts';
 import { lineAt, unsafeText } from './safe-text.ts';
+import { colonMistake } from './yaml-errors.ts';
 import type { FaqEntry, KbProblem, KnowledgeBase } from './types.ts';
 
 /** An entry file's parse result plus the lines the cross-file checks need to point at. */
@@ -30,6 +31,8 @@ interface ParsedEntry {
 }
 
 const TEXT_FIELDS = ['question', 'id', 'alternates', 'keywords', 'tags', 'related'];
+/** An answer that starts with a front-matter field: a second "---" ended the front matter early. */
+const FIELD_IN_BODY = /^(question|alternates|keywords|tags|id|menu|related)[ \t]*[:：]/;
 
 const fieldLabel = (p: YamlPath): string =>
   p.length === 0 ? 'front matter' : `"${String(p[0])}"${typeof p[1] === 'number' ? ` item ${p[1] + 1}` : ''}`;
@@ -64,7 +67,7 @@ function parseValidEntry(file: string, text: string, split: SplitFile): ParsedEn
     if (typeof v === 'number' || (Array.isArray(v) && v.some((x) => typeof x !== 'string'))) return undefined;
   }
   const parsed = frontMatterSchema.safeParse(raw);
-  if (!parsed.success || !split.body || unsafeText(split.body)) return undefined;
+  if (!parsed.success || !split.body || unsafeText(split.body) || FIELD_IN_BODY.test(split.body)) return undefined;
   const fromName = path.posix.basename(file).replace(/\.md$/i, '');
   const fm = parsed.data;
   const id = fm.id ?? fromName;
@@ -112,8 +115,12 @@ function parseEntryWithLines(file: string, split: SplitFile | LineProblem): Pars
   }
   const { doc, lineOf, problems: yamlProblems } = parseYaml(split.yaml, 2);
   yamlProblems.forEach(report);
+  // A file whose YAML does not parse still names its id: other entries' "related" may name it.
+  const written = /^id[ \t]*:[ \t]*["']?([^\s"'#]+)/m.exec(split.yaml)?.[1];
+  if (written) out.claimedId = written;
   if (doc.contents !== null && !isMap(doc.contents) && yamlProblems.length === 0) {
-    report({ line: lineOf([]), message: 'front matter must be "key: value" lines' });
+    const colon = colonMistake(split.yaml.split('\n'));
+    report(colon ? { line: 2 + colon.index, message: colon.message } : { line: lineOf([]), message: 'front matter must be "key: value" lines' });
   }
   if (out.problems.length > 0) return out;
   for (const key of TEXT_FIELDS) numbersAsWritten(doc.get(key, true));
@@ -125,6 +132,13 @@ function parseEntryWithLines(file: string, split: SplitFile | LineProblem): Pars
   const parsed = frontMatterSchema.safeParse(raw);
   if (!parsed.success) issueProblems(parsed.error, lineOf, fieldLabel).forEach(report);
   if (!split.body) report({ line: split.bodyLine, message: 'answer is empty: write it below the closing "---"' });
+  const stray = FIELD_IN_BODY.exec(split.body);
+  if (stray) {
+    report({
+      line: split.answerLine,
+      message: `"${stray[1]}:" is in the answer: the front matter ended at line ${split.bodyLine - 1} ("---"); remove that "---" or move the line above it`,
+    });
+  }
   const unsafe = unsafeText(split.body);
   if (unsafe) report({ line: lineAt(split.body, unsafe.index, split.answerLine), message: `the answer ${unsafe.message}` });
   if (!parsed.success) return out;
@@ -195,7 +209,7 @@ async function listFiles(root: string, problems: KbProblem[]): Promise<string[]>
 
 const byPath = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /** Checks that need the whole tree: unique ids and menu positions, `related` targets. */
-function crossCheck(parsed: ParsedEntry[], problems: KbProblem[]): void {
+function crossCheck(parsed: ParsedEntry[], problems: KbProblem[], unread: readonly string[]): void {
   const byId = new Map<string, ParsedEntry>();
   const byMenu = new Map<number, ParsedEntry>();
   // Both places of a duplicate are reported: either may be the one to change.
@@ -216,7 +230,7 @@ function crossCheck(parsed: ParsedEntry[], problems: KbProblem[]): void {
     if (other) twice(other, p, (e) => e.lines.menu, `menu ${menu} is used twice`);
     else byMenu.set(menu, p);
   }
-  const claimed = new Set(parsed.map((p) => p.claimedId));
+  const claimed = new Set([...parsed.map((p) => p.claimedId), ...unread]);
   for (const p of parsed) {
     p.entry?.related.forEach((r, i) => {
       if (!claimed.has(r)) problems.push({ file: p.file, line: p.lines.related[i] ?? 1, message: `"related" names unknown id "${r}"` });
@@ -237,14 +251,19 @@ export async function lintKnowledgeBase(root: string): Promise<{ kb: KnowledgeBa
   const files = await listFiles(abs, problems);
   const parsed: ParsedEntry[] = [];
   const texts = files.filter(isEntryFile).map((f) => [f, readText(abs, f)] as const);
+  /** Ids of files that could not be read (their file names): "related" may name them. */
+  const unread: string[] = [];
   for (const [file, text] of texts) {
     if (text === null) continue;
     if (typeof text === 'string') parsed.push(parseEntry(file, text));
-    else problems.push({ file, ...text });
+    else {
+      problems.push({ file, ...text });
+      unread.push(path.posix.basename(file).replace(/\.md$/i, ''));
+    }
   }
   problems.push(...parsed.flatMap((p) => p.problems));
   const extras = readExtras(abs, files.filter((f) => !f.includes('/')), problems);
-  crossCheck(parsed, problems);
+  crossCheck(parsed, problems, unread);
 
   problems.sort((a, b) => byPath(a.file, b.file) || a.line - b.line);
   if (problems.length > 0) return { kb: null, problems };

@@ -8,6 +8,8 @@ import type { YAMLError } from 'yaml';
 export function explainYamlError(source: string, error: YAMLError, line: (offset: number) => number): { line: number; message: string } {
   const at = error.pos[0];
   const lines = source.split('\n');
+  const colon = colonMistake(lines);
+  if (colon) return { line: line(0) + colon.index, message: colon.message };
   const index = line(at) - line(0);
   const text = lines[index] ?? '';
   const opener = (open: string, close: string): number | undefined => {
@@ -45,6 +47,28 @@ export function explainYamlError(source: string, error: YAMLError, line: (offset
       break;
   }
   return { line: line(at), message: `YAML syntax error: ${error.message}` };
+}
+
+/**
+ * A field name with a full-width colon ("question：…") or none of the space YAML needs after it
+ * ("question:…"): the line is read as text, not as a field, and the parser complains elsewhere.
+ */
+export function colonMistake(lines: readonly string[]): { index: number; message: string } | undefined {
+  for (const [index, text] of lines.entries()) {
+    const m = /^([A-Za-z_][\w-]*)[ \t]*(：|:(?=[^\s]))/.exec(text);
+    if (!m) continue;
+    const [, key, mark] = m;
+    // "http://…" and "a:b" inside a value are not field names at the start of a line.
+    if (mark === ':' && /^\/\//.test(text.slice(m[0].length))) continue;
+    return {
+      index,
+      message:
+        mark === '：'
+          ? `"${key}" needs an ASCII colon and a space: "${key}: …" (the full-width "：" is read as text)`
+          : `"${key}:" needs a space after the colon: "${key}: …"`,
+    };
+  }
+  return undefined;
 }
 
 /** Whether `text` opens `open` and does not close it (outside quotes; a quote pair when open === close). */

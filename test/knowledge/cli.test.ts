@@ -104,7 +104,9 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(out).toHaveLength(questions.length);
     const results = out.map((l) => JSON.parse(l) as Record<string, unknown>);
     results.forEach((res, i) => {
-      expect(Object.keys(res).sort()).toEqual(['candidates', 'decision', 'id', 'q', 'score']);
+      // The contract's fields; an extension names what the bot does before the FAQ (small talk here).
+      const extensions = i === 2 ? ['smalltalk'] : [];
+      expect(Object.keys(res).sort()).toEqual(['candidates', 'decision', 'id', 'q', 'score', ...extensions].sort());
       expect(res.q).toBe(questions[i]);
       expect(['answer', 'suggest', 'handoff']).toContain(res.decision);
       expect(typeof res.id).toBe('string'); // the knowledge base is not empty
@@ -117,7 +119,21 @@ describe('kb command line', { timeout: 60_000 }, () => {
       for (const c of candidates) expect(c).toBeTypeOf('string');
     });
     expect(results[0]).toMatchObject({ decision: 'answer', id: 'no-sound' });
+    expect(results[2]).toMatchObject({ smalltalk: 'weather' });
     expect(results[2]!.decision).not.toBe('answer');
+  });
+
+  it('ask --json says what the bot does before the FAQ: a request for a person is a handoff with no list; the menu words; small talk', async () => {
+    const r = await kb(['ask', '--json', '转人工', '菜单', '你好', '会员怎么退款']);
+    expect(r.code).toBe(0);
+    const [person, menu, hello, refund] = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(person).toMatchObject({ q: '转人工', decision: 'handoff', candidates: [], person: true });
+    expect(person!.id).toBeTypeOf('string');
+    expect(menu).toMatchObject({ q: '菜单', menu: true });
+    expect(hello).toMatchObject({ q: '你好', smalltalk: 'greeting' });
+    expect(Object.keys(refund!).sort()).toEqual(['candidates', 'decision', 'id', 'q', 'score']);
+    const text = await kb(['ask', '菜单']);
+    expect(text.stdout).toMatch(/^menu: the bot replies with the numbered menu/);
   });
 
   it('ask --json "q" …: the questions given are answered, one line each in the same shape, and stdin is not read', async () => {
@@ -125,7 +141,7 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(r.code).toBe(0);
     const results = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(results.map((x) => x.q)).toEqual(['录屏没声音', '在吗']);
-    for (const res of results) expect(Object.keys(res).sort()).toEqual(['candidates', 'decision', 'id', 'q', 'score']);
+    expect(Object.keys(results[0]!).sort()).toEqual(['candidates', 'decision', 'id', 'q', 'score']);
     expect(results[0]).toMatchObject({ decision: 'answer', id: 'no-sound', candidates: ['no-sound'] });
     // Nothing in common with any entry: an id is still reported (the contract), but no candidate at score 0.
     expect(results[1]).toMatchObject({ decision: 'handoff', score: 0, candidates: [] });

@@ -55,6 +55,8 @@ describe('docs/knowledge-base.md', () => {
       expect(Object.keys(example[i]!)).toEqual(Object.keys(line));
       expect(example[i]).toMatchObject({ q: line.q, decision: line.decision });
     });
-    expect(documented).toEqual(Object.keys(real[0]!));
+    // The contract's fields first, in the order written, then the extensions some lines carry.
+    expect(documented.slice(0, 5)).toEqual(Object.keys(real[0]!));
+    for (const line of real) for (const key of Object.keys(line)) expect(documented).toContain(key);
   });
 });

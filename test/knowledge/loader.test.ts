@@ -115,6 +115,24 @@ describe('lintKnowledgeBase: problems name the file and line', () => {
     ['unclosed quote', { 'a.md': '---\nid: a\nquestion: "退款\ntags: [x]\n---\nbody\n' }, ['a.md:3: a quote (") is not closed on its line']],
     ['tab indent', { 'a.md': '---\nquestion: q\nalternates:\n\t- b\n---\nbody\n' }, ['a.md:4: indent with spaces, not tabs']],
     ['": " inside a value', { 'a.md': '---\nquestion: 价格: 多少\n---\nbody\n' }, ['a.md:2: a value with ": " in it needs quotes']],
+    ['full-width colon after a field name', { 'a.md': '---\nquestion：优惠券怎么用\nkeywords: [券]\n---\nbody\n' }, ['a.md:2: "question" needs an ASCII colon and a space']],
+    ['full-width colon, the only line', { 'a.md': '---\nquestion：优惠券怎么用\n---\nbody\n' }, ['a.md:2: "question" needs an ASCII colon and a space']],
+    ['no space after the colon', { 'a.md': '---\nquestion:怎么开发票\nkeywords: [发票]\n---\nbody\n' }, ['a.md:2: "question:" needs a space after the colon']],
+    // A second "---" ends the front matter early: the fields below it would be sent to customers.
+    [
+      'a field below a stray "---"',
+      { 'a.md': '---\nquestion: 还车失败怎么办\n---\nalternates: [锁不上车]\n---\n换个还车点。\n' },
+      ['a.md:4: "alternates:" is in the answer: the front matter ended at line 3'],
+    ],
+    // A broken file still has its id: no false "unknown id" in the files that name it.
+    [
+      'related names a file whose YAML is broken',
+      {
+        'deposit.md': '---\nquestion: 押金怎么退\nid: deposit-refund\nkeywords: [押金\n---\nbody\n',
+        'other.md': '---\nquestion: q\nrelated: [deposit-refund]\n---\nbody\n',
+      },
+      ['deposit.md:4: "[" is not closed'],
+    ],
     ['list items not lined up', { 'a.md': '---\nquestion: q\nalternates:\n  - b\n - c\n---\nbody\n' }, ['a.md:5: this line is not lined up']],
     ['front matter not a mapping', { 'a.md': '---\n- question\n- q\n---\nbody\n' }, ['a.md:2: front matter must be']],
     ['missing question', { 'a.md': '---\nid: a\n---\nbody\n' }, ['a.md:1: "question" is required']],
@@ -177,6 +195,14 @@ describe('lintKnowledgeBase: problems name the file and line', () => {
       'invalid UTF-8 on line 3',
       { 'a.md': Buffer.concat([Buffer.from('---\nquestion: 好\nid: '), Buffer.from([0xe5, 0x28]), Buffer.from('\n---\nbody\n')]) },
       ['a.md:3: not valid UTF-8'],
+    ],
+    [
+      'related names a file that cannot be read as UTF-8',
+      {
+        'gbk.md': Buffer.concat([Buffer.from('---\nquestion: '), Buffer.from([0xb6, 0xa9, 0xb5, 0xa5]), Buffer.from('\n---\nbody\n')]),
+        'other.md': '---\nquestion: q\nrelated: [gbk]\n---\nbody\n',
+      },
+      ['gbk.md:2: not valid UTF-8'],
     ],
     [
       'synonym group with one word',

@@ -3,7 +3,7 @@ import { renderAnswer } from '../render.ts';
 import type { Matcher } from '../engine/matcher.ts';
 import type { Thresholds } from '../types.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk, readSmalltalk, type Smalltalk, type SmalltalkIntent } from '../smalltalk.ts';
-import { DEFAULT_HUMAN_KEYWORDS, humanRequest } from '../../bot/policy/words.ts';
+import { bareText, DEFAULT_HUMAN_KEYWORDS, HELP, humanRequest, normalizeText } from '../../bot/policy/words.ts';
 import { loadMatcher } from './load.ts';
 
 /**
@@ -13,22 +13,40 @@ import { loadMatcher } from './load.ts';
 export async function runAsk(kbDir: string, thresholds: Partial<Thresholds>, questions: string[], json: boolean): Promise<number> {
   const matcher = await loadMatcher(kbDir, thresholds);
   if (!matcher) return 1;
+  const smalltalk = readSmalltalk(kbDir)?.smalltalk ?? DEFAULT_SMALLTALK;
   if (!json) {
-    process.stdout.write(describe(matcher, questions.join(' '), readSmalltalk(kbDir)?.smalltalk ?? DEFAULT_SMALLTALK));
+    process.stdout.write(describe(matcher, questions.join(' '), smalltalk));
     return 0;
   }
   if (questions.length > 0) {
-    for (const q of questions) process.stdout.write(jsonLine(matcher, q));
+    for (const q of questions) process.stdout.write(jsonLine(matcher, q, smalltalk));
     return 0;
   }
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of lines) process.stdout.write(jsonLine(matcher, line.replace(/\r$/, '')));
+  for await (const line of lines) process.stdout.write(jsonLine(matcher, line.replace(/\r$/, ''), smalltalk));
   return 0;
 }
 
-function jsonLine(matcher: Matcher, q: string): string {
+/** What the bot does with a message before it asks the FAQ: a person asked for, the menu, or a reply to small talk. */
+function before(question: string, smalltalk: Smalltalk): { person?: true; menu?: true; smalltalk?: SmalltalkIntent } {
+  if (humanRequest(question, DEFAULT_HUMAN_KEYWORDS) === 'ask') return { person: true };
+  if (HELP.has(bareText(normalizeText(question)))) return { menu: true };
+  const chat = detectSmalltalk(question, smalltalk);
+  return chat?.whole ? { smalltalk: chat.intent } : {};
+}
+
+/**
+ * The contract's fields, then what the bot does before the FAQ (extensions): a request for a
+ * person is `handoff` with no list, as the bot does; `menu` and `smalltalk` say the bot replies
+ * with the menu or its small-talk phrase, while `decision` stays what the FAQ alone would give.
+ */
+function jsonLine(matcher: Matcher, q: string, smalltalk: Smalltalk): string {
   const r = matcher.match(q);
-  return `${JSON.stringify({ q, decision: r.decision, id: r.id, score: r.score, candidates: r.candidates.map((c) => c.id) })}\n`;
+  const first = before(q, smalltalk);
+  const line = first.person
+    ? { q, decision: 'handoff', id: r.id, score: r.score, candidates: [], person: true }
+    : { q, decision: r.decision, id: r.id, score: r.score, candidates: r.candidates.map((c) => c.id), ...first };
+  return `${JSON.stringify(line)}\n`;
 }
 
 /** What the bot says to a whole message of small talk (bot/policy/chitchat.ts), as `kb ask` reports it. */
@@ -43,15 +61,16 @@ function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): str
   const best = r.score > 0 ? (r.id ?? '-') : '- (nothing in common with any entry)';
   const found = `best: ${best}   score: ${r.score.toFixed(3)}`;
   // The bot hands these off before it asks the FAQ: a "did you mean" list would be no list it sends.
-  const person = humanRequest(question, DEFAULT_HUMAN_KEYWORDS) === 'ask';
+  const first = before(question, smalltalk);
+  const person = first.person === true;
   const out: string[] = [
     person
       ? `decision: handoff   asks for a person (the default HUMAN_KEYWORDS): the bot hands off at once; the FAQ alone: ${r.decision}, ${found}`
       : `decision: ${r.decision}   ${found}`,
   ];
+  if (first.menu) out.unshift('menu: the bot replies with the numbered menu of the FAQ (menu_intro), not the FAQ match below');
   // The matcher knows only the FAQ; the bot answers chit-chat before asking it (see _smalltalk.yml).
-  const chat = detectSmalltalk(question, smalltalk);
-  if (chat?.whole) out.unshift(`small talk: ${chat.intent} (${SMALLTALK_REPLY(chat.intent)}, not the FAQ)`);
+  if (first.smalltalk) out.unshift(`small talk: ${first.smalltalk} (${SMALLTALK_REPLY(first.smalltalk)}, not the FAQ)`);
   const t = matcher.thresholds;
   out.push(`thresholds: answer >= ${t.answer}, suggest >= ${t.suggest}`);
   for (const [i, c] of (person ? [] : r.candidates).entries()) {
