@@ -146,8 +146,10 @@ export const DEFAULT_HUMAN_KEYWORDS: readonly string[] = Object.freeze([
 /** Above this many characters a message is a description, not a request: keywords only count as the whole message. */
 export const HUMAN_SENTENCE_MAX_CHARS = 30;
 
-// Said right after a keyword it still reads as the request: 转人工吧 / 人工客服谢谢 / 投诉你们 / 人工在吗.
-const TAIL = /^(?:客服|在吗|在么|在嘛|在不在|一下|服务|处理|谢谢|谢了|好吗|好不好|可以吗|行吗|行不行|你们|你|吧|啊|呀|吗|嘛|呢|了|啦|哦|喔|哈|呗|哟|please|pls)/u;
+// Said right after a keyword it still reads as the request: 转人工吧 / 人工客服谢谢 / 人工在吗, and whom
+// a complaint is about: 投诉你们 / 投诉你们的客服 / 投诉商家.
+const TAIL =
+  /^(?:客服|在吗|在么|在嘛|在不在|一下|服务|处理|谢谢|谢了|好吗|好不好|可以吗|行吗|行不行|你们|你|的客服|的服务|的员工|的工作人员|的人|商家|店家|卖家|快递员|骑手|司机|吧|啊|呀|吗|嘛|呢|了|啦|哦|喔|哈|呗|哟|please|pls)/u;
 // Just before a keyword it cancels it: 不用转人工 / 别找客服 / 不需要人工.
 const NEGATION = /(?:不|别|没|甭|无需|不需要|不用|不要|不想)(?:转|找|要|用|联系|接)?\s*$/u;
 const isWordChar = (ch: string | undefined): boolean => ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
