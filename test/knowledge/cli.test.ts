@@ -235,6 +235,12 @@ describe('kb command line', { timeout: 60_000 }, () => {
     const missing = await kb(['eval', '--kb', dir, '--cases', path.join(dir, 'none.jsonl')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`kb: cannot read the cases file ${path.join(dir, 'none.jsonl')}: no such file\n`);
+    // Nothing to measure is no measurement: not rates of "n/a" and exit 0.
+    await writeFile(path.join(dir, 'empty.jsonl'), '\n\n');
+    const empty = await kb(['eval', '--kb', dir, '--cases', path.join(dir, 'empty.jsonl')]);
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toMatch(/^kb: .*empty\.jsonl holds no cases: one \{"q"/);
   });
 
   it('lint on a FAQ without _messages.yml: ok, with a note that the bot needs the phrases; ask on nothing in common names no entry', async () => {

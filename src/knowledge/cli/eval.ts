@@ -26,6 +26,10 @@ export async function runEval(kbDir: string, thresholds: Partial<Thresholds>, ca
     return 1;
   }
   const cases = readCases(text, casesFile);
+  if (cases.length === 0) {
+    process.stderr.write(`kb: ${casesFile} holds no cases: one {"q": "…", "expect": "entry-id"} per line (expect null: out of scope)\n`);
+    return 1;
+  }
   const matcher = await loadMatcher(kbDir, thresholds);
   if (!matcher) return 1;
   // A mistyped id would count as a wrong answer and skew every rate: refuse the file instead.
