@@ -97,6 +97,28 @@ async function reachable(page: Page, l: Locator, width: number): Promise<void> {
   await l.click({ trial: true, timeout: 3_000 });
 }
 
+/**
+ * Below the chat, the details (customer, tags, private note, transfer) are there in full: scrolled
+ * to, the panel is as tall as its content (a squeezed panel was a 24 px strip) and its controls
+ * take a click.
+ */
+async function detailsReachable(page: Page, width: number): Promise<void> {
+  const details = page.locator('.details');
+  const size = await details.evaluate((el) => ({ client: el.clientHeight, scroll: el.scrollHeight }));
+  expect(size.scroll, 'the details have content').toBeGreaterThan(200);
+  expect(size.client, 'the details panel is squeezed').toBeGreaterThanOrEqual(size.scroll - 1);
+  for (const id of ['tag-input', 'note-input', 'transfer-select']) {
+    await byId(page, id).scrollIntoViewIfNeeded();
+    const box = await byId(page, id).boundingBox();
+    expect(box, id).not.toBeNull();
+    expect(box!.x + box!.width, id).toBeLessThanOrEqual(width);
+    await byId(page, id).click({ trial: true, timeout: 3_000 });
+  }
+  // Back to the top, as the agent would scroll (the header scrolls with the chat on a phone).
+  await page.locator('.conv').evaluate((el) => el.scrollTo(0, 0));
+  await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+}
+
 describe('a chat header on a phone', { timeout: 120_000 }, () => {
   let alice: Tab;
   let bob: Tab;
@@ -140,6 +162,7 @@ describe('a chat header on a phone', { timeout: 120_000 }, () => {
       const [transcript, details] = await Promise.all([page.locator('.transcript').boundingBox(), page.locator('.details').boundingBox()]);
       expect(transcript!.width).toBeGreaterThanOrEqual(380);
       expect(details!.y).toBeGreaterThanOrEqual(transcript!.y + transcript!.height - 1);
+      await detailsReachable(page, width);
       await byId(page, 'conv-more-btn').click();
       for (const id of ['conv-link-problem', 'release-btn', 'close-silent-btn']) await reachable(page, byId(page, id), width);
       await page.keyboard.press('Escape');
@@ -168,6 +191,7 @@ describe('a chat header on a phone', { timeout: 120_000 }, () => {
       // Escape closes it again.
       await page.keyboard.press('Escape');
       await until('the menu closed', () => byId(page, 'release-btn').isVisible(), (v) => !v, 5_000);
+      await detailsReachable(page, width);
     });
   }
 
