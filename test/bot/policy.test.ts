@@ -187,6 +187,17 @@ describe('decide: explicit request for a person', () => {
     expect(answered(ask(long))).toBe('no-sound');
   });
 
+  it('reads a request in the first or last clause of a long message', () => {
+    const keywords = DEFAULT_POLICY_OPTIONS.humanKeywords;
+    const story = '我导出视频一直失败，重启电脑重装软件都不行，到底怎么办啊';
+    expect(humanRequest(`${story}，麻烦帮我转人工`, keywords)).toBe('ask');
+    expect(handoffOf(ask(`${story}，麻烦帮我转人工！`))).toBe('customer_asked');
+    expect(humanRequest(`转人工。${story}`, keywords)).toBe('ask');
+    expect(humanRequest(`${story}，不用转人工`, keywords)).toBe('negated');
+    // The keyword in the middle of a long story is still part of the story.
+    expect(humanRequest(`${story}，上次人工客服说重装就好，结果还是一样的问题没解决`, keywords)).toBeNull();
+  });
+
   it('"不用转人工" is a decline, not a request', () => {
     expect(humanRequest('不用转人工', DEFAULT_POLICY_OPTIONS.humanKeywords)).toBe('negated');
     expect(ask('不用转人工了').actions).toEqual([{ type: 'say', text: messages.offer_declined }]);

@@ -143,8 +143,12 @@ export const DEFAULT_HUMAN_KEYWORDS: readonly string[] = Object.freeze([
   'real person',
 ]);
 
-/** Above this many characters a message is a description, not a request: keywords only count as the whole message. */
+/**
+ * Above this many characters a message is a description, not a request: keywords count only in its
+ * first or last clause ("…都不行，麻烦帮我转人工"), read as a short message of its own.
+ */
 export const HUMAN_SENTENCE_MAX_CHARS = 30;
+const CLAUSE_BREAK = /[，。！？；,.!?;\n]+/u;
 
 // Said right after a keyword it still reads as the request: 转人工吧 / 人工客服谢谢 / 人工在吗, and whom
 // a complaint is about: 投诉你们 / 投诉你们的客服 / 投诉商家.
@@ -186,7 +190,14 @@ export function humanRequest(text: string, keywords: readonly string[]): 'ask' |
   // Most messages contain no keyword at all: one native search each settles them.
   if (!words.some((w) => bare.includes(w))) return null;
   if (words.includes(bare)) return 'ask';
-  if ([...bare].length > HUMAN_SENTENCE_MAX_CHARS) return null;
+  if ([...bare].length > HUMAN_SENTENCE_MAX_CHARS) {
+    // A long description ends (or starts) with its request: "…重装都不行，麻烦帮我转人工".
+    const clauses = bare.split(CLAUSE_BREAK).filter(Boolean);
+    if (clauses.length < 2) return null;
+    const ends = [clauses.at(-1)!, clauses[0]!].filter((c) => [...c].length <= HUMAN_SENTENCE_MAX_CHARS);
+    const found = ends.map((c) => humanRequest(c, keywords));
+    return found.includes('ask') ? 'ask' : found.includes('negated') ? 'negated' : null;
+  }
   let negated = false;
   for (let i = 0; i < bare.length; i++) {
     const word = words.find((w) => bare.startsWith(w, i));
