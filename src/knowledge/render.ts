@@ -69,8 +69,31 @@ function renderList(list: Tokens.List): string {
     .join('\n');
 }
 
+const EMPHASIS = new Set(['strong', 'em', 'del']);
+const HAN_THEN_SPACE = /\p{Script=Han} $/u;
+const HAN_FIRST = /^\p{Script=Han}/u;
+
+/**
+ * Editors put spaces around emphasis between Chinese words so Markdown sees it ("开通 **会员** 后");
+ * WeChat shows no bold, and Chinese has no spaces between words: those spaces go ("开通会员后"), and
+ * a bold menu path is quoted instead ("在「我的 → 订单记录」找到").
+ */
 function inline(tokens: Token[] | undefined): string {
-  return (tokens ?? []).map(renderInline).join('');
+  let out = '';
+  let afterEmphasis = false;
+  for (const token of tokens ?? []) {
+    let piece = renderInline(token);
+    const emphasis = EMPHASIS.has(token.type);
+    if (emphasis && HAN_FIRST.test(piece) && HAN_THEN_SPACE.test(out)) {
+      out = out.slice(0, -1);
+      // A menu path keeps its bounds in quotes, as Chinese help text writes them: 在「我的 → 订单记录」找到.
+      if (/[ →>]/u.test(piece)) piece = `「${piece}」`;
+    }
+    if (!emphasis && afterEmphasis && /^ \p{Script=Han}/u.test(piece)) piece = piece.slice(1);
+    afterEmphasis = emphasis && /[\p{Script=Han}」]$/u.test(piece);
+    out += piece;
+  }
+  return out;
 }
 
 function renderInline(token: Token): string {

@@ -11,15 +11,20 @@ const squash = (text: string): string => text.replace(/\s+/g, '');
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 describe('renderPlainText', () => {
-  it('renders the spec sample without emphasis markers', () => {
+  it('renders the spec sample without emphasis markers; spaces around bold between Chinese words go, a bold menu path is quoted', () => {
     expect(renderPlainText('购买后 7 天内且未使用会员特权的订单，可在 **我的 → 订单 → 申请退款** 提交。')).toBe(
-      '购买后 7 天内且未使用会员特权的订单，可在 我的 → 订单 → 申请退款 提交。',
+      '购买后 7 天内且未使用会员特权的订单，可在「我的 → 订单 → 申请退款」提交。',
     );
+  });
+
+  it('drops the spaces editors put around emphasis between Chinese words, not between Latin ones', () => {
+    expect(renderPlainText('开通 **会员** 后即可去水印，在 *录制列表* 里找到')).toBe('开通会员后即可去水印，在录制列表里找到');
+    expect(renderPlainText('Click **Save** now, 价格 **99** 元')).toBe('Click Save now, 价格 99 元');
   });
 
   it('removes bold, italic and strikethrough markers but keeps snake_case', () => {
     expect(renderPlainText('请填写 *订单号* 与 _手机号_，~~原价 ¥30~~ 现价 ¥20，字段 user_id 与 order_no_v2。')).toBe(
-      '请填写 订单号 与 手机号，原价 ¥30 现价 ¥20，字段 user_id 与 order_no_v2。',
+      '请填写订单号与手机号，原价 ¥30 现价 ¥20，字段 user_id 与 order_no_v2。',
     );
     expect(renderPlainText('__注意__：***重要***')).toBe('注意：重要');
   });
@@ -31,7 +36,7 @@ describe('renderPlainText', () => {
 
   it('renders headings as 【标题】 on their own line', () => {
     expect(renderPlainText('# 退款说明\n正文第一段。\n\n## 注意 **事项**\n\n正文第二段。')).toBe(
-      '【退款说明】\n\n正文第一段。\n\n【注意 事项】\n\n正文第二段。',
+      '【退款说明】\n\n正文第一段。\n\n【注意事项】\n\n正文第二段。',
     );
   });
 
@@ -90,7 +95,7 @@ describe('renderPlainText', () => {
 
   it('renders blockquotes without >', () => {
     expect(renderPlainText('> 温馨提示：**退款** 将原路返回\n> 到账需 1-3 个工作日\n>\n> 如有疑问请联系客服')).toBe(
-      '温馨提示：退款 将原路返回\n到账需 1-3 个工作日\n\n如有疑问请联系客服',
+      '温馨提示：退款将原路返回\n到账需 1-3 个工作日\n\n如有疑问请联系客服',
     );
   });
 
@@ -249,7 +254,7 @@ describe('splitMessages', () => {
 
 describe('renderAnswer', () => {
   it('renders then splits, with 2000 bytes by default', () => {
-    expect(renderAnswer('可在 **我的 → 订单** 申请退款。')).toEqual(['可在 我的 → 订单 申请退款。']);
+    expect(renderAnswer('可在 **我的 → 订单** 申请退款。')).toEqual(['可在「我的 → 订单」申请退款。']);
     expect(renderAnswer('')).toEqual([]);
 
     const md = Array.from({ length: 12 }, (_, i) => `## 问题 ${i + 1}\n\n${'**会员**续费后立即生效，'.repeat(20)}`).join('\n\n');
