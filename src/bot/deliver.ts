@@ -54,6 +54,8 @@ export function outboundText(m: OutboundMessage, messages: Messages, timezone = 
       return messages.resolved;
     case 'fixed':
       return renderFixNotice(messages, { title: m.title ?? '', note: m.text });
+    case 'parked':
+      return messages.awaiting_fix;
     case 'joined':
       // No customer-facing name chosen for the agent: the phrase without one.
       return m.text.trim() ? renderTemplate(messages.agent_joined, { agent: m.text.trim() }) : messages.agent_joined_unnamed;
@@ -140,6 +142,11 @@ export async function deliverOutbound(host: DeliveryHost, m: OutboundMessage): P
     record();
   } else if (m.kind === 'late') {
     // An apology to a customer still waiting: the chat stays where it is.
+    record();
+  } else if (m.kind === 'parked') {
+    // Told now: their next message while it waits gets no second "正在修复中" (policy: fixNoticeSent).
+    st.status = 'awaiting_fix';
+    st.session = { ...st.session, fixNoticeSent: true };
     record();
   } else if (m.kind === 'resolved' || m.kind === 'fixed') {
     // A fix notice resolves a chat parked on that problem (the handoff did); one with an agent stays.

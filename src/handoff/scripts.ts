@@ -22,7 +22,7 @@ export const SCRIPT_KEYS = {
   transfer: 4,
   release: 6,
   resolve: 11,
-  park: 7,
+  park: 8,
   reply: 6,
   tags: 3,
   'sla-tick': 3,
@@ -337,12 +337,13 @@ export async function resolve(
   return { changed: changed === 1, ratingAsked: asked === 1 };
 }
 
-/** park-7.lua: set aside until a known problem is fixed (waiting|active -> awaiting_fix). */
-export async function park(redis: Client, k: Keys, a: Streams & { problemId: string; by: string }): Promise<void> {
-  const { botId } = parseConversationId(a.conv);
+/** park-8.lua: set aside until a known problem is fixed (waiting|active -> awaiting_fix); the customer is told. */
+export async function park(redis: Client, k: Keys, a: Streams & { problemId: string; by: string; outboundMsgId: string; outboundMaxLen: number }): Promise<void> {
+  const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
-  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.active(botId), k.parked(botId), k.events(botId)];
-  await runConv(redis, 'park', c, keys, { conv: c, problemId: a.problemId, by: a.by, now: a.now, eventsMaxLen: a.eventsMaxLen });
+  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.active(botId), k.parked(botId), k.events(botId), k.outbound(botId)];
+  const { problemId, by, now, eventsMaxLen, outboundMsgId, outboundMaxLen } = a;
+  await runConv(redis, 'park', c, keys, { conv: c, problemId, by, now, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen });
 }
 
 /** reply-6.lua: the assignee's message, into the transcript and the outbound stream together (and the agent's replies of the day). */

@@ -236,7 +236,15 @@ export class Transitions {
 
   async park(id: string, opts: { problemId: string; by: string }): Promise<Conversation> {
     parseConversationId(id);
-    await lua.park(this.ctx.redis, this.ctx.keys, { conv: id, problemId: opts.problemId, by: opts.by, now: this.ctx.now(), eventsMaxLen: this.ctx.maxLen });
+    await lua.park(this.ctx.redis, this.ctx.keys, {
+      conv: id,
+      problemId: opts.problemId,
+      by: opts.by,
+      now: this.ctx.now(),
+      eventsMaxLen: this.ctx.maxLen,
+      outboundMsgId: randomUUID(),
+      outboundMaxLen: this.ctx.maxLen,
+    });
     return this.queries.mustGet(id);
   }
 

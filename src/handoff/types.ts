@@ -119,9 +119,9 @@ export interface OutboundMessage {
   msgId: string;
   /**
    * text: an agent's reply; resolved / fixed / joined (text = the agent's name) / late (text = the
-   * new estimate in ms, after an SLA breach): notices the bot words.
+   * new estimate in ms, after an SLA breach) / parked (set aside on a known problem): notices the bot words.
    */
-  kind: 'text' | 'resolved' | 'notice' | 'fixed' | 'joined' | 'late';
+  kind: 'text' | 'resolved' | 'notice' | 'fixed' | 'joined' | 'late' | 'parked';
   conv: string;
   customerId: string;
   text: string;

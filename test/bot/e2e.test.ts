@@ -281,6 +281,26 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     expect(await stranger.conversationId()).not.toBe(conv);
   });
 
+  it('a chat parked on a known problem: the customer is told at once, and not again when they write while it waits', async () => {
+    const c = h.customer();
+    c.say('导出一直失败，转人工');
+    await c.hears(QUEUED);
+    const conv = await c.conversationId();
+    await h.handoff.claim(conv, ALICE);
+    const problem = await h.handoff.problems.create({ title: '导出失败', by: ALICE });
+    await h.handoff.problems.link(conv, problem.id, ALICE);
+    await c.hears(h.messages.awaiting_fix);
+    await h.outboundDrained();
+    await waitFor('the notice in the transcript', async () => (await c.transcript()).some((m) => m.from === 'bot' && m.text === h.messages.awaiting_fix));
+    // Writing again while it waits: recorded for the agents, no second "正在修复中".
+    const n = c.heard.length;
+    c.say('修好了吗？');
+    await waitFor('the message recorded', async () => (await c.transcript()).some((m) => m.from === 'customer' && m.text === '修好了吗？'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.heard.slice(n).filter((t) => t === h.messages.awaiting_fix)).toHaveLength(0);
+    expect((await h.handoff.conversation(conv))!.status).toBe('awaiting_fix');
+  });
+
   it('a known problem fixed while the bot was down: each parked customer hears the templated notice once, after the restart', async () => {
     const [c1, c2] = [h.customer(), h.customer()];
     for (const c of [c1, c2]) {
@@ -289,6 +309,9 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     }
     const problem = await h.handoff.problems.create({ title: '导出的视频打不开', by: ALICE });
     for (const c of [c1, c2]) await h.handoff.problems.link(await c.conversationId(), problem.id, ALICE);
+    // Told at once that it is a known problem being fixed.
+    for (const c of [c1, c2]) await c.hears(h.messages.awaiting_fix);
+    await h.outboundDrained();
     const heard = [c1.heard.length, c2.heard.length];
 
     // The bot stops (a restart): the notices wait in its outbound stream.

@@ -228,7 +228,8 @@ describe('Redis Cluster (3 masters)', () => {
         ]);
         expect(t.filter((m) => m.from === 'agent').map((m) => m.agentId)).toEqual(['alice', 'bob']);
         const outbound = await client.xrange(e.h.keys.outbound(bot), '-', '+');
-        expect(outbound.map(([, f]) => f[f.indexOf('kind') + 1])).toEqual(['text', 'text', 'resolved']);
+        // The customer is told when the chat is parked on a known problem, and asked to rate at the end.
+        expect(outbound.map(([, f]) => f[f.indexOf('kind') + 1])).toEqual(['text', 'text', 'parked', 'resolved']);
       }),
     );
     expect(await e.h.counts()).toEqual({ waiting: 0, active: 0, awaitingFix: 0 });
