@@ -169,7 +169,8 @@ async function syncStream(
       const at = Number(f.at) || Number(id.split('-')[0]);
       return what === 'ratings'
         ? { id, conv: f.conv ?? '', score: Number(f.score), agent_id: f.agentId || null, faq_id: f.faqId || null, tags: parseTags(f.tags), at, data: Object.fromEntries(Object.entries(f).map(([k, v]) => [k, noNul(v)])) }
-        : { id, conv: f.conv ?? '', reason: f.reason === 'not_helpful' ? 'not_helpful' : 'unanswered', text: noNul(f.text ?? ''), faq_id: f.faqId || null, at };
+        : // The reason as stored (suggest and picked included): handoff/gaps.ts reads the pairs.
+          { id, conv: f.conv ?? '', reason: f.reason || 'unanswered', text: noNul(f.text ?? ''), faq_id: f.faqId || null, at };
     });
     position = entries.at(-1)![0];
     await client.query('BEGIN');

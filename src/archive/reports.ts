@@ -18,6 +18,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import type pg from 'pg';
 import { fieldsOf, parseTags } from '../handoff/convert.ts';
+import { openGaps, type RawGap } from '../handoff/gaps.ts';
 import { createKeys, type Keys } from '../handoff/keys.ts';
 import type { KnowledgeGap, Rating } from '../handoff/index.ts';
 import { streamIdAfter } from './reports-sync.ts';
@@ -173,13 +174,10 @@ export class ArchiveReports {
        FROM knowledge_gaps t ${UP_TO_MARK('gaps_last_id')} ORDER BY t.at DESC LIMIT $3`,
       [limit],
     );
-    const gap = (id: string, conv: string, reason: string | undefined, text: string, faqId: string | null, ms: number) => ({
-      ms,
-      g: { id, conv, reason: reason === 'not_helpful' ? ('not_helpful' as const) : ('unanswered' as const), text, faqId, at: new Date(ms).toISOString() },
-    });
-    const found = got.rows.map((r) => gap(r.id, r.conversation_id, r.reason, r.text, r.faq_id, r.at));
-    for (const [, id, f] of got.live) found.push(gap(id, f.conv ?? '', f.reason, f.text ?? '', f.faqId || null, Number(f.at)));
-    const gaps = found.sort((a, b) => b.ms - a.ms).slice(0, limit).map((x): KnowledgeGap => x.g);
+    const found: RawGap[] = got.rows.map((r) => ({ id: r.id, conv: r.conversation_id, reason: r.reason, text: r.text, faqId: r.faq_id, at: r.at }));
+    for (const [, id, f] of got.live) found.push({ id, conv: f.conv ?? '', reason: f.reason ?? '', text: f.text ?? '', faqId: f.faqId || null, at: Number(f.at) });
+    // Lists picked from and the picks drop out (handoff/gaps.ts).
+    const gaps: KnowledgeGap[] = openGaps(found).slice(0, limit);
     return { gaps, ...(got.shortfall ? { shortfall: got.shortfall } : {}) };
   }
 

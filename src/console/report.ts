@@ -164,9 +164,11 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
   lines.push('## 机器人答不上来的问题（相似问法归组）', '');
   if (groups.length === 0) lines.push('没有记录。', '');
   else {
-    lines.push('| # | 问法 | 次数 | 答不上来 / 没帮上忙 | 例句 |', '|---|---|---|---|---|');
+    lines.push('| # | 问法 | 次数 | 答不上来 / 没帮上忙 / 只给了选项没选 | 例句 |', '|---|---|---|---|---|');
     groups.forEach((g, i) =>
-      lines.push(`| ${i + 1} | ${md(g.label)} | ${g.count} | ${g.reasons.unanswered} / ${g.reasons.not_helpful} | ${g.examples.map((e) => `“${md(e.text)}”`).join('；')} |`),
+      lines.push(
+        `| ${i + 1} | ${md(g.label)} | ${g.count} | ${g.reasons.unanswered} / ${g.reasons.not_helpful} / ${g.reasons.suggested} | ${g.examples.map((e) => `“${md(e.text)}”`).join('；')} |`,
+      ),
     );
     lines.push('');
   }
@@ -186,8 +188,9 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
       ...csat.categories.flatMap((c) => [[c.category, '', c.count, c.average, c.low], ...c.channels.map((ch) => [c.category, ch.channel, ch.count, ch.average, ch.low])]),
     ]),
     'unanswered.csv': toCsv([
-      ['question', 'count', 'unanswered', 'not_helpful', 'examples'],
-      ...groups.map((g) => [g.label, g.count, g.reasons.unanswered, g.reasons.not_helpful, g.examples.map((e) => e.text).join(' | ')]),
+      // suggested (a "did you mean" list never picked from) last: columns tools read by position stay put.
+      ['question', 'count', 'unanswered', 'not_helpful', 'examples', 'suggested'],
+      ...groups.map((g) => [g.label, g.count, g.reasons.unanswered, g.reasons.not_helpful, g.examples.map((e) => e.text).join(' | '), g.reasons.suggested]),
     ]),
   };
   return { markdown: lines.join('\n'), csv };

@@ -3,6 +3,7 @@ import { DAY_TTL_S, MAX_LIST, type HandoffContext } from './context.ts';
 import { fieldsOf, iso, parseTags } from './convert.ts';
 import { conversationId, parseConversationId } from './keys.ts';
 import type { BotRegistry } from './registry.ts';
+import { openGaps, type RawGap } from './gaps.ts';
 import { businessMinutesBetween } from './sla.ts';
 import { firstResponseFields, resolutionFields } from './service-fields.ts';
 import type { CustomerRef, KnowledgeGap } from './types.ts';
@@ -180,18 +181,11 @@ export class Counters {
     const n = Math.min(Math.max(limit, 1), MAX_LIST);
     const bots = await this.registry.bots();
     const pages = await Promise.all(bots.map((botId) => this.ctx.redis.xrevrange(this.ctx.keys.gaps(botId), '+', '-', 'COUNT', n)));
-    const gaps = pages.flat().map(([id, flat]): KnowledgeGap => {
+    const rows = pages.flat().map(([id, flat]): RawGap => {
       const f = fieldsOf(flat);
-      return {
-        id,
-        conv: f.conv ?? '',
-        reason: f.reason === 'not_helpful' ? 'not_helpful' : 'unanswered',
-        text: f.text ?? '',
-        faqId: f.faqId || null,
-        at: iso(f.at) ?? '',
-      };
+      return { id, conv: f.conv ?? '', reason: f.reason ?? '', text: f.text ?? '', faqId: f.faqId || null, at: Number(f.at) || 0 };
     });
-    return gaps.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, n);
+    return openGaps(rows).slice(0, n);
   }
 
   /** A hash of every bot account summed field by field. */

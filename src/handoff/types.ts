@@ -152,7 +152,8 @@ export interface TurnOutcome {
 export interface KnowledgeGap {
   id: string;
   conv: string;
-  reason: 'unanswered' | 'not_helpful';
+  /** suggested: a "did you mean" list the customer never picked from. */
+  reason: 'unanswered' | 'not_helpful' | 'suggested';
   text: string;
   faqId: string | null;
   at: string;

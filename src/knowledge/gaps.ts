@@ -22,7 +22,8 @@ import { phraseKey } from './edit.ts';
 /** A question the FAQ did not answer, as the handoff records it (KnowledgeGap). */
 export interface GapInput {
   text: string;
-  reason: 'unanswered' | 'not_helpful';
+  /** suggested: a "did you mean" list the customer never picked from. */
+  reason: 'unanswered' | 'not_helpful' | 'suggested';
   /** ISO time. */
   at: string;
   /** The conversation it came from. */
@@ -48,7 +49,7 @@ export interface GapGroup {
   count: number;
   /** Up to 5 distinct texts, newest first. */
   examples: GapExample[];
-  reasons: { unanswered: number; not_helpful: number };
+  reasons: { unanswered: number; not_helpful: number; suggested: number };
   /** Entries whose answer did not help, with how often. */
   notHelpful: { id: string; count: number }[];
   /** The entry the matcher finds closest to the label, even below its thresholds (null: none). */
@@ -80,6 +81,8 @@ interface Distinct {
   lastAt: string;
   conv: string;
   unanswered: number;
+  /** "Did you mean" lists never picked from. */
+  suggested: number;
   notHelpful: Map<string, number>;
   notHelpfulCount: number;
   features: Features;
@@ -102,7 +105,7 @@ export function groupGaps(gaps: readonly GapInput[], matcher: Matcher, opts: Gro
     if (!key) continue;
     let d = byKey.get(key);
     if (!d) {
-      d = { key, text, count: 0, lastAt: '', conv: '', unanswered: 0, notHelpful: new Map(), notHelpfulCount: 0, features: features(norm, lexicon) };
+      d = { key, text, count: 0, lastAt: '', conv: '', unanswered: 0, suggested: 0, notHelpful: new Map(), notHelpfulCount: 0, features: features(norm, lexicon) };
       byKey.set(key, d);
     }
     d.count++;
@@ -114,6 +117,8 @@ export function groupGaps(gaps: readonly GapInput[], matcher: Matcher, opts: Gro
     if (g.reason === 'not_helpful') {
       d.notHelpfulCount++;
       if (g.faqId) d.notHelpful.set(g.faqId, (d.notHelpful.get(g.faqId) ?? 0) + 1);
+    } else if (g.reason === 'suggested') {
+      d.suggested++;
     } else {
       d.unanswered++;
     }
@@ -174,6 +179,7 @@ export function groupGaps(gaps: readonly GapInput[], matcher: Matcher, opts: Gro
       reasons: {
         unanswered: members.reduce((n, m) => n + m.unanswered, 0),
         not_helpful: members.reduce((n, m) => n + m.notHelpfulCount, 0),
+        suggested: members.reduce((n, m) => n + m.suggested, 0),
       },
       notHelpful: [...notHelpful].map(([id, n]) => ({ id, count: n })).sort((a, b) => b.count - a.count || cmp(a.id, b.id)),
       suggested: suggestion(matcher, label.text),

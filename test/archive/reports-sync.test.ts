@@ -133,7 +133,7 @@ describe('the feedback report from the archive', () => {
     const opts = { from: '2026-11-30', to: '2026-11-30', timezone: 'Asia/Shanghai' };
     const reports = createArchiveReports({ pool, redis, prefix, timeoutMs: 3_000 });
     const md = (await buildReport(handoff, knowledge, { ...opts, archive: { reports } })).markdown;
-    expect(md).toMatch(/\| 1 \| .*linux.* \| 2 \| 2 \/ 0 \|/i);
+    expect(md).toMatch(/\| 1 \| .*linux.* \| 2 \| 2 \/ 0 \/ 0 \|/i);
     expect(md).not.toContain('王小明');
     expect(md).not.toContain('数据不完整');
     // Redis alone has lost them.

@@ -65,6 +65,23 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     await c.hears(answerOf('remove-watermark'), n);
   });
 
+  it('a "did you mean" list the customer never picks from is a gap for editors; one picked from is not', async () => {
+    const [left, picker] = [h.customer(), h.customer()];
+    for (const c of [left, picker]) {
+      c.say('导出');
+      await c.hears(h.messages.suggest_header);
+    }
+    const n = picker.heard.length;
+    picker.say('2');
+    await picker.hears(answerOf('remove-watermark'), n);
+    const [gone, picked] = [await left.conversationId(), await picker.conversationId()];
+    await waitFor('the pick recorded', async () => (await picker.transcript()).some((m) => m.from === 'bot' && m.faqId === 'remove-watermark'));
+    await waitFor('the unpicked list is a gap', async () => (await h.handoff.knowledgeGaps(100)).some((g) => g.conv === gone));
+    const gaps = await h.handoff.knowledgeGaps(100);
+    expect(gaps.find((g) => g.conv === gone)).toMatchObject({ reason: 'suggested', text: '导出' });
+    expect(gaps.filter((g) => g.conv === picked)).toEqual([]);
+  });
+
   it('the menu, then a number answers that entry; "1 有帮助" is counted as feedback', async () => {
     const c = h.customer();
     c.say('菜单');

@@ -228,7 +228,7 @@ describe('the feedback report', () => {
     expect(md).toMatch(/\| P1 \| 导出 4K 失败 \| 已修复 2026-11-2\d \| 1 \| 1 \| 3\.2\.1 已修复 \|/);
     expect(md).toMatch(/\| \*\*billing\*\* \| 全部 \| 1 \| 2 \| 1 \|/);
     // The two Linux questions are one group; the customer's name is gone.
-    expect(md).toMatch(/\| 1 \| .*linux.* \| 2 \| 2 \/ 0 \|/i);
+    expect(md).toMatch(/\| 1 \| .*linux.* \| 2 \| 2 \/ 0 \/ 0 \|/i);
     expect(md).not.toContain('王小明');
     expect(md).toContain('[客户]');
 

@@ -7,8 +7,8 @@
 -- unanswered commands again, and the first run may have happened (its reply was what got lost).
 -- KEYS[1] conversation hash   KEYS[2] transcript stream   KEYS[3] events stream
 -- KEYS[4] recorded msgIds hash (msgId -> transcript entry id)
--- KEYS[5] FAQ hits hash (faq id -> answers, all time)   KEYS[6] knowledge gaps stream (unanswered /
--- not helpful questions, for editors)   KEYS[7] the day's counters hash (the funnel)
+-- KEYS[5] FAQ hits hash (faq id -> answers, all time)   KEYS[6] knowledge gaps stream (unanswered,
+-- not helpful, suggested-not-picked questions, for editors)   KEYS[7] the day's counters hash (the funnel)
 -- KEYS[8] the bot account's all-time counters hash (same fields as a day's)
 -- KEYS[9] learning evidence stream (what customers' questions mean, for editors)
 -- KEYS[10] queue zset  KEYS[11] SLA timers zset  KEYS[12] customer profile hash (read only: a tier a manager set)
@@ -113,9 +113,16 @@ if ARGV[9] == status or (ARGV[9] ~= '' and ARGV[9] == seenStatus) then
     if answered ~= '' then
       redis.call('HINCRBY', KEYS[5], answered, 1)
       redis.call('HINCRBY', KEYS[7], 'faq:' .. answered, 1)
-    elseif outcome == 'unanswered' or outcome == 'not_helpful' then
+    elseif outcome == 'unanswered' or outcome == 'not_helpful' or outcome == 'suggest' then
+      -- A "did you mean" list is a gap until the customer picks from it (the 'picked' line below
+      -- settles it; readers drop the pair: handoff/gaps.ts).
+      local text = ARGV[13] ~= '' and ARGV[13] or (outcome == 'suggest' and ARGV[6] or '')
       redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[14], '*', 'conv', ARGV[1], 'reason', outcome,
-        'text', ARGV[13], 'faqId', ARGV[12], 'at', ARGV[4])
+        'text', text, 'faqId', ARGV[12], 'at', ARGV[4])
+    end
+    if outcome == 'picked' then
+      redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[14], '*', 'conv', ARGV[1], 'reason', 'picked',
+        'text', '', 'faqId', ARGV[12], 'at', ARGV[4])
     end
     redis.call('EXPIRE', KEYS[7], ARGV[15])
     -- What went wrong after a 1-2 rating, for the managers' 差评待跟进 list (also when it queued the chat).

@@ -33,6 +33,7 @@ export function Gaps({ groups, entries, canOpen, loaded, onChanged }) {
           <div class="u-meta">
             ${g.reasons.unanswered ? html`<span class="chip chip-reason">${GAP_REASONS.unanswered} ${g.reasons.unanswered}</span>` : null}
             ${g.reasons.not_helpful ? html`<span class="chip chip-warn">${GAP_REASONS.not_helpful} ${g.reasons.not_helpful}</span>` : null}
+            ${g.reasons.suggested ? html`<span class="chip chip-reason">${GAP_REASONS.suggested} ${g.reasons.suggested}</span>` : null}
             ${g.suggested
               ? html`<span class="u-faq small" data-testid="kb-gap-suggested" data-faq-id=${g.suggested.id} title=${`FAQ 条目 ${g.suggested.id}`}>
                   最接近：${g.suggested.question}（${percent(g.suggested.score)}）</span>`
