@@ -15,6 +15,7 @@ export const REASON_LABELS: Record<HandoffReason, string> = {
   non_text: '图片/语音等',
   agent_initiated: '客服发起',
   low_rating: '差评跟进',
+  complaint: '客户不满',
 };
 
 export const STATUS_LABELS: Record<ConversationStatus, string> = {

@@ -53,13 +53,13 @@ export class QueuePlace {
 
   /**
    * The tier is a manager's decision (read by the script) or the rule's: both tiers' times, computed
-   * here. A low-rating follow-up is due as a VIP's is whatever the tier: an unhappy customer who
-   * wrote back goes to the front of the queue, not behind everyone who asked since.
+   * here. A low-rating follow-up or a complaint is due as a VIP's whatever the tier: an unhappy
+   * customer goes to the front of the queue, not behind everyone who asked since.
    */
   bothTiers(ref: CustomerRef, now: number, reason?: HandoffReason): BothTiers {
     const { policy } = this.ctx;
     const vip = slaTimes(now, 'vip', policy);
-    return { ruleTier: this.tierRule?.(ref) ?? 'standard', standard: reason === 'low_rating' ? vip : slaTimes(now, 'standard', policy), vip };
+    return { ruleTier: this.tierRule?.(ref) ?? 'standard', standard: reason === 'low_rating' || reason === 'complaint' ? vip : slaTimes(now, 'standard', policy), vip };
   }
 
   /**

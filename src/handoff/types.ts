@@ -6,8 +6,11 @@ export const STATUSES = ['bot', 'waiting', 'active', 'awaiting_fix', 'resolved']
 export type ConversationStatus = (typeof STATUSES)[number];
 
 /** Why a chat went to a person. */
-/** low_rating: the customer rated 1-2 and wrote again within the follow-up window (due as a VIP's: handled first). */
-export const HANDOFF_REASONS = ['customer_asked', 'low_confidence', 'not_helpful', 'non_text', 'agent_initiated', 'low_rating'] as const;
+/**
+ * low_rating: the customer rated 1-2 and wrote again within the follow-up window; complaint: an angry
+ * message about the service the FAQ does not answer. Both are due as a VIP's: handled first.
+ */
+export const HANDOFF_REASONS = ['customer_asked', 'low_confidence', 'not_helpful', 'non_text', 'agent_initiated', 'low_rating', 'complaint'] as const;
 export type HandoffReason = (typeof HANDOFF_REASONS)[number];
 
 export type MessageFrom = 'customer' | 'bot' | 'agent' | 'system' | 'note';

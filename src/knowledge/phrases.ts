@@ -94,6 +94,8 @@ export const MESSAGE_PLACEHOLDERS = {
   rating_low_followup: [],
   /** After the customer said what went wrong: noted, a person follows up (the queue notice follows). */
   rating_comment_thanks: [],
+  /** An angry message about the service the FAQ does not answer: sorry, a person comes (the queue notice follows). */
+  complaint_handoff: [],
   /** Status awaiting_fix: the known problem is being fixed (sent at most once per session). */
   awaiting_fix: [],
   /** The known problem the customer is waiting on was fixed (sent once to every linked customer). */
@@ -142,6 +144,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   rating_range: '请回复 1-5 的数字打分，5 分最满意~',
   rating_low_followup: '很抱歉这次没让您满意😔 能说说哪里不好吗？直接回复就行，我们会请客服跟进处理。',
   rating_comment_thanks: '谢谢您告诉我们，已经请客服跟进，请稍等🙏',
+  complaint_handoff: '非常抱歉给您带来不好的体验🙏 我马上请人工客服来处理。',
   sla_apology: '抱歉让您久等了🙏 客服还在忙，预计{time}前回复您，请再稍等一下。',
   sla_apology_soon: '抱歉让您久等了🙏 客服马上就来，请再稍等一下。',
 });

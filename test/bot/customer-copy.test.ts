@@ -173,6 +173,26 @@ describe('ratings', () => {
   }, 30_000);
 });
 
+describe('an angry customer', () => {
+  it('anger at the service is said sorry to and goes to a person ahead of the queue (客户不满), not to a "did you mean" list', async () => {
+    const before = h.customer();
+    before.say('转人工');
+    await before.hears(QUEUED);
+    const c = h.customer();
+    c.say('你们客服太垃圾了');
+    await c.hears(h.messages.complaint_handoff);
+    await c.hears(QUEUED);
+    expect(c.heard.some((t) => t.includes(h.messages.suggest_header))).toBe(false);
+    const id = await c.conversationId();
+    expect((await h.handoff.conversation(id))!).toMatchObject({ status: 'waiting', reason: 'complaint', question: '你们客服太垃圾了' });
+    // Due as a VIP's: ahead of the customer who asked earlier.
+    const waiting = await h.handoff.listWaiting();
+    const earlier = await before.conversationId();
+    expect(waiting.findIndex((w) => w.id === earlier)).toBeGreaterThanOrEqual(0);
+    expect(waiting.findIndex((w) => w.id === id)).toBeLessThan(waiting.findIndex((w) => w.id === earlier));
+  }, 30_000);
+});
+
 describe('the fix notice', () => {
   it('says the customer-facing title (never the internal one) and closes the note\'s sentence', async () => {
     const c = h.customer();

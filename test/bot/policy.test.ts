@@ -198,6 +198,18 @@ describe('decide: explicit request for a person', () => {
     expect(humanRequest(`${story}，上次人工客服说重装就好，结果还是一样的问题没解决`, keywords)).toBeNull();
   });
 
+  it('anger at the service goes to a person with an apology (complaint), not to a "did you mean" list', () => {
+    for (const text of ['你们客服太垃圾了', '什么破软件', '骗子！', '客服态度很差']) {
+      const d = ask(text, { greeted: true });
+      expect(said(d), text).toEqual([messages.complaint_handoff]);
+      expect(handoffOf(d), text).toBe('complaint');
+      // HANDOFF_MODE=offer offers a person for low confidence; an angry customer is not asked twice.
+      expect(handoffOf(ask(text, { greeted: true }, 'bot', OFFER)), text).toBe('complaint');
+    }
+    // 垃圾 as a thing is no anger.
+    expect(handoffOf(ask('垃圾清理功能在哪', { greeted: true }))).not.toBe('complaint');
+  });
+
   it('"不用转人工" is a decline, not a request', () => {
     expect(humanRequest('不用转人工', DEFAULT_POLICY_OPTIONS.humanKeywords)).toBe('negated');
     expect(ask('不用转人工了').actions).toEqual([{ type: 'say', text: messages.offer_declined }]);

@@ -124,9 +124,10 @@ describe('kb command line', { timeout: 60_000 }, () => {
   });
 
   it('ask --json says what the bot does before the FAQ: a request for a person is a handoff with no list; the menu words; small talk', async () => {
-    const r = await kb(['ask', '--json', '转人工', '菜单', '你好', '会员怎么退款']);
+    const r = await kb(['ask', '--json', '转人工', '菜单', '你好', '会员怎么退款', '你们客服太垃圾了']);
     expect(r.code).toBe(0);
-    const [person, menu, hello, refund] = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [person, menu, hello, refund, angry] = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(angry).toMatchObject({ decision: 'handoff', candidates: [], complaint: true });
     expect(person).toMatchObject({ q: '转人工', decision: 'handoff', candidates: [], person: true });
     expect(person!.id).toBeTypeOf('string');
     expect(menu).toMatchObject({ q: '菜单', menu: true });
@@ -184,7 +185,7 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(r.stdout).toContain('no-sound');
     expect(r.stdout).toContain('--- WeChat message');
     // From the answer body: **音频** is rendered without the markdown.
-    expect(r.stdout).toContain('在主界面点 音频 图标');
+    expect(r.stdout).toContain('在主界面点音频图标');
     expect(r.stdout).not.toContain('**');
   });
 

@@ -26,7 +26,7 @@ import {
   type Turn,
 } from './context.ts';
 import { kindLabel } from './notices.ts';
-import { bareText, CLOSING, GREETING, HELP, HELPFUL, humanRequest, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { bareText, CLOSING, GREETING, HELP, HELPFUL, humanRequest, isComplaint, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 
@@ -236,6 +236,8 @@ function fromKnowledge(t: Turn): Decision {
   const match = kb.matcher.match(t.text);
   const question = t.text.slice(0, 500);
   if (match.decision === 'answer' && match.id !== null) return answer(t, match.id, match.score, question);
+  // Anger at the service: a person, first and with an apology, not a list of FAQ entries.
+  if (isComplaint(t.bare)) return handoff(t, 'complaint', [say(messages.complaint_handoff)], question);
   const instead = smalltalkInstead(t, match);
   if (instead) return instead;
   if (match.decision === 'suggest') {

@@ -43,6 +43,16 @@ export const CLOSING = oneOf([
   '好了', '没事了', '没问题了', '拜拜', '再见', 'ok', 'bye', 'thanks', 'thank you', 'thx',
 ]);
 
+/**
+ * Anger at the service itself ("你们客服太垃圾了", "什么破软件", "骗子"): a person should take it,
+ * not a "did you mean" list. Words that name a thing ("垃圾清理", "垃圾分类") are not anger: 垃圾 counts
+ * only said of the service, the product or the company.
+ */
+const ANGER =
+  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|骗子|骗人|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡)/u;
+
+export const isComplaint = (bare: string): boolean => ANGER.test(bare);
+
 /** "都不是" after a "did you mean" list: none of the entries is what the customer asked. */
 export const DEAD_END = oneOf([
   '都不是', '都不对', '不是这些', '以上都不是', '没有我要的', '没有我想要的', '没有我要问的', '没有想要的', '都没有', '都不是我要的',

@@ -24,6 +24,7 @@ export const REASONS = {
   non_text: '图片/语音等',
   agent_initiated: '客服发起',
   low_rating: '差评跟进',
+  complaint: '客户不满',
 };
 /** The order handoff reasons are listed in when their counts tie. */
 export const REASON_ORDER = Object.keys(REASONS);

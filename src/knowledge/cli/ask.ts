@@ -3,7 +3,7 @@ import { renderAnswer } from '../render.ts';
 import type { Matcher } from '../engine/matcher.ts';
 import type { Thresholds } from '../types.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk, readSmalltalk, type Smalltalk, type SmalltalkIntent } from '../smalltalk.ts';
-import { bareText, DEFAULT_HUMAN_KEYWORDS, HELP, humanRequest, normalizeText } from '../../bot/policy/words.ts';
+import { bareText, DEFAULT_HUMAN_KEYWORDS, HELP, humanRequest, isComplaint, normalizeText } from '../../bot/policy/words.ts';
 import { loadMatcher } from './load.ts';
 
 /**
@@ -27,9 +27,13 @@ export async function runAsk(kbDir: string, thresholds: Partial<Thresholds>, que
   return 0;
 }
 
-/** What the bot does with a message before it asks the FAQ: a person asked for, the menu, or a reply to small talk. */
-function before(question: string, smalltalk: Smalltalk): { person?: true; menu?: true; smalltalk?: SmalltalkIntent } {
+/**
+ * What the bot does with a message besides the FAQ's decision: a person asked for, the menu, a reply
+ * to small talk, or (when the FAQ does not answer it) anger at the service sent to a person.
+ */
+function before(question: string, smalltalk: Smalltalk, answered: boolean): { person?: true; complaint?: true; menu?: true; smalltalk?: SmalltalkIntent } {
   if (humanRequest(question, DEFAULT_HUMAN_KEYWORDS) === 'ask') return { person: true };
+  if (!answered && isComplaint(bareText(normalizeText(question)))) return { complaint: true };
   if (HELP.has(bareText(normalizeText(question)))) return { menu: true };
   const chat = detectSmalltalk(question, smalltalk);
   return chat?.whole ? { smalltalk: chat.intent } : {};
@@ -42,9 +46,9 @@ function before(question: string, smalltalk: Smalltalk): { person?: true; menu?:
  */
 function jsonLine(matcher: Matcher, q: string, smalltalk: Smalltalk): string {
   const r = matcher.match(q);
-  const first = before(q, smalltalk);
-  const line = first.person
-    ? { q, decision: 'handoff', id: r.id, score: r.score, candidates: [], person: true }
+  const first = before(q, smalltalk, r.decision === 'answer');
+  const line = first.person || first.complaint
+    ? { q, decision: 'handoff', id: r.id, score: r.score, candidates: [], ...first }
     : { q, decision: r.decision, id: r.id, score: r.score, candidates: r.candidates.map((c) => c.id), ...first };
   return `${JSON.stringify(line)}\n`;
 }
@@ -61,11 +65,11 @@ function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): str
   const best = r.score > 0 ? (r.id ?? '-') : '- (nothing in common with any entry)';
   const found = `best: ${best}   score: ${r.score.toFixed(3)}`;
   // The bot hands these off before it asks the FAQ: a "did you mean" list would be no list it sends.
-  const first = before(question, smalltalk);
-  const person = first.person === true;
+  const first = before(question, smalltalk, r.decision === 'answer');
+  const person = first.person === true || first.complaint === true;
   const out: string[] = [
     person
-      ? `decision: handoff   asks for a person (the default HUMAN_KEYWORDS): the bot hands off at once; the FAQ alone: ${r.decision}, ${found}`
+      ? `decision: handoff   ${first.complaint ? 'anger at the service (complaint): the bot says sorry and hands off' : 'asks for a person (the default HUMAN_KEYWORDS): the bot hands off at once'}; the FAQ alone: ${r.decision}, ${found}`
       : `decision: ${r.decision}   ${found}`,
   ];
   if (first.menu) out.unshift('menu: the bot replies with the numbered menu of the FAQ (menu_intro), not the FAQ match below');
