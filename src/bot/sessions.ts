@@ -34,6 +34,7 @@ const sessionSchema = z.object({
   greeted: z.boolean().optional(),
   ratingFollowUp: z.number().int().min(1).max(5).optional(),
   ratingFollowUpUntil: z.number().optional(),
+  commentUntil: z.number().optional(),
   rated: z.boolean().optional(),
   ratingAsked: z.boolean().optional(),
 });

@@ -38,6 +38,11 @@ export interface Session {
   /** When the follow-up window of `ratingFollowUp` closes (ms since epoch). */
   ratingFollowUpUntil?: number;
   /**
+   * After a rating of 3-5, until when (ms since epoch) the next message, when the FAQ does not
+   * answer it, is a remark on the service ("回复有点慢，不过解决了"), thanked for, not a question.
+   */
+  commentUntil?: number;
+  /**
    * The customer rated the chat just resolved: it stays resolved (in the console's 已解决) and
    * what they write next is for the bot, a number a menu pick, not another rating. Until the next
    * resolve clears the session.

@@ -94,6 +94,8 @@ export const MESSAGE_PLACEHOLDERS = {
   rating_low_followup: [],
   /** After the customer said what went wrong: noted, a person follows up (the queue notice follows). */
   rating_comment_thanks: [],
+  /** Right after a rating of 3-5, a remark the FAQ does not answer: thanks for the feedback. */
+  rating_comment_noted: [],
   /** An angry message about the service the FAQ does not answer: sorry, a person comes (the queue notice follows). */
   complaint_handoff: [],
   /** Status awaiting_fix: the known problem is being fixed (sent at most once per session). */
@@ -145,6 +147,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   rating_low_followup: '很抱歉这次没让您满意😔 能说说哪里不好吗？直接回复就行，我们会请客服跟进处理。',
   rating_comment_thanks: '谢谢您告诉我们，已经请客服跟进，请稍等🙏',
   complaint_handoff: '非常抱歉给您带来不好的体验🙏 我马上请人工客服来处理。',
+  rating_comment_noted: '收到您的反馈，谢谢🙏 我们会继续改进~',
   sla_apology: '抱歉让您久等了🙏 客服还在忙，预计{time}前回复您，请再稍等一下。',
   sla_apology_soon: '抱歉让您久等了🙏 客服马上就来，请再稍等一下。',
 });

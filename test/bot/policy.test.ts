@@ -336,6 +336,22 @@ describe('decide: other statuses', () => {
     expect(handoffOf(ask('转人工', {}, 'resolved'))).toBe('customer_asked');
   });
 
+  it('right after a 3-5 rating, a remark the FAQ does not answer is thanked for; a question is answered, anger goes to a person', () => {
+    const rated = ask('4', {}, 'resolved');
+    expect(rated.session.commentUntil).toBeGreaterThan(Date.now());
+    const remark = ask('客服回复有点慢，不过解决了', rated.session, 'resolved');
+    expect(remark.actions).toEqual([{ type: 'say', text: messages.rating_comment_noted }]);
+    // One remark: the window closes with it.
+    expect(remark.session.commentUntil).toBeUndefined();
+    expect(answered(ask('录屏没声音怎么办', rated.session, 'resolved'))).toBe('no-sound');
+    expect(handoffOf(ask('你们客服太垃圾了', rated.session, 'resolved'))).toBe('complaint');
+    // Ten minutes on, the same words are a question again.
+    const late = decide({ text: '客服回复有点慢，不过解决了', status: 'resolved', session: rated.session, now: Date.now() + 11 * 60_000 }, kb, messages);
+    expect(said(late)).not.toEqual([messages.rating_comment_noted]);
+    // A low rating keeps its own follow-up (the words go to a person).
+    expect(ask('1', {}, 'resolved').session.commentUntil).toBeUndefined();
+  });
+
   it('empty or punctuation-only messages: nothing', () => {
     expect(ask('   ').actions).toEqual([]);
     expect(ask('。。。').actions).toEqual([]);

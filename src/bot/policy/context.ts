@@ -23,6 +23,8 @@ export interface PolicyOptions {
 }
 
 export const LOW_RATING_FOLLOW_UP_MS = 24 * 3600_000;
+/** After a rating of 3-5, how long the next message may be a remark on the service rather than a question. */
+export const RATING_COMMENT_MS = 10 * 60_000;
 
 export const DEFAULT_POLICY_OPTIONS: Readonly<PolicyOptions> = Object.freeze({
   handoffMode: 'auto',

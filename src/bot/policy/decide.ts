@@ -15,6 +15,7 @@ import {
   handoff,
   helpful,
   LOW_RATING_FOLLOW_UP_MS,
+  RATING_COMMENT_MS,
   lowConfidence,
   menu,
   numbered,
@@ -53,7 +54,7 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
-  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? fromKnowledge(t);
+  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? remark(t) ?? chitchat(t) ?? fromKnowledge(t);
 }
 
 /** The status the policy decides for: where a rating is expected, whatever the conversation's says. */
@@ -253,6 +254,18 @@ function fromKnowledge(t: Turn): Decision {
   return lowConfidence(t, { type: 'unanswered', question });
 }
 
+/**
+ * Right after a rating of 3-5, words the FAQ does not answer are a remark on the service
+ * ("客服回复有点慢，不过解决了"): thanked for, not met with a "did you mean" list. A question it
+ * answers is answered; anger goes to a person (fromKnowledge).
+ */
+function remark(t: Turn): Decision | undefined {
+  const until = t.session.commentUntil;
+  if (until === undefined || (t.now ?? Date.now()) >= until || isComplaint(t.bare)) return undefined;
+  if (t.kb.matcher.match(t.text).decision === 'answer') return undefined;
+  return reply(t, t.messages.rating_comment_noted);
+}
+
 /** The thanks differ by score; a 1-2 asks what went wrong and opens the follow-up window (followUp). */
 function rated(t: Turn, score: number): Decision {
   const { messages } = t;
@@ -261,7 +274,8 @@ function rated(t: Turn, score: number): Decision {
     const until = (t.now ?? Date.now()) + (t.options.lowRatingFollowUpMs ?? LOW_RATING_FOLLOW_UP_MS);
     return { ...reply(t, messages.rating_low_followup, { ...base, rated: true, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
   }
-  return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks, { ...base, rated: true }), outcome: { type: 'rating', score } };
+  const commentUntil = (t.now ?? Date.now()) + RATING_COMMENT_MS;
+  return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks, { ...base, rated: true, commentUntil }), outcome: { type: 'rating', score } };
 }
 
 /**
