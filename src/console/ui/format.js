@@ -115,3 +115,20 @@ export function hasRole(agent, role) {
   if (roles.includes('admin') || roles.includes(role)) return true;
   return role === 'agent' && roles.includes('manager');
 }
+
+/**
+ * A long message as a search result shows it: the stretch around the first word of `q` found
+ * (`total` characters, `before` of them ahead of it), with "…" where it was cut; a short one whole.
+ */
+export function snippetOf(text, q, total = 160, before = 40) {
+  const chars = Array.from(text);
+  if (chars.length <= total) return text;
+  const lower = text.toLowerCase();
+  const words = q.split(/\s+/).filter(Boolean).map((w) => w.toLowerCase());
+  const found = words.map((w) => lower.indexOf(w)).filter((i) => i >= 0);
+  // The hit's place in characters (an emoji before it counts once).
+  const at = found.length ? Array.from(text.slice(0, Math.min(...found))).length : 0;
+  const start = Math.max(0, Math.min(at - before, chars.length - total));
+  const end = Math.min(chars.length, start + total);
+  return `${start > 0 ? '…' : ''}${chars.slice(start, end).join('')}${end < chars.length ? '…' : ''}`;
+}

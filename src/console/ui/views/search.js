@@ -9,7 +9,7 @@ import { Icon } from '../components/icons.js';
 import { SearchBox } from '../components/search-box.js';
 import { Spinner } from '../components/spinner.js';
 import { CHANNELS, STATUSES } from '../constants.js';
-import { convHref, when } from '../format.js';
+import { convHref, snippetOf, when } from '../format.js';
 
 export const searchHref = (q) => `#/search/${encodeURIComponent(q)}`;
 
@@ -22,7 +22,7 @@ export function TopbarSearch({ initial = '' }) {
       const q = value.trim();
       if (q) location.hash = searchHref(q);
     }}>
-    <${SearchBox} testid="search-input" placeholder="搜索消息、客户昵称或 ID" label="搜索会话" value=${value} onInput=${setValue} />
+    <${SearchBox} testid="search-input" placeholder="搜索消息或客户" label="搜索会话：消息、客户昵称或 ID" value=${value} onInput=${setValue} />
   </form>`;
 }
 
@@ -93,7 +93,7 @@ export function SearchPage({ q }) {
               ${it.repeats > 1 ? html`<span class="muted" data-testid="search-repeats">机器人同样的回复 ${it.repeats} 次</span>` : null}
               <span class="muted search-time">${when(it.message.at)}</span>
             </div>
-            <div class="search-snippet" data-testid="search-snippet"><span class="muted">${FROM[it.message.from] ?? ''}：</span><${Marked} text=${it.message.text} q=${q} /></div>
+            <div class="search-snippet" data-testid="search-snippet"><span class="muted">${FROM[it.message.from] ?? ''}：</span><${Marked} text=${snippetOf(it.message.text, q)} q=${q} /></div>
           </a>
         </li>`,
       )}
