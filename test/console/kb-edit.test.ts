@@ -217,8 +217,8 @@ describe('questions the FAQ missed, grouped', () => {
     const { groups, total } = ok<{ groups: GapGroup[]; total: number }>(await call('GET', '/api/kb/gaps', { as: 'eddie' }));
     expect(total).toBe(5);
     expect(groups.map((g) => [g.label, g.count, g.reasons])).toEqual([
-      ['录屏的时候电脑风扇狂转', 3, { unanswered: 2, not_helpful: 1 }],
-      ['linux 能用吗', 2, { unanswered: 2, not_helpful: 0 }],
+      ['录屏的时候电脑风扇狂转', 3, { unanswered: 2, not_helpful: 1, suggested: 0 }],
+      ['linux 能用吗', 2, { unanswered: 2, not_helpful: 0, suggested: 0 }],
     ]);
     const [fan, linux] = groups;
     expect(fan!.examples.map((e) => [e.text, e.count, e.conv])).toEqual([
