@@ -103,6 +103,12 @@ describe('the WeChat simulator page (demo)', () => {
     const answer = lineContaining(page, 'bot', '您可能还想问').first().getByTestId('sim-text');
     expect(await answer.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('pre-wrap');
     expect(await answer.innerText()).toMatch(/您可能还想问（回复数字查看）：\n3\. 可以开发票吗？/);
+    // A long last message in the list is cut with "…", in its own box (not mid-character).
+    const previews = await page.locator('.sim-cust-preview').evaluateAll((els) =>
+      els.map((e) => ({ cut: e.scrollWidth > e.clientWidth, overflow: getComputedStyle(e).textOverflow })),
+    );
+    expect(previews.some((p) => p.cut)).toBe(true);
+    for (const p of previews.filter((x) => x.cut)) expect(p.overflow).toBe('ellipsis');
     expect(sim.pageErrors).toEqual([]);
   });
 

@@ -82,7 +82,7 @@ export function CustomerList({ names, local, selected, previews, unread, now, on
           <span class="sim-cust-body">
             <span class="sim-cust-top"><span class="sim-cust-name"><bdi>${n}</bdi></span>
               ${last ? html`<span class="sim-cust-time">${timeLabel(last.at, now)}</span>` : null}</span>
-            <span class="sim-cust-sub">${n === selected ? html`<span class="sim-me-tag">当前身份</span>` : null}${isNew ? '新客户 · 还没发过消息' : n === selected ? '正在聊天' : previewText(last)}</span>
+            <span class="sim-cust-sub">${n === selected ? html`<span class="sim-me-tag">当前身份</span>` : null}<span class="sim-cust-preview">${isNew ? '新客户 · 还没发过消息' : n === selected ? '正在聊天' : previewText(last)}</span></span>
           </span>
         </button>`;
       })}
