@@ -10,6 +10,8 @@
  * console. SIGINT / SIGTERM stop taking new work, let in-flight sends and acknowledgements finish,
  * then close the archive, the server and Redis; a second signal exits at once.
  */
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import { loadConfigOrExit, type Config, type ConfigError } from './config.ts';
@@ -211,6 +213,14 @@ function adminPasswordIssues(password: string | undefined): ConfigError['issues'
   return problems.length > 0 ? [{ variable: 'KEFU_ADMIN_PASSWORD', message: problems.map((p) => p.message).join('; ') }] : [];
 }
 
+/** Every role reads the knowledge base: a KB_DIR that is no directory is named with the other variables. */
+function kbDirIssues(dir: string | undefined): ConfigError['issues'] {
+  const abs = path.resolve(dir?.trim() || 'knowledge-base');
+  const found = statSync(abs, { throwIfNoEntry: false });
+  if (found?.isDirectory()) return [];
+  return [{ variable: 'KB_DIR', message: `${found ? 'not a directory' : 'no such directory'}: ${abs} (the FAQ's markdown files)` }];
+}
+
 async function main(): Promise<void> {
   let roles: Role[];
   try {
@@ -219,7 +229,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(2);
   }
-  const config = loadConfigOrExit('.env', (env) => (roles.includes('console') ? adminPasswordIssues(env.KEFU_ADMIN_PASSWORD) : []));
+  const config = loadConfigOrExit('.env', (env) => [...kbDirIssues(env.KB_DIR), ...(roles.includes('console') ? adminPasswordIssues(env.KEFU_ADMIN_PASSWORD) : [])]);
   const kefu = await startKefu(config, { roles });
   stopOnSignals(kefu);
   kefu.logger.info({ url: kefu.console?.url ?? kefu.ops?.url, roles }, 'kefu-bridge is running');

@@ -4,6 +4,8 @@
  * ops endpoints, and a clean stop on SIGTERM.
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadMessages, renderTemplate } from '../src/bot/messages.ts';
 import { loadConfig } from '../src/config.ts';
@@ -145,9 +147,11 @@ describe('startKefu', () => {
 
 describe('npm start', () => {
   it('names every invalid variable in one go, the console\'s password policy included, and exits 1', async () => {
-    const env = { ...process.env, LOG_LEVEL: 'silent', PORT: 'abc', REDIS_URL: 'notaurl', KEFU_ADMIN_PASSWORD: 'aaaaaaaaaaaa' };
+    const missing = path.join(os.tmpdir(), `kefu-no-kb-${process.pid}`);
+    const env = { ...process.env, LOG_LEVEL: 'silent', PORT: 'abc', REDIS_URL: 'notaurl', KEFU_ADMIN_PASSWORD: 'aaaaaaaaaaaa', KB_DIR: missing };
     const r = await runNode(['--import', 'tsx', 'src/main.ts', '--role', 'console'], { cwd: ROOT, env, timeoutMs: 20_000 });
     expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^ {2}KB_DIR: no such directory: ${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} `, 'm'));
     expect(r.stderr).toMatch(/^ {2}PORT: must be a port number 1-65535 \(or 0: any free port\), got "abc"$/m);
     expect(r.stderr).toMatch(/^ {2}REDIS_URL: not a URL: "notaurl"/m);
     expect(r.stderr).toMatch(/^ {2}KEFU_ADMIN_PASSWORD: /m);

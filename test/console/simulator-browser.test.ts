@@ -18,7 +18,7 @@ import { randomPrefix, type RedisServer } from '../support/redis.ts';
 
 // The page's globals used in page.evaluate (the project compiles without the DOM lib).
 declare const window: Record<string, unknown>;
-declare function getComputedStyle(el: unknown): { whiteSpace: string };
+declare function getComputedStyle(el: unknown): { whiteSpace: string; textOverflow: string };
 
 const SEEDED = ['孙悦', '张伟', '王芳', '李娜', '赵磊'];
 const NEW_CUSTOMER = '测试用户';
