@@ -95,8 +95,13 @@ export class Handoff {
   bots(): Promise<string[]> {
     return this.registry.bots();
   }
-  eventCursors(): Promise<Record<string, string>> {
-    return this.registry.eventCursors();
+  /** Sent at once: see BotRegistry.eventCursors. */
+  eventCursors(bots: readonly string[]): Promise<Record<string, string>> {
+    return this.registry.eventCursors(bots);
+  }
+  /** The accounts as last read here, without a round trip (undefined before the first read). */
+  knownBots(): readonly string[] | undefined {
+    return this.registry.knownBots();
   }
 
   // Changes of a conversation (transitions.ts).

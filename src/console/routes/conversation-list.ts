@@ -126,11 +126,15 @@ export async function queueLists(
   query: unknown,
 ): Promise<{ waiting: ListAnswer; active: ListAnswer; parked: ListAnswer; asOf: Record<string, string> }> {
   const q = parse(queueQuery, query, 'query');
-  // Before the reads, never with them: an event written meanwhile must count as possibly unseen.
-  const asOf = await handoff.eventCursors();
+  // Sent before the reads' commands on the same connection (Redis runs them in that order), not
+  // awaited first: an event up to these ids was written before the lists were read.
+  const bots = handoff.knownBots() ?? (await handoff.bots());
+  const cursors = handoff.eventCursors(bots);
+  // Awaited after the reads: a failure must not count as unhandled meanwhile (it is thrown below).
+  cursors.catch(() => undefined);
   const own = hasRole(agent, 'manager') ? 'all' : 'mine';
   const read = (status: 'waiting' | 'active' | 'parked', limit: number, view: 'all' | 'mine'): Promise<ListAnswer> =>
     limit === 0 ? Promise.resolve({ items: [], total: 0, next: null }) : listConversations(handoff, agent, { status, view, limit });
   const [waiting, active, parked] = await Promise.all([read('waiting', q.waiting, 'all'), read('active', q.active, own), read('parked', q.parked, own)]);
-  return { waiting, active, parked, asOf };
+  return { waiting, active, parked, asOf: await cursors };
 }
