@@ -3,7 +3,7 @@
  * roles, and on adding an optional password), and the one place a generated password is shown,
  * once, to pass on to the person.
  */
-import { html, useEffect, useRef, useState } from '/vendor/preact-htm.js';
+import { html, useLayoutEffect, useRef, useState } from '/vendor/preact-htm.js';
 import { ApiError, describeError } from '../../api.js';
 import { useEscape } from '../../components/escape.js';
 import { Icon } from '../../components/icons.js';
@@ -70,7 +70,9 @@ export function AccountForm({ account, me, onSave, onClose }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const first = useRef(null);
-  useEffect(() => first.current?.focus(), []);
+  // Focused as the dialog appears, not a frame later: keys typed (or filled) into another field of
+  // the just-opened dialog would otherwise land in this one.
+  useLayoutEffect(() => first.current?.focus(), []);
   const self = account?.id === me.id;
   const over = chars(displayName.trim()) > DISPLAY_NAME_MAX;
 

@@ -3,7 +3,7 @@
  * optional description) that creates the problem and links the chat at once: the chat is parked as
  * 等待问题修复 until the fix.
  */
-import { html, useEffect, useMemo, useRef, useState } from '/vendor/preact-htm.js';
+import { html, useEffect, useLayoutEffect, useMemo, useRef, useState } from '/vendor/preact-htm.js';
 import { ApiError, describeError } from '../../api.js';
 import { useEscape } from '../../components/escape.js';
 import { Icon } from '../../components/icons.js';
@@ -36,10 +36,9 @@ export function LinkProblemDialog({ convId, onClose, onLinked }) {
   const searchRef = useRef(null);
   useEscape(onClose);
 
-  useEffect(() => {
-    refreshProblems();
-    searchRef.current?.focus();
-  }, []);
+  useEffect(() => void refreshProblems(), []);
+  // Focus as the dialog appears (a layout effect), so nothing typed at once lands elsewhere.
+  useLayoutEffect(() => searchRef.current?.focus(), []);
 
   const open = useMemo(() => items.filter((p) => p.status === 'open'), [items]);
   const q = query.trim().toLowerCase();

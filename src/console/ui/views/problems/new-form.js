@@ -2,7 +2,7 @@
  * 新建问题 on the 已知问题 page: the team's title, what customers will be told it is (optional:
  * the title otherwise), a description. Linking chats happens from each chat (关联已知问题).
  */
-import { html, useEffect, useRef, useState } from '/vendor/preact-htm.js';
+import { html, useLayoutEffect, useRef, useState } from '/vendor/preact-htm.js';
 import { describeError } from '../../api.js';
 import { Icon } from '../../components/icons.js';
 import { PROBLEM_DESC_MAX, PROBLEM_PUBLIC_TITLE_MAX, PROBLEM_TITLE_MAX } from '../../constants.js';
@@ -16,7 +16,8 @@ export function NewProblemDialog({ onClose, onCreated }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const first = useRef(null);
-  useEffect(() => {
+  // Focus as the form appears (a layout effect), so nothing typed at once lands elsewhere.
+  useLayoutEffect(() => {
     first.current?.focus();
     const onKey = (e) => {
       if (e.key === 'Escape' && !e.defaultPrevented) onClose();
