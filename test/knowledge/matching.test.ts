@@ -206,6 +206,36 @@ describe('engine behaviour on small knowledge bases', () => {
     expect(r.decision).not.toBe('handoff');
   });
 
+  it('reads an input-method slip as the one FAQ word that sounds the same, so it is answered like the word typed right', async () => {
+    const m = new Matcher(
+      await load({
+        'cancel.md': entry('question: 信用卡怎么销卡\nkeywords: [销卡]'),
+        'replace.md': entry('question: 卡片坏了怎么换卡\nkeywords: [换卡]'),
+        'limit.md': entry('question: 怎么提高额度\nkeywords: [额度]'),
+      }),
+    );
+    const typed = m.rank('信用卡怎么消卡');
+    const right = m.rank('信用卡怎么销卡');
+    expect(typed[0]!.id).toBe('cancel');
+    // The slip counts in the phrasing as the word itself (only its weight, from how it was typed, differs).
+    expect(typed[0]!.input.phrasing).toBeGreaterThan(0.9 * right[0]!.input.phrasing);
+    expect(typed[0]!.input.keyword).toBe(1);
+    expect(m.match('信用卡怎么消卡').decision).toBe('answer');
+  });
+
+  it('leaves a sound shared by two FAQ words to the pinyin evidence, never picks one of them', async () => {
+    const m = new Matcher(
+      await load({
+        'pay.md': entry('question: 怎么设置支付密码\nkeywords: [支付]'),
+        'uniform.md': entry('question: 工作制服在哪领\nkeywords: [制服]'),
+      }),
+    );
+    // 只服 sounds like both 支付 and 制服: each entry keeps only the homophone evidence.
+    const ranked = m.rank('只服');
+    expect(ranked.map((r) => r.id).sort()).toEqual(['pay', 'uniform']);
+    expect(ranked[0]!.input.phrasing).toBe(0);
+  });
+
   it('offers "did you mean" when two entries fit about equally', async () => {
     const m = new Matcher(
       await load({

@@ -73,6 +73,11 @@ export interface CompiledKb {
   byId: Map<string, FaqEntry>;
   /** Dialect, English and pinyin input rewritten into the knowledge base's language. */
   rewriter: Rewriter;
+  /**
+   * pinyinKey → the words of questions, alternates and keywords that sound so: a customer's word
+   * the knowledge base never uses is read as the one word of it that sounds the same (matcher.ts).
+   */
+  homophones: Map<string, string[]>;
 }
 
 const HAN_WORD = /^\p{Script=Han}{2,}$/u;
@@ -181,6 +186,7 @@ export function compile(kb: KnowledgeBase): CompiledKb {
 
   const docs = kb.entries.map((e) => compileEntry(e, lexicon));
   const postings = new Map<string, PostingList>();
+  const homophones = new Map<string, string[]>();
   const post = (term: string, doc: number, strength: number): void => {
     const p = postings.get(term);
     if (p) p.list.push({ doc, strength });
@@ -190,7 +196,13 @@ export function compile(kb: KnowledgeBase): CompiledKb {
     for (const [w, s] of d.words) {
       post(w, i, s);
       // Homophone typos of the entry's own words ("形成单" for 行程单) are found by their pinyin.
-      if (s >= FIELD_STRENGTH.question && HAN_WORD.test(w)) post(pinyinKey(pinyinOf(w)), i, s);
+      if (s >= FIELD_STRENGTH.question && HAN_WORD.test(w)) {
+        const key = pinyinKey(pinyinOf(w));
+        post(key, i, s);
+        const sounding = homophones.get(key);
+        if (!sounding) homophones.set(key, [w]);
+        else if (!sounding.includes(w)) sounding.push(w);
+      }
     }
     for (const b of d.bigrams) post(`b:${b}`, i, 1);
   });
@@ -209,5 +221,5 @@ export function compile(kb: KnowledgeBase): CompiledKb {
   );
   const bigramPostings = new Map<string, PostingList>();
   for (const [key, p] of postings) if (key.startsWith('b:')) bigramPostings.set(key.slice(2), p);
-  return { docs, lexicon, postings, bigramPostings, idf, meaningful, byId: new Map(kb.entries.map((e) => [e.id, e])), rewriter };
+  return { docs, lexicon, postings, bigramPostings, idf, meaningful, byId: new Map(kb.entries.map((e) => [e.id, e])), rewriter, homophones };
 }

@@ -3,10 +3,10 @@ import { compile, pinyinKey, type CompiledKb, type EntryDoc } from './compile.ts
 import { clash, defaultContrasts, type Clash, type Sides } from './contrast.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
 import { askedObjects, askedOperations, aspectScanner, unmentioned, type AnyOf } from './aspects.ts';
-import { parseQuery, type Query } from './query.ts';
+import { parseQuery, type Query, type QueryTerm } from './query.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
 import { BROADER_MATCH, features, PINYIN_MATCH, queryFacts, typoMatches } from './score.ts';
-import { isCjkWord, pinyinOf } from './text.ts';
+import { charBigrams, isCjkWord, pinyinOf } from './text.ts';
 
 export interface MatcherOptions {
   thresholds?: Partial<Thresholds>;
@@ -119,17 +119,25 @@ export class Matcher {
     return { decision, id: best.id, score: round(best.score), candidates };
   }
 
-  /** Every shortlisted entry with its evidence, best first (for calibration and `kb ask`). */
-  rank(question: string): RankedEntry[] {
+  /** The question's terms, read against this knowledge base's words. */
+  private parse(question: string): Query {
     const kb = this.compiled;
     const query = parseQuery(question, kb.lexicon, kb.meaningful, (t, alt) => kb.rewriter.rewrite(t, alt));
     // A category bridges a word the knowledge base never uses ("猫" to its "宠物"); a word it does
     // use is evidence enough, and its category would only pull in every entry naming the category.
     const known = (w: { text: string; concepts: readonly string[] }): boolean => kb.postings.has(w.text) || w.concepts.some((c) => kb.postings.has(c));
     for (const t of query.terms) {
+      if (!known(t)) heardAs(query, t, kb);
       if (t.broader && known(t)) t.broader = undefined;
       for (const p of t.parts ?? []) if (p.broader && known(p)) p.broader = undefined;
     }
+    return query;
+  }
+
+  /** Every shortlisted entry with its evidence, best first (for calibration and `kb ask`). */
+  rank(question: string): RankedEntry[] {
+    const kb = this.compiled;
+    const query = this.parse(question);
     const shortlist = this.retrieve(query);
     if (shortlist.length === 0) {
       // Nothing shared at all: report the menu's first entry with zero confidence.
@@ -168,7 +176,7 @@ export class Matcher {
     const kb = this.compiled;
     const doc = kb.docs.find((d) => d.entry.id === id);
     if (!doc) return null;
-    const why = lowering(askedOf(parseQuery(question, kb.lexicon, kb.meaningful, (t, alt) => kb.rewriter.rewrite(t, alt))), doc);
+    const why = lowering(askedOf(this.parse(question)), doc);
     if (!why) return null;
     if (why.kind === 'contrast') {
       const c = why.clash;
@@ -248,6 +256,30 @@ export class Matcher {
     for (const doc of touched) scores[doc] = 0;
     return best;
   }
+}
+
+/**
+ * An input-method slip ("消卡" for 销卡, "红保" for 红包): a word of two or more characters the
+ * knowledge base never uses that sounds exactly like one word of its questions, alternates or
+ * keywords is read as that word, so it counts in the phrasing and character evidence as if typed
+ * right. A sound shared by several of its words is left alone (the pinyin evidence still finds
+ * each of them, at PINYIN_MATCH).
+ */
+function heardAs(query: Query, t: QueryTerm, kb: CompiledKb): void {
+  if (t.text.length < 2 || !isCjkWord(t.text)) return;
+  t.pinyin ??= pinyinOf(t.text);
+  const sounding = kb.homophones.get(pinyinKey(t.pinyin));
+  const word = sounding?.length === 1 ? sounding[0]! : undefined;
+  if (word === undefined || word === t.text || query.weightOf.has(word)) return;
+  query.weightOf.delete(t.text);
+  query.weightOf.set(word, t.weight);
+  const typed = new Set(charBigrams(t.text));
+  query.bigrams = [...new Set([...query.bigrams.filter((b) => !typed.has(b)), ...charBigrams(word)])];
+  t.text = word;
+  t.concepts = kb.lexicon.concepts(word);
+  t.broader = undefined;
+  t.parts = undefined;
+  t.subwords = undefined;
 }
 
 /** The contrast sides the customer asks about (their own words, not what they negate). */
