@@ -46,6 +46,22 @@ describe('pinyin typed without the input method', () => {
     expect((await new Matcher(await shop()).match(q)).id).toBe(id);
   });
 
+  it('a lone syllable is the character the knowledge base writes, not the dictionary\'s likeliest', async () => {
+    // 怎么查 / 删除: "cha" is 查 here (the dictionary alone says 茶), "shan le" 删了 (山了).
+    const kb = await loadKnowledgeBase(
+      await makeTree({
+        'order.md': entry('question: 订单怎么查\nkeywords: [订单]', '在我的订单里查看。'),
+        'delete.md': entry('question: 删除的地址能恢复吗\nkeywords: [地址]', '删除后不能恢复。'),
+      }),
+    );
+    const c = compile(kb);
+    const read = (q: string): string => parseQuery(q, c.lexicon, c.meaningful, (t) => c.rewriter.rewrite(t)).text;
+    expect(read('dingdan zenme cha')).toContain('订单怎么查');
+    expect(read('dizhi shan le neng huifu ma')).toContain('删了');
+    // A common word still reads as itself.
+    expect(read('zenme')).toContain('怎么');
+  });
+
   it('the reading table shipped in the lexicon is the one jieba and pinyin-pro make now (scripts/pinyin-words.ts)', () => {
     const dict = readFileSync(createRequire(import.meta.url).resolve('@node-rs/jieba/dict.txt'), 'utf8');
     expect(readFileSync(GENERAL_WORDS_FILE, 'utf8')).toBe(formatGeneralWords(buildGeneralWords(dict)));

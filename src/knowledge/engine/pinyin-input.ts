@@ -32,6 +32,8 @@ const ALIASES = new Map([
   ['nue', 'nve'],
 ]);
 const MAX_SYLLABLE = 6;
+/** Two of them outweigh a two-character word of middling frequency ("永乐", "态度"), not a common one ("怎么"). */
+const KB_CHAR_WEIGHT = 9;
 const MAX_WORD = 4;
 
 /**
@@ -125,11 +127,17 @@ export class PinyinIndex {
 
   /** `words`: the knowledge base's own Han words, which typed pinyin most likely means. */
   constructor(words: Iterable<string>) {
+    const chars = new Set<string>();
     for (const w of words) {
       const len = [...w].length;
-      if (len < 2 || len > MAX_WORD || !/^\p{Script=Han}+$/u.test(w)) continue;
+      if (len < 2 || !/^\p{Script=Han}+$/u.test(w)) continue;
+      for (const ch of w) chars.add(ch);
+      if (len > MAX_WORD) continue;
       for (const r of readings(w)) put(this.own, r, { text: w, weight: 100 + 10 * len });
     }
+    // A lone syllable is the character this knowledge base writes, not the dictionary's likeliest
+    // ("cha" 查 not 茶, "shan le" 删了 not 山了): above any general character, below a common word.
+    for (const ch of chars) for (const r of readings(ch)) put(this.own, r, { text: ch, weight: KB_CHAR_WEIGHT });
   }
 
   /** Han text for a run of syllables: the best-scoring cut into known words (Viterbi). */
