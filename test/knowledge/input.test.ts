@@ -86,6 +86,14 @@ describe('English', () => {
     expect((await parsed('how to become a seller')).terms.map((t) => t.text)).toContain('become');
   });
 
+  it('words that only carry grammar (many, really, into, up) go; "how many" and "see" are asked as 多少 and 查看', async () => {
+    const words = (await parsed('how many refunds can I really see')).terms.map((t) => t.text);
+    expect(words).not.toContain('many');
+    expect(words).not.toContain('really');
+    expect(words).toEqual(expect.arrayContaining(['多少', '退款', '查看']));
+    expect((await parsed('split the bill into two')).terms.map((t) => t.text)).not.toContain('into');
+  });
+
   it('inflected forms read as the word the table knows (refunds, invoiced, passwords)', async () => {
     expect((await parsed('refunding')).text).toContain('退款');
     expect((await parsed('invoices')).text).toContain('发票');
