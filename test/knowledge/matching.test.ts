@@ -223,6 +223,24 @@ describe('engine behaviour on small knowledge bases', () => {
     expect(m.match('信用卡怎么消卡').decision).toBe('answer');
   });
 
+  it('reads loose characters that sound like one FAQ word as that word, but never cuts a word the segmenter found', async () => {
+    const kb = await load({
+      'replace.md': entry('question: 卡片到期了怎么换\nkeywords: [到期]'),
+      'format.md': entry('question: 导出支持哪些格式\nkeywords: [格式]'),
+      'price.md': entry('question: 年费价格是多少\nkeywords: [年费]'),
+    });
+    const m = new Matcher(kb);
+    // 到 其 (dao qi), two loose characters, are 到期: the same evidence as the word typed right.
+    const [typed] = m.rank('卡片到其了怎么换');
+    const [right] = m.rank('卡片到期了怎么换');
+    expect(typed!.id).toBe('replace');
+    expect(typed!.input.phrasing).toBeCloseTo(right!.input.phrasing, 2);
+    expect(typed!.input.keyword).toBe(1);
+    // 价格 是 holds ge shi (格式) only across the word 价格: it stays a question about the price.
+    expect(m.match('年费价格是多少')).toMatchObject({ decision: 'answer', id: 'price' });
+    expect(m.rank('年费价格是多少').find((r) => r.id === 'format')?.input.coverage ?? 0).toBe(0);
+  });
+
   it('leaves a sound shared by two FAQ words to the pinyin evidence, never picks one of them', async () => {
     const m = new Matcher(
       await load({

@@ -122,10 +122,16 @@ export class Matcher {
   /** The question's terms, read against this knowledge base's words. */
   private parse(question: string): Query {
     const kb = this.compiled;
-    const query = parseQuery(question, kb.lexicon, kb.meaningful, (t, alt) => kb.rewriter.rewrite(t, alt));
+    const known = (w: { text: string; concepts: readonly string[] }): boolean => kb.postings.has(w.text) || w.concepts.some((c) => kb.postings.has(c));
+    const query = parseQuery(
+      question,
+      kb.lexicon,
+      kb.meaningful,
+      (t, alt) => kb.rewriter.rewrite(t, alt),
+      (chars) => (known({ text: chars, concepts: kb.lexicon.concepts(chars) }) ? undefined : soundsLike(chars, kb)),
+    );
     // A category bridges a word the knowledge base never uses ("猫" to its "宠物"); a word it does
     // use is evidence enough, and its category would only pull in every entry naming the category.
-    const known = (w: { text: string; concepts: readonly string[] }): boolean => kb.postings.has(w.text) || w.concepts.some((c) => kb.postings.has(c));
     for (const t of query.terms) {
       if (!known(t)) heardAs(query, t, kb);
       if (t.broader && known(t)) t.broader = undefined;
@@ -265,12 +271,17 @@ export class Matcher {
  * right. A sound shared by several of its words is left alone (the pinyin evidence still finds
  * each of them, at PINYIN_MATCH).
  */
+/** The one word of the knowledge base's questions, alternates and keywords that sounds like `chars` (not `chars` itself). */
+function soundsLike(chars: string, kb: CompiledKb, syllables: readonly string[] = pinyinOf(chars)): string | undefined {
+  const sounding = kb.homophones.get(pinyinKey(syllables));
+  return sounding?.length === 1 && sounding[0] !== chars ? sounding[0] : undefined;
+}
+
 function heardAs(query: Query, t: QueryTerm, kb: CompiledKb): void {
   if (t.text.length < 2 || !isCjkWord(t.text)) return;
   t.pinyin ??= pinyinOf(t.text);
-  const sounding = kb.homophones.get(pinyinKey(t.pinyin));
-  const word = sounding?.length === 1 ? sounding[0]! : undefined;
-  if (word === undefined || word === t.text || query.weightOf.has(word)) return;
+  const word = soundsLike(t.text, kb, t.pinyin);
+  if (word === undefined || query.weightOf.has(word)) return;
   query.weightOf.delete(t.text);
   query.weightOf.set(word, t.weight);
   const typed = new Set(charBigrams(t.text));

@@ -25,6 +25,36 @@ function mergedIdf(run: string): number {
   return chars.reduce((s, ch) => s + idfOf(ch), 0) / chars.length;
 }
 
+/**
+ * Loose characters the segmenter could not join that sound like one word of the knowledge base
+ * ("卡片到其了": 到 其 -> 到期, "宽代": 宽 代 -> 宽带): an input-method slip across what would have
+ * been one word. Only runs of one-character tokens are read so; a word the segmenter found is
+ * never cut ("价格是" stays 价格 是, not 价 格式).
+ */
+function heard(tokens: string[], soundsLike: ((chars: string) => string | undefined) | undefined): [word: string, typed: string][] {
+  if (!soundsLike) return tokens.map((t) => [t, t]);
+  const out: [string, string][] = [];
+  for (let i = 0; i < tokens.length; ) {
+    let taken = 0;
+    for (let len = 3; len >= 2 && taken === 0; len--) {
+      if (i + len > tokens.length) continue;
+      const run = tokens.slice(i, i + len);
+      if (!run.every((t) => t.length === 1 && isCjkWord(t))) continue;
+      const typed = run.join('');
+      const word = soundsLike(typed);
+      if (word === undefined) continue;
+      out.push([word, typed]);
+      taken = len;
+    }
+    if (taken === 0) {
+      out.push([tokens[i]!, tokens[i]!]);
+      taken = 1;
+    }
+    i += taken;
+  }
+  return out;
+}
+
 /** Rare words are all equally informative; a lone character is vague unless jieba says otherwise. */
 const IDF_CAP = RARE_IDF;
 const LONE_CHAR_IDF = 5;
@@ -86,6 +116,7 @@ export function parseQuery(
   lexicon: Lexicon,
   meaningful: ReadonlySet<string>,
   rewrite?: (text: string, alternatives: string[]) => string,
+  soundsLike?: (chars: string) => string | undefined,
 ): Query {
   const clipped = normalize(raw).slice(0, MAX_QUERY_CHARS);
   const alternatives: string[] = [];
@@ -102,8 +133,9 @@ export function parseQuery(
   let chunkStart = 0;
   let at = 0;
   const starts = new Set<number>();
-  for (const token of cut(text)) {
-    const found = text.indexOf(token, at);
+  for (const [token, typed] of heard(cut(text), soundsLike)) {
+    // Where the customer typed it (a slip read as the knowledge base's word is not in the text).
+    const found = text.indexOf(typed, at);
     const start = found >= 0 ? found : at;
     at = start + token.length;
     starts.add(start);
