@@ -24,6 +24,20 @@ describe('contrast lexicon', () => {
     expect(sides('灯怎么关', ['灯', '怎么', '关']).get(3)).toEqual(new Set([1]));
   });
 
+  it('reads a one-character verb with its potential complement as the verb (开不了, 关得掉)', () => {
+    expect(sides('手机开不了机', ['手机', '开不了', '机']).get(3)).toEqual(new Set([0]));
+    expect(sides('灯关得掉吗', ['灯', '关得掉', '吗']).get(3)).toEqual(new Set([1]));
+    // Not any word starting with the character: 开发票 names no side.
+    expect(sides('怎么开发票', ['怎么', '开发票']).has(3)).toBe(false);
+  });
+
+  it('does not count a side that describes a thing (right before 的) as what is asked', () => {
+    expect(asked('取消的订单能恢复吗').has(0)).toBe(false);
+    expect(asked('开通的会员怎么取消').get(0)).toEqual(new Set([1]));
+    // An entry's own text still names it.
+    expect(sides('取消的订单能恢复吗').get(0)).toEqual(new Set([1]));
+  });
+
   it("does not count a side the customer says they do not mean", () => {
     expect(asked('不是要取消，是想开通').get(0)).toEqual(new Set([0]));
     expect(asked('想取消自动续费').get(0)).toEqual(new Set([1]));

@@ -45,6 +45,9 @@ export function parseContrasts(lines: readonly string[]): ContrastSet[] {
     .filter((s) => s.sides.filter((side) => side.length > 0).length >= 2);
 }
 
+/** One character, then 不 or 得 and a result ("用不了", "领不到", "取不出"). */
+const POTENTIAL = /^(\p{Script=Han})[不得]\p{Script=Han}{1,2}$/u;
+
 export function buildContrasts(sets: readonly ContrastSet[]): Contrasts {
   // Longer members are found by scanning the text, indexed by their first two UTF-16 units (a
   // lookup per position, no strings made); one-character members only as whole tokens, or "开"
@@ -88,14 +91,18 @@ export function buildContrasts(sets: readonly ContrastSet[]): Contrasts {
     }
     for (const t of tokens) {
       const at = text.indexOf(t);
-      for (const m of single.get(t) ?? []) if (counts(at, at + t.length)) add(m);
+      // A verb with its potential complement ("用不了", "领不到", "存得进") names the verb's side.
+      const verb = single.has(t) ? t : POTENTIAL.exec(t)?.[1];
+      for (const m of (verb && single.get(verb)) || []) if (counts(at, at + t.length)) add(m);
     }
     return out;
   };
   return {
     scan,
     sidesOf: (text, tokens) => scan(text, tokens, () => true),
-    askedSides: (text, focus, tokens) => scan(text, tokens, (at) => at < 0 || (focus[at] ?? 1) > 2 * NEGATED),
+    // A side right before 的 describes a thing, it is not what is asked: "领的券结账时用不了" asks
+    // about using a coupon that was claimed, "取消的订单能恢复吗" about an order that was cancelled.
+    askedSides: (text, focus, tokens) => scan(text, tokens, (at, end) => at < 0 || ((focus[at] ?? 1) > 2 * NEGATED && text[end] !== '的')),
     word: (set, side) => sets[set]?.sides[side]?.[0] ?? '',
   };
 }
