@@ -139,6 +139,16 @@ describe('where the question is in a message', () => {
     expect(new Matcher(await shop()).rank(text)[0]?.id).toBe('exchange');
   });
 
+  it.each([
+    ['没有要换号 就是想电脑和手机一起登', '换号', '电脑'],
+    ['不想退货，就是想问问能不能换个码', '退货', '换个码'],
+    ['不办宽带了，直接把套餐退掉', '办宽带', '套餐'],
+  ])('negation: "%s" does not mean %s', (text, not, meant) => {
+    const f = focusFactors(text);
+    expect(f[text.indexOf(not)]).toBeCloseTo(NEGATED);
+    expect(f[text.indexOf(meant)]).toBe(1);
+  });
+
   it('"是不是" is not a negation', () => {
     const text = '是不是要退款，是的话怎么弄';
     expect(focusFactors(text)[text.indexOf('退款')]).toBe(1);
