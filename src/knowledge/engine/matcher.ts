@@ -130,10 +130,10 @@ export class Matcher {
       (t, alt) => kb.rewriter.rewrite(t, alt),
       (chars) => (known({ text: chars, concepts: kb.lexicon.concepts(chars) }) ? undefined : soundsLike(chars, kb)),
     );
-    // A category bridges a word the knowledge base never uses ("猫" to its "宠物"); a word it does
-    // use is evidence enough, and its category would only pull in every entry naming the category.
     for (const t of query.terms) {
       if (!known(t)) heardAs(query, t, kb);
+      // A category bridges a word the knowledge base never uses ("猫" to its "宠物"); a word it does
+      // use is evidence enough, and its category would only pull in every entry naming the category.
       if (t.broader && known(t)) t.broader = undefined;
       for (const p of t.parts ?? []) if (p.broader && known(p)) p.broader = undefined;
     }
@@ -264,6 +264,12 @@ export class Matcher {
   }
 }
 
+/** The one word of the knowledge base's questions, alternates and keywords that sounds like `chars` (not `chars` itself). */
+function soundsLike(chars: string, kb: CompiledKb, syllables: readonly string[] = pinyinOf(chars)): string | undefined {
+  const sounding = kb.homophones.get(pinyinKey(syllables));
+  return sounding?.length === 1 && sounding[0] !== chars ? sounding[0] : undefined;
+}
+
 /**
  * An input-method slip ("消卡" for 销卡, "红保" for 红包): a word of two or more characters the
  * knowledge base never uses that sounds exactly like one word of its questions, alternates or
@@ -271,12 +277,6 @@ export class Matcher {
  * right. A sound shared by several of its words is left alone (the pinyin evidence still finds
  * each of them, at PINYIN_MATCH).
  */
-/** The one word of the knowledge base's questions, alternates and keywords that sounds like `chars` (not `chars` itself). */
-function soundsLike(chars: string, kb: CompiledKb, syllables: readonly string[] = pinyinOf(chars)): string | undefined {
-  const sounding = kb.homophones.get(pinyinKey(syllables));
-  return sounding?.length === 1 && sounding[0] !== chars ? sounding[0] : undefined;
-}
-
 function heardAs(query: Query, t: QueryTerm, kb: CompiledKb): void {
   if (t.text.length < 2 || !isCjkWord(t.text)) return;
   t.pinyin ??= pinyinOf(t.text);
