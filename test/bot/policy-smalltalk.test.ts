@@ -10,6 +10,7 @@ import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOption
 import type { Action, Decision, Session } from '../../src/bot/types.ts';
 import type { ConversationStatus } from '../../src/handoff/types.ts';
 import { playChat } from '../support/policy.ts';
+import { alone } from '../../src/bot/policy/chitchat.ts';
 import { DEFAULT_SMALLTALK, loadKnowledgeBase, Matcher, menuEntries } from '../../src/knowledge/index.ts';
 
 const KB_DIR = fileURLToPath(new URL('../fixtures/policy-kb', import.meta.url));
@@ -63,6 +64,10 @@ describe('small talk: a short reply and the menu, never the queue', () => {
     const [first, second, pick] = chat(['你是机器人吗', '哈哈哈', '2']);
     expect(said(first!)).toEqual([messages.smalltalk_bot_identity, menuBlock]);
     expect(said(second!)).toEqual([messages.smalltalk_chitchat]);
+    // A phrase that leads into the menu ends in a colon; said alone it does not.
+    const [, weather] = chat(['你是机器人吗', '今天天气怎么样'], DEFAULT_POLICY_OPTIONS);
+    expect(said(weather!)).toEqual(['测试：查不了天气，别的尽管问~']);
+    expect(alone('有问题尽管问我：')).toBe('有问题尽管问我~');
     expect(second!.session.offered).toEqual(kb.menu.map((e) => e.id));
     expect(answered(pick!)).toBe(kb.menu[1]!.id);
   });

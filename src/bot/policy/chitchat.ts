@@ -49,8 +49,13 @@ export function smalltalk(t: Turn, intent: SmalltalkIntent): Decision {
   if (ENDING.has(intent)) return { ...reply(t, text), outcome };
   // The menu was the last list sent and still answers to its numbers: the phrase alone, not the
   // whole menu again for every "哈哈" or "你是机器人吗" in a row.
-  if (menuPending(t)) return { ...reply(t, text, { ...t.base, greeted: true, offered: t.session.offered! }), outcome };
+  if (menuPending(t)) return { ...reply(t, alone(text), { ...t.base, greeted: true, offered: t.session.offered! }), outcome };
   return { ...menu(t, false, [say(text)]), outcome };
+}
+
+/** A phrase that leads into the menu ("…尽管问我：") said without it: no colon left hanging. */
+export function alone(text: string): string {
+  return text.replace(/[：:]\s*$/u, '~');
 }
 
 function menuPending(t: Turn): boolean {
