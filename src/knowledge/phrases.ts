@@ -122,6 +122,8 @@ export const MESSAGE_PLACEHOLDERS = {
   smalltalk_praise: [],
   /** "哈哈", "在干嘛", "讲个笑话". */
   smalltalk_chitchat: [],
+  /** Above a "did you mean" list of one entry (suggest_header speaks of several). */
+  suggest_header_one: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type MessageKey = keyof typeof MESSAGE_PLACEHOLDERS;
@@ -133,6 +135,7 @@ export const MESSAGE_KEYS = Object.keys(MESSAGE_PLACEHOLDERS) as MessageKey[];
  */
 export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = Object.freeze({
   presence_again: '在的~ 直接说说您遇到的问题吧。',
+  suggest_header_one: '您想问的是不是这个？',
   rephrase: '抱歉，这几个都不是您要的😅 麻烦换个说法再问我一次，或者看看下面的常见问题：',
   smalltalk_thanks: '不客气😊 还有问题随时找我~',
   smalltalk_bye: '再见👋 有问题随时来找我~',

@@ -104,6 +104,18 @@ describe('decide: did you mean', () => {
     expect(pick!.actions[0]).toEqual({ type: 'answer', faqId: ids[1], confidence: 1 });
   });
 
+  it('a "did you mean" list of one entry asks about that one (suggest_header_one), not "these"', () => {
+    // The real matcher's answer for a question with one plausible entry, fixed here: the wording is the point.
+    const entry = kb.matcher.entry('no-sound')!;
+    const one: PolicyKnowledge = {
+      ...kb,
+      matcher: { match: () => ({ decision: 'suggest', id: entry.id, score: 0.5, candidates: [{ id: entry.id, score: 0.5 }] }), entry: (id) => kb.matcher.entry(id) },
+    };
+    const text = said(decide({ text: '随便问问', status: 'bot', session: {} }, one, messages, DEFAULT_POLICY_OPTIONS))[0]!;
+    expect(text.split('\n')).toEqual([messages.suggest_header_one, `1. ${entry.question}`, messages.suggest_footer]);
+    expect(messages.suggest_header_one).not.toBe(messages.suggest_header);
+  });
+
   it('accepts "第2个" and the full question typed out', () => {
     const ids = kb.matcher.match('会员').candidates.map((c) => c.id);
     expect(answered(chat(['会员', '第2个'])[1]!)).toBe(ids[1]);

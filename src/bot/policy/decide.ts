@@ -244,7 +244,8 @@ function fromKnowledge(t: Turn): Decision {
   if (match.decision === 'suggest') {
     const items = match.candidates.map((c) => kb.matcher.entry(c.id)).filter((e): e is FaqEntry => e !== undefined);
     if (items.length > 0) {
-      const block = [messages.suggest_header, ...numbered(items, 1), messages.suggest_footer].join('\n');
+      const header = items.length === 1 ? messages.suggest_header_one : messages.suggest_header;
+      const block = [header, ...numbered(items, 1), messages.suggest_footer].join('\n');
       const next: Session = { ...base, offered: items.map((e) => e.id), suggested: true, question };
       // Asked to rephrase already: "都不是" to this list too goes to a person.
       if (session.rephrased) next.rephrased = true;
