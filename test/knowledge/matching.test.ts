@@ -228,6 +228,7 @@ describe('engine behaviour on small knowledge bases', () => {
       'replace.md': entry('question: 卡片到期了怎么换\nkeywords: [到期]'),
       'format.md': entry('question: 导出支持哪些格式\nkeywords: [格式]'),
       'price.md': entry('question: 年费价格是多少\nkeywords: [年费]'),
+      'camera.md': entry('question: 怎么同时录摄像头\nkeywords: [摄像头]'),
     });
     const m = new Matcher(kb);
     // 到 其 (dao qi), two loose characters, are 到期: the same evidence as the word typed right.
@@ -239,6 +240,8 @@ describe('engine behaviour on small knowledge bases', () => {
     // 价格 是 holds ge shi (格式) only across the word 价格: it stays a question about the price.
     expect(m.match('年费价格是多少')).toMatchObject({ decision: 'answer', id: 'price' });
     expect(m.rank('年费价格是多少').find((r) => r.id === 'format')?.input.coverage ?? 0).toBe(0);
+    // Only words as the editors wrote them, not the index's sub-words: 想 投 (xiang tou) is not 像头 of 摄像头.
+    expect(m.rank('我想投简历').find((r) => r.id === 'camera')?.input.coverage ?? 0).toBe(0);
   });
 
   it('leaves a sound shared by two FAQ words to the pinyin evidence, never picks one of them', async () => {

@@ -4,7 +4,7 @@ import { buildLexicon, type Lexicon } from './lexicon.ts';
 import { entryAspects } from './aspects.ts';
 import { englishIndex } from './english-index.ts';
 import { Rewriter } from './rewrite.ts';
-import { addWords, cutForIndex, warmUp } from './segmenter.ts';
+import { addWords, cut, cutForIndex, warmUp } from './segmenter.ts';
 import { charBigrams, cjkRuns, normalize, pinyinOf } from './text.ts';
 
 /** How strongly a word found in a field speaks for the entry. */
@@ -78,6 +78,8 @@ export interface CompiledKb {
    * the knowledge base never uses is read as the one word of it that sounds the same (matcher.ts).
    */
   homophones: Map<string, string[]>;
+  /** The same for the words as written (the segmenter's cut of questions and alternates, keywords whole): what loose characters are read as. */
+  writtenSounds: Map<string, string[]>;
 }
 
 const HAN_WORD = /^\p{Script=Han}{2,}$/u;
@@ -174,6 +176,12 @@ export function pinyinText(doc: EntryDoc): string {
 
 export const pinyinNeedle = (syllables: readonly string[]): string => `|${syllables.join('|')}|`;
 
+function addSound(map: Map<string, string[]>, key: string, word: string): void {
+  const sounding = map.get(key);
+  if (!sounding) map.set(key, [word]);
+  else if (!sounding.includes(word)) sounding.push(word);
+}
+
 export function compile(kb: KnowledgeBase): CompiledKb {
   // The shared tables load here, so the first question does not pay for them.
   warmUp();
@@ -199,13 +207,19 @@ export function compile(kb: KnowledgeBase): CompiledKb {
       if (s >= FIELD_STRENGTH.question && HAN_WORD.test(w)) {
         const key = pinyinKey(pinyinOf(w));
         post(key, i, s);
-        const sounding = homophones.get(key);
-        if (!sounding) homophones.set(key, [w]);
-        else if (!sounding.includes(w)) sounding.push(w);
+        addSound(homophones, key, w);
       }
     }
     for (const b of d.bigrams) post(`b:${b}`, i, 1);
   });
+
+  // What loose characters are read as: the words the editors wrote as the segmenter cuts them (and
+  // keywords whole), not the index's sub-words ("想投" is not "像头" of 摄像头).
+  const writtenSounds = new Map<string, string[]>();
+  for (const e of kb.entries) {
+    const written = [e.question, ...e.alternates].flatMap((t) => cut(normalize(t)));
+    for (const w of [...written, ...e.keywords.map(normalize)]) if (HAN_WORD.test(w)) addSound(writtenSounds, pinyinKey(pinyinOf(w)), w);
+  }
 
   const n = docs.length;
   const maxIdf = Math.log(1 + (n - 0.5) / 1.5);
@@ -221,5 +235,5 @@ export function compile(kb: KnowledgeBase): CompiledKb {
   );
   const bigramPostings = new Map<string, PostingList>();
   for (const [key, p] of postings) if (key.startsWith('b:')) bigramPostings.set(key.slice(2), p);
-  return { docs, lexicon, postings, bigramPostings, idf, meaningful, byId: new Map(kb.entries.map((e) => [e.id, e])), rewriter, homophones };
+  return { docs, lexicon, postings, bigramPostings, idf, meaningful, byId: new Map(kb.entries.map((e) => [e.id, e])), rewriter, homophones, writtenSounds };
 }

@@ -128,7 +128,7 @@ export class Matcher {
       kb.lexicon,
       kb.meaningful,
       (t, alt) => kb.rewriter.rewrite(t, alt),
-      (chars) => (known({ text: chars, concepts: kb.lexicon.concepts(chars) }) ? undefined : soundsLike(chars, kb)),
+      (chars) => (known({ text: chars, concepts: kb.lexicon.concepts(chars) }) ? undefined : soundsLike(chars, kb.writtenSounds)),
     );
     for (const t of query.terms) {
       if (!known(t)) heardAs(query, t, kb);
@@ -265,8 +265,8 @@ export class Matcher {
 }
 
 /** The one word of the knowledge base's questions, alternates and keywords that sounds like `chars` (not `chars` itself). */
-function soundsLike(chars: string, kb: CompiledKb, syllables: readonly string[] = pinyinOf(chars)): string | undefined {
-  const sounding = kb.homophones.get(pinyinKey(syllables));
+function soundsLike(chars: string, sounds: ReadonlyMap<string, string[]>, syllables: readonly string[] = pinyinOf(chars)): string | undefined {
+  const sounding = sounds.get(pinyinKey(syllables));
   return sounding?.length === 1 && sounding[0] !== chars ? sounding[0] : undefined;
 }
 
@@ -280,7 +280,7 @@ function soundsLike(chars: string, kb: CompiledKb, syllables: readonly string[] 
 function heardAs(query: Query, t: QueryTerm, kb: CompiledKb): void {
   if (t.text.length < 2 || !isCjkWord(t.text)) return;
   t.pinyin ??= pinyinOf(t.text);
-  const word = soundsLike(t.text, kb, t.pinyin);
+  const word = soundsLike(t.text, kb.homophones, t.pinyin);
   if (word === undefined || query.weightOf.has(word)) return;
   query.weightOf.delete(t.text);
   query.weightOf.set(word, t.weight);
