@@ -86,6 +86,9 @@ interface Distinct {
   notHelpful: Map<string, number>;
   notHelpfulCount: number;
   features: Features;
+  /** Conversations counted already, and `conv|reason` pairs: one customer asking once is one, whatever the bot tried. */
+  convs: Set<string>;
+  convReasons: Set<string>;
 }
 
 /** Groups `gaps` (any order) into similar questions, the biggest group first. */
@@ -105,10 +108,32 @@ export function groupGaps(gaps: readonly GapInput[], matcher: Matcher, opts: Gro
     if (!key) continue;
     let d = byKey.get(key);
     if (!d) {
-      d = { key, text, count: 0, lastAt: '', conv: '', unanswered: 0, suggested: 0, notHelpful: new Map(), notHelpfulCount: 0, features: features(norm, lexicon) };
+      d = {
+        key,
+        text,
+        count: 0,
+        lastAt: '',
+        conv: '',
+        unanswered: 0,
+        suggested: 0,
+        notHelpful: new Map(),
+        notHelpfulCount: 0,
+        features: features(norm, lexicon),
+        convs: new Set(),
+        convReasons: new Set(),
+      };
       byKey.set(key, d);
     }
-    d.count++;
+    // A "did you mean" never picked, then 都不是 and no answer, is one question of one customer.
+    if (g.conv) {
+      const pair = `${g.conv}|${g.reason}|${g.faqId ?? ''}`;
+      if (d.convReasons.has(pair)) continue;
+      d.convReasons.add(pair);
+      if (!d.convs.has(g.conv)) {
+        d.convs.add(g.conv);
+        d.count++;
+      }
+    } else d.count++;
     if (g.at > d.lastAt || !d.lastAt) {
       d.lastAt = g.at;
       d.text = text;

@@ -355,6 +355,25 @@ describe('groupGaps', () => {
     expect(groupGaps([], knowledge.matcher())).toEqual([]);
   });
 
+  it('one customer asking once is one question, however many ways the bot failed it ("did you mean" not picked, then 都不是)', async () => {
+    const root = await makeTree(TREE);
+    const knowledge = await createKnowledgeService({ dir: root, watch: false });
+    open.push(knowledge);
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 24, 2, 0, s)).toISOString();
+    const groups = groupGaps(
+      [
+        { text: '录制问题', reason: 'suggested' as const, at: at(1), conv: 'a.c1' },
+        { text: '录制问题', reason: 'unanswered' as const, at: at(2), conv: 'a.c1' },
+        { text: '录制问题', reason: 'unanswered' as const, at: at(3), conv: 'a.c2' },
+        { text: '录制问题', reason: 'unanswered' as const, at: at(0) },
+      ],
+      knowledge.matcher(),
+    );
+    expect(groups.map((g) => [g.label, g.count])).toEqual([['录制问题', 3]]);
+    expect(groups[0]!.reasons).toMatchObject({ suggested: 1, unanswered: 3 });
+    expect(groups[0]!.examples[0]).toMatchObject({ count: 3, conv: 'a.c2' });
+  });
+
   it('a few thousand gaps: grouped without the matcher, which is asked once per group returned', async () => {
     // (How long grouping takes: npm run bench:kb.)
     const root = await makeTree(TREE);
