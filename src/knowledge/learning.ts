@@ -14,6 +14,8 @@
  * Storage is the caller's (the handoff keeps evidence and decisions in Redis); this is pure, apart
  * from `adoptConfirmed`, which edits the files through edit.ts.
  */
+import { cut } from './engine/segmenter.ts';
+import { normalize } from './engine/text.ts';
 import { addAlternate, KbEditError, MAX_PHRASE_CHARS, phraseKey } from './edit.ts';
 import { unsafeText } from './safe-text.ts';
 import type { KnowledgeBase } from './types.ts';
@@ -106,6 +108,22 @@ function questionLike(text: string): boolean {
   return [...text].length <= MAX_LEARNED_CHARS && clauses.length <= 2;
 }
 
+/**
+ * One word that several entries speak of ("会员", "退款") is a topic, not a phrasing of one entry:
+ * added to one of them it would pull every short message about the topic there, and the bot would
+ * still offer the list for it. It stays with the gaps.
+ */
+function broad(text: string, kb: KnowledgeBase): boolean {
+  const words = cut(normalize(text));
+  if (words.length !== 1) return false;
+  const [word] = words as [string];
+  let entries = 0;
+  for (const e of kb.entries) {
+    if ([e.question, ...e.alternates, ...e.keywords].some((p) => normalize(p).includes(word)) && ++entries >= 2) return true;
+  }
+  return false;
+}
+
 /** What addAlternate would accept as a phrasing (one line, not too long, no hidden characters). */
 function validPhrasing(text: string): boolean {
   return text.length > 0 && [...text].length <= MAX_PHRASE_CHARS && !/[\r\n\u2028\u2029]/.test(text) && !unsafeText(text);
@@ -181,7 +199,7 @@ export function learnFromTraffic(evidence: readonly EvidenceInput[], kb: Knowled
   for (const [key, byEntry] of confirmed) {
     if (covered.has(key)) continue;
     for (const [faqId, t] of byEntry) {
-      if (!entries.has(faqId) || dismissed.has(decisionKey(faqId, key)) || !validPhrasing(t.text) || !questionLike(t.text)) continue;
+      if (!entries.has(faqId) || dismissed.has(decisionKey(faqId, key)) || !validPhrasing(t.text) || !questionLike(t.text) || broad(t.text, kb)) continue;
       const others = [...byEntry]
         .filter(([id]) => id !== faqId && entries.has(id))
         .map(([id, o]) => ({ id, convs: o.convs.size }))

@@ -51,6 +51,11 @@ describe('learnFromTraffic: proposals', () => {
     expect(props.map((p) => p.text)).toEqual(['一次能录多长']);
   });
 
+  it('one word several entries speak of (会员) is a topic, not a phrasing of the entry picked for it', () => {
+    const props = proposalsOf([ev('picked', 'b.w1', 'refund', '会员'), ev('picked', 'b.w2', 'refund', '会员'), ev('picked', 'b.w3', 'refund', '会员能退吗')]);
+    expect(props.map((p) => p.text)).toEqual(['会员能退吗']);
+  });
+
   it('picked and then "没解决" in the same chat is not a phrasing of that entry', () => {
     const props = proposalsOf([ev('picked', 'b.r1', 'time-limit', '录着录着停了'), ev('not_helpful', 'b.r1', 'time-limit', '录着录着停了'), ev('picked', 'b.r2', 'time-limit', '一次能录多长')]);
     expect(props.map((p) => p.text)).toEqual(['一次能录多长']);
