@@ -134,7 +134,9 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(hello).toMatchObject({ q: '你好', smalltalk: 'greeting' });
     expect(Object.keys(refund!).sort()).toEqual(['candidates', 'decision', 'id', 'q', 'score']);
     const text = await kb(['ask', '菜单']);
-    expect(text.stdout).toMatch(/^menu: the bot replies with the numbered menu/);
+    expect(text.stdout).toMatch(/^decision: menu {3}the bot replies with the numbered menu/);
+    const weather = await kb(['ask', '今天天气怎么样']);
+    expect(weather.stdout).toMatch(/^decision: small talk \(weather\) {3}the bot replies with smalltalk_weather and the menu, not the FAQ; the FAQ alone: handoff/);
   });
 
   it('ask --json "q" …: the questions given are answered, one line each in the same shape, and stdin is not read', async () => {
@@ -150,12 +152,16 @@ describe('kb command line', { timeout: 60_000 }, () => {
   });
 
   it('ask on filler lists no candidate at score 0; ask on a request for a person says the bot hands off, with no "did you mean"', async () => {
-    for (const q of ['在吗', '你好', '']) {
+    for (const q of ['在吗', '你好', '嗯嗯']) {
       const r = await kb(['ask', q]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^decision: handoff {3}best: - \(nothing in common with any entry\)/m);
+      expect(r.stdout).toMatch(/the FAQ alone: handoff, best: - \(nothing in common with any entry\)|^decision: handoff {3}best: - \(nothing in common with any entry\)/m);
       expect(r.stdout).not.toMatch(/^ {2}\d\. /m);
     }
+    // A blank question is a usage error, not a decision.
+    const blank = await kb(['ask', '  ']);
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toMatch(/ask needs a question/);
     const person = await kb(['ask', '转人工']);
     expect(person.code).toBe(0);
     expect(person.stdout).toMatch(/^decision: handoff {3}asks for a person .*the bot hands off at once/m);

@@ -70,13 +70,20 @@ function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): str
   const out: string[] = [
     person
       ? `decision: handoff   ${first.complaint ? 'anger at the service (complaint): the bot says sorry and hands off' : 'asks for a person (the default HUMAN_KEYWORDS): the bot hands off at once'}; the FAQ alone: ${r.decision}, ${found}`
-      : `decision: ${r.decision}   ${found}`,
+      : first.menu
+        ? `decision: menu   the bot replies with the numbered menu of the FAQ (menu_header), not a match; the FAQ alone: ${r.decision}, ${found}`
+        : // The matcher knows only the FAQ; the bot answers chit-chat before asking it (see _smalltalk.yml).
+          first.smalltalk && r.decision !== 'answer'
+          ? `decision: small talk (${first.smalltalk})   ${SMALLTALK_REPLY(first.smalltalk)}, not the FAQ; the FAQ alone: ${r.decision}, ${found}`
+          : `decision: ${r.decision}   ${found}`,
   ];
-  if (first.menu) out.unshift('menu: the bot replies with the numbered menu of the FAQ (menu_intro), not the FAQ match below');
-  // The matcher knows only the FAQ; the bot answers chit-chat before asking it (see _smalltalk.yml).
-  if (first.smalltalk) out.unshift(`small talk: ${first.smalltalk} (${SMALLTALK_REPLY(first.smalltalk)}, not the FAQ)`);
   const t = matcher.thresholds;
   out.push(`thresholds: answer >= ${t.answer}, suggest >= ${t.suggest}`);
+  // Confident, yet a list: two entries explain the question about equally (a lowered entry says so below).
+  const [one, two] = r.candidates;
+  if (!person && r.decision === 'suggest' && one && two && r.score >= t.answer && !matcher.loweredNote(question, one.id)) {
+    out.push(`why a list: ${one.id} and ${two.id} fit the question about equally, so the customer picks`);
+  }
   for (const [i, c] of (person ? [] : r.candidates).entries()) {
     out.push(`  ${i + 1}. ${c.id} (${c.score.toFixed(3)}) ${matcher.entry(c.id)?.question ?? ''}`);
     // Say why an entry that shares the question's words was only suggested.

@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     case 'lint':
       return runLint(kbDir, values['self-check']!);
     case 'ask':
-      if (!values.json && rest.length === 0) throw new UsageError('ask needs a question, or --json to read questions from stdin');
+      if (!values.json && rest.join('').trim() === '') throw new UsageError('ask needs a question, or --json to read questions from stdin');
       return runAsk(kbDir, thresholds, rest, values.json!);
     case 'eval':
       if (!values.cases) throw new UsageError('eval needs --cases FILE.jsonl');
