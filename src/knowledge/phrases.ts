@@ -151,7 +151,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   rating_comment_thanks: '谢谢您告诉我们，已经请客服跟进，请稍等🙏',
   complaint_handoff: '非常抱歉给您带来不好的体验🙏 我马上请人工客服来处理。',
   rating_comment_noted: '收到您的反馈，谢谢🙏 我们会继续改进~',
-  sla_apology: '抱歉让您久等了🙏 客服还在忙，预计{time}前回复您，请再稍等一下。',
+  sla_apology: '抱歉让您久等了🙏 客服还在忙，预计{time} 前回复您，请再稍等一下。',
   sla_apology_soon: '抱歉让您久等了🙏 客服马上就来，请再稍等一下。',
 });
 

@@ -50,7 +50,7 @@ describe('the real _messages.yml', () => {
     expect(m.resolved).toContain('回复 1-5');
     expect(m.feedback_question).toContain('回复 1 有帮助 / 2 没解决');
     expect(renderTemplate(m.outside_hours, { position: 1, opens: '周一 09:00', time: '' })).toContain(
-      '现在是非工作时间，客服将在周一 09:00上班后回复您',
+      '现在是非工作时间，客服将在周一 09:00 上班后回复您',
     );
   });
 

@@ -37,7 +37,7 @@ describe('SLA breach', () => {
     clock = due + 1_000;
     expect((await ticker.tickSlaCounts()).breaches).toBe(1);
     const heard = await c.hears(/抱歉让您久等了/);
-    // The product's phrase with the new time in it ("预计今天 15:30前回复您").
+    // The product's phrase with the new time in it ("预计今天 15:30 前回复您").
     const [before, after] = h.messages.sla_apology.split('{time}');
     expect(heard.startsWith(before!) && heard.endsWith(after!)).toBe(true);
     expect(heard.slice(before!.length, heard.length - after!.length)).toMatch(/\d\d:\d\d$/);

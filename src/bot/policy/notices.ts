@@ -31,7 +31,7 @@ export function formatWhen(at: number, now: number, timezone: string, weekdayOnl
 /**
  * Tells a customer who was just queued where they stand (zh-CN).
  * Within business hours (`queued`): position and "预计今天 15:30前"; outside (`outside_hours`):
- * position and when the agents start ("客服将在周一 09:00上班后回复您"). Times are shown in the
+ * position and when the agents start ("客服将在周一 09:00 上班后回复您"). Times are shown in the
  * business `timezone`; `now` is the moment of queuing (epoch ms), for "今天" / "明天".
  */
 export function queueNoticeText(notice: QueueNotice, messages: Messages, timezone: string, now: number): string {
