@@ -41,7 +41,9 @@
  * message that does not use it (a new question) drops it, except the related list, which stays
  * valid after the feedback "1".
  *
- * Other statuses: `waiting` → silent (a repeated request for a person gets `already_queued`);
+ * Other statuses: `waiting` → a question the FAQ answers with confidence is answered, followed by
+ * `waiting_answered` (the place in the queue is kept; no feedback check, no outcome), else silent
+ * (a repeated request for a person gets `already_queued`);
  * `active` → always silent; `awaiting_fix` → `awaiting_fix` once per session, else silent, but an
  * explicit request for a person is handed off (the queue accepts awaiting_fix → waiting).
  *

@@ -124,6 +124,8 @@ export const MESSAGE_PLACEHOLDERS = {
   smalltalk_chitchat: [],
   /** Above a "did you mean" list of one entry (suggest_header speaks of several). */
   suggest_header_one: [],
+  /** After an FAQ answer given while the customer waits in the human queue. */
+  waiting_answered: [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type MessageKey = keyof typeof MESSAGE_PLACEHOLDERS;
@@ -136,6 +138,7 @@ export const MESSAGE_KEYS = Object.keys(MESSAGE_PLACEHOLDERS) as MessageKey[];
 export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = Object.freeze({
   presence_again: '在的~ 直接说说您遇到的问题吧。',
   suggest_header_one: '您想问的是不是这个？',
+  waiting_answered: '以上答案您可以先参考～您仍在排队，客服接入后会继续帮您处理。',
   rephrase: '抱歉，这几个都不是您要的😅 麻烦换个说法再问我一次，或者看看下面的常见问题：',
   smalltalk_thanks: '不客气😊 还有问题随时找我~',
   smalltalk_bye: '再见👋 有问题随时来找我~',

@@ -131,6 +131,23 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     expect(queued.map((q) => q.id)).toContain(conv!.id);
   });
 
+  it('while waiting for a person, a question the FAQ is sure of is answered and the chat keeps its place in the queue', async () => {
+    const c = h.customer();
+    c.say('转人工');
+    await c.hears(QUEUED);
+    const before = c.heard.length;
+    c.say('录屏没有声音怎么办');
+    const heard = await c.hears('您仍在排队', before);
+    // The entry's answer, then the word that the place in the queue is kept.
+    expect(heard).toMatch(/声音[\s\S]*您仍在排队/);
+    const id = await c.conversationId();
+    expect(await h.handoff.conversation(id)).toMatchObject({ status: 'waiting', reason: 'customer_asked' });
+    expect((await h.handoff.listWaiting()).map((q) => q.id)).toContain(id);
+    // The agent who takes the chat reads what the bot said meanwhile.
+    const t = await h.handoff.transcript(id);
+    expect(t.some((m) => m.from === 'bot' && m.faqId === 'no-sound')).toBe(true);
+  });
+
   it('an agent reply reaches the customer; the bot is silent while the agent has the chat; resolve asks for a rating, then the bot answers again', async () => {
     const c = h.customer();
     c.say('人工客服');

@@ -322,10 +322,23 @@ describe('decide: other statuses', () => {
   const busy: Session = { greeted: true, feedbackFor: 'refund', offered: ['invoice'], offeredFrom: 3 };
 
   it('waiting: silent, except a repeated request for a person gets "already queued"', () => {
-    for (const text of ['录屏没声音怎么办', '1', '你好', '帮助', '天气怎么样']) {
+    for (const text of ['1', '你好', '帮助', '天气怎么样', '录屏']) {
       expect(ask(text, busy, 'waiting'), text).toEqual({ actions: [], session: busy });
     }
     expect(ask('转人工', busy, 'waiting')).toEqual({ actions: [{ type: 'say', text: messages.already_queued }], session: busy });
+  });
+
+  it('waiting: a question the FAQ answers with confidence is answered, the place in the queue kept, nothing left pending', () => {
+    const d = ask('录屏没声音怎么办', busy, 'waiting');
+    expect(d.actions).toEqual([
+      { type: 'answer', faqId: 'no-sound', confidence: expect.any(Number) },
+      { type: 'say', text: messages.waiting_answered },
+    ]);
+    // The chat is a person's: no feedback check, no list, not counted as the bot's answer.
+    expect(d.session).toEqual(busy);
+    expect(d.outcome).toBeUndefined();
+    // Only with confidence: a "did you mean" question stays silent.
+    expect(kb.matcher.match('录屏').decision).not.toBe('answer');
   });
 
   it('active: no actions at all, whatever the message', () => {

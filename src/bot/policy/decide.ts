@@ -50,6 +50,10 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   const status = statusFor(input.status, active);
   const normalized = normalizeText(input.text);
   const human = normalized ? humanRequest(normalized, options.humanKeywords) : null;
+  if (status === 'waiting' && normalized && human !== 'ask') {
+    const early = answerWhileWaiting(input.text, kb, messages, session);
+    if (early) return early;
+  }
   if (status !== 'bot' && status !== 'resolved') return withPerson(status, session, messages, normalized !== '', human === 'ask');
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
@@ -74,6 +78,18 @@ function statusFor(status: ConversationStatus, session: Session): ConversationSt
 export function decideWelcome(session: Session, kb: PolicyKnowledge, messages: Messages, options: PolicyOptions = DEFAULT_POLICY_OPTIONS): Decision {
   const t: Turn = { status: 'bot', text: '', normalized: '', bare: '', human: null, talk: null, session, base: carry(session), kb, messages, options };
   return menu(t, true);
+}
+
+/**
+ * Waiting in the queue (out of hours that may be a night): a question the FAQ answers with
+ * confidence is answered, with a word that the place in the queue is kept. Nothing else is said,
+ * nothing is counted as the bot's answer (the chat is a person's), and no "有帮助吗" or list is
+ * left pending for numbers the agent's chat would then have to read.
+ */
+function answerWhileWaiting(text: string, kb: PolicyKnowledge, messages: Messages, session: Session): Decision | undefined {
+  const match = kb.matcher.match(text);
+  if (match.decision !== 'answer' || match.id === null || !kb.matcher.entry(match.id)) return undefined;
+  return { actions: [{ type: 'answer', faqId: match.id, confidence: match.score }, say(messages.waiting_answered)], session };
 }
 
 /** Waiting, with an agent or a known problem: mostly silent (see ../policy.ts). */
