@@ -83,6 +83,9 @@ afterAll(async () => {
   await removeTrees();
 }, 30_000);
 
+// The page's globals used in evaluate (the project compiles without the DOM lib).
+declare function getComputedStyle(el: unknown): { overflowY: string };
+
 const read = (file: string) => readFile(path.join(kbDir, file), 'utf8');
 const exactly = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
 const groupOf = (label: string): Locator => byId(page, 'kb-gap-group').filter({ has: page.locator('[data-testid="kb-gap-label"]', { hasText: exactly(label) }) });
@@ -202,5 +205,23 @@ describe('the editors\' page: knowledge from real traffic', () => {
 
     expect(pageErrors).toEqual([]);
     expect(consoleErrors.filter((e) => !/status of 409/.test(e))).toEqual([]);
+  });
+
+  it('many groups: the ten biggest in the page (no scroll box inside it), the rest behind 显示全部', async () => {
+    const topics = ['打印机', '蓝牙耳机', '直播推流', '车载导航', '智能手表', '游戏手柄', '投影仪', '扫地机器人', '电子相框', '无人机', '翻译笔', '体脂秤'];
+    for (const [i, t] of topics.entries()) await missed(`m${i}`, `${t}能连吗`);
+    await page.reload();
+    const groups = byId(page, 'kb-gap-group');
+    await expect.poll(() => groups.count()).toBe(10);
+    const list = byId(page, 'kb-gaps');
+    expect(await list.evaluate((el) => getComputedStyle(el).overflowY)).toBe('visible');
+    const more = byId(page, 'kb-gaps-more');
+    const total = Number((await byId(page, 'kb-gaps').locator('xpath=..').locator('.count').first().textContent()) ?? 0);
+    expect(total).toBeGreaterThan(10);
+    expect(await more.textContent()).toContain(`显示全部 ${total} 组`);
+    await more.click();
+    await expect.poll(() => groups.count()).toBe(total);
+    await more.click();
+    await expect.poll(() => groups.count()).toBe(10);
   });
 });

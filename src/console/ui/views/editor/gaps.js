@@ -10,6 +10,9 @@ export function Gaps({ groups, entries, canOpen, loaded, onChanged }) {
   const now = useNow(TICK_AGO_MS);
   /** The one open form: { key: group label + example text, kind: 'alt' | 'new' }. */
   const [open, setOpen] = useState(null);
+  /** The page scrolls, not a box inside it: the biggest groups first, the rest one click away. */
+  const [all, setAll] = useState(false);
+  const shown = all ? (groups ?? []) : (groups ?? []).slice(0, GAPS_SHOWN);
   const questionOf = (id) => entries?.find((e) => e.id === id)?.question ?? id;
   const categoryOf = (id) => entries?.find((e) => e.id === id)?.category ?? '';
   const done = () => {
@@ -21,10 +24,10 @@ export function Gaps({ groups, entries, canOpen, loaded, onChanged }) {
     <div class="card-bar"><h2 class="card-title-lg">相似问题 <span class="count">${groups?.length ?? 0}</span></h2>
       <span class="muted small">${total ? `共 ${total} 次提问` : ''}</span></div>
     <p class="card-help muted small">机器人没答上、或被客户标记“没帮上忙”的提问，按相似程度归组。可以把某个问法加为条目的备选问法，或新建条目。</p>
-    <ul class="unanswered" data-testid="kb-gaps">
+    <ul class="unanswered unanswered-open" data-testid="kb-gaps">
       ${groups === null ? html`<li class="muted center">${loaded ? '暂时无法获取' : '加载中…'}</li>` : null}
       ${groups && groups.length === 0 ? html`<li class="muted center">最近没有机器人答不上的问题</li>` : null}
-      ${(groups ?? []).map(
+      ${shown.map(
         (g) => html`<li key=${g.label} class="unanswered-item" data-testid="kb-gap-group" data-count=${g.count}>
           <div class="row-between">
             <strong class="u-text" data-testid="kb-gap-label"><bdi>${g.label}</bdi></strong>
@@ -72,5 +75,12 @@ export function Gaps({ groups, entries, canOpen, loaded, onChanged }) {
         </li>`,
       )}
     </ul>
+    ${(groups?.length ?? 0) > GAPS_SHOWN
+      ? html`<div class="card-more"><button type="button" class="btn btn-ghost btn-sm" data-testid="kb-gaps-more" onClick=${() => setAll(!all)}>
+          ${all ? '只看前 10 组' : `显示全部 ${groups.length} 组`}</button></div>`
+      : null}
   </section>`;
 }
+
+/** Groups shown before 显示全部. */
+const GAPS_SHOWN = 10;
