@@ -135,6 +135,10 @@ describe('kb command line', { timeout: 60_000 }, () => {
     expect(Object.keys(refund!).sort()).toEqual(['candidates', 'decision', 'id', 'q', 'score']);
     const text = await kb(['ask', '菜单']);
     expect(text.stdout).toMatch(/^decision: menu {3}the bot replies with the numbered menu/);
+    // A "did you mean" is shown as WeChat shows it, in the knowledge base's own words.
+    const list = await kb(['ask', '会员']);
+    expect(list.stdout).toMatch(/^decision: suggest/);
+    expect(list.stdout).toMatch(/--- WeChat message ---\n您想问的是不是下面这些？\n1\. /);
     const weather = await kb(['ask', '今天天气怎么样']);
     expect(weather.stdout).toMatch(/^decision: small talk \(weather\) {3}the bot replies with smalltalk_weather and the menu, not the FAQ; the FAQ alone: handoff/);
   });

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline';
+import { readMessages } from '../phrases.ts';
 import { renderAnswer } from '../render.ts';
 import type { Matcher } from '../engine/matcher.ts';
 import type { Thresholds } from '../types.ts';
@@ -15,7 +16,7 @@ export async function runAsk(kbDir: string, thresholds: Partial<Thresholds>, que
   if (!matcher) return 1;
   const smalltalk = readSmalltalk(kbDir)?.smalltalk ?? DEFAULT_SMALLTALK;
   if (!json) {
-    process.stdout.write(describe(matcher, questions.join(' '), smalltalk));
+    process.stdout.write(describe(matcher, questions.join(' '), smalltalk, kbDir));
     return 0;
   }
   if (questions.length > 0) {
@@ -59,7 +60,7 @@ const SMALLTALK_REPLY = (intent: SmalltalkIntent): string =>
     ? `the bot sends the greeting and the menu on first contact, then ${intent}_again`
     : `the bot replies with smalltalk_${intent}${intent === 'thanks' || intent === 'bye' ? '' : ' and the menu'}`;
 
-function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): string {
+function describe(matcher: Matcher, question: string, smalltalk: Smalltalk, kbDir?: string): string {
   const r = matcher.match(question);
   // Score 0: nothing in common with any entry; the id the matcher reports then means nothing.
   const best = r.score > 0 ? (r.id ?? '-') : '- (nothing in common with any entry)';
@@ -89,6 +90,13 @@ function describe(matcher: Matcher, question: string, smalltalk: Smalltalk): str
     // Say why an entry that shares the question's words was only suggested.
     const note = matcher.loweredNote(question, c.id);
     if (note) out.push(`     lowered: ${note}`);
+  }
+  // The "did you mean" message as WeChat shows it, in this knowledge base's own words.
+  const listed = r.candidates.map((c) => matcher.entry(c.id)).filter((e) => e !== undefined);
+  const messages = kbDir === undefined ? undefined : readMessages(kbDir)?.messages;
+  if (!person && !first.menu && !(first.smalltalk && r.decision !== 'answer') && r.decision === 'suggest' && listed.length > 0 && messages) {
+    const header = listed.length === 1 ? messages.suggest_header_one : messages.suggest_header;
+    out.push('', '--- WeChat message ---', [header, ...listed.map((e, i) => `${i + 1}. ${e.question}`), messages.suggest_footer].join('\n'));
   }
   const answered = r.id ? matcher.entry(r.id) : undefined;
   if (r.decision === 'answer' && answered) {
