@@ -62,8 +62,14 @@ async function loadQueue() {
     // The three lists in one request (GET /api/queue). Parked chats: a manager's are everyone's
     // (等待问题修复); an agent's are their own, which stay under 我的会话 while they wait for a fix
     // rather than vanish from the agent's sight.
-    const { waiting, active, parked: fix, asOf } = await get(`/api/queue?waiting=${caps.waiting}&active=${LIMITS.active}&parked=${LIMITS.awaitingFix}`);
+    const cap = caps.waiting;
+    const { waiting, active, parked: fix, asOf } = await get(`/api/queue?waiting=${cap}&active=${LIMITS.active}&parked=${LIMITS.awaitingFix}`);
     if (session.agent !== agent) return;
+    // 加载更多 answered while this read was under way: its rows would take back the page shown.
+    if (caps.waiting > cap) {
+      refreshQueue();
+      return;
+    }
     // The true count (v2 `total`), not the rows read: 113 waiting is not "100 排队".
     let lists = { waiting: waiting.items, active: active.items, awaitingFix: fix.items, totals: { waiting: waiting.total ?? waiting.items.length } };
     const read = new Map([...lists.waiting, ...lists.active, ...lists.awaitingFix].map((c) => [c.id, c]));
