@@ -181,6 +181,55 @@ async function styledFilters(page: Page, testids: string[]): Promise<number[]> {
   return heights;
 }
 
+describe('加载更多 while the queue is read again', { timeout: 90_000 }, () => {
+  it('a read that was under way keeps the rows 加载更多 added (it reads again with their number)', async () => {
+    const t = await openTab(browser);
+    try {
+      const { page } = t;
+      await loginAs(page, baseUrl, 'mia', PASSWORD, USERS.mia.name, { waitOnline: true });
+      await until('100 rows', () => count(page, 'queue-item'), (n) => n === 100, 10_000);
+      const total = Number((await text(page, 'waiting-total')).replace(/\D/g, ''));
+      expect(total).toBeGreaterThan(100);
+      // The first 加载更多 fails (the API is "down"); when the probe finds it back, every view reads
+      // again: that queue read is held until the second 加载更多 has answered.
+      let failMore = true;
+      await page.route('**/api/conversations?status=waiting*', (route) =>
+        failMore ? ((failMore = false), route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"REDIS_UNAVAILABLE","message":"down"}}' })) : route.continue(),
+      );
+      let held: (() => void) | undefined;
+      const queueRead = new Promise<void>((seen) => {
+        void page.route('**/api/queue?*', async (route) => {
+          if (held === undefined) {
+            const release = new Promise<void>((r) => (held = r));
+            seen();
+            await release;
+          }
+          await route.continue();
+        });
+      });
+      await byId(page, 'queue-more').click();
+      await queueRead;
+      await byId(page, 'queue-more').click();
+      await until(`${total} rows`, () => count(page, 'queue-item'), (n) => n === total, 10_000);
+      // The held read (100 rows) answers now: the rows shown never drop, not even for a moment.
+      const seen = page.evaluate(async () => {
+        const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document;
+        const counts: number[] = [];
+        for (let i = 0; i < 60; i++) {
+          counts.push(doc.querySelectorAll('[data-testid="queue-item"]').length);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        return counts;
+      });
+      held!();
+      expect(Math.min(...(await seen))).toBe(total);
+      expect(await count(page, 'queue-item')).toBe(total);
+    } finally {
+      await t.context.close().catch(() => undefined);
+    }
+  });
+});
+
 describe('a phone (390 px)', { timeout: 90_000 }, () => {
   it('the queue with its views and one conversation fit the screen', async () => {
     const t = await openTab(browser);
