@@ -72,12 +72,14 @@ export class TurnFlood {
   }
 
   /**
-   * The bot's replies, throttled while the bot has the chat. A handoff still goes through (a person
-   * is the way out of a flood, and the customer hears where they stand); the rest is recorded
-   * without a reply, and the session stays as the customer last saw it.
+   * The bot's replies, throttled while the bot has the chat or answers from the FAQ while the
+   * customer waits for a person. A handoff still goes through (a person is the way out of a flood,
+   * and the customer hears where they stand); the rest is recorded without a reply, and the session
+   * stays as the customer last saw it.
    */
   throttle(st: FloodState, status: ConversationStatus, d: Decision): Decision {
-    if (PERSON_STATUSES.has(status) || !d.actions.some((a) => a.type === 'say' || a.type === 'answer')) return d;
+    if (!d.actions.some((a) => a.type === 'say' || a.type === 'answer')) return d;
+    if (PERSON_STATUSES.has(status) && !d.actions.some((a) => a.type === 'answer')) return d;
     const verdict = this.flood.check(st.customer.key);
     if (verdict === 'ok') return d;
     const handoffs = d.actions.filter((a) => a.type === 'handoff');

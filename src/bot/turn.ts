@@ -224,10 +224,12 @@ export class Turn implements TurnSink {
 
   /**
    * Starts matching a text message on a matching thread while it waits its turn, when the bot is
-   * likely to match it (the chat is with the bot); the turn's own match then finds the result.
+   * likely to match it (the chat is with the bot, or waiting for a person); the turn's own match
+   * then finds the result.
    */
   private prepare(msg: InboundMessage, st: CustomerState): Promise<void> | undefined {
-    if (msg.kind !== 'text' || msg.group || msg.silent || PERSON_STATUSES.has(st.status)) return undefined;
+    // Waiting for a person, a question the FAQ is sure of is still answered (policy/decide.ts).
+    if (msg.kind !== 'text' || msg.group || msg.silent || (PERSON_STATUSES.has(st.status) && st.status !== 'waiting')) return undefined;
     return this.d.kb.prepare(this.matchText(msg.text));
   }
 
