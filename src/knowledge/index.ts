@@ -36,6 +36,7 @@ export {
   placeholdersOf,
   readMessages,
   renderFixNotice,
+  renderSuggestions,
   renderTemplate,
   type MessageKey,
   type Messages,

@@ -182,6 +182,12 @@ export function renderFixNotice(messages: Pick<Messages, 'problem_fixed'>, fix: 
   return renderTemplate(messages.problem_fixed, { title: fix.title.trim(), note });
 }
 
+/** The "did you mean" message: its header (one entry or several), the numbered questions, the footer. */
+export function renderSuggestions(messages: Pick<Messages, 'suggest_header' | 'suggest_header_one' | 'suggest_footer'>, questions: readonly string[]): string {
+  const header = questions.length === 1 ? messages.suggest_header_one : messages.suggest_header;
+  return [header, ...questions.map((q, i) => `${i + 1}. ${q}`), messages.suggest_footer].join('\n');
+}
+
 const PLACEHOLDER = /\{([^{}\s]*)\}/g;
 
 /** Placeholder names used in a template, in order of appearance (duplicates kept out). */

@@ -4,7 +4,7 @@
  * (context.ts). Small talk and dead ends are in chitchat.ts.
  */
 import type { ConversationStatus, TurnOutcome } from '../../handoff/types.ts';
-import { DEFAULT_SMALLTALK, detectSmalltalk, type FaqEntry } from '../../knowledge/index.ts';
+import { DEFAULT_SMALLTALK, detectSmalltalk, renderSuggestions, type FaqEntry } from '../../knowledge/index.ts';
 import { renderTemplate, type Messages } from '../messages.ts';
 import type { Decision, PolicyInput, Session } from '../types.ts';
 import { chitchat, deadEnd, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
@@ -18,7 +18,6 @@ import {
   RATING_COMMENT_MS,
   lowConfidence,
   menu,
-  numbered,
   pendingChoices,
   reply,
   say,
@@ -260,8 +259,7 @@ function fromKnowledge(t: Turn): Decision {
   if (match.decision === 'suggest') {
     const items = match.candidates.map((c) => kb.matcher.entry(c.id)).filter((e): e is FaqEntry => e !== undefined);
     if (items.length > 0) {
-      const header = items.length === 1 ? messages.suggest_header_one : messages.suggest_header;
-      const block = [header, ...numbered(items, 1), messages.suggest_footer].join('\n');
+      const block = renderSuggestions(messages, items.map((e) => e.question));
       const next: Session = { ...base, offered: items.map((e) => e.id), suggested: true, question };
       // Asked to rephrase already: "都不是" to this list too goes to a person.
       if (session.rephrased) next.rephrased = true;

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { readMessages } from '../phrases.ts';
+import { readMessages, renderSuggestions } from '../phrases.ts';
 import { renderAnswer } from '../render.ts';
 import type { Matcher } from '../engine/matcher.ts';
 import type { Thresholds } from '../types.ts';
@@ -68,36 +68,34 @@ function describe(matcher: Matcher, question: string, smalltalk: Smalltalk, kbDi
   // The bot hands these off before it asks the FAQ: a "did you mean" list would be no list it sends.
   const first = before(question, smalltalk, r.decision === 'answer');
   const person = first.person === true || first.complaint === true;
+  // The matcher knows only the FAQ; the bot answers chit-chat before asking it (see _smalltalk.yml).
+  const chat = first.smalltalk !== undefined && r.decision !== 'answer' ? first.smalltalk : undefined;
   const out: string[] = [
     person
       ? `decision: handoff   ${first.complaint ? 'anger at the service (complaint): the bot says sorry and hands off' : 'asks for a person (the default HUMAN_KEYWORDS): the bot hands off at once'}; the FAQ alone: ${r.decision}, ${found}`
       : first.menu
         ? `decision: menu   the bot replies with the numbered menu of the FAQ (menu_header), not a match; the FAQ alone: ${r.decision}, ${found}`
-        : // The matcher knows only the FAQ; the bot answers chit-chat before asking it (see _smalltalk.yml).
-          first.smalltalk && r.decision !== 'answer'
-          ? `decision: small talk (${first.smalltalk})   ${SMALLTALK_REPLY(first.smalltalk)}, not the FAQ; the FAQ alone: ${r.decision}, ${found}`
+        : chat
+          ? `decision: small talk (${chat})   ${SMALLTALK_REPLY(chat)}, not the FAQ; the FAQ alone: ${r.decision}, ${found}`
           : `decision: ${r.decision}   ${found}`,
   ];
   const t = matcher.thresholds;
   out.push(`thresholds: answer >= ${t.answer}, suggest >= ${t.suggest}`);
+  const listed = person ? [] : r.candidates.map((c) => ({ ...c, entry: matcher.entry(c.id), lowered: matcher.loweredNote(question, c.id) }));
   // Confident, yet a list: two entries explain the question about equally (a lowered entry says so below).
-  const [one, two] = r.candidates;
-  if (!person && r.decision === 'suggest' && one && two && r.score >= t.answer && !matcher.loweredNote(question, one.id)) {
+  const [one, two] = listed;
+  if (r.decision === 'suggest' && one && two && r.score >= t.answer && !one.lowered) {
     out.push(`why a list: ${one.id} and ${two.id} fit the question about equally, so the customer picks`);
   }
-  for (const [i, c] of (person ? [] : r.candidates).entries()) {
-    out.push(`  ${i + 1}. ${c.id} (${c.score.toFixed(3)}) ${matcher.entry(c.id)?.question ?? ''}`);
+  for (const [i, c] of listed.entries()) {
+    out.push(`  ${i + 1}. ${c.id} (${c.score.toFixed(3)}) ${c.entry?.question ?? ''}`);
     // Say why an entry that shares the question's words was only suggested.
-    const note = matcher.loweredNote(question, c.id);
-    if (note) out.push(`     lowered: ${note}`);
+    if (c.lowered) out.push(`     lowered: ${c.lowered}`);
   }
   // The "did you mean" message as WeChat shows it, in this knowledge base's own words.
-  const listed = r.candidates.map((c) => matcher.entry(c.id)).filter((e) => e !== undefined);
-  const messages = kbDir === undefined ? undefined : readMessages(kbDir)?.messages;
-  if (!person && !first.menu && !(first.smalltalk && r.decision !== 'answer') && r.decision === 'suggest' && listed.length > 0 && messages) {
-    const header = listed.length === 1 ? messages.suggest_header_one : messages.suggest_header;
-    out.push('', '--- WeChat message ---', [header, ...listed.map((e, i) => `${i + 1}. ${e.question}`), messages.suggest_footer].join('\n'));
-  }
+  const questions = listed.flatMap((c) => (c.entry ? [c.entry.question] : []));
+  const phrases = r.decision === 'suggest' && !first.menu && !chat && questions.length > 0 && kbDir !== undefined ? readMessages(kbDir)?.messages : undefined;
+  if (phrases) out.push('', '--- WeChat message ---', renderSuggestions(phrases, questions));
   const answered = r.id ? matcher.entry(r.id) : undefined;
   if (r.decision === 'answer' && answered) {
     const messages = renderAnswer(answered.answer);
