@@ -113,16 +113,17 @@ function questionLike(text: string): boolean {
  * added to one of them it would pull every short message about the topic there, and the bot would
  * still offer the list for it. It stays with the gaps.
  */
-function broad(text: string, kb: KnowledgeBase): boolean {
+function broad(text: string, entryTexts: readonly string[]): boolean {
   const words = cut(normalize(text));
   if (words.length !== 1) return false;
   const [word] = words as [string];
   let entries = 0;
-  for (const e of kb.entries) {
-    if ([e.question, ...e.alternates, ...e.keywords].some((p) => normalize(p).includes(word)) && ++entries >= 2) return true;
-  }
+  for (const t of entryTexts) if (t.includes(word) && ++entries >= 2) return true;
   return false;
 }
+
+/** Each entry's question, alternates and keywords, normalized, one text per entry (for `broad`). */
+const entryTextsOf = (kb: KnowledgeBase): string[] => kb.entries.map((e) => [e.question, ...e.alternates, ...e.keywords].map(normalize).join('\n'));
 
 /** What addAlternate would accept as a phrasing (one line, not too long, no hidden characters). */
 function validPhrasing(text: string): boolean {
@@ -196,10 +197,11 @@ export function learnFromTraffic(evidence: readonly EvidenceInput[], kb: Knowled
   }
 
   const proposals: AlternateProposal[] = [];
+  const entryTexts = entryTextsOf(kb);
   for (const [key, byEntry] of confirmed) {
     if (covered.has(key)) continue;
     for (const [faqId, t] of byEntry) {
-      if (!entries.has(faqId) || dismissed.has(decisionKey(faqId, key)) || !validPhrasing(t.text) || !questionLike(t.text) || broad(t.text, kb)) continue;
+      if (!entries.has(faqId) || dismissed.has(decisionKey(faqId, key)) || !validPhrasing(t.text) || !questionLike(t.text) || broad(t.text, entryTexts)) continue;
       const others = [...byEntry]
         .filter(([id]) => id !== faqId && entries.has(id))
         .map(([id, o]) => ({ id, convs: o.convs.size }))
