@@ -36,11 +36,11 @@ function heard(tokens: string[], soundsLike: ((chars: string) => string | undefi
   const out: [string, string][] = [];
   for (let i = 0; i < tokens.length; ) {
     let taken = 0;
-    for (let len = 3; len >= 2 && taken === 0; len--) {
-      if (i + len > tokens.length) continue;
-      const run = tokens.slice(i, i + len);
-      if (!run.every((t) => t.length === 1 && isCjkWord(t))) continue;
-      const typed = run.join('');
+    // Loose characters from here (at most 3 are read): most positions have none, at no cost.
+    let loose = 0;
+    while (loose < 3 && i + loose < tokens.length && tokens[i + loose]!.length === 1 && isCjkWord(tokens[i + loose]!)) loose++;
+    for (let len = loose; len >= 2 && taken === 0; len--) {
+      const typed = tokens.slice(i, i + len).join('');
       const word = soundsLike(typed);
       if (word === undefined) continue;
       out.push([word, typed]);
