@@ -296,6 +296,22 @@ describe('one agent, one customer: live queue, claim, reply, note, canned replie
     await until('the canned text in the reply box', () => input.inputValue(), (v) => v === clicked!.text);
     await menu.waitFor({ state: 'hidden' });
 
+    // The caret goes after the picked text when it shows, not a frame later: an agent who selects
+    // all right away (to retype) keeps the selection.
+    await input.fill('');
+    await input.pressSequentially('/');
+    await rows.first().waitFor();
+    // Microtasks only in the wait (the console renders in one): no frame can pass before the select-all.
+    const selection = await page.evaluate(`(async () => {
+      const box = document.querySelector('[data-testid="reply-input"]');
+      document.querySelector('[data-testid="canned-item"]').dispatchEvent(new MouseEvent('mousedown', { bubbles: true, cancelable: true }));
+      for (let i = 0; i < 20 && box.value.startsWith('/'); i++) await Promise.resolve();
+      box.select();
+      for (let i = 0; i < 3; i++) await new Promise((r) => requestAnimationFrame(r));
+      return { start: box.selectionStart, end: box.selectionEnd, length: box.value.length };
+    })()`);
+    expect(selection).toEqual({ start: 0, end: clicked!.text.length, length: clicked!.text.length });
+
     // Keyboard: "/" + a title filters; Enter inserts the (first) match.
     const invoice = canned.body.items.find((c) => c.source === 'faq' && c.key === 'invoice') ?? canned.body.items.at(-1)!;
     await input.fill('');

@@ -1,4 +1,4 @@
-import { html, useEffect, useMemo, useRef, useState } from '/vendor/preact-htm.js';
+import { html, useEffect, useLayoutEffect, useMemo, useRef, useState } from '/vendor/preact-htm.js';
 import { Icon } from '../components/icons.js';
 import { MAX_TEXT } from '../constants.js';
 import { canned } from '../data.js';
@@ -102,16 +102,21 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
     }
   }
 
+  // A picked reply puts the caret after its text in the commit that shows it. A later frame
+  // (requestAnimationFrame) could land after the agent's next select-all and collapse it.
+  const [picked, setPicked] = useState(0);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!picked || !el) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+  }, [picked]);
+
   function pick(item) {
     setText(item.text);
     saveDraft(convId, item.text);
     setDismissed(false);
-    requestAnimationFrame(() => {
-      const el = ref.current;
-      if (!el) return;
-      el.focus();
-      el.setSelectionRange(el.value.length, el.value.length);
-    });
+    setPicked((n) => n + 1);
   }
 
   async function send() {
