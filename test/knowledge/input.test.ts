@@ -121,6 +121,17 @@ describe('English', () => {
   });
 });
 
+  it("a word of several senses is read in the one this FAQ speaks of; in none, all of them", async () => {
+    const faq = async (files: Record<string, string>) => compile(await loadKnowledgeBase(await makeTree(files))).rewriter;
+    const hotel = await faq({ 'checkin.md': entry('question: 几点可以入住', '下午两点起可以入住。') });
+    const airline = await faq({ 'checkin.md': entry('question: 几点开始值机', '起飞前两小时开始值机。') });
+    expect(hotel.rewrite('what time is check in').trim().split(' ')).toContain('入住');
+    expect(hotel.rewrite('what time is check in')).not.toContain('值机');
+    expect(airline.rewrite('what time is check in')).not.toContain('入住');
+    const neither = (await parsed('can i check in')).terms.map((t) => t.text);
+    expect(neither).toEqual(expect.arrayContaining(['值机', '入住']));
+  });
+
 describe('dialect and chat spellings', () => {
   it('木有 / 啥时候 read as 没有 / 什么时候', async () => {
     expect((await parsed('退款木有到')).text).toContain('没有');

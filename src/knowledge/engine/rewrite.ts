@@ -121,7 +121,8 @@ export class Rewriter {
       let taken = 0;
       for (let len = Math.min(t.longestPhrase, words.length - i); len >= 1; len--) {
         const phrase = words.slice(i, i + len).join(' ');
-        const zh = this.latinWords.has(phrase) && len === 1 ? phrase : (t.english.get(phrase) ?? this.unlisted(phrase, len));
+        const listed = t.english.get(phrase);
+        const zh = this.latinWords.has(phrase) && len === 1 ? phrase : listed !== undefined ? this.inThisFaq(listed) : this.unlisted(phrase, len);
         if (zh === undefined) continue;
         out.push(zh);
         if (alternatives && zh.includes(' ')) alternatives.push(zh);
@@ -137,6 +138,19 @@ export class Rewriter {
     }
     // Spaces keep the words apart for the segmenter and never join two Han words by accident.
     return ` ${out.join(' ')} `;
+  }
+
+  /**
+   * The curated senses this knowledge base speaks of: "check in" is 值机 at an airline and 入住 at a
+   * hotel. None of them in the FAQ: all of them (a word the FAQ lacks still counts as unexplained).
+   * Not the dictionary's senses then: its glosses are too broad for a word the table already reads
+   * ("power" is 权力 and 次数 there).
+   */
+  private inThisFaq(listed: string): string {
+    const senses = listed.split(' ');
+    if (senses.length === 1) return listed;
+    const known = senses.filter(this.knows);
+    return known.length > 0 ? known.join(' ') : listed;
   }
 
   /**
