@@ -154,6 +154,8 @@ describe('where the question is in a message', () => {
     ['没有要换号 就是想电脑和手机一起登', '换号', '电脑'],
     ['不想退货，就是想问问能不能换个码', '退货', '换个码'],
     ['不办宽带了，直接把套餐退掉', '办宽带', '套餐'],
+    ['不是要退款，就想问下运费谁出', '退款', '运费'],
+    ['不是催发货 就是想看看到哪了', '催发货', '到哪了'],
   ])('negation: "%s" does not mean %s', (text, not, meant) => {
     const f = focusFactors(text);
     expect(f[text.indexOf(not)]).toBeCloseTo(NEGATED);
