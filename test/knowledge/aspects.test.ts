@@ -129,6 +129,20 @@ describe('operations in matching', () => {
     // How the customer got there is not what they ask about.
     expect(m.match('草稿箱清空了就算了，删掉的评论怎么恢复').decision).toBe('answer');
   });
+
+  it("a compound the segmenter keeps whole asks about its head (公司地址 is an address)", async () => {
+    const kb = await loadKnowledgeBase(
+      await makeTree({
+        'invoice.md': entry('question: 可以开发票吗\nkeywords: [发票]', '可以。申请开票时填写公司抬头和税号，电子发票发到邮箱。'),
+        'hours.md': entry('question: 客服几点上班', '每天 9:00-21:00。'),
+      }),
+    );
+    const m = new Matcher(kb);
+    expect(m.match('你们公司地址在哪').decision).not.toBe('answer');
+    expect(m.loweredNote('你们公司地址在哪', 'invoice')).toBe('the question is about 地址, which this entry never mentions');
+    // What the entry does speak of stays answered.
+    expect(m.match('公司抬头的发票怎么开')).toMatchObject({ decision: 'answer', id: 'invoice' });
+  });
 });
 
 describe('operations asked in English', () => {

@@ -29,6 +29,8 @@ export interface AskedText {
   focus: ArrayLike<number>;
   /** Where the segmenter's words start: a lexicon word inside another word ("卡密码" in 信用卡密码) does not count. */
   starts: ReadonlySet<number>;
+  /** Where a compound's two-character head starts (公司地址 → 地址): a thing asked about, too. */
+  heads?: ReadonlySet<number>;
 }
 
 /**
@@ -62,7 +64,11 @@ export function askedOperations(scanner: Contrasts, q: AskedText, tokens: Iterab
 /** The objects a question asks about: in the clause that asks (not how the customer got there), not negated. */
 export function askedObjects(scanner: Contrasts, q: AskedText): Sides {
   const [from, to] = askingClause(q.text);
-  return scanner.scan(q.text, [], (at, end) => at >= from && end <= to && q.starts.has(at) && (q.focus[at] ?? 1) >= 1);
+  return scanner.scan(
+    q.text,
+    [],
+    (at, end) => at >= from && end <= to && (q.starts.has(at) || (end - at === 2 && q.heads?.has(at) === true)) && (q.focus[at] ?? 1) >= 1,
+  );
 }
 
 /** Per aspect, classes of groups of which mentioning one is enough (an English word's translations). */

@@ -102,6 +102,11 @@ export interface Query {
   focus: Float32Array;
   /** Where the segmenter's words start in `text`: a lexicon word found inside another word ("卡密码" in 信用卡密码) starts elsewhere. */
   starts: Set<number>;
+  /**
+   * Where the last two characters of a compound the segmenter kept whole start: its head noun
+   * (公司地址 is an 地址, 会员积分 are 积分), which the aspect checks read as asked too.
+   */
+  heads: Set<number>;
   /** The translations of English words that offer several Chinese words, each as rewritten ("预订 预约 订"). */
   alternatives: readonly string[];
 }
@@ -133,12 +138,14 @@ export function parseQuery(
   let chunkStart = 0;
   let at = 0;
   const starts = new Set<number>();
+  const heads = new Set<number>();
   for (const [token, typed] of heard(cut(text), soundsLike)) {
     // Where the customer typed it (a slip read as the knowledge base's word is not in the text).
     const found = text.indexOf(typed, at);
     const start = found >= 0 ? found : at;
     at = start + token.length;
     starts.add(start);
+    if (token.length >= 4 && /^\p{Script=Han}+$/u.test(token)) heads.add(start + token.length - 2);
     const tokenFocus = focus[start] ?? 1;
     if (token.length === 1 && isCjkWord(token) && factor(token) === 1) {
       if (!chunk) chunkStart = start;
@@ -210,6 +217,7 @@ export function parseQuery(
     weightOf: new Map(list.map((t) => [t.text, t.weight])),
     focus,
     starts,
+    heads,
     alternatives,
   };
 }
