@@ -46,23 +46,3 @@ export async function fields(redis: Client, k: Keys, a: { botId: string; ids: re
   }
   return rows as (string | null)[][];
 }
-
-/**
- * owned-n.lua: `fields` of the conversations of `ids` (all of bot account `botId`) that agent
- * `owner` is assigned, in `ids`' order, each with its place in `ids`: the others are never sent.
- */
-export async function owned(
-  redis: Client,
-  k: Keys,
-  a: { botId: string; ids: readonly string[]; owner: string; fields: readonly string[] },
-): Promise<{ at: number; row: (string | null)[] }[]> {
-  if (a.ids.length === 0) return [];
-  const keys = a.ids.map((id) => {
-    if (parseConversationId(id).botId !== a.botId) throw new ScriptArgError('owned', `${id} is not a conversation of ${a.botId}`);
-    return k.conversation(id);
-  });
-  const raw = await run(redis, 'owned', keys, { owner: a.owner }, [...a.fields]);
-  const rows = JSON.parse(String(raw)) as unknown;
-  if (!Array.isArray(rows)) throw new Error(`owned answered ${String(raw).slice(0, 200)}, not an array`);
-  return (rows as (number | string | false)[][]).map(([at, ...row]) => ({ at: Number(at) - 1, row: row.map((v) => (v === false ? null : String(v))) }));
-}

@@ -4,7 +4,7 @@ import { KefuError } from '../errors.ts';
 import { parseConversationId } from './keys.ts';
 import { CONVERSATION_FIELDS } from './queries.ts';
 import type { BotRegistry } from './registry.ts';
-import { fields as readFields, indexBotChats, indexResolved, owned } from './list-scripts.ts';
+import { fields as readFields, indexBotChats, indexResolved } from './list-scripts.ts';
 import type { Conversation, Tier } from './types.ts';
 
 /** The console's lists (v2): `parked` is v1's `awaiting_fix`; `all` is every chat, the bot's included. */
@@ -149,24 +149,17 @@ export class ConversationLists {
     const per = await Promise.all(
       bots.map(async (botId) => {
         const cands = await this.candidates(q.status, botId);
-        // One agent's chats (mine, or a manager's filter by agent): Redis keeps the others' fields.
-        const owner = q.view === 'mine' ? q.viewer.id : q.agent;
-        const heads: { c: Place; row: (string | null)[] }[] = [];
+        const heads: (string | null)[][] = [];
         for (let i = 0; i < cands.length; i += CHUNK) {
-          const part = cands.slice(i, i + CHUNK);
-          const ids = part.map((c) => c.i);
-          if (owner !== undefined) {
-            for (const { at, row } of await owned(this.ctx.redis, this.ctx.keys, { botId, ids, owner, fields: HEAD_FIELDS })) heads.push({ c: part[at]!, row });
-          } else {
-            (await readFields(this.ctx.redis, this.ctx.keys, { botId, ids, fields: HEAD_FIELDS })).forEach((row, j) => heads.push({ c: part[j]!, row }));
-          }
+          const ids = cands.slice(i, i + CHUNK).map((c) => c.i);
+          heads.push(...(await readFields(this.ctx.redis, this.ctx.keys, { botId, ids, fields: HEAD_FIELDS })));
         }
         const out: Place[] = [];
-        for (const { c, row } of heads) {
-          const [status, assignee, tier, tags, updatedAt, createdAt] = row;
-          if (!status || !want.has(status) || !matches(q, assignee ?? '', tier ?? 'standard', tags ?? null)) continue;
+        cands.forEach((c, j) => {
+          const [status, assignee, tier, tags, updatedAt, createdAt] = heads[j]!;
+          if (!status || !want.has(status) || !matches(q, assignee ?? '', tier ?? 'standard', tags ?? null)) return;
           out.push({ i: c.i, k: byIndex ? c.k : Number(updatedAt ?? createdAt ?? 0) });
-        }
+        });
         return out;
       }),
     );

@@ -32,7 +32,6 @@ export const SCRIPT_KEYS = {
   'notify-fix': 7,
   'problem-fix': 1,
   fields: 'n',
-  owned: 'n',
   'resolved-index': 'n',
   'bot-index': 'n',
 } as const;

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeys } from '../../src/handoff/index.ts';
-import { fields, owned } from '../../src/handoff/list-scripts.ts';
+import { fields } from '../../src/handoff/list-scripts.ts';
 import { claim, problemFix, SCRIPT_KEYS, ScriptArgError, slaTick, tags } from '../../src/handoff/scripts.ts';
 import { LUA_FILE } from '../../src/lua.ts';
 import { randomPrefix, startRedis, stopAll } from '../support/redis.ts';
@@ -86,21 +86,6 @@ describe('a wrapper', () => {
     expect(first).toEqual({ status: 'fixed', title: '录屏没有声音', note: '已修复', changed: true });
     const again = await problemFix(redis, k, { problemId: 'P1', now: 6, note: '另一个说明', byId: 'bob', byName: 'Bob' });
     expect(again).toEqual({ status: 'fixed', title: '录屏没有声音', note: '已修复', changed: false });
-  });
-
-  it('owned-n.lua reads the fields of only the conversations one agent owns, with their places, in order', async () => {
-    await redis.hset(k.conversation('botA.o1'), 'status', 'active', 'assigneeId', 'alice', 'tier', 'vip');
-    await redis.hset(k.conversation('botA.o2'), 'status', 'active', 'assigneeId', 'bob');
-    await redis.hset(k.conversation('botA.o3'), 'status', 'awaiting_fix', 'assigneeId', 'alice');
-    await redis.hset(k.conversation('botA.o4'), 'status', 'waiting');
-    const ids = ['botA.o3', 'botA.o2', 'botA.gone', 'botA.o4', 'botA.o1'];
-    expect(await owned(redis, k, { botId: 'botA', ids, owner: 'alice', fields: ['status', 'tier'] })).toEqual([
-      { at: 0, row: ['awaiting_fix', null] },
-      { at: 4, row: ['active', 'vip'] },
-    ]);
-    // Nobody's: an empty list (not cjson's {}).
-    expect(await owned(redis, k, { botId: 'botA', ids, owner: 'carol', fields: ['status'] })).toEqual([]);
-    await expect(owned(redis, k, { botId: 'botA', ids: ['botA.o1', 'botB.o1'], owner: 'alice', fields: ['status'] })).rejects.toMatchObject({ code: 'INVALID_SCRIPT_ARG' });
   });
 
   it('fields-n.lua reads the same fields of any number of conversations of one bot account, in order, null where missing', async () => {
