@@ -353,6 +353,10 @@ try {
     const s = stats(lat);
     line(`UI queue load, ${UI_AGENTS} agents (1 manager)`, s, `  ${((lat.length / ms) * 1000).toFixed(0).padStart(5)} loads/s`);
     pageFigures.push({ name: `UI queue load (${UI_AGENTS} agents at once, one a manager) p99`, s });
+    // Apart: the manager's load carries every active chat whole; an agent's only their own.
+    const byRole = (manager: boolean) => run.clients.filter((_, i) => sessions[i]!.agent.roles.includes('manager') === manager).flatMap((c) => c.lat);
+    line('  of which the manager\'s loads', stats(byRole(true)));
+    line('  of which the agents\' loads', stats(byRole(false)));
     if (loadFailures > 3) fail(`${loadFailures} wrong lists in the UI loads in all`);
   }
   console.log();
