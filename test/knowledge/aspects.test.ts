@@ -130,6 +130,22 @@ describe('operations in matching', () => {
     expect(m.match('草稿箱清空了就算了，删掉的评论怎么恢复').decision).toBe('answer');
   });
 
+  it('an entry about an operation does not answer a question about a thing it never mentions; an instance mentions its category', async () => {
+    const kb = await loadKnowledgeBase(
+      await makeTree({
+        'porting.md': entry('question: 如何办理携号转网', '在营业厅或 App 申请，一般 1-3 个工作日完成。'),
+        'export.md': entry('question: 笔记怎么导出\nkeywords: [导出]', '打开笔记，点 … → 导出 → PDF。'),
+        'hours.md': entry('question: 客服几点上班', '每天 9:00-21:00。'),
+      }),
+    );
+    const m = new Matcher(kb);
+    expect(m.match('如何办理携号转网')).toMatchObject({ decision: 'answer', id: 'porting' });
+    expect(m.match('携号转网以后原来的积分还能用吗').decision).not.toBe('answer');
+    expect(m.loweredNote('携号转网以后原来的积分还能用吗', 'porting')).toBe('the question is about 积分, which this entry never mentions');
+    // The answer says PDF, a 文档: asked about 文档, it is not lowered.
+    expect(m.loweredNote('笔记能导出成文档吗', 'export')).toBeNull();
+  });
+
   it("a compound the segmenter keeps whole asks about its head (公司地址 is an address)", async () => {
     const kb = await loadKnowledgeBase(
       await makeTree({

@@ -118,7 +118,9 @@ function compileEntry(entry: FaqEntry, lexicon: Lexicon): EntryDoc {
   // Categories (§c…) are not synonyms: an entry on 宠物 does not speak of every pet's operations.
   const synonyms = (w: string) => lexicon.concepts(w).filter((c) => !c.startsWith('§c'));
   const operations = entryAspects('operation', `${blob}\n${body}`, words, synonyms);
-  const objects = entryAspects('object', `${blob}\n${body}`, words, synonyms);
+  // A thing is mentioned by its instances too: an entry on PDF speaks of a 文档.
+  const instancesOf = new Map([...words.keys()].flatMap((w) => lexicon.broader(w)).map((c) => [c, 1] as const));
+  const objects = entryAspects('object', `${blob}\n${body}`, new Map([...words, ...instancesOf]), (w) => lexicon.concepts(w));
   const objectsAbout = entryAspects('object', stated, new Map([...(phrasings[0] ?? [])].map((w) => [w, 1])), synonyms);
   return {
     entry,

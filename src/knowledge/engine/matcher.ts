@@ -334,9 +334,10 @@ function lowering(asked: Asked, d: EntryDoc): Lowering | null {
   if (c) return { kind: 'contrast', clash: c };
   const op = asked.operations.size > 0 ? unmentioned(asked.operations, d.operations, asked.eitherOf.operation) : null;
   if (op !== null) return { kind: 'operation', set: op };
-  // An entry about a thing (its question or keywords name one) that never mentions the thing asked
-  // about: "删除的评论怎么恢复" against "删除的项目怎么恢复". An entry about no thing is left alone.
-  const thing = asked.objects.size > 0 && d.objectsAbout.size > 0 ? unmentioned(asked.objects, d.objects, asked.eitherOf.object) : null;
+  // An entry that never mentions the thing asked about (nor an instance of it): "删除的评论怎么恢复"
+  // against "删除的项目怎么恢复", "携号转网以后积分还能用吗" against "如何办理携号转网". Left alone, entries
+  // about an operation alone answered such traps; no in-scope question of the sets needed that.
+  const thing = asked.objects.size > 0 ? unmentioned(asked.objects, d.objects, asked.eitherOf.object) : null;
   return thing === null ? null : { kind: 'object', set: thing };
 }
 
