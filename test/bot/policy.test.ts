@@ -177,7 +177,7 @@ describe('decide: greeting and menu', () => {
 });
 
 describe('decide: explicit request for a person', () => {
-  it.each(['转人工', '人工', '人工客服', '找客服', '真人', '投诉', 'human', 'Agent', '我要人工客服', '我要转人工', '帮我转人工客服', '转人工吧', '人工客服谢谢', '我要投诉！', 'talk to a human please', '录屏没声音，转人工', '有人工吗', '人工客服在吗', '我要找真人客服', '转 人 工', '我想投诉你们的客服', '投诉商家', '我要投诉骑手！'])(
+  it.each(['转人工', '人工', '人工客服', '找客服', '真人', '投诉', 'human', 'Agent', '我要人工客服', '我要转人工', '帮我转人工客服', '转人工吧', '人工客服谢谢', '我要投诉！', 'talk to a human please', '录屏没声音，转人工', '有人工吗', '人工客服在吗', '我要找真人客服', '转 人 工', '投诉商家', '我要投诉骑手！'])(
     '%s -> handoff customer_asked',
     (text) => {
       const d = ask(text, { greeted: true, feedbackFor: 'refund', offered: ['invoice'] });
@@ -220,6 +220,13 @@ describe('decide: explicit request for a person', () => {
     }
     // 垃圾 as a thing is no anger.
     expect(handoffOf(ask('垃圾清理功能在哪', { greeted: true }))).not.toBe('complaint');
+    // A threat to complain is anger too, also where 投诉 reads as asking for a person.
+    for (const text of ['这钱到底能不能退？？再不处理我就去12315投诉', '我想投诉你们的客服', '我要去消协告你们']) {
+      const d = ask(text, { greeted: true });
+      expect(handoffOf(d), text).toBe('complaint');
+      expect(said(d), text).toEqual([messages.complaint_handoff]);
+    }
+    expect(handoffOf(ask('转人工', { greeted: true }))).toBe('customer_asked');
   });
 
   it('"不用转人工" is a decline, not a request', () => {
@@ -516,6 +523,14 @@ describe('decide: outcomes for editors and the funnel', () => {
     for (const text of ['5分钟能录多长', '五星级酒店', '⭐⭐⭐⭐⭐⭐']) expect(ask(text, {}, 'resolved').outcome?.type, text).not.toBe('rating');
     // Not after a resolve: no rating.
     expect(ask('5分', {}, 'bot').outcome?.type).not.toBe('rating');
+    // A rating and a remark: the score counts, nothing goes back to the queue.
+    for (const [text, score] of [['5分，小李挺耐心的', 5], ['4，回复有点慢', 4], ['好评！谢谢小李', 5], ['五星 很专业', 5]] as const) {
+      const d = ask(text, {}, 'resolved');
+      expect(d.outcome, text).toEqual({ type: 'rating', score });
+      expect(d.actions.some((a) => a.type === 'handoff'), text).toBe(false);
+    }
+    // A question that starts with a number is no rating.
+    expect(ask('5分钟的视频，能导出吗', {}, 'resolved').outcome?.type).not.toBe('rating');
   });
 
   it('after the rating question, a number off the scale gets the scale again and the question stays open', () => {

@@ -157,8 +157,23 @@ function followUp(t: Turn): Decision | undefined {
  */
 function ratingGiven(t: Turn): Decision | undefined {
   if (t.status !== 'resolved') return undefined;
-  const score = ratingOf(t.normalized);
+  const score = ratingOf(t.normalized) ?? ratedWithComment(t);
   return score === undefined ? undefined : rated(t, score);
+}
+
+/**
+ * "5分，小李挺耐心的" / "4，回复有点慢": a rating, then a remark on the service. The remark stays in
+ * the transcript; read as a question, the whole would have gone back to the queue and the score
+ * been lost. A bare digit counts only when no list is open (its number would be a pick).
+ */
+function ratedWithComment(t: Turn): number | undefined {
+  const cut = /[，,。.！!；;~～\s]+/u.exec(t.normalized);
+  if (!cut || cut.index === 0 || !t.normalized.slice(cut.index + cut[0].length).trim()) return undefined;
+  const head = t.normalized.slice(0, cut.index);
+  const words = ratingOf(head);
+  if (words !== undefined) return words;
+  const n = numberOf(bareText(head));
+  return n !== undefined && n >= 1 && n <= 5 && !(t.session.offered ?? []).length ? n : undefined;
 }
 
 /** Steps 1-4: emoji only, "你是机器人吗", a person now, help / menu, a greeting. */
@@ -173,7 +188,8 @@ function chatter(t: Turn): Decision | undefined {
   // "你是真人吗" asks who is answering, not for a person (真人 is a keyword).
   if (talk?.whole && talk.intent === 'bot_identity') return smalltalk(t, 'bot_identity');
   if (t.human === 'ask') {
-    const d = handoff(t, 'customer_asked');
+    // "再不处理我就去12315投诉": angry, not merely asking for a person (an apology, and sooner).
+    const d = isComplaint(bare) ? handoff(t, 'complaint', [say(messages.complaint_handoff)], t.text.slice(0, 500)) : handoff(t, 'customer_asked');
     return session.feedbackFor ? { ...d, outcome: rejected(session) } : d;
   }
   if (t.human === 'negated') return reply(t, messages.offer_declined);
