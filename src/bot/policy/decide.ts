@@ -189,7 +189,7 @@ function chatter(t: Turn): Decision | undefined {
   if (talk?.whole && talk.intent === 'bot_identity') return smalltalk(t, 'bot_identity');
   if (t.human === 'ask') {
     // "再不处理我就去12315投诉": angry, not merely asking for a person (an apology, and sooner).
-    const d = isComplaint(bare) ? handoff(t, 'complaint', [say(messages.complaint_handoff)], t.text.slice(0, 500)) : handoff(t, 'customer_asked');
+    const d = isComplaint(bare) ? complaint(t) : handoff(t, 'customer_asked');
     return session.feedbackFor ? { ...d, outcome: rejected(session) } : d;
   }
   if (t.human === 'negated') return reply(t, messages.offer_declined);
@@ -269,7 +269,7 @@ function fromKnowledge(t: Turn): Decision {
   const question = t.text.slice(0, 500);
   if (match.decision === 'answer' && match.id !== null) return answer(t, match.id, match.score, question);
   // Anger at the service: a person, first and with an apology, not a list of FAQ entries.
-  if (isComplaint(t.bare)) return handoff(t, 'complaint', [say(messages.complaint_handoff)], question);
+  if (isComplaint(t.bare)) return complaint(t);
   const instead = smalltalkInstead(t, match);
   if (instead) return instead;
   if (match.decision === 'suggest') {
@@ -283,6 +283,11 @@ function fromKnowledge(t: Turn): Decision {
     }
   }
   return lowConfidence(t, { type: 'unanswered', question });
+}
+
+/** Anger at the service: a person, with an apology, and the message as the question they see. */
+function complaint(t: Turn): Decision {
+  return handoff(t, 'complaint', [say(t.messages.complaint_handoff)], t.text.slice(0, 500));
 }
 
 /**

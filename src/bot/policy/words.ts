@@ -45,8 +45,9 @@ export const CLOSING = oneOf([
 
 /**
  * Anger at the service itself ("你们客服太垃圾了", "什么破软件", "骗子") or a threat to complain
- * ("去12315投诉", "投诉你们"): a person should take it, with an apology, not a "did you mean" list. Words that name a thing ("垃圾清理", "垃圾分类") are not anger: 垃圾 counts
- * only said of the service, the product or the company.
+ * ("去12315投诉", "投诉你们"): a person should take it, with an apology, not a "did you mean" list.
+ * Words that name a thing ("垃圾清理", "垃圾分类") are not anger: 垃圾 counts only said of the
+ * service, the product or the company.
  */
 const ANGER =
   /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|骗子|骗人|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们)/u;

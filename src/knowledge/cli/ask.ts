@@ -33,10 +33,11 @@ export async function runAsk(kbDir: string, thresholds: Partial<Thresholds>, que
  * to small talk, or (when the FAQ does not answer it) anger at the service sent to a person.
  */
 function before(question: string, smalltalk: Smalltalk, answered: boolean): { person?: true; complaint?: true; menu?: true; smalltalk?: SmalltalkIntent } {
+  const bare = bareText(normalizeText(question));
   // As the bot: a request for a person that is also anger ("去12315投诉") is a complaint.
-  if (humanRequest(question, DEFAULT_HUMAN_KEYWORDS) === 'ask') return isComplaint(bareText(normalizeText(question))) ? { complaint: true } : { person: true };
-  if (!answered && isComplaint(bareText(normalizeText(question)))) return { complaint: true };
-  if (HELP.has(bareText(normalizeText(question)))) return { menu: true };
+  if (humanRequest(question, DEFAULT_HUMAN_KEYWORDS) === 'ask') return isComplaint(bare) ? { complaint: true } : { person: true };
+  if (!answered && isComplaint(bare)) return { complaint: true };
+  if (HELP.has(bare)) return { menu: true };
   const chat = detectSmalltalk(question, smalltalk);
   return chat?.whole ? { smalltalk: chat.intent } : {};
 }

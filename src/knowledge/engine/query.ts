@@ -145,7 +145,7 @@ export function parseQuery(
     const start = found >= 0 ? found : at;
     at = start + token.length;
     starts.add(start);
-    if (token.length >= 4 && /^\p{Script=Han}+$/u.test(token)) heads.add(start + token.length - 2);
+    if (token.length >= 4 && isCjkWord(token)) heads.add(start + token.length - 2);
     const tokenFocus = focus[start] ?? 1;
     if (token.length === 1 && isCjkWord(token) && factor(token) === 1) {
       if (!chunk) chunkStart = start;

@@ -5,6 +5,9 @@ import { ago, convHref, percent } from '../../format.js';
 import { useNow } from '../../store.js';
 import { AddAlternate, NewEntry } from './entry-forms.js';
 
+/** Groups shown before 显示全部. */
+const GAPS_SHOWN = 10;
+
 /** The questions the FAQ missed, grouped by similarity, each example one click from the FAQ. */
 export function Gaps({ groups, entries, canOpen, loaded, onChanged }) {
   const now = useNow(TICK_AGO_MS);
@@ -77,10 +80,7 @@ export function Gaps({ groups, entries, canOpen, loaded, onChanged }) {
     </ul>
     ${(groups?.length ?? 0) > GAPS_SHOWN
       ? html`<div class="card-more"><button type="button" class="btn btn-ghost btn-sm" data-testid="kb-gaps-more" onClick=${() => setAll(!all)}>
-          ${all ? '只看前 10 组' : `显示全部 ${groups.length} 组`}</button></div>`
+          ${all ? `只看前 ${GAPS_SHOWN} 组` : `显示全部 ${groups.length} 组`}</button></div>`
       : null}
   </section>`;
 }
-
-/** Groups shown before 显示全部. */
-const GAPS_SHOWN = 10;
