@@ -11,6 +11,10 @@
  *  - the queue lists as the UI loads them (src/console/ui/data.js loadQueue: GET /api/queue, the
  *    waiting 100, active 200 and parked 100 in one request), by 10 agents at once,
  *    one of them a manager: p50/p99 of a whole load. Every list is checked.
+ *  - the same 10 page clients while customers write to waiting chats at 200 messages/s (every
+ *    message is a live event): the console keeps a list's answer only while no event was written
+ *    (src/console/list-cache.ts), so the figures above are the queue between events, and this one
+ *    what a busy queue costs. Each line says how many loads the kept answer served.
  *  - the delay from a customer message (a bot process's recordMessage, on its own Redis connection)
  *    to its `message` event at WebSocket clients of GET /api/live, at 200 messages/s: p50/p99/max
  *    with 1 and with 20 sockets. Every message must reach every socket, once.
@@ -26,6 +30,7 @@ import os from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { buildApp } from '../src/console/app.ts';
+import { ListCache } from '../src/console/list-cache.ts';
 import { AgentStore, type Agent } from '../src/console/auth/index.ts';
 import type { ApiConversation } from '../src/console/serialize.ts';
 import { DEFAULT_SLA_POLICY, Handoff, type HandoffEvent } from '../src/handoff/index.ts';
@@ -147,6 +152,14 @@ const bot = new Handoff(botRedis, { prefix, policy: DEFAULT_SLA_POLICY });
 const handoff = new Handoff(consoleRedis, { prefix, policy: DEFAULT_SLA_POLICY });
 const agents = new AgentStore(consoleRedis, prefix);
 let app: FastifyInstance | undefined;
+/** The console's kept queue answers (src/console/list-cache.ts): its hits and misses are reported. */
+const listCache = new ListCache();
+/** The share of loads since `from` that the cache answered. */
+const hitRate = (from: { hits: number; misses: number }): string => {
+  const hits = listCache.stats.hits - from.hits;
+  const all = hits + listCache.stats.misses - from.misses;
+  return all === 0 ? '-' : `${((100 * hits) / all).toFixed(0)} % from the kept answer`;
+};
 const sockets = new Set<WsClient>();
 
 try {
@@ -198,7 +211,7 @@ try {
   await agents.add({ username: 'bench', roles: ['agent'], password: PASSWORD, name: '压测客服' });
   // ui: false: the static UI routes are not what is measured here.
   // One user holds every measured socket here (the per-user cap guards against a flood, not this).
-  app = await buildApp({ handoff, agents, redis: consoleRedis, ui: false, live: { connect: () => server.client(), maxSocketsPerAgent: MANY_SOCKETS + 1 } });
+  app = await buildApp({ handoff, agents, redis: consoleRedis, listCache, ui: false, live: { connect: () => server.client(), maxSocketsPerAgent: MANY_SOCKETS + 1 } });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
@@ -254,7 +267,7 @@ try {
   console.log(`first page cold (the first GET after start): ${fmt(cold.ms)}; ${firstVip} of its ${DEFAULT_PAGE} are vip; ${(Buffer.byteLength(cold.body) / 1024).toFixed(1)} KiB`);
 
   const stopProfile = await profile(process.env.BENCH_PROFILE);
-  const pageFigures: { name: string; s: Stats }[] = [];
+  const pageFigures: { name: string; s: Stats; noTarget?: boolean }[] = [];
   for (const limit of [UI_LIMITS.waiting, 50] as const) {
     const n = limit;
     const label = `queue page (limit=${limit})`;
@@ -275,6 +288,7 @@ try {
   {
     // The clients on a thread of their own: the server's event loop does only the server's work.
     const url = `${base}/api/conversations?status=waiting&limit=${UI_LIMITS.waiting}`;
+    const kept0 = { ...listCache.stats };
     const cpu0 = cpuNow(server.pid);
     const run = await runClients(Array.from({ length: PAGE_CLIENTS }, () => ({ url, headers })), PAGE_REQUESTS_PER_CLIENT);
     const cpu = cpuSince(cpu0, server.pid);
@@ -282,7 +296,7 @@ try {
     for (const b of run.clients.flatMap((c) => c.kept)) verifyPage(`queue page, ${PAGE_CLIENTS} clients`, b, UI_LIMITS.waiting);
     const s = stats(lat);
     const rate = (lat.length / run.ms) * 1000;
-    line(`queue page (limit=${UI_LIMITS.waiting}), ${PAGE_CLIENTS} clients`, s, `  ${rate.toFixed(0).padStart(5)} req/s`);
+    line(`queue page (limit=${UI_LIMITS.waiting}), ${PAGE_CLIENTS} clients`, s, `  ${rate.toFixed(0).padStart(5)} req/s, ${hitRate(kept0)}`);
     pageFigures.push({ name: `queue page, ${PAGE_CLIENTS} concurrent clients p99`, s });
     pageRates.push({ name: `queue page, ${PAGE_CLIENTS} concurrent clients`, value: rate, unit: 'pages/s' });
     const perPage = (x: number): number => x / lat.length;
@@ -346,18 +360,50 @@ try {
       const res = await fetch(queueUrl, { headers: sess.auth });
       verifyLoad(sess, { status: res.status, body: await res.text() });
     }
+    const kept0 = { ...listCache.stats };
     const run = await runClients(sessions.map((sess) => ({ url: queueUrl, headers: sess.auth })), UI_LOADS_PER_AGENT);
     run.clients.forEach((c, i) => c.kept.forEach((k) => verifyLoad(sessions[i]!, k)));
     const lat = run.clients.flatMap((c) => c.lat);
     const ms = run.ms;
     const s = stats(lat);
-    line(`UI queue load, ${UI_AGENTS} agents (1 manager)`, s, `  ${((lat.length / ms) * 1000).toFixed(0).padStart(5)} loads/s`);
+    line(`UI queue load, ${UI_AGENTS} agents (1 manager)`, s, `  ${((lat.length / ms) * 1000).toFixed(0).padStart(5)} loads/s, ${hitRate(kept0)}`);
     pageFigures.push({ name: `UI queue load (${UI_AGENTS} agents at once, one a manager) p99`, s });
     // Apart: the manager's load carries every active chat whole; an agent's only their own.
     const byRole = (manager: boolean) => run.clients.filter((_, i) => sessions[i]!.agent.roles.includes('manager') === manager).flatMap((c) => c.lat);
     line('  of which the manager\'s loads', stats(byRole(true)));
     line('  of which the agents\' loads', stats(byRole(false)));
     if (loadFailures > 3) fail(`${loadFailures} wrong lists in the UI loads in all`);
+  }
+  // The same page clients while customers write to waiting chats at RATE messages/s: each message
+  // is an event, so a kept answer lasts a few ms and most pages are read again (what a busy queue
+  // costs; the figures above are the queue between events).
+  {
+    const url = `${base}/api/conversations?status=waiting&limit=${UI_LIMITS.waiting}`;
+    const kept0 = { ...listCache.stats };
+    let writing = true;
+    let written = 0;
+    const writes: Promise<unknown>[] = [];
+    const writer = (async () => {
+      const start = performance.now();
+      while (writing) {
+        const wait = start + (written * 1000) / RATE - performance.now();
+        if (wait > 1) await sleep(wait);
+        // Chats far down the queue (the socket figures below use the first ones): a message changes
+        // neither the order nor the due times, so every page is still checked against the queue.
+        const i = WAITING / 2 + (written % (WAITING / 2));
+        written++;
+        writes.push(bot.recordMessage(ref(i), { from: 'customer', text: `还在吗 #${written}`, msgId: `churn-${written}` }));
+      }
+    })();
+    const run = await runClients(Array.from({ length: PAGE_CLIENTS }, () => ({ url, headers })), PAGE_REQUESTS_PER_CLIENT);
+    writing = false;
+    await writer;
+    await Promise.all(writes);
+    const lat = run.clients.flatMap((c) => c.lat);
+    for (const b of run.clients.flatMap((c) => c.kept)) verifyPage(`queue page, ${PAGE_CLIENTS} clients, messages arriving`, b, UI_LIMITS.waiting);
+    const s = stats(lat);
+    line(`  the same while ${RATE} messages/s arrive`, s, `  ${((lat.length / run.ms) * 1000).toFixed(0).padStart(5)} req/s, ${hitRate(kept0)} (${written} messages)`);
+    pageFigures.push({ name: `queue page, ${PAGE_CLIENTS} concurrent clients, ${RATE} messages/s arriving p99`, s, noTarget: true });
   }
   console.log();
 
@@ -500,8 +546,13 @@ try {
     console.log(`${name.padEnd(48)} ${fmt(value).padStart(10)}  ${`<= ${target} ms`.padStart(10)}  ${value <= target ? 'ok' : 'MISS'}`);
   for (const f of pageFigures) {
     console.log(`${f.name.replace(/ p99$/, ' p50').padEnd(48)} ${fmt(f.s.p50).padStart(10)}`);
-    row(f.name, f.s.p99, QUEUE_P99_TARGET);
     report(f.name.replace(/ p99$/, ' p50'), f.s.p50, 'ms');
+    if (f.noTarget) {
+      console.log(`${f.name.padEnd(48)} ${fmt(f.s.p99).padStart(10)}`);
+      report(f.name, f.s.p99, 'ms');
+      continue;
+    }
+    row(f.name, f.s.p99, QUEUE_P99_TARGET);
     report(f.name, f.s.p99, 'ms', atMost(f.s.p99, QUEUE_P99_TARGET, 'ms'));
   }
   for (const r of pageRates) {

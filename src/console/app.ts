@@ -22,6 +22,7 @@ import { agentRoutes } from './routes/agents.ts';
 import { botRoutes } from './routes/bots.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { conversationRoutes, type ConversationArchive } from './routes/conversations.ts';
+import type { ListCache } from './list-cache.ts';
 import { demoRoutes, type DemoSimulator } from './routes/demo.ts';
 import { healthRoutes, redisAnswers, withTimeout } from './routes/health.ts';
 import { knowledgeRoutes } from './routes/knowledge.ts';
@@ -95,6 +96,8 @@ export interface BuildAppOptions {
     /** Whether PostgreSQL answers: /readyz shows it (`archive: ok|down`) without ever failing on it. */
     status?(): { up: boolean };
   };
+  /** Keeps the queue lists' answers while no event says they changed (default: one of the app's own). */
+  listCache?: ListCache;
 }
 
 export const BODY_LIMIT = 64 * 1024;
@@ -175,7 +178,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await metricsRoutes(app, { handoff, registry: opts.metrics, redisWaitMs });
   await app.register(loginRoutes, { agents, loginRateLimit: opts.loginRateLimit, loginIpRateLimit: opts.loginIpRateLimit, features: { demo: Boolean(opts.demo) } });
   const convArchive = opts.archive?.conversation && opts.archive.messages ? (opts.archive as ConversationArchive) : undefined;
-  await app.register(conversationRoutes, { handoff, agents, ...(opts.knowledge ? { knowledge: opts.knowledge } : {}), ...(convArchive ? { archive: convArchive } : {}) });
+  await app.register(conversationRoutes, {
+    handoff,
+    agents,
+    ...(opts.knowledge ? { knowledge: opts.knowledge } : {}),
+    ...(convArchive ? { archive: convArchive } : {}),
+    ...(opts.listCache ? { listCache: opts.listCache } : {}),
+  });
   const historyArchive = opts.archive?.conversation && opts.archive.history ? (opts.archive as HistoryArchive) : undefined;
   await app.register(customerRoutes, { handoff, agents, ...(historyArchive ? { archive: historyArchive } : {}) });
   // Suggested tags need Redis itself (the shared model); a console always has it, some tests do not.

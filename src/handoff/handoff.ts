@@ -99,6 +99,10 @@ export class Handoff {
   eventCursors(bots: readonly string[]): Promise<Record<string, string>> {
     return this.registry.eventCursors(bots);
   }
+  /** Sent at once: see BotRegistry.eventStamp. */
+  eventStamp(): Promise<{ bots: string[]; cursors: Record<string, string> }> {
+    return this.registry.eventStamp();
+  }
   /** The accounts as last read here, without a round trip (undefined before the first read). */
   knownBots(): readonly string[] | undefined {
     return this.registry.knownBots();

@@ -140,6 +140,19 @@ export class BotRegistry {
   }
 
   /**
+   * Every account with its last live event id, read at once: a version of every waiting, active
+   * and parked list (each change they show writes an event in the same script), so an answer read
+   * after this stamp stays right for as long as the stamp does. The accounts are read in the same
+   * round trip as the cursors of the accounts known here; a new account makes a second one.
+   */
+  async eventStamp(): Promise<{ bots: string[]; cursors: Record<string, string> }> {
+    const guess = this.known ?? [];
+    const [bots, cursors] = await Promise.all([this.bots(), this.eventCursors(guess)]);
+    if (bots.length === guess.length && bots.every((b, i) => b === guess[i])) return { bots, cursors };
+    return { bots, cursors: await this.eventCursors(bots) };
+  }
+
+  /**
    * The accounts as this process last read them (undefined before the first read): a guess to
    * ask other accounts' queues in the same round trip as a transition, checked against a fresh
    * read made in that round trip too (Transitions.othersAhead).

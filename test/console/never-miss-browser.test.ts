@@ -168,6 +168,26 @@ describe('never miss a customer', { timeout: 90_000 }, () => {
     expect(await byId(page, 'reply-input').inputValue()).toBe('');
   });
 
+  it('an unsaved private note waits in its chat while the agent looks at another, and goes when saved', async () => {
+    const { page } = a;
+    const other = await mine('n3', '孙七', '发票抬头写错了');
+    await byId(page, 'note-input').fill('客户说订单778是送人的，别打电话');
+    await row(page, other).click();
+    await page.locator(`[data-testid="conv-view"][data-conv-id="${other}"]`).waitFor();
+    // Not carried over to the other chat.
+    await waitFor('the other chat\'s empty note', async () => (await byId(page, 'note-input').inputValue()) === '');
+    await row(page, conv).click();
+    await page.locator(`[data-testid="conv-view"][data-conv-id="${conv}"]`).waitFor();
+    await waitFor('the note back', async () => (await byId(page, 'note-input').inputValue()) === '客户说订单778是送人的，别打电话');
+    await byId(page, 'note-save').click();
+    await waitFor('saved', async () => (await handoff.transcript(conv)).some((m) => m.from === 'note' && m.text === '客户说订单778是送人的，别打电话'));
+    await waitFor('the box emptied', async () => (await byId(page, 'note-input').inputValue()) === '');
+    await page.reload();
+    await page.locator(`[data-testid="conv-view"][data-conv-id="${conv}"]`).waitFor();
+    await byId(page, 'note-input').waitFor();
+    expect(await byId(page, 'note-input').inputValue()).toBe('');
+  });
+
   it('a draft is the agent\'s own: a colleague on the same computer never finds it, and 退出 takes it away', async () => {
     const { page } = a;
     const input = byId(page, 'reply-input');

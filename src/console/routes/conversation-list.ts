@@ -3,6 +3,7 @@ import { hasRole, type Agent } from '../auth/index.ts';
 import { ApiError, parse } from '../errors.ts';
 import { apiConversationSchema, toApiConversation, type ApiConversation } from '../serialize.ts';
 import { InvalidCursorError, LIST_VIEWS, type Handoff, type ListStatus } from '../../handoff/index.ts';
+import { stampKey, type ListCache } from '../list-cache.ts';
 
 /**
  * GET /api/conversations, the v2 list contract: every list carries `total` and `next`; v1's
@@ -110,6 +111,7 @@ export const queueRouteDoc = {
     'The lists the console\'s queue shows: `?status=waiting`, and `?status=active` and `?status=parked` with `view=mine` for an agent who is not a ' +
     'manager (their own chats), `view=all` for a manager. Each carries `total` and `next` (page on with `GET /api/conversations?status=…&cursor=`). ' +
     'One request, one sign-in check and the three reads at once, where a console loading its queue would otherwise make three. ' +
+    'Agents who load the same lists while no live event was written (a shift starting, a console restarted) get one answer read once. ' +
     '`asOf` gives, per bot account, the last live event id written before the reads: an event up to it is already in the lists, so a client ' +
     'that applies live events does not count it twice (a claim seen in the lists, then its event, is one chat fewer waiting, not two).',
   access: 'agent' as const,
@@ -120,21 +122,36 @@ export const queueRouteDoc = {
 
 type ListAnswer = Awaited<ReturnType<typeof listConversations>>;
 
-export async function queueLists(
-  handoff: Handoff,
-  agent: Agent,
-  query: unknown,
-): Promise<{ waiting: ListAnswer; active: ListAnswer; parked: ListAnswer; asOf: Record<string, string> }> {
-  const q = parse(queueQuery, query, 'query');
-  // Sent before the reads' commands on the same connection (Redis runs them in that order), not
-  // awaited first: an event up to these ids was written before the lists were read.
-  const bots = handoff.knownBots() ?? (await handoff.bots());
-  const cursors = handoff.eventCursors(bots);
-  // Awaited after the reads: a failure must not count as unhandled meanwhile (it is thrown below).
-  cursors.catch(() => undefined);
+function readQueueLists(handoff: Handoff, agent: Agent, q: z.infer<typeof queueQuery>): Promise<{ waiting: ListAnswer; active: ListAnswer; parked: ListAnswer }> {
   const own = hasRole(agent, 'manager') ? 'all' : 'mine';
   const read = (status: 'waiting' | 'active' | 'parked', limit: number, view: 'all' | 'mine'): Promise<ListAnswer> =>
     limit === 0 ? Promise.resolve({ items: [], total: 0, next: null }) : listConversations(handoff, agent, { status, view, limit });
-  const [waiting, active, parked] = await Promise.all([read('waiting', q.waiting, 'all'), read('active', q.active, own), read('parked', q.parked, own)]);
-  return { waiting, active, parked, asOf: await cursors };
+  return Promise.all([read('waiting', q.waiting, 'all'), read('active', q.active, own), read('parked', q.parked, own)]).then(([waiting, active, parked]) => ({
+    waiting,
+    active,
+    parked,
+  }));
+}
+
+/** The lists a ListCache may keep (see there). */
+const KEPT = new Set(['waiting', 'active', 'parked', 'awaiting_fix']);
+/** Who sees what: a manager every chat, an agent their own and those nobody owns. */
+const viewerKey = (agent: Agent): string => (hasRole(agent, 'manager') ? '*' : `a:${agent.id}`);
+
+/** GET /api/conversations's answer as JSON, from `cache` while no event says the list changed. */
+export async function listConversationsJson(handoff: Handoff, agent: Agent, query: unknown, cache: ListCache): Promise<string> {
+  const q = parse(listQuery, query, 'query');
+  const read = async (): Promise<string> => JSON.stringify(await listConversations(handoff, agent, q));
+  if (!KEPT.has(q.status) || q.channel) return read();
+  const stamp = stampKey(await handoff.eventStamp());
+  return cache.get(`list ${viewerKey(agent)} ${JSON.stringify(q)}`, stamp, read);
+}
+
+/** GET /api/queue's answer as JSON, from `cache` while no event says a list changed. */
+export async function queueListsJson(handoff: Handoff, agent: Agent, query: unknown, cache: ListCache): Promise<string> {
+  const q = parse(queueQuery, query, 'query');
+  const stamp = await handoff.eventStamp();
+  return cache.get(`queue ${viewerKey(agent)} ${JSON.stringify(q)}`, stampKey(stamp), async () =>
+    JSON.stringify({ ...(await readQueueLists(handoff, agent, q)), asOf: stamp.cursors }),
+  );
 }

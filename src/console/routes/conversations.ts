@@ -6,7 +6,8 @@ import { routeGroup } from '../api-docs/registry.ts';
 import { ApiError, parse } from '../errors.ts';
 import { apiConversationSchema, apiConversationWithMessagesSchema, toApiConversation, toApiMessage } from '../serialize.ts';
 import { channelOf } from '../channel.ts';
-import { listConversations, listRouteDoc, queueLists, queueRouteDoc } from './conversation-list.ts';
+import { listConversationsJson, listRouteDoc, queueListsJson, queueRouteDoc } from './conversation-list.ts';
+import { ListCache } from '../list-cache.ts';
 import { streamIdSchema } from '../stream-id.ts';
 import { compareStreamIds } from '../../handoff/stream-id.ts';
 import type { Conversation, Handoff, Agent as HandoffAgent, TranscriptMessage } from '../../handoff/index.ts';
@@ -25,6 +26,8 @@ export interface ConversationRoutesOptions {
    * transcript, and a conversation only the archive still holds, served read-only.
    */
   archive?: ConversationArchive;
+  /** Keeps the queue lists' answers while no event says they changed (default: one per app). */
+  listCache?: ListCache;
 }
 
 /** What the conversation routes read from the archive (src/archive/service.ts provides it). */
@@ -236,8 +239,9 @@ export async function conversationRoutes(app: FastifyInstance, opts: Conversatio
   /** The caller as the expected owner, or none for a manager's override. */
   const ownerGuard = (agent: Agent): { expectedOwner?: string } => (hasRole(agent, 'manager') ? {} : { expectedOwner: agent.id });
 
-  app.get('/api/conversations', async (request) => listConversations(handoff, currentAgent(request), request.query));
-  app.get('/api/queue', async (request) => queueLists(handoff, currentAgent(request), request.query));
+  const lists = opts.listCache ?? new ListCache();
+  app.get('/api/conversations', async (request, reply) => reply.type('application/json; charset=utf-8').send(await listConversationsJson(handoff, currentAgent(request), request.query, lists)));
+  app.get('/api/queue', async (request, reply) => reply.type('application/json; charset=utf-8').send(await queueListsJson(handoff, currentAgent(request), request.query, lists)));
 
   app.get('/api/conversations/:id', async (request) => {
     const { id } = parse(paramsSchema, request.params, 'params');

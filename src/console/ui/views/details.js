@@ -5,6 +5,7 @@ import { Icon } from '../components/icons.js';
 import { CustomerPanel } from './details/customer-panel.js';
 import { MAX_TEXT, STATUSES, TAG_MAX } from '../constants.js';
 import { agentsList, loadAgents } from '../data.js';
+import { clearDraft, loadDraft, saveDraft } from '../drafts.js';
 import { problemHref, reasonLabel, when } from '../format.js';
 import { problems } from '../problems.js';
 import { useStore } from '../store.js';
@@ -40,19 +41,29 @@ function Tags({ tags, onChange, enabled }) {
   </div>`;
 }
 
-function NoteForm({ onSave }) {
-  const [text, setText] = useState('');
+/** A note's draft is kept like a reply's (drafts.js), apart from it: switching chats loses neither. */
+const noteDraft = (convId) => `${convId}#note`;
+
+function NoteForm({ convId, onSave }) {
+  const [text, setText] = useState(() => loadDraft(noteDraft(convId)));
   const [busy, setBusy] = useState(false);
+  useEffect(() => setText(loadDraft(noteDraft(convId))), [convId]);
   async function save() {
     const value = text.trim();
     if (!value || busy) return;
     setBusy(true);
-    if (await onSave(value)) setText('');
+    if (await onSave(value)) {
+      setText('');
+      clearDraft(noteDraft(convId));
+    }
     setBusy(false);
   }
   return html`<div class="note-form">
     <textarea class="input note-input" data-testid="note-input" rows="3" maxlength=${MAX_TEXT} value=${text}
-      placeholder="写给同事的备注，客户看不到" onInput=${(e) => setText(e.currentTarget.value)}
+      placeholder="写给同事的备注，客户看不到" onInput=${(e) => {
+        setText(e.currentTarget.value);
+        saveDraft(noteDraft(convId), e.currentTarget.value);
+      }}
       onKeyDown=${(e) => {
         if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
           e.preventDefault();
@@ -136,7 +147,7 @@ export function Details({ conv, me, canManage, canTag = true, onTags, onNote, on
     </section>
     <section class="card card-note">
       <h3 class="card-title"><${Icon} name="lock" size=${14} />内部备注</h3>
-      <${NoteForm} onSave=${onNote} />
+      <${NoteForm} convId=${conv.id} onSave=${onNote} />
     </section>
     <section class="card">
       <h3 class="card-title"><${Icon} name="swap" size=${14} />转接</h3>

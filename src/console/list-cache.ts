@@ -1,0 +1,60 @@
+/**
+ * The queue lists' answers (waiting, active, parked), kept for as long as nothing they show can
+ * have changed, so that agents loading the queue at once (a console restarted, the office network
+ * back, a team starting its shift) cost one read of Redis and one JSON encoding, not one each.
+ *
+ * Why it is safe: every change those lists show (a customer message, a claim, a transfer, a
+ * release, tags, a tier, an SLA warning, a park or a fix) writes an event to its bot account's
+ * event stream in the same script, since that is how open consoles stay live. The accounts and
+ * their streams' last ids (`Handoff.eventStamp`) are therefore a version of every such list: an
+ * answer read after a stamp was current is right for as long as the stamp is. Each request reads
+ * the stamp first (one round trip); a cached answer is served only under the same stamp.
+ *
+ * Not kept: resolved, bot and `all` lists (the archive removes resolved chats from Redis without an
+ * event) and lists filtered by channel (a bot account's channel is rewritten at its start, with
+ * no event).
+ */
+export interface ListCacheStats {
+  hits: number;
+  misses: number;
+}
+
+interface Entry {
+  stamp: string;
+  value: Promise<string>;
+}
+
+export class ListCache {
+  private readonly entries = new Map<string, Entry>();
+  readonly stats: ListCacheStats = { hits: 0, misses: 0 };
+
+  /** @param max answers kept (the least recently used go first): a few per agent online. */
+  constructor(private readonly max = 500) {}
+
+  /**
+   * The answer for `key` read under `stamp`: a kept one (also while it is still being read: the
+   * read began after the stamp was current), else `load()`'s, kept unless it fails.
+   */
+  get(key: string, stamp: string, load: () => Promise<string>): Promise<string> {
+    const kept = this.entries.get(key);
+    this.entries.delete(key);
+    if (kept && kept.stamp === stamp) {
+      this.entries.set(key, kept);
+      this.stats.hits++;
+      return kept.value;
+    }
+    this.stats.misses++;
+    const entry: Entry = { stamp, value: load() };
+    this.entries.set(key, entry);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    entry.value.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    });
+    return entry.value;
+  }
+}
+
+/** A stamp as a cache's version string: the accounts and their last event ids. */
+export function stampKey(stamp: { bots: readonly string[]; cursors: Record<string, string> }): string {
+  return stamp.bots.map((b) => `${b}@${stamp.cursors[b] ?? ''}`).join(',');
+}
