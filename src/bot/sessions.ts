@@ -27,6 +27,7 @@ const sessionSchema = z.object({
   rephrased: z.boolean().optional(),
   offeredFrom: z.number().int().min(0).max(100).optional(),
   feedbackFor: z.string().max(200).optional(),
+  rejected: z.string().max(200).optional(),
   question: z.string().max(2_000).optional(),
   humanOffered: z.boolean().optional(),
   offerReason: z.enum(HANDOFF_REASONS).optional(),

@@ -236,7 +236,7 @@ describe('outcomes for learning from traffic', () => {
       { type: 'feedback', faqId: 'no-sound', helpful: false },
       { type: 'say', text: messages.not_helpful_offer },
     ]);
-    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful', question: '录屏没声音怎么办' });
+    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful', question: '录屏没声音怎么办', rejected: 'no-sound' });
     expect(d!.outcome).toEqual({ type: 'rejected', faqId: 'no-sound', question: '录屏没声音怎么办' });
   });
 

@@ -296,7 +296,7 @@ describe('decide: feedback check', () => {
       { type: 'feedback', faqId: 'no-sound', helpful: false },
       { type: 'say', text: messages.not_helpful_offer },
     ]);
-    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful', question: '录屏没声音怎么办' });
+    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful', question: '录屏没声音怎么办', rejected: 'no-sound' });
     // The agent's queue shows what was asked, not the "1" that accepted.
     for (const yes of ['1', '好', '是', '要']) {
       expect(ask(yes, d!.session).actions, yes).toEqual([{ type: 'handoff', reason: 'not_helpful', question: '录屏没声音怎么办' }]);
@@ -307,6 +307,31 @@ describe('decide: feedback check', () => {
     const [, , next] = chat(['录屏没声音怎么办', '没解决', '怎么去掉水印']);
     expect(answered(next!)).toBe('remove-watermark');
     expect(next!.session.humanOffered).toBeUndefined();
+  });
+
+  it('after "2", the same question in other words is not answered with the same entry again: a person comes', () => {
+    // The stranger test: "2", then a rephrase, and the bot gave the very answer just rejected.
+    const [, rejected, again] = chat(['录屏没声音怎么办', '2', '录屏的时候没有声音']);
+    expect(rejected!.session.rejected).toBe('no-sound');
+    expect(answered(ask('录屏的时候没有声音'))).toBe('no-sound');
+    expect(answered(again!)).toBeUndefined();
+    expect(handoffOf(again!)).toBe('not_helpful');
+    expect(said(again!)).toEqual([messages.same_answer_handoff]);
+    expect(again!.actions.at(-1)).toEqual({ type: 'handoff', reason: 'not_helpful', question: '录屏的时候没有声音' });
+    // Rejected in words ("还是不行") too; and only for the next message.
+    const [, inWords, rephrased] = chat(['录屏没声音怎么办', '还是不行', '录屏的时候没有声音']);
+    expect(inWords!.session.rejected).toBe('no-sound');
+    expect(handoffOf(rephrased!)).toBe('not_helpful');
+    // Other plausible entries: those as a "did you mean" list instead.
+    expect(answered(ask('导出视频没有声音'))).toBe('remove-watermark');
+    const [, , list] = chat(['怎么去掉水印', '2', '导出视频没有声音']);
+    expect(types(list!)).toEqual(['say']);
+    expect(list!.session).toMatchObject({ offered: ['no-sound'], suggested: true, question: '导出视频没有声音' });
+    expect(said(list!)[0]).toContain(question('no-sound'));
+    expect(said(list!)[0]).not.toContain(question('remove-watermark'));
+    const [, , other, back] = chat(['录屏没声音怎么办', '2', '怎么去掉水印', '录屏的时候没有声音']);
+    expect(answered(other!)).toBe('remove-watermark');
+    expect(answered(back!)).toBe('no-sound');
   });
 
   it('a new question while the check is pending: answered, no feedback recorded', () => {

@@ -301,6 +301,36 @@ describe('已知问题: created on the page, with what customers are told', { ti
   });
 });
 
+describe('transfer list', { timeout: 60_000 }, () => {
+  it('a colleague who signs in while a chat is open is offered, online, when the agent goes to pick someone', async () => {
+    const ref = { botId: 'kefu-a', customerId: 'c-late', customerName: '周先生' };
+    await handoff.recordMessage(ref, { from: 'customer', text: '发票怎么开' });
+    await handoff.requestHuman(ref, { reason: 'customer_asked' });
+    const conv = 'kefu-a.c-late';
+    await handoff.claim(conv, { id: (await agents.get('alice'))!.id, name: USERS.alice.name });
+    const alice = await tab();
+    const dora = await tab();
+    try {
+      await login(alice, 'alice');
+      await alice.page.goto(`${baseUrl}/#/c/${encodeURIComponent(conv)}`);
+      await byId(alice.page, 'transfer-select').locator('option[value="bob"]').waitFor({ state: 'attached' });
+      expect(await byId(alice.page, 'transfer-select').locator('option[value="dora"]').count()).toBe(0);
+      // A new colleague starts her shift while alice stays in this chat.
+      await agents.add({ username: 'dora', password: PASSWORD, name: '杜拉', roles: ['agent'] });
+      await login(dora, 'dora', '杜拉');
+      await until('dora online', async () => (await agents.onlineIds()).includes((await agents.get('dora'))!.id), (x) => x);
+      await byId(alice.page, 'transfer-select').focus();
+      const option = byId(alice.page, 'transfer-select').locator('option[value="dora"]');
+      await option.waitFor({ state: 'attached', timeout: 10_000 });
+      expect(await option.textContent()).toContain('在线');
+      expect(alice.pageErrors).toEqual([]);
+    } finally {
+      await alice.context.close();
+      await dora.context.close();
+    }
+  });
+});
+
 describe('transfer with a note', { timeout: 60_000 }, () => {
   it('the new owner is told with the note, and reads it in the transcript as a private note', async () => {
     const ref = { botId: 'kefu-a', customerId: 'c-note', customerName: '陈女士' };

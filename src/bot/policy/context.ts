@@ -147,7 +147,7 @@ export function helpful(t: Turn, yes: boolean, outcomeType?: TurnOutcome['type']
   if (session.question) outcome.question = session.question;
   if (!yes) {
     const offer = offerPerson(t, messages.not_helpful_offer, 'not_helpful', session.question);
-    return { ...offer, actions: [feedback, say(messages.not_helpful_offer)], outcome };
+    return { actions: [feedback, say(messages.not_helpful_offer)], session: { ...offer.session, rejected: faqId }, outcome };
   }
   const next: Session = { ...t.base };
   if (session.offered?.length) {

@@ -4,7 +4,7 @@
  * (context.ts). Small talk and dead ends are in chitchat.ts.
  */
 import type { ConversationStatus, TurnOutcome } from '../../handoff/types.ts';
-import { DEFAULT_SMALLTALK, detectSmalltalk, renderSuggestions, type FaqEntry } from '../../knowledge/index.ts';
+import { DEFAULT_SMALLTALK, detectSmalltalk, renderSuggestions, type FaqEntry, type MatchResult } from '../../knowledge/index.ts';
 import { renderTemplate, type Messages } from '../messages.ts';
 import type { Decision, PolicyInput, Session } from '../types.ts';
 import { chitchat, deadEnd, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
@@ -267,7 +267,10 @@ function fromKnowledge(t: Turn): Decision {
   const { kb, messages, base, session } = t;
   const match = kb.matcher.match(t.text);
   const question = t.text.slice(0, 500);
-  if (match.decision === 'answer' && match.id !== null) return answer(t, match.id, match.score, question);
+  if (match.decision === 'answer' && match.id !== null) {
+    if (match.id !== session.rejected) return answer(t, match.id, match.score, question);
+    return notAgain(t, match, question);
+  }
   // Anger at the service: a person, first and with an apology, not a list of FAQ entries.
   if (isComplaint(t.bare)) return complaint(t);
   const instead = smalltalkInstead(t, match);
@@ -283,6 +286,22 @@ function fromKnowledge(t: Turn): Decision {
     }
   }
   return lowConfidence(t, { type: 'unanswered', question });
+}
+
+/**
+ * The customer said the last answer did not help and asked again in other words, and the FAQ's
+ * best answer is that same entry: repeating it would tell them nothing. The other plausible
+ * entries as a "did you mean" list, else a person (the question counts as unanswered).
+ */
+function notAgain(t: Turn, match: MatchResult, question: string): Decision {
+  const { kb, messages, base } = t;
+  const others = match.candidates
+    .filter((c) => c.id !== t.session.rejected && c.score >= match.score / 2)
+    .map((c) => kb.matcher.entry(c.id))
+    .filter((e): e is FaqEntry => e !== undefined);
+  if (others.length === 0) return handoff(t, 'not_helpful', [say(messages.same_answer_handoff)], question);
+  const next: Session = { ...base, offered: others.map((e) => e.id), suggested: true, question };
+  return { ...reply(t, renderSuggestions(messages, others.map((e) => e.question)), next), outcome: { type: 'suggest' } };
 }
 
 /** Anger at the service: a person, with an apology, and the message as the question they see. */

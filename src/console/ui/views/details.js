@@ -80,6 +80,7 @@ function NoteForm({ convId, onSave }) {
 /** The transfer's note: why the chat is passed on, for the new owner (a private note, never sent). */
 const TRANSFER_NOTE_MAX = 500;
 
+/** Who is online changes by the minute: the list is read again each time the agent goes to pick someone. */
 function Transfer({ conv, me, enabled, onTransfer }) {
   const { items, loaded } = useStore(agentsList);
   const [to, setTo] = useState('');
@@ -93,7 +94,7 @@ function Transfer({ conv, me, enabled, onTransfer }) {
   const online = (a) => (a.online ? '在线' : '离线');
   return html`<div class="transfer">
     <select class="input input-sm" data-testid="transfer-select" value=${to} disabled=${!enabled}
-      onChange=${(e) => setTo(e.currentTarget.value)} aria-label="转接给">
+      onChange=${(e) => setTo(e.currentTarget.value)} onFocus=${() => loadAgents(true)} aria-label="转接给">
       <option value="">${choices.length ? '选择客服…' : loaded ? '暂无可转接的客服' : '正在加载客服…'}</option>
       ${choices.map((a) => html`<option key=${a.id} value=${a.username}>${a.name}${a.id === me.id ? '（我）' : ''} · ${online(a)}</option>`)}
     </select>
