@@ -208,7 +208,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(botRoutes, { handoff, agents });
   await app.register(mediaRoutes, { handoff, agents });
   await app.register(problemRoutes, { handoff, agents, knowledge: opts.knowledge });
-  await app.register(insightRoutes, { handoff, agents, knowledge: opts.knowledge, timezone: opts.timezone ?? 'Asia/Shanghai', ...(opts.archive?.reports ? { archive: { reports: opts.archive.reports } } : {}) });
+  await app.register(insightRoutes, {
+    handoff,
+    agents,
+    knowledge: opts.knowledge,
+    timezone: opts.timezone ?? 'Asia/Shanghai',
+    tagLabel: (tag) => tagLabels.label(tag),
+    ...(opts.archive?.reports ? { archive: { reports: opts.archive.reports } } : {}),
+  });
   await app.register(lowRatingRoutes, { handoff, agents });
   await app.register(knowledgeRoutes, { handoff, agents, knowledge: opts.knowledge, canned: cannedReplies(opts.kbDir, opts.knowledge?.files), tagLabel: (tag) => tagLabels.label(tag) });
   await app.register(kbEditRoutes, { handoff, agents, knowledge: opts.knowledge, kbDir: opts.kbDir });

@@ -39,6 +39,7 @@ let alice: { id: string; name: string };
 const USERS = {
   mia: { name: '经理米娅', roles: ['manager' as const] },
   alice: { name: '爱丽丝', roles: ['agent' as const] },
+  ed: { name: '编辑兼经理', roles: ['manager' as const, 'editor' as const] },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -123,6 +124,7 @@ beforeAll(async () => {
     agents,
     redis,
     knowledge,
+    kbDir: KB_DIR,
     ui: true,
     live: { connect: () => server.client(), reader: { blockMs: 200, discoverMs: 200 } },
   }));
@@ -203,6 +205,9 @@ describe('the managers\' dashboard', () => {
     expect(await step(page, 'botAnswered').textContent()).not.toContain('占会话');
     expect(await step(page, 'helpful').textContent()).toContain(`没帮上 ${SEEDED.notHelpful}`);
     expect(await step(page, 'csat').textContent()).toContain(`平均 ${SEEDED.csat.average.toFixed(1)} 分`);
+    // A manager who does not edit the FAQ has no 知识库 page to go to: the count, no link.
+    expect(await step(page, 'botAnswered').textContent()).toContain(`未能回答 ${SEEDED.unanswered}`);
+    expect(await byId(page, 'funnel-unanswered-link').count()).toBe(0);
 
     // The chart is uPlot's: a canvas with a real size, one bar/point per day of the range.
     const chart = byId(page, 'funnel-chart');
@@ -226,6 +231,24 @@ describe('the managers\' dashboard', () => {
     expect(await legend.nth(1).locator('.u-value').textContent()).toBe(String(SEEDED.conversations));
     await page.mouse.move(box.x - 40, box.y - 40);
     await expect.poll(() => legend.nth(0).locator('.u-value').textContent()).toBe('区间合计');
+  });
+
+  it('未能回答 links a manager who also edits the FAQ to the questions, on 知识库', async () => {
+    const tab = await openTab();
+    try {
+      await login(tab, 'ed');
+      const { page } = tab;
+      await page.goto(`${baseUrl}/#/manager`);
+      const link = byId(page, 'funnel-unanswered-link');
+      await link.waitFor();
+      expect(await link.textContent()).toBe(`未能回答 ${SEEDED.unanswered}`);
+      await link.click();
+      await page.waitForURL((u) => u.hash === '#/editor');
+      await page.getByText('明天天气怎么样').first().waitFor();
+      expect(tab.pageErrors).toEqual([]);
+    } finally {
+      await tab.context.close();
+    }
   });
 
   it('转人工原因: one bar per reason, in Chinese, with the counts', async () => {
@@ -265,6 +288,9 @@ describe('the managers\' dashboard', () => {
 
     const billing = cats.first();
     expect(await billing.textContent()).toContain('1.5');
+    // Categories by their names in _tags.yml, not the entries' ids.
+    expect(await billing.textContent()).toContain('付费');
+    expect(await billing.textContent()).not.toContain('billing');
     await billing.click();
     expect(await billing.getAttribute('aria-expanded')).toBe('true');
     const channels = byId(page, 'csat-channel');

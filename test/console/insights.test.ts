@@ -52,9 +52,10 @@ beforeEach(async () => {
   kbDir = await makeTree({
     'billing/refund.md': entry('question: 怎么退款？\ntags: [billing]'),
     'recording/no-sound.md': entry('question: 录屏没声音？\ntags: [recording]'),
+    '_tags.yml': 'billing: 付费\n',
   });
   knowledge = await createKnowledgeService({ dir: kbDir, watch: false });
-  app = await buildApp({ handoff, agents, redis, knowledge, ui: false });
+  app = await buildApp({ handoff, agents, redis, knowledge, kbDir, ui: false });
 });
 afterEach(async () => {
   await app.close();
@@ -173,6 +174,8 @@ describe('satisfaction by category, then by channel', () => {
       ['uncategorized', 1, 4, 0],
       ['recording', 1, 5, 0],
     ]);
+    // Named as _tags.yml names them; an id it does not name stays as it is.
+    expect((body.categories as { label?: string }[]).map((c) => c.label)).toEqual(['付费', 'uncategorized', 'recording']);
     const billing = body.categories[0]!;
     expect(billing.channels.map((c) => [c.channel, c.average, c.conversations.map((x) => [x.id, x.score])])).toEqual([
       ['botA', 2, [['botA.r1', 2]]],

@@ -19,6 +19,8 @@ export interface InsightRoutesOptions {
   timezone: string;
   /** The archive (PostgreSQL): ranges reach what left Redis. Without it, Redis alone (as before). */
   archive?: { reports: ArchiveReports };
+  /** A category's name (`_tags.yml`: billing → 付费), shown instead of its id. */
+  tagLabel?: (tag: string) => string;
 }
 
 const DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').meta({ description: 'a date YYYY-MM-DD' });
@@ -70,7 +72,10 @@ export const insightRouteDocs = routeGroup('Stats and insights', [
     details: range,
     access: 'manager',
     query: rangeQuery,
-    ok: { status: 200, description: '`{"total","categories":[…],"agents":[…]}` (and `incomplete` when the archive could not be read)' },
+    ok: {
+      status: 200,
+      description: '`{"total","categories":[…],"agents":[…]}` (and `incomplete` when the archive could not be read); each category carries `label`, its name in `_tags.yml` (else the id)',
+    },
   },
 ]);
 
@@ -120,6 +125,8 @@ export async function insightRoutes(app: FastifyInstance, opts: InsightRoutesOpt
 
   app.get('/api/csat', async (request) => {
     const { days, fromMs, toMs } = parseRange(request.query, timezone);
-    return csatByCategory(handoff, knowledge, fromMs, toMs, archive ? { ...archive, days } : undefined);
+    const csat = await csatByCategory(handoff, knowledge, fromMs, toMs, archive ? { ...archive, days } : undefined);
+    const label = opts.tagLabel ?? ((tag: string) => tag);
+    return { ...csat, categories: csat.categories.map((c) => ({ ...c, label: label(c.category) })) };
   });
 }

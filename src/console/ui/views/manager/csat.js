@@ -56,7 +56,7 @@ export function CsatCard({ csat, agents, fresh }) {
                         setOpenChannel(null);
                       }}>
                       <span class="csat-caret" aria-hidden="true">${open ? '▾' : '▸'}</span>
-                      <span class="csat-name">${categoryLabel(c.category)}${hasFresh ? html`<span class="dash-fresh-dot" title="刚收到差评"></span>` : null}</span>
+                      <span class="csat-name">${categoryLabel(c.category, c.label)}${hasFresh ? html`<span class="dash-fresh-dot" title="刚收到差评"></span>` : null}</span>
                       <span class=${`csat-score dash-tone-${tone(c.average)}`}>${score1(c.average)}</span>
                       <span class="csat-count muted">${c.count} 份</span>
                       <span class=${`csat-low${c.low ? ' has-low' : ''}`}>${c.low ? `差评 ${c.low}` : '无差评'}</span>

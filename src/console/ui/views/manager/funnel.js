@@ -5,12 +5,20 @@ import { Icon } from '../../components/icons.js';
 import { Spinner } from '../../components/spinner.js';
 import { REASON_ORDER } from '../../constants.js';
 import { canned } from '../../data.js';
-import { reasonLabel, sumValues as sum } from '../../format.js';
+import { session } from '../../api.js';
+import { hasRole, reasonLabel, sumValues as sum } from '../../format.js';
 import { useStore } from '../../store.js';
 import { pct, ratio, score1 } from './numbers.js';
 
 /** The FAQ entries listed. */
 const TOP_FAQ = 8;
+
+/** The questions the bot could not answer are listed on 知识库 (its editors' page): one click there. */
+function unansweredLink(n) {
+  const text = `未能回答 ${n}`;
+  if (!n || !session.agent || !hasRole(session.agent, 'editor')) return text;
+  return html`<a class="link" href="#/editor" data-testid="funnel-unanswered-link" title="在「知识库」页查看这些问题">${text}</a>`;
+}
 
 export function FunnelCard({ funnel }) {
   const t = funnel?.total;
@@ -22,7 +30,7 @@ export function FunnelCard({ funnel }) {
   const steps = t
     ? [
         { key: 'conversations', label: '会话', value: conv, of: conv, pctText: conv ? '100%' : '—', hint: '新开始的会话' },
-        { key: 'botAnswered', label: '机器人解答', value: t.botAnswered, of: asked, pctText: `占提问 ${pct(t.botAnswered, asked)}`, hint: `另有推荐 ${t.suggested} · 未能回答 ${t.unanswered}` },
+        { key: 'botAnswered', label: '机器人解答', value: t.botAnswered, of: asked, pctText: `占提问 ${pct(t.botAnswered, asked)}`, hint: html`另有推荐 ${t.suggested} · ${unansweredLink(t.unanswered)}` },
         { key: 'helpful', label: '答案有帮助', value: t.helpful, of: t.botAnswered, pctText: `占解答 ${pct(t.helpful, t.botAnswered)}`, hint: `没帮上 ${t.notHelpful} · 未反馈 ${Math.max(0, t.botAnswered - t.helpful - t.notHelpful)}` },
         { key: 'handoffs', label: '转人工', value: handoffs, of: conv, pctText: `占会话 ${pct(handoffs, conv)}`, hint: '由客服接手' },
         { key: 'csat', label: '满意度评价', value: t.csat.count, of: conv, pctText: `占转人工 ${pct(t.csat.count, handoffs)}`, hint: t.csat.count ? `平均 ${score1(t.csat.average)} 分` : '暂无评价' },
