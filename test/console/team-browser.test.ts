@@ -338,10 +338,17 @@ describe('transfer with a note', { timeout: 60_000 }, () => {
     await handoff.requestHuman(ref, { reason: 'customer_asked' });
     const conv = 'kefu-a.c-note';
     await handoff.claim(conv, { id: (await agents.get('alice'))!.id, name: USERS.alice.name });
+    // Bob is busy in a chat of his own when the transfer comes.
+    const own = { botId: 'kefu-a', customerId: 'c-bob', customerName: '吴先生' };
+    await handoff.recordMessage(own, { from: 'customer', text: '怎么退款' });
+    await handoff.requestHuman(own, { reason: 'customer_asked' });
+    await handoff.claim('kefu-a.c-bob', { id: (await agents.get('bob'))!.id, name: USERS.bob.name });
     const alice = await tab();
     const bob = await tab();
     try {
       await login(bob, 'bob');
+      await bob.page.goto(`${baseUrl}/#/c/${encodeURIComponent('kefu-a.c-bob')}`);
+      await byId(bob.page, 'resolve-btn').waitFor();
       await login(alice, 'alice');
       // The chat's own address, loaded afresh (a bookmark, a reload).
       await alice.page.goto(`${baseUrl}/#/c/${encodeURIComponent(conv)}`);
@@ -355,6 +362,14 @@ describe('transfer with a note', { timeout: 60_000 }, () => {
       const toast = bob.page.locator('[data-testid="toast"]').filter({ hasText: '把一个会话转给了你' });
       await toast.waitFor();
       expect(await textOf(toast)).toContain('转接说明：专票抬头已核对，请走财务流程');
+      // The toast leaves the chat's header buttons (解决, 关闭（不回复） or 更多) clear to click.
+      const t = (await toast.boundingBox())!;
+      for (const id of ['resolve-btn', 'close-silent-btn', 'conv-more-btn']) {
+        const b = await byId(bob.page, id).boundingBox();
+        if (!b) continue;
+        const overlaps = t.x < b.x + b.width && b.x < t.x + t.width && t.y < b.y + b.height && b.y < t.y + t.height;
+        expect(overlaps, `the toast ${JSON.stringify(t)} over ${id} ${JSON.stringify(b)}`).toBe(false);
+      }
       await bob.page.goto(`${baseUrl}/#/c/${encodeURIComponent(conv)}`);
       const note = bob.page.locator('[data-testid="msg"][data-from="note"]').filter({ hasText: '专票抬头已核对，请走财务流程' });
       await note.waitFor();

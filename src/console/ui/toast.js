@@ -22,9 +22,18 @@ export function toastError(err, action, overrides = {}) {
   toast(`${action}：${specific ?? text}`, { kind: 'error', detail: specific ? '' : detail });
 }
 
+/** A phone puts toasts over the top bar (toasts.css); wider screens under an open chat's header. */
+const WIDE = '(min-width: 721px)';
+
+/** Where toasts start: under the chat header when a chat is open (its buttons stay clickable). */
+function topOffset() {
+  const head = typeof matchMedia === 'function' && matchMedia(WIDE).matches ? document.querySelector('.conv-head') : null;
+  return head ? { top: `${Math.round(head.getBoundingClientRect().bottom) + 8}px` } : undefined;
+}
+
 export function Toasts() {
   const { items } = useStore(toasts);
-  return html`<div class="toasts" role="status" aria-live="polite" data-testid="toasts">
+  return html`<div class="toasts" role="status" aria-live="polite" data-testid="toasts" style=${items.length ? topOffset() : undefined}>
     ${items.map(
       (t) => html`<div key=${t.id} class=${`toast toast-${t.kind}`} data-testid=${t.kind === 'error' ? 'toast-error' : 'toast'}>
         <div class="toast-text">${t.text}</div>
