@@ -223,6 +223,24 @@ describe('outcomes for learning from traffic', () => {
     expect(chat(['会员', '都不是', '1'])[2]!.outcome).toEqual({ type: 'answer', faqId: kb.menu[0]!.id });
   });
 
+  it('not rejected: 人工 right after an answer that says to reply 人工 follows it; the agent sees the question', async () => {
+    // The product's FAQ: past 7 days a refund is handled by a person ("请回复「人工」说明情况").
+    const base = await loadKnowledgeBase(fileURLToPath(new URL('../../knowledge-base', import.meta.url)));
+    const product: PolicyKnowledge = { matcher: new Matcher(base), menu: menuEntries(base) };
+    expect(base.entries.find((e) => e.id === 'refund')!.answer).toContain('回复「人工」');
+    const play = (texts: string[]): Decision[] => playChat((text, s) => ask(text, s, 'bot', DEFAULT_POLICY_OPTIONS, product), texts, {});
+    for (const person of ['人工', '转人工', '人工客服。']) {
+      const [first, d] = play(['会员能退款吗', person]);
+      expect(answered(first!)).toBe('refund');
+      expect(d!.actions, person).toEqual([{ type: 'handoff', reason: 'customer_asked', question: '会员能退款吗' }]);
+      expect(d!.outcome, person).toBeUndefined();
+    }
+    // A verdict on the answer with it is still a rejection.
+    for (const verdict of ['垃圾答案，转人工', '人工！说了半天没用']) {
+      expect(play(['会员能退款吗', verdict])[1]!.outcome, verdict).toMatchObject({ type: 'rejected', faqId: 'refund' });
+    }
+  });
+
   it('rejected: a request for a person right after an answer; the handoff as ever', () => {
     const [, d] = chat(['录屏没声音怎么办', '转人工']);
     expect(d!.actions).toEqual([{ type: 'handoff', reason: 'customer_asked' }]);

@@ -26,7 +26,7 @@ import {
   type Turn,
 } from './context.ts';
 import { kindLabel } from './notices.ts';
-import { bareText, CLOSING, GREETING, HELP, HELPFUL, humanRequest, isComplaint, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, humanRequest, invitesPerson, isComplaint, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 
@@ -190,7 +190,12 @@ function chatter(t: Turn): Decision | undefined {
   if (t.human === 'ask') {
     // "再不处理我就去12315投诉": angry, not merely asking for a person (an apology, and sooner).
     const d = isComplaint(bare) ? complaint(t) : handoff(t, 'customer_asked');
-    return session.feedbackFor ? { ...d, outcome: rejected(session) } : d;
+    if (!session.feedbackFor) return d;
+    // The answer said to reply 人工 (a refund past 7 days, a changed phone number): doing so follows
+    // it; the agent sees the question it was about, not "人工".
+    const answer = t.kb.matcher.entry(session.feedbackFor)?.answer;
+    if (answer && invitesPerson(answer) && barePersonRequest(bare)) return handoff(t, 'customer_asked', [], session.question);
+    return { ...d, outcome: rejected(session) };
   }
   if (t.human === 'negated') return reply(t, messages.offer_declined);
   if (HELP.has(bare) || questionMarks) return menu(t, !session.greeted);

@@ -229,3 +229,12 @@ function standsAlone(bare: string, i: number, word: string, words: readonly stri
   // Another keyword may follow directly: "转人工" then "人工客服" in "转人工客服".
   return !isWordChar(next) || (latin ? !isLatin(next) : words.some((w) => bare.startsWith(w, end)));
 }
+
+/**
+ * An FAQ answer that itself tells the customer to ask for a person ("请回复「人工」说明情况"):
+ * a 转人工 right after it follows the answer, it does not reject it.
+ */
+const INVITES_PERSON = /(回复|发送|输入|打)\s*[「『“"【]?\s*(转?人工|客服)/u;
+export const invitesPerson = (answer: string): boolean => INVITES_PERSON.test(answer);
+/** Nothing but the request for a person ("人工", "转人工客服"): no verdict on the answer in it. */
+export const barePersonRequest = (bare: string): boolean => /^(我要|请|帮我)?转?(人工|真人)(客服|服务)?(吧|啊|呀|呢)?$/u.test(bare);
