@@ -22,14 +22,24 @@ export interface ListCacheStats {
 interface Entry {
   stamp: string;
   value: Promise<string>;
+  /** The answer's length once read (0 while reading). */
+  size: number;
 }
 
 export class ListCache {
   private readonly entries = new Map<string, Entry>();
+  /** The kept answers' lengths (UTF-16 units, about the bytes of the mostly-CJK JSON / 1.5). */
+  private size = 0;
   readonly stats: ListCacheStats = { hits: 0, misses: 0 };
 
-  /** @param max answers kept (the least recently used go first): a few per agent online. */
-  constructor(private readonly max = 500) {}
+  /**
+   * @param max answers kept (the least recently used go first): a few per agent online
+   * @param maxChars their total length: a manager's queue of 400 chats is ~150,000 characters
+   */
+  constructor(
+    private readonly max = 500,
+    private readonly maxChars = 16_000_000,
+  ) {}
 
   /**
    * The answer for `key` read under `stamp`: a kept one (also while it is still being read: the
@@ -37,20 +47,41 @@ export class ListCache {
    */
   get(key: string, stamp: string, load: () => Promise<string>): Promise<string> {
     const kept = this.entries.get(key);
-    this.entries.delete(key);
     if (kept && kept.stamp === stamp) {
+      this.entries.delete(key);
       this.entries.set(key, kept);
       this.stats.hits++;
       return kept.value;
     }
+    if (kept) this.drop(key);
     this.stats.misses++;
-    const entry: Entry = { stamp, value: load() };
+    const entry: Entry = { stamp, value: load(), size: 0 };
     this.entries.set(key, entry);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-    entry.value.catch(() => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
-    });
+    entry.value.then(
+      (json) => {
+        if (this.entries.get(key) !== entry) return;
+        entry.size = json.length;
+        this.size += entry.size;
+        this.trim();
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.drop(key);
+      },
+    );
+    this.trim();
     return entry.value;
+  }
+
+  private drop(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.size -= e.size;
+    this.entries.delete(key);
+  }
+
+  /** The least recently used go until both limits hold. */
+  private trim(): void {
+    while (this.entries.size > this.max || (this.size > this.maxChars && this.entries.size > 1)) this.drop(this.entries.keys().next().value!);
   }
 }
 

@@ -161,4 +161,14 @@ describe('ListCache', () => {
     // A new stamp replaces the answer.
     expect(await c.get('k', 's2', async () => 'fresh')).toBe('fresh');
   });
+
+  it('keeps the answers\' total length under its limit, the least recently used going first', async () => {
+    const c = new ListCache(100, 25);
+    await c.get('a', 's', async () => 'x'.repeat(10));
+    await c.get('b', 's', async () => 'y'.repeat(10));
+    await c.get('a', 's', async () => 'not read'); // a used again: b is the oldest
+    await c.get('c', 's', async () => 'z'.repeat(10));
+    expect(await c.get('b', 's', async () => 'read again')).toBe('read again');
+    expect(await c.get('c', 's', async () => 'not read')).toBe('z'.repeat(10));
+  });
 });
