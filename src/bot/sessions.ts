@@ -28,6 +28,7 @@ const sessionSchema = z.object({
   offeredFrom: z.number().int().min(0).max(100).optional(),
   feedbackFor: z.string().max(200).optional(),
   rejected: z.string().max(200).optional(),
+  waitAckAt: z.number().optional(),
   question: z.string().max(2_000).optional(),
   humanOffered: z.boolean().optional(),
   offerReason: z.enum(HANDOFF_REASONS).optional(),

@@ -19,10 +19,12 @@ export interface Session {
   /** The entry just answered: "1 有帮助 / 2 没解决" is pending for it. */
   feedbackFor?: string;
   /**
-   * The entry the customer just said did not help ("2", "还是不行"): a rephrase that lands on it
-   * again is not answered with it a second time (policy/decide.ts). Lasts one turn.
+   * The entry the customer last said did not help ("2", "还是不行"): a later question that lands
+   * on it again is not answered with it a second time (policy/decide.ts), for the session.
    */
   rejected?: string;
+  /** When "人呢" / "还要等多久" in the queue was last answered with "already queued" (ms since epoch). */
+  waitAckAt?: number;
   /** The question behind `feedbackFor` / `offered` (the customer's words), kept for editors when it did not help. */
   question?: string;
   /** A person was offered (after "没解决", or low confidence with HANDOFF_MODE=offer): "1"/"好" accepts. */

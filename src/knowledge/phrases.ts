@@ -108,6 +108,8 @@ export const MESSAGE_PLACEHOLDERS = {
   sla_apology_soon: [],
   /** "都不是" after a "did you mean" list (once): asks to rephrase, the menu follows. */
   rephrase: [],
+  /** Before an FAQ answer to an angry message ("我要退款！！！你们这个软件太垃圾了"): sorry first. */
+  answer_apology: [],
   /** After "没解决", asked again in other words and the FAQ has only the same answer: a person comes (the queue notice follows). */
   same_answer_handoff: [],
   /** Small talk (`_smalltalk.yml`), each followed by the menu except thanks and bye: "太感谢了". */
@@ -143,6 +145,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   waiting_answered: '以上答案您可以先参考～您仍在排队，客服接入后会继续帮您处理。',
   rephrase: '抱歉，这几个都不是您要的😅 麻烦换个说法再问我一次，或者看看下面的常见问题：',
   same_answer_handoff: '这个问题我能找到的还是刚才那个答案，看来帮不上您😣 这就为您转人工客服~',
+  answer_apology: '非常抱歉给您添麻烦了🙏 您先试试下面的办法：',
   smalltalk_thanks: '不客气😊 还有问题随时找我~',
   smalltalk_bye: '再见👋 有问题随时来找我~',
   smalltalk_how_are_you: '我挺好的，谢谢关心😊 您遇到什么问题了吗？',

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMessages, type Messages } from '../../src/bot/messages.ts';
 import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from '../../src/bot/policy.ts';
+import { WAIT_ACK_MS } from '../../src/bot/policy/decide.ts';
 import type { Action, Decision, Session } from '../../src/bot/types.ts';
 import type { ConversationStatus } from '../../src/handoff/types.ts';
 import { playChat } from '../support/policy.ts';
@@ -221,6 +222,37 @@ describe('outcomes for learning from traffic', () => {
     expect(chat(['菜单', '1'])[1]!.outcome).toEqual({ type: 'answer', faqId: kb.menu[0]!.id });
     expect(chat(['录屏没声音怎么办', '3'])[1]!.outcome).toEqual({ type: 'answer', faqId: 'mac-permission' });
     expect(chat(['会员', '都不是', '1'])[2]!.outcome).toEqual({ type: 'answer', faqId: kb.menu[0]!.id });
+  });
+
+  it('in the queue, "人呢" / "还要等多久" get "already queued" (once per few minutes), never an FAQ answer about 多久', async () => {
+    const base = await loadKnowledgeBase(fileURLToPath(new URL('../../knowledge-base', import.meta.url)));
+    const product: PolicyKnowledge = { matcher: new Matcher(base), menu: menuEntries(base) };
+    // The stranger test: "还要等多久" in the queue was answered with the free plan's 10-minute recording limit.
+    expect(product.matcher.match('还要等多久').decision).toBe('answer');
+    const t0 = Date.parse('2026-12-07T02:00:00Z');
+    const waiting = (text: string, session: Session, now: number): Decision => decide({ text, status: 'waiting', session, now }, product, messages, DEFAULT_POLICY_OPTIONS);
+    for (const text of ['人呢？？？', '在吗', '还要等多久', '要等多久才有人回我', '怎么还没人回', '前面还有几个人']) {
+      const d = waiting(text, {}, t0);
+      expect(d.actions, text).toEqual([{ type: 'say', text: messages.already_queued }]);
+      expect(d.session.waitAckAt, text).toBe(t0);
+    }
+    const first = waiting('人呢', {}, t0);
+    expect(waiting('人呢？', first.session, t0 + 60_000).actions).toEqual([]);
+    expect(waiting('还要等多久', first.session, t0 + WAIT_ACK_MS).actions).toEqual([{ type: 'say', text: messages.already_queued }]);
+    // A question the FAQ answers is still answered while waiting; silence for the rest.
+    expect(waiting('会员能退款吗', {}, t0).actions[0]).toMatchObject({ type: 'answer', faqId: 'refund' });
+    expect(waiting('好的', {}, t0).actions).toEqual([]);
+  });
+
+  it('angry with a question the FAQ answers: sorry first, then the answer', async () => {
+    const base = await loadKnowledgeBase(fileURLToPath(new URL('../../knowledge-base', import.meta.url)));
+    const product: PolicyKnowledge = { matcher: new Matcher(base), menu: menuEntries(base) };
+    const d = ask('我要退款！！！你们这个软件太垃圾了', {}, 'bot', DEFAULT_POLICY_OPTIONS, product);
+    expect(d.actions[0]).toEqual({ type: 'say', text: messages.answer_apology });
+    expect(d.actions[1]).toMatchObject({ type: 'answer', faqId: 'refund' });
+    expect(d.outcome).toEqual({ type: 'answer', faqId: 'refund' });
+    // Calm, no apology.
+    expect(ask('会员能退款吗', {}, 'bot', DEFAULT_POLICY_OPTIONS, product).actions[0]).toMatchObject({ type: 'answer', faqId: 'refund' });
   });
 
   it('not rejected: 人工 right after an answer that says to reply 人工 follows it; the agent sees the question', async () => {

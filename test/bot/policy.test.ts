@@ -318,7 +318,7 @@ describe('decide: feedback check', () => {
     expect(handoffOf(again!)).toBe('not_helpful');
     expect(said(again!)).toEqual([messages.same_answer_handoff]);
     expect(again!.actions.at(-1)).toEqual({ type: 'handoff', reason: 'not_helpful', question: '录屏的时候没有声音' });
-    // Rejected in words ("还是不行") too; and only for the next message.
+    // Rejected in words ("还是不行") too.
     const [, inWords, rephrased] = chat(['录屏没声音怎么办', '还是不行', '录屏的时候没有声音']);
     expect(inWords!.session.rejected).toBe('no-sound');
     expect(handoffOf(rephrased!)).toBe('not_helpful');
@@ -329,9 +329,13 @@ describe('decide: feedback check', () => {
     expect(list!.session).toMatchObject({ offered: ['no-sound'], suggested: true, question: '导出视频没有声音' });
     expect(said(list!)[0]).toContain(question('no-sound'));
     expect(said(list!)[0]).not.toContain(question('remove-watermark'));
+    // Also later in the session (the stranger test: after an agent had resolved the chat).
     const [, , other, back] = chat(['录屏没声音怎么办', '2', '怎么去掉水印', '录屏的时候没有声音']);
     expect(answered(other!)).toBe('remove-watermark');
-    expect(answered(back!)).toBe('no-sound');
+    expect(answered(back!)).toBeUndefined();
+    expect(handoffOf(back!)).toBe('not_helpful');
+    const [, , resolved] = playChat((text, s) => ask(text, s, 'resolved'), ['录屏没声音怎么办', '2', '还是没声音啊'], {});
+    expect(handoffOf(resolved!)).toBe('not_helpful');
   });
 
   it('a new question while the check is pending: answered, no feedback recorded', () => {

@@ -72,6 +72,8 @@ export function carry(session: Session): Session {
   if (session.greeted) next.greeted = true;
   if (session.fixNoticeSent) next.fixNoticeSent = true;
   if (session.rated) next.rated = true;
+  // An answer the customer said did not help is not given them again (decide.ts notAgain).
+  if (session.rejected) next.rejected = session.rejected;
   return next;
 }
 

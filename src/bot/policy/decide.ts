@@ -26,7 +26,7 @@ import {
   type Turn,
 } from './context.ts';
 import { kindLabel } from './notices.ts';
-import { bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, humanRequest, invitesPerson, isComplaint, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, humanRequest, invitesPerson, isComplaint, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 
@@ -50,6 +50,7 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   const normalized = normalizeText(input.text);
   const human = normalized ? humanRequest(normalized, options.humanKeywords) : null;
   if (status === 'waiting' && normalized && human !== 'ask') {
+    if (asksAfterWait(bareText(normalized))) return waitAcknowledged(session, messages, now);
     const early = answerWhileWaiting(input.text, kb, messages, session);
     if (early) return early;
   }
@@ -89,6 +90,15 @@ function answerWhileWaiting(text: string, kb: PolicyKnowledge, messages: Message
   const match = kb.matcher.match(text);
   if (match.decision !== 'answer' || match.id === null || !kb.matcher.entry(match.id)) return undefined;
   return { actions: [{ type: 'answer', faqId: match.id, confidence: match.score }, say(messages.waiting_answered)], session };
+}
+
+/** How often "人呢" / "还要等多久" in the queue is answered (the customer's every nudge would be noise). */
+export const WAIT_ACK_MS = 3 * 60_000;
+
+/** In the queue, asked after the wait: "already queued", at most once per WAIT_ACK_MS. */
+function waitAcknowledged(session: Session, messages: Messages, now: number): Decision {
+  if (session.waitAckAt !== undefined && now - session.waitAckAt < WAIT_ACK_MS) return { actions: [], session };
+  return { actions: [say(messages.already_queued)], session: { ...session, waitAckAt: now } };
 }
 
 /** Waiting, with an agent or a known problem: mostly silent (see ../policy.ts). */
@@ -273,8 +283,10 @@ function fromKnowledge(t: Turn): Decision {
   const match = kb.matcher.match(t.text);
   const question = t.text.slice(0, 500);
   if (match.decision === 'answer' && match.id !== null) {
-    if (match.id !== session.rejected) return answer(t, match.id, match.score, question);
-    return notAgain(t, match, question);
+    if (match.id === session.rejected) return notAgain(t, match, question);
+    const d = answer(t, match.id, match.score, question);
+    // Angry, with a question the FAQ answers ("我要退款！！！你们这个软件太垃圾了"): sorry first.
+    return isComplaint(t.bare) ? { ...d, actions: [say(messages.answer_apology), ...d.actions] } : d;
   }
   // Anger at the service: a person, first and with an apology, not a list of FAQ entries.
   if (isComplaint(t.bare)) return complaint(t);

@@ -238,3 +238,12 @@ const INVITES_PERSON = /(回复|发送|输入|打)\s*[「『“"【]?\s*(转?人
 export const invitesPerson = (answer: string): boolean => INVITES_PERSON.test(answer);
 /** Nothing but the request for a person ("人工", "转人工客服"): no verdict on the answer in it. */
 export const barePersonRequest = (bare: string): boolean => /^(我要|请|帮我)?转?(人工|真人)(客服|服务)?(吧|啊|呀|呢)?$/u.test(bare);
+
+/**
+ * A waiting customer asking after the wait or whether anyone is there ("人呢？？？", "还要等多久",
+ * "怎么还没人回"): told they are in the queue, not answered from the FAQ ("多久" is a word of many
+ * entries) and not met with silence.
+ */
+const PRESENCE = /^(?:(?:在吗|在么|在嘛|在不在|有人吗|有人在吗|人呢|人在吗|有没有人|客服呢|客服在吗|还在吗)[\s\p{P}\p{S}]*)+$/u;
+const WAIT = /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理)|(?:什么|啥)时候(?:才)?(?:有人|回|轮到|接)|怎么还没(?:有)?(?:人|回|轮到|接)|排到(?:第)?几|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)/u;
+export const asksAfterWait = (bare: string): boolean => PRESENCE.test(bare) || WAIT.test(bare);
