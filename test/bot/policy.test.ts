@@ -288,6 +288,10 @@ describe('decide: feedback check', () => {
     for (const word of ['有帮助', '谢谢', '👍']) {
       expect(ask(word, { feedbackFor: 'refund' }).actions[0], word).toEqual({ type: 'feedback', faqId: 'refund', helpful: true });
     }
+    // Thanks is answered as thanks, not as a press of the "helpful" button.
+    expect(said(ask('谢谢', { feedbackFor: 'refund' }))).toEqual([messages.closing]);
+    expect(said(ask('太感谢了！', { feedbackFor: 'refund' }))).toEqual([messages.smalltalk_thanks]);
+    expect(said(ask('有帮助', { feedbackFor: 'refund' }))).toEqual([messages.feedback_thanks]);
   });
 
   it('"2" records not helpful and offers a person; "1" / 好 / 是 / 要 then hands off (not_helpful)', () => {

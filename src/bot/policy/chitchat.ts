@@ -76,7 +76,10 @@ export function chitchat(t: Turn): Decision | undefined {
  */
 export function verdictInWords(t: Turn): Decision | undefined {
   if (!t.session.feedbackFor) return undefined;
-  if (t.talk?.whole && (t.talk.intent === 'thanks' || t.talk.intent === 'praise')) return helpful(t, true);
+  // Thanks counts as "helpful", and is answered as thanks ("收到反馈" would answer a button).
+  if (t.talk?.whole && (t.talk.intent === 'thanks' || t.talk.intent === 'praise')) {
+    return helpful(t, true, undefined, t.talk.intent === 'thanks' ? t.messages.smalltalk_thanks : t.messages.smalltalk_praise);
+  }
   if (rejects(t.bare)) return helpful(t, false, 'rejected');
   return undefined;
 }

@@ -139,9 +139,10 @@ export function answer(t: Turn, id: string, confidence: number, question?: strin
 
 /**
  * The verdict on the answer just given: "2" offers a person; "1" keeps the related list pickable.
- * `outcome` replaces the helpful / not_helpful one (a rejection in words of its own).
+ * `outcome` replaces the helpful / not_helpful one (a rejection in words of its own); `thanks`
+ * replaces "thanks for the feedback" (a customer who said 谢谢 is answered 不客气).
  */
-export function helpful(t: Turn, yes: boolean, outcomeType?: TurnOutcome['type']): Decision {
+export function helpful(t: Turn, yes: boolean, outcomeType?: TurnOutcome['type'], thanks?: string): Decision {
   const { session, messages } = t;
   const faqId = session.feedbackFor!;
   const feedback: Action = { type: 'feedback', faqId, helpful: yes };
@@ -156,7 +157,7 @@ export function helpful(t: Turn, yes: boolean, outcomeType?: TurnOutcome['type']
     next.offered = session.offered;
     next.offeredFrom = session.offeredFrom ?? 1;
   }
-  return { actions: [feedback, say(messages.feedback_thanks)], session: next, outcome };
+  return { actions: [feedback, say(thanks ?? messages.feedback_thanks)], session: next, outcome };
 }
 
 /** The numbers the customer may reply now, as "1-4" / "1"; undefined when nothing numbered is pending. */

@@ -26,7 +26,7 @@ import {
   type Turn,
 } from './context.ts';
 import { kindLabel } from './notices.ts';
-import { asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, humanRequest, invitesPerson, isComplaint, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 
@@ -230,7 +230,8 @@ function pending(t: Turn): Decision | undefined {
     if (NO.has(bare)) return reply(t, t.messages.offer_declined);
   }
   if (session.feedbackFor) {
-    if (HELPFUL.has(bare)) return helpful(t, true);
+    // "谢谢" is helpful, answered as thanks; "1" / "有帮助" as the feedback it is.
+    if (HELPFUL.has(bare)) return helpful(t, true, undefined, THANKS.has(bare) ? t.messages.closing : undefined);
     if (NOT_HELPFUL.has(bare)) return helpful(t, false);
   }
   return verdictInWords(t);
