@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Document } from 'yaml';
 import type { YAMLSeq } from 'yaml';
 import { formatProblem, KbEditError } from './errors.ts';
-import { withAlternate, withMenu } from './edit-splice.ts';
+import { splitFrontMatter, withAlternate, withMenu } from './edit-splice.ts';
 import { applyKbEdits, exists, readEntryFile, serialized, type FileChange } from './edit-write.ts';
 import { lintKnowledgeBase } from './loader.ts';
 import { normalize } from './engine/text.ts';
@@ -52,6 +52,13 @@ export interface NewEntry {
   category: string;
   /** The answer body, markdown. */
   answer: string;
+}
+
+export interface AnswerSet {
+  id: string;
+  file: string;
+  /** False when the answer was already this text (nothing written). */
+  changed: boolean;
 }
 
 export interface EntryCreated {
@@ -150,6 +157,31 @@ export async function createEntry(kbDir: string, input: NewEntry): Promise<Entry
   });
 }
 
+/**
+ * Replaces entry `entryId`'s answer (the markdown below the front matter). The front matter stays
+ * byte for byte; the file keeps its line endings. Refused: an empty answer, one over 4,000
+ * characters, hidden or unsafe characters (the loader's rules).
+ */
+export async function setAnswer(kbDir: string, entryId: string, text: string): Promise<AnswerSet> {
+  const answer = text.replace(/\r\n?/g, '\n').trim();
+  if (!answer) throw new KbEditError('INVALID', 'the answer is empty: write what the bot should reply');
+  refuseUnsafe(answer, 'answer');
+  if (answer.length > MAX_ANSWER_CHARS) throw new KbEditError('INVALID', `the answer has more than ${MAX_ANSWER_CHARS} characters`);
+  return serialized(kbDir, async (root) => {
+    const kb = await lintedTree(root);
+    const entry = findEntry(kb, entryId);
+    const raw = await readEntryFile(root, entry.file);
+    const { head, yaml, tail } = splitFrontMatter(raw, entry.file);
+    // The closing fence line as written, then the new body in the file's line endings.
+    const fenceEnd = tail.indexOf('\n');
+    const fence = fenceEnd < 0 ? `${tail}\n` : tail.slice(0, fenceEnd + 1);
+    const eol = fence.endsWith('\r\n') ? '\r\n' : '\n';
+    const content = `${head}${yaml}${fence}${answer.replace(/\n/g, eol)}${eol}`;
+    if (content === raw) return { id: entry.id, file: entry.file, changed: false };
+    await applyKbEdits(root, [{ file: entry.file, content, expected: raw }]);
+    return { id: entry.id, file: entry.file, changed: true };
+  });
+}
 
 /** The menu of a loaded knowledge base, by position. */
 export function menuOf(kb: KnowledgeBase): MenuItem[] {

@@ -175,6 +175,36 @@ describe('the editors\' page: knowledge from real traffic', () => {
     await page.locator('[data-testid="kb-entry"][data-faq-id="linux-support"]').waitFor();
   });
 
+  it('an entry\'s answer is read and edited on the page: its file changes below the front matter, the bot answers with it', async () => {
+    const row = page.locator('[data-testid="kb-entry"][data-faq-id="time-limit"]');
+    await byId(row, 'kb-entry-open').click();
+    const form = byId(page, 'kb-entry-edit');
+    await form.waitFor();
+    const box = byId(form, 'kb-entry-answer');
+    const old = knowledge.matcher().entry('time-limit')!.answer;
+    expect(await box.inputValue()).toBe(old);
+    // Nothing changed yet: nothing to save.
+    expect(await byId(form, 'kb-entry-save').isDisabled()).toBe(true);
+    const before = await read('recording/time-limit.md');
+    const answer = '免费版单次最长录 **10 分钟**，开通会员后不限时长。';
+    await box.fill(answer);
+    await form.scrollIntoViewIfNeeded();
+    await shot(page, 'editor-entry-answer');
+    await byId(form, 'kb-entry-save').click();
+    await byId(page, 'toast').filter({ hasText: '的答案已保存' }).waitFor();
+    await form.waitFor({ state: 'detached' });
+    const after = await read('recording/time-limit.md');
+    const fence = before.indexOf('\n---', 4) + 5;
+    expect(after.slice(0, fence)).toBe(before.slice(0, fence));
+    expect(after.slice(fence)).toBe(`${answer}\n`);
+    expect(knowledge.matcher().entry('time-limit')!.answer).toBe(answer);
+    // Opened again, it shows the saved answer.
+    await byId(row, 'kb-entry-open').click();
+    await expect.poll(() => byId(byId(page, 'kb-entry-edit'), 'kb-entry-answer').inputValue()).toBe(answer);
+    await byId(page, 'kb-entry-cancel').click();
+    await byId(page, 'kb-entry-edit').waitFor({ state: 'detached' });
+  });
+
   it('the Top 10 by traffic stands next to the menu; 采用此顺序 rewrites the menu order', async () => {
     const top = byId(page, 'kb-top');
     await top.waitFor();

@@ -111,6 +111,7 @@ describe('roles and shapes', () => {
       ['GET', '/api/kb/gaps'],
       ['POST', '/api/kb/entries/refund/alternates', { question: '随便问问' }],
       ['POST', '/api/kb/entries', { id: 'x', question: 'q', category: 'billing', answer: 'a' }],
+      ['POST', '/api/kb/entries/refund/answer', { answer: '新答案' }],
     ];
     for (const [method, url, body] of routes) {
       expectError(await call(method, url, { body }), 401, 'UNAUTHORIZED');
@@ -290,6 +291,44 @@ describe('adding an alternate from the console', () => {
     const res = await call('POST', '/api/kb/entries/refund/alternates', { as: 'eddie', body: { question: '退款多久到账' } });
     expectError(res, 409, 'KB_INVALID', /billing\/broken\.md:4/);
     expect(await read('billing/refund.md')).toBe(await readFile(path.join(PRODUCT_KB, 'billing/refund.md'), 'utf8'));
+  });
+});
+
+describe('editing an answer from the console', () => {
+  it('replaces the body below the front matter, which stays byte for byte; the bot answers with it at once', async () => {
+    const file = 'billing/refund.md';
+    const before = await read(file);
+    const fence = before.indexOf('\n---', 4) + '\n---\n'.length;
+    const answer = '会员开通 **7 天内** 可全额退款：我的 → 订单记录 → 申请退款。\n\n超过 7 天的订单，请联系客服说明情况。';
+    const set = ok<{ id: string; file: string; changed: boolean; reloaded: boolean }>(
+      await call('POST', '/api/kb/entries/refund/answer', { as: 'eddie', body: { answer: `\n${answer}\r\n` } }),
+    );
+    expect(set).toEqual({ id: 'refund', file, changed: true, reloaded: true });
+    const after = await read(file);
+    expect(after.slice(0, fence)).toBe(before.slice(0, fence));
+    expect(after.slice(fence)).toBe(`${answer}\n`);
+    expect(ctx.knowledge.matcher().entry('refund')!.answer).toBe(answer);
+    // The editors' list shows it, and the same text again writes nothing.
+    const { items } = ok<{ items: { id: string; answer: string; alternates: string[] }[] }>(await call('GET', '/api/kb/entries', { as: 'eddie' }));
+    expect(items.find((e) => e.id === 'refund')).toMatchObject({ answer, alternates: expect.arrayContaining(['怎么申请退款']) });
+    expect(ok<{ changed: boolean }>(await call('POST', '/api/kb/entries/refund/answer', { as: 'eddie', body: { answer } })).changed).toBe(false);
+  });
+
+  it('keeps a file\'s CRLF line endings; refuses an empty or unsafe answer and an unknown entry, writing nothing', async () => {
+    const file = 'billing/invoice.md';
+    await writeFile(path.join(ctx.kbDir, file), (await read(file)).replace(/\r?\n/g, '\r\n'));
+    await ctx.knowledge.reload();
+    ok(await call('POST', '/api/kb/entries/invoice/answer', { as: 'eddie', body: { answer: '第一行\n第二行' } }));
+    const after = await read(file);
+    expect(after.endsWith('---\r\n第一行\r\n第二行\r\n')).toBe(true);
+    expect(after.replace(/\r\n/g, '')).not.toContain('\n');
+    const before = await read('billing/refund.md');
+    const put = (id: string, body: unknown) => call('POST', `/api/kb/entries/${id}/answer`, { as: 'eddie', body });
+    expectError(await put('refund', { answer: '  ' }), 400, 'BAD_REQUEST', /answer/);
+    expectError(await put('refund', { answer: `退款\u0007说明` }), 400, 'UNSAFE_TEXT');
+    expectError(await put('no-such-entry', { answer: '新答案' }), 404, 'NOT_FOUND', /no-such-entry/);
+    expectError(await put('refund', { answer: 'x'.repeat(4001) }), 400, 'BAD_REQUEST');
+    expect(await read('billing/refund.md')).toBe(before);
   });
 });
 

@@ -13,6 +13,7 @@ import {
   MAX_MENU,
   MAX_PHRASE_CHARS,
   menuOf,
+  setAnswer,
   setMenuOrder,
   type FaqEntry,
   type KnowledgeBase,
@@ -63,6 +64,8 @@ const entryBody = z.object({
   answer: z.string().trim().min(1, 'the answer is empty').max(4000),
 });
 
+const answerBody = z.object({ answer: z.string().trim().min(1, 'the answer is empty').max(4000) });
+
 const edited = 'The change is written to the markdown files and loaded before the answer; `reloaded` false: the files on disk do not load (see /api/kb/problems).';
 
 export const kbEditRouteDocs = routeGroup('Knowledge base', [
@@ -103,6 +106,17 @@ export const kbEditRouteDocs = routeGroup('Knowledge base', [
     body: alternateBody,
     ok: { status: 200, description: '`{"id","file","alternates","reloaded"}`' },
     errors: ['NOT_FOUND', 'CONFLICT', 'UNSAFE_TEXT', 'KB_INVALID', 'UNAVAILABLE'],
+  },
+  {
+    method: 'POST',
+    path: '/api/kb/entries/:id/answer',
+    summary: "replace an entry's answer (the markdown below its front matter, which stays as written)",
+    details: edited,
+    access: 'editor',
+    params: entryParams,
+    body: answerBody,
+    ok: { status: 200, description: '`{"id","file","changed","reloaded"}`' },
+    errors: ['NOT_FOUND', 'UNSAFE_TEXT', 'KB_INVALID', 'UNAVAILABLE'],
   },
   {
     method: 'POST',
@@ -194,6 +208,13 @@ export async function kbEditRoutes(app: FastifyInstance, opts: KbEditRoutesOptio
     const { question } = parse(alternateBody, request.body, 'body');
     const added = await editing(() => addAlternate(kbDir(), id, question));
     return { ...added, reloaded: await reload() };
+  });
+
+  app.post('/api/kb/entries/:id/answer', editor, async (request) => {
+    const { id } = parse(entryParams, request.params, 'params');
+    const { answer } = parse(answerBody, request.body, 'body');
+    const set = await editing(() => setAnswer(kbDir(), id, answer));
+    return { ...set, reloaded: set.changed ? await reload() : true };
   });
 
   app.post('/api/kb/entries', editor, async (request, reply) => {

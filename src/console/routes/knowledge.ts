@@ -63,7 +63,7 @@ export const knowledgeRouteDocs = routeGroup('Knowledge base', [
     path: '/api/kb/entries',
     summary: 'the FAQ entries with how often the bot answered with each, most used first',
     access: 'editor',
-    ok: { status: 200, description: '`{"items":[{"id","question","category","tags","tagNames","file","menu","hits"}…],"totalHits"}`; `tagNames`: each tag as agents see it (`_tags.yml`)' },
+    ok: { status: 200, description: '`{"items":[{"id","question","category","tags","tagNames","file","menu","hits","alternates","answer"}…],"totalHits"}`; `tagNames`: each tag as agents see it (`_tags.yml`); `answer`: the markdown as written' },
     errors: ['UNAVAILABLE'],
   },
   {
@@ -158,6 +158,9 @@ export async function knowledgeRoutes(app: FastifyInstance, opts: KnowledgeRoute
       file: e.file,
       menu: e.menu ?? null,
       hits: hits[e.id] ?? 0,
+      alternates: e.alternates,
+      // The markdown as written (an editor reads and edits it on the page).
+      answer: e.answer,
     }));
     items.sort((a, b) => b.hits - a.hits || (a.menu ?? 99) - (b.menu ?? 99) || a.id.localeCompare(b.id));
     return { items, totalHits: items.reduce((n, e) => n + e.hits, 0) };

@@ -12,6 +12,7 @@ import { SearchBox } from '../components/search-box.js';
 import { REFRESH_MS } from '../constants.js';
 import { hasRole } from '../format.js';
 import { useLoader } from '../loader.js';
+import { EditAnswer } from './editor/entry-forms.js';
 import { Gaps } from './editor/gaps.js';
 import { Learning } from './editor/learning.js';
 import { TopTen } from './editor/top-ten.js';
@@ -71,8 +72,10 @@ function Problems({ problems, loaded }) {
   </div>`;
 }
 
-function Entries({ entries, totalHits, loaded }) {
+function Entries({ entries, totalHits, loaded, onChanged }) {
   const [query, setQuery] = useState('');
+  /** The entry whose answer is open for editing. */
+  const [open, setOpen] = useState(null);
   const [sort, setSort] = useState('hits');
   const rows = useMemo(() => {
     const q = query.trim().toLowerCase();
@@ -101,14 +104,21 @@ function Entries({ entries, totalHits, loaded }) {
           ${entries && rows.length === 0 ? html`<tr><td colspan="5" class="muted center">没有匹配的条目</td></tr>` : null}
           ${rows.map(
             (e) => html`<tr key=${e.id} data-testid="kb-entry" data-faq-id=${e.id}>
-              <td><div class="entry-q">${e.question}</div>
+              <td><div class="entry-q"><button type="button" class="link entry-open" data-testid="kb-entry-open" aria-expanded=${open === e.id}
+                  title="查看和修改答案" onClick=${() => setOpen(open === e.id ? null : e.id)}>${e.question}</button></div>
                 <div class="entry-sub"><code>${e.id}</code>${(e.tags ?? []).map((t, i) => html`<span class="chip chip-xs" key=${t} title=${t} data-testid="entry-tag">${e.tagNames?.[i] ?? t}</span>`)}</div></td>
               <td>${e.category || '—'}</td>
               <td class="file-cell"><code class="small" title=${e.file}>${e.file}</code></td>
               <td class="num">${e.menu ?? '—'}</td>
               <td class="num hits-cell"><span class="hits-bar"><span class="hits-fill" style=${{ width: `${Math.round(((e.hits ?? 0) / max) * 100)}%` }}></span></span>
                 <span data-testid="kb-hits" class="hits-num">${e.hits ?? 0}</span></td>
-            </tr>`,
+            </tr>${open === e.id
+              ? html`<tr key=${`${e.id}:edit`} class="entry-edit-row"><td colspan="5">
+                  <${EditAnswer} entry=${e} onCancel=${() => setOpen(null)} onDone=${() => {
+                    setOpen(null);
+                    onChanged();
+                  }} /></td></tr>`
+              : null}`,
           )}
         </tbody>
       </table>
@@ -126,7 +136,7 @@ export function EditorPage({ me }) {
     <${Problems} problems=${kb.problems} loaded=${kb.loaded} />
     <${TopTen} top=${kb.top} loaded=${kb.loaded} onChanged=${kb.refresh} />
     <div class="kb-grid">
-      <${Entries} entries=${kb.entries} totalHits=${kb.totalHits} loaded=${kb.loaded} />
+      <${Entries} entries=${kb.entries} totalHits=${kb.totalHits} loaded=${kb.loaded} onChanged=${kb.refresh} />
       <${Gaps} groups=${kb.gaps} entries=${kb.entries} canOpen=${hasRole(me, 'agent')} loaded=${kb.loaded} onChanged=${kb.refresh} />
     </div>
     <div class="kb-grid kb-learn-grid">

@@ -1,4 +1,7 @@
-/** The two forms that take a question the FAQ missed into it: as an alternate phrasing, or as a new entry. */
+/**
+ * The forms that write the FAQ from the page: a question the FAQ missed as an alternate phrasing or
+ * as a new entry, and an entry's answer edited in place.
+ */
 import { html, useMemo, useState } from '/vendor/preact-htm.js';
 import { ApiError, post } from '../../api.js';
 import { KB_ANSWER_MAX, KB_CATEGORY_MAX, KB_ID_MAX, KB_ID_PATTERN, KB_QUESTION_MAX } from '../../constants.js';
@@ -117,6 +120,42 @@ export function NewEntry({ text, others, entries, defaultCategory, onDone, onCan
         <button type="button" class="btn btn-ghost btn-sm" data-testid="kb-new-entry-cancel" onClick=${onCancel}>取消</button>
         <button type="button" class="btn btn-primary btn-sm" data-testid="kb-new-entry-save" disabled=${busy || !ready} onClick=${save}>
           ${busy ? '保存中…' : '新建条目'}</button>
+      </span>
+    </div>
+  </div>`;
+}
+
+/** An entry's answer, edited in place: its phrasings shown, the markdown as written, saved to its file. */
+export function EditAnswer({ entry, onDone, onCancel }) {
+  const [answer, setAnswer] = useState(entry.answer ?? '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const changed = answer.trim() !== String(entry.answer ?? '').trim();
+  async function save() {
+    if (busy || !answer.trim() || !changed) return;
+    setBusy(true);
+    setError('');
+    try {
+      await post(`/api/kb/entries/${encodeURIComponent(entry.id)}/answer`, { answer: answer.trim() });
+      toast(`「${entry.question}」的答案已保存，机器人已开始使用`, { kind: 'success' });
+      onDone();
+    } catch (err) {
+      setError(errorText(err, '保存失败，请重试'));
+      setBusy(false);
+    }
+  }
+  return html`<div class="note-form entry-edit" data-testid="kb-entry-edit">
+    <div class="muted small">问法：${[entry.question, ...(entry.alternates ?? [])].map((q, i) => html`<span class="chip chip-xs" key=${i}>${q}</span>`)}</div>
+    <label class="field">答案（Markdown，客户在微信里看到的内容）
+      <textarea class="input" rows="8" data-testid="kb-entry-answer" maxlength=${KB_ANSWER_MAX} value=${answer}
+        onInput=${(e) => setAnswer(e.currentTarget.value)}></textarea></label>
+    ${error ? html`<div class="form-error" data-testid="kb-entry-error" role="alert">${error}</div>` : null}
+    <div class="row-between">
+      <span class="muted small">写进 <code>${entry.file}</code>，保存后立即生效；问法和其他设置请在文件里改</span>
+      <span>
+        <button type="button" class="btn btn-ghost btn-sm" data-testid="kb-entry-cancel" onClick=${onCancel}>取消</button>
+        <button type="button" class="btn btn-primary btn-sm" data-testid="kb-entry-save" disabled=${busy || !answer.trim() || !changed} onClick=${save}>
+          ${busy ? '保存中…' : '保存答案'}</button>
       </span>
     </div>
   </div>`;

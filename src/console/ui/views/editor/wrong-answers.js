@@ -50,7 +50,7 @@ export function WrongAnswers({ items, canOpen, loaded, onChanged }) {
   const now = useNow(TICK_AGO_MS);
   return html`<section class="card card-flush" data-testid="kb-wrong">
     <div class="card-bar"><h2 class="card-title-lg">答错的问题 <span class="count">${items?.length ?? 0}</span></h2></div>
-    <p class="card-help muted small">机器人给出了答案，但客户说「没解决」、看完马上转人工，或客服改发了另一个 FAQ 答案。客服改发过的，一键把客户的话加为那个条目的问法；答错的条目本身请在文件里修改。</p>
+    <p class="card-help muted small">机器人给出了答案，但客户说「没解决」、看完马上转人工，或客服改发了另一个 FAQ 答案。客服改发过的，一键把客户的话加为那个条目的问法；条目的答案本身，在「FAQ 条目」里点问题即可修改。</p>
     <ul class="unanswered" data-testid="kb-wrong-list">
       ${items === null ? html`<li class="muted center">${loaded ? '暂时无法获取' : '加载中…'}</li>` : null}
       ${items && items.length === 0 ? html`<li class="muted center">最近没有答错的问题</li>` : null}
