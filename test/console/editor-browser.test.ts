@@ -10,7 +10,7 @@
  *
  * Screenshots (1280x800): test-results/screenshots/editor-gaps.png, editor-traffic.png (git-ignored).
  */
-import { cp, readFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -203,6 +203,27 @@ describe('the editors\' page: knowledge from real traffic', () => {
     await expect.poll(() => byId(byId(page, 'kb-entry-edit'), 'kb-entry-answer').inputValue()).toBe(answer);
     await byId(page, 'kb-entry-cancel').click();
     await byId(page, 'kb-entry-edit').waitFor({ state: 'detached' });
+  });
+
+  it('a broken file is listed in Chinese, at its file:line, the original kept in the row\'s title', async () => {
+    const file = 'billing/invoice.md';
+    const good = await read(file);
+    await writeFile(path.join(kbDir, file), good.replace('question:', 'question：'));
+    await knowledge.reload();
+    try {
+      await page.reload();
+      const problem = byId(page, 'kb-problem').first();
+      await problem.waitFor();
+      expect(await problem.locator('.problem-loc').textContent()).toBe(`${file}:2`);
+      const msg = problem.locator('.problem-msg');
+      expect(await msg.textContent()).toBe('「question」后面要用英文冒号加空格（question: …），全角的「：」会被当成文字');
+      expect(await msg.getAttribute('title')).toContain('needs an ASCII colon');
+    } finally {
+      await writeFile(path.join(kbDir, file), good);
+      await knowledge.reload();
+    }
+    await page.reload();
+    await byId(page, 'kb-ok').waitFor();
   });
 
   it('the Top 10 by traffic stands next to the menu; 采用此顺序 rewrites the menu order', async () => {

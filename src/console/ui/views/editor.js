@@ -11,6 +11,7 @@ import { Icon } from '../components/icons.js';
 import { SearchBox } from '../components/search-box.js';
 import { REFRESH_MS } from '../constants.js';
 import { hasRole } from '../format.js';
+import { problemText } from '../kb-problems.js';
 import { useLoader } from '../loader.js';
 import { EditAnswer } from './editor/entry-forms.js';
 import { Gaps } from './editor/gaps.js';
@@ -66,7 +67,7 @@ function Problems({ problems, loaded }) {
     <ul class="problem-list">
       ${problems.map(
         (p, i) => html`<li key=${i} data-testid="kb-problem" class="problem">
-          <code class="problem-loc">${p.file}${p.line ? `:${p.line}` : ''}</code><span class="problem-msg">${p.message}</span></li>`,
+          <code class="problem-loc">${p.file}${p.line ? `:${p.line}` : ''}</code><span class="problem-msg" title=${p.message}>${problemText(p.message)}</span></li>`,
       )}
     </ul>
   </div>`;

@@ -19,6 +19,8 @@ function errorText(err, fallback) {
   if (!(err instanceof ApiError)) return fallback;
   const text = EDIT_ERRORS[err.code];
   if (!text) return err.status === 0 ? '网络连接失败，请重试' : fallback;
+  // The problems themselves are listed, in Chinese, at the top of the page.
+  if (err.code === 'KB_INVALID') return text;
   return err.message ? `${text}：${err.message}` : text;
 }
 
