@@ -312,9 +312,11 @@ describe('transfer list', { timeout: 60_000 }, () => {
     const dora = await tab();
     try {
       await login(alice, 'alice');
+      // Straight from signing in to the chat's address (the shell starts while the chat opens).
       await alice.page.goto(`${baseUrl}/#/c/${encodeURIComponent(conv)}`);
       await byId(alice.page, 'transfer-select').locator('option[value="bob"]').waitFor({ state: 'attached' });
       expect(await byId(alice.page, 'transfer-select').locator('option[value="dora"]').count()).toBe(0);
+      await byId(alice.page, 'transfer-select').blur();
       // A new colleague starts her shift while alice stays in this chat.
       await agents.add({ username: 'dora', password: PASSWORD, name: '杜拉', roles: ['agent'] });
       await login(dora, 'dora', '杜拉');

@@ -19,8 +19,15 @@ export function createStore(initial) {
 
 export function useStore(store) {
   const [, rerender] = useReducer((n) => n + 1, 0);
-  useEffect(() => store.subscribe(rerender), [store]);
-  return store.get();
+  const rendered = store.get();
+  useEffect(() => {
+    const unsubscribe = store.subscribe(rerender);
+    // A change between the first render and this subscription would otherwise never show (a list
+    // loaded while the view mounted stayed "正在加载" for good).
+    if (store.get() !== rendered) rerender();
+    return unsubscribe;
+  }, [store]);
+  return rendered;
 }
 
 /** Re-renders every `ms` and returns the current time: waiting clocks and SLA colours. */

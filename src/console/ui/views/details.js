@@ -87,9 +87,11 @@ function Transfer({ conv, me, enabled, onTransfer }) {
   const [note, setNote] = useState('');
   // Opened by a reload at the chat's address, the shell's start empties the list the chat asked
   // for (children's effects run first): ask again while it is not loaded.
+  // Keyed on the list too: a second emptying (the shell starting after a sign-in) is a new list
+  // with the same `loaded: false`, and must ask again as well.
   useEffect(() => {
     if (!loaded) loadAgents();
-  }, [loaded]);
+  }, [loaded, items]);
   const choices = items.filter((a) => a.id !== conv.assignee?.id);
   const online = (a) => (a.online ? '在线' : '离线');
   return html`<div class="transfer">
