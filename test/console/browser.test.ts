@@ -334,6 +334,13 @@ describe('one agent, one customer: live queue, claim, reply, note, canned replie
     await menu.waitFor({ state: 'hidden' });
     expect(await input.inputValue()).toBe('/');
 
+    // An FAQ answer written for the bot's customers ("请回复「人工」…"): the agent is told to change it.
+    const hint = page.getByTestId('composer-hint');
+    await input.fill('超过 7 天的订单，请回复「人工」说明情况。');
+    await until('the hint about 回复人工', () => hint.textContent(), (t) => (t ?? '').includes('回复人工'));
+    await input.fill('超过 7 天的订单，请说明情况。');
+    await until('the usual hint', () => hint.textContent(), (t) => t === '回复将通过微信发送给客户');
+
     // A reply sent after it all, the same way: the first thing the customer hears since the menu opened.
     await input.fill('好的，请稍等');
     await input.press('Enter');

@@ -58,6 +58,8 @@ function CannedMenu({ items, index, onPick, onHover }) {
  * with "/" opens the canned replies. While the agent types, other agents see a typing mark. What is
  * typed is kept per conversation (drafts.js) until sent; a reply over the limit cannot be sent.
  */
+/** Words for the bot's customers (an FAQ answer picked as a canned reply: "请回复「人工」…"), odd from a person. */
+const BOT_WORDS = /回复\s*[「『“"【]?\s*转?人工/u;
 /** A phone or tablet: no Shift key to speak of, so the hint does not mention one. */
 const TOUCH = typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
 
@@ -169,6 +171,7 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
 
   const count = chars(text);
   const tooLong = count > MAX_TEXT;
+  const botWords = BOT_WORDS.test(text);
   return html`<div class=${`composer${enabled ? '' : ' is-disabled'}`}>
     ${typingOthers.length
       ? html`<div class="typing" data-testid="typing-indicator"><span class="dots" aria-hidden="true"><i></i><i></i><i></i></span>
@@ -186,7 +189,13 @@ export function Composer({ convId, enabled, disabledText, onSend, focusKey, typi
             setDismissed(false);
             ref.current?.focus();
           }}>/ 快捷回复</button>
-        <span class=${`composer-hint${tooLong ? ' is-over' : ''}`} data-testid="composer-hint">${enabled ? (tooLong ? `超出 ${count - MAX_TEXT} 字：一条回复最多 ${MAX_TEXT} 字，请删减或分开发送` : '回复将通过微信发送给客户') : ''}</span>
+        <span class=${`composer-hint${tooLong ? ' is-over' : botWords ? ' is-warn' : ''}`} data-testid="composer-hint">${enabled
+          ? tooLong
+            ? `超出 ${count - MAX_TEXT} 字：一条回复最多 ${MAX_TEXT} 字，请删减或分开发送`
+            : botWords
+              ? '这段话让客户「回复人工」，可客户已经在和您对话了：发送前请改掉这句'
+              : '回复将通过微信发送给客户'
+          : ''}</span>
         <span class=${`char-count${tooLong ? ' is-over' : ''}`} data-testid="char-count">${count > MAX_TEXT - 200 ? `${count}/${MAX_TEXT}` : ''}</span>
         <button type="button" class="btn btn-primary" data-testid="reply-send" disabled=${!enabled || sending || !text.trim() || tooLong}
           title=${tooLong ? `最多 ${MAX_TEXT} 字` : undefined}
