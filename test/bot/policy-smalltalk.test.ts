@@ -24,8 +24,13 @@ beforeAll(async () => {
   const base = await loadKnowledgeBase(KB_DIR);
   kb = { matcher: new Matcher(base), menu: menuEntries(base) };
   messages = await loadMessages(KB_DIR);
+  const productBase = await loadKnowledgeBase(fileURLToPath(new URL('../../knowledge-base', import.meta.url)));
+  product = { matcher: new Matcher(productBase), menu: menuEntries(productBase) };
   menuBlock = [messages.menu_header, ...kb.menu.map((e, i) => `${i + 1}. ${e.question}`), messages.menu_footer].join('\n');
 });
+
+/** The product's own FAQ (knowledge-base/): answers that say to reply 人工, a 多久 entry. */
+let product: PolicyKnowledge;
 
 const OFFER: PolicyOptions = { ...DEFAULT_POLICY_OPTIONS, handoffMode: 'offer' };
 
@@ -225,8 +230,6 @@ describe('outcomes for learning from traffic', () => {
   });
 
   it('in the queue, "人呢" / "还要等多久" get "already queued" (once per few minutes), never an FAQ answer about 多久', async () => {
-    const base = await loadKnowledgeBase(fileURLToPath(new URL('../../knowledge-base', import.meta.url)));
-    const product: PolicyKnowledge = { matcher: new Matcher(base), menu: menuEntries(base) };
     // The stranger test: "还要等多久" in the queue was answered with the free plan's 10-minute recording limit.
     expect(product.matcher.match('还要等多久').decision).toBe('answer');
     const t0 = Date.parse('2026-12-07T02:00:00Z');
@@ -245,8 +248,6 @@ describe('outcomes for learning from traffic', () => {
   });
 
   it('angry with a question the FAQ answers: sorry first, then the answer', async () => {
-    const base = await loadKnowledgeBase(fileURLToPath(new URL('../../knowledge-base', import.meta.url)));
-    const product: PolicyKnowledge = { matcher: new Matcher(base), menu: menuEntries(base) };
     const d = ask('我要退款！！！你们这个软件太垃圾了', {}, 'bot', DEFAULT_POLICY_OPTIONS, product);
     expect(d.actions[0]).toEqual({ type: 'say', text: messages.answer_apology });
     expect(d.actions[1]).toMatchObject({ type: 'answer', faqId: 'refund' });
@@ -257,9 +258,7 @@ describe('outcomes for learning from traffic', () => {
 
   it('not rejected: 人工 right after an answer that says to reply 人工 follows it; the agent sees the question', async () => {
     // The product's FAQ: past 7 days a refund is handled by a person ("请回复「人工」说明情况").
-    const base = await loadKnowledgeBase(fileURLToPath(new URL('../../knowledge-base', import.meta.url)));
-    const product: PolicyKnowledge = { matcher: new Matcher(base), menu: menuEntries(base) };
-    expect(base.entries.find((e) => e.id === 'refund')!.answer).toContain('回复「人工」');
+    expect(product.matcher.entry('refund')!.answer).toContain('回复「人工」');
     const play = (texts: string[]): Decision[] => playChat((text, s) => ask(text, s, 'bot', DEFAULT_POLICY_OPTIONS, product), texts, {});
     for (const person of ['人工', '转人工', '人工客服。']) {
       const [first, d] = play(['会员能退款吗', person]);

@@ -39,10 +39,11 @@ export const NOT_HELPFUL = oneOf([
   '2', '没解决', '没有解决', '未解决', '没帮助', '没有帮助', '没用', '没有用', '不管用', '没帮上', '不行', '还是不行', '不对',
 ]);
 /** Thanks in words: after an answer, "helpful", answered with 不客气 rather than "thanks for the feedback". */
-export const THANKS = oneOf(['谢谢', '谢谢你', '谢谢啦', '多谢', '感谢', 'thanks', 'thank you', 'thx']);
+const THANKS_WORDS = ['谢谢', '谢谢你', '谢谢啦', '多谢', '感谢', 'thanks', 'thank you', 'thx'];
+export const THANKS = oneOf(THANKS_WORDS);
 export const CLOSING = oneOf([
-  '谢谢', '谢谢你', '谢谢啦', '多谢', '感谢', '好的', '好', '好吧', '嗯', '嗯嗯', '哦', '知道了', '明白了', '懂了', '收到',
-  '好了', '没事了', '没问题了', '拜拜', '再见', 'ok', 'bye', 'thanks', 'thank you', 'thx',
+  ...THANKS_WORDS, '好的', '好', '好吧', '嗯', '嗯嗯', '哦', '知道了', '明白了', '懂了', '收到',
+  '好了', '没事了', '没问题了', '拜拜', '再见', 'ok', 'bye',
 ]);
 
 /**
