@@ -357,7 +357,15 @@ export class Turn implements TurnSink {
           this.log?.warn({ faqId: action.faqId }, 'answer of an entry that is gone');
           return;
         }
-        for (const part of this.d.kb.rendered(entry)) out.push({ text: part, extra: { faqId: action.faqId, confidence: action.confidence } });
+        const extra = { faqId: action.faqId, confidence: action.confidence };
+        const parts = [...this.d.kb.rendered(entry)];
+        if (action.lead !== undefined) {
+          // In the answer's first message; alone (still the answer's) when both would not fit one.
+          const joined = `${action.lead}\n${parts[0] ?? ''}`;
+          if (Buffer.byteLength(joined, 'utf8') <= this.d.adapter.limits.maxTextBytes) parts[0] = joined;
+          else parts.unshift(action.lead);
+        }
+        for (const part of parts) out.push({ text: part, extra });
         return;
       }
       case 'handoff': {

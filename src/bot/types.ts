@@ -67,8 +67,11 @@ export interface Session {
 export type Action =
   /** Send this text as one WeChat message (already in the customer's language). */
   | { type: 'say'; text: string }
-  /** Send the rendered answer of this entry (split into several messages when long). */
-  | { type: 'answer'; faqId: string; confidence: number }
+  /**
+   * Send the rendered answer of this entry (split into several messages when long); `lead`: a line
+   * above it, in its first message (which of several questions it answers).
+   */
+  | { type: 'answer'; faqId: string; confidence: number; lead?: string }
   /** Put the conversation in the human queue; the plugin then tells the customer where they stand. */
   | { type: 'handoff'; reason: HandoffReason; question?: string }
   /** Record the customer's "helpful?" verdict for the funnel. */

@@ -10,6 +10,7 @@ export type {
   KbProblem,
   KnowledgeBase,
   MatchCandidate,
+  AnsweredQuestion,
   MatchResult,
   Thresholds,
 } from './types.ts';

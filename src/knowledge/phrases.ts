@@ -32,6 +32,7 @@ export const DEFAULT_MESSAGES_FILE = '_messages.yml';
  * - `agent`: the agent's display name.
  * - `kind`: what the customer sent, in words: 图片, 语音, 文件, 表情, 链接, …
  * - `title`, `note`: a known problem's title and the note written when it was fixed.
+ * - `question`: an FAQ entry's question, as its file writes it.
  */
 export const MESSAGE_PLACEHOLDERS = {
   /** First contact ("你好"), sent before the menu. */
@@ -130,6 +131,8 @@ export const MESSAGE_PLACEHOLDERS = {
   suggest_header_one: [],
   /** After an FAQ answer given while the customer waits in the human queue. */
   waiting_answered: [],
+  /** A message that asks two or three things ("怎么退款？还有发票怎么开"): above each entry's answer. */
+  answer_part: ['question'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type MessageKey = keyof typeof MESSAGE_PLACEHOLDERS;
@@ -143,6 +146,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   presence_again: '在的~ 直接说说您遇到的问题吧。',
   suggest_header_one: '您想问的是不是这个？',
   waiting_answered: '以上答案您可以先参考～您仍在排队，客服接入后会继续帮您处理。',
+  answer_part: '关于「{question}」：',
   rephrase: '抱歉，这几个都不是您要的😅 麻烦换个说法再问我一次，或者看看下面的常见问题：',
   same_answer_handoff: '这个问题我能找到的还是刚才那个答案，看来帮不上您😣 这就为您转人工客服~',
   answer_apology: '非常抱歉给您添麻烦了🙏 您先试试下面的办法：',

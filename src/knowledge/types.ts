@@ -62,6 +62,20 @@ export interface MatchResult {
   score: number;
   /** Best entries first (at most 3 for `suggest`). */
   candidates: MatchCandidate[];
+  /**
+   * A message that asks two or three questions the FAQ answers with different entries ("怎么退款？
+   * 还有发票怎么开"): each question with its entry, in the order asked; `id` is one of them. Absent
+   * for a message that asks one thing (nearly all).
+   */
+  questions?: AnsweredQuestion[];
+}
+
+/** One of several questions in a message, answered with confidence by entry `id`. */
+export interface AnsweredQuestion {
+  id: string;
+  score: number;
+  /** The customer's words for it (the part of the message that asks it). */
+  text: string;
 }
 
 export interface Thresholds {

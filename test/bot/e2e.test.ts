@@ -56,6 +56,21 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     expect(conv).toMatchObject({ status: 'bot', customer: { name: '王小明' } });
   });
 
+  it('two questions in one message: each answer in its own message under a line naming it, one feedback check', async () => {
+    const c = h.customer();
+    c.say('会员怎么退款？另外发票在哪开');
+    const lead = (id: string): string => renderTemplate(h.messages.answer_part, { question: h.knowledge.matcher().entry(id)!.question });
+    const refund = await c.hears(lead('refund'));
+    expect(refund).toBe(`${lead('refund')}\n${answerOf('refund')}`);
+    const invoice = await c.hears(lead('invoice'));
+    expect(invoice.startsWith(`${lead('invoice')}\n${answerOf('invoice')}`)).toBe(true);
+    expect(c.heard.indexOf(refund)).toBeLessThan(c.heard.indexOf(invoice));
+    await c.hears(h.messages.feedback_question);
+    await waitFor('both answers recorded', async () => (await c.transcript()).filter((m) => m.from === 'bot' && m.faqId).length === 2);
+    const t = await c.transcript();
+    expect(t.filter((m) => m.from === 'bot' && m.faqId).map((m) => m.faqId)).toEqual(['refund', 'invoice']);
+  });
+
   it('"did you mean", then a number picks the entry', async () => {
     const c = h.customer();
     c.say('导出');

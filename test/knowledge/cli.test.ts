@@ -186,6 +186,19 @@ describe('kb command line', { timeout: 60_000 }, () => {
     }
     // An entry's own question, verbatim, is the obvious case.
     expect(results[0]!).toMatchObject({ decision: 'answer', id: 'cancel-order' });
+    expect(results[0]).not.toHaveProperty('also');
+  });
+
+  it('ask on a message that asks two things: --json says the bot answers both ("also"), the description shows both answers', async () => {
+    const json = await kb(['ask', '--kb', unseen, '--json', '怎么取消订单？另外门店晚上几点关门']);
+    expect(json.code).toBe(0);
+    const line = JSON.parse(lines(json.stdout)[0]!) as { decision: string; id: string; also?: string[] };
+    expect(line.decision).toBe('answer');
+    expect([line.id, ...(line.also ?? [])].sort()).toEqual(['cancel-order', 'opening-hours']);
+    const told = await kb(['ask', '--kb', unseen, '怎么取消订单？另外门店晚上几点关门']);
+    expect(told.stdout).toMatch(/several questions: the bot answers each \(cancel-order for "怎么取消订单？", opening-hours for "门店晚上几点关门"\)/);
+    expect(told.stdout).toContain('订单 → 取消');
+    expect(told.stdout).toContain('7:30-21:00');
   });
 
   it('ask "question": the decision, the best entry and the answer as WeChat shows it', async () => {

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { readMessages, renderSuggestions } from '../phrases.ts';
 import { renderAnswer } from '../render.ts';
 import type { Matcher } from '../engine/matcher.ts';
-import type { Thresholds } from '../types.ts';
+import type { MatchResult, Thresholds } from '../types.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk, readSmalltalk, type Smalltalk, type SmalltalkIntent } from '../smalltalk.ts';
 import { bareText, DEFAULT_HUMAN_KEYWORDS, HELP, humanRequest, isComplaint, normalizeText } from '../../bot/policy/words.ts';
 import { loadMatcher } from './load.ts';
@@ -52,9 +52,12 @@ function jsonLine(matcher: Matcher, q: string, smalltalk: Smalltalk): string {
   const first = before(q, smalltalk, r.decision === 'answer');
   const line = first.person || first.complaint
     ? { q, decision: 'handoff', id: r.id, score: r.score, candidates: [], ...first }
-    : { q, decision: r.decision, id: r.id, score: r.score, candidates: r.candidates.map((c) => c.id), ...first };
+    : { q, decision: r.decision, id: r.id, score: r.score, candidates: r.candidates.map((c) => c.id), ...also(r), ...first };
   return `${JSON.stringify(line)}\n`;
 }
+
+/** A message that asks several questions: the other entries the bot answers with too. */
+const also = (r: MatchResult): { also?: string[] } => (r.questions ? { also: r.questions.filter((x) => x.id !== r.id).map((x) => x.id) } : {});
 
 /** What the bot says to a whole message of small talk (bot/policy/chitchat.ts), as `kb ask` reports it. */
 const SMALLTALK_REPLY = (intent: SmalltalkIntent): string =>
@@ -99,7 +102,14 @@ function describe(matcher: Matcher, question: string, smalltalk: Smalltalk, kbDi
   const phrases = r.decision === 'suggest' && !first.menu && !chat && questions.length > 0 && kbDir !== undefined ? readMessages(kbDir)?.messages : undefined;
   if (phrases) out.push('', '--- WeChat message ---', renderSuggestions(phrases, questions));
   const answered = r.id ? matcher.entry(r.id) : undefined;
-  if (r.decision === 'answer' && answered) {
+  if (r.decision === 'answer' && r.questions && !person) {
+    // Several questions: each answered under a line naming its entry (the bot's answer_part).
+    out.push(`several questions: the bot answers each (${r.questions.map((x) => `${x.id} for "${x.text}"`).join(', ')})`);
+    for (const x of r.questions) {
+      const e = matcher.entry(x.id);
+      if (e) renderAnswer(e.answer).forEach((m, i, all) => out.push('', `--- WeChat message (${x.id}${all.length > 1 ? ` ${i + 1}/${all.length}` : ''}) ---`, m));
+    }
+  } else if (r.decision === 'answer' && answered) {
     const messages = renderAnswer(answered.answer);
     messages.forEach((m, i) => {
       out.push('', messages.length > 1 ? `--- WeChat message ${i + 1}/${messages.length} ---` : '--- WeChat message ---', m);

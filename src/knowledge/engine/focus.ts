@@ -25,7 +25,8 @@ const NEGATION = [
 ];
 
 const CLAUSE_END = /[，,。.!！?？；;~～\n]+|\s{1,}(?=\p{Script=Han})/gu;
-const ASKS = /怎么|咋|如何|吗|呢|[?？]|能否|能不能|可不可以|可以|多久|多长|哪|什么|啥|为什么|为啥|怎样|办|有没有|是不是|要不要|会不会|算|\bhow\b|\bwhy\b|\bwhen\b/u;
+/** A clause that asks: a question word, 吗/呢, a question mark. */
+export const ASKS = /怎么|咋|如何|吗|呢|[?？]|能否|能不能|可不可以|可以|多久|多长|哪|什么|啥|为什么|为啥|怎样|办|有没有|是不是|要不要|会不会|算|\bhow\b|\bwhy\b|\bwhen\b/u;
 
 const meaningfulLength = (s: string): number => (s.match(/[\p{Script=Han}a-z0-9]/gu) ?? []).length;
 

@@ -1,9 +1,10 @@
-import type { FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds } from '../types.ts';
+import type { AnsweredQuestion, FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds } from '../types.ts';
 import { compile, pinyinKey, type CompiledKb, type EntryDoc } from './compile.ts';
 import { clash, defaultContrasts, type Clash, type Sides } from './contrast.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
 import { askedObjects, askedOperations, aspectScanner, unmentioned, type AnyOf } from './aspects.ts';
-import { parseQuery, type Query, type QueryTerm } from './query.ts';
+import { MAX_QUERY_CHARS, parseQuery, type Query, type QueryTerm } from './query.ts';
+import { questionParts } from './questions.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
 import { BROADER_MATCH, features, PINYIN_MATCH, queryFacts, typoMatches } from './score.ts';
 import { charBigrams, isCjkWord, pinyinOf } from './text.ts';
@@ -99,6 +100,34 @@ export class Matcher {
   }
 
   match(question: string): MatchResult {
+    const whole = this.decide(question);
+    // Read as far as the matcher reads a question.
+    const parts = questionParts(question.slice(0, MAX_QUERY_CHARS));
+    return parts.length < 2 ? whole : (this.several(whole, parts) ?? whole);
+  }
+
+  /**
+   * A message that asks several things, each answered with confidence by a different entry: all of
+   * them, the whole message's best entry first when it is one of them. Undefined (the whole
+   * message's decision stands) when fewer than two parts are answered, or when the whole message
+   * is answered confidently with an entry no part is.
+   */
+  private several(whole: MatchResult, parts: readonly string[]): MatchResult | undefined {
+    const questions: AnsweredQuestion[] = [];
+    for (const text of parts) {
+      const r = this.decide(text);
+      if (r.decision !== 'answer' || r.id === null || questions.some((q) => q.id === r.id)) continue;
+      questions.push({ id: r.id, score: r.score, text });
+    }
+    if (questions.length < 2) return undefined;
+    const lead = questions.find((q) => q.id === whole.id);
+    if (whole.decision === 'answer' && !lead) return undefined;
+    const first = lead ?? questions[0]!;
+    return { decision: 'answer', id: first.id, score: lead && whole.decision === 'answer' ? whole.score : first.score, candidates: whole.candidates, questions };
+  }
+
+  /** The decision for one question (match() reads several questions of one message apart). */
+  private decide(question: string): MatchResult {
     const ranked = this.rank(question);
     const best = ranked[0];
     if (!best) return { decision: 'handoff', id: null, score: 0, candidates: [] };
