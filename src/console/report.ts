@@ -115,7 +115,8 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
   lines.push(`| 转人工 | ${handoffs}（${Object.entries(t.handoffs).map(([r, n]) => `${reasonLabel(r)} ${n}`).join('，') || '无'}） |`);
   lines.push(`| 满意度 | ${csat.total.count ? `${csat.total.average} 分，${csat.total.count} 份评价，差评 ${csat.total.low}` : '暂无评价'} |`, '');
 
-  const mins = (m: number | null) => (m === null ? '—' : `${m} 分钟`);
+  // Off-hours work is 0 business minutes: "0 分钟" would read as instant.
+  const mins = (m: number | null) => (m === null ? '—' : m < 1 ? '不到 1 分钟' : `${m} 分钟`);
   const fr = service.firstResponse;
   lines.push('## 人工服务', '');
   lines.push('时间按工作时间计，从转人工开始算。', '');
@@ -127,7 +128,7 @@ export async function buildReport(handoff: Handoff, knowledge: KnowledgeService,
     lines.push('| 客服 | 接待 | 已解决 | 回复 | 首次响应中位数 | 时限内首次回复 | 满意度 |', '|---|---|---|---|---|---|---|');
     for (const a of service.agents) {
       const c = a.csat.count ? `${a.csat.average} 分（${a.csat.count} 份，差评 ${a.csat.low}）` : '暂无评价';
-      lines.push(`| ${md(a.name ?? a.agentId)} | ${a.firstResponse.count} | ${a.handled} | ${a.replies} | ${mins(a.firstResponse.medianMinutes)} | ${a.firstResponse.count ? pct(a.firstResponse.slaMetCount, a.firstResponse.count) : '—'} | ${c} |`);
+      lines.push(`| ${md(a.name ?? a.agentId)} | ${a.served} | ${a.handled} | ${a.replies} | ${a.firstResponse.count ? `${mins(a.firstResponse.medianMinutes)}（${a.firstResponse.count} 次）` : '—'} | ${a.firstResponse.count ? pct(a.firstResponse.slaMetCount, a.firstResponse.count) : '—'} | ${c} |`);
     }
     lines.push('');
   }

@@ -1,7 +1,7 @@
 /**
  * The managers' service figures for a range of business days: first-response time (handoff -> an
  * agent's first reply), SLA met, resolution time (handoff -> resolve), all in business minutes,
- * and per agent: handled (conversations they closed), replies sent, first responses and their median, and the
+ * and per agent: handled (conversations they closed), chats served (replied in), replies sent, first responses and their median, and the
  * ratings of the conversations they closed. Read like the funnel: the day counters (Redis, and the
  * archive for what left it, never counted twice) and the ratings.
  */
@@ -22,6 +22,11 @@ export interface AgentFigures {
   /** The console name, when the account still exists. */
   name: string | null;
   handled: number;
+  /**
+   * Chats the agent replied in (接待): also those that came to them by a transfer. Days counted
+   * before this figure existed have only first responses, so it is at least that count.
+   */
+  served: number;
   /** Messages the agent sent customers (also in conversations someone else answered first or closed). */
   replies: number;
   firstResponse: DurationFigures & { slaMet: number; slaMetCount: number };
@@ -92,11 +97,12 @@ export async function serviceLevels(
       name: names.get(id) ?? null,
       handled: a?.handled ?? 0,
       replies: a?.replies ?? 0,
+      served: Math.max(a?.served ?? 0, fr.count),
       firstResponse: { ...duration(fr.count, fr.minutes, fr.hist), slaMet: fr.count ? round2(fr.met / fr.count) : 0, slaMetCount: fr.met },
       csat: { count: c?.count ?? 0, average: c?.average ?? 0, low: c?.low ?? 0 },
     };
   });
-  agents.sort((a, b) => b.handled - a.handled || b.firstResponse.count - a.firstResponse.count || b.replies - a.replies || a.agentId.localeCompare(b.agentId));
+  agents.sort((a, b) => b.handled - a.handled || b.served - a.served || b.replies - a.replies || a.agentId.localeCompare(b.agentId));
   const incomplete = mergeShortfalls(shortfall, csat.incomplete);
   return {
     from: days[0]!,

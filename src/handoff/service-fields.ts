@@ -9,7 +9,9 @@
  * - `res:count`, `res:minutes`: resolutions with a handoff start, and their minutes summed;
  * - `agent:<id>:fr:count|fr:minutes|fr:met|fr:m:<b>`: first responses by that agent;
  * - `agent:<id>:resolved`: conversations that agent closed (their "handled");
- * - `agent:<id>:replies`: messages that agent sent customers (written by reply-6.lua).
+ * - `agent:<id>:replies`: messages that agent sent customers (written by reply-6.lua);
+ * - `agent:<id>:served`: chats that agent replied in, counted when the chat came to them and they
+ *   replied (a transfer's receiver too; reply-6.lua).
  * Medians come from the histograms: exact to the minute for the first hour, then within the bucket.
  */
 
@@ -69,6 +71,7 @@ export function histogramMedian(hist: ReadonlyMap<number, number>): number | nul
 export interface AgentServiceCounts {
   handled: number;
   replies: number;
+  served: number;
   fr: { count: number; minutes: number; met: number; hist: Map<number, number> };
 }
 
@@ -85,7 +88,7 @@ export function readServiceCounts(counters: Record<string, number>): ServiceCoun
   const out: ServiceCounts = { frHist: new Map(), res: { count: 0, minutes: 0, hist: new Map() }, agents: new Map() };
   const agent = (id: string): AgentServiceCounts => {
     let a = out.agents.get(id);
-    if (!a) out.agents.set(id, (a = { handled: 0, replies: 0, fr: { count: 0, minutes: 0, met: 0, hist: new Map() } }));
+    if (!a) out.agents.set(id, (a = { handled: 0, replies: 0, served: 0, fr: { count: 0, minutes: 0, met: 0, hist: new Map() } }));
     return a;
   };
   for (const [field, n] of Object.entries(counters)) {
@@ -100,6 +103,7 @@ export function readServiceCounts(counters: Record<string, number>): ServiceCoun
       const a = agent(id);
       if (what === 'resolved') a.handled += n;
       else if (what === 'replies') a.replies += n;
+      else if (what === 'served') a.served += n;
       else if (what === 'fr:count') a.fr.count += n;
       else if (what === 'fr:minutes') a.fr.minutes += n;
       else if (what === 'fr:met') a.fr.met += n;

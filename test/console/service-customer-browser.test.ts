@@ -114,7 +114,10 @@ describe('the dashboard: 人工服务', () => {
       // The columns say what they count: Bob first-replied twice (his open chat too), resolved one.
       expect(await card.locator('.svc-table thead th').allTextContents()).toEqual(['客服', '接待', '已解决', '回复', '首次响应', '时限内', '满意度']);
       expect(await rows.nth(1).getAttribute('data-served')).toBe('2');
+      expect(await rows.nth(1).getAttribute('data-first')).toBe('2');
       expect(await rows.nth(1).locator('td').nth(0).textContent()).toBe('2');
+      // The first-response median says how many first responses it is of.
+      expect(await rows.nth(1).locator('td').nth(3).textContent()).toMatch(/^(不到 1 分钟|\d+ 分钟)（2 次）$/);
       expect(await rows.nth(1).locator('td').nth(1).textContent()).toBe('1');
       // One reply in each of his two chats.
       expect(await rows.nth(1).getAttribute('data-replies')).toBe('2');

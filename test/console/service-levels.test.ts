@@ -78,7 +78,7 @@ const sync = () => syncReports({ pool, redis, prefix, now: () => clock.t });
 interface Figures {
   firstResponse: { count: number; averageMinutes: number; medianMinutes: number | null; slaMet: number; slaMetCount: number };
   resolution: { count: number; averageMinutes: number; medianMinutes: number | null };
-  agents: { agentId: string; name: string | null; handled: number; replies: number; firstResponse: { count: number; medianMinutes: number | null; slaMet: number }; csat: { count: number; average: number; low: number } }[];
+  agents: { agentId: string; name: string | null; handled: number; served: number; replies: number; firstResponse: { count: number; medianMinutes: number | null; slaMet: number }; csat: { count: number; average: number; low: number } }[];
   incomplete?: { unreadDays: string[]; error: string };
 }
 
@@ -139,8 +139,8 @@ describe('GET /api/service-levels', () => {
     // Resolutions 20, 60, 30, 10, 45 (the retried resolves are not counted).
     expect(f.resolution).toEqual({ count: 5, averageMinutes: 33, medianMinutes: 30 });
     expect(f.agents).toEqual([
-      { agentId: ANN.id, name: ANN.name, handled: 3, replies: 3, firstResponse: { count: 3, averageMinutes: 6, medianMinutes: 5, slaMet: 1, slaMetCount: 3 }, csat: { count: 3, average: 4.67, low: 0 } },
-      { agentId: BOB.id, name: BOB.name, handled: 2, replies: 2, firstResponse: { count: 2, averageMinutes: 30, medianMinutes: 20, slaMet: 0.5, slaMetCount: 1 }, csat: { count: 1, average: 2, low: 1 } },
+      { agentId: ANN.id, name: ANN.name, handled: 3, served: 3, replies: 3, firstResponse: { count: 3, averageMinutes: 6, medianMinutes: 5, slaMet: 1, slaMetCount: 3 }, csat: { count: 3, average: 4.67, low: 0 } },
+      { agentId: BOB.id, name: BOB.name, handled: 2, served: 2, replies: 2, firstResponse: { count: 2, averageMinutes: 30, medianMinutes: 20, slaMet: 0.5, slaMetCount: 1 }, csat: { count: 1, average: 2, low: 1 } },
     ]);
     // One day alone.
     const d2 = await get<Figures>(withArchive, `/api/service-levels?from=${D2}&to=${D2}`);
@@ -163,7 +163,7 @@ describe('GET /api/service-levels', () => {
     expect(funnel.total.firstResponse).toMatchObject({ count: 5, slaMet: 0.8 });
   });
 
-  it('an agent who took a chat over by a transfer, and neither answered first nor closed it, is listed by the replies they sent', async () => {
+  it('an agent who took a chat over by a transfer, and neither answered first nor closed it, is listed as serving it, by the replies they sent', async () => {
     const D4 = '2026-09-04';
     const ref = { botId: 'botA', customerId: 'transferred' };
     const id = `${ref.botId}.${ref.customerId}`;
@@ -182,10 +182,14 @@ describe('GET /api/service-levels', () => {
     clock.t += MIN;
     await handoff.resolve(id, { by: ANN.id });
     const f = await get<Figures>(redisOnly, `/api/service-levels?from=${D4}&to=${D4}`);
-    expect(f.agents.map((a) => ({ id: a.agentId, handled: a.handled, served: a.firstResponse.count, replies: a.replies }))).toEqual([
-      { id: ANN.id, handled: 1, served: 1, replies: 1 },
-      { id: BOB.id, handled: 0, served: 0, replies: 2 },
+    // 接待 counts Bob, who replied after the transfer; the first response stays Ann's. Ann took the
+    // chat back only to close it (no reply then): still one chat served.
+    expect(f.agents.map((a) => ({ id: a.agentId, handled: a.handled, served: a.served, first: a.firstResponse.count, replies: a.replies }))).toEqual([
+      { id: ANN.id, handled: 1, served: 1, first: 1, replies: 1 },
+      { id: BOB.id, handled: 0, served: 1, first: 0, replies: 2 },
     ]);
+    const md = await get<string>(redisOnly, `/api/report?from=${D4}&to=${D4}`);
+    expect(md).toMatch(/\| Bob \| 1 \| 0 \| 2 \| — \| — \|/);
   });
 
   it('PostgreSQL down: the Redis figures, with the days that may be short named', { timeout: 60_000 }, async () => {
@@ -219,7 +223,7 @@ describe('the markdown report speaks Chinese', () => {
     expect(md).toContain('## 人工服务');
     expect(md).toContain('| 首次响应 | 中位数 10 分钟，平均 15.6 分钟，共 5 次 |');
     expect(md).toContain('| 响应时限内首次回复 | 80%（4 / 5） |');
-    expect(md).toMatch(/\| 安妮 \| 3 \| 3 \| 3 \| 5 分钟 \| 100% \| 4\.67 分/);
+    expect(md).toMatch(/\| 安妮 \| 3 \| 3 \| 3 \| 5 分钟（3 次） \| 100% \| 4\.67 分/);
     expect(md).toContain('| 客服 | 接待 | 已解决 | 回复 |');
     // No code a person would have to look up.
     for (const code of ['customer_asked', 'low_confidence', 'not_helpful', 'uncategorized', '| open |', 'wecom-kf']) expect(md).not.toContain(code);

@@ -56,13 +56,13 @@ export const insightRouteDocs = routeGroup('Stats and insights', [
     method: 'GET',
     path: '/api/service-levels',
     summary: 'first-response time, SLA met, resolution time and per-agent figures for the range',
-    details: `${range} Times are business minutes from the handoff; medians are exact to the minute for the first hour, then to their 5/15/60-minute bucket. An agent's \`handled\` counts the conversations they resolved (the dashboard's 已解决), \`firstResponse.count\` those they gave the first reply in (接待), \`replies\` the messages they sent customers (回复: an agent who took a chat over by a transfer is listed by it); their \`csat\` the ratings of the resolved ones.`,
+    details: `${range} Times are business minutes from the handoff; medians are exact to the minute for the first hour, then to their 5/15/60-minute bucket. An agent's \`handled\` counts the conversations they resolved (the dashboard's 已解决), \`served\` those they replied in (接待: a chat that came to them by a transfer too, counted each time it comes to them and they reply; at least \`firstResponse.count\` for days counted before it existed), \`firstResponse.count\` those they gave the first reply in, \`replies\` the messages they sent customers (回复); their \`csat\` the ratings of the resolved ones.`,
     access: 'manager',
     query: rangeQuery,
     ok: {
       status: 200,
       description:
-        '`{"from","to","firstResponse":{"count","averageMinutes","medianMinutes","slaMet","slaMetCount"},"resolution":{"count","averageMinutes","medianMinutes"},"agents":[{"agentId","name","handled","replies","firstResponse":{…,"slaMet"},"csat":{"count","average","low"}}]}` (and `incomplete` when the archive could not be read); `slaMet` is a share 0..1, a median with nothing timed is null',
+        '`{"from","to","firstResponse":{"count","averageMinutes","medianMinutes","slaMet","slaMetCount"},"resolution":{"count","averageMinutes","medianMinutes"},"agents":[{"agentId","name","handled","served","replies","firstResponse":{…,"slaMet"},"csat":{"count","average","low"}}]}` (and `incomplete` when the archive could not be read); `slaMet` is a share 0..1, a median with nothing timed is null',
     },
   },
   {

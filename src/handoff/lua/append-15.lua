@@ -68,7 +68,7 @@ elseif status == 'resolved' and ARGV[5] == 'customer' and not (ARGV[11] == 'rati
   -- rating the close asked for: that is the close's last word, and the chat stays in 已解决.
   redis.call('HSET', KEYS[1], 'status', 'bot')
   redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'reason', 'question',
-    'waitingSince', 'slaDueAt', 'slaWarnAt', 'firstResponseAt', 'problemId', 'agentReplies', 'askedText', 'askedFaqId')
+    'waitingSince', 'slaDueAt', 'slaWarnAt', 'firstResponseAt', 'problemId', 'agentReplies', 'servedBy', 'askedText', 'askedFaqId')
   redis.call('ZREM', KEYS[14], ARGV[1])
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'type', 'reopened', 'conv', ARGV[1], 'at', ARGV[4])
   status = 'bot'
@@ -201,7 +201,7 @@ if replied == 1 and ARGV[16] ~= '' and (status == 'bot' or status == 'resolved' 
   redis.call('HSET', KEYS[1], 'status', 'waiting', 'reason', ARGV[16], 'tier', tier,
     'question', handoffQuestion, 'waitingSince', ARGV[4], 'slaDueAt', due, 'slaWarnAt', warn, 'updatedAt', ARGV[4])
   redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'problemId', 'firstResponseAt', 'agentReplies',
-    'releasedBy')
+    'servedBy', 'releasedBy')
   redis.call('ZREM', KEYS[11], ARGV[1] .. '|warn', ARGV[1] .. '|breach')
   redis.call('ZREM', KEYS[13], ARGV[1])
   redis.call('ZADD', KEYS[10], due, ARGV[1])

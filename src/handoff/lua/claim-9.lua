@@ -27,7 +27,7 @@ if status ~= 'waiting' and status ~= 'bot' and status ~= 'resolved' then
 end
 if status ~= 'waiting' then
   redis.call('HSET', KEYS[1], 'reason', 'agent_initiated', 'waitingSince', ARGV[4])
-  redis.call('HDEL', KEYS[1], 'slaDueAt', 'slaWarnAt', 'firstResponseAt', 'problemId', 'agentReplies')
+  redis.call('HDEL', KEYS[1], 'slaDueAt', 'slaWarnAt', 'firstResponseAt', 'problemId', 'agentReplies', 'servedBy')
 end
 redis.call('HSET', KEYS[1], 'status', 'active', 'assigneeId', ARGV[2], 'assigneeName', ARGV[3],
   'claimedAt', ARGV[4], 'updatedAt', ARGV[4])

@@ -48,7 +48,7 @@ end
 redis.call('HSET', KEYS[1], 'status', 'waiting', 'reason', ARGV[5], 'tier', tier,
   'question', question, 'waitingSince', ARGV[4], 'slaDueAt', due, 'slaWarnAt', warn, 'updatedAt', ARGV[4])
 redis.call('HDEL', KEYS[1], 'assigneeId', 'assigneeName', 'claimedAt', 'problemId', 'firstResponseAt', 'agentReplies',
-  'releasedBy')
+  'servedBy', 'releasedBy')
 redis.call('ZREM', KEYS[4], ARGV[1] .. '|warn', ARGV[1] .. '|breach')
 -- Leaving awaiting_fix: no longer parked (or it would stay listed and counted as awaiting a fix).
 redis.call('ZREM', KEYS[7], ARGV[1])

@@ -26,6 +26,12 @@ redis.call('HINCRBY', KEYS[1], 'agentReplies', 1)
 -- The managers' per-agent figures: every agent who replied that day, also one who took the chat
 -- over by a transfer and neither answered first nor closed it (service-fields.ts).
 redis.call('HINCRBY', KEYS[6], 'agent:' .. ARGV[2] .. ':replies', 1)
+-- Served: the chats an agent replied in, a transfer's receiver too (each time the chat comes to
+-- them and they reply), where the first-response count names only who answered first.
+if redis.call('HGET', KEYS[1], 'servedBy') ~= ARGV[2] then
+  redis.call('HSET', KEYS[1], 'servedBy', ARGV[2])
+  redis.call('HINCRBY', KEYS[6], 'agent:' .. ARGV[2] .. ':served', 1)
+end
 redis.call('EXPIRE', KEYS[6], ARGV[10])
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[5])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'type', 'message', 'conv', ARGV[1],

@@ -12,6 +12,8 @@ import { score1, tone } from './numbers.js';
 export function mins(m) {
   if (m === null || m === undefined || !Number.isFinite(Number(m))) return '—';
   const n = Math.round(Number(m));
+  // Off-hours work is 0 business minutes: "0 分钟" would read as instant.
+  if (n < 1) return '不到 1 分钟';
   if (n < 60) return `${n} 分钟`;
   const h = Math.floor(n / 60);
   return n % 60 ? `${h} 小时 ${n % 60} 分钟` : `${h} 小时`;
@@ -52,15 +54,15 @@ export function ServiceCard({ service }) {
           ${service.agents.length === 0
             ? html`<div class="dash-empty muted">这段时间还没有客服处理过会话</div>`
             : html`<div class="svc-table-wrap"><table class="svc-table" data-testid="svc-agents">
-                <thead><tr><th scope="col">客服</th><th scope="col" title="首次回复过的会话">接待</th><th scope="col" title="由这位客服结束的会话">已解决</th><th scope="col" title="发给客户的消息（含转接来的会话）">回复</th><th scope="col">首次响应</th><th scope="col">时限内</th><th scope="col">满意度</th></tr></thead>
+                <thead><tr><th scope="col">客服</th><th scope="col" title="回复过的会话（含转接来的）">接待</th><th scope="col" title="由这位客服结束的会话">已解决</th><th scope="col" title="发给客户的消息（含转接来的会话）">回复</th><th scope="col" title="这位客服先回复的会话：中位数（次数）">首次响应</th><th scope="col">时限内</th><th scope="col">满意度</th></tr></thead>
                 <tbody>${service.agents.map(
-                  (a) => html`<tr key=${a.agentId} data-testid="svc-agent" data-agent-id=${a.agentId} data-served=${a.firstResponse.count} data-handled=${a.handled} data-replies=${a.replies}
+                  (a) => html`<tr key=${a.agentId} data-testid="svc-agent" data-agent-id=${a.agentId} data-served=${a.served} data-first=${a.firstResponse.count} data-handled=${a.handled} data-replies=${a.replies}
                       data-median=${a.firstResponse.medianMinutes ?? ''} data-csat=${a.csat.count ? a.csat.average : ''}>
                     <th scope="row"><bdi>${a.name ?? a.agentId}</bdi></th>
-                    <td>${a.firstResponse.count}</td>
+                    <td>${a.served}</td>
                     <td>${a.handled}</td>
                     <td>${a.replies}</td>
-                    <td>${mins(a.firstResponse.medianMinutes)}</td>
+                    <td>${a.firstResponse.count ? html`${mins(a.firstResponse.medianMinutes)}<span class="muted small">（${a.firstResponse.count} 次）</span>` : html`<span class="muted">—</span>`}</td>
                     <td>${share(a.firstResponse.slaMet, a.firstResponse.count)}</td>
                     <td>${a.csat.count ? html`<span class=${`dash-tone-${tone(a.csat.average)}`}>${score1(a.csat.average)}</span><span class="muted small">（${a.csat.count} 份）</span>` : html`<span class="muted">—</span>`}</td>
                   </tr>`,
