@@ -127,6 +127,8 @@ export const MESSAGE_PLACEHOLDERS = {
   smalltalk_praise: [],
   /** "哈哈", "在干嘛", "讲个笑话". */
   smalltalk_chitchat: [],
+  /** "我想咨询一下", "有个问题", "那个": the customer is about to ask (no menu follows). */
+  smalltalk_preamble: [],
   /** Above a "did you mean" list of one entry (suggest_header speaks of several). */
   suggest_header_one: [],
   /** After an FAQ answer given while the customer waits in the human queue. */
@@ -157,6 +159,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   smalltalk_weather: '天气我可查不到😅 不过产品使用上的问题尽管问我：',
   smalltalk_praise: '谢谢夸奖😊 有问题随时问我~',
   smalltalk_chitchat: '哈哈，我是客服小助手，陪聊不太在行😅 有问题尽管问我：',
+  smalltalk_preamble: '您请说～ 直接把问题发给我就好。',
   agent_joined_unnamed: '您好，人工客服已接入，接下来由我为您服务~',
   rating_thanks_high: '谢谢您的好评😊 有问题随时来找我们~',
   rating_range: '请回复 1-5 的数字打分，5 分最满意~',

@@ -14,7 +14,7 @@ import type { KbProblem } from './types.ts';
 export const SMALLTALK_FILE = '_smalltalk.yml';
 
 /** Ties between intents covering as many characters go to the earlier one (the more specific). */
-export const SMALLTALK_INTENTS = ['bot_identity', 'weather', 'how_are_you', 'praise', 'thanks', 'bye', 'chitchat', 'presence', 'greeting'] as const;
+export const SMALLTALK_INTENTS = ['bot_identity', 'weather', 'how_are_you', 'praise', 'thanks', 'bye', 'chitchat', 'preamble', 'presence', 'greeting'] as const;
 export type SmalltalkIntent = (typeof SMALLTALK_INTENTS)[number];
 
 /** The phrases of every intent, and the filler words said around them (请问, 呀, 小助手 …). */
@@ -63,6 +63,11 @@ export const DEFAULT_SMALLTALK: Smalltalk = Object.freeze({
     praise: freeze([
       '真棒', '好棒', '太棒了', '厉害', '好厉害', '真厉害', '真聪明', '好聪明', '真好', '好可爱', '真可爱', '给你点赞', '点赞', '赞', '不错', '挺好',
       '态度好', '态度很好', '态度真好', '服务好', '服务很好', '服务真好', '服务周到', '很专业', '真专业', '很耐心', '真耐心', '好评', '给你们点赞', '给客服点赞', '很周到', '服务很周到',
+    ]),
+    // About to ask ("我想咨询一下", "有个问题"): customers type the question in the next message.
+    preamble: freeze([
+      '我想问一下', '我想问下', '想问一下', '想问下', '请问一下', '有个问题', '有个事', '有件事', '问个问题', '问个事', '我有问题', '有问题',
+      '咨询一下', '咨询下', '我想咨询', '想咨询', '我要咨询', '请教一下', '请教下', '打扰一下', '麻烦问一下', '麻烦问下', '想了解一下', '问问',
     ]),
     chitchat: freeze([
       '哈哈', '呵呵', '嘿嘿', '嘻嘻', '在干嘛', '干嘛呢', '在干什么', '讲个笑话', '说个笑话', '来个笑话', '讲笑话', '无聊', '好无聊', '聊聊天',
@@ -137,7 +142,9 @@ function fits(s: string, i: number, word: string): boolean {
 /**
  * How much of `text` is small talk: the intent said (the one covering the most characters, ties
  * by SMALLTALK_INTENTS order), whether the whole message is small talk or filler, and the share
- * covered. null when no phrase occurs, or the message is longer than SMALLTALK_MAX_CHARS.
+ * covered. A message of filler alone ("那个", "请问") is `preamble`: nothing asked yet. null when
+ * neither phrase nor filler covers it all and no phrase occurs, or the message is longer than
+ * SMALLTALK_MAX_CHARS.
  */
 export function detectSmalltalk(text: string, st: Smalltalk = DEFAULT_SMALLTALK): SmalltalkMatch | null {
   const s = smalltalkText(text);
@@ -180,7 +187,8 @@ export function detectSmalltalk(text: string, st: Smalltalk = DEFAULT_SMALLTALK)
     const w = step[i];
     if (w?.intent) used.push({ intent: w.intent, chars: w.chars });
   }
-  if (used.length === 0) return null;
+  // Only filler ("那个", "请问", "嗯"): the customer has not said what they want yet.
+  if (used.length === 0) return uncovered[0] === 0 ? { intent: 'preamble', whole: true, coverage: 1 } : null;
   const cover = { uncovered: uncovered[0]!, used };
   const chars = new Map<SmalltalkIntent, number>();
   for (const u of cover.used) chars.set(u.intent, (chars.get(u.intent) ?? 0) + u.chars);

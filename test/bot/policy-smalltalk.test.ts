@@ -66,6 +66,23 @@ describe('small talk: a short reply and the menu, never the queue', () => {
     expect(d.session).toEqual({ greeted: true, offered: kb.menu.map((e) => e.id) });
   });
 
+  it.each(['我想咨询一下', '有个问题想问下', '请问一下~', '那个', '麻烦问下'])('"%s" announces a question: smalltalk_preamble alone, not a person, not the menu', (text) => {
+    const d = ask(text, { greeted: true });
+    expect(d.actions).toEqual([{ type: 'say', text: messages.smalltalk_preamble }]);
+    expect(d.outcome).toEqual({ type: 'smalltalk' });
+    expect(d.session).toEqual({ greeted: true });
+  });
+
+  it('the question after the preamble is answered as usual; a preamble with the question in it is the question', () => {
+    const [pre, q] = chat(['我想问一下', '会员怎么退款']);
+    expect(said(pre!)).toEqual([messages.smalltalk_preamble]);
+    expect(answered(q!)).toBeDefined();
+    const inOne = ask('我想问一下，会员怎么退款');
+    expect(answered(inOne)).toBe(answered(q!));
+    // Asked together with what the FAQ cannot answer: that question, not "您请说".
+    expect(said(ask('我想咨询一下，你们公司在哪个城市'))).not.toContain(messages.smalltalk_preamble);
+  });
+
   it('small talk in a row: the menu once, then the phrase alone while the menu still answers to its numbers', () => {
     const [first, second, pick] = chat(['你是机器人吗', '哈哈哈', '2']);
     expect(said(first!)).toEqual([messages.smalltalk_bot_identity, menuBlock]);

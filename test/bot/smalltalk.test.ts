@@ -41,4 +41,17 @@ describe('small talk on wechaty-puppet-mock', () => {
     const gaps = await h.handoff.knowledgeGaps(50);
     expect(gaps.filter((g) => g.conv === conv!.id)).toEqual([]);
   });
+
+  it('"我想咨询一下", then the question in the next message: "您请说", then the answer, no handoff', async () => {
+    const c = h.customer({ name: '韩梅梅' });
+    c.say('你好，我想咨询一下');
+    await c.hears(h.messages.smalltalk_preamble);
+    const n = c.heard.length;
+    c.say('录屏没有声音怎么办');
+    const entry = h.knowledge.matcher().entry('no-sound')!;
+    await c.hears(renderAnswer(entry.answer)[0]!, n);
+    const conv = await h.handoff.conversation(await c.conversationId());
+    expect(conv).toMatchObject({ status: 'bot', waitingSince: null });
+    expect(c.heard.some((t) => t.includes(h.messages.low_confidence_handoff) || t.includes(h.messages.menu_header))).toBe(false);
+  });
 });

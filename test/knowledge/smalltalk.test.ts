@@ -128,7 +128,7 @@ describe('_smalltalk.yml', () => {
   it('reports every problem as file:line, sorted by line', () => {
     const text = ['weather: [天气怎么样]', 'wether: [下雨]', 'praise: 真棒', 'thanks:', '  - 谢谢', '  - "！！"', `  - ${'谢'.repeat(21)}`, 'chitchat: [天气怎么样]'].join('\n');
     expect(parseSmalltalk(text, 's.yml').problems.map(formatProblem)).toEqual([
-      's.yml:2: unknown intent "wether" (known: bot_identity, weather, how_are_you, praise, thanks, bye, chitchat, presence, greeting, filler)',
+      's.yml:2: unknown intent "wether" (known: bot_identity, weather, how_are_you, praise, thanks, bye, chitchat, preamble, presence, greeting, filler)',
       's.yml:3: "praise" must be "intent: [phrase, phrase]" lines, e.g. "weather: [天气怎么样, 会下雨吗]"',
       's.yml:6: "thanks" phrase 2 must be words (letters or characters), not empty',
       `s.yml:7: "thanks" phrase "${'谢'.repeat(21)}" must be at most 20 characters`,

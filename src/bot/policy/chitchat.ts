@@ -11,9 +11,12 @@ import { helpful, lowConfidence, menu, reply, say, type Turn } from './context.t
 import { DEAD_END, rejects, saysOneOf } from './words.ts';
 
 /** Said around a question ("你好，…", "谢谢，那…"): never a reason to pass the FAQ by. */
-const FRAMING: ReadonlySet<SmalltalkIntent> = new Set(['greeting', 'presence', 'thanks', 'bye']);
-/** They end a chat: their phrase alone, without the menu. */
-const ENDING: ReadonlySet<SmalltalkIntent> = new Set(['thanks', 'bye']);
+const FRAMING: ReadonlySet<SmalltalkIntent> = new Set(['greeting', 'presence', 'thanks', 'bye', 'preamble']);
+/**
+ * Their phrase alone, without the menu: thanks and bye end a chat; "我想咨询一下" announces a
+ * question the customer is about to type (a menu would only be in the way).
+ */
+const ENDING: ReadonlySet<SmalltalkIntent> = new Set(['thanks', 'bye', 'preamble']);
 /** A message at least this much small talk (phrases and filler) is chit-chat when the FAQ finds nothing. */
 export const MOSTLY_SMALLTALK = 0.5;
 /**
@@ -33,6 +36,7 @@ const PHRASE: Record<Exclude<SmalltalkIntent, keyof typeof AGAIN>, MessageKey> =
   weather: 'smalltalk_weather',
   praise: 'smalltalk_praise',
   chitchat: 'smalltalk_chitchat',
+  preamble: 'smalltalk_preamble',
 };
 
 /**

@@ -63,7 +63,7 @@ const also = (r: MatchResult): { also?: string[] } => (r.questions ? { also: r.q
 const SMALLTALK_REPLY = (intent: SmalltalkIntent): string =>
   intent === 'greeting' || intent === 'presence'
     ? `the bot sends the greeting and the menu on first contact, then ${intent}_again`
-    : `the bot replies with smalltalk_${intent}${intent === 'thanks' || intent === 'bye' ? '' : ' and the menu'}`;
+    : `the bot replies with smalltalk_${intent}${intent === 'thanks' || intent === 'bye' || intent === 'preamble' ? '' : ' and the menu'}`;
 
 function describe(matcher: Matcher, question: string, smalltalk: Smalltalk, kbDir?: string): string {
   const r = matcher.match(question);
