@@ -66,7 +66,7 @@ describe('small talk: a short reply and the menu, never the queue', () => {
     expect(d.session).toEqual({ greeted: true, offered: kb.menu.map((e) => e.id) });
   });
 
-  it.each(['我想咨询一下', '有个问题想问下', '请问一下~', '那个', '麻烦问下'])('"%s" announces a question: smalltalk_preamble alone, not a person, not the menu', (text) => {
+  it.each(['我想咨询一下', '有个问题想问下', '请问一下~', '那个', '麻烦问下', '是这样的', '然后', '我想反馈个问题'])('"%s" announces a question: smalltalk_preamble alone, not a person, not the menu', (text) => {
     const d = ask(text, { greeted: true });
     expect(d.actions).toEqual([{ type: 'say', text: messages.smalltalk_preamble }]);
     expect(d.outcome).toEqual({ type: 'smalltalk' });
