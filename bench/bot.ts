@@ -208,10 +208,11 @@ try {
   const wanted = CUSTOMERS * QUESTIONS;
   await fullBot(server.url, 'warm-up', (h) => {
     const answers = (q: string): boolean => h.knowledge.match(q).decision === 'answer';
-    repeated = h.knowledge
-      .matcher()
-      .kb.entries.flatMap((e) => [e.question, ...e.alternates])
-      .filter(answers);
+    // Entry by entry in turn (each entry's first phrasing, then each one's second, …): a customer's
+    // next question is another entry's, as the bot answers a question just answered with a pointer back.
+    const phrasings = h.knowledge.matcher().kb.entries.map((e) => [e.question, ...e.alternates].filter(answers));
+    const most = Math.max(0, ...phrasings.map((p) => p.length));
+    repeated = Array.from({ length: most }, (_, k) => phrasings.flatMap((p) => (k < p.length ? [p[k]!] : []))).flat();
     distinct = distinctQuestions(repeated, answers, wanted);
     return (ci, q) => distinct[(ci * QUESTIONS + q) % distinct.length]!;
   });

@@ -18,19 +18,23 @@
  *    Session.offerReason), 不用 / 算了 / … declines.
  * 6. A pending "有帮助吗？" check (Session.feedbackFor): "1" / 有帮助 / 谢谢 / 👍 → helpful (so are
  *    thanks and praise in other words: "太感谢了"); "2" / 没解决 / 没用 → not helpful, and a person
- *    is offered; "还是不行啊" / "答非所问" … the same, recorded as `rejected`.
+ *    is offered; "还是不行啊" / "答非所问" … the same, recorded as `rejected`. Acknowledgements in
+ *    several words (policy/acks.ts: "好的 明白了 谢谢亲", "搞定了") are helpful; "我试试" keeps the
+ *    check open (`ack_trying`); "看不懂" / "怎么弄" offers a person (`unclear_offer`).
  * 7. A number: the entry behind it in the most recent numbered list (Session.offered, shown from
  *    Session.offeredFrom); a number outside every pending choice → `pick_number` hint (the state
  *    is kept so the customer can try again); a number when no list is pending → the menu
  *    (status resolved: a 1-5 reply is a rating → `rating_thanks`). A pick from a "did you mean"
  *    list (Session.suggested) is recorded as `picked`, with the question behind the list.
  * 8. The full question of an offered entry, typed out: that entry (`picked` likewise).
- * 9. Thanks / ok / bye: `closing`.
+ * 9. Thanks / ok / bye: `closing` for thanks, `ack_ok` for a plain "好的", `smalltalk_bye`, `ack_trying`.
  * 10. "都不是" after a "did you mean" list: the first time `rephrase` and the menu
  *     (Session.rephrased); again — or "都不是" to the next list — a person as for low confidence.
  * 11. The whole message is small talk (thanks, bye, 你好吗, the weather, praise, 哈哈 / 讲个笑话):
  *     its `smalltalk_*` phrase, then the menu (not after thanks and bye); outcome `smalltalk`.
  * 12. Otherwise the matcher: answer / "did you mean" list / low confidence (handoff or offer).
+ *     Several questions the FAQ answers are each answered (`answer_part` above each); the entry
+ *     just answered, asked after again, is not sent twice (`answer_again`).
  *     When it finds nothing (or only a weak list) and the message is mostly small talk other than
  *     a greeting, thanks or bye ("今天天气怎么样啊，适合出去玩吗"), the small-talk reply instead —
  *     except after a rephrase prompt, where a question the FAQ cannot answer goes to a person.

@@ -133,6 +133,14 @@ export const MESSAGE_PLACEHOLDERS = {
   suggest_header_one: [],
   /** After an FAQ answer given while the customer waits in the human queue. */
   waiting_answered: [],
+  /** "好的" / "知道了" / "行吧" with nothing pending (thanks get `closing`). */
+  ack_ok: [],
+  /** Right after an answer, "我试试" / "我看看": the "有帮助吗" stays open for later. */
+  ack_trying: [],
+  /** The entry just answered is what the next message asks again ("那年度的呢"): the answer is above; "2" offers a person. */
+  answer_again: [],
+  /** Right after an answer, "看不懂" / "怎么弄" / "具体在哪": sorry, say where you are stuck, or "1" for a person. */
+  unclear_offer: [],
   /** A message that asks two or three things ("怎么退款？还有发票怎么开"): above each entry's answer. */
   answer_part: ['question'],
 } as const satisfies Record<string, readonly string[]>;
@@ -149,6 +157,10 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   suggest_header_one: '您想问的是不是这个？',
   waiting_answered: '以上答案您可以先参考～您仍在排队，客服接入后会继续帮您处理。',
   answer_part: '关于「{question}」：',
+  ack_ok: '好的😊 还有问题随时找我~',
+  ack_trying: '好的～ 试了还不行随时告诉我。',
+  answer_again: '这个问题的回答就在上面哦～ 还没解决的话回复 2，我帮您找人工客服。',
+  unclear_offer: '抱歉没说清楚😅 您可以告诉我卡在哪一步，或者回复 1 转人工客服。',
   rephrase: '抱歉，这几个都不是您要的😅 麻烦换个说法再问我一次，或者看看下面的常见问题：',
   same_answer_handoff: '这个问题我能找到的还是刚才那个答案，看来帮不上您😣 这就为您转人工客服~',
   answer_apology: '非常抱歉给您添麻烦了🙏 您先试试下面的办法：',

@@ -46,8 +46,11 @@ describe('matching on a thread', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const before = threads.counts.threaded;
-    customers.forEach((c, i) => c.say(`${QUESTIONS[i]!}？`));
-    await Promise.all(customers.map((c, i) => c.hears(answerTo(`${QUESTIONS[i]!}？`), 1)));
+    // Each asks another customer's question now (the same one twice in a row is not answered twice).
+    const next = (i: number): string => `${QUESTIONS[(i + 1) % QUESTIONS.length]!}？`;
+    const from = customers.map((c) => c.heard.length);
+    customers.forEach((c, i) => c.say(next(i)));
+    await Promise.all(customers.map((c, i) => c.hears(answerTo(next(i)), from[i])));
     expect(threads.counts.threaded - before).toBe(QUESTIONS.length);
     for (const c of customers) {
       const conv = await c.conversationId();

@@ -169,10 +169,15 @@ describe('decide: greeting and menu', () => {
     expect(said(d)[0]!.startsWith(messages.menu_header)).toBe(true);
   });
 
-  it('thanks / ok get a short closing, not a handoff', () => {
-    for (const word of ['谢谢', '好的', 'OK', '知道了', '👍']) {
+  it('thanks / ok get a short closing, not a handoff: 不客气 for thanks, not for a plain "好的"', () => {
+    for (const word of ['谢谢', '👍', '可以了 谢谢', '谢谢 解决了', '搞定了']) {
       expect(ask(word, { greeted: true }).actions, word).toEqual([{ type: 'say', text: messages.closing }]);
     }
+    for (const word of ['好的', 'OK', '知道了', '好的 知道了', '行吧', '嗯嗯 好的']) {
+      expect(ask(word, { greeted: true }).actions, word).toEqual([{ type: 'say', text: messages.ack_ok }]);
+    }
+    expect(ask('我试试', { greeted: true }).actions).toEqual([{ type: 'say', text: messages.ack_trying }]);
+    expect(ask('拜拜', { greeted: true }).actions).toEqual([{ type: 'say', text: messages.smalltalk_bye }]);
   });
 });
 

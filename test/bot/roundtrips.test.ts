@@ -81,7 +81,8 @@ async function rounds(c: MockCustomer, conv: string, text: string, heard: RegExp
 describe('Redis round trips of a bot turn', () => {
   it('an answered FAQ question: one round trip', async () => {
     const { c, conv } = await knownCustomer();
-    const answered = await rounds(c, conv, '录屏没有声音怎么办', answerOf('no-sound'), (t) => t.filter((m) => m.faqId === 'no-sound').length === 2);
+    // Another question than the one just answered (that one again is pointed back to, not re-sent).
+    const answered = await rounds(c, conv, '录好的视频保存在哪里', answerOf('find-recordings'), (t) => t.some((m) => m.faqId === 'find-recordings'));
     expect(answered, JSON.stringify(answered)).toHaveLength(1);
   });
 

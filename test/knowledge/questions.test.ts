@@ -17,6 +17,8 @@ describe('questionParts: where a message asks more than once', () => {
   it.each([
     ['怎么退款？还有发票怎么开', ['怎么退款？', '发票怎么开']],
     ['怎么退款，另外发票在哪开呢', ['怎么退款', '发票在哪开呢']],
+    // A space between Chinese words ends a clause as a comma does.
+    ['水印怎么去 还有能录多久', ['水印怎么去', '能录多久']],
     ['录着录着就卡了怎么办。对了，摄像头画中画怎么开', ['录着录着就卡了怎么办。', '摄像头画中画怎么开']],
     ['how do I get a refund? And how do I get an invoice?', ['how do I get a refund?', 'And how do I get an invoice?']],
     // The lead-in story stays with the question it leads to, what follows the last one too.

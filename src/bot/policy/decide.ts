@@ -18,6 +18,7 @@ import {
   RATING_COMMENT_MS,
   lowConfidence,
   menu,
+  offerPerson,
   pendingChoices,
   reply,
   say,
@@ -25,6 +26,7 @@ import {
   type PolicyOptions,
   type Turn,
 } from './context.ts';
+import { acknowledgement, asksToExplain, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
 import { asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
@@ -185,7 +187,7 @@ function followUp(t: Turn): Decision | undefined {
   const closed = carry(session);
   if (t.human === 'ask') return { ...handoff(t, 'low_rating', [], t.text.slice(0, 500)), session: closed };
   if (t.human === 'negated' || NO.has(bare)) return reply(t, messages.offer_declined, closed);
-  if (CLOSING.has(bare) || !bare) return undefined;
+  if (CLOSING.has(bare) || acknowledgement(bare) || !bare) return undefined;
   if (numberOf(bare) !== undefined || ratingOf(t.normalized) !== undefined) return undefined;
   const comment = t.text.trim().slice(0, 500);
   return {
@@ -268,6 +270,14 @@ function pending(t: Turn): Decision | undefined {
     // "谢谢" is helpful, answered as thanks; "1" / "有帮助" as the feedback it is.
     if (HELPFUL.has(bare)) return helpful(t, true, undefined, THANKS.has(bare) ? t.messages.closing : undefined);
     if (NOT_HELPFUL.has(bare)) return helpful(t, false);
+    // "好的 明白了 谢谢亲", "搞定了": helpful; "我试试" keeps the question open; "拜拜" says goodbye.
+    // (Small talk as a whole, "太感谢了", has its own phrase: verdictInWords.)
+    const ack = ownPhrase(t) ? undefined : acknowledgement(bare);
+    if (ack === 'helpful' || ack === 'understood') return helpful(t, true, undefined, thanksIn(bare) ? t.messages.closing : undefined);
+    if (ack === 'trying') return reply(t, t.messages.ack_trying, session);
+    if (ack === 'bye') return reply(t, t.messages.smalltalk_bye);
+    // "看不懂" / "怎么弄": a person offered, or the customer says where they are stuck.
+    if (asksToExplain(bare)) return offerPerson(t, t.messages.unclear_offer, 'not_helpful', session.question);
   }
   return verdictInWords(t);
 }
@@ -298,9 +308,17 @@ function typedOut(t: Turn): Decision | undefined {
     return e !== undefined && bareText(normalizeText(e.question)) === bare;
   });
   if (typed) return fromList(t, typed, session.question ?? t.text.slice(0, 500));
-  if (CLOSING.has(bare)) return reply(t, t.messages.closing);
+  // Small talk as a whole ("太感谢了", "好的拜拜～") has its own phrase and outcome (chitchat).
+  const ack = ownPhrase(t) && !CLOSING.has(bare) ? undefined : (acknowledgement(bare) ?? (CLOSING.has(bare) ? 'understood' : undefined));
+  if (ack === 'bye') return reply(t, t.messages.smalltalk_bye);
+  if (ack === 'trying') return reply(t, t.messages.ack_trying);
+  // "谢谢" / "搞定了" is thanked for; a plain "好的" / "行吧" is not answered 不客气.
+  if (ack) return reply(t, ack === 'understood' && !thanksIn(bare) ? t.messages.ack_ok : t.messages.closing);
   return undefined;
 }
+
+/** Small talk as a whole with a phrase of its own ("太感谢了", "好的拜拜～"); filler alone ("嗯嗯 好的") is none. */
+const ownPhrase = (t: Turn): boolean => t.talk?.whole === true && t.talk.intent !== 'preamble';
 
 /** An entry picked from the list just offered: from a "did you mean" list that is `picked` evidence. */
 function fromList(t: Turn, id: string, question: string | undefined): Decision {
@@ -322,6 +340,9 @@ function fromKnowledge(t: Turn): Decision {
     const several = answeredParts(t, match);
     if (several) return answerEach(t, several);
     if (match.id === session.rejected) return notAgain(t, match, question);
+    // The entry just answered, asked after again ("那年度的呢", "试了还是没声音"): not the same
+    // text twice; where to look, and "2" for a person, which stays open.
+    if (match.id === session.feedbackFor) return reply(t, messages.answer_again, session);
     const d = answer(t, match.id, match.score, question);
     // Angry, with a question the FAQ answers ("我要退款！！！你们这个软件太垃圾了"): sorry first.
     return isComplaint(t.bare) ? { ...d, actions: [say(messages.answer_apology), ...d.actions] } : d;

@@ -12,10 +12,11 @@ import { ASKS } from './focus.ts';
 
 /** At most this many questions are read out of one message (the rest stays in the last). */
 export const MAX_QUESTIONS = 3;
-/** A part shorter than this (Han characters and letters) is no question of its own ("怎么买"). */
+/** A part shorter than this (Han characters and letters) is no question of its own ("怎么买", "在哪查"). */
 const MIN_PART = 4;
 
-const CLAUSE = /[^，,。.!！?？；;~～\n]+[，,。.!！?？；;~～\n]*/gu;
+// A clause ends at punctuation or at a space between Chinese characters ("水印怎么去 还有能录多久").
+const CLAUSE = /(?:[^，,。.!！?？；;~～\n\s]|\s+(?!\p{Script=Han})|(?<!\p{Script=Han})\s+)+[，,。.!！?？；;~～\n\s]*/gu;
 /** Words that open a second question; dropped so they do not count as the question's words. */
 const OPENER = /^\s*(?:还有(?:就是)?|另外|此外|以及|然后|顺便(?:问|说)?一?下|再问一?下|还想问一?下|还有个问题|还有一个问题|对了)[，,、：:\s]*/u;
 

@@ -1,0 +1,75 @@
+/**
+ * Short replies that only acknowledge, in the words customers string together ("好的 明白了 谢谢亲",
+ * "可以了 谢谢", "嗯嗯 我试试", "搞定了"): read whole, word by word, so that no such reply reaches
+ * the matcher (which hands "搞定了" to a person and answers "行吧" with a list). What the
+ * customer means is the strongest word in it: thanks or "it worked" count as helpful after an
+ * answer; "我试试" promises a verdict later, so a pending "有帮助吗" stays open.
+ */
+
+export type Ack = 'helpful' | 'understood' | 'trying' | 'bye';
+
+/** Each word and what it says; `particle` words (亲, 啊) say nothing on their own. */
+const WORDS: ReadonlyMap<string, Ack | 'thanks' | 'particle'> = new Map([
+  ...(['谢谢', '谢谢你', '谢谢您', '谢谢啦', '谢啦', '谢了', '多谢', '多谢了', '感谢', '非常感谢', '太感谢了', '感谢感谢', '辛苦了', '辛苦啦', 'thanks', 'thank you', 'thx', '3q'] as const).map(
+    (w) => [w, 'thanks'] as const,
+  ),
+  ...(['解决了', '已解决', '搞定了', '搞定', '搞好了', '弄好了', '可以了', '好了', '行了', '成功了', '有用', '有帮助', '有效', '管用', '好使'] as const).map(
+    (w) => [w, 'helpful'] as const,
+  ),
+  ...(['好的', '好', '好吧', '好滴', '好嘞', '嗯', '嗯嗯', '哦', '哦哦', '噢', '知道了', '知道啦', '明白了', '明白', '懂了', '收到', '了解', '了解了', 'ok', 'okay', '行', '行吧', '没问题', '没问题了', '没事了'] as const).map(
+    (w) => [w, 'understood'] as const,
+  ),
+  ...(['我试试', '试试', '我试一下', '试一下', '我再试试', '再试试', '我去试试', '我看看', '看看', '我看一下', '我去看看', '我研究一下', '我先试试'] as const).map(
+    (w) => [w, 'trying'] as const,
+  ),
+  ...(['拜拜', '再见', 'bye', '88', '886'] as const).map((w) => [w, 'bye'] as const),
+  ...(['亲', '啊', '呀', '啦', '哈', '哈哈', '了', '的', '呢', '吧', '那', '那我', '先', '我', '哈哈哈'] as const).map((w) => [w, 'particle'] as const),
+]);
+const LONGEST = Math.max(...[...WORDS.keys()].map((w) => w.length));
+/** Longer replies say something more than an acknowledgement. */
+const MAX_CHARS = 16;
+
+/**
+ * What a reply made only of acknowledgement words means (its bare, normalized text), or undefined
+ * when anything else is in it. Thanks or success outweigh the rest (helpful), a goodbye an "ok",
+ * a promise to try any plain "ok".
+ */
+export function acknowledgement(bare: string): Ack | undefined {
+  const s = bare.replace(/[\s\p{P}\p{S}]+/gu, '');
+  if (!s || s.length > MAX_CHARS) return undefined;
+  // Fewest words covering all of s (longest first is not enough: 好了 vs 好 + 了解).
+  const best: (number | undefined)[] = new Array<number | undefined>(s.length + 1);
+  const via: string[] = new Array<string>(s.length + 1);
+  best[0] = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (best[i] === undefined) continue;
+    for (let n = 1; n <= LONGEST && i + n <= s.length; n++) {
+      const w = s.slice(i, i + n);
+      if (!WORDS.has(w)) continue;
+      if (best[i + n] === undefined || best[i]! + 1 < best[i + n]!) {
+        best[i + n] = best[i]! + 1;
+        via[i + n] = w;
+      }
+    }
+  }
+  if (best[s.length] === undefined) return undefined;
+  const said = new Set<string>();
+  for (let i = s.length; i > 0; i -= via[i]!.length) said.add(WORDS.get(via[i]!)!);
+  if (said.has('thanks') || said.has('helpful')) return 'helpful';
+  if (said.has('bye')) return 'bye';
+  if (said.has('trying')) return 'trying';
+  return said.has('understood') ? 'understood' : undefined;
+}
+
+/** Thanks in the reply: answered 不客气 rather than "thanks for the feedback". */
+export const thanksIn = (bare: string): boolean => /谢|感谢|辛苦|thank|thx|3q/u.test(bare);
+
+/**
+ * Right after an answer, a short "I don't follow" ("看不懂", "怎么弄", "具体在哪", "然后呢"): the
+ * answer may be right but did not land. Not a new question for the matcher (which hands "怎么弄"
+ * to a person and answers "在哪里设置" with another entry).
+ */
+const UNCLEAR =
+  /^(?:我|那|可是|但是)?(?:还是)?(?:看不懂|看不明白|没看懂|没看明白|不懂|没懂|不明白|不太明白|不太懂|不会弄|不会|怎么弄|怎么搞|咋弄|咋搞|咋整|怎么办|咋办|什么意思|啥意思|为什么|为啥|然后呢|然后|下一步呢|下一步|具体怎么弄|具体怎么做|具体在哪|具体在哪里|在哪|在哪里|在哪儿|在哪设置|在哪里设置|哪里设置|找不到|没找到)(?:啊|呀|呢|啦|哦|吗|嘛|了|的)*$/u;
+
+export const asksToExplain = (bare: string): boolean => UNCLEAR.test(bare.replace(/[\s\p{P}\p{S}]+/gu, ''));

@@ -1,0 +1,95 @@
+/**
+ * Right after an answer and around it, the short replies customers string together (found by a
+ * stranger test: most chats ended with a thank-you that went to the human queue):
+ * acknowledgements in several words (bot/policy/acks.ts), "看不懂" / "怎么弄", and the same
+ * entry asked after again.
+ */
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMessages, type Messages } from '../../src/bot/messages.ts';
+import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge } from '../../src/bot/policy.ts';
+import { acknowledgement, asksToExplain } from '../../src/bot/policy/acks.ts';
+import type { Decision, Session } from '../../src/bot/types.ts';
+import { loadKnowledgeBase, Matcher, menuEntries } from '../../src/knowledge/index.ts';
+import { playChat } from '../support/policy.ts';
+
+const PRODUCT = fileURLToPath(new URL('../../knowledge-base', import.meta.url));
+
+let kb: PolicyKnowledge;
+let messages: Messages;
+
+beforeAll(async () => {
+  const base = await loadKnowledgeBase(PRODUCT);
+  kb = { matcher: new Matcher(base), menu: menuEntries(base) };
+  messages = await loadMessages(PRODUCT);
+});
+
+const ask = (text: string, session: Session = {}): Decision => decide({ text, status: 'bot', session }, kb, messages, DEFAULT_POLICY_OPTIONS);
+const chat = (texts: string[]): Decision[] => playChat((text, s) => ask(text, s), texts, { greeted: true });
+const said = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'say' ? [a.text] : []));
+const handedOff = (d: Decision): boolean => d.actions.some((a) => a.type === 'handoff');
+
+describe('acknowledgement: a reply made only of "ok" words', () => {
+  it.each([
+    ['好的 明白了 谢谢亲', 'helpful'],
+    ['可以了 谢谢', 'helpful'],
+    ['搞定了', 'helpful'],
+    ['谢谢 解决了！', 'helpful'],
+    ['好的知道了', 'understood'],
+    ['行吧', 'understood'],
+    ['嗯嗯 我试试', 'trying'],
+    ['我看看', 'trying'],
+    ['好的拜拜', 'bye'],
+  ] as const)('%s -> %s', (text, ack) => {
+    expect(acknowledgement(text)).toBe(ack);
+  });
+
+  it.each(['好的 那怎么退款', '我试试看怎么导出', '不好', '谢谢你们的垃圾软件', '', '亲'])('not an acknowledgement: "%s"', (text) => {
+    expect(acknowledgement(text)).toBeUndefined();
+  });
+
+  it.each(['看不懂', '怎么弄啊', '具体在哪？', '然后呢', '还是不会'])('"%s" asks to explain', (text) => {
+    expect(asksToExplain(text)).toBe(true);
+  });
+  it.each(['怎么导出gif', '在哪里开发票', '看不懂英文界面怎么改中文'])('"%s" is a question of its own', (text) => {
+    expect(asksToExplain(text)).toBe(false);
+  });
+});
+
+describe('right after an answer', () => {
+  it.each(['好的 明白了 谢谢亲', '可以了 谢谢', '搞定了', '好的知道了'])('"%s" counts as helpful, never a person', (text) => {
+    const [, d] = chat(['录屏没有声音怎么办', text]);
+    expect(d!.actions[0]).toEqual({ type: 'feedback', faqId: 'no-sound', helpful: true });
+    expect(handedOff(d!)).toBe(false);
+  });
+
+  it('"我试试" keeps "有帮助吗" open: a later "还是不行" is still about that answer', () => {
+    const [, trying, verdict] = chat(['录屏没有声音怎么办', '嗯嗯 我试试', '还是不行']);
+    expect(said(trying!)).toEqual([messages.ack_trying]);
+    expect(trying!.outcome).toBeUndefined();
+    expect(verdict!.actions[0]).toEqual({ type: 'feedback', faqId: 'no-sound', helpful: false });
+  });
+
+  it('"看不懂" / "怎么弄": asked where they are stuck, "1" then a person for the question asked', () => {
+    for (const text of ['看不懂', '怎么弄', '具体在哪']) {
+      const [, unclear, yes] = chat(['录屏没有声音怎么办', text, '1']);
+      expect(said(unclear!), text).toEqual([messages.unclear_offer]);
+      expect(handedOff(unclear!)).toBe(false);
+      expect(yes!.actions).toEqual([{ type: 'handoff', reason: 'not_helpful', question: '录屏没有声音怎么办' }]);
+    }
+  });
+
+  it('the same entry asked after again is not sent twice; "2" then still offers a person', () => {
+    const [first, again, two] = chat(['会员多少钱', '那年度的会员多少钱呢', '2']);
+    expect(first!.actions[0]).toMatchObject({ type: 'answer', faqId: 'membership-plans' });
+    expect(again!.actions).toEqual([{ type: 'say', text: messages.answer_again }]);
+    expect(two!.actions[0]).toEqual({ type: 'feedback', faqId: 'membership-plans', helpful: false });
+    // Another entry is answered as usual.
+    const [, other] = chat(['会员多少钱', '怎么开发票']);
+    expect(other!.actions[0]).toMatchObject({ type: 'answer', faqId: 'invoice' });
+  });
+
+  it('"拜拜" says goodbye with its own phrase, not 不客气', () => {
+    expect(said(ask('拜拜', { greeted: true, offered: ['refund'], suggested: true }))).toEqual([messages.smalltalk_bye]);
+  });
+});
