@@ -133,6 +133,8 @@ export const MESSAGE_PLACEHOLDERS = {
   suggest_header_one: [],
   /** After an FAQ answer given while the customer waits in the human queue. */
   waiting_answered: [],
+  /** "我年纪大了不太会弄", "第一次用": before the menu, when the FAQ answers nothing in it. */
+  guidance: [],
   /** "好的" / "知道了" / "行吧" with nothing pending (thanks get `closing`). */
   ack_ok: [],
   /** Right after an answer, "我试试" / "我看看": the "有帮助吗" stays open for later. */
@@ -157,6 +159,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   suggest_header_one: '您想问的是不是这个？',
   waiting_answered: '以上答案您可以先参考～您仍在排队，客服接入后会继续帮您处理。',
   answer_part: '关于「{question}」：',
+  guidance: '别着急，慢慢来😊 常见问题都在下面，回复数字就能看答案；也可以直接打字告诉我遇到了什么问题。',
   ack_ok: '好的😊 还有问题随时找我~',
   ack_trying: '好的～ 试了还不行随时告诉我。',
   answer_again: '这个问题的回答就在上面哦～ 还没解决的话回复 2，我帮您找人工客服。',

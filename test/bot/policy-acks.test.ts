@@ -93,3 +93,17 @@ describe('right after an answer', () => {
     expect(said(ask('拜拜', { greeted: true, offered: ['refund'], suggested: true }))).toEqual([messages.smalltalk_bye]);
   });
 });
+
+describe('a customer who does not know where to start', () => {
+  it.each(['你好 我年纪大了不太会弄', '我不太会用这个软件', '第一次用 怎么开始录屏', '新手求教'])('"%s": a word of encouragement and the menu, not a person', (text) => {
+    const d = ask(text, { greeted: true });
+    expect(said(d)[0]).toBe(messages.guidance);
+    expect(said(d)[1]).toContain(messages.menu_header);
+    expect(handedOff(d)).toBe(false);
+    expect(d.session.offered).toEqual(kb.menu.map((e) => e.id));
+  });
+
+  it('a question the FAQ answers is answered, whoever asks it', () => {
+    expect(ask('第一次用，录屏没有声音怎么办').actions[0]).toMatchObject({ type: 'answer', faqId: 'no-sound' });
+  });
+});

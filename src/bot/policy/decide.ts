@@ -28,7 +28,7 @@ import {
 } from './context.ts';
 import { acknowledgement, asksToExplain, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
-import { asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 
@@ -349,6 +349,8 @@ function fromKnowledge(t: Turn): Decision {
   }
   // Anger at the service: a person, first and with an apology, not a list of FAQ entries.
   if (isComplaint(t.bare)) return complaint(t);
+  // "我年纪大了不太会弄": the menu, with a word of encouragement, is where to start.
+  if (needsGuidance(t.bare) && !session.rephrased) return { ...menu(t, false, [say(messages.guidance)]), outcome: { type: 'smalltalk' } };
   const instead = smalltalkInstead(t, match);
   if (instead) return instead;
   if (match.decision === 'suggest') {

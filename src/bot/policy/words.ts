@@ -250,3 +250,10 @@ export const barePersonRequest = (bare: string): boolean => /^(我要|请|帮我
 const PRESENCE = /^(?:(?:在吗|在么|在嘛|在不在|有人吗|有人在吗|人呢|人在吗|有没有人|客服呢|客服在吗|还在吗)[\s\p{P}\p{S}]*)+$/u;
 const WAIT = /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理)|(?:什么|啥)时候(?:才)?(?:有人|回|轮到|接)|怎么还没(?:有)?(?:人|回|轮到|接)|排到(?:第)?几|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)/u;
 export const asksAfterWait = (bare: string): boolean => PRESENCE.test(bare) || WAIT.test(bare);
+
+/**
+ * A customer who does not know where to start ("我年纪大了不太会弄", "第一次用这个", "这软件怎么用"):
+ * when the FAQ answers nothing in it, the menu is the help, not a person. Short messages only.
+ */
+const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手|小白|教教我|怎么用(?:啊|呀|呢|的)?$|用不来|玩不转/u;
+export const needsGuidance = (bare: string): boolean => bare.length <= 24 && LOST.test(bare);
