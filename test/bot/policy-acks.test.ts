@@ -44,7 +44,19 @@ describe('acknowledgement: a reply made only of "ok" words', () => {
     expect(acknowledgement(text)).toBe(ack);
   });
 
-  it.each(['好的 那怎么退款', '我试试看怎么导出', '不好', '谢谢你们的垃圾软件', '', '亲'])('not an acknowledgement: "%s"', (text) => {
+  it.each([
+    ['感恩', 'helpful'],
+    ['万分感谢🙏', 'helpful'],
+    ['okk', 'understood'],
+    ['好哒', 'understood'],
+    ['好滴 我瞅瞅', 'trying'],
+    ['我去弄一下', 'trying'],
+    ['稍等 我操作下', 'trying'],
+  ] as const)('by the words\' stems: %s -> %s', (text, ack) => {
+    expect(acknowledgement(text)).toBe(ack);
+  });
+
+  it.each(['好的 那怎么退款', '我试试看怎么导出', '不好', '谢谢你们的垃圾软件', '', '亲', '试了还是不行', '好的 发票呢', '好 但是还是没声音'])('not an acknowledgement: "%s"', (text) => {
     expect(acknowledgement(text)).toBeUndefined();
   });
 
@@ -89,6 +101,21 @@ describe('right after an answer', () => {
     expect(other!.actions[0]).toMatchObject({ type: 'answer', faqId: 'invoice' });
   });
 
+  it.each(['试了 还是没声', '2 还是没声音', '按你说的弄了还是不行', '2吧'])('"%s" is "没解决": a person offered, the answer not sent again', (text) => {
+    const [, d] = chat(['录屏没有声音怎么办', text]);
+    expect(d!.actions[0]).toEqual({ type: 'feedback', faqId: 'no-sound', helpful: false });
+    expect(said(d!)).toEqual([messages.not_helpful_offer]);
+  });
+
+  it('after "没解决": "不了 谢谢" / "不用 我再看看" decline the person, "好的 转吧" accepts', () => {
+    for (const text of ['不了 谢谢', '算了不用了', '不用 我再看看']) {
+      const [, , d] = chat(['录屏没有声音怎么办', '2', text]);
+      expect(said(d!), text).toEqual([messages.offer_declined]);
+    }
+    const [, , yes] = chat(['录屏没有声音怎么办', '2', '好的 转吧']);
+    expect(yes!.actions).toEqual([{ type: 'handoff', reason: 'not_helpful', question: '录屏没有声音怎么办' }]);
+  });
+
   it('"拜拜" says goodbye with its own phrase, not 不客气', () => {
     expect(said(ask('拜拜', { greeted: true, offered: ['refund'], suggested: true }))).toEqual([messages.smalltalk_bye]);
   });
@@ -105,5 +132,21 @@ describe('a customer who does not know where to start', () => {
 
   it('a question the FAQ answers is answered, whoever asks it', () => {
     expect(ask('第一次用，录屏没有声音怎么办').actions[0]).toMatchObject({ type: 'answer', faqId: 'no-sound' });
+  });
+});
+
+describe('a question announced, and numbers with a word around them', () => {
+  it.each(['咨询个事情', '有点问题想咨询', '问你个事儿', '我遇到个问题', '有个事想请教'])('"%s": smalltalk_preamble, not the matcher (个事 is no 格式)', (text) => {
+    expect(said(ask(text, { greeted: true }))).toEqual([messages.smalltalk_preamble]);
+  });
+
+  it('"问个事 录屏好卡" carries the question: matched as usual', () => {
+    expect(said(ask('问个事 录屏好卡', { greeted: true }))).not.toContain(messages.smalltalk_preamble);
+  });
+
+  it.each(['选2', '2吧', '看下第2个'])('"%s" picks the second entry of the list', (text) => {
+    const [list, pick] = chat(['导出', text]);
+    expect(list!.session.offered?.length).toBeGreaterThanOrEqual(2);
+    expect(pick!.actions[0]).toMatchObject({ type: 'answer', faqId: list!.session.offered![1] });
   });
 });

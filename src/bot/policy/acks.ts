@@ -27,16 +27,32 @@ const WORDS: ReadonlyMap<string, Ack | 'thanks' | 'particle'> = new Map([
 ]);
 const LONGEST = Math.max(...[...WORDS.keys()].map((w) => w.length));
 /** Longer replies say something more than an acknowledgement. */
-const MAX_CHARS = 16;
+const MAX_CHARS = 14;
+
+/** Asks something or reports trouble: never a mere acknowledgement. */
+const ASKING = /[吗呢?？]|怎么|怎样|咋|什么|啥|哪|为什么|为啥|多少|几|能不能|可不可以|是不是|有没有|要不要|会不会/u;
+const TROUBLE = /不|没|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗/u;
+/** The same meanings by the words' stems, for the many ways of saying them ("感恩", "我去弄一下", "okk"). */
+const STEMS: readonly [Ack, RegExp][] = [
+  ['helpful', /谢|感恩|感激|辛苦|thank|thx|3q|解决|搞定|可以了|好了|成功|找到了|弄好|有用|管用|好使|ok了/u],
+  ['bye', /拜拜|再见|bye|^88|^886/u],
+  ['trying', /试|弄一下|弄下|操作|研究|瞅|看看|看下|看一下|找找|去弄|稍等|等我|等下|回头/u],
+  ['understood', /^(?:ok|okay|好|行|嗯|哦|噢|收到|了解|明白|懂|知道|get)/u],
+];
 
 /**
- * What a reply made only of acknowledgement words means (its bare, normalized text), or undefined
- * when anything else is in it. Thanks or success outweigh the rest (helpful), a goodbye an "ok",
- * a promise to try any plain "ok".
+ * What a short reply that only acknowledges means (its bare, normalized text), or undefined when
+ * it asks something, reports trouble or is long. Thanks or success outweigh the rest (helpful), a
+ * goodbye an "ok", a promise to try any plain "ok". Read by the words above first, then by stems.
  */
 export function acknowledgement(bare: string): Ack | undefined {
   const s = bare.replace(/[\s\p{P}\p{S}]+/gu, '');
   if (!s || s.length > MAX_CHARS) return undefined;
+  return covered(s) ?? (ASKING.test(s) || TROUBLE.test(s) ? undefined : STEMS.find(([, re]) => re.test(s))?.[0]);
+}
+
+/** The reading by whole words: every character of `s` is one of WORDS. */
+function covered(s: string): Ack | undefined {
   // Fewest words covering all of s (longest first is not enough: 好了 vs 好 + 了解).
   const best: (number | undefined)[] = new Array<number | undefined>(s.length + 1);
   const via: string[] = new Array<string>(s.length + 1);
@@ -62,7 +78,7 @@ export function acknowledgement(bare: string): Ack | undefined {
 }
 
 /** Thanks in the reply: answered 不客气 rather than "thanks for the feedback". */
-export const thanksIn = (bare: string): boolean => /谢|感谢|辛苦|thank|thx|3q/u.test(bare);
+export const thanksIn = (bare: string): boolean => /谢|感恩|感激|辛苦|thank|thx|3q/u.test(bare);
 
 /**
  * Right after an answer, a short "I don't follow" ("看不懂", "怎么弄", "具体在哪", "然后呢"): the
@@ -70,6 +86,21 @@ export const thanksIn = (bare: string): boolean => /谢|感谢|辛苦|thank|thx|
  * to a person and answers "在哪里设置" with another entry).
  */
 const UNCLEAR =
-  /^(?:我|那|可是|但是)?(?:还是)?(?:看不懂|看不明白|没看懂|没看明白|不懂|没懂|不明白|不太明白|不太懂|不会弄|不会|怎么弄|怎么搞|咋弄|咋搞|咋整|怎么办|咋办|什么意思|啥意思|为什么|为啥|然后呢|然后|下一步呢|下一步|具体怎么弄|具体怎么做|具体在哪|具体在哪里|在哪|在哪里|在哪儿|在哪设置|在哪里设置|哪里设置|找不到|没找到)(?:啊|呀|呢|啦|哦|吗|嘛|了|的)*$/u;
+  /^(?:我|那|可是|但是)?(?:还是)?(?:看不懂|看不明白|没看懂|没看明白|不懂|没懂|不明白|不太明白|不太懂|不会弄|不会|怎么弄|怎么搞|咋弄|咋搞|咋整|怎么办|咋办|什么意思|啥意思|为什么|为啥|然后呢|然后|下一步呢|下一步|具体怎么弄|具体怎么做|具体咋操作|具体怎么操作|具体在哪|具体在哪里|在哪|在哪里|在哪儿|在哪设置|在哪里设置|哪里设置|找不到|没找到|能说详细点|说详细点|详细点|详细说说|再详细一点|能具体点|具体点|说具体点)(?:啊|呀|呢|啦|哦|吗|嘛|了|的)*$/u;
 
 export const asksToExplain = (bare: string): boolean => UNCLEAR.test(bare.replace(/[\s\p{P}\p{S}]+/gu, ''));
+
+/**
+ * Right after an answer, it did not work ("试了 还是没声", "按你说的弄了还是不行", "still no
+ * audio"): a verdict, even where the words also name the entry just answered.
+ */
+const STILL = /还是|依然|仍然|照样|试了|弄了|按你说的|按照你说的|没用|不行|不管用|没反应|still|doesn'?t work|not working/iu;
+export const saysStillBroken = (bare: string): boolean => bare.length <= 30 && STILL.test(bare);
+
+/** "2 还是没声音" / "2，没用": the "没解决" number with words after it. */
+export const startsWithTwo = (bare: string): boolean => /^2(?![\d.])\s*[\p{P}\s]*\S/u.test(bare);
+
+/** While a person is offered: "好的 转吧" accepts; "不了 谢谢", "算了不用了", "不用 我再看看" decline. */
+export const declinesOffer = (bare: string): boolean => /^(?:不|算了|没事|先不|暂时不|暂不)/u.test(bare) && !/转/u.test(bare);
+export const acceptsOffer = (bare: string): boolean =>
+  bare.length <= 10 && !/不|没/u.test(bare) && (/转/u.test(bare) || /^(?:1|好|行|可以|要|是|嗯|ok|麻烦)/u.test(bare));

@@ -26,9 +26,9 @@ import {
   type PolicyOptions,
   type Turn,
 } from './context.ts';
-import { acknowledgement, asksToExplain, thanksIn } from './acks.ts';
+import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, startsWithTwo, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
-import { asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { announcesQuestion, asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 
@@ -60,8 +60,11 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
-  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? remark(t) ?? chitchat(t) ?? fromKnowledge(t);
+  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? remark(t) ?? chitchat(t) ?? announced(t) ?? fromKnowledge(t);
 }
+
+/** "咨询个事情", "我遇到个问题": the question comes next (smalltalk_preamble), before the matcher reads 个事 as 格式. */
+const announced = (t: Turn): Decision | undefined => (announcesQuestion(t.bare) ? smalltalk(t, 'preamble') : undefined);
 
 /** The status the policy decides for: where a rating is expected, whatever the conversation's says. */
 function statusFor(status: ConversationStatus, session: Session): ConversationStatus {
@@ -263,13 +266,16 @@ function rejected(session: Session): TurnOutcome {
 function pending(t: Turn): Decision | undefined {
   const { bare, session } = t;
   if (session.humanOffered) {
-    if (YES.has(bare)) return handoff(t, session.offerReason ?? 'not_helpful', [], session.question);
-    if (NO.has(bare)) return reply(t, t.messages.offer_declined);
+    if (NO.has(bare) || declinesOffer(bare)) return reply(t, t.messages.offer_declined);
+    if (YES.has(bare) || acceptsOffer(bare)) return handoff(t, session.offerReason ?? 'not_helpful', [], session.question);
   }
   if (session.feedbackFor) {
     // "谢谢" is helpful, answered as thanks; "1" / "有帮助" as the feedback it is.
     if (HELPFUL.has(bare)) return helpful(t, true, undefined, THANKS.has(bare) ? t.messages.closing : undefined);
-    if (NOT_HELPFUL.has(bare)) return helpful(t, false);
+    if (NOT_HELPFUL.has(bare) || startsWithTwo(bare)) return helpful(t, false);
+    // "1吧" / "2吧": the check's numbers with a particle.
+    const n = numberOf(bare);
+    if (n === 1 || n === 2) return helpful(t, n === 1);
     // "好的 明白了 谢谢亲", "搞定了": helpful; "我试试" keeps the question open; "拜拜" says goodbye.
     // (Small talk as a whole, "太感谢了", has its own phrase: verdictInWords.)
     const ack = ownPhrase(t) ? undefined : acknowledgement(bare);
@@ -336,13 +342,16 @@ function fromKnowledge(t: Turn): Decision {
   const { kb, messages, base, session } = t;
   const match = kb.matcher.match(t.text);
   const question = t.text.slice(0, 500);
+  // Right after an answer, "试了还是没声": a verdict on it, whatever else the words match.
+  const still = session.feedbackFor !== undefined && saysStillBroken(t.bare);
+  if (still && match.decision !== 'answer') return helpful(t, false, 'rejected');
   if (match.decision === 'answer' && match.id !== null) {
     const several = answeredParts(t, match);
     if (several) return answerEach(t, several);
     if (match.id === session.rejected) return notAgain(t, match, question);
     // The entry just answered, asked after again ("那年度的呢", "试了还是没声音"): not the same
     // text twice; where to look, and "2" for a person, which stays open.
-    if (match.id === session.feedbackFor) return reply(t, messages.answer_again, session);
+    if (match.id === session.feedbackFor) return still ? helpful(t, false, 'rejected') : reply(t, messages.answer_again, session);
     const d = answer(t, match.id, match.score, question);
     // Angry, with a question the FAQ answers ("我要退款！！！你们这个软件太垃圾了"): sorry first.
     return isComplaint(t.bare) ? { ...d, actions: [say(messages.answer_apology), ...d.actions] } : d;

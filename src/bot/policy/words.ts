@@ -132,7 +132,8 @@ const digitValue = (digits: string): number => {
 
 /** "2", "第2个", "2号", "二": the number, else undefined. */
 export function numberOf(bare: string): number | undefined {
-  const m = /^(?:第\s*)?(\d{1,3}|[一二三四五六七八九])\s*(?:个|条|项|号)?$/u.exec(bare);
+  // "3", "第二个", "2吧", "选4", "看下第4个".
+  const m = /^(?:我?(?:选|要|看下?|看看)\s*)?(?:第\s*)?(\d{1,3}|[一二三四五六七八九])\s*(?:个|条|项|号)?\s*(?:吧|呀|啊|哈|的|了|呢)?$/u.exec(bare);
   return m?.[1] ? digitValue(m[1]) : undefined;
 }
 
@@ -155,6 +156,11 @@ export const DEFAULT_HUMAN_KEYWORDS: readonly string[] = Object.freeze([
   'human',
   'agent',
   'real person',
+  '活人',
+  '工作人员',
+  '客服电话',
+  '人工电话',
+  '不要机器人',
 ]);
 
 /**
@@ -257,3 +263,11 @@ export const asksAfterWait = (bare: string): boolean => PRESENCE.test(bare) || W
  */
 const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手|小白|教教我|怎么用(?:啊|呀|呢|的)?$|用不来|玩不转/u;
 export const needsGuidance = (bare: string): boolean => bare.length <= 24 && LOST.test(bare);
+
+/**
+ * "咨询个事情", "有点问题想咨询", "问你个事儿", "我遇到个问题": a question is coming, and nothing of it
+ * is in the message yet (the matcher would read 个事 as 格式). Only the whole message.
+ */
+const ANNOUNCES =
+  /^(?:你好|您好|亲|在吗)?(?:我|我们)?(?:想|要|有|遇到了?|碰到了?)?(?:咨询|请教|问|问你|问您|反映|反馈)?(?:个|一个|点|些|一些|一点)?(?:事|事情|事儿|问题|情况|疑问)(?:想|要)?(?:咨询|请教|问|问问|反映|反馈)?(?:一下|下|你|您)?(?:啊|呀|哈|哦)?$|^那个啥$/u;
+export const announcesQuestion = (bare: string): boolean => ANNOUNCES.test(bare.replace(/[\s\p{P}\p{S}]+/gu, ''));

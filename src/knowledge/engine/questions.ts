@@ -18,6 +18,8 @@ const MIN_PART = 4;
 // A clause ends at punctuation or at a space between Chinese characters ("水印怎么去 还有能录多久").
 const CLAUSE = /(?:[^，,。.!！?？；;~～\n\s]|\s+(?!\p{Script=Han})|(?<!\p{Script=Han})\s+)+[，,。.!！?？；;~～\n\s]*/gu;
 /** Words that open a second question; dropped so they do not count as the question's words. */
+/** Openers that always start another topic ("还有水印" is "still has a watermark": not one of them). */
+const NEW_TOPIC = /^\s*(?:另外|此外|顺便(?:问|说)?一?下|再问一?下|还想问一?下|还有个问题|还有一个问题|对了)/u;
 const OPENER = /^\s*(?:还有(?:就是)?|另外|此外|以及|然后|顺便(?:问|说)?一?下|再问一?下|还想问一?下|还有个问题|还有一个问题|对了)[，,、：:\s]*/u;
 
 /** A part the customer disowns (the whole message's negation scope reads the rest: focus.ts). */
@@ -38,6 +40,11 @@ export function questionParts(text: string): string[] {
   const parts: string[] = [];
   let open = '';
   for (const clause of clauses) {
+    // "录屏没声音，另外保存在哪": what comes before 另外 is a question of its own, asked or stated.
+    if (open && NEW_TOPIC.test(clause)) {
+      parts.push(open);
+      open = '';
+    }
     open += clause;
     if (ASKING.test(clause.toLowerCase())) {
       parts.push(open);
