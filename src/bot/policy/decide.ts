@@ -1,12 +1,13 @@
 /**
  * The decision for one customer message (the order of the checks is in ../policy.ts). Each step
  * below either decides the turn or passes (undefined) to the next; they share one `Turn`
- * (context.ts). Small talk and dead ends are in chitchat.ts.
+ * (context.ts). Small talk and dead ends are in chitchat.ts, acknowledgements around an answer in
+ * acks.ts, several questions in one message in several.ts.
  */
 import type { ConversationStatus, TurnOutcome } from '../../handoff/types.ts';
-import { DEFAULT_SMALLTALK, detectSmalltalk, renderSuggestions, type AnsweredQuestion, type FaqEntry, type MatchResult } from '../../knowledge/index.ts';
+import { DEFAULT_SMALLTALK, detectSmalltalk, renderSuggestions, type FaqEntry, type MatchResult } from '../../knowledge/index.ts';
 import { renderTemplate, type Messages } from '../messages.ts';
-import type { Action, Decision, PolicyInput, Session } from '../types.ts';
+import type { Decision, PolicyInput, Session } from '../types.ts';
 import { chitchat, deadEnd, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
 import {
   answer,
@@ -26,6 +27,7 @@ import {
   type PolicyOptions,
   type Turn,
 } from './context.ts';
+import { answeredParts, answerEach, partAnswers } from './several.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, startsWithTwo, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
 import { announcesQuestion, asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
@@ -97,39 +99,6 @@ function answerWhileWaiting(text: string, kb: PolicyKnowledge, messages: Message
   const parts = (match.questions ?? []).filter((q) => kb.matcher.entry(q.id));
   const answers = parts.length > 1 ? partAnswers(kb, messages, parts) : [{ type: 'answer' as const, faqId: match.id, confidence: match.score }];
   return { actions: [...answers, say(messages.waiting_answered)], session };
-}
-
-/**
- * Two or three questions in one message, each answered with confidence by its own entry ("怎么退款？
- * 还有发票怎么开"): undefined when fewer than two are left to answer (an entry the customer just
- * turned down is not given again; notAgain handles a single one).
- */
-function answeredParts(t: Turn, match: MatchResult): AnsweredQuestion[] | undefined {
-  const parts = (match.questions ?? []).filter((q) => q.id !== t.session.rejected && t.kb.matcher.entry(q.id));
-  return parts.length > 1 ? parts : undefined;
-}
-
-/** Each entry's answer under a line naming its question, so the customer sees which answer is which. */
-function partAnswers(kb: PolicyKnowledge, messages: Messages, parts: readonly AnsweredQuestion[]): Action[] {
-  return parts.map((p) => ({ type: 'answer', faqId: p.id, confidence: p.score, lead: renderTemplate(messages.answer_part, { question: kb.matcher.entry(p.id)!.question }) }));
-}
-
-/**
- * The answers to several questions, then one "有帮助吗？" for the first (no related list: the
- * message is long enough). The verdict and the editors' evidence are about the first question in
- * the customer's own words for it, never the whole message (which no one entry answers).
- */
-function answerEach(t: Turn, parts: readonly AnsweredQuestion[]): Decision {
-  const { messages, options } = t;
-  const first = parts[0]!;
-  const actions = partAnswers(t.kb, messages, parts);
-  const next: Session = { ...t.base };
-  if (options.feedbackCheck) {
-    actions.push(say(messages.feedback_question));
-    next.feedbackFor = first.id;
-    next.question = first.text.slice(0, 500);
-  }
-  return { actions, session: next, outcome: { type: 'answer', faqId: first.id, question: first.text.slice(0, 500) } };
 }
 
 /** How often "人呢" / "还要等多久" in the queue is answered (the customer's every nudge would be noise). */
