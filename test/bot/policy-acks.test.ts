@@ -4,24 +4,18 @@
  * acknowledgements in several words (bot/policy/acks.ts), "看不懂" / "怎么弄", and the same
  * entry asked after again.
  */
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMessages, type Messages } from '../../src/bot/messages.ts';
+import type { Messages } from '../../src/bot/messages.ts';
 import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge } from '../../src/bot/policy.ts';
 import { acknowledgement, asksToExplain } from '../../src/bot/policy/acks.ts';
 import type { Decision, Session } from '../../src/bot/types.ts';
-import { loadKnowledgeBase, Matcher, menuEntries } from '../../src/knowledge/index.ts';
-import { playChat } from '../support/policy.ts';
-
-const PRODUCT = fileURLToPath(new URL('../../knowledge-base', import.meta.url));
+import { playChat, productPolicy } from '../support/policy.ts';
 
 let kb: PolicyKnowledge;
 let messages: Messages;
 
 beforeAll(async () => {
-  const base = await loadKnowledgeBase(PRODUCT);
-  kb = { matcher: new Matcher(base), menu: menuEntries(base) };
-  messages = await loadMessages(PRODUCT);
+  ({ kb, messages } = await productPolicy());
 });
 
 const ask = (text: string, session: Session = {}): Decision => decide({ text, status: 'bot', session }, kb, messages, DEFAULT_POLICY_OPTIONS);

@@ -3,23 +3,18 @@
  * question apart (knowledge/engine/questions.ts) and the policy answers each under a line naming it,
  * with one "有帮助吗？" that is about the first question in the customer's own words for it.
  */
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMessages, renderTemplate, type Messages } from '../../src/bot/messages.ts';
+import { renderTemplate, type Messages } from '../../src/bot/messages.ts';
 import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge } from '../../src/bot/policy.ts';
 import type { Decision, Session } from '../../src/bot/types.ts';
 import type { ConversationStatus } from '../../src/handoff/types.ts';
-import { loadKnowledgeBase, Matcher, menuEntries } from '../../src/knowledge/index.ts';
-
-const PRODUCT = fileURLToPath(new URL('../../knowledge-base', import.meta.url));
+import { productPolicy } from '../support/policy.ts';
 
 let kb: PolicyKnowledge;
 let messages: Messages;
 
 beforeAll(async () => {
-  const base = await loadKnowledgeBase(PRODUCT);
-  kb = { matcher: new Matcher(base), menu: menuEntries(base) };
-  messages = await loadMessages(PRODUCT);
+  ({ kb, messages } = await productPolicy());
 });
 
 const ask = (text: string, session: Session = {}, status: ConversationStatus = 'bot'): Decision => decide({ text, status, session }, kb, messages, DEFAULT_POLICY_OPTIONS);

@@ -1,5 +1,9 @@
 /** Plays a conversation through the bot's pure policy (src/bot/policy.ts), one message after another. */
+import { fileURLToPath } from 'node:url';
+import { loadMessages, type Messages } from '../../src/bot/messages.ts';
+import type { PolicyKnowledge } from '../../src/bot/policy.ts';
 import type { Decision, Session } from '../../src/bot/types.ts';
+import { loadKnowledgeBase, Matcher, menuEntries } from '../../src/knowledge/index.ts';
 
 /** Each message decided with the session the previous one left; every decision, in order. */
 export function playChat(decideOne: (text: string, session: Session) => Decision, texts: readonly string[], session: Session = {}): Decision[] {
@@ -10,4 +14,11 @@ export function playChat(decideOne: (text: string, session: Session) => Decision
     session = d.session;
   }
   return out;
+}
+
+/** The product's own FAQ (knowledge-base/) as the policy reads it, with its phrases. */
+export async function productPolicy(): Promise<{ kb: PolicyKnowledge; messages: Messages }> {
+  const dir = fileURLToPath(new URL('../../knowledge-base', import.meta.url));
+  const base = await loadKnowledgeBase(dir);
+  return { kb: { matcher: new Matcher(base), menu: menuEntries(base) }, messages: await loadMessages(dir) };
 }
