@@ -30,6 +30,7 @@ const sessionSchema = z.object({
   rejected: z.string().max(200).optional(),
   waitAckAt: z.number().optional(),
   question: z.string().max(2_000).optional(),
+  context: z.string().max(200).optional(),
   humanOffered: z.boolean().optional(),
   offerReason: z.enum(HANDOFF_REASONS).optional(),
   fixNoticeSent: z.boolean().optional(),

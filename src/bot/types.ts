@@ -25,6 +25,11 @@ export interface Session {
   rejected?: string;
   /** When "人呢" / "还要等多久" in the queue was last answered with "already queued" (ms since epoch). */
   waitAckAt?: number;
+  /**
+   * What the customer just said about themselves ("我用的是mac", "我是会员"): read with their next
+   * message when that alone finds no answer ("录出来全是黑的"). One turn.
+   */
+  context?: string;
   /** The question behind `feedbackFor` / `offered` (the customer's words), kept for editors when it did not help. */
   question?: string;
   /** A person was offered (after "没解决", or low confidence with HANDOFF_MODE=offer): "1"/"好" accepts. */

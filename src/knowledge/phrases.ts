@@ -133,6 +133,8 @@ export const MESSAGE_PLACEHOLDERS = {
   suggest_header_one: [],
   /** After an FAQ answer given while the customer waits in the human queue. */
   waiting_answered: [],
+  /** "我用的是mac", "我是会员": the customer said something about themselves and asked nothing yet. */
+  context_noted: [],
   /** "我年纪大了不太会弄", "第一次用": before the menu, when the FAQ answers nothing in it. */
   guidance: [],
   /** "好的" / "知道了" / "行吧" with nothing pending (thanks get `closing`). */
@@ -159,6 +161,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   suggest_header_one: '您想问的是不是这个？',
   waiting_answered: '以上答案您可以先参考～您仍在排队，客服接入后会继续帮您处理。',
   answer_part: '关于「{question}」：',
+  context_noted: '好的～ 您遇到什么问题了？直接说就行。',
   guidance: '别着急，慢慢来😊 常见问题都在下面，回复数字就能看答案；也可以直接打字告诉我遇到了什么问题。',
   ack_ok: '好的😊 还有问题随时找我~',
   ack_trying: '好的～ 试了还不行随时告诉我。',

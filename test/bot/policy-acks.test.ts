@@ -144,3 +144,28 @@ describe('a question announced, and numbers with a word around them', () => {
     expect(pick!.actions[0]).toMatchObject({ type: 'answer', faqId: list!.session.offered![1] });
   });
 });
+
+describe('what the customer says about themselves', () => {
+  it.each(['亲 我用的是mac', '我是会员', '我已经开了会员了', '我是安卓的'])('"%s": noted, asked what the problem is; no answer, list or person', (text) => {
+    const d = ask(text, { greeted: true });
+    expect(d.actions).toEqual([{ type: 'say', text: messages.context_noted }]);
+    expect(d.session.context).toBeDefined();
+  });
+
+  it('is read with the next message when that alone finds no answer, and only then', () => {
+    const [, black] = chat(['亲 我用的是mac', '录出来全是黑的']);
+    expect(black!.actions[0]).toMatchObject({ type: 'answer', faqId: 'mac-permission' });
+    expect(handedOff(black!)).toBe(false);
+    // Alone, the same words find nothing to answer.
+    expect(ask('录出来全是黑的', { greeted: true }).actions[0]?.type).not.toBe('answer');
+    // A question answered on its own is answered as asked, and the context is gone after one turn.
+    const [, refund, later] = chat(['我用的是mac', '怎么退款', '录出来全是黑的']);
+    expect(refund!.actions[0]).toMatchObject({ type: 'answer', faqId: 'refund' });
+    expect(refund!.session.context).toBeUndefined();
+    expect(later!.actions[0]?.type).not.toBe('answer');
+  });
+
+  it.each(['我用的是mac 录屏黑屏', '我是会员为什么还有水印', '我想录网课'])('"%s" asks something: matched as usual', (text) => {
+    expect(said(ask(text, { greeted: true }))).not.toContain(messages.context_noted);
+  });
+});

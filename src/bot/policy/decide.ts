@@ -30,7 +30,7 @@ import {
 import { answeredParts, answerEach, partAnswers } from './several.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, startsWithTwo, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
-import { announcesQuestion, asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { announcesQuestion, asksAfterWait, statesContext, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 
@@ -62,11 +62,24 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
-  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? remark(t) ?? chitchat(t) ?? announced(t) ?? fromKnowledge(t);
+  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? remark(t) ?? chitchat(t) ?? announced(t) ?? aboutThemselves(t) ?? fromKnowledge(t);
 }
 
 /** "咨询个事情", "我遇到个问题": the question comes next (smalltalk_preamble), before the matcher reads 个事 as 格式. */
 const announced = (t: Turn): Decision | undefined => (announcesQuestion(t.bare) ? smalltalk(t, 'preamble') : undefined);
+
+/**
+ * "我用的是mac", "我是会员" with nothing pending: noted, and read with the next message if that
+ * alone finds no answer (fromKnowledge), instead of answering the statement as a question.
+ */
+function aboutThemselves(t: Turn): Decision | undefined {
+  const { session } = t;
+  if (session.feedbackFor || session.offered || session.humanOffered || !statesContext(t.bare)) return undefined;
+  const context = t.text.trim().replace(/^(?:你好|您好|亲)[\s，,、~～!！]*/u, '').slice(0, 200);
+  return reply(t, t.messages.context_noted, { ...t.base, context });
+}
+
+const DECISION_RANK = { answer: 2, suggest: 1, handoff: 0 } as const;
 
 /** The status the policy decides for: where a rating is expected, whatever the conversation's says. */
 function statusFor(status: ConversationStatus, session: Session): ConversationStatus {
@@ -309,8 +322,14 @@ function fromList(t: Turn, id: string, question: string | undefined): Decision {
  */
 function fromKnowledge(t: Turn): Decision {
   const { kb, messages, base, session } = t;
-  const match = kb.matcher.match(t.text);
-  const question = t.text.slice(0, 500);
+  let match = kb.matcher.match(t.text);
+  let question = t.text.slice(0, 500);
+  // What they said about themselves just before ("我用的是mac" + "录出来全是黑的"), when this alone finds no answer.
+  if (match.decision !== 'answer' && session.context) {
+    const both = `${session.context}，${t.text}`;
+    const withContext = kb.matcher.match(both);
+    if (DECISION_RANK[withContext.decision] > DECISION_RANK[match.decision]) [match, question] = [withContext, both.slice(0, 500)];
+  }
   // Right after an answer, "试了还是没声": a verdict on it, whatever else the words match.
   const still = session.feedbackFor !== undefined && saysStillBroken(t.bare);
   if (still && match.decision !== 'answer') return helpful(t, false, 'rejected');

@@ -271,3 +271,15 @@ export const needsGuidance = (bare: string): boolean => bare.length <= 24 && LOS
 const ANNOUNCES =
   /^(?:你好|您好|亲|在吗)?(?:我|我们)?(?:想|要|有|遇到了?|碰到了?)?(?:咨询|请教|问|问你|问您|反映|反馈)?(?:个|一个|点|些|一些|一点)?(?:事|事情|事儿|问题|情况|疑问)(?:想|要)?(?:咨询|请教|问|问问|反映|反馈)?(?:一下|下|你|您)?(?:啊|呀|哈|哦)?$|^那个啥$/u;
 export const announcesQuestion = (bare: string): boolean => ANNOUNCES.test(bare.replace(/[\s\p{P}\p{S}]+/gu, ''));
+
+/**
+ * The customer says something about themselves and asks nothing yet ("我用的是mac", "我是会员",
+ * "我已经开了会员了"): no question for the matcher, which would answer "我用的mac" with the Mac
+ * entry. Short, no question word, no trouble, no wish.
+ */
+const CONTEXT = /^(?:你好|您好|亲)?(?:我|我们|俺)(?:是|用的是?|在用|用|已经|刚|买了|开了|充了|办了)/u;
+const NOT_CONTEXT = /[吗呢?？]|怎么|怎样|咋|什么|啥|哪|为什么|为啥|多少|几|能|可以|想|要|不|没|失败|错|坏|卡|黑|打不开|闪退|问题|无法|帮|请|录|导|找|退|开票|发票/u;
+export function statesContext(bare: string): boolean {
+  const s = bare.replace(/[\s\p{P}\p{S}]+/gu, '');
+  return s.length <= 14 && CONTEXT.test(s) && !NOT_CONTEXT.test(s);
+}
