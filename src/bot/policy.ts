@@ -55,7 +55,8 @@
  * talk and dead ends (policy/chitchat.ts; what counts as small talk: knowledge/smalltalk.ts), how
  * short replies, numbers and requests for a person are read (policy/words.ts), acknowledgements
  * and verdicts in many words (policy/acks.ts), several questions in one message
- * (policy/several.ts), and the queue and delay notices (policy/notices.ts).
+ * (policy/several.ts), a chat with a person (policy/waiting.ts), and the queue and delay notices
+ * (policy/notices.ts).
  */
 export {
   decide,

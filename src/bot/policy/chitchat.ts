@@ -8,7 +8,7 @@ import type { MatchResult, SmalltalkIntent } from '../../knowledge/index.ts';
 import type { MessageKey } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { helpful, lowConfidence, menu, reply, say, type Turn } from './context.ts';
-import { DEAD_END, rejects, saysOneOf } from './words.ts';
+import { announcesQuestion, DEAD_END, rejects, saysOneOf, statesContext } from './words.ts';
 
 /** Said around a question ("你好，…", "谢谢，那…"): never a reason to pass the FAQ by. */
 const FRAMING: ReadonlySet<SmalltalkIntent> = new Set(['greeting', 'presence', 'thanks', 'bye', 'preamble']);
@@ -116,4 +116,18 @@ export function smalltalkInstead(t: Turn, match: MatchResult): Decision | undefi
   if (!talk || t.session.rephrased || FRAMING.has(talk.intent) || talk.coverage < MOSTLY_SMALLTALK) return undefined;
   const nothing = match.decision === 'handoff' || (match.decision === 'suggest' && match.score < WEAK_SUGGESTION);
   return nothing ? smalltalk(t, talk.intent) : undefined;
+}
+
+/** "咨询个事情", "我遇到个问题": the question comes next (smalltalk_preamble), before the matcher reads 个事 as 格式. */
+export const announced = (t: Turn): Decision | undefined => (announcesQuestion(t.bare) ? smalltalk(t, 'preamble') : undefined);
+
+/**
+ * "我用的是mac", "我是会员" with nothing pending: noted, and read with the next message if that
+ * alone finds no answer (fromKnowledge), instead of answering the statement as a question.
+ */
+export function aboutThemselves(t: Turn): Decision | undefined {
+  const { session } = t;
+  if (session.feedbackFor || session.offered || session.humanOffered || !statesContext(t.bare)) return undefined;
+  const context = t.text.trim().replace(/^(?:你好|您好|亲)[\s，,、~～!！]*/u, '').slice(0, 200);
+  return reply(t, t.messages.context_noted, { ...t.base, context });
 }

@@ -2,13 +2,13 @@
  * The decision for one customer message (the order of the checks is in ../policy.ts). Each step
  * below either decides the turn or passes (undefined) to the next; they share one `Turn`
  * (context.ts). Small talk and dead ends are in chitchat.ts, acknowledgements around an answer in
- * acks.ts, several questions in one message in several.ts.
+ * acks.ts, several questions in one message in several.ts, a chat with a person in waiting.ts.
  */
 import type { ConversationStatus, TurnOutcome } from '../../handoff/types.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk, renderSuggestions, type FaqEntry, type MatchResult } from '../../knowledge/index.ts';
 import { renderTemplate, type Messages } from '../messages.ts';
 import type { Decision, PolicyInput, Session } from '../types.ts';
-import { chitchat, deadEnd, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
+import { aboutThemselves, announced, chitchat, deadEnd, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
 import {
   answer,
   carry,
@@ -27,12 +27,14 @@ import {
   type PolicyOptions,
   type Turn,
 } from './context.ts';
-import { answeredParts, answerEach, partAnswers } from './several.ts';
+import { answeredParts, answerEach } from './several.ts';
+import { answerWhileWaiting, unknownStatus, waitAcknowledged, withPerson } from './waiting.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, startsWithTwo, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
-import { announcesQuestion, asksAfterWait, statesContext, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
+export { WAIT_ACK_MS } from './waiting.ts';
 
 /** Non-text message kinds the plugin may pass; any other string is accepted too. */
 export type NonTextKind = 'image' | 'voice' | 'video' | 'file' | 'sticker' | 'link' | 'location' | 'contact' | 'miniprogram';
@@ -65,20 +67,6 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? remark(t) ?? chitchat(t) ?? announced(t) ?? aboutThemselves(t) ?? fromKnowledge(t);
 }
 
-/** "咨询个事情", "我遇到个问题": the question comes next (smalltalk_preamble), before the matcher reads 个事 as 格式. */
-const announced = (t: Turn): Decision | undefined => (announcesQuestion(t.bare) ? smalltalk(t, 'preamble') : undefined);
-
-/**
- * "我用的是mac", "我是会员" with nothing pending: noted, and read with the next message if that
- * alone finds no answer (fromKnowledge), instead of answering the statement as a question.
- */
-function aboutThemselves(t: Turn): Decision | undefined {
-  const { session } = t;
-  if (session.feedbackFor || session.offered || session.humanOffered || !statesContext(t.bare)) return undefined;
-  const context = t.text.trim().replace(/^(?:你好|您好|亲)[\s，,、~～!！]*/u, '').slice(0, 200);
-  return reply(t, t.messages.context_noted, { ...t.base, context });
-}
-
 const DECISION_RANK = { answer: 2, suggest: 1, handoff: 0 } as const;
 
 /** The status the policy decides for: where a rating is expected, whatever the conversation's says. */
@@ -98,46 +86,6 @@ function statusFor(status: ConversationStatus, session: Session): ConversationSt
 export function decideWelcome(session: Session, kb: PolicyKnowledge, messages: Messages, options: PolicyOptions = DEFAULT_POLICY_OPTIONS): Decision {
   const t: Turn = { status: 'bot', text: '', normalized: '', bare: '', human: null, talk: null, session, base: carry(session), kb, messages, options };
   return menu(t, true);
-}
-
-/**
- * Waiting in the queue (out of hours that may be a night): a question the FAQ answers with
- * confidence is answered, with a word that the place in the queue is kept. Nothing else is said,
- * nothing is counted as the bot's answer (the chat is a person's), and no "有帮助吗" or list is
- * left pending for numbers the agent's chat would then have to read.
- */
-function answerWhileWaiting(text: string, kb: PolicyKnowledge, messages: Messages, session: Session): Decision | undefined {
-  const match = kb.matcher.match(text);
-  if (match.decision !== 'answer' || match.id === null || !kb.matcher.entry(match.id)) return undefined;
-  const parts = (match.questions ?? []).filter((q) => kb.matcher.entry(q.id));
-  const answers = parts.length > 1 ? partAnswers(kb, messages, parts) : [{ type: 'answer' as const, faqId: match.id, confidence: match.score }];
-  return { actions: [...answers, say(messages.waiting_answered)], session };
-}
-
-/** How often "人呢" / "还要等多久" in the queue is answered (the customer's every nudge would be noise). */
-export const WAIT_ACK_MS = 3 * 60_000;
-
-/** In the queue, asked after the wait: "already queued", at most once per WAIT_ACK_MS. */
-function waitAcknowledged(session: Session, messages: Messages, now: number): Decision {
-  if (session.waitAckAt !== undefined && now - session.waitAckAt < WAIT_ACK_MS) return { actions: [], session };
-  return { actions: [say(messages.already_queued)], session: { ...session, waitAckAt: now } };
-}
-
-/** Waiting, with an agent or a known problem: mostly silent (see ../policy.ts). */
-function withPerson(status: Exclude<ConversationStatus, 'bot' | 'resolved'>, session: Session, messages: Messages, hasText: boolean, asks: boolean): Decision {
-  const none: Decision = { actions: [], session };
-  switch (status) {
-    case 'active':
-      return none;
-    case 'waiting':
-      return asks ? { actions: [say(messages.already_queued)], session } : none;
-    case 'awaiting_fix':
-      if (asks) return { actions: [{ type: 'handoff', reason: 'customer_asked' }], session: carry(session) };
-      if (session.fixNoticeSent || !hasText) return none;
-      return { actions: [say(messages.awaiting_fix)], session: { ...session, fixNoticeSent: true } };
-    default:
-      return unknownStatus(status, none);
-  }
 }
 
 /** The session with its low-rating follow-up window only while it is open. */
@@ -434,7 +382,3 @@ export function decideNonText(kind: NonTextKind | string, status: ConversationSt
   }
 }
 
-/** A status this version does not know (compile-time exhaustive): stay silent rather than crash. */
-function unknownStatus(_status: never, silent: Decision): Decision {
-  return silent;
-}
