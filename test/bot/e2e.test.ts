@@ -58,6 +58,7 @@ describe('KefuBot on wechaty-puppet-mock', () => {
 
   it('two questions in one message: each answer in its own message under a line naming it, one feedback check', async () => {
     const c = h.customer();
+    const hitsBefore = await h.handoff.faqHits();
     c.say('会员怎么退款？另外发票在哪开');
     const lead = (id: string): string => renderTemplate(h.messages.answer_part, { question: h.knowledge.matcher().entry(id)!.question });
     const refund = await c.hears(lead('refund'));
@@ -67,6 +68,9 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     expect(c.heard.indexOf(refund)).toBeLessThan(c.heard.indexOf(invoice));
     await c.hears(h.messages.feedback_question);
     await waitFor('both answers recorded', async () => (await c.transcript()).filter((m) => m.from === 'bot' && m.faqId).length === 2);
+    // Each entry answered is a hit for editors.
+    const hits = await h.handoff.faqHits();
+    expect([(hits.refund ?? 0) - (hitsBefore.refund ?? 0), (hits.invoice ?? 0) - (hitsBefore.invoice ?? 0)]).toEqual([1, 1]);
     const t = await c.transcript();
     expect(t.filter((m) => m.from === 'bot' && m.faqId).map((m) => m.faqId)).toEqual(['refund', 'invoice']);
   });

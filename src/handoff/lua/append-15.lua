@@ -24,7 +24,8 @@
 -- ARGV[10] replies: JSON array of {"text": ..., "fields": {field: value}} from the bot ('' = none)
 -- ARGV[11] the turn's outcome ('' = none): answer | suggest | unanswered | helpful | not_helpful |
 -- rating | picked | rejected | smalltalk
--- ARGV[12] its FAQ id ('' = none)   ARGV[13] the question it was about
+-- ARGV[12] its FAQ id ('' = none; an answer's other entries, several questions answered at once,
+-- are read from the replies' faqId fields)   ARGV[13] the question it was about
 -- ARGV[14] gaps and learning streams' max length
 -- ARGV[15] how long the day's counters are kept (s)
 -- ARGV[16] a handoff decided with the message: its reason ('' = none); it is made only with the
@@ -92,6 +93,8 @@ redis.call('HSET', KEYS[1], 'updatedAt', ARGV[4])
 if ARGV[5] == 'customer' then redis.call('HSET', KEYS[1], 'lastCustomerAt', ARGV[4]) end
 
 local replied = 0
+-- The entries the replies answer with, each once, in order (several questions in one message).
+local replyFaqs, seenFaq = {}, {}
 if ARGV[9] == status or (ARGV[9] ~= '' and ARGV[9] == seenStatus) then
   if ARGV[10] ~= '' then
     for _, r in ipairs(cjson.decode(ARGV[10])) do
@@ -99,6 +102,11 @@ if ARGV[9] == status or (ARGV[9] ~= '' and ARGV[9] == seenStatus) then
       for k, v in pairs(r.fields or {}) do
         fields[#fields + 1] = k
         fields[#fields + 1] = tostring(v)
+      end
+      local faq = r.fields and r.fields.faqId
+      if type(faq) == 'string' and faq ~= '' and not seenFaq[faq] then
+        seenFaq[faq] = true
+        replyFaqs[#replyFaqs + 1] = faq
       end
       append('bot', r.text, fields)
     end
@@ -113,6 +121,15 @@ if ARGV[9] == status or (ARGV[9] ~= '' and ARGV[9] == seenStatus) then
     if answered ~= '' then
       redis.call('HINCRBY', KEYS[5], answered, 1)
       redis.call('HINCRBY', KEYS[7], 'faq:' .. answered, 1)
+      -- Several questions answered in one turn: every other entry answered is a hit too.
+      if outcome == 'answer' then
+        for _, faq in ipairs(replyFaqs) do
+          if faq ~= answered then
+            redis.call('HINCRBY', KEYS[5], faq, 1)
+            redis.call('HINCRBY', KEYS[7], 'faq:' .. faq, 1)
+          end
+        end
+      end
     elseif outcome == 'unanswered' or outcome == 'not_helpful' or outcome == 'suggest' then
       -- A "did you mean" list is a gap until the customer picks from it (the 'picked' line below
       -- settles it; readers drop the pair: handoff/gaps.ts).
