@@ -83,6 +83,14 @@ export const DEFAULT_SMALLTALK: Smalltalk = Object.freeze({
   ]),
 });
 
+/**
+ * "咨询个事情", "有点问题想咨询", "问你个事儿", "我遇到个问题": a question is announced in more ways
+ * than a list of phrases holds, and nothing of it is in the message yet (the matcher would read 个事
+ * as 格式). Read as `preamble`, whole message only.
+ */
+const ANNOUNCES =
+  /^(?:你好|您好|亲|在吗)?(?:我|我们)?(?:想|要|有|遇到了?|碰到了?)?(?:咨询|请教|问|问你|问您|反映|反馈)?(?:个|一个|点|些|一些|一点)?(?:事|事情|事儿|问题|情况|疑问)(?:想|要)?(?:咨询|请教|问|问问|反映|反馈)?(?:一下|下|你|您)?(?:啊|呀|哈|哦)?$|^那个啥$/u;
+
 // WeChat sends its built-in emoji as text codes: [微笑], [强].
 const WECHAT_EMOJI = /\[[\p{Script=Han}a-z]{1,4}\]/gu;
 const NOT_WORD = /[^\p{L}\p{N}]+/gu;
@@ -143,7 +151,8 @@ function fits(s: string, i: number, word: string): boolean {
 /**
  * How much of `text` is small talk: the intent said (the one covering the most characters, ties
  * by SMALLTALK_INTENTS order), whether the whole message is small talk or filler, and the share
- * covered. A message of filler alone ("那个", "请问") is `preamble`: nothing asked yet. null when
+ * covered. A message of filler alone ("那个", "请问"), or one that only announces a question
+ * ("咨询个事情"), is `preamble`: nothing asked yet. null when
  * neither phrase nor filler covers it all and no phrase occurs, or the message is longer than
  * SMALLTALK_MAX_CHARS.
  */
@@ -151,6 +160,7 @@ export function detectSmalltalk(text: string, st: Smalltalk = DEFAULT_SMALLTALK)
   const s = smalltalkText(text);
   const total = s.replace(/ /g, '').length;
   if (total === 0 || total > SMALLTALK_MAX_CHARS) return null;
+  if (ANNOUNCES.test(s.replace(/ /g, ''))) return { intent: 'preamble', whole: true, coverage: 1 };
   const { byFirst } = compile(st);
   // The cover of s[i..] leaving the fewest characters uncovered (then the most in phrases), per i,
   // in flat arrays (this runs on every customer message: no object per character): its counts,

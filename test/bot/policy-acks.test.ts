@@ -34,11 +34,7 @@ describe('acknowledgement: a reply made only of "ok" words', () => {
     ['嗯嗯 我试试', 'trying'],
     ['我看看', 'trying'],
     ['好的拜拜', 'bye'],
-  ] as const)('%s -> %s', (text, ack) => {
-    expect(acknowledgement(text)).toBe(ack);
-  });
-
-  it.each([
+    // By the words' stems:
     ['感恩', 'helpful'],
     ['万分感谢🙏', 'helpful'],
     ['okk', 'understood'],
@@ -46,7 +42,7 @@ describe('acknowledgement: a reply made only of "ok" words', () => {
     ['好滴 我瞅瞅', 'trying'],
     ['我去弄一下', 'trying'],
     ['稍等 我操作下', 'trying'],
-  ] as const)('by the words\' stems: %s -> %s', (text, ack) => {
+  ] as const)('%s -> %s', (text, ack) => {
     expect(acknowledgement(text)).toBe(ack);
   });
 

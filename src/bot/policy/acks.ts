@@ -5,6 +5,7 @@
  * customer means is the strongest word in it: thanks or "it worked" count as helpful after an
  * answer; "我试试" promises a verdict later, so a pending "有帮助吗" stays open.
  */
+import { ASKING, compact } from './words.ts';
 
 export type Ack = 'helpful' | 'understood' | 'trying' | 'bye';
 
@@ -29,12 +30,12 @@ const LONGEST = Math.max(...[...WORDS.keys()].map((w) => w.length));
 /** Longer replies say something more than an acknowledgement. */
 const MAX_CHARS = 14;
 
-/** Asks something or reports trouble: never a mere acknowledgement. */
-const ASKING = /[吗呢?？]|怎么|怎样|咋|什么|啥|哪|为什么|为啥|多少|几|能不能|可不可以|是不是|有没有|要不要|会不会/u;
+/** Reports trouble (or asks something, ASKING): never a mere acknowledgement. */
 const TROUBLE = /不|没|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗/u;
 /** The same meanings by the words' stems, for the many ways of saying them ("感恩", "我去弄一下", "okk"). */
+const THANKS_STEM = /谢|感恩|感激|辛苦|thank|thx|3q/u;
 const STEMS: readonly [Ack, RegExp][] = [
-  ['helpful', /谢|感恩|感激|辛苦|thank|thx|3q|解决|搞定|可以了|好了|成功|找到了|弄好|有用|管用|好使|ok了/u],
+  ['helpful', new RegExp(`${THANKS_STEM.source}|解决|搞定|可以了|好了|成功|找到了|弄好|有用|管用|好使|ok了`, 'u')],
   ['bye', /拜拜|再见|bye|^88|^886/u],
   ['trying', /试|弄一下|弄下|操作|研究|瞅|看看|看下|看一下|找找|去弄|稍等|等我|等下|回头/u],
   ['understood', /^(?:ok|okay|好|行|嗯|哦|噢|收到|了解|明白|懂|知道|get)/u],
@@ -46,7 +47,7 @@ const STEMS: readonly [Ack, RegExp][] = [
  * goodbye an "ok", a promise to try any plain "ok". Read by the words above first, then by stems.
  */
 export function acknowledgement(bare: string): Ack | undefined {
-  const s = bare.replace(/[\s\p{P}\p{S}]+/gu, '');
+  const s = compact(bare);
   if (!s || s.length > MAX_CHARS) return undefined;
   return covered(s) ?? (ASKING.test(s) || TROUBLE.test(s) ? undefined : STEMS.find(([, re]) => re.test(s))?.[0]);
 }
@@ -78,7 +79,7 @@ function covered(s: string): Ack | undefined {
 }
 
 /** Thanks in the reply: answered 不客气 rather than "thanks for the feedback". */
-export const thanksIn = (bare: string): boolean => /谢|感恩|感激|辛苦|thank|thx|3q/u.test(bare);
+export const thanksIn = (bare: string): boolean => THANKS_STEM.test(bare);
 
 /**
  * Right after an answer, a short "I don't follow" ("看不懂", "怎么弄", "具体在哪", "然后呢"): the
@@ -88,7 +89,7 @@ export const thanksIn = (bare: string): boolean => /谢|感恩|感激|辛苦|tha
 const UNCLEAR =
   /^(?:我|那|可是|但是)?(?:还是)?(?:看不懂|看不明白|没看懂|没看明白|不懂|没懂|不明白|不太明白|不太懂|不会弄|不会|怎么弄|怎么搞|咋弄|咋搞|咋整|怎么办|咋办|什么意思|啥意思|为什么|为啥|然后呢|然后|下一步呢|下一步|具体怎么弄|具体怎么做|具体咋操作|具体怎么操作|具体在哪|具体在哪里|在哪|在哪里|在哪儿|在哪设置|在哪里设置|哪里设置|找不到|没找到|能说详细点|说详细点|详细点|详细说说|再详细一点|能具体点|具体点|说具体点)(?:啊|呀|呢|啦|哦|吗|嘛|了|的)*$/u;
 
-export const asksToExplain = (bare: string): boolean => UNCLEAR.test(bare.replace(/[\s\p{P}\p{S}]+/gu, ''));
+export const asksToExplain = (bare: string): boolean => UNCLEAR.test(compact(bare));
 
 /**
  * Right after an answer, it did not work ("试了 还是没声", "按你说的弄了还是不行", "still no

@@ -8,7 +8,7 @@ import type { MatchResult, SmalltalkIntent } from '../../knowledge/index.ts';
 import type { MessageKey } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { helpful, lowConfidence, menu, reply, say, type Turn } from './context.ts';
-import { announcesQuestion, DEAD_END, rejects, saysOneOf, statesContext } from './words.ts';
+import { DEAD_END, rejects, saysOneOf, statesContext } from './words.ts';
 
 /** Said around a question ("你好，…", "谢谢，那…"): never a reason to pass the FAQ by. */
 const FRAMING: ReadonlySet<SmalltalkIntent> = new Set(['greeting', 'presence', 'thanks', 'bye', 'preamble']);
@@ -117,9 +117,6 @@ export function smalltalkInstead(t: Turn, match: MatchResult): Decision | undefi
   const nothing = match.decision === 'handoff' || (match.decision === 'suggest' && match.score < WEAK_SUGGESTION);
   return nothing ? smalltalk(t, talk.intent) : undefined;
 }
-
-/** "咨询个事情", "我遇到个问题": the question comes next (smalltalk_preamble), before the matcher reads 个事 as 格式. */
-export const announced = (t: Turn): Decision | undefined => (announcesQuestion(t.bare) ? smalltalk(t, 'preamble') : undefined);
 
 /**
  * "我用的是mac", "我是会员" with nothing pending: noted, and read with the next message if that

@@ -8,7 +8,7 @@ import type { ConversationStatus, TurnOutcome } from '../../handoff/types.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk, renderSuggestions, type FaqEntry, type MatchResult } from '../../knowledge/index.ts';
 import { renderTemplate, type Messages } from '../messages.ts';
 import type { Decision, PolicyInput, Session } from '../types.ts';
-import { aboutThemselves, announced, chitchat, deadEnd, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
+import { aboutThemselves, chitchat, deadEnd, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
 import {
   answer,
   carry,
@@ -64,7 +64,7 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
-  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? remark(t) ?? chitchat(t) ?? announced(t) ?? aboutThemselves(t) ?? fromKnowledge(t);
+  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? remark(t) ?? chitchat(t) ?? aboutThemselves(t) ?? fromKnowledge(t);
 }
 
 const DECISION_RANK = { answer: 2, suggest: 1, handoff: 0 } as const;
@@ -120,7 +120,7 @@ function followUp(t: Turn): Decision | undefined {
   const closed = carry(session);
   if (t.human === 'ask') return { ...handoff(t, 'low_rating', [], t.text.slice(0, 500)), session: closed };
   if (t.human === 'negated' || NO.has(bare)) return reply(t, messages.offer_declined, closed);
-  if (CLOSING.has(bare) || acknowledgement(bare) || !bare) return undefined;
+  if (acknowledgement(bare) || !bare) return undefined;
   if (numberOf(bare) !== undefined || ratingOf(t.normalized) !== undefined) return undefined;
   const comment = t.text.trim().slice(0, 500);
   return {
@@ -245,7 +245,7 @@ function typedOut(t: Turn): Decision | undefined {
   });
   if (typed) return fromList(t, typed, session.question ?? t.text.slice(0, 500));
   // Small talk as a whole ("太感谢了", "好的拜拜～") has its own phrase and outcome (chitchat).
-  const ack = ownPhrase(t) && !CLOSING.has(bare) ? undefined : (acknowledgement(bare) ?? (CLOSING.has(bare) ? 'understood' : undefined));
+  const ack = ownPhrase(t) && !CLOSING.has(bare) ? undefined : acknowledgement(bare);
   if (ack === 'bye') return reply(t, t.messages.smalltalk_bye);
   if (ack === 'trying') return reply(t, t.messages.ack_trying);
   // "谢谢" / "搞定了" is thanked for; a plain "好的" / "行吧" is not answered 不客气.

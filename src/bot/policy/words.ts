@@ -21,6 +21,12 @@ export function bareText(normalized: string): string {
 
 const oneOf = (words: string[]): ReadonlySet<string> => new Set(words.map(normalizeText));
 
+/** The bare text without spaces, punctuation or emoji: how short replies are read word by word. */
+export const compact = (bare: string): string => bare.replace(/[\s\p{P}\p{S}]+/gu, '');
+
+/** Asks something: a question word, 吗/呢, a question mark. */
+export const ASKING = /[吗呢?？]|怎么|怎样|咋|什么|啥|哪|为什么|为啥|多少|几|能不能|可不可以|是不是|有没有|要不要|会不会/u;
+
 export const HELP = oneOf(['帮助', '菜单', '帮助菜单', '目录', '常见问题', '问题列表', '功能菜单', 'help', 'menu']);
 export const GREETING =
   /^(?:(?:你好|您好|你好呀|你好啊|您好呀|hi|hello|hey|嗨|哈喽|哈啰|哈罗|在吗|在么|在嘛|在不在|有人吗|有人在吗|早上好|上午好|中午好|下午好|晚上好|早|亲|客服)[\s\p{P}\p{S}]*)+$/u;
@@ -265,21 +271,14 @@ const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄
 export const needsGuidance = (bare: string): boolean => bare.length <= 24 && LOST.test(bare);
 
 /**
- * "咨询个事情", "有点问题想咨询", "问你个事儿", "我遇到个问题": a question is coming, and nothing of it
- * is in the message yet (the matcher would read 个事 as 格式). Only the whole message.
- */
-const ANNOUNCES =
-  /^(?:你好|您好|亲|在吗)?(?:我|我们)?(?:想|要|有|遇到了?|碰到了?)?(?:咨询|请教|问|问你|问您|反映|反馈)?(?:个|一个|点|些|一些|一点)?(?:事|事情|事儿|问题|情况|疑问)(?:想|要)?(?:咨询|请教|问|问问|反映|反馈)?(?:一下|下|你|您)?(?:啊|呀|哈|哦)?$|^那个啥$/u;
-export const announcesQuestion = (bare: string): boolean => ANNOUNCES.test(bare.replace(/[\s\p{P}\p{S}]+/gu, ''));
-
-/**
  * The customer says something about themselves and asks nothing yet ("我用的是mac", "我是会员",
  * "我已经开了会员了"): no question for the matcher, which would answer "我用的mac" with the Mac
  * entry. Short, no question word, no trouble, no wish.
  */
 const CONTEXT = /^(?:你好|您好|亲)?(?:我|我们|俺)(?:是|用的是?|在用|用|已经|刚|买了|开了|充了|办了)/u;
-const NOT_CONTEXT = /[吗呢?？]|怎么|怎样|咋|什么|啥|哪|为什么|为啥|多少|几|能|可以|想|要|不|没|失败|错|坏|卡|黑|打不开|闪退|问题|无法|帮|请|录|导|找|退|开票|发票/u;
+/** Trouble or a wish in it: a question after all. */
+const NOT_CONTEXT = /能|可以|想|要|不|没|失败|错|坏|卡|黑|打不开|闪退|问题|无法|帮|请|录|导|找|退|开票|发票/u;
 export function statesContext(bare: string): boolean {
-  const s = bare.replace(/[\s\p{P}\p{S}]+/gu, '');
-  return s.length <= 14 && CONTEXT.test(s) && !NOT_CONTEXT.test(s);
+  const s = compact(bare);
+  return s.length <= 14 && CONTEXT.test(s) && !ASKING.test(s) && !NOT_CONTEXT.test(s);
 }

@@ -17,10 +17,11 @@ const MIN_PART = 4;
 
 // A clause ends at punctuation or at a space between Chinese characters ("水印怎么去 还有能录多久").
 const CLAUSE = /(?:[^，,。.!！?？；;~～\n\s]|\s+(?!\p{Script=Han})|(?<!\p{Script=Han})\s+)+[，,。.!！?？；;~～\n\s]*/gu;
-/** Words that open a second question; dropped so they do not count as the question's words. */
 /** Openers that always start another topic ("还有水印" is "still has a watermark": not one of them). */
-const NEW_TOPIC = /^\s*(?:另外|此外|顺便(?:问|说)?一?下|再问一?下|还想问一?下|还有个问题|还有一个问题|对了)/u;
-const OPENER = /^\s*(?:还有(?:就是)?|另外|此外|以及|然后|顺便(?:问|说)?一?下|再问一?下|还想问一?下|还有个问题|还有一个问题|对了)[，,、：:\s]*/u;
+const TOPIC_WORDS = '另外|此外|顺便(?:问|说)?一?下|再问一?下|还想问一?下|还有个问题|还有一个问题|对了';
+const NEW_TOPIC = new RegExp(`^\\s*(?:${TOPIC_WORDS})`, 'u');
+/** Words that open a second question; dropped so they do not count as the question's words. */
+const OPENER = new RegExp(`^\\s*(?:还有(?:就是)?|以及|然后|${TOPIC_WORDS})[，,、：:\\s]*`, 'u');
 
 /** A part the customer disowns (the whole message's negation scope reads the rest: focus.ts). */
 const DISOWNED = /^(?:我)?(?:并)?(?:不是|不想|不要|没有要|没想|不用)/u;
