@@ -2,7 +2,8 @@
  * The bot's dialogue policy: what to do with one customer message, as a pure function of the
  * message, the conversation status, the bot's memory of the customer (Session) and the knowledge
  * base. It never sends, stores or reads the clock; the plugin carries out the returned actions and
- * keeps the returned session.
+ * keeps the returned session. A customer back after a pause (PAUSE_MS) is decided for with
+ * `afterPause(session)`: the prompts of the conversation before it are forgotten.
  *
  * ## Order of the checks (status bot / resolved)
  *
@@ -59,10 +60,12 @@
  * (policy/notices.ts).
  */
 export {
+  afterPause,
   decide,
   decideNonText,
   decideWelcome,
   DEFAULT_POLICY_OPTIONS,
+  PAUSE_MS,
   type NonTextKind,
   type PolicyKnowledge,
   type PolicyOptions,

@@ -17,7 +17,7 @@ import { isTooOld, RecentIds } from './guard.ts';
 import type { KnowledgeCache } from './knowledge-cache.ts';
 import type { Messages } from './messages.ts';
 import { Pacer } from './pace.ts';
-import { decide, decideNonText, decideWelcome, delayNoticeText, kindLabel, queueNoticeText, type PolicyOptions } from './policy.ts';
+import { afterPause, decide, decideNonText, decideWelcome, delayNoticeText, kindLabel, PAUSE_MS, queueNoticeText, type PolicyOptions } from './policy.ts';
 import type { Action, Decision } from './types.ts';
 import { memoriesOf, recall, SessionMemory, type Recallable } from './sessions.ts';
 import { PERSON_STATUSES, TurnFlood, type FloodState } from './turn-flood.ts';
@@ -27,6 +27,8 @@ import { within, type BotWriter, type WriteOp, type WriteResults } from './write
 export interface CustomerState extends FloodState, Recallable {
   /** Last status the bot knew (answers go on from it while Redis is away). */
   status: ConversationStatus;
+  /** When the customer's last message was handled here (ms, the bot's clock): a pause forgets prompts. */
+  lastAt?: number;
 }
 
 
@@ -264,6 +266,7 @@ export class Turn implements TurnSink {
     }
 
     this.c.metrics?.received?.(msg.kind);
+    this.resume(st);
     const record: NewMessage = { from: 'customer', text, msgId: msg.id };
     if (msg.kind !== 'text') {
       record.kind = msg.kind;
@@ -335,6 +338,13 @@ export class Turn implements TurnSink {
     const out: Outgoing[] = [];
     for (const action of decision.actions) await this.act(action, st, text, out, made);
     for (const [i, o] of this.joined(out).entries()) await this.say(msg, st, o, `${msg.id}:${i}`);
+  }
+
+  /** A customer back after a pause: what the bot was waiting for before it is forgotten (policy afterPause). */
+  private resume(st: CustomerState): void {
+    const now = (this.c.now ?? Date.now)();
+    if (st.lastAt !== undefined && now - st.lastAt >= PAUSE_MS) st.session = afterPause(st.session);
+    st.lastAt = now;
   }
 
   private joined(out: Outgoing[]): Outgoing[] {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Messages } from '../../src/bot/messages.ts';
 import { loadMessages, renderTemplate } from '../../src/bot/messages.ts';
 import {
+  afterPause,
   decide,
   decideNonText,
   DEFAULT_POLICY_OPTIONS,
@@ -425,6 +426,18 @@ describe('decide: other statuses', () => {
   it('empty or punctuation-only messages: nothing', () => {
     expect(ask('   ').actions).toEqual([]);
     expect(ask('。。。').actions).toEqual([]);
+  });
+});
+
+describe('afterPause', () => {
+  it('forgets the prompts of the conversation before the pause, not the greeting or the rating windows', () => {
+    const before: Session = {
+      offered: ['a'], suggested: true, offeredFrom: 3, feedbackFor: 'a', rejected: 'b', question: '怎么退款', context: '我是会员',
+      humanOffered: true, offerReason: 'not_helpful', rephrased: true,
+      greeted: true, fixNoticeSent: true, rated: true, ratingFollowUp: 2, ratingFollowUpUntil: 5, commentUntil: 6,
+    };
+    expect(afterPause(before)).toEqual({ greeted: true, fixNoticeSent: true, rated: true, ratingFollowUp: 2, ratingFollowUpUntil: 5, commentUntil: 6 });
+    expect(before.feedbackFor).toBe('a');
   });
 });
 

@@ -7,6 +7,7 @@
  * new) keeps the memory in the same process.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { PAUSE_MS } from '../../src/bot/policy.ts';
 import { SESSION_KEEP_MS, SessionMemory, SessionStore } from '../../src/bot/sessions.ts';
 import { DEFAULT_SLA_POLICY, Handoff } from '../../src/handoff/index.ts';
 import { renderAnswer } from '../../src/knowledge/index.ts';
@@ -94,6 +95,34 @@ describe('the chat\'s memory across a restart', () => {
     after.say('2');
     await after.hears(answerOf(h, 'remove-watermark'));
     expect(await after.conversationId()).toBe(conv);
+  });
+});
+
+describe('a customer back after a pause', () => {
+  it('is not held to what the bot was waiting for before it: an answer they turned down is given again', async () => {
+    let clock = Date.now();
+    const h = await start(server.url, { botId: 'pause', now: () => clock });
+    const c = h.customer({ name: '过了一阵又回来的客户' });
+    const answer = answerOf(h, 'no-sound');
+    c.say('录屏没声音');
+    await c.hears(answer);
+    c.say('2');
+    await c.hears(h.messages.not_helpful_offer);
+    c.say('不用了');
+    await c.hears(h.messages.offer_declined);
+    // At once, the same question does not get the answer just turned down.
+    let from = c.heard.length;
+    c.say('录屏没有声音怎么办');
+    await c.hears(/您想问的是不是/, from);
+    expect(c.heard.slice(from).join('\n')).not.toContain(answer);
+    // Half an hour later: a new conversation with the bot; the list offered before is gone too.
+    clock += PAUSE_MS;
+    from = c.heard.length;
+    c.say('录屏没有声音怎么办');
+    await c.hears(answer, from);
+    from = c.heard.length;
+    c.say('录屏没声音');
+    await c.hears(h.messages.answer_again, from);
   });
 });
 

@@ -66,6 +66,23 @@ export const say = (text: string): Action => ({ type: 'say', text });
 export const numbered = (entries: readonly FaqEntry[], from: number): string[] => entries.map((e, i) => `${from + i}. ${e.question}`);
 export const reply = (t: Turn, text: string, session: Session = t.base): Decision => ({ actions: [say(text)], session });
 
+/**
+ * After this long without a word from the customer, what the bot was waiting for is stale: a "2"
+ * is not a verdict on an answer given an hour ago, and the same question asked again later gets
+ * its answer again, not "还是刚才那个答案".
+ */
+export const PAUSE_MS = 30 * 60_000;
+
+/** What a pause forgets: the prompts of the conversation before it (the rating windows keep their own clocks). */
+const FORGOTTEN_AFTER_PAUSE = ['offered', 'suggested', 'offeredFrom', 'feedbackFor', 'rejected', 'question', 'context', 'humanOffered', 'offerReason', 'rephrased'] as const satisfies readonly (keyof Session)[];
+
+/** The session of a customer back after a pause (PAUSE_MS): greeted, rated and the rating windows stay. */
+export function afterPause(session: Session): Session {
+  const next = { ...session };
+  for (const k of FORGOTTEN_AFTER_PAUSE) delete next[k];
+  return next;
+}
+
 /** What survives every turn; the prompt state (offered, feedbackFor, humanOffered, …) lasts one turn. */
 export function carry(session: Session): Session {
   const next: Session = {};

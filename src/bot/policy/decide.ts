@@ -33,7 +33,7 @@ import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillB
 import { kindLabel } from './notices.ts';
 import { asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
-export { DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
+export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
 
 /** Non-text message kinds the plugin may pass; any other string is accepted too. */
