@@ -9,7 +9,7 @@ import { link, mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'n
 import path from 'node:path';
 import { formatProblem, KbEditError } from './errors.ts';
 import { lintKnowledgeBase } from './loader.ts';
-import type { KnowledgeBase } from './types.ts';
+import type { FaqEntry, KbProblem } from './types.ts';
 
 /** One file's new content; null removes it (only used to undo a created file). */
 export interface FileChange {
@@ -20,13 +20,21 @@ export interface FileChange {
   expected: string | null;
 }
 
+/** The tree after a change: its entries that parse, and the problems it still has (those it had before). */
+export interface EditedTree {
+  entries: FaqEntry[];
+  problems: KbProblem[];
+}
+
 /**
- * Writes `changes` (each atomically), then lints the tree; when it does not lint, every file gets
- * its previous content back (created files are removed) and KB_INVALID lists the problems. A file
- * whose content is no longer `expected` refuses the whole change (CONFLICT) before anything is
- * written. Returns the knowledge base as loaded after the change.
+ * Writes `changes` (each atomically), then lints the tree; when the change adds a problem, every
+ * file gets its previous content back (created files are removed) and KB_INVALID lists the new
+ * problems. `before`: the problems the tree had already (another editor's broken file must not
+ * block every edit from the console; the bot keeps serving the last good version until it is
+ * fixed). A file whose content is no longer `expected` refuses the whole change (CONFLICT) before
+ * anything is written.
  */
-export async function applyKbEdits(root: string, changes: readonly FileChange[]): Promise<KnowledgeBase> {
+export async function applyKbEdits(root: string, changes: readonly FileChange[], before: readonly KbProblem[] = []): Promise<EditedTree> {
   const abs = path.resolve(root);
   for (const c of changes) {
     if ((await currentContent(abs, c.file)) !== c.expected) {
@@ -54,12 +62,28 @@ export async function applyKbEdits(root: string, changes: readonly FileChange[])
     if (err instanceof KbEditError) throw err;
     throw new KbEditError('CONFLICT', `could not write the change: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  const { kb, problems } = await lintKnowledgeBase(abs);
-  if (!kb) {
+  const { problems, entries } = await lintKnowledgeBase(abs);
+  const added = newProblems(problems, before);
+  if (added.length > 0) {
     await undo();
-    throw new KbEditError('KB_INVALID', `the change would break the knowledge base, nothing was changed:\n${problems.map(formatProblem).join('\n')}`, problems);
+    throw new KbEditError('KB_INVALID', `the change would break the knowledge base, nothing was changed:\n${added.map(formatProblem).join('\n')}`, added);
   }
-  return kb;
+  return { entries, problems };
+}
+
+/**
+ * Problems of `after` that `before` did not have. Compared by file and message, not line: a line
+ * added above a problem moves it without making it new.
+ */
+export function newProblems(after: readonly KbProblem[], before: readonly KbProblem[]): KbProblem[] {
+  const had = new Map<string, number>();
+  const key = (p: KbProblem): string => `${p.file}\u0000${p.message}`;
+  for (const p of before) had.set(key(p), (had.get(key(p)) ?? 0) + 1);
+  return after.filter((p) => {
+    const n = had.get(key(p)) ?? 0;
+    if (n > 0) had.set(key(p), n - 1);
+    return n === 0;
+  });
 }
 
 

@@ -5,23 +5,24 @@
  * quoting, line endings and the answer body byte for byte, so `git diff` shows exactly what the
  * console did.
  *
- * Every change is checked before it lands: the input here, the tree on disk must lint before the
- * edit, and the files are written atomically and put back when the tree would not lint afterwards
- * (edit-write.ts). The hot reload (or the caller's `reload()`) then serves the new version.
+ * Every change is checked before it lands: the input here, and the files are written atomically
+ * and put back when the change adds a problem to the tree (edit-write.ts). A tree with a broken
+ * file elsewhere can still be edited: one editor's typo does not stop the others, and the bot
+ * serves the last good version until it is fixed (`reloaded` false in the console's answer). The hot reload (or the caller's `reload()`) then serves the new version.
  */
 import path from 'node:path';
 import { Document } from 'yaml';
 import type { YAMLSeq } from 'yaml';
 import { formatProblem, KbEditError } from './errors.ts';
 import { splitFrontMatter, withAlternate, withMenu } from './edit-splice.ts';
-import { applyKbEdits, exists, readEntryFile, serialized, type FileChange } from './edit-write.ts';
+import { applyKbEdits, exists, readEntryFile, serialized, type EditedTree, type FileChange } from './edit-write.ts';
 import { lintKnowledgeBase } from './loader.ts';
 import { normalize } from './engine/text.ts';
 import { unsafeText } from './safe-text.ts';
 import type { FaqEntry, KnowledgeBase } from './types.ts';
 
 export { KbEditError, type KbEditCode } from './errors.ts';
-export { applyKbEdits, type FileChange } from './edit-write.ts';
+export { applyKbEdits, type EditedTree, type FileChange } from './edit-write.ts';
 
 /** Longest phrasing accepted (the matcher reads no more of a question either). */
 export const MAX_PHRASE_CHARS = 200;
@@ -78,12 +79,12 @@ export interface EntryCreated {
 export async function addAlternate(kbDir: string, entryId: string, question: string): Promise<AlternateAdded> {
   const text = phrase(question, 'question');
   return serialized(kbDir, async (root) => {
-    const kb = await lintedTree(root);
+    const kb = await currentTree(root);
     const entry = findEntry(kb, entryId);
     checkPhrasing(kb, [text], entry);
     const raw = await readEntryFile(root, entry.file);
     const content = withAlternate(raw, text, entry.file);
-    const after = await applyKbEdits(root, [{ file: entry.file, content, expected: raw }]);
+    const after = await applyKbEdits(root, [{ file: entry.file, content, expected: raw }], kb.problems);
     const updated = after.entries.find((e) => e.id === entry.id);
     return { id: entry.id, file: entry.file, alternates: updated?.alternates ?? [] };
   });
@@ -102,7 +103,7 @@ export async function setMenuOrder(kbDir: string, ids: readonly string[]): Promi
     seen.add(id);
   }
   return serialized(kbDir, async (root) => {
-    const kb = await lintedTree(root);
+    const kb = await currentTree(root);
     for (const id of ids) findEntry(kb, id);
     const changes: FileChange[] = [];
     for (const entry of kb.entries) {
@@ -112,7 +113,7 @@ export async function setMenuOrder(kbDir: string, ids: readonly string[]): Promi
       const raw = await readEntryFile(root, entry.file);
       changes.push({ file: entry.file, content: withMenu(raw, want, entry.file), expected: raw });
     }
-    const after = changes.length > 0 ? await applyKbEdits(root, changes) : kb;
+    const after = changes.length > 0 ? await applyKbEdits(root, changes, kb.problems) : kb;
     return menuOf(after);
   });
 }
@@ -143,7 +144,7 @@ export async function createEntry(kbDir: string, input: NewEntry): Promise<Entry
   if (answer.length > MAX_ANSWER_CHARS) throw new KbEditError('INVALID', `the answer has more than ${MAX_ANSWER_CHARS} characters`);
 
   return serialized(kbDir, async (root) => {
-    const kb = await lintedTree(root);
+    const kb = await currentTree(root);
     const file = `${category}/${id}.md`;
     const taken = kb.entries.find((e) => e.id === id);
     if (taken) throw new KbEditError('CONFLICT', `id "${id}" is taken by ${taken.file}`);
@@ -152,7 +153,7 @@ export async function createEntry(kbDir: string, input: NewEntry): Promise<Entry
     const doc = new Document({ question, ...(alternates.length > 0 ? { alternates } : {}), tags: [category], id });
     (doc.get('tags', true) as YAMLSeq).flow = true;
     const content = `---\n${doc.toString({ lineWidth: 0, flowCollectionPadding: false })}---\n${answer}\n`;
-    await applyKbEdits(root, [{ file, content, expected: null }]);
+    await applyKbEdits(root, [{ file, content, expected: null }], kb.problems);
     return { id, file };
   });
 }
@@ -168,7 +169,7 @@ export async function setAnswer(kbDir: string, entryId: string, text: string): P
   refuseUnsafe(answer, 'answer');
   if (answer.length > MAX_ANSWER_CHARS) throw new KbEditError('INVALID', `the answer has more than ${MAX_ANSWER_CHARS} characters`);
   return serialized(kbDir, async (root) => {
-    const kb = await lintedTree(root);
+    const kb = await currentTree(root);
     const entry = findEntry(kb, entryId);
     const raw = await readEntryFile(root, entry.file);
     const { head, yaml, tail } = splitFrontMatter(raw, entry.file);
@@ -178,13 +179,13 @@ export async function setAnswer(kbDir: string, entryId: string, text: string): P
     const eol = fence.endsWith('\r\n') ? '\r\n' : '\n';
     const content = `${head}${yaml}${fence}${answer.replace(/\n/g, eol)}${eol}`;
     if (content === raw) return { id: entry.id, file: entry.file, changed: false };
-    await applyKbEdits(root, [{ file: entry.file, content, expected: raw }]);
+    await applyKbEdits(root, [{ file: entry.file, content, expected: raw }], kb.problems);
     return { id: entry.id, file: entry.file, changed: true };
   });
 }
 
-/** The menu of a loaded knowledge base, by position. */
-export function menuOf(kb: KnowledgeBase): MenuItem[] {
+/** The menu of a loaded knowledge base (or of the entries of a tree that parse), by position. */
+export function menuOf(kb: Pick<KnowledgeBase, 'entries'>): MenuItem[] {
   return kb.entries
     .filter((e) => e.menu !== undefined)
     .map((e) => ({ id: e.id, question: e.question, menu: e.menu! }))
@@ -213,14 +214,16 @@ function refuseUnsafe(text: string, what: string): void {
   if (bad) throw new KbEditError('UNSAFE_TEXT', `the ${what} ${bad.message}`);
 }
 
-function findEntry(kb: KnowledgeBase, id: string): FaqEntry {
+export function findEntry(kb: EditedTree, id: string): FaqEntry {
   const entry = kb.entries.find((e) => e.id === id);
-  if (!entry) throw new KbEditError('NOT_FOUND', `no entry "${id}"`);
-  return entry;
+  if (entry) return entry;
+  // Its file may be the broken one: say so rather than that it does not exist.
+  if (kb.problems.length > 0) throw new KbEditError('KB_INVALID', `no entry "${id}" loads; the knowledge base has ${kb.problems.length} problem(s):\n${kb.problems.map(formatProblem).join('\n')}`, kb.problems);
+  throw new KbEditError('NOT_FOUND', `no entry "${id}"`);
 }
 
 /** One phrasing belongs to one entry (README tip 7): refuse what an entry already has. */
-function checkPhrasing(kb: KnowledgeBase, texts: string[], target?: FaqEntry): void {
+function checkPhrasing(kb: EditedTree, texts: string[], target?: FaqEntry): void {
   const owner = new Map<string, { entry: FaqEntry; question: boolean }>();
   for (const e of kb.entries) {
     owner.set(phraseKey(e.question), { entry: e, question: true });
@@ -235,10 +238,8 @@ function checkPhrasing(kb: KnowledgeBase, texts: string[], target?: FaqEntry): v
   }
 }
 
-async function lintedTree(root: string): Promise<KnowledgeBase> {
-  const { kb, problems } = await lintKnowledgeBase(root);
-  if (!kb) {
-    throw new KbEditError('KB_INVALID', `the knowledge base has ${problems.length} problem(s), fix them first:\n${problems.map(formatProblem).join('\n')}`, problems);
-  }
-  return kb;
+/** The tree on disk: the entries that parse, and its problems (an edit may add none). */
+export async function currentTree(root: string): Promise<EditedTree> {
+  const { problems, entries } = await lintKnowledgeBase(root);
+  return { entries, problems };
 }

@@ -8,11 +8,10 @@
  */
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node, Pair, YAMLMap } from 'yaml';
-import { formatProblem, KbEditError } from './errors.ts';
-import { phraseKey, type AlternateAdded } from './edit.ts';
+import { KbEditError } from './errors.ts';
+import { currentTree, findEntry, phraseKey, type AlternateAdded } from './edit.ts';
 import { lineStart, nextLine, splitFrontMatter } from './edit-splice.ts';
 import { applyKbEdits, readEntryFile, serialized } from './edit-write.ts';
-import { lintKnowledgeBase } from './loader.ts';
 
 /**
  * Removes the alternate of entry `entryId` that is `question` (compared as phrasings: width, case,
@@ -21,14 +20,12 @@ import { lintKnowledgeBase } from './loader.ts';
 export async function removeAlternate(kbDir: string, entryId: string, question: string): Promise<AlternateAdded> {
   const key = phraseKey(question);
   return serialized(kbDir, async (root) => {
-    const { kb, problems } = await lintKnowledgeBase(root);
-    if (!kb) throw new KbEditError('KB_INVALID', `the knowledge base has ${problems.length} problem(s), fix them first:\n${problems.map(formatProblem).join('\n')}`, problems);
-    const entry = kb.entries.find((e) => e.id === entryId);
-    if (!entry) throw new KbEditError('NOT_FOUND', `no entry "${entryId}"`);
+    const kb = await currentTree(root);
+    const entry = findEntry(kb, entryId);
     if (!entry.alternates.some((a) => phraseKey(a) === key)) throw new KbEditError('NOT_FOUND', `"${question}" is not an alternate of "${entryId}"`);
     const raw = await readEntryFile(root, entry.file);
     const content = withoutAlternate(raw, key, entry.file);
-    const after = await applyKbEdits(root, [{ file: entry.file, content, expected: raw }]);
+    const after = await applyKbEdits(root, [{ file: entry.file, content, expected: raw }], kb.problems);
     return { id: entry.id, file: entry.file, alternates: after.entries.find((e) => e.id === entry.id)?.alternates ?? [] };
   });
 }

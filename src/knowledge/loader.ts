@@ -239,12 +239,16 @@ function crossCheck(parsed: ParsedEntry[], problems: KbProblem[], unread: readon
 }
 
 /** Loads and checks the whole tree; `kb` is null when there is any problem (nothing is half-loaded). */
-export async function lintKnowledgeBase(root: string): Promise<{ kb: KnowledgeBase | null; problems: KbProblem[] }> {
+/**
+ * `kb` when the tree has no problems; `entries` are the entries that parse either way (a console
+ * edit of a sound file may go ahead while another file is broken: edit-write.ts).
+ */
+export async function lintKnowledgeBase(root: string): Promise<{ kb: KnowledgeBase | null; problems: KbProblem[]; entries: FaqEntry[] }> {
   const abs = path.resolve(root);
   const rootStat = await stat(abs).catch(() => null);
   if (!rootStat?.isDirectory()) {
     const message = rootStat ? `not a directory: ${abs}` : `knowledge base directory not found: ${abs}`;
-    return { kb: null, problems: [{ file: '.', line: 1, message }] };
+    return { kb: null, problems: [{ file: '.', line: 1, message }], entries: [] };
   }
 
   const problems: KbProblem[] = [];
@@ -266,9 +270,9 @@ export async function lintKnowledgeBase(root: string): Promise<{ kb: KnowledgeBa
   crossCheck(parsed, problems, unread);
 
   problems.sort((a, b) => byPath(a.file, b.file) || a.line - b.line);
-  if (problems.length > 0) return { kb: null, problems };
   const entries = parsed.flatMap((p) => (p.entry ? [p.entry] : []));
-  return { kb: { root: abs, entries, extras, loadedAt: Date.now() }, problems };
+  if (problems.length > 0) return { kb: null, problems, entries };
+  return { kb: { root: abs, entries, extras, loadedAt: Date.now() }, problems, entries };
 }
 
 /** Loads the tree or throws KnowledgeBaseInvalidError listing every problem. */

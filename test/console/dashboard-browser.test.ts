@@ -205,9 +205,11 @@ describe('the managers\' dashboard', () => {
     expect(await step(page, 'botAnswered').textContent()).not.toContain('占会话');
     expect(await step(page, 'helpful').textContent()).toContain(`没帮上 ${SEEDED.notHelpful}`);
     expect(await step(page, 'csat').textContent()).toContain(`平均 ${SEEDED.csat.average.toFixed(1)} 分`);
-    // A manager who does not edit the FAQ has no 知识库 page to go to: the count, no link.
+    // A manager who does not edit the FAQ has no 知识库 page to go to: the count, no link, and
+    // where the questions are (the report's CSV).
     expect(await step(page, 'botAnswered').textContent()).toContain(`未能回答 ${SEEDED.unanswered}`);
     expect(await byId(page, 'funnel-unanswered-link').count()).toBe(0);
+    expect(await byId(page, 'funnel-unanswered-hint').getAttribute('title')).toContain('未解答问题');
 
     // The chart is uPlot's: a canvas with a real size, one bar/point per day of the range.
     const chart = byId(page, 'funnel-chart');

@@ -205,7 +205,7 @@ describe('the editors\' page: knowledge from real traffic', () => {
     await byId(page, 'kb-entry-edit').waitFor({ state: 'detached' });
   });
 
-  it('a broken file is listed in Chinese, at its file:line, the original kept in the row\'s title', async () => {
+  it('a broken file is listed in Chinese, at its file:line, the original kept in the row\'s title; the other entries can still be edited', async () => {
     const file = 'billing/invoice.md';
     const good = await read(file);
     await writeFile(path.join(kbDir, file), good.replace('question:', 'question：'));
@@ -218,6 +218,17 @@ describe('the editors\' page: knowledge from real traffic', () => {
       const msg = problem.locator('.problem-msg');
       expect(await msg.textContent()).toBe('「question」后面要用英文冒号加空格（question: …），全角的「：」会被当成文字');
       expect(await msg.getAttribute('title')).toContain('needs an ASCII colon');
+      // One editor's typo does not stop the others: another entry's answer is saved to its file, and
+      // the page says the bot keeps the last good version until the broken file is fixed.
+      await byId(page.locator('[data-testid="kb-entry"][data-faq-id="time-limit"]'), 'kb-entry-open').click();
+      const form = byId(page, 'kb-entry-edit');
+      const answer = '免费版单次最长录 **15 分钟**，开通会员后不限时长。';
+      await byId(form, 'kb-entry-answer').fill(answer);
+      await byId(form, 'kb-entry-save').click();
+      await byId(page, 'toast').filter({ hasText: '修好之前机器人继续用之前的版本' }).waitFor();
+      await form.waitFor({ state: 'detached' });
+      expect(await read('recording/time-limit.md')).toContain(answer);
+      expect(knowledge.matcher().entry('time-limit')!.answer).not.toBe(answer);
     } finally {
       await writeFile(path.join(kbDir, file), good);
       await knowledge.reload();

@@ -286,11 +286,17 @@ describe('adding an alternate from the console', () => {
     expect(await read('billing/refund.md')).toBe(before);
   });
 
-  it('a knowledge base that does not lint on disk is not edited (409 KB_INVALID names the problem)', async () => {
+  it('a broken file on disk does not block the other entries: the edit is written, reloaded false; the broken entry answers 409 KB_INVALID naming it', async () => {
+    const original = await readFile(path.join(PRODUCT_KB, 'billing/refund.md'), 'utf8');
     await writeFile(path.join(ctx.kbDir, 'billing/broken.md'), '---\nquestion: 坏的\n---\n');
-    const res = await call('POST', '/api/kb/entries/refund/alternates', { as: 'eddie', body: { question: '退款多久到账' } });
-    expectError(res, 409, 'KB_INVALID', /billing\/broken\.md:4/);
-    expect(await read('billing/refund.md')).toBe(await readFile(path.join(PRODUCT_KB, 'billing/refund.md'), 'utf8'));
+    const added = ok<{ alternates: string[]; reloaded: boolean }>(await call('POST', '/api/kb/entries/refund/alternates', { as: 'eddie', body: { question: '退款多久到账' } }));
+    expect(added).toMatchObject({ reloaded: false });
+    expect(added.alternates).toContain('退款多久到账');
+    expect(changedLines(original, await read('billing/refund.md'))).toEqual({ added: ['  - 退款多久到账'], removed: [] });
+    // The broken file is listed for the editors; the bot keeps the last good version meanwhile.
+    const problems = ok<{ items: { file: string; line: number }[] }>(await call('GET', '/api/kb/problems', { as: 'eddie' }));
+    expect(problems.items).toEqual([expect.objectContaining({ file: 'billing/broken.md', line: 4 })]);
+    expectError(await call('POST', '/api/kb/entries/broken/alternates', { as: 'eddie', body: { question: '坏掉的问法' } }), 409, 'KB_INVALID', /billing\/broken\.md:4/);
   });
 });
 

@@ -307,10 +307,31 @@ describe('never a broken FAQ', () => {
     expect(await stat(path.join(root, 'new')).catch(() => null)).toBeNull();
   });
 
-  it('a tree that does not lint is not edited; a file changed meanwhile refuses the change', async () => {
-    const root = await makeTree({ ...TREE, 'billing/broken.md': '---\nquestion: ""\n---\n答案\n' });
-    await refused(addAlternate(root, 'refund', '新问法'), 'KB_INVALID', /fix them first[\s\S]*broken\.md:2/);
-    expect(await read(root, 'billing/refund.md')).toBe(REFUND);
+  it('a broken file does not block edits of the others, which may not add a problem; its own entry is not edited', async () => {
+    const BROKEN = '---\nquestion: ""\n---\n答案\n';
+    const root = await makeTree({ ...TREE, 'billing/broken.md': BROKEN });
+    // One editor's typo does not stop the others: the change lands (the tree still has that one problem).
+    const added = await addAlternate(root, 'refund', '新问法');
+    expect(added.alternates).toContain('新问法');
+    expect(lineDiff(REFUND, await read(root, 'billing/refund.md')).added).toEqual(["  - '新问法'"]);
+    expect(await setMenuOrder(root, ['refund'])).toEqual([{ id: 'refund', question: expect.any(String), menu: 1 }]);
+    await createEntry(root, { id: 'new-one', question: '一个新问题', category: 'billing', answer: '新答案' });
+    expect((await lintKnowledgeBase(root)).problems.map((p) => p.file)).toEqual(['billing/broken.md']);
+    // A change that adds a problem is still refused, and only the new problem is named.
+    const dup = await refused(
+      applyKbEdits(root, [{ file: 'new/dup.md', content: '---\nquestion: 重复\nid: refund\n---\n答\n', expected: null }], (await lintKnowledgeBase(root)).problems),
+      'KB_INVALID',
+      /duplicate id "refund"/,
+    );
+    expect(dup.problems.map((p) => p.file)).toContain('new/dup.md');
+    expect(dup.problems.map((p) => p.file)).not.toContain('billing/broken.md');
+    expect(await stat(path.join(root, 'new')).catch(() => null)).toBeNull();
+    // The broken file's entry does not load: refused, naming the file, which stays as the editor left it.
+    await refused(addAlternate(root, 'broken', '别的问法'), 'KB_INVALID', /no entry "broken" loads[\s\S]*broken\.md:2/);
+    expect(await read(root, 'billing/broken.md')).toBe(BROKEN);
+  });
+
+  it('a file changed meanwhile refuses the change', async () => {
     const fine = await makeTree(TREE);
     await refused(applyKbEdits(fine, [{ file: 'billing/refund.md', content: 'x', expected: 'not what is on disk' }]), 'CONFLICT', /changed on disk/);
     expect(await read(fine, 'billing/refund.md')).toBe(REFUND);

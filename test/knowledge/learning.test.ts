@@ -242,8 +242,8 @@ describe('autoAdopt: one automatic pass', () => {
     store.claimed.add(decisionKey('invoice', phraseKey('票据怎么弄')));
     expect(await autoAdopt(store, service)).toEqual([]);
     store.claimed.clear();
-    // A broken file elsewhere: the tree does not lint, so nothing is written and the claim is released.
-    await writeFile(path.join(dir, 'billing/broken.md'), '---\nquestion: [\n---\nx\n');
+    // The entry's own file is broken (an editor mid-typo): nothing is written and the claim is released.
+    await writeFile(path.join(dir, 'billing/invoice.md'), '---\nquestion: [\n---\nx\n');
     expect(await autoAdopt(store, service, { logger })).toEqual([]);
     expect(store.claimed.size).toBe(0);
     expect(lines.at(-1)).toMatchObject({ msg: 'learning: automatic adoption refused by the knowledge base', fields: { code: 'KB_INVALID' } });

@@ -62,7 +62,7 @@ export const ERROR_CODES = {
   NOT_ASSIGNEE: { status: 409, meaning: 'only the assignee (or a manager) may do this; claim the chat first' },
   WINDOW_CLOSED: { status: 409, meaning: 'WeChat would refuse the reply: the customer\'s 48-hour window is over or its 5 replies are used (微信客服, Official Account); they must write again first' },
   ILLEGAL_TRANSITION: { status: 409, meaning: "the conversation's status does not allow this action" },
-  KB_INVALID: { status: 409, meaning: 'the edit would leave a knowledge base that does not lint; nothing was written (the problems are in the message)' },
+  KB_INVALID: { status: 409, meaning: 'the edit would add a problem to the knowledge base, or its entry\'s own file does not load; nothing was written (the problems are in the message). A broken file elsewhere does not block an edit: it is written and answered with `reloaded` false' },
   SIMULATOR_FULL: { status: 409, meaning: 'the demo simulator holds as many customers as it can' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'the body is over 64 KB' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'a body that is not JSON' },

@@ -11,7 +11,7 @@ const EDIT_ERRORS = {
   CONFLICT: '知识库里已经有了',
   BAD_REQUEST: '内容不符合要求',
   NOT_FOUND: '找不到这个条目，可能刚被改名或删除',
-  KB_INVALID: '知识库文件有问题，请先修复上方列出的问题',
+  KB_INVALID: '没有保存：这样改会让知识库文件出错，或者这个条目的文件本身有问题（见上方列出的问题）',
   UNSAFE_TEXT: '含有控制字符或看不见的字符，请删除后再保存',
 };
 /** One Chinese sentence for the form's error line, with the server's reason (which names the entry or field). */
@@ -22,6 +22,15 @@ function errorText(err, fallback) {
   // The problems themselves are listed, in Chinese, at the top of the page.
   if (err.code === 'KB_INVALID') return text;
   return err.message ? `${text}：${err.message}` : text;
+}
+
+/**
+ * The toast after a saved edit. `reloaded` false: the change is in the file, but another file of
+ * the knowledge base is broken, so the bot keeps the last good version until that is fixed.
+ */
+export function savedToast(res, what) {
+  if (res?.reloaded === false) toast(`${what}，已写入文件；但知识库里还有文件有问题（见上方），修好之前机器人继续用之前的版本`, { kind: 'warning', ms: 8000 });
+  else toast(`${what}，机器人已开始使用`, { kind: 'success' });
 }
 
 const byQuestion = (a, b) => String(a.category).localeCompare(String(b.category)) || String(a.question).localeCompare(String(b.question));
@@ -38,9 +47,9 @@ export function AddAlternate({ text, entries, defaultId, onDone, onCancel }) {
     setBusy(true);
     setError('');
     try {
-      await post(`/api/kb/entries/${encodeURIComponent(id)}/alternates`, { question: question.trim() });
+      const res = await post(`/api/kb/entries/${encodeURIComponent(id)}/alternates`, { question: question.trim() });
       const entry = sorted.find((e) => e.id === id);
-      toast(`已加为「${entry?.question ?? id}」的备选问法，机器人已开始使用`, { kind: 'success' });
+      savedToast(res, `已加为「${entry?.question ?? id}」的备选问法`);
       onDone();
     } catch (err) {
       setError(errorText(err, '保存失败，请重试'));
@@ -91,7 +100,7 @@ export function NewEntry({ text, others, entries, defaultCategory, onDone, onCan
     try {
       const alternates = form.alternates.split('\n').map((a) => a.trim()).filter(Boolean);
       const res = await post('/api/kb/entries', { id: form.id.trim(), question: form.question.trim(), alternates, category: form.category.trim(), answer: form.answer });
-      toast(`已新建条目 ${res?.file ?? form.id}，机器人已开始使用`, { kind: 'success' });
+      savedToast(res, `已新建条目 ${res?.file ?? form.id}`);
       onDone();
     } catch (err) {
       setError(errorText(err, '保存失败，请重试'));
@@ -138,8 +147,8 @@ export function EditAnswer({ entry, onDone, onCancel }) {
     setBusy(true);
     setError('');
     try {
-      await post(`/api/kb/entries/${encodeURIComponent(entry.id)}/answer`, { answer: answer.trim() });
-      toast(`「${entry.question}」的答案已保存，机器人已开始使用`, { kind: 'success' });
+      const res = await post(`/api/kb/entries/${encodeURIComponent(entry.id)}/answer`, { answer: answer.trim() });
+      savedToast(res, `「${entry.question}」的答案已保存`);
       onDone();
     } catch (err) {
       setError(errorText(err, '保存失败，请重试'));

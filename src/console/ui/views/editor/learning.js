@@ -10,6 +10,7 @@ import { TICK_AGO_MS } from '../../constants.js';
 import { ago, convHref } from '../../format.js';
 import { useNow } from '../../store.js';
 import { toast, toastError } from '../../toast.js';
+import { savedToast } from './entry-forms.js';
 
 const KINDS = [
   ['picked', '客户选中'],
@@ -71,8 +72,7 @@ function Proposal({ p, canOpen, now, onChanged }) {
     setBusy(true);
     try {
       if (kind === 'accept') {
-        await post(`/api/kb/entries/${encodeURIComponent(p.faqId)}/alternates`, { question: p.text });
-        toast('已加为备选问法，机器人已开始使用', { kind: 'success' });
+        savedToast(await post(`/api/kb/entries/${encodeURIComponent(p.faqId)}/alternates`, { question: p.text }), '已加为备选问法');
       } else {
         await post('/api/kb/learning/dismiss', { faqId: p.faqId, text: p.text });
         toast('已忽略，这个问法不会再被推荐', { kind: 'success' });

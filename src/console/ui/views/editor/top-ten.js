@@ -1,6 +1,7 @@
 import { html, useState } from '/vendor/preact-htm.js';
 import { post } from '../../api.js';
-import { toast, toastError } from '../../toast.js';
+import { toastError } from '../../toast.js';
+import { savedToast } from './entry-forms.js';
 
 /** "真实流量 Top 10" next to the editors' menu, and the one click that adopts it. */
 export function TopTen({ top, loaded, onChanged }) {
@@ -12,8 +13,7 @@ export function TopTen({ top, loaded, onChanged }) {
     if (busy || same) return;
     setBusy(true);
     try {
-      await post('/api/kb/menu', { ids: items.map((t) => t.id) });
-      toast('“常见问题”菜单已按真实流量重新排序', { kind: 'success' });
+      savedToast(await post('/api/kb/menu', { ids: items.map((t) => t.id) }), '“常见问题”菜单已按真实流量重新排序');
       onChanged();
     } catch (err) {
       toastError(err, '采用失败', { 409: '知识库文件有问题或刚被修改，请刷新后再试' });

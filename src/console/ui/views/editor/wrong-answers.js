@@ -11,6 +11,7 @@ import { TICK_AGO_MS } from '../../constants.js';
 import { ago, convHref } from '../../format.js';
 import { useNow } from '../../store.js';
 import { toast, toastError } from '../../toast.js';
+import { savedToast } from './entry-forms.js';
 import { EDIT_FAILED } from './learning.js';
 
 const KINDS = [
@@ -25,8 +26,10 @@ function Actions({ w, onChanged }) {
     if (busy) return;
     setBusy(true);
     try {
-      await run();
-      toast(done, { kind: 'success' });
+      const res = await run();
+      // An alternate added: where the bot stands with it (another broken file keeps the old version serving).
+      if (res && 'reloaded' in res) savedToast(res, done);
+      else toast(done, { kind: 'success' });
       onChanged?.();
     } catch (err) {
       toastError(err, failed, EDIT_FAILED);

@@ -13,10 +13,12 @@ import { pct, ratio, score1 } from './numbers.js';
 /** The FAQ entries listed. */
 const TOP_FAQ = 8;
 
-/** The questions the bot could not answer are listed on 知识库 (its editors' page): one click there. */
+/** The questions the bot could not answer are listed on 知识库 (its editors' page): one click there; for others, where the report has them. */
 function unansweredLink(n) {
   const text = `未能回答 ${n}`;
-  if (!n || !session.agent || !hasRole(session.agent, 'editor')) return text;
+  if (!n) return text;
+  // Without the editor role the 知识库 page is closed: the same questions are in the report's CSV.
+  if (!session.agent || !hasRole(session.agent, 'editor')) return html`<span data-testid="funnel-unanswered-hint" title="这些问题可在下方「下载反馈报告」中下载「未解答问题」CSV 查看">${text}</span>`;
   return html`<a class="link" href="#/editor" data-testid="funnel-unanswered-link" title="在「知识库」页查看这些问题">${text}</a>`;
 }
 
