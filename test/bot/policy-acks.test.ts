@@ -46,7 +46,7 @@ describe('acknowledgement: a reply made only of "ok" words', () => {
     expect(acknowledgement(text)).toBe(ack);
   });
 
-  it.each(['好的 那怎么退款', '我试试看怎么导出', '不好', '谢谢你们的垃圾软件', '', '亲', '试了还是不行', '好的 发票呢', '好 但是还是没声音'])('not an acknowledgement: "%s"', (text) => {
+  it.each(['好的 那怎么退款', '我试试看怎么导出', '不好', '谢谢你们的垃圾软件', '', '亲', '试了还是不行', '好的 发票呢', '好 但是还是没声音', '都试过了', '帮我看看'])('not an acknowledgement: "%s"', (text) => {
     expect(acknowledgement(text)).toBeUndefined();
   });
 
@@ -91,7 +91,7 @@ describe('right after an answer', () => {
     expect(other!.actions[0]).toMatchObject({ type: 'answer', faqId: 'invoice' });
   });
 
-  it.each(['试了 还是没声', '2 还是没声音', '按你说的弄了还是不行', '2吧'])('"%s" is "没解决": a person offered, the answer not sent again', (text) => {
+  it.each(['试了 还是没声', '2 还是没声音', '按你说的弄了还是不行', '2吧', '你说的我都试过了', '都试过了'])('"%s" is "没解决": a person offered, the answer not sent again', (text) => {
     const [, d] = chat(['录屏没有声音怎么办', text]);
     expect(d!.actions[0]).toEqual({ type: 'feedback', faqId: 'no-sound', helpful: false });
     expect(said(d!)).toEqual([messages.not_helpful_offer]);

@@ -66,7 +66,7 @@ describe('small talk: a short reply and the menu, never the queue', () => {
     expect(d.session).toEqual({ greeted: true, offered: kb.menu.map((e) => e.id) });
   });
 
-  it.each(['我想咨询一下', '有个问题想问下', '请问一下~', '那个', '麻烦问下', '是这样的', '然后', '我想反馈个问题'])('"%s" announces a question: smalltalk_preamble alone, not a person, not the menu', (text) => {
+  it.each(['我想咨询一下', '有个问题想问下', '请问一下~', '那个', '麻烦问下', '是这样的', '然后', '我想反馈个问题', '急！！', '求助', '在线等', '帮我看看', '打扰了', '好的谢谢 还有一个问题'])('"%s" announces a question: smalltalk_preamble alone, not a person, not the menu', (text) => {
     const d = ask(text, { greeted: true });
     expect(d.actions).toEqual([{ type: 'say', text: messages.smalltalk_preamble }]);
     expect(d.outcome).toEqual({ type: 'smalltalk' });
@@ -122,10 +122,21 @@ describe('small talk: a short reply and the menu, never the queue', () => {
   });
 
   it('"在吗" is presence: the greeting and menu on first contact, presence_again (not greeting_again) later', () => {
-    for (const text of ['在吗', '您好，请问在吗', '有人在吗？']) {
+    // "在？", "人呢", "喂": as common a first bubble as 在吗, never a question to hand to a person.
+    for (const text of ['在吗', '您好，请问在吗', '有人在吗？', '在？', '在?', '在不', '亲在不', '老板在吗', '人呢', '喂', '有空吗', '回复啊']) {
       expect(said(ask(text)), text).toEqual([messages.greeting, menuBlock]);
       expect(ask(text, { greeted: true }).actions, text).toEqual([{ type: 'say', text: messages.presence_again }]);
     }
+  });
+
+  it('a question after "在？" or "急" is answered as usual, not held by the small talk', () => {
+    expect(ask('在？ 录屏没声音').actions[0]).toMatchObject({ type: 'answer', faqId: 'no-sound' });
+    expect(ask('急 录屏没声音').actions[0]).toMatchObject({ type: 'answer', faqId: 'no-sound' });
+    expect(ask('在哪里开发票').actions[0]).toMatchObject({ type: 'answer', faqId: 'invoice' });
+  });
+
+  it('"呵呵 又是机器人" asks who answers: the bot says what it is, no person', () => {
+    expect(said(ask('呵呵 又是机器人'))[0]).toBe(messages.smalltalk_bot_identity);
   });
 
   it('"是真人吗" asks who answers; asking for a real person still hands off', () => {

@@ -217,7 +217,7 @@ describe('decide: explicit request for a person', () => {
   });
 
   it('anger at the service goes to a person with an apology (complaint), not to a "did you mean" list', () => {
-    for (const text of ['你们客服太垃圾了', '什么破软件', '骗子！', '客服态度很差']) {
+    for (const text of ['你们客服太垃圾了', '什么破软件', '骗子！', '客服态度很差', '听不懂人话吗', '废物']) {
       const d = ask(text, { greeted: true });
       expect(said(d), text).toEqual([messages.complaint_handoff]);
       expect(handoffOf(d), text).toBe('complaint');

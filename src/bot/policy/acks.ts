@@ -31,7 +31,7 @@ const LONGEST = Math.max(...[...WORDS.keys()].map((w) => w.length));
 const MAX_CHARS = 14;
 
 /** Reports trouble (or asks something, ASKING): never a mere acknowledgement. */
-const TROUBLE = /不|没|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗/u;
+const TROUBLE = /不|没|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗|试过|都试|帮/u;
 /** The same meanings by the words' stems, for the many ways of saying them ("感恩", "我去弄一下", "okk"). */
 const THANKS_STEM = /谢|感恩|感激|辛苦|thank|thx|3q/u;
 const STEMS: readonly [Ack, RegExp][] = [
@@ -92,10 +92,10 @@ const UNCLEAR =
 export const asksToExplain = (bare: string): boolean => UNCLEAR.test(compact(bare));
 
 /**
- * Right after an answer, it did not work ("试了 还是没声", "按你说的弄了还是不行", "still no
- * audio"): a verdict, even where the words also name the entry just answered.
+ * Right after an answer, it did not work ("试了 还是没声", "按你说的弄了还是不行", "都试过了",
+ * "still no audio"): a verdict, even where the words also name the entry just answered.
  */
-const STILL = /还是|依然|仍然|照样|试了|弄了|按你说的|按照你说的|没用|不行|不管用|没反应|still|doesn'?t work|not working/iu;
+const STILL = /还是|依然|仍然|照样|试了|试过|弄了|弄过|按你说的|按照你说的|没用|不行|不管用|没反应|still|doesn'?t work|not working/iu;
 export const saysStillBroken = (bare: string): boolean => bare.length <= 30 && STILL.test(bare);
 
 /** "2 还是没声音" / "2，没用": the "没解决" number with words after it. */
