@@ -35,7 +35,8 @@
  *     its `smalltalk_*` phrase, then the menu (not after thanks and bye); outcome `smalltalk`.
  * 12. Otherwise the matcher: answer / "did you mean" list / low confidence (handoff or offer).
  *     Several questions the FAQ answers are each answered (`answer_part` above each); the entry
- *     just answered, asked after again, is not sent twice (`answer_again`).
+ *     just answered, asked after again, is not sent twice (`answer_again`); a detail or one point
+ *     of it ("mac", "永久的呢") gets the one line of that answer that speaks of it (`answer_excerpt`).
  *     When it finds nothing (or only a weak list) and the message is mostly small talk other than
  *     a greeting, thanks or bye ("今天天气怎么样啊，适合出去玩吗"), the small-talk reply instead —
  *     except after a rephrase prompt, where a question the FAQ cannot answer goes to a person.

@@ -147,6 +147,11 @@ export const MESSAGE_PLACEHOLDERS = {
   unclear_offer: [],
   /** A message that asks two or three things ("怎么退款？还有发票怎么开"): above each entry's answer. */
   answer_part: ['question'],
+  /**
+   * Right after an answer, a detail or one point of it ("mac", "永久的呢", "怎么关自动续费"): the one
+   * line of that answer that speaks of it, instead of the whole answer again or another entry.
+   */
+  answer_excerpt: ['line'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type MessageKey = keyof typeof MESSAGE_PLACEHOLDERS;
@@ -161,6 +166,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   suggest_header_one: '您想问的是不是这个？',
   waiting_answered: '以上答案您可以先参考～您仍在排队，客服接入后会继续帮您处理。',
   answer_part: '关于「{question}」：',
+  answer_excerpt: '{line}\n（还没解决的话回复 2，我帮您找人工客服）',
   context_noted: '好的～ 您遇到什么问题了？直接说就行。',
   guidance: '别着急，慢慢来😊 常见问题都在下面，回复数字就能看答案；也可以直接打字告诉我遇到了什么问题。',
   ack_ok: '好的😊 还有问题随时找我~',

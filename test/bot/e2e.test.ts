@@ -75,6 +75,20 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     expect(t.filter((m) => m.from === 'bot' && m.faqId).map((m) => m.faqId)).toEqual(['refund', 'invoice']);
   });
 
+  it('a detail right after an answer ("mac") gets the line of that answer that speaks of it, not another entry', async () => {
+    const c = h.customer();
+    c.say('录屏没有声音怎么办');
+    await c.hears(h.messages.feedback_question);
+    const from = c.heard.length;
+    c.say('mac');
+    const said = await c.hears(/^Mac：录系统声音/u, from);
+    expect(said).toContain('（还没解决的话回复 2');
+    expect(c.heard.slice(from).join('\n')).not.toContain(answerOf('mac-permission'));
+    // The check stays open for the sound answer: "2" is about it.
+    c.say('2');
+    await c.hears(h.messages.not_helpful_offer, from);
+  });
+
   it('"did you mean", then a number picks the entry', async () => {
     const c = h.customer();
     c.say('导出');

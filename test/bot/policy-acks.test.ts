@@ -82,13 +82,19 @@ describe('right after an answer', () => {
   });
 
   it('the same entry asked after again is not sent twice; "2" then still offers a person', () => {
-    const [first, again, two] = chat(['会员多少钱', '那年度的会员多少钱呢', '2']);
+    const [first, again, two] = chat(['会员多少钱', '那会员多少钱呢', '2']);
     expect(first!.actions[0]).toMatchObject({ type: 'answer', faqId: 'membership-plans' });
     expect(again!.actions).toEqual([{ type: 'say', text: messages.answer_again }]);
     expect(two!.actions[0]).toEqual({ type: 'feedback', faqId: 'membership-plans', helpful: false });
     // Another entry is answered as usual.
     const [, other] = chat(['会员多少钱', '怎么开发票']);
     expect(other!.actions[0]).toMatchObject({ type: 'answer', faqId: 'invoice' });
+  });
+
+  it('asked again insisting ("退钱！！！" after the refund answer): not "the answer is above", a person offered', () => {
+    const [, d] = chat(['怎么退款', '退钱！！！']);
+    expect(d!.actions[0]).toEqual({ type: 'feedback', faqId: 'refund', helpful: false });
+    expect(said(d!)).toEqual([messages.not_helpful_offer]);
   });
 
   it.each(['试了 还是没声', '2 还是没声音', '按你说的弄了还是不行', '2吧', '你说的我都试过了', '都试过了'])('"%s" is "没解决": a person offered, the answer not sent again', (text) => {
@@ -163,5 +169,40 @@ describe('what the customer says about themselves', () => {
 
   it.each(['我用的是mac 录屏黑屏', '我是会员为什么还有水印', '我想录网课'])('"%s" asks something: matched as usual', (text) => {
     expect(said(ask(text, { greeted: true }))).not.toContain(messages.context_noted);
+  });
+});
+
+describe('a detail or one point of the answer just given (third stranger test)', () => {
+  const line = (d: Decision): string | undefined => {
+    const text = said(d)[0] ?? '';
+    const [, l] = /^(.*)\n（还没解决/su.exec(text) ?? [];
+    return l;
+  };
+  it.each([
+    ['录屏没有声音怎么办', 'mac', /^Mac：录系统声音需要安装闪录音频组件/u],
+    ['录屏没有声音怎么办', '苹果手机', /^手机：.*iPhone 请在控制中心/u],
+    ['录屏没有声音怎么办', '耳机插着的', /插了耳机或外置声卡时最容易选错/u],
+    ['录屏没有声音怎么办', '我电脑是win7的', /^Windows：/u],
+    ['会员多少钱', '永久的呢', /^永久会员 ¥298/u],
+    ['会员多少钱', '那年度的会员多少钱呢', /^年度会员 ¥168/u],
+    ['怎么退款', '怎么关自动续费', /^取消自动续费：微信在/u],
+  ])('after "%s", "%s" gets the one line of that answer that speaks of it, the check still open', (question, followUp, want) => {
+    const [first, d] = chat([question, followUp]);
+    const id = (first!.actions[0] as { faqId: string }).faqId;
+    expect(d!.actions.every((a) => a.type === 'say')).toBe(true);
+    expect(line(d!)).toMatch(want);
+    // Shown alone, a step's number would read as a number to reply with.
+    expect(line(d!)).not.toMatch(/^\d/u);
+    expect(d!.session.feedbackFor).toBe(id);
+    expect(handedOff(d!)).toBe(false);
+  });
+
+  it('a new question is answered with its own entry; a word the whole answer repeats, or a verdict, is no point of it', () => {
+    expect(chat(['会员多少钱', '水印怎么去'])[1]!.actions[0]).toMatchObject({ type: 'answer', faqId: 'remove-watermark' });
+    expect(chat(['录屏没有声音怎么办', 'mac上录屏黑屏'])[1]!.actions[0]).toMatchObject({ type: 'answer', faqId: 'mac-permission' });
+    expect(line(chat(['录屏没有声音怎么办', '声音'])[1]!)).toBeUndefined();
+    expect(chat(['录屏没有声音怎么办', '耳机插着的还是不行'])[1]!.actions[0]).toEqual({ type: 'feedback', faqId: 'no-sound', helpful: false });
+    // Nothing pending: a detail is no follow-up.
+    expect(line(ask('永久的呢', { greeted: true }))).toBeUndefined();
   });
 });

@@ -35,7 +35,8 @@ export const DEFAULT_POLICY_OPTIONS: Readonly<PolicyOptions> = Object.freeze({
 
 /** What the policy needs of the knowledge base: the matcher, the current top-10 menu, the small talk. */
 export interface PolicyKnowledge {
-  matcher: Pick<Matcher, 'match' | 'entry'>;
+  /** `excerpt` is optional: without it a follow-up gets the answer_again phrase. */
+  matcher: Pick<Matcher, 'match' | 'entry'> & Partial<Pick<Matcher, 'excerpt'>>;
   /** `menuEntries(kb)`: the numbered menu, in order. */
   menu: readonly FaqEntry[];
   /** The editors' `_smalltalk.yml` as loaded; the built-in phrases when absent. */

@@ -31,7 +31,7 @@ import { answeredParts, answerEach } from './several.ts';
 import { answerWhileWaiting, unknownStatus, waitAcknowledged, withPerson } from './waiting.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, startsWithTwo, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
-import { asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { ASKING, asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -271,6 +271,8 @@ function fromList(t: Turn, id: string, question: string | undefined): Decision {
 function fromKnowledge(t: Turn): Decision {
   const { kb, messages, base, session } = t;
   let match = kb.matcher.match(t.text);
+  const point = answerPoint(t, match);
+  if (point) return point;
   let question = t.text.slice(0, 500);
   // What they said about themselves just before ("我用的是mac" + "录出来全是黑的"), when this alone finds no answer.
   if (match.decision !== 'answer' && session.context) {
@@ -287,7 +289,8 @@ function fromKnowledge(t: Turn): Decision {
     if (match.id === session.rejected) return notAgain(t, match, question);
     // The entry just answered, asked after again ("那年度的呢", "试了还是没声音"): not the same
     // text twice; where to look, and "2" for a person, which stays open.
-    if (match.id === session.feedbackFor) return still ? helpful(t, false, 'rejected') : reply(t, messages.answer_again, session);
+    // "退钱！！！" right after the refund answer: that answer did not do; not "the answer is above".
+    if (match.id === session.feedbackFor) return still || INSISTS.test(t.text) ? helpful(t, false, 'rejected') : reply(t, messages.answer_again, session);
     const d = answer(t, match.id, match.score, question);
     // Angry, with a question the FAQ answers ("我要退款！！！你们这个软件太垃圾了"): sorry first.
     return isComplaint(t.bare) ? { ...d, actions: [say(messages.answer_apology), ...d.actions] } : d;
@@ -309,6 +312,32 @@ function fromKnowledge(t: Turn): Decision {
     }
   }
   return lowConfidence(t, { type: 'unanswered', question });
+}
+
+/** The same thing asked again, insisting. */
+const INSISTS = /[!！]{2,}|[?？]{3,}/u;
+
+/** Longer messages say more than a detail of the answer just given. */
+const FOLLOW_UP_MAX_CHARS = 15;
+
+/**
+ * Right after an answer, a detail ("mac", "耳机插着的", "我是安卓9") or one point of it ("永久的呢",
+ * "怎么关自动续费"): the one line of that answer that speaks of it (`answer_excerpt`), the check
+ * still open. A question the FAQ answers with another entry ("水印怎么去" after the prices) is that
+ * entry's; a detail is read against the answer even where alone it would match another entry
+ * ("mac" after no sound is the Mac step of the sound answer, not the Mac black-screen entry).
+ */
+function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
+  const { session, kb } = t;
+  if (!session.feedbackFor || !kb.matcher.excerpt || [...t.bare].length > FOLLOW_UP_MAX_CHARS) return undefined;
+  // "mac上还是不行" is a verdict on the answer, not a point of it.
+  if (saysStillBroken(t.bare)) return undefined;
+  if (ASKING.test(t.bare) && match.decision === 'answer' && match.id !== session.feedbackFor) return undefined;
+  const line = kb.matcher.excerpt(session.feedbackFor, t.text);
+  if (!line) return undefined;
+  // Shown alone, the answer's "4." or "•" would read as a number to reply with.
+  const text = line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
+  return reply(t, renderTemplate(t.messages.answer_excerpt, { line: text }), session);
 }
 
 /**

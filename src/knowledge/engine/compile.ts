@@ -87,7 +87,7 @@ const HAN_WORD = /^\p{Script=Han}{2,}$/u;
 /** The postings key of a word's toneless pinyin syllables ("p:xingcheng"): the same for its homophone typos. */
 export const pinyinKey = (syllables: readonly string[]): string => `p:${syllables.join('')}`;
 
-function wordsOf(text: string, lexicon: Lexicon): string[] {
+export function wordsOf(text: string, lexicon: Lexicon): string[] {
   const out: string[] = [];
   for (const w of cutForIndex(text)) out.push(w, ...lexicon.concepts(w));
   for (const p of lexicon.phrases(text)) out.push(...p.concepts);

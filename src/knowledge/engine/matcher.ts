@@ -1,6 +1,7 @@
 import type { AnsweredQuestion, FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds } from '../types.ts';
 import { compile, pinyinKey, type CompiledKb, type EntryDoc } from './compile.ts';
 import { clash, defaultContrasts, type Clash, type Sides } from './contrast.ts';
+import { answerExcerpt } from './excerpt.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
 import { askedObjects, askedOperations, aspectScanner, unmentioned, type AnyOf } from './aspects.ts';
 import { MAX_QUERY_CHARS, parseQuery, type Query, type QueryTerm } from './query.ts';
@@ -97,6 +98,12 @@ export class Matcher {
 
   entry(id: string): FaqEntry | undefined {
     return this.compiled.byId.get(id);
+  }
+
+  /** The one line of entry `id`'s answer that speaks of `question`, a follow-up to it (excerpt.ts). */
+  excerpt(id: string, question: string): string | undefined {
+    const doc = this.compiled.docs.find((d) => d.entry.id === id);
+    return doc && answerExcerpt(doc, this.parse(question.slice(0, MAX_QUERY_CHARS)), this.compiled.lexicon);
   }
 
   match(question: string): MatchResult {

@@ -1,0 +1,60 @@
+/**
+ * The one line of an answer that speaks of a follow-up. Right after "录屏没声音" is answered, the
+ * customer adds a detail ("mac", "耳机插着的", "我是安卓9") or asks about one point of the answer
+ * ("永久的呢", "怎么关自动续费"). The answer already says it, in one of its lines; the customer
+ * should not be told to read it all again, nor be sent to another entry that shares the word.
+ */
+import { renderPlainText } from '../render.ts';
+import { wordsOf, type EntryDoc } from './compile.ts';
+import type { Lexicon } from './lexicon.ts';
+import type { Query } from './query.ts';
+import { normalize } from './text.ts';
+
+/** Terms weighing less say little of what is asked (particles, 我, 是; see query.ts). */
+const INFORMATIVE = 0.3;
+/** Asking the price: a line with an amount answers it, whether or not it says 价格. */
+const PRICE_WORD = /^(?:多少钱|价格|价钱|费用|收费|怎么收费|几块|几块钱|多少|要多少|贵不贵|售价|price|cost)$/u;
+const AMOUNT = /[¥￥$]\s*\d|\d\s*(?:元|块)/u;
+/** A line this short is a heading or a fragment, not something to send on its own. */
+const MIN_LINE_CHARS = 6;
+
+interface Line {
+  /** As WeChat shows it (the answer rendered to plain text). */
+  text: string;
+  norm: string;
+  words: Set<string>;
+}
+
+const linesOf = new WeakMap<EntryDoc, Line[]>();
+
+function answerLines(doc: EntryDoc, lexicon: Lexicon): Line[] {
+  let lines = linesOf.get(doc);
+  if (!lines) {
+    lines = renderPlainText(doc.entry.answer)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => [...l].length >= MIN_LINE_CHARS)
+      .map((text) => {
+        const norm = normalize(text);
+        return { text, norm, words: new Set(wordsOf(norm, lexicon)) };
+      });
+    linesOf.set(doc, lines);
+  }
+  return lines;
+}
+
+/**
+ * The line of `doc`'s answer that holds every informative word of `query` (the word itself or a
+ * synonym), when exactly one line does and the answer has more than one: a word the whole answer
+ * repeats ("声音" in an answer on sound) points at no line in particular. Undefined otherwise.
+ */
+export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon): string | undefined {
+  const terms = query.terms.filter((t) => t.weight >= INFORMATIVE);
+  if (terms.length === 0) return undefined;
+  const lines = answerLines(doc, lexicon);
+  if (lines.length < 2) return undefined;
+  const holds = (l: Line, t: Query['terms'][number]): boolean =>
+    l.words.has(t.text) || l.norm.includes(t.text) || t.concepts.some((c) => l.words.has(c)) || (PRICE_WORD.test(t.text) && AMOUNT.test(l.norm));
+  const found = lines.filter((l) => terms.every((t) => holds(l, t)));
+  return found.length === 1 ? found[0]!.text : undefined;
+}
