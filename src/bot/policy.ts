@@ -48,8 +48,9 @@
  * valid after the feedback "1".
  *
  * Other statuses: `waiting` → a question the FAQ answers with confidence is answered, followed by
- * `waiting_answered` (the place in the queue is kept; no feedback check, no outcome), else silent
- * (a repeated request for a person gets `already_queued`);
+ * `waiting_answered` (the place in the queue is kept; no feedback check, no outcome); "人呢" and a
+ * repeated request for a person get `already_queued`, other words with something in them
+ * `waiting_noted` (both at most every few minutes); "ok", thanks and small talk nothing;
  * `active` → always silent; `awaiting_fix` → `awaiting_fix` once per session, else silent, but an
  * explicit request for a person is handed off (the queue accepts awaiting_fix → waiting).
  *

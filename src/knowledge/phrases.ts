@@ -133,6 +133,8 @@ export const MESSAGE_PLACEHOLDERS = {
   suggest_header_one: [],
   /** After an FAQ answer given while the customer waits in the human queue. */
   waiting_answered: [],
+  /** In the queue, words the FAQ does not answer ("视频是昨天录的"): seen, kept for the agent (at most every few minutes). */
+  waiting_noted: [],
   /** "我用的是mac", "我是会员": the customer said something about themselves and asked nothing yet. */
   context_noted: [],
   /** "我年纪大了不太会弄", "第一次用": before the menu, when the FAQ answers nothing in it. */
@@ -165,6 +167,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   presence_again: '在的~ 直接说说您遇到的问题吧。',
   suggest_header_one: '您想问的是不是这个？',
   waiting_answered: '以上答案您可以先参考～您仍在排队，客服接入后会继续帮您处理。',
+  waiting_noted: '收到～ 已经帮您记下了，客服接入后会一起处理，请稍等。',
   answer_part: '关于「{question}」：',
   answer_excerpt: '{line}\n（还没解决的话回复 2，我帮您找人工客服）',
   context_noted: '好的～ 您遇到什么问题了？直接说就行。',

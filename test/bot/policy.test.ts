@@ -374,6 +374,18 @@ describe('decide: other statuses', () => {
     expect(ask('转人工', busy, 'waiting')).toEqual({ actions: [{ type: 'say', text: messages.already_queued }], session: busy });
   });
 
+  it('waiting: words the FAQ does not answer are noted for the agent, at most once every few minutes; "ok", thanks and small talk are not', () => {
+    const now = Date.parse('2026-12-07T10:00:00Z');
+    const first = decide({ text: '视频是昨天晚上录的，两个小时', status: 'waiting', session: busy, now }, kb, messages);
+    expect(first.actions).toEqual([{ type: 'say', text: messages.waiting_noted }]);
+    expect(first.session).toEqual({ ...busy, waitAckAt: now });
+    const soon = decide({ text: '昨天下午三点左右开始录的', status: 'waiting', session: first.session, now: now + 60_000 }, kb, messages);
+    expect(soon.actions).toEqual([]);
+    const later = decide({ text: '昨天下午三点左右开始录的', status: 'waiting', session: first.session, now: now + 5 * 60_000 }, kb, messages);
+    expect(later.actions).toEqual([{ type: 'say', text: messages.waiting_noted }]);
+    for (const text of ['好的 谢谢', '嗯嗯知道了', '今天天气怎么样呀', '？？']) expect(ask(text, busy, 'waiting').actions, text).toEqual([]);
+  });
+
   it('waiting: a question the FAQ answers with confidence is answered, the place in the queue kept, nothing left pending', () => {
     const d = ask('录屏没声音怎么办', busy, 'waiting');
     expect(d.actions).toEqual([

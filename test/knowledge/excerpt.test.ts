@@ -38,5 +38,9 @@ describe('Matcher.excerpt', () => {
     expect(m.excerpt('nope', 'mac')).toBeUndefined();
     // Particles alone ask nothing.
     expect(m.excerpt('plans', '那呢')).toBeUndefined();
+    // The entry's own question again asks for the whole answer.
+    expect(m.excerpt('sound', '录屏没声音')).toBeUndefined();
+    // A line that leads into the lines below it is no point of its own.
+    expect(m.excerpt('plans', '有几种')).toBeUndefined();
   });
 });

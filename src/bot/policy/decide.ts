@@ -28,10 +28,10 @@ import {
   type Turn,
 } from './context.ts';
 import { answeredParts, answerEach } from './several.ts';
-import { answerWhileWaiting, unknownStatus, waitAcknowledged, withPerson } from './waiting.ts';
+import { answerWhileWaiting, notedWhileWaiting, unknownStatus, waitAcknowledged, withPerson } from './waiting.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, startsWithTwo, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
-import { ASKING, asksAfterWait, bareText, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { ASKING, asksAfterWait, bareText, compact, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -59,6 +59,8 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
     if (asksAfterWait(bareText(normalized))) return waitAcknowledged(session, messages, now);
     const early = answerWhileWaiting(input.text, kb, messages, session);
     if (early) return early;
+    const chat = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK)?.whole;
+    if (!chat && saysSomething(bareText(normalized))) return notedWhileWaiting(session, messages, now);
   }
   if (status !== 'bot' && status !== 'resolved') return withPerson(status, session, messages, normalized !== '', human === 'ask');
   if (!normalized) return { actions: [], session };
@@ -68,6 +70,9 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
 }
 
 const DECISION_RANK = { answer: 2, suggest: 1, handoff: 0 } as const;
+
+/** Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯"). */
+const saysSomething = (bare: string): boolean => compact(bare).length >= 4 && acknowledgement(bare) === undefined;
 
 /** The status the policy decides for: where a rating is expected, whatever the conversation's says. */
 function statusFor(status: ConversationStatus, session: Session): ConversationStatus {

@@ -32,6 +32,16 @@ export function waitAcknowledged(session: Session, messages: Messages, now: numb
   return { actions: [say(messages.already_queued)], session: { ...session, waitAckAt: now } };
 }
 
+/**
+ * In the queue, words the FAQ does not answer ("视频是昨天录的", "录好的东西找不到了"): a word that
+ * they were seen and go to the agent, at most once per WAIT_ACK_MS (the same clock as "人呢"). A
+ * wait can last a night; silence reads as nobody there.
+ */
+export function notedWhileWaiting(session: Session, messages: Messages, now: number): Decision {
+  if (session.waitAckAt !== undefined && now - session.waitAckAt < WAIT_ACK_MS) return { actions: [], session };
+  return { actions: [say(messages.waiting_noted)], session: { ...session, waitAckAt: now } };
+}
+
 /** Waiting, with an agent or a known problem: mostly silent (see ../policy.ts). */
 export function withPerson(status: Exclude<ConversationStatus, 'bot' | 'resolved'>, session: Session, messages: Messages, hasText: boolean, asks: boolean): Decision {
   const none: Decision = { actions: [], session };

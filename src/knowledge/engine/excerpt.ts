@@ -33,7 +33,8 @@ function answerLines(doc: EntryDoc, lexicon: Lexicon): Line[] {
     lines = renderPlainText(doc.entry.answer)
       .split('\n')
       .map((l) => l.trim())
-      .filter((l) => [...l].length >= MIN_LINE_CHARS)
+      // A line ending in a colon leads into the lines below it ("按下面顺序检查一下："): no point of its own.
+      .filter((l) => [...l].length >= MIN_LINE_CHARS && !/[：:]$/u.test(l))
       .map((text) => {
         const norm = normalize(text);
         return { text, norm, words: new Set(wordsOf(norm, lexicon)) };
@@ -51,6 +52,9 @@ function answerLines(doc: EntryDoc, lexicon: Lexicon): Line[] {
 export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon): string | undefined {
   const terms = query.terms.filter((t) => t.weight >= INFORMATIVE);
   if (terms.length === 0) return undefined;
+  // The entry's own question asked again ("录屏没声音") asks for the whole answer, not one line of it.
+  const asked = doc.phrasings[0];
+  if (asked && terms.every((t) => asked.has(t.text) || t.concepts.some((c) => asked.has(c)))) return undefined;
   const lines = answerLines(doc, lexicon);
   if (lines.length < 2) return undefined;
   const holds = (l: Line, t: Query['terms'][number]): boolean =>
