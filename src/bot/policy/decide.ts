@@ -324,6 +324,7 @@ const INSISTS = /[!！]{2,}|[?？]{3,}/u;
 
 /** Longer messages say more than a detail of the answer just given. */
 const FOLLOW_UP_MAX_CHARS = 15;
+const DETAIL_MAX_CHARS = 6;
 
 /**
  * Right after an answer, a detail ("mac", "耳机插着的", "我是安卓9") or one point of it ("永久的呢",
@@ -337,7 +338,10 @@ function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
   if (!session.feedbackFor || !kb.matcher.excerpt || [...t.bare].length > FOLLOW_UP_MAX_CHARS) return undefined;
   // "mac上还是不行" is a verdict on the answer, not a point of it.
   if (saysStillBroken(t.bare)) return undefined;
-  if (ASKING.test(t.bare) && match.decision === 'answer' && match.id !== session.feedbackFor) return undefined;
+  // Answered with confidence by another entry: a question of its own, unless it is a bare detail
+  // of a few characters ("mac", "苹果手机").
+  const other = match.decision === 'answer' && match.id !== session.feedbackFor;
+  if (other && (ASKING.test(t.bare) || compact(t.bare).length > DETAIL_MAX_CHARS)) return undefined;
   const line = kb.matcher.excerpt(session.feedbackFor, t.text);
   if (!line) return undefined;
   // Shown alone, the answer's "4." or "•" would read as a number to reply with.

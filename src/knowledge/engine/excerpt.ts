@@ -45,6 +45,16 @@ function answerLines(doc: EntryDoc, lexicon: Lexicon): Line[] {
 }
 
 /**
+ * Whether `text` (normalized) shares two letters in a row with `doc`'s answer: most messages after
+ * an answer do not, and are let go before the question is parsed (this runs on the bot's loop).
+ */
+export function touchesAnswer(doc: EntryDoc, text: string): boolean {
+  const chars = [...text].filter((c) => /[\p{L}\p{N}]/u.test(c));
+  for (let i = 0; i + 1 < chars.length; i++) if (doc.body.includes(chars[i]! + chars[i + 1]!)) return true;
+  return false;
+}
+
+/**
  * The line of `doc`'s answer that holds every informative word of `query` (the word itself or a
  * synonym), when exactly one line does and the answer has more than one: a word the whole answer
  * repeats ("声音" in an answer on sound) points at no line in particular. Undefined otherwise.

@@ -1,14 +1,14 @@
 import type { AnsweredQuestion, FaqEntry, KnowledgeBase, MatchCandidate, MatchResult, Thresholds } from '../types.ts';
 import { compile, pinyinKey, type CompiledKb, type EntryDoc } from './compile.ts';
 import { clash, defaultContrasts, type Clash, type Sides } from './contrast.ts';
-import { answerExcerpt } from './excerpt.ts';
+import { answerExcerpt, touchesAnswer } from './excerpt.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
 import { askedObjects, askedOperations, aspectScanner, unmentioned, type AnyOf } from './aspects.ts';
 import { MAX_QUERY_CHARS, parseQuery, type Query, type QueryTerm } from './query.ts';
 import { questionParts } from './questions.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
 import { BROADER_MATCH, features, PINYIN_MATCH, queryFacts, typoMatches } from './score.ts';
-import { charBigrams, isCjkWord, pinyinOf } from './text.ts';
+import { charBigrams, isCjkWord, normalize, pinyinOf } from './text.ts';
 
 export interface MatcherOptions {
   thresholds?: Partial<Thresholds>;
@@ -103,7 +103,8 @@ export class Matcher {
   /** The one line of entry `id`'s answer that speaks of `question`, a follow-up to it (excerpt.ts). */
   excerpt(id: string, question: string): string | undefined {
     const doc = this.compiled.docs.find((d) => d.entry.id === id);
-    return doc && answerExcerpt(doc, this.parse(question.slice(0, MAX_QUERY_CHARS)), this.compiled.lexicon);
+    const text = question.slice(0, MAX_QUERY_CHARS);
+    return doc && touchesAnswer(doc, normalize(text)) ? answerExcerpt(doc, this.parse(text), this.compiled.lexicon) : undefined;
   }
 
   match(question: string): MatchResult {
