@@ -23,6 +23,7 @@ export { defaultThresholds } from './engine/model.ts';
 export { defaultMatchThreads, MatchThreads, type Matched, type MatchThreadsOptions } from './match-threads.ts';
 export { MAX_QUERY_CHARS } from './engine/query.ts';
 export { normalize } from './engine/text.ts';
+export { toSimplified } from './engine/simplified.ts';
 export { warmUp } from './engine/segmenter.ts';
 export { renderAnswer, renderPlainText, splitMessages, WECHAT_MAX_MESSAGE_BYTES } from './render.ts';
 export { menuEntries } from './menu.ts';

@@ -6,6 +6,7 @@
  * how much of a message is small talk. Pure: the policy decides what to do with it.
  */
 import { isMap, isScalar, isSeq } from 'yaml';
+import { toSimplified } from './engine/simplified.ts';
 import { normalize } from './engine/text.ts';
 import { readText } from './files.ts';
 import { numbersAsWritten, parseYaml, stripBom } from './frontmatter.ts';
@@ -106,7 +107,7 @@ const isLatin = (ch: string | undefined): boolean => ch !== undefined && /[a-z0-
 
 /** Letters and digits only, words apart by one space: how phrases and messages are compared. */
 export function smalltalkText(text: string): string {
-  return normalize(text).replace(WECHAT_EMOJI, ' ').replace(NOT_WORD, ' ').replace(/(?<=\p{Script=Han}) (?=\p{Script=Han})/gu, '').trim();
+  return normalize(toSimplified(text)).replace(WECHAT_EMOJI, ' ').replace(NOT_WORD, ' ').replace(/(?<=\p{Script=Han}) (?=\p{Script=Han})/gu, '').trim();
 }
 
 interface Word {

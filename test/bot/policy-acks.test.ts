@@ -59,7 +59,7 @@ describe('acknowledgement: a reply made only of "ok" words', () => {
 });
 
 describe('right after an answer', () => {
-  it.each(['好的 明白了 谢谢亲', '可以了 谢谢', '搞定了', '好的知道了'])('"%s" counts as helpful, never a person', (text) => {
+  it.each(['好的 明白了 谢谢亲', '可以了 谢谢', '搞定了', '好的知道了', '謝謝'])('"%s" counts as helpful, never a person', (text) => {
     const [, d] = chat(['录屏没有声音怎么办', text]);
     expect(d!.actions[0]).toEqual({ type: 'feedback', faqId: 'no-sound', helpful: true });
     expect(handedOff(d!)).toBe(false);

@@ -6,7 +6,7 @@ import { focusFactors, NEGATED, STORY } from '../../src/knowledge/engine/focus.t
 import { buildGeneralWords, formatGeneralWords, GENERAL_WORDS_FILE, syllabify } from '../../src/knowledge/engine/pinyin-input.ts';
 import { parseQuery, type Query } from '../../src/knowledge/engine/query.ts';
 import { baseForms } from '../../src/knowledge/engine/rewrite.ts';
-import { loadKnowledgeBase, Matcher, type KnowledgeBase } from '../../src/knowledge/index.ts';
+import { loadKnowledgeBase, Matcher, toSimplified, type KnowledgeBase } from '../../src/knowledge/index.ts';
 import { entry, makeTree, removeTrees } from '../support/kb-tree.ts';
 
 /** What customers type that is not the FAQ's script: pinyin, English, dialect, long stories, negation. */
@@ -136,6 +136,22 @@ describe('dialect and chat spellings', () => {
   it('木有 / 啥时候 read as 没有 / 什么时候', async () => {
     expect((await parsed('退款木有到')).text).toContain('没有');
     expect((await parsed('啥时候能退款')).text).toContain('什么时候');
+  });
+});
+
+describe('traditional characters', () => {
+  it('are read as simplified (錄影沒有聲音 → 录影没有声音), by phrase; simplified and ASCII come back as they were', () => {
+    expect(toSimplified('發票怎麼開？')).toBe('发票怎么开？');
+    expect(toSimplified('乾淨')).toBe('干净');
+    expect(toSimplified('录屏没有声音怎么办')).toBe('录屏没有声音怎么办');
+    expect(toSimplified('how do I get a refund')).toBe('how do I get a refund');
+  });
+
+  it('a question in traditional characters is answered as its simplified twin', async () => {
+    const m = new Matcher(await shop());
+    for (const [trad, id] of [['發票怎麼開', 'invoice'], ['忘記密碼怎麼辦', 'password'], ['怎麼申請退款', 'refund']] as const) {
+      expect(m.match(trad), trad).toMatchObject({ decision: 'answer', id });
+    }
   });
 });
 

@@ -4,10 +4,11 @@
  * ("转人工", and "不用转人工" as a decline). All of it works on the normalized message, the same
  * normalization the matcher uses, so both read a message alike.
  */
-import { normalize } from '../../knowledge/index.ts';
+import { normalize, toSimplified } from '../../knowledge/index.ts';
 
 /** The matcher's own normalization (NFKC, lower case, one space), so both read a message alike. */
-export const normalizeText = normalize;
+/** How the policy reads a message: normalized, traditional characters as simplified ("謝謝", "轉人工"). */
+export const normalizeText = (text: string): string => normalize(toSimplified(text));
 
 // WeChat sends its built-in emoji as text codes: [微笑], [强], [OK].
 const WECHAT_EMOJI = /\[[\p{Script=Han}a-z]{1,4}\]/gu;

@@ -2,6 +2,7 @@ import type { AnsweredQuestion, FaqEntry, KnowledgeBase, MatchCandidate, MatchRe
 import { compile, pinyinKey, type CompiledKb, type EntryDoc } from './compile.ts';
 import { clash, defaultContrasts, type Clash, type Sides } from './contrast.ts';
 import { answerExcerpt, touchesAnswer } from './excerpt.ts';
+import { toSimplified } from './simplified.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
 import { askedObjects, askedOperations, aspectScanner, unmentioned, type AnyOf } from './aspects.ts';
 import { MAX_QUERY_CHARS, parseQuery, type Query, type QueryTerm } from './query.ts';
@@ -103,14 +104,14 @@ export class Matcher {
   /** The one line of entry `id`'s answer that speaks of `question`, a follow-up to it (excerpt.ts). */
   excerpt(id: string, question: string): string | undefined {
     const doc = this.compiled.docs.find((d) => d.entry.id === id);
-    const text = question.slice(0, MAX_QUERY_CHARS);
+    const text = toSimplified(question.slice(0, MAX_QUERY_CHARS));
     return doc && touchesAnswer(doc, normalize(text)) ? answerExcerpt(doc, this.parse(text), this.compiled.lexicon) : undefined;
   }
 
-  match(question: string): MatchResult {
+  match(asked: string): MatchResult {
+    const question = toSimplified(asked.slice(0, MAX_QUERY_CHARS));
     const whole = this.decide(question);
-    // Read as far as the matcher reads a question.
-    const parts = questionParts(question.slice(0, MAX_QUERY_CHARS));
+    const parts = questionParts(question);
     return parts.length < 2 ? whole : (this.several(whole, parts) ?? whole);
   }
 
@@ -180,7 +181,7 @@ export class Matcher {
   /** Every shortlisted entry with its evidence, best first (for calibration and `kb ask`). */
   rank(question: string): RankedEntry[] {
     const kb = this.compiled;
-    const query = this.parse(question);
+    const query = this.parse(toSimplified(question));
     const shortlist = this.retrieve(query);
     if (shortlist.length === 0) {
       // Nothing shared at all: report the menu's first entry with zero confidence.
