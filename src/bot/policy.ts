@@ -57,7 +57,8 @@
  * The parts: the decision (policy/decide.ts) with what its steps share (policy/context.ts), small
  * talk and dead ends (policy/chitchat.ts; what counts as small talk: knowledge/smalltalk.ts), how
  * short replies, numbers and requests for a person are read (policy/words.ts), acknowledgements
- * and verdicts in many words (policy/acks.ts), several questions in one message
+ * and verdicts in many words (policy/acks.ts), a detail or one point of the answer just given
+ * (policy/follow-up.ts), several questions in one message
  * (policy/several.ts), a chat with a person (policy/waiting.ts), and the queue and delay notices
  * (policy/notices.ts).
  */

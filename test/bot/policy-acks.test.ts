@@ -97,7 +97,7 @@ describe('right after an answer', () => {
     expect(said(d!)).toEqual([messages.not_helpful_offer]);
   });
 
-  it.each(['试了 还是没声', '2 还是没声音', '按你说的弄了还是不行', '2吧', '你说的我都试过了', '都试过了'])('"%s" is "没解决": a person offered, the answer not sent again', (text) => {
+  it.each(['试了 还是没声', '2 还是没声音', '按你说的弄了还是不行', '2吧', '你说的我都试过了', '都试过了', '重启过了', '重装过了'])('"%s" is "没解决": a person offered, the answer not sent again', (text) => {
     const [, d] = chat(['录屏没有声音怎么办', text]);
     expect(d!.actions[0]).toEqual({ type: 'feedback', faqId: 'no-sound', helpful: false });
     expect(said(d!)).toEqual([messages.not_helpful_offer]);
@@ -152,6 +152,14 @@ describe('what the customer says about themselves', () => {
     const d = ask(text, { greeted: true });
     expect(d.actions).toEqual([{ type: 'say', text: messages.context_noted }]);
     expect(d.session.context).toBeDefined();
+  });
+
+  it('right after the menu too ("你好" then "我是个老师"), not while a "did you mean" list waits for a pick', () => {
+    const menu = ask('你好');
+    expect(menu.session.offered?.length).toBeGreaterThan(0);
+    expect(ask('我是个老师', menu.session).actions).toEqual([{ type: 'say', text: messages.context_noted }]);
+    const listed = { greeted: true, offered: ['no-sound', 'recording-lag'], suggested: true, question: '录的时候' };
+    expect(ask('我是个老师', listed).actions).not.toEqual([{ type: 'say', text: messages.context_noted }]);
   });
 
   it('is read with the next message when that alone finds no answer, and only then', () => {

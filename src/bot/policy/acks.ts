@@ -98,6 +98,13 @@ export const asksToExplain = (bare: string): boolean => UNCLEAR.test(compact(bar
 const STILL = /还是|依然|仍然|照样|试了|试过|弄了|弄过|按你说的|按照你说的|没用|不行|不管用|没反应|still|doesn'?t work|not working/iu;
 export const saysStillBroken = (bare: string): boolean => bare.length <= 30 && STILL.test(bare);
 
+/**
+ * "重启过了", "都试过了", "重装过了": a step already done, nothing new asked. Right after an answer it
+ * is a verdict on it, whatever entry its one word would match alone (重装 is the crash entry's).
+ */
+const TRIED = /^(?:我|都|也|早就?|已经|全)*(?:试|弄|做|重启|重装|装|设置|打开|开|关|检查|查|看|授权|允许|卸载)过(?:了|啦)(?:啊|呀|的|呢)?$/u;
+export const saysTried = (bare: string): boolean => TRIED.test(compact(bare));
+
 /** "2 还是没声音" / "2，没用": the "没解决" number with words after it. */
 export const startsWithTwo = (bare: string): boolean => /^2(?![\d.])\s*[\p{P}\s]*\S/u.test(bare);
 

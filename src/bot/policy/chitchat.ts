@@ -124,7 +124,8 @@ export function smalltalkInstead(t: Turn, match: MatchResult): Decision | undefi
  */
 export function aboutThemselves(t: Turn): Decision | undefined {
   const { session } = t;
-  if (session.feedbackFor || session.offered || session.humanOffered || !statesContext(t.bare)) return undefined;
+  // After the menu too ("你好" then "我是个老师"); not while a "did you mean" list waits for a pick.
+  if (session.feedbackFor || session.suggested || session.humanOffered || !statesContext(t.bare)) return undefined;
   const context = t.text.trim().replace(/^(?:你好|您好|亲)[\s，,、~～!！]*/u, '').slice(0, 200);
   return reply(t, t.messages.context_noted, { ...t.base, context });
 }

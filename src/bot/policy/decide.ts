@@ -27,11 +27,12 @@ import {
   type PolicyOptions,
   type Turn,
 } from './context.ts';
+import { answerPoint } from './follow-up.ts';
 import { answeredParts, answerEach } from './several.ts';
 import { answerWhileWaiting, notedWhileWaiting, unknownStatus, waitAcknowledged, withPerson } from './waiting.ts';
-import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, startsWithTwo, thanksIn } from './acks.ts';
+import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
-import { ASKING, asksAfterWait, bareText, compact, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { asksAfterWait, bareText, compact, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -287,6 +288,7 @@ function fromKnowledge(t: Turn): Decision {
   }
   // Right after an answer, "试了还是没声": a verdict on it, whatever else the words match.
   const still = session.feedbackFor !== undefined && saysStillBroken(t.bare);
+  if (session.feedbackFor !== undefined && saysTried(t.bare)) return helpful(t, false, 'rejected');
   if (still && match.decision !== 'answer') return helpful(t, false, 'rejected');
   if (match.decision === 'answer' && match.id !== null) {
     const several = answeredParts(t, match);
@@ -321,33 +323,6 @@ function fromKnowledge(t: Turn): Decision {
 
 /** The same thing asked again, insisting. */
 const INSISTS = /[!！]{2,}|[?？]{3,}/u;
-
-/** Longer messages say more than a detail of the answer just given. */
-const FOLLOW_UP_MAX_CHARS = 15;
-const DETAIL_MAX_CHARS = 6;
-
-/**
- * Right after an answer, a detail ("mac", "耳机插着的", "我是安卓9") or one point of it ("永久的呢",
- * "怎么关自动续费"): the one line of that answer that speaks of it (`answer_excerpt`), the check
- * still open. A question the FAQ answers with another entry ("水印怎么去" after the prices) is that
- * entry's; a detail is read against the answer even where alone it would match another entry
- * ("mac" after no sound is the Mac step of the sound answer, not the Mac black-screen entry).
- */
-function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
-  const { session, kb } = t;
-  if (!session.feedbackFor || !kb.matcher.excerpt || [...t.bare].length > FOLLOW_UP_MAX_CHARS) return undefined;
-  // "mac上还是不行" is a verdict on the answer, not a point of it.
-  if (saysStillBroken(t.bare)) return undefined;
-  // Answered with confidence by another entry: a question of its own, unless it is a bare detail
-  // of a few characters ("mac", "苹果手机").
-  const other = match.decision === 'answer' && match.id !== session.feedbackFor;
-  if (other && (ASKING.test(t.bare) || compact(t.bare).length > DETAIL_MAX_CHARS)) return undefined;
-  const line = kb.matcher.excerpt(session.feedbackFor, t.text);
-  if (!line) return undefined;
-  // Shown alone, the answer's "4." or "•" would read as a number to reply with.
-  const text = line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
-  return reply(t, renderTemplate(t.messages.answer_excerpt, { line: text }), session);
-}
 
 /**
  * The customer said the last answer did not help and asked again in other words, and the FAQ's

@@ -1,0 +1,39 @@
+/**
+ * Right after an answer, what the customer adds to it: a detail ("mac", "耳机插着的", "我是安卓9")
+ * or one point of it ("永久的呢", "怎么关自动续费"). Found by the third stranger test: the bot
+ * jumped to another entry that shared the word, showed a list, or said "回答就在上面".
+ */
+import type { MatchResult } from '../../knowledge/index.ts';
+import { renderTemplate } from '../messages.ts';
+import type { Decision } from '../types.ts';
+import { saysStillBroken, saysTried } from './acks.ts';
+import { reply, type Turn } from './context.ts';
+import { ASKING, compact } from './words.ts';
+
+/** Longer messages say more than a detail of the answer just given. */
+const FOLLOW_UP_MAX_CHARS = 15;
+const DETAIL_MAX_CHARS = 6;
+
+/**
+ * Right after an answer, a detail ("mac", "耳机插着的", "我是安卓9") or one point of it ("永久的呢",
+ * "怎么关自动续费"): the one line of that answer that speaks of it (`answer_excerpt`), the check
+ * still open. A question the FAQ answers with another entry ("水印怎么去" after the prices) is that
+ * entry's; a detail is read against the answer even where alone it would match another entry
+ * ("mac" after no sound is the Mac step of the sound answer, not the Mac black-screen entry).
+ */
+export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
+  const { session, kb } = t;
+  if (!session.feedbackFor || !kb.matcher.excerpt || [...t.bare].length > FOLLOW_UP_MAX_CHARS) return undefined;
+  // "mac上还是不行" is a verdict on the answer, not a point of it.
+  if (saysStillBroken(t.bare) || saysTried(t.bare)) return undefined;
+  // Answered with confidence by another entry: a question of its own, unless it is a bare detail
+  // of a few characters ("mac", "苹果手机").
+  const other = match.decision === 'answer' && match.id !== session.feedbackFor;
+  if (other && (ASKING.test(t.bare) || compact(t.bare).length > DETAIL_MAX_CHARS)) return undefined;
+  const line = kb.matcher.excerpt(session.feedbackFor, t.text);
+  if (!line) return undefined;
+  // Shown alone, the answer's "4." or "•" would read as a number to reply with.
+  const text = line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
+  return reply(t, renderTemplate(t.messages.answer_excerpt, { line: text }), session);
+}
+
