@@ -7,7 +7,8 @@
  *
  * ## Order of the checks (status bot / resolved)
  *
- * 1. Empty text: nothing to do. Only emoji/punctuation: 👍 counts as "helpful" or a thank-you.
+ * 1. Empty text: nothing to do. Only emoji/punctuation: 👍 counts as "helpful" or a thank-you; another
+ *    emoji alone ("[微笑]") as the first bubble is a hello (the greeting and the menu).
  * 2. "你是机器人吗" / "是真人吗" as the whole message (small talk, `_smalltalk.yml`): the
  *    `smalltalk_bot_identity` reply and the menu, though 真人 is a keyword for a person.
  * 3. Explicit request for a person (see `humanRequest`): hand off at once, reason customer_asked
@@ -26,7 +27,8 @@
  *    Session.offeredFrom); a number outside every pending choice → `pick_number` hint (the state
  *    is kept so the customer can try again); a number when no list is pending → the menu
  *    (status resolved: a 1-5 reply is a rating → `rating_thanks`). A pick from a "did you mean"
- *    list (Session.suggested) is recorded as `picked`, with the question behind the list.
+ *    list (Session.suggested) is recorded as `picked`, with the question behind the list. Right
+ *    after an answer, a number past its related questions picks from the menu shown earlier.
  * 8. The full question of an offered entry, typed out: that entry (`picked` likewise).
  * 9. Thanks / ok / bye: `closing` for thanks, `ack_ok` for a plain "好的", `smalltalk_bye`, `ack_trying`.
  * 10. "都不是" after a "did you mean" list: the first time `rephrase` and the menu

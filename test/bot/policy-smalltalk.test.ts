@@ -101,6 +101,15 @@ describe('small talk: a short reply and the menu, never the queue', () => {
     expect(pick!.outcome).toEqual({ type: 'answer', faqId: kb.menu[1]!.id });
   });
 
+  it('after a menu pick, a number past the related questions is the menu\'s again (scrolled back up to it); one of them stays theirs', () => {
+    const [, six, five] = chat(['今天天气怎么样', '6', '5']);
+    expect(answered(six!)).toBe(kb.menu[5]!.id);
+    const related = six!.session.offered ?? [];
+    expect(5).toBeGreaterThanOrEqual((six!.session.offeredFrom ?? 1) + related.length);
+    expect(answered(five!)).toBe(kb.menu[4]!.id);
+    if (related.length > 0) expect(answered(chat(['今天天气怎么样', '6', '3'])[2]!)).toBe(related[0]);
+  });
+
   it('thanks and bye in other words: their phrase alone (a conversation ending needs no menu)', () => {
     expect(ask('太感谢了🙏', { greeted: true })).toEqual({
       actions: [{ type: 'say', text: messages.smalltalk_thanks }],

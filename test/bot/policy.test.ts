@@ -439,6 +439,14 @@ describe('decide: other statuses', () => {
     expect(ask('   ').actions).toEqual([]);
     expect(ask('。。。').actions).toEqual([]);
   });
+
+  it('an emoji alone as the first bubble ("[微笑]", "😊") is a hello: the greeting and the menu; later, a reaction left alone', () => {
+    for (const text of ['[微笑]', '😊']) {
+      const first = ask(text);
+      expect(first.actions[0], text).toEqual({ type: 'say', text: messages.greeting });
+      expect(ask(text, first.session).actions, text).toEqual([]);
+    }
+  });
 });
 
 describe('afterPause', () => {

@@ -162,13 +162,17 @@ function ratedWithComment(t: Turn): number | undefined {
   return n !== undefined && n >= 1 && n <= 5 && !(t.session.offered ?? []).length ? n : undefined;
 }
 
+/** An emoji, or WeChat's code for one ("[微笑]"). */
+const EMOJI = /\p{Extended_Pictographic}|\[[\p{Script=Han}a-z]{1,4}\]/u;
+
 /** Steps 1-4: emoji only, "你是机器人吗", a person now, help / menu, a greeting. */
 function chatter(t: Turn): Decision | undefined {
   const { normalized, bare, session, messages, talk } = t;
   // "?" / "？？" asks for help (below).
   const questionMarks = /^[?\s]+$/.test(normalized);
   if (!bare && !questionMarks) {
-    if (!THUMBS.test(normalized)) return { actions: [], session };
+    // A first bubble of only an emoji ("[微笑]", "😊") is a hello; later ones are reactions, left alone.
+    if (!THUMBS.test(normalized)) return session.greeted || !EMOJI.test(normalized) ? { actions: [], session } : smalltalk(t, 'greeting');
     return session.feedbackFor ? helpful(t, true) : reply(t, messages.closing);
   }
   // "你是真人吗" asks who is answering, not for a person (真人 is a keyword).
@@ -234,6 +238,10 @@ function picked(t: Turn): Decision | undefined {
   // After the menu there is no question of the customer's own: the entry's stands for it (editors
   // and the queue see what was asked if the answer does not help).
   if (id !== undefined && n >= from) return fromList(t, id, session.question ?? t.kb.matcher.entry(id)?.question);
+  // Right after an answer, past its related questions: the menu shown earlier, scrolled back up to.
+  const listed = t.kb.menu[n - 1];
+  const pastRelated = n >= from + (session.offered?.length ?? 0);
+  if (t.status === 'bot' && session.feedbackFor && session.greeted && pastRelated && listed && t.kb.matcher.entry(listed.id)) return fromList(t, listed.id, listed.question);
   const choices = pendingChoices(session);
   // The state is kept so the customer can try again.
   if (choices) return reply(t, renderTemplate(t.messages.pick_number, { choices }), session);
