@@ -8,7 +8,8 @@
  * Every change is checked before it lands: the input here, and the files are written atomically
  * and put back when the change adds a problem to the tree (edit-write.ts). A tree with a broken
  * file elsewhere can still be edited: one editor's typo does not stop the others, and the bot
- * serves the last good version until it is fixed (`reloaded` false in the console's answer). The hot reload (or the caller's `reload()`) then serves the new version.
+ * serves the last good version until it is fixed (`reloaded` false in the console's answer). The
+ * hot reload (or the caller's `reload()`) then serves the new version.
  */
 import path from 'node:path';
 import { Document } from 'yaml';
@@ -79,12 +80,12 @@ export interface EntryCreated {
 export async function addAlternate(kbDir: string, entryId: string, question: string): Promise<AlternateAdded> {
   const text = phrase(question, 'question');
   return serialized(kbDir, async (root) => {
-    const kb = await currentTree(root);
-    const entry = findEntry(kb, entryId);
-    checkPhrasing(kb, [text], entry);
+    const tree = await lintKnowledgeBase(root);
+    const entry = findEntry(tree, entryId);
+    checkPhrasing(tree, [text], entry);
     const raw = await readEntryFile(root, entry.file);
     const content = withAlternate(raw, text, entry.file);
-    const after = await applyKbEdits(root, [{ file: entry.file, content, expected: raw }], kb.problems);
+    const after = await applyKbEdits(root, [{ file: entry.file, content, expected: raw }], tree.problems);
     const updated = after.entries.find((e) => e.id === entry.id);
     return { id: entry.id, file: entry.file, alternates: updated?.alternates ?? [] };
   });
@@ -103,17 +104,17 @@ export async function setMenuOrder(kbDir: string, ids: readonly string[]): Promi
     seen.add(id);
   }
   return serialized(kbDir, async (root) => {
-    const kb = await currentTree(root);
-    for (const id of ids) findEntry(kb, id);
+    const tree = await lintKnowledgeBase(root);
+    for (const id of ids) findEntry(tree, id);
     const changes: FileChange[] = [];
-    for (const entry of kb.entries) {
+    for (const entry of tree.entries) {
       const i = ids.indexOf(entry.id);
       const want = i < 0 ? undefined : i + 1;
       if (entry.menu === want) continue;
       const raw = await readEntryFile(root, entry.file);
       changes.push({ file: entry.file, content: withMenu(raw, want, entry.file), expected: raw });
     }
-    const after = changes.length > 0 ? await applyKbEdits(root, changes, kb.problems) : kb;
+    const after = changes.length > 0 ? await applyKbEdits(root, changes, tree.problems) : tree;
     return menuOf(after);
   });
 }
@@ -144,16 +145,16 @@ export async function createEntry(kbDir: string, input: NewEntry): Promise<Entry
   if (answer.length > MAX_ANSWER_CHARS) throw new KbEditError('INVALID', `the answer has more than ${MAX_ANSWER_CHARS} characters`);
 
   return serialized(kbDir, async (root) => {
-    const kb = await currentTree(root);
+    const tree = await lintKnowledgeBase(root);
     const file = `${category}/${id}.md`;
-    const taken = kb.entries.find((e) => e.id === id);
+    const taken = tree.entries.find((e) => e.id === id);
     if (taken) throw new KbEditError('CONFLICT', `id "${id}" is taken by ${taken.file}`);
     if (await exists(path.join(root, file))) throw new KbEditError('CONFLICT', `${file} exists already`);
-    checkPhrasing(kb, [question, ...alternates]);
+    checkPhrasing(tree, [question, ...alternates]);
     const doc = new Document({ question, ...(alternates.length > 0 ? { alternates } : {}), tags: [category], id });
     (doc.get('tags', true) as YAMLSeq).flow = true;
     const content = `---\n${doc.toString({ lineWidth: 0, flowCollectionPadding: false })}---\n${answer}\n`;
-    await applyKbEdits(root, [{ file, content, expected: null }], kb.problems);
+    await applyKbEdits(root, [{ file, content, expected: null }], tree.problems);
     return { id, file };
   });
 }
@@ -169,8 +170,8 @@ export async function setAnswer(kbDir: string, entryId: string, text: string): P
   refuseUnsafe(answer, 'answer');
   if (answer.length > MAX_ANSWER_CHARS) throw new KbEditError('INVALID', `the answer has more than ${MAX_ANSWER_CHARS} characters`);
   return serialized(kbDir, async (root) => {
-    const kb = await currentTree(root);
-    const entry = findEntry(kb, entryId);
+    const tree = await lintKnowledgeBase(root);
+    const entry = findEntry(tree, entryId);
     const raw = await readEntryFile(root, entry.file);
     const { head, yaml, tail } = splitFrontMatter(raw, entry.file);
     // The closing fence line as written, then the new body in the file's line endings.
@@ -179,7 +180,7 @@ export async function setAnswer(kbDir: string, entryId: string, text: string): P
     const eol = fence.endsWith('\r\n') ? '\r\n' : '\n';
     const content = `${head}${yaml}${fence}${answer.replace(/\n/g, eol)}${eol}`;
     if (content === raw) return { id: entry.id, file: entry.file, changed: false };
-    await applyKbEdits(root, [{ file: entry.file, content, expected: raw }], kb.problems);
+    await applyKbEdits(root, [{ file: entry.file, content, expected: raw }], tree.problems);
     return { id: entry.id, file: entry.file, changed: true };
   });
 }
@@ -236,10 +237,4 @@ function checkPhrasing(kb: EditedTree, texts: string[], target?: FaqEntry): void
     if (hit.entry === target) throw new KbEditError('CONFLICT', `"${text}" is ${what} of "${target.id}" already`);
     throw new KbEditError('CONFLICT', `"${text}" is ${what} of "${hit.entry.id}" (${hit.entry.file}): one phrasing belongs to one entry`);
   }
-}
-
-/** The tree on disk: the entries that parse, and its problems (an edit may add none). */
-export async function currentTree(root: string): Promise<EditedTree> {
-  const { problems, entries } = await lintKnowledgeBase(root);
-  return { entries, problems };
 }

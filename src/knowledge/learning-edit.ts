@@ -9,9 +9,10 @@
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Node, Pair, YAMLMap } from 'yaml';
 import { KbEditError } from './errors.ts';
-import { currentTree, findEntry, phraseKey, type AlternateAdded } from './edit.ts';
+import { findEntry, phraseKey, type AlternateAdded } from './edit.ts';
 import { lineStart, nextLine, splitFrontMatter } from './edit-splice.ts';
 import { applyKbEdits, readEntryFile, serialized } from './edit-write.ts';
+import { lintKnowledgeBase } from './loader.ts';
 
 /**
  * Removes the alternate of entry `entryId` that is `question` (compared as phrasings: width, case,
@@ -20,12 +21,12 @@ import { applyKbEdits, readEntryFile, serialized } from './edit-write.ts';
 export async function removeAlternate(kbDir: string, entryId: string, question: string): Promise<AlternateAdded> {
   const key = phraseKey(question);
   return serialized(kbDir, async (root) => {
-    const kb = await currentTree(root);
-    const entry = findEntry(kb, entryId);
+    const tree = await lintKnowledgeBase(root);
+    const entry = findEntry(tree, entryId);
     if (!entry.alternates.some((a) => phraseKey(a) === key)) throw new KbEditError('NOT_FOUND', `"${question}" is not an alternate of "${entryId}"`);
     const raw = await readEntryFile(root, entry.file);
     const content = withoutAlternate(raw, key, entry.file);
-    const after = await applyKbEdits(root, [{ file: entry.file, content, expected: raw }], kb.problems);
+    const after = await applyKbEdits(root, [{ file: entry.file, content, expected: raw }], tree.problems);
     return { id: entry.id, file: entry.file, alternates: after.entries.find((e) => e.id === entry.id)?.alternates ?? [] };
   });
 }

@@ -32,7 +32,7 @@ import { answeredParts, answerEach } from './several.ts';
 import { answerWhileWaiting, notedWhileWaiting, unknownStatus, waitAcknowledged, withPerson } from './waiting.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
-import { asksAfterWait, bareText, compact, barePersonRequest, CLOSING, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { asksAfterWait, bareText, compact, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -60,8 +60,7 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
     if (asksAfterWait(bareText(normalized))) return waitAcknowledged(session, messages, now);
     const early = answerWhileWaiting(input.text, kb, messages, session);
     if (early) return early;
-    const chat = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK)?.whole;
-    if (!chat && saysSomething(bareText(normalized))) return notedWhileWaiting(session, messages, now);
+    if (saysSomething(bareText(normalized)) && !detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK)?.whole) return notedWhileWaiting(session, messages, now);
   }
   if (status !== 'bot' && status !== 'resolved') return withPerson(status, session, messages, normalized !== '', human === 'ask');
   if (!normalized) return { actions: [], session };
@@ -162,9 +161,6 @@ function ratedWithComment(t: Turn): number | undefined {
   return n !== undefined && n >= 1 && n <= 5 && !(t.session.offered ?? []).length ? n : undefined;
 }
 
-/** An emoji, or WeChat's code for one ("[微笑]"). */
-const EMOJI = /\p{Extended_Pictographic}|\[[\p{Script=Han}a-z]{1,4}\]/u;
-
 /** Steps 1-4: emoji only, "你是机器人吗", a person now, help / menu, a greeting. */
 function chatter(t: Turn): Decision | undefined {
   const { normalized, bare, session, messages, talk } = t;
@@ -213,6 +209,8 @@ function pending(t: Turn): Decision | undefined {
     // "谢谢" is helpful, answered as thanks; "1" / "有帮助" as the feedback it is.
     if (HELPFUL.has(bare)) return helpful(t, true, undefined, THANKS.has(bare) ? t.messages.closing : undefined);
     if (NOT_HELPFUL.has(bare) || startsWithTwo(bare)) return helpful(t, false);
+    // "重启过了": a step of the answer already done, whatever entry its one word would match alone.
+    if (saysTried(bare)) return helpful(t, false, 'rejected');
     // "1吧" / "2吧": the check's numbers with a particle.
     const n = numberOf(bare);
     if (n === 1 || n === 2) return helpful(t, n === 1);
@@ -296,7 +294,6 @@ function fromKnowledge(t: Turn): Decision {
   }
   // Right after an answer, "试了还是没声": a verdict on it, whatever else the words match.
   const still = session.feedbackFor !== undefined && saysStillBroken(t.bare);
-  if (session.feedbackFor !== undefined && saysTried(t.bare)) return helpful(t, false, 'rejected');
   if (still && match.decision !== 'answer') return helpful(t, false, 'rejected');
   if (match.decision === 'answer' && match.id !== null) {
     const several = answeredParts(t, match);

@@ -6,7 +6,7 @@
 import type { MatchResult } from '../../knowledge/index.ts';
 import { renderTemplate } from '../messages.ts';
 import type { Decision } from '../types.ts';
-import { saysStillBroken, saysTried } from './acks.ts';
+import { saysStillBroken } from './acks.ts';
 import { reply, type Turn } from './context.ts';
 import { ASKING, compact } from './words.ts';
 
@@ -25,7 +25,7 @@ export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
   const { session, kb } = t;
   if (!session.feedbackFor || !kb.matcher.excerpt || [...t.bare].length > FOLLOW_UP_MAX_CHARS) return undefined;
   // "mac上还是不行" is a verdict on the answer, not a point of it.
-  if (saysStillBroken(t.bare) || saysTried(t.bare)) return undefined;
+  if (saysStillBroken(t.bare)) return undefined;
   // Answered with confidence by another entry: a question of its own, unless it is a bare detail
   // of a few characters ("mac", "苹果手机").
   const other = match.decision === 'answer' && match.id !== session.feedbackFor;

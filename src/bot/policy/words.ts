@@ -6,12 +6,13 @@
  */
 import { normalize, toSimplified } from '../../knowledge/index.ts';
 
-/** The matcher's own normalization (NFKC, lower case, one space), so both read a message alike. */
 /** How the policy reads a message: normalized, traditional characters as simplified ("謝謝", "轉人工"). */
 export const normalizeText = (text: string): string => normalize(toSimplified(text));
 
 // WeChat sends its built-in emoji as text codes: [微笑], [强], [OK].
 const WECHAT_EMOJI = /\[[\p{Script=Han}a-z]{1,4}\]/gu;
+/** An emoji, or WeChat's code for one ("[微笑]"). */
+export const EMOJI = new RegExp(`\\p{Extended_Pictographic}|${WECHAT_EMOJI.source}`, 'u');
 const EDGE = /^[\p{P}\p{S}\p{Z}\p{Cf}\p{M}\s]+|[\p{P}\p{S}\p{Z}\p{Cf}\p{M}\s]+$/gu;
 export const THUMBS = /👍|👌|🙏|\[强\]|\[ok\]|\[抱拳\]/u;
 

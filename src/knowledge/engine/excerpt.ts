@@ -22,6 +22,7 @@ interface Line {
   /** As WeChat shows it (the answer rendered to plain text). */
   text: string;
   norm: string;
+  /** Its words and their synonym concepts (a word itself is found in `norm`). */
   words: Set<string>;
 }
 
@@ -68,7 +69,7 @@ export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon): st
   const lines = answerLines(doc, lexicon);
   if (lines.length < 2) return undefined;
   const holds = (l: Line, t: Query['terms'][number]): boolean =>
-    l.words.has(t.text) || l.norm.includes(t.text) || t.concepts.some((c) => l.words.has(c)) || (PRICE_WORD.test(t.text) && AMOUNT.test(l.norm));
+    l.norm.includes(t.text) || t.concepts.some((c) => l.words.has(c)) || (PRICE_WORD.test(t.text) && AMOUNT.test(l.norm));
   const found = lines.filter((l) => terms.every((t) => holds(l, t)));
   return found.length === 1 ? found[0]!.text : undefined;
 }

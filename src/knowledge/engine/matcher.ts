@@ -137,7 +137,7 @@ export class Matcher {
 
   /** The decision for one question (match() reads several questions of one message apart). */
   private decide(question: string): MatchResult {
-    const ranked = this.rank(question);
+    const ranked = this.rankSimplified(question);
     const best = ranked[0];
     if (!best) return { decision: 'handoff', id: null, score: 0, candidates: [] };
     const { answer, suggest } = this.thresholds;
@@ -180,8 +180,13 @@ export class Matcher {
 
   /** Every shortlisted entry with its evidence, best first (for calibration and `kb ask`). */
   rank(question: string): RankedEntry[] {
+    return this.rankSimplified(toSimplified(question));
+  }
+
+  /** `rank` of a question already in simplified characters (match() converts it once). */
+  private rankSimplified(question: string): RankedEntry[] {
     const kb = this.compiled;
-    const query = this.parse(toSimplified(question));
+    const query = this.parse(question);
     const shortlist = this.retrieve(query);
     if (shortlist.length === 0) {
       // Nothing shared at all: report the menu's first entry with zero confidence.
