@@ -53,6 +53,8 @@
  * `waiting_answered` (the place in the queue is kept; no feedback check, no outcome); "人呢" and a
  * repeated request for a person get `already_queued`, other words with something in them
  * `waiting_noted` (both at most every few minutes); "ok", thanks and small talk nothing;
+ * "解决了", "不用转人工了", "算了 不等了" (or thanks right after an answer given there) ask
+ * `queue_leave_confirm`, and a "1" then leaves the queue (the `withdraw` action; `queue_left`);
  * `active` → always silent; `awaiting_fix` → `awaiting_fix` once per session, else silent, but an
  * explicit request for a person is handed off (the queue accepts awaiting_fix → waiting).
  *

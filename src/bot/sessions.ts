@@ -29,6 +29,8 @@ const sessionSchema = z.object({
   feedbackFor: z.string().max(200).optional(),
   rejected: z.string().max(200).optional(),
   waitAckAt: z.number().optional(),
+  leaveAskedAt: z.number().optional(),
+  waitingAnswered: z.boolean().optional(),
   question: z.string().max(2_000).optional(),
   context: z.string().max(200).optional(),
   humanOffered: z.boolean().optional(),

@@ -400,6 +400,18 @@ export class Turn implements TurnSink {
       case 'feedback':
         void this.write(st, { kind: 'message', msg: { from: 'system', kind: 'feedback', faqId: action.faqId, text: action.helpful ? 'helpful' : 'not_helpful' } }, false);
         return;
+      case 'withdraw': {
+        const left = await this.write(st, { kind: 'withdraw' });
+        if (left === false) {
+          // An agent claimed the chat meanwhile: it is theirs now, and they are told nothing changed.
+          out.push({ text: messages.queue_leave_late });
+          return;
+        }
+        // Left (or kept to be done once Redis is back: the journal holds it): the chat is the bot's.
+        st.status = 'resolved';
+        out.push({ text: action.then });
+        return;
+      }
     }
   }
 

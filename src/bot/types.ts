@@ -26,6 +26,13 @@ export interface Session {
   /** When "人呢" / "还要等多久" in the queue was last answered with "already queued" (ms since epoch). */
   waitAckAt?: number;
   /**
+   * In the queue the customer said they may not need a person any more ("解决了", "不用转人工了") and
+   * was asked to confirm with "1" (ms since epoch): the next message answers that, for a while.
+   */
+  leaveAskedAt?: number;
+  /** In the queue the bot just answered from the FAQ: thanks or "可以了" next may mean the person is not needed. One turn. */
+  waitingAnswered?: boolean;
+  /**
    * What the customer just said about themselves ("我用的是mac", "我是会员"): read with their next
    * message when that alone finds no answer ("录出来全是黑的"). One turn.
    */
@@ -80,7 +87,9 @@ export type Action =
   /** Put the conversation in the human queue; the plugin then tells the customer where they stand. */
   | { type: 'handoff'; reason: HandoffReason; question?: string }
   /** Record the customer's "helpful?" verdict for the funnel. */
-  | { type: 'feedback'; faqId: string; helpful: boolean };
+  | { type: 'feedback'; faqId: string; helpful: boolean }
+  /** The customer leaves the human queue (they confirmed they no longer need a person); `then`: said once it is done. */
+  | { type: 'withdraw'; then: string };
 
 export interface PolicyInput {
   text: string;

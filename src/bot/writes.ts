@@ -15,6 +15,7 @@
  * - message: a bot or system line; each gets a msgId of its own when it is journaled, so the
  *   append script ignores it the second time;
  * - handoff: the queue script changes nothing for a chat already waiting or with an agent;
+ * - withdraw: closes only a waiting chat; the customer's own close, redone, is answered as done;
  * - rating: not deduplicated by Redis, so replay first looks for the same score from the same
  *   conversation in the ratings written since the entry was journaled.
  */
@@ -51,7 +52,8 @@ export type WriteOp =
   | { kind: 'message'; msg: NewMessage }
   | { kind: 'rating'; score: number }
   | { kind: 'rating_comment'; text: string }
-  | { kind: 'handoff'; reason: HandoffReason; question?: string };
+  | { kind: 'handoff'; reason: HandoffReason; question?: string }
+  | { kind: 'withdraw' };
 
 type H = Handoff;
 export interface WriteResults {
@@ -60,6 +62,7 @@ export interface WriteResults {
   rating: Awaited<ReturnType<H['recordRating']>>;
   rating_comment: Awaited<ReturnType<H['recordRatingComment']>>;
   handoff: Awaited<ReturnType<H['requestHuman']>>;
+  withdraw: Awaited<ReturnType<H['withdraw']>>;
 }
 
 /** One customer's write chain (the runtime keeps one per customer of the channel account). */
@@ -113,6 +116,7 @@ const opSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rating'), score: z.number().int().min(1).max(5) }),
   z.object({ kind: z.literal('rating_comment'), text: z.string().max(2000) }),
   z.object({ kind: z.literal('handoff'), reason: z.enum(HANDOFF_REASONS), question: z.string().optional() }),
+  z.object({ kind: z.literal('withdraw') }),
 ]);
 /** The channel's snapshot of a customer (a Wechaty contact's profile, a WeCom external_userid…). */
 const snapshotSchema = z.record(z.string(), z.unknown());
@@ -258,6 +262,8 @@ export class BotWriter {
         return h.recordRatingComment(ref, op.text);
       case 'handoff':
         return h.requestHuman(ref, { reason: op.reason, question: op.question });
+      case 'withdraw':
+        return h.withdraw(ref);
     }
   }
 }

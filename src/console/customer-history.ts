@@ -7,9 +7,9 @@
  */
 import type { ArchivedHistory } from '../archive/history.ts';
 import { compareStreamIds } from '../handoff/stream-id.ts';
-import { parseConversationId, type Conversation, type Handoff, type TranscriptMessage } from '../handoff/index.ts';
+import { parseConversationId, WITHDRAWN_BY, type Conversation, type Handoff, type TranscriptMessage } from '../handoff/index.ts';
 
-export type SessionOutcome = 'resolved' | 'fixed' | 'awaiting_fix' | 'open';
+export type SessionOutcome = 'resolved' | 'fixed' | 'withdrawn' | 'awaiting_fix' | 'open';
 
 export interface CustomerSession {
   /** The entry id of the event that opened it: the chat opens there (`#/c/<id>?m=<this>`). */
@@ -83,7 +83,7 @@ export function sessionsOf(events: TranscriptMessage[], ratings: { score: number
       case 'resolved':
       case 'fixed':
         if (!open) break;
-        open.outcome = m.event === 'fixed' || m.agentId === 'system' ? 'fixed' : 'resolved';
+        open.outcome = m.event === 'fixed' || m.agentId === 'system' ? 'fixed' : m.agentId === WITHDRAWN_BY ? 'withdrawn' : 'resolved';
         open.endedAt = m.at;
         open.resolvedBy = m.event === 'fixed' ? 'system' : (m.agentId ?? null);
         open = null;

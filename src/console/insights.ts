@@ -47,6 +47,8 @@ export interface FunnelDay {
   resolved: number;
   /** Resolved with exactly one agent reply. */
   resolvedOneReply: number;
+  /** Handoffs the customer left before anyone took them ("解决了", "不用了", confirmed): not resolved. */
+  withdrawn: number;
   /** Answers per FAQ entry that day. */
   faq: Record<string, number>;
 }
@@ -75,6 +77,7 @@ function funnelOf(date: string, c: Record<string, number>): FunnelDay {
     firstResponse: frOf(c['fr:count'] ?? 0, c['fr:minutes'] ?? 0, c['fr:met'] ?? 0),
     resolved: c.resolved ?? 0,
     resolvedOneReply: c['resolved:one_reply'] ?? 0,
+    withdrawn: c.withdrawn ?? 0,
     faq,
   };
 }
@@ -103,6 +106,7 @@ function sumDays(days: FunnelDay[], label: string): FunnelDay {
     frMet += d.firstResponse.slaMet * d.firstResponse.count;
     total.resolved += d.resolved;
     total.resolvedOneReply += d.resolvedOneReply;
+    total.withdrawn += d.withdrawn;
   }
   total.firstResponse = frOf(total.firstResponse.count, frMinutes, frMet);
   total.csat.average = total.csat.count ? round2(csatSum / total.csat.count) : 0;

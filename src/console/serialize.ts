@@ -24,7 +24,7 @@ export const apiConversationSchema = z
     reason: z.enum(HANDOFF_REASONS).nullable().meta({ description: 'why the chat went to a person' }),
     question: z.string().nullable().meta({ description: 'the customer\'s question when handed off (null when they asked nothing: a bare 人工, 你好)' }),
     problemId: z.string().nullable().meta({ description: 'the known problem it is parked on' }),
-    resolvedBy: z.string().nullable().meta({ description: 'who closed it (an agent id, or "system"), while resolved' }),
+    resolvedBy: z.string().nullable().meta({ description: 'who closed it (an agent id, "system", or "customer": they left the queue), while resolved' }),
     createdAt: isoTime.meta(core),
     updatedAt: isoTime.meta(core),
     tags: z.array(z.string()).meta(core),

@@ -138,6 +138,10 @@ export class Handoff {
   resolve(id: string, opts: { by: string; expectedOwner?: string; rate?: boolean }): Promise<Conversation> {
     return this.transitions.resolve(id, opts);
   }
+  /** The customer leaves the queue; false when the chat is no longer waiting (see Transitions.withdraw). */
+  withdraw(ref: CustomerRef): Promise<boolean> {
+    return this.transitions.withdraw(ref);
+  }
   park(id: string, opts: { problemId: string; by: string }): Promise<Conversation> {
     return this.transitions.park(id, opts);
   }

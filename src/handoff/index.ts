@@ -21,6 +21,7 @@ export type {
 export { HANDOFF_REASONS, STATUSES, TURN_OUTCOMES } from './types.ts';
 export { HandoffError, type HandoffErrorCode } from './errors.ts';
 export { Handoff } from './handoff.ts';
+export { WITHDRAWN_BY } from './transitions.ts';
 export type { HandoffOptions } from './context.ts';
 export type { BotStatus, ChannelInfo, ServiceWindow } from './registry.ts';
 export { readServiceWindow } from './registry.ts';

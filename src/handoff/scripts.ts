@@ -314,7 +314,7 @@ export async function release(
 export async function resolve(
   redis: Client,
   k: Keys,
-  a: Streams & { by: string; expectedOwner: string; outboundMsgId: string; outboundMaxLen: number; askRating: boolean; day: string; dayTtlS: number },
+  a: Streams & { by: string; expectedOwner: string; outboundMsgId: string; outboundMaxLen: number; askRating: boolean; day: string; dayTtlS: number; from?: 'waiting' },
 ): Promise<{ changed: boolean; ratingAsked: boolean }> {
   const { botId, customerId } = parseConversationId(a.conv);
   const c = a.conv;
@@ -332,7 +332,7 @@ export async function resolve(
     k.resolved(botId),
   ];
   const { by, now, expectedOwner, eventsMaxLen, outboundMsgId, outboundMaxLen, dayTtlS } = a;
-  const args = { conv: c, by, now, expectedOwner, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen, askRating: a.askRating ? '1' : '0', dayTtlS };
+  const args = { conv: c, by, now, expectedOwner, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen, askRating: a.askRating ? '1' : '0', dayTtlS, from: a.from ?? '' };
   const [, changed, asked] = tuple('resolve', await runConv(redis, 'resolve', c, keys, args), 3);
   return { changed: changed === 1, ratingAsked: asked === 1 };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DAY_TTL_S, type HandoffContext } from './context.ts';
 import type { Counters } from './counters.ts';
-import { fromScriptError } from './errors.ts';
+import { fromScriptError, HandoffError } from './errors.ts';
 import { checkId, conversationId, parseConversationId } from './keys.ts';
 import type { Queries } from './queries.ts';
 import type { BotRegistry } from './registry.ts';
@@ -21,6 +21,9 @@ export interface RecordedTurn {
   /** The handoff decided with the message, when the decision stood (else null: decide again for `status`). */
   ticket: QueueTicket | null;
 }
+
+/** `resolvedBy` of a chat the customer left while it waited (Transitions.withdraw). */
+export const WITHDRAWN_BY = 'customer';
 
 /** Editors read the newest questions the FAQ missed; older ones are trimmed. */
 const GAPS_MAX_LEN = 10_000;
@@ -232,6 +235,36 @@ export class Transitions {
     });
     if (res.changed) await this.counters.countResolution(id, parseConversationId(id).botId, now, opts.by);
     return this.queries.mustGet(id);
+  }
+
+  /**
+   * The customer leaves the queue ("解决了", "不用转人工了", confirmed): a waiting chat is closed by
+   * `customer` (WITHDRAWN_BY), without a rating and without counting as resolved (nobody resolved
+   * it; the day's counters say `withdrawn`). False when it is not waiting any more: an agent
+   * claimed it meanwhile, and the chat stays theirs. A retry after a lost reply changes nothing.
+   */
+  async withdraw(ref: CustomerRef): Promise<boolean> {
+    const id = conversationId(ref.botId, ref.customerId);
+    const now = this.ctx.now();
+    try {
+      await lua.resolve(this.ctx.redis, this.ctx.keys, {
+        conv: id,
+        by: WITHDRAWN_BY,
+        now,
+        expectedOwner: '',
+        eventsMaxLen: this.ctx.maxLen,
+        outboundMsgId: randomUUID(),
+        outboundMaxLen: this.ctx.maxLen,
+        askRating: false,
+        day: this.ctx.dayOf(now),
+        dayTtlS: DAY_TTL_S,
+        from: 'waiting',
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof HandoffError && (err.code === 'ILLEGAL_TRANSITION' || err.code === 'NOT_FOUND')) return false;
+      throw err;
+    }
   }
 
   async park(id: string, opts: { problemId: string; by: string }): Promise<Conversation> {

@@ -135,6 +135,12 @@ export const MESSAGE_PLACEHOLDERS = {
   waiting_answered: [],
   /** In the queue, words the FAQ does not answer ("视频是昨天录的"): seen, kept for the agent (at most every few minutes). */
   waiting_noted: [],
+  /** In the queue, "解决了" / "不用转人工了" / "算了不等了": does the customer want to leave the queue? "1" says yes. */
+  queue_leave_confirm: [],
+  /** The customer confirmed: the queue is left, the chat is the bot's again. */
+  queue_left: [],
+  /** The customer confirmed, but an agent had just taken the chat: it stays with them. */
+  queue_leave_late: [],
   /** "我用的是mac", "我是会员": the customer said something about themselves and asked nothing yet. */
   context_noted: [],
   /** "我年纪大了不太会弄", "第一次用": before the menu, when the FAQ answers nothing in it. */
@@ -168,6 +174,9 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   suggest_header_one: '您想问的是不是这个？',
   waiting_answered: '以上答案您可以先参考～您仍在排队，客服接入后会继续帮您处理。',
   waiting_noted: '收到～ 已经帮您记下了，客服接入后会一起处理，请稍等。',
+  queue_leave_confirm: '问题已经解决了吗？不需要人工的话回复 1，我帮您结束排队；还需要的话不用管，客服接入后会马上回复您。',
+  queue_left: '好的，已为您结束排队😊 之后有问题随时找我，需要人工回复「人工」就行。',
+  queue_leave_late: '客服刚刚已经接入啦，有什么直接跟客服说就行~',
   answer_part: '关于「{question}」：',
   answer_excerpt: '{line}\n（还没解决的话回复 2，我帮您找人工客服）',
   context_noted: '好的～ 您遇到什么问题了？直接说就行。',

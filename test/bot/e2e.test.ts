@@ -10,6 +10,7 @@ import { types } from 'wechaty';
 import { KefuBot } from '../../src/bot/index.ts';
 import { renderTemplate } from '../../src/bot/messages.ts';
 import { kindLabel } from '../../src/bot/policy.ts';
+import { WITHDRAWN_BY } from '../../src/handoff/index.ts';
 import { renderAnswer } from '../../src/knowledge/index.ts';
 import { BOT_NAME, OUTBOUND_GROUP, relogin, startHarness, type Harness } from '../support/bot.ts';
 import { useRedisServer } from '../support/hooks.ts';
@@ -179,6 +180,46 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     // The agent who takes the chat reads what the bot said meanwhile.
     const t = await h.handoff.transcript(id);
     expect(t.some((m) => m.from === 'bot' && m.faqId === 'no-sound')).toBe(true);
+  });
+
+  it('a customer who no longer needs the person leaves the queue: asked first, "1" closes it as withdrawn; an agent who took it first keeps it', async () => {
+    const c = h.customer();
+    c.say('转人工');
+    await c.hears(QUEUED);
+    const id = await c.conversationId();
+    const n = c.heard.length;
+    c.say('我自己弄好了');
+    await c.hears(h.messages.queue_leave_confirm, n);
+    // Asked, not yet left.
+    expect((await h.handoff.conversation(id))!.status).toBe('waiting');
+    c.say('1');
+    await c.hears(h.messages.queue_left, n);
+    expect(await h.handoff.conversation(id)).toMatchObject({ status: 'resolved', resolvedBy: WITHDRAWN_BY });
+    expect((await h.handoff.listWaiting()).map((q) => q.id)).not.toContain(id);
+    const t = await c.transcript();
+    // The "1" is recorded before the close, and the close after it, in order.
+    const one = t.findIndex((m) => m.from === 'customer' && m.text === '1');
+    const closed = t.findIndex((m) => m.event === 'resolved' && m.agentId === WITHDRAWN_BY);
+    expect(one).toBeGreaterThan(-1);
+    expect(closed).toBeGreaterThan(one);
+    // The chat is the bot's again: a question is answered as usual.
+    const m = c.heard.length;
+    c.say('录屏没有声音怎么办');
+    await c.hears(answerOf('no-sound'), m);
+
+    // Another customer confirms just after an agent claimed the chat: it stays with the agent.
+    const d = h.customer();
+    d.say('转人工');
+    await d.hears(QUEUED);
+    const k = d.heard.length;
+    d.say('不用转人工了');
+    await d.hears(h.messages.queue_leave_confirm, k);
+    const other = await d.conversationId();
+    await h.handoff.claim(other, ALICE);
+    d.say('1');
+    await d.recorded('1');
+    expect(await h.handoff.conversation(other)).toMatchObject({ status: 'active', assignee: { id: 'alice' } });
+    expect(d.heard.slice(k)).not.toContain(h.messages.queue_left);
   });
 
   it('an agent reply reaches the customer; the bot is silent while the agent has the chat; resolve asks for a rating, then the bot answers again', async () => {

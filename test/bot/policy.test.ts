@@ -392,8 +392,9 @@ describe('decide: other statuses', () => {
       { type: 'answer', faqId: 'no-sound', confidence: expect.any(Number) },
       { type: 'say', text: messages.waiting_answered },
     ]);
-    // The chat is a person's: no feedback check, no list, not counted as the bot's answer.
-    expect(d.session).toEqual(busy);
+    // The chat is a person's: no feedback check, no list, not counted as the bot's answer (only
+    // that an answer was just given, for a "谢谢 可以了" next: see leave-queue.test.ts).
+    expect(d.session).toEqual({ ...busy, waitingAnswered: true });
     expect(d.outcome).toBeUndefined();
     // Only with confidence: a "did you mean" question stays silent.
     expect(kb.matcher.match('录屏').decision).not.toBe('answer');

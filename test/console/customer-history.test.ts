@@ -14,6 +14,7 @@ import { syncReports } from '../../src/archive/reports-sync.ts';
 import { buildApp } from '../../src/console/app.ts';
 import { AgentStore } from '../../src/console/auth/index.ts';
 import { sessionsOf, type CustomerHistory } from '../../src/console/customer-history.ts';
+import { WITHDRAWN_BY } from '../../src/handoff/index.ts';
 import { ALICE, BOB, bringTo, ref } from '../support/handoff-fixture.ts';
 import { usePostgresServer, useRedisServer } from '../support/hooks.ts';
 import type { PostgresServer } from '../support/postgres.ts';
@@ -157,6 +158,17 @@ describe('sessions from a thread\'s events', () => {
     expect(sessions.map((s) => [s.startId, s.reason, s.agent?.id, s.outcome, s.rating])).toEqual([
       ['7000-0', 'agent_initiated', 'carol', 'fixed', null],
       ['1000-0', 'customer_asked', 'bob', 'resolved', 2],
+    ]);
+  });
+
+  it('a handoff the customer left before anyone took it ends as withdrawn, closed by the customer', () => {
+    const sessions = sessionsOf(
+      [m('1000-0', 'waiting', { reason: 'low_confidence' }), m('2000-0', 'resolved', { agentId: WITHDRAWN_BY }), m('3000-0', 'waiting', { reason: 'customer_asked' })],
+      [],
+    );
+    expect(sessions.map((s) => [s.startId, s.outcome, s.resolvedBy, s.endedAt])).toEqual([
+      ['3000-0', 'open', null, null],
+      ['1000-0', 'withdrawn', WITHDRAWN_BY, new Date(2000).toISOString()],
     ]);
   });
 });

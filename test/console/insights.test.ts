@@ -96,6 +96,8 @@ describe('the funnel', () => {
     // Asking again while waiting is no second handoff.
     await handoff.requestHuman({ botId: 'botA', customerId: 'c2' }, { reason: 'customer_asked' });
     await turn('botB', 'c3', '会员', { type: 'suggest' }); //                                suggested
+    await handoff.requestHuman({ botId: 'botB', customerId: 'c3' }, { reason: 'customer_asked' }); // handoff
+    await handoff.withdraw({ botId: 'botB', customerId: 'c3' }); // "不用了" then "1": left the queue, not resolved
     await turn('botB', 'c4', '天气', { type: 'unanswered', question: '天气' }); //             unanswered
     await handoff.requestHuman({ botId: 'botB', customerId: 'c4' }, { reason: 'low_confidence' }); // handoff
     await handoff.claim('botB.c4', ALICE);
@@ -125,11 +127,12 @@ describe('the funnel', () => {
         unanswered: 1,
         helpful: 1,
         notHelpful: 1,
-        handoffs: { not_helpful: 1, low_confidence: 1 },
+        handoffs: { not_helpful: 1, customer_asked: 1, low_confidence: 1 },
         csat: { count: 1, average: 4 },
         firstResponse: { count: 1, averageMinutes: 5, slaMet: 1 },
         resolved: 1,
         resolvedOneReply: 1,
+        withdrawn: 1,
         faq: { refund: 1, 'no-sound': 1 },
       },
     ]);
@@ -147,6 +150,7 @@ describe('the funnel', () => {
       firstResponse: { count: 2, averageMinutes: 302.5, slaMet: 0.5 },
       resolved: 2,
       resolvedOneReply: 1,
+      withdrawn: 1,
     });
   });
 

@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { Handoff, HandoffError, STATUSES, type Conversation, type ConversationStatus } from '../../src/handoff/index.ts';
+import { Handoff, HandoffError, STATUSES, WITHDRAWN_BY, type Conversation, type ConversationStatus } from '../../src/handoff/index.ts';
 import { DEFAULT_SLA_POLICY, slaTimes } from '../../src/handoff/sla.ts';
 import { ALICE, BOB, bringTo, env, events, expectHandoffError, iso, lastEvent, ref, shuffle, snapshot, TUESDAY_10, type Env } from '../support/handoff-fixture.ts';
 import { useRedisServer } from '../support/hooks.ts';
@@ -312,6 +312,41 @@ describe('legal transitions', () => {
       expect(await outbound(e)).toEqual(outBefore);
     },
   );
+
+  it('waiting -> resolved by the customer leaving the queue (withdraw): closed by `customer`, counted as withdrawn, not resolved; a retry changes nothing', async () => {
+    const e = await env(redis);
+    const r = ref('c1');
+    const id = await bringTo(e, r, 'waiting');
+    const outBefore = await outbound(e);
+    const now = e.clock.advance(MIN);
+
+    expect(await e.h.withdraw(r)).toBe(true);
+
+    expect(await e.h.conversation(id)).toMatchObject({ status: 'resolved', updatedAt: iso(now), resolvedBy: WITHDRAWN_BY });
+    expect(await place(e, id)).toEqual(NOWHERE);
+    expect(await lastSystemEntry(e, id)).toMatchObject({ event: 'resolved', agentId: WITHDRAWN_BY, at: iso(now) });
+    expect(await lastEvent(e)).toMatchObject({ type: 'resolved', conv: id, data: { agentId: WITHDRAWN_BY, from: 'waiting', askRating: '0' } });
+    // No rating question: nobody served them.
+    expect(await outbound(e)).toEqual(outBefore);
+    const totals = await e.h.totals();
+    expect(totals).toMatchObject({ withdrawn: 1 });
+    expect(totals.resolved ?? 0).toBe(0);
+    // Redone (a journal replay after a lost reply): answered as done, counted once.
+    const entries = (await e.h.transcript(id)).length;
+    expect(await e.h.withdraw(r)).toBe(true);
+    expect((await e.h.transcript(id)).length).toBe(entries);
+    expect((await e.h.totals()).withdrawn).toBe(1);
+  });
+
+  it.each(['active', 'awaiting_fix', 'bot'] as const)('%s: the customer cannot withdraw (an agent has it, or it is not queued); nothing changes', async (from) => {
+    const e = await env(redis);
+    const r = ref('c1');
+    const id = await bringTo(e, r, from);
+    const before = await snapshot(e, id);
+    e.clock.advance(MIN);
+    expect(await e.h.withdraw(r)).toBe(false);
+    expect(await snapshot(e, id)).toEqual(before);
+  });
 
   it.each(['waiting', 'active'] as const)('%s -> awaiting_fix (park): problem recorded, in the parked set only', async (from) => {
     const e = await env(redis);

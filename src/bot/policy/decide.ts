@@ -29,7 +29,7 @@ import {
 } from './context.ts';
 import { answerPoint } from './follow-up.ts';
 import { answeredParts, answerEach } from './several.ts';
-import { answerWhileWaiting, notedWhileWaiting, unknownStatus, waitAcknowledged, withPerson } from './waiting.ts';
+import { answerWhileWaiting, leaveQueue, notedWhileWaiting, unknownStatus, waitAcknowledged, waitingOn, withPerson } from './waiting.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
 import { asksAfterWait, bareText, compact, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
@@ -57,10 +57,15 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   const normalized = normalizeText(input.text);
   const human = normalized ? humanRequest(normalized, options.humanKeywords) : null;
   if (status === 'waiting' && normalized && human !== 'ask') {
-    if (asksAfterWait(bareText(normalized))) return waitAcknowledged(session, messages, now);
-    const early = answerWhileWaiting(input.text, kb, messages, session);
+    const bare = bareText(normalized);
+    const leave = leaveQueue(session, bare, human, messages, now);
+    if (leave) return leave;
+    const waiting = waitingOn(session);
+    if (asksAfterWait(bare)) return waitAcknowledged(waiting, messages, now);
+    const early = answerWhileWaiting(input.text, kb, messages, waiting);
     if (early) return early;
-    if (saysSomething(bareText(normalized)) && !detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK)?.whole) return notedWhileWaiting(session, messages, now);
+    if (saysSomething(bare) && !detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK)?.whole) return notedWhileWaiting(waiting, messages, now);
+    return withPerson(status, waiting, messages, true, false);
   }
   if (status !== 'bot' && status !== 'resolved') return withPerson(status, session, messages, normalized !== '', human === 'ask');
   if (!normalized) return { actions: [], session };

@@ -25,7 +25,7 @@ export const customerRouteDocs = routeGroup('Customers', [
     details:
       'A conversation (`<botId>.<customerId>`) is the customer\'s thread with one bot account across every resolve; its `sessions` are the ' +
       'handoffs in it, newest first: `startId` (the message it began at: open the chat at `?m=<startId>`), `startedAt`, `reason`, ' +
-      '`agent` `{"id","name"}`, `outcome` (`resolved`, `fixed`: closed by a fix notice, `awaiting_fix`, `open`), `endedAt`, `resolvedBy`, ' +
+      '`agent` `{"id","name"}`, `outcome` (`resolved`, `fixed`: closed by a fix notice, `withdrawn`: the customer left the queue, `awaiting_fix`, `open`), `endedAt`, `resolvedBy`, ' +
       '`rating` (1-5 or null). With the archive, sessions that left Redis are included and a customer only the archive holds is ' +
       'answered with `"archived": true`; the archive unreachable: the live part, with `incomplete` `{"error"}`.',
     access: 'agent',

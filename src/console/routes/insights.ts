@@ -40,7 +40,7 @@ export const insightRouteDocs = routeGroup('Stats and insights', [
     details: range,
     access: 'manager',
     query: rangeQuery,
-    ok: { status: 200, description: '`{"days":[day…],"total":day}` (and `incomplete` when the archive could not be read): answered, suggested, unanswered, helpful, handoffs by reason, ratings, first response, SLA met…' },
+    ok: { status: 200, description: '`{"days":[day…],"total":day}` (and `incomplete` when the archive could not be read): answered, suggested, unanswered, helpful, handoffs by reason, withdrawn (customers who left the queue), ratings, first response, SLA met…' },
   },
   {
     method: 'GET',

@@ -67,7 +67,7 @@ export const PROBLEM_STATUSES = { open: '进行中', fixed: '已修复' };
 export const PROBLEM_EVENTS = new Set(['parked', 'fixed']);
 
 /** How one of a customer's conversations so far ended (GET /api/customers/…: sessions[].outcome). */
-export const SESSION_OUTCOMES = { resolved: '已解决', fixed: '问题修复后关闭', awaiting_fix: '等待问题修复', open: '进行中' };
+export const SESSION_OUTCOMES = { resolved: '已解决', fixed: '问题修复后关闭', withdrawn: '客户结束了排队', awaiting_fix: '等待问题修复', open: '进行中' };
 
 /** Why a question counts as one the FAQ missed. */
 export const GAP_REASONS = { unanswered: '机器人没答上', not_helpful: '答案没帮上忙', suggested: '给了选项没选' };

@@ -15,6 +15,9 @@
 -- ARGV[4] expected owner ('' = any: a manager's or the system's close)  ARGV[5] events max length
 -- ARGV[6] customer id  ARGV[7] outbound message id  ARGV[8] outbound max length
 -- ARGV[9] '1' = ask for a rating if an agent replied, '0' = never  ARGV[10] how long the day's counters are kept (s)
+-- ARGV[11] the only status closed from ('' = waiting, active or awaiting_fix): the customer leaving the
+-- queue ('waiting') must not close a chat an agent has just claimed
+-- Closed by 'customer' (they left the queue): counted as withdrawn, not resolved (nobody resolved it).
 -- Returns {'resolved', changed (1|0), rating asked (1|0)}, or an error: NOT_FOUND | CONFLICT <owner id>
 -- | NOT_ASSIGNEE <owner id> resolve (no one owns it) | ILLEGAL_TRANSITION <from> resolved
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -22,7 +25,7 @@ if not status then return redis.error_reply('NOT_FOUND') end
 if status == 'resolved' and redis.call('HGET', KEYS[1], 'resolvedBy') == ARGV[2] then
   return {'resolved', 0, 0}
 end
-if status ~= 'waiting' and status ~= 'active' and status ~= 'awaiting_fix' then
+if (status ~= 'waiting' and status ~= 'active' and status ~= 'awaiting_fix') or (ARGV[11] ~= '' and status ~= ARGV[11]) then
   return redis.error_reply('ILLEGAL_TRANSITION ' .. status .. ' resolved')
 end
 if ARGV[4] ~= '' then
@@ -51,8 +54,12 @@ end
 -- The funnel, in the same step so that a retried resolve is never counted twice: resolved, and
 -- resolved with exactly one agent reply.
 for i = 9, 10 do
-  redis.call('HINCRBY', KEYS[i], 'resolved', 1)
-  if replies == 1 then redis.call('HINCRBY', KEYS[i], 'resolved:one_reply', 1) end
+  if ARGV[2] == 'customer' then
+    redis.call('HINCRBY', KEYS[i], 'withdrawn', 1)
+  else
+    redis.call('HINCRBY', KEYS[i], 'resolved', 1)
+    if replies == 1 then redis.call('HINCRBY', KEYS[i], 'resolved:one_reply', 1) end
+  end
 end
 redis.call('EXPIRE', KEYS[9], ARGV[10])
 return {'resolved', 1, ask and 1 or 0}

@@ -34,7 +34,8 @@ function systemText(m, titles) {
     case 'released':
       return '会话已退回排队队列';
     case 'resolved':
-      return '会话已解决，交回机器人接待';
+      // Closed by the customer (handoff WITHDRAWN_BY): they said they no longer need a person.
+      return m.agentId === 'customer' ? '客户表示不再需要人工，已结束排队，交回机器人接待' : '会话已解决，交回机器人接待';
     case 'parked': {
       const problem = parkedProblem(m, titles);
       return problem ? `已关联问题：${problem}，修复后将自动通知客户` : '已关联已知问题，修复后将自动通知客户';

@@ -51,7 +51,7 @@ export function CustomerPanel({ conv }) {
   const h = data && data.conversationId === conv.id ? data : null;
   const channel = h?.channel ? channelText(h.channel) : null;
   // The newest session is this chat's own while it is with a person.
-  const currentOpen = h?.sessions[0] && h.sessions[0].outcome !== 'resolved' && h.sessions[0].outcome !== 'fixed';
+  const currentOpen = h?.sessions[0] && h.sessions[0].outcome !== 'resolved' && h.sessions[0].outcome !== 'fixed' && h.sessions[0].outcome !== 'withdrawn';
   return html`<section class="card cust-panel" data-testid="customer-panel" aria-label="客户档案">
     <h3 class="card-title"><${Icon} name="users" size=${14} />客户档案</h3>
     ${!h

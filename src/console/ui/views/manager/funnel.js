@@ -34,7 +34,7 @@ export function FunnelCard({ funnel }) {
         { key: 'conversations', label: '会话', value: conv, of: conv, pctText: conv ? '100%' : '—', hint: '新开始的会话' },
         { key: 'botAnswered', label: '机器人解答', value: t.botAnswered, of: asked, pctText: `占提问 ${pct(t.botAnswered, asked)}`, hint: html`另有推荐 ${t.suggested} · ${unansweredLink(t.unanswered)}` },
         { key: 'helpful', label: '答案有帮助', value: t.helpful, of: t.botAnswered, pctText: `占解答 ${pct(t.helpful, t.botAnswered)}`, hint: `没帮上 ${t.notHelpful} · 未反馈 ${Math.max(0, t.botAnswered - t.helpful - t.notHelpful)}` },
-        { key: 'handoffs', label: '转人工', value: handoffs, of: conv, pctText: `占会话 ${pct(handoffs, conv)}`, hint: '由客服接手' },
+        { key: 'handoffs', label: '转人工', value: handoffs, of: conv, pctText: `占会话 ${pct(handoffs, conv)}`, hint: t.withdrawn ? `由客服接手 · ${t.withdrawn} 位客户不再需要，自行结束了排队` : '由客服接手' },
         { key: 'csat', label: '满意度评价', value: t.csat.count, of: conv, pctText: `占转人工 ${pct(t.csat.count, handoffs)}`, hint: t.csat.count ? `平均 ${score1(t.csat.average)} 分` : '暂无评价' },
       ]
     : [];

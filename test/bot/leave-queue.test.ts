@@ -1,0 +1,81 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMessages, type Messages } from '../../src/bot/messages.ts';
+import { decide, type PolicyKnowledge } from '../../src/bot/policy.ts';
+import { LEAVE_ASK_MS, leavingQueue } from '../../src/bot/policy/waiting.ts';
+import { bareText, humanRequest, normalizeText } from '../../src/bot/policy/words.ts';
+import { DEFAULT_POLICY_OPTIONS } from '../../src/bot/policy.ts';
+import type { Decision, Session } from '../../src/bot/types.ts';
+import type { ConversationStatus } from '../../src/handoff/types.ts';
+import { loadKnowledgeBase, Matcher, menuEntries } from '../../src/knowledge/index.ts';
+
+// The policy tests' own knowledge base (the product's wording is not what is asserted).
+const KB_DIR = fileURLToPath(new URL('../fixtures/policy-kb', import.meta.url));
+let kb: PolicyKnowledge;
+let messages: Messages;
+beforeAll(async () => {
+  const base = await loadKnowledgeBase(KB_DIR);
+  kb = { matcher: new Matcher(base), menu: menuEntries(base) };
+  messages = await loadMessages(KB_DIR);
+});
+
+const now = Date.parse('2026-12-07T10:00:00Z');
+const busy: Session = { greeted: true, waitAckAt: now - 3_600_000 };
+const turn = (text: string, session: Session, at = now, status: ConversationStatus = 'waiting'): Decision => decide({ text, status, session, now: at }, kb, messages);
+const reads = (text: string): boolean => {
+  const normalized = normalizeText(text);
+  return leavingQueue(bareText(normalized), humanRequest(normalized, DEFAULT_POLICY_OPTIONS.humanKeywords));
+};
+
+describe('leaving the human queue', () => {
+  it('reads "solved" and "no longer needed" as maybe leaving; thanks, trouble and questions as not', () => {
+    for (const text of ['解决了', '问题已经解决了', '我自己弄好了', '好了 谢谢', '搞定了！', '没事了', '不用了', '算了 不等了', '取消排队', '不用转人工了', '不要人工了 谢谢'])
+      expect(reads(text), text).toBe(true);
+    for (const text of ['谢谢', '好的', '还没好', '还是没解决', '好了吗', '好了没有？', '弄好了 但是又卡住了', '解决了吗', '人呢', '录屏没声音怎么办', '等了好久了', '转人工'])
+      expect(reads(text), text).toBe(false);
+  });
+
+  it('asks first, then a "1" leaves the queue: the withdraw action, the chat the bot\'s again', () => {
+    const asked = turn('我自己弄好了', busy);
+    expect(asked.actions).toEqual([{ type: 'say', text: messages.queue_leave_confirm }]);
+    expect(asked.session.leaveAskedAt).toBe(now);
+    const left = turn('1', asked.session, now + 30_000);
+    expect(left.actions).toEqual([{ type: 'withdraw', then: messages.queue_left }]);
+    // Nothing of the wait is kept: not the "already queued" clock, not the question.
+    expect(left.session).toEqual({ greeted: true });
+    // A yes in words, or saying it again, leaves too.
+    expect(turn('好的', asked.session, now + 30_000).actions[0]?.type).toBe('withdraw');
+    expect(turn('不用了', asked.session, now + 30_000).actions[0]?.type).toBe('withdraw');
+  });
+
+  it('anything else keeps the customer waiting and the question lapses; so does a "1" long after', () => {
+    const asked = turn('算了 不等了', busy);
+    const other = turn('视频是昨天晚上录的，两个小时', asked.session, now + 10_000);
+    expect(other.actions).toEqual([{ type: 'say', text: messages.waiting_noted }]);
+    expect(other.session.leaveAskedAt).toBeUndefined();
+    expect(turn('1', other.session, now + 20_000).actions).toEqual([]);
+    // Silence, then a "1" after the question's time: not an answer to it.
+    expect(turn('1', asked.session, now + LEAVE_ASK_MS + 1).actions).toEqual([]);
+    // A request for a person is not a yes.
+    expect(turn('转人工', asked.session, now + 10_000).actions.some((a) => a.type === 'withdraw')).toBe(false);
+  });
+
+  it('right after an answer given in the queue, thanks for it may mean the person is not needed: asked too; plain thanks otherwise are not', () => {
+    const answered = turn('录屏没声音怎么办', busy);
+    expect(answered.actions.map((a) => a.type)).toEqual(['answer', 'say']);
+    const thanks = turn('好的 谢谢', answered.session, now + 60_000);
+    expect(thanks.actions).toEqual([{ type: 'say', text: messages.queue_leave_confirm }]);
+    expect(turn('1', thanks.session, now + 90_000).actions[0]?.type).toBe('withdraw');
+    // Thanks with no answer just before (for the queue notice): nothing to ask.
+    expect(turn('好的 谢谢', busy).actions).toEqual([]);
+    // The answer's moment passes with the next message.
+    const later = turn('视频是昨天晚上录的，两个小时', answered.session, now + 60_000);
+    expect(turn('谢谢', later.session, now + 120_000).actions).toEqual([]);
+  });
+
+  it('only in the queue: with an agent, or with the bot, "解决了" means what it always did', () => {
+    expect(turn('解决了', busy, now, 'active').actions).toEqual([]);
+    expect(turn('1', { ...busy, leaveAskedAt: now }, now + 1_000, 'active').actions).toEqual([]);
+    expect(turn('解决了', {}, now, 'bot').actions.some((a) => a.type === 'withdraw' || (a.type === 'say' && a.text === messages.queue_leave_confirm))).toBe(false);
+  });
+});
