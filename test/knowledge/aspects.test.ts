@@ -105,6 +105,27 @@ describe('operations in matching', () => {
     expect(m.loweredNote('优惠券怎么用不了', 'coupon')).toBeNull();
   });
 
+  it('"能退吗" asks to refund, return or cancel: a price entry is not answered with it; any of them in the entry will do', async () => {
+    const m = new Matcher(
+      await loadKnowledgeBase(
+        await makeTree({
+          'plans.md': entry('question: 会员多少钱\nalternates: [年度会员价格]\nkeywords: [年度, 价格]', '月度 ¥25，年度 ¥168，永久 ¥298。'),
+          'refund.md': entry('question: 会员可以退款吗\nkeywords: [退款]', '开通 7 天内没用过会员权益可以全额退款。'),
+          'booking.md': entry('question: 订单怎么取消', '未发货的订单可在订单详情里取消。'),
+        }),
+      ),
+    );
+    // Before, the price entry was answered: its words (年度) were all the question named.
+    expect(m.match('那年度的能退吗').decision).not.toBe('answer');
+    expect(m.loweredNote('那年度的能退吗', 'plans')).toBe('the question asks to 退款, which this entry never mentions');
+    // An entry that speaks of one of the family (取消订单) is not lowered for it.
+    expect(m.loweredNote('没发货的订单能退吗', 'booking')).toBeNull();
+    // Only the verb standing alone where the customer asks: done, unwanted or part of a word is not it.
+    expect(m.loweredNote('年度会员退了以后还能用吗', 'plans')).toBeNull();
+    expect(m.loweredNote('不想退，年度会员多少钱', 'plans')).toBeNull();
+    expect(m.loweredNote('年度会员价格能退还吗', 'plans')).toBeNull();
+  });
+
   it('never answers a lowered entry, even under a configured answer threshold below its score', async () => {
     const m = new Matcher(await loadKnowledgeBase(await tree()), { thresholds: { answer: 0.3 } });
     const r = m.match('优惠券能送给朋友用吗');

@@ -71,6 +71,50 @@ export function askedObjects(scanner: Contrasts, q: AskedText): Sides {
   );
 }
 
+/**
+ * One-character verbs that stand for any of several operations: "能退吗" asks to 退款, 退货, 退订 …
+ * (lexicon/verb-families-zh.txt). Each family: the verb, and the sets of the operations it may mean.
+ */
+interface Family {
+  verb: string;
+  sets: number[];
+}
+let families: Family[] | undefined;
+
+function verbFamilies(): Family[] {
+  if (!families) {
+    const scanner = aspectScanner('operation');
+    families = dataLines('verb-families-zh.txt').map((line) => {
+      const [verb = '', meanings = ''] = line.split('=').map((x) => x.trim());
+      const sets = meanings.split(/\s+/).flatMap((w) => [...scanner.sidesOf(normalize(w), [normalize(w)]).keys()]);
+      return { verb: normalize(verb), sets: [...new Set(sets)] };
+    });
+  }
+  return families;
+}
+
+/**
+ * The families of operations a question asks for by a one-character verb standing as its own word
+ * where it asks ("年度的能退吗", "怎么退"), read as askedOperations reads one-character verbs: after
+ * 能 / 怎么 / 想 …, not told as done ("退了") or unwanted ("不想退"). Each family is a class of which
+ * an entry must speak of one (see `unmentioned`'s `eitherOf`).
+ */
+export function askedFamilies(q: AskedText): number[][] {
+  const { text, focus, starts } = q;
+  const found: number[][] = [];
+  for (const f of verbFamilies()) {
+    for (let at = text.indexOf(f.verb); at >= 0; at = text.indexOf(f.verb, at + 1)) {
+      const end = at + f.verb.length;
+      const alone = starts.has(at) && (end >= text.length || starts.has(end));
+      if (!alone || (focus[at] ?? 1) < 1 || DONE.test(text[end] ?? '') || UNWANTED.test(text.slice(Math.max(0, at - 8), at))) continue;
+      if (!MODAL.test(text.slice(Math.max(0, at - 3), at))) continue;
+      found.push(f.sets);
+      break;
+    }
+  }
+  return found;
+}
+
 /** Per aspect, classes of groups of which mentioning one is enough (an English word's translations). */
 export type AnyOf = Record<Aspect, readonly (readonly number[])[]>;
 

@@ -4,7 +4,7 @@ import { clash, defaultContrasts, type Clash, type Sides } from './contrast.ts';
 import { answerExcerpt, touchesAnswer } from './excerpt.ts';
 import { toSimplified } from './simplified.ts';
 import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } from './model.ts';
-import { askedObjects, askedOperations, aspectScanner, unmentioned, type AnyOf } from './aspects.ts';
+import { askedFamilies, askedObjects, askedOperations, aspectScanner, unmentioned, type AnyOf } from './aspects.ts';
 import { MAX_QUERY_CHARS, parseQuery, type Query, type QueryTerm } from './query.ts';
 import { questionParts } from './questions.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
@@ -351,13 +351,16 @@ interface Asked {
 }
 
 function askedOf(query: Query): Asked {
-  return {
-    sides: askedSides(query),
-    // The words are for one-character verbs (买, 租).
-    operations: askedOperations(aspectScanner('operation'), query, query.terms.map((t) => t.text)),
-    objects: askedObjects(aspectScanner('object'), query),
-    eitherOf: query.alternatives.length > 0 ? alternativesOf(query.alternatives) : NO_ALTERNATIVES,
-  };
+  // The words are for one-character verbs (买, 租).
+  const operations = askedOperations(aspectScanner('operation'), query, query.terms.map((t) => t.text));
+  let eitherOf = query.alternatives.length > 0 ? alternativesOf(query.alternatives) : NO_ALTERNATIVES;
+  // "能退吗": one of 退款, 退货, 退订 … (aspects.ts askedFamilies), unless the question names one itself.
+  const families = askedFamilies(query).filter((sets) => !sets.some((set) => operations.has(set)));
+  if (families.length > 0) {
+    for (const sets of families) for (const set of sets) operations.set(set, new Set([0]));
+    eitherOf = { ...eitherOf, operation: [...eitherOf.operation, ...families] };
+  }
+  return { sides: askedSides(query), operations, objects: askedObjects(aspectScanner('object'), query), eitherOf };
 }
 
 const NO_ALTERNATIVES: AnyOf = { operation: [], object: [] };
