@@ -49,6 +49,7 @@ export const apiMessageSchema = z
     faqId: z.string().optional().meta({ description: 'the FAQ entry the bot answered with' }),
     confidence: z.number().optional().meta({ description: 'the bot\'s confidence in it, 0..1' }),
     agentName: z.string().optional(),
+    agentId: z.string().optional().meta({ description: 'system lines: who made the change (an agent id, "system", or "customer": they left the queue)' }),
     event: z.string().optional().meta({ description: 'system lines: waiting, claimed, transferred, released, resolved, parked…' }),
     kind: z.string().optional().meta({ description: 'a customer message that is not text: image, voice, file…' }),
     mediaUrl: z
@@ -124,6 +125,7 @@ export function toApiMessage(m: TranscriptMessage): ApiMessage {
   if (m.faqId !== undefined) out.faqId = m.faqId;
   if (m.confidence !== undefined) out.confidence = m.confidence;
   if (m.agentName !== undefined) out.agentName = m.agentName;
+  if (m.from === 'system' && m.agentId !== undefined) out.agentId = m.agentId;
   if (m.event !== undefined) out.event = m.event;
   if (m.kind !== undefined) out.kind = m.kind;
   // Only media the console serves itself: a link elsewhere (a puppet's file URL) is not handed on.

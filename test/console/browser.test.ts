@@ -424,6 +424,43 @@ describe('customer text is shown as text, never HTML', { timeout: 45_000 }, () =
   });
 });
 
+describe('a customer who leaves the queue', { timeout: 45_000 }, () => {
+  let alice: Session;
+  beforeAll(async () => {
+    alice = await env().session();
+    await alice.login('alice');
+  });
+  afterAll(async () => {
+    await alice?.close();
+  });
+
+  it('"不用了" then "1": the chat leaves the queue live, and its transcript says the customer no longer needed a person', async () => {
+    const { page } = alice;
+    await page.getByTestId('queue-list').waitFor();
+    const c = env().bot.customer({ name: '韩梅梅' });
+    const conv = await waitingCustomer(c, '转人工');
+    const item = queueItem(page, conv);
+    await item.waitFor();
+
+    let n = c.heard.length;
+    c.say('算了 不等了');
+    await heard(c, n, env().bot.messages.queue_leave_confirm);
+    n = c.heard.length;
+    c.say('1');
+    await heard(c, n, env().bot.messages.queue_left);
+    await until('the chat to leave the queue', () => item.count(), (k) => k === 0);
+
+    await page.goto(`${env().baseUrl}/#/c/${encodeURIComponent(conv)}`);
+    const view = convView(page, conv);
+    await view.waitFor();
+    await expectAttr(view, 'data-status', 'resolved');
+    const closed = messages(page, 'system').filter({ has: page.locator('[data-event="resolved"]') });
+    await closed.first().waitFor();
+    expect(await byId(closed.first(), 'msg-text').textContent()).toContain('客户表示不再需要人工');
+    expectCleanPage(alice, [401]);
+  });
+});
+
 describe('two agents on one chat', { timeout: 45_000 }, () => {
   let alice: Session;
   let bob: Session;
