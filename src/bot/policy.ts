@@ -50,9 +50,10 @@
  * valid after the feedback "1".
  *
  * Other statuses: `waiting` → a question the FAQ answers with confidence is answered, followed by
- * `waiting_answered` (the place in the queue is kept; no feedback check, no outcome); "人呢" and a
- * repeated request for a person get `already_queued`, other words with something in them
- * `waiting_noted` (both at most every few minutes); "ok", thanks and small talk nothing;
+ * `waiting_answered` (the place in the queue is kept; no feedback check, no outcome; an entry
+ * once per wait); "人呢", "还要等多久" and a repeated request for a person get the place and the
+ * time now (`queue_place`, with an apology to impatience or anger), other words with something in
+ * them `waiting_noted` (pings and notes at most every few minutes); "ok", thanks and small talk nothing;
  * "解决了", "不用转人工了", "算了 不等了" (or thanks right after an answer given there) ask
  * `queue_leave_confirm`, and a "1" then leaves the queue (the `withdraw` action; `queue_left`);
  * `active` → always silent; `awaiting_fix` → `awaiting_fix` once per session, else silent, but an
@@ -78,4 +79,4 @@ export {
   type PolicyOptions,
 } from './policy/decide.ts';
 export { DEFAULT_HUMAN_KEYWORDS, HUMAN_SENTENCE_MAX_CHARS, humanRequest, normalizeText } from './policy/words.ts';
-export { delayNoticeText, formatWhen, kindLabel, queueNoticeText } from './policy/notices.ts';
+export { delayNoticeText, formatWhen, kindLabel, queueNoticeText, queuePlaceText } from './policy/notices.ts';

@@ -17,7 +17,7 @@ import { isTooOld, RecentIds } from './guard.ts';
 import type { KnowledgeCache } from './knowledge-cache.ts';
 import type { Messages } from './messages.ts';
 import { Pacer } from './pace.ts';
-import { afterPause, decide, decideNonText, decideWelcome, delayNoticeText, kindLabel, PAUSE_MS, queueNoticeText, type PolicyOptions } from './policy.ts';
+import { afterPause, decide, decideNonText, decideWelcome, delayNoticeText, kindLabel, PAUSE_MS, queueNoticeText, queuePlaceText, type PolicyOptions } from './policy.ts';
 import type { Action, Decision } from './types.ts';
 import { memoriesOf, recall, SessionMemory, type Recallable } from './sessions.ts';
 import { PERSON_STATUSES, TurnFlood, type FloodState } from './turn-flood.ts';
@@ -400,6 +400,13 @@ export class Turn implements TurnSink {
       case 'feedback':
         void this.write(st, { kind: 'message', msg: { from: 'system', kind: 'feedback', faqId: action.faqId, text: action.helpful ? 'helpful' : 'not_helpful' } }, false);
         return;
+      case 'queue_place': {
+        // Read now (not written: asking where one stands changes nothing); no answer in time, the plain word.
+        const ref = await this.within(this.d.writer.refOf(st));
+        const ticket = ref && (await this.within(this.c.handoff.queuePlace(ref)));
+        out.push({ text: queuePlaceText(ticket?.notice, action.sorry, messages, this.c.timezone, Date.now()) });
+        return;
+      }
       case 'withdraw': {
         const left = await this.write(st, { kind: 'withdraw' });
         if (left === false) {

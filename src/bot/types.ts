@@ -25,6 +25,10 @@ export interface Session {
   rejected?: string;
   /** When "人呢" / "还要等多久" in the queue was last answered with "already queued" (ms since epoch). */
   waitAckAt?: number;
+  /** When the place in the queue was last told on request ("还要等多久", "人工"; ms since epoch). */
+  placeAt?: number;
+  /** When an apology for the wait was last given (ms since epoch). */
+  waitSorryAt?: number;
   /**
    * In the queue the customer said they may not need a person any more ("解决了", "不用转人工了") and
    * was asked to confirm with "1" (ms since epoch): the next message answers that, for a while.
@@ -32,6 +36,10 @@ export interface Session {
   leaveAskedAt?: number;
   /** In the queue the bot just answered from the FAQ: thanks or "可以了" next may mean the person is not needed. One turn. */
   waitingAnswered?: boolean;
+  /** FAQ entries answered while the customer waits in the queue: not sent again in the same wait. */
+  answeredInQueue?: string[];
+  /** The customer left the queue (withdraw): the chat is resolved with no rating asked, and what they write next is for the bot. */
+  leftQueue?: boolean;
   /**
    * What the customer just said about themselves ("我用的是mac", "我是会员"): read with their next
    * message when that alone finds no answer ("录出来全是黑的"). One turn.
@@ -89,7 +97,9 @@ export type Action =
   /** Record the customer's "helpful?" verdict for the funnel. */
   | { type: 'feedback'; faqId: string; helpful: boolean }
   /** The customer leaves the human queue (they confirmed they no longer need a person); `then`: said once it is done. */
-  | { type: 'withdraw'; then: string };
+  | { type: 'withdraw'; then: string }
+  /** Tell a waiting customer their place in the queue and when to expect a reply (`sorry`: with an apology for the wait). */
+  | { type: 'queue_place'; sorry: boolean };
 
 export interface PolicyInput {
   text: string;

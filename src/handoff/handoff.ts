@@ -122,6 +122,10 @@ export class Handoff {
   requestHuman(ref: CustomerRef, opts: { reason: HandoffReason; question?: string }): Promise<QueueTicket> {
     return this.transitions.requestHuman(ref, opts);
   }
+  /** A waiting chat's place now (reads only); null when it is not waiting. */
+  queuePlace(ref: CustomerRef): Promise<QueueTicket | null> {
+    return this.transitions.queuePlace(ref);
+  }
   claim(id: string, agent: Agent): Promise<Conversation> {
     return this.transitions.claim(id, agent);
   }

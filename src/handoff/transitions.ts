@@ -129,6 +129,23 @@ export class Transitions {
   }
 
   /**
+   * Where a waiting chat stands now: its place across the queues and when to expect a reply (the
+   * ticket's notice), for a customer asking "还要等多久"; null when it is not waiting. Reads only:
+   * nothing is queued, recorded or counted.
+   */
+  async queuePlace(ref: CustomerRef): Promise<QueueTicket | null> {
+    const id = conversationId(ref.botId, ref.customerId);
+    const now = this.ctx.now();
+    const { redis, keys } = this.ctx;
+    const [status, due, tier] = await redis.hmget(keys.conversation(id), 'status', 'slaDueAt', 'tier');
+    if (status !== 'waiting' || !due) return null;
+    const times = this.place.bothTiers(ref, now);
+    const others = this.place.othersAhead(ref.botId, times);
+    const ahead = await redis.zcount(keys.queue(ref.botId), '-inf', `(${due}`);
+    return this.place.ticket(now, { status: 'waiting', changed: false, slaDueAt: Number(due), tier: tier === 'vip' ? 'vip' : 'standard', ahead }, times, others);
+  }
+
+  /**
    * Exactly one agent wins: the others get HandoffError CONFLICT naming the owner. With
    * `announceClaims` the customer is told who joined (a `joined` notice through the bot).
    */

@@ -141,6 +141,12 @@ export const MESSAGE_PLACEHOLDERS = {
   queue_left: [],
   /** The customer confirmed, but an agent had just taken the chat: it stays with them. */
   queue_leave_late: [],
+  /** In the queue, "还要等多久" / "排到第几了" / "人呢": the place now and when to expect a reply. */
+  queue_place: ['position', 'time'],
+  /** The same, to impatience or anger at the wait ("好慢", "再不回我投诉了"): with an apology. */
+  queue_place_sorry: ['position', 'time'],
+  /** The apology when the place cannot be read right now (the store is slow): no numbers. */
+  queue_wait_sorry: [],
   /** "我用的是mac", "我是会员": the customer said something about themselves and asked nothing yet. */
   context_noted: [],
   /** "我年纪大了不太会弄", "第一次用": before the menu, when the FAQ answers nothing in it. */
@@ -177,6 +183,9 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   queue_leave_confirm: '问题已经解决了吗？不需要人工的话回复 1，我帮您结束排队；还需要的话不用管，客服接入后会马上回复您。',
   queue_left: '好的，已为您结束排队😊 之后有问题随时找我，需要人工回复「人工」就行。',
   queue_leave_late: '客服刚刚已经接入啦，有什么直接跟客服说就行~',
+  queue_place: '已经在为您排队啦，您现在排第 {position} 位，最晚{time} 前回复您，请再稍等一下~',
+  queue_place_sorry: '非常抱歉让您久等了🙏 您现在排第 {position} 位，最晚{time} 前回复您，客服会尽快接入。',
+  queue_wait_sorry: '非常抱歉让您久等了🙏 客服会尽快接入，请再稍等一下。',
   answer_part: '关于「{question}」：',
   answer_excerpt: '{line}\n（还没解决的话回复 2，我帮您找人工客服）',
   context_noted: '好的～ 您遇到什么问题了？直接说就行。',

@@ -182,6 +182,24 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     expect(t.some((m) => m.from === 'bot' && m.faqId === 'no-sound')).toBe(true);
   });
 
+  it('in the queue, "还要等多久" gets the place and the time now; impatience an apology with them', async () => {
+    const c = h.customer();
+    c.say('转人工');
+    await c.hears(QUEUED);
+    const n = c.heard.length;
+    c.say('还要等多久');
+    const place = await c.hears(/排第 \d+ 位/, n);
+    expect(place).toBe(renderTemplate(h.messages.queue_place, { position: /排第 (\d+) 位/.exec(place)![1]!, time: /最晚(.+?) 前/.exec(place)![1]! }));
+    const m = c.heard.length;
+    c.say('好慢啊 再不回我投诉了');
+    const sorry = await c.hears('非常抱歉让您久等了', m);
+    expect(sorry).toMatch(/排第 \d+ 位/);
+    // Asked, not queued again: still waiting, and the transcript has no second handoff.
+    const id = await c.conversationId();
+    expect((await h.handoff.conversation(id))!.status).toBe('waiting');
+    expect((await c.transcript()).filter((x) => x.event === 'waiting')).toHaveLength(1);
+  });
+
   it('a customer who no longer needs the person leaves the queue: asked first, "1" closes it as withdrawn; an agent who took it first keeps it', async () => {
     const c = h.customer();
     c.say('转人工');
@@ -300,11 +318,11 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     const link = (await d.transcript()).find((m) => m.msgId === msgId);
     expect(link).toMatchObject({ from: 'customer', kind: 'link', text: '[链接]', url: 'https://mock.url' });
     // A later line in the transcript: the link's turn is over, replies included. The link got
-    // none; asking after the queue is told it is kept.
+    // none; asking after the queue is told the place in it.
     d.say('还在排队吗');
     await d.recorded('还在排队吗');
-    await d.hears(h.messages.already_queued, n);
-    expect(d.heard.slice(n)).toEqual([h.messages.already_queued]);
+    const place = await d.hears(/排第 \d+ 位/, n);
+    expect(d.heard.slice(n)).toEqual([place]);
   });
 
   it('drops duplicates (the same message id delivered again) and old messages', async () => {

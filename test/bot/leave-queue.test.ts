@@ -29,7 +29,7 @@ const reads = (text: string): boolean => {
 
 describe('leaving the human queue', () => {
   it('reads "solved" and "no longer needed" as maybe leaving; thanks, trouble and questions as not', () => {
-    for (const text of ['解决了', '问题已经解决了', '我自己弄好了', '好了 谢谢', '搞定了！', '没事了', '不用了', '算了 不等了', '取消排队', '不用转人工了', '不要人工了 谢谢'])
+    for (const text of ['解决了', '问题已经解决了', '我自己弄好了', '好了 谢谢', '搞定了！', '没事了', '不用了', '算了 不等了', '取消排队', '不用转人工了', '不要人工了 谢谢', '你们不用管了', '不麻烦了'])
       expect(reads(text), text).toBe(true);
     for (const text of ['谢谢', '好的', '还没好', '还是没解决', '好了吗', '好了没有？', '弄好了 但是又卡住了', '解决了吗', '人呢', '录屏没声音怎么办', '等了好久了', '转人工'])
       expect(reads(text), text).toBe(false);
@@ -41,11 +41,31 @@ describe('leaving the human queue', () => {
     expect(asked.session.leaveAskedAt).toBe(now);
     const left = turn('1', asked.session, now + 30_000);
     expect(left.actions).toEqual([{ type: 'withdraw', then: messages.queue_left }]);
-    // Nothing of the wait is kept: not the "already queued" clock, not the question.
-    expect(left.session).toEqual({ greeted: true });
+    // Nothing of the wait is kept (not the "already queued" clock, not the question); that they
+    // left is, so the resolved chat does not read their next words as a rating.
+    expect(left.session).toEqual({ greeted: true, leftQueue: true });
+    expect(turn('2', left.session, now + 60_000, 'resolved').actions.some((a) => a.type === 'say' && a.text === messages.rating_low_followup)).toBe(false);
+    expect(turn('2', { greeted: true }, now + 60_000, 'resolved').actions.some((a) => a.type === 'say' && a.text === messages.rating_low_followup)).toBe(true);
     // A yes in words, or saying it again, leaves too.
     expect(turn('好的', asked.session, now + 30_000).actions[0]?.type).toBe('withdraw');
     expect(turn('不用了', asked.session, now + 30_000).actions[0]?.type).toBe('withdraw');
+  });
+
+  it('after the question, thanks, an "ok" or a goodbye leave too, and a "1" hours later still does (the third stranger test)', () => {
+    const asked = turn('好了好了 重启一下就好了', busy);
+    for (const text of ['谢谢', 'thx', '谢谢哈', '不好意思打扰了', '拜拜']) expect(turn(text, asked.session, now + 60_000).actions[0]?.type, text).toBe('withdraw');
+    expect(turn('1', asked.session, now + 2 * 3_600_000).actions[0]?.type).toBe('withdraw');
+  });
+
+  it('any acknowledgement right after an answer given in the queue asks whether the person is still needed ("收到了")', () => {
+    const answered = turn('收不到验证码怎么办', busy);
+    expect(answered.actions[0]).toMatchObject({ type: 'answer' });
+    expect(turn('收到了', answered.session, now + 60_000).actions).toEqual([{ type: 'say', text: messages.queue_leave_confirm }]);
+  });
+
+  it('a short detail for the agent ("mp4的") is not answered from the FAQ while waiting', () => {
+    expect(kb.matcher.match('mp4的').decision).toBe('answer');
+    expect(turn('mp4的', busy).actions.some((a) => a.type === 'answer')).toBe(false);
   });
 
   it('anything else keeps the customer waiting and the question lapses; so does a "1" long after', () => {

@@ -64,6 +64,7 @@ describe('two questions in one message', () => {
     expect(answers(d)).toEqual(['refund', 'invoice']);
     expect(said(d).at(-1)).toBe(messages.waiting_answered);
     expect(d.outcome).toBeUndefined();
-    expect(d.session).toEqual({});
+    // Nothing pending but that both were answered in this wait (not sent again) and just now.
+    expect(d.session).toEqual({ waitingAnswered: true, answeredInQueue: ['refund', 'invoice'] });
   });
 });

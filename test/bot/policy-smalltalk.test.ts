@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMessages, type Messages } from '../../src/bot/messages.ts';
 import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge, type PolicyOptions } from '../../src/bot/policy.ts';
-import { WAIT_ACK_MS } from '../../src/bot/policy/decide.ts';
+import { WAIT_ACK_MS, WAIT_ASK_MS } from '../../src/bot/policy/waiting.ts';
 import type { Action, Decision, Session } from '../../src/bot/types.ts';
 import type { ConversationStatus } from '../../src/handoff/types.ts';
 import { playChat } from '../support/policy.ts';
@@ -266,19 +266,27 @@ describe('outcomes for learning from traffic', () => {
     expect(chat(['会员', '都不是', '1'])[2]!.outcome).toEqual({ type: 'answer', faqId: kb.menu[0]!.id });
   });
 
-  it('in the queue, "人呢" / "还要等多久" get "already queued" (once per few minutes), never an FAQ answer about 多久', async () => {
+  it('in the queue, "人呢" / "还要等多久" get the place in the queue (a ping once per few minutes), never an FAQ answer about 多久', async () => {
     // The stranger test: "还要等多久" in the queue was answered with the free plan's 10-minute recording limit.
     expect(product.matcher.match('还要等多久').decision).toBe('answer');
     const t0 = Date.parse('2026-12-07T02:00:00Z');
     const waiting = (text: string, session: Session, now: number): Decision => decide({ text, status: 'waiting', session, now }, product, messages, DEFAULT_POLICY_OPTIONS);
-    for (const text of ['人呢？？？', '在吗', '还要等多久', '要等多久才有人回我', '怎么还没人回', '前面还有几个人']) {
+    const PLACE = [{ type: 'queue_place', sorry: false }];
+    for (const text of ['人呢？？？', '在吗', '还要等多久', '要等多久才有人回我', '怎么还没人回', '前面还有几个人', '喂', '？？？', '排到第几了']) {
       const d = waiting(text, {}, t0);
-      expect(d.actions, text).toEqual([{ type: 'say', text: messages.already_queued }]);
+      expect(d.actions, text).toEqual(PLACE);
       expect(d.session.waitAckAt, text).toBe(t0);
     }
     const first = waiting('人呢', {}, t0);
+    // Another ping soon after: nothing; a question about the wait in so many words after WAIT_ASK_MS: the place again.
     expect(waiting('人呢？', first.session, t0 + 60_000).actions).toEqual([]);
-    expect(waiting('还要等多久', first.session, t0 + WAIT_ACK_MS).actions).toEqual([{ type: 'say', text: messages.already_queued }]);
+    expect(waiting('还要等多久', first.session, t0 + WAIT_ASK_MS - 1).actions).toEqual([]);
+    expect(waiting('还要等多久', first.session, t0 + WAIT_ASK_MS).actions).toEqual(PLACE);
+    expect(waiting('人呢', first.session, t0 + WAIT_ACK_MS).actions).toEqual(PLACE);
+    // Impatience or anger: an apology with the place, on its own clock (just after the place was told).
+    for (const text of ['到底还要等多久😡', '好慢', '再不回我去12315了', '我要投诉']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'queue_place', sorry: true }]);
+    const sorry = waiting('好慢', first.session, t0 + 10_000);
+    expect(waiting('好慢啊', sorry.session, t0 + 20_000).actions).toEqual([]);
     // A question the FAQ answers is still answered while waiting; silence for the rest.
     expect(waiting('会员能退款吗', {}, t0).actions[0]).toMatchObject({ type: 'answer', faqId: 'refund' });
     expect(waiting('好的', {}, t0).actions).toEqual([]);

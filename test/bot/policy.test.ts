@@ -367,11 +367,13 @@ describe('decide: feedback check', () => {
 describe('decide: other statuses', () => {
   const busy: Session = { greeted: true, feedbackFor: 'refund', offered: ['invoice'], offeredFrom: 3 };
 
-  it('waiting: silent, except a repeated request for a person gets "already queued"', () => {
+  it('waiting: silent, except a repeated request for a person gets the place in the queue', () => {
     for (const text of ['1', '你好', '帮助', '天气怎么样', '录屏']) {
       expect(ask(text, busy, 'waiting'), text).toEqual({ actions: [], session: busy });
     }
-    expect(ask('转人工', busy, 'waiting')).toEqual({ actions: [{ type: 'say', text: messages.already_queued }], session: busy });
+    const again = ask('转人工', busy, 'waiting');
+    expect(again.actions).toEqual([{ type: 'queue_place', sorry: false }]);
+    expect(again.session.placeAt).toEqual(expect.any(Number));
   });
 
   it('waiting: words the FAQ does not answer are noted for the agent, at most once every few minutes; "ok", thanks and small talk are not', () => {
@@ -383,7 +385,9 @@ describe('decide: other statuses', () => {
     expect(soon.actions).toEqual([]);
     const later = decide({ text: '昨天下午三点左右开始录的', status: 'waiting', session: first.session, now: now + 5 * 60_000 }, kb, messages);
     expect(later.actions).toEqual([{ type: 'say', text: messages.waiting_noted }]);
-    for (const text of ['好的 谢谢', '嗯嗯知道了', '今天天气怎么样呀', '？？']) expect(ask(text, busy, 'waiting').actions, text).toEqual([]);
+    for (const text of ['好的 谢谢', '嗯嗯知道了', '今天天气怎么样呀']) expect(ask(text, busy, 'waiting').actions, text).toEqual([]);
+    // A bare "？？" is a nudge: the place in the queue (on the slower clock of "人呢"), see policy-smalltalk.test.ts.
+    expect(decide({ text: '？？', status: 'waiting', session: first.session, now: now + 60_000 }, kb, messages).actions).toEqual([]);
   });
 
   it('waiting: a question the FAQ answers with confidence is answered, the place in the queue kept, nothing left pending', () => {
@@ -394,7 +398,9 @@ describe('decide: other statuses', () => {
     ]);
     // The chat is a person's: no feedback check, no list, not counted as the bot's answer (only
     // that an answer was just given, for a "谢谢 可以了" next: see leave-queue.test.ts).
-    expect(d.session).toEqual({ ...busy, waitingAnswered: true });
+    expect(d.session).toEqual({ ...busy, waitingAnswered: true, answeredInQueue: ['no-sound'] });
+    // The same entry again in this wait is not sent a second time: a detail for the agent.
+    expect(ask('录屏还是没有声音', d.session, 'waiting').actions.some((a) => a.type === 'answer')).toBe(false);
     expect(d.outcome).toBeUndefined();
     // Only with confidence: a "did you mean" question stays silent.
     expect(kb.matcher.match('录屏').decision).not.toBe('answer');

@@ -120,6 +120,24 @@ describe('requestHuman ticket', () => {
     expect(await e.h.requestHuman(ref('a2'), { reason: 'customer_asked' })).toMatchObject({ queued: false, position: 2 });
   });
 
+  it('queuePlace reads a waiting chat\'s place now (the others ahead across accounts, its own due time) and writes nothing; null when not waiting', async () => {
+    const e = await env(redis, { bots: ['botA', 'botB'] });
+    await queueAt(e, at('2026-11-24T10:00'), 'a1');
+    await queueAt(e, at('2026-11-24T10:01'), 'b1', 'botB');
+    const asked = await queueAt(e, at('2026-11-24T10:02'), 'a2');
+    e.clock.advance(30 * MIN);
+    const before = await redis.dbsize();
+    const events = await redis.xlen(e.h.keys.events('botA'));
+    expect(await e.h.queuePlace(ref('a2'))).toEqual({ ...asked, queued: false, notice: { position: 3, withinHours: true, expectedBy: asked.notice!.expectedBy } });
+    // Nothing of it in Redis: no key, no event.
+    expect(await redis.dbsize()).toBe(before);
+    expect(await redis.xlen(e.h.keys.events('botA'))).toBe(events);
+    await e.h.claim('botB.b1', ALICE);
+    expect(await e.h.queuePlace(ref('a2'))).toMatchObject({ position: 2, notice: { position: 2 } });
+    expect(await e.h.queuePlace(ref('b1', 'botB'))).toBeNull();
+    expect(await e.h.queuePlace(ref('nobody'))).toBeNull();
+  });
+
   it('within business hours: no opening time, expected by the SLA due time', async () => {
     const e = await env(redis);
     const t = await queueAt(e, TUESDAY_10, 'c1');

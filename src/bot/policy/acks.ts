@@ -30,8 +30,8 @@ const LONGEST = Math.max(...[...WORDS.keys()].map((w) => w.length));
 /** Longer replies say something more than an acknowledgement. */
 const MAX_CHARS = 14;
 
-/** Reports trouble (or asks something, ASKING): never a mere acknowledgement. */
-const TROUBLE = /不|没|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗|试过|都试|帮/u;
+/** Reports trouble (or asks something, ASKING), or a payment gone through ("付款成功了的"): never a mere acknowledgement. */
+const TROUBLE = /不|没|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗|试过|都试|帮|(?:付款|支付|充值|购买|下单|扣款|扣费)成功/u;
 /** The same meanings by the words' stems, for the many ways of saying them ("感恩", "我去弄一下", "okk"). */
 const THANKS_STEM = /谢|感恩|感激|辛苦|thank|thx|3q/u;
 const STEMS: readonly [Ack, RegExp][] = [

@@ -90,6 +90,7 @@ export function carry(session: Session): Session {
   if (session.greeted) next.greeted = true;
   if (session.fixNoticeSent) next.fixNoticeSent = true;
   if (session.rated) next.rated = true;
+  if (session.leftQueue) next.leftQueue = true;
   // An answer the customer said did not help is not given them again (decide.ts notAgain).
   if (session.rejected) next.rejected = session.rejected;
   return next;

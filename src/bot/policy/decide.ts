@@ -29,10 +29,10 @@ import {
 } from './context.ts';
 import { answerPoint } from './follow-up.ts';
 import { answeredParts, answerEach } from './several.ts';
-import { answerWhileWaiting, leaveQueue, notedWhileWaiting, unknownStatus, waitAcknowledged, waitingOn, withPerson } from './waiting.ts';
+import { inQueue, unknownStatus, withPerson } from './waiting.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
-import { asksAfterWait, bareText, compact, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -56,17 +56,7 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   const status = statusFor(input.status, active);
   const normalized = normalizeText(input.text);
   const human = normalized ? humanRequest(normalized, options.humanKeywords) : null;
-  if (status === 'waiting' && normalized && human !== 'ask') {
-    const bare = bareText(normalized);
-    const leave = leaveQueue(session, bare, human, messages, now);
-    if (leave) return leave;
-    const waiting = waitingOn(session);
-    if (asksAfterWait(bare)) return waitAcknowledged(waiting, messages, now);
-    const early = answerWhileWaiting(input.text, kb, messages, waiting);
-    if (early) return early;
-    if (saysSomething(bare) && !detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK)?.whole) return notedWhileWaiting(waiting, messages, now);
-    return withPerson(status, waiting, messages, true, false);
-  }
+  if (status === 'waiting' && normalized) return inQueue(input.text, normalized, human, session, kb, messages, now);
   if (status !== 'bot' && status !== 'resolved') return withPerson(status, session, messages, normalized !== '', human === 'ask');
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
@@ -76,14 +66,11 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
 
 const DECISION_RANK = { answer: 2, suggest: 1, handoff: 0 } as const;
 
-/** Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯"). */
-const saysSomething = (bare: string): boolean => compact(bare).length >= 4 && acknowledgement(bare) === undefined;
-
 /** The status the policy decides for: where a rating is expected, whatever the conversation's says. */
 function statusFor(status: ConversationStatus, session: Session): ConversationStatus {
   // Rated already: the chat is resolved but the customer is talking to the bot again (within a low
   // rating's follow-up window another rating still counts).
-  if (status === 'resolved' && session.rated && !session.ratingFollowUp) return 'bot';
+  if (status === 'resolved' && (session.rated || session.leftQueue) && !session.ratingFollowUp) return 'bot';
   // Asked again after a slip off the scale: that reply gave the chat to the bot, the answer is still a rating.
   if (status === 'bot' && session.ratingAsked) return 'resolved';
   return status;

@@ -40,6 +40,17 @@ export function queueNoticeText(notice: QueueNotice, messages: Messages, timezon
   return renderTemplate(messages.outside_hours, { ...vars, opens: formatWhen(notice.opensAt, now, timezone, true) });
 }
 
+/**
+ * A waiting customer asking after the wait: their place now and when to expect a reply
+ * (`queue_place`, or `queue_place_sorry` with an apology); without a place (Redis did not answer
+ * in time), the plain `already_queued` or `queue_wait_sorry`.
+ */
+export function queuePlaceText(notice: QueueNotice | null | undefined, sorry: boolean, messages: Messages, timezone: string, now: number): string {
+  if (!notice) return sorry ? messages.queue_wait_sorry : messages.already_queued;
+  const vars = { position: notice.position, time: formatWhen(notice.expectedBy, now, timezone) };
+  return renderTemplate(sorry ? messages.queue_place_sorry : messages.queue_place, vars);
+}
+
 /** When the handoff store (Redis) is unreachable: the request is noted, an agent will get back. */
 export function delayNoticeText(messages: Messages): string {
   return messages.delay_notice;

@@ -9,7 +9,8 @@ import type { Decision, Session } from '../types.ts';
 import { carry, say, type PolicyKnowledge } from './context.ts';
 import { partAnswers } from './several.ts';
 import { acknowledgement } from './acks.ts';
-import { ASKING, compact } from './words.ts';
+import { DEFAULT_SMALLTALK, detectSmalltalk } from '../../knowledge/index.ts';
+import { ASKING, asksAfterWait, asksHowLong, bareText, compact, impatient, isComplaint, nudges } from './words.ts';
 
 /**
  * Waiting in the queue (out of hours that may be a night): a question the FAQ answers with
@@ -20,18 +21,33 @@ import { ASKING, compact } from './words.ts';
 export function answerWhileWaiting(text: string, kb: PolicyKnowledge, messages: Messages, session: Session): Decision | undefined {
   const match = kb.matcher.match(text);
   if (match.decision !== 'answer' || match.id === null || !kb.matcher.entry(match.id)) return undefined;
-  const parts = (match.questions ?? []).filter((q) => kb.matcher.entry(q.id));
-  const answers = parts.length > 1 ? partAnswers(kb, messages, parts) : [{ type: 'answer' as const, faqId: match.id, confidence: match.score }];
-  return { actions: [...answers, say(messages.waiting_answered)], session: { ...session, waitingAnswered: true } };
+  // An entry already answered in this wait is not sent again ("发票怎么开", then "公司报销要用", "抬头是…"
+  // all land on it): those are details for the agent.
+  const given = new Set(session.answeredInQueue ?? []);
+  const parts = (match.questions ?? []).filter((q) => kb.matcher.entry(q.id) && !given.has(q.id));
+  if (parts.length === 0 && given.has(match.id)) return undefined;
+  const answers = parts.length > 1 ? partAnswers(kb, messages, parts) : [{ type: 'answer' as const, faqId: parts[0]?.id ?? match.id, confidence: parts[0]?.score ?? match.score }];
+  const ids = answers.flatMap((a) => (a.type === 'answer' ? [a.faqId] : []));
+  return { actions: [...answers, say(messages.waiting_answered)], session: { ...session, waitingAnswered: true, answeredInQueue: [...given, ...ids].slice(-20) } };
 }
 
-/** How often "人呢" / "还要等多久" in the queue is answered (the customer's every nudge would be noise). */
+/** How often "人呢" / "喂" / "？？？" in the queue is answered (the customer's every nudge would be noise). */
 export const WAIT_ACK_MS = 3 * 60_000;
+/** How often a question about the wait in so many words ("还要等多久", "人工"), or impatience or anger at it, is answered. */
+export const WAIT_ASK_MS = 30_000;
 
-/** In the queue, asked after the wait: "already queued", at most once per WAIT_ACK_MS. */
-export function waitAcknowledged(session: Session, messages: Messages, now: number): Decision {
-  if (session.waitAckAt !== undefined && now - session.waitAckAt < WAIT_ACK_MS) return { actions: [], session };
-  return { actions: [say(messages.already_queued)], session: { ...session, waitAckAt: now } };
+/**
+ * In the queue, asked after the wait, nudging, or impatient: the place in the queue and when to
+ * expect a reply (the plugin reads them: the `queue_place` action), with an apology when `sorry`.
+ * A ping at most once per WAIT_ACK_MS; a question once per WAIT_ASK_MS; an apology once per
+ * WAIT_ASK_MS on its own clock (anger just after the place was told still gets one).
+ */
+export function waitAcknowledged(session: Session, now: number, opts: { sorry: boolean; asks: boolean }): Decision {
+  const since = (at: number | undefined) => (at === undefined ? Infinity : now - at);
+  const due = opts.sorry ? since(session.waitSorryAt) >= WAIT_ASK_MS : opts.asks ? since(session.placeAt) >= WAIT_ASK_MS : since(session.waitAckAt) >= WAIT_ACK_MS;
+  if (!due) return { actions: [], session };
+  const told: Session = { ...session, waitAckAt: now, placeAt: now, ...(opts.sorry ? { waitSorryAt: now } : {}) };
+  return { actions: [{ type: 'queue_place', sorry: opts.sorry }], session: told };
 }
 
 /**
@@ -44,19 +60,27 @@ export function notedWhileWaiting(session: Session, messages: Messages, now: num
   return { actions: [say(messages.waiting_noted)], session: { ...session, waitAckAt: now } };
 }
 
-/** How long "reply 1 to leave the queue" stands: a "1" much later is not an answer to it. */
-export const LEAVE_ASK_MS = 10 * 60_000;
+/**
+ * How long "reply 1 to leave the queue" stands while nothing else is said: a wait can last a night,
+ * and a "1" in the queue means nothing else.
+ */
+export const LEAVE_ASK_MS = 24 * 3_600_000;
 
 /** Done without a person: "解决了", "问题已经解决了", "我自己弄好了", "没事了". */
 const SOLVED = /(?:已经|都|我|自己|问题)*(?:解决|搞定|弄好|搞好|处理好|修好|找到|好)了|已解决|可以了|没事了|没问题了/u;
 /** No longer wants one: "不用了", "算了 不等了", "取消排队". */
-const NO_LONGER = /^(?:那|哦|嗯|好的?|哎|唉|那就)?(?:不用了|不需要了|算了|不等了|不想等了|等不了了|不排了|不排队了|取消排队|取消吧|不用等了)/u;
+const NO_LONGER = /^(?:那|哦|嗯|好的?|哎|唉|那就)?(?:你们|那你们)?(?:不用了|不需要了|算了|不等了|不想等了|等不了了|不排了|不排队了|取消排队|取消吧|不用等了|不用管了|别管了|不用管我了|不麻烦了|不用麻烦了)/u;
 /** Before a "solved" word it is not solved: "还没好了", "没解决了". */
 const NOT_YET = /[没未不还]$/u;
 /** Besides it, trouble ("好了 但是又卡了") or another question: still needs the person. */
 const MORE = /不|没|还是|又|但|可是|卡|错|失败/u;
-/** A yes to "reply 1 to leave the queue". */
+/** A yes to "reply 1 to leave the queue"; so are thanks, an "ok" or a goodbye right after it ("谢谢", "thx", "不好意思打扰了"). */
 const YES = /^(?:1|是|是的|对|对的|嗯|嗯嗯|好|好的|确定|确认|结束|结束吧|结束排队|可以|行|ok)[吧的啊了呀]?$/iu;
+const PARTING = /^(?:不好意思)?打扰(?:了|啦)$/u;
+const saysYes = (bare: string): boolean => {
+  const s = compact(bare);
+  return YES.test(s) || PARTING.test(s) || acknowledgement(bare) !== undefined;
+};
 
 /**
  * In the queue, the customer may not need the person any more: a short message that says it is
@@ -71,9 +95,12 @@ export function leavingQueue(bare: string, human: 'ask' | 'negated' | null): boo
   return m !== null && !NOT_YET.test(s.slice(0, m.index)) && !MORE.test(s.slice(0, m.index) + s.slice(m.index + m[0].length));
 }
 
-/** As leavingQueue, and right after an answer given in the queue, thanks for it ("好的 谢谢") too. */
+/**
+ * As leavingQueue, and right after an answer given in the queue, any acknowledgement of it ("好的
+ * 谢谢", "收到了"): the answer may have been enough, and asking costs the customer nothing.
+ */
 function leaving(session: Session, bare: string, human: 'ask' | 'negated' | null): boolean {
-  return leavingQueue(bare, human) || (session.waitingAnswered === true && acknowledgement(bare) === 'helpful');
+  return leavingQueue(bare, human) || (session.waitingAnswered === true && acknowledgement(bare) !== undefined);
 }
 
 /**
@@ -84,7 +111,9 @@ function leaving(session: Session, bare: string, human: 'ask' | 'negated' | null
  */
 export function leaveQueue(session: Session, bare: string, human: 'ask' | 'negated' | null, messages: Messages, now: number): Decision | undefined {
   const asked = session.leaveAskedAt !== undefined && now - session.leaveAskedAt < LEAVE_ASK_MS;
-  if (asked && (YES.test(compact(bare)) || leaving(session, bare, human))) return { actions: [{ type: 'withdraw', then: messages.queue_left }], session: carry(session) };
+  if (asked && (saysYes(bare) || leaving(session, bare, human))) {
+    return { actions: [{ type: 'withdraw', then: messages.queue_left }], session: { ...carry(session), leftQueue: true } };
+  }
   if (leaving(session, bare, human)) return { actions: [say(messages.queue_leave_confirm)], session: { ...waitingOn(session), leaveAskedAt: now } };
   return undefined;
 }
@@ -95,6 +124,31 @@ export function waitingOn(session: Session): Session {
   const { leaveAskedAt: _l, waitingAnswered: _w, ...rest } = session;
   return rest;
 }
+
+/**
+ * Waiting in the queue: leaving it ("解决了" … "1"), the place and the time when asked, nudged or
+ * impatient (with an apology), an FAQ answer the bot is sure of, a word that details were noted.
+ */
+export function inQueue(text: string, normalized: string, human: 'ask' | 'negated' | null, session: Session, kb: PolicyKnowledge, messages: Messages, now: number): Decision {
+  const bare = bareText(normalized);
+  const leave = human === 'ask' ? undefined : leaveQueue(session, bare, human, messages, now);
+  if (leave) return leave;
+  const waiting = waitingOn(session);
+  const sorry = isComplaint(bare) || impatient(text) || (human === 'ask' && /投诉/u.test(bare));
+  if (human === 'ask' || asksAfterWait(bare) || nudges(normalized)) return waitAcknowledged(waiting, now, { sorry, asks: human === 'ask' || asksHowLong(bare) });
+  // A detail for the agent ("mp4的", "win10的") is no question for the FAQ.
+  const early = DETAIL.test(compact(bare)) ? undefined : answerWhileWaiting(text, kb, messages, waiting);
+  if (early) return early;
+  if (sorry) return waitAcknowledged(waiting, now, { sorry, asks: true });
+  if (saysSomething(bare) && !detectSmalltalk(text, kb.smalltalk ?? DEFAULT_SMALLTALK)?.whole) return notedWhileWaiting(waiting, messages, now);
+  return { actions: [], session: waiting };
+}
+
+/** A short detail ending in 的 ("mp4的", "mac的", "win10的"). */
+const DETAIL = /^.{1,5}的$/u;
+
+/** Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯"). */
+const saysSomething = (bare: string): boolean => compact(bare).length >= 4 && acknowledgement(bare) === undefined;
 
 /** Waiting, with an agent or a known problem: mostly silent (see ../policy.ts). */
 export function withPerson(status: Exclude<ConversationStatus, 'bot' | 'resolved'>, session: Session, messages: Messages, hasText: boolean, asks: boolean): Decision {

@@ -214,6 +214,8 @@ export function humanRequest(text: string, keywords: readonly string[]): 'ask' |
   // "转 人 工": spaces between Han characters do not split a word.
   const bare = bareText(normalizeText(text)).replace(/(?<=\p{Script=Han}) (?=\p{Script=Han})/gu, '');
   if (!bare) return null;
+  // "客服", "客服客服客服": calling for one (客服 in a sentence is no request: "你是客服吗").
+  if (/^(?:客服[\s\p{P}]*)+$/u.test(bare)) return 'ask';
   const words = keywordList(keywords);
   // Most messages contain no keyword at all: one native search each settles them.
   if (!words.some((w) => bare.includes(w))) return null;
@@ -264,6 +266,13 @@ export const barePersonRequest = (bare: string): boolean => /^(我要|请|帮我
 const PRESENCE = /^(?:(?:在吗|在么|在嘛|在不在|有人吗|有人在吗|人呢|人在吗|有没有人|客服呢|客服在吗|还在吗)[\s\p{P}\p{S}]*)+$/u;
 const WAIT = /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理)|(?:什么|啥)时候(?:才)?(?:有人|回|轮到|接)|怎么还没(?:有)?(?:人|回|轮到|接)|排到(?:第)?几|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)|还在排(?:队|着)?(?:吗|嘛|么|没)?$|排上了(?:吗|没)/u;
 export const asksAfterWait = (bare: string): boolean => PRESENCE.test(bare) || WAIT.test(bare);
+/** Asks how long or where in the queue in so many words ("还要等多久", "排到第几了"): answered more often than a ping. */
+export const asksHowLong = (bare: string): boolean => WAIT.test(bare);
+/** A ping with nothing in it ("喂", "？？？", "。。。") while waiting: like "人呢". `normalized` keeps the marks. */
+export const nudges = (normalized: string): boolean => /^(?:喂+|哈喽|hello|[?？.。!！…~～\s]+)$/iu.test(normalized.trim());
+/** Impatience at the wait ("好慢", "快点", "等了半天了", "😡"): an apology comes with the place in the queue. */
+const IMPATIENT = /好慢|太慢|慢死|真慢|快点|快一点|快些|等了(?:好久|半天|这么久|很久|一个?多?小时|半个?小时|\d+分钟)|等半天|急死|着急|到底|😡|😠|🤬|💢/u;
+export const impatient = (text: string): boolean => IMPATIENT.test(text);
 
 /**
  * A customer who does not know where to start ("我年纪大了不太会弄", "第一次用这个", "这软件怎么用"):
