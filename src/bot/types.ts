@@ -6,6 +6,8 @@ export interface Session {
   offered?: string[];
   /** `offered` is a "did you mean" list: a pick there is evidence for the question behind it (`picked`). */
   suggested?: boolean;
+  /** How many "did you mean" lists in a row the customer has not picked from (with `suggested`); the third goes to a person. */
+  listsInRow?: number;
   /**
    * After "都不是" the customer was asked once to rephrase: another dead end ("都不是" again, or
    * another question the FAQ cannot answer) goes to a person. Lasts until a question is answered.

@@ -193,6 +193,24 @@ describe('small talk does not swallow questions', () => {
   });
 });
 
+describe('"did you mean" lists the customer does not pick from', () => {
+  it('a third list in a row goes to a person instead (the fourth stranger test); a pick in between starts the count again', () => {
+    const texts = ['can I record on iphone?', '手机上能用吗', '安卓呢'];
+    // Each of them alone is only a "did you mean" on the product's FAQ.
+    for (const q of texts) expect(product.matcher.match(q).decision, q).toBe('suggest');
+    const [first, second, third] = playChat((text, s) => ask(text, s, 'bot', DEFAULT_POLICY_OPTIONS, product), texts, {});
+    expect(first!.outcome).toEqual({ type: 'suggest' });
+    expect(second!.outcome).toEqual({ type: 'suggest' });
+    expect(second!.session.listsInRow).toBe(2);
+    expect(third!.actions.at(-1)).toEqual({ type: 'handoff', reason: 'low_confidence' });
+    expect(third!.outcome).toEqual({ type: 'unanswered', question: '安卓呢' });
+    // Picked from the second list: the next list is a first one again.
+    const [, , picked, after] = playChat((text, s) => ask(text, s, 'bot', DEFAULT_POLICY_OPTIONS, product), [texts[0]!, texts[1]!, '1', texts[2]!], {});
+    expect(picked!.actions.some((a) => a.type === 'answer')).toBe(true);
+    expect(after!.outcome).toEqual({ type: 'suggest' });
+  });
+});
+
 describe('"都不是" after a "did you mean" list', () => {
   it('first time: a prompt to rephrase with the menu; again: a person for the question asked', () => {
     const [list, none, again] = chat(['会员', '都不是', '都不是啊']);

@@ -307,9 +307,13 @@ function fromKnowledge(t: Turn): Decision {
   if (instead) return instead;
   if (match.decision === 'suggest') {
     const items = match.candidates.map((c) => kb.matcher.entry(c.id)).filter((e): e is FaqEntry => e !== undefined);
+    // A third list in a row, none picked ("can I record on iphone?", "手机上能用吗", "安卓呢"): the
+    // FAQ does not have it, and a person does better than another guess.
+    const lists = session.suggested ? (session.listsInRow ?? 1) + 1 : 1;
+    if (items.length > 0 && lists >= LISTS_BEFORE_PERSON) return lowConfidence(t, { type: 'unanswered', question });
     if (items.length > 0) {
       const block = renderSuggestions(messages, items.map((e) => e.question));
-      const next: Session = { ...base, offered: items.map((e) => e.id), suggested: true, question };
+      const next: Session = { ...base, offered: items.map((e) => e.id), suggested: true, question, listsInRow: lists };
       // Asked to rephrase already: "都不是" to this list too goes to a person.
       if (session.rephrased) next.rephrased = true;
       return { ...reply(t, block, next), outcome: { type: 'suggest' } };
@@ -317,6 +321,9 @@ function fromKnowledge(t: Turn): Decision {
   }
   return lowConfidence(t, { type: 'unanswered', question });
 }
+
+/** "Did you mean" lists in a row, none picked, before the next goes to a person instead. */
+const LISTS_BEFORE_PERSON = 3;
 
 /** The same thing asked again, insisting. */
 const INSISTS = /[!！]{2,}|[?？]{3,}/u;
