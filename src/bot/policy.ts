@@ -53,7 +53,8 @@
  * Other statuses: `waiting` → a question the FAQ answers with confidence is answered, followed by
  * `waiting_answered` (the place in the queue is kept; no feedback check, no outcome; an entry
  * once per wait); "人呢", "还要等多久" and a repeated request for a person get the place and the
- * time now (`queue_place`, with an apology to impatience or anger), other words with something in
+ * time now (`queue_place`, with an apology to impatience or anger; a complaint is escalated
+ * first, the `escalate` action), other words with something in
  * them `waiting_noted` (pings and notes at most every few minutes); "ok", thanks and small talk nothing;
  * "解决了", "不用转人工了", "算了 不等了" (or thanks right after an answer given there) ask
  * `queue_leave_confirm`, and a "1" then leaves the queue (the `withdraw` action; `queue_left`);

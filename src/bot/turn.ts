@@ -400,6 +400,10 @@ export class Turn implements TurnSink {
       case 'feedback':
         void this.write(st, { kind: 'message', msg: { from: 'system', kind: 'feedback', faqId: action.faqId, text: action.helpful ? 'helpful' : 'not_helpful' } }, false);
         return;
+      case 'escalate':
+        // Before the place is read, so the customer hears where the complaint put them.
+        await this.write(st, { kind: 'escalate' });
+        return;
       case 'queue_place': {
         // Read now (not written: asking where one stands changes nothing); no answer in time, the plain word.
         const ref = await this.within(this.d.writer.refOf(st));

@@ -101,7 +101,9 @@ export type Action =
   /** The customer leaves the human queue (they confirmed they no longer need a person); `then`: said once it is done. */
   | { type: 'withdraw'; then: string }
   /** Tell a waiting customer their place in the queue and when to expect a reply (`sorry`: with an apology for the wait). */
-  | { type: 'queue_place'; sorry: boolean };
+  | { type: 'queue_place'; sorry: boolean }
+  /** A waiting customer complains: their chat is due as a complaint is (sooner), before anything is said. */
+  | { type: 'escalate' };
 
 export interface PolicyInput {
   text: string;

@@ -16,6 +16,7 @@
  *   append script ignores it the second time;
  * - handoff: the queue script changes nothing for a chat already waiting or with an agent;
  * - withdraw: closes only a waiting chat; the customer's own close, redone, is answered as done;
+ * - escalate: changes a waiting chat only when it makes it due sooner, so redoing it changes nothing;
  * - rating: not deduplicated by Redis, so replay first looks for the same score from the same
  *   conversation in the ratings written since the entry was journaled.
  */
@@ -53,7 +54,8 @@ export type WriteOp =
   | { kind: 'rating'; score: number }
   | { kind: 'rating_comment'; text: string }
   | { kind: 'handoff'; reason: HandoffReason; question?: string }
-  | { kind: 'withdraw' };
+  | { kind: 'withdraw' }
+  | { kind: 'escalate' };
 
 type H = Handoff;
 export interface WriteResults {
@@ -63,6 +65,7 @@ export interface WriteResults {
   rating_comment: Awaited<ReturnType<H['recordRatingComment']>>;
   handoff: Awaited<ReturnType<H['requestHuman']>>;
   withdraw: Awaited<ReturnType<H['withdraw']>>;
+  escalate: Awaited<ReturnType<H['escalate']>>;
 }
 
 /** One customer's write chain (the runtime keeps one per customer of the channel account). */
@@ -117,6 +120,7 @@ const opSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rating_comment'), text: z.string().max(2000) }),
   z.object({ kind: z.literal('handoff'), reason: z.enum(HANDOFF_REASONS), question: z.string().optional() }),
   z.object({ kind: z.literal('withdraw') }),
+  z.object({ kind: z.literal('escalate') }),
 ]);
 /** The channel's snapshot of a customer (a Wechaty contact's profile, a WeCom external_userid…). */
 const snapshotSchema = z.record(z.string(), z.unknown());
@@ -264,6 +268,8 @@ export class BotWriter {
         return h.requestHuman(ref, { reason: op.reason, question: op.question });
       case 'withdraw':
         return h.withdraw(ref);
+      case 'escalate':
+        return h.escalate(ref);
     }
   }
 }

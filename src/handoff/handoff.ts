@@ -122,6 +122,10 @@ export class Handoff {
   requestHuman(ref: CustomerRef, opts: { reason: HandoffReason; question?: string }): Promise<QueueTicket> {
     return this.transitions.requestHuman(ref, opts);
   }
+  /** A waiting customer complains: the chat is due as a complaint is, when that is sooner (see Transitions.escalate). */
+  escalate(ref: CustomerRef): Promise<boolean> {
+    return this.transitions.escalate(ref);
+  }
   /** A waiting chat's place now (reads only); null when it is not waiting. */
   queuePlace(ref: CustomerRef): Promise<QueueTicket | null> {
     return this.transitions.queuePlace(ref);

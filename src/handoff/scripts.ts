@@ -23,6 +23,7 @@ export const SCRIPT_KEYS = {
   release: 6,
   resolve: 11,
   park: 8,
+  escalate: 5,
   reply: 6,
   tags: 3,
   'sla-tick': 3,
@@ -335,6 +336,15 @@ export async function resolve(
   const args = { conv: c, by, now, expectedOwner, eventsMaxLen, customerId, outboundMsgId, outboundMaxLen, askRating: a.askRating ? '1' : '0', dayTtlS, from: a.from ?? '' };
   const [, changed, asked] = tuple('resolve', await runConv(redis, 'resolve', c, keys, args), 3);
   return { changed: changed === 1, ratingAsked: asked === 1 };
+}
+
+/** escalate-5.lua: a waiting chat due sooner, as a complaint is; changes nothing when it is due as soon already or not waiting. */
+export async function escalate(redis: Client, k: Keys, a: Streams & { dueAt: number; warnAt: number; reason: string }): Promise<{ changed: boolean }> {
+  const { botId } = parseConversationId(a.conv);
+  const c = a.conv;
+  const keys = [k.conversation(c), k.transcript(c), k.queue(botId), k.slaTimers(botId), k.events(botId)];
+  const [changed] = tuple('escalate', await runConv(redis, 'escalate', c, keys, { conv: c, now: a.now, dueAt: a.dueAt, warnAt: a.warnAt, reason: a.reason, eventsMaxLen: a.eventsMaxLen }), 2);
+  return { changed: changed === 1 };
 }
 
 /** park-8.lua: set aside until a known problem is fixed (waiting|active -> awaiting_fix); the customer is told. */

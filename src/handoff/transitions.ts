@@ -146,6 +146,19 @@ export class Transitions {
   }
 
   /**
+   * A waiting customer complains: the chat is due as a complaint handoff is (a VIP's SLA from now)
+   * when that is sooner, with the reason `complaint`; an `escalated` event moves it up every
+   * console's queue. False when nothing changed (due as soon already, or not waiting).
+   */
+  async escalate(ref: CustomerRef): Promise<boolean> {
+    const id = conversationId(ref.botId, ref.customerId);
+    const now = this.ctx.now();
+    const times = slaTimes(now, 'vip', this.ctx.policy);
+    const res = await lua.escalate(this.ctx.redis, this.ctx.keys, { conv: id, now, dueAt: times.dueAt, warnAt: times.warnAt, reason: 'complaint', eventsMaxLen: this.ctx.maxLen });
+    return res.changed;
+  }
+
+  /**
    * Exactly one agent wins: the others get HandoffError CONFLICT naming the owner. With
    * `announceClaims` the customer is told who joined (a `joined` notice through the bot).
    */

@@ -96,6 +96,8 @@ export type HandoffEventType =
   | 'sla_breach'
   | 'tags'
   | 'tier'
+  /** A waiting customer complained: the chat is due sooner (data.reason complaint, slaDueAt). */
+  | 'escalated'
   /** The bot account's WeChat login changed (data.status: scan, logged_in, logged_out, stopped). */
   | 'bot_status'
   /** A customer rated the service 1 or 2 (data.score): a manager should look. */

@@ -182,7 +182,7 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     expect(t.some((m) => m.from === 'bot' && m.faqId === 'no-sound')).toBe(true);
   });
 
-  it('in the queue, "还要等多久" gets the place and the time now; impatience an apology with them', async () => {
+  it('in the queue, "还要等多久" gets the place and the time now; a complaint an apology with them, and the chat due sooner', async () => {
     const c = h.customer();
     c.say('转人工');
     await c.hears(QUEUED);
@@ -190,14 +190,19 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     c.say('还要等多久');
     const place = await c.hears(/排第 \d+ 位/, n);
     expect(place).toBe(renderTemplate(h.messages.queue_place, { position: /排第 (\d+) 位/.exec(place)![1]!, time: /最晚(.+?) 前/.exec(place)![1]! }));
+    const id = await c.conversationId();
+    const dueBefore = Date.parse((await h.handoff.conversation(id))!.slaDueAt!);
     const m = c.heard.length;
-    c.say('好慢啊 再不回我投诉了');
+    c.say('好慢啊 再不回我去12315投诉了');
     const sorry = await c.hears('非常抱歉让您久等了', m);
     expect(sorry).toMatch(/排第 \d+ 位/);
-    // Asked, not queued again: still waiting, and the transcript has no second handoff.
-    const id = await c.conversationId();
-    expect((await h.handoff.conversation(id))!.status).toBe('waiting');
-    expect((await c.transcript()).filter((x) => x.event === 'waiting')).toHaveLength(1);
+    // Asked, not queued again: still waiting, no second handoff; the complaint made it due sooner.
+    const conv = (await h.handoff.conversation(id))!;
+    expect(conv).toMatchObject({ status: 'waiting', reason: 'complaint' });
+    expect(Date.parse(conv.slaDueAt!)).toBeLessThan(dueBefore);
+    const t = await c.transcript();
+    expect(t.filter((x) => x.event === 'waiting')).toHaveLength(1);
+    expect(t.filter((x) => x.event === 'escalated')).toHaveLength(1);
   });
 
   it('a customer who no longer needs the person leaves the queue: asked first, "1" closes it as withdrawn; an agent who took it first keeps it', async () => {

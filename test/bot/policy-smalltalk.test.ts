@@ -302,7 +302,9 @@ describe('outcomes for learning from traffic', () => {
     expect(waiting('还要等多久', first.session, t0 + WAIT_ASK_MS).actions).toEqual(PLACE);
     expect(waiting('人呢', first.session, t0 + WAIT_ACK_MS).actions).toEqual(PLACE);
     // Impatience or anger: an apology with the place, on its own clock (just after the place was told).
-    for (const text of ['到底还要等多久😡', '好慢', '再不回我去12315了', '我要投诉']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'queue_place', sorry: true }]);
+    for (const text of ['到底还要等多久😡', '好慢']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'queue_place', sorry: true }]);
+    // A complaint also moves the chat up the queue, before the place is read.
+    for (const text of ['再不回我去12315了', '我要投诉']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'escalate' }, { type: 'queue_place', sorry: true }]);
     const sorry = waiting('好慢', first.session, t0 + 10_000);
     expect(waiting('好慢啊', sorry.session, t0 + 20_000).actions).toEqual([]);
     // A question the FAQ answers is still answered while waiting; silence for the rest.

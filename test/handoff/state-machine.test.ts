@@ -338,6 +338,37 @@ describe('legal transitions', () => {
     expect((await e.h.totals()).withdrawn).toBe(1);
   });
 
+  it('waiting -> waiting, due sooner (escalate): a complaint is due as a VIP\'s from now, moved up the queue with its timers; redone, or already due as soon, nothing changes', async () => {
+    const e = await env(redis);
+    const r = ref('c1');
+    const id = await bringTo(e, r, 'waiting');
+    const before = await place(e, id);
+    const now = e.clock.advance(10 * MIN);
+    const vip = slaTimes(now, 'vip', DEFAULT_SLA_POLICY);
+    expect(vip.dueAt).toBeLessThan(before.queue!);
+
+    expect(await e.h.escalate(r)).toBe(true);
+
+    expect(await place(e, id)).toEqual({ ...NOWHERE, queue: vip.dueAt, warn: vip.warnAt, breach: vip.dueAt });
+    expect(await e.h.conversation(id)).toMatchObject({ status: 'waiting', reason: 'complaint', slaDueAt: iso(vip.dueAt) });
+    expect(await lastSystemEntry(e, id)).toMatchObject({ event: 'escalated', at: iso(now) });
+    expect(await lastEvent(e)).toMatchObject({ type: 'escalated', conv: id, data: { reason: 'complaint', slaDueAt: String(vip.dueAt) } });
+    const snap = await snapshot(e, id);
+    e.clock.advance(MIN);
+    expect(await e.h.escalate(r)).toBe(false);
+    expect(await snapshot(e, id)).toEqual(snap);
+  });
+
+  it.each(['active', 'awaiting_fix', 'bot', 'resolved'] as const)('%s: escalate changes nothing (only a waiting chat moves up)', async (from) => {
+    const e = await env(redis);
+    const r = ref('c1');
+    const id = await bringTo(e, r, from);
+    const before = await snapshot(e, id);
+    e.clock.advance(MIN);
+    expect(await e.h.escalate(r)).toBe(false);
+    expect(await snapshot(e, id)).toEqual(before);
+  });
+
   it.each(['active', 'awaiting_fix', 'bot'] as const)('%s: the customer cannot withdraw (an agent has it, or it is not queued); nothing changes', async (from) => {
     const e = await env(redis);
     const r = ref('c1');

@@ -134,12 +134,16 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
   const leave = human === 'ask' ? undefined : leaveQueue(session, bare, human, messages, now);
   if (leave) return leave;
   const waiting = waitingOn(session);
-  const sorry = isComplaint(bare) || impatient(text) || (human === 'ask' && /投诉/u.test(bare));
-  if (human === 'ask' || asksAfterWait(bare) || nudges(normalized)) return waitAcknowledged(waiting, now, { sorry, asks: human === 'ask' || asksHowLong(bare) });
+  // A complaint ("再不回我去12315了", "我要投诉") also moves the chat up the queue (escalate);
+  // impatience ("好慢") gets the apology only.
+  const complains = isComplaint(bare) || (human === 'ask' && /投诉/u.test(bare));
+  const sorry = complains || impatient(text);
+  const escalating = (d: Decision): Decision => (complains ? { ...d, actions: [{ type: 'escalate' }, ...d.actions] } : d);
+  if (human === 'ask' || asksAfterWait(bare) || nudges(normalized)) return escalating(waitAcknowledged(waiting, now, { sorry, asks: human === 'ask' || asksHowLong(bare) }));
   // A detail for the agent ("mp4的", "win10的") is no question for the FAQ.
   const early = DETAIL.test(compact(bare)) ? undefined : answerWhileWaiting(text, kb, messages, waiting);
-  if (early) return early;
-  if (sorry) return waitAcknowledged(waiting, now, { sorry, asks: true });
+  if (early) return escalating(early);
+  if (sorry) return escalating(waitAcknowledged(waiting, now, { sorry, asks: true }));
   if (saysSomething(bare) && !detectSmalltalk(text, kb.smalltalk ?? DEFAULT_SMALLTALK)?.whole) return notedWhileWaiting(waiting, messages, now);
   return { actions: [], session: waiting };
 }

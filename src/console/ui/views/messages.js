@@ -42,6 +42,8 @@ function systemText(m, titles) {
     }
     case 'fixed':
       return '问题已修复，已通知客户';
+    case 'escalated':
+      return '客户在排队时投诉，已按投诉提前处理';
     case 'reopened':
       return '客户再次发来消息，会话重新打开';
     default:
@@ -67,7 +69,7 @@ function Message({ m, customer, faqs, titles }) {
   const base = { 'data-testid': 'msg', 'data-from': m.from, 'data-msg-id': m.id };
   if (m.from === 'system') {
     const failed = m.kind === 'send_failed';
-    const tone = failed ? ' msg-system-bad' : m.event === 'fixed' || m.kind === 'send_recovered' ? ' msg-system-ok' : m.event === 'parked' || m.kind === 'send_delayed' ? ' msg-system-warn' : '';
+    const tone = failed ? ' msg-system-bad' : m.event === 'fixed' || m.kind === 'send_recovered' ? ' msg-system-ok' : m.event === 'parked' || m.event === 'escalated' || m.kind === 'send_delayed' ? ' msg-system-warn' : '';
     return html`<div class=${`msg msg-system${tone}`} ...${base}>
       <span class="msg-text" data-testid="msg-text" data-event=${m.event}>${systemText(m, titles)}</span><span class="msg-time">${clock(m.at)}</span>
     </div>`;
