@@ -1,22 +1,17 @@
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMessages, type Messages } from '../../src/bot/messages.ts';
+import type { Messages } from '../../src/bot/messages.ts';
 import { decide, type PolicyKnowledge } from '../../src/bot/policy.ts';
 import { LEAVE_ASK_MS, leavingQueue } from '../../src/bot/policy/waiting.ts';
 import { bareText, humanRequest, normalizeText } from '../../src/bot/policy/words.ts';
 import { DEFAULT_POLICY_OPTIONS } from '../../src/bot/policy.ts';
 import type { Decision, Session } from '../../src/bot/types.ts';
 import type { ConversationStatus } from '../../src/handoff/types.ts';
-import { loadKnowledgeBase, Matcher, menuEntries } from '../../src/knowledge/index.ts';
+import { fixturePolicy } from '../support/policy.ts';
 
-// The policy tests' own knowledge base (the product's wording is not what is asserted).
-const KB_DIR = fileURLToPath(new URL('../fixtures/policy-kb', import.meta.url));
 let kb: PolicyKnowledge;
 let messages: Messages;
 beforeAll(async () => {
-  const base = await loadKnowledgeBase(KB_DIR);
-  kb = { matcher: new Matcher(base), menu: menuEntries(base) };
-  messages = await loadMessages(KB_DIR);
+  ({ kb, messages } = await fixturePolicy());
 });
 
 const now = Date.parse('2026-12-07T10:00:00Z');

@@ -16,9 +16,14 @@ export function playChat(decideOne: (text: string, session: Session) => Decision
   return out;
 }
 
-/** The product's own FAQ (knowledge-base/) as the policy reads it, with its phrases. */
-export async function productPolicy(): Promise<{ kb: PolicyKnowledge; messages: Messages }> {
-  const dir = fileURLToPath(new URL('../../knowledge-base', import.meta.url));
+/** A knowledge base directory as the policy reads it, with its phrases. */
+async function policyOf(dir: string): Promise<{ kb: PolicyKnowledge; messages: Messages }> {
   const base = await loadKnowledgeBase(dir);
   return { kb: { matcher: new Matcher(base), menu: menuEntries(base) }, messages: await loadMessages(dir) };
 }
+
+/** The product's own FAQ (knowledge-base/) as the policy reads it, with its phrases. */
+export const productPolicy = (): Promise<{ kb: PolicyKnowledge; messages: Messages }> => policyOf(fileURLToPath(new URL('../../knowledge-base', import.meta.url)));
+
+/** The policy tests' own knowledge base (test/fixtures/policy-kb): the rules are asserted, not the product FAQ's wording. */
+export const fixturePolicy = (): Promise<{ kb: PolicyKnowledge; messages: Messages }> => policyOf(fileURLToPath(new URL('../fixtures/policy-kb', import.meta.url)));
