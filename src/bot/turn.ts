@@ -408,7 +408,7 @@ export class Turn implements TurnSink {
         // Read now (not written: asking where one stands changes nothing); no answer in time, the plain word.
         const ref = await this.within(this.d.writer.refOf(st));
         const ticket = ref && (await this.within(this.c.handoff.queuePlace(ref)));
-        out.push({ text: queuePlaceText(ticket?.notice, action.sorry, messages, this.c.timezone, Date.now()) });
+        out.push({ text: queuePlaceText(ticket?.notice, action.tell, messages, this.c.timezone, Date.now()) });
         return;
       }
       case 'withdraw': {

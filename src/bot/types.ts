@@ -31,11 +31,15 @@ export interface Session {
   placeAt?: number;
   /** When an apology for the wait was last given (ms since epoch). */
   waitSorryAt?: number;
+  /** When a complaint in the queue was last answered (ms since epoch). */
+  complainedAt?: number;
   /**
    * In the queue the customer said they may not need a person any more ("解决了", "不用转人工了") and
    * was asked to confirm with "1" (ms since epoch): the next message answers that, for a while.
    */
   leaveAskedAt?: number;
+  /** Asked once already in this wait: saying it again later leaves without a second question. */
+  leaveAsked?: boolean;
   /** In the queue the bot just answered from the FAQ: thanks or "可以了" next may mean the person is not needed. One turn. */
   waitingAnswered?: boolean;
   /** FAQ entries answered while the customer waits in the queue: not sent again in the same wait. */
@@ -100,8 +104,11 @@ export type Action =
   | { type: 'feedback'; faqId: string; helpful: boolean }
   /** The customer leaves the human queue (they confirmed they no longer need a person); `then`: said once it is done. */
   | { type: 'withdraw'; then: string }
-  /** Tell a waiting customer their place in the queue and when to expect a reply (`sorry`: with an apology for the wait). */
-  | { type: 'queue_place'; sorry: boolean }
+  /**
+   * Tell a waiting customer their place in the queue and when to expect a reply: `place` as asked,
+   * `sorry` with an apology for the wait, `escalated` with an apology and that the complaint is prioritized.
+   */
+  | { type: 'queue_place'; tell: 'place' | 'sorry' | 'escalated' }
   /** A waiting customer complains: their chat is due as a complaint is (sooner), before anything is said. */
   | { type: 'escalate' };
 

@@ -147,6 +147,8 @@ export const MESSAGE_PLACEHOLDERS = {
   queue_place_sorry: ['position', 'time'],
   /** The apology when the place cannot be read right now (the store is slow): no numbers. */
   queue_wait_sorry: [],
+  /** A complaint while waiting ("再不回我去12315了", "我要投诉"): sorry, it is prioritized, the new place and time. */
+  queue_escalated: ['position', 'time'],
   /** "我用的是mac", "我是会员": the customer said something about themselves and asked nothing yet. */
   context_noted: [],
   /** "我年纪大了不太会弄", "第一次用": before the menu, when the FAQ answers nothing in it. */
@@ -186,6 +188,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   queue_place: '已经在为您排队啦，您现在排第 {position} 位，最晚{time} 前回复您，请再稍等一下~',
   queue_place_sorry: '非常抱歉让您久等了🙏 您现在排第 {position} 位，最晚{time} 前回复您，客服会尽快接入。',
   queue_wait_sorry: '非常抱歉让您久等了🙏 客服会尽快接入，请再稍等一下。',
+  queue_escalated: '非常抱歉给您带来不好的体验🙏 已为您加急处理，您现在排第 {position} 位，最晚{time} 前回复您。',
   answer_part: '关于「{question}」：',
   answer_excerpt: '{line}\n（还没解决的话回复 2，我帮您找人工客服）',
   context_noted: '好的～ 您遇到什么问题了？直接说就行。',

@@ -194,7 +194,7 @@ describe('KefuBot on wechaty-puppet-mock', () => {
     const dueBefore = Date.parse((await h.handoff.conversation(id))!.slaDueAt!);
     const m = c.heard.length;
     c.say('好慢啊 再不回我去12315投诉了');
-    const sorry = await c.hears('非常抱歉让您久等了', m);
+    const sorry = await c.hears('已为您加急处理', m);
     expect(sorry).toMatch(/排第 \d+ 位/);
     // Asked, not queued again: still waiting, no second handoff; the complaint made it due sooner.
     const conv = (await h.handoff.conversation(id))!;

@@ -58,6 +58,17 @@ describe('leaving the human queue', () => {
     expect(turn('收到了', answered.session, now + 60_000).actions).toEqual([{ type: 'say', text: messages.queue_leave_confirm }]);
   });
 
+  it('said again later in the same wait, after other words, it leaves without a second question (the fifth stranger test)', () => {
+    const asked = turn('哦不用了', busy);
+    const other = turn('我看错了 以为是别的问题', asked.session, now + 20_000);
+    expect(other.actions.some((a) => a.type === 'withdraw')).toBe(false);
+    expect(turn('没事了', other.session, now + 40_000).actions).toEqual([{ type: 'withdraw', then: messages.queue_left }]);
+  });
+
+  it('"慢慢来不急" is nothing to note for the agent', () => {
+    expect(turn('谢谢哈 慢慢来不急', busy).actions).toEqual([]);
+  });
+
   it('a short detail for the agent ("mp4的") is not answered from the FAQ while waiting', () => {
     expect(kb.matcher.match('mp4的').decision).toBe('answer');
     expect(turn('mp4的', busy).actions.some((a) => a.type === 'answer')).toBe(false);

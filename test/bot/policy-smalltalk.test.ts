@@ -289,8 +289,8 @@ describe('outcomes for learning from traffic', () => {
     expect(product.matcher.match('还要等多久').decision).toBe('answer');
     const t0 = Date.parse('2026-12-07T02:00:00Z');
     const waiting = (text: string, session: Session, now: number): Decision => decide({ text, status: 'waiting', session, now }, product, messages, DEFAULT_POLICY_OPTIONS);
-    const PLACE = [{ type: 'queue_place', sorry: false }];
-    for (const text of ['人呢？？？', '在吗', '还要等多久', '要等多久才有人回我', '怎么还没人回', '前面还有几个人', '喂', '？？？', '排到第几了']) {
+    const PLACE = [{ type: 'queue_place', tell: 'place' }];
+    for (const text of ['人呢？？？', '在吗', '还要等多久', '要等多久才有人回我', '怎么还没人回', '前面还有几个人', '喂', '？？？', '排到第几了', '还要多久', '多久啊', '排第几了', '什么时候能处理', '一直没人回', '您好？']) {
       const d = waiting(text, {}, t0);
       expect(d.actions, text).toEqual(PLACE);
       expect(d.session.waitAckAt, text).toBe(t0);
@@ -302,10 +302,12 @@ describe('outcomes for learning from traffic', () => {
     expect(waiting('还要等多久', first.session, t0 + WAIT_ASK_MS).actions).toEqual(PLACE);
     expect(waiting('人呢', first.session, t0 + WAIT_ACK_MS).actions).toEqual(PLACE);
     // Impatience or anger: an apology with the place, on its own clock (just after the place was told).
-    for (const text of ['到底还要等多久😡', '好慢']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'queue_place', sorry: true }]);
-    // A complaint also moves the chat up the queue, before the place is read.
-    for (const text of ['再不回我去12315了', '我要投诉']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'escalate' }, { type: 'queue_place', sorry: true }]);
     const sorry = waiting('好慢', first.session, t0 + 10_000);
+    for (const text of ['到底还要等多久😡', '好慢']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'queue_place', tell: 'sorry' }]);
+    // A complaint also moves the chat up the queue, before the place is read.
+    for (const text of ['再不回我去12315了', '我要投诉', '你们这什么客服啊', '垃圾']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'escalate' }, { type: 'queue_place', tell: 'escalated' }]);
+    // A complaint right after an apology for the wait still gets its answer (its own clock).
+    expect(waiting('再不回我去12315了', sorry.session, t0 + 20_000).actions).toEqual([{ type: 'escalate' }, { type: 'queue_place', tell: 'escalated' }]);
     expect(waiting('好慢啊', sorry.session, t0 + 20_000).actions).toEqual([]);
     // A question the FAQ answers is still answered while waiting; silence for the rest.
     expect(waiting('会员能退款吗', {}, t0).actions[0]).toMatchObject({ type: 'answer', faqId: 'refund' });

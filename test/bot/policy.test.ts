@@ -368,11 +368,13 @@ describe('decide: other statuses', () => {
   const busy: Session = { greeted: true, feedbackFor: 'refund', offered: ['invoice'], offeredFrom: 3 };
 
   it('waiting: silent, except a repeated request for a person gets the place in the queue', () => {
-    for (const text of ['1', '你好', '帮助', '天气怎么样', '录屏']) {
+    for (const text of ['1', '帮助', '天气怎么样', '录屏']) {
       expect(ask(text, busy, 'waiting'), text).toEqual({ actions: [], session: busy });
     }
+    // "你好" to a queue is a ping, like "在吗": the place (policy-smalltalk.test.ts).
+    expect(ask('你好', busy, 'waiting').actions).toEqual([{ type: 'queue_place', tell: 'place' }]);
     const again = ask('转人工', busy, 'waiting');
-    expect(again.actions).toEqual([{ type: 'queue_place', sorry: false }]);
+    expect(again.actions).toEqual([{ type: 'queue_place', tell: 'place' }]);
     expect(again.session.placeAt).toEqual(expect.any(Number));
   });
 

@@ -424,7 +424,7 @@ describe('customer text is shown as text, never HTML', { timeout: 45_000 }, () =
   });
 });
 
-describe('a customer who leaves the queue', { timeout: 45_000 }, () => {
+describe('a waiting customer who leaves the queue or complains', { timeout: 45_000 }, () => {
   let alice: Session;
   beforeAll(async () => {
     alice = await env().session();
@@ -457,6 +457,24 @@ describe('a customer who leaves the queue', { timeout: 45_000 }, () => {
     const closed = messages(page, 'system').filter({ has: page.locator('[data-event="resolved"]') });
     await closed.first().waitFor();
     expect(await byId(closed.first(), 'msg-text').textContent()).toContain('客户表示不再需要人工');
+    expectCleanPage(alice, [401]);
+  });
+
+  it('one who complains while waiting moves up the queue live, ahead of a customer who asked before them', async () => {
+    const { page } = alice;
+    await page.goto(`${env().baseUrl}/#/queue`);
+    await page.getByTestId('queue-list').waitFor();
+    const first = await waitingCustomer(env().bot.customer({ name: '李明' }), '转人工');
+    const c = env().bot.customer({ name: '赵强' });
+    const later = await waitingCustomer(c, '转人工');
+    const order = () => page.getByTestId('queue-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-conv-id')));
+    await until('both in the queue, first come first', order, (ids) => ids.indexOf(first) >= 0 && ids.indexOf(first) < ids.indexOf(later));
+
+    const n = c.heard.length;
+    c.say('再不回我去12315投诉了');
+    await until('the customer to hear the apology', () => Promise.resolve(c.heard.slice(n).join('\n')), (t) => t.includes('已为您加急处理'));
+    await until('the complaint ahead of the earlier customer', order, (ids) => ids.indexOf(later) >= 0 && ids.indexOf(later) < ids.indexOf(first));
+    expect(await env().handoff.conversation(later)).toMatchObject({ status: 'waiting', reason: 'complaint' });
     expectCleanPage(alice, [401]);
   });
 });

@@ -42,13 +42,14 @@ export function queueNoticeText(notice: QueueNotice, messages: Messages, timezon
 
 /**
  * A waiting customer asking after the wait: their place now and when to expect a reply
- * (`queue_place`, or `queue_place_sorry` with an apology); without a place (Redis did not answer
- * in time), the plain `already_queued` or `queue_wait_sorry`.
+ * (`queue_place`, `queue_place_sorry` with an apology, `queue_escalated` after a complaint);
+ * without a place (Redis did not answer in time), `already_queued`, `queue_wait_sorry` or
+ * `complaint_handoff`.
  */
-export function queuePlaceText(notice: QueueNotice | null | undefined, sorry: boolean, messages: Messages, timezone: string, now: number): string {
-  if (!notice) return sorry ? messages.queue_wait_sorry : messages.already_queued;
+export function queuePlaceText(notice: QueueNotice | null | undefined, tell: 'place' | 'sorry' | 'escalated', messages: Messages, timezone: string, now: number): string {
+  if (!notice) return tell === 'escalated' ? messages.complaint_handoff : tell === 'sorry' ? messages.queue_wait_sorry : messages.already_queued;
   const vars = { position: notice.position, time: formatWhen(notice.expectedBy, now, timezone) };
-  return renderTemplate(sorry ? messages.queue_place_sorry : messages.queue_place, vars);
+  return renderTemplate(tell === 'escalated' ? messages.queue_escalated : tell === 'sorry' ? messages.queue_place_sorry : messages.queue_place, vars);
 }
 
 /** When the handoff store (Redis) is unreachable: the request is noted, an agent will get back. */

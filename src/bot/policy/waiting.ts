@@ -42,12 +42,13 @@ export const WAIT_ASK_MS = 30_000;
  * A ping at most once per WAIT_ACK_MS; a question once per WAIT_ASK_MS; an apology once per
  * WAIT_ASK_MS on its own clock (anger just after the place was told still gets one).
  */
-export function waitAcknowledged(session: Session, now: number, opts: { sorry: boolean; asks: boolean }): Decision {
+export function waitAcknowledged(session: Session, now: number, opts: { sorry: boolean; asks: boolean; complains?: boolean }): Decision {
   const since = (at: number | undefined) => (at === undefined ? Infinity : now - at);
-  const due = opts.sorry ? since(session.waitSorryAt) >= WAIT_ASK_MS : opts.asks ? since(session.placeAt) >= WAIT_ASK_MS : since(session.waitAckAt) >= WAIT_ACK_MS;
-  if (!due) return { actions: [], session };
-  const told: Session = { ...session, waitAckAt: now, placeAt: now, ...(opts.sorry ? { waitSorryAt: now } : {}) };
-  return { actions: [{ type: 'queue_place', sorry: opts.sorry }], session: told };
+  const clock = opts.complains ? session.complainedAt : opts.sorry ? session.waitSorryAt : opts.asks ? session.placeAt : session.waitAckAt;
+  if (since(clock) < (opts.sorry || opts.asks || opts.complains ? WAIT_ASK_MS : WAIT_ACK_MS)) return { actions: [], session };
+  const told: Session = { ...session, waitAckAt: now, placeAt: now, ...(opts.sorry ? { waitSorryAt: now } : {}), ...(opts.complains ? { complainedAt: now } : {}) };
+  const tell = opts.complains ? 'escalated' : opts.sorry ? 'sorry' : 'place';
+  return { actions: [{ type: 'queue_place', tell }], session: told };
 }
 
 /**
@@ -111,10 +112,11 @@ function leaving(session: Session, bare: string, human: 'ask' | 'negated' | null
  */
 export function leaveQueue(session: Session, bare: string, human: 'ask' | 'negated' | null, messages: Messages, now: number): Decision | undefined {
   const asked = session.leaveAskedAt !== undefined && now - session.leaveAskedAt < LEAVE_ASK_MS;
-  if (asked && (saysYes(bare) || leaving(session, bare, human))) {
+  // Said so again in the same wait, after other words ("哦不用了", "我看错了", "没事了"): no second question.
+  if ((asked && saysYes(bare)) || ((asked || session.leaveAsked) && leaving(session, bare, human))) {
     return { actions: [{ type: 'withdraw', then: messages.queue_left }], session: { ...carry(session), leftQueue: true } };
   }
-  if (leaving(session, bare, human)) return { actions: [say(messages.queue_leave_confirm)], session: { ...waitingOn(session), leaveAskedAt: now } };
+  if (leaving(session, bare, human)) return { actions: [say(messages.queue_leave_confirm)], session: { ...waitingOn(session), leaveAskedAt: now, leaveAsked: true } };
   return undefined;
 }
 
@@ -139,11 +141,11 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
   const complains = isComplaint(bare) || (human === 'ask' && /投诉/u.test(bare));
   const sorry = complains || impatient(text);
   const escalating = (d: Decision): Decision => (complains ? { ...d, actions: [{ type: 'escalate' }, ...d.actions] } : d);
-  if (human === 'ask' || asksAfterWait(bare) || nudges(normalized)) return escalating(waitAcknowledged(waiting, now, { sorry, asks: human === 'ask' || asksHowLong(bare) }));
+  if (human === 'ask' || asksAfterWait(bare) || nudges(normalized)) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: human === 'ask' || asksHowLong(bare) }));
   // A detail for the agent ("mp4的", "win10的") is no question for the FAQ.
   const early = DETAIL.test(compact(bare)) ? undefined : answerWhileWaiting(text, kb, messages, waiting);
   if (early) return escalating(early);
-  if (sorry) return escalating(waitAcknowledged(waiting, now, { sorry, asks: true }));
+  if (sorry) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: true }));
   if (saysSomething(bare) && !detectSmalltalk(text, kb.smalltalk ?? DEFAULT_SMALLTALK)?.whole) return notedWhileWaiting(waiting, messages, now);
   return { actions: [], session: waiting };
 }
@@ -152,7 +154,9 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
 const DETAIL = /^.{1,5}的$/u;
 
 /** Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯"). */
-const saysSomething = (bare: string): boolean => compact(bare).length >= 4 && acknowledgement(bare) === undefined;
+const saysSomething = (bare: string): boolean => compact(bare).length >= 4 && acknowledgement(bare) === undefined && !PATIENT.test(bare);
+/** The customer says they can wait ("谢谢哈 慢慢来不急"): nothing for the agent, nothing to say. */
+const PATIENT = /慢慢来|不急|不着急|不用急|你们忙/u;
 
 /** Waiting, with an agent or a known problem: mostly silent (see ../policy.ts). */
 export function withPerson(status: Exclude<ConversationStatus, 'bot' | 'resolved'>, session: Session, messages: Messages, hasText: boolean, asks: boolean): Decision {
