@@ -36,7 +36,9 @@
  * 11. The whole message is small talk (thanks, bye, 你好吗, the weather, praise, 哈哈 / 讲个笑话):
  *     its `smalltalk_*` phrase, then the menu (not after thanks and bye); outcome `smalltalk`.
  * 12. Otherwise the matcher: answer / "did you mean" list / low confidence (handoff or offer); a
- *     third list in a row with nothing picked from the first two goes to a person instead.
+ *     third list in a row with nothing picked from the first two goes to a person instead; an
+ *     entry answered earlier in the session, asked after with "还是…" ("还是没收到"), is not sent
+ *     again (a person is offered, as for "没解决"); "算了" alone gets `gave_up`.
  *     Several questions the FAQ answers are each answered (`answer_part` above each); the entry
  *     just answered, asked after again, is not sent twice (`answer_again`); a detail or one point
  *     of it ("mac", "永久的呢") gets the one line of that answer that speaks of it (`answer_excerpt`).

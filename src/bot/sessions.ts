@@ -28,6 +28,7 @@ const sessionSchema = z.object({
   rephrased: z.boolean().optional(),
   offeredFrom: z.number().int().min(0).max(100).optional(),
   feedbackFor: z.string().max(200).optional(),
+  answered: z.array(z.string().max(200)).max(50).optional(),
   rejected: z.string().max(200).optional(),
   waitAckAt: z.number().optional(),
   placeAt: z.number().optional(),

@@ -20,6 +20,8 @@ export interface Session {
   offeredFrom?: number;
   /** The entry just answered: "1 有帮助 / 2 没解决" is pending for it. */
   feedbackFor?: string;
+  /** Entries answered earlier in this session (newest last): "还是没收到" some turns later is not answered with one of them again. */
+  answered?: string[];
   /**
    * The entry the customer last said did not help ("2", "还是不行"): a later question that lands
    * on it again is not answered with it a second time (policy/decide.ts), for the session.

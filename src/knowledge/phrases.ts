@@ -155,6 +155,8 @@ export const MESSAGE_PLACEHOLDERS = {
   guidance: [],
   /** "好的" / "知道了" / "行吧" with nothing pending (thanks get `closing`). */
   ack_ok: [],
+  /** "算了" with nothing pending: the customer gives up; sorry, and how to reach a person (no handoff). */
+  gave_up: [],
   /** Right after an answer, "我试试" / "我看看": the "有帮助吗" stays open for later. */
   ack_trying: [],
   /** The entry just answered is what the next message asks again ("那年度的呢"): the answer is above; "2" offers a person. */
@@ -194,6 +196,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   context_noted: '好的～ 您遇到什么问题了？直接说就行。',
   guidance: '别着急，慢慢来😊 常见问题都在下面，回复数字就能看答案；也可以直接打字告诉我遇到了什么问题。',
   ack_ok: '好的😊 还有问题随时找我~',
+  gave_up: '抱歉没能帮上您😔 需要的话随时回复「人工」，我帮您找客服。',
   ack_trying: '好的～ 试了还不行随时告诉我。',
   answer_again: '这个问题的回答就在上面哦～ 还没解决的话回复 2，我帮您找人工客服。',
   unclear_offer: '抱歉没说清楚😅 您可以告诉我卡在哪一步，或者回复 1 转人工客服。',

@@ -193,6 +193,25 @@ describe('small talk does not swallow questions', () => {
   });
 });
 
+describe('"还是…" some turns after an answer, and giving up', () => {
+  it('"还是没收到" a few turns after the login answer is not answered with it again: a person is offered (the fifth stranger test)', () => {
+    const turns = playChat((text, s) => ask(text, s, 'bot', DEFAULT_POLICY_OPTIONS, product), ['收不到验证码', '手机号没问题的', '等了好几分钟了', '还是没收到'], {});
+    expect(turns[0]!.actions[0]).toMatchObject({ type: 'answer', faqId: 'login-help' });
+    // Alone, the message is answered with the same entry: only what was said before tells.
+    expect(product.matcher.match('还是没收到')).toMatchObject({ decision: 'answer', id: 'login-help' });
+    const last = turns.at(-1)!;
+    expect(last.actions.some((a) => a.type === 'answer')).toBe(false);
+    expect(last.actions[0]).toEqual({ type: 'feedback', faqId: 'login-help', helpful: false });
+    expect(last.outcome).toMatchObject({ type: 'rejected', faqId: 'login-help' });
+    expect(last.session.humanOffered).toBe(true);
+  });
+
+  it('"算了" with nothing pending: sorry and how to reach a person, no handoff', () => {
+    const d = ask('唉 算了', { greeted: true }, 'bot', DEFAULT_POLICY_OPTIONS, product);
+    expect(d.actions).toEqual([{ type: 'say', text: messages.gave_up }]);
+  });
+});
+
 describe('"did you mean" lists the customer does not pick from', () => {
   it('a third list in a row goes to a person instead (the fourth stranger test); a pick in between starts the count again', () => {
     const texts = ['can I record on iphone?', '手机上能用吗', '安卓呢'];
@@ -352,7 +371,7 @@ describe('outcomes for learning from traffic', () => {
       { type: 'feedback', faqId: 'no-sound', helpful: false },
       { type: 'say', text: messages.not_helpful_offer },
     ]);
-    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful', question: '录屏没声音怎么办', rejected: 'no-sound' });
+    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful', question: '录屏没声音怎么办', rejected: 'no-sound', answered: ['no-sound'] });
     expect(d!.outcome).toEqual({ type: 'rejected', faqId: 'no-sound', question: '录屏没声音怎么办' });
   });
 

@@ -68,7 +68,8 @@ describe('decide: FAQ answers', () => {
     expect(text).toContain(messages.related_header);
     expect(text).toContain(`3. ${question('mac-permission')}`);
     expect(text).toContain(`4. ${question('find-recordings')}`);
-    expect(d.session).toEqual({ feedbackFor: 'no-sound', offered: ['mac-permission', 'find-recordings'], offeredFrom: 3, question: '录屏没声音怎么办' });
+    // `answered`: what this session was told (a "还是不行" later is about it).
+    expect(d.session).toEqual({ feedbackFor: 'no-sound', offered: ['mac-permission', 'find-recordings'], offeredFrom: 3, question: '录屏没声音怎么办', answered: ['no-sound'] });
   });
 
   it('picks a related question by its number', () => {
@@ -80,14 +81,14 @@ describe('decide: FAQ answers', () => {
     const noCheck = { ...DEFAULT_POLICY_OPTIONS, feedbackCheck: false };
     const d = ask('录屏没声音怎么办', {}, 'bot', noCheck);
     expect(said(d)[0]).toBe(`${messages.related_header}\n1. ${question('mac-permission')}\n2. ${question('find-recordings')}`);
-    expect(d.session).toEqual({ offered: ['mac-permission', 'find-recordings'], offeredFrom: 1, question: '录屏没声音怎么办' });
+    expect(d.session).toEqual({ offered: ['mac-permission', 'find-recordings'], offeredFrom: 1, question: '录屏没声音怎么办', answered: ['no-sound'] });
     expect(answered(chat(['录屏没声音怎么办', '1'], noCheck)[1]!)).toBe('mac-permission');
 
     const one = ask('录屏没声音怎么办', {}, 'bot', { ...DEFAULT_POLICY_OPTIONS, relatedMax: 1 });
     expect(one.session.offered).toEqual(['mac-permission']);
     const bare = ask('录屏没声音怎么办', {}, 'bot', { ...noCheck, relatedMax: 0 });
     expect(types(bare)).toEqual(['answer']);
-    expect(bare.session).toEqual({});
+    expect(bare.session).toEqual({ answered: ['no-sound'] });
   });
 });
 
@@ -286,7 +287,7 @@ describe('decide: feedback check', () => {
       { type: 'feedback', faqId: 'no-sound', helpful: true },
       { type: 'say', text: messages.feedback_thanks },
     ]);
-    expect(d!.session).toEqual({ offered: ['mac-permission', 'find-recordings'], offeredFrom: 3 });
+    expect(d!.session).toEqual({ offered: ['mac-permission', 'find-recordings'], offeredFrom: 3, answered: ['no-sound'] });
     expect(answered(pick!)).toBe('mac-permission');
   });
 
@@ -306,7 +307,7 @@ describe('decide: feedback check', () => {
       { type: 'feedback', faqId: 'no-sound', helpful: false },
       { type: 'say', text: messages.not_helpful_offer },
     ]);
-    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful', question: '录屏没声音怎么办', rejected: 'no-sound' });
+    expect(d!.session).toEqual({ humanOffered: true, offerReason: 'not_helpful', question: '录屏没声音怎么办', rejected: 'no-sound', answered: ['no-sound'] });
     // The agent's queue shows what was asked, not the "1" that accepted.
     for (const yes of ['1', '好', '是', '要']) {
       expect(ask(yes, d!.session).actions, yes).toEqual([{ type: 'handoff', reason: 'not_helpful', question: '录屏没声音怎么办' }]);

@@ -8,7 +8,7 @@ import type { MatchResult, SmalltalkIntent } from '../../knowledge/index.ts';
 import type { MessageKey } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { helpful, lowConfidence, menu, reply, say, type Turn } from './context.ts';
-import { DEAD_END, rejects, saysOneOf, statesContext } from './words.ts';
+import { compact, DEAD_END, rejects, saysOneOf, statesContext } from './words.ts';
 
 /** Said around a question ("你好，…", "谢谢，那…"): never a reason to pass the FAQ by. */
 const FRAMING: ReadonlySet<SmalltalkIntent> = new Set(['greeting', 'presence', 'thanks', 'bye', 'preamble']);
@@ -128,4 +128,13 @@ export function aboutThemselves(t: Turn): Decision | undefined {
   if (session.feedbackFor || session.suggested || session.humanOffered || !statesContext(t.bare)) return undefined;
   const context = t.text.trim().replace(/^(?:你好|您好|亲)[\s，,、~～!！]*/u, '').slice(0, 200);
   return reply(t, t.messages.context_noted, { ...t.base, context });
+}
+
+/** "算了", "唉 算了吧": the customer gives up on the bot; nothing to match, no queue they did not ask for. */
+const GIVES_UP = /^(?:那|哎|唉|哦|好吧)?(?:算了)+(?:吧|啦|了)?$/u;
+
+/** Giving up, with nothing pending that "算了" answers (a person offered, handled before): sorry, and where a person is. */
+export function givesUp(t: Turn): Decision | undefined {
+  if (!GIVES_UP.test(compact(t.bare))) return undefined;
+  return { ...reply(t, t.messages.gave_up, t.base), outcome: { type: 'smalltalk' } };
 }

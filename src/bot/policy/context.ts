@@ -75,7 +75,7 @@ export const reply = (t: Turn, text: string, session: Session = t.base): Decisio
 export const PAUSE_MS = 30 * 60_000;
 
 /** What a pause forgets: the prompts of the conversation before it (the rating windows keep their own clocks). */
-const FORGOTTEN_AFTER_PAUSE = ['offered', 'suggested', 'listsInRow', 'offeredFrom', 'feedbackFor', 'rejected', 'question', 'context', 'humanOffered', 'offerReason', 'rephrased'] as const satisfies readonly (keyof Session)[];
+const FORGOTTEN_AFTER_PAUSE = ['offered', 'suggested', 'listsInRow', 'answered', 'offeredFrom', 'feedbackFor', 'rejected', 'question', 'context', 'humanOffered', 'offerReason', 'rephrased'] as const satisfies readonly (keyof Session)[];
 
 /** The session of a customer back after a pause (PAUSE_MS): greeted, rated and the rating windows stay. */
 export function afterPause(session: Session): Session {
@@ -84,6 +84,9 @@ export function afterPause(session: Session): Session {
   return next;
 }
 
+/** Entries answered in a session that are remembered (a "还是不行" later is about one of them). */
+const ANSWERED_KEPT = 10;
+
 /** What survives every turn; the prompt state (offered, feedbackFor, humanOffered, …) lasts one turn. */
 export function carry(session: Session): Session {
   const next: Session = {};
@@ -91,6 +94,7 @@ export function carry(session: Session): Session {
   if (session.fixNoticeSent) next.fixNoticeSent = true;
   if (session.rated) next.rated = true;
   if (session.leftQueue) next.leftQueue = true;
+  if (session.answered) next.answered = session.answered;
   // An answer the customer said did not help is not given them again (decide.ts notAgain).
   if (session.rejected) next.rejected = session.rejected;
   return next;
@@ -134,7 +138,7 @@ export function answer(t: Turn, id: string, confidence: number, question?: strin
   const entry = kb.matcher.entry(id);
   if (!entry) return menu(t, false);
   const actions: Action[] = [{ type: 'answer', faqId: id, confidence }];
-  const next: Session = { ...t.base };
+  const next: Session = { ...t.base, answered: [...(t.base.answered ?? []).filter((a) => a !== id), id].slice(-ANSWERED_KEPT) };
   const lines: string[] = [];
   if (options.feedbackCheck) {
     lines.push(messages.feedback_question);

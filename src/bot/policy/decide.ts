@@ -8,7 +8,7 @@ import type { ConversationStatus, TurnOutcome } from '../../handoff/types.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk, renderSuggestions, type FaqEntry, type MatchResult } from '../../knowledge/index.ts';
 import { renderTemplate, type Messages } from '../messages.ts';
 import type { Decision, PolicyInput, Session } from '../types.ts';
-import { aboutThemselves, chitchat, deadEnd, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
+import { aboutThemselves, chitchat, deadEnd, givesUp, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
 import {
   answer,
   carry,
@@ -61,7 +61,7 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
-  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? remark(t) ?? chitchat(t) ?? aboutThemselves(t) ?? fromKnowledge(t);
+  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? remark(t) ?? chitchat(t) ?? aboutThemselves(t) ?? givesUp(t) ?? fromKnowledge(t);
 }
 
 const DECISION_RANK = { answer: 2, suggest: 1, handoff: 0 } as const;
@@ -295,6 +295,9 @@ function fromKnowledge(t: Turn): Decision {
     // text twice; where to look, and "2" for a person, which stays open.
     // "退钱！！！" right after the refund answer: that answer did not do; not "the answer is above".
     if (match.id === session.feedbackFor) return still || INSISTS.test(t.text) ? helpful(t, false, 'rejected') : reply(t, messages.answer_again, session);
+    // "还是没收到" a few turns after the login answer: that answer did not do, and sending it again
+    // would tell them nothing; a person is offered, as for "没解决".
+    if (session.answered?.includes(match.id) && saysStillBroken(t.bare)) return helpful({ ...t, session: { ...session, feedbackFor: match.id, question } }, false, 'rejected');
     const d = answer(t, match.id, match.score, question);
     // Angry, with a question the FAQ answers ("我要退款！！！你们这个软件太垃圾了"): sorry first.
     return isComplaint(t.bare) ? { ...d, actions: [say(messages.answer_apology), ...d.actions] } : d;
