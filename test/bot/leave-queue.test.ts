@@ -22,7 +22,7 @@ const reads = (text: string): boolean => {
   return leavingQueue(bareText(normalized), humanRequest(normalized, DEFAULT_POLICY_OPTIONS.humanKeywords));
 };
 
-describe('leaving the human queue', () => {
+describe('leaving the human queue, and other words while waiting', () => {
   it('reads "solved" and "no longer needed" as maybe leaving; thanks, trouble and questions as not', () => {
     for (const text of ['解决了', '问题已经解决了', '我自己弄好了', '好了 谢谢', '搞定了！', '没事了', '不用了', '算了 不等了', '取消排队', '不用转人工了', '不要人工了 谢谢', '你们不用管了', '不麻烦了'])
       expect(reads(text), text).toBe(true);
@@ -69,9 +69,13 @@ describe('leaving the human queue', () => {
     expect(turn('谢谢哈 慢慢来不急', busy).actions).toEqual([]);
   });
 
-  it('a short detail for the agent ("mp4的") is not answered from the FAQ while waiting', () => {
+  it('a short detail for the agent ("mp4的", "苹果手机") is not answered from the FAQ while waiting; a short question is', () => {
     expect(kb.matcher.match('mp4的').decision).toBe('answer');
     expect(turn('mp4的', busy).actions.some((a) => a.type === 'answer')).toBe(false);
+    expect(kb.matcher.match('mac').decision).toBe('answer');
+    for (const text of ['mac', '苹果手机', 'win10']) expect(turn(text, busy).actions.some((a) => a.type === 'answer'), text).toBe(false);
+    // A short topic is still a question: "发票", "退款".
+    for (const text of ['发票', '退款']) expect(turn(text, busy).actions[0], text).toMatchObject({ type: 'answer' });
   });
 
   it('anything else keeps the customer waiting and the question lapses; so does a "1" long after', () => {

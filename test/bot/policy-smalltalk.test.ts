@@ -213,6 +213,15 @@ describe('"还是…" some turns after an answer, and giving up', () => {
 });
 
 describe('"did you mean" lists the customer does not pick from', () => {
+  it('"2" to a "did you mean" of one entry is "都不是" (the fifth stranger test); of two, the second', () => {
+    // What "您想问的是不是这个？1. …" leaves.
+    const one: Session = { greeted: true, offered: ['no-sound'], suggested: true, question: '声音的问题' };
+    const two = ask('2', one);
+    expect(two.actions[0]).toEqual({ type: 'say', text: messages.rephrase });
+    expect(two.outcome).toEqual({ type: 'unanswered', question: '声音的问题' });
+    expect(ask('2', { ...one, offered: ['no-sound', 'refund'] }).actions[0]).toMatchObject({ type: 'answer', faqId: 'refund' });
+  });
+
   it('a third list in a row goes to a person instead (the fourth stranger test); a pick in between starts the count again', () => {
     const texts = ['can I record on iphone?', '手机上能用吗', '安卓呢'];
     // Each of them alone is only a "did you mean" on the product's FAQ.

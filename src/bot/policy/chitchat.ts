@@ -92,10 +92,10 @@ export function verdictInWords(t: Turn): Decision | undefined {
  * "都不是" after a "did you mean" list: the first time a prompt to rephrase and the menu (the
  * question counts as unanswered); again, a person for the question asked (low confidence).
  */
-export function deadEnd(t: Turn): Decision | undefined {
+export function deadEnd(t: Turn, said = saysOneOf(DEAD_END, t.bare)): Decision | undefined {
   const { session } = t;
   if (!session.suggested && !session.rephrased) return undefined;
-  if (!saysOneOf(DEAD_END, t.bare)) return undefined;
+  if (!said) return undefined;
   const question = session.question;
   // A new list after the rephrase: its question was not counted yet; the first one was.
   const unanswered = question && session.suggested ? ({ type: 'unanswered', question } as const) : undefined;

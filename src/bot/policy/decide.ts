@@ -228,6 +228,8 @@ function picked(t: Turn): Decision | undefined {
   // After the menu there is no question of the customer's own: the entry's stands for it (editors
   // and the queue see what was asked if the answer does not help).
   if (id !== undefined && n >= from) return fromList(t, id, session.question ?? t.kb.matcher.entry(id)?.question);
+  // "2" to a "did you mean" of one entry ("1. …"): as in the 1/2 checks, no; "都不是".
+  if (session.suggested && session.offered?.length === 1 && n === from + 1) return deadEnd(t, true);
   // Right after an answer, past its related questions: the menu shown earlier, scrolled back up to.
   const listed = t.kb.menu[n - 1];
   const pastRelated = n >= from + (session.offered?.length ?? 0);

@@ -142,8 +142,8 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
   const sorry = complains || impatient(text);
   const escalating = (d: Decision): Decision => (complains ? { ...d, actions: [{ type: 'escalate' }, ...d.actions] } : d);
   if (human === 'ask' || asksAfterWait(bare) || nudges(normalized)) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: human === 'ask' || asksHowLong(bare) }));
-  // A detail for the agent ("mp4的", "win10的") is no question for the FAQ.
-  const early = DETAIL.test(compact(bare)) ? undefined : answerWhileWaiting(text, kb, messages, waiting);
+  // A detail for the agent ("mp4的", "苹果手机", "win10") is no question for the FAQ.
+  const early = isDetail(bare) ? undefined : answerWhileWaiting(text, kb, messages, waiting);
   if (early) return escalating(early);
   if (sorry) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: true }));
   if (saysSomething(bare) && !detectSmalltalk(text, kb.smalltalk ?? DEFAULT_SMALLTALK)?.whole) return notedWhileWaiting(waiting, messages, now);
@@ -152,6 +152,13 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
 
 /** A short detail ending in 的 ("mp4的", "mac的", "win10的"). */
 const DETAIL = /^.{1,5}的$/u;
+/** The customer's device or system alone ("苹果手机", "win10", "mac m1"): what they use, no question. */
+const DEVICE = /^(?:我|我的|是|用的是?)*(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|windows|win\d*|m[123]|电脑|手机|平板|笔记本|台式机?)+(?:手机|电脑|系统|版本|版)?$/iu;
+/** In the queue, a detail for the agent rather than a question: "X的", a device alone. */
+const isDetail = (bare: string): boolean => {
+  const c = compact(bare);
+  return DETAIL.test(c) || DEVICE.test(c);
+};
 
 /** Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯"). */
 const saysSomething = (bare: string): boolean => compact(bare).length >= 4 && acknowledgement(bare) === undefined && !PATIENT.test(bare);
