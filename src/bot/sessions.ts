@@ -39,6 +39,7 @@ const sessionSchema = z.object({
   waitingAnswered: z.boolean().optional(),
   answeredInQueue: z.array(z.string().max(200)).max(50).optional(),
   leftQueue: z.boolean().optional(),
+  justLeft: z.boolean().optional(),
   question: z.string().max(2_000).optional(),
   context: z.string().max(200).optional(),
   humanOffered: z.boolean().optional(),

@@ -48,6 +48,8 @@ export interface Session {
   answeredInQueue?: string[];
   /** The customer left the queue (withdraw): the chat is resolved with no rating asked, and what they write next is for the bot. */
   leftQueue?: boolean;
+  /** Left the queue with the last message: a "1" now confirms it again, it picks nothing. One turn. */
+  justLeft?: boolean;
   /**
    * What the customer just said about themselves ("我用的是mac", "我是会员"): read with their next
    * message when that alone finds no answer ("录出来全是黑的"). One turn.

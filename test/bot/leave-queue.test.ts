@@ -24,9 +24,9 @@ const reads = (text: string): boolean => {
 
 describe('leaving the human queue, and other words while waiting', () => {
   it('reads "solved" and "no longer needed" as maybe leaving; thanks, trouble and questions as not', () => {
-    for (const text of ['解决了', '问题已经解决了', '我自己弄好了', '好了 谢谢', '搞定了！', '没事了', '不用了', '算了 不等了', '取消排队', '不用转人工了', '不要人工了 谢谢', '你们不用管了', '不麻烦了'])
+    for (const text of ['解决了', '问题已经解决了', '我自己弄好了', '好了 谢谢', '搞定了！', '没事了', '不用了', '算了 不等了', '取消排队', '不用转人工了', '不要人工了 谢谢', '你们不用管了', '不麻烦了', '我不需要人工了 已经退了', '哦我找到了 麦克风没开'])
       expect(reads(text), text).toBe(true);
-    for (const text of ['谢谢', '好的', '还没好', '还是没解决', '好了吗', '好了没有？', '弄好了 但是又卡住了', '解决了吗', '人呢', '录屏没声音怎么办', '等了好久了', '转人工'])
+    for (const text of ['谢谢', '好的', '还没好', '还是没解决', '好了吗', '好了没有？', '弄好了 但是又卡住了', '解决了吗', '人呢', '录屏没声音怎么办', '等了好久了', '转人工', '好了 可是还是没声音'])
       expect(reads(text), text).toBe(false);
   });
 
@@ -38,7 +38,7 @@ describe('leaving the human queue, and other words while waiting', () => {
     expect(left.actions).toEqual([{ type: 'withdraw', then: messages.queue_left }]);
     // Nothing of the wait is kept (not the "already queued" clock, not the question); that they
     // left is, so the resolved chat does not read their next words as a rating.
-    expect(left.session).toEqual({ greeted: true, leftQueue: true });
+    expect(left.session).toEqual({ greeted: true, leftQueue: true, justLeft: true });
     expect(turn('2', left.session, now + 60_000, 'resolved').actions.some((a) => a.type === 'say' && a.text === messages.rating_low_followup)).toBe(false);
     expect(turn('2', { greeted: true }, now + 60_000, 'resolved').actions.some((a) => a.type === 'say' && a.text === messages.rating_low_followup)).toBe(true);
     // A yes in words, or saying it again, leaves too.
@@ -50,6 +50,10 @@ describe('leaving the human queue, and other words while waiting', () => {
     const asked = turn('好了好了 重启一下就好了', busy);
     for (const text of ['谢谢', 'thx', '谢谢哈', '不好意思打扰了', '拜拜']) expect(turn(text, asked.session, now + 60_000).actions[0]?.type, text).toBe('withdraw');
     expect(turn('1', asked.session, now + 2 * 3_600_000).actions[0]?.type).toBe('withdraw');
+    // The "1" meant for the question, just after thanks already left: an ok, not the greeting and the menu.
+    const left = turn('搞定了 谢谢', asked.session, now + 60_000);
+    expect(left.actions[0]?.type).toBe('withdraw');
+    expect(turn('1', left.session, now + 80_000, 'resolved').actions).toEqual([{ type: 'say', text: messages.ack_ok }]);
   });
 
   it('any acknowledgement right after an answer given in the queue asks whether the person is still needed ("收到了")', () => {
@@ -73,7 +77,7 @@ describe('leaving the human queue, and other words while waiting', () => {
     expect(kb.matcher.match('mp4的').decision).toBe('answer');
     expect(turn('mp4的', busy).actions.some((a) => a.type === 'answer')).toBe(false);
     expect(kb.matcher.match('mac').decision).toBe('answer');
-    for (const text of ['mac', '苹果手机', 'win10']) expect(turn(text, busy).actions.some((a) => a.type === 'answer'), text).toBe(false);
+    for (const text of ['mac', '苹果手机', 'win10', 'mac版 14.2系统', '重装过了']) expect(turn(text, busy).actions.some((a) => a.type === 'answer'), text).toBe(false);
     // A short topic is still a question: "发票", "退款".
     for (const text of ['发票', '退款']) expect(turn(text, busy).actions[0], text).toMatchObject({ type: 'answer' });
   });

@@ -223,6 +223,8 @@ function picked(t: Turn): Decision | undefined {
   const n = numberOf(t.bare);
   if (n === undefined) return undefined;
   const { session } = t;
+  // "搞定了 谢谢" left the queue; the "1" after it was meant for the question: nothing more to do.
+  if (session.justLeft && n === 1 && !session.offered) return reply(t, t.messages.ack_ok, t.base);
   const from = session.offeredFrom ?? 1;
   const id = (session.offered ?? [])[n - from];
   // After the menu there is no question of the customer's own: the entry's stands for it (editors

@@ -8,7 +8,7 @@ import type { Messages } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { carry, say, type PolicyKnowledge } from './context.ts';
 import { partAnswers } from './several.ts';
-import { acknowledgement } from './acks.ts';
+import { acknowledgement, saysTried } from './acks.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk } from '../../knowledge/index.ts';
 import { ASKING, asksAfterWait, asksHowLong, bareText, compact, impatient, isComplaint, nudges } from './words.ts';
 
@@ -89,12 +89,23 @@ const saysYes = (bare: string): boolean => {
  */
 export function leavingQueue(bare: string, human: 'ask' | 'negated' | null): boolean {
   if (human === 'negated') return true;
-  const s = compact(bare);
-  if (!s || s.length > 16 || ASKING.test(bare)) return false;
-  if (NO_LONGER.test(s)) return true;
+  if (!compact(bare) || compact(bare).length > 16 || ASKING.test(bare)) return false;
+  // "我不需要人工了 已经退了": each clause on its own; one that leaves, and none that asks for more.
+  const clauses = bare.split(/[\s\p{P}]+/u).map(compact).filter(Boolean);
+  return clauses.some(leavingClause) && !clauses.some((c) => STILL_MORE.test(c) && !leavingClause(c));
+}
+
+/** In another clause, more trouble ("弄好了 但是又卡住了"); a cause found is not ("我找到了 麦克风没开"). */
+const STILL_MORE = /但|可是|又|还是|还有|另外|不行|没用|不管用/u;
+
+function leavingClause(s: string): boolean {
+  if (NO_LONGER.test(s) || NO_PERSON.test(s)) return true;
   const m = SOLVED.exec(s);
   return m !== null && !NOT_YET.test(s.slice(0, m.index)) && !MORE.test(s.slice(0, m.index) + s.slice(m.index + m[0].length));
 }
+
+/** "我不需要人工了", "不用客服了": said in a clause of a longer message (humanRequest reads short ones). */
+const NO_PERSON = /不(?:需要|用|要)(?:转|找)?(?:人工|客服|真人)了?$/u;
 
 /**
  * As leavingQueue, and right after an answer given in the queue, any acknowledgement of it ("好的
@@ -114,7 +125,7 @@ export function leaveQueue(session: Session, bare: string, human: 'ask' | 'negat
   const asked = session.leaveAskedAt !== undefined && now - session.leaveAskedAt < LEAVE_ASK_MS;
   // Said so again in the same wait, after other words ("哦不用了", "我看错了", "没事了"): no second question.
   if ((asked && saysYes(bare)) || ((asked || session.leaveAsked) && leaving(session, bare, human))) {
-    return { actions: [{ type: 'withdraw', then: messages.queue_left }], session: { ...carry(session), leftQueue: true } };
+    return { actions: [{ type: 'withdraw', then: messages.queue_left }], session: { ...carry(session), leftQueue: true, justLeft: true } };
   }
   if (leaving(session, bare, human)) return { actions: [say(messages.queue_leave_confirm)], session: { ...waitingOn(session), leaveAskedAt: now, leaveAsked: true } };
   return undefined;
@@ -153,11 +164,11 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
 /** A short detail ending in 的 ("mp4的", "mac的", "win10的"). */
 const DETAIL = /^.{1,5}的$/u;
 /** The customer's device or system alone ("苹果手机", "win10", "mac m1"): what they use, no question. */
-const DEVICE = /^(?:我|我的|是|用的是?)*(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|windows|win\d*|m[123]|电脑|手机|平板|笔记本|台式机?)+(?:手机|电脑|系统|版本|版)?$/iu;
-/** In the queue, a detail for the agent rather than a question: "X的", a device alone. */
+const DEVICE = /^(?:我|我的|是|用的是?)*(?:(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版)[\d.]*)+$/iu;
+/** In the queue, a detail for the agent rather than a question: "X的", a device alone, a step already tried ("重装过了"). */
 const isDetail = (bare: string): boolean => {
   const c = compact(bare);
-  return DETAIL.test(c) || DEVICE.test(c);
+  return DETAIL.test(c) || DEVICE.test(c) || saysTried(bare);
 };
 
 /** Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯"). */
