@@ -41,7 +41,9 @@
  *     again (a person is offered, as for "没解决"); "算了" alone gets `gave_up`.
  *     Several questions the FAQ answers are each answered (`answer_part` above each); the entry
  *     just answered, asked after again, is not sent twice (`answer_again`); a detail or one point
- *     of it ("mac", "永久的呢") gets the one line of that answer that speaks of it (`answer_excerpt`).
+ *     of it ("mac", "永久的呢") gets the one line of that answer that speaks of it (`answer_excerpt`);
+ *     a question that alone lands on another entry but read after the one just answered lands
+ *     on it ("是录游戏的" after no sound) is about it (the line, else `answer_again`).
  *     When it finds nothing (or only a weak list) and the message is mostly small talk other than
  *     a greeting, thanks or bye ("今天天气怎么样啊，适合出去玩吗"), the small-talk reply instead —
  *     except after a rephrase prompt, where a question the FAQ cannot answer goes to a person.

@@ -180,6 +180,23 @@ describe('what the customer says about themselves', () => {
   });
 });
 
+describe('a question about the answer just given that alone lands elsewhere (fifth stranger test)', () => {
+  it('"是录游戏的" after the no-sound answer is about it: read after that question it is that entry\'s, not the lag entry', () => {
+    expect(kb.matcher.match('是录游戏的')).toMatchObject({ decision: 'answer', id: 'recording-lag' });
+    const [, d] = chat(['我录的视频没声音啊', '是录游戏的']);
+    expect(d!.actions).toEqual([{ type: 'say', text: messages.answer_again }]);
+    // The check stays open: "2" still offers a person.
+    expect(d!.session.feedbackFor).toBe('no-sound');
+  });
+
+  it('a next question stays one: an entry the answer lists as related ("多少钱" after the watermark answer), or two questions read together', () => {
+    const [, price] = chat(['请问有水印吗', '多少钱']);
+    expect(price!.actions[0]).toMatchObject({ type: 'answer', faqId: 'membership-plans' });
+    const [, refund] = chat(['怎么去水印', '会员多少钱']);
+    expect(refund!.actions[0]).toMatchObject({ type: 'answer', faqId: 'membership-plans' });
+  });
+});
+
 describe('a detail or one point of the answer just given (third stranger test)', () => {
   const line = (d: Decision): string | undefined => {
     const text = said(d)[0] ?? '';

@@ -29,11 +29,31 @@ export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
   // Answered with confidence by another entry: a question of its own, unless it is a bare detail
   // of a few characters ("mac", "苹果手机").
   const other = match.decision === 'answer' && match.id !== session.feedbackFor;
-  if (other && (ASKING.test(t.bare) || compact(t.bare).length > DETAIL_MAX_CHARS)) return undefined;
+  const about = other && (ASKING.test(t.bare) || compact(t.bare).length > DETAIL_MAX_CHARS) ? saidOfIt(t, match) : true;
+  if (!about) return undefined;
   const line = kb.matcher.excerpt(session.feedbackFor, t.text);
-  if (!line) return undefined;
+  // About it, but no one line says it ("能找回来吗" after the crash answer): the answer is above.
+  if (!line) return other ? reply(t, t.messages.answer_again, session) : undefined;
   // Shown alone, the answer's "4." or "•" would read as a number to reply with.
   const text = line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
   return reply(t, renderTemplate(t.messages.answer_excerpt, { line: text }), session);
 }
 
+
+/**
+ * A question another entry answers alone may still be about the answer just given: read after the
+ * question that answer was for ("软件闪退了" + "能找回来吗", "换电脑了会员咋用" + "旧电脑已经坏了开不了机"),
+ * it lands on that answer's entry, at least as surely. A new question keeps its own entry: one of the
+ * answer's related entries ("多少钱" after the watermark answer), or one read together as a second
+ * question ("会员多少钱").
+ */
+function saidOfIt(t: Turn, alone: MatchResult): boolean {
+  const { session, kb } = t;
+  if (!session.question || session.question === t.text || alone.id === null) return false;
+  // An entry the answer names as what customers ask next ("多少钱" after the watermark answer: the
+  // prices) is a next question, however the two read together.
+  if (kb.matcher.entry(session.feedbackFor!)?.related.includes(alone.id)) return false;
+  const both = kb.matcher.match(`${session.question}，${t.text}`);
+  // Read as two questions (each its entry), they are two.
+  return both.decision === 'answer' && both.id === session.feedbackFor && !both.questions && both.score >= alone.score;
+}
