@@ -129,6 +129,15 @@ describe('a customer who does not know where to start', () => {
   it('a question the FAQ answers is answered, whoever asks it', () => {
     expect(ask('第一次用，录屏没有声音怎么办').actions[0]).toMatchObject({ type: 'answer', faqId: 'no-sound' });
   });
+
+  it('"这个软件怎么用" names nothing but the product: the menu, not an entry that shares 软件 or 用 (sixth stranger test)', () => {
+    for (const text of ['你好请问这个软件怎么用', '这软件咋用啊', '怎么用']) {
+      expect(kb.matcher.match(text).decision, text).toBe('answer');
+      expect(said(ask(text, { greeted: true }))[0], text).toBe(messages.guidance);
+    }
+    // A feature named is that feature's entry.
+    expect(ask('画中画怎么用').actions[0]).toMatchObject({ type: 'answer', faqId: 'webcam-pip' });
+  });
 });
 
 describe('a question announced, and numbers with a word around them', () => {

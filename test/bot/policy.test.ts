@@ -623,6 +623,10 @@ describe('decide: outcomes for editors and the funnel', () => {
     const after = decide({ text: '4', status: 'bot', session: slip.session }, kb, messages);
     expect(after.outcome).toEqual({ type: 'rating', score: 4 });
     expect(decide({ text: '4', status: 'bot', session: after.session }, kb, messages).outcome?.type).not.toBe('rating');
+    // "10分", "100分": a score on another scale, the same (it got a "did you mean" list).
+    for (const text of ['10分', '给你们100分', '0分']) expect(said(ask(text, {}, 'resolved')), text).toEqual([messages.rating_range]);
+    // A number of minutes is no score.
+    expect(said(ask('10分钟的视频，能导出吗', {}, 'resolved'))).not.toEqual([messages.rating_range]);
   });
 
   it('menus, a request for a person and a plain thanks are no outcome; a greeting is small talk', () => {

@@ -32,7 +32,7 @@ import { answeredParts, answerEach } from './several.ts';
 import { inQueue, unknownStatus, withPerson } from './waiting.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
 import { kindLabel } from './notices.ts';
-import { bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, ratingOf, THUMBS, YES } from './words.ts';
+import { bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, offScale, ratingOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -135,6 +135,8 @@ function followUp(t: Turn): Decision | undefined {
 function ratingGiven(t: Turn): Decision | undefined {
   if (t.status !== 'resolved') return undefined;
   const score = ratingOf(t.normalized) ?? ratedWithComment(t);
+  // "10分": a score on another scale; the question stays open, as for the number 10.
+  if (score === undefined && offScale(t.normalized) && !t.session.rated) return reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
   return score === undefined ? undefined : rated(t, score);
 }
 
@@ -291,6 +293,8 @@ function fromKnowledge(t: Turn): Decision {
   // Right after an answer, "试了还是没声": a verdict on it, whatever else the words match.
   const still = session.feedbackFor !== undefined && saysStillBroken(t.bare);
   if (still && match.decision !== 'answer') return helpful(t, false, 'rejected');
+  // "这个软件怎么用": no entry is about that, whatever word it shares ("软件", "用").
+  if (asksHowToUseIt(t.bare) && !session.rephrased) return { ...menu(t, false, [say(messages.guidance)]), outcome: { type: 'smalltalk' } };
   if (match.decision === 'answer' && match.id !== null) {
     const several = answeredParts(t, match);
     if (several) return answerEach(t, several);

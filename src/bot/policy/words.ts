@@ -112,6 +112,9 @@ export const RATING_WORDS: ReadonlyMap<string, number> = new Map([
 const RATING_PHRASE = /^(?:给(?:你们?|您)?|打)?(?:([1-5一二三四五])(?:分|星|颗星)(?:好评|满意)?|(满分|好评|差评))$/u;
 const STARS = /^(?:⭐|🌟|★)+$/u;
 
+/** A score off the 1-5 scale in the same words ("10分", "100分", "零分"): the scale is asked again. */
+export const offScale = (normalized: string): boolean => /^(?:给(?:你们?|您)?|打)?(?:\d{2,}|0|零|十|一百)(?:分(?!钟)|星)/u.test(bareText(normalized).replace(/\s+/g, ''));
+
 /** The 1-5 rating a reply to the rating question gives, in words or stars; undefined when it gives none. */
 export function ratingOf(normalized: string): number | undefined {
   const bare = bareText(normalized);
@@ -279,8 +282,12 @@ export const impatient = (text: string): boolean => IMPATIENT.test(text);
  * A customer who does not know where to start ("我年纪大了不太会弄", "第一次用这个", "这软件怎么用"):
  * when the FAQ answers nothing in it, the menu is the help, not a person. Short messages only.
  */
-const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手|小白|教教我|怎么用(?:啊|呀|呢|的)?$|用不来|玩不转/u;
+const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手|小白|教教我|(?:怎么|咋|如何)(?:用|使用)(?:啊|呀|呢|的)?$|用不来|玩不转/u;
 export const needsGuidance = (bare: string): boolean => bare.length <= 24 && LOST.test(bare);
+/** The product or "this" and nothing else named ("这个软件怎么用", "你们这app咋用啊"): no entry's topic. */
+const ONLY_THE_PRODUCT = /^(?:你好|您好|请问|问下|那个|这个|这|你们的?|你们这个?|这款|软件|app|应用|东西|玩意儿?|怎么|咋|如何|用|使用|啊|呀|呢|的|吗)+$/iu;
+/** "你好请问这个软件怎么用", "怎么用": how to use the product at all; the menu is the answer, not an entry that shares a word. */
+export const asksHowToUseIt = (bare: string): boolean => LOST.test(bare) && ONLY_THE_PRODUCT.test(bare.replace(/\s+/g, ''));
 
 /**
  * The customer says something about themselves and asks nothing yet ("我用的是mac", "我是会员",
