@@ -48,7 +48,7 @@ export const DEFAULT_SMALLTALK: Smalltalk = Object.freeze({
     // "在？" and "人呢" are as common a first bubble as 在吗: no question asked yet, so no person either.
     presence: freeze([
       '在吗', '在么', '在嘛', '在不在', '有人吗', '有人在吗', '在线吗', '在', '在不', '在没', '在没有', '在否', '有人没', '有人不', '有没有人',
-      '人呢', '人在吗', '喂', '喂喂', '有空吗', '有空不', '有时间吗', '回复啊', '说话啊', '怎么不回', '怎么不说话',
+      '人呢', '人在吗', '还在吗', '喂', '喂喂', '有空吗', '有空不', '有时间吗', '回复啊', '说话啊', '怎么不回', '怎么不说话',
     ]),
     thanks: freeze([
       '谢谢', '谢谢你', '谢谢您', '谢啦', '谢了', '多谢', '感谢', '太感谢了', '非常感谢', '辛苦了', '辛苦你了', '3q', 'thanks', 'thank you', 'thx',

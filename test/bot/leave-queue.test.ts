@@ -69,8 +69,15 @@ describe('leaving the human queue, and other words while waiting', () => {
     expect(turn('没事了', other.session, now + 40_000).actions).toEqual([{ type: 'withdraw', then: messages.queue_left }]);
   });
 
-  it('"慢慢来不急" is nothing to note for the agent', () => {
+  it('"慢慢来不急" is nothing to note for the agent, and "不着急" no impatience', () => {
     expect(turn('谢谢哈 慢慢来不急', busy).actions).toEqual([]);
+    expect(turn('好的 没关系 不着急', busy).actions).toEqual([]);
+  });
+
+  it('"👌" to the question leaves too (the seventh stranger test)', () => {
+    const asked = turn('我重启了一下电脑 好了', busy);
+    expect(asked.actions).toEqual([{ type: 'say', text: messages.queue_leave_confirm }]);
+    expect(turn('👌', asked.session, now + 20_000).actions[0]?.type).toBe('withdraw');
   });
 
   it('a short detail for the agent ("mp4的", "苹果手机") is not answered from the FAQ while waiting; a short question is', () => {

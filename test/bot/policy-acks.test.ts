@@ -198,6 +198,12 @@ describe('a question about the answer just given that alone lands elsewhere (fif
     expect(d!.session.feedbackFor).toBe('no-sound');
   });
 
+  it('"我是windows": a Latin word counts as one, so it is a short detail of the answer (the seventh stranger test)', () => {
+    const [, d] = chat(['录屏没有声音怎么办', '我是windows']);
+    expect(d!.actions.some((a) => a.type === 'answer')).toBe(false);
+    expect(d!.session.feedbackFor).toBe('no-sound');
+  });
+
   it('a next question stays one: an entry the answer lists as related ("多少钱" after the watermark answer), or two questions read together', () => {
     const [, price] = chat(['请问有水印吗', '多少钱']);
     expect(price!.actions[0]).toMatchObject({ type: 'answer', faqId: 'membership-plans' });

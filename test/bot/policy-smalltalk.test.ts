@@ -318,7 +318,7 @@ describe('outcomes for learning from traffic', () => {
     const t0 = Date.parse('2026-12-07T02:00:00Z');
     const waiting = (text: string, session: Session, now: number): Decision => decide({ text, status: 'waiting', session, now }, product, messages, DEFAULT_POLICY_OPTIONS);
     const PLACE = [{ type: 'queue_place', tell: 'place' }];
-    for (const text of ['人呢？？？', '在吗', '还要等多久', '要等多久才有人回我', '怎么还没人回', '前面还有几个人', '喂', '？？？', '排到第几了', '还要多久', '多久啊', '排第几了', '什么时候能处理', '一直没人回', '您好？', '等多久', '到我了没', 'ETA?', '是不是下班了', '有没有人啊', '仲要等几耐啊']) {
+    for (const text of ['人呢？？？', '在吗', '还要等多久', '要等多久才有人回我', '怎么还没人回', '前面还有几个人', '喂', '？？？', '排到第几了', '还要多久', '多久啊', '排第几了', '什么时候能处理', '一直没人回', '您好？', '等多久', '到我了没', 'ETA?', '是不是下班了', '有没有人啊', '仲要等几耐啊', 'how long', '请问大概要多久呢', '啥子时候有人哦']) {
       const d = waiting(text, {}, t0);
       expect(d.actions, text).toEqual(PLACE);
       expect(d.session.waitAckAt, text).toBe(t0);
@@ -331,9 +331,9 @@ describe('outcomes for learning from traffic', () => {
     expect(waiting('人呢', first.session, t0 + WAIT_ACK_MS).actions).toEqual(PLACE);
     // Impatience or anger: an apology with the place, on its own clock (just after the place was told).
     const sorry = waiting('好慢', first.session, t0 + 10_000);
-    for (const text of ['到底还要等多久😡', '好慢', '这么久？？', '人呢 装死是吧', '咁慢嘅']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'queue_place', tell: 'sorry' }]);
+    for (const text of ['到底还要等多久😡', '好慢', '这么久？？', '人呢 装死是吧', '咁慢嘅', '磨叽啥呢', '瞅啥呢 赶紧的']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'queue_place', tell: 'sorry' }]);
     // A complaint also moves the chat up the queue, before the place is read.
-    for (const text of ['再不回我去12315了', '我要投诉', '你们这什么客服啊', '垃圾', '我要差评 应用商店给你们一星']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'escalate' }, { type: 'queue_place', tell: 'escalated' }]);
+    for (const text of ['再不回我去12315了', '我要投诉', '你们这什么客服啊', '垃圾', '我要差评 应用商店给你们一星', '你们这是诈骗吧']) expect(waiting(text, first.session, t0 + 10_000).actions, text).toEqual([{ type: 'escalate' }, { type: 'queue_place', tell: 'escalated' }]);
     // A complaint right after an apology for the wait still gets its answer (its own clock).
     expect(waiting('再不回我去12315了', sorry.session, t0 + 20_000).actions).toEqual([{ type: 'escalate' }, { type: 'queue_place', tell: 'escalated' }]);
     expect(waiting('好慢啊', sorry.session, t0 + 20_000).actions).toEqual([]);

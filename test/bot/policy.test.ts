@@ -184,7 +184,7 @@ describe('decide: greeting and menu', () => {
 });
 
 describe('decide: explicit request for a person', () => {
-  it.each(['转人工', '人工', '人工客服', '找客服', '真人', '投诉', 'human', 'Agent', '我要人工客服', '我要转人工', '帮我转人工客服', '转人工吧', '人工客服谢谢', '我要投诉！', 'talk to a human please', '录屏没声音，转人工', '有人工吗', '人工客服在吗', '我要找真人客服', '转 人 工', '投诉商家', '我要投诉骑手！', '轉人工'])(
+  it.each(['转人工', '人工', '人工客服', '找客服', '真人', '投诉', 'human', 'Agent', '我要人工客服', '我要转人工', '帮我转人工客服', '转人工吧', '人工客服谢谢', '我要投诉！', 'talk to a human please', '录屏没声音，转人工', '有人工吗', '人工客服在吗', '我要找真人客服', '转 人 工', '转人工 我要问退款的事', '客服客服客服', '投诉商家', '我要投诉骑手！', '轉人工'])(
     '%s -> handoff customer_asked',
     (text) => {
       const d = ask(text, { greeted: true, feedbackFor: 'refund', offered: ['invoice'] });

@@ -162,7 +162,9 @@ function chatter(t: Turn): Decision | undefined {
   const questionMarks = /^[?\s]+$/.test(normalized);
   if (!bare && !questionMarks) {
     // A first bubble of only an emoji ("[微笑]", "😊") is a hello; later ones are reactions, left alone.
-    if (!THUMBS.test(normalized)) return session.greeted || !EMOJI.test(normalized) ? { actions: [], session } : smalltalk(t, 'greeting');
+    // Only a first bubble is a hello: later (after answers, or to the rating question) a reaction.
+    const later = session.greeted || session.answered !== undefined || session.offered !== undefined || t.status === 'resolved';
+    if (!THUMBS.test(normalized)) return later || !EMOJI.test(normalized) ? { actions: [], session } : smalltalk(t, 'greeting');
     return session.feedbackFor ? helpful(t, true) : reply(t, messages.closing);
   }
   // "你是真人吗" asks who is answering, not for a person (真人 is a keyword).

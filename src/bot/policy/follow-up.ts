@@ -8,7 +8,7 @@ import { renderTemplate } from '../messages.ts';
 import type { Decision } from '../types.ts';
 import { saysStillBroken } from './acks.ts';
 import { reply, type Turn } from './context.ts';
-import { ASKING, compact } from './words.ts';
+import { ASKING, compact, namesDevice } from './words.ts';
 
 /** Longer messages say more than a detail of the answer just given. */
 const FOLLOW_UP_MAX_CHARS = 15;
@@ -29,7 +29,9 @@ export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
   // Answered with confidence by another entry: a question of its own, unless it is a bare detail
   // of a few characters ("mac", "苹果手机").
   const other = match.decision === 'answer' && match.id !== session.feedbackFor;
-  const about = other && (ASKING.test(t.bare) || compact(t.bare).length > DETAIL_MAX_CHARS) ? saidOfIt(t, match) : true;
+  // "我是windows" is as short a detail as "我是安卓", whatever its letters count.
+  const detail = !ASKING.test(t.bare) && (compact(t.bare).length <= DETAIL_MAX_CHARS || namesDevice(t.bare));
+  const about = other && !detail ? saidOfIt(t, match) : true;
   if (!about) return undefined;
   const line = kb.matcher.excerpt(session.feedbackFor, t.text);
   // About it, but no one line says it ("能找回来吗" after the crash answer): the answer is above.

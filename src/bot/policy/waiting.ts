@@ -1,7 +1,9 @@
 /**
- * The chat is with a person (waiting in the queue, an agent's, parked on a known problem): the
- * bot mostly keeps quiet, answers only what the FAQ is sure of while the customer waits, and
- * says at most now and then that the place in the queue is kept.
+ * The chat is with a person (waiting in the queue, an agent's, parked on a known problem). While
+ * the customer waits the bot answers only what the FAQ is sure of (once per wait), tells where
+ * they stand when they ask or nudge (with an apology to impatience, and a complaint escalated
+ * first), notes other words for the agent now and then, and lets a customer who no longer needs
+ * the person leave the queue; with an agent it keeps quiet. Found by three stranger tests.
  */
 import type { ConversationStatus } from '../../handoff/types.ts';
 import type { Messages } from '../messages.ts';
@@ -10,7 +12,7 @@ import { carry, say, type PolicyKnowledge } from './context.ts';
 import { partAnswers } from './several.ts';
 import { acknowledgement, saysTried } from './acks.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk } from '../../knowledge/index.ts';
-import { ASKING, asksAfterWait, asksHowLong, bareText, compact, impatient, isComplaint, nudges } from './words.ts';
+import { ASKING, asksAfterWait, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
 
 /**
  * Waiting in the queue (out of hours that may be a night): a question the FAQ answers with
@@ -78,6 +80,8 @@ const MORE = /不|没|还是|又|但|可是|卡|错|失败/u;
 /** A yes to "reply 1 to leave the queue"; so are thanks, an "ok" or a goodbye right after it ("谢谢", "thx", "不好意思打扰了"). */
 const YES = /^(?:1|是|是的|对|对的|嗯|嗯嗯|好|好的|确定|确认|结束|结束吧|结束排队|可以|行|ok)[吧的啊了呀]?$/iu;
 const PARTING = /^(?:不好意思)?打扰(?:了|啦)$/u;
+/** "👌", "👍", "[OK]" alone: a yes too (emoji carry no letters for the words above). */
+const OK_SIGN = /^(?:👌|👍|🆗|✅|🙆|\[OK\]|\[好的\]|\[强\])+$/u;
 const saysYes = (bare: string): boolean => {
   const s = compact(bare);
   return YES.test(s) || PARTING.test(s) || acknowledgement(bare) !== undefined;
@@ -121,10 +125,10 @@ function leaving(session: Session, bare: string, human: 'ask' | 'negated' | null
  * a yes, or saying it again) leaves. Undefined for any other message: they keep waiting, and the
  * question lapses.
  */
-export function leaveQueue(session: Session, bare: string, human: 'ask' | 'negated' | null, messages: Messages, now: number): Decision | undefined {
+export function leaveQueue(session: Session, bare: string, human: 'ask' | 'negated' | null, messages: Messages, now: number, text = bare): Decision | undefined {
   const asked = session.leaveAskedAt !== undefined && now - session.leaveAskedAt < LEAVE_ASK_MS;
   // Said so again in the same wait, after other words ("哦不用了", "我看错了", "没事了"): no second question.
-  if ((asked && saysYes(bare)) || ((asked || session.leaveAsked) && leaving(session, bare, human))) {
+  if ((asked && (saysYes(bare) || OK_SIGN.test(text.trim()))) || ((asked || session.leaveAsked) && leaving(session, bare, human))) {
     return { actions: [{ type: 'withdraw', then: messages.queue_left }], session: { ...carry(session), leftQueue: true, justLeft: true } };
   }
   if (leaving(session, bare, human)) return { actions: [say(messages.queue_leave_confirm)], session: { ...waitingOn(session), leaveAskedAt: now, leaveAsked: true } };
@@ -144,7 +148,7 @@ export function waitingOn(session: Session): Session {
  */
 export function inQueue(text: string, normalized: string, human: 'ask' | 'negated' | null, session: Session, kb: PolicyKnowledge, messages: Messages, now: number): Decision {
   const bare = bareText(normalized);
-  const leave = human === 'ask' ? undefined : leaveQueue(session, bare, human, messages, now);
+  const leave = human === 'ask' ? undefined : leaveQueue(session, bare, human, messages, now, text);
   if (leave) return leave;
   const waiting = waitingOn(session);
   // A complaint ("再不回我去12315了", "我要投诉") also moves the chat up the queue (escalate);
@@ -163,12 +167,10 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
 
 /** A short detail ending in 的 ("mp4的", "mac的", "win10的"). */
 const DETAIL = /^.{1,5}的$/u;
-/** The customer's device or system alone ("苹果手机", "win10", "mac m1"): what they use, no question. */
-const DEVICE = /^(?:我|我的|是|用的是?)*(?:(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版)[\d.]*)+$/iu;
 /** In the queue, a detail for the agent rather than a question: "X的", a device alone, a step already tried ("重装过了"). */
 const isDetail = (bare: string): boolean => {
   const c = compact(bare);
-  return DETAIL.test(c) || DEVICE.test(c) || saysTried(bare);
+  return DETAIL.test(c) || namesDevice(bare) || saysTried(bare);
 };
 
 /** Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯"). */

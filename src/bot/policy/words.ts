@@ -61,7 +61,7 @@ export const CLOSING = oneOf([
  * service, the product or the company.
  */
 const ANGER =
-  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|^(?:垃圾|辣鸡|差评)[!！。.]*$|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|人话都听不懂|不说人话|人工智障|智障|废物)/u;
+  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|^(?:垃圾|辣鸡|差评)[!！。.]*$|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|诈骗|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|人话都听不懂|不说人话|人工智障|智障|废物)/u;
 
 export const isComplaint = (bare: string): boolean => ANGER.test(bare);
 
@@ -215,7 +215,8 @@ function keywordList(keywords: readonly string[]): string[] {
  */
 export function humanRequest(text: string, keywords: readonly string[]): 'ask' | 'negated' | null {
   // "转 人 工": spaces between Han characters do not split a word.
-  const bare = bareText(normalizeText(text)).replace(/(?<=\p{Script=Han}) (?=\p{Script=Han})/gu, '');
+  // Only between single characters: "转人工 我要问退款的事" is a request, then the question.
+  const bare = bareText(normalizeText(text)).replace(/(?<=(?:^|\s)\p{Script=Han}) (?=\p{Script=Han}(?:\s|$))/gu, '');
   if (!bare) return null;
   // "客服", "客服客服客服": calling for one (客服 in a sentence is no request: "你是客服吗").
   if (/^(?:客服[\s\p{P}]*)+$/u.test(bare)) return 'ask';
@@ -268,14 +269,14 @@ export const barePersonRequest = (bare: string): boolean => /^(我要|请|帮我
  */
 const PRESENCE = /^(?:(?:在吗|在么|在嘛|在不在|有人吗|有人在吗|人呢|人在吗|有没有人|客服呢|客服在吗|还在吗)(?:啊|呀|哇|呐)?[\s\p{P}\p{S}]*)+$/u;
 const WAIT =
-  /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|^(?:还|还要|仲|仲要|要|得|需要|大概|大约|到底|那|等|再)*(?:多久|多长时间|几分钟|几耐)(?:啊|呀|呢|了|哦|嘛|来着)*$|说(?:的)?多久|到我(?:了)?(?:没|吗|嘛|么)|\beta\b|下班了|还没好(?:吗|嘛|么|啊)?$|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理|好)|(?:什么|啥)时候(?:才|能|可以)?(?:有人|回|轮到|接|处理|到我)|(?:怎么|咋|一直|还是|怎么还|咋还)没(?:有)?(?:人|回|轮到|接)|没人(?:回|理|管)|排到(?:第)?几|排第几|第几(?:个|位)了?$|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)|还在排(?:队|着)?(?:吗|嘛|么|没)?$|排上了(?:吗|没)/u;
+  /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|^(?:请问|还|还要|仲|仲要|要|得|需要|大概|大约|到底|那|等|再)*(?:多久|多长时间|几分钟|几耐)(?:啊|呀|呢|了|哦|嘛|来着)*$|说(?:的)?多久|到我(?:了)?(?:没|吗|嘛|么)|\beta\b|下班了|还没好(?:吗|嘛|么|啊)?$|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理|好)|(?:什么|啥子?)时候(?:才|能|可以)?(?:有人|回|轮到|接|处理|到我)|how long|still waiting|any ?one (?:there|here)|(?:怎么|咋|一直|还是|怎么还|咋还)没(?:有)?(?:人|回|轮到|接)|没人(?:回|理|管)|排到(?:第)?几|排第几|第几(?:个|位)了?$|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)|还在排(?:队|着)?(?:吗|嘛|么|没)?$|排上了(?:吗|没)/u;
 export const asksAfterWait = (bare: string): boolean => PRESENCE.test(bare) || WAIT.test(bare);
 /** Asks how long or where in the queue in so many words ("还要等多久", "排到第几了"): answered more often than a ping. */
 export const asksHowLong = (bare: string): boolean => WAIT.test(bare);
 /** A ping with nothing in it ("喂", "？？？", "。。。") while waiting: like "人呢". `normalized` keeps the marks. */
 export const nudges = (normalized: string): boolean => /^(?:喂+|哈喽|hello|你好|您好|[?？.。!！…~～\s]+)[?？.。!！…~～\s]*$/iu.test(normalized.trim());
 /** Impatience at the wait ("好慢", "快点", "等了半天了", "😡"): an apology comes with the place in the queue. */
-const IMPATIENT = /好慢|太慢|慢死|真慢|咁慢|快点|快一点|快些|等了(?:好久|半天|这么久|很久|一个?多?小时|半个?小时|\d+分钟)|等半天|这么久|太久|急死|着急|到底|装死|😡|😠|🤬|💢|😤/u;
+const IMPATIENT = /好慢|太慢|慢死|真慢|咁慢|快点|快一点|快些|赶紧|磨叽|磨蹭|心焦|等了(?:好久|半天|这么久|很久|一个?多?小时|半个?小时|\d+分钟)|等半天|这么久|太久|急死|(?<![不别])着急|到底|装死|😡|😠|🤬|💢|😤/u;
 export const impatient = (text: string): boolean => IMPATIENT.test(text);
 
 /**
@@ -301,3 +302,7 @@ export function statesContext(bare: string): boolean {
   const s = compact(bare);
   return s.length <= 14 && CONTEXT.test(s) && !ASKING.test(s) && !NOT_CONTEXT.test(s);
 }
+
+/** The customer's device or system alone ("苹果手机", "我是windows", "mac版 14.2系统"): what they use, no question. */
+const DEVICE = /^(?:我|我的|是|用的是?)*(?:(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版)[\d.]*)+$/iu;
+export const namesDevice = (bare: string): boolean => DEVICE.test(compact(bare));
