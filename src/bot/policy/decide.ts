@@ -29,16 +29,14 @@ import {
 } from './context.ts';
 import { answerPoint } from './follow-up.ts';
 import { answeredParts, answerEach } from './several.ts';
-import { inQueue, unknownStatus, withPerson } from './waiting.ts';
+import { inQueue, withPerson } from './waiting.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
-import { kindLabel } from './notices.ts';
 import { bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, offScale, ratingOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
+export { decideNonText, type NonTextKind } from './notices.ts';
 
-/** Non-text message kinds the plugin may pass; any other string is accepted too. */
-export type NonTextKind = 'image' | 'voice' | 'video' | 'file' | 'sticker' | 'link' | 'location' | 'contact' | 'miniprogram';
 
 /**
  * Decides the reply to one text message.
@@ -385,30 +383,3 @@ function rated(t: Turn, score: number): Decision {
   const commentUntil = (t.now ?? Date.now()) + RATING_COMMENT_MS;
   return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks, { ...base, rated: true, commentUntil }), outcome: { type: 'rating', score } };
 }
-
-/**
- * Decides the reply to a picture, voice message, file, sticker, link, ….
- * waiting / active: nothing (the plugin relays a typed placeholder to the transcript);
- * awaiting_fix: the awaiting_fix notice once per session, else nothing;
- * bot / resolved: `text_only` (the bot reads text only) and a person is offered ("1" accepts,
- * reason non_text).
- */
-export function decideNonText(kind: NonTextKind | string, status: ConversationStatus, session: Session, messages: Messages): Decision {
-  switch (status) {
-    case 'waiting':
-    case 'active':
-      return { actions: [], session };
-    case 'awaiting_fix':
-      if (session.fixNoticeSent) return { actions: [], session };
-      return { actions: [say(messages.awaiting_fix)], session: { ...session, fixNoticeSent: true } };
-    case 'bot':
-    case 'resolved':
-      return {
-        actions: [say(renderTemplate(messages.text_only, { kind: kindLabel(kind) }))],
-        session: { ...carry(session), humanOffered: true, offerReason: 'non_text' },
-      };
-    default:
-      return unknownStatus(status, { actions: [], session });
-  }
-}
-

@@ -6,7 +6,11 @@
  */
 import { DateTime } from 'luxon';
 import type { QueueNotice } from '../../handoff/sla.ts';
+import type { ConversationStatus } from '../../handoff/types.ts';
 import { renderTemplate, type Messages } from '../messages.ts';
+import type { Decision, Session } from '../types.ts';
+import { carry, say } from './context.ts';
+import { unknownStatus } from './waiting.ts';
 
 const WEEKDAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '周日'];
 
@@ -82,3 +86,33 @@ const KIND_LABELS: Record<string, string> = {
 export function kindLabel(kind: string): string {
   return KIND_LABELS[kind.toLowerCase()] ?? '这类消息';
 }
+
+/** Non-text message kinds the plugin may pass; any other string is accepted too. */
+export type NonTextKind = 'image' | 'voice' | 'video' | 'file' | 'sticker' | 'link' | 'location' | 'contact' | 'miniprogram';
+
+/**
+ * Decides the reply to a picture, voice message, file, sticker, link, ….
+ * waiting / active: nothing (the plugin relays a typed placeholder to the transcript);
+ * awaiting_fix: the awaiting_fix notice once per session, else nothing;
+ * bot / resolved: `text_only` (the bot reads text only) and a person is offered ("1" accepts,
+ * reason non_text).
+ */
+export function decideNonText(kind: NonTextKind | string, status: ConversationStatus, session: Session, messages: Messages): Decision {
+  switch (status) {
+    case 'waiting':
+    case 'active':
+      return { actions: [], session };
+    case 'awaiting_fix':
+      if (session.fixNoticeSent) return { actions: [], session };
+      return { actions: [say(messages.awaiting_fix)], session: { ...session, fixNoticeSent: true } };
+    case 'bot':
+    case 'resolved':
+      return {
+        actions: [say(renderTemplate(messages.text_only, { kind: kindLabel(kind) }))],
+        session: { ...carry(session), humanOffered: true, offerReason: 'non_text' },
+      };
+    default:
+      return unknownStatus(status, { actions: [], session });
+  }
+}
+
