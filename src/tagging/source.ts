@@ -80,5 +80,7 @@ export async function readHistory(redis: Client, keys: Keys, bots: readonly stri
       if (l) out.set(l.id, l);
     }
   }
-  return [...out.values()];
+  // In id order: SCAN's order follows the keys' hash layout (another prefix, another order), and
+  // the seeded SGD would then learn a different model from the same history.
+  return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
