@@ -251,18 +251,7 @@ export class Transitions {
   async resolve(id: string, opts: { by: string; expectedOwner?: string; rate?: boolean }): Promise<Conversation> {
     parseConversationId(id);
     const now = this.ctx.now();
-    const res = await lua.resolve(this.ctx.redis, this.ctx.keys, {
-      conv: id,
-      by: opts.by,
-      now,
-      expectedOwner: opts.expectedOwner ?? '',
-      eventsMaxLen: this.ctx.maxLen,
-      outboundMsgId: randomUUID(),
-      outboundMaxLen: this.ctx.maxLen,
-      askRating: opts.rate !== false,
-      day: this.ctx.dayOf(now),
-      dayTtlS: DAY_TTL_S,
-    });
+    const res = await this.close(id, now, { by: opts.by, expectedOwner: opts.expectedOwner ?? '', askRating: opts.rate !== false });
     if (res.changed) await this.counters.countResolution(id, parseConversationId(id).botId, now, opts.by);
     return this.queries.mustGet(id);
   }
@@ -274,27 +263,19 @@ export class Transitions {
    * claimed it meanwhile, and the chat stays theirs. A retry after a lost reply changes nothing.
    */
   async withdraw(ref: CustomerRef): Promise<boolean> {
-    const id = conversationId(ref.botId, ref.customerId);
-    const now = this.ctx.now();
     try {
-      await lua.resolve(this.ctx.redis, this.ctx.keys, {
-        conv: id,
-        by: WITHDRAWN_BY,
-        now,
-        expectedOwner: '',
-        eventsMaxLen: this.ctx.maxLen,
-        outboundMsgId: randomUUID(),
-        outboundMaxLen: this.ctx.maxLen,
-        askRating: false,
-        day: this.ctx.dayOf(now),
-        dayTtlS: DAY_TTL_S,
-        from: 'waiting',
-      });
+      await this.close(conversationId(ref.botId, ref.customerId), this.ctx.now(), { by: WITHDRAWN_BY, expectedOwner: '', askRating: false, from: 'waiting' });
       return true;
     } catch (err) {
       if (err instanceof HandoffError && (err.code === 'ILLEGAL_TRANSITION' || err.code === 'NOT_FOUND')) return false;
       throw err;
     }
+  }
+
+  /** resolve-11.lua with what every close passes (the streams, a fresh outbound id, the day's counters). */
+  private close(id: string, now: number, o: { by: string; expectedOwner: string; askRating: boolean; from?: 'waiting' }): ReturnType<typeof lua.resolve> {
+    const { maxLen } = this.ctx;
+    return lua.resolve(this.ctx.redis, this.ctx.keys, { conv: id, now, eventsMaxLen: maxLen, outboundMsgId: randomUUID(), outboundMaxLen: maxLen, day: this.ctx.dayOf(now), dayTtlS: DAY_TTL_S, ...o });
   }
 
   async park(id: string, opts: { problemId: string; by: string }): Promise<Conversation> {
