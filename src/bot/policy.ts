@@ -70,8 +70,8 @@
  * short replies, numbers and requests for a person are read (policy/words.ts), acknowledgements
  * and verdicts in many words (policy/acks.ts), a detail or one point of the answer just given
  * (policy/follow-up.ts), several questions in one message
- * (policy/several.ts), a chat with a person (policy/waiting.ts), and the queue and delay notices
- * (policy/notices.ts).
+ * (policy/several.ts), ratings and their follow-up (policy/rating.ts), a chat with a person
+ * (policy/waiting.ts), and the queue and delay notices (policy/notices.ts).
  */
 export {
   afterPause,

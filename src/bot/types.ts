@@ -33,6 +33,10 @@ export interface Session {
   placeAt?: number;
   /** When an apology for the wait was last given (ms since epoch). */
   waitSorryAt?: number;
+  /** Lines of answers said in this wait (each once). */
+  linesInQueue?: string[];
+  /** How often in this wait the place was told: from the third time it comes with an apology. */
+  placeTold?: number;
   /** When a complaint in the queue was last answered (ms since epoch). */
   complainedAt?: number;
   /**

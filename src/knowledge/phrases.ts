@@ -161,6 +161,14 @@ export const MESSAGE_PLACEHOLDERS = {
   ack_trying: [],
   /** The entry just answered is what the next message asks again ("那年度的呢"): the answer is above; "2" offers a person. */
   answer_again: [],
+  /** "我年纪大了不太会弄" right after the menu was sent: encouragement, the numbers above, 人工 for a person (not the menu again). */
+  guidance_again: [],
+  /** Right after an answer, their device or setup ("电脑配置i7 3060", "华为手机") that no line of it names: noted; try it, "2" for a person. */
+  detail_noted: [],
+  /** "不好用", "用不了" and nothing said of what: sorry, what happened? (Once; a second message the FAQ cannot answer goes to a person.) */
+  vague_problem: [],
+  /** "你是机器人吗" while waiting for a person: the bot says what it is, and that a person is on the way. */
+  queue_bot_identity: [],
   /** Right after an answer, "看不懂" / "怎么弄" / "具体在哪": sorry, say where you are stuck, or "1" for a person. */
   unclear_offer: [],
   /** A message that asks two or three things ("怎么退款？还有发票怎么开"): above each entry's answer. */
@@ -199,6 +207,10 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   gave_up: '抱歉没能帮上您😔 需要的话随时回复「人工」，我帮您找客服。',
   ack_trying: '好的～ 试了还不行随时告诉我。',
   answer_again: '这个问题的回答就在上面哦～ 还没解决的话回复 2，我帮您找人工客服。',
+  guidance_again: '别着急，慢慢来😊 回复上面的数字就能看答案；也可以直接打字告诉我遇到了什么问题，或者回复「人工」找客服。',
+  detail_noted: '好的，收到～ 先按上面的方法试试，还不行的话回复 2，我帮您找人工客服。',
+  vague_problem: '抱歉给您添麻烦了😣 具体是哪里不好用呢？比如打不开、报错，还是哪个功能用不了？说说看我帮您查。',
+  queue_bot_identity: '我是智能客服小助手🤖 您已经在排队等真人客服了，接入后会马上回复您~',
   unclear_offer: '抱歉没说清楚😅 您可以告诉我卡在哪一步，或者回复 1 转人工客服。',
   rephrase: '抱歉，这几个都不是您要的😅 麻烦换个说法再问我一次，或者看看下面的常见问题：',
   same_answer_handoff: '这个问题我能找到的还是刚才那个答案，看来帮不上您😣 这就为您转人工客服~',

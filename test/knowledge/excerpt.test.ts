@@ -29,6 +29,14 @@ describe('Matcher.excerpt', () => {
     expect(m.excerpt('sound', '我用的windows')).toBe('2. Windows 用户检查声音设置。');
   });
 
+  it('a where-question finds the line that says where; a question with words no line holds, the line of its weightiest word', async () => {
+    const m = await matcher();
+    expect(m.excerpt('sound', '在哪里开')).toBe('1. 打开系统声音开关。');
+    expect(m.excerpt('sound', 'windows要怎么弄呀')).toBe('2. Windows 用户检查声音设置。');
+    // The weightiest word in no line, or in two: none.
+    expect(m.excerpt('plans', '学生有优惠吗')).toBeUndefined();
+  });
+
   it('none when no line, or more than one, holds what is asked, for a one-line answer, or an unknown entry', async () => {
     const m = await matcher();
     // 声音 is in two lines: no line in particular.

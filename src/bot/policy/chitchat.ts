@@ -62,6 +62,13 @@ export function alone(text: string): string {
   return text.replace(/[：:]\s*$/u, '~');
 }
 
+/** "我年纪大了不太会弄", "这个软件怎么用": a word of encouragement and the menu (not the menu again right after it). */
+export function guidance(t: Turn): Decision {
+  const outcome = { type: 'smalltalk' } as const;
+  if (menuPending(t)) return { ...reply(t, t.messages.guidance_again, { ...t.base, greeted: true, offered: t.session.offered! }), outcome };
+  return { ...menu(t, false, [say(t.messages.guidance)]), outcome };
+}
+
 function menuPending(t: Turn): boolean {
   const { offered, offeredFrom, suggested } = t.session;
   const ids = t.kb.menu.map((e) => e.id);
@@ -94,7 +101,8 @@ export function verdictInWords(t: Turn): Decision | undefined {
  */
 export function deadEnd(t: Turn, said = saysOneOf(DEAD_END, t.bare)): Decision | undefined {
   const { session } = t;
-  if (!session.suggested && !session.rephrased) return undefined;
+  // "不是这个" after an answer, a person offered, then "都不是": asked to rephrase as well.
+  if (!session.suggested && !session.rephrased && !session.humanOffered) return undefined;
   if (!said) return undefined;
   const question = session.question;
   // A new list after the rephrase: its question was not counted yet; the first one was.

@@ -2,21 +2,20 @@
  * The decision for one customer message (the order of the checks is in ../policy.ts). Each step
  * below either decides the turn or passes (undefined) to the next; they share one `Turn`
  * (context.ts). Small talk and dead ends are in chitchat.ts, acknowledgements around an answer in
- * acks.ts, several questions in one message in several.ts, a chat with a person in waiting.ts.
+ * acks.ts, several questions in one message in several.ts, ratings in rating.ts, a chat with a
+ * person in waiting.ts.
  */
 import type { ConversationStatus, TurnOutcome } from '../../handoff/types.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk, renderSuggestions, type FaqEntry, type MatchResult } from '../../knowledge/index.ts';
 import { renderTemplate, type Messages } from '../messages.ts';
 import type { Decision, PolicyInput, Session } from '../types.ts';
-import { aboutThemselves, chitchat, deadEnd, givesUp, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
+import { aboutThemselves, chitchat, deadEnd, givesUp, guidance, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
 import {
   answer,
   carry,
   DEFAULT_POLICY_OPTIONS,
   handoff,
   helpful,
-  LOW_RATING_FOLLOW_UP_MS,
-  RATING_COMMENT_MS,
   lowConfidence,
   menu,
   offerPerson,
@@ -27,11 +26,12 @@ import {
   type PolicyOptions,
   type Turn,
 } from './context.ts';
-import { answerPoint } from './follow-up.ts';
+import { answerPoint, excerptOf, excerptReply } from './follow-up.ts';
 import { answeredParts, answerEach } from './several.ts';
 import { inQueue, withPerson } from './waiting.ts';
+import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
-import { bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, normalizeText, NOT_HELPFUL, numberOf, offScale, ratingOf, THUMBS, YES } from './words.ts';
+import { bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -63,6 +63,8 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
 }
 
 const DECISION_RANK = { answer: 2, suggest: 1, handoff: 0 } as const;
+/** Longer than this, a message after a "did you mean" list is a question of its own, not a narrowing of it. */
+const NARROWS_MAX_CHARS = 12;
 
 /** The status the policy decides for: where a rating is expected, whatever the conversation's says. */
 function statusFor(status: ConversationStatus, session: Session): ConversationStatus {
@@ -83,75 +85,6 @@ export function decideWelcome(session: Session, kb: PolicyKnowledge, messages: M
   return menu(t, true);
 }
 
-/** The session with its low-rating follow-up window only while it is open. */
-function followUpActive(session: Session, now: number): Session {
-  if (!session.ratingFollowUp) return session;
-  // A session from before the window existed (no end): it still lasts this one turn.
-  if (session.ratingFollowUpUntil === undefined || now < session.ratingFollowUpUntil) return session;
-  const { ratingFollowUp: _s, ratingFollowUpUntil: _u, ...rest } = session;
-  return rest;
-}
-
-/** `carry`, plus the open follow-up window: small talk and thanks in between do not close it. */
-function keepFollowUp(session: Session): Session {
-  const base = carry(session);
-  if (session.ratingFollowUp && session.ratingFollowUpUntil !== undefined) {
-    base.ratingFollowUp = session.ratingFollowUp;
-    base.ratingFollowUpUntil = session.ratingFollowUpUntil;
-  }
-  return base;
-}
-
-/**
- * Step 0: after a 1-2 rating the customer was asked what went wrong. Within the window
- * (PolicyOptions.lowRatingFollowUpMs) whatever they write next goes to a person as a low-rating
- * follow-up, their words as the question (the bot answering a customer who just said the service
- * was bad closes nothing). "不用了" closes the window; "谢谢" / emoji leave it open; another rating
- * is a rating.
- */
-function followUp(t: Turn): Decision | undefined {
-  const { session, bare, messages } = t;
-  if (!session.ratingFollowUp) return undefined;
-  const closed = carry(session);
-  if (t.human === 'ask') return { ...handoff(t, 'low_rating', [], t.text.slice(0, 500)), session: closed };
-  if (t.human === 'negated' || NO.has(bare)) return reply(t, messages.offer_declined, closed);
-  if (acknowledgement(bare) || !bare) return undefined;
-  if (numberOf(bare) !== undefined || ratingOf(t.normalized) !== undefined) return undefined;
-  const comment = t.text.trim().slice(0, 500);
-  return {
-    ...handoff(t, 'low_rating', [say(messages.rating_comment_thanks)], comment),
-    session: closed,
-    outcome: { type: 'rating_comment', question: comment },
-  };
-}
-
-/**
- * The answer to the rating question in words or stars ("5分", "五星好评", "满分", "⭐⭐⭐⭐⭐"): before
- * anything reads it as a question (it is none; the matcher would hand it to a person). Digits are
- * step 7's.
- */
-function ratingGiven(t: Turn): Decision | undefined {
-  if (t.status !== 'resolved') return undefined;
-  const score = ratingOf(t.normalized) ?? ratedWithComment(t);
-  // "10分": a score on another scale; the question stays open, as for the number 10.
-  if (score === undefined && offScale(t.normalized) && !t.session.rated) return reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
-  return score === undefined ? undefined : rated(t, score);
-}
-
-/**
- * "5分，小李挺耐心的" / "4，回复有点慢": a rating, then a remark on the service. The remark stays in
- * the transcript; read as a question, the whole would have gone back to the queue and the score
- * been lost. A bare digit counts only when no list is open (its number would be a pick).
- */
-function ratedWithComment(t: Turn): number | undefined {
-  const cut = /[，,。.！!；;~～\s]+/u.exec(t.normalized);
-  if (!cut || cut.index === 0 || !t.normalized.slice(cut.index + cut[0].length).trim()) return undefined;
-  const head = t.normalized.slice(0, cut.index);
-  const words = ratingOf(head);
-  if (words !== undefined) return words;
-  const n = numberOf(bareText(head));
-  return n !== undefined && n >= 1 && n <= 5 && !(t.session.offered ?? []).length ? n : undefined;
-}
 
 /** Steps 1-4: emoji only, "你是机器人吗", a person now, help / menu, a greeting. */
 function chatter(t: Turn): Decision | undefined {
@@ -290,11 +223,21 @@ function fromKnowledge(t: Turn): Decision {
     const withContext = kb.matcher.match(both);
     if (DECISION_RANK[withContext.decision] > DECISION_RANK[match.decision]) [match, question] = [withContext, both.slice(0, 500)];
   }
+  // Right after a "did you mean" list, a few words that narrow it ("视频丢了" + "能找回来吗"): read
+  // after the question behind the list, one of its entries answers.
+  if (match.decision !== 'answer' && session.suggested && session.question && [...t.bare].length <= NARROWS_MAX_CHARS) {
+    const both = `${session.question}，${t.text}`;
+    const narrowed = kb.matcher.match(both);
+    if (narrowed.decision === 'answer' && narrowed.id !== null && session.offered?.includes(narrowed.id)) [match, question] = [narrowed, both.slice(0, 500)];
+  }
   // Right after an answer, "试了还是没声": a verdict on it, whatever else the words match.
   const still = session.feedbackFor !== undefined && saysStillBroken(t.bare);
   if (still && match.decision !== 'answer') return helpful(t, false, 'rejected');
+  // "不好用", "这个软件有问题": nothing said of what, whatever entry shares 软件; asked what happened,
+  // once (`rephrased`: a second dead end goes to a person).
+  if (vaguelyBroken(t.bare) && !session.rephrased) return reply(t, messages.vague_problem, { ...base, rephrased: true });
   // "这个软件怎么用": no entry is about that, whatever word it shares ("软件", "用").
-  if (asksHowToUseIt(t.bare) && !session.rephrased) return { ...menu(t, false, [say(messages.guidance)]), outcome: { type: 'smalltalk' } };
+  if (asksHowToUseIt(t.bare) && !session.rephrased) return guidance(t);
   if (match.decision === 'answer' && match.id !== null) {
     const several = answeredParts(t, match);
     if (several) return answerEach(t, several);
@@ -306,6 +249,10 @@ function fromKnowledge(t: Turn): Decision {
     // "还是没收到" a few turns after the login answer: that answer did not do, and sending it again
     // would tell them nothing; a person is offered, as for "没解决".
     if (session.answered?.includes(match.id) && saysStillBroken(t.bare)) return helpful({ ...t, session: { ...session, feedbackFor: match.id, question } }, false, 'rejected');
+    // Answered earlier in this chat ("那会员能录多久" a few turns after the time-limit answer): the
+    // line that says it, not the whole answer again.
+    const line = session.answered?.includes(match.id) && t.options.feedbackCheck ? excerptOf(t, match.id) : undefined;
+    if (line) return { ...excerptReply(t, line, { ...base, feedbackFor: match.id, question }), outcome: { type: 'answer', faqId: match.id } };
     const d = answer(t, match.id, match.score, question);
     // Angry, with a question the FAQ answers ("我要退款！！！你们这个软件太垃圾了"): sorry first.
     return isComplaint(t.bare) ? { ...d, actions: [say(messages.answer_apology), ...d.actions] } : d;
@@ -313,9 +260,18 @@ function fromKnowledge(t: Turn): Decision {
   // Anger at the service: a person, first and with an apology, not a list of FAQ entries.
   if (isComplaint(t.bare)) return complaint(t);
   // "我年纪大了不太会弄": the menu, with a word of encouragement, is where to start.
-  if (needsGuidance(t.bare) && !session.rephrased) return { ...menu(t, false, [say(messages.guidance)]), outcome: { type: 'smalltalk' } };
+  if (needsGuidance(t.bare) && !session.rephrased) return guidance(t);
   const instead = smalltalkInstead(t, match);
   if (instead) return instead;
+  // Said again in other words right after the answer ("录了一个小时 一点声音都没有😭" after the
+  // no-sound answer), or a point of the last answer ("超过7天了" after the refund answer and a list):
+  // a list led by that entry would offer the answer just given; its line, else "it is above".
+  const last = session.answered?.at(-1);
+  if (match.decision === 'suggest' && match.id !== null && (match.id === session.feedbackFor || match.id === last)) {
+    const line = t.options.feedbackCheck ? excerptOf(t, match.id) : undefined;
+    if (line) return excerptReply(t, line, { ...base, feedbackFor: match.id, question });
+    if (match.id === session.feedbackFor) return reply(t, messages.answer_again, session);
+  }
   if (match.decision === 'suggest') {
     const items = match.candidates.map((c) => kb.matcher.entry(c.id)).filter((e): e is FaqEntry => e !== undefined);
     // A third list in a row, none picked ("can I record on iphone?", "手机上能用吗", "安卓呢"): the
@@ -358,28 +314,4 @@ function notAgain(t: Turn, match: MatchResult, question: string): Decision {
 /** Anger at the service: a person, with an apology, and the message as the question they see. */
 function complaint(t: Turn): Decision {
   return handoff(t, 'complaint', [say(t.messages.complaint_handoff)], t.text.slice(0, 500));
-}
-
-/**
- * Right after a rating of 3-5, words the FAQ does not answer are a remark on the service
- * ("客服回复有点慢，不过解决了"): thanked for, not met with a "did you mean" list. A question it
- * answers is answered; anger goes to a person (fromKnowledge).
- */
-function remark(t: Turn): Decision | undefined {
-  const until = t.session.commentUntil;
-  if (until === undefined || (t.now ?? Date.now()) >= until || isComplaint(t.bare)) return undefined;
-  if (t.kb.matcher.match(t.text).decision === 'answer') return undefined;
-  return reply(t, t.messages.rating_comment_noted);
-}
-
-/** The thanks differ by score; a 1-2 asks what went wrong and opens the follow-up window (followUp). */
-function rated(t: Turn, score: number): Decision {
-  const { messages } = t;
-  const base = carry(t.session);
-  if (score <= 2) {
-    const until = (t.now ?? Date.now()) + (t.options.lowRatingFollowUpMs ?? LOW_RATING_FOLLOW_UP_MS);
-    return { ...reply(t, messages.rating_low_followup, { ...base, rated: true, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
-  }
-  const commentUntil = (t.now ?? Date.now()) + RATING_COMMENT_MS;
-  return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks, { ...base, rated: true, commentUntil }), outcome: { type: 'rating', score } };
 }

@@ -5,10 +5,10 @@
  */
 import type { MatchResult } from '../../knowledge/index.ts';
 import { renderTemplate } from '../messages.ts';
-import type { Decision } from '../types.ts';
+import type { Decision, Session } from '../types.ts';
 import { saysStillBroken } from './acks.ts';
 import { reply, type Turn } from './context.ts';
-import { ASKING, compact, namesDevice } from './words.ts';
+import { ASKING, asksWhereOnly, compact, namesDevice } from './words.ts';
 
 /** Longer messages say more than a detail of the answer just given. */
 const FOLLOW_UP_MAX_CHARS = 15;
@@ -31,12 +31,33 @@ export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
   const other = match.decision === 'answer' && match.id !== session.feedbackFor;
   // "我是windows" is as short a detail as "我是安卓", whatever its letters count.
   const detail = !ASKING.test(t.bare) && (compact(t.bare).length <= DETAIL_MAX_CHARS || namesDevice(t.bare));
-  const about = other && !detail ? saidOfIt(t, match) : true;
+  // "在哪里申请" right after the refund answer is its step, though another entry speaks of 申请 (开票).
+  const about = other && !detail ? asksWhereOnly(t.bare) || saidOfIt(t, match) : true;
   if (!about) return undefined;
-  const line = kb.matcher.excerpt(session.feedbackFor, t.text);
+  const line = excerptOf(t, session.feedbackFor);
+  if (line) return excerptReply(t, line, session);
   // About it, but no one line says it ("能找回来吗" after the crash answer): the answer is above.
-  if (!line) return other ? reply(t, t.messages.answer_again, session) : undefined;
-  // Shown alone, the answer's "4." or "•" would read as a number to reply with.
+  // Their computer or phone ("电脑配置i7 3060", "华为手机"), which no line names: noted, the answer stands.
+  if (other) return reply(t, t.messages.answer_again, session);
+  if (namesDevice(t.bare)) return reply(t, t.messages.detail_noted, session);
+  return undefined;
+}
+
+/**
+ * The line of entry `id`'s answer that speaks of the message, or of its last clause ("算了 分段录吧
+ * 怎么合并": 怎么合并), where the question is.
+ */
+export function excerptOf(t: Turn, id: string): string | undefined {
+  const excerpt = t.kb.matcher.excerpt;
+  if (!excerpt) return undefined;
+  const whole = excerpt.call(t.kb.matcher, id, t.text);
+  if (whole) return whole;
+  const clauses = t.text.split(/[\s，,。.！!？?~～；;]+/u).filter((c) => c !== '');
+  return clauses.length > 1 ? excerpt.call(t.kb.matcher, id, clauses.at(-1)!) : undefined;
+}
+
+/** One line of an answer, its check open: shown alone, the answer's "4." or "•" would read as a number to reply with. */
+export function excerptReply(t: Turn, line: string, session: Session): Decision {
   const text = line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
   return reply(t, renderTemplate(t.messages.answer_excerpt, { line: text }), session);
 }

@@ -21,12 +21,24 @@ import { ASKING, asksAfterWait, asksHowLong, bareText, compact, impatient, isCom
  * left pending for numbers the agent's chat would then have to read.
  */
 export function answerWhileWaiting(text: string, kb: PolicyKnowledge, messages: Messages, session: Session): Decision | undefined {
-  const match = kb.matcher.match(text);
+  let match = kb.matcher.match(text);
+  // "算了先问个简单的 视频存哪了": the question is the last clause.
+  const clauses = text.split(/[\s，,。.！!？?~～；;]+/u).filter((c) => c !== '');
+  if (match.decision !== 'answer' && clauses.length > 1) match = kb.matcher.match(clauses.at(-1)!);
   if (match.decision !== 'answer' || match.id === null || !kb.matcher.entry(match.id)) return undefined;
   // An entry already answered in this wait is not sent again ("发票怎么开", then "公司报销要用", "抬头是…"
-  // all land on it): those are details for the agent.
+  // all land on it): those are details for the agent. One line of it that says what is asked
+  // ("帧率调多少合适" after the lag answer) is said, once.
   const given = new Set(session.answeredInQueue ?? []);
   const parts = (match.questions ?? []).filter((q) => kb.matcher.entry(q.id) && !given.has(q.id));
+  const before = given.has(match.id) || session.answered?.includes(match.id) === true;
+  const line = parts.length <= 1 && before ? kb.matcher.excerpt?.(match.id, text) : undefined;
+  if (line) {
+    const lines = new Set(session.linesInQueue ?? []);
+    if (lines.has(line)) return undefined;
+    const said = line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
+    return { actions: [say(said), say(messages.waiting_answered)], session: { ...session, waitingAnswered: true, linesInQueue: [...lines, line].slice(-20) } };
+  }
   if (parts.length === 0 && given.has(match.id)) return undefined;
   const answers = parts.length > 1 ? partAnswers(kb, messages, parts) : [{ type: 'answer' as const, faqId: parts[0]?.id ?? match.id, confidence: parts[0]?.score ?? match.score }];
   const ids = answers.flatMap((a) => (a.type === 'answer' ? [a.faqId] : []));
@@ -37,6 +49,8 @@ export function answerWhileWaiting(text: string, kb: PolicyKnowledge, messages: 
 export const WAIT_ACK_MS = 3 * 60_000;
 /** How often a question about the wait in so many words ("还要等多久", "人工"), or impatience or anger at it, is answered. */
 export const WAIT_ASK_MS = 30_000;
+/** The place told this many times in a wait comes with an apology for it. */
+const SORRY_FROM = 3;
 
 /**
  * In the queue, asked after the wait, nudging, or impatient: the place in the queue and when to
@@ -48,8 +62,11 @@ export function waitAcknowledged(session: Session, now: number, opts: { sorry: b
   const since = (at: number | undefined) => (at === undefined ? Infinity : now - at);
   const clock = opts.complains ? session.complainedAt : opts.sorry ? session.waitSorryAt : opts.asks ? session.placeAt : session.waitAckAt;
   if (since(clock) < (opts.sorry || opts.asks || opts.complains ? WAIT_ASK_MS : WAIT_ACK_MS)) return { actions: [], session };
-  const told: Session = { ...session, waitAckAt: now, placeAt: now, ...(opts.sorry ? { waitSorryAt: now } : {}), ...(opts.complains ? { complainedAt: now } : {}) };
-  const tell = opts.complains ? 'escalated' : opts.sorry ? 'sorry' : 'place';
+  // Told twice already and still asking ("怎么还没人" after 25 minutes): the wait deserves an apology.
+  const placeTold = (session.placeTold ?? 0) + 1;
+  const sorry = opts.sorry || placeTold >= SORRY_FROM;
+  const told: Session = { ...session, waitAckAt: now, placeAt: now, placeTold, ...(sorry ? { waitSorryAt: now } : {}), ...(opts.complains ? { complainedAt: now } : {}) };
+  const tell = opts.complains ? 'escalated' : sorry ? 'sorry' : 'place';
   return { actions: [{ type: 'queue_place', tell }], session: told };
 }
 
@@ -116,7 +133,8 @@ const NO_PERSON = /不(?:需要|用|要)(?:转|找)?(?:人工|客服|真人)了?
  * 谢谢", "收到了"): the answer may have been enough, and asking costs the customer nothing.
  */
 function leaving(session: Session, bare: string, human: 'ask' | 'negated' | null): boolean {
-  return leavingQueue(bare, human) || (session.waitingAnswered === true && acknowledgement(bare) !== undefined);
+  // "88", "拜拜" while waiting: going, maybe for good; asked whether the person is still wanted.
+  return leavingQueue(bare, human) || acknowledgement(bare) === 'bye' || (session.waitingAnswered === true && acknowledgement(bare) !== undefined);
 }
 
 /**
@@ -151,6 +169,9 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
   const leave = human === 'ask' ? undefined : leaveQueue(session, bare, human, messages, now, text);
   if (leave) return leave;
   const waiting = waitingOn(session);
+  const talk = detectSmalltalk(text, kb.smalltalk ?? DEFAULT_SMALLTALK);
+  // "你是机器人吗": a fair question while waiting for a person; what the bot is, and that one is coming.
+  if (human !== 'ask' && talk?.whole && talk.intent === 'bot_identity') return { actions: [say(messages.queue_bot_identity)], session: waiting };
   // A complaint ("再不回我去12315了", "我要投诉") also moves the chat up the queue (escalate);
   // impatience ("好慢") gets the apology only.
   const complains = isComplaint(bare) || (human === 'ask' && /投诉/u.test(bare));
@@ -161,7 +182,7 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
   const early = isDetail(bare) ? undefined : answerWhileWaiting(text, kb, messages, waiting);
   if (early) return escalating(early);
   if (sorry) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: true }));
-  if (saysSomething(bare) && !detectSmalltalk(text, kb.smalltalk ?? DEFAULT_SMALLTALK)?.whole) return notedWhileWaiting(waiting, messages, now);
+  if (saysSomething(bare) && !talk?.whole) return notedWhileWaiting(waiting, messages, now);
   return { actions: [], session: waiting };
 }
 

@@ -31,7 +31,7 @@ export const ASKING = /[吗呢?？]|怎么|怎样|咋|什么|啥|哪|为什么|�
 
 export const HELP = oneOf(['帮助', '菜单', '帮助菜单', '目录', '常见问题', '问题列表', '功能菜单', 'help', 'menu']);
 export const GREETING =
-  /^(?:(?:你好|您好|你好呀|你好啊|您好呀|hi|hello|hey|嗨|哈喽|哈啰|哈罗|在吗|在么|在嘛|在不在|有人吗|有人在吗|早上好|上午好|中午好|下午好|晚上好|早|亲|客服)[\s\p{P}\p{S}]*)+$/u;
+  /^(?:(?:你好|您好|你好呀|你好啊|您好呀|hi|hello|hey|嗨|哈喽|哈啰|哈罗|在吗|在么|在嘛|在不在|有人吗|有人在吗|早上好|上午好|中午好|下午好|晚上好|早|亲|客服|同志|老师|师傅|美女|帅哥|小姐姐|小哥哥|小哥|亲爱的|老板|朋友|工作人员)[\s\p{P}\p{S}]*)+$/u;
 export const YES = oneOf([
   '1', '好', '好的', '好啊', '好吧', '好滴', '是', '是的', '要', '要的', '需要', '可以', '可以的', '行', '嗯', '嗯嗯',
   '对', '转', '转吧', '转人工吧', '麻烦了', '麻烦你了', 'ok', 'okay', 'yes', 'y',
@@ -61,7 +61,7 @@ export const CLOSING = oneOf([
  * service, the product or the company.
  */
 const ANGER =
-  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|^(?:垃圾|辣鸡|差评)[!！。.]*$|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|诈骗|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|人话都听不懂|不说人话|人工智障|智障|废物)/u;
+  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|^(?:垃圾|辣鸡|差评)[!！。.]*$|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|诈骗|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|人话都听不懂|不说人话|人工智障|智障|废物|垃圾(?:软件|app|产品|平台|客服|公司|东西|玩意)|再不[来回理管].{0,6}(?:卸载|投诉|差评|退款|报警)|(?:就|这样|这么)对待(?:客户|顾客|用户|消费者|我们)|什么(?:服务|态度)啊)/u;
 
 export const isComplaint = (bare: string): boolean => ANGER.test(bare);
 
@@ -133,6 +133,16 @@ export function ratingOf(normalized: string): number | undefined {
   return digitValue(m[1]!);
 }
 
+/** A slip owned up to ("按错了", "点错了", "手滑") with the score meant ("5分", "应该是5", "五星"). */
+const SLIP = /按错|点错|打错|选错|手滑|误触|弄错|输错|看错/u;
+const MEANT_SCORE = /([1-5一二三四五])\s*(?:分|星|颗星)|(?:^|[^\d])([1-5])(?:[^\d]|$)/u;
+export function correctedRating(bare: string): number | undefined {
+  if (!SLIP.test(bare)) return undefined;
+  const m = MEANT_SCORE.exec(bare);
+  const d = m?.[1] ?? m?.[2];
+  return d === undefined ? undefined : '一二三四五'.indexOf(d) >= 0 ? '一二三四五'.indexOf(d) + 1 : Number(d);
+}
+
 const CN_DIGITS = '一二三四五六七八九';
 
 /** "3" or "三": 3. */
@@ -143,6 +153,8 @@ const digitValue = (digits: string): number => {
 
 /** "2", "第2个", "2号", "二": the number, else undefined. */
 export function numberOf(bare: string): number | undefined {
+  // "88", "886": goodbye in digits, no pick.
+  if (/^886?$/u.test(bare)) return undefined;
   // "3", "第二个", "2吧", "选4", "看下第4个".
   const m = /^(?:我?(?:选|要|看下?|看看)\s*)?(?:第\s*)?(\d{1,3}|[一二三四五六七八九])\s*(?:个|条|项|号)?\s*(?:吧|呀|啊|哈|的|了|呢)?$/u.exec(bare);
   return m?.[1] ? digitValue(m[1]) : undefined;
@@ -185,6 +197,8 @@ const CLAUSE_BREAK = /[，。！？；,.!?;\n]+/u;
 // a complaint is about: 投诉你们 / 投诉你们的客服 / 投诉商家.
 const TAIL =
   /^(?:客服|在吗|在么|在嘛|在不在|一下|服务|处理|谢谢|谢了|好吗|好不好|可以吗|行吗|行不行|你们|你|的客服|的服务|的员工|的工作人员|的人|商家|店家|卖家|快递员|骑手|司机|吧|啊|呀|吗|嘛|呢|了|啦|哦|喔|哈|呗|哟|please|pls)/u;
+const SENDS_FOR =
+  /(?:^|[\s，,。])(?:能|能不能|可以|可不可以|麻烦|请|快|赶紧|你)?(?:找|叫|来|派)(?:个|一个)?(?:真人|人|客服)(?:来|过来)?(?:帮我|帮帮我|帮忙|处理|看看|看一下|弄|(?=$|[\s，,。吗吧啊呀么嘛]))/u;
 // Just before a keyword it cancels it: 不用转人工 / 别找客服 / 不需要人工.
 const NEGATION = /(?:不|别|没|甭|无需|不需要|不用|不要|不想)(?:转|找|要|用|联系|接)?\s*$/u;
 const isWordChar = (ch: string | undefined): boolean => ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
@@ -220,6 +234,8 @@ export function humanRequest(text: string, keywords: readonly string[]): 'ask' |
   if (!bare) return null;
   // "客服", "客服客服客服": calling for one (客服 in a sentence is no request: "你是客服吗").
   if (/^(?:客服[\s\p{P}]*)+$/u.test(bare)) return 'ask';
+  // "能找人帮我弄一下吗", "客服呢 叫人", "来个人": sent for, not named as a keyword.
+  if ([...bare].length <= HUMAN_SENTENCE_MAX_CHARS && SENDS_FOR.test(bare)) return 'ask';
   const words = keywordList(keywords);
   // Most messages contain no keyword at all: one native search each settles them.
   if (!words.some((w) => bare.includes(w))) return null;
@@ -269,22 +285,40 @@ export const barePersonRequest = (bare: string): boolean => /^(我要|请|帮我
  */
 const PRESENCE = /^(?:(?:在吗|在么|在嘛|在不在|有人吗|有人在吗|人呢|人在吗|有没有人|客服呢|客服在吗|还在吗)(?:啊|呀|哇|呐)?[\s\p{P}\p{S}]*)+$/u;
 const WAIT =
-  /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|^(?:请问|还|还要|仲|仲要|要|得|需要|大概|大约|到底|那|等|再)*(?:多久|多长时间|几分钟|几耐)(?:啊|呀|呢|了|哦|嘛|来着)*$|说(?:的)?多久|到我(?:了)?(?:没|吗|嘛|么)|\beta\b|下班了|还没好(?:吗|嘛|么|啊)?$|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理|好)|(?:什么|啥子?)时候(?:才|能|可以)?(?:有人|回|轮到|接|处理|到我)|how long|still waiting|any ?one (?:there|here)|(?:怎么|咋|一直|还是|怎么还|咋还)没(?:有)?(?:人|回|轮到|接)|没人(?:回|理|管)|排到(?:第)?几|排第几|第几(?:个|位)了?$|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)|还在排(?:队|着)?(?:吗|嘛|么|没)?$|排上了(?:吗|没)/u;
-export const asksAfterWait = (bare: string): boolean => PRESENCE.test(bare) || WAIT.test(bare);
+  /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|^(?:请问|还|还要|仲|仲要|要|得|需要|大概|大约|到底|那|等|再)*(?:多久|多长时间|几分钟|几耐)(?:啊|呀|呢|了|哦|嘛|来着)*$|说(?:的)?多久|到我(?:了)?(?:没|吗|嘛|么)|\beta\b|下班了|还没好(?:吗|嘛|么|啊)?$|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理|好)|(?:什么|啥子?)时候(?:才|能|可以)?(?:有人|回|轮到|接|处理|到我)|how long|still waiting|any ?one (?:there|here)|(?:怎么|咋|一直|还是|怎么还|咋还)没(?:有)?(?:人|回|轮到|接)|没人(?:回|理|管)|排到(?:第)?几|排第几|第几(?:个|位)了?$|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)|还在排(?:队|着)?(?:吗|嘛|么|没)?$|排上了(?:吗|没)|(?:客服|人工|人)(?:怎么)?还没(?:来|到|上线|回|出现)|(?:怎么|咋)还没(?:来|好)/u;
+/** Each clause alone: "还要多久啊 我等不了了" asks how long in its first. */
+const clausesOf = (bare: string): string[] => bare.split(/[\s，,。.！!？?~～；;]+/u).filter((c) => c !== '');
+const anyClause = (re: RegExp, bare: string): boolean => re.test(bare) || clausesOf(bare).some((c) => re.test(c));
+export const asksAfterWait = (bare: string): boolean => anyClause(PRESENCE, bare) || anyClause(WAIT, bare);
 /** Asks how long or where in the queue in so many words ("还要等多久", "排到第几了"): answered more often than a ping. */
-export const asksHowLong = (bare: string): boolean => WAIT.test(bare);
+export const asksHowLong = (bare: string): boolean => anyClause(WAIT, bare);
 /** A ping with nothing in it ("喂", "？？？", "。。。") while waiting: like "人呢". `normalized` keeps the marks. */
 export const nudges = (normalized: string): boolean => /^(?:喂+|哈喽|hello|你好|您好|[?？.。!！…~～\s]+)[?？.。!！…~～\s]*$/iu.test(normalized.trim());
 /** Impatience at the wait ("好慢", "快点", "等了半天了", "😡"): an apology comes with the place in the queue. */
-const IMPATIENT = /好慢|太慢|慢死|真慢|咁慢|快点|快一点|快些|赶紧|磨叽|磨蹭|心焦|等了(?:好久|半天|这么久|很久|一个?多?小时|半个?小时|\d+分钟)|等半天|这么久|太久|急死|(?<![不别])着急|到底|装死|😡|😠|🤬|💢|😤/u;
+const IMPATIENT = /好慢|太慢|慢死|真慢|咁慢|快点|快一点|快些|赶紧|磨叽|磨蹭|心焦|等了(?:好久|半天|这么久|很久|一个?多?小时|半个?小时|\d+分钟)|等半天|这么久|太久|急死|等不了|等不及|不想等|(?<![不别])着急|到底|装死|😡|😠|🤬|💢|😤/u;
 export const impatient = (text: string): boolean => IMPATIENT.test(text);
 
 /**
  * A customer who does not know where to start ("我年纪大了不太会弄", "第一次用这个", "这软件怎么用"):
  * when the FAQ answers nothing in it, the menu is the help, not a person. Short messages only.
  */
-const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手|小白|教教我|(?:怎么|咋|如何)(?:用|使用)(?:啊|呀|呢|的)?$|用不来|玩不转/u;
+const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手|小白|教教我|(?<![没不])(?:怎么|咋|如何)(?:用|使用)(?:啊|呀|呢|的)?$|用不来|玩不转|不会打字|打字(?:不方便|太慢|慢)|眼睛不好|看不清字?|不识字/u;
 export const needsGuidance = (bare: string): boolean => bare.length <= 24 && LOST.test(bare);
+/**
+ * "不好用", "用不了", "软件有问题": something is wrong, and nothing says what. Asking what happened
+ * does better than a list of entries or a place in the queue for a person to ask the same.
+ */
+const VAGUE =
+  /^(?:你们的?|你们这个?|这个|这|那个|软件|app|我的?)*(?:不好用|不能用|用不了|没法用|有问题|出问题了?|有毛病|坏了|不灵|有bug|好难用|太难用了?|真难用|难用|不太好用|不怎么好用|用不成)(?:了|啊|呀|吧|哦|呢|阿|啦)*$/iu;
+export const vaguelyBroken = (bare: string): boolean => VAGUE.test(bare.replace(/\s+/g, ''));
+
+/**
+ * "在哪里申请", "在哪关", "入口在哪": where to do a step, with nothing named but a verb; right after
+ * an answer that is the step of that answer.
+ */
+const WHERE_ONLY = /^(?:那|那么|请问|所以)?(?:(?:要|去|可以|能|该)?在?(?:哪里|哪儿|哪)[\p{sc=Han}]{1,2}|(?:入口|按钮|开关|设置)在哪(?:里|儿)?)(?:啊|呀|呢|的|啦)?$/u;
+export const asksWhereOnly = (bare: string): boolean => WHERE_ONLY.test(compact(bare));
+
 /** The product or "this" and nothing else named ("这个软件怎么用", "你们这app咋用啊"): no entry's topic. */
 const ONLY_THE_PRODUCT = /^(?:你好|您好|请问|问下|那个|这个|这|你们的?|你们这个?|这款|软件|app|应用|东西|玩意儿?|怎么|咋|如何|用|使用|啊|呀|呢|的|吗)+$/iu;
 /** "你好请问这个软件怎么用", "怎么用": how to use the product at all; the menu is the answer, not an entry that shares a word. */
@@ -304,5 +338,6 @@ export function statesContext(bare: string): boolean {
 }
 
 /** The customer's device or system alone ("苹果手机", "我是windows", "mac版 14.2系统"): what they use, no question. */
-const DEVICE = /^(?:我|我的|是|用的是?)*(?:(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版)[\d.]*)+$/iu;
+const DEVICE =
+  /^(?:我|我的|是|用的是?)*(?:(?:是|用的是?)?(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?)[\d.]*)+(?:的|啊|呀)?$/iu;
 export const namesDevice = (bare: string): boolean => DEVICE.test(compact(bare));

@@ -15,6 +15,11 @@ const INFORMATIVE = 0.3;
 /** Asking the price: a line with an amount answers it, whether or not it says 价格. */
 const PRICE_WORD = /^(?:多少钱|价格|价钱|费用|收费|怎么收费|几块|几块钱|多少|要多少|贵不贵|售价|price|cost)$/u;
 const AMOUNT = /[¥￥$]\s*\d|\d\s*(?:元|块)/u;
+/** Asking where: a line that gives a place in the app (a path, a 「button」) answers it, whatever its words. */
+const WHERE_WORD = /^(?:在哪里?|在哪儿|哪里|哪儿|哪|where)$/u;
+const PLACE = /→|「[^」]+」|->|在.{1,12}?(?:里|中|页|上)|点击?|进入|打开/u;
+/** A word weighing less names nothing a line could be found by (行, 开, 录, 多少). */
+const KEY_ELSE = 0.5;
 /** A line this short is a heading or a fragment, not something to send on its own. */
 const MIN_LINE_CHARS = 6;
 
@@ -45,12 +50,17 @@ function answerLines(doc: EntryDoc, lexicon: Lexicon): Line[] {
   return lines;
 }
 
+/** A message this short is parsed whatever it shares: "怎么关" asks about 关闭 with one letter of it, "帧率调多少合适" about its 帧. */
+const SHORT_CHARS = 8;
+
 /**
- * Whether `text` (normalized) shares two letters in a row with `doc`'s answer: most messages after
- * an answer do not, and are let go before the question is parsed (this runs on the bot's loop).
+ * Whether `text` (normalized) shares two letters in a row with `doc`'s answer, or is a few letters
+ * only: most messages after an answer do not, and are let go before the question is parsed (this
+ * runs on the bot's loop).
  */
 export function touchesAnswer(doc: EntryDoc, text: string): boolean {
   const chars = [...text].filter((c) => /[\p{L}\p{N}]/u.test(c));
+  if (chars.length <= SHORT_CHARS) return true;
   for (let i = 0; i + 1 < chars.length; i++) if (doc.body.includes(chars[i]! + chars[i + 1]!)) return true;
   return false;
 }
@@ -63,13 +73,23 @@ export function touchesAnswer(doc: EntryDoc, text: string): boolean {
 export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon): string | undefined {
   const terms = query.terms.filter((t) => t.weight >= INFORMATIVE);
   if (terms.length === 0) return undefined;
-  // The entry's own question asked again ("录屏没声音") asks for the whole answer, not one line of it.
-  const asked = doc.phrasings[0];
-  if (asked && terms.every((t) => asked.has(t.text) || t.concepts.some((c) => asked.has(c)))) return undefined;
   const lines = answerLines(doc, lexicon);
   if (lines.length < 2) return undefined;
   const holds = (l: Line, t: Query['terms'][number]): boolean =>
-    l.norm.includes(t.text) || t.concepts.some((c) => l.words.has(c)) || (PRICE_WORD.test(t.text) && AMOUNT.test(l.norm));
+    l.norm.includes(t.text) ||
+    t.concepts.some((c) => l.words.has(c)) ||
+    (PRICE_WORD.test(t.text) && AMOUNT.test(l.norm)) ||
+    (WHERE_WORD.test(t.text) && PLACE.test(l.text));
   const found = lines.filter((l) => terms.every((t) => holds(l, t)));
-  return found.length === 1 ? found[0]!.text : undefined;
+  if (found.length === 1) return found[0]!.text;
+  if (found.length > 1) return undefined;
+  // No line holds every word: the line that holds the weightiest word asked ("mov" of "mov也行吗",
+  // "帧率" of "帧率调多少合适") and more of the rest, by weight, than any other line.
+  const heaviest = terms.reduce((a, b) => (b.weight > a.weight ? b : a));
+  if (heaviest.weight < KEY_ELSE || WHERE_WORD.test(heaviest.text)) return undefined;
+  const weight = (l: Line): number => terms.reduce((sum, t) => sum + (holds(l, t) ? t.weight : 0), 0);
+  const named = lines.filter((l) => holds(l, heaviest)).map((l) => ({ l, w: weight(l) }));
+  const best = Math.max(...named.map((x) => x.w));
+  const top = named.filter((x) => x.w === best);
+  return top.length === 1 ? top[0]!.l.text : undefined;
 }

@@ -39,6 +39,8 @@ const PART_WEIGHT = 0.5;
 const NEGLIGIBLE = 0.01;
 /** Evidence gap (0..1) to the runner-up under which the best entry is not a clear winner. */
 const AMBIGUOUS_MARGIN = 0.05;
+/** Confidence gap under which two entries both past the answer threshold are a tie all the same. */
+const TIE = 0.03;
 /**
  * Confidence kept by an entry about another side of a contrast than the question's (contrast.ts):
  * low enough that it is at most suggested, so the customer, not the bot, says whether it fits.
@@ -144,7 +146,9 @@ export class Matcher {
     // Two entries that explain the question equally well: answering either is a coin toss,
     // whatever the confidence in each; let the customer pick.
     const runnerUp = ranked[1];
-    const ambiguous = runnerUp !== undefined && best.input.margin < AMBIGUOUS_MARGIN && runnerUp.score >= suggest;
+    const ambiguous =
+      runnerUp !== undefined &&
+      ((best.input.margin < AMBIGUOUS_MARGIN && runnerUp.score >= suggest) || (runnerUp.score >= answer && best.score - runnerUp.score < TIE));
     // A lowered entry is never answered, whatever thresholds configuration sets.
     const decision = best.score >= answer && !ambiguous && !best.lowered ? 'answer' : best.score >= suggest ? 'suggest' : 'handoff';
     // Suggest only entries that are plausible next to the best one; one that shares nothing with

@@ -1,0 +1,107 @@
+/**
+ * Ratings and what comes after them: the 1-5 answer to the rating question (in digits, words or
+ * stars, with a remark after it, or a slip owned up to), the low-rating follow-up window in which
+ * whatever the customer writes goes to a person, and remarks on the service after a good one.
+ */
+import type { Decision, Session } from '../types.ts';
+import { acknowledgement } from './acks.ts';
+import { carry, handoff, LOW_RATING_FOLLOW_UP_MS, RATING_COMMENT_MS, reply, say, type Turn } from './context.ts';
+import { ASKING, bareText, correctedRating, isComplaint, NO, numberOf, offScale, ratingOf } from './words.ts';
+
+/** The session with its low-rating follow-up window only while it is open. */
+export function followUpActive(session: Session, now: number): Session {
+  if (!session.ratingFollowUp) return session;
+  // A session from before the window existed (no end): it still lasts this one turn.
+  if (session.ratingFollowUpUntil === undefined || now < session.ratingFollowUpUntil) return session;
+  const { ratingFollowUp: _s, ratingFollowUpUntil: _u, ...rest } = session;
+  return rest;
+}
+
+/** `carry`, plus the open follow-up window: small talk and thanks in between do not close it. */
+export function keepFollowUp(session: Session): Session {
+  const base = carry(session);
+  if (session.ratingFollowUp && session.ratingFollowUpUntil !== undefined) {
+    base.ratingFollowUp = session.ratingFollowUp;
+    base.ratingFollowUpUntil = session.ratingFollowUpUntil;
+  }
+  return base;
+}
+
+/**
+ * Step 0: after a 1-2 rating the customer was asked what went wrong. Within the window
+ * (PolicyOptions.lowRatingFollowUpMs) whatever they write next goes to a person as a low-rating
+ * follow-up, their words as the question (the bot answering a customer who just said the service
+ * was bad closes nothing). "不用了" closes the window; "谢谢" / emoji leave it open; another rating
+ * is a rating.
+ */
+export function followUp(t: Turn): Decision | undefined {
+  const { session, bare, messages } = t;
+  if (!session.ratingFollowUp) return undefined;
+  const closed = carry(session);
+  if (t.human === 'ask') return { ...handoff(t, 'low_rating', [], t.text.slice(0, 500)), session: closed };
+  if (t.human === 'negated' || NO.has(bare)) return reply(t, messages.offer_declined, closed);
+  if (acknowledgement(bare) || !bare) return undefined;
+  if (numberOf(bare) !== undefined || ratingOf(t.normalized) !== undefined) return undefined;
+  // "啊不是 按错了 5分": the score they meant, not a complaint for a person.
+  const meant = correctedRating(bare);
+  if (meant !== undefined) return rated({ ...t, session: closed }, meant);
+  const comment = t.text.trim().slice(0, 500);
+  return {
+    ...handoff(t, 'low_rating', [say(messages.rating_comment_thanks)], comment),
+    session: closed,
+    outcome: { type: 'rating_comment', question: comment },
+  };
+}
+
+/**
+ * The answer to the rating question in words or stars ("5分", "五星好评", "满分", "⭐⭐⭐⭐⭐"): before
+ * anything reads it as a question (it is none; the matcher would hand it to a person). Digits are
+ * step 7's.
+ */
+export function ratingGiven(t: Turn): Decision | undefined {
+  if (t.status !== 'resolved') return undefined;
+  const score = ratingOf(t.normalized) ?? ratedWithComment(t);
+  // "10分": a score on another scale; the question stays open, as for the number 10.
+  if (score === undefined && offScale(t.normalized) && !t.session.rated) return reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
+  return score === undefined ? undefined : rated(t, score);
+}
+
+/**
+ * "5分，小李挺耐心的" / "4，回复有点慢": a rating, then a remark on the service. The remark stays in
+ * the transcript; read as a question, the whole would have gone back to the queue and the score
+ * been lost. A bare digit counts only when no list is open (its number would be a pick).
+ */
+function ratedWithComment(t: Turn): number | undefined {
+  const cut = /[，,。.！!；;~～\s]+/u.exec(t.normalized);
+  if (!cut || cut.index === 0 || !t.normalized.slice(cut.index + cut[0].length).trim()) return undefined;
+  const head = t.normalized.slice(0, cut.index);
+  const words = ratingOf(head);
+  if (words !== undefined) return words;
+  const n = numberOf(bareText(head));
+  return n !== undefined && n >= 1 && n <= 5 && !(t.session.offered ?? []).length ? n : undefined;
+}
+
+/**
+ * Right after a rating of 3-5, words the FAQ does not answer are a remark on the service
+ * ("客服回复有点慢，不过解决了"): thanked for, not met with a "did you mean" list. A question it
+ * answers is answered; anger goes to a person (fromKnowledge).
+ */
+export function remark(t: Turn): Decision | undefined {
+  const until = t.session.commentUntil;
+  if (until === undefined || (t.now ?? Date.now()) >= until || isComplaint(t.bare)) return undefined;
+  // "那超过7天的呢": a question, if one the FAQ can only guess at; not a remark to thank for.
+  if (ASKING.test(t.bare) || t.kb.matcher.match(t.text).decision === 'answer') return undefined;
+  return reply(t, t.messages.rating_comment_noted);
+}
+
+/** The thanks differ by score; a 1-2 asks what went wrong and opens the follow-up window (followUp). */
+export function rated(t: Turn, score: number): Decision {
+  const { messages } = t;
+  const base = carry(t.session);
+  if (score <= 2) {
+    const until = (t.now ?? Date.now()) + (t.options.lowRatingFollowUpMs ?? LOW_RATING_FOLLOW_UP_MS);
+    return { ...reply(t, messages.rating_low_followup, { ...base, rated: true, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
+  }
+  const commentUntil = (t.now ?? Date.now()) + RATING_COMMENT_MS;
+  return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks, { ...base, rated: true, commentUntil }), outcome: { type: 'rating', score } };
+}

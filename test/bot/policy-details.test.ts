@@ -1,0 +1,223 @@
+/**
+ * What the seventh and eighth stranger tests found around the bot's answers: a where-question or
+ * one word about the answer just given, a question that shares a verdict's words ("行不行", "A还是B"),
+ * the customer's computer as a detail, a few words that narrow a "did you mean" list, "不好用" and
+ * nothing said of what, a greeting with a form of address, a rating slip owned up to, and
+ * "你是机器人吗" in the queue.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Messages } from '../../src/bot/messages.ts';
+import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge } from '../../src/bot/policy.ts';
+import { saysStillBroken } from '../../src/bot/policy/acks.ts';
+import type { ConversationStatus } from '../../src/handoff/index.ts';
+import type { Decision, Session } from '../../src/bot/types.ts';
+import { playChat, productPolicy } from '../support/policy.ts';
+
+let kb: PolicyKnowledge;
+let messages: Messages;
+
+beforeAll(async () => {
+  ({ kb, messages } = await productPolicy());
+});
+
+const at = (text: string, session: Session = {}, status: ConversationStatus = 'bot', now = Date.UTC(2026, 0, 5, 2)): Decision =>
+  decide({ text, status, session, now }, kb, messages, DEFAULT_POLICY_OPTIONS);
+const chat = (texts: string[]): Decision[] => playChat((text, s) => at(text, s), texts, { greeted: true });
+const said = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'say' ? [a.text] : []));
+const answered = (d: Decision): string | undefined => d.actions.flatMap((a) => (a.type === 'answer' ? [a.faqId] : []))[0];
+const handedOff = (d: Decision): boolean => d.actions.some((a) => a.type === 'handoff');
+
+describe('right after an answer', () => {
+  it.each([
+    ['怎么退款', '在哪里关', /^取消自动续费：微信在/u],
+    ['怎么退款', '怎么关', /^取消自动续费：微信在/u],
+    ['怎么退款', '在哪里申请', /申请退款」提交/u],
+  ])('after "%s", "%s" (a where, or one letter of the word) gets the line that says it', (question, followUp, want) => {
+    const [first, d] = chat([question, followUp]);
+    expect(answered(first!)).toBe('refund');
+    expect(said(d!)[0]).toMatch(want);
+    expect(d!.session.feedbackFor).toBe('refund');
+    expect(handedOff(d!)).toBe(false);
+  });
+
+  it('"用微信登录行不行" and "专票还是普票都行" are questions, not "it still does not work"', () => {
+    for (const text of ['用微信登录行不行', '专票还是普票都行', '微信还是支付宝付款']) expect(saysStillBroken(text)).toBe(false);
+    for (const text of ['还是不行', '还是登不上', '试了还是黑屏', '还是一样', '不行啊']) expect(saysStillBroken(text)).toBe(true);
+    const [, login] = chat(['怎么登录', '用微信登录行不行']);
+    expect(login!.actions.some((a) => a.type === 'feedback')).toBe(false);
+    expect(said(login!)[0]).toMatch(/微信扫码登录/u);
+    const [, invoice] = chat(['可以开发票吗', '专票还是普票都行']);
+    expect(invoice!.actions.some((a) => a.type === 'feedback')).toBe(false);
+    expect(invoice!.session.feedbackFor).toBe('invoice');
+  });
+
+  it('their computer ("电脑配置i7 3060") is noted against the answer, not met with a list', () => {
+    const [, d] = chat(['录屏卡顿', '电脑配置i7 3060']);
+    expect(d!.actions).toEqual([{ type: 'say', text: messages.detail_noted }]);
+    expect(d!.session.feedbackFor).toBe('recording-lag');
+    // "2" still says it did not help.
+    expect(at('2', d!.session).actions[0]).toEqual({ type: 'feedback', faqId: 'recording-lag', helpful: false });
+  });
+});
+
+describe('a few words after a "did you mean" list', () => {
+  it('"能找回来吗" after "视频丢了" narrows the list to the recovery entry; alone it is no answer', () => {
+    expect(at('能找回来吗', { greeted: true }).actions.some((a) => a.type === 'answer')).toBe(false);
+    const [list, d] = chat(['视频丢了', '能找回来吗']);
+    expect(list!.outcome).toEqual({ type: 'suggest' });
+    expect(answered(d!)).toBe('crash-repair');
+  });
+
+  it('a question of its own after the list is not read with it', () => {
+    const [, d] = chat(['视频丢了', '会员多少钱']);
+    expect(answered(d!)).toBe('membership-plans');
+  });
+});
+
+describe('"不好用" and nothing said of what', () => {
+  it.each(['不好用', '用不了', '这个软件有问题', '你们这个不好用啊'])('"%s" is asked what happened, not queued', (text) => {
+    const d = at(text, { greeted: true });
+    expect(said(d)).toEqual([messages.vague_problem]);
+    expect(handedOff(d)).toBe(false);
+  });
+
+  it('a second message the FAQ cannot answer then goes to a person; one it answers is answered', () => {
+    const [, unclear] = chat(['不好用', '就是不好用']);
+    expect(handedOff(unclear!)).toBe(true);
+    const [, clear] = chat(['不好用', '录出来没有声音']);
+    expect(answered(clear!)).toBe('no-sound');
+  });
+});
+
+describe('greetings, slips and the queue', () => {
+  it.each(['你好同志', '老师好', '师傅在吗', '美女你好'])('"%s" is a greeting with the menu', (text) => {
+    const d = at(text);
+    expect(d.outcome).toEqual({ type: 'smalltalk' });
+    expect(handedOff(d)).toBe(false);
+  });
+
+  it('"啊不是 按错了 5分" after a 1 replaces the rating, no person for it', () => {
+    const one = at('1', {}, 'resolved');
+    expect(one.outcome).toEqual({ type: 'rating', score: 1 });
+    const slip = at('啊不是 按错了 5分', one.session, 'resolved', Date.UTC(2026, 0, 5, 2, 1));
+    expect(slip.outcome).toEqual({ type: 'rating', score: 5 });
+    expect(handedOff(slip)).toBe(false);
+    expect(slip.session.ratingFollowUp).toBeUndefined();
+    // Without the slip owned up to, words after a 1 are the complaint for a person.
+    expect(handedOff(at('5分都不给', one.session, 'resolved', Date.UTC(2026, 0, 5, 2, 1)))).toBe(true);
+  });
+
+  it('"你是机器人吗" while waiting gets what the bot is and that a person is coming', () => {
+    const d = at('你是机器人吗', {}, 'waiting');
+    expect(said(d)).toEqual([messages.queue_bot_identity]);
+    expect(handedOff(d)).toBe(false);
+  });
+});
+
+describe('the line of an answer, found more often (eighth stranger test)', () => {
+  it.each([
+    ['可以导出gif吗', 'mov也行吗', /MOV/u],
+    ['录到一半崩溃了', '打开没有弹窗', /^没有弹窗的话/u],
+    ['免费版能录多久', '算了 分段录吧 怎么合并', /合并视频/u],
+    ['免费版能录多久', '我在录会议 后面的全没了？？', /自动停止并保存/u],
+  ])('after "%s", "%s" gets the line that names what it asks (its weightiest word, or its last clause)', (question, followUp, want) => {
+    const [first, d] = chat([question, followUp]);
+    const id = answered(first!);
+    expect(id).toBeDefined();
+    expect(said(d!)[0]).toMatch(want);
+    expect(d!.session.feedbackFor).toBe(id);
+  });
+
+  it('an entry answered earlier in the chat, asked after again, gets its line, not the whole answer twice', () => {
+    const [, , d] = chat(['免费版能录多久', '怎么去水印', '那会员能录多久']);
+    expect(d!.actions.some((a) => a.type === 'answer')).toBe(false);
+    expect(said(d!)[0]).toMatch(/^开通会员后单次录制不限时长/u);
+    expect(d!.outcome).toEqual({ type: 'answer', faqId: 'time-limit' });
+  });
+
+  it('the same problem said again right after its answer is pointed back to, not listed with the answer first', () => {
+    const [, d] = chat(['录屏没声音', '录了一个小时网课 一点声音都没有😭']);
+    expect(d!.actions).toEqual([{ type: 'say', text: messages.answer_again }]);
+    expect(d!.session.feedbackFor).toBe('no-sound');
+    // A detail after it is still read against that answer.
+    expect(at('我是mac', d!.session).actions[0]).toMatchObject({ type: 'say', text: expect.stringMatching(/^Mac：/u) });
+  });
+});
+
+describe('more of the eighth stranger test', () => {
+  it('"能找人帮我弄一下吗", "客服呢 叫人" send for a person; "我朋友叫人帮我装的" does not', () => {
+    expect(handedOff(at('能找人帮我弄一下吗', { greeted: true }))).toBe(true);
+    expect(at('客服呢 叫人', {}, 'waiting').actions[0]).toMatchObject({ type: 'queue_place' });
+    expect(handedOff(at('我朋友叫人帮我装的', { greeted: true }))).toBe(false);
+  });
+
+  it('"我年纪大了 不太会弄" right after the menu: encouragement without the menu again; "一直没怎么用" is no such thing', () => {
+    const [menu, d] = chat(['菜单', '我年纪大了 不太会弄这个']);
+    expect(menu!.session.offered?.length).toBeGreaterThan(3);
+    expect(said(d!)).toEqual([messages.guidance_again]);
+    expect(said(at('我不会打字', { greeted: true }))[0]).toBe(messages.guidance);
+    expect(said(at('买了一个月了 一直没怎么用', { greeted: true }))).not.toContain(messages.guidance);
+  });
+
+  it('"88" is a goodbye, not a number off the list; "今天下雨吗" is small talk, not a person', () => {
+    const [, d] = chat(['会员能几台设备用', '88']);
+    expect(d!.outcome).toEqual({ type: 'smalltalk' });
+    expect(said(d!)).not.toContain(expect.stringMatching(/请回复数字/u));
+    for (const text of ['今天下雨吗', '今天好冷啊']) {
+      const w = at(text, { greeted: true });
+      expect(w.outcome, text).toEqual({ type: 'smalltalk' });
+      expect(handedOff(w), text).toBe(false);
+    }
+  });
+
+  it('"都不是" after "不是这个" and a person offered asks to rephrase before queueing', () => {
+    const [, , , d] = chat(['菜单', '3', '不是这个', '都不是']);
+    expect(said(d!)[0]).toBe(messages.rephrase);
+    expect(handedOff(d!)).toBe(false);
+  });
+
+  it('a question just after a good rating is no remark to thank for', () => {
+    const four = at('4', {}, 'resolved');
+    expect(said(at('那超过7天的呢', four.session, 'bot', Date.UTC(2026, 0, 5, 2, 1)))).not.toContain(messages.rating_comment_noted);
+    expect(said(at('客服回复有点慢', four.session, 'bot', Date.UTC(2026, 0, 5, 2, 1)))).toEqual([messages.rating_comment_noted]);
+  });
+});
+
+describe('in the queue (eighth stranger test)', () => {
+  const t0 = Date.UTC(2026, 0, 5, 2);
+  const waiting = (text: string, session: Session = {}, now = t0): Decision => at(text, session, 'waiting', now);
+
+  it('"还要多久啊 我等不了了" asks after the wait in its first clause: the place with an apology, never the 10-minute answer', () => {
+    expect(waiting('还要多久啊 我等不了了').actions).toEqual([{ type: 'queue_place', tell: 'sorry' }]);
+    expect(waiting('客服还没来吗').actions).toEqual([{ type: 'queue_place', tell: 'place' }]);
+  });
+
+  it('threats and "这样对待客户" are complaints: escalated', () => {
+    for (const text of ['再不来我就卸载了', '你们就这样对待客户的？']) expect(waiting(text).actions[0], text).toEqual({ type: 'escalate' });
+  });
+
+  it('the third time the place is told, it comes with an apology', () => {
+    const first = waiting('还要等多久');
+    const second = waiting('还要等多久', first.session, t0 + 5 * 60_000);
+    const third = waiting('怎么还没人', second.session, t0 + 10 * 60_000);
+    expect([first, second, third].map((d) => d.actions)).toEqual([
+      [{ type: 'queue_place', tell: 'place' }],
+      [{ type: 'queue_place', tell: 'place' }],
+      [{ type: 'queue_place', tell: 'sorry' }],
+    ]);
+  });
+
+  it('"88" asks whether they still need the person', () => {
+    expect(said(waiting('88'))).toEqual([messages.queue_leave_confirm]);
+  });
+
+  it('a question at the end of a longer message is answered; a point of an answer given before the queue gets its line, once', () => {
+    expect(waiting('算了先问个简单的 视频存哪了').actions[0]).toMatchObject({ type: 'answer', faqId: 'find-recordings' });
+    const [, queued] = chat(['录屏卡顿', '转人工']);
+    expect(handedOff(queued!)).toBe(true);
+    const line = waiting('帧率调多少合适', queued!.session);
+    expect(said(line)[0]).toMatch(/^画面糊：.*60 帧/u);
+    expect(line.actions.some((a) => a.type === 'answer')).toBe(false);
+    expect(waiting('帧率调多少合适', line.session, t0 + 60_000).actions.some((a) => a.type === 'say' && /帧/u.test(a.text))).toBe(false);
+  });
+});
