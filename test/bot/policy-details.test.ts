@@ -51,6 +51,15 @@ describe('right after an answer', () => {
     expect(invoice!.session.feedbackFor).toBe('invoice');
   });
 
+  it('a step of it done already ("已经选原画了", "权限已经开了") is a verdict: a person offered, not the same line back', () => {
+    for (const [question, done, id] of [['录屏卡顿', '已经选原画了', 'recording-lag'], ['mac录屏黑屏', '权限已经开了', 'mac-permission']] as const) {
+      const [first, d] = chat([question, done]);
+      expect(answered(first!)).toBe(id);
+      expect(d!.actions[0]).toEqual({ type: 'feedback', faqId: id, helpful: false });
+      expect(d!.session.humanOffered).toBe(true);
+    }
+  });
+
   it('their computer ("电脑配置i7 3060") is noted against the answer, not met with a list', () => {
     const [, d] = chat(['录屏卡顿', '电脑配置i7 3060']);
     expect(d!.actions).toEqual([{ type: 'say', text: messages.detail_noted }]);
@@ -207,6 +216,12 @@ describe('in the queue (eighth stranger test)', () => {
     ]);
   });
 
+  it('"就是这个报错" points at a screenshot: noted for the agent, not answered with the entry that says 错误', () => {
+    expect(kb.matcher.match('就是这个报错').decision).toBe('answer');
+    expect(waiting('就是这个报错').actions.some((a) => a.type === 'answer')).toBe(false);
+    expect(said(waiting('就是这个报错'))).toEqual([messages.waiting_noted]);
+  });
+
   it('"88" asks whether they still need the person', () => {
     expect(said(waiting('88'))).toEqual([messages.queue_leave_confirm]);
   });
@@ -219,5 +234,55 @@ describe('in the queue (eighth stranger test)', () => {
     expect(said(line)[0]).toMatch(/^画面糊：.*60 帧/u);
     expect(line.actions.some((a) => a.type === 'answer')).toBe(false);
     expect(waiting('帧率调多少合适', line.session, t0 + 60_000).actions.some((a) => a.type === 'say' && /帧/u.test(a.text))).toBe(false);
+  });
+});
+
+describe('the ninth stranger test', () => {
+  const t0 = Date.UTC(2026, 0, 5, 2);
+  const waiting = (text: string, session: Session = {}, now = t0): Decision => at(text, session, 'waiting', now);
+
+  it('"可以" after an answer is an ok, "怎么回事" asks to explain; neither goes to the queue', () => {
+    const [, ok] = chat(['录屏时怎么把脸也录进去', '可以']);
+    expect(handedOff(ok!)).toBe(false);
+    expect(said(ok!)).not.toContain(messages.low_confidence_handoff);
+    expect(said(ok!).length).toBe(1);
+    const [, how] = chat(['mac录出来全是黑的', '怎么回事']);
+    expect(said(how!)).toEqual([messages.unclear_offer]);
+  });
+
+  it('"有病吧", "你们乱扣钱" are anger: an apology first', () => {
+    expect(at('有病吧', { greeted: true }).actions).toContainEqual({ type: 'handoff', reason: 'complaint', question: '有病吧' });
+    expect(said(at('你们乱扣钱', { greeted: true }))[0]).toBe(messages.answer_apology);
+  });
+
+  it('a point of the answer the customer turned down gets its line, not "that answer again" and a handoff', () => {
+    const [, , d] = chat(['录屏卡顿', '开了硬件加速还是卡', '帧率调多少合适']);
+    expect(said(d!)[0]).toMatch(/60 帧/u);
+    expect(handedOff(d!)).toBe(false);
+  });
+
+  it('"苹果手机呢" is a device; "我买的激活码怎么用" names something, so no "别着急" and the menu', () => {
+    const [, apple] = chat(['录屏时怎么把脸也录进去', '苹果手机呢']);
+    expect(apple!.actions.some((a) => a.type === 'answer')).toBe(false);
+    expect(said(at('我买的激活码怎么用', { greeted: true }))).not.toContain(messages.guidance);
+  });
+
+  it('"？？？没解决啊" to the rating question goes back to a person with an apology', () => {
+    const d = at('？？？没解决啊', {}, 'resolved');
+    expect(d.actions).toEqual([{ type: 'say', text: messages.resolved_not_solved }, { type: 'handoff', reason: 'not_helpful', question: '？？？没解决啊' }]);
+  });
+
+  it('in the queue: "还有人吗" gets the place, "收到了 刚才被拦截了" may leave', () => {
+    expect(waiting('还有人吗').actions).toEqual([{ type: 'queue_place', tell: 'place' }]);
+    expect(said(waiting('收到了 刚才被拦截了'))).toEqual([messages.queue_leave_confirm]);
+  });
+
+  it('in the queue, a detail or "在哪里点" right after an answer given there gets that answer\'s line, once', () => {
+    const answered = waiting('录屏没声音怎么办');
+    expect(answered.actions[0]).toMatchObject({ type: 'answer', faqId: 'no-sound' });
+    const win = waiting('win10', answered.session, t0 + 20_000);
+    expect(said(win)[0]).toMatch(/^Windows：/u);
+    expect(said(waiting('在哪里点', win.session, t0 + 40_000))[0]).toMatch(/在主界面点音频图标/u);
+    expect(said(waiting('win10', win.session, t0 + 60_000))).not.toContain(expect.stringMatching(/^Windows：/u));
   });
 });

@@ -184,7 +184,7 @@ describe('decide: greeting and menu', () => {
 });
 
 describe('decide: explicit request for a person', () => {
-  it.each(['转人工', '人工', '人工客服', '找客服', '真人', '投诉', 'human', 'Agent', '我要人工客服', '我要转人工', '帮我转人工客服', '转人工吧', '人工客服谢谢', '我要投诉！', 'talk to a human please', '录屏没声音，转人工', '有人工吗', '人工客服在吗', '我要找真人客服', '转 人 工', '转人工 我要问退款的事', '客服客服客服', '投诉商家', '我要投诉骑手！', '轉人工'])(
+  it.each(['转人工', '人工', '人工客服', '找客服', '真人', 'human', 'Agent', '我要人工客服', '我要转人工', '帮我转人工客服', '转人工吧', '人工客服谢谢', 'talk to a human please', '录屏没声音，转人工', '有人工吗', '人工客服在吗', '我要找真人客服', '转 人 工', '转人工 我要问退款的事', '客服客服客服', '轉人工', '能找人帮我弄一下吗'])(
     '%s -> handoff customer_asked',
     (text) => {
       const d = ask(text, { greeted: true, feedbackFor: 'refund', offered: ['invoice'] });
@@ -192,6 +192,12 @@ describe('decide: explicit request for a person', () => {
       expect(d.session).toEqual({ greeted: true });
     },
   );
+
+  // The ninth stranger test: "我要投诉" got a plain handoff, no apology and no complaint's place in the queue.
+  it.each(['投诉', '我要投诉！', '投诉商家', '我要投诉骑手！'])('%s -> an apology and handoff complaint', (text) => {
+    const d = ask(text, { greeted: true });
+    expect(d.actions).toEqual([{ type: 'say', text: messages.complaint_handoff }, { type: 'handoff', reason: 'complaint', question: text }]);
+  });
 
   it.each(['人工智能是什么', '真人秀', '人工费多少', 'agents', 'reagent'])('%s is not a request for a person', (text) => {
     expect(humanRequest(text, DEFAULT_POLICY_OPTIONS.humanKeywords)).toBeNull();

@@ -17,7 +17,7 @@ const WORDS: ReadonlyMap<string, Ack | 'thanks' | 'particle'> = new Map([
   ...(['解决了', '已解决', '搞定了', '搞定', '搞好了', '弄好了', '可以了', '好了', '行了', '成功了', '有用', '有帮助', '有效', '管用', '好使'] as const).map(
     (w) => [w, 'helpful'] as const,
   ),
-  ...(['好的', '好', '好吧', '好滴', '好嘞', '嗯', '嗯嗯', '哦', '哦哦', '噢', '知道了', '知道啦', '明白了', '明白', '懂了', '收到', '了解', '了解了', 'ok', 'okay', '行', '行吧', '没问题', '没问题了', '没事了'] as const).map(
+  ...(['好的', '好', '好吧', '好滴', '好嘞', '嗯', '嗯嗯', '哦', '哦哦', '噢', '知道了', '知道啦', '明白了', '明白', '懂了', '收到', '了解', '了解了', 'ok', 'okay', '行', '行吧', '没问题', '没问题了', '没事了', '可以', '可以的', '好的呢'] as const).map(
     (w) => [w, 'understood'] as const,
   ),
   ...(['我试试', '试试', '我试一下', '试一下', '我再试试', '再试试', '我去试试', '我看看', '看看', '我看一下', '我去看看', '我研究一下', '我先试试'] as const).map(
@@ -32,6 +32,7 @@ const MAX_CHARS = 14;
 
 /** Reports trouble (or asks something, ASKING), or a payment gone through ("付款成功了的"): never a mere acknowledgement. */
 const TROUBLE = /不|没|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗|试过|都试|帮|(?:付款|支付|充值|购买|下单|扣款|扣费)成功/u;
+const CHANGED_MIND = /^(?:那|哦|嗯|好吧)?(?:算了吧?|那就|我)?(?:先|还是|暂时)?不(?:退|退了|要|买|弄|开|办|换|改|取消)了(?:吧|哈|啊)?$/u;
 /** The same meanings by the words' stems, for the many ways of saying them ("感恩", "我去弄一下", "okk"). */
 const THANKS_STEM = /谢|感恩|感激|辛苦|thank|thx|3q/u;
 const STEMS: readonly [Ack, RegExp][] = [
@@ -49,6 +50,8 @@ const STEMS: readonly [Ack, RegExp][] = [
 export function acknowledgement(bare: string): Ack | undefined {
   const s = compact(bare);
   if (!s || s.length > MAX_CHARS) return undefined;
+  // "算了不退了", "那先不买了": a change of mind, nothing more to do.
+  if (CHANGED_MIND.test(s)) return 'understood';
   return covered(s) ?? (ASKING.test(s) || TROUBLE.test(s) ? undefined : STEMS.find(([, re]) => re.test(s))?.[0]);
 }
 
@@ -87,7 +90,7 @@ export const thanksIn = (bare: string): boolean => THANKS_STEM.test(bare);
  * to a person and answers "在哪里设置" with another entry).
  */
 const UNCLEAR =
-  /^(?:我|那|可是|但是)?(?:还是)?(?:看不懂|看不明白|没看懂|没看明白|不懂|没懂|不明白|不太明白|不太懂|不会弄|不会|怎么弄|怎么搞|咋弄|咋搞|咋整|怎么办|咋办|什么意思|啥意思|为什么|为啥|然后呢|然后|下一步呢|下一步|具体怎么弄|具体怎么做|具体咋操作|具体怎么操作|具体在哪|具体在哪里|在哪|在哪里|在哪儿|在哪设置|在哪里设置|哪里设置|找不到|没找到|能说详细点|说详细点|详细点|详细说说|再详细一点|能具体点|具体点|说具体点)(?:啊|呀|呢|啦|哦|吗|嘛|了|的)*$/u;
+  /^(?:我|那|可是|但是)?(?:还是)?(?:看不懂|看不明白|没看懂|没看明白|不懂|没懂|不明白|不太明白|不太懂|不会弄|不会|怎么弄|怎么搞|咋弄|咋搞|咋整|怎么办|咋办|什么意思|啥意思|为什么|为啥|怎么回事|咋回事|然后呢|然后|下一步呢|下一步|具体怎么弄|具体怎么做|具体咋操作|具体怎么操作|具体在哪|具体在哪里|在哪|在哪里|在哪儿|在哪设置|在哪里设置|哪里设置|找不到|没找到|能说详细点|说详细点|详细点|详细说说|再详细一点|能具体点|具体点|说具体点)(?:啊|呀|呢|啦|哦|吗|嘛|了|的)*$/u;
 
 export const asksToExplain = (bare: string): boolean => UNCLEAR.test(compact(bare));
 
@@ -105,7 +108,12 @@ export const saysStillBroken = (bare: string): boolean => bare.length <= 30 && S
  * is a verdict on it, whatever entry its one word would match alone (重装 is the crash entry's).
  */
 const TRIED = /^(?:我|都|也|早就?|已经|全)*(?:试|弄|做|重启|重装|装|设置|打开|开|关|检查|查|看|授权|允许|卸载)过(?:了|啦)(?:啊|呀|的|呢)?$/u;
-export const saysTried = (bare: string): boolean => TRIED.test(compact(bare));
+/** "已经选原画了", "权限已经开了", "早就勾选了": the step named, done already. */
+const DONE = /^.{0,6}?(?:已经|早就?|都)(?:选|勾选|勾|调|改|设置|设|开|打开|关|关掉|装|安装|授权|允许|换|插|重启|重装|更新|升级)(?:了|好了|过了)?.{0,6}?(?:了|啦)(?:啊|呀|的|呢)?$/u;
+export const saysTried = (bare: string): boolean => {
+  const c = compact(bare);
+  return TRIED.test(c) || (c.length <= 14 && !ASKING.test(c) && DONE.test(c));
+};
 
 /** "2 还是没声音" / "2，没用": the "没解决" number with words after it. */
 export const startsWithTwo = (bare: string): boolean => /^2(?![\d.])\s*[\p{P}\s]*\S/u.test(bare);

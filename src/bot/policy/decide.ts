@@ -102,7 +102,8 @@ function chatter(t: Turn): Decision | undefined {
   if (talk?.whole && talk.intent === 'bot_identity') return smalltalk(t, 'bot_identity');
   if (t.human === 'ask') {
     // "再不处理我就去12315投诉": angry, not merely asking for a person (an apology, and sooner).
-    const d = isComplaint(bare) ? complaint(t) : handoff(t, 'customer_asked');
+    // "我要投诉": a complaint is an apology and a complaint's place in the queue, not a plain handoff.
+    const d = isComplaint(bare) || /投诉/u.test(bare) ? complaint(t) : handoff(t, 'customer_asked');
     if (!session.feedbackFor) return d;
     // The answer said to reply 人工 (a refund past 7 days, a changed phone number): doing so follows
     // it; the agent sees the question it was about, not "人工".
@@ -148,7 +149,11 @@ function pending(t: Turn): Decision | undefined {
     if (ack === 'trying') return reply(t, t.messages.ack_trying, session);
     if (ack === 'bye') return reply(t, t.messages.smalltalk_bye);
     // "看不懂" / "怎么弄": a person offered, or the customer says where they are stuck.
-    if (asksToExplain(bare)) return offerPerson(t, t.messages.unclear_offer, 'not_helpful', session.question);
+    if (asksToExplain(bare)) {
+      // Still about that answer: "在哪里点" next gets its line.
+      const d = offerPerson(t, t.messages.unclear_offer, 'not_helpful', session.question);
+      return { ...d, session: { ...d.session, feedbackFor: session.feedbackFor } };
+    }
   }
   return verdictInWords(t);
 }
@@ -241,7 +246,11 @@ function fromKnowledge(t: Turn): Decision {
   if (match.decision === 'answer' && match.id !== null) {
     const several = answeredParts(t, match);
     if (several) return answerEach(t, several);
-    if (match.id === session.rejected) return notAgain(t, match, question);
+    if (match.id === session.rejected) {
+      // One point of the answer that did not do ("帧率调多少合适" after "开了硬件加速还是卡"): its line.
+      const line = t.options.feedbackCheck ? excerptOf(t, match.id) : undefined;
+      return line ? excerptReply(t, line, { ...base, feedbackFor: match.id, question }) : notAgain(t, match, question);
+    }
     // The entry just answered, asked after again ("那年度的呢", "试了还是没声音"): not the same
     // text twice; where to look, and "2" for a person, which stays open.
     // "退钱！！！" right after the refund answer: that answer did not do; not "the answer is above".

@@ -30,7 +30,8 @@ export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
   // of a few characters ("mac", "苹果手机").
   const other = match.decision === 'answer' && match.id !== session.feedbackFor;
   // "我是windows" is as short a detail as "我是安卓", whatever its letters count.
-  const detail = !ASKING.test(t.bare) && (compact(t.bare).length <= DETAIL_MAX_CHARS || namesDevice(t.bare));
+  // "苹果手机呢" asks about a device: a detail all the same.
+  const detail = namesDevice(t.bare) || (!ASKING.test(t.bare) && compact(t.bare).length <= DETAIL_MAX_CHARS);
   // "在哪里申请" right after the refund answer is its step, though another entry speaks of 申请 (开票).
   const about = other && !detail ? asksWhereOnly(t.bare) || saidOfIt(t, match) : true;
   if (!about) return undefined;

@@ -4,9 +4,9 @@
  * whatever the customer writes goes to a person, and remarks on the service after a good one.
  */
 import type { Decision, Session } from '../types.ts';
-import { acknowledgement } from './acks.ts';
+import { acknowledgement, saysStillBroken } from './acks.ts';
 import { carry, handoff, LOW_RATING_FOLLOW_UP_MS, RATING_COMMENT_MS, reply, say, type Turn } from './context.ts';
-import { ASKING, bareText, correctedRating, isComplaint, NO, numberOf, offScale, ratingOf } from './words.ts';
+import { ASKING, bareText, correctedRating, isComplaint, NO, NOT_HELPFUL, numberOf, offScale, ratingOf } from './words.ts';
 
 /** The session with its low-rating follow-up window only while it is open. */
 export function followUpActive(session: Session, now: number): Session {
@@ -58,12 +58,21 @@ export function followUp(t: Turn): Decision | undefined {
  * anything reads it as a question (it is none; the matcher would hand it to a person). Digits are
  * step 7's.
  */
+/** "没解决啊", "还没弄好": the problem the agent closed is still there. */
+const NOT_SOLVED = /^.{0,6}?(?:没|没有|未|还没)(?:解决|弄好|处理好|修好|好)(?:啊|呀|呢|吧|了|的)*$/u;
+
 export function ratingGiven(t: Turn): Decision | undefined {
   if (t.status !== 'resolved') return undefined;
   const score = ratingOf(t.normalized) ?? ratedWithComment(t);
   // "10分": a score on another scale; the question stays open, as for the number 10.
   if (score === undefined && offScale(t.normalized) && !t.session.rated) return reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
-  return score === undefined ? undefined : rated(t, score);
+  if (score !== undefined) return rated(t, score);
+  // "？？？没解决啊" to the rating question: the chat was closed too soon; back to a person, with
+  // their words as the question, not "这个问题我暂时答不上来".
+  if (!t.session.rated && numberOf(t.bare) === undefined && (NOT_HELPFUL.has(t.bare) || saysStillBroken(t.bare) || NOT_SOLVED.test(t.bare))) {
+    return handoff(t, 'not_helpful', [say(t.messages.resolved_not_solved)], t.text.trim().slice(0, 500));
+  }
+  return undefined;
 }
 
 /**

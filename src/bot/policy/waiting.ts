@@ -12,7 +12,7 @@ import { carry, say, type PolicyKnowledge } from './context.ts';
 import { partAnswers } from './several.ts';
 import { acknowledgement, saysTried } from './acks.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk } from '../../knowledge/index.ts';
-import { ASKING, asksAfterWait, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
+import { ASKING, asksAfterWait, asksWhereOnly, invitesPerson, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
 
 /**
  * Waiting in the queue (out of hours that may be a night): a question the FAQ answers with
@@ -33,16 +33,30 @@ export function answerWhileWaiting(text: string, kb: PolicyKnowledge, messages: 
   const parts = (match.questions ?? []).filter((q) => kb.matcher.entry(q.id) && !given.has(q.id));
   const before = given.has(match.id) || session.answered?.includes(match.id) === true;
   const line = parts.length <= 1 && before ? kb.matcher.excerpt?.(match.id, text) : undefined;
-  if (line) {
-    const lines = new Set(session.linesInQueue ?? []);
-    if (lines.has(line)) return undefined;
-    const said = line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
-    return { actions: [say(said), say(messages.waiting_answered)], session: { ...session, waitingAnswered: true, linesInQueue: [...lines, line].slice(-20) } };
-  }
+  if (line) return lineOnce(line, messages, session);
   if (parts.length === 0 && given.has(match.id)) return undefined;
   const answers = parts.length > 1 ? partAnswers(kb, messages, parts) : [{ type: 'answer' as const, faqId: parts[0]?.id ?? match.id, confidence: parts[0]?.score ?? match.score }];
   const ids = answers.flatMap((a) => (a.type === 'answer' ? [a.faqId] : []));
   return { actions: [...answers, say(messages.waiting_answered)], session: { ...session, waitingAnswered: true, answeredInQueue: [...given, ...ids].slice(-20) } };
+}
+
+/** One line of an answer, said once in a wait (what was said is remembered: linesInQueue). */
+function lineOnce(line: string, messages: Messages, session: Session): Decision | undefined {
+  const lines = new Set(session.linesInQueue ?? []);
+  if (lines.has(line)) return undefined;
+  const said = line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
+  return { actions: [say(said), say(messages.waiting_answered)], session: { ...session, waitingAnswered: true, linesInQueue: [...lines, line].slice(-20) } };
+}
+
+/**
+ * Right after an answer given in the queue, a detail ("win10") or where to do it ("在哪里点"): the
+ * line of that answer that says it, once.
+ */
+function pointOfQueueAnswer(text: string, bare: string, kb: PolicyKnowledge, messages: Messages, session: Session): Decision | undefined {
+  const last = session.waitingAnswered ? session.answeredInQueue?.at(-1) : undefined;
+  if (!last || !(isDetail(bare) || asksWhereOnly(bare))) return undefined;
+  const line = kb.matcher.excerpt?.(last, text);
+  return line && !invitesPerson(line) ? lineOnce(line, messages, session) : undefined;
 }
 
 /** How often "人呢" / "喂" / "？？？" in the queue is answered (the customer's every nudge would be noise). */
@@ -87,7 +101,7 @@ export function notedWhileWaiting(session: Session, messages: Messages, now: num
 export const LEAVE_ASK_MS = 24 * 3_600_000;
 
 /** Done without a person: "解决了", "问题已经解决了", "我自己弄好了", "没事了". */
-const SOLVED = /(?:已经|都|我|自己|问题)*(?:解决|搞定|弄好|搞好|处理好|修好|找到|好)了|已解决|可以了|没事了|没问题了/u;
+const SOLVED = /(?:已经|都|我|自己|问题)*(?:解决|搞定|弄好|搞好|处理好|修好|找到|收到|好)了|已解决|可以了|没事了|没问题了/u;
 /** No longer wants one: "不用了", "算了 不等了", "取消排队". */
 const NO_LONGER = /^(?:那|哦|嗯|好的?|哎|唉|那就)?(?:你们|那你们)?(?:不用了|不需要了|算了|不等了|不想等了|等不了了|不排了|不排队了|取消排队|取消吧|不用等了|不用管了|别管了|不用管我了|不麻烦了|不用麻烦了)/u;
 /** Before a "solved" word it is not solved: "还没好了", "没解决了". */
@@ -178,8 +192,9 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
   const sorry = complains || impatient(text);
   const escalating = (d: Decision): Decision => (complains ? { ...d, actions: [{ type: 'escalate' }, ...d.actions] } : d);
   if (human === 'ask' || asksAfterWait(bare) || nudges(normalized)) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: human === 'ask' || asksHowLong(bare) }));
-  // A detail for the agent ("mp4的", "苹果手机", "win10") is no question for the FAQ.
-  const early = isDetail(bare) ? undefined : answerWhileWaiting(text, kb, messages, waiting);
+  // A detail for the agent ("mp4的", "苹果手机", "win10") is no question for the FAQ, unless it is
+  // one of the answer just given there.
+  const early = pointOfQueueAnswer(text, bare, kb, messages, session) ?? (isDetail(bare) ? undefined : answerWhileWaiting(text, kb, messages, waiting));
   if (early) return escalating(early);
   if (sorry) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: true }));
   if (saysSomething(bare) && !talk?.whole) return notedWhileWaiting(waiting, messages, now);
@@ -188,11 +203,13 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
 
 /** A short detail ending in 的 ("mp4的", "mac的", "win10的"). */
 const DETAIL = /^.{1,5}的$/u;
-/** In the queue, a detail for the agent rather than a question: "X的", a device alone, a step already tried ("重装过了"). */
+/** In the queue, a detail for the agent rather than a question: "X的", a device alone, a step already tried ("重装过了"), a pointer at a screenshot. */
 const isDetail = (bare: string): boolean => {
   const c = compact(bare);
-  return DETAIL.test(c) || namesDevice(bare) || saysTried(bare);
+  return DETAIL.test(c) || namesDevice(bare) || saysTried(bare) || (c.length <= 10 && POINTS_AT.test(c) && !ASKING.test(c));
 };
+/** "就是这个报错", "如图": about a screenshot just sent, for the agent to see; no FAQ question. */
+const POINTS_AT = /^(?:就是|是|看)?(?:这个|这种|这样的?|如图|图上的?|截图上?的?|图里的?)/u;
 
 /** Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯"). */
 const saysSomething = (bare: string): boolean => compact(bare).length >= 4 && acknowledgement(bare) === undefined && !PATIENT.test(bare);

@@ -61,7 +61,7 @@ export const CLOSING = oneOf([
  * service, the product or the company.
  */
 const ANGER =
-  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|^(?:垃圾|辣鸡|差评)[!！。.]*$|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|诈骗|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|人话都听不懂|不说人话|人工智障|智障|废物|垃圾(?:软件|app|产品|平台|客服|公司|东西|玩意)|再不[来回理管].{0,6}(?:卸载|投诉|差评|退款|报警)|(?:就|这样|这么)对待(?:客户|顾客|用户|消费者|我们)|什么(?:服务|态度)啊)/u;
+  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|^(?:垃圾|辣鸡|差评)[!！。.]*$|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|诈骗|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|人话都听不懂|不说人话|人工智障|智障|废物|垃圾(?:软件|app|产品|平台|客服|公司|东西|玩意)|有病吧|神经病|脑子有病|乱扣|乱收费|偷偷扣|私自扣|再不[来回理管].{0,6}(?:卸载|投诉|差评|退款|报警)|(?:就|这样|这么)对待(?:客户|顾客|用户|消费者|我们)|什么(?:服务|态度)啊)/u;
 
 export const isComplaint = (bare: string): boolean => ANGER.test(bare);
 
@@ -283,7 +283,7 @@ export const barePersonRequest = (bare: string): boolean => /^(我要|请|帮我
  * "怎么还没人回"): told they are in the queue, not answered from the FAQ ("多久" is a word of many
  * entries) and not met with silence.
  */
-const PRESENCE = /^(?:(?:在吗|在么|在嘛|在不在|有人吗|有人在吗|人呢|人在吗|有没有人|客服呢|客服在吗|还在吗)(?:啊|呀|哇|呐)?[\s\p{P}\p{S}]*)+$/u;
+const PRESENCE = /^(?:(?:在吗|在么|在嘛|在不在|有人吗|有人在吗|人呢|人在吗|有没有人|客服呢|客服在吗|还在吗|还有人吗|还有人在吗|有人没|有人不)(?:啊|呀|哇|呐)?[\s\p{P}\p{S}]*)+$/u;
 const WAIT =
   /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|^(?:请问|还|还要|仲|仲要|要|得|需要|大概|大约|到底|那|等|再)*(?:多久|多长时间|几分钟|几耐)(?:啊|呀|呢|了|哦|嘛|来着)*$|说(?:的)?多久|到我(?:了)?(?:没|吗|嘛|么)|\beta\b|下班了|还没好(?:吗|嘛|么|啊)?$|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理|好)|(?:什么|啥子?)时候(?:才|能|可以)?(?:有人|回|轮到|接|处理|到我)|how long|still waiting|any ?one (?:there|here)|(?:怎么|咋|一直|还是|怎么还|咋还)没(?:有)?(?:人|回|轮到|接)|没人(?:回|理|管)|排到(?:第)?几|排第几|第几(?:个|位)了?$|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)|还在排(?:队|着)?(?:吗|嘛|么|没)?$|排上了(?:吗|没)|(?:客服|人工|人)(?:怎么)?还没(?:来|到|上线|回|出现)|(?:怎么|咋)还没(?:来|好)/u;
 /** Each clause alone: "还要多久啊 我等不了了" asks how long in its first. */
@@ -302,7 +302,7 @@ export const impatient = (text: string): boolean => IMPATIENT.test(text);
  * A customer who does not know where to start ("我年纪大了不太会弄", "第一次用这个", "这软件怎么用"):
  * when the FAQ answers nothing in it, the menu is the help, not a person. Short messages only.
  */
-const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手|小白|教教我|(?<![没不])(?:怎么|咋|如何)(?:用|使用)(?:啊|呀|呢|的)?$|用不来|玩不转|不会打字|打字(?:不方便|太慢|慢)|眼睛不好|看不清字?|不识字/u;
+const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手|小白|教教我|用不来|玩不转|不会打字|打字(?:不方便|太慢|慢)|眼睛不好|看不清字?|不识字/u;
 export const needsGuidance = (bare: string): boolean => bare.length <= 24 && LOST.test(bare);
 /**
  * "不好用", "用不了", "软件有问题": something is wrong, and nothing says what. Asking what happened
@@ -322,7 +322,8 @@ export const asksWhereOnly = (bare: string): boolean => WHERE_ONLY.test(compact(
 /** The product or "this" and nothing else named ("这个软件怎么用", "你们这app咋用啊"): no entry's topic. */
 const ONLY_THE_PRODUCT = /^(?:你好|您好|请问|问下|那个|这个|这|你们的?|你们这个?|这款|软件|app|应用|东西|玩意儿?|怎么|咋|如何|用|使用|啊|呀|呢|的|吗)+$/iu;
 /** "你好请问这个软件怎么用", "怎么用": how to use the product at all; the menu is the answer, not an entry that shares a word. */
-export const asksHowToUseIt = (bare: string): boolean => LOST.test(bare) && ONLY_THE_PRODUCT.test(bare.replace(/\s+/g, ''));
+export const asksHowToUseIt = (bare: string): boolean =>
+  (LOST.test(bare) || /(?<![没不])(?:怎么|咋|如何)(?:用|使用)(?:啊|呀|呢|的)?$/u.test(bare)) && ONLY_THE_PRODUCT.test(bare.replace(/\s+/g, ''));
 
 /**
  * The customer says something about themselves and asks nothing yet ("我用的是mac", "我是会员",
@@ -339,5 +340,5 @@ export function statesContext(bare: string): boolean {
 
 /** The customer's device or system alone ("苹果手机", "我是windows", "mac版 14.2系统"): what they use, no question. */
 const DEVICE =
-  /^(?:我|我的|是|用的是?)*(?:(?:是|用的是?)?(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?)[\d.]*)+(?:的|啊|呀)?$/iu;
+  /^(?:我|我的|是|用的是?)*(?:(?:是|用的是?)?(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?)[\d.]*)+(?:的|啊|呀|呢|的呢)?$/iu;
 export const namesDevice = (bare: string): boolean => DEVICE.test(compact(bare));

@@ -82,7 +82,7 @@ export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon): st
     (WHERE_WORD.test(t.text) && PLACE.test(l.text));
   const found = lines.filter((l) => terms.every((t) => holds(l, t)));
   if (found.length === 1) return found[0]!.text;
-  if (found.length > 1) return undefined;
+  if (found.length > 1) return byLetters(found, terms);
   // No line holds every word: the line that holds the weightiest word asked ("mov" of "mov也行吗",
   // "帧率" of "帧率调多少合适") and more of the rest, by weight, than any other line.
   const heaviest = terms.reduce((a, b) => (b.weight > a.weight ? b : a));
@@ -92,4 +92,16 @@ export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon): st
   const best = Math.max(...named.map((x) => x.w));
   const top = named.filter((x) => x.w === best);
   return top.length === 1 ? top[0]!.l.text : undefined;
+}
+
+/**
+ * Several lines hold every word, by synonyms: the one that shares the most letters with the words
+ * that say something ("专票" is in "专用发票" of one line, where the others say only "发票"), if one does.
+ */
+function byLetters(found: readonly Line[], terms: Query['terms']): string | undefined {
+  const letters = [...new Set(terms.filter((t) => t.weight >= KEY_ELSE).flatMap((t) => [...t.text]))];
+  if (letters.length === 0) return undefined;
+  const shared = found.map((l) => letters.filter((c) => l.norm.includes(c)).length);
+  const best = Math.max(...shared);
+  return shared.filter((n) => n === best).length === 1 ? found[shared.indexOf(best)]!.text : undefined;
 }
