@@ -33,6 +33,7 @@ const sessionSchema = z.object({
   waitAckAt: z.number().optional(),
   placeAt: z.number().optional(),
   waitSorryAt: z.number().optional(),
+  excerpted: z.string().max(2000).optional(),
   linesInQueue: z.array(z.string().max(2000)).max(50).optional(),
   placeTold: z.number().int().min(0).max(10_000).optional(),
   complainedAt: z.number().optional(),

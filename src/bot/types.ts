@@ -33,6 +33,8 @@ export interface Session {
   placeAt?: number;
   /** When an apology for the wait was last given (ms since epoch). */
   waitSorryAt?: number;
+  /** The line of an answer said last turn (answer_excerpt): the same line next is not sent twice. */
+  excerpted?: string;
   /** Lines of answers said in this wait (each once). */
   linesInQueue?: string[];
   /** How often in this wait the place was told: from the third time it comes with an apology. */

@@ -163,6 +163,8 @@ export const MESSAGE_PLACEHOLDERS = {
   answer_again: [],
   /** "我年纪大了不太会弄" right after the menu was sent: encouragement, the numbers above, 人工 for a person (not the menu again). */
   guidance_again: [],
+  /** Right after an answer that says to give a person some information, the customer sends it (a tax number, an email): "1" for a person. */
+  data_offer: [],
   /** "没解决啊" to the rating question after an agent resolved the chat: sorry, back to a person. */
   resolved_not_solved: [],
   /** Right after an answer, their device or setup ("电脑配置i7 3060", "华为手机") that no line of it names: noted; try it, "2" for a person. */
@@ -209,6 +211,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   gave_up: '抱歉没能帮上您😔 需要的话随时回复「人工」，我帮您找客服。',
   ack_trying: '好的～ 试了还不行随时告诉我。',
   answer_again: '这个问题的回答就在上面哦～ 还没解决的话回复 2，我帮您找人工客服。',
+  data_offer: '收到～ 这些信息需要人工客服来处理，回复 1 我帮您转人工，客服会直接看到您发的内容。',
   resolved_not_solved: '抱歉问题还没解决😣 已经请客服继续跟进，请稍等一下。',
   guidance_again: '别着急，慢慢来😊 回复上面的数字就能看答案；也可以直接打字告诉我遇到了什么问题，或者回复「人工」找客服。',
   detail_noted: '好的，收到～ 先按上面的方法试试，还不行的话回复 2，我帮您找人工客服。',

@@ -11,6 +11,8 @@ import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge } from '../../src/
 import { saysStillBroken } from '../../src/bot/policy/acks.ts';
 import type { ConversationStatus } from '../../src/handoff/index.ts';
 import type { Decision, Session } from '../../src/bot/types.ts';
+import { loadKnowledgeBase } from '../../src/knowledge/index.ts';
+import { KB_DIR } from '../support/bot.ts';
 import { playChat, productPolicy } from '../support/policy.ts';
 
 let kb: PolicyKnowledge;
@@ -284,5 +286,71 @@ describe('the ninth stranger test', () => {
     expect(said(win)[0]).toMatch(/^Windows：/u);
     expect(said(waiting('在哪里点', win.session, t0 + 40_000))[0]).toMatch(/在主界面点音频图标/u);
     expect(said(waiting('win10', win.session, t0 + 60_000))).not.toContain(expect.stringMatching(/^Windows：/u));
+  });
+});
+
+describe('question after question', () => {
+  it('a customer asking the FAQ\'s questions one after another, wrapped as customers wrap them, gets each answered and is never queued (bench:bot\'s customers)', async () => {
+    const entries = (await loadKnowledgeBase(KB_DIR)).entries;
+    const phrasings = entries.map((e) => [e.question, ...e.alternates].filter((q) => kb.matcher.match(q).decision === 'answer'));
+    const inTurn = Array.from({ length: Math.max(...phrasings.map((p) => p.length)) }, (_, k) => phrasings.flatMap((p) => (k < p.length ? [p[k]!] : []))).flat();
+    const wraps = [['那个，', '啊？？'], ['您好，想咨询下', '!'], ['我想问一下，', '?'], ['', '呢']] as const;
+    for (const [open, close] of wraps) {
+      const texts = inTurn.map((q) => `${open}${q.replace(/[？?。！!～~]+$/u, '')}${close}`).filter((q) => kb.matcher.match(q).decision === 'answer');
+      const turns = chat(texts);
+      turns.forEach((d, i) => {
+        expect(handedOff(d), texts[i]).toBe(false);
+        expect(d.actions.length, texts[i]).toBeGreaterThan(0);
+      });
+    }
+  });
+});
+
+describe('the tenth stranger test', () => {
+  const t0 = Date.UTC(2026, 0, 5, 2);
+  const waiting = (text: string, session: Session = {}, now = t0): Decision => at(text, session, 'waiting', now);
+
+  it('the same line is not sent twice in a row; "在哪设置" gets the line that says where, not "where are you stuck"', () => {
+    const [, first, again] = chat(['免费版能录多久', '怎么合并', '合并在哪']);
+    expect(said(first!)[0]).toMatch(/合并视频/u);
+    expect(said(again!)).toEqual([messages.answer_again]);
+    const [, where] = chat(['mac录出来全是黑的', '在哪设置']);
+    expect(said(where!)[0]).toMatch(/系统设置 → 隐私与安全性/u);
+  });
+
+  it('"能开发票不" asks (A-not-A), so after the prices it is the invoice entry\'s question', () => {
+    const [, , d] = chat(['会员多少钱', '年度的呢', '能开发票不']);
+    expect(answered(d!)).toBe('invoice');
+  });
+
+  it('a tax number sent after an answer that says to give it to a person: a person offered; more of it goes to them', () => {
+    const [, , data, more] = chat(['可以开发票吗', '要专票', '公司名 上海某某科技有限公司 税号91310000MA1234567X', '邮箱 abc123@qq.com']);
+    expect(said(data!)).toEqual([messages.data_offer]);
+    expect(more!.actions.at(-1)).toMatchObject({ type: 'handoff', reason: 'customer_asked' });
+    // An email is no thanks ("3q" inside "abc123qq" was read as one).
+    expect(said(at('邮箱 abc123@qq.com', { greeted: true, feedbackFor: 'refund' }))).not.toContain(messages.feedback_thanks);
+  });
+
+  it('"windows" alone is not the Mac entry (Windows is not a 窗口)', () => {
+    const m = kb.matcher.match('windows');
+    expect(m.decision === 'answer' && m.id === 'mac-permission').toBe(false);
+  });
+
+  it('to the rating question: "不打了" is left at that, a remark is thanked for; after a rating thanks are thanks', () => {
+    const no = at('不打了', {}, 'resolved');
+    expect(said(no)).toEqual([messages.ack_ok]);
+    expect(handedOff(no)).toBe(false);
+    expect(said(at('解决是解决了 但是等太久了', {}, 'resolved'))).toEqual([messages.rating_comment_noted]);
+    const five = at('5分', {}, 'resolved');
+    expect(said(at('谢谢小姐姐', five.session, 'bot', t0 + 60_000))).not.toContain(messages.rating_comment_noted);
+    const three = at('3', {}, 'resolved');
+    expect(said(at('解决是解决了 但是等太久了', three.session, 'bot', t0 + 60_000))).toEqual([messages.rating_comment_noted]);
+  });
+
+  it('in the queue: "都半小时了" and "怎么办啊 急" are impatience, "any update" asks, "好吧 不用回了" may leave', () => {
+    expect(waiting('都半小时了').actions).toEqual([{ type: 'queue_place', tell: 'sorry' }]);
+    expect(waiting('怎么办啊 急').actions).toEqual([{ type: 'queue_place', tell: 'sorry' }]);
+    expect(waiting('any update').actions).toEqual([{ type: 'queue_place', tell: 'place' }]);
+    expect(said(waiting('好吧 不用回了'))).toEqual([messages.queue_leave_confirm]);
   });
 });

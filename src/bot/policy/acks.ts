@@ -31,10 +31,10 @@ const LONGEST = Math.max(...[...WORDS.keys()].map((w) => w.length));
 const MAX_CHARS = 14;
 
 /** Reports trouble (or asks something, ASKING), or a payment gone through ("付款成功了的"): never a mere acknowledgement. */
-const TROUBLE = /不|没|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗|试过|都试|帮|(?:付款|支付|充值|购买|下单|扣款|扣费)成功/u;
+const TROUBLE = /不|没|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗|试过|都试|帮|(?:付款|支付|充值|购买|下单|扣款|扣费)成功|@|\d{5,}/u;
 const CHANGED_MIND = /^(?:那|哦|嗯|好吧)?(?:算了吧?|那就|我)?(?:先|还是|暂时)?不(?:退|退了|要|买|弄|开|办|换|改|取消)了(?:吧|哈|啊)?$/u;
 /** The same meanings by the words' stems, for the many ways of saying them ("感恩", "我去弄一下", "okk"). */
-const THANKS_STEM = /谢|感恩|感激|辛苦|thank|thx|3q/u;
+const THANKS_STEM = /谢|感恩|感激|辛苦|thank|thx|(?<![a-z0-9])3q(?![a-z0-9])/u;
 const STEMS: readonly [Ack, RegExp][] = [
   ['helpful', new RegExp(`${THANKS_STEM.source}|解决|搞定|可以了|好了|成功|找到了|弄好|有用|管用|好使|ok了`, 'u')],
   ['bye', /拜拜|再见|bye|^88|^886/u],
@@ -112,7 +112,8 @@ const TRIED = /^(?:我|都|也|早就?|已经|全)*(?:试|弄|做|重启|重装|
 const DONE = /^.{0,6}?(?:已经|早就?|都)(?:选|勾选|勾|调|改|设置|设|开|打开|关|关掉|装|安装|授权|允许|换|插|重启|重装|更新|升级)(?:了|好了|过了)?.{0,6}?(?:了|啦)(?:啊|呀|的|呢)?$/u;
 export const saysTried = (bare: string): boolean => {
   const c = compact(bare);
-  return TRIED.test(c) || (c.length <= 14 && !ASKING.test(c) && DONE.test(c));
+  // "已经开了权限还是录不了" reports trouble and may ask of another entry: not a step done, only.
+  return TRIED.test(c) || (c.length <= 14 && !ASKING.test(c) && !/还是|不|没/u.test(c) && DONE.test(c));
 };
 
 /** "2 还是没声音" / "2，没用": the "没解决" number with words after it. */

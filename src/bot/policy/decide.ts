@@ -31,7 +31,7 @@ import { answeredParts, answerEach } from './several.ts';
 import { inQueue, withPerson } from './waiting.ts';
 import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
-import { bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
+import { asksWhereOnly, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -59,7 +59,7 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
-  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? typedOut(t) ?? deadEnd(t) ?? remark(t) ?? chitchat(t) ?? aboutThemselves(t) ?? givesUp(t) ?? fromKnowledge(t);
+  return followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? remark(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? aboutThemselves(t) ?? givesUp(t) ?? fromKnowledge(t);
 }
 
 const DECISION_RANK = { answer: 2, suggest: 1, handoff: 0 } as const;
@@ -132,6 +132,8 @@ function pending(t: Turn): Decision | undefined {
   if (session.humanOffered) {
     if (NO.has(bare) || declinesOffer(bare)) return reply(t, t.messages.offer_declined);
     if (YES.has(bare) || acceptsOffer(bare)) return handoff(t, session.offerReason ?? 'not_helpful', [], session.question);
+    // More of the information a person needs ("邮箱 abc@qq.com" after the tax number): for that person.
+    if (carriesData(t.text)) return handoff(t, session.offerReason ?? 'customer_asked', [], [session.question, t.text.trim()].filter(Boolean).join('\n').slice(0, 500));
   }
   if (session.feedbackFor) {
     // "谢谢" is helpful, answered as thanks; "1" / "有帮助" as the feedback it is.
@@ -149,6 +151,12 @@ function pending(t: Turn): Decision | undefined {
     if (ack === 'trying') return reply(t, t.messages.ack_trying, session);
     if (ack === 'bye') return reply(t, t.messages.smalltalk_bye);
     // "看不懂" / "怎么弄": a person offered, or the customer says where they are stuck.
+    // Information the answer said to give a person ("请回复「人工」并提供开票信息"): a person offered for it.
+    const given = t.kb.matcher.entry(session.feedbackFor)?.answer;
+    if (given && invitesPerson(given) && carriesData(t.text)) return offerPerson(t, t.messages.data_offer, 'customer_asked', t.text.trim().slice(0, 500));
+    // "在哪设置": the line that says where, before "where are you stuck".
+    const where = asksWhereOnly(bare) ? excerptOf(t, session.feedbackFor) : undefined;
+    if (where) return excerptReply(t, where, session);
     if (asksToExplain(bare)) {
       // Still about that answer: "在哪里点" next gets its line.
       const d = offerPerson(t, t.messages.unclear_offer, 'not_helpful', session.question);

@@ -59,8 +59,10 @@ export function excerptOf(t: Turn, id: string): string | undefined {
 
 /** One line of an answer, its check open: shown alone, the answer's "4." or "•" would read as a number to reply with. */
 export function excerptReply(t: Turn, line: string, session: Session): Decision {
+  // The same line again ("合并在哪" after the line on 合并): it is right above, not sent twice.
+  if (t.session.excerpted === line) return reply(t, t.messages.answer_again, { ...session, excerpted: line });
   const text = line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
-  return reply(t, renderTemplate(t.messages.answer_excerpt, { line: text }), session);
+  return reply(t, renderTemplate(t.messages.answer_excerpt, { line: text }), { ...session, excerpted: line });
 }
 
 

@@ -4,7 +4,7 @@
  * whatever the customer writes goes to a person, and remarks on the service after a good one.
  */
 import type { Decision, Session } from '../types.ts';
-import { acknowledgement, saysStillBroken } from './acks.ts';
+import { acknowledgement, saysStillBroken, thanksIn } from './acks.ts';
 import { carry, handoff, LOW_RATING_FOLLOW_UP_MS, RATING_COMMENT_MS, reply, say, type Turn } from './context.ts';
 import { ASKING, bareText, correctedRating, isComplaint, NO, NOT_HELPFUL, numberOf, offScale, ratingOf } from './words.ts';
 
@@ -58,6 +58,10 @@ export function followUp(t: Turn): Decision | undefined {
  * anything reads it as a question (it is none; the matcher would hand it to a person). Digits are
  * step 7's.
  */
+const DECLINES_RATING = /^(?:不|不用|不想|懒得|算了)(?:打|评|评价|打分|评分)?了?(?:吧|啊)?$|^(?:不|不想|懒得)(?:打分|评分|评价)/u;
+/** A remark in the rating's place: "…但是等太久了", "回复有点慢". */
+const REMARK = /但是|不过|可是|太久|太慢|有点慢|等了好久/u;
+
 /** "没解决啊", "还没弄好": the problem the agent closed is still there. */
 const NOT_SOLVED = /^.{0,6}?(?:没|没有|未|还没)(?:解决|弄好|处理好|修好|好)(?:啊|呀|呢|吧|了|的)*$/u;
 
@@ -67,6 +71,12 @@ export function ratingGiven(t: Turn): Decision | undefined {
   // "10分": a score on another scale; the question stays open, as for the number 10.
   if (score === undefined && offScale(t.normalized) && !t.session.rated) return reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
   if (score !== undefined) return rated(t, score);
+  if (!t.session.rated && numberOf(t.bare) === undefined) {
+    // "不打了", "不评了": no rating, no person either.
+    if (DECLINES_RATING.test(t.bare)) return reply(t, t.messages.ack_ok, { ...t.base, rated: true });
+    // "解决是解决了 但是等太久了": a remark on the service instead of a score.
+    if (REMARK.test(t.bare) && !ASKING.test(t.bare)) return reply(t, t.messages.rating_comment_noted, { ...t.base, ratingAsked: true });
+  }
   // "？？？没解决啊" to the rating question: the chat was closed too soon; back to a person, with
   // their words as the question, not "这个问题我暂时答不上来".
   if (!t.session.rated && numberOf(t.bare) === undefined && (NOT_HELPFUL.has(t.bare) || saysStillBroken(t.bare) || NOT_SOLVED.test(t.bare))) {
@@ -100,6 +110,8 @@ export function remark(t: Turn): Decision | undefined {
   if (until === undefined || (t.now ?? Date.now()) >= until || isComplaint(t.bare)) return undefined;
   // "那超过7天的呢": a question, if one the FAQ can only guess at; not a remark to thank for.
   if (ASKING.test(t.bare) || t.kb.matcher.match(t.text).decision === 'answer') return undefined;
+  // "谢谢小姐姐": thanks, answered as thanks (small talk), not "we will improve".
+  if ((acknowledgement(t.bare) !== undefined || thanksIn(t.bare)) && !REMARK.test(t.bare)) return undefined;
   return reply(t, t.messages.rating_comment_noted);
 }
 

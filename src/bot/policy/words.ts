@@ -27,7 +27,7 @@ const oneOf = (words: string[]): ReadonlySet<string> => new Set(words.map(normal
 export const compact = (bare: string): string => bare.replace(/[\s\p{P}\p{S}]+/gu, '');
 
 /** Asks something: a question word, 吗/呢, a question mark. */
-export const ASKING = /[吗呢?？]|怎么|怎样|咋|什么|啥|哪|为什么|为啥|多少|几|能不能|可不可以|是不是|有没有|要不要|会不会/u;
+export const ASKING = /[吗呢?？]|怎么|怎样|咋|什么|啥|哪|为什么|为啥|多少|几|能不能|可不可以|是不是|有没有|要不要|会不会|(?<=\p{Script=Han})不$/u;
 
 export const HELP = oneOf(['帮助', '菜单', '帮助菜单', '目录', '常见问题', '问题列表', '功能菜单', 'help', 'menu']);
 export const GREETING =
@@ -285,7 +285,7 @@ export const barePersonRequest = (bare: string): boolean => /^(我要|请|帮我
  */
 const PRESENCE = /^(?:(?:在吗|在么|在嘛|在不在|有人吗|有人在吗|人呢|人在吗|有没有人|客服呢|客服在吗|还在吗|还有人吗|还有人在吗|有人没|有人不)(?:啊|呀|哇|呐)?[\s\p{P}\p{S}]*)+$/u;
 const WAIT =
-  /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|^(?:请问|还|还要|仲|仲要|要|得|需要|大概|大约|到底|那|等|再)*(?:多久|多长时间|几分钟|几耐)(?:啊|呀|呢|了|哦|嘛|来着)*$|说(?:的)?多久|到我(?:了)?(?:没|吗|嘛|么)|\beta\b|下班了|还没好(?:吗|嘛|么|啊)?$|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理|好)|(?:什么|啥子?)时候(?:才|能|可以)?(?:有人|回|轮到|接|处理|到我)|how long|still waiting|any ?one (?:there|here)|(?:怎么|咋|一直|还是|怎么还|咋还)没(?:有)?(?:人|回|轮到|接)|没人(?:回|理|管)|排到(?:第)?几|排第几|第几(?:个|位)了?$|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)|还在排(?:队|着)?(?:吗|嘛|么|没)?$|排上了(?:吗|没)|(?:客服|人工|人)(?:怎么)?还没(?:来|到|上线|回|出现)|(?:怎么|咋)还没(?:来|好)/u;
+  /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|^(?:请问|还|还要|仲|仲要|要|得|需要|大概|大约|到底|那|等|再)*(?:多久|多长时间|几分钟|几耐)(?:啊|呀|呢|了|哦|嘛|来着)*$|说(?:的)?多久|到我(?:了)?(?:没|吗|嘛|么)|\beta\b|下班了|还没好(?:吗|嘛|么|啊)?$|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理|好)|(?:什么|啥子?)时候(?:才|能|可以)?(?:有人|回|轮到|接|处理|到我)|how long|still waiting|any ?one (?:there|here)|(?:怎么|咋|一直|还是|怎么还|咋还)没(?:有)?(?:人|回|轮到|接)|没人(?:回|理|管)|排到(?:第)?几|排第几|第几(?:个|位)了?$|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)|还在排(?:队|着)?(?:吗|嘛|么|没)?$|排上了(?:吗|没)|any ?updates?|\bupdate\??$|(?:客服|人工|人)(?:怎么)?还没(?:来|到|上线|回|出现)|(?:怎么|咋)还没(?:来|好)/u;
 /** Each clause alone: "还要多久啊 我等不了了" asks how long in its first. */
 const clausesOf = (bare: string): string[] => bare.split(/[\s，,。.！!？?~～；;]+/u).filter((c) => c !== '');
 const anyClause = (re: RegExp, bare: string): boolean => re.test(bare) || clausesOf(bare).some((c) => re.test(c));
@@ -295,7 +295,7 @@ export const asksHowLong = (bare: string): boolean => anyClause(WAIT, bare);
 /** A ping with nothing in it ("喂", "？？？", "。。。") while waiting: like "人呢". `normalized` keeps the marks. */
 export const nudges = (normalized: string): boolean => /^(?:喂+|哈喽|hello|你好|您好|[?？.。!！…~～\s]+)[?？.。!！…~～\s]*$/iu.test(normalized.trim());
 /** Impatience at the wait ("好慢", "快点", "等了半天了", "😡"): an apology comes with the place in the queue. */
-const IMPATIENT = /好慢|太慢|慢死|真慢|咁慢|快点|快一点|快些|赶紧|磨叽|磨蹭|心焦|等了(?:好久|半天|这么久|很久|一个?多?小时|半个?小时|\d+分钟)|等半天|这么久|太久|急死|等不了|等不及|不想等|(?<![不别])着急|到底|装死|😡|😠|🤬|💢|😤/u;
+const IMPATIENT = /好慢|太慢|慢死|真慢|咁慢|快点|快一点|快些|赶紧|磨叽|磨蹭|心焦|等了(?:好久|半天|这么久|很久|一个?多?小时|半个?小时|\d+分钟)|等半天|这么久|太久|急死|等不了|等不及|不想等|都.{0,4}(?:半小时|半个小时|一个?多?小时|\d+分钟|好久|这么久)了|(?:很|挺|好|特别)急|(?<![不别着])急[!！]*$|(?<![不别])着急|到底|装死|😡|😠|🤬|💢|😤/u;
 export const impatient = (text: string): boolean => IMPATIENT.test(text);
 
 /**
@@ -319,6 +319,9 @@ export const vaguelyBroken = (bare: string): boolean => VAGUE.test(bare.replace(
 const WHERE_ONLY = /^(?:那|那么|请问|所以)?(?:(?:要|去|可以|能|该)?在?(?:哪里|哪儿|哪)[\p{sc=Han}]{1,2}|(?:入口|按钮|开关|设置)在哪(?:里|儿)?)(?:啊|呀|呢|的|啦)?$/u;
 export const asksWhereOnly = (bare: string): boolean => WHERE_ONLY.test(compact(bare));
 
+/** A tax number, an email, an order or phone number, a company name: data for a person to act on. */
+export const carriesData = (text: string): boolean => /@[\w-]+\.|\d{6,}|[0-9a-z]{15,20}|有限公司|税号|订单号/iu.test(text);
+
 /** The product or "this" and nothing else named ("这个软件怎么用", "你们这app咋用啊"): no entry's topic. */
 const ONLY_THE_PRODUCT = /^(?:你好|您好|请问|问下|那个|这个|这|你们的?|你们这个?|这款|软件|app|应用|东西|玩意儿?|怎么|咋|如何|用|使用|啊|呀|呢|的|吗)+$/iu;
 /** "你好请问这个软件怎么用", "怎么用": how to use the product at all; the menu is the answer, not an entry that shares a word. */
@@ -340,5 +343,5 @@ export function statesContext(bare: string): boolean {
 
 /** The customer's device or system alone ("苹果手机", "我是windows", "mac版 14.2系统"): what they use, no question. */
 const DEVICE =
-  /^(?:我|我的|是|用的是?)*(?:(?:是|用的是?)?(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?)[\d.]*)+(?:的|啊|呀|呢|的呢)?$/iu;
+  /^(?:我|我的|是|用的是?)*(?:(?:是|用的是?)?(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?)[\d.]*)+(?:上|里)?(?:录|用|装)?(?:的|啊|呀|呢|的呢)?$/iu;
 export const namesDevice = (bare: string): boolean => DEVICE.test(compact(bare));
