@@ -167,7 +167,8 @@ const demoSuite = (channel: DemoChannel) => describe(`the demo (DEMO_CHANNEL=${c
     const waiting = (await api('GET', '/api/conversations?status=waiting')).body.items as { customer: { name: string; tier: string }; reason: string; question: string }[];
     const byName = Object.fromEntries(waiting.map((c) => [c.customer.name, c]));
     expect(Object.keys(byName).sort()).toEqual(['张伟', '李娜', '王芳'].sort());
-    expect(byName['王芳']).toMatchObject({ reason: 'customer_asked', customer: { tier: 'vip' } });
+    // "我要投诉，…，转人工": a complaint, queued as one (an apology, and a complaint's place).
+    expect(byName['王芳']).toMatchObject({ reason: 'complaint', customer: { tier: 'vip' } });
     expect(byName['张伟']).toMatchObject({ reason: 'not_helpful', question: '录屏没有声音怎么办', customer: { tier: 'vip' } });
     expect(byName['李娜']).toMatchObject({ reason: 'low_confidence', customer: { tier: 'standard' } });
     const active = (await api('GET', '/api/conversations?status=active')).body.items as { customer: { name: string }; assignee: { name: string } }[];

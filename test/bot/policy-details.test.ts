@@ -354,3 +354,34 @@ describe('the tenth stranger test', () => {
     expect(said(waiting('好吧 不用回了'))).toEqual([messages.queue_leave_confirm]);
   });
 });
+
+describe('the eleventh stranger test', () => {
+  const t0 = Date.UTC(2026, 0, 5, 2);
+  const waiting = (text: string, session: Session = {}, now = t0): Decision => at(text, session, 'waiting', now);
+
+  it('in the queue: "处理了没有", "还要等吗", "今天能回复吗" ask after the wait; "你是真人吗" asks who answers', () => {
+    for (const text of ['处理了没有', '还要等吗', '今天能回复吗']) expect(waiting(text).actions, text).toEqual([{ type: 'queue_place', tell: 'place' }]);
+    expect(said(waiting('你是真人吗'))).toEqual([messages.queue_bot_identity]);
+  });
+
+  it('"无语", "骚扰拦截里也木有", "已经5天了" right after an answer are verdicts on it', () => {
+    for (const [question, verdict] of [['录屏没声音', '无语'], ['验证码一直不来', '骚扰拦截里也木有'], ['我要退款', '已经5天了']] as const) {
+      const [first, d] = chat([question, verdict]);
+      expect(d!.actions[0], verdict).toEqual({ type: 'feedback', faqId: answered(first!), helpful: false });
+    }
+  });
+
+  it('"哦 5" after the scale was asked again is the rating', () => {
+    const ten = at('10', {}, 'resolved');
+    expect(said(ten)).toEqual([messages.rating_range]);
+    expect(at('哦 5', ten.session, 'resolved').outcome).toEqual({ type: 'rating', score: 5 });
+  });
+
+  it('"4k呢" right after an answer, which the FAQ has nothing for, offers a person instead of queueing at once', () => {
+    const [first, d] = chat(['视频太大了发不了微信', '4k呢']);
+    expect(answered(first!)).toBe('export-formats');
+    expect(handedOff(d!)).toBe(false);
+    expect(said(d!)).toEqual([messages.low_confidence_offer]);
+    expect(d!.session.humanOffered).toBe(true);
+  });
+});

@@ -303,8 +303,16 @@ function fromKnowledge(t: Turn): Decision {
       return { ...reply(t, block, next), outcome: { type: 'suggest' } };
     }
   }
+  // A few words right after an answer that the FAQ has nothing for ("4k呢"): a person offered, not
+  // queued at once; the customer may only have meant the answer.
+  if (session.feedbackFor && [...t.bare.replace(/\s+/gu, '')].length <= SHORT_FOLLOW_UP) {
+    return { ...offerPerson(t, messages.low_confidence_offer, 'low_confidence', question), outcome: { type: 'unanswered', question } };
+  }
   return lowConfidence(t, { type: 'unanswered', question });
 }
+
+/** A follow-up this short right after an answer gets a person offered when the FAQ has nothing for it. */
+const SHORT_FOLLOW_UP = 8;
 
 /** "Did you mean" lists in a row, none picked, before the next goes to a person instead. */
 const LISTS_BEFORE_PERSON = 3;

@@ -71,6 +71,9 @@ export function ratingGiven(t: Turn): Decision | undefined {
   // "10分": a score on another scale; the question stays open, as for the number 10.
   if (score === undefined && offScale(t.normalized) && !t.session.rated) return reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
   if (score !== undefined) return rated(t, score);
+  // "哦 5" after the scale was asked again: the digit, after an interjection.
+  const after = /^(?:哦|噢|嗯|那|好吧?|额|呃|哎|唉)+\s*([1-5])$/u.exec(t.bare);
+  if (after && !(t.session.offered ?? []).length) return rated(t, Number(after[1]));
   if (!t.session.rated && numberOf(t.bare) === undefined) {
     // "不打了", "不评了": no rating, no person either.
     if (DECLINES_RATING.test(t.bare)) return reply(t, t.messages.ack_ok, { ...t.base, rated: true });

@@ -185,7 +185,8 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
   const waiting = waitingOn(session);
   const talk = detectSmalltalk(text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   // "你是机器人吗": a fair question while waiting for a person; what the bot is, and that one is coming.
-  if (human !== 'ask' && talk?.whole && talk.intent === 'bot_identity') return { actions: [say(messages.queue_bot_identity)], session: waiting };
+  // "你是真人吗" names 真人, a keyword, but asks who is answering (as in the bot's own chat).
+  if (talk?.whole && talk.intent === 'bot_identity') return { actions: [say(messages.queue_bot_identity)], session: waiting };
   // A complaint ("再不回我去12315了", "我要投诉") also moves the chat up the queue (escalate);
   // impatience ("好慢") gets the apology only.
   const complains = isComplaint(bare) || (human === 'ask' && /投诉/u.test(bare));
