@@ -385,3 +385,28 @@ describe('the eleventh stranger test', () => {
     expect(d!.session.humanOffered).toBe(true);
   });
 });
+
+describe('the twelfth stranger test', () => {
+  const waiting = (text: string): Decision => at(text, {}, 'waiting');
+
+  it('"找你们销售", "能找个人教教我吗", "帮我找个技术人员" ask for a person', () => {
+    for (const text of ['找你们销售', '能找个人教教我吗', '帮我找个技术人员']) expect(handedOff(at(text, { greeted: true })), text).toBe(true);
+  });
+
+  it('"显卡是3060" is a detail of the answer; "已经试过重装了" a verdict on it; "唉 好吧" an ok', () => {
+    expect(said(chat(['录屏卡顿', '显卡是3060'])[1]!)).toEqual([messages.detail_noted]);
+    const [first, tried] = chat(['换电脑了会员怎么用', '已经试过重装了']);
+    expect(tried!.actions[0]).toEqual({ type: 'feedback', faqId: answered(first!), helpful: false });
+    const [, ok] = chat(['录到一半崩溃了', '唉 好吧']);
+    expect(ok!.actions.some((a) => a.type === 'say' && /修复/u.test(a.text))).toBe(false);
+  });
+
+  it('"我不会打字 打得慢" gets the guidance, not the lag entry for 慢', () => {
+    expect(said(at('我不会打字 打得慢', { greeted: true }))[0]).toBe(messages.guidance);
+  });
+
+  it('in the queue: "还不来？？" asks after the wait; "你是机器人还是真人" asks who answers', () => {
+    expect(waiting('还不来？？').actions[0]).toMatchObject({ type: 'queue_place' });
+    expect(said(waiting('你是机器人还是真人'))).toEqual([messages.queue_bot_identity]);
+  });
+});

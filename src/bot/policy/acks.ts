@@ -24,7 +24,7 @@ const WORDS: ReadonlyMap<string, Ack | 'thanks' | 'particle'> = new Map([
     (w) => [w, 'trying'] as const,
   ),
   ...(['拜拜', '再见', 'bye', '88', '886'] as const).map((w) => [w, 'bye'] as const),
-  ...(['亲', '啊', '呀', '啦', '哈', '哈哈', '了', '的', '呢', '吧', '那', '那我', '先', '我', '哈哈哈'] as const).map((w) => [w, 'particle'] as const),
+  ...(['亲', '啊', '呀', '啦', '哈', '哈哈', '了', '的', '呢', '吧', '那', '那我', '先', '我', '哈哈哈', '唉', '哎', '哦哦哦'] as const).map((w) => [w, 'particle'] as const),
 ]);
 const LONGEST = Math.max(...[...WORDS.keys()].map((w) => w.length));
 /** Longer replies say something more than an acknowledgement. */
@@ -107,7 +107,7 @@ export const saysStillBroken = (bare: string): boolean => bare.length <= 30 && S
  * "重启过了", "都试过了", "重装过了": a step already done, nothing new asked. Right after an answer it
  * is a verdict on it, whatever entry its one word would match alone (重装 is the crash entry's).
  */
-const TRIED = /^(?:我|都|也|早就?|已经|全)*(?:试|弄|做|重启|重装|装|设置|打开|开|关|检查|查|看|授权|允许|卸载)过(?:了|啦)(?:啊|呀|的|呢)?$/u;
+const TRIED = /^(?:我|都|也|早就?|已经|全)*(?:试|弄|做|重启|重装|装|设置|打开|开|关|检查|查|看|授权|允许|卸载)过(?:了|啦)(?:啊|呀|的|呢)?$|^(?:我|都|也|早就?|已经)+试(?:过|了)(?:了)?(?:重启|重装|卸载|重新安装|重新登录|重新下载|更新|升级|清缓存)(?:了|过了)?$/u;
 /** "已经选原画了", "权限已经开了", "早就勾选了": the step named, done already. */
 const DONE = /^.{0,6}?(?:已经|早就?|都)(?:选|勾选|勾|调|改|设置|设|开|打开|关|关掉|装|安装|授权|允许|换|插|重启|重装|更新|升级)(?:了|好了|过了)?.{0,6}?(?:了|啦)(?:啊|呀|的|呢)?$/u;
 export const saysTried = (bare: string): boolean => {

@@ -31,7 +31,7 @@ import { answeredParts, answerEach } from './several.ts';
 import { inQueue, withPerson } from './waiting.ts';
 import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
-import { asksWhereOnly, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
+import { asksWhereOnly, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -249,6 +249,8 @@ function fromKnowledge(t: Turn): Decision {
   // "不好用", "这个软件有问题": nothing said of what, whatever entry shares 软件; asked what happened,
   // once (`rephrased`: a second dead end goes to a person).
   if (vaguelyBroken(t.bare) && !session.rephrased) return reply(t, messages.vague_problem, { ...base, rephrased: true });
+  // "我不会打字 打得慢": the guidance, whatever entry 慢 finds.
+  if (cannotType(t.bare) && !session.rephrased) return guidance(t);
   // "这个软件怎么用": no entry is about that, whatever word it shares ("软件", "用").
   if (asksHowToUseIt(t.bare) && !session.rephrased) return guidance(t);
   if (match.decision === 'answer' && match.id !== null) {

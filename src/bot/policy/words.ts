@@ -198,7 +198,7 @@ const CLAUSE_BREAK = /[，。！？；,.!?;\n]+/u;
 const TAIL =
   /^(?:客服|在吗|在么|在嘛|在不在|一下|服务|处理|谢谢|谢了|好吗|好不好|可以吗|行吗|行不行|你们|你|的客服|的服务|的员工|的工作人员|的人|商家|店家|卖家|快递员|骑手|司机|吧|啊|呀|吗|嘛|呢|了|啦|哦|喔|哈|呗|哟|please|pls)/u;
 const SENDS_FOR =
-  /(?:^|[\s，,。])(?:能|能不能|可以|可不可以|麻烦|请|快|赶紧|你)?(?:找|叫|来|派)(?:个|一个)?(?:真人|人|客服)(?:来|过来)?(?:帮我|帮帮我|帮忙|处理|看看|看一下|弄|(?=$|[\s，,。吗吧啊呀么嘛]))/u;
+  /(?:^|[\s，,。])(?:能|能不能|可以|可不可以|麻烦|请|快|赶紧|你|帮我)?(?:找|叫|来|派)(?:个|一个|你们的?)?(?:真人|人|客服|销售|技术人员|技术支持|技术|工程师|专员|经理|负责人|主管)(?:来|过来)?(?:帮我|帮帮我|帮忙|处理|看看|看一下|弄|教教我|教我|(?=$|[\s，,。吗吧啊呀么嘛]))/u;
 // Just before a keyword it cancels it: 不用转人工 / 别找客服 / 不需要人工.
 const NEGATION = /(?:不|别|没|甭|无需|不需要|不用|不要|不想)(?:转|找|要|用|联系|接)?\s*$/u;
 const isWordChar = (ch: string | undefined): boolean => ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
@@ -285,7 +285,7 @@ export const barePersonRequest = (bare: string): boolean => /^(我要|请|帮我
  */
 const PRESENCE = /^(?:(?:在吗|在么|在嘛|在不在|有人吗|有人在吗|人呢|人在吗|有没有人|客服呢|客服在吗|还在吗|还有人吗|还有人在吗|有人没|有人不)(?:啊|呀|哇|呐)?[\s\p{P}\p{S}]*)+$/u;
 const WAIT =
-  /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|^(?:请问|还|还要|仲|仲要|要|得|需要|大概|大约|到底|那|等|再)*(?:多久|多长时间|几分钟|几耐)(?:啊|呀|呢|了|哦|嘛|来着)*$|说(?:的)?多久|到我(?:了)?(?:没|吗|嘛|么)|\beta\b|下班了|还没好(?:吗|嘛|么|啊)?$|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理|好)|(?:什么|啥子?)时候(?:才|能|可以)?(?:有人|回|轮到|接|处理|到我)|how long|still waiting|any ?one (?:there|here)|(?:怎么|咋|一直|还是|怎么还|咋还)没(?:有)?(?:人|回|轮到|接)|没人(?:回|理|管)|排到(?:第)?几|排第几|第几(?:个|位)了?$|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)|还在排(?:队|着)?(?:吗|嘛|么|没)?$|排上了(?:吗|没)|any ?updates?|\bupdate\??$|处理了(?:没有?|吗|么)|^还要等(?:吗|么|嘛)?$|(?:今天|什么时候|啥时候)能(?:回复?|处理|回我)(?:吗|么)?|(?:客服|人工|人)(?:怎么)?还没(?:来|到|上线|回|出现)|(?:怎么|咋)还没(?:来|好)/u;
+  /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|^(?:请问|还|还要|仲|仲要|要|得|需要|大概|大约|到底|那|等|再)*(?:多久|多长时间|几分钟|几耐)(?:啊|呀|呢|了|哦|嘛|来着)*$|说(?:的)?多久|到我(?:了)?(?:没|吗|嘛|么)|\beta\b|下班了|还没好(?:吗|嘛|么|啊)?$|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理|好)|(?:什么|啥子?)时候(?:才|能|可以)?(?:有人|回|轮到|接|处理|到我)|how long|still waiting|any ?one (?:there|here)|(?:怎么|咋|一直|还是|怎么还|咋还)没(?:有)?(?:人|回|轮到|接)|没人(?:回|理|管)|排到(?:第)?几|排第几|第几(?:个|位)了?$|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)|还在排(?:队|着)?(?:吗|嘛|么|没)?$|排上了(?:吗|没)|any ?updates?|\bupdate\??$|处理了(?:没有?|吗|么)|^还要等(?:吗|么|嘛)?$|(?:今天|什么时候|啥时候)能(?:回复?|处理|回我)(?:吗|么)?|(?:客服|人工|人)(?:怎么)?还没(?:来|到|上线|回|出现)|(?:怎么|咋)?还不来|(?:怎么|咋)还没(?:来|好)/u;
 /** Each clause alone: "还要多久啊 我等不了了" asks how long in its first. */
 const clausesOf = (bare: string): string[] => bare.split(/[\s，,。.！!？?~～；;]+/u).filter((c) => c !== '');
 const anyClause = (re: RegExp, bare: string): boolean => re.test(bare) || clausesOf(bare).some((c) => re.test(c));
@@ -304,6 +304,8 @@ export const impatient = (text: string): boolean => IMPATIENT.test(text);
  */
 const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手|小白|教教我|用不来|玩不转|不会打字|打字(?:不方便|太慢|慢)|眼睛不好|看不清字?|不识字/u;
 export const needsGuidance = (bare: string): boolean => bare.length <= 24 && LOST.test(bare);
+/** "我不会打字 打得慢": whatever entry 慢 would find (the lag one), the guidance. */
+export const cannotType = (bare: string): boolean => bare.length <= 24 && /不会打字|打字(?:不方便|太慢|慢)|打得慢/u.test(bare);
 /**
  * "不好用", "用不了", "软件有问题": something is wrong, and nothing says what. Asking what happened
  * does better than a list of entries or a place in the queue for a person to ask the same.
@@ -343,5 +345,5 @@ export function statesContext(bare: string): boolean {
 
 /** The customer's device or system alone ("苹果手机", "我是windows", "mac版 14.2系统"): what they use, no question. */
 const DEVICE =
-  /^(?:我|我的|是|用的是?)*(?:(?:是|用的是?)?(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?)[\d.]*)+(?:上|里)?(?:录|用|装)?(?:的|啊|呀|呢|的呢)?$/iu;
+  /^(?:我|我的|是|用的是?)*(?:(?:是|用的是?)?(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?|\d{3,5})[\d.]*)+(?:上|里)?(?:录|用|装)?(?:的|啊|呀|呢|的呢)?$/iu;
 export const namesDevice = (bare: string): boolean => DEVICE.test(compact(bare));
