@@ -44,6 +44,13 @@
  *     of it ("mac", "永久的呢") gets the one line of that answer that speaks of it (`answer_excerpt`);
  *     a question that alone lands on another entry but read after the one just answered lands
  *     on it ("是录游戏的" after no sound) is about it (the line, else `answer_again`).
+ *     The line is also found by a where-question, the weightiest word or the last clause ("算了 分段录吧
+ *     怎么合并"); an entry answered earlier and asked after again gets its line, a list led by the
+ *     entry just answered its line or `answer_again`, and the same line twice `answer_again`. A
+ *     device ("电脑配置i7 3060") is `detail_noted`; information the answer says to give a person (a
+ *     tax number) offers one (`data_offer`); a few words after an answer the FAQ has nothing for
+ *     offer a person instead of queueing. "不好用" asks what happened once (`vague_problem`); a few
+ *     words after a "did you mean" list are read with the question behind it.
  *     When it finds nothing (or only a weak list) and the message is mostly small talk other than
  *     a greeting, thanks or bye ("今天天气怎么样啊，适合出去玩吗"), the small-talk reply instead —
  *     except after a rephrase prompt, where a question the FAQ cannot answer goes to a person.
@@ -62,6 +69,8 @@
  * them `waiting_noted` (pings and notes at most every few minutes); "ok", thanks and small talk nothing;
  * "解决了", "不用转人工了", "算了 不等了" (or thanks right after an answer given there) ask
  * `queue_leave_confirm`, and a "1" then leaves the queue (the `withdraw` action; `queue_left`);
+ * "你是机器人吗" gets `queue_bot_identity`; the third place told in a wait comes with an apology; a
+ * detail right after an answer given there gets that answer's line (each line once per wait);
  * `active` → always silent; `awaiting_fix` → `awaiting_fix` once per session, else silent, but an
  * explicit request for a person is handed off (the queue accepts awaiting_fix → waiting).
  *

@@ -410,3 +410,25 @@ describe('the twelfth stranger test', () => {
     expect(said(waiting('你是机器人还是真人'))).toEqual([messages.queue_bot_identity]);
   });
 });
+
+describe('the thirteenth stranger test', () => {
+  const waiting = (text: string): Decision => at(text, {}, 'waiting');
+
+  it('in the queue: "多久能到我" asks after the wait (never the 10-minute answer), "等了20多分钟了！！！" and "求求了" are impatience, "闺女你还在吗" a ping', () => {
+    expect(waiting('多久能到我').actions).toEqual([{ type: 'queue_place', tell: 'place' }]);
+    for (const text of ['等了20多分钟了！！！', '求求了']) expect(waiting(text).actions, text).toEqual([{ type: 'queue_place', tell: 'sorry' }]);
+    expect(waiting('闺女你还在吗').actions).toEqual([{ type: 'queue_place', tell: 'place' }]);
+  });
+
+  it('"帮我转个人" asks for a person; "整了半天也不好使" is a verdict; "免费只能10分钟？？？" is surprise, not a rejection', () => {
+    expect(handedOff(at('帮我转个人', { greeted: true }))).toBe(true);
+    const [, broken] = chat(['录屏没声音', '整了半天也不好使']);
+    expect(broken!.actions[0]).toEqual({ type: 'feedback', faqId: 'no-sound', helpful: false });
+    const [, surprised] = chat(['免费版能录多久', '啊？？？免费只能10分钟？']);
+    expect(surprised!.actions.some((a) => a.type === 'feedback')).toBe(false);
+  });
+
+  it('Cantonese "点解我录嘅片冇声嘅" is the no-sound question', () => {
+    expect(kb.matcher.match('点解我录嘅片冇声嘅')).toMatchObject({ decision: 'answer', id: 'no-sound' });
+  });
+});

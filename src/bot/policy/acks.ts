@@ -100,7 +100,7 @@ export const asksToExplain = (bare: string): boolean => UNCLEAR.test(compact(bar
  * questions that share its words: "专票还是普票" (还是 as "or"), "用微信登录行不行".
  */
 const STILL =
-  /还是(?:[^，,。.？?！!\s]{0,4}?[不没]|一样|老样子|那样|这样|黑|卡|闪退|报错|失败|显示|有|会)|依然|仍然|照样|试了|试过|弄了|弄过|按你说的|按照你说的|没用|(?<!行)不行|不管用|没反应|没(?:别的)?办法|有没有别的办法|木有|无语|第[二三四五两几]次了|已经.{0,3}(?:天|周|个月|小时)了|still|doesn'?t work|not working/iu;
+  /还是(?:[^，,。.？?！!\s]{0,4}?[不没]|一样|老样子|那样|这样|黑|卡|闪退|报错|失败|显示|有|会)|依然|仍然|照样|试了|试过|弄了|弄过|按你说的|按照你说的|没用|(?<!行)不行|不管用|没反应|没(?:别的)?办法|有没有别的办法|木有|无语|不好使|(?:整|弄|搞)了半天|第[二三四五两几]次了|已经.{0,3}(?:天|周|个月|小时)了|still|doesn'?t work|not working/iu;
 export const saysStillBroken = (bare: string): boolean => bare.length <= 30 && STILL.test(bare);
 
 /**

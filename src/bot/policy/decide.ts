@@ -319,8 +319,8 @@ const SHORT_FOLLOW_UP = 8;
 /** "Did you mean" lists in a row, none picked, before the next goes to a person instead. */
 const LISTS_BEFORE_PERSON = 3;
 
-/** The same thing asked again, insisting. */
-const INSISTS = /[!！]{2,}|[?？]{3,}/u;
+/** The same thing asked again, insisting ("退钱！！！"); "？？？" is as often surprise ("免费只能10分钟？？？"). */
+const INSISTS = /[!！]{2,}/u;
 
 /**
  * The customer said the last answer did not help and asked again in other words, and the FAQ's
