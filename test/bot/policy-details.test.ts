@@ -432,3 +432,32 @@ describe('the thirteenth stranger test', () => {
     expect(kb.matcher.match('点解我录嘅片冇声嘅')).toMatchObject({ decision: 'answer', id: 'no-sound' });
   });
 });
+
+describe('the fourteenth stranger test', () => {
+  const waiting = (text: string): Decision => at(text, {}, 'waiting');
+
+  it('in the queue: "还有多久" asks after the wait (it had the 10-minute answer), "怎么这么慢" / "在线等" are impatience, "回复啊" a ping', () => {
+    expect(waiting('还有多久').actions).toEqual([{ type: 'queue_place', tell: 'place' }]);
+    for (const text of ['怎么这么慢', '在线等']) expect(waiting(text).actions, text).toEqual([{ type: 'queue_place', tell: 'sorry' }]);
+    expect(waiting('回复啊').actions).toEqual([{ type: 'queue_place', tell: 'place' }]);
+    // An FAQ question with 慢 in it is still answered.
+    expect(waiting('录游戏很卡很慢').actions[0]).toMatchObject({ type: 'answer', faqId: 'recording-lag' });
+  });
+
+  it('to "回复 1 转人工": "2" is a no, "好的，我试试，谢谢您" is no yes', () => {
+    const offered = { greeted: true, humanOffered: true, offerReason: 'low_confidence' as const };
+    expect(said(at('2', offered))).toEqual([messages.offer_declined]);
+    const trying = at('好的，我试试，谢谢您', offered);
+    expect(handedOff(trying)).toBe(false);
+    expect(said(trying)).toEqual([messages.ack_trying]);
+    expect(handedOff(at('好的 转吧', offered))).toBe(true);
+  });
+
+  it('"唔该" is thanks and "爱你❤️" small talk: neither goes to the queue', () => {
+    for (const text of ['唔该', '爱你❤️']) {
+      const d = at(text, { greeted: true });
+      expect(handedOff(d), text).toBe(false);
+      expect(d.outcome, text).toEqual({ type: 'smalltalk' });
+    }
+  });
+});

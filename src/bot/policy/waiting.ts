@@ -63,6 +63,10 @@ function pointOfQueueAnswer(text: string, bare: string, kb: PolicyKnowledge, mes
 export const WAIT_ACK_MS = 3 * 60_000;
 /** How often a question about the wait in so many words ("还要等多久", "人工"), or impatience or anger at it, is answered. */
 export const WAIT_ASK_MS = 30_000;
+/** Nothing but impatience ("怎么这么慢", "在线等"), not "录屏好慢怎么办": no FAQ question in it. */
+const onlyImpatience = (bare: string): boolean =>
+  compact(bare).replace(IMPATIENCE_WORDS, '').replace(/怎么|这么|那么|咋|真的?|太|你们|也|啊|呀|了|吧|啦|呢|哦|嘛|吗|好|我/gu, '') === '';
+const IMPATIENCE_WORDS = /慢|在线等|急|等不了|等不及|求求|拜托/gu;
 /** The place told this many times in a wait comes with an apology for it. */
 const SORRY_FROM = 3;
 
@@ -193,6 +197,8 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
   const sorry = complains || impatient(text);
   const escalating = (d: Decision): Decision => (complains ? { ...d, actions: [{ type: 'escalate' }, ...d.actions] } : d);
   if (human === 'ask' || asksAfterWait(bare) || nudges(normalized)) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: human === 'ask' || asksHowLong(bare) }));
+  // "怎么这么慢" while waiting is about the wait, whatever entry 慢 finds (the lag one).
+  if (sorry && onlyImpatience(bare)) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: true }));
   // A detail for the agent ("mp4的", "苹果手机", "win10") is no question for the FAQ, unless it is
   // one of the answer just given there.
   const early = pointOfQueueAnswer(text, bare, kb, messages, session) ?? (isDetail(bare) ? undefined : answerWhileWaiting(text, kb, messages, waiting));
