@@ -22,8 +22,11 @@ beforeAll(async () => {
   ({ kb, messages } = await productPolicy());
 });
 
-const at = (text: string, session: Session = {}, status: ConversationStatus = 'bot', now = Date.UTC(2026, 0, 5, 2)): Decision =>
+const t0 = Date.UTC(2026, 0, 5, 2);
+const at = (text: string, session: Session = {}, status: ConversationStatus = 'bot', now = t0): Decision =>
   decide({ text, status, session, now }, kb, messages, DEFAULT_POLICY_OPTIONS);
+/** A customer waiting in the queue says `text`. */
+const waiting = (text: string, session: Session = {}, now = t0): Decision => at(text, session, 'waiting', now);
 const chat = (texts: string[]): Decision[] => playChat((text, s) => at(text, s), texts, { greeted: true });
 const said = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'say' ? [a.text] : []));
 const answered = (d: Decision): string | undefined => d.actions.flatMap((a) => (a.type === 'answer' ? [a.faqId] : []))[0];
@@ -195,8 +198,6 @@ describe('more of the eighth stranger test', () => {
 });
 
 describe('in the queue (eighth stranger test)', () => {
-  const t0 = Date.UTC(2026, 0, 5, 2);
-  const waiting = (text: string, session: Session = {}, now = t0): Decision => at(text, session, 'waiting', now);
 
   it('"还要多久啊 我等不了了" asks after the wait in its first clause: the place with an apology, never the 10-minute answer', () => {
     expect(waiting('还要多久啊 我等不了了').actions).toEqual([{ type: 'queue_place', tell: 'sorry' }]);
@@ -240,8 +241,6 @@ describe('in the queue (eighth stranger test)', () => {
 });
 
 describe('the ninth stranger test', () => {
-  const t0 = Date.UTC(2026, 0, 5, 2);
-  const waiting = (text: string, session: Session = {}, now = t0): Decision => at(text, session, 'waiting', now);
 
   it('"可以" after an answer is an ok, "怎么回事" asks to explain; neither goes to the queue', () => {
     const [, ok] = chat(['录屏时怎么把脸也录进去', '可以']);
@@ -307,8 +306,6 @@ describe('question after question', () => {
 });
 
 describe('the tenth stranger test', () => {
-  const t0 = Date.UTC(2026, 0, 5, 2);
-  const waiting = (text: string, session: Session = {}, now = t0): Decision => at(text, session, 'waiting', now);
 
   it('the same line is not sent twice in a row; "在哪设置" gets the line that says where, not "where are you stuck"', () => {
     const [, first, again] = chat(['免费版能录多久', '怎么合并', '合并在哪']);
@@ -356,8 +353,6 @@ describe('the tenth stranger test', () => {
 });
 
 describe('the eleventh stranger test', () => {
-  const t0 = Date.UTC(2026, 0, 5, 2);
-  const waiting = (text: string, session: Session = {}, now = t0): Decision => at(text, session, 'waiting', now);
 
   it('in the queue: "处理了没有", "还要等吗", "今天能回复吗" ask after the wait; "你是真人吗" asks who answers', () => {
     for (const text of ['处理了没有', '还要等吗', '今天能回复吗']) expect(waiting(text).actions, text).toEqual([{ type: 'queue_place', tell: 'place' }]);
@@ -387,7 +382,6 @@ describe('the eleventh stranger test', () => {
 });
 
 describe('the twelfth stranger test', () => {
-  const waiting = (text: string): Decision => at(text, {}, 'waiting');
 
   it('"找你们销售", "能找个人教教我吗", "帮我找个技术人员" ask for a person', () => {
     for (const text of ['找你们销售', '能找个人教教我吗', '帮我找个技术人员']) expect(handedOff(at(text, { greeted: true })), text).toBe(true);
@@ -412,7 +406,6 @@ describe('the twelfth stranger test', () => {
 });
 
 describe('the thirteenth stranger test', () => {
-  const waiting = (text: string): Decision => at(text, {}, 'waiting');
 
   it('in the queue: "多久能到我" asks after the wait (never the 10-minute answer), "等了20多分钟了！！！" and "求求了" are impatience, "闺女你还在吗" a ping', () => {
     expect(waiting('多久能到我').actions).toEqual([{ type: 'queue_place', tell: 'place' }]);
@@ -434,7 +427,6 @@ describe('the thirteenth stranger test', () => {
 });
 
 describe('the fourteenth stranger test', () => {
-  const waiting = (text: string): Decision => at(text, {}, 'waiting');
 
   it('in the queue: "还有多久" asks after the wait (it had the 10-minute answer), "怎么这么慢" / "在线等" are impatience, "回复啊" a ping', () => {
     expect(waiting('还有多久').actions).toEqual([{ type: 'queue_place', tell: 'place' }]);

@@ -26,7 +26,7 @@ import {
   type PolicyOptions,
   type Turn,
 } from './context.ts';
-import { answerPoint, excerptOf, excerptReply } from './follow-up.ts';
+import { answerPoint, entryLine, excerptOf, excerptReply } from './follow-up.ts';
 import { answeredParts, answerEach } from './several.ts';
 import { inQueue, withPerson } from './waiting.ts';
 import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
@@ -251,17 +251,15 @@ function fromKnowledge(t: Turn): Decision {
   // "不好用", "这个软件有问题": nothing said of what, whatever entry shares 软件; asked what happened,
   // once (`rephrased`: a second dead end goes to a person).
   if (vaguelyBroken(t.bare) && !session.rephrased) return reply(t, messages.vague_problem, { ...base, rephrased: true });
-  // "我不会打字 打得慢": the guidance, whatever entry 慢 finds.
-  if (cannotType(t.bare) && !session.rephrased) return guidance(t);
-  // "这个软件怎么用": no entry is about that, whatever word it shares ("软件", "用").
-  if (asksHowToUseIt(t.bare) && !session.rephrased) return guidance(t);
+  // "我不会打字 打得慢" (whatever entry 慢 finds), "这个软件怎么用" (no entry is about that, whatever
+  // word it shares: "软件", "用"): the guidance.
+  if ((cannotType(t.bare) || asksHowToUseIt(t.bare)) && !session.rephrased) return guidance(t);
   if (match.decision === 'answer' && match.id !== null) {
     const several = answeredParts(t, match);
     if (several) return answerEach(t, several);
     if (match.id === session.rejected) {
       // One point of the answer that did not do ("帧率调多少合适" after "开了硬件加速还是卡"): its line.
-      const line = t.options.feedbackCheck ? excerptOf(t, match.id) : undefined;
-      return line ? excerptReply(t, line, { ...base, feedbackFor: match.id, question }) : notAgain(t, match, question);
+      return entryLine(t, match.id, question) ?? notAgain(t, match, question);
     }
     // The entry just answered, asked after again ("那年度的呢", "试了还是没声音"): not the same
     // text twice; where to look, and "2" for a person, which stays open.
@@ -272,8 +270,8 @@ function fromKnowledge(t: Turn): Decision {
     if (session.answered?.includes(match.id) && saysStillBroken(t.bare)) return helpful({ ...t, session: { ...session, feedbackFor: match.id, question } }, false, 'rejected');
     // Answered earlier in this chat ("那会员能录多久" a few turns after the time-limit answer): the
     // line that says it, not the whole answer again.
-    const line = session.answered?.includes(match.id) && t.options.feedbackCheck ? excerptOf(t, match.id) : undefined;
-    if (line) return { ...excerptReply(t, line, { ...base, feedbackFor: match.id, question }), outcome: { type: 'answer', faqId: match.id } };
+    const line = session.answered?.includes(match.id) ? entryLine(t, match.id, question) : undefined;
+    if (line) return { ...line, outcome: { type: 'answer', faqId: match.id } };
     const d = answer(t, match.id, match.score, question);
     // Angry, with a question the FAQ answers ("我要退款！！！你们这个软件太垃圾了"): sorry first.
     return isComplaint(t.bare) ? { ...d, actions: [say(messages.answer_apology), ...d.actions] } : d;
@@ -289,8 +287,8 @@ function fromKnowledge(t: Turn): Decision {
   // a list led by that entry would offer the answer just given; its line, else "it is above".
   const last = session.answered?.at(-1);
   if (match.decision === 'suggest' && match.id !== null && (match.id === session.feedbackFor || match.id === last)) {
-    const line = t.options.feedbackCheck ? excerptOf(t, match.id) : undefined;
-    if (line) return excerptReply(t, line, { ...base, feedbackFor: match.id, question });
+    const line = entryLine(t, match.id, question);
+    if (line) return line;
     if (match.id === session.feedbackFor) return reply(t, messages.answer_again, session);
   }
   if (match.decision === 'suggest') {

@@ -8,7 +8,7 @@ import { renderTemplate } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { saysStillBroken } from './acks.ts';
 import { reply, type Turn } from './context.ts';
-import { ASKING, asksWhereOnly, compact, namesDevice } from './words.ts';
+import { ASKING, asksWhereOnly, clausesOf, compact, namesDevice } from './words.ts';
 
 /** Longer messages say more than a detail of the answer just given. */
 const FOLLOW_UP_MAX_CHARS = 15;
@@ -53,16 +53,24 @@ export function excerptOf(t: Turn, id: string): string | undefined {
   if (!excerpt) return undefined;
   const whole = excerpt.call(t.kb.matcher, id, t.text);
   if (whole) return whole;
-  const clauses = t.text.split(/[\s，,。.！!？?~～；;]+/u).filter((c) => c !== '');
+  const clauses = clausesOf(t.text);
   return clauses.length > 1 ? excerpt.call(t.kb.matcher, id, clauses.at(-1)!) : undefined;
 }
 
-/** One line of an answer, its check open: shown alone, the answer's "4." or "•" would read as a number to reply with. */
+/** A line of an answer sent alone: without the answer's "4." or "•", which would read as a number to reply with. */
+export const shownAlone = (line: string): string => line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
+
+/** One line of an answer, its check open. */
 export function excerptReply(t: Turn, line: string, session: Session): Decision {
   // The same line again ("合并在哪" after the line on 合并): it is right above, not sent twice.
   if (t.session.excerpted === line) return reply(t, t.messages.answer_again, { ...session, excerpted: line });
-  const text = line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
-  return reply(t, renderTemplate(t.messages.answer_excerpt, { line: text }), { ...session, excerpted: line });
+  return reply(t, renderTemplate(t.messages.answer_excerpt, { line: shownAlone(line) }), { ...session, excerpted: line });
+}
+
+/** Entry `id`'s line for this message, given as that entry's answer (its check open), when the check is on and a line says it. */
+export function entryLine(t: Turn, id: string, question: string): Decision | undefined {
+  const line = t.options.feedbackCheck ? excerptOf(t, id) : undefined;
+  return line ? excerptReply(t, line, { ...t.base, feedbackFor: id, question }) : undefined;
 }
 
 

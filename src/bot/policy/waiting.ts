@@ -10,9 +10,10 @@ import type { Messages } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { carry, say, type PolicyKnowledge } from './context.ts';
 import { partAnswers } from './several.ts';
+import { shownAlone } from './follow-up.ts';
 import { acknowledgement, saysTried } from './acks.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk } from '../../knowledge/index.ts';
-import { ASKING, asksAfterWait, asksWhereOnly, invitesPerson, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
+import { ASKING, asksAfterWait, asksWhereOnly, clausesOf, invitesPerson, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
 
 /**
  * Waiting in the queue (out of hours that may be a night): a question the FAQ answers with
@@ -23,7 +24,7 @@ import { ASKING, asksAfterWait, asksWhereOnly, invitesPerson, asksHowLong, bareT
 export function answerWhileWaiting(text: string, kb: PolicyKnowledge, messages: Messages, session: Session): Decision | undefined {
   let match = kb.matcher.match(text);
   // "算了先问个简单的 视频存哪了": the question is the last clause.
-  const clauses = text.split(/[\s，,。.！!？?~～；;]+/u).filter((c) => c !== '');
+  const clauses = clausesOf(text);
   if (match.decision !== 'answer' && clauses.length > 1) match = kb.matcher.match(clauses.at(-1)!);
   if (match.decision !== 'answer' || match.id === null || !kb.matcher.entry(match.id)) return undefined;
   // An entry already answered in this wait is not sent again ("发票怎么开", then "公司报销要用", "抬头是…"
@@ -44,8 +45,7 @@ export function answerWhileWaiting(text: string, kb: PolicyKnowledge, messages: 
 function lineOnce(line: string, messages: Messages, session: Session): Decision | undefined {
   const lines = new Set(session.linesInQueue ?? []);
   if (lines.has(line)) return undefined;
-  const said = line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
-  return { actions: [say(said), say(messages.waiting_answered)], session: { ...session, waitingAnswered: true, linesInQueue: [...lines, line].slice(-20) } };
+  return { actions: [say(shownAlone(line)), say(messages.waiting_answered)], session: { ...session, waitingAnswered: true, linesInQueue: [...lines, line].slice(-20) } };
 }
 
 /**
@@ -152,7 +152,8 @@ const NO_PERSON = /不(?:需要|用|要)(?:转|找)?(?:人工|客服|真人)了?
  */
 function leaving(session: Session, bare: string, human: 'ask' | 'negated' | null): boolean {
   // "88", "拜拜" while waiting: going, maybe for good; asked whether the person is still wanted.
-  return leavingQueue(bare, human) || acknowledgement(bare) === 'bye' || (session.waitingAnswered === true && acknowledgement(bare) !== undefined);
+  const ack = acknowledgement(bare);
+  return leavingQueue(bare, human) || ack === 'bye' || (session.waitingAnswered === true && ack !== undefined);
 }
 
 /**

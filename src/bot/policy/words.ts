@@ -286,8 +286,8 @@ export const barePersonRequest = (bare: string): boolean => /^(我要|请|帮我
 const PRESENCE = /^(?:闺女|姑娘|小姐姐|小哥哥?|美女|帅哥|师傅|亲|你|您|客服)*(?:(?:在吗|在么|在嘛|在不在|有人吗|有人在吗|人呢|人在吗|有没有人|客服呢|客服在吗|还在吗|还有人吗|还有人在吗|有人没|有人不|回复啊|回个话|说话啊)(?:啊|呀|哇|呐)?[\s\p{P}\p{S}]*)+$/u;
 const WAIT =
   /(?:还要|要|得|需要)等(?:多久|多长时间|多少分钟|几分钟|到什么时候|到啥时候)|^(?:请问|还|还要|还有|仲|仲要|要|得|需要|大概|大约|到底|那|等|再)*(?:多久|多长时间|几分钟|几耐)(?:啊|呀|呢|了|哦|嘛|来着)*$|说(?:的)?多久|到我(?:了)?(?:没|吗|嘛|么)|\beta\b|下班了|还没好(?:吗|嘛|么|啊)?$|多久(?:才|能|可以)?(?:有人|回|轮到|接|处理|好|到我)|(?:什么|啥子?)时候(?:才|能|可以)?(?:有人|回|轮到|接|处理|到我)|how long|still waiting|any ?one (?:there|here)|(?:怎么|咋|一直|还是|怎么还|咋还)没(?:有)?(?:人|回|轮到|接)|没人(?:回|理|管)|排到(?:第)?几|排第几|第几(?:个|位)了?$|前面还有(?:几|多少)|(?:等|排)了(?:好久|半天|这么久|很久)|还在排(?:队|着)?(?:吗|嘛|么|没)?$|排上了(?:吗|没)|any ?updates?|\bupdate\??$|处理了(?:没有?|吗|么)|^还要等(?:吗|么|嘛)?$|(?:今天|什么时候|啥时候)能(?:回复?|处理|回我)(?:吗|么)?|(?:客服|人工|人)(?:怎么)?还没(?:来|到|上线|回|出现)|(?:怎么|咋)?还不来|(?:怎么|咋)还没(?:来|好)/u;
-/** Each clause alone: "还要多久啊 我等不了了" asks how long in its first. */
-const clausesOf = (bare: string): string[] => bare.split(/[\s，,。.！!？?~～；;]+/u).filter((c) => c !== '');
+/** A message's clauses, split at spaces and punctuation: "还要多久啊 我等不了了" asks how long in its first. */
+export const clausesOf = (bare: string): string[] => bare.split(/[\s，,。.！!？?~～；;]+/u).filter((c) => c !== '');
 const anyClause = (re: RegExp, bare: string): boolean => re.test(bare) || clausesOf(bare).some((c) => re.test(c));
 export const asksAfterWait = (bare: string): boolean => anyClause(PRESENCE, bare) || anyClause(WAIT, bare);
 /** Asks how long or where in the queue in so many words ("还要等多久", "排到第几了"): answered more often than a ping. */
