@@ -19,6 +19,7 @@
  * would otherwise (rightly) be throttled.
  *
  *   BENCH_CUSTOMERS=100 BENCH_QUESTIONS=20 npm run bench:bot
+ *   BENCH_MIX=distinct BENCH_PROFILE=/tmp/bot.cpuprofile npm run bench:bot   (one mix, profiled)
  */
 import { WechatyBuilder, type Message } from 'wechaty';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
@@ -38,6 +39,8 @@ const figure = reporter('bot');
 const threads = new MatchThreads({ threads: Number(process.env.MATCH_THREADS ?? 1) });
 
 type Mix = 'distinct' | 'repeated';
+/** BENCH_MIX=distinct (or repeated): only that mix, e.g. for a profile of it. */
+const MIXES: Mix[] = process.env.BENCH_MIX === 'distinct' || process.env.BENCH_MIX === 'repeated' ? [process.env.BENCH_MIX] : ['distinct', 'repeated'];
 
 interface Talker {
   mocker: mock.Mocker;
@@ -230,13 +233,13 @@ try {
   const stopProfile = await profile(process.env.BENCH_PROFILE);
   for (let i = 0; i < ROUNDS; i++) {
     echoRuns.push(await echoBot(asksOf.distinct));
-    for (const mix of ['distinct', 'repeated'] as const) fullRuns[mix].push(await fullBot(server.url, `full-${mix}`, () => asksOf[mix]));
+    for (const mix of MIXES) fullRuns[mix].push(await fullBot(server.url, `full-${mix}`, () => asksOf[mix]));
   }
   await stopProfile();
 
   const echoRate = report(median(echoRuns, (r) => r));
   let missed = false;
-  for (const mix of ['distinct', 'repeated'] as const) {
+  for (const mix of MIXES) {
     const full = median(fullRuns[mix], (r) => r.result);
     const ratio = report(full.result) / echoRate;
     const texts = mix === 'distinct' ? Math.min(distinct.length, wanted) : repeated.length;
@@ -252,7 +255,7 @@ try {
     }
     console.log(`  transcript events written: ${full.recorded} (customer message + reply per question)`);
   }
-  figure('rss (full bot run)', median(fullRuns.distinct, (r) => r.result).result.rssMb, 'MB');
+  figure('rss (full bot run)', median(fullRuns[MIXES[0]!], (r) => r.result).result.rssMb, 'MB');
   console.log(
     `(median of ${ROUNDS} alternating runs each: echo ${rates(echoRuns)} msg/s; full-distinct ${rates(fullRuns.distinct.map((r) => r.result))} msg/s; full-repeated ${rates(fullRuns.repeated.map((r) => r.result))} msg/s)`,
   );

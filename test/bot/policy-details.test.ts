@@ -289,7 +289,7 @@ describe('the ninth stranger test', () => {
 });
 
 describe('question after question', () => {
-  it('a customer asking the FAQ\'s questions one after another, wrapped as customers wrap them, gets each answered and is never queued (bench:bot\'s customers)', async () => {
+  it('a customer asking the FAQ\'s questions one after another, wrapped as customers wrap them, gets each answered with its own entry and is never queued (bench:bot\'s customers)', async () => {
     const entries = (await loadKnowledgeBase(KB_DIR)).entries;
     const phrasings = entries.map((e) => [e.question, ...e.alternates].filter((q) => kb.matcher.match(q).decision === 'answer'));
     const inTurn = Array.from({ length: Math.max(...phrasings.map((p) => p.length)) }, (_, k) => phrasings.flatMap((p) => (k < p.length ? [p[k]!] : []))).flat();
@@ -300,6 +300,10 @@ describe('question after question', () => {
       turns.forEach((d, i) => {
         expect(handedOff(d), texts[i]).toBe(false);
         expect(d.actions.length, texts[i]).toBeGreaterThan(0);
+        // "您好，想咨询下手机收不到验证码!" right after the webcam answer had been read as a point of it.
+        // (The entry just answered, asked again in other words, is pointed back to: not checked here.)
+        const own = kb.matcher.match(texts[i]!).id;
+        if (own !== turns[i - 1]?.session.feedbackFor) expect(answered(d), `${texts[i - 1]} → ${texts[i]}`).toBe(own);
       });
     }
   });

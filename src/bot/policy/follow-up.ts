@@ -87,6 +87,10 @@ function saidOfIt(t: Turn, alone: MatchResult): boolean {
   // An entry the answer names as what customers ask next ("多少钱" after the watermark answer: the
   // prices) is a next question, however the two read together.
   if (kb.matcher.entry(session.feedbackFor!)?.related.includes(alone.id)) return false;
+  // Alone, it must already point at the answer's entry a little, among its candidates: a question
+  // of its own ("您好，想咨询下手机收不到验证码" after the webcam answer) does not, and read after a long
+  // question it could still land there, swamped by that question's words.
+  if (!alone.candidates.some((c) => c.id === session.feedbackFor)) return false;
   const both = kb.matcher.match(`${session.question}，${t.text}`);
   // Read as two questions (each its entry), they are two.
   return both.decision === 'answer' && both.id === session.feedbackFor && !both.questions && both.score >= alone.score;
