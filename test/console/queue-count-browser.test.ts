@@ -2,8 +2,9 @@
  * The waiting count and list stay true when one change reaches a tab twice, in either order: a
  * claim's own answer and its live event, and an event that came while the lists were being read
  * and is older than what the read returned, and an event written before a read that reaches the
- * tab after it (GET /api/queue's `asOf` says the read holds it). In real Chromium against the console on a real port
- * and a real redis-server; the two reports of a change are fed to the page's own data module in a
+ * tab after it (GET /api/queue's `asOf` says the read holds it), or one written between the read's
+ * stamp and its lists (in the lists, newer than `asOf`). In real Chromium against the console on a
+ * real port and a real redis-server; the two reports of a change are fed to the page's own data module in a
  * fixed order, the way a busy machine delivers them. (Under load the claim's answer came first,
  * the event's hint counted the chat leaving again, and "0 排队" hid a customer still waiting.)
  */
@@ -125,5 +126,27 @@ describe('the waiting count when a change is reported twice', { timeout: 60_000 
       await tab.page.unroute('**/api/queue*');
     }
     await settledTo('3 排队', [`botQ.q2`, `botQ.q4`, w6]);
+  });
+
+  it('a read that holds the claim but stamps an older `asOf`, then the claim\'s event: counted once', async () => {
+    const w7 = await waiting('q7', '孙七');
+    const w8 = await waiting('q8', '周八');
+    await until('five waiting', total, (t) => t === '5 排队', 10_000);
+    // The stamp is taken before the lists are read: a claim written in between is in the lists
+    // read but newer than `asOf` (seen in CI as "0 排队" with a customer waiting).
+    const before = (await handoff.eventsBetween('botQ', '0')).at(-1)!.id;
+    const api = toApiConversation(await handoff.claim(w7, { id: aliceId, name: '李爱丽' }));
+    await tab.page.route('**/api/queue*', async (route) => {
+      const answer = await route.fetch();
+      const body = (await answer.json()) as { asOf: Record<string, string> };
+      await route.fulfill({ response: answer, json: { ...body, asOf: { ...body.asOf, botQ: before } } });
+    });
+    try {
+      await readLists();
+    } finally {
+      await tab.page.unroute('**/api/queue*');
+    }
+    await feed(w7, api, await claimEvent(w7));
+    await settledTo('4 排队', [`botQ.q2`, `botQ.q4`, `botQ.q6`, w8]);
   });
 });

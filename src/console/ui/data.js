@@ -136,8 +136,11 @@ function inRead(ev) {
 function waitingDelta(lists, id, conv, ev) {
   const listed = lists.waiting.some((c) => c.id === id);
   // The event's hints speak for a chat beyond the rows read; not for one this tab already saw leave
-  // (a claim's own answer, then its event: counted once, or "0 排队" hid a waiting customer).
-  const hinted = !listed && !leftWaiting.has(id) &&
+  // (a claim's own answer, then its event: counted once, or "0 排队" hid a waiting customer), nor
+  // when the rows are the whole queue: a read's `asOf` is stamped before its lists, so a claim in
+  // between is both gone from them and newer than the stamp.
+  const beyondRows = (lists.totals?.waiting ?? 0) > lists.waiting.length;
+  const hinted = !listed && beyondRows && !leftWaiting.has(id) &&
     (ev?.data?.from === 'waiting' || ev?.data?.status === 'waiting' || (conv?.status === 'waiting' && ev && ev.type !== 'waiting' && ev.type !== 'released'));
   const was = listed || hinted;
   const is = conv?.status === 'waiting';
