@@ -99,7 +99,7 @@ export class KnowledgeCache {
       this.current = {
         source: matcher,
         smalltalkSource: smalltalk,
-        matcher: { match, entry: (id) => matcher.entry(id), excerpt: (id, q) => matcher.excerpt(id, q) },
+        matcher: { match, entry: (id) => matcher.entry(id), excerpt: (id, q, context) => matcher.excerpt(id, q, context) },
         menu: menuEntries(matcher.kb),
         ...(smalltalk ? { smalltalk } : {}),
       };

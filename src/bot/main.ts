@@ -14,7 +14,7 @@ import { createRedis, Handoff } from '../handoff/index.ts';
 import { createKnowledgeService, MatchThreads, type KnowledgeService } from '../knowledge/index.ts';
 import type { BotRuntimeConfig } from './config.ts';
 import { watchMessages } from './messages.ts';
-import type { PolicyOptions } from './policy.ts';
+import { hoursText, type PolicyOptions } from './policy.ts';
 import { BotRuntime } from './runtime.ts';
 
 export interface RunningBot {
@@ -53,6 +53,7 @@ export function policyFromConfig(config: Config): Partial<PolicyOptions> {
   return {
     handoffMode: config.bot.handoffMode,
     ...(config.bot.humanKeywords ? { humanKeywords: config.bot.humanKeywords } : {}),
+    serviceHours: hoursText(config.sla.hours),
   };
 }
 

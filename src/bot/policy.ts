@@ -94,4 +94,4 @@ export {
   type PolicyOptions,
 } from './policy/decide.ts';
 export { DEFAULT_HUMAN_KEYWORDS, HUMAN_SENTENCE_MAX_CHARS, humanRequest, normalizeText } from './policy/words.ts';
-export { delayNoticeText, formatWhen, kindLabel, queueNoticeText, queuePlaceText } from './policy/notices.ts';
+export { delayNoticeText, formatWhen, hoursText, kindLabel, queueNoticeText, queuePlaceText } from './policy/notices.ts';

@@ -173,6 +173,8 @@ export const MESSAGE_PLACEHOLDERS = {
   vague_problem: [],
   /** "你是机器人吗" while waiting for a person: the bot says what it is, and that a person is on the way. */
   queue_bot_identity: [],
+  /** "客服几点上班", "人工什么时候有人" (and no FAQ entry answers it): the agents' hours, from the business hours configured. */
+  service_hours: ['hours'],
   /** Right after an answer, "看不懂" / "怎么弄" / "具体在哪": sorry, say where you are stuck, or "1" for a person. */
   unclear_offer: [],
   /** A message that asks two or three things ("怎么退款？还有发票怎么开"): above each entry's answer. */
@@ -217,6 +219,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   detail_noted: '好的，收到～ 先按上面的方法试试，还不行的话回复 2，我帮您找人工客服。',
   vague_problem: '抱歉给您添麻烦了😣 具体是哪里不好用呢？比如打不开、报错，还是哪个功能用不了？说说看我帮您查。',
   queue_bot_identity: '我是智能客服小助手🤖 您已经在排队等真人客服了，接入后会马上回复您~',
+  service_hours: '人工客服的上班时间是{hours}。其他时间也可以直接留言，上班后会第一时间回复您~',
   unclear_offer: '抱歉没说清楚😅 您可以告诉我卡在哪一步，或者回复 1 转人工客服。',
   rephrase: '抱歉，这几个都不是您要的😅 麻烦换个说法再问我一次，或者看看下面的常见问题：',
   same_answer_handoff: '这个问题我能找到的还是刚才那个答案，看来帮不上您😣 这就为您转人工客服~',

@@ -43,6 +43,24 @@ describe('questionParts: where a message asks more than once', () => {
     const parts = questionParts('怎么退款？发票怎么开？会员多少钱？导出有哪些格式？');
     expect(parts).toEqual(['怎么退款？', '发票怎么开？', '会员多少钱？导出有哪些格式？']);
   });
+
+  it('numbered questions ("1.… 2.…", "1）… 2）…") are each one, up to five, without their numbers; "H.265" and "1.5倍" stay whole', () => {
+    expect(questionParts('你好 我想问下 1.手机能录多久 2.能不能录的时候开美颜 3.会员多少钱 4.能开发票吗 谢谢').map((p) => p.replace(/[\s，]+/gu, ' ').trim())).toEqual([
+      '你好 我想问下 手机能录多久',
+      '能不能录的时候开美颜',
+      '会员多少钱',
+      '能开发票吗 谢谢',
+    ]);
+    expect(questionParts('1）支持命令行启动录制吗 2）能不能只录某个窗口 3）有没有快捷键开始/停止 4）输出能选H.265吗')).toEqual([
+      '支持命令行启动录制吗',
+      '能不能只录某个窗口',
+      '有没有快捷键开始/停止',
+      '输出能选H.265吗',
+    ]);
+    expect(questionParts('1.5倍速怎么调？还有水印怎么去')).toEqual(['1.5倍速怎么调？', '水印怎么去']);
+    // One number is no list: the usual cap and clauses.
+    expect(questionParts('1.怎么退款？发票怎么开？会员多少钱？导出有哪些格式？')).toHaveLength(MAX_QUESTIONS);
+  });
 });
 
 interface MultiCase {

@@ -5,7 +5,7 @@
  * customer means is the strongest word in it: thanks or "it worked" count as helpful after an
  * answer; "我试试" promises a verdict later, so a pending "有帮助吗" stays open.
  */
-import { ASKING, compact } from './words.ts';
+import { ASKING, clausesOf, compact } from './words.ts';
 
 export type Ack = 'helpful' | 'understood' | 'trying' | 'bye';
 
@@ -23,7 +23,7 @@ const WORDS: ReadonlyMap<string, Ack | 'thanks' | 'particle'> = new Map([
   ...(['我试试', '试试', '我试一下', '试一下', '我再试试', '再试试', '我去试试', '我看看', '看看', '我看一下', '我去看看', '我研究一下', '我先试试'] as const).map(
     (w) => [w, 'trying'] as const,
   ),
-  ...(['拜拜', '再见', 'bye', '88', '886'] as const).map((w) => [w, 'bye'] as const),
+  ...(['拜拜', '再见', '晚安', 'bye', '88', '886'] as const).map((w) => [w, 'bye'] as const),
   ...(['亲', '啊', '呀', '啦', '哈', '哈哈', '了', '的', '呢', '吧', '那', '那我', '先', '我', '哈哈哈', '唉', '哎', '哦哦哦'] as const).map((w) => [w, 'particle'] as const),
 ]);
 const LONGEST = Math.max(...[...WORDS.keys()].map((w) => w.length));
@@ -37,7 +37,7 @@ const CHANGED_MIND = /^(?:那|哦|嗯|好吧)?(?:算了吧?|那就|我)?(?:先|�
 const THANKS_STEM = /谢|感恩|感激|辛苦|thank|thx|(?<![a-z0-9])3q(?![a-z0-9])/u;
 const STEMS: readonly [Ack, RegExp][] = [
   ['helpful', new RegExp(`${THANKS_STEM.source}|解决|搞定|可以了|好了|成功|找到了|弄好|有用|管用|好使|ok了`, 'u')],
-  ['bye', /拜拜|再见|bye|^88|^886/u],
+  ['bye', /拜拜|再见|晚安|bye|^88|^886/u],
   ['trying', /试|弄一下|弄下|操作|研究|瞅|看看|看下|看一下|找找|去弄|稍等|等我|等下|回头/u],
   ['understood', /^(?:ok|okay|好|行|嗯|哦|噢|收到|了解|明白|懂|知道|get)/u],
 ];
@@ -52,7 +52,19 @@ export function acknowledgement(bare: string): Ack | undefined {
   if (!s || s.length > MAX_CHARS) return undefined;
   // "算了不退了", "那先不买了": a change of mind, nothing more to do.
   if (CHANGED_MIND.test(s)) return 'understood';
-  return covered(s) ?? (ASKING.test(s) || TROUBLE.test(s) ? undefined : STEMS.find(([, re]) => re.test(s))?.[0]);
+  return covered(s) ?? (ASKING.test(s) || TROUBLE.test(s) ? worked(bare) : STEMS.find(([, re]) => re.test(s))?.[0]);
+}
+
+/** Said that it works, alone in a clause: "好了", "收到了", "找到了", "可以了". */
+const WORKS = /^(?:哦+|噢+|嗯+|啊|哇|终于|总算|现在)?(?:好了|好啦|可以了|行了|收到了|找到了|解决了|搞定了?|弄好了|成功了|出来了|有了)(?:啊|呀|哈|哈哈|的|呢)?$/u;
+/**
+ * "好了 收到了 刚才信号不好", "哦哦 权限没开 好了": it works now, and why it had not. The first or
+ * last clause says so alone; none asks, turns ("但是还是没声音") or says it still fails.
+ */
+function worked(bare: string): Ack | undefined {
+  const clauses = clausesOf(bare);
+  if (clauses.length < 2 || !(WORKS.test(clauses[0]!) || WORKS.test(clauses.at(-1)!))) return undefined;
+  return ASKING.test(bare) || /但|可是|不过|还是|又/u.test(bare) ? undefined : 'helpful';
 }
 
 /** The reading by whole words: every character of `s` is one of WORDS. */
@@ -100,7 +112,7 @@ export const asksToExplain = (bare: string): boolean => UNCLEAR.test(compact(bar
  * questions that share its words: "专票还是普票" (还是 as "or"), "用微信登录行不行".
  */
 const STILL =
-  /还是(?:[^，,。.？?！!\s]{0,4}?[不没]|一样|老样子|那样|这样|黑|卡|闪退|报错|失败|显示|有|会)|依然|仍然|照样|试了|试过|弄了|弄过|按你说的|按照你说的|没用|(?<!行)不行|不管用|没反应|没(?:别的)?办法|有没有别的办法|木有|无语|不好使|(?:整|弄|搞)了半天|第[二三四五两几]次了|已经.{0,3}(?:天|周|个月|小时)了|still|doesn'?t work|not working/iu;
+  /还是(?:[^，,。.？?！!\s]{0,4}?[不没]|一样|老样子|那样|这样|黑|卡|闪退|报错|失败|显示|有|会)|依然|仍然|照样|试了|试过|弄了|弄过|按你说的|按照你说的|没用|(?<!行)不行|不管用|没反应|没(?:别的)?办法|有没有别的办法|木有|无语|不好使|(?:也|还)没(?:有|收到|来|到|动静)?$|(?:整|弄|搞)了半天|第[二三四五两几]次了|已经.{0,3}(?:天|周|个月|小时)了|still|doesn'?t work|not working/iu;
 export const saysStillBroken = (bare: string): boolean => bare.length <= 30 && STILL.test(bare);
 
 /**

@@ -69,7 +69,8 @@ export function guidance(t: Turn): Decision {
   return { ...menu(t, false, [say(t.messages.guidance)]), outcome };
 }
 
-function menuPending(t: Turn): boolean {
+/** The menu was the last list sent and still answers to its numbers. */
+export function menuPending(t: Turn): boolean {
   const { offered, offeredFrom, suggested } = t.session;
   const ids = t.kb.menu.map((e) => e.id);
   return !suggested && (offeredFrom ?? 1) === 1 && offered !== undefined && offered.length === ids.length && offered.every((id, i) => id === ids[i]);

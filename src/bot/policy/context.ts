@@ -20,6 +20,8 @@ export interface PolicyOptions {
   feedbackCheck: boolean;
   /** After a 1-2 rating, how long the customer's next words go to a person instead of the bot (default 24 h). */
   lowRatingFollowUpMs?: number;
+  /** The agents' hours as customers read them ("周一至周五 09:00-18:00", `hoursText`): "客服几点上班" is told them. */
+  serviceHours?: string;
 }
 
 export const LOW_RATING_FOLLOW_UP_MS = 24 * 3600_000;

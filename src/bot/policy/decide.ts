@@ -9,7 +9,7 @@ import type { ConversationStatus, TurnOutcome } from '../../handoff/types.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk, renderSuggestions, type FaqEntry, type MatchResult } from '../../knowledge/index.ts';
 import { renderTemplate, type Messages } from '../messages.ts';
 import type { Decision, PolicyInput, Session } from '../types.ts';
-import { aboutThemselves, chitchat, deadEnd, givesUp, guidance, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
+import { aboutThemselves, chitchat, deadEnd, givesUp, guidance, menuPending, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
 import {
   answer,
   carry,
@@ -31,7 +31,7 @@ import { answeredParts, answerEach } from './several.ts';
 import { inQueue, withPerson } from './waiting.ts';
 import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
-import { asksWhereOnly, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
+import { asksServiceHours, asksWhereOnly, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -54,7 +54,7 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   const status = statusFor(input.status, active);
   const normalized = normalizeText(input.text);
   const human = normalized ? humanRequest(normalized, options.humanKeywords) : null;
-  if (status === 'waiting' && normalized) return inQueue(input.text, normalized, human, session, kb, messages, now);
+  if (status === 'waiting' && normalized) return inQueue(input.text, normalized, human, session, kb, messages, now, options.serviceHours);
   if (status !== 'bot' && status !== 'resolved') return withPerson(status, session, messages, normalized !== '', human === 'ask');
   if (!normalized) return { actions: [], session };
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
@@ -112,6 +112,8 @@ function chatter(t: Turn): Decision | undefined {
     return { ...d, outcome: rejected(session) };
   }
   if (t.human === 'negated') return reply(t, messages.offer_declined);
+  // "？" again right after the menu: how to use it, not the same ten lines once more.
+  if (questionMarks && menuPending(t)) return guidance(t);
   if (HELP.has(bare) || questionMarks) return menu(t, !session.greeted);
   // GREETING reads 在吗 too: which repeat phrase fits is the detected intent's to say.
   const hello = talk?.whole && (talk.intent === 'greeting' || talk.intent === 'presence') ? talk.intent : undefined;
@@ -264,7 +266,8 @@ function fromKnowledge(t: Turn): Decision {
     // The entry just answered, asked after again ("那年度的呢", "试了还是没声音"): not the same
     // text twice; where to look, and "2" for a person, which stays open.
     // "退钱！！！" right after the refund answer: that answer did not do; not "the answer is above".
-    if (match.id === session.feedbackFor) return still || INSISTS.test(t.text) ? helpful(t, false, 'rejected') : reply(t, messages.answer_again, session);
+    // A point of it in more words ("录王者的时候游戏声音有 但是我开麦说话的声音录不进去"): its line.
+    if (match.id === session.feedbackFor) return still || INSISTS.test(t.text) ? helpful(t, false, 'rejected') : (entryLine(t, match.id, session.question ?? question) ?? reply(t, messages.answer_again, session));
     // "还是没收到" a few turns after the login answer: that answer did not do, and sending it again
     // would tell them nothing; a person is offered, as for "没解决".
     if (session.answered?.includes(match.id) && saysStillBroken(t.bare)) return helpful({ ...t, session: { ...session, feedbackFor: match.id, question } }, false, 'rejected');
@@ -278,6 +281,8 @@ function fromKnowledge(t: Turn): Decision {
   }
   // Anger at the service: a person, first and with an apology, not a list of FAQ entries.
   if (isComplaint(t.bare)) return complaint(t);
+  // "客服几点上班" and no entry says: the hours configured, not a day's wait to be told them.
+  if (t.options.serviceHours && asksServiceHours(t.bare)) return reply(t, renderTemplate(messages.service_hours, { hours: t.options.serviceHours }), base);
   // "我年纪大了不太会弄": the menu, with a word of encouragement, is where to start.
   if (needsGuidance(t.bare) && !session.rephrased) return guidance(t);
   const instead = smalltalkInstead(t, match);

@@ -45,16 +45,24 @@ export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
 }
 
 /**
- * The line of entry `id`'s answer that speaks of the message, or of its last clause ("算了 分段录吧
- * 怎么合并": 怎么合并), where the question is.
+ * The line of entry `id`'s answer that speaks of the message, or of one of its clauses, the last
+ * first ("算了 分段录吧 怎么合并": 怎么合并), where the question is.
  */
 export function excerptOf(t: Turn, id: string): string | undefined {
   const excerpt = t.kb.matcher.excerpt;
   if (!excerpt) return undefined;
-  const whole = excerpt.call(t.kb.matcher, id, t.text);
+  // What they asked this answer for ("苹果手机录屏没声音") picks among lines that all say it ("麦克风").
+  const context = t.session.feedbackFor === id ? t.session.question : undefined;
+  const whole = excerpt.call(t.kb.matcher, id, t.text, context);
   if (whole) return whole;
+  // Else a clause, the last first ("算了 分段录吧 怎么合并"; "麦克风在哪里开啊 我找不到").
   const clauses = clausesOf(t.text);
-  return clauses.length > 1 ? excerpt.call(t.kb.matcher, id, clauses.at(-1)!) : undefined;
+  if (clauses.length < 2) return undefined;
+  for (const clause of clauses.reverse()) {
+    const line = excerpt.call(t.kb.matcher, id, clause, context);
+    if (line) return line;
+  }
+  return undefined;
 }
 
 /** A line of an answer sent alone: without the answer's "4." or "•", which would read as a number to reply with. */

@@ -32,6 +32,15 @@ export function formatWhen(at: number, now: number, timezone: string, weekdayOnl
   return `${year}${when.month}月${when.day}日 ${weekday} ${time}`;
 }
 
+/** The business hours as a customer reads them: "周一至周五 09:00-18:00", "每天 08:00-22:00", "周一、周三 …". */
+export function hoursText(hours: { weekdays: readonly number[]; open: string; close: string }): string {
+  const days = [...new Set(hours.weekdays)].sort((a, b) => a - b);
+  const run = days.length > 1 && days.every((d, i) => i === 0 || d === days[i - 1]! + 1);
+  const name = (d: number): string => WEEKDAYS[d - 1] ?? '';
+  const when = days.length === 7 ? '每天' : run ? `${name(days[0]!)}至${name(days.at(-1)!)}` : days.map(name).join('、');
+  return `${when} ${hours.open}-${hours.close}`;
+}
+
 /**
  * Tells a customer who was just queued where they stand (zh-CN).
  * Within business hours (`queued`): position and "预计今天 15:30前"; outside (`outside_hours`):

@@ -60,17 +60,18 @@ export function followUp(t: Turn): Decision | undefined {
  */
 const DECLINES_RATING = /^(?:不|不用|不想|懒得|算了)(?:打|评|评价|打分|评分)?了?(?:吧|啊)?$|^(?:不|不想|懒得)(?:打分|评分|评价)/u;
 /** A remark in the rating's place: "…但是等太久了", "回复有点慢". */
-const REMARK = /但是|不过|可是|太久|太慢|有点慢|等了好久/u;
+const REMARK = /但是|不过|可是|太久|太慢|有点慢|有点久|挺久|好久|久了|等了/u;
 
 /** "没解决啊", "还没弄好": the problem the agent closed is still there. */
 const NOT_SOLVED = /^.{0,6}?(?:没|没有|未|还没)(?:解决|弄好|处理好|修好|好)(?:啊|呀|呢|吧|了|的)*$/u;
 
 export function ratingGiven(t: Turn): Decision | undefined {
   if (t.status !== 'resolved') return undefined;
-  const score = ratingOf(t.normalized) ?? ratedWithComment(t);
+  const alone = ratingOf(t.normalized);
+  const score = alone ?? ratedWithComment(t) ?? lastScoreNamed(t.bare);
   // "10分": a score on another scale; the question stays open, as for the number 10.
   if (score === undefined && offScale(t.normalized) && !t.session.rated) return reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
-  if (score !== undefined) return rated(t, score);
+  if (score !== undefined) return rated(t, score, alone === undefined);
   // "哦 5" after the scale was asked again: the digit, after an interjection.
   const after = /^(?:哦|噢|嗯|那|好吧?|额|呃|哎|唉)+\s*([1-5])$/u.exec(t.bare);
   if (after && !(t.session.offered ?? []).length) return rated(t, Number(after[1]));
@@ -104,6 +105,16 @@ function ratedWithComment(t: Turn): number | undefined {
 }
 
 /**
+ * "钱退回来我再给5分，现在先给3分": scores named in so many words ("3分", "四星") inside a longer
+ * message; the last one is the one given ("本来想给5分 算了4分吧"). Not "15分钟", "十五分", "五星级酒店".
+ */
+const SCORE_NAMED = /(?<![\d.十百])([1-5一二三四五])\s*(?:分(?!钟)|星(?![级期])|颗星)/gu;
+function lastScoreNamed(bare: string): number | undefined {
+  const d = [...bare.matchAll(SCORE_NAMED)].at(-1)?.[1];
+  return d === undefined ? undefined : '一二三四五'.includes(d) ? '一二三四五'.indexOf(d) + 1 : Number(d);
+}
+
+/**
  * Right after a rating of 3-5, words the FAQ does not answer are a remark on the service
  * ("客服回复有点慢，不过解决了"): thanked for, not met with a "did you mean" list. A question it
  * answers is answered; anger goes to a person (fromKnowledge).
@@ -118,13 +129,16 @@ export function remark(t: Turn): Decision | undefined {
   return reply(t, t.messages.rating_comment_noted);
 }
 
-/** The thanks differ by score; a 1-2 asks what went wrong and opens the follow-up window (followUp). */
-export function rated(t: Turn, score: number): Decision {
+/**
+ * The thanks differ by score; a 1-2 asks what went wrong and opens the follow-up window (followUp),
+ * or, said already with the score (`withWords`: "1 机器人太差了"), takes it without asking again.
+ */
+export function rated(t: Turn, score: number, withWords = false): Decision {
   const { messages } = t;
   const base = carry(t.session);
   if (score <= 2) {
     const until = (t.now ?? Date.now()) + (t.options.lowRatingFollowUpMs ?? LOW_RATING_FOLLOW_UP_MS);
-    return { ...reply(t, messages.rating_low_followup, { ...base, rated: true, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
+    return { ...reply(t, withWords ? messages.rating_comment_noted : messages.rating_low_followup, { ...base, rated: true, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
   }
   const commentUntil = (t.now ?? Date.now()) + RATING_COMMENT_MS;
   return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks, { ...base, rated: true, commentUntil }), outcome: { type: 'rating', score } };

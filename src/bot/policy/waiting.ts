@@ -6,14 +6,14 @@
  * the person leave the queue; with an agent it keeps quiet. Found by three stranger tests.
  */
 import type { ConversationStatus } from '../../handoff/types.ts';
-import type { Messages } from '../messages.ts';
+import { renderTemplate, type Messages } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { carry, say, type PolicyKnowledge } from './context.ts';
 import { partAnswers } from './several.ts';
 import { shownAlone } from './follow-up.ts';
 import { acknowledgement, saysTried } from './acks.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk } from '../../knowledge/index.ts';
-import { ASKING, asksAfterWait, asksWhereOnly, clausesOf, invitesPerson, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
+import { ASKING, asksAfterWait, asksServiceHours, asksWhereOnly, clausesOf, invitesPerson, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
 
 /**
  * Waiting in the queue (out of hours that may be a night): a question the FAQ answers with
@@ -137,8 +137,11 @@ export function leavingQueue(bare: string, human: 'ask' | 'negated' | null): boo
 /** In another clause, more trouble ("弄好了 但是又卡住了"); a cause found is not ("我找到了 麦克风没开"). */
 const STILL_MORE = /但|可是|又|还是|还有|另外|不行|没用|不管用/u;
 
+/** "那我继续用obs了", "那我还是用剪映吧": going to another tool; asked whether the person is still wanted. */
+const ELSEWHERE = /^(?:行吧|好吧|那|那我|我)*(?:还是|继续|先|就|改|换)用.{1,8}?(?:了|吧|算了)?$/u;
+
 function leavingClause(s: string): boolean {
-  if (NO_LONGER.test(s) || NO_PERSON.test(s)) return true;
+  if (NO_LONGER.test(s) || NO_PERSON.test(s) || ELSEWHERE.test(s)) return true;
   const m = SOLVED.exec(s);
   return m !== null && !NOT_YET.test(s.slice(0, m.index)) && !MORE.test(s.slice(0, m.index) + s.slice(m.index + m[0].length));
 }
@@ -183,7 +186,16 @@ export function waitingOn(session: Session): Session {
  * Waiting in the queue: leaving it ("解决了" … "1"), the place and the time when asked, nudged or
  * impatient (with an apology), an FAQ answer the bot is sure of, a word that details were noted.
  */
-export function inQueue(text: string, normalized: string, human: 'ask' | 'negated' | null, session: Session, kb: PolicyKnowledge, messages: Messages, now: number): Decision {
+export function inQueue(
+  text: string,
+  normalized: string,
+  human: 'ask' | 'negated' | null,
+  session: Session,
+  kb: PolicyKnowledge,
+  messages: Messages,
+  now: number,
+  serviceHours?: string,
+): Decision {
   const bare = bareText(normalized);
   const leave = human === 'ask' ? undefined : leaveQueue(session, bare, human, messages, now, text);
   if (leave) return leave;
@@ -197,6 +209,8 @@ export function inQueue(text: string, normalized: string, human: 'ask' | 'negate
   const complains = isComplaint(bare) || (human === 'ask' && /投诉/u.test(bare));
   const sorry = complains || impatient(text);
   const escalating = (d: Decision): Decision => (complains ? { ...d, actions: [{ type: 'escalate' }, ...d.actions] } : d);
+  // "你们客服几点下班", "人工什么时候有人": the hours configured, which is what the wait depends on.
+  if (serviceHours && asksServiceHours(bare)) return escalating({ actions: [say(renderTemplate(messages.service_hours, { hours: serviceHours }))], session: waiting });
   if (human === 'ask' || asksAfterWait(bare) || nudges(normalized)) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: human === 'ask' || asksHowLong(bare) }));
   // "怎么这么慢" while waiting is about the wait, whatever entry 慢 finds (the lag one).
   if (sorry && onlyImpatience(bare)) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: true }));

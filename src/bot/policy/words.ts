@@ -61,7 +61,7 @@ export const CLOSING = oneOf([
  * service, the product or the company.
  */
 const ANGER =
-  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|^(?:垃圾|辣鸡|差评)[!！。.]*$|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|诈骗|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|人话都听不懂|不说人话|人工智障|智障|废物|垃圾(?:软件|app|产品|平台|客服|公司|东西|玩意)|有病吧|神经病|脑子有病|乱扣|乱收费|偷偷扣|私自扣|再不[来回理管].{0,6}(?:卸载|投诉|差评|退款|报警)|(?:就|这样|这么)对待(?:客户|顾客|用户|消费者|我们)|什么(?:服务|态度)啊)/u;
+  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|^(?:垃圾|辣鸡|差评)[!！。.]*$|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|诈骗|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|人话都听不懂|不说人话|答非所问|驴唇不对马嘴|牛头不对马嘴|人工智障|智障|废物|垃圾(?:软件|app|产品|平台|客服|公司|东西|玩意)|有病吧|神经病|脑子有病|乱扣|乱收费|偷偷扣|私自扣|再不[来回理管].{0,6}(?:卸载|投诉|差评|退款|报警)|(?:就|这样|这么)对待(?:客户|顾客|用户|消费者|我们)|什么(?:服务|态度)啊)/u;
 
 export const isComplaint = (bare: string): boolean => ANGER.test(bare);
 
@@ -302,7 +302,7 @@ export const impatient = (text: string): boolean => IMPATIENT.test(text);
  * A customer who does not know where to start ("我年纪大了不太会弄", "第一次用这个", "这软件怎么用"):
  * when the FAQ answers nothing in it, the menu is the help, not a person. Short messages only.
  */
-const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手|小白|教教我|用不来|玩不转|不会打字|打字(?:不方便|太慢|慢)|眼睛不好|看不清字?|不识字/u;
+const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手(?!机)|小白|教教我|用不来|玩不转|不会打字|打字(?:不方便|太慢|慢)|眼睛不好|看不清字?|不识字/u;
 export const needsGuidance = (bare: string): boolean => bare.length <= 24 && LOST.test(bare);
 /** "我不会打字 打得慢": whatever entry 慢 would find (the lag one), the guidance. */
 export const cannotType = (bare: string): boolean => bare.length <= 24 && /不会打字|打字(?:不方便|太慢|慢)|打得慢/u.test(bare);
@@ -321,8 +321,17 @@ export const vaguelyBroken = (bare: string): boolean => VAGUE.test(bare.replace(
 const WHERE_ONLY = /^(?:那|那么|请问|所以)?(?:(?:要|去|可以|能|该)?在?(?:哪里|哪儿|哪)[\p{sc=Han}]{1,2}|(?:入口|按钮|开关|设置)在哪(?:里|儿)?)(?:啊|呀|呢|的|啦)?$/u;
 export const asksWhereOnly = (bare: string): boolean => WHERE_ONLY.test(compact(bare));
 
-/** A tax number, an email, an order or phone number, a company name: data for a person to act on. */
-export const carriesData = (text: string): boolean => /@[\w-]+\.|\d{6,}|[0-9a-z]{15,20}|有限公司|税号|订单号/iu.test(text);
+/**
+ * "客服几点上班", "你们几点下班", "人工什么时候有人", "工作时间是几点到几点": the agents' hours. Said of
+ * the service (客服, 人工, 你们) or of the hours themselves; "几点下单发货" is no such question.
+ */
+const SERVICE_HOURS =
+  /(?:几点|什么时候|啥时候|何时)(?:上班|下班|开始上班|有人|开工|营业|开门|关门)|(?:上班|下班|工作|服务|营业|在线|值班)时间|(?:客服|人工|你们).{0,4}(?:几点|什么时候|啥时候)(?:上班|下班|在|有人|开始|结束)|(?:周末|晚上|节假日|假期)(?:有人|上班|有客服)/u;
+export const asksServiceHours = (bare: string): boolean => SERVICE_HOURS.test(compact(bare)) && ASKING.test(bare);
+
+/** A tax number, an email, an order or phone number, a company name: data for a person to act on; named in a question ("要填税号吗"), none. */
+export const carriesData = (text: string): boolean =>
+  /@[\w-]+\.|\d{6,}|[0-9a-z]{15,20}/iu.test(text) || (/有限公司|税号|订单号/u.test(text) && !ASKING.test(text));
 
 /** The product or "this" and nothing else named ("这个软件怎么用", "你们这app咋用啊"): no entry's topic. */
 const ONLY_THE_PRODUCT = /^(?:你好|您好|请问|问下|那个|这个|这|你们的?|你们这个?|这款|软件|app|应用|东西|玩意儿?|怎么|咋|如何|用|使用|啊|呀|呢|的|吗)+$/iu;
@@ -345,5 +354,5 @@ export function statesContext(bare: string): boolean {
 
 /** The customer's device or system alone ("苹果手机", "我是windows", "mac版 14.2系统"): what they use, no question. */
 const DEVICE =
-  /^(?:我|我的|是|用的是?)*(?:(?:是|用的是?)?(?:苹果|安卓|华为|小米|荣耀|oppo|vivo|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?|\d{3,5})[\d.]*)+(?:上|里)?(?:录|用|装)?(?:的|啊|呀|呢|的呢)?$/iu;
+  /^(?:我|我的|是|用的是?)*(?:(?:是|用的是?)?(?:苹果|安卓|安桌|华为|小米|红米|redmi|荣耀|oppo|vivo|iqoo|realme|一加|三星|魅族|联想|戴尔|惠普|华硕|thinkpad|surface|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?|\d{3,5})(?:[a-z]{0,6}\d{1,4}(?:pro|max|plus|ultra|mini|se)*)?[\d.]*)+(?:上|里)?(?:录|用|装)?(?:的|啊|呀|呢|的呢)?$/iu;
 export const namesDevice = (bare: string): boolean => DEVICE.test(compact(bare));

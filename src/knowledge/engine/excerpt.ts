@@ -68,9 +68,11 @@ export function touchesAnswer(doc: EntryDoc, text: string): boolean {
 /**
  * The line of `doc`'s answer that holds every informative word of `query` (the word itself or a
  * synonym), when exactly one line does and the answer has more than one: a word the whole answer
- * repeats ("声音" in an answer on sound) points at no line in particular. Undefined otherwise.
+ * repeats ("声音" in an answer on sound) points at no line in particular. Where several lines do,
+ * the words of `context` (what the customer said before: "苹果手机录屏没声音") pick one of them
+ * ("麦克风在哪里开" → the iPhone line). Undefined otherwise.
  */
-export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon): string | undefined {
+export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon, context?: Query): string | undefined {
   const terms = query.terms.filter((t) => t.weight >= INFORMATIVE);
   if (terms.length === 0) return undefined;
   const lines = answerLines(doc, lexicon);
@@ -82,7 +84,14 @@ export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon): st
     (WHERE_WORD.test(t.text) && PLACE.test(l.text));
   const found = lines.filter((l) => terms.every((t) => holds(l, t)));
   if (found.length === 1) return found[0]!.text;
-  if (found.length > 1) return byLetters(found, terms);
+  // Of several lines, the one that also holds most of what was said before, if one does.
+  const said = context?.terms.filter((t) => t.weight >= INFORMATIVE && !terms.some((x) => x.text === t.text)) ?? [];
+  const byContext = (among: readonly Line[]): string | undefined => {
+    const counts = among.map((l) => said.filter((t) => holds(l, t)).length);
+    const most = Math.max(0, ...counts);
+    return most > 0 && counts.filter((n) => n === most).length === 1 ? among[counts.indexOf(most)]!.text : undefined;
+  };
+  if (found.length > 1) return byLetters(found, terms) ?? byContext(found);
   // No line holds every word: the line that holds the weightiest word asked ("mov" of "mov也行吗",
   // "帧率" of "帧率调多少合适") and more of the rest, by weight, than any other line.
   const heaviest = terms.reduce((a, b) => (b.weight > a.weight ? b : a));
@@ -91,7 +100,7 @@ export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon): st
   const named = lines.filter((l) => holds(l, heaviest)).map((l) => ({ l, w: weight(l) }));
   const best = Math.max(...named.map((x) => x.w));
   const top = named.filter((x) => x.w === best);
-  return top.length === 1 ? top[0]!.l.text : undefined;
+  return top.length === 1 ? top[0]!.l.text : byContext(top.map((x) => x.l));
 }
 
 /**

@@ -103,11 +103,16 @@ export class Matcher {
     return this.compiled.byId.get(id);
   }
 
-  /** The one line of entry `id`'s answer that speaks of `question`, a follow-up to it (excerpt.ts). */
-  excerpt(id: string, question: string): string | undefined {
+  /**
+   * The one line of entry `id`'s answer that speaks of `question`, a follow-up to it (excerpt.ts);
+   * `context`, what the customer said before, picks among several lines that do.
+   */
+  excerpt(id: string, question: string, context?: string): string | undefined {
     const doc = this.compiled.docs.find((d) => d.entry.id === id);
     const text = toSimplified(question.slice(0, MAX_QUERY_CHARS));
-    return doc && touchesAnswer(doc, normalize(text)) ? answerExcerpt(doc, this.parse(text), this.compiled.lexicon) : undefined;
+    if (!doc || !touchesAnswer(doc, normalize(text))) return undefined;
+    const before = context ? this.parse(toSimplified(context.slice(0, MAX_QUERY_CHARS))) : undefined;
+    return answerExcerpt(doc, this.parse(text), this.compiled.lexicon, before);
   }
 
   match(asked: string): MatchResult {

@@ -12,11 +12,16 @@ import { ASKS } from './focus.ts';
 
 /** At most this many questions are read out of one message (the rest stays in the last). */
 export const MAX_QUESTIONS = 3;
+/** …or this many when the customer numbered them ("1.手机能录多久 2.会员多少钱 3.…"): each was meant. */
+const MAX_NUMBERED = 5;
+/** A number leading a question of a list ("1.", "2、", "3）", "(4)"), not a decimal ("1.5倍"). */
+const NUMBERED = /(?:^|(?<=[\s，,。；;：:]))[（(]?[1-9][.、)）](?!\d)\s*/gu;
 /** A part shorter than this (Han characters and letters) is no question of its own ("怎么买", "在哪查"). */
 const MIN_PART = 4;
 
-// A clause ends at punctuation or at a space between Chinese characters ("水印怎么去 还有能录多久").
-const CLAUSE = /(?:[^，,。.!！?？；;~～\n\s]|\s+(?!\p{Script=Han})|(?<!\p{Script=Han})\s+)+[，,。.!！?？；;~～\n\s]*/gu;
+// A clause ends at punctuation or at a space between Chinese characters ("水印怎么去 还有能录多久");
+// not at the dot inside "H.265" or "1.5倍".
+const CLAUSE = /(?:[^，,。.!！?？；;~～\n\s]|(?<=[\p{L}\p{N}])\.(?=[\p{L}\p{N}])|\s+(?!\p{Script=Han})|(?<!\p{Script=Han})\s+)+[，,。.!！?？；;~～\n\s]*/gu;
 /** Openers that always start another topic ("还有水印" is "still has a watermark": not one of them). */
 const TOPIC_WORDS = '另外|此外|顺便(?:问|说)?一?下|再问一?下|还想问一?下|还有个问题|还有一个问题|对了';
 const NEW_TOPIC = new RegExp(`^\\s*(?:${TOPIC_WORDS})`, 'u');
@@ -36,7 +41,9 @@ const meaningful = (s: string): number => (s.match(/[\p{Script=Han}\p{L}\p{N}]/g
  * (the common case: the caller matches the whole message and nothing else).
  */
 export function questionParts(text: string): string[] {
-  const clauses = text.match(CLAUSE);
+  // Numbered questions ("1）… 2）…") end where the next number starts.
+  const numbered = (text.match(NUMBERED) ?? []).length >= 2;
+  const clauses = (numbered ? text.replace(NUMBERED, '，') : text).match(CLAUSE);
   if (!clauses || clauses.length < 2) return [];
   const parts: string[] = [];
   let open = '';
@@ -56,8 +63,11 @@ export function questionParts(text: string): string[] {
   // What follows the last question ("…怎么开发票，谢谢") is part of it.
   if (open) parts[parts.length - 1] += open;
   // "不是问怎么退款，是想问发票怎么开": the first part is what the customer does not ask.
-  const cleaned = parts.map((p) => p.replace(OPENER, '').replace(/[，,、；;~～\s]+$/u, '').trim()).filter((p) => meaningful(p) >= MIN_PART && !DISOWNED.test(p));
+  const cleaned = parts
+    .map((p) => p.replace(OPENER, '').replace(/[，,、；;~～\s]+$/u, '').trim())
+    .filter((p) => meaningful(p) >= MIN_PART && !DISOWNED.test(p));
   if (cleaned.length < 2) return [];
   // A fourth question and on stay with the third: the bot answers a few, not a questionnaire.
-  return cleaned.length <= MAX_QUESTIONS ? cleaned : [...cleaned.slice(0, MAX_QUESTIONS - 1), cleaned.slice(MAX_QUESTIONS - 1).join('')];
+  const most = numbered ? MAX_NUMBERED : MAX_QUESTIONS;
+  return cleaned.length <= most ? cleaned : [...cleaned.slice(0, most - 1), cleaned.slice(most - 1).join('')];
 }

@@ -1,0 +1,161 @@
+/**
+ * What the fifteenth stranger test found: "好了 收到了 刚才信号不好" is a verdict of success, a score
+ * inside a longer rating message, a tax number asked about (not given), numbered questions each
+ * answered, a phone model as a detail, "那你能干嘛" and "会唱歌吗" as small talk, the agents' hours
+ * told, an earlier question picking the line of an answer, leaving the queue for another tool.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Messages } from '../../src/bot/messages.ts';
+import { decide, DEFAULT_POLICY_OPTIONS, hoursText, type PolicyKnowledge, type PolicyOptions } from '../../src/bot/policy.ts';
+import { carriesData, namesDevice } from '../../src/bot/policy/words.ts';
+import type { ConversationStatus } from '../../src/handoff/index.ts';
+import type { Decision, Session } from '../../src/bot/types.ts';
+import { playChat, productPolicy } from '../support/policy.ts';
+
+let kb: PolicyKnowledge;
+let messages: Messages;
+
+beforeAll(async () => {
+  ({ kb, messages } = await productPolicy());
+});
+
+const HOURS = '周一至周五 09:00-18:00';
+const t0 = Date.UTC(2026, 0, 5, 2);
+const at = (text: string, session: Session = {}, status: ConversationStatus = 'bot', options: PolicyOptions = DEFAULT_POLICY_OPTIONS): Decision =>
+  decide({ text, status, session, now: t0 }, kb, messages, options);
+const chat = (texts: string[]): Decision[] => playChat((text, s) => at(text, s), texts, { greeted: true });
+const said = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'say' ? [a.text] : []));
+const answered = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'answer' ? [a.faqId] : []));
+const handedOff = (d: Decision): boolean => d.actions.some((a) => a.type === 'handoff');
+/** The customer rates after an agent resolved the chat. */
+const rating = (text: string): Decision => at(text, { ratingAsked: true }, 'resolved');
+
+describe('it works now, said with why it had not', () => {
+  it('"好了 收到了 刚才信号不好" and "哦哦 权限没开 好了" after an answer are helpful, not a question for a person', () => {
+    const [, signal] = chat(['我登录不上去', '好了 收到了 刚才信号不好']);
+    expect(signal!.actions).toContainEqual({ type: 'feedback', faqId: 'login-help', helpful: true });
+    expect(handedOff(signal!)).toBe(false);
+    const [, , permission] = chat(['能不能录屏的时候把我的脸也录进去', '摄像头打开了是黑的', '哦哦 权限没开 好了']);
+    expect(permission!.outcome).toMatchObject({ type: 'helpful' });
+    expect(answered(permission!)).toEqual([]);
+  });
+
+  it('"好了 但是还是有杂音" turns: not helpful; "等了好久也没有" is a verdict too', () => {
+    const [, noise] = chat(['录屏没声音', '好了 但是还是有杂音']);
+    expect(noise!.actions).toContainEqual({ type: 'feedback', faqId: 'no-sound', helpful: false });
+    const [, , still] = chat(['我登录不上去', '验证码收不到', '手机号是对的 等了好久也没有']);
+    expect(still!.outcome).toMatchObject({ type: 'rejected' });
+  });
+});
+
+describe('the rating question', () => {
+  it('"钱退回来我再给5分，现在先给3分": the last score named counts; "五星级酒店" and "15分钟" are none', () => {
+    expect(rating('钱退回来我再给5分，现在先给3分').outcome).toEqual({ type: 'rating', score: 3 });
+    expect(rating('本来想给5分 算了4分吧').outcome).toEqual({ type: 'rating', score: 4 });
+    expect(rating('等了15分钟才有人').outcome?.type).not.toBe('rating');
+    expect(rating('住过五星级酒店').outcome?.type).not.toBe('rating');
+  });
+
+  it('a remark instead of a score ("挺好的 就是排队有点久") is thanked for, not praise and the menu', () => {
+    expect(said(rating('挺好的 就是排队有点久'))).toEqual([messages.rating_comment_noted]);
+    expect(said(rating('等了15分钟才有人'))).toEqual([messages.rating_comment_noted]);
+  });
+
+  it('"1 机器人太差了" says what was wrong already: not asked again; the follow-up window stays open', () => {
+    const d = rating('1 机器人太差了 人工还行');
+    expect(d.outcome).toEqual({ type: 'rating', score: 1 });
+    expect(said(d)).toEqual([messages.rating_comment_noted]);
+    expect(d.session.ratingFollowUp).toBe(1);
+    expect(said(rating('1'))).toEqual([messages.rating_low_followup]);
+  });
+});
+
+describe('after an answer', () => {
+  it('"要填税号吗" asks about a tax number, it gives none: the line, not a person offered for data', () => {
+    expect(carriesData('抬头写公司的话 要填税号吗')).toBe(false);
+    expect(carriesData('税号 91440300MA5G8ABCDE')).toBe(true);
+    expect(carriesData('深圳某某科技有限公司')).toBe(true);
+    const [, d] = chat(['买了年费会员 想开个电子发票 报销用', '抬头写公司的话 要填税号吗']);
+    expect(said(d!)[0]).toMatch(/公司抬头需填税号/u);
+    expect(said(d!)).not.toContain(messages.data_offer);
+  });
+
+  it('a phone model ("oppo reno10", "安桌手机 荣耀的", "iphone15promax") is a device; a question is not', () => {
+    for (const text of ['oppo reno10', '安桌手机 荣耀的', 'vivo x90', '华为mate60pro', '小米13', 'iphone15promax', 'windows11']) expect(namesDevice(text), text).toBe(true);
+    for (const text of ['能录多久', '会员多少钱', '怎么导出']) expect(namesDevice(text), text).toBe(false);
+    const [, d] = chat(['宝 问下录屏为啥没声音鸭 录了半天全是静音', 'oppo reno10']);
+    expect(handedOff(d!)).toBe(false);
+    expect(said(d!)).toEqual([messages.detail_noted]);
+  });
+
+  it('what they asked the answer for picks among lines that all say it: the iPhone line for "麦克风" after "苹果手机…没有声音"', () => {
+    const [, point, where] = chat(['苹果手机录屏没有生音', '录王者荣耀的时候游戏声音有 但是我开麦说话的声音录不进去', '麦克风在哪里开啊 我找不到']);
+    expect(said(point!)[0]).toMatch(/iPhone 请在控制中心/u);
+    // The same line again is not sent twice.
+    expect(said(where!)).toEqual([messages.answer_again]);
+    const [, mic] = chat(['苹果手机录屏没有生音', '麦克风在哪里开啊 我找不到']);
+    expect(said(mic!)[0]).toMatch(/iPhone 请在控制中心/u);
+  });
+});
+
+describe('numbered questions, small talk and the menu', () => {
+  it('"1.手机能录多久 2.… 3.会员多少钱 4.能开发票吗" answers each entry it knows', () => {
+    const d = at('你好 我想问下 1.手机能录多久 2.能不能录的时候开美颜 3.会员多少钱 4.能开发票吗 谢谢', { greeted: true });
+    expect(answered(d)).toEqual(['time-limit', 'membership-plans', 'invoice']);
+  });
+
+  it('"那你能干嘛" is asked of the bot; "那你会唱歌吗", "睡不着 随便聊聊" are small talk: never a place in the queue', () => {
+    expect(at('那你能干嘛', { greeted: true }).outcome).toEqual({ type: 'smalltalk' });
+    expect(said(at('那你能干嘛', { greeted: true }))[0]).toBe(messages.smalltalk_bot_identity);
+    for (const text of ['那你会唱歌吗', '睡不着 随便聊聊']) {
+      const d = at(text, { greeted: true });
+      expect(d.outcome, text).toEqual({ type: 'smalltalk' });
+      expect(handedOff(d), text).toBe(false);
+    }
+  });
+
+  it('"？" right after the menu is how to use it, not the ten lines again; "你在说什么啊 答非所问" gets an apology and a person', () => {
+    const [menu, again] = playChat((text, s) => at(text, s), ['你好', '？']);
+    expect(menu!.session.offered?.length).toBeGreaterThan(3);
+    expect(said(again!)).toEqual([messages.guidance_again]);
+    const d = at('你在说什么啊 答非所问', { greeted: true });
+    expect(d.actions).toContainEqual(expect.objectContaining({ type: 'handoff', reason: 'complaint' }));
+  });
+
+  it('"能换绑新手机号吗" is a question, not a newcomer (新手) lost', () => {
+    expect(said(at('能换绑新手机号吗', { greeted: true }))).not.toContain(messages.guidance);
+  });
+});
+
+describe('the agents\' hours', () => {
+  const withHours: PolicyOptions = { ...DEFAULT_POLICY_OPTIONS, serviceHours: HOURS };
+  const told = (): string => messages.service_hours.replace('{hours}', HOURS);
+
+  it('"你们客服几点下班", "周末有人吗", "人工什么时候有人" are told the hours, with the bot and in the queue; no person for it', () => {
+    for (const text of ['你们客服几点下班', '周末有人吗', '人工什么时候有人', '你们工作时间是几点到几点']) {
+      const d = at(text, { greeted: true }, 'bot', withHours);
+      expect(said(d), text).toEqual([told()]);
+      expect(handedOff(d), text).toBe(false);
+      expect(said(at(text, { greeted: true }, 'waiting', withHours)), text).toEqual([told()]);
+    }
+  });
+
+  it('"你们什么时候发货" is no such question; without hours configured nothing is said of them', () => {
+    expect(said(at('你们什么时候发货', { greeted: true }, 'bot', withHours))).not.toContain(told());
+    expect(said(at('你们客服几点下班', { greeted: true }))).not.toContain(told());
+  });
+
+  it('hoursText writes the business hours as customers read them', () => {
+    expect(hoursText({ weekdays: [1, 2, 3, 4, 5], open: '09:00', close: '18:00' })).toBe(HOURS);
+    expect(hoursText({ weekdays: [1, 2, 3, 4, 5, 6, 7], open: '08:00', close: '22:00' })).toBe('每天 08:00-22:00');
+    expect(hoursText({ weekdays: [5, 1, 3], open: '10:00', close: '16:00' })).toBe('周一、周三、周五 10:00-16:00');
+  });
+});
+
+describe('leaving the queue', () => {
+  it('"那我继续用obs了", "那我还是用剪映吧", "晚安" ask whether the person is still wanted', () => {
+    for (const text of ['行吧，那我继续用obs了', '那我还是用剪映吧', '晚安']) {
+      expect(said(at(text, { greeted: true }, 'waiting')), text).toEqual([messages.queue_leave_confirm]);
+    }
+  });
+});
