@@ -122,6 +122,14 @@ describe('numbered questions, small talk and the menu', () => {
     expect(d.actions).toContainEqual(expect.objectContaining({ type: 'handoff', reason: 'complaint' }));
   });
 
+  it('"不对 我问的是停止录制的快捷键" right after a list turns it down: a person, not a second guess; "有没有硬件编码" finds the GPU line', () => {
+    const [list, again] = chat(['录屏的快捷键是什么', '不对 我问的是停止录制的快捷键']);
+    expect(list!.outcome).toEqual({ type: 'suggest' });
+    expect(handedOff(again!)).toBe(true);
+    const [, gpu] = chat(['录吃鸡的时候掉帧严重 144帧掉到60', '有没有硬件编码 NVENC那种']);
+    expect(said(gpu!)[0]).toMatch(/硬件加速（GPU）/u);
+  });
+
   it('"能换绑新手机号吗" is a question, not a newcomer (新手) lost', () => {
     expect(said(at('能换绑新手机号吗', { greeted: true }))).not.toContain(messages.guidance);
   });

@@ -302,6 +302,9 @@ function fromKnowledge(t: Turn): Decision {
     // FAQ does not have it, and a person does better than another guess.
     const lists = session.suggested ? (session.listsInRow ?? 1) + 1 : 1;
     if (items.length > 0 && lists >= LISTS_BEFORE_PERSON) return lowConfidence(t, { type: 'unanswered', question });
+    // "不对 我问的是停止录制的快捷键": the list just sent was turned down and said again in other
+    // words; a second guess of the same kind helps less than a person.
+    if (items.length > 0 && session.suggested && TURNS_DOWN.test(t.bare)) return lowConfidence(t, { type: 'unanswered', question });
     if (items.length > 0) {
       const block = renderSuggestions(messages, items.map((e) => e.question));
       const next: Session = { ...base, offered: items.map((e) => e.id), suggested: true, question, listsInRow: lists };
@@ -323,6 +326,8 @@ const SHORT_FOLLOW_UP = 8;
 
 /** "Did you mean" lists in a row, none picked, before the next goes to a person instead. */
 const LISTS_BEFORE_PERSON = 3;
+/** A list turned down before saying more: "不对 我问的是…", "不是这个 是…". */
+const TURNS_DOWN = /^(?:不对|不是(?:这个|这些|的)?|都不是|都不对|错了)[\s，,。！!]*(?:我|是|要|想)/u;
 
 /** The same thing asked again, insisting ("退钱！！！"); "？？？" is as often surprise ("免费只能10分钟？？？"). */
 const INSISTS = /[!！]{2,}/u;
