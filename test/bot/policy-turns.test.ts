@@ -91,8 +91,9 @@ describe('after an answer', () => {
   it('what they asked the answer for picks among lines that all say it: the iPhone line for "麦克风" after "苹果手机…没有声音"', () => {
     const [, point, where] = chat(['苹果手机录屏没有生音', '录王者荣耀的时候游戏声音有 但是我开麦说话的声音录不进去', '麦克风在哪里开啊 我找不到']);
     expect(said(point!)[0]).toMatch(/iPhone 请在控制中心/u);
-    // The same line again is not sent twice.
-    expect(said(where!)).toEqual([messages.answer_again]);
+    // The same line is not sent twice; "我找不到" right after it: where are they stuck, or "1" for a person.
+    expect(said(where!)).toEqual([messages.unclear_offer]);
+    expect(where!.session.humanOffered).toBe(true);
     const [, mic] = chat(['苹果手机录屏没有生音', '麦克风在哪里开啊 我找不到']);
     expect(said(mic!)[0]).toMatch(/iPhone 请在控制中心/u);
   });
@@ -126,8 +127,19 @@ describe('numbered questions, small talk and the menu', () => {
     const [list, again] = chat(['录屏的快捷键是什么', '不对 我问的是停止录制的快捷键']);
     expect(list!.outcome).toEqual({ type: 'suggest' });
     expect(handedOff(again!)).toBe(true);
+    // After an answer picked from the list, too.
+    const [, pick, wrong] = chat(['录屏的快捷键是什么', '第二个', '不对 我问的是停止录制的快捷键']);
+    expect(answered(pick!)).toHaveLength(1);
+    expect(handedOff(wrong!)).toBe(true);
     const [, gpu] = chat(['录吃鸡的时候掉帧严重 144帧掉到60', '有没有硬件编码 NVENC那种']);
     expect(said(gpu!)[0]).toMatch(/硬件加速（GPU）/u);
+  });
+
+  it('"帧率在哪改啊 我找不着": the question, not "我找不着" read as files not found; "我的视频 找不到了" keeps its words', () => {
+    const d = at('帧率在哪改啊 我找不着', { greeted: true });
+    expect(answered(d)).not.toContain('find-recordings');
+    expect(d.session.offered?.[0]).toBe('recording-lag');
+    expect(answered(at('我的视频 找不到了', { greeted: true }))).toEqual(['find-recordings']);
   });
 
   it('"能换绑新手机号吗" is a question, not a newcomer (新手) lost', () => {

@@ -31,7 +31,7 @@ import { answeredParts, answerEach } from './several.ts';
 import { inQueue, withPerson } from './waiting.ts';
 import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
-import { asksServiceHours, asksWhereOnly, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
+import { ASKING, asksServiceHours, asksWhereOnly, clausesOf, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -230,7 +230,7 @@ function fromList(t: Turn, id: string, question: string | undefined): Decision {
  */
 function fromKnowledge(t: Turn): Decision {
   const { kb, messages, base, session } = t;
-  let match = kb.matcher.match(t.text);
+  let match = kb.matcher.match(withoutStuck(t.text));
   const point = answerPoint(t, match);
   if (point) return point;
   let question = t.text.slice(0, 500);
@@ -302,9 +302,9 @@ function fromKnowledge(t: Turn): Decision {
     // FAQ does not have it, and a person does better than another guess.
     const lists = session.suggested ? (session.listsInRow ?? 1) + 1 : 1;
     if (items.length > 0 && lists >= LISTS_BEFORE_PERSON) return lowConfidence(t, { type: 'unanswered', question });
-    // "不对 我问的是停止录制的快捷键": the list just sent was turned down and said again in other
-    // words; a second guess of the same kind helps less than a person.
-    if (items.length > 0 && session.suggested && TURNS_DOWN.test(t.bare)) return lowConfidence(t, { type: 'unanswered', question });
+    // "不对 我问的是停止录制的快捷键": the list or answer just sent was turned down and said again
+    // in other words; a guess of the same kind helps less than a person.
+    if (items.length > 0 && (session.suggested || session.feedbackFor) && TURNS_DOWN.test(t.bare)) return lowConfidence(t, { type: 'unanswered', question });
     if (items.length > 0) {
       const block = renderSuggestions(messages, items.map((e) => e.question));
       const next: Session = { ...base, offered: items.map((e) => e.id), suggested: true, question, listsInRow: lists };
@@ -326,6 +326,18 @@ const SHORT_FOLLOW_UP = 8;
 
 /** "Did you mean" lists in a row, none picked, before the next goes to a person instead. */
 const LISTS_BEFORE_PERSON = 3;
+/** A clause that only says the customer is stuck: "我找不着", "找不到啊", "不会弄". */
+const STUCK_ONLY = /^(?:我|还是|就是|都|也)*(?:找不到|找不着|没找到|找了半天|不会弄|不会|弄不来|搞不懂)(?:啊|呀|了|呢|哦|的)*$/u;
+/**
+ * "帧率在哪改啊 我找不着": the question without the clause that says they are stuck, which would
+ * otherwise read as the entry on files not found. Only where the rest asks something itself.
+ */
+function withoutStuck(text: string): string {
+  const clauses = clausesOf(text);
+  if (clauses.length < 2 || !STUCK_ONLY.test(clauses.at(-1)!)) return text;
+  const rest = clauses.slice(0, -1).join(' ');
+  return ASKING.test(rest) ? rest : text;
+}
 /** A list turned down before saying more: "不对 我问的是…", "不是这个 是…". */
 const TURNS_DOWN = /^(?:不对|不是(?:这个|这些|的)?|都不是|都不对|错了)[\s，,。！!]*(?:我|是|要|想)/u;
 

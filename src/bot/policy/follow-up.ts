@@ -7,7 +7,7 @@ import type { MatchResult } from '../../knowledge/index.ts';
 import { renderTemplate } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { saysStillBroken } from './acks.ts';
-import { reply, type Turn } from './context.ts';
+import { offerPerson, reply, type Turn } from './context.ts';
 import { ASKING, asksWhereOnly, clausesOf, compact, namesDevice } from './words.ts';
 
 /** Longer messages say more than a detail of the answer just given. */
@@ -65,13 +65,23 @@ export function excerptOf(t: Turn, id: string): string | undefined {
   return undefined;
 }
 
+/** The customer says they are stuck: the line they were given did not help them find it. */
+const STUCK = /找不到|找不着|没找到|不会弄|看不懂|没看懂|不明白/u;
+
 /** A line of an answer sent alone: without the answer's "4." or "•", which would read as a number to reply with. */
 export const shownAlone = (line: string): string => line.replace(/^(?:\d+[.、)]|[•·\-*])\s*/u, '');
 
 /** One line of an answer, its check open. */
 export function excerptReply(t: Turn, line: string, session: Session): Decision {
-  // The same line again ("合并在哪" after the line on 合并): it is right above, not sent twice.
-  if (t.session.excerpted === line) return reply(t, t.messages.answer_again, { ...session, excerpted: line });
+  if (t.session.excerpted === line) {
+    // "麦克风在哪里开啊 我找不到" right after that very line: it did not land; where are they stuck, or a person.
+    if (STUCK.test(t.bare)) {
+      const d = offerPerson(t, t.messages.unclear_offer, 'not_helpful', t.session.question);
+      return { ...d, session: { ...d.session, feedbackFor: session.feedbackFor, excerpted: line } };
+    }
+    // The same line again ("合并在哪" after the line on 合并): it is right above, not sent twice.
+    return reply(t, t.messages.answer_again, { ...session, excerpted: line });
+  }
   return reply(t, renderTemplate(t.messages.answer_excerpt, { line: shownAlone(line) }), { ...session, excerpted: line });
 }
 
