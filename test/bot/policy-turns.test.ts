@@ -2,7 +2,9 @@
  * What the fifteenth stranger test found: "好了 收到了 刚才信号不好" is a verdict of success, a score
  * inside a longer rating message, a tax number asked about (not given), numbered questions each
  * answered, a phone model as a detail, "那你能干嘛" and "会唱歌吗" as small talk, the agents' hours
- * told, an earlier question picking the line of an answer, leaving the queue for another tool.
+ * told, an earlier question picking the line of an answer, leaving the queue for another tool;
+ * and what the sixteenth found: "整个真人来唠唠" / "找个人工看看吧" send for a person, a greeting with a
+ * name, "找到啦", "我点了没动静", "挺好的，解决了" to the rating question, "那等双十一" in the queue.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Messages } from '../../src/bot/messages.ts';
@@ -177,5 +179,33 @@ describe('leaving the queue', () => {
     for (const text of ['行吧，那我继续用obs了', '那我还是用剪映吧', '晚安']) {
       expect(said(at(text, { greeted: true }, 'waiting')), text).toEqual([messages.queue_leave_confirm]);
     }
+  });
+});
+
+describe('the sixteenth stranger test', () => {
+  it('"不好使啊 整个真人来唠唠" and "找个人工看看吧" send for a person, even right after an offer; "我找人问过了" does not', () => {
+    const [, , d] = chat(['录屏没声音', '2', '不好使啊 整个真人来唠唠']);
+    expect(handedOff(d!)).toBe(true);
+    expect(handedOff(at('找个人工看看吧', { greeted: true }))).toBe(true);
+    expect(handedOff(at('我找人问过了', { greeted: true }))).toBe(false);
+    // In the queue it is no wish to leave it.
+    expect(said(at('找个人工看看吧', { greeted: true, waitingAnswered: true }, 'waiting'))).not.toContain(messages.queue_leave_confirm);
+  });
+
+  it('"你好呀我是兜兜" is a greeting; "找到啦 ✨" after an answer is helpful; "我点了没动静" is asked what happened', () => {
+    expect(at('你好呀我是兜兜').outcome).toEqual({ type: 'smalltalk' });
+    const [, found] = chat(['录屏没声音', '找到啦 ✨']);
+    expect(found!.outcome).toMatchObject({ type: 'helpful' });
+    expect(said(at('我点了没动静', { greeted: true }))).toEqual([messages.vague_problem]);
+  });
+
+  it('"挺好的，解决了" to the rating question is a remark thanked for; "谢谢" stays thanks', () => {
+    expect(said(rating('挺好的，解决了'))).toEqual([messages.rating_comment_noted]);
+    expect(said(rating('谢谢'))).not.toContain(messages.rating_comment_noted);
+  });
+
+  it('"好吧 那等双十一", "我让我闺女回来给我弄吧" ask whether to leave the queue; "那我等一会吧", "等了好久了" do not', () => {
+    for (const text of ['好吧 那等双十一', '我让我闺女回来给我弄吧']) expect(said(at(text, { greeted: true }, 'waiting')), text).toEqual([messages.queue_leave_confirm]);
+    for (const text of ['那我等一会吧', '等了好久了']) expect(said(at(text, { greeted: true }, 'waiting')), text).not.toContain(messages.queue_leave_confirm);
   });
 });

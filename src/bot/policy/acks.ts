@@ -14,7 +14,7 @@ const WORDS: ReadonlyMap<string, Ack | 'thanks' | 'particle'> = new Map([
   ...(['谢谢', '谢谢你', '谢谢您', '谢谢啦', '谢啦', '谢了', '多谢', '多谢了', '感谢', '非常感谢', '太感谢了', '感谢感谢', '辛苦了', '辛苦啦', 'thanks', 'thank you', 'thx', '3q'] as const).map(
     (w) => [w, 'thanks'] as const,
   ),
-  ...(['解决了', '已解决', '搞定了', '搞定', '搞好了', '弄好了', '可以了', '好了', '行了', '成功了', '有用', '有帮助', '有效', '管用', '好使'] as const).map(
+  ...(['解决了', '已解决', '搞定了', '搞定', '搞好了', '弄好了', '可以了', '可以啦', '好了', '好啦', '行了', '成功了', '找到了', '找到啦', '有用', '有帮助', '有效', '管用', '好使'] as const).map(
     (w) => [w, 'helpful'] as const,
   ),
   ...(['好的', '好', '好吧', '好滴', '好嘞', '嗯', '嗯嗯', '哦', '哦哦', '噢', '知道了', '知道啦', '明白了', '明白', '懂了', '收到', '了解', '了解了', 'ok', 'okay', '行', '行吧', '没问题', '没问题了', '没事了', '可以', '可以的', '好的呢'] as const).map(
@@ -36,7 +36,7 @@ const CHANGED_MIND = /^(?:那|哦|嗯|好吧)?(?:算了吧?|那就|我)?(?:先|�
 /** The same meanings by the words' stems, for the many ways of saying them ("感恩", "我去弄一下", "okk"). */
 const THANKS_STEM = /谢|感恩|感激|辛苦|thank|thx|(?<![a-z0-9])3q(?![a-z0-9])/u;
 const STEMS: readonly [Ack, RegExp][] = [
-  ['helpful', new RegExp(`${THANKS_STEM.source}|解决|搞定|可以了|好了|成功|找到了|弄好|有用|管用|好使|ok了`, 'u')],
+  ['helpful', new RegExp(`${THANKS_STEM.source}|解决|搞定|可以了|好了|成功|找到[了啦]|弄好|有用|管用|好使|ok了`, 'u')],
   ['bye', /拜拜|再见|晚安|bye|^88|^886/u],
   ['trying', /试|弄一下|弄下|操作|研究|瞅|看看|看下|看一下|找找|去弄|稍等|等我|等下|回头/u],
   ['understood', /^(?:ok|okay|好|行|嗯|哦|噢|收到|了解|明白|懂|知道|get)/u],

@@ -62,6 +62,9 @@ const DECLINES_RATING = /^(?:不|不用|不想|懒得|算了)(?:打|评|评价|�
 /** A remark in the rating's place: "…但是等太久了", "回复有点慢". */
 const REMARK = /但是|不过|可是|太久|太慢|有点慢|有点久|挺久|好久|久了|等了/u;
 
+/** Pleased with the service, in words: "挺好的", "很专业", "不错". */
+const PLEASED = /挺好|很好|不错|满意|给力|专业|耐心|热情|及时/u;
+
 /** "没解决啊", "还没弄好": the problem the agent closed is still there. */
 const NOT_SOLVED = /^.{0,6}?(?:没|没有|未|还没)(?:解决|弄好|处理好|修好|好)(?:啊|呀|呢|吧|了|的)*$/u;
 
@@ -78,8 +81,9 @@ export function ratingGiven(t: Turn): Decision | undefined {
   if (!t.session.rated && numberOf(t.bare) === undefined) {
     // "不打了", "不评了": no rating, no person either.
     if (DECLINES_RATING.test(t.bare)) return reply(t, t.messages.ack_ok, { ...t.base, rated: true });
-    // "解决是解决了 但是等太久了": a remark on the service instead of a score.
-    if (REMARK.test(t.bare) && !ASKING.test(t.bare)) return reply(t, t.messages.rating_comment_noted, { ...t.base, ratingAsked: true });
+    // "解决是解决了 但是等太久了", "挺好的，解决了": a remark on the service instead of a score.
+    const pleased = !thanksIn(t.bare) && (acknowledgement(t.bare) === 'helpful' || PLEASED.test(t.bare));
+    if ((REMARK.test(t.bare) || pleased) && !ASKING.test(t.bare)) return reply(t, t.messages.rating_comment_noted, { ...t.base, ratingAsked: true });
   }
   // "？？？没解决啊" to the rating question: the chat was closed too soon; back to a person, with
   // their words as the question, not "这个问题我暂时答不上来".

@@ -139,9 +139,11 @@ const STILL_MORE = /但|可是|又|还是|还有|另外|不行|没用|不管用/
 
 /** "那我继续用obs了", "那我还是用剪映吧": going to another tool; asked whether the person is still wanted. */
 const ELSEWHERE = /^(?:行吧|好吧|那|那我|我)*(?:还是|继续|先|就|改|换)用.{1,8}?(?:了|吧|算了)?$/u;
+/** "我让我闺女回来给我弄吧", "好吧 那等双十一": someone else will do it, or not now. */
+const LATER = /^(?:我)?(?:让|叫|等)(?:我)?(?:闺女|女儿|儿子|孩子|孙子|孙女|老公|老婆|家里人|家人|朋友|同事).{0,6}(?:弄|搞|看|帮)|^(?:好吧|行吧|那|那我|那就)*等(?:到)?(?:双十一|双11|618|明天|后天|下周|下个月|周末|发工资|放假|有空|有时间|以后|过年|过几天|回家)(?:再说|再买|再弄|吧|了)*$/u;
 
 function leavingClause(s: string): boolean {
-  if (NO_LONGER.test(s) || NO_PERSON.test(s) || ELSEWHERE.test(s)) return true;
+  if (NO_LONGER.test(s) || NO_PERSON.test(s) || ELSEWHERE.test(s) || LATER.test(s)) return true;
   const m = SOLVED.exec(s);
   return m !== null && !NOT_YET.test(s.slice(0, m.index)) && !MORE.test(s.slice(0, m.index) + s.slice(m.index + m[0].length));
 }
