@@ -208,4 +208,13 @@ describe('the sixteenth stranger test', () => {
     for (const text of ['好吧 那等双十一', '我让我闺女回来给我弄吧']) expect(said(at(text, { greeted: true }, 'waiting')), text).toEqual([messages.queue_leave_confirm]);
     for (const text of ['那我等一会吧', '等了好久了']) expect(said(at(text, { greeted: true }, 'waiting')), text).not.toContain(messages.queue_leave_confirm);
   });
+
+  it('in the queue, details are noted for the agent, not answered: "换个格式也一样", "I\'m using a Mac", "就那个录制按钮"; "我去官网重新下一个", "那我不要了" ask to leave', () => {
+    for (const text of ['换个格式也一样', "I'm using a Mac", '就那个录制按钮']) {
+      expect(said(at(text, { greeted: true }, 'waiting')), text).toEqual([messages.waiting_noted]);
+    }
+    for (const text of ['好吧我去官网重新下一个', '哦 不是视频的啊 那我不要了']) {
+      expect(said(at(text, { greeted: true }, 'waiting')), text).toEqual([messages.queue_leave_confirm]);
+    }
+  });
 });

@@ -11,7 +11,7 @@ import type { Decision, Session } from '../types.ts';
 import { carry, say, type PolicyKnowledge } from './context.ts';
 import { partAnswers } from './several.ts';
 import { shownAlone } from './follow-up.ts';
-import { acknowledgement, saysTried } from './acks.ts';
+import { acknowledgement, saysStillBroken, saysTried } from './acks.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk } from '../../knowledge/index.ts';
 import { ASKING, asksAfterWait, asksServiceHours, asksWhereOnly, clausesOf, invitesPerson, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
 
@@ -107,7 +107,7 @@ export const LEAVE_ASK_MS = 24 * 3_600_000;
 /** Done without a person: "解决了", "问题已经解决了", "我自己弄好了", "没事了". */
 const SOLVED = /(?:已经|都|我|自己|问题)*(?:解决|搞定|弄好|搞好|处理好|修好|找到|收到|好)了|已解决|可以了|没事了|没问题了/u;
 /** No longer wants one: "不用了", "算了 不等了", "取消排队". */
-const NO_LONGER = /^(?:那|哦|嗯|好的?|好吧|哎|唉|那就)?(?:你们|那你们)?(?:不用回了|不用回复了|不用了|不需要了|算了|不等了|不想等了|等不了了|不排了|不排队了|取消排队|取消吧|不用等了|不用管了|别管了|不用管我了|不麻烦了|不用麻烦了)/u;
+const NO_LONGER = /^(?:那|哦|嗯|好的?|好吧|哎|唉|那就)?(?:你们|那你们)?(?:不用回了|不用回复了|不用了|不需要了|算了|不等了|不想等了|等不了了|不排了|不排队了|取消排队|取消吧|不用等了|不用管了|别管了|不用管我了|不麻烦了|不用麻烦了|我?不要了|我?不买了)/u;
 /** Before a "solved" word it is not solved: "还没好了", "没解决了". */
 const NOT_YET = /[没未不还]$/u;
 /** Besides it, trouble ("好了 但是又卡了") or another question: still needs the person. */
@@ -140,10 +140,12 @@ const STILL_MORE = /但|可是|又|还是|还有|另外|不行|没用|不管用/
 /** "那我继续用obs了", "那我还是用剪映吧": going to another tool; asked whether the person is still wanted. */
 const ELSEWHERE = /^(?:行吧|好吧|那|那我|我)*(?:还是|继续|先|就|改|换)用.{1,8}?(?:了|吧|算了)?$/u;
 /** "我让我闺女回来给我弄吧", "好吧 那等双十一": someone else will do it, or not now. */
+/** "好吧我去官网重新下一个": doing it themselves. */
+const MYSELF = /^(?:好吧|行吧|那|那我)*我(?:自己)?(?:再)?去(?:官网|应用商店|商店|应用市场)?(?:重新)?(?:下|下载|装|安装|重装)/u;
 const LATER = /^(?:我)?(?:让|叫|等)(?:我)?(?:闺女|女儿|儿子|孩子|孙子|孙女|老公|老婆|家里人|家人|朋友|同事).{0,6}(?:弄|搞|看|帮)|^(?:好吧|行吧|那|那我|那就)*等(?:到)?(?:双十一|双11|618|明天|后天|下周|下个月|周末|发工资|放假|有空|有时间|以后|过年|过几天|回家)(?:再说|再买|再弄|吧|了)*$/u;
 
 function leavingClause(s: string): boolean {
-  if (NO_LONGER.test(s) || NO_PERSON.test(s) || ELSEWHERE.test(s) || LATER.test(s)) return true;
+  if (NO_LONGER.test(s) || NO_PERSON.test(s) || ELSEWHERE.test(s) || LATER.test(s) || MYSELF.test(s)) return true;
   const m = SOLVED.exec(s);
   return m !== null && !NOT_YET.test(s.slice(0, m.index)) && !MORE.test(s.slice(0, m.index) + s.slice(m.index + m[0].length));
 }
@@ -227,13 +229,20 @@ export function inQueue(
 
 /** A short detail ending in 的 ("mp4的", "mac的", "win10的"). */
 const DETAIL = /^.{1,5}的$/u;
-/** In the queue, a detail for the agent rather than a question: "X的", a device alone, a step already tried ("重装过了"), a pointer at a screenshot. */
+/**
+ * In the queue, a detail for the agent rather than a question: "X的", a device alone ("I'm using a
+ * Mac" too), a step already tried ("重装过了") or that did nothing ("换个格式也一样"), a pointer at a
+ * screenshot or a thing ("就那个录制按钮").
+ */
 const isDetail = (bare: string): boolean => {
   const c = compact(bare);
-  return DETAIL.test(c) || namesDevice(bare) || saysTried(bare) || (c.length <= 10 && POINTS_AT.test(c) && !ASKING.test(c));
+  return (
+    DETAIL.test(c) || namesDevice(bare) || EN_DEVICE.test(bare) || saysTried(bare) || (saysStillBroken(bare) && !ASKING.test(c)) || (c.length <= 10 && POINTS_AT.test(c) && !ASKING.test(c))
+  );
 };
+const EN_DEVICE = /^(?:i'?m using|i use|using|on|it'?s)\s+(?:a |an |the |my )?(?:mac|macbook|imac|windows|win\s?\d+|iphone|ipad|android|pc|laptop|huawei|xiaomi|samsung)\b[\w\s.]{0,12}$/iu;
 /** "就是这个报错", "如图": about a screenshot just sent, for the agent to see; no FAQ question. */
-const POINTS_AT = /^(?:就是|是|看)?(?:这个|这种|这样的?|如图|图上的?|截图上?的?|图里的?)/u;
+const POINTS_AT = /^(?:就是|就|是|看)?(?:这个|那个|这种|这样的?|如图|图上的?|截图上?的?|图里的?)/u;
 
 /** Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯"). */
 const saysSomething = (bare: string): boolean => compact(bare).length >= 4 && acknowledgement(bare) === undefined && !PATIENT.test(bare);
