@@ -4,7 +4,9 @@
  * answered, a phone model as a detail, "那你能干嘛" and "会唱歌吗" as small talk, the agents' hours
  * told, an earlier question picking the line of an answer, leaving the queue for another tool;
  * and what the sixteenth found: "整个真人来唠唠" / "找个人工看看吧" send for a person, a greeting with a
- * name, "找到啦", "我点了没动静", "挺好的，解决了" to the rating question, "那等双十一" in the queue.
+ * name, "找到啦", "我点了没动静", "挺好的，解决了" to the rating question, "那等双十一" in the queue;
+ * and the seventeenth: "挺快的 5", "1 解决不了问题", "转人工处理下", "就第二个吧", "不行" to an offer,
+ * "hao le xiexie", "那我明儿再来" / "好，学会了" in the queue.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Messages } from '../../src/bot/messages.ts';
@@ -216,5 +218,30 @@ describe('the sixteenth stranger test', () => {
     for (const text of ['好吧我去官网重新下一个', '哦 不是视频的啊 那我不要了']) {
       expect(said(at(text, { greeted: true }, 'waiting')), text).toEqual([messages.queue_leave_confirm]);
     }
+  });
+});
+
+describe('the seventeenth stranger test', () => {
+  it('"挺快的 5" is a 5, not a question for the queue; "1 解决不了问题" is a 1 and the chat back to a person', () => {
+    expect(rating('挺快的 5').outcome).toEqual({ type: 'rating', score: 5 });
+    expect(handedOff(rating('挺快的 5'))).toBe(false);
+    const back = rating('1 解决不了问题');
+    expect(back.outcome).toEqual({ type: 'rating', score: 1 });
+    expect(said(back)).toEqual([messages.resolved_not_solved]);
+    expect(handedOff(back)).toBe(true);
+  });
+
+  it('"转人工处理下" asks for a person; "就第二个吧" picks the second of a list; "不行" to an offer of a person is a yes', () => {
+    expect(handedOff(at('转人工处理下', { greeted: true }))).toBe(true);
+    const [list, pick] = chat(['录屏的快捷键是什么', '就第二个吧']);
+    expect(answered(pick!)).toEqual([list!.session.offered![1]]);
+    const [, , no] = chat(['录屏没声音', '2', '不行']);
+    expect(no!.actions).toContainEqual({ type: 'handoff', reason: 'not_helpful', question: '录屏没声音' });
+  });
+
+  it('"hao le xiexie" after an answer is helpful; in the queue "那我明儿再来" and "好，学会了" ask whether to leave', () => {
+    const [, ok] = chat(['录屏没声音', 'hao le xiexie']);
+    expect(ok!.outcome).toMatchObject({ type: 'helpful' });
+    for (const text of ['那我明儿再来', '好，学会了']) expect(said(at(text, { greeted: true }, 'waiting')), text).toEqual([messages.queue_leave_confirm]);
   });
 });

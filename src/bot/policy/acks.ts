@@ -11,10 +11,10 @@ export type Ack = 'helpful' | 'understood' | 'trying' | 'bye';
 
 /** Each word and what it says; `particle` words (亲, 啊) say nothing on their own. */
 const WORDS: ReadonlyMap<string, Ack | 'thanks' | 'particle'> = new Map([
-  ...(['谢谢', '谢谢你', '谢谢您', '谢谢啦', '谢啦', '谢了', '多谢', '多谢了', '感谢', '非常感谢', '太感谢了', '感谢感谢', '辛苦了', '辛苦啦', 'thanks', 'thank you', 'thx', '3q'] as const).map(
+  ...(['谢谢', '谢谢你', '谢谢您', '谢谢啦', '谢啦', '谢了', '多谢', '多谢了', '感谢', '非常感谢', '太感谢了', '感谢感谢', '辛苦了', '辛苦啦', 'thanks', 'thank you', 'thx', '3q', 'xiexie', 'xiexieni', 'xiexienin'] as const).map(
     (w) => [w, 'thanks'] as const,
   ),
-  ...(['解决了', '已解决', '搞定了', '搞定', '搞好了', '弄好了', '可以了', '可以啦', '好了', '好啦', '行了', '成功了', '找到了', '找到啦', '有用', '有帮助', '有效', '管用', '好使'] as const).map(
+  ...(['解决了', '已解决', '搞定了', '搞定', '搞好了', '弄好了', '可以了', '可以啦', '好了', '好啦', '行了', '成功了', '找到了', '找到啦', '有用', '有帮助', '有效', '管用', '好使', 'haole', 'keyile'] as const).map(
     (w) => [w, 'helpful'] as const,
   ),
   ...(['好的', '好', '好吧', '好滴', '好嘞', '嗯', '嗯嗯', '哦', '哦哦', '噢', '知道了', '知道啦', '明白了', '明白', '懂了', '收到', '了解', '了解了', 'ok', 'okay', '行', '行吧', '没问题', '没问题了', '没事了', '可以', '可以的', '好的呢'] as const).map(
@@ -132,6 +132,6 @@ export const saysTried = (bare: string): boolean => {
 export const startsWithTwo = (bare: string): boolean => /^2(?![\d.])\s*[\p{P}\s]*\S/u.test(bare);
 
 /** While a person is offered: "好的 转吧" accepts; "不了 谢谢", "算了不用了", "不用 我再看看" decline. */
-export const declinesOffer = (bare: string): boolean => /^(?:不|算了|没事|先不|暂时不|暂不)/u.test(bare) && !/转/u.test(bare);
+export const declinesOffer = (bare: string): boolean => /^(?:不|算了|没事|先不|暂时不|暂不)/u.test(bare) && !/^不(?:行|好使|管用|对|灵)/u.test(bare) && !/转|人工|真人|客服/u.test(bare);
 export const acceptsOffer = (bare: string): boolean =>
   bare.length <= 10 && !/不|没/u.test(bare) && (/转/u.test(bare) || /^(?:1|好|行|可以|要|是|嗯|ok|麻烦)/u.test(bare));

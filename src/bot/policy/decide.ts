@@ -135,7 +135,8 @@ function pending(t: Turn): Decision | undefined {
     // "2" to "回复 1 转人工": no; "好的，我试试，谢谢您": they will try it themselves, not a yes.
     if (NO.has(bare) || declinesOffer(bare) || bare === '2') return reply(t, t.messages.offer_declined);
     if (acknowledgement(bare) === 'trying' || (thanksIn(bare) && !/转|人工|要/u.test(bare))) return reply(t, t.messages.ack_trying);
-    if (YES.has(bare) || acceptsOffer(bare)) return handoff(t, session.offerReason ?? 'not_helpful', [], session.question);
+    // "不行" / "还是不行" to "回复 1 转人工": it still fails; that is a yes to the person.
+    if (YES.has(bare) || acceptsOffer(bare) || saysStillBroken(bare)) return handoff(t, session.offerReason ?? 'not_helpful', [], session.question);
     // More of the information a person needs ("邮箱 abc@qq.com" after the tax number): for that person.
     if (carriesData(t.text)) return handoff(t, session.offerReason ?? 'customer_asked', [], [session.question, t.text.trim()].filter(Boolean).join('\n').slice(0, 500));
   }

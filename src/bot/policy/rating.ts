@@ -62,6 +62,9 @@ const DECLINES_RATING = /^(?:不|不用|不想|懒得|算了)(?:打|评|评价|�
 /** A remark in the rating's place: "…但是等太久了", "回复有点慢". */
 const REMARK = /但是|不过|可是|太久|太慢|有点慢|有点久|挺久|好久|久了|等了/u;
 
+/** Said with a low score: the problem is still there. */
+const UNSOLVED = /解决不了|没解决|没有解决|没弄好|还是不行|还没好|没用/u;
+
 /** Pleased with the service, in words: "挺好的", "很专业", "不错". */
 const PLEASED = /挺好|很好|不错|满意|给力|专业|耐心|热情|及时/u;
 
@@ -71,7 +74,7 @@ const NOT_SOLVED = /^.{0,6}?(?:没|没有|未|还没)(?:解决|弄好|处理好|
 export function ratingGiven(t: Turn): Decision | undefined {
   if (t.status !== 'resolved') return undefined;
   const alone = ratingOf(t.normalized);
-  const score = alone ?? ratedWithComment(t) ?? lastScoreNamed(t.bare);
+  const score = alone ?? ratedWithComment(t) ?? lastScoreNamed(t.bare) ?? trailingScore(t);
   // "10分": a score on another scale; the question stays open, as for the number 10.
   if (score === undefined && offScale(t.normalized) && !t.session.rated) return reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
   if (score !== undefined) return rated(t, score, alone === undefined);
@@ -118,6 +121,12 @@ function lastScoreNamed(bare: string): number | undefined {
   return d === undefined ? undefined : '一二三四五'.includes(d) ? '一二三四五'.indexOf(d) + 1 : Number(d);
 }
 
+/** "挺快的 5", "还行 4": a remark, then the score as a digit at the end (no list open to pick from). */
+function trailingScore(t: Turn): number | undefined {
+  const m = /(?:^|[\s，,。.！!~～])([1-5])(?:分|星)?[\s。.！!~～]*$/u.exec(t.normalized);
+  return m && m.index > 0 && !(t.session.offered ?? []).length ? Number(m[1]) : undefined;
+}
+
 /**
  * Right after a rating of 3-5, words the FAQ does not answer are a remark on the service
  * ("客服回复有点慢，不过解决了"): thanked for, not met with a "did you mean" list. A question it
@@ -141,6 +150,11 @@ export function rated(t: Turn, score: number, withWords = false): Decision {
   const { messages } = t;
   const base = carry(t.session);
   if (score <= 2) {
+    // "1 解决不了问题": the score, and the chat back to a person, as for "没解决啊" alone.
+    if (withWords && UNSOLVED.test(t.bare)) {
+      const back = handoff(t, 'not_helpful', [say(messages.resolved_not_solved)], t.text.trim().slice(0, 500));
+      return { ...back, session: { ...back.session, rated: true }, outcome: { type: 'rating', score } };
+    }
     const until = (t.now ?? Date.now()) + (t.options.lowRatingFollowUpMs ?? LOW_RATING_FOLLOW_UP_MS);
     return { ...reply(t, withWords ? messages.rating_comment_noted : messages.rating_low_followup, { ...base, rated: true, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
   }
