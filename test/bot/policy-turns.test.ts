@@ -244,4 +244,11 @@ describe('the seventeenth stranger test', () => {
     expect(ok!.outcome).toMatchObject({ type: 'helpful' });
     for (const text of ['那我明儿再来', '好，学会了']) expect(said(at(text, { greeted: true }, 'waiting')), text).toEqual([messages.queue_leave_confirm]);
   });
+
+  it('their phone right after a list ("是安卓手机 华为的") is read with the question behind it: a person here, not a second list', () => {
+    const [list, phone] = chat(['我想把手机上的东西录下来怎么弄啊', '是安卓手机 华为的']);
+    expect(list!.outcome).toEqual({ type: 'suggest' });
+    expect(phone!.actions).toContainEqual({ type: 'handoff', reason: 'low_confidence', question: '我想把手机上的东西录下来怎么弄啊，是安卓手机 华为的' });
+    expect(phone!.session.suggested).toBeFalsy();
+  });
 });

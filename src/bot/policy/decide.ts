@@ -31,7 +31,7 @@ import { answeredParts, answerEach } from './several.ts';
 import { inQueue, withPerson } from './waiting.ts';
 import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
-import { ASKING, asksServiceHours, asksWhereOnly, clausesOf, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
+import { ASKING, asksServiceHours, asksWhereOnly, clausesOf, namesDevice, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -247,6 +247,14 @@ function fromKnowledge(t: Turn): Decision {
     const both = `${session.question}，${t.text}`;
     const narrowed = kb.matcher.match(both);
     if (narrowed.decision === 'answer' && narrowed.id !== null && session.offered?.includes(narrowed.id)) [match, question] = [narrowed, both.slice(0, 500)];
+  }
+  // Their phone or computer right after a list ("是安卓手机 华为的"): read with the question behind
+  // it; answered, or a person, but not a second list of guesses for the same question.
+  if (match.decision !== 'answer' && session.suggested && session.question && namesDevice(t.bare)) {
+    const both = `${session.question}，${t.text}`.slice(0, 500);
+    const read = kb.matcher.match(both);
+    if (read.decision !== 'answer' || read.id === null) return lowConfidence(t, { type: 'unanswered', question: both }, both);
+    [match, question] = [read, both];
   }
   // Right after an answer, "试了还是没声": a verdict on it, whatever else the words match.
   const still = session.feedbackFor !== undefined && saysStillBroken(t.bare);
