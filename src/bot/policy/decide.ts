@@ -241,20 +241,15 @@ function fromKnowledge(t: Turn): Decision {
     const withContext = kb.matcher.match(both);
     if (DECISION_RANK[withContext.decision] > DECISION_RANK[match.decision]) [match, question] = [withContext, both.slice(0, 500)];
   }
-  // Right after a "did you mean" list, a few words that narrow it ("视频丢了" + "能找回来吗"): read
-  // after the question behind the list, one of its entries answers.
-  if (match.decision !== 'answer' && session.suggested && session.question && [...t.bare].length <= NARROWS_MAX_CHARS) {
-    const both = `${session.question}，${t.text}`;
-    const narrowed = kb.matcher.match(both);
-    if (narrowed.decision === 'answer' && narrowed.id !== null && session.offered?.includes(narrowed.id)) [match, question] = [narrowed, both.slice(0, 500)];
-  }
-  // Their phone or computer right after a list ("是安卓手机 华为的"): read with the question behind
-  // it; answered, or a person, but not a second list of guesses for the same question.
-  if (match.decision !== 'answer' && session.suggested && session.question && namesDevice(t.bare)) {
+  // Right after a "did you mean" list, read after the question behind it: a few words that narrow
+  // it ("视频丢了" + "能找回来吗") when one of its entries answers; their phone or computer ("是安卓手机
+  // 华为的") when any entry does, else a person, not a second list of guesses for the same question.
+  const device = namesDevice(t.bare);
+  if (match.decision !== 'answer' && session.suggested && session.question && (device || [...t.bare].length <= NARROWS_MAX_CHARS)) {
     const both = `${session.question}，${t.text}`.slice(0, 500);
     const read = kb.matcher.match(both);
-    if (read.decision !== 'answer' || read.id === null) return lowConfidence(t, { type: 'unanswered', question: both }, both);
-    [match, question] = [read, both];
+    if (read.decision === 'answer' && read.id !== null && (device || session.offered?.includes(read.id))) [match, question] = [read, both];
+    else if (device) return lowConfidence(t, { type: 'unanswered', question: both }, both);
   }
   // Right after an answer, "试了还是没声": a verdict on it, whatever else the words match.
   const still = session.feedbackFor !== undefined && saysStillBroken(t.bare);

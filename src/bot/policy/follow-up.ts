@@ -53,16 +53,9 @@ export function excerptOf(t: Turn, id: string): string | undefined {
   if (!excerpt) return undefined;
   // What they asked this answer for ("苹果手机录屏没声音") picks among lines that all say it ("麦克风").
   const context = t.session.feedbackFor === id ? t.session.question : undefined;
-  const whole = excerpt.call(t.kb.matcher, id, t.text, context);
-  if (whole) return whole;
   // Else a clause, the last first ("算了 分段录吧 怎么合并"; "麦克风在哪里开啊 我找不到").
   const clauses = clausesOf(t.text);
-  if (clauses.length < 2) return undefined;
-  for (const clause of clauses.reverse()) {
-    const line = excerpt.call(t.kb.matcher, id, clause, context);
-    if (line) return line;
-  }
-  return undefined;
+  return excerpt.call(t.kb.matcher, id, clauses.length < 2 ? [t.text] : [t.text, ...clauses.reverse()], context);
 }
 
 /** The customer says they are stuck: the line they were given did not help them find it. */

@@ -6,7 +6,7 @@
 import type { Decision, Session } from '../types.ts';
 import { acknowledgement, saysStillBroken, thanksIn } from './acks.ts';
 import { carry, handoff, LOW_RATING_FOLLOW_UP_MS, RATING_COMMENT_MS, reply, say, type Turn } from './context.ts';
-import { ASKING, bareText, correctedRating, isComplaint, NO, NOT_HELPFUL, numberOf, offScale, ratingOf } from './words.ts';
+import { ASKING, bareText, correctedRating, isComplaint, lastScoreNamed, NO, NOT_HELPFUL, numberOf, offScale, ratingOf } from './words.ts';
 
 /** The session with its low-rating follow-up window only while it is open. */
 export function followUpActive(session: Session, now: number): Session {
@@ -109,16 +109,6 @@ function ratedWithComment(t: Turn): number | undefined {
   if (words !== undefined) return words;
   const n = numberOf(bareText(head));
   return n !== undefined && n >= 1 && n <= 5 && !(t.session.offered ?? []).length ? n : undefined;
-}
-
-/**
- * "钱退回来我再给5分，现在先给3分": scores named in so many words ("3分", "四星") inside a longer
- * message; the last one is the one given ("本来想给5分 算了4分吧"). Not "15分钟", "十五分", "五星级酒店".
- */
-const SCORE_NAMED = /(?<![\d.十百])([1-5一二三四五])\s*(?:分(?!钟)|星(?![级期])|颗星)/gu;
-function lastScoreNamed(bare: string): number | undefined {
-  const d = [...bare.matchAll(SCORE_NAMED)].at(-1)?.[1];
-  return d === undefined ? undefined : '一二三四五'.includes(d) ? '一二三四五'.indexOf(d) + 1 : Number(d);
 }
 
 /** "挺快的 5", "还行 4": a remark, then the score as a digit at the end (no list open to pick from). */

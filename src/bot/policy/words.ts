@@ -139,9 +139,18 @@ const MEANT_SCORE = /([1-5一二三四五])\s*(?:分|星|颗星)|(?:^|[^\d])([1-
 export function correctedRating(bare: string): number | undefined {
   if (!SLIP.test(bare)) return undefined;
   const m = MEANT_SCORE.exec(bare);
-  const d = m?.[1] ?? m?.[2];
-  return d === undefined ? undefined : '一二三四五'.indexOf(d) >= 0 ? '一二三四五'.indexOf(d) + 1 : Number(d);
+  return scoreOf(m?.[1] ?? m?.[2]);
 }
+
+/**
+ * "钱退回来我再给5分，现在先给3分": scores named in so many words ("3分", "四星") inside a longer
+ * message; the last one is the one given ("本来想给5分 算了4分吧"). Not "15分钟", "十五分", "五星级酒店".
+ */
+const SCORE_NAMED = /(?<![\d.十百])([1-5一二三四五])\s*(?:分(?!钟)|星(?![级期])|颗星)/gu;
+export const lastScoreNamed = (bare: string): number | undefined => scoreOf([...bare.matchAll(SCORE_NAMED)].at(-1)?.[1]);
+
+/** A score's digit, 1-5 or 一-五. */
+const scoreOf = (d: string | undefined): number | undefined => (d === undefined ? undefined : '一二三四五'.includes(d) ? '一二三四五'.indexOf(d) + 1 : Number(d));
 
 const CN_DIGITS = '一二三四五六七八九';
 

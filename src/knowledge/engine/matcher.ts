@@ -105,14 +105,22 @@ export class Matcher {
 
   /**
    * The one line of entry `id`'s answer that speaks of `question`, a follow-up to it (excerpt.ts);
-   * `context`, what the customer said before, picks among several lines that do.
+   * given several readings of it (the message, then its clauses), of the first that one line speaks
+   * of. `context`, what the customer said before, picks among several lines that do.
    */
-  excerpt(id: string, question: string, context?: string): string | undefined {
+  excerpt(id: string, question: string | readonly string[], context?: string): string | undefined {
     const doc = this.compiled.docs.find((d) => d.entry.id === id);
-    const text = toSimplified(question.slice(0, MAX_QUERY_CHARS));
-    if (!doc || !touchesAnswer(doc, normalize(text))) return undefined;
-    const before = context ? this.parse(toSimplified(context.slice(0, MAX_QUERY_CHARS))) : undefined;
-    return answerExcerpt(doc, this.parse(text), this.compiled.lexicon, before);
+    if (!doc) return undefined;
+    let before: Query | undefined;
+    for (const q of typeof question === 'string' ? [question] : question) {
+      const text = toSimplified(q.slice(0, MAX_QUERY_CHARS));
+      if (!touchesAnswer(doc, normalize(text))) continue;
+      // Read once for all the readings.
+      before ??= context ? this.parse(toSimplified(context.slice(0, MAX_QUERY_CHARS))) : undefined;
+      const line = answerExcerpt(doc, this.parse(text), this.compiled.lexicon, before);
+      if (line) return line;
+    }
+    return undefined;
   }
 
   match(asked: string): MatchResult {
