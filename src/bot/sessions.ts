@@ -34,6 +34,7 @@ const sessionSchema = z.object({
   placeAt: z.number().optional(),
   waitSorryAt: z.number().optional(),
   excerpted: z.string().max(2000).optional(),
+  pointedAbove: z.boolean().optional(),
   linesInQueue: z.array(z.string().max(2000)).max(50).optional(),
   placeTold: z.number().int().min(0).max(10_000).optional(),
   complainedAt: z.number().optional(),

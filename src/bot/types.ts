@@ -35,6 +35,8 @@ export interface Session {
   waitSorryAt?: number;
   /** The line of an answer said last turn (answer_excerpt): the same line next is not sent twice. */
   excerpted?: string;
+  /** Last turn said "the answer is above" (answer_again): a second time, a person is offered instead. */
+  pointedAbove?: boolean;
   /** Lines of answers said in this wait (each once). */
   linesInQueue?: string[];
   /** How often in this wait the place was told: from the third time it comes with an apology. */

@@ -131,6 +131,10 @@ export const MESSAGE_PLACEHOLDERS = {
   smalltalk_preamble: [],
   /** Above a "did you mean" list of one entry (suggest_header speaks of several). */
   suggest_header_one: [],
+  /** Above a "did you mean" list the bot is far from sure of (best score under 0.3): it says so. */
+  suggest_header_unsure: [],
+  /** Below that list: a person is the next step when none is it. */
+  suggest_footer_unsure: [],
   /** After an FAQ answer given while the customer waits in the human queue. */
   waiting_answered: [],
   /** In the queue, words the FAQ does not answer ("视频是昨天录的"): seen, kept for the agent (at most every few minutes). */
@@ -196,6 +200,8 @@ export const MESSAGE_KEYS = Object.keys(MESSAGE_PLACEHOLDERS) as MessageKey[];
 export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = Object.freeze({
   presence_again: '在的~ 直接说说您遇到的问题吧。',
   suggest_header_one: '您想问的是不是这个？',
+  suggest_header_unsure: '这个问题我不太确定😅 您看是下面哪个吗？',
+  suggest_footer_unsure: '回复数字看答案；都不是的话回复「人工」，我帮您转给客服。',
   waiting_answered: '以上答案您可以先参考～您仍在排队，客服接入后会继续帮您处理。',
   waiting_noted: '收到～ 已经帮您记下了，客服接入后会一起处理，请稍等。',
   queue_leave_confirm: '问题已经解决了吗？不需要人工的话回复 1，我帮您结束排队；还需要的话不用管，客服接入后会马上回复您。',
@@ -268,9 +274,13 @@ export function renderFixNotice(messages: Pick<Messages, 'problem_fixed'>, fix: 
 }
 
 /** The "did you mean" message: its header (one entry or several), the numbered questions, the footer. */
-export function renderSuggestions(messages: Pick<Messages, 'suggest_header' | 'suggest_header_one' | 'suggest_footer'>, questions: readonly string[]): string {
-  const header = questions.length === 1 ? messages.suggest_header_one : messages.suggest_header;
-  return [header, ...questions.map((q, i) => `${i + 1}. ${q}`), messages.suggest_footer].join('\n');
+export function renderSuggestions(
+  messages: Pick<Messages, 'suggest_header' | 'suggest_header_one' | 'suggest_footer' | 'suggest_header_unsure' | 'suggest_footer_unsure'>,
+  questions: readonly string[],
+  unsure = false,
+): string {
+  const header = unsure ? messages.suggest_header_unsure : questions.length === 1 ? messages.suggest_header_one : messages.suggest_header;
+  return [header, ...questions.map((q, i) => `${i + 1}. ${q}`), unsure ? messages.suggest_footer_unsure : messages.suggest_footer].join('\n');
 }
 
 const PLACEHOLDER = /\{([^{}\s]*)\}/g;

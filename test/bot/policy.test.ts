@@ -525,6 +525,8 @@ describe('queue notices', () => {
     const now = at('2026-11-25T10:00:00+08:00');
     expect(formatWhen(at('2026-11-30T09:19:30+08:00'), now, TZ)).toBe('11月30日 周一 09:20');
     expect(formatWhen(at('2027-01-04T09:00:00+08:00'), now, TZ)).toBe('2027年1月4日 周一 09:00');
+    // A deadline kept apart from its ties by a few ms is still that minute (it had read "18:01").
+    expect(formatWhen(at('2026-11-25T18:00:00+08:00') + 2, now, TZ)).toBe('今天 18:00');
     // The day boundary is the business time zone's, not UTC's.
     expect(formatWhen(at('2026-11-25T23:30:00+08:00'), at('2026-11-25T00:30:00+08:00'), TZ)).toBe('今天 23:30');
   });
@@ -629,8 +631,10 @@ describe('decide: outcomes for editors and the funnel', () => {
     const after = decide({ text: '4', status: 'bot', session: slip.session }, kb, messages);
     expect(after.outcome).toEqual({ type: 'rating', score: 4 });
     expect(decide({ text: '4', status: 'bot', session: after.session }, kb, messages).outcome?.type).not.toBe('rating');
-    // "10分", "100分": a score on another scale, the same (it got a "did you mean" list).
-    for (const text of ['10分', '给你们100分', '0分']) expect(said(ask(text, {}, 'resolved')), text).toEqual([messages.rating_range]);
+    // "60分", "8分": a score on another scale, the same (it got a "did you mean" list).
+    for (const text of ['60分', '8分', '99分']) expect(said(ask(text, {}, 'resolved')), text).toEqual([messages.rating_range]);
+    // "100分", "十分", "0分": the top or the bottom of any scale, taken as such (asking again read as not listening).
+    for (const [text, score] of [['10分', 5], ['给你们100分', 5], ['十分满意', 5], ['0分', 1]] as const) expect(ask(text, {}, 'resolved').outcome, text).toEqual({ type: 'rating', score });
     // A number of minutes is no score.
     expect(said(ask('10分钟的视频，能导出吗', {}, 'resolved'))).not.toEqual([messages.rating_range]);
   });

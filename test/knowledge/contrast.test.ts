@@ -83,3 +83,14 @@ describe('contrasts in matching', () => {
     expect(m.match('借记卡丢了怎么挂失').decision).not.toBe('answer');
   });
 });
+
+describe('contrasts the eighteenth stranger test found', () => {
+  it('adding a watermark is not removing one; sound too quiet is not no sound', async () => {
+    const m = new Matcher(await loadKnowledgeBase(new URL('../../knowledge-base', import.meta.url).pathname));
+    expect(m.match('怎么去掉视频上的水印')).toMatchObject({ decision: 'answer', id: 'remove-watermark' });
+    expect(m.match('电脑上怎么加水印 我想加自己的logo').decision).not.toBe('answer');
+    expect(m.match('录屏没声音')).toMatchObject({ decision: 'answer', id: 'no-sound' });
+    expect(m.match('不是没声音 是声音太小了').decision).not.toBe('answer');
+    expect(m.match('录出来声音很小').decision).not.toBe('answer');
+  });
+});

@@ -178,6 +178,19 @@ describe('where the question is in a message', () => {
     expect(f[text.indexOf(meant)]).toBe(1);
   });
 
+  it.each([
+    ['录游戏的时候画面是黑的 只有声音', '声音', '画面'],
+    ['录出来只有声音没有画面', '声音', '画面'],
+  ])('what works: in "%s" the %s is there, the %s is the problem', (text, there, problem) => {
+    const f = focusFactors(text);
+    expect(f[text.indexOf(there)]).toBeCloseTo(NEGATED);
+    expect(f[text.indexOf(problem)]).toBe(1);
+  });
+
+  it('"只有X吗" asks about X, and X alone is the whole question', () => {
+    for (const text of ['会员只有一年的吗', '只有声音']) expect(focusFactors(text).every((x) => x === 1)).toBe(true);
+  });
+
   it('"是不是" is not a negation', () => {
     const text = '是不是要退款，是的话怎么弄';
     expect(focusFactors(text)[text.indexOf('退款')]).toBe(1);

@@ -20,6 +20,8 @@ describe('questionParts: where a message asks more than once', () => {
     // A space between Chinese words ends a clause as a comma does.
     ['水印怎么去 还有能录多久', ['水印怎么去', '能录多久']],
     ['录着录着就卡了怎么办。对了，摄像头画中画怎么开', ['录着录着就卡了怎么办。', '摄像头画中画怎么开']],
+    // Two troubles told, the second after 而且 (the eighteenth stranger test: only the sound was answered).
+    ['录lol的时候掉帧特别严重 而且麦克风也录不上声音 怎么回事啊', ['录lol的时候掉帧特别严重', '麦克风也录不上声音 怎么回事啊']],
     ['how do I get a refund? And how do I get an invoice?', ['how do I get a refund?', 'And how do I get an invoice?']],
     // The lead-in story stays with the question it leads to, what follows the last one too.
     ['我上周买了年度会员，想问下怎么开发票？顺便问下退款几天到账，谢谢', ['我上周买了年度会员，想问下怎么开发票？', '退款几天到账，谢谢']],

@@ -24,14 +24,14 @@ const WORDS: ReadonlyMap<string, Ack | 'thanks' | 'particle'> = new Map([
     (w) => [w, 'trying'] as const,
   ),
   ...(['拜拜', '再见', '晚安', 'bye', '88', '886'] as const).map((w) => [w, 'bye'] as const),
-  ...(['亲', '啊', '呀', '啦', '哈', '哈哈', '了', '的', '呢', '吧', '那', '那我', '先', '我', '哈哈哈', '唉', '哎', '哦哦哦'] as const).map((w) => [w, 'particle'] as const),
+  ...(['亲', '啊', '呀', '啦', '哈', '哈哈', '了', '的', '呢', '吧', '那', '那我', '先', '我', '哈哈哈', '唉', '哎', '哦哦哦', '已经', '都'] as const).map((w) => [w, 'particle'] as const),
 ]);
 const LONGEST = Math.max(...[...WORDS.keys()].map((w) => w.length));
 /** Longer replies say something more than an acknowledgement. */
 const MAX_CHARS = 14;
 
 /** Reports trouble (or asks something, ASKING), or a payment gone through ("付款成功了的"): never a mere acknowledgement. */
-const TROUBLE = /不|没|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗|试过|都试|帮|(?:付款|支付|充值|购买|下单|扣款|扣费)成功|@|\d{5,}/u;
+const TROUBLE = /不|没(?!事|问题)|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗|试过|都试|帮|(?:付款|支付|充值|购买|下单|扣款|扣费)成功|@|\d{5,}/u;
 const CHANGED_MIND = /^(?:那|哦|嗯|好吧)?(?:算了吧?|那就|我)?(?:先|还是|暂时)?不(?:退|退了|要|买|弄|开|办|换|改|取消)了(?:吧|哈|啊)?$/u;
 /** The same meanings by the words' stems, for the many ways of saying them ("感恩", "我去弄一下", "okk"). */
 const THANKS_STEM = /谢|感恩|感激|辛苦|thank|thx|(?<![a-z0-9])3q(?![a-z0-9])/u;
@@ -122,10 +122,14 @@ export const saysStillBroken = (bare: string): boolean => bare.length <= 30 && S
 const TRIED = /^(?:我|都|也|早就?|已经|全)*(?:试|弄|做|重启|重装|装|设置|打开|开|关|检查|查|看|授权|允许|卸载)过(?:了|啦)(?:啊|呀|的|呢)?$|^(?:我|都|也|早就?|已经)+试(?:过|了)(?:了)?(?:重启|重装|卸载|重新安装|重新登录|重新下载|更新|升级|清缓存)(?:了|过了)?$/u;
 /** "已经选原画了", "权限已经开了", "早就勾选了": the step named, done already. */
 const DONE = /^.{0,6}?(?:已经|早就?|都)(?:选|勾选|勾|调|改|设置|设|开|打开|关|关掉|装|安装|授权|允许|换|插|重启|重装|更新|升级)(?:了|好了|过了)?.{0,6}?(?:了|啦)(?:啊|呀|的|呢)?$/u;
+/** "垃圾箱也看了", "设置里都找了": looked there too, as the answer said, and it is not there. */
+const LOOKED_TOO = /^.{1,6}?(?:也|都)(?:看|查|找|翻|试|检查)(?:过)?了(?:啊|呀|的|呢)?$/u;
 export const saysTried = (bare: string): boolean => {
   const c = compact(bare);
   // "已经开了权限还是录不了" reports trouble and may ask of another entry: not a step done, only.
-  return TRIED.test(c) || (c.length <= 14 && !ASKING.test(c) && !/还是|不|没/u.test(c) && DONE.test(c));
+  if (TRIED.test(c) || (c.length <= 14 && !ASKING.test(c) && !/还是|不|没/u.test(c) && DONE.test(c))) return true;
+  // "邮箱没问题 垃圾箱也看了": the last clause says so, and nothing in the message asks.
+  return c.length <= 20 && !ASKING.test(c) && LOOKED_TOO.test(compact(clausesOf(bare).at(-1) ?? ''));
 };
 
 /** "2 还是没声音" / "2，没用": the "没解决" number with words after it. */

@@ -8,7 +8,7 @@ import type { MatchResult, SmalltalkIntent } from '../../knowledge/index.ts';
 import type { MessageKey } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { helpful, lowConfidence, menu, reply, say, type Turn } from './context.ts';
-import { compact, DEAD_END, rejects, saysOneOf, statesContext } from './words.ts';
+import { compact, DEAD_END, namesDevice, rejects, saysOneOf, statesContext } from './words.ts';
 
 /** Said around a question ("你好，…", "谢谢，那…"): never a reason to pass the FAQ by. */
 const FRAMING: ReadonlySet<SmalltalkIntent> = new Set(['greeting', 'presence', 'thanks', 'bye', 'preamble']);
@@ -134,7 +134,8 @@ export function smalltalkInstead(t: Turn, match: MatchResult): Decision | undefi
 export function aboutThemselves(t: Turn): Decision | undefined {
   const { session } = t;
   // After the menu too ("你好" then "我是个老师"); not while a "did you mean" list waits for a pick.
-  if (session.feedbackFor || session.suggested || session.humanOffered || !statesContext(t.bare)) return undefined;
+  // Their device alone ("电脑上的" after "具体是哪里不好用呢？") is such a statement too.
+  if (session.feedbackFor || session.suggested || session.humanOffered || !(statesContext(t.bare) || namesDevice(t.bare))) return undefined;
   const context = t.text.trim().replace(/^(?:你好|您好|亲)[\s，,、~～!！]*/u, '').slice(0, 200);
   return reply(t, t.messages.context_noted, { ...t.base, context });
 }

@@ -23,7 +23,8 @@ const DETAIL_MAX_CHARS = 6;
  */
 export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
   const { session, kb } = t;
-  if (!session.feedbackFor || !kb.matcher.excerpt || [...t.bare].length > FOLLOW_UP_MAX_CHARS) return undefined;
+  // Their device in many letters ("m2芯片的macbook air") is a detail all the same.
+  if (!session.feedbackFor || !kb.matcher.excerpt || ([...t.bare].length > FOLLOW_UP_MAX_CHARS && !namesDevice(t.bare))) return undefined;
   // "mac上还是不行" is a verdict on the answer, not a point of it.
   if (saysStillBroken(t.bare)) return undefined;
   // Answered with confidence by another entry: a question of its own, unless it is a bare detail
@@ -39,8 +40,8 @@ export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
   if (line) return excerptReply(t, line, session);
   // About it, but no one line says it ("能找回来吗" after the crash answer): the answer is above.
   // Their computer or phone ("电脑配置i7 3060", "华为手机"), which no line names: noted, the answer stands.
-  if (other) return reply(t, t.messages.answer_again, session);
   if (namesDevice(t.bare)) return reply(t, t.messages.detail_noted, session);
+  if (other) return reply(t, t.messages.answer_again, session);
   return undefined;
 }
 
@@ -72,6 +73,8 @@ export function excerptReply(t: Turn, line: string, session: Session): Decision 
       const d = offerPerson(t, t.messages.unclear_offer, 'not_helpful', t.session.question);
       return { ...d, session: { ...d.session, feedbackFor: session.feedbackFor, excerpted: line } };
     }
+    // Their device, which that line already covers ("m2芯片的macbook air" after the Mac step): noted.
+    if (namesDevice(t.bare)) return reply(t, t.messages.detail_noted, { ...session, excerpted: line });
     // The same line again ("合并在哪" after the line on 合并): it is right above, not sent twice.
     return reply(t, t.messages.answer_again, { ...session, excerpted: line });
   }

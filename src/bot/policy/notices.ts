@@ -20,7 +20,9 @@ const WEEKDAYS = ['周一', '周二', '周三', '周四', '周五', '周六', '�
  * "周一 09:00" when within the coming 6 days. Seconds are rounded up: "before 15:30" stays true.
  */
 export function formatWhen(at: number, now: number, timezone: string, weekdayOnly = false): string {
-  const when = DateTime.fromMillis(Math.ceil(at / 60_000) * 60_000, { zone: timezone });
+  // Up to the minute, but a deadline a few ms past one (the queue keeps ties apart by ms: 18:00:00.002)
+  // is that minute: "18:00", not "18:01".
+  const when = DateTime.fromMillis(Math.ceil((at - 1000) / 60_000) * 60_000, { zone: timezone });
   const today = DateTime.fromMillis(now, { zone: timezone }).startOf('day');
   const days = Math.round(when.startOf('day').diff(today, 'days').days);
   const time = when.toFormat('HH:mm');
@@ -94,6 +96,13 @@ const KIND_LABELS: Record<string, string> = {
 /** The kind of a non-text message in words, for `{kind}`: image → 图片, … (unknown kinds: 这类消息). */
 export function kindLabel(kind: string): string {
   return KIND_LABELS[kind.toLowerCase()] ?? '这类消息';
+}
+
+const PLACEHOLDERS: Readonly<Record<string, NonTextKind>> = { 图片: 'image', 照片: 'image', 语音: 'voice', 视频: 'video', 文件: 'file', 位置: 'location', 链接: 'link', 名片: 'contact', 小程序: 'miniprogram' };
+/** "[图片]", "[语音]" as text (a simulator, a client that flattens attachments): the kind it stands for. */
+export function placeholderKind(text: string): NonTextKind | undefined {
+  const m = /^\s*\[([^\]]{2,3})\]\s*$/u.exec(text);
+  return m ? PLACEHOLDERS[m[1]!] : undefined;
 }
 
 /** Non-text message kinds the plugin may pass; any other string is accepted too. */

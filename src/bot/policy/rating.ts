@@ -62,6 +62,9 @@ const DECLINES_RATING = /^(?:不|不用|不想|懒得|算了)(?:打|评|评价|�
 /** A remark in the rating's place: "…但是等太久了", "回复有点慢". */
 const REMARK = /但是|不过|可是|太久|太慢|有点慢|有点久|挺久|好久|久了|等了/u;
 
+/** The score asked about rather than given: "你猜我打几分", "打几分合适", "满分几分". */
+const ASKS_SCORE = /(?:打|给|评|满分是?)(?:几|多少)(?:分|星)|(?:几|多少)分(?:合适|好|呢|啊)/u;
+
 /** Said with a low score: the problem is still there. */
 const UNSOLVED = /解决不了|没解决|没有解决|没弄好|还是不行|还没好|没用/u;
 
@@ -76,7 +79,8 @@ export function ratingGiven(t: Turn): Decision | undefined {
   const alone = ratingOf(t.normalized);
   const score = alone ?? ratedWithComment(t) ?? lastScoreNamed(t.bare) ?? trailingScore(t);
   // "10分": a score on another scale; the question stays open, as for the number 10.
-  if (score === undefined && offScale(t.normalized) && !t.session.rated) return reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
+  // "你猜我打几分", "打几分好呢": the scale asked about, no score given; the question stays open.
+  if (score === undefined && (offScale(t.normalized) || ASKS_SCORE.test(t.bare)) && !t.session.rated) return reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
   if (score !== undefined) return rated(t, score, alone === undefined);
   // "哦 5" after the scale was asked again: the digit, after an interjection.
   const after = /^(?:哦|噢|嗯|那|好吧?|额|呃|哎|唉)+\s*([1-5])$/u.exec(t.bare);

@@ -35,7 +35,9 @@ export function answerWhileWaiting(text: string, kb: PolicyKnowledge, messages: 
   const before = given.has(match.id) || session.answered?.includes(match.id) === true;
   const line = parts.length <= 1 && before ? kb.matcher.excerpt?.(match.id, text) : undefined;
   if (line) return lineOnce(line, messages, session);
-  if (parts.length === 0 && given.has(match.id)) return undefined;
+  // Nor one answered before the queue ("我要退钱！！" after the refund answer, then 转人工): the customer
+  // has read it and is waiting for a person; the words are the agent's.
+  if (parts.length === 0 && before) return undefined;
   const answers = parts.length > 1 ? partAnswers(kb, messages, parts) : [{ type: 'answer' as const, faqId: parts[0]?.id ?? match.id, confidence: parts[0]?.score ?? match.score }];
   const ids = answers.flatMap((a) => (a.type === 'answer' ? [a.faqId] : []));
   return { actions: [...answers, say(messages.waiting_answered)], session: { ...session, waitingAnswered: true, answeredInQueue: [...given, ...ids].slice(-20) } };
@@ -150,6 +152,17 @@ function leavingClause(s: string): boolean {
   return m !== null && !NOT_YET.test(s.slice(0, m.index)) && !MORE.test(s.slice(0, m.index) + s.slice(m.index + m[0].length));
 }
 
+/** Two signals in one message: the person is not wanted ("不用了", "不用转人工了") and it is solved ("我自己找到了"). */
+function leavesForSure(bare: string, human: 'ask' | 'negated' | null): boolean {
+  const clauses = bare.split(/[\s\p{P}]+/u).map(compact).filter(Boolean);
+  const solved = (c: string): boolean => {
+    const m = SOLVED.exec(c);
+    return m !== null && !NOT_YET.test(c.slice(0, m.index));
+  };
+  const unwanted = human === 'negated' || clauses.some((c) => NO_LONGER.test(c) || NO_PERSON.test(c));
+  return unwanted && clauses.some((c) => solved(c) && !NO_LONGER.test(c)) && !clauses.some((c) => STILL_MORE.test(c));
+}
+
 /** "我不需要人工了", "不用客服了": said in a clause of a longer message (humanRequest reads short ones). */
 const NO_PERSON = /不(?:需要|用|要)(?:转|找)?(?:人工|客服|真人)了?$/u;
 
@@ -175,7 +188,11 @@ export function leaveQueue(session: Session, bare: string, human: 'ask' | 'negat
   if ((asked && (saysYes(bare) || OK_SIGN.test(text.trim()))) || ((asked || session.leaveAsked) && leaving(session, bare, human))) {
     return { actions: [{ type: 'withdraw', then: messages.queue_left }], session: { ...carry(session), leftQueue: true, justLeft: true } };
   }
-  if (leaving(session, bare, human)) return { actions: [say(messages.queue_leave_confirm)], session: { ...waitingOn(session), leaveAskedAt: now, leaveAsked: true } };
+  if (leaving(session, bare, human)) {
+    // "算了不用了 我自己找到了": no longer wanted and solved, both said; asking again reads as not listening.
+    if (leavesForSure(bare, human)) return { actions: [{ type: 'withdraw', then: messages.queue_left }], session: { ...carry(session), leftQueue: true, justLeft: true } };
+    return { actions: [say(messages.queue_leave_confirm)], session: { ...waitingOn(session), leaveAskedAt: now, leaveAsked: true } };
+  }
   return undefined;
 }
 
@@ -244,8 +261,15 @@ const EN_DEVICE = /^(?:i'?m using|i use|using|on|it'?s)\s+(?:a |an |the |my )?(?
 /** "就是这个报错", "如图": about a screenshot just sent, for the agent to see; no FAQ question. */
 const POINTS_AT = /^(?:就是|就|是|看)?(?:这个|那个|这种|这样的?|如图|图上的?|截图上?的?|图里的?)/u;
 
-/** Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯"). */
-const saysSomething = (bare: string): boolean => compact(bare).length >= 4 && acknowledgement(bare) === undefined && !PATIENT.test(bare);
+/**
+ * Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯").
+ * A short question ("要钱吗", "多少钱") is one too: left unanswered it reads as nobody listening.
+ */
+const saysSomething = (bare: string): boolean => {
+  const c = compact(bare);
+  return (c.length >= 4 || (c.length >= 2 && SHORT_QUESTION.test(c))) && acknowledgement(bare) === undefined && !PATIENT.test(bare);
+};
+const SHORT_QUESTION = /[吗嘛呢?？]$|多少|怎么|哪|几/u;
 /** The customer says they can wait ("谢谢哈 慢慢来不急"): nothing for the agent, nothing to say. */
 const PATIENT = /慢慢来|不急|不着急|不用急|你们忙/u;
 

@@ -58,10 +58,11 @@ export const CLOSING = oneOf([
  * Anger at the service itself ("你们客服太垃圾了", "什么破软件", "骗子") or a threat to complain
  * ("去12315投诉", "投诉你们"): a person should take it, with an apology, not a "did you mean" list.
  * Words that name a thing ("垃圾清理", "垃圾分类") are not anger: 垃圾 counts only said of the
- * service, the product or the company.
+ * service, the product or the company. Asking for the agent's superior ("给我转你们领导") is a
+ * complaint about the service too.
  */
 const ANGER =
-  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|^(?:垃圾|辣鸡|差评)[!！。.]*$|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|诈骗|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|人话都听不懂|不说人话|答非所问|驴唇不对马嘴|牛头不对马嘴|人工智障|智障|废物|垃圾(?:软件|app|产品|平台|客服|公司|东西|玩意)|有病吧|神经病|脑子有病|乱扣|乱收费|偷偷扣|私自扣|再不[来回理管].{0,6}(?:卸载|投诉|差评|退款|报警)|(?:就|这样|这么)对待(?:客户|顾客|用户|消费者|我们)|什么(?:服务|态度)啊)/u;
+  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|^(?:垃圾|辣鸡|差评)[!！。.]*$|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|诈骗|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|人话都听不懂|不说人话|答非所问|驴唇不对马嘴|牛头不对马嘴|人工智障|智障|废物|垃圾(?:软件|app|产品|平台|客服|公司|东西|玩意)|有病吧|神经病|脑子有病|乱扣|乱收费|偷偷扣|私自扣|再不[来回理管].{0,6}(?:卸载|投诉|差评|退款|报警)|(?:就|这样|这么)对待(?:客户|顾客|用户|消费者|我们)|什么(?:服务|态度)啊|(?:找|转|叫|让|换)(?:你们|你们的)?(?:领导|主管|经理|负责人|上级)(?:来|过来|出来|接|说话|处理)?(?:[!！。.吧]*)$)/u;
 
 export const isComplaint = (bare: string): boolean => ANGER.test(bare);
 
@@ -95,6 +96,8 @@ export function rejects(bare: string): boolean {
 export const RATING_WORDS: ReadonlyMap<string, number> = new Map([
   ['非常满意', 5],
   ['很满意', 5],
+  ['十分满意', 5],
+  ['特别满意', 5],
   ['满意', 4],
   ['比较满意', 4],
   ['一般', 3],
@@ -111,9 +114,14 @@ export const RATING_WORDS: ReadonlyMap<string, number> = new Map([
  */
 const RATING_PHRASE = /^(?:给(?:你们?|您)?|打)?(?:([1-5一二三四五])(?:分|星|颗星)(?:好评|满意)?|(满分|好评|差评))$/u;
 const STARS = /^(?:⭐|🌟|★)+$/u;
+/** A thumb up or down, as an emoji or WeChat's own ("[强]" / "[弱]"), skin tone whatever: 好评 / 差评. */
+const THUMBS_UP = /^(?:👍|\[强\])+$/u;
+const THUMBS_DOWN = /^(?:👎|\[弱\])+$/u;
 
+const TOP_MARKS = /^(?:给(?:你们?|您)?|打)?(?:100|一百|10|十)分[!！]*$/u;
+const BOTTOM_MARKS = /^(?:给(?:你们?|您)?|打)?(?:0|零)分[!！]*$/u;
 /** A score off the 1-5 scale in the same words ("10分", "100分", "零分"): the scale is asked again. */
-export const offScale = (normalized: string): boolean => /^(?:给(?:你们?|您)?|打)?(?:\d{2,}|0|零|十|一百)(?:分(?!钟)|星)/u.test(bareText(normalized).replace(/\s+/g, ''));
+export const offScale = (normalized: string): boolean => /^(?:给(?:你们?|您)?|打)?(?:\d{2,}|[06-9]|零|十|一百)(?:分(?!钟)|星)/u.test(bareText(normalized).replace(/\s+/g, ''));
 
 /** The 1-5 rating a reply to the rating question gives, in words or stars; undefined when it gives none. */
 export function ratingOf(normalized: string): number | undefined {
@@ -122,11 +130,16 @@ export function ratingOf(normalized: string): number | undefined {
   const word = RATING_WORDS.get(bare) ?? RATING_WORDS.get(plain);
   if (word !== undefined) return word;
   // Stars are symbols: bareText drops them, so they are read from the message itself.
-  const stars = normalized.replace(/[\s\uFE0F]/gu, '');
+  const stars = normalized.replace(/\s|\uFE0F|\p{Emoji_Modifier}/gu, '');
+  if (THUMBS_UP.test(stars)) return 5;
+  if (THUMBS_DOWN.test(stars)) return 1;
   if (STARS.test(stars)) {
     const n = [...stars].length;
     return n <= 5 ? n : undefined;
   }
+  // "100分", "十分" (of ten), "零分": the top or the bottom of any scale, whatever scale it is.
+  if (TOP_MARKS.test(plain)) return 5;
+  if (BOTTOM_MARKS.test(plain)) return 1;
   const m = RATING_PHRASE.exec(plain);
   if (!m) return undefined;
   if (m[2]) return m[2] === '差评' ? 1 : 5;
@@ -314,7 +327,7 @@ export const impatient = (text: string): boolean => IMPATIENT.test(text);
 const LOST = /不太?会(?:用|弄|操作|搞)|不知道(?:该)?怎么(?:用|弄|操作|开始)|(?:第一次|刚开始|刚下载|刚装好?)(?:用|使用)|新手(?!机)|小白|教教我|用不来|玩不转|不会打字|打字(?:不方便|太慢|慢)|眼睛不好|看不清字?|不识字/u;
 export const needsGuidance = (bare: string): boolean => bare.length <= 24 && LOST.test(bare);
 /** "我不会打字 打得慢": whatever entry 慢 would find (the lag one), the guidance. */
-export const cannotType = (bare: string): boolean => bare.length <= 24 && /不会打字|打字(?:不方便|太慢|慢)|打得慢/u.test(bare);
+export const cannotType = (bare: string): boolean => bare.length <= 24 && /不会打字|打字(?:不方便|太慢|慢|麻烦|好麻烦|太麻烦|累)|打得慢|懒得打字?|不想打字|不方便打字/u.test(bare);
 /**
  * "不好用", "用不了", "软件有问题": something is wrong, and nothing says what. Asking what happened
  * does better than a list of entries or a place in the queue for a person to ask the same.
@@ -361,7 +374,10 @@ export function statesContext(bare: string): boolean {
   return s.length <= 14 && CONTEXT.test(s) && !ASKING.test(s) && !NOT_CONTEXT.test(s);
 }
 
-/** The customer's device or system alone ("苹果手机", "我是windows", "mac版 14.2系统"): what they use, no question. */
+/**
+ * The customer's device or system alone ("苹果手机", "我是windows", "mac版 14.2系统", "m2芯片的macbook
+ * air"), or where they did it ("我是在苹果手机上开的"): what they use, no question.
+ */
 const DEVICE =
-  /^(?:我|我的|是|用的是?)*(?:(?:是|用的是?)?(?:苹果|安卓|安桌|华为|小米|红米|redmi|荣耀|oppo|vivo|iqoo|realme|一加|三星|魅族|联想|戴尔|惠普|华硕|thinkpad|surface|iphone|ipad|mac|macbook|macos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?|\d{3,5})(?:[a-z]{0,6}\d{1,4}(?:pro|max|plus|ultra|mini|se)*)?[\d.]*)+(?:上|里)?(?:录|用|装)?(?:的|啊|呀|呢|的呢)?$/iu;
+  /^(?:我|我的|是|在|用的是?)*(?:(?:是|用的是?|的)?(?:苹果|安卓|安桌|华为|小米|红米|redmi|荣耀|oppo|vivo|iqoo|realme|一加|三星|魅族|联想|戴尔|惠普|华硕|thinkpad|surface|iphone|ipad|mac|macbook|macos|ios|ipados|鸿蒙|harmonyos|澎湃|澎湃os|hyperos|miui|coloros|originos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?|\d{3,5})(?:[a-z]{0,6}\d{1,4})?(?:pro|max|plus|ultra|mini|se|air)*[\d.]*)+(?:上|里)?(?:录|用|装|开|开通|买|付|付款|充|下载|登|登录|订阅)?(?:的|啊|呀|呢|的呢)?$/iu;
 export const namesDevice = (bare: string): boolean => DEVICE.test(compact(bare));

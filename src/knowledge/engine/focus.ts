@@ -12,6 +12,12 @@
 export const NEGATED = 0.15;
 /** Weight of the story around the question in a long message. */
 export const STORY = 0.5;
+/**
+ * What works: "画面是黑的 只有声音", "只有声音没画面". The sound is there; the picture is the
+ * problem. X counts like a negated word; only where X ends its clause without asking, or is
+ * followed by what is missing, and the rest of the message says something ("只有一年的吗" asks about X).
+ */
+const PRESENT = /只有([^，,。；;！!？?\s没不吗呢吧]{1,6}?)(?=(?:[，,。；;！!？?\s]|$)|没有?|不)/gu;
 /** Messages shorter than this (Han characters and letters) are one thought: no clause weighting. */
 const LONG = 24;
 
@@ -33,6 +39,7 @@ const meaningfulLength = (s: string): number => (s.match(/[\p{Script=Han}a-z0-9]
 export function focusFactors(text: string): Float32Array {
   const f = new Float32Array(text.length).fill(1);
   if (meaningfulLength(text) >= LONG) clauses(text, f);
+  presentOnly(text, f);
   for (const re of NEGATION) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -42,6 +49,20 @@ export function focusFactors(text: string): Float32Array {
     }
   }
   return f;
+}
+
+function presentOnly(text: string, f: Float32Array): void {
+  PRESENT.lastIndex = 0;
+  for (let m = PRESENT.exec(text); m; m = PRESENT.exec(text)) {
+    const end = m.index + m[0].length;
+    const after = text.slice(end);
+    const missing = /^(?:没有?|不)/u.test(after);
+    // "只有声音吗？" asks whether X alone: X is the question.
+    if (!missing && /^\s*[吗呢吧?？]/u.test(after)) continue;
+    if (meaningfulLength(text.slice(0, m.index) + after) < 3) continue;
+    const start = m.index + 2;
+    for (let i = start; i < end; i++) f[i] = Math.min(f[i]!, NEGATED);
+  }
 }
 
 /** The clauses of a message that carry words, in order. */

@@ -23,7 +23,7 @@ const MIN_PART = 4;
 // not at the dot inside "H.265" or "1.5倍".
 const CLAUSE = /(?:[^，,。.!！?？；;~～\n\s]|(?<=[\p{L}\p{N}])\.(?=[\p{L}\p{N}])|\s+(?!\p{Script=Han})|(?<!\p{Script=Han})\s+)+[，,。.!！?？；;~～\n\s]*/gu;
 /** Openers that always start another topic ("还有水印" is "still has a watermark": not one of them). */
-const TOPIC_WORDS = '另外|此外|顺便(?:问|说)?一?下|再问一?下|还想问一?下|还有个问题|还有一个问题|对了';
+const TOPIC_WORDS = '另外|此外|而且|并且|顺便(?:问|说)?一?下|再问一?下|还想问一?下|还有个问题|还有一个问题|对了';
 const NEW_TOPIC = new RegExp(`^\\s*(?:${TOPIC_WORDS})`, 'u');
 /** Words that open a second question; dropped so they do not count as the question's words. */
 const OPENER = new RegExp(`^\\s*(?:还有(?:就是)?|以及|然后|${TOPIC_WORDS})[，,、：:\\s]*`, 'u');
