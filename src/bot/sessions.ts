@@ -25,6 +25,7 @@ const sessionSchema = z.object({
   offered: z.array(z.string().max(200)).max(50).optional(),
   suggested: z.boolean().optional(),
   listsInRow: z.number().int().min(0).max(100).optional(),
+  unsureList: z.boolean().optional(),
   rephrased: z.boolean().optional(),
   offeredFrom: z.number().int().min(0).max(100).optional(),
   feedbackFor: z.string().max(200).optional(),

@@ -8,6 +8,8 @@ export interface Session {
   suggested?: boolean;
   /** How many "did you mean" lists in a row the customer has not picked from (with `suggested`); the third goes to a person. */
   listsInRow?: number;
+  /** `offered` is a list the bot was far from sure of (suggest_header_unsure): another such guess next goes to a person. */
+  unsureList?: boolean;
   /**
    * After "都不是" the customer was asked once to rephrase: another dead end ("都不是" again, or
    * another question the FAQ cannot answer) goes to a person. Lasts until a question is answered.

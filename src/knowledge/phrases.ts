@@ -131,7 +131,7 @@ export const MESSAGE_PLACEHOLDERS = {
   smalltalk_preamble: [],
   /** Above a "did you mean" list of one entry (suggest_header speaks of several). */
   suggest_header_one: [],
-  /** Above a "did you mean" list the bot is far from sure of (best score under 0.3): it says so. */
+  /** Above a "did you mean" list the bot is far from sure of (best score under 0.5): it says so. */
   suggest_header_unsure: [],
   /** Below that list: a person is the next step when none is it. */
   suggest_footer_unsure: [],

@@ -171,3 +171,10 @@ it('"没事了 已经解决了 谢谢" is thanks, not a question for a person; "
   expect(looked!.actions).toContainEqual({ type: 'feedback', faqId: 'invoice', helpful: false });
   expect(answered(looked!)).toEqual([]);
 });
+
+it('"买了两天了" right after the refund answer is its 7-day line (how long ago names a time limit), not the line that shares 买', () => {
+  const [, ago] = chat(['退款', '买了两天了']);
+  expect(said(ago!).join('')).toContain('7 天内可以申请无理由全额退款');
+  const [, month] = chat(['退款', '上个月买的']);
+  expect(said(month!).join('')).toContain('超过 7 天');
+});

@@ -181,6 +181,8 @@ describe('where the question is in a message', () => {
   it.each([
     ['录游戏的时候画面是黑的 只有声音', '声音', '画面'],
     ['录出来只有声音没有画面', '声音', '画面'],
+    ['录全屏游戏录出来是黑屏 有声音没画面', '声音', '画面'],
+    ['录出来有画面没声音', '画面', '声音'],
   ])('what works: in "%s" the %s is there, the %s is the problem', (text, there, problem) => {
     const f = focusFactors(text);
     expect(f[text.indexOf(there)]).toBeCloseTo(NEGATED);
@@ -188,7 +190,7 @@ describe('where the question is in a message', () => {
   });
 
   it('"只有X吗" asks about X, and X alone is the whole question', () => {
-    for (const text of ['会员只有一年的吗', '只有声音']) expect(focusFactors(text).every((x) => x === 1)).toBe(true);
+    for (const text of ['会员只有一年的吗', '只有声音', '录出来有没有声音']) expect(focusFactors(text).every((x) => x === 1)).toBe(true);
   });
 
   it('"是不是" is not a negation', () => {

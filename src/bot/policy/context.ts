@@ -77,7 +77,7 @@ export const reply = (t: Turn, text: string, session: Session = t.base): Decisio
 export const PAUSE_MS = 30 * 60_000;
 
 /** What a pause forgets: the prompts of the conversation before it (the rating windows keep their own clocks). */
-const FORGOTTEN_AFTER_PAUSE = ['offered', 'suggested', 'listsInRow', 'answered', 'offeredFrom', 'feedbackFor', 'rejected', 'question', 'context', 'humanOffered', 'offerReason', 'rephrased'] as const satisfies readonly (keyof Session)[];
+const FORGOTTEN_AFTER_PAUSE = ['offered', 'suggested', 'listsInRow', 'unsureList', 'pointedAbove', 'answered', 'offeredFrom', 'feedbackFor', 'rejected', 'question', 'context', 'humanOffered', 'offerReason', 'rephrased'] as const satisfies readonly (keyof Session)[];
 
 /** The session of a customer back after a pause (PAUSE_MS): greeted, rated and the rating windows stay. */
 export function afterPause(session: Session): Session {

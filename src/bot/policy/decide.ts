@@ -273,7 +273,9 @@ function fromKnowledge(t: Turn): Decision {
     const both = `${session.question}，${t.text}`.slice(0, 500);
     const read = kb.matcher.match(both);
     if (read.decision === 'answer' && read.id !== null && (device || session.offered?.includes(read.id))) [match, question] = [read, both];
-    else if (device) return lowConfidence(t, { type: 'unanswered', question: both }, both);
+    // "原神", "我是发在微信群里面": a detail that asks nothing, and neither it nor the two together find
+    // an answer; a second list of guesses would ignore it. A person, who sees both.
+    else if (device || (!ASKING.test(t.bare) && !vaguelyBroken(t.bare) && !saysStillBroken(t.bare))) return lowConfidence(t, { type: 'unanswered', question: both }, both);
   }
   // Right after an answer, "试了还是没声": a verdict on it, whatever else the words match.
   const still = session.feedbackFor !== undefined && saysStillBroken(t.bare);
@@ -334,14 +336,16 @@ function fromKnowledge(t: Turn): Decision {
     // in other words; a guess of the same kind helps less than a person.
     if (items.length > 0 && (session.suggested || session.feedbackFor) && TURNS_DOWN.test(t.bare)) return lowConfidence(t, { type: 'unanswered', question });
     // Far from sure (the judged failure of every stranger test: lists of unrelated entries for what
-    // the FAQ does not cover): said so, with a person as the way out. Such lists still hold the right
-    // entry for about half of the eval sets' in-scope questions, so they are not dropped; but after
-    // "都不是" and a rephrasing, a second such guess is not worth the customer's time.
+    // the FAQ does not cover): said so, with a person as the way out. On the eval sets such lists
+    // (best under 0.5) hold the right entry for three in four of the in-scope questions that get
+    // one, so they are not dropped; but after "都不是" and a rephrasing, or right after another such
+    // list, a second guess is not worth the customer's time.
     const unsure = (match.candidates[0]?.score ?? 0) < UNSURE_LIST;
-    if (items.length > 0 && unsure && session.rephrased) return lowConfidence(t, { type: 'unanswered', question });
+    // Nor right after another such guess ("有没有回放功能" → a guess, "那以后会加吗" → another).
+    if (items.length > 0 && unsure && (session.rephrased || (session.suggested && session.unsureList))) return lowConfidence(t, { type: 'unanswered', question });
     if (items.length > 0) {
       const block = renderSuggestions(messages, items.map((e) => e.question), unsure);
-      const next: Session = { ...base, offered: items.map((e) => e.id), suggested: true, question, listsInRow: lists };
+      const next: Session = { ...base, offered: items.map((e) => e.id), suggested: true, question, listsInRow: lists, ...(unsure ? { unsureList: true } : {}) };
       // Asked to rephrase already: "都不是" to this list too goes to a person.
       if (session.rephrased) next.rephrased = true;
       return { ...reply(t, block, next), outcome: { type: 'suggest' } };
@@ -359,7 +363,7 @@ function fromKnowledge(t: Turn): Decision {
 const SHORT_FOLLOW_UP = 8;
 
 /** A list whose best entry scores under this is a guess, and says so (`suggest_header_unsure`). */
-const UNSURE_LIST = 0.3;
+const UNSURE_LIST = 0.5;
 /** "Did you mean" lists in a row, none picked, before the next goes to a person instead. */
 const LISTS_BEFORE_PERSON = 3;
 /** A clause that only says the customer is stuck: "我找不着", "找不到啊", "不会弄". */

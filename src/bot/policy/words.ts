@@ -26,8 +26,8 @@ const oneOf = (words: string[]): ReadonlySet<string> => new Set(words.map(normal
 /** The bare text without spaces, punctuation or emoji: how short replies are read word by word. */
 export const compact = (bare: string): string => bare.replace(/[\s\p{P}\p{S}]+/gu, '');
 
-/** Asks something: a question word, 吗/呢, a question mark. */
-export const ASKING = /[吗呢?？]|怎么|怎样|咋|什么|啥|哪|为什么|为啥|多少|几|能不能|可不可以|是不是|有没有|要不要|会不会|(?<=\p{Script=Han})不$/u;
+/** Asks something: a question word, 吗/呢, a question mark; "在那里看" (那 typed for 哪, as often). */
+export const ASKING = /[吗呢?？]|怎么|怎样|咋|什么|啥|哪|为什么|为啥|多少|几|能不能|可不可以|是不是|有没有|要不要|会不会|(?<=\p{Script=Han})不$|(?:在|去|从)那(?:里|儿)(?:看|找|开|设置|改|弄|点|下载|买|查)/u;
 
 export const HELP = oneOf(['帮助', '菜单', '帮助菜单', '目录', '常见问题', '问题列表', '功能菜单', 'help', 'menu']);
 export const GREETING =
@@ -220,7 +220,9 @@ const CLAUSE_BREAK = /[，。！？；,.!?;\n]+/u;
 const TAIL =
   /^(?:客服|在吗|在么|在嘛|在不在|一下|下|服务|处理|看看|看下|谢谢|谢了|好吗|好不好|可以吗|行吗|行不行|你们|你|的客服|的服务|的员工|的工作人员|的人|商家|店家|卖家|快递员|骑手|司机|吧|啊|呀|吗|嘛|呢|了|啦|哦|喔|哈|呗|哟|please|pls)/u;
 const SENDS_FOR =
-  /(?:^|[\s，,。])(?:能|能不能|可以|可不可以|麻烦|请|快|赶紧|你|帮我)?(?:(?:找|叫|来|派|转|整|弄|换)(?:个|一个|你们的?)?(?:真人|人|客服|销售|技术人员|技术支持|技术|工程师|专员|经理|负责人|主管)|(?:找|叫|来|派|整|弄|换)个?人工|让(?:真人|人工|客服))(?:来|过来)?(?:帮我|帮帮我|帮忙|处理|看看|看一下|弄|教教我|教我|唠唠|聊聊|(?=$|[\s，,。吗吧啊呀么嘛]))/u;
+  /(?:^|[\s，,。])(?:能|能不能|可以|可不可以|麻烦|请|快|赶紧|你|帮我|你?给我|你帮我)?(?:(?:找|叫|来|派|转|整|弄|换)(?:个|一个|你们的?)?(?:真人|人|客服|销售|技术人员|技术支持|技术|工程师|专员|经理|负责人|主管)|(?:找|叫|来|派|整|弄|换)个?人工|让(?:真人|人工|客服))(?:来|过来)?(?:帮我|帮帮我|帮忙|处理|看看|看一下|弄|教教我|教我|唠唠|聊聊|(?=$|[\s，,。吗吧啊呀么嘛]))/u;
+/** "你们有没有人工啊帮我看看", "还有真人吗": whether there is one, which asks for one. */
+const ASKS_IF_ONE = /有没有(?:人工|真人|客服)|有(?:人工|真人)(?:客服)?(?:吗|没)/u;
 // Just before a keyword it cancels it: 不用转人工 / 别找客服 / 不需要人工.
 const NEGATION = /(?:不|别|没|甭|无需|不需要|不用|不要|不想)(?:转|找|要|用|联系|接)?\s*$/u;
 const isWordChar = (ch: string | undefined): boolean => ch !== undefined && /[\p{L}\p{N}]/u.test(ch);
@@ -257,7 +259,7 @@ export function humanRequest(text: string, keywords: readonly string[]): 'ask' |
   // "客服", "客服客服客服": calling for one (客服 in a sentence is no request: "你是客服吗").
   if (/^(?:客服[\s\p{P}]*)+$/u.test(bare)) return 'ask';
   // "能找人帮我弄一下吗", "客服呢 叫人", "来个人": sent for, not named as a keyword.
-  if ([...bare].length <= HUMAN_SENTENCE_MAX_CHARS && SENDS_FOR.test(bare)) return 'ask';
+  if ([...bare].length <= HUMAN_SENTENCE_MAX_CHARS && (SENDS_FOR.test(bare) || ASKS_IF_ONE.test(bare))) return 'ask';
   const words = keywordList(keywords);
   // Most messages contain no keyword at all: one native search each settles them.
   if (!words.some((w) => bare.includes(w))) return null;
@@ -379,5 +381,5 @@ export function statesContext(bare: string): boolean {
  * air"), or where they did it ("我是在苹果手机上开的"): what they use, no question.
  */
 const DEVICE =
-  /^(?:我|我的|是|在|用的是?)*(?:(?:是|用的是?|的)?(?:苹果|安卓|安桌|华为|小米|红米|redmi|荣耀|oppo|vivo|iqoo|realme|一加|三星|魅族|联想|戴尔|惠普|华硕|thinkpad|surface|iphone|ipad|mac|macbook|macos|ios|ipados|鸿蒙|harmonyos|澎湃|澎湃os|hyperos|miui|coloros|originos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?|\d{3,5})(?:[a-z]{0,6}\d{1,4})?(?:pro|max|plus|ultra|mini|se|air)*[\d.]*)+(?:上|里)?(?:录|用|装|开|开通|买|付|付款|充|下载|登|登录|订阅)?(?:的|啊|呀|呢|的呢)?$/iu;
+  /^(?:我|我的|是|在|用的是?|用)*(?:(?:是|用的是?|的)?(?:苹果|安卓|安桌|华为|小米|红米|redmi|荣耀|oppo|vivo|iqoo|realme|一加|三星|魅族|联想|戴尔|惠普|华硕|thinkpad|surface|iphone|ipad|mac|macbook|macos|ios|ipados|鸿蒙|harmonyos|澎湃|澎湃os|hyperos|miui|coloros|originos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?|\d{3,5})(?:[a-z]{0,6}\d{1,4})?(?:pro|max|plus|ultra|mini|se|air)*[\d.]*)+(?:上|里)?(?:录|用|装|开|开通|买|付|付款|充|下载|登|登录|订阅)?(?:的|啊|呀|呢|的呢)?$/iu;
 export const namesDevice = (bare: string): boolean => DEVICE.test(compact(bare));

@@ -18,6 +18,13 @@ const AMOUNT = /[¥￥$]\s*\d|\d\s*(?:元|块)/u;
 /** Asking where: a line that gives a place in the app (a path, a 「button」) answers it, whatever its words. */
 const WHERE_WORD = /^(?:在哪里?|在哪儿|哪里|哪儿|哪|where)$/u;
 const PLACE = /→|「[^」]+」|->|在.{1,12}?(?:里|中|页|上)|点击?|进入|打开/u;
+/**
+ * How long ago or how long ("两天", "上个月", "一年"): a line that states a time limit ("7 天内",
+ * "超过 30 天") speaks of it. Numbers weigh little in matching (query.ts); here, after "退款" is
+ * answered, "买了两天了" is about the 7-day line, not the line that shares 买.
+ */
+const SPAN_WORD = /^(?:[一二两三四五六七八九十百\d]+|几|半|上|上个|这|前|昨|今|去)(?:个)?(?:天|日|周|星期|礼拜|月|年|小时|分钟)$|^(?:昨天|前天|刚才|小时|分钟)$/u;
+const SPAN_LINE = /(?:\d+|[一二两三四五六七八九十]+)\s*(?:个)?(?:天|日|周|星期|月|年|小时|分钟)/u;
 /** A word weighing less names nothing a line could be found by (行, 开, 录, 多少). */
 const KEY_ELSE = 0.5;
 /** A line this short is a heading or a fragment, not something to send on its own. */
@@ -73,7 +80,7 @@ export function touchesAnswer(doc: EntryDoc, text: string): boolean {
  * ("麦克风在哪里开" → the iPhone line). Undefined otherwise.
  */
 export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon, context?: Query): string | undefined {
-  const terms = query.terms.filter((t) => t.weight >= INFORMATIVE);
+  const terms = query.terms.filter((t) => t.weight >= INFORMATIVE || SPAN_WORD.test(t.text)).map((t) => (SPAN_WORD.test(t.text) ? { ...t, weight: 1 } : t));
   if (terms.length === 0) return undefined;
   const lines = answerLines(doc, lexicon);
   if (lines.length < 2) return undefined;
@@ -81,6 +88,7 @@ export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon, con
     l.norm.includes(t.text) ||
     t.concepts.some((c) => l.words.has(c)) ||
     (PRICE_WORD.test(t.text) && AMOUNT.test(l.norm)) ||
+    (SPAN_WORD.test(t.text) && SPAN_LINE.test(l.norm)) ||
     (WHERE_WORD.test(t.text) && PLACE.test(l.text));
   const found = lines.filter((l) => terms.every((t) => holds(l, t)));
   if (found.length === 1) return found[0]!.text;

@@ -13,11 +13,11 @@ export const NEGATED = 0.15;
 /** Weight of the story around the question in a long message. */
 export const STORY = 0.5;
 /**
- * What works: "画面是黑的 只有声音", "只有声音没画面". The sound is there; the picture is the
- * problem. X counts like a negated word; only where X ends its clause without asking, or is
+ * What works: "画面是黑的 只有声音", "只有声音没画面", "有声音没画面". The sound is there; the picture is
+ * the problem. X counts like a negated word; only where X ends its clause without asking, or is
  * followed by what is missing, and the rest of the message says something ("只有一年的吗" asks about X).
  */
-const PRESENT = /只有([^，,。；;！!？?\s没不吗呢吧]{1,6}?)(?=(?:[，,。；;！!？?\s]|$)|没有?|不)/gu;
+const PRESENT = /只有([^，,。；;！!？?\s没不吗呢吧]{1,6}?)(?=(?:[，,。；;！!？?\s]|$)|没有?|不)|(?<![没还])有([^，,。；;！!？?\s没不吗呢吧有]{1,4}?)(?=没有?|不)/gu;
 /** Messages shorter than this (Han characters and letters) are one thought: no clause weighting. */
 const LONG = 24;
 
@@ -60,7 +60,7 @@ function presentOnly(text: string, f: Float32Array): void {
     // "只有声音吗？" asks whether X alone: X is the question.
     if (!missing && /^\s*[吗呢吧?？]/u.test(after)) continue;
     if (meaningfulLength(text.slice(0, m.index) + after) < 3) continue;
-    const start = m.index + 2;
+    const start = end - (m[1] ?? m[2]!).length;
     for (let i = start; i < end; i++) f[i] = Math.min(f[i]!, NEGATED);
   }
 }

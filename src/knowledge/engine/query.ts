@@ -31,6 +31,9 @@ function mergedIdf(run: string): number {
  * been one word. Only runs of one-character tokens are read so; a word the segmenter found is
  * never cut ("价格是" stays 价格 是, not 价 格式).
  */
+/** Measure words, particles and pronouns: the first of loose characters that are grammar, not a word mistyped. */
+const GRAMMAR_CHARS = new Set([...'个了的是在有这那把给和跟也都就还又很太吗呢吧啊我你他她它']);
+
 function heard(tokens: string[], soundsLike: ((chars: string) => string | undefined) | undefined): [word: string, typed: string][] {
   if (!soundsLike) return tokens.map((t) => [t, t]);
   const out: [string, string][] = [];
@@ -39,6 +42,8 @@ function heard(tokens: string[], soundsLike: ((chars: string) => string | undefi
     // Loose characters from here (at most 3 are read): most positions have none, at no cost.
     let loose = 0;
     while (loose < 3 && i + loose < tokens.length && tokens[i + loose]!.length === 1 && isCjkWord(tokens[i + loose]!)) loose++;
+    // A run led by a grammar word ("问你个事": 个事 is not 格式) is grammar, not a slip of the FAQ's word.
+    if (loose >= 2 && GRAMMAR_CHARS.has(tokens[i]!)) loose = 0;
     for (let len = loose; len >= 2 && taken === 0; len--) {
       const typed = tokens.slice(i, i + len).join('');
       const word = soundsLike(typed);
