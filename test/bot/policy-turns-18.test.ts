@@ -7,26 +7,14 @@
  * customer queued after it; "[图片]" as text got the greeting; "打字麻烦" after it got "答不上来";
  * "电脑上的" after "具体是哪里不好用呢" got a list; "the answer is above" twice in a row.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Messages } from '../../src/bot/messages.ts';
-import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge } from '../../src/bot/policy.ts';
+import { describe, expect, it } from 'vitest';
 import { namesDevice } from '../../src/bot/policy/words.ts';
-import type { ConversationStatus } from '../../src/handoff/index.ts';
-import type { Decision, Session } from '../../src/bot/types.ts';
-import { playChat, productPolicy } from '../support/policy.ts';
+import type { Session, Decision } from '../../src/bot/types.ts';
+import { productTurns } from '../support/policy.ts';
 
-let kb: PolicyKnowledge;
-let messages: Messages;
-
-beforeAll(async () => {
-  ({ kb, messages } = await productPolicy());
-});
-
+const p = productTurns();
+const { at, chat, said, answered } = p;
 const t0 = Date.UTC(2026, 0, 5, 2);
-const at = (text: string, session: Session = {}, status: ConversationStatus = 'bot', now = t0): Decision => decide({ text, status, session, now }, kb, messages, DEFAULT_POLICY_OPTIONS);
-const chat = (texts: string[]): Decision[] => playChat((text, s) => at(text, s), texts, { greeted: true });
-const said = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'say' ? [a.text] : []));
-const answered = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'answer' ? [a.faqId] : []));
 const handoffOf = (d: Decision): string | undefined => d.actions.flatMap((a) => (a.type === 'handoff' ? [a.reason] : []))[0];
 
 /** Queued after `first`, then each of `texts` in the queue, a minute apart. */
@@ -56,7 +44,7 @@ describe('a device, named with where it was used, after an answer', () => {
     const [, mac, model] = chat(['录屏的时候录不到系统声音 win的', '哦不对 我是mac 搞错了', 'm2芯片的macbook air']);
     expect(said(mac!).join('')).toContain('Mac：录系统声音');
     expect(answered(model!)).toEqual([]);
-    expect(said(model!)).toEqual([messages.detail_noted]);
+    expect(said(model!)).toEqual([p.messages.detail_noted]);
   });
 });
 
@@ -69,11 +57,11 @@ describe('a list the bot is far from sure of', () => {
   it('says so and names the person as the way out; a list it is surer of keeps the usual words', () => {
     const weak = at('OBS推流怎么设置的啊 你知道吗', { greeted: true });
     expect(weak.outcome).toEqual({ type: 'suggest' });
-    expect(said(weak)[0]).toMatch(new RegExp(`^${messages.suggest_header_unsure}`));
-    expect(said(weak)[0]).toContain(messages.suggest_footer_unsure);
+    expect(said(weak)[0]).toMatch(new RegExp(`^${p.messages.suggest_header_unsure}`));
+    expect(said(weak)[0]).toContain(p.messages.suggest_footer_unsure);
     const surer = at('录屏', { greeted: true });
     expect(surer.outcome).toEqual({ type: 'suggest' });
-    expect(said(surer)[0]).toMatch(new RegExp(`^${messages.suggest_header}`));
+    expect(said(surer)[0]).toMatch(new RegExp(`^${p.messages.suggest_header}`));
   });
 
   it('after "都不是" and a rephrasing, such a guess is not shown again: a person', () => {
@@ -98,7 +86,7 @@ describe('the rating question', () => {
 
   it('"你猜我打几分" asks about the score: the scale again, not a person', () => {
     const d = at('你猜我打几分', { ratingAsked: true }, 'resolved');
-    expect(said(d)).toEqual([messages.rating_range]);
+    expect(said(d)).toEqual([p.messages.rating_range]);
     expect(handoffOf(d)).toBeUndefined();
     expect(d.session.ratingAsked).toBe(true);
   });
@@ -112,22 +100,22 @@ describe('in the queue', () => {
 
   it('"要钱吗" is a short question: noted for the agent, not silence; "好吗" and "在吗" are not questions for the agent', () => {
     const [costs] = queued(['转人工'], ['要钱吗']);
-    expect(said(costs!)).toEqual([messages.waiting_noted]);
+    expect(said(costs!)).toEqual([p.messages.waiting_noted]);
     expect(said(queued(['转人工'], ['好吗'])[0]!)).toEqual([]);
   });
 
   it('"算了不用了 我自己找到了" says both that the person is not wanted and that it is solved: the queue is left at once', () => {
     const [leaves] = queued(['转人工'], ['算了不用了 我自己找到了']);
-    expect(leaves!.actions).toEqual([{ type: 'withdraw', then: messages.queue_left }]);
+    expect(leaves!.actions).toEqual([{ type: 'withdraw', then: p.messages.queue_left }]);
     // One signal alone is still asked about; trouble besides it keeps the chat queued.
-    expect(said(queued(['转人工'], ['不用了'])[0]!)).toEqual([messages.queue_leave_confirm]);
+    expect(said(queued(['转人工'], ['不用了'])[0]!)).toEqual([p.messages.queue_leave_confirm]);
     expect(queued(['转人工'], ['算了不用了 还是不行'])[0]!.actions.some((a) => a.type === 'withdraw')).toBe(false);
   });
 
   it('an answer given before the queue is not sent again in it ("我要退钱！！" after the refund answer)', () => {
     const [again] = queued(['我都没同意怎么就自动扣钱了？？？', '骗子吧你们'], ['我要退钱！！']);
     expect(answered(again!)).toEqual([]);
-    expect(said(again!)).toEqual([messages.waiting_noted]);
+    expect(said(again!)).toEqual([p.messages.waiting_noted]);
   });
 });
 
@@ -135,7 +123,7 @@ describe('pictures and voice as text, and who cannot type', () => {
   it('"[图片]" and "[语音]" get what a picture or a voice message gets, not the greeting', () => {
     for (const [text, kind] of [['[图片]', '图片'], ['[语音]', '语音']] as const) {
       const d = at(text, {});
-      expect(said(d)).toEqual([messages.text_only.replace('{kind}', kind)]);
+      expect(said(d)).toEqual([p.messages.text_only.replace('{kind}', kind)]);
       expect(d.session.offerReason).toBe('non_text');
     }
     expect(at('[图片]', {}, 'waiting').actions).toEqual([]);
@@ -151,22 +139,22 @@ describe('pictures and voice as text, and who cannot type', () => {
 
 it('"电脑上的" after "具体是哪里不好用呢" is noted and asked after, not matched into a list', () => {
   const [vague, device] = chat(['用不了了', '电脑上的']);
-  expect(said(vague!)).toEqual([messages.vague_problem]);
-  expect(said(device!)).toEqual([messages.context_noted]);
+  expect(said(vague!)).toEqual([p.messages.vague_problem]);
+  expect(said(device!)).toEqual([p.messages.context_noted]);
   expect(device!.session.context).toBe('电脑上的');
 });
 
 it('"the answer is above" twice in a row becomes an offer of a person', () => {
   const [, , above, again, yes] = chat(['一个会员能几台电脑用', '我换新电脑了 旧的那个不用了 新的登不上 说设备超了', '怎么解绑旧的', '旧电脑已经卖了 没法登录了', '1']);
-  expect(said(above!)).toEqual([messages.answer_again]);
-  expect(said(again!)).toEqual([messages.not_helpful_offer]);
+  expect(said(above!)).toEqual([p.messages.answer_again]);
+  expect(said(again!)).toEqual([p.messages.not_helpful_offer]);
   expect(handoffOf(yes!)).toBe('not_helpful');
 });
 
 it('"没事了 已经解决了 谢谢" is thanks, not a question for a person; "邮箱没问题 垃圾箱也看了" is a step done, not the answer again', () => {
   const thanks = at('没事了 已经解决了 谢谢', { greeted: true });
   expect(handoffOf(thanks)).toBeUndefined();
-  expect(said(thanks)).toEqual([messages.closing]);
+  expect(said(thanks)).toEqual([p.messages.closing]);
   const [, looked] = chat(['上周申请的电子发票还没收到', '邮箱没问题 垃圾箱也看了']);
   expect(looked!.actions).toContainEqual({ type: 'feedback', faqId: 'invoice', helpful: false });
   expect(answered(looked!)).toEqual([]);

@@ -6,36 +6,24 @@
  * "the answer is above"; "你们有没有人工啊帮我看看" in the queue got the login answer; "能放了" in
  * the queue was only noted.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { Messages } from '../../src/bot/messages.ts';
-import { decide, DEFAULT_POLICY_OPTIONS, type PolicyKnowledge } from '../../src/bot/policy.ts';
+import { describe, expect, it } from 'vitest';
 import { acknowledgement } from '../../src/bot/policy/acks.ts';
 import { namesDevice } from '../../src/bot/policy/words.ts';
-import type { ConversationStatus } from '../../src/handoff/index.ts';
-import type { Decision, Session } from '../../src/bot/types.ts';
-import { playChat, productPolicy } from '../support/policy.ts';
+import type { Decision } from '../../src/bot/types.ts';
+import { productTurns } from '../support/policy.ts';
 
-let kb: PolicyKnowledge;
-let messages: Messages;
-
-beforeAll(async () => {
-  ({ kb, messages } = await productPolicy());
-});
-
+const p = productTurns();
+const { at, chat, said, answered } = p;
 const t0 = Date.UTC(2026, 0, 5, 2);
-const at = (text: string, session: Session = {}, status: ConversationStatus = 'bot', now = t0): Decision => decide({ text, status, session, now }, kb, messages, DEFAULT_POLICY_OPTIONS);
-const chat = (texts: string[]): Decision[] => playChat((text, s) => at(text, s), texts, { greeted: true });
-const said = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'say' ? [a.text] : []));
-const answered = (d: Decision): string[] => d.actions.flatMap((a) => (a.type === 'answer' ? [a.faqId] : []));
 const handoff = (d: Decision): { reason: string; question?: string } | undefined => d.actions.flatMap((a) => (a.type === 'handoff' ? [{ reason: a.reason, question: a.question }] : []))[0];
 
 /** Queued, then `text` in the queue a minute later. */
 const inQueue = (text: string): Decision => at(text, at('转人工', { greeted: true }).session, 'waiting', t0 + 60_000);
 
 it('"问你个事 1+1等于几": 个事 is grammar, not a slip of the FAQ\'s 格式; no answer', () => {
-  expect(kb.matcher.match('问你个事 1+1等于几').decision).not.toBe('answer');
+  expect(p.kb.matcher.match('问你个事 1+1等于几').decision).not.toBe('answer');
   // A real slip still reads as the FAQ's word.
-  expect(kb.matcher.match('支持哪些格试')).toMatchObject({ decision: 'answer', id: 'export-formats' });
+  expect(p.kb.matcher.match('支持哪些格试')).toMatchObject({ decision: 'answer', id: 'export-formats' });
 });
 
 it('"找不到 你给我找个人" asks for a person', () => {
@@ -70,7 +58,7 @@ describe('right after a list', () => {
 
   it('a second guess right after one the bot was unsure of goes to a person', () => {
     const [first, second] = chat(['有没有那种回放功能 就是打游戏的时候按个键保存刚才30秒的', '哦 那以后会加吗']);
-    expect(said(first!)[0]).toMatch(new RegExp(`^${messages.suggest_header_unsure}`));
+    expect(said(first!)[0]).toMatch(new RegExp(`^${p.messages.suggest_header_unsure}`));
     expect(first!.session.unsureList).toBe(true);
     expect(handoff(second!)?.reason).toBe('low_confidence');
   });
@@ -90,6 +78,6 @@ describe('in the queue', () => {
   });
 
   it('"能放了 还好还好" says it works now: asked whether to leave the queue', () => {
-    expect(said(inQueue('能放了 还好还好'))).toEqual([messages.queue_leave_confirm]);
+    expect(said(inQueue('能放了 还好还好'))).toEqual([p.messages.queue_leave_confirm]);
   });
 });
