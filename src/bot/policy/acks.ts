@@ -14,21 +14,22 @@ const WORDS: ReadonlyMap<string, Ack | 'thanks' | 'particle'> = new Map([
   ...(['谢谢', '谢谢你', '谢谢您', '谢谢啦', '谢啦', '谢了', '多谢', '多谢了', '感谢', '非常感谢', '太感谢了', '感谢感谢', '辛苦了', '辛苦啦', 'thanks', 'thank you', 'thx', '3q', 'xiexie', 'xiexieni', 'xiexienin'] as const).map(
     (w) => [w, 'thanks'] as const,
   ),
-  ...(['解决了', '已解决', '搞定了', '搞定', '搞好了', '弄好了', '可以了', '可以啦', '好了', '好啦', '行了', '成功了', '找到了', '找到啦', '有用', '有帮助', '有效', '管用', '好使', 'haole', 'keyile', '有了', '好多了', '好点了', '正常了', '能用了', '可以用了', '出来了'] as const).map(
+  ...(['解决了', '已解决', '搞定了', '搞定', '搞好了', '弄好了', '可以了', '可以啦', '好了', '好啦', '行了', '成功了', '找到了', '找到啦', '有用', '有帮助', '有效', '管用', '好使', 'haole', 'keyile', '有了', '好多了', '好点了', '正常了', '能用了', '可以用了', '出来了', 'zhaodaole', 'jiejuele', 'gaodingle', 'nonghaole'] as const).map(
     (w) => [w, 'helpful'] as const,
   ),
-  ...(['好的', '好', '好吧', '好滴', '好嘞', '嗯', '嗯嗯', '哦', '哦哦', '噢', '知道了', '知道啦', '明白了', '明白', '懂了', '收到', '了解', '了解了', 'ok', 'okay', '行', '行吧', '没问题', '没问题了', '没事了', '可以', '可以的', '好的呢'] as const).map(
+  ...(['好的', '好', '好吧', '好滴', '好嘞', '嗯', '嗯嗯', '哦', '哦哦', '噢', '知道了', '知道啦', '明白了', '明白', '懂了', '收到', '了解', '了解了', 'ok', 'okay', '行', '行吧', '没问题', '没问题了', '没事了', '可以', '可以的', '好的呢', 'haode', 'haoba', 'mingbaile', 'zhidaole', 'dongle', 'en', 'enen'] as const).map(
     (w) => [w, 'understood'] as const,
   ),
   ...(['我试试', '试试', '我试一下', '试一下', '我再试试', '再试试', '我去试试', '我看看', '看看', '我看一下', '我去看看', '我研究一下', '我先试试'] as const).map(
     (w) => [w, 'trying'] as const,
   ),
   ...(['拜拜', '再见', '晚安', 'bye', '88', '886'] as const).map((w) => [w, 'bye'] as const),
-  ...(['亲', '啊', '呀', '啦', '哈', '哈哈', '了', '的', '呢', '吧', '那', '那我', '先', '我', '哈哈哈', '唉', '哎', '哦哦哦', '已经', '都'] as const).map((w) => [w, 'particle'] as const),
+  ...(['亲', '啊', '呀', '啦', '哈', '哈哈', '了', '的', '呢', '吧', '那', '那我', '先', '我', '哈哈哈', '唉', '哎', '哦哦哦', '已经', '都', 'le', 'a', 'la'] as const).map((w) => [w, 'particle'] as const),
 ]);
 const LONGEST = Math.max(...[...WORDS.keys()].map((w) => w.length));
 /** Longer replies say something more than an acknowledgement. */
 const MAX_CHARS = 14;
+const MAX_LATIN_CHARS = 30;
 
 /** Reports trouble (or asks something, ASKING), or a payment gone through ("付款成功了的"): never a mere acknowledgement. */
 const TROUBLE = /不|没(?!事|问题)|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗|试过|都试|帮|(?:付款|支付|充值|购买|下单|扣款|扣费)成功|@|\d{5,}/u;
@@ -49,7 +50,8 @@ const STEMS: readonly [Ack, RegExp][] = [
  */
 export function acknowledgement(bare: string): Ack | undefined {
   const s = compact(bare);
-  if (!s || s.length > MAX_CHARS) return undefined;
+  // Pinyin and English spell a word in several letters ("zhaodaole xiexie"): more room.
+  if (!s || s.length > (/^[a-z0-9]+$/u.test(s) ? MAX_LATIN_CHARS : MAX_CHARS)) return undefined;
   // "算了不退了", "那先不买了": a change of mind, nothing more to do.
   if (CHANGED_MIND.test(s)) return 'understood';
   return covered(s) ?? (ASKING.test(s) || TROUBLE.test(s) ? worked(bare) : STEMS.find(([, re]) => re.test(s))?.[0]);
@@ -112,7 +114,7 @@ export const asksToExplain = (bare: string): boolean => UNCLEAR.test(compact(bar
  * questions that share its words: "专票还是普票" (还是 as "or"), "用微信登录行不行".
  */
 const STILL =
-  /也(?:一样|不行|没用|不管用|没反应)|还是(?:[^，,。.？?！!\s]{0,4}?[不没]|一样|老样子|那样|这样|黑|卡|闪退|报错|失败|显示|有|会)|依然|仍然|照样|试了|试过|弄了|弄过|按你说的|按照你说的|没用|(?<!行)不行|不管用|没反应|没(?:别的)?办法|有没有别的办法|木有|无语|不好使|(?:也|还)没(?:有|收到|来|到|动静)?$|(?:整|弄|搞)了半天|第[二三四五两几]次了|已经.{0,3}(?:天|周|个月|小时)了|still|doesn'?t work|not working/iu;
+  /也(?:一样|不行|没用|不管用|没反应)|还是(?:[^，,。.？?！!\s]{0,4}?[不没]|一样|老样子|那样|这样|黑|卡|闪退|报错|失败|显示|有|会)|依然|仍然|照样|试了|试过|弄了|弄过|按你说的|按照你说的|没用(?!过)|(?<!行)不行|不管用|没反应|没(?:别的)?办法|有没有别的办法|木有|无语|不好使|(?:也|还)没(?:有|收到|来|到|动静)?$|(?:整|弄|搞)了半天|第[二三四五两几]次了|已经.{0,3}(?:天|周|个月|小时)了|still|doesn'?t work|not working/iu;
 export const saysStillBroken = (bare: string): boolean => bare.length <= 30 && STILL.test(bare);
 
 /**

@@ -26,7 +26,7 @@ import {
   type PolicyOptions,
   type Turn,
 } from './context.ts';
-import { answerPoint, entryLine, excerptOf, excerptReply } from './follow-up.ts';
+import { answerPoint, entryLine, excerptOf, excerptReply, notAboveTwice } from './follow-up.ts';
 import { answeredParts, answerEach } from './several.ts';
 import { inQueue, withPerson } from './waiting.ts';
 import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
@@ -67,21 +67,6 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   return notAboveTwice(t, followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? remark(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? aboutThemselves(t) ?? givesUp(t) ?? fromKnowledge(t));
 }
 
-/**
- * "这个问题的回答就在上面哦" twice in a row ("怎么解绑旧的", then "旧电脑已经卖了 没法登录了"): the answer
- * above is not landing; a person offered instead of pointing at it again.
- */
-function notAboveTwice(t: Turn, d: Decision): Decision {
-  const again = d.actions.length === 1 && d.actions[0]!.type === 'say' && d.actions[0]!.text === t.messages.answer_again;
-  if (!again) {
-    if (!d.session.pointedAbove) return d;
-    const { pointedAbove: _p, ...session } = d.session;
-    return { ...d, session };
-  }
-  if (!t.session.pointedAbove) return { ...d, session: { ...d.session, pointedAbove: true } };
-  const offer = offerPerson(t, t.messages.not_helpful_offer, 'not_helpful', t.session.question ?? t.text.slice(0, 500));
-  return { ...offer, session: { ...offer.session, feedbackFor: t.session.feedbackFor } };
-}
 
 const DECISION_RANK = { answer: 2, suggest: 1, handoff: 0 } as const;
 /** Longer than this, a message after a "did you mean" list is a question of its own, not a narrowing of it. */
@@ -216,6 +201,8 @@ function picked(t: Turn): Decision | undefined {
   const choices = pendingChoices(session);
   // The state is kept so the customer can try again.
   if (choices) return reply(t, renderTemplate(t.messages.pick_number, { choices }), session);
+  // The score sent again just after it was thanked for ("5", "5"): taken already, no menu.
+  if (session.rated && session.commentUntil !== undefined && (t.now ?? Date.now()) < session.commentUntil && n >= 1 && n <= 5) return reply(t, t.messages.ack_ok, t.base);
   // Asked for 1-5: another number is a slip, and the question stays open.
   if (t.status === 'resolved') return n >= 1 && n <= 5 ? rated(t, n) : reply(t, t.messages.rating_range, { ...t.base, ratingAsked: true });
   return menu(t, !session.greeted);

@@ -109,3 +109,19 @@ function saidOfIt(t: Turn, alone: MatchResult): boolean {
   // Read as two questions (each its entry), they are two.
   return both.decision === 'answer' && both.id === session.feedbackFor && !both.questions && both.score >= alone.score;
 }
+
+/**
+ * "这个问题的回答就在上面哦" twice in a row ("怎么解绑旧的", then "旧电脑已经卖了 没法登录了"): the answer
+ * above is not landing; a person offered instead of pointing at it again.
+ */
+export function notAboveTwice(t: Turn, d: Decision): Decision {
+  const again = d.actions.length === 1 && d.actions[0]!.type === 'say' && d.actions[0]!.text === t.messages.answer_again;
+  if (!again) {
+    if (!d.session.pointedAbove) return d;
+    const { pointedAbove: _p, ...session } = d.session;
+    return { ...d, session };
+  }
+  if (!t.session.pointedAbove) return { ...d, session: { ...d.session, pointedAbove: true } };
+  const offer = offerPerson(t, t.messages.not_helpful_offer, 'not_helpful', t.session.question ?? t.text.slice(0, 500));
+  return { ...offer, session: { ...offer.session, feedbackFor: t.session.feedbackFor } };
+}
