@@ -1,11 +1,14 @@
 /**
- * What the twentieth stranger test found, each said with what the bot had done: "刚买十分钟 一次没用过"
+ * What the twentieth and twenty-first stranger tests found, each said with what the bot had done: "刚买十分钟 一次没用过"
  * after the refund answer was read as "没用" (it did not help); "zhaodao le xiexie" got a list; "那年费的呢"
  * after the prices got "I can't answer that"; "转人工问问" was read as a question the FAQ could not
- * answer; the score sent twice got the menu.
+ * answer; the score sent twice got the menu; then (21st) "…没给权限 现在可以了" got a list; "4分吧
+ * 回复有点慢" was thanked as praise; "点哪个" was answered with the save-location entry; "转人工帮我开吧"
+ * got the invoice line again; "怎么 用" went to a person; "我已经登录了" was answered with the login entry.
  */
 import { expect, it } from 'vitest';
 import { acknowledgement } from '../../src/bot/policy/acks.ts';
+import { statesContext } from '../../src/bot/policy/words.ts';
 import { productTurns } from '../support/policy.ts';
 
 const p = productTurns();
@@ -41,4 +44,35 @@ it('the score sent again right after it was thanked for is taken, not answered w
   const again = at('5', first.session, 'resolved');
   expect(said(again)).toEqual([p.messages.ack_ok]);
   expect(again.outcome).toBeUndefined();
+});
+
+it('a longer message that ends by saying it works now is helpful ("哦哦 原来是windows隐私设置里没给权限 现在可以了")', () => {
+  expect(acknowledgement('哦哦 原来是windows隐私设置里没给权限 现在可以了')).toBe('helpful');
+  expect(acknowledgement('好了 不过录出来的视频还是有点卡怎么办呢 是不是配置不够')).toBeUndefined();
+});
+
+it('"4分吧 回复有点慢" is a 4 with a remark: thanked for the remark, not for praise', () => {
+  const d = at('4分吧 回复有点慢', { ratingAsked: true }, 'resolved');
+  expect(d.outcome).toEqual({ type: 'rating', score: 4 });
+  expect(said(d)).toEqual([p.messages.rating_comment_noted]);
+  expect(said(at('5分 小李很耐心', { ratingAsked: true }, 'resolved'))).toEqual([p.messages.rating_thanks_high]);
+});
+
+it('"点哪个", "选哪个": which of nothing named is not answered with the entry that asks 哪个 too', () => {
+  const queued = at('转人工', { greeted: true }).session;
+  const which = at('点哪个', queued, 'waiting', Date.UTC(2026, 0, 5, 2, 1));
+  expect(answered(which)).toEqual([]);
+  expect(answered(at('选哪个', { greeted: true }))).toEqual([]);
+});
+
+it('"转人工帮我开吧" asks for a person', () => {
+  const [, ask] = chat(['要开发票', '转人工帮我开吧']);
+  expect(ask!.actions.some((a) => a.type === 'handoff' && a.reason === 'customer_asked')).toBe(true);
+});
+
+it('"怎么 用" (typed with a space) asks how to use the product: the menu, not a person; "我已经登录了" says what they did', () => {
+  const d = at('怎么 用', { greeted: true });
+  expect(d.actions.some((a) => a.type === 'handoff')).toBe(false);
+  expect(statesContext('我已经登录了')).toBe(true);
+  expect(statesContext('我录不了')).toBe(false);
 });

@@ -30,6 +30,8 @@ const LONGEST = Math.max(...[...WORDS.keys()].map((w) => w.length));
 /** Longer replies say something more than an acknowledgement. */
 const MAX_CHARS = 14;
 const MAX_LATIN_CHARS = 30;
+/** A longer message still says it works when its first or last clause says only that (see worked). */
+const MAX_WORKED_CHARS = 40;
 
 /** Reports trouble (or asks something, ASKING), or a payment gone through ("付款成功了的"): never a mere acknowledgement. */
 const TROUBLE = /不|没(?!事|问题)|还是|失败|错|坏|卡|黑屏|打不开|闪退|问题|无法|别|垃圾|破|烂|坑|骗|试过|都试|帮|(?:付款|支付|充值|购买|下单|扣款|扣费)成功|@|\d{5,}/u;
@@ -51,7 +53,11 @@ const STEMS: readonly [Ack, RegExp][] = [
 export function acknowledgement(bare: string): Ack | undefined {
   const s = compact(bare);
   // Pinyin and English spell a word in several letters ("zhaodaole xiexie"): more room.
-  if (!s || s.length > (/^[a-z0-9]+$/u.test(s) ? MAX_LATIN_CHARS : MAX_CHARS)) return undefined;
+  if (!s) return undefined;
+  if (s.length > (/^[a-z0-9]+$/u.test(s) ? MAX_LATIN_CHARS : MAX_CHARS)) {
+    // "哦哦 原来是windows隐私设置里没给权限 现在可以了": why it failed, then that it works now.
+    return s.length <= MAX_WORKED_CHARS ? worked(bare) : undefined;
+  }
   // "算了不退了", "那先不买了": a change of mind, nothing more to do.
   if (CHANGED_MIND.test(s)) return 'understood';
   return covered(s) ?? (ASKING.test(s) || TROUBLE.test(s) ? worked(bare) : STEMS.find(([, re]) => re.test(s))?.[0]);

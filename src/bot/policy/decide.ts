@@ -31,7 +31,7 @@ import { answeredParts, answerEach } from './several.ts';
 import { inQueue, withPerson } from './waiting.ts';
 import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
-import { ASKING, asksServiceHours, asksWhereOnly, clausesOf, namesDevice, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
+import { ASKING, asksServiceHours, asksWhereOnly, asksWhichOfNothing, clausesOf, namesDevice, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -273,6 +273,8 @@ function fromKnowledge(t: Turn): Decision {
   // "我不会打字 打得慢" (whatever entry 慢 finds), "这个软件怎么用" (no entry is about that, whatever
   // word it shares: "软件", "用"): the guidance.
   if ((cannotType(t.bare) || asksHowToUseIt(t.bare)) && !session.rephrased) return guidance(t);
+  // "选哪个" with nothing before it to choose from: not the entry that happens to ask 哪个 too.
+  if (match.decision === 'answer' && asksWhichOfNothing(t.bare)) return lowConfidence(t, { type: 'unanswered', question });
   if (match.decision === 'answer' && match.id !== null) {
     const several = answeredParts(t, match);
     if (several) return answerEach(t, several);

@@ -153,5 +153,7 @@ export function rated(t: Turn, score: number, withWords = false): Decision {
     return { ...reply(t, withWords ? messages.rating_comment_noted : messages.rating_low_followup, { ...base, rated: true, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
   }
   const commentUntil = (t.now ?? Date.now()) + RATING_COMMENT_MS;
-  return { ...reply(t, score >= 4 ? messages.rating_thanks_high : messages.rating_thanks, { ...base, rated: true, commentUntil }), outcome: { type: 'rating', score } };
+  // "4分吧 回复有点慢": a score with a remark on what could be better; thanked for the remark, not for praise.
+  const thanks = withWords && REMARK.test(t.bare) ? messages.rating_comment_noted : score >= 4 ? messages.rating_thanks_high : messages.rating_thanks;
+  return { ...reply(t, thanks, { ...base, rated: true, commentUntil }), outcome: { type: 'rating', score } };
 }

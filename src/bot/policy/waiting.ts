@@ -13,7 +13,7 @@ import { partAnswers } from './several.ts';
 import { shownAlone } from './follow-up.ts';
 import { acknowledgement, saysStillBroken, saysTried } from './acks.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk } from '../../knowledge/index.ts';
-import { ASKING, asksAfterWait, asksServiceHours, asksWhereOnly, clausesOf, invitesPerson, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
+import { ASKING, asksAfterWait, asksServiceHours, asksWhereOnly, asksWhichOfNothing, clausesOf, invitesPerson, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
 
 /**
  * Waiting in the queue (out of hours that may be a night): a question the FAQ answers with
@@ -237,7 +237,7 @@ export function inQueue(
   if (sorry && onlyImpatience(bare)) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: true }));
   // A detail for the agent ("mp4的", "苹果手机", "win10") is no question for the FAQ, unless it is
   // one of the answer just given there.
-  const early = pointOfQueueAnswer(text, bare, kb, messages, session) ?? (isDetail(bare) ? undefined : answerWhileWaiting(text, kb, messages, waiting));
+  const early = pointOfQueueAnswer(text, bare, kb, messages, session) ?? (isDetail(bare) || asksWhichOfNothing(bare) ? undefined : answerWhileWaiting(text, kb, messages, waiting));
   if (early) return escalating(early);
   if (sorry) return escalating(waitAcknowledged(waiting, now, { sorry, complains, asks: true }));
   if (saysSomething(bare) && !talk?.whole) return notedWhileWaiting(waiting, messages, now);

@@ -220,7 +220,7 @@ const CLAUSE_BREAK = /[，。！？；,.!?;\n]+/u;
 const TAIL =
   /^(?:客服|在吗|在么|在嘛|在不在|一下|下|服务|处理|看看|看下|问问|问一下|问下|谢谢|谢了|好吗|好不好|可以吗|行吗|行不行|你们|你|的客服|的服务|的员工|的工作人员|的人|商家|店家|卖家|快递员|骑手|司机|吧|啊|呀|吗|嘛|呢|了|啦|哦|喔|哈|呗|哟|please|pls)/u;
 const SENDS_FOR =
-  /(?:^|[\s，,。])(?:能|能不能|可以|可不可以|麻烦|请|快|赶紧|你|帮我|你?给我|你帮我)?(?:(?:找|叫|来|派|转|整|弄|换)(?:个|一个|你们的?)?(?:真人|人|客服|销售|技术人员|技术支持|技术|工程师|专员|经理|负责人|主管)|(?:找|叫|来|派|整|弄|换)个?人工|让(?:真人|人工|客服))(?:来|过来)?(?:帮我|帮帮我|帮忙|处理|看看|看一下|弄|教教我|教我|唠唠|聊聊|(?=$|[\s，,。吗吧啊呀么嘛]))/u;
+  /(?:^|[\s，,。])(?:能|能不能|可以|可不可以|麻烦|请|快|赶紧|你|帮我|你?给我|你帮我)?(?:(?:找|叫|来|派|转|整|弄|换)(?:个|一个|你们的?)?(?:真人|人|客服|销售|技术人员|技术支持|技术|工程师|专员|经理|负责人|主管)|(?:找|叫|来|派|整|弄|换)个?人工|转人工(?=帮|处理|看)|让(?:真人|人工|客服))(?:来|过来)?(?:帮我|帮帮我|帮忙|处理|看看|看一下|弄|教教我|教我|唠唠|聊聊|(?=$|[\s，,。吗吧啊呀么嘛]))/u;
 /** "你们有没有人工啊帮我看看", "还有真人吗": whether there is one, which asks for one. */
 const ASKS_IF_ONE = /有没有(?:人工|真人|客服)|有(?:人工|真人)(?:客服)?(?:吗|没)/u;
 // Just before a keyword it cancels it: 不用转人工 / 别找客服 / 不需要人工.
@@ -353,6 +353,12 @@ const SERVICE_HOURS =
   /(?:几点|什么时候|啥时候|何时)(?:上班|下班|开始上班|有人|开工|营业|开门|关门)|(?:上班|下班|工作|服务|营业|在线|值班)时间|(?:客服|人工|你们).{0,4}(?:几点|什么时候|啥时候)(?:上班|下班|在|有人|开始|结束)|(?:周末|晚上|节假日|假期)(?:有人|上班|有客服)/u;
 export const asksServiceHours = (bare: string): boolean => SERVICE_HOURS.test(compact(bare)) && ASKING.test(bare);
 
+/**
+ * "点哪个", "选哪个", "哪个好": which one, of nothing named; the matcher would answer it with
+ * whichever entry asks "哪个" too (the save-location one).
+ */
+export const asksWhichOfNothing = (bare: string): boolean => /^(?:那|就|我)?(?:点|选|按|用|买|开|弄|去|看)?(?:哪个|哪些|哪一个|哪种|什么|啥)(?:好|呢|啊|吧|呀|的)?$/u.test(compact(bare));
+
 /** A tax number, an email, an order or phone number, a company name: data for a person to act on; named in a question ("要填税号吗"), none. */
 export const carriesData = (text: string): boolean =>
   /@[\w-]+\.|\d{6,}|[0-9a-z]{15,20}/iu.test(text) || (/有限公司|税号|订单号/u.test(text) && !ASKING.test(text));
@@ -361,7 +367,7 @@ export const carriesData = (text: string): boolean =>
 const ONLY_THE_PRODUCT = /^(?:你好|您好|请问|问下|那个|这个|这|你们的?|你们这个?|这款|软件|app|应用|东西|玩意儿?|怎么|咋|如何|用|使用|啊|呀|呢|的|吗)+$/iu;
 /** "你好请问这个软件怎么用", "怎么用": how to use the product at all; the menu is the answer, not an entry that shares a word. */
 export const asksHowToUseIt = (bare: string): boolean =>
-  (LOST.test(bare) || /(?<![没不])(?:怎么|咋|如何)(?:用|使用)(?:啊|呀|呢|的)?$/u.test(bare)) && ONLY_THE_PRODUCT.test(bare.replace(/\s+/g, ''));
+  (LOST.test(bare) || /(?<![没不])(?:怎么|咋|如何)(?:用|使用)(?:啊|呀|呢|的)?$/u.test(compact(bare))) && ONLY_THE_PRODUCT.test(bare.replace(/\s+/g, ''));
 
 /**
  * The customer says something about themselves and asks nothing yet ("我用的是mac", "我是会员",
@@ -370,7 +376,7 @@ export const asksHowToUseIt = (bare: string): boolean =>
  */
 const CONTEXT = /^(?:你好|您好|亲)?(?:我|我们|俺)(?:是|用的是?|在用|用|已经|刚|买了|开了|充了|办了)/u;
 /** Trouble or a wish in it: a question after all. */
-const NOT_CONTEXT = /能|可以|想|要|不|没|失败|错|坏|卡|黑|打不开|闪退|问题|无法|帮|请|录|导|找|退|开票|发票/u;
+const NOT_CONTEXT = /能|可以|想|要|不|没|失败|错|坏|卡|黑|打不开|闪退|问题|无法|帮|请|(?<!登)录|导|找|退|开票|发票/u;
 export function statesContext(bare: string): boolean {
   const s = compact(bare);
   return s.length <= 14 && CONTEXT.test(s) && !ASKING.test(s) && !NOT_CONTEXT.test(s);
