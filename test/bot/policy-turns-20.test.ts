@@ -76,3 +76,15 @@ it('"怎么 用" (typed with a space) asks how to use the product: the menu, not
   expect(statesContext('我已经登录了')).toBe(true);
   expect(statesContext('我录不了')).toBe(false);
 });
+
+it('after leaving the queue, "不用了 已经登上了", "不评了" or a score nobody asked for are not questions for a person (they had queued the customer twice)', () => {
+  let session = at('转人工 验证码收不到', { greeted: true }).session;
+  for (const text of ['哦收到了 在垃圾短信里', '不用人工了']) session = at(text, session, 'waiting', Date.UTC(2026, 0, 5, 2, 1)).session;
+  for (const text of ['不用了 已经登上了', '不评了', '5分']) {
+    const d = at(text, session);
+    expect(d.actions.some((a) => a.type === 'handoff'), text).toBe(false);
+    expect(said(d), text).toEqual([p.messages.ack_ok]);
+  }
+  // A bad score is still a complaint, for a person.
+  expect(at('差评', session).actions).toContainEqual(expect.objectContaining({ type: 'handoff', reason: 'complaint' }));
+});

@@ -8,7 +8,8 @@ import type { MatchResult, SmalltalkIntent } from '../../knowledge/index.ts';
 import type { MessageKey } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { helpful, lowConfidence, menu, reply, say, type Turn } from './context.ts';
-import { compact, DEAD_END, namesDevice, rejects, saysOneOf, statesContext } from './words.ts';
+import { ASKING, compact, DEAD_END, namesDevice, ratingOf, rejects, saysOneOf, statesContext } from './words.ts';
+import { leavingQueue } from './waiting.ts';
 
 /** Said around a question ("你好，…", "谢谢，那…"): never a reason to pass the FAQ by. */
 const FRAMING: ReadonlySet<SmalltalkIntent> = new Set(['greeting', 'presence', 'thanks', 'bye', 'preamble']);
@@ -145,6 +146,12 @@ const GIVES_UP = /^(?:那|哎|唉|哦|好吧)?(?:算了)+(?:吧|啦|了)?$/u;
 
 /** Giving up, with nothing pending that "算了" answers (a person offered, handled before): sorry, and where a person is. */
 export function givesUp(t: Turn): Decision | undefined {
-  if (!GIVES_UP.test(compact(t.bare))) return undefined;
-  return { ...reply(t, t.messages.gave_up, t.base), outcome: { type: 'smalltalk' } };
+  if (GIVES_UP.test(compact(t.bare))) return { ...reply(t, t.messages.gave_up, t.base), outcome: { type: 'smalltalk' } };
+  // "不用了 已经登上了" just after leaving the queue, "不评了" with no rating asked: nothing is wanted,
+  // and the FAQ finding nothing in it is no reason to queue them (it had, twice in a row).
+  // A good score nobody asked for ("5分" after a chat closed without a reply) is feedback, not a
+  // question; a bad one ("差评") is a complaint, for a person (below).
+  if (!ASKING.test(t.bare) && (leavingQueue(t.bare, t.human) || NO_RATING.test(compact(t.bare)) || (ratingOf(t.normalized) ?? 0) >= 3)) return reply(t, t.messages.ack_ok, t.base);
+  return undefined;
 }
+const NO_RATING = /^(?:不|不用|不想|懒得)(?:打分|评分|评价|评|打)了?(?:吧|啊)?$/u;
