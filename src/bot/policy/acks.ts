@@ -52,8 +52,8 @@ const STEMS: readonly [Ack, RegExp][] = [
  */
 export function acknowledgement(bare: string): Ack | undefined {
   const s = compact(bare);
-  // Pinyin and English spell a word in several letters ("zhaodaole xiexie"): more room.
   if (!s) return undefined;
+  // Pinyin and English spell a word in several letters ("zhaodaole xiexie"): more room.
   if (s.length > (/^[a-z0-9]+$/u.test(s) ? MAX_LATIN_CHARS : MAX_CHARS)) {
     // "哦哦 原来是windows隐私设置里没给权限 现在可以了": why it failed, then that it works now.
     return s.length <= MAX_WORKED_CHARS ? worked(bare) : undefined;

@@ -9,6 +9,7 @@ import type { MessageKey } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { helpful, lowConfidence, menu, reply, say, type Turn } from './context.ts';
 import { ASKING, compact, DEAD_END, namesDevice, ratingOf, rejects, saysOneOf, statesContext } from './words.ts';
+import { declinesRating } from './rating.ts';
 import { leavingQueue } from './waiting.ts';
 
 /** Said around a question ("你好，…", "谢谢，那…"): never a reason to pass the FAQ by. */
@@ -151,7 +152,6 @@ export function givesUp(t: Turn): Decision | undefined {
   // and the FAQ finding nothing in it is no reason to queue them (it had, twice in a row).
   // A good score nobody asked for ("5分" after a chat closed without a reply) is feedback, not a
   // question; a bad one ("差评") is a complaint, for a person (below).
-  if (!ASKING.test(t.bare) && (leavingQueue(t.bare, t.human) || NO_RATING.test(compact(t.bare)) || (ratingOf(t.normalized) ?? 0) >= 3)) return reply(t, t.messages.ack_ok, t.base);
+  if (!ASKING.test(t.bare) && (leavingQueue(t.bare, t.human) || declinesRating(compact(t.bare)) || (ratingOf(t.normalized) ?? 0) >= 3)) return reply(t, t.messages.ack_ok, t.base);
   return undefined;
 }
-const NO_RATING = /^(?:不|不用|不想|懒得)(?:打分|评分|评价|评|打)了?(?:吧|啊)?$/u;

@@ -30,12 +30,12 @@ import { answerPoint, entryLine, excerptOf, excerptReply, notAboveTwice } from '
 import { answeredParts, answerEach } from './several.ts';
 import { inQueue, withPerson } from './waiting.ts';
 import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
+import { decideNonText, placeholderKind } from './notices.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
-import { ASKING, asksServiceHours, asksWhereOnly, asksWhichOfNothing, clausesOf, namesDevice, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
+import { ASKING, POINTS_AT, asksServiceHours, asksWhereOnly, asksWhichOfNothing, clausesOf, namesDevice, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
-import { decideNonText, placeholderKind } from './notices.ts';
 export { decideNonText, type NonTextKind } from './notices.ts';
 
 
@@ -66,7 +66,6 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
   return notAboveTwice(t, followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? remark(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? aboutThemselves(t) ?? givesUp(t) ?? fromKnowledge(t));
 }
-
 
 const DECISION_RANK = { answer: 2, suggest: 1, handoff: 0 } as const;
 /** Longer than this, a message after a "did you mean" list is a question of its own, not a narrowing of it. */
@@ -145,7 +144,7 @@ function pending(t: Turn): Decision | undefined {
     if (YES.has(bare) || acceptsOffer(bare) || saysStillBroken(bare)) return handoff(t, session.offerReason ?? 'not_helpful', [], session.question);
     // "打字麻烦" to "看不了图片，麻烦用文字描述": they will not type it; a person, who sees the picture.
     // "这个报错是什么意思" about the picture just sent: only a person can see what "this" is.
-    if (session.offerReason === 'non_text' && (cannotType(bare) || /^(?:就是|请问)?(?:这个|那个|这|图上|图里|图片上|截图|如图)/u.test(bare))) return handoff(t, 'non_text', [], t.text.slice(0, 500));
+    if (session.offerReason === 'non_text' && (cannotType(bare) || POINTS_AT.test(bare))) return handoff(t, 'non_text', [], t.text.slice(0, 500));
     // More of the information a person needs ("邮箱 abc@qq.com" after the tax number): for that person.
     if (carriesData(t.text)) return handoff(t, session.offerReason ?? 'customer_asked', [], [session.question, t.text.trim()].filter(Boolean).join('\n').slice(0, 500));
   }

@@ -59,6 +59,8 @@ export function followUp(t: Turn): Decision | undefined {
  * step 7's.
  */
 const DECLINES_RATING = /^(?:不|不用|不想|懒得|算了)(?:打|评|评价|打分|评分)?了?(?:吧|啊)?$|^(?:不|不想|懒得)(?:打分|评分|评价)/u;
+/** "不评了", "懒得打分": no rating wanted, said in so many words (not a bare "不"). */
+export const declinesRating = (bare: string): boolean => DECLINES_RATING.test(bare) && /评|打/u.test(bare);
 /** A remark in the rating's place: "…但是等太久了", "回复有点慢". */
 const REMARK = /但是|不过|可是|太久|太慢|有点慢|有点久|挺久|好久|久了|等了/u;
 

@@ -13,7 +13,7 @@ import { partAnswers } from './several.ts';
 import { shownAlone } from './follow-up.ts';
 import { acknowledgement, saysStillBroken, saysTried } from './acks.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk } from '../../knowledge/index.ts';
-import { ASKING, asksAfterWait, asksServiceHours, asksWhereOnly, asksWhichOfNothing, clausesOf, invitesPerson, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
+import { ASKING, POINTS_AT, asksAfterWait, asksServiceHours, asksWhereOnly, asksWhichOfNothing, clausesOf, invitesPerson, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
 
 /**
  * Waiting in the queue (out of hours that may be a night): a question the FAQ answers with
@@ -146,21 +146,23 @@ const MYSELF = /^(?:好吧|行吧|那|那我)*我(?:自己)?(?:再)?去(?:官网
 /** "我让我闺女回来给我弄吧", "好吧 那等双十一", "那我明儿再来": someone else will do it, or not now. */
 const LATER = /^(?:我)?(?:让|叫|等)(?:我)?(?:闺女|女儿|儿子|孩子|孙子|孙女|老公|老婆|家里人|家人|朋友|同事).{0,6}(?:弄|搞|看|帮)|^(?:好吧|行吧|那|那我|那就)*(?:明儿|明天|改天|回头|下次|晚点|晚些)再(?:来|问|说|弄|找)|^(?:好吧|行吧|那|那我|那就)*等(?:到)?(?:双十一|双11|618|明天|后天|下周|下个月|周末|发工资|放假|有空|有时间|以后|过年|过几天|回家)(?:再说|再买|再弄|吧|了)*$/u;
 
+/** The clause says it is solved (not "还没好了"); the match, for what is said around it. */
+function solvedIn(s: string): RegExpExecArray | undefined {
+  const m = SOLVED.exec(s);
+  return m !== null && !NOT_YET.test(s.slice(0, m.index)) ? m : undefined;
+}
+
 function leavingClause(s: string): boolean {
   if (NO_LONGER.test(s) || NO_PERSON.test(s) || ELSEWHERE.test(s) || LATER.test(s) || MYSELF.test(s)) return true;
-  const m = SOLVED.exec(s);
-  return m !== null && !NOT_YET.test(s.slice(0, m.index)) && !MORE.test(s.slice(0, m.index) + s.slice(m.index + m[0].length));
+  const m = solvedIn(s);
+  return m !== undefined && !MORE.test(s.slice(0, m.index) + s.slice(m.index + m[0].length));
 }
 
 /** Two signals in one message: the person is not wanted ("不用了", "不用转人工了") and it is solved ("我自己找到了"). */
 function leavesForSure(bare: string, human: 'ask' | 'negated' | null): boolean {
   const clauses = bare.split(/[\s\p{P}]+/u).map(compact).filter(Boolean);
-  const solved = (c: string): boolean => {
-    const m = SOLVED.exec(c);
-    return m !== null && !NOT_YET.test(c.slice(0, m.index));
-  };
   const unwanted = human === 'negated' || clauses.some((c) => NO_LONGER.test(c) || NO_PERSON.test(c));
-  return unwanted && clauses.some((c) => solved(c) && !NO_LONGER.test(c)) && !clauses.some((c) => STILL_MORE.test(c));
+  return unwanted && clauses.some((c) => solvedIn(c) !== undefined && !NO_LONGER.test(c)) && !clauses.some((c) => STILL_MORE.test(c));
 }
 
 /** "我不需要人工了", "不用客服了": said in a clause of a longer message (humanRequest reads short ones). */
@@ -258,8 +260,6 @@ const isDetail = (bare: string): boolean => {
   );
 };
 const EN_DEVICE = /^(?:i'?m using|i use|using|on|it'?s)\s+(?:a |an |the |my )?(?:mac|macbook|imac|windows|win\s?\d+|iphone|ipad|android|pc|laptop|huawei|xiaomi|samsung)\b[\w\s.]{0,12}$/iu;
-/** "就是这个报错", "如图": about a screenshot just sent, for the agent to see; no FAQ question. */
-const POINTS_AT = /^(?:就是|就|是|看)?(?:这个|那个|这种|这样的?|如图|图上的?|截图上?的?|图里的?)/u;
 
 /**
  * Words with something in them for the agent: not an "ok", thanks or a lone sign ("？", "嗯嗯").

@@ -353,6 +353,9 @@ const SERVICE_HOURS =
   /(?:几点|什么时候|啥时候|何时)(?:上班|下班|开始上班|有人|开工|营业|开门|关门)|(?:上班|下班|工作|服务|营业|在线|值班)时间|(?:客服|人工|你们).{0,4}(?:几点|什么时候|啥时候)(?:上班|下班|在|有人|开始|结束)|(?:周末|晚上|节假日|假期)(?:有人|上班|有客服)/u;
 export const asksServiceHours = (bare: string): boolean => SERVICE_HOURS.test(compact(bare)) && ASKING.test(bare);
 
+/** "就是这个报错", "如图", "这个报错是什么意思": about a picture or a thing just shown, which only a person can see. */
+export const POINTS_AT = /^(?:就是|就|是|看|请问)?(?:这个|那个|这种|这样的?|这|如图|图上的?|图片上|截图上?的?|图里的?)/u;
+
 /**
  * "点哪个", "选哪个", "哪个好": which one, of nothing named; the matcher would answer it with
  * whichever entry asks "哪个" too (the save-location one).

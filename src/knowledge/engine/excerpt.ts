@@ -80,7 +80,7 @@ export function touchesAnswer(doc: EntryDoc, text: string): boolean {
  * ("麦克风在哪里开" → the iPhone line). Undefined otherwise.
  */
 export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon, context?: Query): string | undefined {
-  const terms = query.terms.filter((t) => t.weight >= INFORMATIVE || SPAN_WORD.test(t.text)).map((t) => (SPAN_WORD.test(t.text) ? { ...t, weight: 1 } : t));
+  const terms = query.terms.flatMap((t) => (SPAN_WORD.test(t.text) ? [{ ...t, weight: 1 }] : t.weight >= INFORMATIVE ? [t] : []));
   if (terms.length === 0) return undefined;
   const lines = answerLines(doc, lexicon);
   if (lines.length < 2) return undefined;
