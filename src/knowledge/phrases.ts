@@ -97,6 +97,8 @@ export const MESSAGE_PLACEHOLDERS = {
   rating_comment_thanks: [],
   /** Right after a rating of 3-5, a remark the FAQ does not answer: thanks for the feedback. */
   rating_comment_noted: [],
+  /** Praise in words instead of the score asked for ("太棒了", "挺好的"): thanks, and the scale once more. */
+  rating_praise: [],
   /** An angry message about the service the FAQ does not answer: sorry, a person comes (the queue notice follows). */
   complaint_handoff: [],
   /** Status awaiting_fix: the known problem is being fixed (sent at most once per session). */
@@ -173,6 +175,8 @@ export const MESSAGE_PLACEHOLDERS = {
   resolved_not_solved: [],
   /** Right after an answer, their device or setup ("电脑配置i7 3060", "华为手机") that no line of it names: noted; try it, "2" for a person. */
   detail_noted: [],
+  /** Right after an answer, an error code it does not know ("错误码 E1023"): a person offered, who can look it up. */
+  error_code_offer: ['code'],
   /** "不好用", "用不了" and nothing said of what: sorry, what happened? (Once; a second message the FAQ cannot answer goes to a person.) */
   vague_problem: [],
   /** "你是机器人吗" while waiting for a person: the bot says what it is, and that a person is on the way. */
@@ -223,6 +227,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   resolved_not_solved: '抱歉问题还没解决😣 已经请客服继续跟进，请稍等一下。',
   guidance_again: '别着急，慢慢来😊 回复上面的数字就能看答案；也可以直接打字告诉我遇到了什么问题，或者回复「人工」找客服。',
   detail_noted: '好的，收到～ 先按上面的方法试试，还不行的话回复 2，我帮您找人工客服。',
+  error_code_offer: '这个报错（{code}）需要人工客服帮您查一下😣 回复 1 转人工，客服会直接看到您发的报错信息。',
   vague_problem: '抱歉给您添麻烦了😣 具体是哪里不好用呢？比如打不开、报错，还是哪个功能用不了？说说看我帮您查。',
   queue_bot_identity: '我是智能客服小助手🤖 您已经在排队等真人客服了，接入后会马上回复您~',
   service_hours: '人工客服的上班时间是{hours}。其他时间也可以直接留言，上班后会第一时间回复您~',
@@ -245,6 +250,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   rating_comment_thanks: '谢谢您告诉我们，已经请客服跟进，请稍等🙏',
   complaint_handoff: '非常抱歉给您带来不好的体验🙏 我马上请人工客服来处理。',
   rating_comment_noted: '收到您的反馈，谢谢🙏 我们会继续改进~',
+  rating_praise: '谢谢您的肯定😊 方便的话回复 1-5 打个分吧（5 分最满意）~',
   sla_apology: '抱歉让您久等了🙏 客服还在忙，预计{time} 前回复您，请再稍等一下。',
   sla_apology_soon: '抱歉让您久等了🙏 客服马上就来，请再稍等一下。',
 });

@@ -5,6 +5,7 @@
  * intent is absent); this module parses that file (problems as `file:line: message`) and tells
  * how much of a message is small talk. Pure: the policy decides what to do with it.
  */
+import { pinyin } from 'pinyin-pro';
 import { isMap, isScalar, isSeq } from 'yaml';
 import { toSimplified } from './engine/simplified.ts';
 import { normalize } from './engine/text.ts';
@@ -135,7 +136,18 @@ function compile(st: Smalltalk): Compiled {
   if (c) return c;
   const words: Word[] = [];
   const word = (text: string, intent?: SmalltalkIntent): Word => ({ text, ...(intent ? { intent } : {}), chars: text.replace(/ /g, '').length });
-  for (const intent of SMALLTALK_INTENTS) for (const p of st.phrases[intent]) words.push(word(smalltalkText(p), intent));
+  for (const intent of SMALLTALK_INTENTS) {
+    for (const p of st.phrases[intent]) {
+      const text = smalltalkText(p);
+      words.push(word(text, intent));
+      // Typed in pinyin ("ni hao", "nihao", "zai ma"): the phrase's syllables, apart and run together.
+      // Phrases of one character ("在") stay out: as a syllable alone it is too often something else.
+      if (/^\p{Script=Han}{2,}$/u.test(text)) {
+        const syllables = pinyin(text, { toneType: 'none', v: true, type: 'array' });
+        if (syllables.every((x) => /^[a-z]+$/.test(x))) for (const py of new Set([syllables.join(' '), syllables.join('')])) words.push(word(py, intent));
+      }
+    }
+  }
   for (const f of st.filler) words.push(word(smalltalkText(f)));
   // Sorted before grouping, so each group keeps the order ties are decided in.
   const byFirst = new Map<string, Word[]>();

@@ -53,6 +53,8 @@ const STEMS: readonly [Ack, RegExp][] = [
 export function acknowledgement(bare: string): Ack | undefined {
   const s = compact(bare);
   if (!s) return undefined;
+  // "好吧 我去官网下个apk试试" will try it: a verdict may still come.
+  if (signsOff(bare)) return /试/u.test(bare) ? 'trying' : 'bye';
   // Pinyin and English spell a word in several letters ("zhaodaole xiexie"): more room.
   if (s.length > (/^[a-z0-9]+$/u.test(s) ? MAX_LATIN_CHARS : MAX_CHARS)) {
     // "哦哦 原来是windows隐私设置里没给权限 现在可以了": why it failed, then that it works now.
@@ -61,6 +63,22 @@ export function acknowledgement(bare: string): Ack | undefined {
   // "算了不退了", "那先不买了": a change of mind, nothing more to do.
   if (CHANGED_MIND.test(s)) return 'understood';
   return covered(s) ?? (ASKING.test(s) || TROUBLE.test(s) ? worked(bare) : STEMS.find(([, re]) => re.test(s))?.[0]);
+}
+
+/**
+ * What the customer will do next, elsewhere or later: "我去官网看看", "我找我们IT问问", "那我再等等",
+ * "那我还是去公证处吧", "那我先用obs了", "我考虑一下". Nothing more is wanted of the bot now.
+ */
+const PLAN =
+  /^(?:那|那我|我|那就|就|还是|先|再)*(?:(?:还是)?去.{1,8}?(?:吧|了|看看|问问|找找|试试|查查)|找.{1,8}?(?:问问|看看|帮忙|弄)|(?:再)?等等(?:看)?|考虑(?:一下|考虑|下)|(?:还是|继续|先|就|改|换)用.{1,8}?(?:了|吧)|自己(?:再)?(?:研究|琢磨|摸索|弄)(?:一下|下|研究)?)(?:吧|了|哈|啊)*$/u;
+/**
+ * "好 那我再等等 今天还没有我就再来问", "明白 那我还是去公证处吧 谢谢", "ok 那我先用obs了 出了linux版记得通知一声":
+ * an ok first, then a plan (PLAN), asking nothing and reporting no new trouble: the customer signs off.
+ */
+function signsOff(bare: string): boolean {
+  const clauses = clausesOf(bare).map(compact).filter(Boolean);
+  if (clauses.length < 2 || compact(bare).length > 40 || ASKING.test(bare) || /但|可是|还是不|又/u.test(bare)) return false;
+  return covered(clauses[0]!) !== undefined && clauses.slice(1).some((c) => PLAN.test(c));
 }
 
 /** Said that it works, alone in a clause: "好了", "收到了", "找到了", "可以了". */

@@ -8,7 +8,7 @@ import type { MatchResult, SmalltalkIntent } from '../../knowledge/index.ts';
 import type { MessageKey } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { helpful, lowConfidence, menu, reply, say, type Turn } from './context.ts';
-import { ASKING, compact, DEAD_END, namesDevice, ratingOf, rejects, saysOneOf, statesContext } from './words.ts';
+import { ASKING, compact, DEAD_END, isComplaint, namesDevice, ratingOf, rejects, saysOneOf, statesContext } from './words.ts';
 import { declinesRating } from './rating.ts';
 import { leavingQueue } from './waiting.ts';
 
@@ -152,6 +152,7 @@ export function givesUp(t: Turn): Decision | undefined {
   // and the FAQ finding nothing in it is no reason to queue them (it had, twice in a row).
   // A good score nobody asked for ("5分" after a chat closed without a reply) is feedback, not a
   // question; a bad one ("差评") is a complaint, for a person (below).
-  if (!ASKING.test(t.bare) && (leavingQueue(t.bare, t.human) || declinesRating(compact(t.bare)) || (ratingOf(t.normalized) ?? 0) >= 3)) return reply(t, t.messages.ack_ok, t.base);
+  // "算了 差评 卸载了" gives up angrily: a complaint (below), not an ok.
+  if (!ASKING.test(t.bare) && !isComplaint(t.bare) && (leavingQueue(t.bare, t.human) || declinesRating(compact(t.bare)) || (ratingOf(t.normalized) ?? 0) >= 3)) return reply(t, t.messages.ack_ok, t.base);
   return undefined;
 }

@@ -23,6 +23,14 @@ const DETAIL_MAX_CHARS = 6;
  */
 export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
   const { session, kb } = t;
+  // An error code the answer does not know ("弹窗说 错误码 E1023 音频采集失败"): no line of it
+  // helps (the nearest was another system's step); a person, who can look the code up.
+  const code = session.feedbackFor ? errorCodeIn(t.text) : undefined;
+  const entry = code ? kb.matcher.entry(session.feedbackFor!) : undefined;
+  if (code && entry && ![entry.question, ...entry.alternates, entry.answer].some((x) => x.toLowerCase().includes(code.toLowerCase()))) {
+    const offer = offerPerson(t, renderTemplate(t.messages.error_code_offer, { code }), 'not_helpful', [session.question, t.text.trim()].filter(Boolean).join('\n').slice(0, 500));
+    return { ...offer, session: { ...offer.session, feedbackFor: session.feedbackFor } };
+  }
   // Their device in many letters ("m2芯片的macbook air") is a detail all the same.
   if (!session.feedbackFor || !kb.matcher.excerpt || ([...t.bare].length > FOLLOW_UP_MAX_CHARS && !namesDevice(t.bare))) return undefined;
   // "mac上还是不行" is a verdict on the answer, not a point of it.
@@ -44,6 +52,13 @@ export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
   if (other) return reply(t, t.messages.answer_again, session);
   return undefined;
 }
+
+/** An error code as customers copy it: "错误码 E1023", "错误代码 2003", "0x80070005", "error -1". */
+const ERROR_CODE = /(?:错误码|错误代码|错误号|报错码|代码|error|code|err)\s*[:：]?\s*(-?[a-z]{0,3}-?\d{3,}|0x[0-9a-f]{4,})|(?<![0-9a-z])(0x[0-9a-f]{6,})(?![0-9a-z])/iu;
+export const errorCodeIn = (text: string): string | undefined => {
+  const m = ERROR_CODE.exec(text);
+  return m ? (m[1] ?? m[2]) : undefined;
+};
 
 /**
  * The line of entry `id`'s answer that speaks of the message, or of one of its clauses, the last

@@ -90,6 +90,11 @@ export function ratingGiven(t: Turn): Decision | undefined {
   if (!t.session.rated && numberOf(t.bare) === undefined) {
     // "不打了", "不评了": no rating, no person either.
     if (DECLINES_RATING.test(t.bare)) return reply(t, t.messages.ack_ok, { ...t.base, rated: true });
+    // "厉害 👍👍": praise with a thumbs up is the top score; praise alone ("太棒了", "挺好的")
+    // is thanked for, and the score asked once more (it is not "we will do better").
+    const praise = t.talk?.whole === true && t.talk.intent === 'praise';
+    if ((praise || PLEASED.test(t.bare)) && /👍|\[强\]/u.test(t.text) && !/👎|\[弱\]/u.test(t.text)) return rated(t, 5, true);
+    if ((praise || (PLEASED.test(t.bare) && !thanksIn(t.bare) && acknowledgement(t.bare) !== 'helpful')) && !REMARK.test(t.bare) && !ASKING.test(t.bare)) return reply(t, t.messages.rating_praise, { ...t.base, ratingAsked: true });
     // "解决是解决了 但是等太久了", "挺好的，解决了": a remark on the service instead of a score.
     const pleased = !thanksIn(t.bare) && (acknowledgement(t.bare) === 'helpful' || PLEASED.test(t.bare));
     if ((REMARK.test(t.bare) || pleased) && !ASKING.test(t.bare)) return reply(t, t.messages.rating_comment_noted, { ...t.base, ratingAsked: true });

@@ -63,8 +63,10 @@ function pointOfQueueAnswer(text: string, bare: string, kb: PolicyKnowledge, mes
 
 /** How often "人呢" / "喂" / "？？？" in the queue is answered (the customer's every nudge would be noise). */
 export const WAIT_ACK_MS = 3 * 60_000;
-/** How often a question about the wait in so many words ("还要等多久", "人工"), or impatience or anger at it, is answered. */
-export const WAIT_ASK_MS = 30_000;
+/** How often a question about the wait in so many words ("还要等多久", "人工", "有人吗") is answered: asked again a few seconds on, it is asked again. */
+export const WAIT_ASK_MS = 10_000;
+/** How often impatience or anger at the wait gets its apology (an apology on every message reads as a script). */
+export const WAIT_SORRY_MS = 30_000;
 /** Nothing but impatience ("怎么这么慢", "在线等"), not "录屏好慢怎么办": no FAQ question in it. */
 const onlyImpatience = (bare: string): boolean =>
   compact(bare).replace(IMPATIENCE_WORDS, '').replace(/怎么|这么|那么|咋|真的?|太|你们|也|啊|呀|了|吧|啦|呢|哦|嘛|吗|好|我/gu, '') === '';
@@ -81,7 +83,7 @@ const SORRY_FROM = 3;
 export function waitAcknowledged(session: Session, now: number, opts: { sorry: boolean; asks: boolean; complains?: boolean }): Decision {
   const since = (at: number | undefined) => (at === undefined ? Infinity : now - at);
   const clock = opts.complains ? session.complainedAt : opts.sorry ? session.waitSorryAt : opts.asks ? session.placeAt : session.waitAckAt;
-  if (since(clock) < (opts.sorry || opts.asks || opts.complains ? WAIT_ASK_MS : WAIT_ACK_MS)) return { actions: [], session };
+  if (since(clock) < (opts.sorry || opts.complains ? WAIT_SORRY_MS : opts.asks ? WAIT_ASK_MS : WAIT_ACK_MS)) return { actions: [], session };
   // Told twice already and still asking ("怎么还没人" after 25 minutes): the wait deserves an apology.
   const placeTold = (session.placeTold ?? 0) + 1;
   const sorry = opts.sorry || placeTold >= SORRY_FROM;

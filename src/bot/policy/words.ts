@@ -62,7 +62,7 @@ export const CLOSING = oneOf([
  * complaint about the service too.
  */
 const ANGER =
-  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|^(?:垃圾|辣鸡|差评)[!！。.]*$|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|诈骗|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|人话都听不懂|不说人话|答非所问|驴唇不对马嘴|牛头不对马嘴|人工智障|智障|废物|垃圾(?:软件|app|产品|平台|客服|公司|东西|玩意)|有病吧|神经病|脑子有病|乱扣|乱收费|偷偷扣|私自扣|再不[来回理管].{0,6}(?:卸载|投诉|差评|退款|报警)|(?:就|这样|这么)对待(?:客户|顾客|用户|消费者|我们)|什么(?:服务|态度)啊|(?:找|转|叫|让|换)(?:你们|你们的)?(?:领导|主管|经理|负责人|上级)(?:来|过来|出来|接|说话|处理)?(?:[!！。.吧]*)$)/u;
+  /(?:(?:你们|客服|服务|态度|软件|产品|平台|公司|app|这)[^，。！？,.!?]{0,4}(?:太差|很差|真差|差劲|垃圾|太烂|真烂|烂透)|(?:太|真|什么|垃圾)(?:垃圾|坑)|(?:^|[\s，,。！!])(?:垃圾|辣鸡|差评)(?:[!！。.]*$|[\s，,。！!])|什么(?:破|烂)?(?:客服|服务|态度)(?:啊|呀|嘛)?[!！?？。]*$|(?:要|给你们|打个?|给个?)差评|一星(?!期)|倒闭|骗子|骗人|诈骗|坑人|坑爹|黑心|无良|欺诈|气死我|恶心死|破(?:软件|app|玩意|东西|平台)|傻逼|辣鸡|12315|消协|消费者协会|(?:去|就去|要去)投诉|投诉你们|曝光你们|听不懂人话|听得懂人话吗|能听懂人话吗|听懂人话没|人话都听不懂|不说人话|答非所问|驴唇不对马嘴|牛头不对马嘴|人工智障|智障|废物|垃圾(?:软件|app|产品|平台|客服|公司|东西|玩意)|有病吧|神经病|脑子有病|乱扣|乱收费|偷偷扣|私自扣|再不[来回理管].{0,6}(?:卸载|投诉|差评|退款|报警)|(?:就|这样|这么)对待(?:客户|顾客|用户|消费者|我们)|什么(?:服务|态度)啊|(?:找|转|叫|让|换)(?:你们|你们的)?(?:领导|主管|经理|负责人|上级)(?:来|过来|出来|接|说话|处理)?(?:[!！。.吧]*)$)/u;
 
 export const isComplaint = (bare: string): boolean => ANGER.test(bare);
 
@@ -213,14 +213,16 @@ export const DEFAULT_HUMAN_KEYWORDS: readonly string[] = Object.freeze([
  * first or last clause ("…都不行，麻烦帮我转人工"), read as a short message of its own.
  */
 export const HUMAN_SENTENCE_MAX_CHARS = 30;
+/** English spends more letters on a short request: "hi can i talk to a real person please". */
+const sentenceMax = (bare: string): number => (/^[\x20-\x7e]*$/u.test(bare) ? HUMAN_SENTENCE_MAX_CHARS * 2 : HUMAN_SENTENCE_MAX_CHARS);
 const CLAUSE_BREAK = /[，。！？；,.!?;\n]+/u;
 
 // Said right after a keyword it still reads as the request: 转人工吧 / 人工客服谢谢 / 人工在吗, and whom
 // a complaint is about: 投诉你们 / 投诉你们的客服 / 投诉商家.
 const TAIL =
-  /^(?:客服|在吗|在么|在嘛|在不在|一下|下|服务|处理|看看|看下|问问|问一下|问下|谢谢|谢了|好吗|好不好|可以吗|行吗|行不行|你们|你|的客服|的服务|的员工|的工作人员|的人|商家|店家|卖家|快递员|骑手|司机|吧|啊|呀|吗|嘛|呢|了|啦|哦|喔|哈|呗|哟|please|pls)/u;
+  /^(?:客服|在吗|在么|在嘛|在不在|一下|下|服务|处理|看看|看下|问问|问一下|问下|问|咨询|谢谢|谢了|好吗|好不好|可以吗|行吗|行不行|你们|你|的客服|的服务|的员工|的工作人员|的人|商家|店家|卖家|快递员|骑手|司机|吧|啊|呀|吗|嘛|呢|了|啦|哦|喔|哈|呗|哟|please|pls)/u;
 const SENDS_FOR =
-  /(?:^|[\s，,。])(?:能|能不能|可以|可不可以|麻烦|请|快|赶紧|你|帮我|你?给我|你帮我)?(?:(?:找|叫|来|派|转|整|弄|换)(?:个|一个|你们的?)?(?:真人|人|客服|销售|技术人员|技术支持|技术|工程师|专员|经理|负责人|主管)|(?:找|叫|来|派|整|弄|换)个?人工|转人工(?=帮|处理|看)|让(?:真人|人工|客服))(?:来|过来)?(?:帮我|帮帮我|帮忙|处理|看看|看一下|弄|教教我|教我|唠唠|聊聊|(?=$|[\s，,。吗吧啊呀么嘛]))/u;
+  /(?:^|[\s，,。])(?:能|能不能|可以|可不可以|麻烦|请|快|赶紧|你|帮我|你?给我|你帮我)?(?:(?:找|叫|来|派|转|整|弄|换)(?:个|一个|你们的?)?(?:真人|人|客服|销售|技术人员|技术支持|技术|工程师|专员|经理|负责人|主管)|(?:找|叫|来|派|整|弄|换)个?人工|转人工(?=帮|处理|看)|让(?:真人|人工|客服))(?:来|过来)?(?:帮我|帮帮我|帮忙|处理|看看|看一下|弄|教教我|教我|唠唠|聊聊|问问|问一下|问下|问|咨询|(?=$|[\s，,。吗吧啊呀么嘛]))/u;
 /** "你们有没有人工啊帮我看看", "还有真人吗": whether there is one, which asks for one. */
 const ASKS_IF_ONE = /有没有(?:人工|真人|客服)|有(?:人工|真人)(?:客服)?(?:吗|没)/u;
 // Just before a keyword it cancels it: 不用转人工 / 别找客服 / 不需要人工.
@@ -259,12 +261,12 @@ export function humanRequest(text: string, keywords: readonly string[]): 'ask' |
   // "客服", "客服客服客服": calling for one (客服 in a sentence is no request: "你是客服吗").
   if (/^(?:客服[\s\p{P}]*)+$/u.test(bare)) return 'ask';
   // "能找人帮我弄一下吗", "客服呢 叫人", "来个人": sent for, not named as a keyword.
-  if ([...bare].length <= HUMAN_SENTENCE_MAX_CHARS && (SENDS_FOR.test(bare) || ASKS_IF_ONE.test(bare))) return 'ask';
+  if ([...bare].length <= sentenceMax(bare) && (SENDS_FOR.test(bare) || ASKS_IF_ONE.test(bare))) return 'ask';
   const words = keywordList(keywords);
   // Most messages contain no keyword at all: one native search each settles them.
   if (!words.some((w) => bare.includes(w))) return null;
   if (words.includes(bare)) return 'ask';
-  if ([...bare].length > HUMAN_SENTENCE_MAX_CHARS) {
+  if ([...bare].length > sentenceMax(bare)) {
     // A long description ends (or starts) with its request: "…重装都不行，麻烦帮我转人工".
     const clauses = bare.split(CLAUSE_BREAK).filter(Boolean);
     if (clauses.length < 2) return null;
@@ -391,4 +393,35 @@ export function statesContext(bare: string): boolean {
  */
 const DEVICE =
   /^(?:我|我的|是|在|用的是?|用)*(?:(?:是|用的是?|的)?(?:苹果|安卓|安桌|华为|小米|红米|redmi|荣耀|oppo|vivo|iqoo|realme|一加|三星|魅族|联想|戴尔|惠普|华硕|thinkpad|surface|iphone|ipad|mac|macbook|macos|ios|ipados|鸿蒙|harmonyos|澎湃|澎湃os|hyperos|miui|coloros|originos|windows|win|m[123]|电脑|手机|平板|笔记本|台式机?|芯片|系统|版本|版|配置|显卡|内存|处理器|cpu|gpu|i[3579]|r[3579]|rtx|gtx|intel|amd|英特尔|独显|集显|\d+g[b]?|\d{3,5})(?:[a-z]{0,6}\d{1,4})?(?:pro|max|plus|ultra|mini|se|air)*[\d.]*)+(?:上|里)?(?:录|用|装|开|开通|买|付|付款|充|下载|登|登录|订阅)?(?:的|啊|呀|呢|的呢)?$/iu;
-export const namesDevice = (bare: string): boolean => DEVICE.test(compact(bare));
+/**
+ * What a spec sheet says, read off a message to leave what else it says: versions ("3.2.1",
+ * "23h2", "v5.6"), brands and systems, where it came from ("应用市场下的", "app store 更新过"),
+ * editions and generations ("家庭中文版", "第五代").
+ */
+const SPEC_PARTS = new RegExp(
+  [
+    /v?\d+(?:\.\d+)+[a-z]?|\d{2}h\d|\d+(?:g|gb|t|tb|寸|英寸|hz)(?![a-z])|[a-z]*\d+[a-z]*/.source,
+    /苹果|安卓|华为|小米|红米|荣耀|一加|三星|魅族|联想|戴尔|惠普|华硕|英特尔|鸿蒙|澎湃|独显|集显|显卡|内存|处理器|芯片|硬盘|固态|机械/.source,
+    /iphone|ipad|macbook|imac|mac|macos|ios|ipados|harmonyos|hyperos|miui|coloros|originos|oneui|windows|win|ubuntu|linux|android|samsung|huawei|xiaomi|oppo|vivo|iqoo|realme|redmi|honor|surface|thinkpad|intel|amd|rtx|gtx|cpu|gpu|nvidia|pro|max|plus|ultra|mini|air|se|os|ventura|sonoma|sequoia|monterey|bigsur|catalina|version|app|appstore|store|googleplay|google|play|flashrec/.source,
+    /闪录|软件|客户端|版本号?|最新版?|正式版|测试版|家庭中文版|家庭版|专业版|企业版|教育版|中文版|国行|海外版|国际版|第[一二三四五六七八九十\d]+代|官网|应用市场|应用商店|商店|下载|更新|升级|安装|装|系统|电脑|手机|平板|笔记本|台式机?|机型|型号|配置|款|代|版|号/.source,
+    /我的|我|用的|用|是|的|了|过|下|在|上|里|都|也|已经|刚|和|跟|还|就|学校|公司|办公室|单位|家里|家用|工作用?/.source,
+  ].join('|'),
+  'giu',
+);
+/** A version or a system, brand or part named: "mp4", "ok" or "3分钟" are no spec. */
+const SPEC_SIGNAL =
+  /\d+\.\d+|\d{2}h\d|鸿蒙|澎湃|苹果|安卓|华为|小米|显卡|内存|处理器|版本|iphone|ipad|mac|ios|android|windows|win\d|coloros|miui|hyperos|harmonyos|oneui|ubuntu|linux|samsung|oppo|vivo|redmi|honor|rtx|gtx|cpu|mate|nova|reno|galaxy|pixel/iu;
+/**
+ * Their device or software in so many words: "华为mate60", "m2芯片的macbook air", and spec details
+ * ("app版本是3.2.1 应用市场下的", "win11 家庭中文版 23H2 闪录 5.6.2", "iOS 17.4.1 闪录是最新的") that
+ * ask nothing and report no trouble.
+ */
+export const namesDevice = (bare: string): boolean => {
+  if (DEVICE.test(compact(bare))) return true;
+  // Compact, keeping the dots of a version ("3.2.1").
+  const c = bare.replace(/(?<=\d)\.(?=\d)/gu, '\uE000').replace(/[\s\p{P}\p{S}]+/gu, '').replace(/\uE000/gu, '.');
+  if (c.length > 40 || ASKING.test(bare) || /不|没|(?<!显)卡|黑|闪退|报错|失败|错误|坏|停|崩|问题|怎|办(?!公)/u.test(c)) return false;
+  const rest = c.replace(SPEC_PARTS, '');
+  // Something of a spec named (a version, a system), and next to nothing else.
+  return rest.length <= 2 && SPEC_SIGNAL.test(c);
+};

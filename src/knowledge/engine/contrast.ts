@@ -85,7 +85,9 @@ export function buildContrasts(sets: readonly ContrastSet[]): Contrasts {
     const taken: [number, number][] = [];
     for (const { at, m } of hits) {
       const end = at + m.word.length;
-      if (taken.some(([s, e]) => at >= s && end <= e)) continue;
+      // Inside a longer word it is not named; the same word in two sets names a side of each
+      // ("苹果手机": ios | 安卓, and 苹果手机 | 苹果电脑).
+      if (taken.some(([s, e]) => at >= s && end <= e && end - at < e - s)) continue;
       taken.push([at, end]);
       if (counts(at, end)) add(m);
     }

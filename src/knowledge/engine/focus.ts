@@ -18,12 +18,19 @@ export const STORY = 0.5;
  * followed by what is missing, and the rest of the message says something ("只有一年的吗" asks about X).
  */
 const PRESENT = /只有([^，,。；;！!？?\s没不吗呢吧]{1,6}?)(?=(?:[，,。；;！!？?\s]|$)|没有?|不)|(?<![没还])有([^，,。；;！!？?\s没不吗呢吧有]{1,4}?)(?=没有?|不)/gu;
+/**
+ * When something happens, not how long something lasts: "10分钟后开会要录屏" (in ten minutes) says
+ * nothing about a ten-minute limit. Not after a verb ("录了10分钟后") nor before what stops or
+ * breaks ("10分钟后自动停了"): there the length is the trouble.
+ */
+const LATER_ON = /(?<![了到过录用播放])(?:\d+|[一二三四五六七八九十两几半]+)个?(?:分钟|小时|钟头)(?:后|之后|以后)(?![^，,。；;！!？?\s]*?(?:停|断|卡|黑|没|结束|自动|退出|闪退|中断|掉))/gu;
 /** Messages shorter than this (Han characters and letters) are one thought: no clause weighting. */
 const LONG = 24;
 
 const NEGATION = [
   // 不是(要)退款，(而)是(想)换颜色 / 不是说X，是Y
-  /(?<!是)(?:并不是|不是说|不是|并非)(?:要|想|问|说)?([^，,。；;！!？?\n]{1,14}?)(?:的事|的问题)?(?:[，,、\s]*)(?:而是|我是|只是|是|就想|就是想|只想)(?:想|要|问|说)?/gu,
+  // X never runs over a second 不是: in "不是这个 不是水印 是鼠标" the watermark is what is negated.
+  /(?<!是)(?:并不是|不是说|不是|并非)(?:要|想|问|说)?((?:(?!不是)[^，,。；;！!？?\n]){1,14}?)(?:的事|的问题)?(?:[，,、\s]*)(?:而是|我是|只是|是|就想|就是想|只想)(?:想|要|问|说)?/gu,
   // 不想/不要 X 了，(我)想/要 Y；没有要 X，就是想 Y
   /(?:不想|不要|不用|没有要|没想)([^，,。；;！!？?\n]{1,12}?)了?[，,\s]+(?:我)?(?:想|要|是想|就想|就是想|就是|只想|直接)/gu,
   // 不 X 了，直接 Y ("不转网了，直接把号销掉")
@@ -40,6 +47,8 @@ export function focusFactors(text: string): Float32Array {
   const f = new Float32Array(text.length).fill(1);
   if (meaningfulLength(text) >= LONG) clauses(text, f);
   presentOnly(text, f);
+  LATER_ON.lastIndex = 0;
+  for (let m = LATER_ON.exec(text); m; m = LATER_ON.exec(text)) for (let i = m.index; i < m.index + m[0].length; i++) f[i] = Math.min(f[i]!, NEGATED);
   for (const re of NEGATION) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
