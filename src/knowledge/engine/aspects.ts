@@ -53,6 +53,8 @@ export function askedOperations(scanner: Contrasts, q: AskedText, tokens: Iterab
     (at, end) =>
       at >= 0 &&
       starts.has(at) &&
+      // Not the head of a longer word: 洗衣 in 洗衣机 is the machine, not washing.
+      (end >= text.length || starts.has(end) || !/[\p{L}\p{N}]/u.test(text[end]!)) &&
       (focus[at] ?? 1) >= 1 &&
       !DONE.test(text[end] ?? '') &&
       text[end + 1] !== '的' &&
