@@ -39,7 +39,7 @@ const CHANGED_MIND = /^(?:那|哦|嗯|好吧)?(?:算了吧?|那就|我)?(?:先|�
 /** The same meanings by the words' stems, for the many ways of saying them ("感恩", "我去弄一下", "okk"). */
 const THANKS_STEM = /谢|感恩|感激|辛苦|thank|thx|(?<![a-z0-9])3q(?![a-z0-9])/u;
 const STEMS: readonly [Ack, RegExp][] = [
-  ['helpful', new RegExp(`${THANKS_STEM.source}|解决|搞定|可以了|好了|成功|找到[了啦]|弄好|有用|管用|好使|ok了`, 'u')],
+  ['helpful', new RegExp(`${THANKS_STEM.source}|解决|搞定|可以了|好了|好多了|正常了|成功|找到[了啦]|弄好|有用|管用|好使|ok了`, 'u')],
   ['bye', /拜拜|再见|晚安|bye|^88|^886/u],
   ['trying', /试|弄一下|弄下|操作|研究|瞅|看看|看下|看一下|找找|去弄|稍等|等我|等下|回头/u],
   ['understood', /^(?:ok|okay|好|行|嗯|哦|噢|收到|了解|明白|懂|知道|get)/u],
@@ -70,27 +70,29 @@ export function acknowledgement(bare: string): Ack | undefined {
  * "那我还是去公证处吧", "那我先用obs了", "我考虑一下". Nothing more is wanted of the bot now.
  */
 const PLAN =
-  /^(?:那|那我|我|那就|就|还是|先|再)*(?:(?:还是)?去.{1,8}?(?:吧|了|看看|问问|找找|试试|查查)|找.{1,8}?(?:问问|看看|帮忙|弄)|(?:再)?等等(?:看)?|考虑(?:一下|考虑|下)|(?:还是|继续|先|就|改|换)用.{1,8}?(?:了|吧)|自己(?:再)?(?:研究|琢磨|摸索|弄)(?:一下|下|研究)?)(?:吧|了|哈|啊)*$/u;
+  /^(?:那|那我|我|那就|就|还是|先|再)*(?:(?:还是)?去.{1,8}?(?:吧|了|看看|问问|找找|试试|查查)|找.{1,8}?(?:问问|看看|帮忙|弄)|(?:再)?等等(?:看)?|考虑(?:一下|考虑|下)|(?:还是|继续|先|就|改|换)用.{1,8}?(?:了|吧)|自己(?:再)?(?:研究|琢磨|摸索|弄)(?:一下|下|研究)?|(?:先|再)试试(?:看)?|有问题再(?:来)?(?:问|找|联系)(?:你们)?)(?:吧|了|哈|啊)*$/u;
 /**
  * "好 那我再等等 今天还没有我就再来问", "明白 那我还是去公证处吧 谢谢", "ok 那我先用obs了 出了linux版记得通知一声":
  * an ok first, then a plan (PLAN), asking nothing and reporting no new trouble: the customer signs off.
  */
-function signsOff(bare: string): boolean {
+export function signsOff(bare: string): boolean {
   const clauses = clausesOf(bare).map(compact).filter(Boolean);
   if (clauses.length < 2 || compact(bare).length > 40 || ASKING.test(bare) || /但|可是|还是不|又/u.test(bare)) return false;
   return covered(clauses[0]!) !== undefined && clauses.slice(1).some((c) => PLAN.test(c));
 }
 
 /** Said that it works, alone in a clause: "好了", "收到了", "找到了", "可以了". */
-const WORKS = /^(?:哦+|噢+|嗯+|啊|哇|终于|总算|现在)?(?:好了|好啦|可以了|行了|收到了|找到了|解决了|搞定了?|弄好了|成功了|出来了|有了)(?:啊|呀|哈|哈哈|的|呢)?$/u;
+const WORKS =
+  /^(?:哦+|噢+|嗯+|啊|哇|终于|总算|现在)?(?:好了|好啦|可以了|行了|收到了|找到了|解决了|搞定了?|弄好了|成功了|出来了|有了|好多了|正常了|能用了|没问题了|ok了|好使了)(?:啊|呀|哈|哈哈|的|呢)?$|^.{1,12}?(?:就|才|终于|总算|现在|这回|这下)(?:好了|好啦|可以了|行了|正常了|能用了|没问题了|好使了)(?:啊|呀|哈|的|呢)?$/u;
 /**
  * "好了 收到了 刚才信号不好", "哦哦 权限没开 好了": it works now, and why it had not. The first or
  * last clause says so alone; none asks, turns ("但是还是没声音") or says it still fails.
  */
 function worked(bare: string): Ack | undefined {
   const clauses = clausesOf(bare);
-  if (clauses.length < 2 || !(WORKS.test(clauses[0]!) || WORKS.test(clauses.at(-1)!))) return undefined;
-  return ASKING.test(bare) || /但|可是|不过|还是|又/u.test(bare) ? undefined : 'helpful';
+  // "改了 好多了 稳在120左右 👍": any clause may say it, the others only telling how.
+  if (clauses.length < 2 || !clauses.some((c) => WORKS.test(c))) return undefined;
+  return ASKING.test(bare) || /但|可是|不过|还是|又|就是|只是|不行|没用/u.test(bare) ? undefined : 'helpful';
 }
 
 /** The reading by whole words: every character of `s` is one of WORDS. */
@@ -148,12 +150,16 @@ export const saysStillBroken = (bare: string): boolean => bare.length <= 30 && S
 const TRIED = /^(?:我|都|也|早就?|已经|全)*(?:试|弄|做|重启|重装|装|设置|打开|开|关|检查|查|看|授权|允许|卸载)过(?:了|啦)(?:啊|呀|的|呢)?$|^(?:我|都|也|早就?|已经)+试(?:过|了)(?:了)?(?:重启|重装|卸载|重新安装|重新登录|重新下载|更新|升级|清缓存)(?:了|过了)?$/u;
 /** "已经选原画了", "权限已经开了", "早就勾选了": the step named, done already. */
 const DONE = /^.{0,6}?(?:已经|早就?|都)(?:选|勾选|勾|调|改|设置|设|开|打开|关|关掉|装|安装|授权|允许|换|插|重启|重装|更新|升级)(?:了|好了|过了)?.{0,6}?(?:了|啦)(?:啊|呀|的|呢)?$/u;
+/** "已经给了权限了", "权限早就开了": the permission or switch the answer names, given already. */
+const GAVE = /(?:已经|早就?|都)(?:给|开|打开|勾|勾上|勾选|授权|允许)(?:了|过|好)?(?:权限|授权|开关)?(?:了|啦)(?:啊|呀|的|呢)?$|权限(?:已经|早就?|都)(?:给|开|打开|授权|允许)(?:了|过|好)(?:了)?(?:啊|呀|的|呢)?$/u;
 /** "垃圾箱也看了", "设置里都找了": looked there too, as the answer said, and it is not there. */
 const LOOKED_TOO = /^.{1,6}?(?:也|都)(?:看|查|找|翻|试|检查)(?:过)?了(?:啊|呀|的|呢)?$/u;
 export const saysTried = (bare: string): boolean => {
   const c = compact(bare);
   // "已经开了权限还是录不了" reports trouble and may ask of another entry: not a step done, only.
   if (TRIED.test(c) || (c.length <= 14 && !ASKING.test(c) && !/还是|不|没/u.test(c) && DONE.test(c))) return true;
+  // "系统设置-隐私与安全性-麦克风 已经给了权限了啊": where, then the permission given already.
+  if (c.length <= 30 && !ASKING.test(c) && !/还是|不|没/u.test(c) && GAVE.test(c)) return true;
   // "邮箱没问题 垃圾箱也看了": the last clause says so, and nothing in the message asks.
   return c.length <= 20 && !ASKING.test(c) && LOOKED_TOO.test(compact(clausesOf(bare).at(-1) ?? ''));
 };

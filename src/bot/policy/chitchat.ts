@@ -49,7 +49,10 @@ const PHRASE: Record<Exclude<SmalltalkIntent, keyof typeof AGAIN>, MessageKey> =
 export function smalltalk(t: Turn, intent: SmalltalkIntent): Decision {
   const outcome = { type: 'smalltalk' } as const;
   if (intent === 'greeting' || intent === 'presence') {
-    return { ...(t.session.greeted ? reply(t, t.messages[AGAIN[intent]]) : menu(t, true)), outcome };
+    if (!t.session.greeted) return { ...menu(t, true), outcome };
+    // "在吗" then "在不在": the menu just sent still answers to its numbers (the "2" that follows).
+    const keep = menuPending(t) ? { ...t.base, greeted: true, offered: t.session.offered! } : undefined;
+    return { ...reply(t, t.messages[AGAIN[intent]], keep), outcome };
   }
   const text = t.messages[PHRASE[intent]];
   if (ENDING.has(intent)) return { ...reply(t, text), outcome };

@@ -64,7 +64,17 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   if (kind) return decideNonText(kind, status, session, messages);
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
-  return notAboveTwice(t, followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? remark(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? aboutThemselves(t) ?? givesUp(t) ?? fromKnowledge(t));
+  return ratingStaysOpen(t, notAboveTwice(t, followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? remark(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? aboutThemselves(t) ?? givesUp(t) ?? fromKnowledge(t)));
+}
+
+/**
+ * Asked for a score, the customer first says thanks or an ok ("好嘞 谢谢[抱拳]", then "5"): the
+ * question stays open for the score that follows. A new question, a person or a score closes it.
+ */
+function ratingStaysOpen(t: Turn, d: Decision): Decision {
+  if (t.status !== 'resolved' || t.session.rated || d.session.rated || d.session.ratingAsked) return d;
+  if (d.actions.some((a) => a.type === 'handoff') || (d.outcome && d.outcome.type !== 'smalltalk' && d.outcome.type !== 'helpful')) return d;
+  return { ...d, session: { ...d.session, ratingAsked: true } };
 }
 
 const DECISION_RANK = { answer: 2, suggest: 1, handoff: 0 } as const;

@@ -73,6 +73,9 @@ const UNSOLVED = /解决不了|没解决|没有解决|没弄好|还是不行|还
 /** Pleased with the service, in words: "挺好的", "很专业", "不错". */
 const PLEASED = /挺好|很好|不错|满意|给力|专业|耐心|热情|及时/u;
 
+/** After the chat was closed, trouble still (or again): for a person, not a remark to thank for. */
+const TROUBLE_AFTER = /不行|不能|没有?|还是|失败|错|坏|卡|黑屏|打不开|闪退|崩|报错/u;
+
 /** "没解决啊", "还没弄好": the problem the agent closed is still there. */
 const NOT_SOLVED = /^.{0,6}?(?:没|没有|未|还没)(?:解决|弄好|处理好|修好|好)(?:啊|呀|呢|吧|了|的)*$/u;
 
@@ -103,6 +106,11 @@ export function ratingGiven(t: Turn): Decision | undefined {
   // their words as the question, not "这个问题我暂时答不上来".
   if (!t.session.rated && numberOf(t.bare) === undefined && (NOT_HELPFUL.has(t.bare) || saysStillBroken(t.bare) || NOT_SOLVED.test(t.bare))) {
     return handoff(t, 'not_helpful', [say(t.messages.resolved_not_solved)], t.text.trim().slice(0, 500));
+  }
+  // "行吧 下次别这样了", "看到了 付了 已经显示终身了[强]": a word on how it went, not a question for the
+  // queue the customer just left; noted, and the score still welcome.
+  if (!t.session.rated && t.human !== 'ask' && numberOf(t.bare) === undefined && !ASKING.test(t.bare) && acknowledgement(t.bare) === undefined && !thanksIn(t.bare) && !t.talk?.whole && !TROUBLE_AFTER.test(t.bare) && !isComplaint(t.bare) && t.kb.matcher.match(t.text).decision !== 'answer') {
+    return reply(t, t.messages.rating_comment_noted, { ...t.base, ratingAsked: true });
   }
   return undefined;
 }

@@ -11,7 +11,7 @@ import type { Decision, Session } from '../types.ts';
 import { carry, say, type PolicyKnowledge } from './context.ts';
 import { partAnswers } from './several.ts';
 import { shownAlone } from './follow-up.ts';
-import { acknowledgement, saysStillBroken, saysTried } from './acks.ts';
+import { acknowledgement, saysStillBroken, saysTried, signsOff } from './acks.ts';
 import { DEFAULT_SMALLTALK, detectSmalltalk } from '../../knowledge/index.ts';
 import { ASKING, POINTS_AT, asksAfterWait, asksServiceHours, asksWhereOnly, asksWhichOfNothing, clausesOf, invitesPerson, asksHowLong, bareText, compact, impatient, isComplaint, namesDevice, nudges } from './words.ts';
 
@@ -112,6 +112,8 @@ export const LEAVE_ASK_MS = 24 * 3_600_000;
 const SOLVED = /(?:已经|都|我|自己|问题)*(?:解决|搞定|弄好|搞好|处理好|修好|找到|收到|学会|会|好)了|已解决|可以了|没事了|没问题了|(?:能|可以)(?:用|放|播|播放|打开|录|看|登|登录|登上)了/u;
 /** No longer wants one: "不用了", "算了 不等了", "取消排队". */
 const NO_LONGER = /^(?:那|哦|嗯|好的?|好吧|哎|唉|那就)?(?:你们|那你们)?(?:不用回了|不用回复了|不用了|不需要了|算了|不等了|不想等了|等不了了|不排了|不排队了|取消排队|取消吧|不用等了|不用管了|别管了|不用管我了|不麻烦了|不用麻烦了|我?不要了|我?不买了)/u;
+/** Words that say it works now, beside thanks: "出来了 ok了", "好多了", "导出成功了", "能打开". */
+const WORKS_NOW = /解决|搞定|可以了|好了|好多了|正常了|成功|找到|弄好|有用|管用|好使|ok了|出来了|有了|能(?:打开|用|录|看|放|播)/u;
 /** Before a "solved" word it is not solved: "还没好了", "没解决了". */
 const NOT_YET = /[没未不还]$/u;
 /** Besides it, trouble ("好了 但是又卡了") or another question: still needs the person. */
@@ -139,14 +141,14 @@ export function leavingQueue(bare: string, human: 'ask' | 'negated' | null): boo
 }
 
 /** In another clause, more trouble ("弄好了 但是又卡住了"); a cause found is not ("我找到了 麦克风没开"). */
-const STILL_MORE = /但|可是|又|还是|还有|另外|不行|没用|不管用/u;
+const STILL_MORE = /但|可是|又|还是|还有|另外|不行|没用|不管用|就是|只是/u;
 
 /** "那我继续用obs了", "那我还是用剪映吧": going to another tool; asked whether the person is still wanted. */
 const ELSEWHERE = /^(?:行吧|好吧|那|那我|我)*(?:还是|继续|先|就|改|换)用.{1,8}?(?:了|吧|算了)?$/u;
 /** "好吧我去官网重新下一个": doing it themselves. */
 const MYSELF = /^(?:好吧|行吧|那|那我)*我(?:自己)?(?:再)?去(?:官网|应用商店|商店|应用市场)?(?:重新)?(?:下|下载|装|安装|重装)/u;
 /** "我让我闺女回来给我弄吧", "好吧 那等双十一", "那我明儿再来": someone else will do it, or not now. */
-const LATER = /^(?:我)?(?:让|叫|等)(?:我)?(?:闺女|女儿|儿子|孩子|孙子|孙女|老公|老婆|家里人|家人|朋友|同事).{0,6}(?:弄|搞|看|帮)|^(?:好吧|行吧|那|那我|那就)*(?:明儿|明天|改天|回头|下次|晚点|晚些)再(?:来|问|说|弄|找)|^(?:好吧|行吧|那|那我|那就)*等(?:到)?(?:双十一|双11|618|明天|后天|下周|下个月|周末|发工资|放假|有空|有时间|以后|过年|过几天|回家)(?:再说|再买|再弄|吧|了)*$/u;
+const LATER = /^(?:好的?|好吧|行|嗯|那)?(?:我)?(?:让|叫|等)(?:我)?(?:闺女|女儿|儿子|孩子|孙子|孙女|老公|老婆|家里人|家人|朋友|同事).{0,6}(?:弄|搞|看|帮)|^(?:好吧|行吧|那|那我|那就)*(?:明儿|明天|改天|回头|下次|晚点|晚些)再(?:来|问|说|弄|找)|^(?:好吧|行吧|那|那我|那就)*等(?:到)?(?:双十一|双11|618|明天|后天|下周|下个月|周末|发工资|放假|有空|有时间|以后|过年|过几天|回家)(?:再说|再买|再弄|吧|了)*$/u;
 
 /** The clause says it is solved (not "还没好了"); the match, for what is said around it. */
 function solvedIn(s: string): RegExpExecArray | undefined {
@@ -177,7 +179,9 @@ const NO_PERSON = /不(?:需要|用|要)(?:转|找)?(?:人工|客服|真人)了?
 function leaving(session: Session, bare: string, human: 'ask' | 'negated' | null): boolean {
   // "88", "拜拜" while waiting: going, maybe for good; asked whether the person is still wanted.
   const ack = acknowledgement(bare);
-  return leavingQueue(bare, human) || ack === 'bye' || (session.waitingAnswered === true && ack !== undefined);
+  // "换了个usb口插 出来了 ok了", "好的 我先试试 有问题再来问": it works now, or they will see for themselves.
+  // Thanks alone is no sign of that (a customer thanks for the wait too).
+  return leavingQueue(bare, human) || ack === 'bye' || (ack === 'helpful' && WORKS_NOW.test(bare)) || signsOff(bare) || (session.waitingAnswered === true && ack !== undefined);
 }
 
 /**

@@ -1,0 +1,92 @@
+/**
+ * What the twenty-third stranger test found, each said with what the bot had done: after the
+ * rating question, "好嘞 谢谢[抱拳]" closed it, so the "5" that followed got the menu; "行吧 下次别这样了"
+ * and "看到了 付了 已经显示终身了[强]" put the customer back in the queue, where "3分 等太久了" was
+ * met with the place; in the queue, "换了个usb口插 出来了 ok了", "改了 好多了 稳在120左右 👍",
+ * "好的 我先试试 有问题再来问" got silence or "记下了"; "系统设置-隐私与安全性-麦克风 已经给了权限了啊"
+ * was answered with the Mac permission steps.
+ */
+import { describe, expect, it } from 'vitest';
+import { acknowledgement, saysTried } from '../../src/bot/policy/acks.ts';
+import { playChat, productTurns } from '../support/policy.ts';
+
+const p = productTurns();
+const { at, chat, said, answered } = p;
+const handedOff = (d: ReturnType<typeof at>): boolean => d.actions.some((a) => a.type === 'handoff');
+
+/** After an agent resolved the chat and the rating was asked: each message decided in turn, the chat the bot's after the first. */
+const afterResolve = (texts: string[]) =>
+  playChat((text, session) => at(text, session, session.ratingAsked && !session.rated ? 'resolved' : 'bot'), texts, { greeted: true, ratingAsked: true });
+
+describe('the rating question stays open past an ok', () => {
+  it('"好嘞 谢谢[抱拳]" is thanked for, and the "5" after it is the score (not the menu)', () => {
+    const [thanks, five] = afterResolve(['好嘞 谢谢[抱拳]', '5']);
+    expect(said(thanks!)).toEqual([p.messages.closing]);
+    expect(five!.outcome).toEqual({ type: 'rating', score: 5 });
+  });
+
+  it('"行吧 下次别这样了" is a remark noted, not a new place in the queue; "3分 等太久了" then rates', () => {
+    const [remark, three] = afterResolve(['行吧 下次别这样了', '3分 等太久了']);
+    expect(handedOff(remark!)).toBe(false);
+    expect(said(remark!)).toEqual([p.messages.rating_comment_noted]);
+    expect(three!.outcome).toEqual({ type: 'rating', score: 3 });
+  });
+
+  it('"看到了 付了 已经显示终身了[强]" is noted too; "4分 排队太久" rates', () => {
+    const [seen, four] = afterResolve(['看到了 付了 已经显示终身了[强]', '4分 排队太久']);
+    expect(handedOff(seen!)).toBe(false);
+    expect(four!.outcome).toEqual({ type: 'rating', score: 4 });
+  });
+
+  it('a new question closes it: answered, and a later "5" is no score', () => {
+    const [question] = afterResolve(['怎么导出gif']);
+    expect(answered(question!)).toEqual(['export-formats']);
+    expect(question!.session.ratingAsked).toBeUndefined();
+  });
+
+  it('trouble after the close still goes back to a person', () => {
+    const [still] = afterResolve(['还是不行啊']);
+    expect(handedOff(still!)).toBe(true);
+  });
+});
+
+describe('in the queue, it works now', () => {
+  it.each(['换了个usb口插 出来了 ok了', '自启动也开了 多任务里锁了 这回录了20分钟没断 可以了', '改了 好多了 稳在120左右 👍', '换移动硬盘导出成功了', '装了 能打开 谢谢', '直接插hdmi就好了 原来是扩展坞的问题', '好的 我先试试 有问题再来问', '好的我让儿子晚上帮我弄 谢谢你'])(
+    '"%s" is asked whether the person is still wanted',
+    (text) => expect(said(at(text, {}, 'waiting'))).toEqual([p.messages.queue_leave_confirm]),
+  );
+
+  it.each(['可以了 就是有点卡', '好了 但是又卡了'])('"%s" still needs the person', (text) => {
+    expect(said(at(text, {}, 'waiting'))).not.toContain(p.messages.queue_leave_confirm);
+  });
+
+  it('the words for it', () => {
+    expect(acknowledgement('改了 好多了 稳在120左右 👍')).toBe('helpful');
+    expect(acknowledgement('直接插hdmi就好了 原来是扩展坞的问题')).toBe('helpful');
+    expect(acknowledgement('好了 不过录出来还是有点卡')).toBeUndefined();
+  });
+});
+
+describe('a step done, named with where', () => {
+  it('"系统设置-隐私与安全性-麦克风 已经给了权限了啊" after the sound answer is a verdict on it, not the Mac permission entry', () => {
+    expect(saysTried('系统设置-隐私与安全性-麦克风 已经给了权限了啊')).toBe(true);
+    expect(saysTried('权限已经给了 还是没声音')).toBe(false);
+    const [, , given] = chat(['macbook air m2 录的视频麦克风没声音', 'macOS 14.2 Sonoma，闪录版本 3.4.0', '系统设置-隐私与安全性-麦克风 已经给了权限了啊']);
+    expect(answered(given!)).not.toContain('mac-permission');
+    expect(given!.outcome).toMatchObject({ type: 'rejected', faqId: 'no-sound' });
+  });
+});
+
+describe('small things', () => {
+  it('"在吗", "在不在", then "2": the menu still answers to its numbers', () => {
+    const [menu, again, two] = playChat((text, session) => at(text, session), ['在吗', '在不在', '2']);
+    expect(menu!.session.offered?.length).toBeGreaterThan(2);
+    expect(said(again!)).toEqual([p.messages.presence_again]);
+    expect(answered(two!)).toEqual([menu!.session.offered![1]]);
+  });
+
+  it('"有木有试用的" asks (有木有 is 有没有); it is no promise to try', () => {
+    expect(acknowledgement('有木有试用的')).toBeUndefined();
+    expect(said(at('有木有试用的', { greeted: true }))).not.toContain(p.messages.ack_trying);
+  });
+});
