@@ -96,9 +96,10 @@ export interface Session {
    */
   rated?: boolean;
   /**
-   * A number off the 1-5 scale answered the rating question and the scale was asked again: that
-   * reply gave the chat back to the bot, but the customer's next 1-5 (or words for it) still rates
-   * it. One turn.
+   * The rating question is still open after a reply that gave the chat back to the bot: a number
+   * off the 1-5 scale (the scale asked again), thanks or an ok, praise or a remark instead of a
+   * score. The customer's next 1-5 (or words for it) still rates the chat; a question, a person
+   * or a score closes it.
    */
   ratingAsked?: boolean;
 }

@@ -85,8 +85,8 @@ export function signsOff(bare: string): boolean {
 const WORKS =
   /^(?:哦+|噢+|嗯+|啊|哇|终于|总算|现在)?(?:好了|好啦|可以了|行了|收到了|找到了|解决了|搞定了?|弄好了|成功了|出来了|有了|好多了|正常了|能用了|没问题了|ok了|好使了)(?:啊|呀|哈|哈哈|的|呢)?$|^.{1,12}?(?:就|才|终于|总算|现在|这回|这下)(?:好了|好啦|可以了|行了|正常了|能用了|没问题了|好使了)(?:啊|呀|哈|的|呢)?$/u;
 /**
- * "好了 收到了 刚才信号不好", "哦哦 权限没开 好了": it works now, and why it had not. The first or
- * last clause says so alone; none asks, turns ("但是还是没声音") or says it still fails.
+ * "好了 收到了 刚才信号不好", "哦哦 权限没开 好了": it works now, and why it had not. A clause says so
+ * alone; none asks, turns ("但是还是没声音", "就是有点卡") or says it still fails.
  */
 function worked(bare: string): Ack | undefined {
   const clauses = clausesOf(bare);

@@ -63,7 +63,7 @@ function pointOfQueueAnswer(text: string, bare: string, kb: PolicyKnowledge, mes
 
 /** How often "人呢" / "喂" / "？？？" in the queue is answered (the customer's every nudge would be noise). */
 export const WAIT_ACK_MS = 3 * 60_000;
-/** How often a question about the wait in so many words ("还要等多久", "人工", "有人吗") is answered: asked again a few seconds on, it is asked again. */
+/** How often a question about the wait in so many words ("还要等多久", "人工") is answered: asked again a little later, it is answered again. */
 export const WAIT_ASK_MS = 10_000;
 /** How often impatience or anger at the wait gets its apology (an apology on every message reads as a script). */
 export const WAIT_SORRY_MS = 30_000;
