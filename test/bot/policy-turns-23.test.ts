@@ -90,3 +90,40 @@ describe('small things', () => {
     expect(said(at('有木有试用的', { greeted: true }))).not.toContain(p.messages.ack_trying);
   });
 });
+
+describe('the line of the answer asked for (24th test)', () => {
+  it('"怎么申请" after the refund answer is the refund path, not the App Store exception', () => {
+    const [, how] = chat(['我昨天买了年会员 不想用了能退款吗', '怎么申请']);
+    expect(said(how!).join('')).toContain('订单记录');
+    expect(said(how!).join('')).not.toContain('App Store');
+  });
+
+  it('"多久能到账" after the refund answer is the line with the days', () => {
+    const [, when] = chat(['会员能退款吗', '多久能到账']);
+    expect(said(when!).join('')).toContain('1~3 个工作日');
+  });
+});
+
+describe('closings and scores (24th test)', () => {
+  const rating = (text: string) => at(text, { ratingAsked: true, greeted: true }, 'resolved');
+
+  it('"给个好评吧" is a 5; "1分 等太久" is a 1 with an apology', () => {
+    expect(rating('给个好评吧').outcome).toEqual({ type: 'rating', score: 5 });
+    const low = rating('1分 等太久');
+    expect(low.outcome).toEqual({ type: 'rating', score: 1 });
+    expect(said(low)).toEqual([p.messages.rating_low_noted]);
+  });
+
+  it('"重启之后好了 谢谢" after a person was offered is thanked for, not told to try', () => {
+    const [, , works] = chat(['mac录屏黑屏', '开了还是黑的', '重启之后好了 谢谢']);
+    expect(said(works!)).toEqual([p.messages.closing]);
+  });
+
+  it('"今天几号" is small talk, not a question for a person', () => {
+    expect(handedOff(at('今天几号', { greeted: true }))).toBe(false);
+  });
+
+  it('in the queue, "算了 退钱" is no sign the person is not needed', () => {
+    expect(said(at('算了 退钱', {}, 'waiting'))).not.toContain(p.messages.queue_leave_confirm);
+  });
+});

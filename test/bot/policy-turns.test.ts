@@ -65,10 +65,10 @@ describe('the rating question', () => {
     expect(said(rating('等了15分钟才有人'))).toEqual([messages.rating_comment_noted]);
   });
 
-  it('"1 机器人太差了" says what was wrong already: not asked again; the follow-up window stays open', () => {
+  it('"1 机器人太差了" says what was wrong already: not asked again, but sorry; the follow-up window stays open', () => {
     const d = rating('1 机器人太差了 人工还行');
     expect(d.outcome).toEqual({ type: 'rating', score: 1 });
-    expect(said(d)).toEqual([messages.rating_comment_noted]);
+    expect(said(d)).toEqual([messages.rating_low_noted]);
     expect(d.session.ratingFollowUp).toBe(1);
     expect(said(rating('1'))).toEqual([messages.rating_low_followup]);
   });

@@ -121,6 +121,9 @@ function covered(s: string): Ack | undefined {
   return said.has('understood') ? 'understood' : undefined;
 }
 
+/** Words that say it works now, beside thanks: "出来了 ok了", "好多了", "导出成功了", "能打开", "重启之后好了". */
+export const WORKS_NOW = /解决|搞定|可以了|好了|好多了|正常了|成功|找到|弄好|有用|管用|好使|ok了|出来了|有了|能(?:打开|用|录|看|放|播)/u;
+
 /** Thanks in the reply: answered 不客气 rather than "thanks for the feedback". */
 export const thanksIn = (bare: string): boolean => THANKS_STEM.test(bare);
 

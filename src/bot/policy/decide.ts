@@ -31,7 +31,7 @@ import { answeredParts, answerEach } from './several.ts';
 import { inQueue, withPerson } from './waiting.ts';
 import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
 import { decideNonText, placeholderKind } from './notices.ts';
-import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn } from './acks.ts';
+import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn, WORKS_NOW } from './acks.ts';
 import { ASKING, POINTS_AT, asksServiceHours, asksWhereOnly, asksWhichOfNothing, clausesOf, namesDevice, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
@@ -149,6 +149,8 @@ function pending(t: Turn): Decision | undefined {
   if (session.humanOffered) {
     // "2" to "回复 1 转人工": no; "好的，我试试，谢谢您": they will try it themselves, not a yes.
     if (NO.has(bare) || declinesOffer(bare) || bare === '2') return reply(t, t.messages.offer_declined);
+    // "重启之后好了 谢谢": it works now; thanked for, not told to try.
+    if (acknowledgement(bare) === 'helpful' && WORKS_NOW.test(bare) && !/转|人工/u.test(bare)) return reply(t, t.messages.closing);
     if (acknowledgement(bare) === 'trying' || (thanksIn(bare) && !/转|人工|要/u.test(bare))) return reply(t, t.messages.ack_trying);
     // "不行" / "还是不行" to "回复 1 转人工": it still fails; that is a yes to the person.
     if (YES.has(bare) || acceptsOffer(bare) || saysStillBroken(bare)) return handoff(t, session.offerReason ?? 'not_helpful', [], session.question);

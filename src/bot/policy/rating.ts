@@ -165,7 +165,8 @@ export function rated(t: Turn, score: number, withWords = false): Decision {
       return { ...back, session: { ...back.session, rated: true }, outcome: { type: 'rating', score } };
     }
     const until = (t.now ?? Date.now()) + (t.options.lowRatingFollowUpMs ?? LOW_RATING_FOLLOW_UP_MS);
-    return { ...reply(t, withWords ? messages.rating_comment_noted : messages.rating_low_followup, { ...base, rated: true, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
+    // "1分 等太久": what went wrong said with the score; sorry for it, and noted for a person.
+    return { ...reply(t, withWords ? messages.rating_low_noted : messages.rating_low_followup, { ...base, rated: true, ratingFollowUp: score, ratingFollowUpUntil: until }), outcome: { type: 'rating', score } };
   }
   const commentUntil = (t.now ?? Date.now()) + RATING_COMMENT_MS;
   // "4分吧 回复有点慢": a score with a remark on what could be better; thanked for the remark, not for praise.

@@ -112,7 +112,7 @@ export const RATING_WORDS: ReadonlyMap<string, number> = new Map([
  * A score in the customer's words: "5分", "五星好评", "给5分", "满分", "好评" / "差评", "⭐⭐⭐⭐".
  * Bare digits are numbers (`numberOf`): a list just offered may claim them first.
  */
-const RATING_PHRASE = /^(?:给(?:你们?|您)?|打)?(?:([1-5一二三四五])(?:分|星|颗星)(?:好评|满意)?|(满分|好评|差评))$/u;
+const RATING_PHRASE = /^(?:给(?:你们?|您)?|打|给个|给你们?个|打个)?(?:([1-5一二三四五])(?:分|星|颗星)(?:好评|满意)?|(满分|好评|差评))(?:吧|啦|了|哈|呀)?$/u;
 const STARS = /^(?:⭐|🌟|★)+$/u;
 /** A thumb up or down, as an emoji or WeChat's own ("[强]" / "[弱]"), skin tone whatever: 好评 / 差评. */
 const THUMBS_UP = /^(?:👍|\[强\])+$/u;

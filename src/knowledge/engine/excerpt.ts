@@ -23,7 +23,7 @@ const PLACE = /→|「[^」]+」|->|在.{1,12}?(?:里|中|页|上)|点击?|进�
  * "超过 30 天") speaks of it. Numbers weigh little in matching (query.ts); here, after "退款" is
  * answered, "买了两天了" is about the 7-day line, not the line that shares 买.
  */
-const SPAN_WORD = /^(?:[一二两三四五六七八九十百\d]+|几|半|上|上个|这|前|昨|今|去)(?:个)?(?:天|日|周|星期|礼拜|月|年|小时|分钟)$|^(?:昨天|前天|刚才|小时|分钟)$/u;
+const SPAN_WORD = /^(?:[一二两三四五六七八九十百\d]+|几|半|上|上个|这|前|昨|今|去)(?:个)?(?:天|日|周|星期|礼拜|月|年|小时|分钟)$|^(?:昨天|前天|刚才|小时|分钟|多久|多长时间|几天|多少天)$/u;
 const SPAN_LINE = /(?:\d+|[一二两三四五六七八九十]+)\s*(?:个)?(?:天|日|周|星期|月|年|小时|分钟)/u;
 /** A word weighing less names nothing a line could be found by (行, 开, 录, 多少). */
 const KEY_ELSE = 0.5;
@@ -94,10 +94,14 @@ export function answerExcerpt(doc: EntryDoc, query: Query, lexicon: Lexicon, con
   if (found.length === 1) return found[0]!.text;
   // Of several lines, the one that also holds most of what was said before, if one does.
   const said = context?.terms.filter((t) => t.weight >= INFORMATIVE && !terms.some((x) => x.text === t.text)) ?? [];
+  // By weight, and a compound said before counts by its head too (Chinese compounds end in what
+  // they are): "年会员" is the "会员" of the refund's first line, which outweighs the App Store
+  // line's "购买" for "怎么申请".
+  const saidIn = (l: Line, t: Query['terms'][number]): boolean => holds(l, t) || (/^\p{Script=Han}{3,}$/u.test(t.text) && l.norm.includes(t.text.slice(-2)));
   const byContext = (among: readonly Line[]): string | undefined => {
-    const counts = among.map((l) => said.filter((t) => holds(l, t)).length);
-    const most = Math.max(0, ...counts);
-    return most > 0 && counts.filter((n) => n === most).length === 1 ? among[counts.indexOf(most)]!.text : undefined;
+    const sums = among.map((l) => said.reduce((sum, t) => sum + (saidIn(l, t) ? t.weight : 0), 0));
+    const most = Math.max(0, ...sums);
+    return most > 0 && sums.filter((n) => n === most).length === 1 ? among[sums.indexOf(most)]!.text : undefined;
   };
   if (found.length > 1) return byLetters(found, terms) ?? byContext(found);
   // No line holds every word: the line that holds the weightiest word asked ("mov" of "mov也行吗",
