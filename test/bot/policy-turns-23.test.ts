@@ -127,3 +127,8 @@ describe('closings and scores (24th test)', () => {
     expect(said(at('算了 退钱', {}, 'waiting'))).not.toContain(p.messages.queue_leave_confirm);
   });
 });
+
+it('"ok thanks. how much is the yearly plan" asks (English question words), it is not thanks alone', () => {
+  expect(acknowledgement('ok thanks. how much is the yearly plan')).toBeUndefined();
+  expect(acknowledgement('ok thank you')).toBe('helpful');
+});

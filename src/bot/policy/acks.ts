@@ -62,7 +62,8 @@ export function acknowledgement(bare: string): Ack | undefined {
   }
   // "算了不退了", "那先不买了": a change of mind, nothing more to do.
   if (CHANGED_MIND.test(s)) return 'understood';
-  return covered(s) ?? (ASKING.test(s) || TROUBLE.test(s) ? worked(bare) : STEMS.find(([, re]) => re.test(s))?.[0]);
+  // English asks in words apart ("ok thanks. how much is the yearly plan"), read before they are run together.
+  return covered(s) ?? (ASKING.test(s) || ASKING.test(bare) || TROUBLE.test(s) ? worked(bare) : STEMS.find(([, re]) => re.test(s))?.[0]);
 }
 
 /**

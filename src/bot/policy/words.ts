@@ -27,7 +27,7 @@ const oneOf = (words: string[]): ReadonlySet<string> => new Set(words.map(normal
 export const compact = (bare: string): string => bare.replace(/[\s\p{P}\p{S}]+/gu, '');
 
 /** Asks something: a question word, 吗/呢, a question mark; "在那里看" (那 typed for 哪, as often). */
-export const ASKING = /[吗呢?？]|怎么|怎样|咋|什么|啥|哪|为什么|为啥|多少|几|能不能|可不可以|是不是|有没有|有木有|要不要|会不会|(?<=\p{Script=Han})不$|(?:在|去|从)那(?:里|儿)(?:看|找|开|设置|改|弄|点|下载|买|查)/u;
+export const ASKING = /[吗呢?？]|\b(?:how|what|where|when|why|which|can i|could i|do you|does it|is there)\b|怎么|怎样|咋|什么|啥|哪|为什么|为啥|多少|几|能不能|可不可以|是不是|有没有|有木有|要不要|会不会|(?<=\p{Script=Han})不$|(?:在|去|从)那(?:里|儿)(?:看|找|开|设置|改|弄|点|下载|买|查)/u;
 
 export const HELP = oneOf(['帮助', '菜单', '帮助菜单', '目录', '常见问题', '问题列表', '功能菜单', 'help', 'menu']);
 export const GREETING =
