@@ -51,6 +51,7 @@ const sessionSchema = z.object({
   offerReason: z.enum(HANDOFF_REASONS).optional(),
   fixNoticeSent: z.boolean().optional(),
   greeted: z.boolean().optional(),
+  englishNoted: z.boolean().optional(),
   ratingFollowUp: z.number().int().min(1).max(5).optional(),
   ratingFollowUpUntil: z.number().optional(),
   commentUntil: z.number().optional(),

@@ -75,6 +75,8 @@ export interface Session {
   fixNoticeSent?: boolean;
   /** The customer has been greeted with the menu once. */
   greeted?: boolean;
+  /** The customer wrote in English and was told once that a person can help in English (`english_note`). */
+  englishNoted?: boolean;
   /**
    * The customer just rated 1-2 and was asked what went wrong: the next words are the reason (or a
    * request for a person, who then follows up with reason low_rating). Lasts until a person has

@@ -97,6 +97,8 @@ export const MESSAGE_PLACEHOLDERS = {
   rating_comment_thanks: [],
   /** Right after a rating of 3-5, a remark the FAQ does not answer: thanks for the feedback. */
   rating_comment_noted: [],
+  /** The customer writes in English: said once, after the reply (the FAQ and the phrases are Chinese; a person may help in English). */
+  english_note: [],
   /** A 1 or 2 with what went wrong in the same message ("1分 等太久"): sorry, and it is noted for a person. */
   rating_low_noted: [],
   /** Praise in words instead of the score asked for ("太棒了", "挺好的"): thanks, and the scale once more. */
@@ -252,6 +254,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   rating_comment_thanks: '谢谢您告诉我们，已经请客服跟进，请稍等🙏',
   complaint_handoff: '非常抱歉给您带来不好的体验🙏 我马上请人工客服来处理。',
   rating_comment_noted: '收到您的反馈，谢谢🙏 我们会继续改进~',
+  english_note: 'Hi! This bot replies in Chinese. For help in English, reply "human" and an agent will take over.',
   rating_low_noted: '很抱歉这次没让您满意😔 您说的情况我们已经记下，会请客服跟进改进。',
   rating_praise: '谢谢您的肯定😊 方便的话回复 1-5 打个分吧（5 分最满意）~',
   sla_apology: '抱歉让您久等了🙏 客服还在忙，预计{time} 前回复您，请再稍等一下。',

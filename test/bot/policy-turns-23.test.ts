@@ -132,3 +132,19 @@ it('"ok thanks. how much is the yearly plan" asks (English question words), it i
   expect(acknowledgement('ok thanks. how much is the yearly plan')).toBeUndefined();
   expect(acknowledgement('ok thank you')).toBe('helpful');
 });
+
+describe('a customer writing English', () => {
+  it('is told once, after the reply, that a person can help in English', () => {
+    const [first, second] = chat(['my recording has no sound', 'ok thanks. how much is the yearly plan']);
+    expect(answered(first!)).toEqual(['no-sound']);
+    expect(said(first!).at(-1)).toBe(p.messages.english_note);
+    expect(answered(second!)).toEqual(['membership-plans']);
+    expect(said(second!)).not.toContain(p.messages.english_note);
+  });
+
+  it('not with pinyin, nor when the reply hands the chat over', () => {
+    expect(said(at('zen me qu diao shui yin', { greeted: true }))).not.toContain(p.messages.english_note);
+    expect(said(at('ni hao wo you wen ti', { greeted: true }))).not.toContain(p.messages.english_note);
+    expect(said(at('human please', { greeted: true }))).not.toContain(p.messages.english_note);
+  });
+});

@@ -93,6 +93,7 @@ const ANSWERED_KEPT = 10;
 export function carry(session: Session): Session {
   const next: Session = {};
   if (session.greeted) next.greeted = true;
+  if (session.englishNoted) next.englishNoted = true;
   if (session.fixNoticeSent) next.fixNoticeSent = true;
   if (session.rated) next.rated = true;
   if (session.leftQueue) next.leftQueue = true;

@@ -32,7 +32,7 @@ import { inQueue, withPerson } from './waiting.ts';
 import { followUp, followUpActive, keepFollowUp, rated, ratingGiven, remark } from './rating.ts';
 import { decideNonText, placeholderKind } from './notices.ts';
 import { acceptsOffer, acknowledgement, asksToExplain, declinesOffer, saysStillBroken, saysTried, startsWithTwo, thanksIn, WORKS_NOW } from './acks.ts';
-import { ASKING, POINTS_AT, asksServiceHours, asksWhereOnly, asksWhichOfNothing, clausesOf, namesDevice, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, YES } from './words.ts';
+import { ASKING, POINTS_AT, asksServiceHours, asksWhereOnly, asksWhichOfNothing, clausesOf, namesDevice, cannotType, carriesData, bareText, barePersonRequest, CLOSING, EMOJI, GREETING, HELP, HELPFUL, THANKS, humanRequest, invitesPerson, isComplaint, asksHowToUseIt, needsGuidance, NO, vaguelyBroken, normalizeText, NOT_HELPFUL, numberOf, THUMBS, writesEnglish, YES } from './words.ts';
 
 export { afterPause, DEFAULT_POLICY_OPTIONS, PAUSE_MS, type PolicyKnowledge, type PolicyOptions } from './context.ts';
 export { WAIT_ACK_MS } from './waiting.ts';
@@ -64,7 +64,16 @@ export function decide(input: PolicyInput, kb: PolicyKnowledge, messages: Messag
   if (kind) return decideNonText(kind, status, session, messages);
   const talk = detectSmalltalk(input.text, kb.smalltalk ?? DEFAULT_SMALLTALK);
   const t: Turn = { status, text: input.text, normalized, bare: bareText(normalized), human, talk, session: active, base: keepFollowUp(active), kb, messages, options, now };
-  return ratingStaysOpen(t, notAboveTwice(t, followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? remark(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? aboutThemselves(t) ?? givesUp(t) ?? fromKnowledge(t)));
+  return englishOnce(t, ratingStaysOpen(t, notAboveTwice(t, followUp(t) ?? ratingGiven(t) ?? chatter(t) ?? pending(t) ?? picked(t) ?? remark(t) ?? typedOut(t) ?? deadEnd(t) ?? chitchat(t) ?? aboutThemselves(t) ?? givesUp(t) ?? fromKnowledge(t))));
+}
+
+/**
+ * A customer writing in English ("Hi, do you speak English?") reads Chinese replies: told once,
+ * after the reply, that a person can help in English. Not when the reply already hands the chat over.
+ */
+function englishOnce(t: Turn, d: Decision): Decision {
+  if (t.session.englishNoted || d.session.englishNoted || !writesEnglish(t.text) || d.actions.some((a) => a.type === 'handoff')) return d;
+  return { ...d, actions: [...d.actions, say(t.messages.english_note)], session: { ...d.session, englishNoted: true } };
 }
 
 /**

@@ -408,6 +408,15 @@ const SPEC_PARTS = new RegExp(
   ].join('|'),
   'giu',
 );
+/** Words only English has (no pinyin syllable: not "you", "can", "an", "a"): "how", "my", "please". */
+const ENGLISH_WORDS = new Set(['the', 'i', 'my', 'your', 'is', 'are', 'do', 'does', 'could', 'how', 'what', 'why', 'where', 'when', 'to', 'of', 'for', 'it', 'with', 'please', 'hi', 'hello', 'not', 'no', 'yes', 'help', 'speak', 'english', 'thanks', 'thank', 'there', 'this', 'that', 'have', 'has', 'want', 'need', 'get', 'be', 'am']);
+/** A message in English: two words or more, no Han characters, one of them English only ("ni hao" and "zen me tui kuan" are pinyin). */
+export const writesEnglish = (text: string): boolean => {
+  if (/\p{Script=Han}/u.test(text)) return false;
+  const words = text.toLowerCase().match(/[a-z']+/gu) ?? [];
+  return words.length >= 2 && words.some((w) => ENGLISH_WORDS.has(w));
+};
+
 /** A version or a system, brand or part named: "mp4", "ok" or "3分钟" are no spec. */
 const SPEC_SIGNAL =
   /\d+\.\d+|\d{2}h\d|鸿蒙|澎湃|苹果|安卓|华为|小米|显卡|内存|处理器|版本|iphone|ipad|mac|ios|android|windows|win\d|coloros|miui|hyperos|harmonyos|oneui|ubuntu|linux|samsung|oppo|vivo|redmi|honor|rtx|gtx|cpu|mate|nova|reno|galaxy|pixel/iu;
