@@ -179,6 +179,8 @@ export const MESSAGE_PLACEHOLDERS = {
   resolved_not_solved: [],
   /** Right after an answer, their device or setup ("电脑配置i7 3060", "华为手机") that no line of it names: noted; try it, "2" for a person. */
   detail_noted: [],
+  /** Right after an answer, its line that itself sends the customer to a person ("需要专票的话，请回复「人工」"): that line, and a person offered at once. */
+  excerpt_person_offer: ['line'],
   /** Right after an answer, an error code it does not know ("错误码 E1023"): a person offered, who can look it up. */
   error_code_offer: ['code'],
   /** "不好用", "用不了" and nothing said of what: sorry, what happened? (Once; a second message the FAQ cannot answer goes to a person.) */
@@ -231,6 +233,7 @@ export const MESSAGE_DEFAULTS: Readonly<Partial<Record<MessageKey, string>>> = O
   resolved_not_solved: '抱歉问题还没解决😣 已经请客服继续跟进，请稍等一下。',
   guidance_again: '别着急，慢慢来😊 回复上面的数字就能看答案；也可以直接打字告诉我遇到了什么问题，或者回复「人工」找客服。',
   detail_noted: '好的，收到～ 先按上面的方法试试，还不行的话回复 2，我帮您找人工客服。',
+  excerpt_person_offer: '{line}\n（回复 1，我这就帮您转人工客服）',
   error_code_offer: '这个报错（{code}）需要人工客服帮您查一下😣 回复 1 转人工，客服会直接看到您发的报错信息。',
   vague_problem: '抱歉给您添麻烦了😣 具体是哪里不好用呢？比如打不开、报错，还是哪个功能用不了？说说看我帮您查。',
   queue_bot_identity: '我是智能客服小助手🤖 您已经在排队等真人客服了，接入后会马上回复您~',

@@ -325,9 +325,13 @@ describe('the tenth stranger test', () => {
   });
 
   it('a tax number sent after an answer that says to give it to a person: a person offered; more of it goes to them', () => {
-    const [, , data, more] = chat(['可以开发票吗', '要专票', '公司名 上海某某科技有限公司 税号91310000MA1234567X', '邮箱 abc123@qq.com']);
+    const [, data, more] = chat(['可以开发票吗', '公司名 上海某某科技有限公司 税号91310000MA1234567X', '邮箱 abc123@qq.com']);
     expect(said(data!)).toEqual([messages.data_offer]);
     expect(more!.actions.at(-1)).toMatchObject({ type: 'handoff', reason: 'customer_asked' });
+    // "要专票" asks for the line that sends them to a person: offered at once, and the data goes with the handoff.
+    const [, vat, tax] = chat(['可以开发票吗', '要专票', '公司名 上海某某科技有限公司 税号91310000MA1234567X']);
+    expect(vat!.session.humanOffered).toBe(true);
+    expect(tax!.actions.at(-1)).toMatchObject({ type: 'handoff', reason: 'customer_asked' });
     // An email is no thanks ("3q" inside "abc123qq" was read as one).
     expect(said(at('邮箱 abc123@qq.com', { greeted: true, feedbackFor: 'refund' }))).not.toContain(messages.feedback_thanks);
   });

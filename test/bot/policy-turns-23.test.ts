@@ -148,3 +148,12 @@ describe('a customer writing English', () => {
     expect(said(at('human please', { greeted: true }))).not.toContain(p.messages.english_note);
   });
 });
+
+it('"要专票的" after the invoice answer: its line sends them to a person, so a person is offered at once; "1" hands off with both messages', () => {
+  const [, vat, yes] = chat(['开会员能开发票吗 公司报销要用', '要专票的', '1']);
+  expect(said(vat!).join('')).toContain('增值税专用发票');
+  expect(vat!.session.humanOffered).toBe(true);
+  const handoff = yes!.actions.find((a) => a.type === 'handoff');
+  expect(handoff).toMatchObject({ reason: 'customer_asked' });
+  expect(handoff && 'question' in handoff ? handoff.question : '').toContain('要专票的');
+});

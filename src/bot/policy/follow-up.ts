@@ -8,7 +8,7 @@ import { renderTemplate } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { saysStillBroken } from './acks.ts';
 import { offerPerson, reply, type Turn } from './context.ts';
-import { ASKING, asksWhereOnly, clausesOf, compact, namesDevice } from './words.ts';
+import { ASKING, asksWhereOnly, clausesOf, compact, invitesPerson, namesDevice } from './words.ts';
 
 /** Longer messages say more than a detail of the answer just given. */
 const FOLLOW_UP_MAX_CHARS = 15;
@@ -92,6 +92,11 @@ export function excerptReply(t: Turn, line: string, session: Session): Decision 
     if (namesDevice(t.bare)) return reply(t, t.messages.detail_noted, { ...session, excerpted: line });
     // The same line again ("合并在哪" after the line on 合并): it is right above, not sent twice.
     return reply(t, t.messages.answer_again, { ...session, excerpted: line });
+  }
+  // "要专票的" → "需要增值税专用发票的话，请回复「人工」…": the line itself sends them to a person; offered at once.
+  if (invitesPerson(line)) {
+    const offer = offerPerson(t, renderTemplate(t.messages.excerpt_person_offer, { line: shownAlone(line) }), 'customer_asked', [session.question, t.text.trim()].filter(Boolean).join('\n').slice(0, 500));
+    return { ...offer, session: { ...offer.session, feedbackFor: session.feedbackFor, excerpted: line } };
   }
   return reply(t, renderTemplate(t.messages.answer_excerpt, { line: shownAlone(line) }), { ...session, excerpted: line });
 }
