@@ -157,3 +157,16 @@ it('"要专票的" after the invoice answer: its line sends them to a person, so
   expect(handoff).toMatchObject({ reason: 'customer_asked' });
   expect(handoff && 'question' in handoff ? handoff.question : '').toContain('要专票的');
 });
+
+it('"怎么申请退款 在哪申请": the second part continues the first (where to apply for the refund), it is no invoice question', () => {
+  const m = p.kb.matcher.match('怎么申请退款 在哪申请');
+  expect(m).toMatchObject({ decision: 'answer', id: 'refund' });
+  expect(m.questions).toBeUndefined();
+  // Two questions of their own are still two.
+  expect(p.kb.matcher.match('会员多少钱 能开发票吗').questions?.map((q) => q.id).sort()).toEqual(['invoice', 'membership-plans']);
+});
+
+it('"five stars", "4 stars" rate in English', () => {
+  expect(at('five stars', { ratingAsked: true }, 'resolved').outcome).toEqual({ type: 'rating', score: 5 });
+  expect(at('4 stars', { ratingAsked: true }, 'resolved').outcome).toEqual({ type: 'rating', score: 4 });
+});

@@ -137,6 +137,9 @@ export function ratingOf(normalized: string): number | undefined {
     const n = [...stars].length;
     return n <= 5 ? n : undefined;
   }
+  // "five stars", "4 stars", "5 points": in English.
+  const english = /^(one|two|three|four|five|[1-5])(?:stars?|points?)$/u.exec(plain);
+  if (english) return ['one', 'two', 'three', 'four', 'five'].indexOf(english[1]!) + 1 || Number(english[1]);
   // "100分", "十分" (of ten), "零分": the top or the bottom of any scale, whatever scale it is.
   if (TOP_MARKS.test(plain)) return 5;
   if (BOTTOM_MARKS.test(plain)) return 1;

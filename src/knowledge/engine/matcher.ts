@@ -7,6 +7,7 @@ import { defaultModel, linear, sigmoid, type ConfidenceModel, type ModelInput } 
 import { askedFamilies, askedObjects, askedOperations, aspectScanner, unmentioned, type AnyOf } from './aspects.ts';
 import { MAX_QUERY_CHARS, parseQuery, type Query, type QueryTerm } from './query.ts';
 import { questionParts } from './questions.ts';
+import { ASKS } from './focus.ts';
 import { makeLookalikes, selfCalibrate, type SelfCalibration } from './self-calibrate.ts';
 import { BROADER_MATCH, features, PINYIN_MATCH, queryFacts, typoMatches } from './score.ts';
 import { charBigrams, isCjkWord, normalize, pinyinOf } from './text.ts';
@@ -37,6 +38,8 @@ const BIGRAM_WEIGHT = 0.3;
 const MAX_SUGGESTIONS = 3;
 const PART_WEIGHT = 0.5;
 const NEGLIGIBLE = 0.01;
+/** A term weighing this much says something of what is asked (question words apart: 怎么, 在哪, 吗). */
+const SAYS_SOMETHING = 0.3;
 /** Evidence gap (0..1) to the runner-up under which the best entry is not a clear winner. */
 const AMBIGUOUS_MARGIN = 0.05;
 /** Confidence gap under which two entries both past the answer threshold are a tie all the same. */
@@ -137,11 +140,22 @@ export class Matcher {
    * is answered confidently with an entry no part is.
    */
   private several(whole: MatchResult, parts: readonly string[]): MatchResult | undefined {
-    const questions: AnsweredQuestion[] = [];
+    let questions: AnsweredQuestion[] = [];
     for (const text of parts) {
       const r = this.decide(text);
       if (r.decision !== 'answer' || r.id === null || questions.some((q) => q.id === r.id)) continue;
       questions.push({ id: r.id, score: r.score, text });
+    }
+    // A part that only repeats words of another ("怎么申请退款 在哪申请": 在哪申请 is where to apply for
+    // the refund) continues that question; alone it found another entry (申请开票). Read only when
+    // parts found two entries, which few messages do.
+    if (questions.length >= 2) {
+      const words = parts.map((text) => new Set(this.parse(toSimplified(text)).terms.filter((t) => t.weight >= SAYS_SOMETHING && !ASKS.test(t.text)).map((t) => t.text)));
+      const continues = (text: string): boolean => {
+        const own = words[parts.indexOf(text)]!;
+        return own.size > 0 && words.some((other) => other !== own && other.size > own.size && [...own].every((w) => other.has(w)));
+      };
+      questions = questions.filter((q) => !continues(q.text));
     }
     if (questions.length < 2) return undefined;
     const lead = questions.find((q) => q.id === whole.id);
