@@ -52,10 +52,10 @@ describe('greetings in pinyin are small talk, not questions for a person', () =>
 describe('signing off', () => {
   it.each([
     ['好 那我再等等 今天还没有我就再来问', 'bye'],
-    ['好的 我去官网看看', 'bye'],
+    ['好的 我去官网看看', 'trying'],
     ['明白 那我还是去公证处吧 谢谢', 'bye'],
     ['ok 那我先用obs了 出了linux版记得通知一声', 'bye'],
-    ['好吧 我找我们IT问问', 'bye'],
+    ['好吧 我找我们IT问问', 'trying'],
     ['明白了 我考虑一下', 'bye'],
     ['好吧 我去官网下个apk试试', 'trying'],
   ])('"%s" is an ok and a plan (%s)', (text, ack) => {

@@ -170,3 +170,38 @@ it('"five stars", "4 stars" rate in English', () => {
   expect(at('five stars', { ratingAsked: true }, 'resolved').outcome).toEqual({ type: 'rating', score: 5 });
   expect(at('4 stars', { ratingAsked: true }, 'resolved').outcome).toEqual({ type: 'rating', score: 4 });
 });
+
+describe('what the review of this change found', () => {
+  it('trouble after a plan is no sign-off: "好的 去设置里打开了 还是没声音", "嗯 再等等 已经等了一个小时了"', () => {
+    expect(acknowledgement('好的 去设置里打开了 还是没声音')).not.toBe('bye');
+    expect(said(at('嗯 再等等 已经等了一个小时了', {}, 'waiting'))).not.toContain(p.messages.queue_leave_confirm);
+  });
+
+  it('after the close, a want ("我想注销账号") is a question, not a remark to thank for', () => {
+    const [, want] = afterResolve(['谢谢', '我想注销账号']);
+    expect(said(want!)).not.toContain(p.messages.rating_comment_noted);
+  });
+
+  it('"苹果 退款" is a question, not a device named', () => {
+    expect(answered(at('苹果 退款', { greeted: true }))).toEqual(['refund']);
+  });
+
+  it('in the queue, "会员开通成功了 要开发票" still wants something; "不用了 已经退款了" leaves', () => {
+    expect(said(at('会员开通成功了 要开发票', {}, 'waiting'))).not.toContain(p.messages.queue_leave_confirm);
+    expect(said(at('不用了 已经退款了', {}, 'waiting'))).toEqual([p.messages.queue_leave_confirm]);
+  });
+
+  it('negated praise is no praise: "服务不专业", "回复不及时👍"', () => {
+    const rating = (text: string) => at(text, { ratingAsked: true, greeted: true }, 'resolved');
+    expect(said(rating('服务不专业'))).not.toContain(p.messages.rating_praise);
+    expect(rating('回复不及时👍').outcome).not.toEqual({ type: 'rating', score: 5 });
+  });
+
+  it('"录了40分钟后 就停了" is how long (the limit), whatever the digits', () => {
+    expect(answered(at('免费版录了40分钟后就自动停了', { greeted: true }))).toEqual(['time-limit']);
+  });
+
+  it('"视频保存在哪 保存的视频怎么导出mp4" is two questions', () => {
+    expect(p.kb.matcher.match('视频保存在哪 保存的视频怎么导出mp4').questions?.map((q) => q.id).sort()).toEqual(['export-formats', 'find-recordings']);
+  });
+});

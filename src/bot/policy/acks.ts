@@ -54,7 +54,7 @@ export function acknowledgement(bare: string): Ack | undefined {
   const s = compact(bare);
   if (!s) return undefined;
   // "好吧 我去官网下个apk试试" will try it: a verdict may still come.
-  if (signsOff(bare)) return /试/u.test(bare) ? 'trying' : 'bye';
+  if (signsOff(bare)) return /试|看看|问问|找找|查查/u.test(bare) ? 'trying' : 'bye';
   // Pinyin and English spell a word in several letters ("zhaodaole xiexie"): more room.
   if (s.length > (/^[a-z0-9]+$/u.test(s) ? MAX_LATIN_CHARS : MAX_CHARS)) {
     // "哦哦 原来是windows隐私设置里没给权限 现在可以了": why it failed, then that it works now.
@@ -71,7 +71,7 @@ export function acknowledgement(bare: string): Ack | undefined {
  * "那我还是去公证处吧", "那我先用obs了", "我考虑一下". Nothing more is wanted of the bot now.
  */
 const PLAN =
-  /^(?:那|那我|我|那就|就|还是|先|再)*(?:(?:还是)?去.{1,8}?(?:吧|了|看看|问问|找找|试试|查查)|找.{1,8}?(?:问问|看看|帮忙|弄)|(?:再)?等等(?:看)?|考虑(?:一下|考虑|下)|(?:还是|继续|先|就|改|换)用.{1,8}?(?:了|吧)|自己(?:再)?(?:研究|琢磨|摸索|弄)(?:一下|下|研究)?|(?:先|再)试试(?:看)?|有问题再(?:来)?(?:问|找|联系)(?:你们)?)(?:吧|了|哈|啊)*$/u;
+  /^(?:那|那我|我|那就|就|还是|先|再)*(?:(?:还是)?去.{1,8}?(?:吧|看看|问问|找找|试试|查查)|找.{1,8}?(?:问问|看看|帮忙|弄)|(?:再)?等等(?:看)?|考虑(?:一下|考虑|下)|(?:还是|继续|先|就|改|换)用.{1,8}?(?:了|吧)|自己(?:再)?(?:研究|琢磨|摸索|弄)(?:一下|下|研究)?|(?:先|再)试试(?:看)?|有问题再(?:来)?(?:问|找|联系)(?:你们)?)(?:吧|了|哈|啊)*$/u;
 /**
  * "好 那我再等等 今天还没有我就再来问", "明白 那我还是去公证处吧 谢谢", "ok 那我先用obs了 出了linux版记得通知一声":
  * an ok first, then a plan (PLAN), asking nothing and reporting no new trouble: the customer signs off.
@@ -79,8 +79,13 @@ const PLAN =
 export function signsOff(bare: string): boolean {
   const clauses = clausesOf(bare).map(compact).filter(Boolean);
   if (clauses.length < 2 || compact(bare).length > 40 || ASKING.test(bare) || /但|可是|还是不|又/u.test(bare)) return false;
+  // Trouble in any other clause ("好的 去设置里打开了 还是没声音", "再等等 已经等了一个小时了") is no sign-off;
+  // "今天还没有我就再来问" is a plan for later, not trouble.
+  if (clauses.some((c, i) => i > 0 && !PLAN.test(c) && !LATER_AGAIN.test(c) && (TROUBLE.test(c) || /等了/u.test(c)))) return false;
   return covered(clauses[0]!) !== undefined && clauses.slice(1).some((c) => PLAN.test(c));
 }
+/** "今天还没有我就再来问": what they will do if it does not come. */
+const LATER_AGAIN = /(?:就|再)(?:再)?(?:来问|来找|问|找你们|联系)/u;
 
 /** Said that it works, alone in a clause: "好了", "收到了", "找到了", "可以了". */
 const WORKS =

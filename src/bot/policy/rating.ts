@@ -73,6 +73,8 @@ const UNSOLVED = /解决不了|没解决|没有解决|没弄好|还是不行|还
 /** Pleased with the service, in words: "挺好的", "很专业", "不错". */
 const PLEASED = /挺好|很好|不错|满意|给力|专业|耐心|热情|及时/u;
 
+/** After the chat was closed, something wanted ("我想注销账号"): a question, not a remark. */
+const WANTS_AFTER = /想|要|能|可以|请|帮|怎么/u;
 /** After the chat was closed, trouble still (or again): for a person, not a remark to thank for. */
 const TROUBLE_AFTER = /不行|不能|没有?|还是|失败|错|坏|卡|黑屏|打不开|闪退|崩|报错/u;
 
@@ -95,9 +97,11 @@ export function ratingGiven(t: Turn): Decision | undefined {
     if (DECLINES_RATING.test(t.bare)) return reply(t, t.messages.ack_ok, { ...t.base, rated: true });
     // "厉害 👍👍": praise with a thumbs up is the top score; praise alone ("太棒了", "挺好的")
     // is thanked for, and the score asked once more (it is not "we will do better").
-    const praise = t.talk?.whole === true && t.talk.intent === 'praise';
-    if ((praise || PLEASED.test(t.bare)) && /👍|\[强\]/u.test(t.text) && !/👎|\[弱\]/u.test(t.text)) return rated(t, 5, true);
-    if ((praise || (PLEASED.test(t.bare) && !thanksIn(t.bare) && acknowledgement(t.bare) !== 'helpful')) && !REMARK.test(t.bare) && !ASKING.test(t.bare)) return reply(t, t.messages.rating_praise, { ...t.base, ratingAsked: true });
+    // Not negated: "服务不专业", "回复不及时", "不是很好" are no praise.
+    const praise = t.talk?.whole === true && t.talk.intent === 'praise' && !/不|没/u.test(t.bare);
+    const pleasedWords = PLEASED.test(t.bare) && !/不|没/u.test(t.bare);
+    if ((praise || pleasedWords) && /👍|\[强\]/u.test(t.text) && !/👎|\[弱\]/u.test(t.text)) return rated(t, 5, true);
+    if ((praise || (pleasedWords && !thanksIn(t.bare) && acknowledgement(t.bare) !== 'helpful')) && !REMARK.test(t.bare) && !ASKING.test(t.bare)) return reply(t, t.messages.rating_praise, { ...t.base, ratingAsked: true });
     // "解决是解决了 但是等太久了", "挺好的，解决了": a remark on the service instead of a score.
     const pleased = !thanksIn(t.bare) && (acknowledgement(t.bare) === 'helpful' || PLEASED.test(t.bare));
     if ((REMARK.test(t.bare) || pleased) && !ASKING.test(t.bare)) return reply(t, t.messages.rating_comment_noted, { ...t.base, ratingAsked: true });
@@ -109,7 +113,7 @@ export function ratingGiven(t: Turn): Decision | undefined {
   }
   // "行吧 下次别这样了", "看到了 付了 已经显示终身了[强]": a word on how it went, not a question for the
   // queue the customer just left; noted, and the score still welcome.
-  if (!t.session.rated && t.human !== 'ask' && numberOf(t.bare) === undefined && !ASKING.test(t.bare) && acknowledgement(t.bare) === undefined && !thanksIn(t.bare) && !t.talk?.whole && !TROUBLE_AFTER.test(t.bare) && !isComplaint(t.bare) && t.kb.matcher.match(t.text).decision !== 'answer') {
+  if (!t.session.rated && t.human !== 'ask' && numberOf(t.bare) === undefined && !ASKING.test(t.bare) && acknowledgement(t.bare) === undefined && !thanksIn(t.bare) && !t.talk?.whole && !TROUBLE_AFTER.test(t.bare) && !WANTS_AFTER.test(t.bare) && !isComplaint(t.bare) && t.kb.matcher.match(t.text).decision !== 'answer') {
     return reply(t, t.messages.rating_comment_noted, { ...t.base, ratingAsked: true });
   }
   return undefined;

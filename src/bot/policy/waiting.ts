@@ -112,6 +112,8 @@ export const LEAVE_ASK_MS = 24 * 3_600_000;
 const SOLVED = /(?:已经|都|我|自己|问题)*(?:解决|搞定|弄好|搞好|处理好|修好|找到|收到|学会|会|好)了|已解决|可以了|没事了|没问题了|(?:能|可以)(?:用|放|播|播放|打开|录|看|登|登录|登上)了/u;
 /** No longer wants one: "不用了", "算了 不等了", "取消排队". */
 const NO_LONGER = /^(?:那|哦|嗯|好的?|好吧|哎|唉|那就)?(?:你们|那你们)?(?:不用回了|不用回复了|不用了|不需要了|算了|不等了|不想等了|等不了了|不排了|不排队了|取消排队|取消吧|不用等了|不用管了|别管了|不用管我了|不麻烦了|不用麻烦了|我?不要了|我?不买了)/u;
+/** Something still wanted: "会员开通成功了 要开发票", "要是能直接导出mp4就好了". */
+const WANTS = /要|想|请|帮|能不能|可不可以/u;
 /** Before a "solved" word it is not solved: "还没好了", "没解决了". */
 const NOT_YET = /[没未不还]$/u;
 /** Besides it, trouble ("好了 但是又卡了") or another question: still needs the person. */
@@ -139,7 +141,7 @@ export function leavingQueue(bare: string, human: 'ask' | 'negated' | null): boo
 }
 
 /** In another clause, more trouble ("弄好了 但是又卡住了"); a cause found is not ("我找到了 麦克风没开"). */
-const STILL_MORE = /但|可是|又|还是|还有|另外|不行|没用|不管用|就是|只是|退钱|退款|赔|投诉/u;
+const STILL_MORE = /但|可是|又|还是|还有|另外|不行|没用|不管用|就是|只是|退钱|要退款|给我退|赔|投诉/u;
 
 /** "那我继续用obs了", "那我还是用剪映吧": going to another tool; asked whether the person is still wanted. */
 const ELSEWHERE = /^(?:行吧|好吧|那|那我|我)*(?:还是|继续|先|就|改|换)用.{1,8}?(?:了|吧|算了)?$/u;
@@ -179,7 +181,7 @@ function leaving(session: Session, bare: string, human: 'ask' | 'negated' | null
   const ack = acknowledgement(bare);
   // "换了个usb口插 出来了 ok了", "好的 我先试试 有问题再来问": it works now, or they will see for themselves.
   // Thanks alone is no sign of that (a customer thanks for the wait too).
-  return leavingQueue(bare, human) || ack === 'bye' || (ack === 'helpful' && WORKS_NOW.test(bare)) || signsOff(bare) || (session.waitingAnswered === true && ack !== undefined);
+  return leavingQueue(bare, human) || ack === 'bye' || (ack === 'helpful' && WORKS_NOW.test(bare) && !WANTS.test(bare)) || signsOff(bare) || (session.waitingAnswered === true && ack !== undefined);
 }
 
 /**

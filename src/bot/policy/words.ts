@@ -406,7 +406,7 @@ const SPEC_PARTS = new RegExp(
     /v?\d+(?:\.\d+)+[a-z]?|\d{2}h\d|\d+(?:g|gb|t|tb|寸|英寸|hz)(?![a-z])|[a-z]*\d+[a-z]*/.source,
     /苹果|安卓|华为|小米|红米|荣耀|一加|三星|魅族|联想|戴尔|惠普|华硕|英特尔|鸿蒙|澎湃|独显|集显|显卡|内存|处理器|芯片|硬盘|固态|机械/.source,
     /iphone|ipad|macbook|imac|mac|macos|ios|ipados|harmonyos|hyperos|miui|coloros|originos|oneui|windows|win|ubuntu|linux|android|samsung|huawei|xiaomi|oppo|vivo|iqoo|realme|redmi|honor|surface|thinkpad|intel|amd|rtx|gtx|cpu|gpu|nvidia|pro|max|plus|ultra|mini|air|se|os|ventura|sonoma|sequoia|monterey|bigsur|catalina|version|app|appstore|store|googleplay|google|play|flashrec/.source,
-    /闪录|软件|客户端|版本号?|最新版?|正式版|测试版|家庭中文版|家庭版|专业版|企业版|教育版|中文版|国行|海外版|国际版|第[一二三四五六七八九十\d]+代|官网|应用市场|应用商店|商店|下载|更新|升级|安装|装|系统|电脑|手机|平板|笔记本|台式机?|机型|型号|配置|款|代|版|号/.source,
+    /闪录|软件|客户端|版本号?|最新版?|正式版|测试版|家庭中文版|家庭版|专业版|企业版|教育版|中文版|国行|海外版|国际版|第[一二三四五六七八九十\d]+代|官网|应用市场|应用商店|商店|下载|更新|升级|安装|装|系统|电脑|手机|平板|笔记本|台式机?|机型|型号|配置|版/.source,
     /我的|我|用的|用|是|的|了|过|下|在|上|里|都|也|已经|刚|和|跟|还|就|学校|公司|办公室|单位|家里|家用|工作用?/.source,
   ].join('|'),
   'giu',
@@ -435,5 +435,5 @@ export const namesDevice = (bare: string): boolean => {
   if (c.length > 40 || ASKING.test(bare) || /不|没|(?<!显)卡|黑|闪退|报错|失败|错误|坏|停|崩|问题|怎|办(?!公)/u.test(c)) return false;
   const rest = c.replace(SPEC_PARTS, '');
   // Something of a spec named (a version, a system), and next to nothing else.
-  return rest.length <= 2 && SPEC_SIGNAL.test(c);
+  return rest.length <= 1 && SPEC_SIGNAL.test(c);
 };

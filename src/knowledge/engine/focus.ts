@@ -23,7 +23,7 @@ const PRESENT = /只有([^，,。；;！!？?\s没不吗呢吧]{1,6}?)(?=(?:[，
  * nothing about a ten-minute limit. Not after a verb ("录了10分钟后") nor before what stops or
  * breaks ("10分钟后自动停了"): there the length is the trouble.
  */
-const LATER_ON = /(?<![了到过录用播放])(?:\d+|[一二三四五六七八九十两几半]+)个?(?:分钟|小时|钟头)(?:后|之后|以后)(?![^，,。；;！!？?\s]*?(?:停|断|卡|黑|没|结束|自动|退出|闪退|中断|掉))/gu;
+const LATER_ON = /(?<![了到过录用播放\d一二三四五六七八九十两几半])(?:\d+|[一二三四五六七八九十两几半]+)个?(?:分钟|小时|钟头)(?:后|之后|以后)(?![^，,。；;！!？?\s]*?(?:停|断|卡|黑|没|结束|自动|退出|闪退|中断|掉))/gu;
 /** Messages shorter than this (Han characters and letters) are one thought: no clause weighting. */
 const LONG = 24;
 

@@ -153,7 +153,7 @@ export class Matcher {
       const words = parts.map((text) => new Set(this.parse(toSimplified(text)).terms.filter((t) => t.weight >= SAYS_SOMETHING && !ASKS.test(t.text)).map((t) => t.text)));
       const continues = (text: string): boolean => {
         const own = words[parts.indexOf(text)]!;
-        return own.size > 0 && words.some((other) => other !== own && other.size > own.size && [...own].every((w) => other.has(w)));
+        return own.size === 1 && words.some((other) => other !== own && other.size > 1 && [...own].every((w) => other.has(w)));
       };
       questions = questions.filter((q) => !continues(q.text));
     }
