@@ -51,14 +51,13 @@ export function smalltalk(t: Turn, intent: SmalltalkIntent): Decision {
   if (intent === 'greeting' || intent === 'presence') {
     if (!t.session.greeted) return { ...menu(t, true), outcome };
     // "在吗" then "在不在": the menu just sent still answers to its numbers (the "2" that follows).
-    const keep = menuPending(t) ? { ...t.base, greeted: true, offered: t.session.offered! } : undefined;
-    return { ...reply(t, t.messages[AGAIN[intent]], keep), outcome };
+    return { ...reply(t, t.messages[AGAIN[intent]], menuPending(t) ? menuKept(t) : undefined), outcome };
   }
   const text = t.messages[PHRASE[intent]];
   if (ENDING.has(intent)) return { ...reply(t, text), outcome };
   // The menu was the last list sent and still answers to its numbers: the phrase alone, not the
   // whole menu again for every "哈哈" or "你是机器人吗" in a row.
-  if (menuPending(t)) return { ...reply(t, alone(text), { ...t.base, greeted: true, offered: t.session.offered! }), outcome };
+  if (menuPending(t)) return { ...reply(t, alone(text), menuKept(t)), outcome };
   return { ...menu(t, false, [say(text)]), outcome };
 }
 
@@ -70,9 +69,12 @@ export function alone(text: string): string {
 /** "我年纪大了不太会弄", "这个软件怎么用": a word of encouragement and the menu (not the menu again right after it). */
 export function guidance(t: Turn): Decision {
   const outcome = { type: 'smalltalk' } as const;
-  if (menuPending(t)) return { ...reply(t, t.messages.guidance_again, { ...t.base, greeted: true, offered: t.session.offered! }), outcome };
+  if (menuPending(t)) return { ...reply(t, t.messages.guidance_again, menuKept(t)), outcome };
   return { ...menu(t, false, [say(t.messages.guidance)]), outcome };
 }
+
+/** The session of a reply after which the menu still answers to its numbers (menuPending). */
+const menuKept = (t: Turn): Session => ({ ...t.base, greeted: true, offered: t.session.offered! });
 
 /** The menu was the last list sent and still answers to its numbers. */
 export function menuPending(t: Turn): boolean {

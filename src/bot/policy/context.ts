@@ -113,6 +113,18 @@ export function offerPerson(t: Turn, text: string, reason: HandoffReason, questi
 }
 
 /**
+ * A person offered about answer `faqId`, which stays open (its "2" and "还是不行" still speak of it);
+ * `keep`: more of the session that stays (the line just sent).
+ */
+export function offerPersonOn(t: Turn, faqId: string | undefined, text: string, reason: HandoffReason, question?: string, keep: Session = {}): Decision {
+  const d = offerPerson(t, text, reason, question);
+  return { ...d, session: { ...d.session, feedbackFor: faqId, ...keep } };
+}
+
+/** What was asked before and this message, for the person who reads the queue. */
+export const askedWith = (t: Turn, question: string | undefined): string => [question, t.text.trim()].filter(Boolean).join('\n').slice(0, 500);
+
+/**
  * No entry fits: a person, now (auto) or offered (offer). `question`: what was asked when it is not
  * this message (a second "都不是" stands for the question before it).
  */

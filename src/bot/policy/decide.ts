@@ -12,6 +12,7 @@ import type { Decision, PolicyInput, Session } from '../types.ts';
 import { aboutThemselves, chitchat, deadEnd, givesUp, guidance, menuPending, smalltalk, smalltalkInstead, verdictInWords } from './chitchat.ts';
 import {
   answer,
+  askedWith,
   carry,
   DEFAULT_POLICY_OPTIONS,
   handoff,
@@ -19,6 +20,7 @@ import {
   lowConfidence,
   menu,
   offerPerson,
+  offerPersonOn,
   pendingChoices,
   reply,
   say,
@@ -155,19 +157,20 @@ function rejected(session: Session): TurnOutcome {
 /** Steps 5-6: the answer to a pending offer of a person, or to "有帮助吗？" (in its words or others). */
 function pending(t: Turn): Decision | undefined {
   const { bare, session } = t;
+  const ack = acknowledgement(bare);
   if (session.humanOffered) {
     // "2" to "回复 1 转人工": no; "好的，我试试，谢谢您": they will try it themselves, not a yes.
     if (NO.has(bare) || declinesOffer(bare) || bare === '2') return reply(t, t.messages.offer_declined);
     // "重启之后好了 谢谢": it works now; thanked for, not told to try.
-    if (acknowledgement(bare) === 'helpful' && WORKS_NOW.test(bare) && !/转|人工/u.test(bare)) return reply(t, t.messages.closing);
-    if (acknowledgement(bare) === 'trying' || (thanksIn(bare) && !/转|人工|要/u.test(bare))) return reply(t, t.messages.ack_trying);
+    if (ack === 'helpful' && WORKS_NOW.test(bare) && !/转|人工/u.test(bare)) return reply(t, t.messages.closing);
+    if (ack === 'trying' || (thanksIn(bare) && !/转|人工|要/u.test(bare))) return reply(t, t.messages.ack_trying);
     // "不行" / "还是不行" to "回复 1 转人工": it still fails; that is a yes to the person.
     if (YES.has(bare) || acceptsOffer(bare) || saysStillBroken(bare)) return handoff(t, session.offerReason ?? 'not_helpful', [], session.question);
     // "打字麻烦" to "看不了图片，麻烦用文字描述": they will not type it; a person, who sees the picture.
     // "这个报错是什么意思" about the picture just sent: only a person can see what "this" is.
     if (session.offerReason === 'non_text' && (cannotType(bare) || POINTS_AT.test(bare))) return handoff(t, 'non_text', [], t.text.slice(0, 500));
     // More of the information a person needs ("邮箱 abc@qq.com" after the tax number): for that person.
-    if (carriesData(t.text)) return handoff(t, session.offerReason ?? 'customer_asked', [], [session.question, t.text.trim()].filter(Boolean).join('\n').slice(0, 500));
+    if (carriesData(t.text)) return handoff(t, session.offerReason ?? 'customer_asked', [], askedWith(t, session.question));
   }
   if (session.feedbackFor) {
     // "谢谢" is helpful, answered as thanks; "1" / "有帮助" as the feedback it is.
@@ -180,10 +183,10 @@ function pending(t: Turn): Decision | undefined {
     if (n === 1 || n === 2) return helpful(t, n === 1);
     // "好的 明白了 谢谢亲", "搞定了": helpful; "我试试" keeps the question open; "拜拜" says goodbye.
     // (Small talk as a whole, "太感谢了", has its own phrase: verdictInWords.)
-    const ack = ownPhrase(t) ? undefined : acknowledgement(bare);
-    if (ack === 'helpful' || ack === 'understood') return helpful(t, true, undefined, thanksIn(bare) ? t.messages.closing : undefined);
-    if (ack === 'trying') return reply(t, t.messages.ack_trying, session);
-    if (ack === 'bye') return reply(t, t.messages.smalltalk_bye);
+    const said = ownPhrase(t) ? undefined : ack;
+    if (said === 'helpful' || said === 'understood') return helpful(t, true, undefined, thanksIn(bare) ? t.messages.closing : undefined);
+    if (said === 'trying') return reply(t, t.messages.ack_trying, session);
+    if (said === 'bye') return reply(t, t.messages.smalltalk_bye);
     // "看不懂" / "怎么弄": a person offered, or the customer says where they are stuck.
     // Information the answer said to give a person ("请回复「人工」并提供开票信息"): a person offered for it.
     const given = t.kb.matcher.entry(session.feedbackFor)?.answer;
@@ -193,8 +196,7 @@ function pending(t: Turn): Decision | undefined {
     if (where) return excerptReply(t, where, session);
     if (asksToExplain(bare)) {
       // Still about that answer: "在哪里点" next gets its line.
-      const d = offerPerson(t, t.messages.unclear_offer, 'not_helpful', session.question);
-      return { ...d, session: { ...d.session, feedbackFor: session.feedbackFor } };
+      return offerPersonOn(t, session.feedbackFor, t.messages.unclear_offer, 'not_helpful', session.question);
     }
   }
   return verdictInWords(t);

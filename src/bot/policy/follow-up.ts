@@ -7,7 +7,7 @@ import type { MatchResult } from '../../knowledge/index.ts';
 import { renderTemplate } from '../messages.ts';
 import type { Decision, Session } from '../types.ts';
 import { saysStillBroken } from './acks.ts';
-import { offerPerson, reply, type Turn } from './context.ts';
+import { askedWith, offerPersonOn, reply, type Turn } from './context.ts';
 import { ASKING, asksWhereOnly, clausesOf, compact, invitesPerson, namesDevice } from './words.ts';
 
 /** Longer messages say more than a detail of the answer just given. */
@@ -28,8 +28,7 @@ export function answerPoint(t: Turn, match: MatchResult): Decision | undefined {
   const code = session.feedbackFor ? errorCodeIn(t.text) : undefined;
   const entry = code ? kb.matcher.entry(session.feedbackFor!) : undefined;
   if (code && entry && ![entry.question, ...entry.alternates, entry.answer].some((x) => x.toLowerCase().includes(code.toLowerCase()))) {
-    const offer = offerPerson(t, renderTemplate(t.messages.error_code_offer, { code }), 'not_helpful', [session.question, t.text.trim()].filter(Boolean).join('\n').slice(0, 500));
-    return { ...offer, session: { ...offer.session, feedbackFor: session.feedbackFor } };
+    return offerPersonOn(t, session.feedbackFor, renderTemplate(t.messages.error_code_offer, { code }), 'not_helpful', askedWith(t, session.question));
   }
   // Their device in many letters ("m2芯片的macbook air") is a detail all the same.
   if (!session.feedbackFor || !kb.matcher.excerpt || ([...t.bare].length > FOLLOW_UP_MAX_CHARS && !namesDevice(t.bare))) return undefined;
@@ -85,8 +84,7 @@ export function excerptReply(t: Turn, line: string, session: Session): Decision 
   if (t.session.excerpted === line) {
     // "麦克风在哪里开啊 我找不到" right after that very line: it did not land; where are they stuck, or a person.
     if (STUCK.test(t.bare)) {
-      const d = offerPerson(t, t.messages.unclear_offer, 'not_helpful', t.session.question);
-      return { ...d, session: { ...d.session, feedbackFor: session.feedbackFor, excerpted: line } };
+      return offerPersonOn(t, session.feedbackFor, t.messages.unclear_offer, 'not_helpful', t.session.question, { excerpted: line });
     }
     // Their device, which that line already covers ("m2芯片的macbook air" after the Mac step): noted.
     if (namesDevice(t.bare)) return reply(t, t.messages.detail_noted, { ...session, excerpted: line });
@@ -95,8 +93,8 @@ export function excerptReply(t: Turn, line: string, session: Session): Decision 
   }
   // "要专票的" → "需要增值税专用发票的话，请回复「人工」…": the line itself sends them to a person; offered at once.
   if (invitesPerson(line)) {
-    const offer = offerPerson(t, renderTemplate(t.messages.excerpt_person_offer, { line: shownAlone(line) }), 'customer_asked', [session.question, t.text.trim()].filter(Boolean).join('\n').slice(0, 500));
-    return { ...offer, session: { ...offer.session, feedbackFor: session.feedbackFor, excerpted: line } };
+    const offer = renderTemplate(t.messages.excerpt_person_offer, { line: shownAlone(line) });
+    return offerPersonOn(t, session.feedbackFor, offer, 'customer_asked', askedWith(t, session.question), { excerpted: line });
   }
   return reply(t, renderTemplate(t.messages.answer_excerpt, { line: shownAlone(line) }), { ...session, excerpted: line });
 }
@@ -142,6 +140,5 @@ export function notAboveTwice(t: Turn, d: Decision): Decision {
     return { ...d, session };
   }
   if (!t.session.pointedAbove) return { ...d, session: { ...d.session, pointedAbove: true } };
-  const offer = offerPerson(t, t.messages.not_helpful_offer, 'not_helpful', t.session.question ?? t.text.slice(0, 500));
-  return { ...offer, session: { ...offer.session, feedbackFor: t.session.feedbackFor } };
+  return offerPersonOn(t, t.session.feedbackFor, t.messages.not_helpful_offer, 'not_helpful', t.session.question ?? t.text.slice(0, 500));
 }

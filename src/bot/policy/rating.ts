@@ -92,30 +92,33 @@ export function ratingGiven(t: Turn): Decision | undefined {
   // "哦 5" after the scale was asked again: the digit, after an interjection.
   const after = /^(?:哦|噢|嗯|那|好吧?|额|呃|哎|唉)+\s*([1-5])$/u.exec(t.bare);
   if (after && !(t.session.offered ?? []).length) return rated(t, Number(after[1]));
-  if (!t.session.rated && numberOf(t.bare) === undefined) {
-    // "不打了", "不评了": no rating, no person either.
-    if (DECLINES_RATING.test(t.bare)) return reply(t, t.messages.ack_ok, { ...t.base, rated: true });
-    // "厉害 👍👍": praise with a thumbs up is the top score; praise alone ("太棒了", "挺好的")
-    // is thanked for, and the score asked once more (it is not "we will do better").
-    // Not negated: "服务不专业", "回复不及时", "不是很好" are no praise.
-    const praise = t.talk?.whole === true && t.talk.intent === 'praise' && !/不|没/u.test(t.bare);
-    const pleasedWords = PLEASED.test(t.bare) && !/不|没/u.test(t.bare);
-    if ((praise || pleasedWords) && /👍|\[强\]/u.test(t.text) && !/👎|\[弱\]/u.test(t.text)) return rated(t, 5, true);
-    if ((praise || (pleasedWords && !thanksIn(t.bare) && acknowledgement(t.bare) !== 'helpful')) && !REMARK.test(t.bare) && !ASKING.test(t.bare)) return reply(t, t.messages.rating_praise, { ...t.base, ratingAsked: true });
-    // "解决是解决了 但是等太久了", "挺好的，解决了": a remark on the service instead of a score.
-    const pleased = !thanksIn(t.bare) && (acknowledgement(t.bare) === 'helpful' || PLEASED.test(t.bare));
-    if ((REMARK.test(t.bare) || pleased) && !ASKING.test(t.bare)) return reply(t, t.messages.rating_comment_noted, { ...t.base, ratingAsked: true });
-  }
+  // Rated already, or a number (a pick from a list, or off the scale): nothing more here.
+  if (t.session.rated || numberOf(t.bare) !== undefined) return undefined;
+  const stillOpen = { ...t.base, ratingAsked: true };
+  // "不打了", "不评了": no rating, no person either.
+  if (DECLINES_RATING.test(t.bare)) return reply(t, t.messages.ack_ok, { ...t.base, rated: true });
+  const ack = acknowledgement(t.bare);
+  const asks = ASKING.test(t.bare);
+  // "厉害 👍👍": praise with a thumbs up is the top score; praise alone ("太棒了", "挺好的")
+  // is thanked for, and the score asked once more (it is not "we will do better").
+  // Not negated: "服务不专业", "回复不及时", "不是很好" are no praise.
+  const negated = /不|没/u.test(t.bare);
+  const praise = t.talk?.whole === true && t.talk.intent === 'praise' && !negated;
+  const pleasedWords = PLEASED.test(t.bare) && !negated;
+  if ((praise || pleasedWords) && /👍|\[强\]/u.test(t.text) && !/👎|\[弱\]/u.test(t.text)) return rated(t, 5, true);
+  if ((praise || (pleasedWords && !thanksIn(t.bare) && ack !== 'helpful')) && !REMARK.test(t.bare) && !asks) return reply(t, t.messages.rating_praise, stillOpen);
+  // "解决是解决了 但是等太久了", "挺好的，解决了": a remark on the service instead of a score.
+  const pleased = !thanksIn(t.bare) && (ack === 'helpful' || PLEASED.test(t.bare));
+  if ((REMARK.test(t.bare) || pleased) && !asks) return reply(t, t.messages.rating_comment_noted, stillOpen);
   // "？？？没解决啊" to the rating question: the chat was closed too soon; back to a person, with
   // their words as the question, not "这个问题我暂时答不上来".
-  if (!t.session.rated && numberOf(t.bare) === undefined && (NOT_HELPFUL.has(t.bare) || saysStillBroken(t.bare) || NOT_SOLVED.test(t.bare))) {
+  if (NOT_HELPFUL.has(t.bare) || saysStillBroken(t.bare) || NOT_SOLVED.test(t.bare)) {
     return handoff(t, 'not_helpful', [say(t.messages.resolved_not_solved)], t.text.trim().slice(0, 500));
   }
   // "行吧 下次别这样了", "看到了 付了 已经显示终身了[强]": a word on how it went, not a question for the
   // queue the customer just left; noted, and the score still welcome.
-  if (!t.session.rated && t.human !== 'ask' && numberOf(t.bare) === undefined && !ASKING.test(t.bare) && acknowledgement(t.bare) === undefined && !thanksIn(t.bare) && !t.talk?.whole && !TROUBLE_AFTER.test(t.bare) && !WANTS_AFTER.test(t.bare) && !isComplaint(t.bare) && t.kb.matcher.match(t.text).decision !== 'answer') {
-    return reply(t, t.messages.rating_comment_noted, { ...t.base, ratingAsked: true });
-  }
+  const remarkOnly = t.human !== 'ask' && !asks && ack === undefined && !thanksIn(t.bare) && !t.talk?.whole && !TROUBLE_AFTER.test(t.bare) && !WANTS_AFTER.test(t.bare) && !isComplaint(t.bare);
+  if (remarkOnly && t.kb.matcher.match(t.text).decision !== 'answer') return reply(t, t.messages.rating_comment_noted, stillOpen);
   return undefined;
 }
 

@@ -181,7 +181,8 @@ function leaving(session: Session, bare: string, human: 'ask' | 'negated' | null
   const ack = acknowledgement(bare);
   // "换了个usb口插 出来了 ok了", "好的 我先试试 有问题再来问": it works now, or they will see for themselves.
   // Thanks alone is no sign of that (a customer thanks for the wait too).
-  return leavingQueue(bare, human) || ack === 'bye' || (ack === 'helpful' && WORKS_NOW.test(bare) && !WANTS.test(bare)) || signsOff(bare) || (session.waitingAnswered === true && ack !== undefined);
+  // A plan read as "trying" ("我先试试 有问题再来问") leaves too; as "bye" it is counted already.
+  return leavingQueue(bare, human) || ack === 'bye' || (ack === 'helpful' && WORKS_NOW.test(bare) && !WANTS.test(bare)) || (ack === 'trying' && signsOff(bare)) || (session.waitingAnswered === true && ack !== undefined);
 }
 
 /**
